@@ -1,0 +1,16 @@
+"""The REST API: the mini-program's and the admin panel's JSON, documented as OpenAPI."""
+from flask_smorest import Api
+
+from api import admin_registry, health, staff_session
+
+def init_app(app):
+    """Mount the API blueprints."""
+    app.config.setdefault("API_TITLE", "Gongjian API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    rest = Api(app)
+    app.register_blueprint(health.blp)
+    for module in (staff_session, admin_registry):
+        rest.register_blueprint(module.blp)

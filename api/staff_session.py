@@ -1,0 +1,36 @@
+"""Staff sign-in for the JSON API: the same session cookie and CSRF token as the admin pages."""
+from flask import session
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from flask_wtf.csrf import generate_csrf
+
+from api.schemas import LoginSchema, SessionSchema
+from core import audit
+from core.auth import authenticate, current_staff, sign_in
+from core.extensions import db
+
+blp = Blueprint("staff_session", __name__, url_prefix="/api/v1/admin/session",
+                description="Staff sign-in (session cookie + X-CSRFToken header).")
+
+
+@blp.route("")
+class StaffSession(MethodView):
+    @blp.response(200, SessionSchema)
+    def get(self):
+        """The CSRF token for the next write, and who is signed in (if anyone)."""
+        return {"csrf_token": generate_csrf(), "staff": current_staff(session, required=False)}
+
+    @blp.arguments(LoginSchema)
+    @blp.response(200, SessionSchema)
+    def post(self, credentials):
+        """Sign in with user name and password."""
+        staff = authenticate(credentials["username"], credentials["password"])
+        sign_in(session, staff)
+        audit.record(staff, "staff.login", "staff", staff.id, staff.region_id)
+        db.session.commit()
+        return {"csrf_token": generate_csrf(), "staff": staff}
+
+    @blp.response(204)
+    def delete(self):
+        """Sign out."""
+        session.clear()

@@ -1,0 +1,31 @@
+"""The append-only audit log of staff writes."""
+from core.extensions import db
+from core.models import AuditLog, Region
+
+
+def actor_name(staff):
+    """How an actor is written in the log."""
+    return staff.username if staff is not None else "system"
+
+
+def record(staff, action, target_type, target_id=None, region_id=None, before=None, after=None):
+    """Append one entry; the caller's transaction commits it with the change it describes."""
+    entry = AuditLog(staff_id=staff.id if staff is not None else None, actor=actor_name(staff),
+                     action=action, target_type=target_type,
+                     target_id=str(target_id) if target_id is not None else None,
+                     region_id=region_id, before=before, after=after)
+    db.session.add(entry)
+    return entry
+
+
+def audit_entries(staff, action=None, limit=100, before_id=None):
+    """The latest entries within the staff member's region (administrators of the root see all)."""
+    in_region = Region.path.startswith(staff.region.path, autoescape=True)
+    if staff.region.parent_id is None:
+        in_region = in_region | AuditLog.region_id.is_(None)
+    query = AuditLog.query.outerjoin(Region, AuditLog.region_id == Region.id).filter(in_region)
+    if action:
+        query = query.filter(AuditLog.action == action)
+    if before_id:
+        query = query.filter(AuditLog.id < before_id)
+    return query.order_by(AuditLog.id.desc()).limit(min(limit, 500)).all()

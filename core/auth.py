@@ -1,0 +1,104 @@
+"""Staff roles, passwords, and the one function that decides every staff action."""
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.errors import Forbidden, NotFound, Unauthorised
+from core.models import Compound, Region, RegionLevel, Staff
+
+
+class Role:
+    """Staff roles and the region level each is bound to."""
+
+    COMMITTEE, STREET, COUNTY, CITY, PROVINCE, ADMIN = (
+        "committee", "street", "county", "city", "province", "admin")
+    LEVEL = {
+        COMMITTEE: RegionLevel.COMMUNITY,
+        STREET: RegionLevel.STREET,
+        COUNTY: RegionLevel.COUNTY,
+        CITY: RegionLevel.CITY,
+        PROVINCE: RegionLevel.PROVINCE,
+    }
+    ALL = (COMMITTEE, STREET, COUNTY, CITY, PROVINCE, ADMIN)
+
+
+_READ = {"registry.read", "catalogue.read"}
+PERMISSIONS = {
+    # Committee staff keep the roll and go door to door: they need the real phone numbers.
+    Role.COMMITTEE: _READ | {"registry.import", "registry.edit", "pii.phone"},
+    Role.STREET: _READ,
+    Role.COUNTY: _READ | {"catalogue.edit", "registry.approve"},
+    Role.CITY: _READ | {"registry.approve"},
+    Role.PROVINCE: _READ | {"registry.approve"},
+    Role.ADMIN: _READ | {"registry.import", "registry.edit", "staff.manage", "audit.read", "catalogue.edit"},
+}
+
+
+def decide(role, action, staff_path, target_path):
+    """Pure decision: 'allow', 'not_found' (outside the region, so existence is not leaked) or 'forbidden'."""
+    if target_path is not None and not target_path.startswith(staff_path):
+        return "not_found"
+    if action not in PERMISSIONS.get(role, ()):
+        return "forbidden"
+    return "allow"
+
+
+def authorize(staff, action, region=None):
+    """Raise NotFound or Forbidden unless `staff` may do `action` on something in `region`."""
+    if staff is None:
+        raise Unauthorised()
+    verdict = decide(staff.role, action, staff.region.path, region.path if region is not None else None)
+    if verdict == "not_found":
+        raise NotFound()
+    if verdict == "forbidden":
+        raise Forbidden()
+
+
+def can(staff, action):
+    """Whether the role allows an action at all (for navigation and masking)."""
+    return staff is not None and action in PERMISSIONS.get(staff.role, ())
+
+
+def compounds_in_scope(staff):
+    """A query of the compounds inside the staff member's region."""
+    return Compound.query.join(Region, Compound.community_id == Region.id).filter(
+        Region.path.startswith(staff.region.path, autoescape=True))
+
+
+def hash_password(password):
+    """A slow salted hash (scrypt; tests may configure a faster method)."""
+    from flask import current_app, has_app_context
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+    return generate_password_hash(password, method=method)
+
+
+# Checked when the user name is unknown, so a failed login takes as long either way.
+_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+def authenticate(username, password):
+    """The active staff member with these credentials, or Unauthorised."""
+    staff = Staff.query.filter_by(username=(username or "").strip()).first()
+    if staff is None or not staff.active:
+        check_password_hash(_DUMMY_HASH, password or "")
+        raise Unauthorised("error.login_failed")
+    if not check_password_hash(staff.password_hash, password or ""):
+        raise Unauthorised("error.login_failed")
+    return staff
+
+
+def sign_in(flask_session, staff):
+    """Start a fresh staff session (a new session id against fixation)."""
+    flask_session.clear()
+    flask_session["staff_id"] = staff.id
+    flask_session.permanent = True
+
+
+def current_staff(flask_session, required=True):
+    """The signed-in, active staff member, or Unauthorised (None when not required)."""
+    from core.extensions import db
+    staff_id = flask_session.get("staff_id")
+    staff = db.session.get(Staff, staff_id) if staff_id else None
+    if staff is None or not staff.active:
+        if required:
+            raise Unauthorised()
+        return None
+    return staff

@@ -1,0 +1,108 @@
+"""Command-line groups: demo, registry, catalogue, staff, translate."""
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from core import catalogue, demo, registry
+from core.errors import DomainError, InvalidInput
+from core.extensions import db
+from core.http_errors import describe_fault
+from core.i18n import translate
+
+ROOT = Path(__file__).resolve().parent.parent
+demo_cli = AppGroup("demo", help="Demo data.")
+registry_cli = AppGroup("registry", help="The registry of compounds and owners.")
+catalogue_cli = AppGroup("catalogue", help="The renovation catalogue.")
+staff_cli = AppGroup("staff", help="Staff accounts.")
+translate_cli = AppGroup("translate", help="Translation catalogs.")
+
+
+def _fail(exc):
+    """Print a domain error in the user's words and exit non-zero."""
+    db.session.rollback()
+    click.echo(translate(exc.key, **exc.params), err=True)
+    if isinstance(exc, InvalidInput):
+        for fault in exc.errors:
+            item = describe_fault(fault)
+            where = ""
+            if item.get("row"):
+                where = f"row {item['row']}, {item.get('column_label', item.get('column', ''))}: "
+            click.echo(f"  {where}{item['message']}", err=True)
+    raise SystemExit(1)
+
+
+@demo_cli.command("seed")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the database already has compounds.")
+def seed_command(if_empty):
+    """Build a believable demo province and print the staff logins."""
+    if if_empty and demo.has_data():
+        click.echo("The database already has data; demo not seeded.")
+    else:
+        demo.seed()
+        db.session.commit()
+    click.echo(demo.logins_text())
+
+
+@registry_cli.command("import-roll")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--compound", "compound_id", type=int, required=True, help="The compound's id.")
+def import_roll_command(file, compound_id):
+    """Import a voter roll (.xlsx or .csv) into a compound, all or nothing."""
+    try:
+        report = registry.import_roll(None, compound_id, file.read_bytes(), filename=file.name)
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"Imported {report.rows} rows: {report.dwellings_created} dwellings created, "
+               f"{report.dwellings_updated} updated, {report.dwellings_unchanged} unchanged; "
+               f"{report.people_created} owners created, {report.people_updated} updated; "
+               f"ownerships +{report.ownerships_added} -{report.ownerships_removed} "
+               f"~{report.ownerships_updated}.")
+
+
+@catalogue_cli.command("sync")
+def catalogue_sync_command():
+    """Load or update the base renovation catalogue."""
+    changed = catalogue.sync_base_catalogue()
+    db.session.commit()
+    click.echo(f"Catalogue synchronised ({changed} items changed).")
+
+
+@staff_cli.command("create")
+@click.argument("username")
+@click.option("--name", required=True)
+@click.option("--role", required=True)
+@click.option("--region", "region_id", type=int, required=True)
+@click.password_option()
+def staff_create_command(username, name, role, region_id, password):
+    """Create a staff account bound to a region."""
+    from core import staff as staff_service
+    try:
+        staff_service.create_staff(None, username=username, name=name, role=role,
+                                   region_id=region_id, password=password)
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"Created {username}.")
+
+
+def _pybabel(*args):
+    from babel.messages.frontend import CommandLineInterface
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+@translate_cli.command("update")
+def translate_update_command():
+    """Extract messages and update every catalog."""
+    pot = ROOT / "messages.pot"
+    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "--no-location",
+             "-o", str(pot), str(ROOT))
+    _pybabel("update", "-i", str(pot), "-d", str(ROOT / "locale"), "--no-fuzzy-matching")
+    pot.unlink()
+
+
+@translate_cli.command("compile")
+def translate_compile_command():
+    """Compile every catalog to .mo files."""
+    _pybabel("compile", "-d", str(ROOT / "locale"))

@@ -1,0 +1,70 @@
+"""Configuration, read once from the environment."""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Values that only development and tests may run with.
+DEV_DEFAULTS = {
+    "SECRET_KEY": "dev-secret-key-change-me",
+    "PII_KEY": "dev-pii-key-change-me",
+    "WECHAT_TOKEN": "gongjian-dev-token",
+    "WECHAT_APPID": "wx0000000000000000",
+    "WECHAT_SECRET": "dev-wechat-secret",
+}
+RELAXED_ENVS = {"development", "test"}
+
+
+class ConfigError(RuntimeError):
+    """The service cannot start with this configuration."""
+
+
+class Config:
+    """Settings for one app instance; every value can come from the environment."""
+
+    def __init__(self, env=None, **overrides):
+        env = env if env is not None else os.environ
+        self.ENV = env.get("GONGJIAN_ENV", "production")
+        self.SQLALCHEMY_DATABASE_URI = env.get(
+            "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'gongjian.sqlite3'}"
+        )
+        self.REDIS_URL = env.get("REDIS_URL") or None
+        for name, default in DEV_DEFAULTS.items():
+            value = env.get(name)
+            if not value and self.ENV in RELAXED_ENVS:
+                value = default
+            setattr(self, name, value)
+        self.WECHAT_AES_KEY = env.get("WECHAT_AES_KEY") or None
+        self.WECHAT_API_BASE = env.get("WECHAT_API_BASE", "http://127.0.0.1:5100")
+        self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
+        self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = self.ENV not in RELAXED_ENVS
+        self.PERMANENT_SESSION_LIFETIME = int(env.get("SESSION_LIFETIME", 8 * 3600))
+        self.WTF_CSRF_TIME_LIMIT = self.PERMANENT_SESSION_LIFETIME
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+        self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "locale")
+        self.TESTING = self.ENV == "test"
+        for key, value in overrides.items():
+            setattr(self, key, value)
+
+    def check(self):
+        """Refuse to run outside development and tests with missing or default secrets."""
+        if self.ENV in RELAXED_ENVS:
+            return
+        bad = [
+            name for name, default in DEV_DEFAULTS.items()
+            if not getattr(self, name) or getattr(self, name) == default
+        ]
+        if bad:
+            raise ConfigError(
+                "Refusing to start with GONGJIAN_ENV=%s: set %s in the environment to "
+                "non-default secret values (or set GONGJIAN_ENV=development for local use)."
+                % (self.ENV, ", ".join(bad))
+            )
+
+    def as_dict(self):
+        """The settings as a mapping for app.config."""
+        return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -1,0 +1,123 @@
+"""Locale choice and translation of message keys returned by pure rules."""
+from flask import g, request, session
+from flask_babel import gettext, lazy_gettext as _l
+
+LOCALES = ("zh_Hans_CN", "en")
+DEFAULT_LOCALE = "zh_Hans_CN"
+
+
+def normalise_locale(value):
+    """Map 'en', 'en-US', 'zh', 'zh-CN', 'zh_Hans_CN' to a supported locale, or None."""
+    if not value:
+        return None
+    value = value.strip().lower().replace("-", "_")
+    if value.startswith("en"):
+        return "en"
+    if value.startswith("zh"):
+        return "zh_Hans_CN"
+    return None
+
+
+def select_locale():
+    """Pick the request's locale: ?lang=, then the session, the signed-in user, Accept-Language."""
+    if not request:
+        return DEFAULT_LOCALE
+    chosen = normalise_locale(request.args.get("lang"))
+    if chosen:
+        if request.blueprint == "admin":
+            session["lang"] = chosen
+        return chosen
+    chosen = normalise_locale(session.get("lang")) or normalise_locale(getattr(g, "user_locale", None))
+    if chosen:
+        return chosen
+    for lang, _quality in request.accept_languages:
+        chosen = normalise_locale(lang)
+        if chosen:
+            return chosen
+    return DEFAULT_LOCALE
+
+
+# Every message key a pure rule or service may return, with its text.
+MESSAGES = {
+    # generic
+    "error.not_found": _l("Not found."),
+    "error.forbidden": _l("You are not allowed to do this."),
+    "error.unauthorised": _l("Please sign in."),
+    "error.too_large": _l("The upload is too large (at most %(limit)s MB)."),
+    "error.bad_request": _l("The request could not be understood."),
+    "error.method": _l("This method is not allowed here."),
+    "error.internal": _l("Something went wrong on our side. Please try again later."),
+    "error.csrf": _l("Your form has expired or your session ended. Please sign in again."),
+    "error.invalid": _l("Some of the input is not valid."),
+    "error.login_failed": _l("Wrong user name or password."),
+    "error.field_required": _l("This field is required."),
+    "error.compound_not_found": _l("Compound %(compound)s does not exist."),
+    "staff.bad_role": _l("Unknown role."),
+    "staff.role_level": _l("This role cannot be bound to a region of this level."),
+    "staff.short_password": _l("The password needs at least %(min)s characters."),
+    "staff.duplicate": _l("The user name %(username)s is already taken."),
+    "catalogue.bad_class": _l("Unknown catalogue class %(value)s."),
+    "catalogue.county_only": _l("Only a county may add catalogue items."),
+    "catalogue.duplicate": _l("The catalogue already has %(name)s."),
+    # roll import
+    "roll.empty": _l("The file is empty."),
+    "roll.no_rows": _l("The file has a header but no data rows."),
+    "roll.xls_unsupported": _l("Old .xls files are not supported: save the sheet as .xlsx or CSV."),
+    "roll.unreadable": _l("The file is neither an .xlsx workbook nor a CSV text file."),
+    "roll.encoding": _l("The CSV file is neither UTF-8 nor GBK/GB18030 text."),
+    "roll.missing_column": _l("Required column %(column)s is missing."),
+    "roll.missing_area_column": _l("At least one area column (registered, surveyed or contract area) is needed."),
+    "roll.duplicate_column": _l("Column %(column)s appears twice."),
+    "roll.required": _l("This cell must not be empty."),
+    "roll.bad_address": _l("Cannot read the room address %(value)s (e.g. 3栋2单元501 or 3-2-501)."),
+    "roll.bad_area": _l("Cannot read the area %(value)s (e.g. 85.6 or 85.60㎡)."),
+    "roll.area_precision": _l("Area %(value)s has more than two decimals."),
+    "roll.area_range": _l("Area %(value)s m² is outside the plausible range (0 to 10000 m²)."),
+    "roll.no_area": _l("The dwelling has no registered, surveyed or contract area."),
+    "roll.bad_yes_no": _l("Cannot read %(value)s as yes or no (是/否, Y/N, 1/0, √)."),
+    "roll.bad_phone": _l("Mobile number %(value)s is not 11 digits starting with 1."),
+    "roll.bad_id_type": _l("Unknown document type %(value)s."),
+    "roll.bad_id": _l("ID number %(value)s is not a valid mainland ID number (18 characters, check digit)."),
+    "roll.bad_document": _l("Document number %(value)s is not valid for this document type."),
+    "roll.id_as_number": _l("The ID number was stored as a number and has lost digits: format the column as text."),
+    "roll.id_required": _l("An owner who is not the developer needs an ID number."),
+    "roll.too_long": _l("The text %(value)s is too long (at most %(limit)s characters)."),
+    "roll.duplicate_owner": _l("The same owner is listed twice for this dwelling (first in row %(first)s)."),
+    "roll.area_conflict": _l("The areas differ from row %(first)s for the same dwelling."),
+    "roll.flag_conflict": _l("Developer-held or delivered differs from row %(first)s for the same dwelling."),
+    "roll.too_many_errors": _l("Too many errors; only the first %(limit)s are shown."),
+    "roll.too_many_rows": _l("The roll has more than %(limit)s rows."),
+}
+
+COLUMN_LABELS = {
+    "building": _l("building"),
+    "unit": _l("unit"),
+    "room": _l("room"),
+    "address": _l("room address"),
+    "registered_area": _l("registered area"),
+    "surveyed_area": _l("surveyed area"),
+    "contract_area": _l("contract area"),
+    "owner_name": _l("owner name"),
+    "id_type": _l("document type"),
+    "id_number": _l("ID number"),
+    "phone": _l("mobile number"),
+    "developer_held": _l("developer held"),
+    "delivered": _l("delivered"),
+    "share": _l("share"),
+}
+
+
+def translate(key, **params):
+    """Render a message key from a rule or service in the current locale."""
+    template = MESSAGES.get(key)
+    if template is None:
+        return gettext("Something went wrong on our side. Please try again later.")
+    if "column" in params and params["column"] in COLUMN_LABELS:
+        params = dict(params, column=str(COLUMN_LABELS[params["column"]]))
+    return str(template) % params if params else str(template)
+
+
+def column_label(column):
+    """The translated label of a roll column."""
+    label = COLUMN_LABELS.get(column)
+    return str(label) if label is not None else column

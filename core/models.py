@@ -1,0 +1,207 @@
+"""The registry: regions, compounds, buildings, units, dwellings, people, staff, audit, catalogue."""
+from datetime import datetime, timezone
+
+from core.areas import counted_area
+from core.extensions import db
+
+
+def utcnow():
+    """Timezone-aware now, for defaults."""
+    return datetime.now(timezone.utc)
+
+
+class RegionLevel:
+    """The administrative levels, top down."""
+
+    PROVINCE, CITY, COUNTY, STREET, COMMUNITY = "province", "city", "county", "street", "community"
+    ORDER = (PROVINCE, CITY, COUNTY, STREET, COMMUNITY)
+
+
+class Region(db.Model):
+    """A node of the province › city › county › street › community tree."""
+
+    __tablename__ = "regions"
+    id = db.Column(db.Integer, primary_key=True)
+    parent_id = db.Column(db.Integer, db.ForeignKey("regions.id"), index=True)
+    level = db.Column(db.String(16), nullable=False)
+    name = db.Column(db.String(100), nullable=False)
+    # "/1/4/9/": the ids from the root down, so a region's subtree is one prefix match.
+    path = db.Column(db.String(255), nullable=False, index=True)
+    parent = db.relationship("Region", remote_side=[id])
+    __table_args__ = (db.UniqueConstraint("parent_id", "name"),)
+
+    def contains(self, other):
+        """Whether `other` is this region or lies under it."""
+        return other.path.startswith(self.path)
+
+
+class CompoundStatus:
+    """Where a compound stands in the renovation scheme."""
+
+    REGISTERED, RESERVE, PLANNED, RENOVATING, COMPLETED, EXCLUDED = (
+        "registered", "reserve", "planned", "renovating", "completed", "excluded")
+    ALL = (REGISTERED, RESERVE, PLANNED, RENOVATING, COMPLETED, EXCLUDED)
+
+
+class Compound(db.Model):
+    """A housing compound (小区) in one community."""
+
+    __tablename__ = "compounds"
+    id = db.Column(db.Integer, primary_key=True)
+    community_id = db.Column(db.Integer, db.ForeignKey("regions.id"), nullable=False, index=True)
+    name = db.Column(db.String(100), nullable=False)
+    address = db.Column(db.String(255))
+    built_year = db.Column(db.Integer)
+    households = db.Column(db.Integer)
+    building_count = db.Column(db.Integer)
+    total_floor_area = db.Column(db.BigInteger)  # hundredths of m²
+    heritage = db.Column(db.Boolean, nullable=False, default=False)
+    dangerous = db.Column(db.Boolean, nullable=False, default=False)
+    demolition = db.Column(db.Boolean, nullable=False, default=False)
+    reserve_level = db.Column(db.String(16))
+    status = db.Column(db.String(16), nullable=False, default=CompoundStatus.REGISTERED)
+    community = db.relationship("Region")
+    buildings = db.relationship("Building", back_populates="compound", order_by="Building.name")
+    __table_args__ = (db.UniqueConstraint("community_id", "name"),)
+
+
+class Building(db.Model):
+    """A building (楼栋) of a compound."""
+
+    __tablename__ = "buildings"
+    id = db.Column(db.Integer, primary_key=True)
+    compound_id = db.Column(db.Integer, db.ForeignKey("compounds.id"), nullable=False)
+    name = db.Column(db.String(32), nullable=False)
+    floors = db.Column(db.Integer)
+    has_lift = db.Column(db.Boolean, nullable=False, default=False)
+    compound = db.relationship("Compound", back_populates="buildings")
+    units = db.relationship("Unit", back_populates="building", order_by="Unit.name")
+    __table_args__ = (db.UniqueConstraint("compound_id", "name"),)
+
+
+class Unit(db.Model):
+    """A stairwell unit (单元) of a building."""
+
+    __tablename__ = "units"
+    id = db.Column(db.Integer, primary_key=True)
+    building_id = db.Column(db.Integer, db.ForeignKey("buildings.id"), nullable=False)
+    name = db.Column(db.String(32), nullable=False)
+    building = db.relationship("Building", back_populates="units")
+    dwellings = db.relationship("Dwelling", back_populates="unit", order_by="Dwelling.room")
+    __table_args__ = (db.UniqueConstraint("building_id", "name"),)
+
+
+class Dwelling(db.Model):
+    """An exclusive part (户/专有部分) with its areas in hundredths of m²."""
+
+    __tablename__ = "dwellings"
+    id = db.Column(db.Integer, primary_key=True)
+    unit_id = db.Column(db.Integer, db.ForeignKey("units.id"), nullable=False)
+    room = db.Column(db.String(32), nullable=False)
+    registered_area = db.Column(db.Integer)
+    surveyed_area = db.Column(db.Integer)
+    contract_area = db.Column(db.Integer)
+    use = db.Column(db.String(16), nullable=False, default="residential")
+    unit = db.relationship("Unit", back_populates="dwellings")
+    ownerships = db.relationship("Ownership", back_populates="dwelling")
+    __table_args__ = (db.UniqueConstraint("unit_id", "room"),)
+
+    @property
+    def counted_area(self):
+        """Registered, else surveyed, else contract area."""
+        return counted_area(self.registered_area, self.surveyed_area, self.contract_area)
+
+
+class Person(db.Model):
+    """A resident or owner; the document number is kept only as a keyed hash."""
+
+    __tablename__ = "people"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(100), nullable=False)
+    doc_type = db.Column(db.String(16))
+    id_key = db.Column(db.String(64), unique=True)
+    id_masked = db.Column(db.String(32))
+    phone_enc = db.Column(db.Text)
+    phone_key = db.Column(db.String(64), index=True)
+    phone_masked = db.Column(db.String(16))
+    locale = db.Column(db.String(16))
+
+
+class Ownership(db.Model):
+    """A person's ownership of a dwelling; co-owners are several rows."""
+
+    __tablename__ = "ownerships"
+    id = db.Column(db.Integer, primary_key=True)
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False)
+    person_id = db.Column(db.Integer, db.ForeignKey("people.id"), nullable=False, index=True)
+    share = db.Column(db.String(16))
+    developer_held = db.Column(db.Boolean, nullable=False, default=False)
+    delivered = db.Column(db.Boolean, nullable=False, default=True)
+    dwelling = db.relationship("Dwelling", back_populates="ownerships")
+    person = db.relationship("Person")
+    __table_args__ = (db.UniqueConstraint("dwelling_id", "person_id"),)
+
+
+class Residency(db.Model):
+    """Who lives in a dwelling: owners, tenants and family."""
+
+    __tablename__ = "residencies"
+    id = db.Column(db.Integer, primary_key=True)
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False)
+    person_id = db.Column(db.Integer, db.ForeignKey("people.id"), nullable=False, index=True)
+    kind = db.Column(db.String(16), nullable=False)  # owner | tenant | family
+    dwelling = db.relationship("Dwelling")
+    person = db.relationship("Person")
+    __table_args__ = (db.UniqueConstraint("dwelling_id", "person_id"),)
+
+
+class Staff(db.Model):
+    """A staff account, always bound to one region."""
+
+    __tablename__ = "staff"
+    id = db.Column(db.Integer, primary_key=True)
+    username = db.Column(db.String(64), nullable=False, unique=True)
+    name = db.Column(db.String(100), nullable=False)
+    role = db.Column(db.String(16), nullable=False)
+    region_id = db.Column(db.Integer, db.ForeignKey("regions.id"), nullable=False, index=True)
+    password_hash = db.Column(db.String(255), nullable=False)
+    active = db.Column(db.Boolean, nullable=False, default=True)
+    locale = db.Column(db.String(16))
+    region = db.relationship("Region")
+
+
+class AuditLog(db.Model):
+    """Append-only record of every staff write: who, what, when, before and after."""
+
+    __tablename__ = "audit_log"
+    id = db.Column(db.BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True)
+    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    staff_id = db.Column(db.Integer, db.ForeignKey("staff.id"), index=True)
+    actor = db.Column(db.String(64), nullable=False)
+    action = db.Column(db.String(64), nullable=False)
+    target_type = db.Column(db.String(32), nullable=False)
+    target_id = db.Column(db.String(64))
+    region_id = db.Column(db.Integer, db.ForeignKey("regions.id"), index=True)
+    before = db.Column(db.JSON)
+    after = db.Column(db.JSON)
+
+
+class CatalogueClass:
+    """The three classes of renovation content."""
+
+    BASIC, IMPROVEMENT, ENHANCEMENT = "basic", "improvement", "enhancement"
+    ALL = (BASIC, IMPROVEMENT, ENHANCEMENT)
+
+
+class CatalogueItem(db.Model):
+    """One item of renovation content; base items have no region, a county may add its own."""
+
+    __tablename__ = "catalogue_items"
+    id = db.Column(db.Integer, primary_key=True)
+    code = db.Column(db.String(32), nullable=False, unique=True)
+    cls = db.Column(db.String(16), nullable=False)
+    name_zh = db.Column(db.String(100), nullable=False)
+    name_en = db.Column(db.String(100), nullable=False)
+    region_id = db.Column(db.Integer, db.ForeignKey("regions.id"), index=True)
+    position = db.Column(db.Integer, nullable=False, default=0)
+    active = db.Column(db.Boolean, nullable=False, default=True)

@@ -1,0 +1,109 @@
+"""Fixtures: an app on a freshly migrated SQLite file or on PostgreSQL, and data builders."""
+import os
+import shutil
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from core import MIGRATIONS, create_app
+from core.config import Config
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def make_config(url, **overrides):
+    """A test configuration on the given database."""
+    return Config(env={"GONGJIAN_ENV": "test", "DATABASE_URL": url},
+                  PASSWORD_HASH_METHOD="pbkdf2:sha256:1000", **overrides)
+
+
+def _postgres_reachable():
+    engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect():
+            return True
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        return False
+    finally:
+        engine.dispose()
+
+
+def _reset_postgres():
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def _migrate(url):
+    app = create_app(make_config(url))
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        from core.extensions import db
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database(request, tmp_path_factory):
+    """A migrated database per backend: a template file for SQLite, the test database for PostgreSQL."""
+    if request.param == "sqlite":
+        template = tmp_path_factory.mktemp("db") / "template.sqlite3"
+        _migrate(f"sqlite:///{template}")
+        return {"kind": "sqlite", "template": template}
+    if not _postgres_reachable():
+        message = f"PostgreSQL is not reachable at {PG_URL}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (CI=true: PostgreSQL is required)")
+        pytest.skip(message)
+    _reset_postgres()
+    _migrate(PG_URL)
+    return {"kind": "postgresql", "url": PG_URL}
+
+
+def _truncate_postgres(engine):
+    with engine.begin() as conn:
+        tables = [row[0] for row in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"))]
+        if tables:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def database_url(database, tmp_path):
+    """A clean database for one test."""
+    if database["kind"] == "sqlite":
+        path = tmp_path / "test.sqlite3"
+        shutil.copy(database["template"], path)
+        yield f"sqlite:///{path}"
+        return
+    yield database["url"]
+    engine = create_engine(database["url"])
+    _truncate_postgres(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def app(database_url):
+    """The app on a clean database, inside an app context."""
+    application = create_app(make_config(database_url))
+    with application.app_context():
+        yield application
+        from core.extensions import db
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def world(app):
+    """Two counties in one city, each with a street, community and compound; staff at every level."""
+    from tests.builders import build_world
+    return build_world()
