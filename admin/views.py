@@ -17,8 +17,7 @@ def load_staff():
     g.staff = current_staff(session, required=False)
     if g.staff is None and request.endpoint not in ("admin.login",):
         return redirect(url_for("admin.login", next=request.path))
-    if g.staff is not None:
-        g.user_locale = g.staff.locale
+    g.user_locale = g.staff.locale if g.staff is not None else None
 
 
 @bp.context_processor

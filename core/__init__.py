@@ -3,7 +3,7 @@ import importlib
 from pathlib import Path
 
 from flask import Flask
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 
 from core.config import Config
 from core.extensions import babel, csrf, db, migrate
@@ -43,6 +43,8 @@ def register_extensions(app):
                    default_translation_directories=app.config["BABEL_TRANSLATION_DIRECTORIES"])
     csrf.init_app(app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    # The locale is chosen per request, even when an app context outlives one (CLI, tests).
+    app.before_request(refresh)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from core.sqlite import enable_sqlite_pragmas
         with app.app_context():

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext
 
 from core import catalogue, demo, registry
 from core.errors import DomainError, InvalidInput
@@ -27,7 +28,7 @@ def _fail(exc):
             item = describe_fault(fault)
             where = ""
             if item.get("row"):
-                where = f"row {item['row']}, {item.get('column_label', item.get('column', ''))}: "
+                where = gettext("Row %(row)s", row=item["row"]) + f", {item.get('column_label', '')}: "
             click.echo(f"  {where}{item['message']}", err=True)
     raise SystemExit(1)
 

@@ -3,6 +3,7 @@ import os
 import shutil
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -85,10 +86,20 @@ def database_url(database, tmp_path):
     engine.dispose()
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (its own `g` and session), as in production,
+    even though the test itself holds one open to look at the database."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url):
     """The app on a clean database, inside an app context."""
     application = create_app(make_config(database_url))
+    application.test_client_class = FreshContextClient
     with application.app_context():
         yield application
         from core.extensions import db
