@@ -23,8 +23,12 @@ _CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
 
 def normalise_text(value):
     """NFKC-fold full-width characters and collapse white space."""
-    text = unicodedata.normalize("NFKC", str(value or ""))
-    return " ".join(text.split())
+    text = str(value or "")
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    if "  " in text or text != text.strip() or "\t" in text or "\n" in text or "\u3000" in text:
+        return " ".join(text.split())
+    return text
 
 
 def normalise_name(value):

@@ -1,12 +1,15 @@
-"""Keys for personal data: HMAC for identities, Fernet for phone numbers at rest."""
+"""Keys for personal data: HMAC for identities, AES-GCM for phone numbers at rest."""
 import base64
 import hashlib
 import hmac
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 
-from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
+
+NONCE = 12
 
 
 @dataclass(frozen=True)
@@ -15,7 +18,7 @@ class PiiKeys:
 
     identity: bytes
     phone_lookup: bytes
-    fernet: Fernet
+    cipher: AESGCM
 
     def phone_key(self, phone):
         """Keyed hash of a phone number, to find and compare without decrypting."""
@@ -23,11 +26,17 @@ class PiiKeys:
 
     def encrypt(self, text):
         """Encrypt a phone number for storage."""
-        return self.fernet.encrypt(text.encode()).decode() if text else None
+        if not text:
+            return None
+        nonce = os.urandom(NONCE)
+        return base64.b64encode(nonce + self.cipher.encrypt(nonce, text.encode(), b"phone")).decode()
 
     def decrypt(self, token):
         """Decrypt a stored phone number."""
-        return self.fernet.decrypt(token.encode()).decode() if token else None
+        if not token:
+            return None
+        raw = base64.b64decode(token)
+        return self.cipher.decrypt(raw[:NONCE], raw[NONCE:], b"phone").decode()
 
 
 @lru_cache(maxsize=8)
@@ -36,7 +45,7 @@ def derive_keys(secret):
     def derive(purpose):
         return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).digest()
     return PiiKeys(derive("identity"), derive("phone-lookup"),
-                   Fernet(base64.urlsafe_b64encode(derive("phone-encryption"))))
+                   AESGCM(derive("phone-encryption")))
 
 
 def keys():

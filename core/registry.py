@@ -117,10 +117,26 @@ class ImportReport:
                     self.ownerships_updated))
 
 
+class _KeyCache:
+    """The PII keys, remembering each owner's identity key (an owner row is hashed once)."""
+
+    def __init__(self, keys):
+        self.keys = keys
+        self.person_keys = {}
+
+    def __getattr__(self, name):
+        return getattr(self.keys, name)
+
+
 def _person_key(keys, owner):
-    if owner.doc_number:
-        return identity.identity_key(keys.identity, owner.doc_type, owner.doc_number)
-    return identity.organisation_key(keys.identity, owner.name)
+    key = keys.person_keys.get(owner)
+    if key is None:
+        if owner.doc_number:
+            key = identity.identity_key(keys.identity, owner.doc_type, owner.doc_number)
+        else:
+            key = identity.organisation_key(keys.identity, owner.name)
+        keys.person_keys[owner] = key
+    return key
 
 
 def _chunks(items, size=CHUNK):
@@ -179,7 +195,7 @@ def _sync_dwellings(staff, compound, dwellings, units):
             audit.record(staff, "dwelling.update", "dwelling", row.id, compound.community_id,
                          before=before, after=areas)
     for chunk in _chunks(new_rows):
-        db.session.execute(insert(Dwelling), chunk)
+        db.session.execute(insert(Dwelling.__table__), chunk)
     if changes:
         db.session.execute(update(Dwelling), changes)
     ids = {(unit_id, room): row.id for (unit_id, room), row in _dwelling_map(compound).items()}
@@ -220,7 +236,7 @@ def _sync_people(staff, compound, dwellings, keys):
                          before={"name": row.name}, after={"name": owner.name,
                                                            "phone_changed": "phone_key" in change})
     for chunk in _chunks(new_rows):
-        db.session.execute(insert(Person), chunk)
+        db.session.execute(insert(Person.__table__), chunk)
     if changes:
         db.session.execute(update(Person), changes)
     ids = {}
@@ -271,7 +287,7 @@ def _sync_ownerships(staff, compound, dwellings, dwelling_ids, person_ids, keys)
     if removed:
         db.session.execute(Ownership.__table__.delete().where(Ownership.id.in_([r.id for r in removed])))
     for chunk in _chunks(added):
-        db.session.execute(insert(Ownership), chunk)
+        db.session.execute(insert(Ownership.__table__), chunk)
     if updated:
         db.session.execute(update(Ownership), updated)
     return len(added), len(removed), len(updated)
@@ -281,7 +297,7 @@ def import_roll(staff, compound_id, data, filename=None):
     """Import a voter roll into a compound, all or nothing; returns an ImportReport."""
     compound = get_compound(staff, compound_id, "registry.import")
     dwellings = rolls.parse_roll(data)
-    keys = pii.keys()
+    keys = _KeyCache(pii.keys())
     units = _ensure_units(compound, dwellings)
     dwelling_ids, created, updated = _sync_dwellings(staff, compound, dwellings, units)
     person_ids, people_created, people_updated = _sync_people(staff, compound, dwellings, keys)
