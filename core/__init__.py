@@ -13,7 +13,8 @@ from core.logs import configure_logging
 
 # The doors people come through. They import the domain; the factory only names them,
 # so nothing in core depends on a door's code.
-DOORS = ("api", "admin")
+DOORS = ("api", "admin", "bot")
+TOOLS = ("simulator.cli",)  # development tools with commands of their own
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
@@ -62,3 +63,5 @@ def register_commands(app):
     from core.cli import demo_cli, registry_cli, translate_cli, catalogue_cli, staff_cli
     for group in (demo_cli, registry_cli, translate_cli, catalogue_cli, staff_cli):
         app.cli.add_command(group)
+    for name in TOOLS:
+        app.cli.add_command(importlib.import_module(name).wechat_cli)

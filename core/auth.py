@@ -20,15 +20,16 @@ class Role:
     ALL = (COMMITTEE, STREET, COUNTY, CITY, PROVINCE, ADMIN)
 
 
-_READ = {"registry.read", "catalogue.read"}
+_READ = {"registry.read", "catalogue.read", "wishes.read"}
 PERMISSIONS = {
     # Committee staff keep the roll and go door to door: they need the real phone numbers.
-    Role.COMMITTEE: _READ | {"registry.import", "registry.edit", "pii.phone"},
+    Role.COMMITTEE: _READ | {"registry.import", "registry.edit", "pii.phone", "wishes.handle"},
     Role.STREET: _READ,
     Role.COUNTY: _READ | {"catalogue.edit", "registry.approve"},
     Role.CITY: _READ | {"registry.approve"},
     Role.PROVINCE: _READ | {"registry.approve"},
-    Role.ADMIN: _READ | {"registry.import", "registry.edit", "staff.manage", "audit.read", "catalogue.edit"},
+    Role.ADMIN: _READ | {"registry.import", "registry.edit", "staff.manage", "audit.read", "catalogue.edit",
+                         "wishes.handle"},
 }
 
 

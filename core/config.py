@@ -36,6 +36,11 @@ class Config:
             setattr(self, name, value)
         self.WECHAT_AES_KEY = env.get("WECHAT_AES_KEY") or None
         self.WECHAT_API_BASE = env.get("WECHAT_API_BASE", "http://127.0.0.1:5100")
+        self.WECHAT_MINI_APPID = env.get("WECHAT_MINI_APPID") or None
+        self.WECHAT_MINI_SECRET = env.get("WECHAT_MINI_SECRET") or None
+        self.WECHAT_MAX_BODY = int(env.get("WECHAT_MAX_BODY", 64 * 1024))
+        self.WECHAT_CLOCK_SKEW = int(env.get("WECHAT_CLOCK_SKEW", 300))
+        self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER", str(ROOT / "instance" / "uploads"))
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
         self.SESSION_COOKIE_HTTPONLY = True

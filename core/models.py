@@ -205,3 +205,100 @@ class CatalogueItem(db.Model):
     region_id = db.Column(db.Integer, db.ForeignKey("regions.id"), index=True)
     position = db.Column(db.Integer, nullable=False, default=0)
     active = db.Column(db.Boolean, nullable=False, default=True)
+
+
+class WechatToken(db.Model):
+    """The one shared access token per WeChat app."""
+
+    __tablename__ = "wechat_tokens"
+    appid = db.Column(db.String(64), primary_key=True)
+    token = db.Column(db.String(512), nullable=False)
+    expires_at = db.Column(db.Float, nullable=False)
+
+
+class WechatAccount(db.Model):
+    """A WeChat user (openid) and, once bound, the person and dwelling they are."""
+
+    __tablename__ = "wechat_accounts"
+    id = db.Column(db.Integer, primary_key=True)
+    openid = db.Column(db.String(64), nullable=False, unique=True)
+    unionid = db.Column(db.String(64), index=True)
+    person_id = db.Column(db.Integer, db.ForeignKey("people.id"), index=True)
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), index=True)
+    kind = db.Column(db.String(16))  # owner | tenant | family, once bound
+    follows = db.Column(db.Boolean, nullable=False, default=False)
+    locale = db.Column(db.String(16), nullable=False, default="zh_Hans_CN")
+    phone_enc = db.Column(db.Text)
+    last_inbound_at = db.Column(db.DateTime(timezone=True))
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    person = db.relationship("Person")
+    dwelling = db.relationship("Dwelling")
+
+
+class ResidentSession(db.Model):
+    """A mini-program session: an opaque token kept only as its hash; session_key stays here."""
+
+    __tablename__ = "resident_sessions"
+    id = db.Column(db.Integer, primary_key=True)
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False, index=True)
+    session_key_enc = db.Column(db.Text)
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = db.Column(db.DateTime(timezone=True), nullable=False)
+    revoked_at = db.Column(db.DateTime(timezone=True))
+    account = db.relationship("WechatAccount")
+
+
+class BindingCode(db.Model):
+    """A one-time code committee staff issue for one dwelling (kept hashed)."""
+
+    __tablename__ = "binding_codes"
+    id = db.Column(db.Integer, primary_key=True)
+    code_hash = db.Column(db.String(64), nullable=False, unique=True)
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False, index=True)
+    person_id = db.Column(db.Integer, db.ForeignKey("people.id"))
+    kind = db.Column(db.String(16), nullable=False)
+    issued_by = db.Column(db.Integer, db.ForeignKey("staff.id"), nullable=False)
+    expires_at = db.Column(db.DateTime(timezone=True), nullable=False)
+    used_at = db.Column(db.DateTime(timezone=True))
+    used_by = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"))
+
+
+class BindingRequest(db.Model):
+    """A binding the roll could not confirm, waiting for the committee."""
+
+    __tablename__ = "binding_requests"
+    id = db.Column(db.Integer, primary_key=True)
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False, index=True)
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False, index=True)
+    claimed_name = db.Column(db.String(100))
+    phone_last4 = db.Column(db.String(4))
+    state = db.Column(db.String(16), nullable=False, default="pending")
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    decided_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
+    decided_at = db.Column(db.DateTime(timezone=True))
+    account = db.relationship("WechatAccount")
+    dwelling = db.relationship("Dwelling")
+
+
+class InboundMessage(db.Model):
+    """Each official-account message or event once: WeChat's retries find the same reply here."""
+
+    __tablename__ = "inbound_messages"
+    id = db.Column(db.BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True)
+    dedupe_key = db.Column(db.String(160), nullable=False, unique=True)
+    nonce = db.Column(db.String(64), nullable=False, index=True)
+    openid = db.Column(db.String(64), nullable=False)
+    received_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    reply = db.Column(db.Text)
+
+
+class Conversation(db.Model):
+    """Where a WeChat user is in a bot conversation; survives restarts."""
+
+    __tablename__ = "conversations"
+    openid = db.Column(db.String(64), primary_key=True)
+    flow = db.Column(db.String(32), nullable=False)
+    step = db.Column(db.String(32), nullable=False)
+    data = db.Column(db.JSON, nullable=False, default=dict)
+    updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)

@@ -1,0 +1,15 @@
+"""The official-account door: an adapter from WeChat messages to domain calls."""
+from bot import flows  # noqa: F401 - registers the conversation flows
+from bot.views import bp
+
+
+def init_app(app):
+    """Mount /wechat (exempt from CSRF: WeChat signs its requests instead)."""
+    from core.extensions import csrf
+    from wishes import matching
+    csrf.exempt(bp)
+    app.register_blueprint(bp)
+    if app.config.get("REDIS_URL"):
+        import redis
+        app.extensions["bot_redis"] = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=2)
+    matching.initialise()

@@ -1,0 +1,99 @@
+"""Routes each message or event to a flow. Flows register themselves; adding one touches no other."""
+import re
+from dataclasses import dataclass, field
+
+from bot import state
+
+FLOWS = {}
+_PUNCTUATION = re.compile(r"[\s。.!！?？,，、~～]+$")
+
+
+def register(flow_class):
+    """Class decorator: make a flow available by its keywords and menu keys."""
+    flow = flow_class()
+    FLOWS[flow.name] = flow
+    return flow_class
+
+
+def normalise(text):
+    """Lower-case, trimmed, without trailing punctuation (voice recognition adds a full stop)."""
+    return _PUNCTUATION.sub("", (text or "").strip()).strip().lower()
+
+
+def flow_for_text(text):
+    """The flow one of whose keywords is exactly this text."""
+    key = normalise(text)
+    return next((f for f in FLOWS.values() if key in f.keywords), None)
+
+
+def flow_for_menu(event_key):
+    """The flow behind a menu button."""
+    return next((f for f in FLOWS.values() if event_key in f.menu_keys), None)
+
+
+@dataclass
+class Turn:
+    """One incoming message with who sent it and where their conversation stands."""
+
+    account: object
+    message: object
+    text: str = ""
+    conversation: object = None
+    data: dict = field(default_factory=dict)
+
+    @property
+    def openid(self):
+        return self.account.openid
+
+    def goto(self, flow, step, **data):
+        """Continue the conversation at `step` next time."""
+        merged = dict(self.data, **data)
+        state.save(self.openid, flow.name, step, merged)
+        self.data = merged
+
+    def end(self):
+        """The conversation is over."""
+        state.clear(self.openid)
+        self.data = {}
+
+
+class Flow:
+    """A conversation: start() when chosen, resume() with each later message."""
+
+    name = ""
+    keywords = ()
+    menu_keys = ()
+
+    def start(self, turn, **kwargs):
+        raise NotImplementedError
+
+    def resume(self, turn, step):
+        raise NotImplementedError
+
+
+def start_flow(name, turn, **kwargs):
+    """Start a flow by name (for events such as a QR-code scan)."""
+    turn.end()
+    return FLOWS[name].start(turn, **kwargs)
+
+
+def handle_text(turn, idle_handler):
+    """A typed or spoken message: a keyword starts its flow; otherwise the open conversation goes on."""
+    chosen = flow_for_text(turn.text)
+    if chosen is not None:
+        turn.end()
+        return chosen.start(turn)
+    conversation = turn.conversation
+    if conversation is not None and conversation.flow in FLOWS:
+        turn.data = dict(conversation.data or {})
+        return FLOWS[conversation.flow].resume(turn, conversation.step)
+    return idle_handler(turn)
+
+
+def handle_media(turn, fallback):
+    """A photo or location goes to the open conversation, if it asked for one."""
+    conversation = turn.conversation
+    if conversation is not None and conversation.flow in FLOWS:
+        turn.data = dict(conversation.data or {})
+        return FLOWS[conversation.flow].resume(turn, conversation.step)
+    return fallback(turn)

@@ -1,0 +1,121 @@
+"""The official-account endpoint: verify, parse, dispatch, reply."""
+import logging
+
+from flask import Blueprint, Response, current_app, request
+from flask_babel import force_locale
+
+from bot import dispatcher, flows, protocol, replay
+from core import accounts
+from core.extensions import db
+from core.models import utcnow
+from notices.services import record_subscription_events
+
+bp = Blueprint("bot", __name__)
+log = logging.getLogger("gongjian")
+SUBSCRIBE_EVENTS = {"subscribe_msg_popup_event", "subscribe_msg_change_event", "subscribe_msg_sent_event"}
+
+
+def _guard():
+    client = current_app.extensions.get("bot_redis")
+    return replay.RedisGuard(client) if client is not None else replay.DatabaseGuard()
+
+
+def _config():
+    c = current_app.config
+    return c["WECHAT_TOKEN"], c["WECHAT_APPID"], c["WECHAT_AES_KEY"]
+
+
+@bp.get("/wechat")
+def handshake():
+    """WeChat's server verification: echo echostr when the signature matches."""
+    token, _appid, _key = _config()
+    try:
+        echo = protocol.verify_handshake(token, request.args)
+    except protocol.Rejected:
+        return Response("forbidden", status=403, mimetype="text/plain")
+    return Response(echo, mimetype="text/plain")
+
+
+@bp.post("/wechat")
+def receive():
+    """One message or event from WeChat; always answered well inside WeChat's five seconds."""
+    token, appid, aes_key = _config()
+    limit = current_app.config["WECHAT_MAX_BODY"]
+    if request.content_length is None or request.content_length > limit:
+        return Response("too large", status=413 if request.content_length else 411, mimetype="text/plain")
+    body = request.get_data(cache=False)
+    try:
+        incoming = protocol.open_envelope(request.args, body, token, appid, aes_key,
+                                          current_app.config["WECHAT_CLOCK_SKEW"])
+    except protocol.Rejected as exc:
+        log.warning("wechat request rejected", extra={"fields": {"reason": str(exc)}})
+        return Response("forbidden", status=403, mimetype="text/plain")
+    except protocol.Malformed as exc:
+        log.warning("wechat request malformed", extra={"fields": {"reason": str(exc)}})
+        return Response("bad request", status=400, mimetype="text/plain")
+    message = protocol.parse(incoming.xml)
+    if message is None or not message.source:
+        return Response("success", mimetype="text/plain")  # not a message we can answer: no reply
+    guard = _guard()
+    try:
+        outcome, reply = guard.begin(protocol.dedupe_key(message), incoming.nonce, message.source)
+    except protocol.Rejected:
+        return Response("forbidden", status=403, mimetype="text/plain")
+    if outcome == "new":
+        try:
+            reply = handle(message)
+            guard.finish(reply)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            guard.abandon()
+            raise
+    body = protocol.render_reply(reply, message, incoming, token, appid, aes_key)
+    return Response(body, mimetype="application/xml" if reply else "text/plain")
+
+
+def handle(message):
+    """The reply text for a message (None for no reply), in the resident's language."""
+    account = accounts.account_for(message.source)
+    account.last_inbound_at = utcnow()
+    turn = dispatcher.Turn(account=account, message=message)
+    with force_locale(account.locale or "zh_Hans_CN"):
+        if message.type == "event":
+            return on_event(turn)
+        turn.conversation = dispatcher.state.load(account.openid)
+        if message.type == "text":
+            turn.text = (message.content or "").strip()
+            return dispatcher.handle_text(turn, flows.idle)
+        if message.type == "voice":
+            turn.text = (message.recognition or "").strip()
+            if not turn.text:
+                return flows.voice_not_understood()
+            return dispatcher.handle_text(turn, flows.idle)
+        if message.type in ("image", "location"):
+            return dispatcher.handle_media(turn, lambda t: flows.help_text())
+        return flows.unsupported()
+
+
+def on_event(turn):
+    message, account = turn.message, turn.account
+    event = (message.event or "").lower()
+    if event in ("subscribe", "subscribe_scan", "scan"):
+        account.follows = True
+        scene = (message._data.get("EventKey") or "").removeprefix("qrscene_")
+        if scene.startswith("unit:") and scene[5:].isdigit():
+            return dispatcher.start_flow("bind", turn, unit_id=int(scene[5:]))
+        return flows.welcome(turn) if event != "scan" else flows.help_text()
+    if event == "unsubscribe":
+        account.follows = False
+        return None
+    if event == "click":
+        chosen = dispatcher.flow_for_menu(message._data.get("EventKey") or "")
+        if chosen is not None:
+            turn.end()
+            return chosen.start(turn)
+        return flows.help_text()
+    if event in SUBSCRIBE_EVENTS:
+        items = protocol.list_items(message, message.list_field)
+        record_subscription_events(account.openid, items, event)
+        return None
+    return None

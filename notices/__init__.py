@@ -1,0 +1,1 @@
+"""What residents are told: the outbox, the WeChat sender, the subscription record."""

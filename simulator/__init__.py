@@ -1,0 +1,1 @@
+"""A local stand-in for WeChat: the API server the service calls, and a sender of signed messages."""

@@ -1,0 +1,1 @@
+"""Residents' renovation wishes: intake, matching to the catalogue, status and answers."""

@@ -1,0 +1,37 @@
+"""Wishes as stored."""
+from core.extensions import db
+from core.models import utcnow
+
+
+class WishStatus:
+    """A wish's life."""
+
+    SUBMITTED, CLASSIFIED, ANSWERED, MERGED = "submitted", "classified", "answered", "merged"
+    ALL = (SUBMITTED, CLASSIFIED, ANSWERED, MERGED)
+
+
+class Wish(db.Model):
+    """What a resident wants renovated, in their words, with the committee's handling."""
+
+    __tablename__ = "wishes"
+    id = db.Column(db.Integer, primary_key=True)
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False, index=True)
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False)
+    compound_id = db.Column(db.Integer, db.ForeignKey("compounds.id"), nullable=False, index=True)
+    catalogue_code = db.Column(db.String(32))
+    suggested_codes = db.Column(db.JSON, nullable=False, default=list)
+    text = db.Column(db.Text, nullable=False, default="")
+    photos = db.Column(db.JSON, nullable=False, default=list)
+    latitude = db.Column(db.Float)
+    longitude = db.Column(db.Float)
+    channel = db.Column(db.String(16), nullable=False)  # bot | miniprogram
+    status = db.Column(db.String(16), nullable=False, default=WishStatus.SUBMITTED)
+    answer = db.Column(db.Text)
+    answered_at = db.Column(db.DateTime(timezone=True))
+    merged_into_id = db.Column(db.Integer, db.ForeignKey("wishes.id"))
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    @property
+    def reference(self):
+        """The number a resident quotes."""
+        return f"W{self.id:06d}"

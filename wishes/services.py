@@ -1,0 +1,196 @@
+"""Wish services: file, list, classify, merge, answer, count."""
+import hashlib
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from core import audit
+from core.auth import authorize, compounds_in_scope
+from core.catalogue import items_for_region
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.extensions import db
+from core.models import Building, CatalogueItem, Compound, Unit, utcnow
+from wishes import matching
+from wishes.models import Wish, WishStatus
+
+MAX_TEXT = 1000
+MAX_PHOTOS = 3
+MAX_PHOTO_BYTES = 2 * 1024 * 1024
+PHOTO_TYPES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
+
+
+def _compound_of(dwelling):
+    return dwelling.unit.building.compound
+
+
+def catalogue_for(account):
+    """The catalogue entries that apply to the resident's compound."""
+    community = _compound_of(account.dwelling).community
+    return [matching.CatalogueEntry(i.code, i.name_zh, i.name_en, i.cls) for i in items_for_region(community)]
+
+
+def suggest_for(account, text):
+    """Catalogue codes the text most likely means, for this resident's compound."""
+    return matching.suggest(text, catalogue_for(account))
+
+
+def _require_bound(account):
+    if account.dwelling_id is None:
+        raise Forbidden("bind.required")
+
+
+def photo_extension(data):
+    """'jpg' or 'png' by content (not by the name the client sends), or None."""
+    return next((ext for magic, ext in PHOTO_TYPES.items() if data.startswith(magic)), None)
+
+
+def store_photo(data):
+    """Keep an uploaded photo under instance/uploads, named by its hash; returns the name."""
+    if len(data) > MAX_PHOTO_BYTES:
+        raise InvalidInput([{"field": "photos", "key": "wish.photo_too_large",
+                             "params": {"limit": MAX_PHOTO_BYTES // (1024 * 1024)}}], key="wish.bad_photo")
+    extension = photo_extension(data)
+    if extension is None:
+        raise InvalidInput([{"field": "photos", "key": "wish.photo_type"}], key="wish.bad_photo")
+    name = f"{hashlib.sha256(data).hexdigest()}.{extension}"
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(data)
+    return name
+
+
+def file_wish(account, channel, text="", catalogue_code=None, photos=(), latitude=None, longitude=None):
+    """Record a resident's wish for their own dwelling's compound."""
+    _require_bound(account)
+    text = (text or "").strip()
+    faults = []
+    if len(text) > MAX_TEXT:
+        faults.append({"field": "text", "key": "wish.too_long", "params": {"limit": MAX_TEXT}})
+    if not text and not catalogue_code:
+        faults.append({"field": "text", "key": "wish.empty"})
+    if catalogue_code and catalogue_code not in {e.code for e in catalogue_for(account)}:
+        faults.append({"field": "catalogue_code", "key": "wish.unknown_item"})
+    if len(photos) > MAX_PHOTOS:
+        faults.append({"field": "photos", "key": "wish.too_many_photos", "params": {"limit": MAX_PHOTOS}})
+    if (latitude is None) != (longitude is None) or (
+            latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)):
+        faults.append({"field": "location", "key": "wish.bad_location"})
+    if faults:
+        raise InvalidInput(faults)
+    wish = Wish(account_id=account.id, dwelling_id=account.dwelling_id,
+                compound_id=_compound_of(account.dwelling).id, catalogue_code=catalogue_code,
+                suggested_codes=suggest_for(account, text) if text else [], text=text, photos=list(photos),
+                latitude=latitude, longitude=longitude, channel=channel,
+                status=WishStatus.CLASSIFIED if catalogue_code else WishStatus.SUBMITTED)
+    db.session.add(wish)
+    db.session.flush()
+    return wish
+
+
+def my_wishes(account, limit=50):
+    """The resident's own wishes, newest first."""
+    return Wish.query.filter_by(account_id=account.id).order_by(Wish.id.desc()).limit(limit).all()
+
+
+def my_wish(account, wish_id):
+    """One of the resident's own wishes (NotFound for anyone else's)."""
+    wish = db.session.get(Wish, wish_id)
+    if wish is None or wish.account_id != account.id:
+        raise NotFound()
+    return wish
+
+
+def _wish_in_scope(staff, wish_id, action):
+    wish = db.session.get(Wish, wish_id)
+    if wish is None:
+        raise NotFound()
+    authorize(staff, action, db.session.get(Compound, wish.compound_id).community)
+    return wish
+
+
+def staff_wishes(staff, compound_id=None, status=None, limit=200):
+    """Wishes of the compounds in the staff member's region."""
+    authorize(staff, "wishes.read")
+    scope = compounds_in_scope(staff).with_entities(Compound.id)
+    query = Wish.query.filter(Wish.compound_id.in_(scope))
+    if compound_id:
+        query = query.filter(Wish.compound_id == compound_id)
+    if status:
+        query = query.filter(Wish.status == status)
+    return query.order_by(Wish.id.desc()).limit(min(limit, 500)).all()
+
+
+def classify_wish(staff, wish_id, catalogue_code):
+    """Staff set the catalogue item a wish is about."""
+    wish = _wish_in_scope(staff, wish_id, "wishes.handle")
+    if not db.session.scalar(select(CatalogueItem.id).where(CatalogueItem.code == catalogue_code)):
+        raise InvalidInput([{"field": "catalogue_code", "key": "wish.unknown_item"}])
+    if wish.status == WishStatus.MERGED:
+        raise Conflict("wish.merged")
+    before = {"catalogue_code": wish.catalogue_code, "status": wish.status}
+    wish.catalogue_code = catalogue_code
+    if wish.status == WishStatus.SUBMITTED:
+        wish.status = WishStatus.CLASSIFIED
+    audit.record(staff, "wish.classify", "wish", wish.id, _region_of(wish), before=before,
+                 after={"catalogue_code": catalogue_code, "status": wish.status})
+    db.session.flush()
+    return wish
+
+
+def merge_wish(staff, wish_id, into_id):
+    """Mark a wish as a duplicate of another in the same compound."""
+    wish = _wish_in_scope(staff, wish_id, "wishes.handle")
+    target = _wish_in_scope(staff, into_id, "wishes.handle")
+    if wish.id == target.id or target.compound_id != wish.compound_id or target.status == WishStatus.MERGED:
+        raise Conflict("wish.bad_merge")
+    before = {"status": wish.status}
+    wish.status, wish.merged_into_id = WishStatus.MERGED, target.id
+    if target.catalogue_code is None and wish.catalogue_code:
+        target.catalogue_code = wish.catalogue_code
+    audit.record(staff, "wish.merge", "wish", wish.id, _region_of(wish), before=before,
+                 after={"status": wish.status, "merged_into": target.id})
+    db.session.flush()
+    return wish
+
+
+def answer_wish(staff, wish_id, text):
+    """The committee answers; the answer is queued for the resident on WeChat in the same transaction."""
+    from notices.services import queue_direct_message
+    wish = _wish_in_scope(staff, wish_id, "wishes.handle")
+    text = (text or "").strip()
+    if not text or len(text) > MAX_TEXT:
+        raise InvalidInput([{"field": "text", "key": "wish.empty" if not text else "wish.too_long",
+                             "params": {"limit": MAX_TEXT}}])
+    before = {"status": wish.status, "answer": wish.answer}
+    wish.answer, wish.answered_at = text, utcnow()
+    if wish.status != WishStatus.MERGED:
+        wish.status = WishStatus.ANSWERED
+    audit.record(staff, "wish.answer", "wish", wish.id, _region_of(wish), before=before,
+                 after={"status": wish.status, "answer": text})
+    queue_direct_message(wish.account_id, "wish_answer", {"reference": wish.reference, "answer": text},
+                         created_by=staff.id)
+    db.session.flush()
+    return wish
+
+
+def demand_counts(staff, compound_id):
+    """How many residents asked for each catalogue item in a compound (merged duplicates not counted)."""
+    compound = db.session.get(Compound, compound_id)
+    if compound is None:
+        raise NotFound()
+    authorize(staff, "wishes.read", compound.community)
+    rows = db.session.execute(
+        select(Wish.catalogue_code, func.count(Wish.id)).where(
+            Wish.compound_id == compound_id, Wish.status != WishStatus.MERGED,
+            Wish.catalogue_code.is_not(None)).group_by(Wish.catalogue_code)).all()
+    return dict(rows)
+
+
+def _region_of(wish):
+    return db.session.get(Compound, wish.compound_id).community_id
+
+
+def compound_of_unit(unit_id):
+    """The compound a stairwell unit belongs to (for QR scenes)."""
+    return db.session.scalar(select(Building.compound_id).join(Unit).where(Unit.id == unit_id))
