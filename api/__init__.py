@@ -1,7 +1,7 @@
 """The REST API: the mini-program's and the admin panel's JSON, documented as OpenAPI."""
 from flask_smorest import Api
 
-from api import admin_registry, health, staff_session
+from api import admin_registry, admin_wishes, health, resident, staff_session
 
 def init_app(app):
     """Mount the API blueprints."""
@@ -12,5 +12,7 @@ def init_app(app):
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     rest = Api(app)
     app.register_blueprint(health.blp)
-    for module in (staff_session, admin_registry):
+    from core.extensions import csrf
+    csrf.exempt(resident.blp)  # bearer tokens, not cookies: nothing for CSRF to forge
+    for module in (staff_session, admin_registry, admin_wishes, resident):
         rest.register_blueprint(module.blp)

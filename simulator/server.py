@@ -9,7 +9,7 @@ import threading
 import time
 
 from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 TOKEN_LIFETIME = 7200
 OVERLAP = 300  # an old token keeps working this long after a new one is issued
@@ -69,7 +69,7 @@ def create_simulator(appid, secret):
         return jsonify(errcode=code, errmsg=message)
 
     def record(errcode=0):
-        body = request.get_json(silent=True) if request.data else None
+        body = request.get_json(force=True, silent=True) if request.data else None
         params = {k: v for k, v in request.args.items() if k not in ("access_token", "secret")}
         with state.lock:
             state.calls.append({"id": next(state.ids), "at": time.time(), "method": request.method,
@@ -109,7 +109,7 @@ def create_simulator(appid, secret):
 
     @app.post("/cgi-bin/stable_token")
     def stable_token():
-        data = request.get_json(silent=True) or {}
+        data = request.get_json(force=True, silent=True) or {}
         if (data.get("appid"), data.get("secret")) != (state.appid, state.secret):
             return error(40125, "invalid appsecret")
         with state.lock:
@@ -146,7 +146,7 @@ def create_simulator(appid, secret):
         refused = needs_token()
         if refused:
             return refused
-        code = (request.get_json(silent=True) or {}).get("code", "")
+        code = (request.get_json(force=True, silent=True) or {}).get("code", "")
         with state.lock:
             phone = state.phone_codes.pop(code, None)
         record(0 if phone else 40029)
@@ -159,7 +159,7 @@ def create_simulator(appid, secret):
         refused = needs_token()
         if refused:
             return refused
-        data = request.get_json(silent=True)
+        data = request.get_json(force=True, silent=True)
         if not isinstance(data, dict) or not data.get("touser"):
             record(40003)
             return error(40003, "invalid openid")
@@ -183,7 +183,7 @@ def create_simulator(appid, secret):
         refused = needs_token()
         if refused:
             return refused
-        data = request.get_json(silent=True) or {}
+        data = request.get_json(force=True, silent=True) or {}
         scene = (data.get("action_info") or {}).get("scene") or {}
         record()
         ticket = secrets.token_urlsafe(24)
@@ -211,7 +211,7 @@ def create_simulator(appid, secret):
 
     @app.post("/sim/inject")
     def inject():
-        data = request.get_json(silent=True) or {}
+        data = request.get_json(force=True, silent=True) or {}
         rule = {"path": data.get("path", "/"), "errcode": data.get("errcode"), "delay": data.get("delay"),
                 "times": int(data.get("times", 1))}
         with state.lock:
@@ -220,7 +220,7 @@ def create_simulator(appid, secret):
 
     @app.post("/sim/login-code")
     def login_code():
-        data = request.get_json(silent=True) or {}
+        data = request.get_json(force=True, silent=True) or {}
         code = secrets.token_urlsafe(12)
         with state.lock:
             state.login_codes[code] = (data["openid"], data.get("unionid"))
@@ -228,7 +228,7 @@ def create_simulator(appid, secret):
 
     @app.post("/sim/phone-code")
     def phone_code():
-        data = request.get_json(silent=True) or {}
+        data = request.get_json(force=True, silent=True) or {}
         code = secrets.token_urlsafe(12)
         with state.lock:
             state.phone_codes[code] = data["phone"]
@@ -237,12 +237,19 @@ def create_simulator(appid, secret):
     return app
 
 
+class QuietHandler(WSGIRequestHandler):
+    """No access log: request lines carry access tokens and secrets. /sim/calls is the record."""
+
+    def log_request(self, *args, **kwargs):
+        pass
+
+
 class SimulatorServer:
     """The simulator served by a threaded HTTP server on loopback, in a background thread."""
 
     def __init__(self, appid, secret, host="127.0.0.1", port=0):
         self.app = create_simulator(appid, secret)
-        self.server = make_server(host, port, self.app, threaded=True)
+        self.server = make_server(host, port, self.app, threaded=True, request_handler=QuietHandler)
         self.url = f"http://{host}:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -61,3 +61,29 @@ def login(client, username, password=PASSWORD):
                            headers={"X-CSRFToken": token})
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()["csrf_token"]
+
+
+def roll_with_owner(compound_id, rows):
+    """Import roll rows into a compound as the system (CLI) would."""
+    registry.import_roll(None, compound_id, csv_bytes(rows), "roll.csv")
+    db.session.commit()
+
+
+class Bot:
+    """Talks to /wechat exactly as WeChat does, through the test client."""
+
+    def __init__(self, client, mode="plain"):
+        from simulator.sender import Envelope
+        config = client.application.config
+        aes = config["WECHAT_AES_KEY"] if mode in ("safe", "compatible") else None
+        self.client = client
+        self.envelope = Envelope(config["WECHAT_TOKEN"], config["WECHAT_APPID"], aes, compatible=mode == "compatible")
+
+    def post(self, xml, **wrap):
+        params, body = self.envelope.wrap(xml, **wrap)
+        return params, self.client.post("/wechat", query_string=params, data=body, content_type="text/xml")
+
+    def say(self, xml, **wrap):
+        params, response = self.post(xml, **wrap)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return self.envelope.open_reply(params, response.data)

@@ -14,10 +14,30 @@ PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:54
 BACKENDS = ["sqlite", "postgresql"]
 
 
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+
 def make_config(url, **overrides):
     """A test configuration on the given database."""
-    return Config(env={"GONGJIAN_ENV": "test", "DATABASE_URL": url},
+    return Config(env={"GONGJIAN_ENV": "test", "DATABASE_URL": url, "WECHAT_AES_KEY": AES_KEY},
                   PASSWORD_HASH_METHOD="pbkdf2:sha256:1000", **overrides)
+
+
+@pytest.fixture(scope="session")
+def simulator_server():
+    """The WeChat API simulator on a loopback port, for the whole run."""
+    from simulator.server import SimulatorServer
+    config = Config(env={"GONGJIAN_ENV": "test"})
+    server = SimulatorServer(config.WECHAT_APPID, config.WECHAT_SECRET).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def simulator(simulator_server):
+    """The simulator, emptied for this test."""
+    simulator_server.state.reset()
+    return simulator_server
 
 
 def _postgres_reachable():
@@ -96,9 +116,10 @@ class FreshContextClient(FlaskClient):
 
 
 @pytest.fixture
-def app(database_url):
-    """The app on a clean database, inside an app context."""
-    application = create_app(make_config(database_url))
+def app(database_url, simulator, tmp_path):
+    """The app on a clean database, inside an app context, talking to the WeChat simulator."""
+    application = create_app(make_config(database_url, WECHAT_API_BASE=simulator.url,
+                                         UPLOAD_FOLDER=str(tmp_path / "uploads")))
     application.test_client_class = FreshContextClient
     with application.app_context():
         yield application

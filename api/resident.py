@@ -1,0 +1,144 @@
+"""The mini-program API: sign-in, my home, my wishes. Who calls is always taken from the token."""
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.resident_schemas import (BindingResultSchema, CodeSchema, LocaleSchema, WxLoginResultSchema, WxLoginSchema,
+                                  MeSchema, RoomBindingSchema, WishCreateSchema, WishSchema)
+from core import accounts
+from core.errors import InvalidInput
+from core.extensions import db
+from wishes import services as wishes
+
+blp = Blueprint("resident", __name__, url_prefix="/api/v1", description="For residents, from the mini-program.")
+
+
+def resident():
+    """The signed-in resident's account (401 otherwise)."""
+    return accounts.resident_from_token(request.headers.get("Authorization"))
+
+
+@blp.route("/auth/login")
+class Login(MethodView):
+    @blp.arguments(WxLoginSchema)
+    @blp.response(200, WxLoginResultSchema)
+    def post(self, body):
+        """Exchange a wx.login code for a session token."""
+        token, session = accounts.login_miniprogram(body["code"])
+        db.session.commit()
+        return {"token": token, "expires_at": session.expires_at, "bound": session.account.dwelling_id is not None}
+
+
+@blp.route("/auth/logout")
+class Logout(MethodView):
+    @blp.response(204)
+    def post(self):
+        """End this session."""
+        resident()
+        accounts.revoke_session(request.headers.get("Authorization"))
+        db.session.commit()
+
+
+def _me(account):
+    dwelling = account.dwelling
+    unit = dwelling.unit if dwelling else None
+    return {"bound": dwelling is not None, "kind": account.kind, "locale": account.locale,
+            "compound": unit.building.compound.name if unit else None,
+            "building": unit.building.name if unit else None, "unit": unit.name if unit else None,
+            "room": dwelling.room if dwelling else None, "phone_bound": account.phone_enc is not None}
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.response(200, MeSchema)
+    def get(self):
+        """Who I am here and which home I am linked to."""
+        return _me(resident())
+
+
+@blp.route("/me/locale")
+class MyLocale(MethodView):
+    @blp.arguments(LocaleSchema)
+    @blp.response(200, MeSchema)
+    def put(self, body):
+        """Choose my language."""
+        account = resident()
+        accounts.set_locale(account, body["locale"])
+        db.session.commit()
+        return _me(account)
+
+
+@blp.route("/me/phone")
+class MyPhone(MethodView):
+    @blp.arguments(CodeSchema)
+    @blp.response(200, MeSchema)
+    def post(self, body):
+        """Bind the phone number WeChat vouches for (getPhoneNumber code)."""
+        account = resident()
+        accounts.bind_phone(account, body["code"])
+        db.session.commit()
+        return _me(account)
+
+
+@blp.route("/me/binding/code")
+class BindByCode(MethodView):
+    @blp.arguments(CodeSchema)
+    @blp.response(200, MeSchema)
+    def post(self, body):
+        """Link to my home with the committee's one-time code."""
+        account = resident()
+        accounts.bind_with_code(account, body["code"])
+        db.session.commit()
+        return _me(account)
+
+
+@blp.route("/me/binding/room")
+class BindByRoom(MethodView):
+    @blp.arguments(RoomBindingSchema)
+    @blp.response(200, BindingResultSchema)
+    def post(self, body):
+        """Link to my home from the stairwell QR code: room and the phone's last four digits."""
+        outcome = accounts.bind_by_room(resident(), body["unit_id"], body["room"], body["phone_last4"],
+                                        body.get("name"))
+        db.session.commit()
+        return {"outcome": outcome}
+
+
+@blp.route("/me/binding")
+class Binding(MethodView):
+    @blp.response(204)
+    def delete(self):
+        """Remove the link to my home."""
+        accounts.unbind(resident())
+        db.session.commit()
+
+
+@blp.route("/wishes")
+class Wishes(MethodView):
+    @blp.response(200, WishSchema(many=True))
+    def get(self):
+        """My wishes, newest first."""
+        return wishes.my_wishes(resident())
+
+    @blp.arguments(WishCreateSchema, location="form")
+    @blp.response(201, WishSchema)
+    def post(self, body):
+        """Tell the committee what should be renovated (multipart: fields and up to three photos)."""
+        account = resident()
+        uploads = [f for f in request.files.getlist("photos") if f.filename]
+        if len(uploads) > wishes.MAX_PHOTOS:
+            raise InvalidInput([{"field": "photos", "key": "wish.too_many_photos",
+                                 "params": {"limit": wishes.MAX_PHOTOS}}])
+        photos = [wishes.store_photo(f.read(wishes.MAX_PHOTO_BYTES + 1)) for f in uploads]
+        wish = wishes.file_wish(account, "miniprogram", text=body["text"], catalogue_code=body["catalogue_code"],
+                                photos=photos, latitude=body["latitude"], longitude=body["longitude"])
+        db.session.commit()
+        return wish
+
+
+@blp.route("/wishes/<int:wish_id>")
+class WishDetail(MethodView):
+    @blp.response(200, WishSchema)
+    def get(self, wish_id):
+        """One of my wishes."""
+        return wishes.my_wish(resident(), wish_id)

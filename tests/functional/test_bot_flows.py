@@ -1,0 +1,161 @@
+"""Conversations through signed messages: binding, wishes by text and voice, retries, restarts."""
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from core import create_app
+from core.catalogue import sync_base_catalogue
+from core.extensions import db
+from core.models import BindingRequest, Dwelling, Unit, WechatAccount
+from notices.models import SubscriptionEvent
+from simulator.sender import event_xml, image_xml, text_xml, voice_xml
+from tests.builders import Bot, id_number, login, roll_with_owner
+from wishes.models import Wish
+
+ROWS = [["1", "2", "501", "85.6", "", "", "张三", id_number(1), "13812345678", "否", "是"],
+        ["1", "2", "502", "70.2", "", "", "李四", id_number(2), "13900001111", "否", "是"]]
+
+
+@pytest.fixture
+def home(world):
+    """A roll in compound A and the stairwell unit's id."""
+    sync_base_catalogue()
+    roll_with_owner(world.compound_a.id, ROWS)
+    return db.session.scalar(select(Unit.id).where(Unit.name == "2"))
+
+
+def bind_owner(bot, openid, unit_id):
+    bot.say(event_xml(openid, "subscribe", f"qrscene_unit:{unit_id}"))
+    bot.say(text_xml(openid, "501"))
+    return bot.say(text_xml(openid, "5678"))
+
+
+def test_scanning_the_stairwell_code_binds_an_owner_whose_phone_matches(client, home):
+    reply = bind_owner(Bot(client), "owner-1", home)
+    assert "501" in reply
+    account = db.session.scalar(select(WechatAccount).where(WechatAccount.openid == "owner-1"))
+    assert account.kind == "owner" and account.dwelling.room == "501" and account.person.name == "张三"
+
+
+def test_a_mismatch_goes_to_the_committee_who_can_approve_a_tenant(client, home, world):
+    bot = Bot(client)
+    bot.say(event_xml("tenant-1", "SCAN", f"unit:{home}"))
+    bot.say(text_xml("tenant-1", "502"))
+    bot.say(text_xml("tenant-1", "0000"))
+    pending = db.session.scalars(select(BindingRequest)).one()
+    assert pending.state == "pending"
+    staff = client.application.test_client()
+    token = login(staff, "committee_a")
+    listed = staff.get("/api/v1/admin/bindings").get_json()
+    assert [r["room"] for r in listed] == ["502"]
+    response = staff.post(f"/api/v1/admin/bindings/{pending.id}", json={"approve": True, "kind": "tenant"},
+                          headers={"X-CSRFToken": token})
+    assert response.status_code == 200
+    account = db.session.scalar(select(WechatAccount).where(WechatAccount.openid == "tenant-1"))
+    assert account.kind == "tenant" and account.dwelling.room == "502"
+
+
+def test_another_community_cannot_decide_the_request(client, home):
+    bot = Bot(client)
+    bot.say(event_xml("t2", "SCAN", f"unit:{home}"))
+    bot.say(text_xml("t2", "502"))
+    bot.say(text_xml("t2", "0000"))
+    request_id = db.session.scalar(select(BindingRequest.id))
+    staff = client.application.test_client()
+    token = login(staff, "committee_b")
+    response = staff.post(f"/api/v1/admin/bindings/{request_id}", json={"approve": True},
+                          headers={"X-CSRFToken": token})
+    assert response.status_code == 404
+
+
+def test_a_one_time_code_from_the_committee_binds_once(client, home):
+    staff = client.application.test_client()
+    token = login(staff, "committee_a")
+    dwelling_id = db.session.scalar(select(Dwelling.id).where(Dwelling.room == "502"))
+    code = staff.post(f"/api/v1/admin/dwellings/{dwelling_id}/binding-codes", json={},
+                      headers={"X-CSRFToken": token}).get_json()["code"]
+    bot = Bot(client)
+    bot.say(text_xml("c1", "绑定"))
+    assert "502" in bot.say(text_xml("c1", code.lower()))
+    bot.say(text_xml("c2", "绑定"))
+    assert "502" not in bot.say(text_xml("c2", code))
+
+
+def test_a_spoken_wish_is_matched_confirmed_and_filed(client, home):
+    bot = Bot(client)
+    bind_owner(bot, "v1", home)
+    question = bot.say(voice_xml("v1", "楼道灯坏了，晚上看不见。"))
+    assert "照明" in question
+    bot.say(text_xml("v1", "1"))
+    assert "1" in bot.say(image_xml("v1"))
+    bot.say(text_xml("v1", "好"))
+    done = bot.say(text_xml("v1", "1"))
+    wish = db.session.scalars(select(Wish)).one()
+    assert wish.catalogue_code == "I03" and wish.reference in done
+    assert wish.photos[0].startswith("wx-media:") and wish.channel == "bot"
+
+
+def test_the_catalogue_can_be_walked_by_numbers(client, home):
+    bot = Bot(client)
+    bind_owner(bot, "n1", home)
+    bot.say(text_xml("n1", "提诉求"))
+    items = bot.say(text_xml("n1", "2"))
+    number = next(line.split()[0] for line in items.splitlines() if "加装电梯" in line)
+    bot.say(text_xml("n1", number))
+    bot.say(text_xml("n1", "0"))
+    bot.say(text_xml("n1", "1"))
+    assert db.session.scalars(select(Wish.catalogue_code)).one() == "I16"
+
+
+def test_wechat_retries_give_one_wish_and_the_same_reply(client, home):
+    bot = Bot(client)
+    bind_owner(bot, "r1", home)
+    bot.say(text_xml("r1", "没电梯，老人爬楼太难了"))
+    bot.say(text_xml("r1", "1"))
+    bot.say(text_xml("r1", "好"))
+    retry = text_xml("r1", "1", msg_id=777000111)
+    replies = {bot.say(retry) for _ in range(3)}
+    assert len(replies) == 1
+    assert db.session.scalar(select(func.count()).select_from(Wish)) == 1
+
+
+def test_a_restart_mid_conversation_keeps_the_state(client, home, database_url, simulator):
+    bot = Bot(client)
+    bind_owner(bot, "s1", home)
+    bot.say(text_xml("s1", "水管漏水"))
+    from tests.conftest import make_config
+    restarted = create_app(make_config(database_url, WECHAT_API_BASE=simulator.url))
+    from tests.conftest import FreshContextClient
+    restarted.test_client_class = FreshContextClient
+    bot2 = Bot(restarted.test_client())
+    assert "好" in bot2.say(text_xml("s1", "1"))
+
+
+def test_anything_not_understood_gets_help_not_an_error(client, home):
+    bot = Bot(client)
+    assert "提诉求" in bot.say(text_xml("x1", "asdfgh qwerty"))
+
+
+def test_switching_to_english_is_remembered(client, home):
+    bot = Bot(client)
+    bot.say(text_xml("e1", "English"))
+    assert "I can help" in bot.say(text_xml("e1", "help"))
+    assert "中文" in bot.say(text_xml("e1", "中文"))
+    assert "提诉求" in bot.say(text_xml("e1", "帮助"))
+
+
+def test_subscribe_popup_events_are_recorded_whether_one_or_several(client):
+    bot = Bot(client)
+    one = ("<SubscribeMsgPopupEvent><List><TemplateId><![CDATA[tpl-a]]></TemplateId>"
+           "<SubscribeStatusString><![CDATA[accept]]></SubscribeStatusString><PopupScene>0</PopupScene>"
+           "</List></SubscribeMsgPopupEvent>")
+    two = ("<SubscribeMsgPopupEvent><List><TemplateId><![CDATA[tpl-b]]></TemplateId>"
+           "<SubscribeStatusString><![CDATA[accept]]></SubscribeStatusString></List>"
+           "<List><TemplateId><![CDATA[tpl-c]]></TemplateId>"
+           "<SubscribeStatusString><![CDATA[reject]]></SubscribeStatusString></List></SubscribeMsgPopupEvent>")
+    assert bot.say(event_xml("p1", "subscribe_msg_popup_event", extra=one)) is None
+    bot.say(event_xml("p1", "subscribe_msg_popup_event", extra=two, created=int(time.time()) + 1))
+    recorded = db.session.execute(select(SubscriptionEvent.template_id, SubscriptionEvent.status)
+                                  .order_by(SubscriptionEvent.id)).all()
+    assert recorded == [("tpl-a", "accept"), ("tpl-b", "accept"), ("tpl-c", "reject")]
