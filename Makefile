@@ -20,11 +20,18 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 translations: $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d locale
 
+SIM_PORT ?= 5100
+
 run: $(VENV)/.installed translations
 	GONGJIAN_ENV=development $(BIN)/flask db upgrade
 	GONGJIAN_ENV=development $(BIN)/flask demo seed --if-empty
 	@echo "Gongjian admin panel: http://$(HOST):$(PORT)/admin/  (API docs: /api/v1/openapi.json)"
-	GONGJIAN_ENV=development $(BIN)/flask run --host $(HOST) --port $(PORT)
+	@echo "WeChat simulator: http://127.0.0.1:$(SIM_PORT)/sim/calls   Chat with the bot in another terminal:"
+	@echo "  . $(VENV)/bin/activate && GONGJIAN_ENV=development FLASK_APP=wsgi flask wechat chat --openid demo-user"
+	GONGJIAN_ENV=development $(BIN)/flask wechat simulator --port $(SIM_PORT) & sim=$$!; \
+	trap "kill $$sim 2>/dev/null" EXIT INT TERM; \
+	GONGJIAN_ENV=development SCHEDULER_ENABLED=1 WECHAT_API_BASE=http://127.0.0.1:$(SIM_PORT) \
+	  $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev-installed translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

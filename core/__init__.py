@@ -14,7 +14,8 @@ from core.logs import configure_logging
 # The doors people come through. They import the domain; the factory only names them,
 # so nothing in core depends on a door's code.
 DOORS = ("api", "admin", "bot")
-TOOLS = ("simulator.cli",)  # development tools with commands of their own
+COMMANDS = ("simulator.cli", "notices.cli")  # packages with a command group of their own (`cli`)
+JOBS = ("notices.jobs",)  # packages with scheduled jobs (`register_jobs`)
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
@@ -33,7 +34,19 @@ def create_app(config=None):
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    if app.config["SCHEDULER_ENABLED"]:
+        start_scheduler(app)
     return app
+
+
+def start_scheduler(app):
+    """Run the packages' scheduled jobs in this process (one process only: see SCHEDULER_ENABLED)."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    scheduler = BackgroundScheduler(timezone="UTC")
+    for name in JOBS:
+        importlib.import_module(name).register_jobs(app, scheduler)
+    scheduler.start()
+    app.extensions["scheduler"] = scheduler
 
 
 def register_extensions(app):
@@ -63,5 +76,5 @@ def register_commands(app):
     from core.cli import demo_cli, registry_cli, translate_cli, catalogue_cli, staff_cli
     for group in (demo_cli, registry_cli, translate_cli, catalogue_cli, staff_cli):
         app.cli.add_command(group)
-    for name in TOOLS:
-        app.cli.add_command(importlib.import_module(name).wechat_cli)
+    for name in COMMANDS:
+        app.cli.add_command(importlib.import_module(name).cli)

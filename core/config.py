@@ -52,6 +52,9 @@ class Config:
         self.BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
         self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "locale")
         self.TESTING = self.ENV == "test"
+        # Scheduled jobs run in exactly one process; `make run` turns them on for the demo.
+        self.SCHEDULER_ENABLED = env.get("SCHEDULER_ENABLED", "0") == "1"
+        self.OUTBOX_INTERVAL = int(env.get("OUTBOX_INTERVAL", 5))
         for key, value in overrides.items():
             setattr(self, key, value)
 

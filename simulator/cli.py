@@ -8,10 +8,10 @@ from flask.cli import AppGroup
 
 from simulator import sender
 
-wechat_cli = AppGroup("wechat", help="The local WeChat simulator and chat console.")
+cli = AppGroup("wechat", help="The local WeChat simulator and chat console.")
 
 
-@wechat_cli.command("simulator")
+@cli.command("simulator")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5100, type=int)
 def simulator_command(host, port):
@@ -32,7 +32,7 @@ HELP = """Type a message and press Enter. Commands:
   /quit"""
 
 
-@wechat_cli.command("chat")
+@cli.command("chat")
 @click.option("--openid", required=True, help="Who you are on WeChat.")
 @click.option("--url", default="http://127.0.0.1:5000/wechat", help="The bot endpoint.")
 @click.option("--aes", is_flag=True, help="Safe mode: encrypt with WECHAT_AES_KEY.")

@@ -218,6 +218,13 @@ def create_simulator(appid, secret):
             state.injections.append(rule)
         return jsonify(rule)
 
+    @app.post("/sim/revoke-tokens")
+    def revoke_tokens():
+        """Every token issued so far stops working (as when another party forced a refresh)."""
+        with state.lock:
+            state.tokens = {}
+        return jsonify(ok=True)
+
     @app.post("/sim/login-code")
     def login_code():
         data = request.get_json(force=True, silent=True) or {}

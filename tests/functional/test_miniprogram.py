@@ -161,8 +161,7 @@ def test_a_rejected_token_is_renewed_once_without_a_storm(app, simulator):
     client = wechat()
     client.call(client.client.message.send_text, "o1", "warm-up")
     assert simulator.state.token_fetches == 1
-    requests.post(f"{simulator.url}/sim/inject",
-                  json={"path": "/cgi-bin/message/custom/send", "errcode": 40001, "times": 8}, timeout=5)
+    requests.post(f"{simulator.url}/sim/revoke-tokens", timeout=5)  # every call with the old token gets 40001
     errors = []
 
     def send(n):
