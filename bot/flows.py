@@ -26,11 +26,7 @@ def kind_label(kind):
 
 def item_name(account, code):
     """A catalogue item's name in the resident's language."""
-    from core.models import CatalogueItem
-    item = CatalogueItem.query.filter_by(code=code).first()
-    if item is None:
-        return code
-    return item.name_en if account.locale == "en" else item.name_zh
+    return wishes.item_name(account, code) if account.dwelling_id else code
 
 
 def class_name(cls):
@@ -199,11 +195,11 @@ class WishFlow(Flow):
     menu_keys = ("WISH",)
     CLASSES = {"1": CatalogueClass.BASIC, "2": CatalogueClass.IMPROVEMENT, "3": CatalogueClass.ENHANCEMENT}
 
-    def start(self, turn, text=None, **kwargs):
+    def start(self, turn, text=None, codes=None, **kwargs):
         if turn.account.dwelling_id is None:
             return bind_prompt()
         if text:
-            return self.suggest(turn, text)
+            return self.suggest(turn, text, codes)
         turn.goto(self, "class")
         lines = [_("What should be renovated? Choose a class:")]
         lines += [f"{key} {class_name(cls)}" for key, cls in self.CLASSES.items()]
@@ -230,9 +226,9 @@ class WishFlow(Flow):
             return self.ask_detail(turn, choices[int(answer) - 1], "")
         return self.suggest(turn, turn.text)
 
-    def suggest(self, turn, text):
+    def suggest(self, turn, text, codes=None):
         text = (text or "").strip()[:wishes.MAX_TEXT]
-        codes = wishes.suggest_for(turn.account, text)
+        codes = wishes.suggest_for(turn.account, text) if codes is None else codes
         if not codes:
             return self.ask_detail(turn, None, text)
         turn.goto(self, "suggest", choices=codes, text=text)
@@ -247,13 +243,13 @@ class WishFlow(Flow):
         answer = turn.text.strip()
         choices = turn.data.get("choices", [])
         if answer.isdigit() and 1 <= int(answer) <= len(choices):
-            return self.ask_detail(turn, choices[int(answer) - 1], turn.data.get("text", ""))
+            return self.ask_detail(turn, choices[int(answer) - 1], turn.data.get("text", ""), choices)
         if answer == "0":
-            return self.ask_detail(turn, None, turn.data.get("text", ""))
+            return self.ask_detail(turn, None, turn.data.get("text", ""), choices)
         return self.suggest(turn, turn.text)
 
-    def ask_detail(self, turn, code, text):
-        turn.goto(self, "detail", code=code, text=text, photos=[], location=None)
+    def ask_detail(self, turn, code, text, suggested=None):
+        turn.goto(self, "detail", code=code, text=text, photos=[], location=None, suggested=suggested or [])
         return _("You can add a description, photos or your location now. Reply 好 (done) when finished, "
                  "or 0 to skip.")
 
@@ -290,7 +286,8 @@ class WishFlow(Flow):
             data = turn.data
             location = data.get("location") or (None, None)
             wish = wishes.file_wish(turn.account, "bot", text=data.get("text", ""), catalogue_code=data.get("code"),
-                                    photos=data.get("photos", []), latitude=location[0], longitude=location[1])
+                                    photos=data.get("photos", []), latitude=location[0], longitude=location[1],
+                                    suggested=data.get("suggested"))
             turn.end()
             return _("Submitted. Your reference number is %(ref)s. Reply 我的诉求 (my wishes) to follow it.",
                      ref=wish.reference)
@@ -345,9 +342,11 @@ class ProgressFlow(Flow):
 
 def idle(turn):
     """Free text outside a conversation: probably a wish; otherwise the help text."""
-    if turn.text and turn.account.dwelling_id is not None and wishes.suggest_for(turn.account, turn.text):
-        from bot.dispatcher import FLOWS
-        return FLOWS["wish"].start(turn, text=turn.text)
+    if turn.text and turn.account.dwelling_id is not None:
+        codes = wishes.suggest_for(turn.account, turn.text)
+        if codes:
+            from bot.dispatcher import FLOWS
+            return FLOWS["wish"].start(turn, text=turn.text, codes=codes)
     return help_text()
 
 

@@ -3,7 +3,7 @@
 Redis when REDIS_URL is set (shared by every worker), the database otherwise."""
 from datetime import timedelta
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select
 
 from bot.protocol import Rejected
 from core.extensions import db
@@ -17,25 +17,26 @@ class DatabaseGuard:
 
     def begin(self, key, nonce, openid):
         """('duplicate', reply) for a message seen before, else ('new', None); Rejected for a replayed nonce."""
-        existing = InboundMessage.query.filter_by(dedupe_key=key).first()
-        if existing is not None:
-            return "duplicate", existing.reply
-        if InboundMessage.query.filter(InboundMessage.nonce == nonce,
-                                       InboundMessage.received_at >= utcnow() - WINDOW).first():
+        table = InboundMessage.__table__
+        seen = db.session.execute(select(table.c.reply).where(table.c.dedupe_key == key)).first()
+        if seen is not None:
+            return "duplicate", seen.reply
+        if db.session.execute(select(table.c.id).where(table.c.nonce == nonce,
+                                                       table.c.received_at >= utcnow() - WINDOW)).first():
             raise Rejected("replayed nonce")
-        self.row = InboundMessage(dedupe_key=key, nonce=nonce, openid=openid)
-        db.session.add(self.row)
-        try:
-            db.session.flush()
-        except IntegrityError:  # the same message is being handled by another worker right now
-            db.session.rollback()
-            existing = InboundMessage.query.filter_by(dedupe_key=key).first()
-            return "duplicate", existing.reply if existing else None
+        self.key, self.nonce, self.openid = key, nonce, openid
         return "new", None
 
     def finish(self, reply):
-        """Remember the reply (committed with the message's effects)."""
-        self.row.reply = reply
+        """Record the message with its reply, in the transaction of its effects. A twin being handled
+        by another worker at the same moment makes the commit fail, and its effects roll back."""
+        db.session.execute(insert(InboundMessage.__table__).values(
+            dedupe_key=self.key, nonce=self.nonce, openid=self.openid, reply=reply, received_at=utcnow()))
+
+    def duplicate_reply(self):
+        """After losing that race: the reply the other worker stored."""
+        table = InboundMessage.__table__
+        return db.session.execute(select(table.c.reply).where(table.c.dedupe_key == self.key)).scalar()
 
     def abandon(self):
         """Nothing to undo: the transaction's rollback forgets the message."""
@@ -61,6 +62,9 @@ class RedisGuard:
 
     def finish(self, reply):
         self.redis.set(self.key, reply or "", ex=self.ttl)
+
+    def duplicate_reply(self):
+        return None
 
     def abandon(self):
         self.redis.delete(self.key)

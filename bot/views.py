@@ -1,8 +1,10 @@
 """The official-account endpoint: verify, parse, dispatch, reply."""
 import logging
+from datetime import timedelta
 
 from flask import Blueprint, Response, current_app, request
 from flask_babel import force_locale
+from sqlalchemy.exc import IntegrityError
 
 from bot import dispatcher, flows, protocol, replay
 from core import accounts
@@ -12,6 +14,7 @@ from notices.services import record_subscription_events
 
 bp = Blueprint("bot", __name__)
 log = logging.getLogger("gongjian")
+RECENT = timedelta(minutes=1)
 SUBSCRIBE_EVENTS = {"subscribe_msg_popup_event", "subscribe_msg_change_event", "subscribe_msg_sent_event"}
 
 
@@ -66,6 +69,9 @@ def receive():
             reply = handle(message)
             guard.finish(reply)
             db.session.commit()
+        except IntegrityError:  # the same message was handled by another worker meanwhile
+            db.session.rollback()
+            reply = guard.duplicate_reply()
         except Exception:
             db.session.rollback()
             guard.abandon()
@@ -77,7 +83,10 @@ def receive():
 def handle(message):
     """The reply text for a message (None for no reply), in the resident's language."""
     account = accounts.account_for(message.source)
-    account.last_inbound_at = utcnow()
+    now = utcnow()
+    last = account.last_inbound_at
+    if last is None or now - (last if last.tzinfo else last.replace(tzinfo=now.tzinfo)) > RECENT:
+        account.last_inbound_at = now  # the customer-service window only needs minute precision
     turn = dispatcher.Turn(account=account, message=message)
     with force_locale(account.locale or "zh_Hans_CN"):
         if message.type == "event":

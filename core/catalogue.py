@@ -56,8 +56,9 @@ def sync_base_catalogue():
 
 
 def items_for_region(region):
-    """Base items plus those added by the county (or a region above) the region belongs to."""
-    ancestors = [int(part) for part in region.path.strip("/").split("/")] if region else []
+    """Base items plus those added by the county (or a region above) the region (or its path) belongs to."""
+    path = region if isinstance(region, str) else region.path if region else ""
+    ancestors = [int(part) for part in path.strip("/").split("/") if part]
     query = CatalogueItem.query.filter(CatalogueItem.active.is_(True)).filter(
         CatalogueItem.region_id.is_(None) | CatalogueItem.region_id.in_(ancestors))
     return query.order_by(CatalogueItem.cls, CatalogueItem.position, CatalogueItem.code).all()

@@ -46,6 +46,12 @@ def tokens(text):
     return words + re.findall(r"[a-z]+", text)
 
 
+@lru_cache(maxsize=64)
+def _name_tokens(catalogue):
+    """Each entry's name as words (the catalogue is a tuple, so this is computed once per catalogue)."""
+    return tuple((entry.code, frozenset(tokens(entry.name_zh))) for entry in catalogue)
+
+
 def suggest(text, catalogue, limit=3):
     """Catalogue codes ranked by how well they match `text` (best first); empty when nothing fits.
 
@@ -66,8 +72,7 @@ def suggest(text, catalogue, limit=3):
         if hit:
             for rank, code in enumerate(codes):
                 scores[code] += len(phrase) * 2 - rank
-    for entry in catalogue:
-        overlap = words & set(tokens(entry.name_zh))
-        scores[entry.code] += sum(len(w) for w in overlap if len(w) > 1)
+    for code, name_words in _name_tokens(tuple(catalogue)):
+        scores[code] += sum(len(w) for w in words & name_words if len(w) > 1)
     ranked = [code for code, score in scores.most_common() if score > 0 and code in known]
     return ranked[:limit]

@@ -1,5 +1,7 @@
 """Wish services: file, list, classify, merge, answer, count."""
 import hashlib
+import time
+from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
@@ -10,7 +12,7 @@ from core.auth import authorize, compounds_in_scope
 from core.catalogue import items_for_region
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.extensions import db
-from core.models import Building, CatalogueItem, Compound, Unit, utcnow
+from core.models import Building, CatalogueItem, Compound, Dwelling, Region, Unit, utcnow
 from wishes import matching
 from wishes.models import Wish, WishStatus
 
@@ -20,14 +22,35 @@ MAX_PHOTO_BYTES = 2 * 1024 * 1024
 PHOTO_TYPES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
 
 
-def _compound_of(dwelling):
-    return dwelling.unit.building.compound
+CATALOGUE_TTL = 60  # seconds a county's catalogue is reused before it is read again
+_catalogue_cache = {}
+
+
+@lru_cache(maxsize=100_000)
+def _placement(dwelling_id):
+    # A dwelling never moves to another compound, so where it lies can be remembered.
+    return db.session.execute(select(Region.path, Compound.id).join(Compound, Compound.community_id == Region.id)
+                              .join(Building, Building.compound_id == Compound.id).join(Unit)
+                              .join(Dwelling).where(Dwelling.id == dwelling_id)).one()
 
 
 def catalogue_for(account):
-    """The catalogue entries that apply to the resident's compound."""
-    community = _compound_of(account.dwelling).community
-    return [matching.CatalogueEntry(i.code, i.name_zh, i.name_en, i.cls) for i in items_for_region(community)]
+    """The catalogue entries that apply to the resident's compound (read at most once a minute per region)."""
+    path = _placement(account.dwelling_id)[0]
+    cached = _catalogue_cache.get(path)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    entries = tuple(matching.CatalogueEntry(i.code, i.name_zh, i.name_en, i.cls) for i in items_for_region(path))
+    _catalogue_cache[path] = (time.monotonic() + CATALOGUE_TTL, entries)
+    return entries
+
+
+def item_name(account, code):
+    """A catalogue item's name in the resident's language (the code if unknown)."""
+    entry = next((e for e in catalogue_for(account) if e.code == code), None)
+    if entry is None:
+        return code
+    return entry.name_en if account.locale == "en" else entry.name_zh
 
 
 def suggest_for(account, text):
@@ -60,8 +83,9 @@ def store_photo(data):
     return name
 
 
-def file_wish(account, channel, text="", catalogue_code=None, photos=(), latitude=None, longitude=None):
-    """Record a resident's wish for their own dwelling's compound."""
+def file_wish(account, channel, text="", catalogue_code=None, photos=(), latitude=None, longitude=None,
+              suggested=None):
+    """Record a resident's wish for their own dwelling's compound (`suggested`: codes already matched)."""
     _require_bound(account)
     text = (text or "").strip()
     faults = []
@@ -79,8 +103,9 @@ def file_wish(account, channel, text="", catalogue_code=None, photos=(), latitud
     if faults:
         raise InvalidInput(faults)
     wish = Wish(account_id=account.id, dwelling_id=account.dwelling_id,
-                compound_id=_compound_of(account.dwelling).id, catalogue_code=catalogue_code,
-                suggested_codes=suggest_for(account, text) if text else [], text=text, photos=list(photos),
+                compound_id=_placement(account.dwelling_id)[1], catalogue_code=catalogue_code,
+                suggested_codes=list(suggested if suggested is not None else suggest_for(account, text) if text else []),
+                text=text, photos=list(photos),
                 latitude=latitude, longitude=longitude, channel=channel,
                 status=WishStatus.CLASSIFIED if catalogue_code else WishStatus.SUBMITTED)
     db.session.add(wish)
