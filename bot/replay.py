@@ -18,11 +18,13 @@ class DatabaseGuard:
     def begin(self, key, nonce, openid):
         """('duplicate', reply) for a message seen before, else ('new', None); Rejected for a replayed nonce."""
         table = InboundMessage.__table__
-        seen = db.session.execute(select(table.c.reply).where(table.c.dedupe_key == key)).first()
-        if seen is not None:
-            return "duplicate", seen.reply
-        if db.session.execute(select(table.c.id).where(table.c.nonce == nonce,
-                                                       table.c.received_at >= utcnow() - WINDOW)).first():
+        rows = db.session.execute(select(table.c.dedupe_key, table.c.reply).where(
+            (table.c.dedupe_key == key) | ((table.c.nonce == nonce) & (table.c.received_at >= utcnow() - WINDOW)))
+        ).all()  # one round trip for both questions
+        for row in rows:
+            if row.dedupe_key == key:
+                return "duplicate", row.reply
+        if rows:
             raise Rejected("replayed nonce")
         self.key, self.nonce, self.openid = key, nonce, openid
         return "new", None

@@ -1,5 +1,7 @@
 """The official-account endpoint: verify, parse, dispatch, reply."""
 import logging
+from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
+from functools import partial
 from datetime import timedelta
 
 from flask import Blueprint, Response, current_app, request
@@ -10,6 +12,7 @@ from bot import dispatcher, flows, protocol, replay
 from core import accounts
 from core.extensions import db
 from core.models import utcnow
+from core.wechat import WeChatError, wechat
 from notices.services import record_subscription_events
 
 bp = Blueprint("bot", __name__)
@@ -65,19 +68,52 @@ def receive():
     except protocol.Rejected:
         return Response("forbidden", status=403, mimetype="text/plain")
     if outcome == "new":
+        app = current_app._get_current_object()
+        future = _executor(app).submit(run_turn, app, message, guard)
+        try:
+            reply = future.result(timeout=app.config["BOT_DEADLINE"])
+        except FutureTimeout:
+            # WeChat gives up after five seconds: say nothing now, send the answer when it is ready.
+            future.add_done_callback(partial(reply_later, app, message.source))
+            return Response("success", mimetype="text/plain")
+    body = protocol.render_reply(reply, message, incoming, token, appid, aes_key)
+    return Response(body, mimetype="application/xml" if reply else "text/plain")
+
+
+def _executor(app):
+    executor = app.extensions.get("bot_executor")
+    if executor is None:
+        executor = app.extensions["bot_executor"] = ThreadPoolExecutor(max_workers=8, thread_name_prefix="bot")
+    return executor
+
+
+def run_turn(app, message, guard):
+    """Handle a new message and commit its effects with the record of it; returns the reply text."""
+    with app.app_context():
         try:
             reply = handle(message)
             guard.finish(reply)
             db.session.commit()
         except IntegrityError:  # the same message was handled by another worker meanwhile
             db.session.rollback()
-            reply = guard.duplicate_reply()
+            return guard.duplicate_reply()
         except Exception:
             db.session.rollback()
             guard.abandon()
             raise
-    body = protocol.render_reply(reply, message, incoming, token, appid, aes_key)
-    return Response(body, mimetype="application/xml" if reply else "text/plain")
+        return reply
+
+
+def reply_later(app, openid, future):
+    """Send a late reply as a customer-service message (the user has just written: inside the window)."""
+    if future.exception() is not None or not future.result():
+        return
+    with app.app_context():
+        client = wechat()
+        try:
+            client.call(client.client.message.send_text, openid, future.result())
+        except WeChatError as exc:
+            log.warning("late reply not sent", extra={"fields": {"errcode": exc.errcode}})
 
 
 def handle(message):

@@ -128,3 +128,17 @@ def test_wechatpy_crypto_is_what_the_endpoint_accepts(client):
     plain = crypto.decrypt_message(response.get_data(as_text=True), reply["MsgSignature"], reply["TimeStamp"],
                                    reply["Nonce"])
     assert "提诉求" in plain
+
+
+def test_a_turn_past_the_deadline_is_answered_later_by_customer_service(app, simulator):
+    import requests as http
+    app.config["BOT_DEADLINE"] = 0.000001  # every turn is "slow"
+    bot = Bot(app.test_client())
+    _params, response = bot.post(text_xml("late-1", "帮助"))
+    assert response.get_data(as_text=True) == "success"
+    for _ in range(50):
+        sent = http.get(f"{simulator.url}/sim/calls", params={"path": "/cgi-bin/message/custom/send"}, timeout=5).json()
+        if sent:
+            break
+        time.sleep(0.05)
+    assert sent[0]["body"]["touser"] == "late-1" and "提诉求" in sent[0]["body"]["text"]["content"]
