@@ -1,0 +1,104 @@
+"""Fitting values to WeChat's subscribe-message field limits. Pure: strings in, strings out.
+
+Limits: thing <= 20 characters, phrase <= 5 Chinese characters, name <= 10 characters,
+character_string / number / letter <= 32, time like "2026年11月26日 15:01", date like "2026年11月26日".
+Text is cut between whole characters as a reader sees them (an emoji with its modifiers, a flag,
+a letter with its accents stay together), and a cut is marked with an ellipsis."""
+import re
+import unicodedata
+from dataclasses import dataclass
+
+LIMITS = {"thing": 20, "name": 10, "phrase": 5, "character_string": 32, "number": 32, "letter": 32,
+          "car_number": 8, "phone_number": 17, "amount": 32}
+ELLIPSIS = "…"
+_ZWJ, _VS = "\u200d", ("\ufe0e", "\ufe0f")
+_CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
+
+
+class FieldError(ValueError):
+    """A value that cannot be made to fit its field (e.g. a number field given letters)."""
+
+
+def _extends(previous, char):
+    """Whether `char` belongs to the same visible character as the one before it."""
+    if previous is None:
+        return False
+    if char in _VS or unicodedata.combining(char) or previous.endswith(_ZWJ) or char == _ZWJ:
+        return True
+    if 0x1F3FB <= ord(char) <= 0x1F3FF:  # skin-tone modifier
+        return True
+    if 0xE0020 <= ord(char) <= 0xE007F:  # tag characters (subdivision flags)
+        return True
+    regional = [c for c in previous if 0x1F1E6 <= ord(c) <= 0x1F1FF]
+    return 0x1F1E6 <= ord(char) <= 0x1F1FF and len(regional) == 1 and len(previous) == 1
+
+
+def graphemes(text):
+    """Split text into the characters a reader sees (a practical subset of UAX #29)."""
+    clusters = []
+    for char in text:
+        if clusters and _extends(clusters[-1], char):
+            clusters[-1] += char
+        else:
+            clusters.append(char)
+    return clusters
+
+
+def cut(text, limit):
+    """`text` shortened to at most `limit` visible characters, ending in an ellipsis if cut."""
+    text = " ".join(str(text).split())
+    clusters = graphemes(text)
+    if len(clusters) <= limit:
+        return text
+    return "".join(clusters[:max(limit - 1, 0)]).rstrip() + ELLIPSIS
+
+
+def format_time(moment):
+    """'2026年11月26日 15:01'."""
+    return f"{moment.year}年{moment.month}月{moment.day}日 {moment.hour:02d}:{moment.minute:02d}"
+
+
+def format_date(moment):
+    """'2026年11月26日'."""
+    return f"{moment.year}年{moment.month}月{moment.day}日"
+
+
+def fit(kind, value):
+    """The value as WeChat accepts it for a field of this kind."""
+    if kind == "time":
+        return format_time(value)
+    if kind == "date":
+        return format_date(value)
+    if kind == "phrase":
+        # phrase: Chinese characters only, at most five, no ellipsis (it would not be Chinese)
+        chars = "".join(_CJK.findall(str(value)))
+        if not chars:
+            raise FieldError("phrase needs Chinese characters")
+        return chars[:LIMITS["phrase"]]
+    if kind == "number":
+        text = str(value).strip()
+        if not re.fullmatch(r"-?\d+(\.\d+)?", text) or len(text) > LIMITS["number"]:
+            raise FieldError("not a number that fits")
+        return text
+    if kind in ("character_string", "letter"):
+        text = re.sub(r"[^0-9A-Za-z_\-]" if kind == "character_string" else r"[^A-Za-z]", "", str(value))
+        return text[:LIMITS[kind]]
+    if kind in LIMITS:
+        return cut(value, LIMITS[kind])
+    raise FieldError(f"unknown field kind {kind}")
+
+
+@dataclass(frozen=True)
+class TemplateField:
+    """One field of a subscribe template: its key (e.g. 'thing1') and kind (from the key's prefix)."""
+
+    key: str
+
+    @property
+    def kind(self):
+        return re.sub(r"\d+$", "", self.key)
+
+
+def fit_data(values):
+    """{'thing1': '...', 'time2': datetime} -> WeChat's {'thing1': {'value': ...}, ...}."""
+    return {key: {"value": fit(TemplateField(key).kind, value)} for key, value in values.items()}

@@ -1,0 +1,54 @@
+from datetime import datetime
+
+import pytest
+
+from notices.fitting import FieldError, cut, fit, fit_data, graphemes
+
+
+def test_short_text_is_left_alone():
+    assert fit("thing", "3栋外墙修缮完成") == "3栋外墙修缮完成"
+
+
+def test_a_long_thing_is_cut_to_twenty_with_an_ellipsis():
+    value = fit("thing", "玉林小区3栋2单元加装电梯工程已进入主体结构施工阶段请注意安全")
+    assert len(value) == 20 and value.endswith("…")
+
+
+def test_english_is_cut_too():
+    value = fit("thing", "Lift installation in building 3 has reached the structural stage")
+    assert len(value) == 20 and value.endswith("…")
+
+
+def test_an_emoji_with_skin_tone_or_zwj_is_never_split():
+    family = "👨‍👩‍👧"
+    thumbs = "👍🏽"
+    text = "好" * 18 + family + thumbs + "尾"
+    value = cut(text, 20)
+    assert family in value and thumbs not in value and value.endswith("…")
+    assert graphemes(family + thumbs + "🇨🇳") == [family, thumbs, "🇨🇳"]
+
+
+def test_a_flag_is_two_code_points_one_character():
+    assert len(graphemes("🇨🇳🇭🇰")) == 2
+
+
+def test_phrase_is_at_most_five_chinese_characters():
+    assert fit("phrase", "施工中（第二阶段）") == "施工中第二"
+    with pytest.raises(FieldError):
+        fit("phrase", "done")
+
+
+def test_time_and_date_use_wechats_format():
+    moment = datetime(2026, 11, 26, 15, 1)
+    assert fit("time", moment) == "2026年11月26日 15:01"
+    assert fit("date", moment) == "2026年11月26日"
+
+
+def test_character_string_keeps_only_allowed_characters():
+    assert fit("character_string", "W-000123 编号") == "W-000123"
+
+
+def test_fit_data_reads_the_kind_from_the_key():
+    data = fit_data({"thing1": "x" * 30, "time2": datetime(2026, 1, 2, 3, 4), "phrase3": "已完成"})
+    assert data["thing1"]["value"].endswith("…") and data["time2"]["value"] == "2026年1月2日 03:04"
+    assert data["phrase3"] == {"value": "已完成"}
