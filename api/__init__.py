@@ -1,7 +1,7 @@
 """The REST API: the mini-program's and the admin panel's JSON, documented as OpenAPI."""
 from flask_smorest import Api
 
-from api import admin_registry, admin_wishes, health, resident, staff_session
+from api import admin_registry, admin_wishes, health, projects, resident, staff_session
 
 def init_app(app):
     """Mount the API blueprints."""
@@ -14,5 +14,7 @@ def init_app(app):
     app.register_blueprint(health.blp)
     from core.extensions import csrf
     csrf.exempt(resident.blp)  # bearer tokens, not cookies: nothing for CSRF to forge
-    for module in (staff_session, admin_registry, admin_wishes, resident):
-        rest.register_blueprint(module.blp)
+    csrf.exempt(projects.resident_blp)
+    for blueprint in (staff_session.blp, admin_registry.blp, admin_wishes.blp, resident.blp, projects.staff_blp,
+                      projects.resident_blp):
+        rest.register_blueprint(blueprint)

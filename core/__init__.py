@@ -10,12 +10,13 @@ from core.extensions import babel, csrf, db, migrate
 from core.http_errors import register_errorhandlers
 from core.i18n import select_locale
 from core.logs import configure_logging
+from core import scheduler as _scheduler  # noqa: F401 - declares APScheduler's table in the metadata
 
 # The doors people come through. They import the domain; the factory only names them,
 # so nothing in core depends on a door's code.
 DOORS = ("api", "admin", "bot")
 COMMANDS = ("simulator.cli", "notices.cli")  # packages with a command group of their own (`cli`)
-JOBS = ("notices.jobs",)  # packages with scheduled jobs (`register_jobs`)
+JOBS = ("notices.jobs", "projects.jobs")  # packages with scheduled jobs (`register_jobs`)
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
@@ -40,13 +41,9 @@ def create_app(config=None):
 
 
 def start_scheduler(app):
-    """Run the packages' scheduled jobs in this process (one process only: see SCHEDULER_ENABLED)."""
-    from apscheduler.schedulers.background import BackgroundScheduler
-    scheduler = BackgroundScheduler(timezone="UTC")
-    for name in JOBS:
-        importlib.import_module(name).register_jobs(app, scheduler)
-    scheduler.start()
-    app.extensions["scheduler"] = scheduler
+    """Offer to run the packages' scheduled jobs (one process runs them: see core/scheduler.py)."""
+    from core.scheduler import SchedulerRunner
+    app.extensions["scheduler"] = SchedulerRunner(app, JOBS).start()
 
 
 def register_extensions(app):

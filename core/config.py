@@ -57,6 +57,13 @@ class Config:
         # Scheduled jobs run in exactly one process; `make run` turns them on for the demo.
         self.SCHEDULER_ENABLED = env.get("SCHEDULER_ENABLED", "0") == "1"
         self.OUTBOX_INTERVAL = int(env.get("OUTBOX_INTERVAL", 5))
+        self.OUTBOX_BATCH = int(env.get("OUTBOX_BATCH", 200))
+        self.OUTBOX_CONCURRENCY = int(env.get("OUTBOX_CONCURRENCY", 8))
+        self.SENDING_STALE_AFTER = int(env.get("SENDING_STALE_AFTER", 300))
+        self.QUOTA_PAUSE = int(env.get("QUOTA_PAUSE", 600))
+        # Template ids of the generic "renovation notice" message (subscribe: thing1, thing2, time3).
+        self.NOTICE_SUBSCRIBE_TEMPLATE = env.get("NOTICE_SUBSCRIBE_TEMPLATE", "gongjian-notice-subscribe")
+        self.NOTICE_OA_TEMPLATE = env.get("NOTICE_OA_TEMPLATE", "gongjian-notice-template")
         for key, value in overrides.items():
             setattr(self, key, value)
 

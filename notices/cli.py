@@ -2,12 +2,14 @@
 import click
 from flask.cli import AppGroup
 
-from notices.services import drain
+from notices.sender import drain
 
 cli = AppGroup("notices", help="The outbox of notices to residents.")
 
 
 @cli.command("drain")
-def drain_command():
-    """Deliver what is waiting in the outbox now."""
-    click.echo(f"Attempted {drain()} deliveries.")
+@click.option("--batch", type=int, default=None, help="Deliveries claimed per round.")
+@click.option("--concurrency", type=int, default=None, help="Requests to WeChat in flight at once.")
+def drain_command(batch, concurrency):
+    """Deliver everything that is due now, then stop."""
+    click.echo(f"Handled {drain(batch, concurrency)} deliveries.")

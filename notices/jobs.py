@@ -1,21 +1,11 @@
 """Scheduled work of the notices package."""
-import logging
-
-from notices.services import drain
-
-log = logging.getLogger("gongjian")
-
-
-def drain_outbox(app):
-    """Deliver what is waiting in the outbox (runs every few seconds)."""
-    with app.app_context():
-        try:
-            drain()
-        except Exception:  # noqa: BLE001 - a failed run is logged; the next run tries again
-            log.exception("outbox drain failed")
+from core.scheduler import run_job
 
 
 def register_jobs(app, scheduler):
-    """Add this package's jobs to the app's scheduler."""
-    scheduler.add_job(drain_outbox, "interval", seconds=app.config["OUTBOX_INTERVAL"], args=[app],
-                      id="notices.drain_outbox", replace_existing=True, max_instances=1, coalesce=True)
+    """Fan out due notices and deliver the outbox every few seconds; forget old inbound messages daily."""
+    every = app.config["OUTBOX_INTERVAL"]
+    scheduler.add_job(run_job, "interval", seconds=every, args=["notices.sender:run_once"],
+                      id="notices.outbox", replace_existing=True)
+    scheduler.add_job(run_job, "interval", hours=6, args=["notices.sender:forget_old_inbound"],
+                      id="notices.forget_inbound", replace_existing=True)

@@ -4,12 +4,21 @@ from core.models import utcnow
 
 
 class Notice(db.Model):
-    """Something to tell residents; written in the same transaction as the change that caused it."""
+    """Something to tell residents; written in the same transaction as the change that caused it.
+
+    Its audience is one account, or the residents of a compound, building or stairwell unit; the
+    deliveries are created from the audience when it is due (fan-out)."""
 
     __tablename__ = "notices"
     id = db.Column(db.Integer, primary_key=True)
     kind = db.Column(db.String(32), nullable=False)
     params = db.Column(db.JSON, nullable=False, default=dict)
+    scope_kind = db.Column(db.String(16), nullable=False, default="account",
+                           server_default="account")  # account | compound | building | unit
+    scope_id = db.Column(db.Integer)
+    region_id = db.Column(db.Integer, db.ForeignKey("regions.id"), index=True)
+    scheduled_at = db.Column(db.DateTime(timezone=True))
+    fanned_out_at = db.Column(db.DateTime(timezone=True), index=True)
     created_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
 
@@ -26,6 +35,7 @@ class Delivery(db.Model):
     attempts = db.Column(db.Integer, nullable=False, default=0)
     last_error = db.Column(db.String(255))
     next_attempt_at = db.Column(db.DateTime(timezone=True))
+    claimed_at = db.Column(db.DateTime(timezone=True))
     sent_at = db.Column(db.DateTime(timezone=True))
     read_at = db.Column(db.DateTime(timezone=True))
     notice = db.relationship("Notice")
@@ -42,3 +52,38 @@ class SubscriptionEvent(db.Model):
     status = db.Column(db.String(16), nullable=False)
     source = db.Column(db.String(32), nullable=False)
     at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class SubscriptionCredit(db.Model):
+    """The ledger: how many more subscribe messages a resident has accepted for a template.
+
+    WeChat keeps no count we can ask for; each "accept" in the popup allows one message."""
+
+    __tablename__ = "subscription_credits"
+    id = db.Column(db.Integer, primary_key=True)
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False)
+    template_id = db.Column(db.String(128), nullable=False)
+    remaining = db.Column(db.Integer, nullable=False, default=0)
+    __table_args__ = (db.UniqueConstraint("account_id", "template_id"),
+                      db.CheckConstraint("remaining >= 0", name="remaining_not_negative"))
+
+
+class ChannelBlock(db.Model):
+    """A channel that failed permanently for a resident (refused, unsubscribed, bad openid)."""
+
+    __tablename__ = "channel_blocks"
+    id = db.Column(db.Integer, primary_key=True)
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False)
+    channel = db.Column(db.String(32), nullable=False)
+    reason = db.Column(db.String(64), nullable=False)
+    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    __table_args__ = (db.UniqueConstraint("account_id", "channel"),)
+
+
+class SenderPause(db.Model):
+    """WeChat's daily quota was hit (45009): the sender waits until `until`."""
+
+    __tablename__ = "sender_pauses"
+    name = db.Column(db.String(32), primary_key=True)
+    until = db.Column(db.DateTime(timezone=True), nullable=False)
+    reason = db.Column(db.String(64), nullable=False)

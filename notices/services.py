@@ -1,24 +1,21 @@
-"""Queueing notices and delivering them through the WeChat channel that can reach the resident."""
-import logging
-from datetime import timedelta
+"""Notices: composing and queueing them, the subscription ledger, the inbox, the delivery report."""
+from sqlalchemy import func, select
 
-from flask_babel import force_locale, gettext as _
-
+from core import audit
+from core.auth import authorize
+from core.errors import InvalidInput, NotFound
 from core.extensions import db
-from core.models import WechatAccount, utcnow
-from core.wechat import WeChatError, wechat
-from notices.models import Delivery, Notice, SubscriptionEvent
+from core.models import Building, Compound, Dwelling, Region, Unit, WechatAccount, utcnow
+from notices.models import Delivery, Notice, SubscriptionCredit, SubscriptionEvent
 
-CUSTOMER_SERVICE_WINDOW = timedelta(hours=48)
-MAX_ATTEMPTS = 5
-OUT_OF_WINDOW = 45015
-PERMANENT = {43101, 40003, 43004}
-log = logging.getLogger("gongjian")
+SCOPES = ("compound", "building", "unit")
+MAX_TITLE, MAX_BODY = 60, 1000
 
 
 def queue_direct_message(account_id, kind, params, created_by=None):
     """A notice for one resident, in the caller's transaction."""
-    notice = Notice(kind=kind, params=params, created_by=created_by)
+    notice = Notice(kind=kind, params=params, scope_kind="account", scope_id=account_id, created_by=created_by,
+                    fanned_out_at=utcnow())
     db.session.add(notice)
     db.session.flush()
     db.session.add(Delivery(notice_id=notice.id, account_id=account_id))
@@ -26,67 +23,148 @@ def queue_direct_message(account_id, kind, params, created_by=None):
     return notice
 
 
-def record_subscription_events(openid, items, source):
-    """Store accept/reject answers from subscribe_msg_* events (the sending ledger builds on these)."""
-    for item in items:
-        template_id = item.get("TemplateId") or item.get("template_id")
-        status = item.get("SubscribeStatusString") or item.get("ErrorStatus") or item.get("status") or ""
-        if template_id:
-            db.session.add(SubscriptionEvent(openid=openid, template_id=template_id[:128],
-                                             status=status[:16], source=source))
+def scope_compound(scope_kind, scope_id):
+    """The compound a compound, building or unit scope lies in (NotFound if none)."""
+    if scope_kind == "compound":
+        compound = db.session.get(Compound, scope_id)
+    elif scope_kind == "building":
+        building = db.session.get(Building, scope_id)
+        compound = building.compound if building else None
+    elif scope_kind == "unit":
+        unit = db.session.get(Unit, scope_id)
+        compound = unit.building.compound if unit else None
+    else:
+        raise InvalidInput([{"field": "scope_kind", "key": "error.invalid"}])
+    if compound is None:
+        raise NotFound()
+    return compound
+
+
+def audience(scope_kind, scope_id):
+    """A select of the ids of bound accounts whose dwelling lies in the scope."""
+    query = select(WechatAccount.id).join(Dwelling, WechatAccount.dwelling_id == Dwelling.id)
+    if scope_kind == "unit":
+        return query.where(Dwelling.unit_id == scope_id)
+    query = query.join(Unit, Dwelling.unit_id == Unit.id)
+    if scope_kind == "building":
+        return query.where(Unit.building_id == scope_id)
+    return query.join(Building, Unit.building_id == Building.id).where(Building.compound_id == scope_id)
+
+
+def queue_scoped_notice(scope_kind, scope_id, kind, params, created_by=None, scheduled_at=None, region_id=None):
+    """A notice for everyone in a compound, building or unit; deliveries are created when it is due."""
+    notice = Notice(kind=kind, params=params, scope_kind=scope_kind, scope_id=scope_id, created_by=created_by,
+                    scheduled_at=scheduled_at, region_id=region_id)
+    db.session.add(notice)
+    db.session.flush()
+    return notice
+
+
+def compose_notice(staff, scope_kind, scope_id, title, body, scheduled_at=None):
+    """Staff write to the residents of a compound, building or unit, now or at a set time."""
+    if scope_kind not in SCOPES:
+        raise InvalidInput([{"field": "scope_kind", "key": "error.invalid"}])
+    compound = scope_compound(scope_kind, scope_id)
+    authorize(staff, "notices.send", compound.community)
+    faults = []
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title or len(title) > MAX_TITLE:
+        faults.append({"field": "title", "key": "notice.bad_title", "params": {"limit": MAX_TITLE}})
+    if not body or len(body) > MAX_BODY:
+        faults.append({"field": "body", "key": "notice.bad_body", "params": {"limit": MAX_BODY}})
+    if scheduled_at is not None and scheduled_at.tzinfo is None:
+        faults.append({"field": "scheduled_at", "key": "notice.naive_time"})
+    if faults:
+        raise InvalidInput(faults)
+    count = db.session.scalar(select(func.count()).select_from(audience(scope_kind, scope_id).subquery()))
+    if count == 0:
+        raise InvalidInput([{"field": "scope_id", "key": "notice.empty_audience"}], key="notice.empty_audience")
+    notice = queue_scoped_notice(scope_kind, scope_id, "free_text", {"title": title, "body": body},
+                                 created_by=staff.id, scheduled_at=scheduled_at, region_id=compound.community_id)
+    audit.record(staff, "notice.compose", "notice", notice.id, compound.community_id,
+                 after={"scope": f"{scope_kind}:{scope_id}", "title": title, "recipients": count,
+                        "scheduled_at": scheduled_at.isoformat() if scheduled_at else None})
+    return notice, count
+
+
+def delivery_report(staff, notice_id):
+    """Counts by state and channel, and the failures with their reasons."""
+    notice = db.session.get(Notice, notice_id)
+    if notice is None or notice.region_id is None:
+        raise NotFound()
+    authorize(staff, "notices.read", db.session.get(Region, notice.region_id))
+    rows = db.session.execute(select(Delivery.state, Delivery.channel, func.count())
+                              .where(Delivery.notice_id == notice_id)
+                              .group_by(Delivery.state, Delivery.channel)).all()
+    failures = db.session.execute(select(Delivery.account_id, Delivery.last_error)
+                                  .where(Delivery.notice_id == notice_id, Delivery.state == "failed")
+                                  .limit(200)).all()
+    return {"notice_id": notice.id, "fanned_out": notice.fanned_out_at is not None,
+            "by_state": [{"state": s, "channel": c, "count": n} for s, c, n in rows],
+            "failures": [{"account_id": a, "reason": r} for a, r in failures]}
+
+
+def add_credit(account_id, template_id, count=1):
+    """The resident accepted `count` more messages for a template."""
+    credit = SubscriptionCredit.query.filter_by(account_id=account_id, template_id=template_id).first()
+    if credit is None:
+        credit = SubscriptionCredit(account_id=account_id, template_id=template_id, remaining=0)
+        db.session.add(credit)
+    credit.remaining += count
+    db.session.flush()
+    return credit
+
+
+def clear_credit(account_id, template_id):
+    """The resident refused or switched the template off: no more sends."""
+    SubscriptionCredit.query.filter_by(account_id=account_id, template_id=template_id).update({"remaining": 0})
+
+
+def record_subscription_results(account, results, source):
+    """Apply wx.requestSubscribeMessage results or subscribe_msg_* events to the ledger."""
+    for template_id, status in results:
+        template_id, status = template_id[:128], (status or "")[:16]
+        db.session.add(SubscriptionEvent(openid=account.openid, template_id=template_id, status=status,
+                                         source=source))
+        if status == "accept":
+            add_credit(account.id, template_id)
+        elif status in ("reject", "ban", "filter"):
+            clear_credit(account.id, template_id)
     db.session.flush()
 
 
-def render(notice, locale):
-    """The notice as text in the resident's language."""
-    with force_locale(locale or "zh_Hans_CN"):
-        if notice.kind == "wish_answer":
-            return _("The committee answered your wish %(reference)s: %(answer)s", **notice.params)
-        return notice.params.get("text", "")
-
-
-def _aware(moment):
-    from datetime import timezone
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def deliver(delivery):
-    """Try one delivery: a customer-service message inside the window, otherwise the inbox only."""
-    account = db.session.get(WechatAccount, delivery.account_id)
-    text = render(delivery.notice, account.locale)
-    delivery.attempts += 1
-    in_window = account.last_inbound_at and utcnow() - _aware(account.last_inbound_at) < CUSTOMER_SERVICE_WINDOW
-    if not in_window:
-        delivery.state, delivery.channel = "inbox", "inbox"
-        return delivery
-    client = wechat()
-    try:
-        client.call(client.client.message.send_text, account.openid, text)
-    except WeChatError as exc:
-        delivery.last_error = f"{exc.errcode}: {exc.errmsg}"[:255]
-        if exc.errcode == OUT_OF_WINDOW or exc.errcode in PERMANENT:
-            delivery.state, delivery.channel = "inbox", "inbox"
-        elif delivery.attempts >= MAX_ATTEMPTS:
-            delivery.state = "failed"
-        else:
-            delivery.next_attempt_at = utcnow() + timedelta(seconds=30 * 2 ** delivery.attempts)
-        return delivery
-    delivery.state, delivery.channel, delivery.sent_at = "sent", "customer_service", utcnow()
-    return delivery
-
-
-def drain(batch=100):
-    """Deliver pending notices; returns how many were attempted."""
-    now = utcnow()
-    pending = (Delivery.query.filter(Delivery.state == "pending")
-               .filter((Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= now))
-               .order_by(Delivery.id).limit(batch).all())
-    for delivery in pending:
-        deliver(delivery)
-        db.session.commit()  # one delivery, one commit: a crash never resends a finished one
-    return len(pending)
+def record_subscription_events(openid, items, source):
+    """Store accept/reject answers from the bot's subscribe_msg_* events and feed the ledger."""
+    from core.accounts import account_for
+    results = []
+    for item in items:
+        template_id = item.get("TemplateId") or item.get("template_id")
+        status = item.get("SubscribeStatusString") or item.get("status") or ""
+        if source == "subscribe_msg_sent_event":
+            continue  # a report of a send we made, not a new acceptance
+        if template_id:
+            results.append((template_id, status))
+    if results:
+        record_subscription_results(account_for(openid), results, source)
+    else:
+        for item in items:
+            if item.get("TemplateId"):
+                db.session.add(SubscriptionEvent(openid=openid, template_id=item["TemplateId"][:128],
+                                                 status=(item.get("ErrorStatus") or "sent")[:16], source=source))
+        db.session.flush()
 
 
 def inbox(account, limit=50):
     """The resident's in-app inbox, newest first."""
     return (Delivery.query.filter_by(account_id=account.id).order_by(Delivery.id.desc()).limit(limit).all())
+
+
+def mark_read(account, delivery_id):
+    """Mark one inbox entry as read."""
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.account_id != account.id:
+        raise NotFound()
+    if delivery.read_at is None:
+        delivery.read_at = utcnow()
+    db.session.flush()
+    return delivery

@@ -11,7 +11,7 @@ from core.extensions import db
 from core.models import ResidentSession, Unit
 from core.wechat import wechat
 from notices.models import Delivery
-from notices.services import drain
+from notices.sender import drain
 from tests.builders import id_number, login, roll_with_owner
 
 ROWS = [["1", "2", "501", "85.6", "", "", "张三", id_number(1), "13812345678", "否", "是"]]

@@ -1,0 +1,407 @@
+"""Projects and notices: the staff's record and the residents' timeline, inbox and participation."""
+from flask import request, session
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.resident import resident
+from core.auth import current_staff
+from core.extensions import db
+from notices import services as notices
+from projects import services as projects
+from projects.models import FUNDING_SOURCES, PLEDGE_KINDS
+from projects.rules import STAGES
+
+staff_blp = Blueprint("admin_projects", __name__, url_prefix="/api/v1/admin",
+                      description="Projects, reports and notices, for staff within their region.")
+resident_blp = Blueprint("resident_projects", __name__, url_prefix="/api/v1",
+                         description="My compound's project, my inbox, reports and acceptance.")
+
+
+class ItemSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    catalogue_code = fields.String(required=True, validate=validate.Length(max=32))
+    quantity = fields.Integer(allow_none=True)
+    unit = fields.String(allow_none=True, validate=validate.Length(max=16))
+    budget = fields.Integer(load_default=0, metadata={"description": "fen"})
+    progress = fields.Integer(dump_only=True)
+
+
+class StageSchema(Schema):
+    stage = fields.String()
+    planned_start = fields.Date(allow_none=True)
+    planned_end = fields.Date(allow_none=True)
+    actual_start = fields.Date(allow_none=True)
+    actual_end = fields.Date(allow_none=True)
+    skip_reason = fields.String(allow_none=True)
+
+
+class ProjectSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    stage = fields.String()
+    reserve_level = fields.String()
+    plan_year = fields.Integer(allow_none=True)
+    compound_ids = fields.Function(lambda p: [c.id for c in p.compounds])
+    compound_names = fields.Function(lambda p: [c.name for c in p.compounds])
+    progress = fields.Function(lambda p: projects.progress_of(p))
+    items = fields.List(fields.Nested(ItemSchema))
+    stages = fields.List(fields.Nested(StageSchema))
+    accepted_at = fields.DateTime(allow_none=True)
+
+
+class ProjectCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    compound_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=20))
+    reserve_level = fields.String(load_default="county", validate=validate.OneOf(projects.RESERVE_LEVELS))
+    plan_year = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100))
+
+
+class ProgressSchema(Schema):
+    progress = fields.Integer(required=True)
+
+
+class StagePlanSchema(Schema):
+    stage = fields.String(required=True, validate=validate.OneOf(STAGES))
+    planned_start = fields.Date(load_default=None)
+    planned_end = fields.Date(load_default=None)
+
+
+class AdvanceSchema(Schema):
+    stage = fields.String(required=True, validate=validate.OneOf(STAGES))
+    reason = fields.String(load_default=None, validate=validate.Length(max=500))
+
+
+class MilestoneSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    at = fields.DateTime(dump_only=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    text = fields.String(load_default="", validate=validate.Length(max=2000))
+    photos = fields.List(fields.String(), dump_only=True)
+
+
+class FundingSchema(Schema):
+    source = fields.String(required=True, validate=validate.OneOf(FUNDING_SOURCES))
+    amount = fields.Integer(required=True, metadata={"description": "fen"})
+    note = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class AcceptSchema(Schema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ReportSchema(Schema):
+    id = fields.Integer()
+    reference = fields.Function(lambda r: f"R{r.id:06d}")
+    kind = fields.String()
+    text = fields.String()
+    photos = fields.List(fields.String())
+    status = fields.String()
+    assignee = fields.String(allow_none=True)
+    answer = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class ReportHandleSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["triaged", "assigned", "resolved"]))
+    assignee = fields.String(load_default=None, validate=validate.Length(max=100))
+    answer = fields.String(load_default=None, validate=validate.Length(max=1000))
+    outcome = fields.String(load_default=None, validate=validate.Length(max=1000))
+    priority = fields.String(load_default=None, validate=validate.OneOf(["low", "normal", "high"]))
+
+
+class NoticeComposeSchema(Schema):
+    scope_kind = fields.String(required=True, validate=validate.OneOf(notices.SCOPES))
+    scope_id = fields.Integer(required=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    scheduled_at = fields.AwareDateTime(load_default=None)
+
+
+class NoticeCreatedSchema(Schema):
+    id = fields.Integer()
+    recipients = fields.Integer()
+
+
+class DeliveryReportSchema(Schema):
+    notice_id = fields.Integer()
+    fanned_out = fields.Boolean()
+    by_state = fields.List(fields.Dict())
+    failures = fields.List(fields.Dict())
+
+
+class TimelineSchema(Schema):
+    project = fields.Nested(ProjectSchema)
+    progress = fields.Integer()
+    funding = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"description": "fen by source"})
+    milestones = fields.List(fields.Nested(MilestoneSchema))
+
+
+class InboxEntrySchema(Schema):
+    id = fields.Integer()
+    kind = fields.Function(lambda d: d.notice.kind)
+    title = fields.Method("get_title")
+    body = fields.Method("get_body")
+    channel = fields.String(allow_none=True)
+    read = fields.Function(lambda d: d.read_at is not None)
+    created_at = fields.Function(lambda d: d.notice.created_at.isoformat())
+
+    def get_title(self, delivery):
+        from notices.sender import render
+        return render(delivery.notice, self.context_locale())[0]
+
+    def get_body(self, delivery):
+        from notices.sender import render
+        return render(delivery.notice, self.context_locale())[1]
+
+    @staticmethod
+    def context_locale():
+        from flask import g
+        return g.get("resident_locale")
+
+
+class ResidentReportCreateSchema(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    kind = fields.String(load_default="report", validate=validate.OneOf(["report", "dispute"]))
+    latitude = fields.Float(load_default=None, validate=validate.Range(min=-90, max=90))
+    longitude = fields.Float(load_default=None, validate=validate.Range(min=-180, max=180))
+
+
+class ViewSchema(Schema):
+    verdict = fields.String(required=True, validate=validate.OneOf(["accept", "problems"]))
+    text = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class PledgeSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    kind = fields.String(required=True, validate=validate.OneOf(PLEDGE_KINDS))
+    amount = fields.Integer(load_default=None, metadata={"description": "fen"})
+    hours = fields.Integer(load_default=None)
+    description = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class SubscriptionResultSchema(Schema):
+    results = fields.Dict(keys=fields.String(validate=validate.Length(max=128)),
+                          values=fields.String(validate=validate.OneOf(["accept", "reject", "ban", "filter"])),
+                          required=True, validate=validate.Length(min=1, max=20),
+                          metadata={"description": "wx.requestSubscribeMessage result: template id -> status"})
+
+
+# staff -------------------------------------------------------------------------------------------
+def _staff():
+    return current_staff(session)
+
+
+@staff_blp.route("/projects")
+class Projects(MethodView):
+    @staff_blp.response(200, ProjectSchema(many=True))
+    def get(self):
+        """Projects in my region."""
+        return projects.list_projects(_staff())
+
+    @staff_blp.arguments(ProjectCreateSchema)
+    @staff_blp.response(201, ProjectSchema)
+    def post(self, body):
+        """Create a project over one or several compounds."""
+        project = projects.create_project(_staff(), **body)
+        db.session.commit()
+        return project
+
+
+@staff_blp.route("/projects/<int:project_id>")
+class ProjectDetail(MethodView):
+    @staff_blp.response(200, ProjectSchema)
+    def get(self, project_id):
+        """One project."""
+        return projects.get_project(_staff(), project_id)
+
+
+@staff_blp.route("/projects/<int:project_id>/items")
+class Items(MethodView):
+    @staff_blp.arguments(ItemSchema)
+    @staff_blp.response(201, ItemSchema)
+    def post(self, body, project_id):
+        """Add an item from the catalogue with its budget."""
+        item = projects.add_item(_staff(), project_id, **body)
+        db.session.commit()
+        return item
+
+
+@staff_blp.route("/projects/<int:project_id>/items/<int:item_id>/progress")
+class ItemProgress(MethodView):
+    @staff_blp.arguments(ProgressSchema)
+    @staff_blp.response(200, ItemSchema)
+    def put(self, body, project_id, item_id):
+        """Record an item's progress (0-100)."""
+        item = projects.set_progress(_staff(), project_id, item_id, body["progress"])
+        db.session.commit()
+        return item
+
+
+@staff_blp.route("/projects/<int:project_id>/stages")
+class Stages(MethodView):
+    @staff_blp.arguments(StagePlanSchema)
+    @staff_blp.response(200, StageSchema)
+    def put(self, body, project_id):
+        """Plan a stage's dates."""
+        record = projects.plan_stage(_staff(), project_id, **body)
+        db.session.commit()
+        return record
+
+    @staff_blp.arguments(AdvanceSchema)
+    @staff_blp.response(200, ProjectSchema)
+    def post(self, body, project_id):
+        """Move the project to a later stage; the residents are told."""
+        project = projects.advance_stage(_staff(), project_id, body["stage"], body["reason"])
+        db.session.commit()
+        return project
+
+
+@staff_blp.route("/projects/<int:project_id>/milestones")
+class Milestones(MethodView):
+    @staff_blp.arguments(MilestoneSchema)
+    @staff_blp.response(201, MilestoneSchema)
+    def post(self, body, project_id):
+        """Add a milestone; the residents are told."""
+        milestone = projects.add_milestone(_staff(), project_id, body["title"], body["text"])
+        db.session.commit()
+        return milestone
+
+
+@staff_blp.route("/projects/<int:project_id>/funding")
+class FundingView(MethodView):
+    @staff_blp.arguments(FundingSchema)
+    @staff_blp.response(201, FundingSchema)
+    def post(self, body, project_id):
+        """Record money from a source (fen)."""
+        funding = projects.add_funding(_staff(), project_id, **body)
+        db.session.commit()
+        return funding
+
+
+@staff_blp.route("/projects/<int:project_id>/acceptance")
+class JointAcceptance(MethodView):
+    @staff_blp.arguments(AcceptSchema)
+    @staff_blp.response(200, ProjectSchema)
+    def post(self, body, project_id):
+        """Record the joint acceptance; the project moves to handover."""
+        project = projects.record_joint_acceptance(_staff(), project_id, body["note"])
+        db.session.commit()
+        return project
+
+
+@staff_blp.route("/reports")
+class Reports(MethodView):
+    @staff_blp.response(200, ReportSchema(many=True))
+    def get(self):
+        """On-site reports and disputes in my region."""
+        return projects.reports_in_scope(_staff(), request.args.get("status"))
+
+
+@staff_blp.route("/reports/<int:report_id>")
+class ReportHandle(MethodView):
+    @staff_blp.arguments(ReportHandleSchema)
+    @staff_blp.response(200, ReportSchema)
+    def post(self, body, report_id):
+        """Triage, assign or resolve a report (the reporter is told the answer)."""
+        report = projects.handle_report(_staff(), report_id, **body)
+        db.session.commit()
+        return report
+
+
+@staff_blp.route("/notices")
+class Notices(MethodView):
+    @staff_blp.arguments(NoticeComposeSchema)
+    @staff_blp.response(201, NoticeCreatedSchema)
+    def post(self, body):
+        """Write to the residents of a compound, building or unit, now or at a set time."""
+        notice, count = notices.compose_notice(_staff(), **body)
+        db.session.commit()
+        return {"id": notice.id, "recipients": count}
+
+
+@staff_blp.route("/notices/<int:notice_id>/report")
+class NoticeReport(MethodView):
+    @staff_blp.response(200, DeliveryReportSchema)
+    def get(self, notice_id):
+        """Delivered, failed with reason, pending: by channel."""
+        return notices.delivery_report(_staff(), notice_id)
+
+
+# residents ---------------------------------------------------------------------------------------
+@resident_blp.route("/project")
+class MyProject(MethodView):
+    @resident_blp.response(200, TimelineSchema)
+    def get(self):
+        """My compound's project: stages, items and progress, funding by source, milestones."""
+        return projects.timeline(resident())
+
+
+@resident_blp.route("/inbox")
+class Inbox(MethodView):
+    @resident_blp.response(200, InboxEntrySchema(many=True))
+    def get(self):
+        """My notices, newest first."""
+        from flask import g
+        account = resident()
+        g.resident_locale = account.locale
+        return notices.inbox(account)
+
+
+@resident_blp.route("/inbox/<int:delivery_id>/read")
+class InboxRead(MethodView):
+    @resident_blp.response(204)
+    def post(self, delivery_id):
+        """Mark a notice as read."""
+        notices.mark_read(resident(), delivery_id)
+        db.session.commit()
+
+
+@resident_blp.route("/reports")
+class MyReports(MethodView):
+    @resident_blp.response(200, ReportSchema(many=True))
+    def get(self):
+        """My reports with their status and answer."""
+        return projects.my_reports(resident())
+
+    @resident_blp.arguments(ResidentReportCreateSchema)
+    @resident_blp.response(201, ReportSchema)
+    def post(self, body):
+        """Report a problem on site (or a dispute)."""
+        report = projects.report_problem(resident(), body["text"], body["kind"], latitude=body["latitude"],
+                                         longitude=body["longitude"])
+        db.session.commit()
+        return report
+
+
+@resident_blp.route("/project/acceptance")
+class MyView(MethodView):
+    @resident_blp.arguments(ViewSchema)
+    @resident_blp.response(200, ViewSchema)
+    def put(self, body):
+        """My view of the works at acceptance."""
+        view = projects.record_view(resident(), body["verdict"], body["text"])
+        db.session.commit()
+        return view
+
+
+@resident_blp.route("/project/pledges")
+class Pledges(MethodView):
+    @resident_blp.arguments(PledgeSchema)
+    @resident_blp.response(201, PledgeSchema)
+    def post(self, body):
+        """Pledge money, maintenance fund, labour or goods."""
+        item = projects.pledge(resident(), **body)
+        db.session.commit()
+        return item
+
+
+@resident_blp.route("/subscriptions")
+class Subscriptions(MethodView):
+    @resident_blp.arguments(SubscriptionResultSchema)
+    @resident_blp.response(204)
+    def post(self, body):
+        """Report wx.requestSubscribeMessage results: each 'accept' allows one message."""
+        notices.record_subscription_results(resident(), sorted(body["results"].items()), "miniprogram")
+        db.session.commit()

@@ -1,0 +1,291 @@
+"""Delivering the outbox: fan out due notices, claim pending deliveries, send through the best
+channel with bounded concurrency, record each outcome. Safe to run in several processes at once
+on PostgreSQL (claims use FOR UPDATE SKIP LOCKED); a crash re-sends at most the batch in flight."""
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import force_locale, gettext as _
+from sqlalchemy import delete, select, text, update
+
+from core.extensions import db
+from core.models import InboundMessage, WechatAccount, utcnow
+from core.wechat import WeChatError, wechat
+from notices import channels
+from notices.fitting import fit_data
+from notices.models import ChannelBlock, Delivery, Notice, SenderPause, SubscriptionCredit
+from notices.services import audience
+
+log = logging.getLogger("gongjian")
+CS_WINDOW = timedelta(hours=48)
+MAX_ATTEMPTS = 6
+
+
+def _aware(moment):
+    from datetime import timezone
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def render(notice, locale):
+    """(title, body) of a notice in the resident's language."""
+    p = notice.params or {}
+    with force_locale(locale or "zh_Hans_CN"):
+        if notice.kind == "wish_answer":
+            return _("Answer to your wish"), _("The committee answered your wish %(reference)s: %(answer)s", **p)
+        if notice.kind == "report_answer":
+            return _("Answer to your report"), _("Your report %(reference)s: %(answer)s", **p)
+        if notice.kind == "stage_change":
+            return _("Renovation progress"), _("%(project)s has moved to: %(stage)s", project=p.get("project", ""),
+                                               stage=stage_label(p.get("stage")))
+        if notice.kind == "milestone":
+            return _("Renovation progress"), _("%(project)s: %(title)s", **p)
+        if notice.kind == "acceptance_invite":
+            return _("Acceptance of the works"), _("%(project)s is ready for acceptance. Please look at the "
+                                                   "works and give your view in the mini-program.", **p)
+        return p.get("title", ""), p.get("body", "")
+
+
+def stage_label(stage):
+    """A project stage in the reader's language."""
+    return {"reserve": _("project reserve"), "planned": _("annual plan"), "design": _("design with residents"),
+            "publicity": _("public notice of the plan"), "approval": _("approval"),
+            "construction": _("construction"), "acceptance": _("acceptance"), "handover": _("handover"),
+            "management": _("long-term management")}.get(stage, stage or "")
+
+
+# fan-out ------------------------------------------------------------------------------------------
+def fan_out_due(limit=20):
+    """Create the deliveries of notices that are due; idempotent (one delivery per notice and account)."""
+    now = utcnow()
+    due = (Notice.query.filter(Notice.fanned_out_at.is_(None), Notice.scope_kind != "account")
+           .filter((Notice.scheduled_at.is_(None)) | (Notice.scheduled_at <= now)).order_by(Notice.id)
+           .limit(limit).all())
+    for notice in due:
+        recipients = audience(notice.scope_kind, notice.scope_id).where(~select(Delivery.id).where(
+            Delivery.notice_id == notice.id, Delivery.account_id == WechatAccount.id).exists())
+        db.session.execute(Delivery.__table__.insert().from_select(
+            ["notice_id", "account_id", "state", "attempts"],
+            select(db.literal(notice.id), recipients.subquery().c.id, db.literal("pending"), db.literal(0))))
+        notice.fanned_out_at = now
+        db.session.commit()
+    return len(due)
+
+
+# claiming -----------------------------------------------------------------------------------------
+def claim(batch):
+    """Mark up to `batch` due deliveries as being sent by this process; returns their ids."""
+    now = utcnow()
+    lock = " FOR UPDATE SKIP LOCKED" if db.engine.dialect.name == "postgresql" else ""
+    ids = db.session.execute(text(
+        "UPDATE deliveries SET state = 'sending', claimed_at = :now WHERE id IN ("
+        " SELECT id FROM deliveries WHERE state = 'pending'"
+        " AND (next_attempt_at IS NULL OR next_attempt_at <= :now) ORDER BY id LIMIT :n" + lock + ")"
+        " RETURNING id"), {"now": now, "n": batch}).scalars().all()
+    db.session.commit()
+    return sorted(ids)
+
+
+def recover_stale(older_than):
+    """Deliveries claimed by a process that died are pending again (they may be sent twice)."""
+    count = db.session.execute(update(Delivery).where(
+        Delivery.state == "sending", Delivery.claimed_at < utcnow() - older_than).values(state="pending")).rowcount
+    db.session.commit()
+    return count
+
+
+def paused_until():
+    """When the quota pause ends, or None."""
+    pause = db.session.get(SenderPause, "wechat")
+    if pause is not None and _aware(pause.until) > utcnow():
+        return _aware(pause.until)
+    return None
+
+
+# sending ------------------------------------------------------------------------------------------
+@dataclass
+class Plan:
+    """What to send to whom through which channels, decided before any thread starts."""
+
+    delivery_id: int
+    account_id: int
+    openid: str
+    order: list
+    title: str
+    body: str
+    created_at: object
+    outcome: str = ""
+    channel: str = ""
+    errors: list = field(default_factory=list)
+
+
+def _reach(account, blocked, credit, config):
+    in_window = account.last_inbound_at is not None and utcnow() - _aware(account.last_inbound_at) < CS_WINDOW
+    return channels.Reach(has_credit=credit, follows=account.follows, in_window=in_window, blocked=blocked,
+                          subscribe_configured=bool(config["NOTICE_SUBSCRIBE_TEMPLATE"]),
+                          template_configured=bool(config["NOTICE_OA_TEMPLATE"]))
+
+
+def plan_batch(ids):
+    """Load the batch and choose channels; reserves one subscribe credit where one will be used."""
+    config = current_app.config
+    template = config["NOTICE_SUBSCRIBE_TEMPLATE"]
+    rows = db.session.execute(select(Delivery, WechatAccount, Notice)
+                              .join(WechatAccount, Delivery.account_id == WechatAccount.id)
+                              .join(Notice, Delivery.notice_id == Notice.id).where(Delivery.id.in_(ids))).all()
+    account_ids = [a.id for _d, a, _n in rows]
+    blocked = {}
+    for account_id, channel in db.session.execute(select(ChannelBlock.account_id, ChannelBlock.channel)
+                                                  .where(ChannelBlock.account_id.in_(account_ids))):
+        blocked.setdefault(account_id, set()).add(channel)
+    plans = []
+    for delivery, account, notice in rows:
+        credit = False
+        if template and channels.SUBSCRIBE not in blocked.get(account.id, ()):
+            credit = db.session.execute(update(SubscriptionCredit).where(
+                SubscriptionCredit.account_id == account.id, SubscriptionCredit.template_id == template,
+                SubscriptionCredit.remaining > 0).values(remaining=SubscriptionCredit.remaining - 1)).rowcount == 1
+        reach = _reach(account, frozenset(blocked.get(account.id, ())), credit, config)
+        title, body = render(notice, account.locale)
+        plans.append(Plan(delivery.id, account.id, account.openid, channels.channel_order(reach), title, body,
+                          notice.created_at))
+    db.session.commit()  # the reserved credits
+    return plans
+
+
+def _send(client, plan, config, quota_hit):
+    """Try the plan's channels in order (runs in a worker thread)."""
+    for channel in plan.order:
+        if quota_hit.is_set():
+            plan.outcome = "paused"
+            return plan
+        try:
+            if channel == channels.SUBSCRIBE:
+                client.post("/cgi-bin/message/subscribe/send", {
+                    "touser": plan.openid, "template_id": config["NOTICE_SUBSCRIBE_TEMPLATE"],
+                    "page": "pages/inbox/index",
+                    "data": fit_data({"thing1": plan.title, "thing2": plan.body, "time3": plan.created_at})})
+            elif channel == channels.TEMPLATE:
+                client.call(client.client.message.send_template, plan.openid, config["NOTICE_OA_TEMPLATE"],
+                            {"thing1": {"value": plan.title[:20]}, "thing2": {"value": plan.body[:20]}})
+            else:
+                client.call(client.client.message.send_text, plan.openid, f"{plan.title}\n{plan.body}")
+        except WeChatError as exc:
+            kind = channels.classify(exc.errcode)
+            plan.errors.append((channel, exc.errcode, kind))
+            if kind == "quota":
+                quota_hit.set()
+                plan.outcome = "paused"
+                return plan
+            continue
+        plan.outcome, plan.channel = "sent", channel
+        return plan
+    transient = any(kind == "transient" for _c, _e, kind in plan.errors)
+    plan.outcome = "retry" if transient else "inbox"
+    return plan
+
+
+def apply_outcomes(plans):
+    """Record what happened to each delivery of the batch."""
+    now = utcnow()
+    template = current_app.config["NOTICE_SUBSCRIBE_TEMPLATE"]
+    pause = None
+    for plan in plans:
+        delivery = db.session.get(Delivery, plan.delivery_id)
+        for channel, errcode, kind in plan.errors:
+            if kind == "permanent":
+                if channel == channels.SUBSCRIBE:
+                    SubscriptionCredit.query.filter_by(account_id=plan.account_id, template_id=template).update(
+                        {"remaining": 0})
+                else:
+                    if not ChannelBlock.query.filter_by(account_id=plan.account_id, channel=channel).first():
+                        db.session.add(ChannelBlock(account_id=plan.account_id, channel=channel,
+                                                    reason=str(errcode)))
+                if errcode == 43004:
+                    WechatAccount.query.filter_by(id=plan.account_id).update({"follows": False})
+        if plan.errors:
+            delivery.last_error = "; ".join(f"{c}:{e}" for c, e, _k in plan.errors)[:255]
+        used_credit = plan.order[:1] == [channels.SUBSCRIBE]
+        if used_credit and plan.channel != channels.SUBSCRIBE and not any(
+                c == channels.SUBSCRIBE and k == "permanent" for c, _e, k in plan.errors):
+            # the reserved subscribe credit was not spent: give it back
+            SubscriptionCredit.query.filter_by(account_id=plan.account_id, template_id=template).update(
+                {"remaining": SubscriptionCredit.remaining + 1})
+        if plan.outcome == "sent":
+            delivery.state, delivery.channel, delivery.sent_at = "sent", plan.channel, now
+            delivery.attempts += 1
+        elif plan.outcome == "paused":
+            delivery.state = "pending"  # not an attempt: WeChat refused everyone for the day
+            pause = now + timedelta(seconds=current_app.config["QUOTA_PAUSE"])
+        elif plan.outcome == "retry":
+            delivery.attempts += 1
+            if delivery.attempts >= MAX_ATTEMPTS:
+                delivery.state = "failed"
+            else:
+                delivery.state = "pending"
+                delivery.next_attempt_at = now + timedelta(seconds=channels.backoff_seconds(delivery.attempts))
+        else:
+            delivery.state, delivery.channel = "inbox", channels.INBOX
+            delivery.attempts += 1
+    if pause is not None:
+        existing = db.session.get(SenderPause, "wechat")
+        if existing is None:
+            db.session.add(SenderPause(name="wechat", until=pause, reason="45009"))
+        else:
+            existing.until, existing.reason = pause, "45009"
+        log.warning("WeChat quota reached; sending paused", extra={"fields": {"until": pause.isoformat()}})
+    db.session.commit()
+
+
+def send_batch(ids, concurrency):
+    """Send one claimed batch with at most `concurrency` requests in flight."""
+    plans = plan_batch(ids)
+    app = current_app._get_current_object()
+    client = wechat()
+    config = app.config
+    quota_hit = threading.Event()
+
+    def work(plan):
+        if not plan.order:
+            plan.outcome = "inbox"
+            return plan
+        with app.app_context():
+            return _send(client, plan, config, quota_hit)
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        done = list(pool.map(work, plans))
+    apply_outcomes(done)
+    return len(done)
+
+
+def run_once(batch=None, concurrency=None):
+    """One round: fan out, recover abandoned claims, send one batch. Returns deliveries handled."""
+    config = current_app.config
+    if paused_until() is not None:
+        return 0
+    fan_out_due()
+    recover_stale(timedelta(seconds=config["SENDING_STALE_AFTER"]))
+    ids = claim(batch or config["OUTBOX_BATCH"])
+    if not ids:
+        return 0
+    return send_batch(ids, concurrency or config["OUTBOX_CONCURRENCY"])
+
+
+def drain(batch=None, concurrency=None, max_rounds=None):
+    """Run rounds until nothing is due (or the sender is paused); returns deliveries handled."""
+    total, rounds = 0, 0
+    while max_rounds is None or rounds < max_rounds:
+        handled = run_once(batch, concurrency)
+        total += handled
+        rounds += 1
+        if handled == 0:
+            break
+    return total
+
+
+def forget_old_inbound(age=timedelta(days=1)):
+    """Inbound-message records only need to outlive WeChat's retries."""
+    db.session.execute(delete(InboundMessage).where(InboundMessage.received_at < utcnow() - age))
+    db.session.commit()

@@ -1,0 +1,1 @@
+"""Renovation projects: items, stages, progress, funding, supervision, acceptance."""

@@ -1,0 +1,19 @@
+"""Scheduled work of the projects package."""
+import logging
+
+from core.scheduler import run_job
+from projects.services import overdue_stages
+
+log = logging.getLogger("gongjian")
+
+
+def check_deadlines():
+    """Log the stages that are past their planned end (the officials' ledger shows them)."""
+    for record in overdue_stages():
+        log.warning("stage overdue", extra={"fields": {"project": record.project_id, "stage": record.stage,
+                                                       "planned_end": str(record.planned_end)}})
+
+
+def register_jobs(app, scheduler):
+    scheduler.add_job(run_job, "cron", hour=7, args=["projects.jobs:check_deadlines"],
+                      id="projects.deadlines", replace_existing=True)

@@ -1,0 +1,361 @@
+"""Project services: officials keep the record, residents see it and take part."""
+from datetime import date
+
+from sqlalchemy import func, select
+
+from core import audit
+from core.auth import authorize, compounds_in_scope
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from core.extensions import db
+from core.models import CatalogueItem, Compound, Region, utcnow
+from notices.services import queue_direct_message, queue_scoped_notice
+from projects import rules
+from projects.models import (FUNDING_SOURCES, PLEDGE_KINDS, AcceptanceView, Funding, Milestone, Pledge, Project,
+                             ProjectItem, SiteReport, StageRecord, project_compounds)
+
+RESERVE_LEVELS = ("county", "city", "province")
+# Called with the project when its joint acceptance is recorded (the surveys package starts the
+# satisfaction survey here).
+ACCEPTANCE_HOOKS = []
+
+
+def _invalid(field, key, **params):
+    return InvalidInput([{"field": field, "key": key, "params": params}])
+
+
+def _rule(field, call, *args):
+    try:
+        return call(*args)
+    except RuleViolation as fault:
+        raise InvalidInput([{"field": field, "key": fault.key, "params": fault.params}]) from None
+
+
+def get_project(staff, project_id, action="projects.read"):
+    """A project in the staff member's region (NotFound otherwise)."""
+    project = db.session.get(Project, project_id)
+    if project is None:
+        raise NotFound()
+    authorize(staff, action, project.region)
+    return project
+
+
+def list_projects(staff):
+    """Projects in the staff member's region."""
+    authorize(staff, "projects.read")
+    return (Project.query.join(Region, Project.region_id == Region.id)
+            .filter(Region.path.startswith(staff.region.path, autoescape=True)).order_by(Project.id).all())
+
+
+def create_project(staff, name, compound_ids, reserve_level="county", plan_year=None):
+    """A project over one or several compounds, all in the staff member's region."""
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise _invalid("name", "error.field_required")
+    if reserve_level not in RESERVE_LEVELS:
+        raise _invalid("reserve_level", "error.invalid")
+    if not compound_ids:
+        raise _invalid("compound_ids", "error.field_required")
+    compounds = compounds_in_scope(staff).filter(Compound.id.in_(compound_ids)).all()
+    if len(compounds) != len(set(compound_ids)):
+        raise NotFound()
+    excluded = [c for c in compounds if c.demolition]
+    if excluded:
+        raise Conflict("project.demolition", compound=excluded[0].name)
+    # The project belongs to the lowest region that holds all its compounds.
+    paths = [c.community.path for c in compounds]
+    common = paths[0]
+    while not all(p.startswith(common) for p in paths):
+        common = common[:common.rstrip("/").rfind("/") + 1]
+    region = Region.query.filter_by(path=common).one()
+    authorize(staff, "projects.create" if region.level != "community" else "projects.edit", region)
+    project = Project(name=name, reserve_level=reserve_level, plan_year=plan_year, region=region,
+                      compounds=compounds, stage="reserve")
+    db.session.add(project)
+    db.session.flush()
+    db.session.add(StageRecord(project_id=project.id, stage="reserve", actual_start=date.today()))
+    audit.record(staff, "project.create", "project", project.id, region.id,
+                 after={"name": name, "compounds": [c.id for c in compounds]})
+    db.session.flush()
+    return project
+
+
+def add_item(staff, project_id, catalogue_code, quantity=None, unit=None, budget=0):
+    """Add an item of renovation content with its budget (fen)."""
+    project = get_project(staff, project_id, "projects.edit")
+    if not db.session.scalar(select(CatalogueItem.id).where(CatalogueItem.code == catalogue_code)):
+        raise _invalid("catalogue_code", "wish.unknown_item")
+    if not isinstance(budget, int) or budget < 0:
+        raise _invalid("budget", "project.bad_amount")
+    item = ProjectItem(project_id=project.id, catalogue_code=catalogue_code, quantity=quantity, unit=unit,
+                       budget=budget)
+    db.session.add(item)
+    db.session.flush()
+    audit.record(staff, "project.item_add", "project", project.id, project.region_id,
+                 after={"item": item.id, "code": catalogue_code, "budget": budget})
+    return item
+
+
+def set_progress(staff, project_id, item_id, progress):
+    """Record an item's progress (0-100)."""
+    project = get_project(staff, project_id, "projects.edit")
+    item = db.session.get(ProjectItem, item_id)
+    if item is None or item.project_id != project.id:
+        raise NotFound()
+    _rule("progress", rules.check_progress, progress)
+    before = item.progress
+    item.progress = progress
+    audit.record(staff, "project.progress", "project_item", item.id, project.region_id,
+                 before={"progress": before}, after={"progress": progress})
+    db.session.flush()
+    return item
+
+
+def progress_of(project):
+    """The project's progress in whole percent (rounded down), weighted by budget."""
+    value = rules.rolled_up_progress([rules.ItemProgress(i.budget, i.progress) for i in project.items])
+    return int(value)
+
+
+def plan_stage(staff, project_id, stage, planned_start, planned_end):
+    """Set a stage's planned dates."""
+    project = get_project(staff, project_id, "projects.edit")
+    if stage not in rules.STAGES:
+        raise _invalid("stage", "project.unknown_stage", stage=stage)
+    _rule("planned_end", rules.check_dates, planned_start, planned_end)
+    record = StageRecord.query.filter_by(project_id=project.id, stage=stage).first()
+    if record is None:
+        record = StageRecord(project_id=project.id, stage=stage)
+        db.session.add(record)
+    before = {"start": str(record.planned_start), "end": str(record.planned_end)}
+    record.planned_start, record.planned_end = planned_start, planned_end
+    audit.record(staff, "project.plan_stage", "project", project.id, project.region_id, before=before,
+                 after={"stage": stage, "start": str(planned_start), "end": str(planned_end)})
+    db.session.flush()
+    return record
+
+
+def _notify_compounds(project, kind, params, staff=None):
+    for compound in project.compounds:
+        queue_scoped_notice("compound", compound.id, kind, dict(params, project=project.name),
+                            created_by=staff.id if staff else None, region_id=compound.community_id)
+
+
+def advance_stage(staff, project_id, target, reason=None, on=None):
+    """Move the project to a later stage (skipping needs a reason); residents are told."""
+    project = get_project(staff, project_id, "projects.edit")
+    if target == "handover":
+        raise Conflict("project.needs_acceptance")
+    skipped = _rule("stage", rules.check_transition, project.stage, target, reason)
+    today = on or date.today()
+    current = StageRecord.query.filter_by(project_id=project.id, stage=project.stage).first()
+    if current is not None and current.actual_end is None:
+        current.actual_end = today
+    for stage in skipped:
+        db.session.add(StageRecord(project_id=project.id, stage=stage, skip_reason=reason))
+    record = StageRecord.query.filter_by(project_id=project.id, stage=target).first()
+    if record is None:
+        record = StageRecord(project_id=project.id, stage=target)
+        db.session.add(record)
+    record.actual_start = today
+    before = project.stage
+    project.stage = target
+    audit.record(staff, "project.stage", "project", project.id, project.region_id, before={"stage": before},
+                 after={"stage": target, "skipped": list(skipped), "reason": reason})
+    _notify_compounds(project, "acceptance_invite" if target == "acceptance" else "stage_change",
+                      {"stage": target}, staff)
+    db.session.flush()
+    return project
+
+
+def add_milestone(staff, project_id, title, text="", photos=()):
+    """Something happened on site; residents are told."""
+    project = get_project(staff, project_id, "projects.edit")
+    title = (title or "").strip()
+    if not title or len(title) > 100:
+        raise _invalid("title", "error.field_required")
+    milestone = Milestone(project_id=project.id, title=title, text=(text or "")[:2000], photos=list(photos),
+                          created_by=staff.id)
+    db.session.add(milestone)
+    db.session.flush()
+    audit.record(staff, "project.milestone", "project", project.id, project.region_id, after={"title": title})
+    _notify_compounds(project, "milestone", {"title": title}, staff)
+    return milestone
+
+
+def add_funding(staff, project_id, source, amount, note=None):
+    """Record money from one source (fen)."""
+    project = get_project(staff, project_id, "projects.edit")
+    if source not in FUNDING_SOURCES:
+        raise _invalid("source", "error.invalid")
+    if not isinstance(amount, int) or amount <= 0:
+        raise _invalid("amount", "project.bad_amount")
+    funding = Funding(project_id=project.id, source=source, amount=amount, note=note)
+    db.session.add(funding)
+    db.session.flush()
+    audit.record(staff, "project.funding", "project", project.id, project.region_id,
+                 after={"source": source, "amount": amount})
+    return funding
+
+
+def funding_summary(project):
+    """{source: fen} including residents' pledged money."""
+    rows = db.session.execute(select(Funding.source, func.sum(Funding.amount)).where(
+        Funding.project_id == project.id).group_by(Funding.source)).all()
+    summary = {source: int(total) for source, total in rows}
+    pledged = db.session.scalar(select(func.coalesce(func.sum(Pledge.amount), 0)).where(
+        Pledge.project_id == project.id, Pledge.kind.in_(("money", "maintenance_fund"))))
+    summary["resident_pledges"] = int(pledged or 0)
+    return summary
+
+
+# residents -----------------------------------------------------------------------------------------
+def project_for_resident(account):
+    """The latest project covering the resident's compound (NotFound when none)."""
+    if account.dwelling_id is None:
+        raise Forbidden("bind.required")
+    compound_id = account.dwelling.unit.building.compound_id
+    project = (Project.query.join(project_compounds).filter(project_compounds.c.compound_id == compound_id)
+               .order_by(Project.id.desc()).first())
+    if project is None:
+        raise NotFound("project.none")
+    return project
+
+
+def timeline(account):
+    """What a resident sees: stages, items with progress, funding by source, milestones."""
+    project = project_for_resident(account)
+    return {"project": project, "progress": progress_of(project), "funding": funding_summary(project),
+            "milestones": Milestone.query.filter_by(project_id=project.id).order_by(Milestone.at.desc()).all()}
+
+
+def pledge(account, kind, amount=None, hours=None, description=None):
+    """A resident's contribution to their compound's project."""
+    project = project_for_resident(account)
+    if kind not in PLEDGE_KINDS:
+        raise _invalid("kind", "error.invalid")
+    if kind in ("money", "maintenance_fund") and (not isinstance(amount, int) or amount <= 0):
+        raise _invalid("amount", "project.bad_amount")
+    if kind == "labour" and (not isinstance(hours, int) or hours <= 0):
+        raise _invalid("hours", "project.bad_amount")
+    item = Pledge(project_id=project.id, account_id=account.id, kind=kind, amount=amount, hours=hours,
+                  description=(description or "")[:200])
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def report_problem(account, text, kind="report", photos=(), latitude=None, longitude=None):
+    """A resident reports a problem on site (or a dispute) for their compound."""
+    if account.dwelling_id is None:
+        raise Forbidden("bind.required")
+    text = (text or "").strip()
+    if not text or len(text) > 1000:
+        raise _invalid("text", "wish.empty" if not text else "wish.too_long", limit=1000)
+    if kind not in ("report", "dispute"):
+        raise _invalid("kind", "error.invalid")
+    compound_id = account.dwelling.unit.building.compound_id
+    project = (Project.query.join(project_compounds).filter(project_compounds.c.compound_id == compound_id)
+               .order_by(Project.id.desc()).first())
+    report = SiteReport(project_id=project.id if project else None, compound_id=compound_id, account_id=account.id,
+                        kind=kind, text=text, photos=list(photos), latitude=latitude, longitude=longitude)
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
+def my_reports(account):
+    return SiteReport.query.filter_by(account_id=account.id).order_by(SiteReport.id.desc()).all()
+
+
+def reports_in_scope(staff, status=None):
+    authorize(staff, "projects.read")
+    scope = compounds_in_scope(staff).with_entities(Compound.id)
+    query = SiteReport.query.filter(SiteReport.compound_id.in_(scope))
+    if status:
+        query = query.filter(SiteReport.status == status)
+    return query.order_by(SiteReport.id.desc()).limit(500).all()
+
+
+REPORT_FLOW = {"new": {"triaged", "assigned", "resolved"}, "triaged": {"assigned", "resolved"},
+               "assigned": {"resolved"}, "resolved": set()}
+
+
+def handle_report(staff, report_id, status, assignee=None, answer=None, outcome=None, priority=None):
+    """Triage, assign or resolve a report; the reporter is told the answer."""
+    report = db.session.get(SiteReport, report_id)
+    if report is None:
+        raise NotFound()
+    compound = db.session.get(Compound, report.compound_id)
+    authorize(staff, "reports.handle", compound.community)
+    if status not in REPORT_FLOW.get(report.status, set()):
+        raise Conflict("report.bad_transition", status=status)
+    if status == "assigned" and not (assignee or "").strip():
+        raise _invalid("assignee", "error.field_required")
+    if status == "resolved" and not (answer or "").strip():
+        raise _invalid("answer", "error.field_required")
+    before = {"status": report.status}
+    report.status = status
+    report.assignee = assignee or report.assignee
+    report.priority = priority or report.priority
+    if status == "resolved":
+        report.answer, report.outcome, report.resolved_at = answer.strip(), outcome, utcnow()
+        queue_direct_message(report.account_id, "report_answer",
+                             {"reference": f"R{report.id:06d}", "answer": report.answer}, created_by=staff.id)
+    audit.record(staff, "report.handle", "site_report", report.id, compound.community_id, before=before,
+                 after={"status": status, "assignee": report.assignee})
+    db.session.flush()
+    return report
+
+
+def record_view(account, verdict, text="", photos=()):
+    """A resident's view at acceptance (one per resident; a later one replaces it)."""
+    project = project_for_resident(account)
+    if project.stage != "acceptance":
+        raise Conflict("project.not_in_acceptance")
+    if verdict not in ("accept", "problems"):
+        raise _invalid("verdict", "error.invalid")
+    if verdict == "problems" and not (text or "").strip():
+        raise _invalid("text", "error.field_required")
+    view = AcceptanceView.query.filter_by(project_id=project.id, account_id=account.id).first()
+    if view is None:
+        view = AcceptanceView(project_id=project.id, account_id=account.id)
+        db.session.add(view)
+    view.verdict, view.text, view.photos, view.at = verdict, (text or "")[:1000], list(photos), utcnow()
+    db.session.flush()
+    return view
+
+
+def acceptance_summary(project):
+    rows = db.session.execute(select(AcceptanceView.verdict, func.count()).where(
+        AcceptanceView.project_id == project.id).group_by(AcceptanceView.verdict)).all()
+    return dict(rows)
+
+
+def record_joint_acceptance(staff, project_id, note):
+    """Staff record the joint acceptance: the project moves to handover and the hooks run."""
+    project = get_project(staff, project_id, "projects.edit")
+    if project.stage != "acceptance":
+        raise Conflict("project.not_in_acceptance")
+    if not (note or "").strip():
+        raise _invalid("note", "error.field_required")
+    project.accepted_at, project.accepted_by, project.acceptance_note = utcnow(), staff.id, note.strip()
+    current = StageRecord.query.filter_by(project_id=project.id, stage="acceptance").first()
+    if current is not None:
+        current.actual_end = date.today()
+    db.session.add(StageRecord(project_id=project.id, stage="handover", actual_start=date.today()))
+    project.stage = "handover"
+    audit.record(staff, "project.accept", "project", project.id, project.region_id,
+                 after={"note": note, "views": acceptance_summary(project)})
+    _notify_compounds(project, "stage_change", {"stage": "handover"}, staff)
+    for hook in ACCEPTANCE_HOOKS:
+        hook(project)
+    db.session.flush()
+    return project
+
+
+def overdue_stages(today=None):
+    """Stages past their planned end without an actual end (for the daily check)."""
+    today = today or date.today()
+    return (StageRecord.query.join(Project).filter(StageRecord.planned_end < today,
+                                                   StageRecord.actual_end.is_(None),
+                                                   StageRecord.stage == Project.stage).all())
