@@ -329,15 +329,70 @@ class ProgressFlow(Flow):
     menu_keys = ("PROGRESS",)
 
     def start(self, turn, **kwargs):
+        from projects import services as projects
+        from projects.rules import STAGES
+        from notices.sender import stage_label
         if turn.account.dwelling_id is None:
             return bind_prompt()
         compound = turn.account.dwelling.unit.building.compound
-        stage = {CompoundStatus.REGISTERED: _("registered"), CompoundStatus.RESERVE: _("in the project reserve"),
-                 CompoundStatus.PLANNED: _("in this year's plan"), CompoundStatus.RENOVATING: _("being renovated"),
-                 CompoundStatus.COMPLETED: _("renovation completed"),
-                 CompoundStatus.EXCLUDED: _("not in the scheme")}.get(compound.status, compound.status)
-        return _("%(compound)s: %(stage)s. There is no renovation project with a timeline yet; "
-                 "we will tell you when it starts.", compound=compound.name, stage=stage)
+        try:
+            project = projects.project_for_resident(turn.account)
+        except DomainError:
+            stage = {CompoundStatus.REGISTERED: _("registered"), CompoundStatus.RESERVE: _("in the project reserve"),
+                     CompoundStatus.PLANNED: _("in this year's plan"), CompoundStatus.RENOVATING: _("being renovated"),
+                     CompoundStatus.COMPLETED: _("renovation completed"),
+                     CompoundStatus.EXCLUDED: _("not in the scheme")}.get(compound.status, compound.status)
+            return _("%(compound)s: %(stage)s. There is no renovation project with a timeline yet; "
+                     "we will tell you when it starts.", compound=compound.name, stage=stage)
+        index = STAGES.index(project.stage)
+        following = STAGES[index + 1] if index + 1 < len(STAGES) else None
+        lines = [_("%(project)s: now at %(stage)s, %(progress)s%% done.", project=project.name,
+                   stage=stage_label(project.stage), progress=projects.progress_of(project))]
+        if following:
+            planned = next((r.planned_start for r in project.stages if r.stage == following and r.planned_start),
+                           None)
+            lines.append(_("Next: %(stage)s, planned from %(date)s.", stage=stage_label(following), date=planned)
+                         if planned else _("Next: %(stage)s.", stage=stage_label(following)))
+        lines.append(_("Reply 反映问题 (report) to report a problem on site."))
+        return "\n".join(lines)
+
+
+@register
+class ReportFlow(Flow):
+    name = "report"
+    keywords = ("反映问题", "报告问题", "report", "投诉", "问题反映")
+    menu_keys = ("REPORT",)
+
+    def start(self, turn, **kwargs):
+        if turn.account.dwelling_id is None:
+            return bind_prompt()
+        turn.goto(self, "describe", text="", photos=[], location=None)
+        return _("What is the problem on site? Describe it, and send photos or your location if you can. "
+                 "Reply 好 (done) when finished.")
+
+    def resume(self, turn, step):
+        message = turn.message
+        if message.type == "image":
+            photos = list(turn.data.get("photos", []))[:2] + [f"wx-media:{message.media_id}"]
+            turn.goto(self, "describe", photos=photos)
+            return _("Photo received (%(count)s). Send more, or reply 好 (done).", count=len(photos))
+        if message.type == "location":
+            turn.goto(self, "describe", location=[float(message.location_x), float(message.location_y)])
+            return _("Location received. Reply 好 (done) when finished.")
+        answer = turn.text.strip()
+        if answer.lower() in DONE_WORDS:
+            from projects import services as projects
+            data = turn.data
+            if not data.get("text"):
+                return _("Please describe the problem first.")
+            location = data.get("location") or (None, None)
+            report = projects.report_problem(turn.account, data["text"], photos=data.get("photos", []),
+                                             latitude=location[0], longitude=location[1])
+            turn.end()
+            reference = "R%06d" % report.id
+            return _("Thank you. Your report %(ref)s has been passed to the committee.", ref=reference)
+        turn.goto(self, "describe", text=(turn.data.get("text", "") + "\n" + answer).strip()[:1000])
+        return _("Noted. Add more, or reply 好 (done).")
 
 
 def idle(turn):

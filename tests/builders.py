@@ -87,3 +87,27 @@ class Bot:
         params, response = self.post(xml, **wrap)
         assert response.status_code == 200, response.get_data(as_text=True)
         return self.envelope.open_reply(params, response.data)
+
+
+def bind_accounts(compound_id, count, prefix="acct", follows=True, window=False):
+    """`count` WeChat accounts bound to the compound's dwellings (one each, cycling if fewer dwellings)."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert, select
+
+    from core.models import Building, Dwelling, Unit, WechatAccount, utcnow
+    dwellings = db.session.scalars(select(Dwelling.id).join(Unit).join(Building)
+                                   .where(Building.compound_id == compound_id).order_by(Dwelling.id)).all()
+    recent = utcnow() - timedelta(hours=1) if window else None
+    rows = [{"openid": f"{prefix}-{i}", "dwelling_id": dwellings[i % len(dwellings)], "kind": "owner",
+             "follows": follows, "locale": "zh_Hans_CN", "last_inbound_at": recent, "created_at": utcnow()}
+            for i in range(count)]
+    db.session.execute(insert(WechatAccount.__table__), rows)
+    db.session.commit()
+    return [r["openid"] for r in rows]
+
+
+def roll_rows(count, building="1", unit="1"):
+    """Roll rows for `count` dwellings in one stairwell."""
+    return [[building, unit, f"{100 + i}", "85.6", "", "", f"业主{i}", id_number(i % 1000, "1970%02d01" % (1 + i // 1000 % 12)),
+             "", "否", "是"] for i in range(count)]

@@ -1,0 +1,176 @@
+"""Notices on a real database against the WeChat simulator: fan-out, channels, ledger, errors."""
+from datetime import timedelta
+
+import requests
+from sqlalchemy import func, select
+
+from core.extensions import db
+from core.models import Building, Unit, WechatAccount, utcnow
+from notices import services
+from notices.models import ChannelBlock, Delivery, SenderPause, SubscriptionCredit
+from notices.sender import drain, fan_out_due
+from tests.builders import bind_accounts, roll_rows, roll_with_owner
+
+
+def calls(simulator, path):
+    return requests.get(f"{simulator.url}/sim/calls", params={"path": path}, timeout=5).json()
+
+
+def inject(simulator, path, **rule):
+    requests.post(f"{simulator.url}/sim/inject", json=dict(rule, path=path), timeout=5)
+
+
+def setup_compound(world, count=6, **kwargs):
+    roll_with_owner(world.compound_a.id, roll_rows(count))
+    return bind_accounts(world.compound_a.id, count, **kwargs)
+
+
+def notice_to_compound(world, scheduled_at=None):
+    notice, recipients = services.compose_notice(world.committee_a, "compound", world.compound_a.id, "停水通知",
+                                                 "明天 9:00-12:00 停水", scheduled_at)
+    db.session.commit()
+    return notice, recipients
+
+
+def test_a_compound_notice_reaches_every_follower_once_by_template(app, world, simulator):
+    openids = setup_compound(world)
+    notice, recipients = notice_to_compound(world)
+    assert recipients == 6
+    assert drain() == 6
+    sent = calls(simulator, "/cgi-bin/message/template/send")
+    assert sorted(c["body"]["touser"] for c in sent) == sorted(openids)
+    assert db.session.scalar(select(func.count()).where(Delivery.state == "sent")) == 6
+    assert fan_out_due() == 0 and drain() == 0  # nothing twice
+
+
+def test_fan_out_twice_creates_no_second_delivery(app, world, simulator):
+    setup_compound(world, 3)
+    notice, _ = notice_to_compound(world)
+    fan_out_due()
+    notice.fanned_out_at = None  # as if a crash happened before the notice was marked
+    db.session.commit()
+    fan_out_due()
+    assert db.session.scalar(select(func.count()).select_from(Delivery)) == 3
+
+
+def test_a_unit_notice_reaches_only_that_stairwell(app, world, simulator):
+    roll_with_owner(world.compound_a.id, roll_rows(4, unit="1") + roll_rows(4, unit="2"))
+    bind_accounts(world.compound_a.id, 8)
+    unit_id = db.session.scalar(select(Unit.id).join(Building).where(Unit.name == "2"))
+    services.compose_notice(world.committee_a, "unit", unit_id, "电梯加装说明会", "周六上午在2单元门口")
+    db.session.commit()
+    drain()
+    assert len(calls(simulator, "/cgi-bin/message/template/send")) == 4
+
+
+def test_an_empty_audience_is_refused(app, world, simulator):
+    import pytest
+    from core.errors import InvalidInput
+    with pytest.raises(InvalidInput) as caught:
+        services.compose_notice(world.committee_a, "compound", world.compound_a.id, "x", "y")
+    assert caught.value.key == "notice.empty_audience"
+
+
+def test_a_subscribe_credit_is_used_once_then_the_template_takes_over(app, world, simulator):
+    (openid,) = setup_compound(world, 1)
+    account = db.session.scalar(select(WechatAccount))
+    services.record_subscription_results(account, [(app.config["NOTICE_SUBSCRIBE_TEMPLATE"], "accept")], "test")
+    db.session.commit()
+    notice_to_compound(world)
+    notice_to_compound(world)
+    drain()
+    assert len(calls(simulator, "/cgi-bin/message/subscribe/send")) == 1
+    assert len(calls(simulator, "/cgi-bin/message/template/send")) == 1
+    assert db.session.scalar(select(SubscriptionCredit.remaining)) == 0
+    body = calls(simulator, "/cgi-bin/message/subscribe/send")[0]["body"]
+    assert body["data"]["thing1"]["value"] == "停水通知" and "年" in body["data"]["time3"]["value"]
+
+
+def test_outside_every_channel_the_notice_waits_in_the_inbox(app, world, simulator):
+    setup_compound(world, 2, follows=False)
+    notice_to_compound(world)
+    drain()
+    assert calls(simulator, "/cgi-bin/message/") == []
+    assert set(db.session.scalars(select(Delivery.state))) == {"inbox"}
+
+
+def test_inside_the_window_a_customer_service_message_is_sent(app, world, simulator):
+    setup_compound(world, 2, follows=False, window=True)
+    notice_to_compound(world)
+    drain()
+    assert len(calls(simulator, "/cgi-bin/message/custom/send")) == 2
+
+
+def test_a_refusal_drops_the_channel_for_that_resident(app, world, simulator):
+    setup_compound(world, 1, window=True)
+    inject(simulator, "/cgi-bin/message/template/send", errcode=43101, times=1)
+    notice_to_compound(world)
+    drain()
+    assert db.session.scalar(select(ChannelBlock.channel)) == "template"
+    assert db.session.scalar(select(Delivery.channel)) == "customer_service"  # the next channel reached them
+    notice_to_compound(world)
+    drain()
+    assert len(calls(simulator, "/cgi-bin/message/template/send")) == 1  # never tried again
+
+
+def test_a_timeout_is_retried_later_with_backoff(app, world, simulator):
+    setup_compound(world, 1)
+    app.config["WECHAT_API_BASE"] = simulator.url
+    from core.wechat import wechat
+    client = wechat()
+    client.timeout = client.client.timeout = (1, 0.3)
+    client.backoff = 0.01
+    inject(simulator, "/cgi-bin/message/template/send", delay=0.6, times=3)
+    notice_to_compound(world)
+    drain()
+    delivery = db.session.scalar(select(Delivery))
+    assert delivery.state == "pending" and delivery.attempts == 1 and delivery.next_attempt_at is not None
+    delivery.next_attempt_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    drain()
+    assert db.session.scalar(select(Delivery.state)) == "sent"
+
+
+def test_the_daily_quota_pauses_the_sender_and_it_resumes_later(app, world, simulator):
+    setup_compound(world, 4)
+    app.config["OUTBOX_CONCURRENCY"] = 1
+    inject(simulator, "/cgi-bin/message/template/send", errcode=45009, times=1)
+    notice_to_compound(world)
+    drain()
+    assert db.session.get(SenderPause, "wechat") is not None
+    assert db.session.scalar(select(func.count()).where(Delivery.state == "sent")) < 4
+    assert drain() == 0  # paused
+    db.session.get(SenderPause, "wechat").until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    drain()
+    assert db.session.scalar(select(func.count()).where(Delivery.state == "sent")) == 4
+    assert db.session.scalar(select(func.max(Delivery.attempts))) == 1  # the paused ones were not counted
+
+
+def test_a_scheduled_notice_waits_for_its_time(app, world, simulator):
+    setup_compound(world, 2)
+    notice, _ = notice_to_compound(world, scheduled_at=utcnow() + timedelta(hours=1))
+    assert drain() == 0
+    notice.scheduled_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert drain() == 2
+
+
+def test_a_claim_abandoned_by_a_dead_process_is_sent_again(app, world, simulator):
+    from notices.sender import claim, recover_stale
+    setup_compound(world, 3)
+    notice_to_compound(world)
+    fan_out_due()
+    claimed = claim(10)
+    assert len(claimed) == 3 and drain() == 0  # claimed by "another process"
+    assert recover_stale(timedelta(seconds=0)) == 3
+    assert drain() == 3
+
+
+def test_popup_events_feed_the_ledger(app, world, simulator):
+    from notices.services import record_subscription_events
+    record_subscription_events("pop-1", [{"TemplateId": "tpl-x", "SubscribeStatusString": "accept"},
+                                         {"TemplateId": "tpl-x", "SubscribeStatusString": "accept"}],
+                               "subscribe_msg_popup_event")
+    db.session.commit()
+    assert db.session.scalar(select(SubscriptionCredit.remaining)) == 2
