@@ -191,7 +191,7 @@ class UnbindFlow(Flow):
 @register
 class WishFlow(Flow):
     name = "wish"
-    keywords = ("提诉求", "诉求", "wish", "提意见", "我要提诉求", "反映问题")
+    keywords = ("提诉求", "诉求", "wish", "提意见", "我要提诉求")
     menu_keys = ("WISH",)
     CLASSES = {"1": CatalogueClass.BASIC, "2": CatalogueClass.IMPROVEMENT, "3": CatalogueClass.ENHANCEMENT}
 

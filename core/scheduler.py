@@ -82,7 +82,7 @@ class SchedulerRunner:
                     connection.close()
                 except Exception:  # noqa: BLE001 - database away: try again later
                     log.warning("scheduler election failed; retrying")
-            self.stopped.wait(RETRY_SECONDS)
+            self.stopped.wait(self.app.config.get("SCHEDULER_RETRY", RETRY_SECONDS))
 
     def _start_scheduler(self):
         with self.app.app_context():

@@ -140,10 +140,13 @@ def plan_batch(ids):
     for account_id, channel in db.session.execute(select(ChannelBlock.account_id, ChannelBlock.channel)
                                                   .where(ChannelBlock.account_id.in_(account_ids))):
         blocked.setdefault(account_id, set()).add(channel)
+    with_credit = set(db.session.scalars(select(SubscriptionCredit.account_id).where(
+        SubscriptionCredit.account_id.in_(account_ids), SubscriptionCredit.template_id == template,
+        SubscriptionCredit.remaining > 0))) if template else set()
     plans = []
     for delivery, account, notice in rows:
         credit = False
-        if template and channels.SUBSCRIBE not in blocked.get(account.id, ()):
+        if account.id in with_credit and channels.SUBSCRIBE not in blocked.get(account.id, ()):
             credit = db.session.execute(update(SubscriptionCredit).where(
                 SubscriptionCredit.account_id == account.id, SubscriptionCredit.template_id == template,
                 SubscriptionCredit.remaining > 0).values(remaining=SubscriptionCredit.remaining - 1)).rowcount == 1
@@ -188,47 +191,57 @@ def _send(client, plan, config, quota_hit):
 
 
 def apply_outcomes(plans):
-    """Record what happened to each delivery of the batch."""
+    """Record what happened to each delivery of the batch (in a few statements, not one per row)."""
     now = utcnow()
     template = current_app.config["NOTICE_SUBSCRIBE_TEMPLATE"]
     pause = None
+    sent, inbox, paused, retry = {}, [], [], []
     for plan in plans:
-        delivery = db.session.get(Delivery, plan.delivery_id)
         for channel, errcode, kind in plan.errors:
-            if kind == "permanent":
-                if channel == channels.SUBSCRIBE:
-                    SubscriptionCredit.query.filter_by(account_id=plan.account_id, template_id=template).update(
-                        {"remaining": 0})
-                else:
-                    if not ChannelBlock.query.filter_by(account_id=plan.account_id, channel=channel).first():
-                        db.session.add(ChannelBlock(account_id=plan.account_id, channel=channel,
-                                                    reason=str(errcode)))
-                if errcode == 43004:
-                    WechatAccount.query.filter_by(id=plan.account_id).update({"follows": False})
-        if plan.errors:
-            delivery.last_error = "; ".join(f"{c}:{e}" for c, e, _k in plan.errors)[:255]
-        used_credit = plan.order[:1] == [channels.SUBSCRIBE]
-        if used_credit and plan.channel != channels.SUBSCRIBE and not any(
+            if kind != "permanent":
+                continue
+            if channel == channels.SUBSCRIBE:
+                SubscriptionCredit.query.filter_by(account_id=plan.account_id, template_id=template).update(
+                    {"remaining": 0})
+            elif not ChannelBlock.query.filter_by(account_id=plan.account_id, channel=channel).first():
+                db.session.add(ChannelBlock(account_id=plan.account_id, channel=channel, reason=str(errcode)))
+            if errcode == 43004:
+                WechatAccount.query.filter_by(id=plan.account_id).update({"follows": False})
+        if plan.order[:1] == [channels.SUBSCRIBE] and plan.channel != channels.SUBSCRIBE and not any(
                 c == channels.SUBSCRIBE and k == "permanent" for c, _e, k in plan.errors):
             # the reserved subscribe credit was not spent: give it back
             SubscriptionCredit.query.filter_by(account_id=plan.account_id, template_id=template).update(
                 {"remaining": SubscriptionCredit.remaining + 1})
         if plan.outcome == "sent":
-            delivery.state, delivery.channel, delivery.sent_at = "sent", plan.channel, now
-            delivery.attempts += 1
+            sent.setdefault(plan.channel, []).append(plan.delivery_id)
         elif plan.outcome == "paused":
-            delivery.state = "pending"  # not an attempt: WeChat refused everyone for the day
+            paused.append(plan.delivery_id)  # not an attempt: WeChat refused everyone for the day
             pause = now + timedelta(seconds=current_app.config["QUOTA_PAUSE"])
         elif plan.outcome == "retry":
-            delivery.attempts += 1
-            if delivery.attempts >= MAX_ATTEMPTS:
-                delivery.state = "failed"
-            else:
-                delivery.state = "pending"
-                delivery.next_attempt_at = now + timedelta(seconds=channels.backoff_seconds(delivery.attempts))
+            retry.append(plan)
         else:
-            delivery.state, delivery.channel = "inbox", channels.INBOX
-            delivery.attempts += 1
+            inbox.append(plan.delivery_id)
+    table = Delivery.__table__
+    for channel, ids in sent.items():
+        db.session.execute(table.update().where(table.c.id.in_(ids)).values(
+            state="sent", channel=channel, sent_at=now, attempts=table.c.attempts + 1))
+    if inbox:
+        db.session.execute(table.update().where(table.c.id.in_(inbox)).values(
+            state="inbox", channel=channels.INBOX, attempts=table.c.attempts + 1))
+    if paused:
+        db.session.execute(table.update().where(table.c.id.in_(paused)).values(state="pending"))
+    for plan in retry:
+        delivery = db.session.get(Delivery, plan.delivery_id)
+        delivery.attempts += 1
+        if delivery.attempts >= MAX_ATTEMPTS:
+            delivery.state = "failed"
+        else:
+            delivery.state = "pending"
+            delivery.next_attempt_at = now + timedelta(seconds=channels.backoff_seconds(delivery.attempts))
+    for plan in plans:
+        if plan.errors:
+            db.session.execute(table.update().where(table.c.id == plan.delivery_id).values(
+                last_error="; ".join(f"{c}:{e}" for c, e, _k in plan.errors)[:255]))
     if pause is not None:
         existing = db.session.get(SenderPause, "wechat")
         if existing is None:

@@ -49,3 +49,4 @@ def test_every_message_key_used_by_rules_has_text():
             used.update(_message_keys(ast.parse(path.read_text(encoding="utf-8"))))
     assert len(used) > 20
     assert used - set(MESSAGES) == set()
+
