@@ -61,7 +61,9 @@ class SchedulerRunner:
         """Run now (SQLite) or keep trying to become the leader (PostgreSQL)."""
         global _runner
         _runner = self
-        if db.engine.dialect.name != "postgresql":
+        with self.app.app_context():
+            dialect = db.engine.dialect.name
+        if dialect != "postgresql":
             self._start_scheduler()
             return self
         self.thread = threading.Thread(target=self._elect, name="scheduler-election", daemon=True)
@@ -101,6 +103,8 @@ class SchedulerRunner:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         if self.leader_connection is not None:
+            # A pooled connection outlives close(): end the DBAPI connection so the lock goes with it.
+            self.leader_connection.invalidate()
             self.leader_connection.close()
             self.leader_connection = None
 
