@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from api.resident import resident
 from core.auth import current_staff
 from core.extensions import db
+from core.uploads import store_uploads
 from notices import services as notices
 from projects import services as projects
 from projects.models import FUNDING_SOURCES, PLEDGE_KINDS
@@ -55,6 +56,12 @@ class ProjectCreateSchema(Schema):
     compound_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=20))
     reserve_level = fields.String(load_default="county", validate=validate.OneOf(projects.RESERVE_LEVELS))
     plan_year = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100))
+
+
+class ProjectUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    reserve_level = fields.String(validate=validate.OneOf(projects.RESERVE_LEVELS))
+    plan_year = fields.Integer(allow_none=True, validate=validate.Range(min=2000, max=2100))
 
 
 class ProgressSchema(Schema):
@@ -258,13 +265,27 @@ class Stages(MethodView):
         return project
 
 
+@staff_blp.route("/projects/<int:project_id>")
+class ProjectUpdate(MethodView):
+    @staff_blp.arguments(ProjectUpdateSchema)
+    @staff_blp.response(200, ProjectSchema)
+    def patch(self, body, project_id):
+        """Change a project's name, reserve level or plan year."""
+        project = projects.update_project(_staff(), project_id, **body)
+        db.session.commit()
+        return project
+
+
 @staff_blp.route("/projects/<int:project_id>/milestones")
 class Milestones(MethodView):
-    @staff_blp.arguments(MilestoneSchema)
+    @staff_blp.arguments(MilestoneSchema, location="form")
     @staff_blp.response(201, MilestoneSchema)
     def post(self, body, project_id):
-        """Add a milestone; the residents are told."""
-        milestone = projects.add_milestone(_staff(), project_id, body["title"], body["text"])
+        """Add a milestone with up to three photos (multipart); the residents are told."""
+        staff = _staff()
+        projects.get_project(staff, project_id, "projects.edit")
+        milestone = projects.add_milestone(staff, project_id, body["title"], body["text"],
+                                           store_uploads(request.files))
         db.session.commit()
         return milestone
 
@@ -365,23 +386,25 @@ class MyReports(MethodView):
         """My reports with their status and answer."""
         return projects.my_reports(resident())
 
-    @resident_blp.arguments(ResidentReportCreateSchema)
+    @resident_blp.arguments(ResidentReportCreateSchema, location="form")
     @resident_blp.response(201, ReportSchema)
     def post(self, body):
-        """Report a problem on site (or a dispute)."""
-        report = projects.report_problem(resident(), body["text"], body["kind"], latitude=body["latitude"],
-                                         longitude=body["longitude"])
+        """Report a problem on site (or a dispute), with up to three photos (multipart)."""
+        account = resident()
+        report = projects.report_problem(account, body["text"], body["kind"], store_uploads(request.files),
+                                         latitude=body["latitude"], longitude=body["longitude"])
         db.session.commit()
         return report
 
 
 @resident_blp.route("/project/acceptance")
 class MyView(MethodView):
-    @resident_blp.arguments(ViewSchema)
+    @resident_blp.arguments(ViewSchema, location="form")
     @resident_blp.response(200, ViewSchema)
     def put(self, body):
-        """My view of the works at acceptance."""
-        view = projects.record_view(resident(), body["verdict"], body["text"])
+        """My view of the works at acceptance, with photos of problems (multipart)."""
+        account = resident()
+        view = projects.record_view(account, body["verdict"], body["text"], store_uploads(request.files))
         db.session.commit()
         return view
 

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from api.resident_schemas import (BindingResultSchema, CodeSchema, LocaleSchema, WxLoginResultSchema, WxLoginSchema,
                                   MeSchema, RoomBindingSchema, WishCreateSchema, WishSchema)
 from core import accounts
-from core.errors import InvalidInput
+from core.uploads import store_uploads
 from core.extensions import db
 from wishes import services as wishes
 
@@ -125,11 +125,7 @@ class Wishes(MethodView):
     def post(self, body):
         """Tell the committee what should be renovated (multipart: fields and up to three photos)."""
         account = resident()
-        uploads = [f for f in request.files.getlist("photos") if f.filename]
-        if len(uploads) > wishes.MAX_PHOTOS:
-            raise InvalidInput([{"field": "photos", "key": "wish.too_many_photos",
-                                 "params": {"limit": wishes.MAX_PHOTOS}}])
-        photos = [wishes.store_photo(f.read(wishes.MAX_PHOTO_BYTES + 1)) for f in uploads]
+        photos = store_uploads(request.files)
         wish = wishes.file_wish(account, "miniprogram", text=body["text"], catalogue_code=body["catalogue_code"],
                                 photos=photos, latitude=body["latitude"], longitude=body["longitude"])
         db.session.commit()

@@ -5,6 +5,7 @@ from bot.dispatcher import Flow, register
 from core import accounts
 from core.errors import DomainError
 from core.i18n import translate
+from core.uploads import MAX_PHOTOS
 from core.models import CatalogueClass, CompoundStatus
 from wishes import services as wishes
 from wishes.models import WishStatus
@@ -256,7 +257,7 @@ class WishFlow(Flow):
     def on_detail(self, turn):
         message = turn.message
         if message.type == "image":
-            photos = list(turn.data.get("photos", []))[:wishes.MAX_PHOTOS - 1] + [f"wx-media:{message.media_id}"]
+            photos = list(turn.data.get("photos", []))[:MAX_PHOTOS - 1] + [f"wx-media:{message.media_id}"]
             turn.goto(self, "detail", photos=photos)
             return _("Photo received (%(count)s). Send more, or reply 好 (done).", count=len(photos))
         if message.type == "location":

@@ -79,6 +79,19 @@ def create_project(staff, name, compound_ids, reserve_level="county", plan_year=
     return project
 
 
+def update_project(staff, project_id, **changes):
+    """Change the name, reserve level or plan year."""
+    project = get_project(staff, project_id, "projects.edit")
+    if "reserve_level" in changes and changes["reserve_level"] not in RESERVE_LEVELS:
+        raise _invalid("reserve_level", "error.invalid")
+    before = {k: getattr(project, k) for k in changes}
+    for key, value in changes.items():
+        setattr(project, key, value.strip() if isinstance(value, str) else value)
+    audit.record(staff, "project.update", "project", project.id, project.region_id, before=before, after=changes)
+    db.session.flush()
+    return project
+
+
 def add_item(staff, project_id, catalogue_code, quantity=None, unit=None, budget=0):
     """Add an item of renovation content with its budget (fen)."""
     project = get_project(staff, project_id, "projects.edit")

@@ -1,25 +1,19 @@
 """Wish services: file, list, classify, merge, answer, count."""
-import hashlib
 import time
 from functools import lru_cache
-from pathlib import Path
-
-from flask import current_app
 from sqlalchemy import func, select
 
 from core import audit
 from core.auth import authorize, compounds_in_scope
 from core.catalogue import items_for_region
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.uploads import MAX_PHOTOS
 from core.extensions import db
 from core.models import Building, CatalogueItem, Compound, Dwelling, Region, Unit, utcnow
 from wishes import matching
 from wishes.models import Wish, WishStatus
 
 MAX_TEXT = 1000
-MAX_PHOTOS = 3
-MAX_PHOTO_BYTES = 2 * 1024 * 1024
-PHOTO_TYPES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
 
 
 CATALOGUE_TTL = 60  # seconds a county's catalogue is reused before it is read again
@@ -61,26 +55,6 @@ def suggest_for(account, text):
 def _require_bound(account):
     if account.dwelling_id is None:
         raise Forbidden("bind.required")
-
-
-def photo_extension(data):
-    """'jpg' or 'png' by content (not by the name the client sends), or None."""
-    return next((ext for magic, ext in PHOTO_TYPES.items() if data.startswith(magic)), None)
-
-
-def store_photo(data):
-    """Keep an uploaded photo under instance/uploads, named by its hash; returns the name."""
-    if len(data) > MAX_PHOTO_BYTES:
-        raise InvalidInput([{"field": "photos", "key": "wish.photo_too_large",
-                             "params": {"limit": MAX_PHOTO_BYTES // (1024 * 1024)}}], key="wish.bad_photo")
-    extension = photo_extension(data)
-    if extension is None:
-        raise InvalidInput([{"field": "photos", "key": "wish.photo_type"}], key="wish.bad_photo")
-    name = f"{hashlib.sha256(data).hexdigest()}.{extension}"
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(data)
-    return name
 
 
 def file_wish(account, channel, text="", catalogue_code=None, photos=(), latitude=None, longitude=None,

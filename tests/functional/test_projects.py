@@ -109,7 +109,11 @@ def test_residents_see_the_timeline_funding_and_milestones(staff, world, client,
     pid = create(http, headers, world)
     http.post(f"/api/v1/admin/projects/{pid}/funding", json={"source": "central_subsidy", "amount": 50_000_000},
               headers=headers)
-    http.post(f"/api/v1/admin/projects/{pid}/milestones", json={"title": "外墙脚手架搭设完成"}, headers=headers)
+    import io
+    from tests.functional.test_miniprogram import PNG
+    added = http.post(f"/api/v1/admin/projects/{pid}/milestones", headers=headers, content_type="multipart/form-data",
+                      data={"title": "外墙脚手架搭设完成", "photos": [(io.BytesIO(PNG), "site.png")]})
+    assert added.status_code == 201 and added.get_json()["photos"][0].endswith(".png")
     me = resident_of(client, simulator, world)
     client.post("/api/v1/project/pledges", headers=me, json={"kind": "money", "amount": 100_000})
     timeline = client.get("/api/v1/project", headers=me).get_json()
@@ -125,7 +129,7 @@ def test_a_report_is_triaged_resolved_and_the_reporter_hears_back(staff, world, 
     http, headers = staff
     create(http, headers, world)
     me = resident_of(client, simulator, world)
-    report = client.post("/api/v1/reports", headers=me, json={"text": "脚手架挡住了消防通道"}).get_json()
+    report = client.post("/api/v1/reports", headers=me, data={"text": "脚手架挡住了消防通道"}).get_json()
     assert http.post(f"/api/v1/admin/reports/{report['id']}", json={"status": "assigned"},
                      headers=headers).status_code == 422  # who?
     http.post(f"/api/v1/admin/reports/{report['id']}", json={"status": "assigned", "assignee": "施工方王工"},
@@ -140,11 +144,11 @@ def test_acceptance_invites_collects_views_and_starts_the_hooks(staff, world, cl
     http, headers = staff
     pid = create(http, headers, world)
     me = resident_of(client, simulator, world)
-    assert client.put("/api/v1/project/acceptance", headers=me, json={"verdict": "accept"}).status_code == 409
+    assert client.put("/api/v1/project/acceptance", headers=me, data={"verdict": "accept"}).status_code == 409
     http.post(f"/api/v1/admin/projects/{pid}/stages", headers=headers,
               json={"stage": "acceptance", "reason": "示范项目，按计划推进"})
     assert client.put("/api/v1/project/acceptance", headers=me,
-                      json={"verdict": "problems", "text": "3栋楼道灯不亮"}).status_code == 200
+                      data={"verdict": "problems", "text": "3栋楼道灯不亮"}).status_code == 200
     started = []
     project_services.ACCEPTANCE_HOOKS.append(started.append)
     try:
@@ -156,6 +160,14 @@ def test_acceptance_invites_collects_views_and_starts_the_hooks(staff, world, cl
     assert [p.id for p in started] == [pid]
     kinds = db.session.scalars(select(Notice.kind).where(Notice.scope_kind == "compound")).all()
     assert "acceptance_invite" in kinds
+
+
+def test_a_project_can_be_renamed_and_moved_to_the_city_reserve(staff, world):
+    http, headers = staff
+    pid = create(http, headers, world)
+    response = http.patch(f"/api/v1/admin/projects/{pid}", json={"reserve_level": "city", "plan_year": 2027},
+                          headers=headers)
+    assert response.get_json()["reserve_level"] == "city" and response.get_json()["plan_year"] == 2027
 
 
 def test_handover_without_acceptance_is_refused(staff, world):

@@ -1,0 +1,39 @@
+"""Photos residents and staff upload: checked by content, size-limited, stored by their hash."""
+import hashlib
+from pathlib import Path
+
+from flask import current_app
+
+from core.errors import InvalidInput
+
+MAX_PHOTOS = 3
+MAX_PHOTO_BYTES = 2 * 1024 * 1024
+PHOTO_TYPES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
+
+
+def photo_extension(data):
+    """'jpg' or 'png' by content (not by the name the client sends), or None."""
+    return next((ext for magic, ext in PHOTO_TYPES.items() if data.startswith(magic)), None)
+
+
+def store_photo(data):
+    """Keep an uploaded photo under UPLOAD_FOLDER, named by its hash; returns the name."""
+    if len(data) > MAX_PHOTO_BYTES:
+        raise InvalidInput([{"field": "photos", "key": "wish.photo_too_large",
+                             "params": {"limit": MAX_PHOTO_BYTES // (1024 * 1024)}}], key="wish.bad_photo")
+    extension = photo_extension(data)
+    if extension is None:
+        raise InvalidInput([{"field": "photos", "key": "wish.photo_type"}], key="wish.bad_photo")
+    name = f"{hashlib.sha256(data).hexdigest()}.{extension}"
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(data)
+    return name
+
+
+def store_uploads(files):
+    """Store the 'photos' files of a multipart request (at most MAX_PHOTOS); returns their names."""
+    uploads = [f for f in files.getlist("photos") if f.filename]
+    if len(uploads) > MAX_PHOTOS:
+        raise InvalidInput([{"field": "photos", "key": "wish.too_many_photos", "params": {"limit": MAX_PHOTOS}}])
+    return [store_photo(f.read(MAX_PHOTO_BYTES + 1)) for f in uploads]
