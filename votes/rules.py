@@ -1,0 +1,168 @@
+"""The Civil Code count, as a pure function on plain data. Exact arithmetic only: areas are integers
+of 0.01 m², heads are integers, and every threshold is compared by cross-multiplication.
+
+Law (domain.md, "Consent votes"):
+- quorum, every matter: participating area >= 2/3 of total area AND participating heads >= 2/3 of heads;
+- special matters (raising maintenance funds, rebuilding, changing the use of common parts):
+  agreeing area >= 3/4 of participating area AND agreeing heads >= 3/4 of participating heads;
+- other matters: agreeing area > 1/2 of participating area AND agreeing heads > 1/2 of participating heads;
+- one exclusive part is one head, except that all of the developer's unsold or undelivered parts are one
+  head together and one buyer with several parts is one head; co-owners of one part share its ballot;
+- abstaining is taking part without agreeing; owners who never vote count toward neither.
+"""
+from collections import defaultdict
+from dataclasses import dataclass
+from fractions import Fraction
+
+from core.errors import RuleViolation
+
+AGREE, DISAGREE, ABSTAIN = "agree", "disagree", "abstain"
+CHOICES = (AGREE, DISAGREE, ABSTAIN)
+SPECIAL, ORDINARY, CUSTOM = "special", "ordinary", "custom"
+DEVELOPER = "developer"
+
+# The nine matters of art. 278, each with its threshold; plus the county-set willingness poll.
+MATTERS = {
+    "procedure_rules": ORDINARY,          # 制定和修改业主大会议事规则
+    "management_covenant": ORDINARY,      # 制定和修改管理规约
+    "owners_committee": ORDINARY,         # 选举业主委员会或者更换业主委员会成员
+    "property_manager": ORDINARY,         # 选聘和解聘物业服务企业或者其他管理人
+    "use_maintenance_fund": ORDINARY,     # 使用建筑物及其附属设施的维修资金
+    "raise_maintenance_fund": SPECIAL,    # 筹集建筑物及其附属设施的维修资金
+    "rebuild": SPECIAL,                   # 改建、重建建筑物及其附属设施（含老旧小区改造、加装电梯）
+    "change_common_use": SPECIAL,         # 改变共有部分的用途或者利用共有部分从事经营活动
+    "other_major": ORDINARY,              # 有关共有和共同管理权利的其他重大事项
+    "renovation_willingness": CUSTOM,     # 改造意愿征询（门槛由县级设定）
+}
+QUORUM = Fraction(2, 3)
+SPECIAL_THRESHOLD = Fraction(3, 4)
+ORDINARY_THRESHOLD = Fraction(1, 2)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One exclusive part in scope: its counted area and whose head it belongs to."""
+
+    dwelling_id: int
+    area: int      # hundredths of m²
+    head: str      # an owner identity (co-owners: their joint identity), or DEVELOPER
+
+
+@dataclass(frozen=True)
+class Result:
+    """The count, with the inputs' totals, and the reason in a message key and parameters."""
+
+    total_area: int
+    total_heads: int
+    participating_area: int
+    participating_heads: int
+    agree_area: int
+    agree_heads: int
+    disagree_area: int
+    disagree_heads: int
+    abstain_area: int
+    abstain_heads: int
+    quorum_met: bool
+    approved: bool
+    reason_key: str
+    reason_params: dict
+
+
+def head_of(owner_keys, developer_held, delivered):
+    """The head a part counts for: the developer's unsold/undelivered parts are one head; co-owners
+    of one part are one head together; one buyer's several parts share that buyer's head."""
+    if developer_held or not delivered:
+        return DEVELOPER
+    if not owner_keys:
+        raise RuleViolation("vote.part_without_owner")
+    return "+".join(sorted(set(owner_keys)))
+
+
+def _at_least(part, whole, share):
+    return part * share.denominator >= whole * share.numerator
+
+
+def _more_than(part, whole, share):
+    return part * share.denominator > whole * share.numerator
+
+
+def _needed(whole, share, strict):
+    """The smallest whole number that meets the share of `whole`."""
+    exact = whole * share
+    needed = exact.numerator // exact.denominator
+    if strict or needed < exact:
+        needed += 1
+    return needed
+
+
+def _head_choices(parts, ballots):
+    """Each participating head's choice; a head whose parts voted differently counts by the choice
+    carrying the larger voted area (a tie counts as abstaining), so no head counts twice."""
+    area_by_head = defaultdict(lambda: defaultdict(int))
+    for part in parts:
+        choice = ballots.get(part.dwelling_id)
+        if choice is not None:
+            area_by_head[part.head][choice] += part.area
+    decided = {}
+    for head, areas in area_by_head.items():
+        ranked = sorted(areas.items(), key=lambda item: -item[1])
+        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+            decided[head] = ABSTAIN
+        else:
+            decided[head] = ranked[0][0]
+    return decided
+
+
+def count(parts, ballots, matter, custom_threshold=None):
+    """Count a vote. `parts`: every exclusive part in scope; `ballots`: {dwelling_id: choice}."""
+    kind = MATTERS.get(matter)
+    if kind is None:
+        raise RuleViolation("vote.unknown_matter", matter=matter)
+    in_scope = {p.dwelling_id for p in parts}
+    for dwelling_id, choice in ballots.items():
+        if choice not in CHOICES:
+            raise RuleViolation("vote.unknown_choice", choice=choice)
+        if dwelling_id not in in_scope:
+            raise RuleViolation("vote.ballot_out_of_scope", dwelling=dwelling_id)
+    total_area = sum(p.area for p in parts)
+    total_heads = len({p.head for p in parts})
+    area = {c: sum(p.area for p in parts if ballots.get(p.dwelling_id) == c) for c in CHOICES}
+    heads = defaultdict(int)
+    for choice in _head_choices(parts, ballots).values():
+        heads[choice] += 1
+    part_area, part_heads = sum(area.values()), sum(heads.values())
+
+    quorum_area = _at_least(part_area, total_area, QUORUM) and total_area > 0
+    quorum_heads = _at_least(part_heads, total_heads, QUORUM) and total_heads > 0
+    quorum = quorum_area and quorum_heads
+    if kind == SPECIAL:
+        share, strict = SPECIAL_THRESHOLD, False
+    elif kind == ORDINARY:
+        share, strict = ORDINARY_THRESHOLD, True
+    else:
+        if custom_threshold is None or not 0 < custom_threshold <= 1:
+            raise RuleViolation("vote.no_threshold")
+        share, strict = Fraction(custom_threshold), False
+    test = _more_than if strict else _at_least
+    approve_area = part_area > 0 and test(area[AGREE], part_area, share)
+    approve_heads = part_heads > 0 and test(heads[AGREE], part_heads, share)
+    approved = quorum and approve_area and approve_heads
+
+    def m2(hundredths):
+        return f"{hundredths // 100}.{hundredths % 100:02d}"
+
+    if not quorum_area:
+        key, params = "vote.reason.quorum_area", {"short": m2(_needed(total_area, QUORUM, False) - part_area)}
+    elif not quorum_heads:
+        key, params = "vote.reason.quorum_heads", {"short": _needed(total_heads, QUORUM, False) - part_heads}
+    elif not approve_area:
+        key, params = "vote.reason.approval_area", {"short": m2(_needed(part_area, share, strict) - area[AGREE]),
+                                                     "share": f"{share.numerator}/{share.denominator}"}
+    elif not approve_heads:
+        key, params = "vote.reason.approval_heads", {"short": _needed(part_heads, share, strict) - heads[AGREE],
+                                                      "share": f"{share.numerator}/{share.denominator}"}
+    else:
+        key, params = "vote.reason.approved", {"share": f"{share.numerator}/{share.denominator}"}
+    params["strict"] = strict
+    return Result(total_area, total_heads, part_area, part_heads, area[AGREE], heads[AGREE], area[DISAGREE],
+                  heads[DISAGREE], area[ABSTAIN], heads[ABSTAIN], quorum, approved, key, params)
