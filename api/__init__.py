@@ -1,7 +1,7 @@
 """The REST API: the mini-program's and the admin panel's JSON, documented as OpenAPI."""
 from flask_smorest import Api
 
-from api import admin_registry, admin_wishes, health, projects, resident, staff_session
+from api import admin_registry, admin_wishes, health, projects, resident, staff_session, votes
 
 def init_app(app):
     """Mount the API blueprints."""
@@ -15,6 +15,7 @@ def init_app(app):
     from core.extensions import csrf
     csrf.exempt(resident.blp)  # bearer tokens, not cookies: nothing for CSRF to forge
     csrf.exempt(projects.resident_blp)
+    csrf.exempt(votes.resident_blp)
     for blueprint in (staff_session.blp, admin_registry.blp, admin_wishes.blp, resident.blp, projects.staff_blp,
-                      projects.resident_blp):
+                      projects.resident_blp, votes.staff_blp, votes.resident_blp):
         rest.register_blueprint(blueprint)

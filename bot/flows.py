@@ -417,3 +417,71 @@ def voice_not_understood():
 
 def unsupported():
     return _("I can read text, voice, photos and locations. Reply 帮助 (help) to see what I can do.")
+
+
+@register
+class VoteFlow(Flow):
+    name = "vote"
+    keywords = ("投票", "vote", "表决", "我要投票")
+    menu_keys = ("VOTE",)
+    OPTIONS = {"1": "agree", "2": "disagree", "3": "abstain"}
+
+    def start(self, turn, **kwargs):
+        from votes import services as votes
+        if turn.account.dwelling_id is None and not votes.voting_dwellings(turn.account):
+            return bind_prompt()
+        open_votes = votes.votes_for_resident(turn.account)
+        if not open_votes:
+            if turn.account.kind != "owner":
+                return _("Only owners vote in consent votes; as a resident you can still tell us your wishes.")
+            return _("There is no open vote for your home right now.")
+        turn.goto(self, "choose", votes=[[v.id, d[0]] for v, d in open_votes])
+        lines = [_("Open votes:")] + [f"{n} {v.title}" for n, (v, _d) in enumerate(open_votes, start=1)]
+        lines.append(_("Reply with the number of the vote."))
+        return "\n".join(lines)
+
+    def resume(self, turn, step):
+        return getattr(self, f"on_{step}")(turn)
+
+    def on_choose(self, turn):
+        from votes.models import Vote
+        from core.extensions import db
+        answer = turn.text.strip()
+        choices = turn.data.get("votes", [])
+        if not (answer.isdigit() and 1 <= int(answer) <= len(choices)):
+            return _("Reply with the number of the vote.")
+        vote_id, dwelling_id = choices[int(answer) - 1]
+        vote = db.session.get(Vote, vote_id)
+        turn.goto(self, "decide", vote_id=vote_id, dwelling_id=dwelling_id)
+        summary = (vote.text or "")[:300]
+        return "\n".join([vote.title, summary, _("Reply 1 to agree, 2 to disagree, 3 to abstain.")]).strip()
+
+    def on_decide(self, turn):
+        choice = self.OPTIONS.get(turn.text.strip()) or {"同意": "agree", "不同意": "disagree", "弃权": "abstain",
+                                                        "agree": "agree", "disagree": "disagree",
+                                                        "abstain": "abstain"}.get(turn.text.strip().lower())
+        if choice is None:
+            return _("Reply 1 to agree, 2 to disagree, 3 to abstain.")
+        turn.goto(self, "confirm", choice=choice)
+        return _("You chose 「%(choice)s」. Reply 1 to cast this ballot, 2 to cancel.", choice=choice_label(choice))
+
+    def on_confirm(self, turn):
+        from votes import services as votes
+        answer = turn.text.strip().lower()
+        if answer in NO:
+            turn.end()
+            return _("Cancelled; no ballot was cast.")
+        if answer not in YES:
+            return _("Reply 1 to cast this ballot, 2 to cancel.")
+        data = turn.data
+        turn.end()
+        try:
+            ballot = votes.cast_ballot(turn.account, data["vote_id"], data["choice"], "bot", data["dwelling_id"])
+        except DomainError as exc:
+            return translate(exc.key, **exc.params)
+        return _("Your ballot 「%(choice)s」 is recorded. Receipt: %(receipt)s. You can change it until the vote "
+                 "closes.", choice=choice_label(ballot.choice), receipt=ballot.receipt)
+
+
+def choice_label(choice):
+    return {"agree": _("agree"), "disagree": _("disagree"), "abstain": _("abstain")}[choice]

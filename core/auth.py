@@ -20,17 +20,18 @@ class Role:
     ALL = (COMMITTEE, STREET, COUNTY, CITY, PROVINCE, ADMIN)
 
 
-_READ = {"registry.read", "catalogue.read", "wishes.read", "projects.read", "notices.read"}
+_READ = {"registry.read", "catalogue.read", "wishes.read", "projects.read", "notices.read", "votes.read"}
 PERMISSIONS = {
     # Committee staff keep the roll and go door to door: they need the real phone numbers.
     Role.COMMITTEE: _READ | {"registry.import", "registry.edit", "pii.phone", "wishes.handle", "notices.send",
-                             "projects.edit", "reports.handle"},
+                             "projects.edit", "reports.handle", "votes.manage", "votes.paper"},
     Role.STREET: _READ | {"projects.edit", "reports.handle", "notices.send"},
     Role.COUNTY: _READ | {"catalogue.edit", "registry.approve", "projects.edit", "projects.create"},
     Role.CITY: _READ | {"registry.approve"},
     Role.PROVINCE: _READ | {"registry.approve"},
     Role.ADMIN: _READ | {"registry.import", "registry.edit", "staff.manage", "audit.read", "catalogue.edit",
-                         "wishes.handle", "notices.send", "projects.edit", "projects.create", "reports.handle"},
+                         "wishes.handle", "notices.send", "projects.edit", "projects.create", "reports.handle",
+                         "votes.manage", "votes.paper"},
 }
 
 

@@ -45,6 +45,13 @@ def render(notice, locale):
         if notice.kind == "acceptance_invite":
             return _("Acceptance of the works"), _("%(project)s is ready for acceptance. Please look at the "
                                                    "works and give your view in the mini-program.", **p)
+        if notice.kind == "vote_result":
+            outcome = _("approved") if p.get("approved") else _("not approved")
+            return _("Vote result"), _("%(title)s: %(outcome)s. See the published result.", title=p.get("title", ""),
+                                       outcome=outcome)
+        if notice.kind == "vote_reminder":
+            return _("Your vote is missing"), _("%(title)s closes soon. Reply 投票 (vote) to vote.",
+                                                title=p.get("title", ""))
         return p.get("title", ""), p.get("body", "")
 
 

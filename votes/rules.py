@@ -148,6 +148,8 @@ def count(parts, ballots, matter, custom_threshold=None):
     approve_heads = part_heads > 0 and test(heads[AGREE], part_heads, share)
     approved = quorum and approve_area and approve_heads
 
+    label = f"{'>' if strict else '≥'}{share.numerator}/{share.denominator}"
+
     def m2(hundredths):
         return f"{hundredths // 100}.{hundredths % 100:02d}"
 
@@ -157,12 +159,12 @@ def count(parts, ballots, matter, custom_threshold=None):
         key, params = "vote.reason.quorum_heads", {"short": _needed(total_heads, QUORUM, False) - part_heads}
     elif not approve_area:
         key, params = "vote.reason.approval_area", {"short": m2(_needed(part_area, share, strict) - area[AGREE]),
-                                                     "share": f"{share.numerator}/{share.denominator}"}
+                                                     "share": label}
     elif not approve_heads:
         key, params = "vote.reason.approval_heads", {"short": _needed(part_heads, share, strict) - heads[AGREE],
-                                                      "share": f"{share.numerator}/{share.denominator}"}
+                                                      "share": label}
     else:
-        key, params = "vote.reason.approved", {"share": f"{share.numerator}/{share.denominator}"}
+        key, params = "vote.reason.approved", {"share": label}
     params["strict"] = strict
     return Result(total_area, total_heads, part_area, part_heads, area[AGREE], heads[AGREE], area[DISAGREE],
                   heads[DISAGREE], area[ABSTAIN], heads[ABSTAIN], quorum, approved, key, params)

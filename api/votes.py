@@ -1,0 +1,349 @@
+"""Votes: staff define and run them; owners cast in the mini-program; the result contract."""
+from flask import session
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.resident import resident
+from core.areas import format_area
+from core.auth import current_staff
+from core.extensions import db
+from core.i18n import translate
+from votes import rules
+from votes import services as votes
+
+staff_blp = Blueprint("admin_votes", __name__, url_prefix="/api/v1/admin/votes",
+                      description="Consent votes, for committee staff within their region.")
+resident_blp = Blueprint("resident_votes", __name__, url_prefix="/api/v1/votes",
+                         description="My open votes, my ballot and my receipt.")
+
+
+class VoteCreateSchema(Schema):
+    scope_kind = fields.String(required=True, validate=validate.OneOf(votes.SCOPES))
+    scope_id = fields.Integer(required=True)
+    matter = fields.String(required=True, validate=validate.OneOf(list(rules.MATTERS)))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    text = fields.String(load_default="", validate=validate.Length(max=20000))
+    threshold = fields.String(load_default=None, metadata={"description": "for renovation_willingness: e.g. '2/3'"})
+    publicity_days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=60))
+    remind_days_before = fields.Integer(load_default=2, validate=validate.Range(min=0, max=30))
+    publish_details = fields.Boolean(load_default=False)
+
+
+class VoteUpdateSchema(Schema):
+    title = fields.String(validate=validate.Length(min=1, max=200))
+    text = fields.String(validate=validate.Length(max=20000))
+    matter = fields.String(validate=validate.OneOf(list(rules.MATTERS)))
+    publish_details = fields.Boolean()
+
+
+class WindowSchema(Schema):
+    opens_at = fields.AwareDateTime(required=True)
+    closes_at = fields.AwareDateTime(required=True)
+
+
+class ExtendSchema(Schema):
+    closes_at = fields.AwareDateTime(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class PublishSchema(Schema):
+    publish_details = fields.Boolean(load_default=None)
+
+
+class VoteSchema(Schema):
+    id = fields.Integer()
+    compound_id = fields.Integer()
+    scope_kind = fields.String()
+    scope_id = fields.Integer()
+    matter = fields.String()
+    title = fields.String()
+    text = fields.String()
+    documents = fields.List(fields.String())
+    state = fields.String()
+    opens_at = fields.DateTime(allow_none=True)
+    closes_at = fields.DateTime(allow_none=True)
+    extended_reason = fields.String(allow_none=True)
+    published_at = fields.DateTime(allow_none=True)
+    publicity_ends_at = fields.DateTime(allow_none=True)
+    publish_details = fields.Boolean()
+
+
+class ResultSchema(Schema):
+    """The result contract: areas as decimal strings in m² with two decimals, heads as integers."""
+
+    quorum_met = fields.Boolean()
+    approved = fields.Boolean()
+    total_area = fields.String()
+    total_heads = fields.Integer()
+    participating_area = fields.String()
+    participating_heads = fields.Integer()
+    agree_area = fields.String()
+    agree_heads = fields.Integer()
+    disagree_area = fields.String()
+    disagree_heads = fields.Integer()
+    abstain_area = fields.String()
+    abstain_heads = fields.Integer()
+    reason = fields.String()
+    state = fields.String()
+    details = fields.List(fields.Dict(), allow_none=True)
+
+
+class PaperEntrySchema(Schema):
+    id = fields.Integer(dump_only=True)
+    code = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=64))
+    choice = fields.String(required=True, validate=validate.OneOf(rules.CHOICES))
+    dwelling_id = fields.Integer(dump_only=True)
+    state = fields.String(dump_only=True)
+
+
+class ConfirmSchema(Schema):
+    choice = fields.String(required=True, validate=validate.OneOf(rules.CHOICES))
+
+
+class CanvassSchema(Schema):
+    dwelling_id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(votes.CANVASS))
+    note = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class ProxySchema(Schema):
+    dwelling_id = fields.Integer(required=True)
+    account_id = fields.Integer(required=True)
+    authorisation = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class NonVoterSchema(Schema):
+    dwelling_id = fields.Integer()
+    building = fields.String()
+    unit = fields.String()
+    room = fields.String()
+    canvass = fields.String()
+
+
+class BallotCodeSchema(Schema):
+    dwelling_id = fields.Integer()
+    code = fields.String()
+
+
+class CastSchema(Schema):
+    choice = fields.String(required=True, validate=validate.OneOf(rules.CHOICES))
+    dwelling_id = fields.Integer(load_default=None, metadata={"description": "only when voting as a proxy"})
+
+
+class ReceiptSchema(Schema):
+    dwelling_id = fields.Integer()
+    choice = fields.String()
+    channel = fields.String()
+    receipt = fields.String()
+    cast_at = fields.DateTime()
+
+
+class ReceiptCheckSchema(Schema):
+    counted = fields.Boolean()
+    choice = fields.String()
+
+
+def result_body(vote, result):
+    """A Result as the API contract has it."""
+    body = {name: getattr(result, name) for name in ("quorum_met", "approved", "total_heads", "participating_heads",
+                                                     "agree_heads", "disagree_heads", "abstain_heads")}
+    for name in ("total_area", "participating_area", "agree_area", "disagree_area", "abstain_area"):
+        body[name] = format_area(getattr(result, name))
+    body["reason"] = translate(result.reason_key, **result.reason_params)
+    body["state"] = vote.state
+    body["details"] = votes.published_details(vote)
+    return body
+
+
+def _staff():
+    return current_staff(session)
+
+
+@staff_blp.route("")
+class Votes(MethodView):
+    @staff_blp.arguments(VoteCreateSchema)
+    @staff_blp.response(201, VoteSchema)
+    def post(self, body):
+        """Draft a vote for a compound, building or stairwell unit."""
+        from fractions import Fraction
+        threshold = body.pop("threshold")
+        try:
+            threshold = Fraction(threshold) if threshold else None
+        except (ValueError, ZeroDivisionError):
+            from core.errors import InvalidInput
+            raise InvalidInput([{"field": "threshold", "key": "vote.no_threshold"}]) from None
+        vote = votes.create_vote(_staff(), threshold=threshold, **body)
+        db.session.commit()
+        return vote
+
+
+@staff_blp.route("/<int:vote_id>")
+class VoteDetail(MethodView):
+    @staff_blp.response(200, VoteSchema)
+    def get(self, vote_id):
+        """One vote."""
+        return votes.get_vote(_staff(), vote_id)
+
+    @staff_blp.arguments(VoteUpdateSchema)
+    @staff_blp.response(200, VoteSchema)
+    def patch(self, body, vote_id):
+        """Change a draft (refused once the vote is open)."""
+        vote = votes.update_vote(_staff(), vote_id, **body)
+        db.session.commit()
+        return vote
+
+
+@staff_blp.route("/<int:vote_id>/open")
+class OpenVote(MethodView):
+    @staff_blp.arguments(WindowSchema)
+    @staff_blp.response(200, VoteSchema)
+    def post(self, body, vote_id):
+        """Open the vote for a window of time."""
+        vote = votes.open_vote(_staff(), vote_id, body["opens_at"], body["closes_at"])
+        db.session.commit()
+        return vote
+
+
+@staff_blp.route("/<int:vote_id>/extend")
+class ExtendVote(MethodView):
+    @staff_blp.arguments(ExtendSchema)
+    @staff_blp.response(200, VoteSchema)
+    def post(self, body, vote_id):
+        """Give owners more time, with a reason."""
+        vote = votes.extend_vote(_staff(), vote_id, body["closes_at"], body["reason"])
+        db.session.commit()
+        return vote
+
+
+@staff_blp.route("/<int:vote_id>/close")
+class CloseVote(MethodView):
+    @staff_blp.response(200, VoteSchema)
+    def post(self, vote_id):
+        """Close the vote and store the result."""
+        vote = votes.close_vote(_staff(), vote_id)
+        db.session.commit()
+        return vote
+
+
+@staff_blp.route("/<int:vote_id>/publish")
+class PublishVote(MethodView):
+    @staff_blp.arguments(PublishSchema)
+    @staff_blp.response(200, VoteSchema)
+    def post(self, body, vote_id):
+        """Publish the result (公示) and tell the residents."""
+        vote = votes.publish_vote(_staff(), vote_id, body["publish_details"])
+        db.session.commit()
+        return vote
+
+
+@staff_blp.route("/<int:vote_id>/result")
+class Result(MethodView):
+    @staff_blp.response(200, ResultSchema)
+    def get(self, vote_id):
+        """The count: live while open, the stored result once closed."""
+        vote, result = votes.progress(_staff(), vote_id)
+        if vote.result is not None:
+            result = rules.Result(**vote.result["result"])
+        return result_body(vote, result)
+
+
+@staff_blp.route("/<int:vote_id>/non-voters")
+class NonVoters(MethodView):
+    @staff_blp.response(200, NonVoterSchema(many=True))
+    def get(self, vote_id):
+        """Dwellings that have not voted, for door-to-door work."""
+        return votes.non_voters(_staff(), vote_id)[1]
+
+
+@staff_blp.route("/<int:vote_id>/ballot-codes")
+class BallotCodes(MethodView):
+    @staff_blp.response(200, BallotCodeSchema(many=True))
+    def get(self, vote_id):
+        """The code of each dwelling's paper ballot."""
+        vote = votes.get_vote(_staff(), vote_id)
+        ids = db.session.scalars(votes.scope_dwellings(vote)).all()
+        return [{"dwelling_id": d, "code": votes.paper_code(vote.id, d)} for d in sorted(ids)]
+
+
+@staff_blp.route("/<int:vote_id>/paper")
+class Paper(MethodView):
+    @staff_blp.arguments(PaperEntrySchema)
+    @staff_blp.response(201, PaperEntrySchema)
+    def post(self, body, vote_id):
+        """Enter a collected paper ballot by its code (a second person confirms it)."""
+        entry = votes.enter_paper_ballot(_staff(), vote_id, body["code"], body["choice"])
+        db.session.commit()
+        return entry
+
+
+@staff_blp.route("/<int:vote_id>/paper/<int:entry_id>/confirm")
+class PaperConfirm(MethodView):
+    @staff_blp.arguments(ConfirmSchema)
+    @staff_blp.response(200, PaperEntrySchema)
+    def post(self, body, vote_id, entry_id):
+        """Confirm another person's entry: the same choice counts, a different one is held for review."""
+        entry = votes.confirm_paper_ballot(_staff(), vote_id, entry_id, body["choice"])
+        db.session.commit()
+        return entry
+
+
+@staff_blp.route("/<int:vote_id>/canvass")
+class CanvassView(MethodView):
+    @staff_blp.arguments(CanvassSchema)
+    @staff_blp.response(200, CanvassSchema)
+    def post(self, body, vote_id):
+        """Record a dwelling's door-to-door status."""
+        row = votes.set_canvass(_staff(), vote_id, body["dwelling_id"], body["status"], body["note"])
+        db.session.commit()
+        return row
+
+
+@staff_blp.route("/<int:vote_id>/proxies")
+class Proxies(MethodView):
+    @staff_blp.arguments(ProxySchema)
+    @staff_blp.response(201, ProxySchema)
+    def post(self, body, vote_id):
+        """Register a proxy with the owner's written authorisation."""
+        proxy = votes.register_proxy(_staff(), vote_id, **body)
+        db.session.commit()
+        return proxy
+
+
+@resident_blp.route("")
+class MyVotes(MethodView):
+    @resident_blp.response(200, VoteSchema(many=True))
+    def get(self):
+        """Votes open to me now."""
+        return [vote for vote, _dwellings in votes.votes_for_resident(resident())]
+
+
+@resident_blp.route("/<int:vote_id>/ballot")
+class MyBallot(MethodView):
+    @resident_blp.response(200, ReceiptSchema)
+    def get(self, vote_id):
+        """My dwelling's ballot and its receipt."""
+        ballot = votes.my_ballot(resident(), vote_id)
+        if ballot is None:
+            from core.errors import NotFound
+            raise NotFound()
+        return ballot
+
+    @resident_blp.arguments(CastSchema)
+    @resident_blp.response(200, ReceiptSchema)
+    def put(self, body, vote_id):
+        """Cast or change my dwelling's ballot (the last one before closing counts)."""
+        ballot = votes.cast_ballot(resident(), vote_id, body["choice"], "miniprogram", body["dwelling_id"])
+        db.session.commit()
+        return ballot
+
+
+@resident_blp.route("/<int:vote_id>/receipts/<receipt>")
+class ReceiptCheck(MethodView):
+    @resident_blp.response(200, ReceiptCheckSchema)
+    def get(self, vote_id, receipt):
+        """Check that a receipt's ballot is in the published result."""
+        resident()
+        return votes.check_receipt(vote_id, receipt)
+
+

@@ -1,0 +1,128 @@
+"""Votes as stored: the vote, one ballot per dwelling, the hash-chained log, paper entries."""
+from core.errors import Conflict
+from core.extensions import db
+from core.models import utcnow
+
+
+class VoteState:
+    DRAFT, OPEN, CLOSED, PUBLISHED, ARCHIVED = "draft", "open", "closed", "published", "archived"
+
+
+class Vote(db.Model):
+    """A consent vote of the owners of a compound, building or stairwell unit."""
+
+    __tablename__ = "votes"
+    id = db.Column(db.Integer, primary_key=True)
+    compound_id = db.Column(db.Integer, db.ForeignKey("compounds.id"), nullable=False, index=True)
+    region_id = db.Column(db.Integer, db.ForeignKey("regions.id"), nullable=False, index=True)
+    scope_kind = db.Column(db.String(16), nullable=False)  # compound | building | unit
+    scope_id = db.Column(db.Integer, nullable=False)
+    matter = db.Column(db.String(32), nullable=False)
+    title = db.Column(db.String(200), nullable=False)
+    text = db.Column(db.Text, nullable=False, default="")
+    documents = db.Column(db.JSON, nullable=False, default=list)
+    threshold_num = db.Column(db.Integer)
+    threshold_den = db.Column(db.Integer)
+    state = db.Column(db.String(16), nullable=False, default=VoteState.DRAFT)
+    opens_at = db.Column(db.DateTime(timezone=True))
+    closes_at = db.Column(db.DateTime(timezone=True))
+    extended_reason = db.Column(db.Text)
+    remind_days_before = db.Column(db.Integer, nullable=False, default=2)
+    reminded_at = db.Column(db.DateTime(timezone=True))
+    publicity_days = db.Column(db.Integer, nullable=False, default=7)
+    published_at = db.Column(db.DateTime(timezone=True))
+    publicity_ends_at = db.Column(db.DateTime(timezone=True))
+    publish_details = db.Column(db.Boolean, nullable=False, default=False)
+    result = db.Column(db.JSON)
+    result_hash = db.Column(db.String(64))
+    chain_head = db.Column(db.String(64))
+    event_count = db.Column(db.Integer, nullable=False, default=0)
+    created_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    def require(self, *states):
+        """Raise Conflict unless the vote is in one of `states`."""
+        if self.state not in states:
+            raise Conflict("vote.wrong_state", state=self.state)
+
+    def accepting(self, now):
+        """Whether ballots are accepted at `now`."""
+        def aware(moment):
+            from datetime import timezone
+            return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        return (self.state == VoteState.OPEN and aware(self.opens_at) <= now < aware(self.closes_at))
+
+
+class Ballot(db.Model):
+    """The one ballot of a dwelling in a vote (co-owners share it; the last one cast counts)."""
+
+    __tablename__ = "ballots"
+    id = db.Column(db.Integer, primary_key=True)
+    vote_id = db.Column(db.Integer, db.ForeignKey("votes.id"), nullable=False)
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False)
+    choice = db.Column(db.String(16), nullable=False)
+    channel = db.Column(db.String(16), nullable=False)  # miniprogram | bot | paper | proxy
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"))
+    entered_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
+    confirmed_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
+    receipt = db.Column(db.String(24), nullable=False)
+    cast_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    __table_args__ = (db.UniqueConstraint("vote_id", "dwelling_id"),)
+
+
+class BallotEvent(db.Model):
+    """Append-only, hash-chained record of every ballot, change and paper entry."""
+
+    __tablename__ = "ballot_events"
+    id = db.Column(db.Integer, primary_key=True)
+    vote_id = db.Column(db.Integer, db.ForeignKey("votes.id"), nullable=False)
+    seq = db.Column(db.Integer, nullable=False)
+    dwelling_id = db.Column(db.Integer, nullable=False)
+    choice = db.Column(db.String(16), nullable=False)
+    channel = db.Column(db.String(16), nullable=False)
+    actor = db.Column(db.String(64), nullable=False)
+    at = db.Column(db.String(40), nullable=False)  # ISO text, hashed as written
+    prev_hash = db.Column(db.String(64), nullable=False)
+    hash = db.Column(db.String(64), nullable=False)
+    __table_args__ = (db.UniqueConstraint("vote_id", "seq"),)
+
+
+class PaperEntry(db.Model):
+    """A collected paper ballot typed or scanned by one staff member, counted once another confirms it."""
+
+    __tablename__ = "paper_entries"
+    id = db.Column(db.Integer, primary_key=True)
+    vote_id = db.Column(db.Integer, db.ForeignKey("votes.id"), nullable=False, index=True)
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False)
+    choice = db.Column(db.String(16), nullable=False)
+    entered_by = db.Column(db.Integer, db.ForeignKey("staff.id"), nullable=False)
+    confirmed_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
+    confirm_choice = db.Column(db.String(16))
+    state = db.Column(db.String(16), nullable=False, default="pending")  # pending | confirmed | mismatch
+    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Canvass(db.Model):
+    """Door-to-door status of a dwelling in a vote."""
+
+    __tablename__ = "canvass"
+    id = db.Column(db.Integer, primary_key=True)
+    vote_id = db.Column(db.Integer, db.ForeignKey("votes.id"), nullable=False)
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False)
+    status = db.Column(db.String(16), nullable=False)  # pending | visited | refused | collected
+    note = db.Column(db.String(200))
+    updated_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
+    __table_args__ = (db.UniqueConstraint("vote_id", "dwelling_id"),)
+
+
+class Proxy(db.Model):
+    """A registered proxy (委托) who may vote for a dwelling, with the authorisation recorded."""
+
+    __tablename__ = "vote_proxies"
+    id = db.Column(db.Integer, primary_key=True)
+    vote_id = db.Column(db.Integer, db.ForeignKey("votes.id"), nullable=False)
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False)
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False)
+    authorisation = db.Column(db.Text, nullable=False)
+    recorded_by = db.Column(db.Integer, db.ForeignKey("staff.id"), nullable=False)
+    __table_args__ = (db.UniqueConstraint("vote_id", "dwelling_id"),)

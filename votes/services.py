@@ -1,0 +1,517 @@
+"""Vote services: define, open, cast (online, paper, proxy), watch, close, publish, verify."""
+import hashlib
+import hmac
+import json
+from dataclasses import asdict
+from datetime import timedelta
+from fractions import Fraction
+
+from flask import current_app
+from sqlalchemy import select
+
+from core import audit
+from core.auth import authorize
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from core.extensions import db
+from core.models import Building, Dwelling, Ownership, Person, Unit, utcnow
+from notices.services import audience, queue_scoped_notice, scope_compound
+from votes import rules
+from votes.models import Ballot, BallotEvent, Canvass, PaperEntry, Proxy, Vote, VoteState
+
+SCOPES = ("compound", "building", "unit")
+CANVASS = ("pending", "visited", "refused", "collected")
+
+
+def _invalid(field, key, **params):
+    return InvalidInput([{"field": field, "key": key, "params": params}])
+
+
+def _aware(moment):
+    from datetime import timezone
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+# defining ------------------------------------------------------------------------------------------
+def get_vote(staff, vote_id, action="votes.read"):
+    """A vote in the staff member's region (NotFound otherwise)."""
+    vote = db.session.get(Vote, vote_id)
+    if vote is None:
+        raise NotFound()
+    from core.models import Region
+    authorize(staff, action, db.session.get(Region, vote.region_id))
+    return vote
+
+
+def create_vote(staff, scope_kind, scope_id, matter, title, text="", threshold=None, opens_at=None,
+                closes_at=None, publicity_days=7, remind_days_before=2, publish_details=False):
+    """Draft a vote on a matter for a compound, building or stairwell unit."""
+    if scope_kind not in SCOPES:
+        raise _invalid("scope_kind", "error.invalid")
+    if matter not in rules.MATTERS:
+        raise _invalid("matter", "vote.unknown_matter", matter=matter)
+    compound = scope_compound(scope_kind, scope_id)
+    authorize(staff, "votes.manage", compound.community)
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise _invalid("title", "error.field_required")
+    num = den = None
+    if rules.MATTERS[matter] == rules.CUSTOM:
+        if threshold is None or not 0 < Fraction(threshold) <= 1:
+            raise _invalid("threshold", "vote.no_threshold")
+        num, den = Fraction(threshold).numerator, Fraction(threshold).denominator
+    _check_window(opens_at, closes_at)
+    vote = Vote(compound_id=compound.id, region_id=compound.community_id, scope_kind=scope_kind, scope_id=scope_id,
+                matter=matter, title=title, text=text or "", threshold_num=num, threshold_den=den,
+                opens_at=opens_at, closes_at=closes_at, publicity_days=publicity_days,
+                remind_days_before=remind_days_before, publish_details=publish_details, created_by=staff.id)
+    db.session.add(vote)
+    db.session.flush()
+    audit.record(staff, "vote.create", "vote", vote.id, vote.region_id,
+                 after={"matter": matter, "scope": f"{scope_kind}:{scope_id}", "title": title})
+    return vote
+
+
+def _check_window(opens_at, closes_at):
+    if opens_at is not None and closes_at is not None and closes_at <= opens_at:
+        raise _invalid("closes_at", "project.dates_out_of_order")
+
+
+def update_vote(staff, vote_id, **changes):
+    """Change a draft; once open, the matter, text and scope are fixed."""
+    vote = get_vote(staff, vote_id, "votes.manage")
+    vote.require(VoteState.DRAFT)
+    before = {k: str(getattr(vote, k)) for k in changes}
+    for key, value in changes.items():
+        setattr(vote, key, value)
+    _check_window(vote.opens_at, vote.closes_at)
+    audit.record(staff, "vote.update", "vote", vote.id, vote.region_id, before=before,
+                 after={k: str(v) for k, v in changes.items()})
+    db.session.flush()
+    return vote
+
+
+def open_vote(staff, vote_id, opens_at, closes_at):
+    """Open the vote for its window; its terms are fixed from now on."""
+    vote = get_vote(staff, vote_id, "votes.manage")
+    vote.require(VoteState.DRAFT)
+    if opens_at is None or closes_at is None:
+        raise _invalid("closes_at", "error.field_required")
+    _check_window(opens_at, closes_at)
+    if _aware(closes_at) <= utcnow():
+        raise _invalid("closes_at", "vote.closes_in_past")
+    vote.state, vote.opens_at, vote.closes_at = VoteState.OPEN, opens_at, closes_at
+    vote.chain_head = hashlib.sha256(f"gongjian-vote:{vote.id}".encode()).hexdigest()
+    audit.record(staff, "vote.open", "vote", vote.id, vote.region_id,
+                 after={"opens_at": opens_at.isoformat(), "closes_at": closes_at.isoformat()})
+    db.session.flush()
+    return vote
+
+
+def extend_vote(staff, vote_id, closes_at, reason):
+    """Give owners more time, with a recorded reason."""
+    vote = get_vote(staff, vote_id, "votes.manage")
+    vote.require(VoteState.OPEN)
+    if not (reason or "").strip():
+        raise _invalid("reason", "error.field_required")
+    if _aware(closes_at) <= _aware(vote.closes_at):
+        raise _invalid("closes_at", "vote.extend_earlier")
+    before = vote.closes_at.isoformat()
+    vote.closes_at, vote.extended_reason = closes_at, reason.strip()
+    audit.record(staff, "vote.extend", "vote", vote.id, vote.region_id, before={"closes_at": before},
+                 after={"closes_at": closes_at.isoformat(), "reason": reason})
+    db.session.flush()
+    return vote
+
+
+# who counts -----------------------------------------------------------------------------------------
+def scope_dwellings(vote):
+    """A select of the dwellings in the vote's scope."""
+    query = select(Dwelling.id).join(Unit, Dwelling.unit_id == Unit.id)
+    if vote.scope_kind == "unit":
+        return query.where(Dwelling.unit_id == vote.scope_id)
+    if vote.scope_kind == "building":
+        return query.where(Unit.building_id == vote.scope_id)
+    return query.join(Building, Unit.building_id == Building.id).where(Building.compound_id == vote.scope_id)
+
+
+def parts_of(vote):
+    """The exclusive parts in scope as the count needs them: counted area and head."""
+    rows = db.session.execute(
+        select(Dwelling.id, Dwelling.registered_area, Dwelling.surveyed_area, Dwelling.contract_area,
+               Person.id_key, Ownership.developer_held, Ownership.delivered)
+        .join(Ownership, Ownership.dwelling_id == Dwelling.id).join(Person, Ownership.person_id == Person.id)
+        .where(Dwelling.id.in_(scope_dwellings(vote)))).all()
+    by_dwelling = {}
+    for d, reg, sur, con, key, developer, delivered in rows:
+        entry = by_dwelling.setdefault(d, {"area": rules_area(reg, sur, con), "keys": [], "developer": False,
+                                           "delivered": True})
+        entry["keys"].append(key or f"person:{d}")
+        entry["developer"] |= bool(developer)
+        entry["delivered"] &= bool(delivered)
+    return [rules.Part(d, e["area"] or 0, rules.head_of(e["keys"], e["developer"], e["delivered"]))
+            for d, e in sorted(by_dwelling.items())]
+
+
+def rules_area(registered, surveyed, contract):
+    from core.areas import counted_area
+    return counted_area(registered, surveyed, contract)
+
+
+def ballots_of(vote):
+    """{dwelling_id: choice} of the counted ballots."""
+    return dict(db.session.execute(select(Ballot.dwelling_id, Ballot.choice).where(Ballot.vote_id == vote.id)).all())
+
+
+def tally(vote):
+    """Count the vote as it stands."""
+    threshold = Fraction(vote.threshold_num, vote.threshold_den) if vote.threshold_num else None
+    return rules.count(parts_of(vote), ballots_of(vote), vote.matter, threshold)
+
+
+# casting -------------------------------------------------------------------------------------------
+def _event_hash(prev_hash, content):
+    return hashlib.sha256((prev_hash + json.dumps(content, sort_keys=True, ensure_ascii=False)).encode()).hexdigest()
+
+
+def _event_content(vote_id, seq, dwelling_id, choice, channel, actor, at):
+    return {"vote": vote_id, "seq": seq, "dwelling": dwelling_id, "choice": choice, "channel": channel,
+            "actor": actor, "at": at}
+
+
+def record_ballot(vote_id, dwelling_id, choice, channel, actor, account_id=None, entered_by=None,
+                  confirmed_by=None):
+    """Write the dwelling's ballot and append it to the vote's chain, with the vote row locked."""
+    vote = db.session.execute(select(Vote).where(Vote.id == vote_id).with_for_update()).scalar_one()
+    if choice not in rules.CHOICES:
+        raise _invalid("choice", "vote.unknown_choice", choice=choice)
+    now = utcnow()
+    if not vote.accepting(now):
+        raise Conflict("vote.not_open")
+    if not db.session.scalar(select(Dwelling.id).where(Dwelling.id == dwelling_id,
+                                                       Dwelling.id.in_(scope_dwellings(vote)))):
+        raise Forbidden("vote.out_of_scope")
+    seq = vote.event_count + 1
+    at = now.isoformat()
+    content = _event_content(vote.id, seq, dwelling_id, choice, channel, actor, at)
+    digest = _event_hash(vote.chain_head, content)
+    db.session.add(BallotEvent(vote_id=vote.id, seq=seq, dwelling_id=dwelling_id, choice=choice, channel=channel,
+                               actor=actor, at=at, prev_hash=vote.chain_head, hash=digest))
+    vote.chain_head, vote.event_count = digest, seq
+    ballot = Ballot.query.filter_by(vote_id=vote.id, dwelling_id=dwelling_id).first()
+    if ballot is None:
+        ballot = Ballot(vote_id=vote.id, dwelling_id=dwelling_id)
+        db.session.add(ballot)
+    ballot.choice, ballot.channel, ballot.account_id = choice, channel, account_id
+    ballot.entered_by, ballot.confirmed_by, ballot.cast_at = entered_by, confirmed_by, now
+    ballot.receipt = digest[:16]
+    db.session.flush()
+    return ballot
+
+
+def votes_for_resident(account):
+    """Open votes the resident may cast in: their own dwelling as owner, or dwellings they are proxy for."""
+    dwellings = voting_dwellings(account)
+    if not dwellings:
+        return []
+    now = utcnow()
+    result = []
+    for vote in Vote.query.filter(Vote.state == VoteState.OPEN).all():
+        in_scope = set(db.session.scalars(scope_dwellings(vote).where(Dwelling.id.in_(list(dwellings)))))
+        if in_scope and vote.accepting(now):
+            result.append((vote, sorted(in_scope)))
+    return result
+
+
+def voting_dwellings(account):
+    """Dwellings this account may vote for (owners only; tenants and unbound users none)."""
+    mine = {account.dwelling_id} if account.dwelling_id and account.kind == "owner" else set()
+    mine |= set(db.session.scalars(select(Proxy.dwelling_id).where(Proxy.account_id == account.id)))
+    return mine
+
+
+def cast_ballot(account, vote_id, choice, channel, dwelling_id=None):
+    """An owner (or a registered proxy) casts or changes the dwelling's ballot."""
+    vote = db.session.get(Vote, vote_id)
+    if vote is None:
+        raise NotFound()
+    if account.dwelling_id is None and dwelling_id is None:
+        raise Forbidden("bind.required")
+    dwelling_id = dwelling_id or account.dwelling_id
+    is_owner = account.kind == "owner" and account.dwelling_id == dwelling_id
+    is_proxy = db.session.scalar(select(Proxy.id).where(Proxy.vote_id == vote.id, Proxy.dwelling_id == dwelling_id,
+                                                        Proxy.account_id == account.id)) is not None
+    if not (is_owner or is_proxy):
+        raise Forbidden("vote.not_owner")
+    return record_ballot(vote.id, dwelling_id, choice, "proxy" if is_proxy and not is_owner else channel,
+                         f"account:{account.id}", account_id=account.id)
+
+
+def my_ballot(account, vote_id):
+    dwellings = voting_dwellings(account)
+    return Ballot.query.filter(Ballot.vote_id == vote_id, Ballot.dwelling_id.in_(list(dwellings) or [0])).first()
+
+
+# paper ---------------------------------------------------------------------------------------------
+def paper_code(vote_id, dwelling_id):
+    """The code printed on a dwelling's paper ballot: names the vote and the dwelling, with a check."""
+    mac = hmac.new(current_app.config["SECRET_KEY"].encode(), f"{vote_id}:{dwelling_id}".encode(),
+                   hashlib.sha256).hexdigest()[:6].upper()
+    return f"V{vote_id}-D{dwelling_id}-{mac}"
+
+
+def read_paper_code(code):
+    """(vote_id, dwelling_id) from a typed or scanned code; InvalidInput when it is not ours."""
+    text = (code or "").strip().upper()
+    try:
+        vote_part, dwelling_part, _mac = text.split("-")
+        vote_id, dwelling_id = int(vote_part.lstrip("V")), int(dwelling_part.lstrip("D"))
+    except ValueError:
+        raise _invalid("code", "vote.bad_code") from None
+    if not hmac.compare_digest(paper_code(vote_id, dwelling_id), text):
+        raise _invalid("code", "vote.bad_code")
+    return vote_id, dwelling_id
+
+
+def enter_paper_ballot(staff, vote_id, code, choice):
+    """First entry of a collected paper ballot; it counts only when a second person confirms it."""
+    vote = get_vote(staff, vote_id, "votes.paper")
+    code_vote, dwelling_id = read_paper_code(code)
+    if code_vote != vote.id:
+        raise _invalid("code", "vote.code_other_vote")
+    if choice not in rules.CHOICES:
+        raise _invalid("choice", "vote.unknown_choice", choice=choice)
+    if not db.session.scalar(select(Dwelling.id).where(Dwelling.id == dwelling_id,
+                                                       Dwelling.id.in_(scope_dwellings(vote)))):
+        raise _invalid("code", "vote.out_of_scope")
+    if not vote.accepting(utcnow()):
+        raise Conflict("vote.not_open")
+    entry = PaperEntry(vote_id=vote.id, dwelling_id=dwelling_id, choice=choice, entered_by=staff.id)
+    db.session.add(entry)
+    db.session.flush()
+    audit.record(staff, "vote.paper_entry", "paper_entry", entry.id, vote.region_id,
+                 after={"dwelling": dwelling_id, "choice": choice})
+    _set_canvass(vote, dwelling_id, "collected", staff)
+    return entry
+
+
+def confirm_paper_ballot(staff, vote_id, entry_id, choice):
+    """A second staff member ticks the same ballot: a match counts, a mismatch is held for review."""
+    vote = get_vote(staff, vote_id, "votes.paper")
+    entry = db.session.get(PaperEntry, entry_id)
+    if entry is None or entry.vote_id != vote.id:
+        raise NotFound()
+    if entry.state != "pending":
+        raise Conflict("vote.entry_done")
+    if entry.entered_by == staff.id:
+        raise Forbidden("vote.same_person")
+    entry.confirmed_by, entry.confirm_choice = staff.id, choice
+    if choice != entry.choice:
+        entry.state = "mismatch"
+    else:
+        record_ballot(vote.id, entry.dwelling_id, choice, "paper", f"staff:{entry.entered_by}+{staff.id}",
+                      entered_by=entry.entered_by, confirmed_by=staff.id)
+        entry.state = "confirmed"
+    audit.record(staff, "vote.paper_confirm", "paper_entry", entry.id, vote.region_id,
+                 after={"state": entry.state, "choice": choice})
+    db.session.flush()
+    return entry
+
+
+def _set_canvass(vote, dwelling_id, status, staff):
+    row = Canvass.query.filter_by(vote_id=vote.id, dwelling_id=dwelling_id).first()
+    if row is None:
+        row = Canvass(vote_id=vote.id, dwelling_id=dwelling_id, status=status)
+        db.session.add(row)
+    row.status, row.updated_by = status, staff.id
+    db.session.flush()
+    return row
+
+
+def set_canvass(staff, vote_id, dwelling_id, status, note=None):
+    """Door-to-door status of a dwelling."""
+    vote = get_vote(staff, vote_id, "votes.paper")
+    if status not in CANVASS:
+        raise _invalid("status", "error.invalid")
+    if not db.session.scalar(select(Dwelling.id).where(Dwelling.id == dwelling_id,
+                                                       Dwelling.id.in_(scope_dwellings(vote)))):
+        raise NotFound()
+    row = _set_canvass(vote, dwelling_id, status, staff)
+    row.note = note
+    audit.record(staff, "vote.canvass", "dwelling", dwelling_id, vote.region_id, after={"status": status})
+    return row
+
+
+def register_proxy(staff, vote_id, dwelling_id, account_id, authorisation):
+    """Record that a WeChat user may vote for a dwelling, with the written authorisation."""
+    vote = get_vote(staff, vote_id, "votes.manage")
+    if not (authorisation or "").strip():
+        raise _invalid("authorisation", "error.field_required")
+    if not db.session.scalar(select(Dwelling.id).where(Dwelling.id == dwelling_id,
+                                                       Dwelling.id.in_(scope_dwellings(vote)))):
+        raise NotFound()
+    proxy = Proxy(vote_id=vote.id, dwelling_id=dwelling_id, account_id=account_id,
+                  authorisation=authorisation.strip(), recorded_by=staff.id)
+    db.session.add(proxy)
+    db.session.flush()
+    audit.record(staff, "vote.proxy", "dwelling", dwelling_id, vote.region_id,
+                 after={"account": account_id, "authorisation": authorisation})
+    return proxy
+
+
+# watching, closing, publishing -----------------------------------------------------------------------
+def progress(staff, vote_id):
+    """Participation against the quorum, live."""
+    vote = get_vote(staff, vote_id)
+    return vote, tally(vote)
+
+
+def non_voters(staff, vote_id):
+    """Dwellings in scope without a ballot, with their address and door-to-door status."""
+    vote = get_vote(staff, vote_id)
+    voted = select(Ballot.dwelling_id).where(Ballot.vote_id == vote.id)
+    rows = db.session.execute(
+        select(Dwelling.id, Building.name, Unit.name, Dwelling.room, Canvass.status)
+        .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
+        .outerjoin(Canvass, (Canvass.dwelling_id == Dwelling.id) & (Canvass.vote_id == vote.id))
+        .where(Dwelling.id.in_(scope_dwellings(vote)), Dwelling.id.not_in(voted))
+        .order_by(Building.name, Unit.name, Dwelling.room)).all()
+    return vote, [{"dwelling_id": d, "building": b, "unit": u, "room": r, "canvass": s or "pending"}
+                  for d, b, u, r, s in rows]
+
+
+def _result_record(vote):
+    parts = parts_of(vote)
+    ballots = ballots_of(vote)
+    threshold = Fraction(vote.threshold_num, vote.threshold_den) if vote.threshold_num else None
+    result = rules.count(parts, ballots, vote.matter, threshold)
+    record = {"result": asdict(result),
+              "inputs": {"parts": [[p.dwelling_id, p.area, hashlib.sha256(p.head.encode()).hexdigest()[:16]]
+                                   for p in parts],
+                         "ballots": {str(k): v for k, v in sorted(ballots.items())},
+                         "chain_head": vote.chain_head, "events": vote.event_count}}
+    return result, record
+
+
+def close_vote(staff, vote_id):
+    """Close the vote and store its result with the inputs it was computed from."""
+    vote = get_vote(staff, vote_id, "votes.manage") if staff is not None else db.session.get(Vote, vote_id)
+    vote.require(VoteState.OPEN)
+    _close(vote)
+    audit.record(staff, "vote.close", "vote", vote.id, vote.region_id,
+                 after={"approved": vote.result["result"]["approved"]})
+    return vote
+
+
+def _close(vote):
+    vote.state = VoteState.CLOSED
+    _result, record = _result_record(vote)
+    vote.result = record
+    vote.result_hash = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+    db.session.flush()
+
+
+def publish_vote(staff, vote_id, publish_details=None):
+    """Publish (公示) the result and tell the residents in scope."""
+    vote = get_vote(staff, vote_id, "votes.manage")
+    vote.require(VoteState.CLOSED)
+    if publish_details is not None:
+        vote.publish_details = publish_details
+    now = utcnow()
+    vote.state, vote.published_at = VoteState.PUBLISHED, now
+    vote.publicity_ends_at = now + timedelta(days=vote.publicity_days)
+    result = vote.result["result"]
+    queue_scoped_notice(vote.scope_kind, vote.scope_id, "vote_result",
+                        {"title": vote.title, "approved": result["approved"]}, created_by=staff.id,
+                        region_id=vote.region_id)
+    audit.record(staff, "vote.publish", "vote", vote.id, vote.region_id, after={"details": vote.publish_details})
+    db.session.flush()
+    return vote
+
+
+def published_details(vote):
+    """Room and choice per dwelling, only where the committee chose to publish them."""
+    if vote.state not in (VoteState.PUBLISHED, VoteState.ARCHIVED) or not vote.publish_details:
+        return None
+    rows = db.session.execute(select(Building.name, Unit.name, Dwelling.room, Ballot.choice)
+                              .join(Dwelling, Ballot.dwelling_id == Dwelling.id).join(Unit).join(Building)
+                              .where(Ballot.vote_id == vote.id).order_by(Building.name, Unit.name, Dwelling.room))
+    return [{"building": b, "unit": u, "room": r, "choice": c} for b, u, r, c in rows]
+
+
+def check_receipt(vote_id, receipt):
+    """Whether a receipt's ballot is in the published result, and with which choice."""
+    vote = db.session.get(Vote, vote_id)
+    if vote is None or vote.state not in (VoteState.PUBLISHED, VoteState.ARCHIVED):
+        raise NotFound()
+    ballot = Ballot.query.filter_by(vote_id=vote_id, receipt=(receipt or "")[:24]).first()
+    if ballot is None:
+        return {"counted": False}
+    return {"counted": str(ballot.dwelling_id) in vote.result["inputs"]["ballots"], "choice": ballot.choice}
+
+
+# integrity -------------------------------------------------------------------------------------------
+def verify(vote_id):
+    """Recompute the chain and the tally; returns a list of problems (empty when all is sound)."""
+    vote = db.session.get(Vote, vote_id)
+    if vote is None:
+        raise NotFound()
+    problems = []
+    previous = hashlib.sha256(f"gongjian-vote:{vote.id}".encode()).hexdigest()
+    latest = {}
+    events = BallotEvent.query.filter_by(vote_id=vote.id).order_by(BallotEvent.seq).all()
+    for expected_seq, event in enumerate(events, start=1):
+        content = _event_content(vote.id, event.seq, event.dwelling_id, event.choice, event.channel, event.actor,
+                                 event.at)
+        if event.seq != expected_seq:
+            problems.append(f"event {event.seq}: sequence broken (expected {expected_seq})")
+        if event.prev_hash != previous:
+            problems.append(f"event {event.seq}: does not follow the previous event")
+        if _event_hash(event.prev_hash, content) != event.hash:
+            problems.append(f"event {event.seq}: content does not match its hash")
+        previous = event.hash
+        latest[event.dwelling_id] = event.choice
+    if events and previous != vote.chain_head:
+        problems.append("the vote's chain head does not match the last event")
+    stored = ballots_of(vote)
+    for dwelling_id in sorted(set(stored) | set(latest)):
+        if stored.get(dwelling_id) != latest.get(dwelling_id):
+            problems.append(f"dwelling {dwelling_id}: ballot {stored.get(dwelling_id)} but the log says "
+                            f"{latest.get(dwelling_id)}")
+    if vote.result is not None:
+        _result, record = _result_record(vote)
+        if json.dumps(record, sort_keys=True) != json.dumps(vote.result, sort_keys=True):
+            problems.append("the stored result differs from a recount of the ballots")
+        if hashlib.sha256(json.dumps(vote.result, sort_keys=True).encode()).hexdigest() != vote.result_hash:
+            problems.append("the stored result does not match its hash")
+    return problems
+
+
+# scheduled -------------------------------------------------------------------------------------------
+def run_due(now=None):
+    """Close votes whose time is up, archive after publicity, remind non-voters once."""
+    now = now or utcnow()
+    for vote in Vote.query.filter(Vote.state == VoteState.OPEN, Vote.closes_at <= now).all():
+        _close(vote)
+        audit.record(None, "vote.close", "vote", vote.id, vote.region_id,
+                     after={"approved": vote.result["result"]["approved"], "by": "schedule"})
+    for vote in Vote.query.filter(Vote.state == VoteState.PUBLISHED, Vote.publicity_ends_at <= now).all():
+        vote.state = VoteState.ARCHIVED
+    for vote in Vote.query.filter(Vote.state == VoteState.OPEN, Vote.reminded_at.is_(None)).all():
+        if _aware(vote.closes_at) - timedelta(days=vote.remind_days_before) <= now:
+            remind_non_voters(vote)
+    db.session.commit()
+
+
+def remind_non_voters(vote):
+    """A reminder to the owners in scope whose dwelling has not voted."""
+    from notices.services import queue_direct_message
+    from core.models import WechatAccount
+    voted = select(Ballot.dwelling_id).where(Ballot.vote_id == vote.id)
+    accounts = db.session.scalars(select(WechatAccount.id).where(
+        WechatAccount.id.in_(audience(vote.scope_kind, vote.scope_id)), WechatAccount.kind == "owner",
+        WechatAccount.dwelling_id.not_in(voted))).all()
+    for account_id in accounts:
+        queue_direct_message(account_id, "vote_reminder", {"title": vote.title,
+                                                           "closes_at": _aware(vote.closes_at).isoformat()})
+    vote.reminded_at = utcnow()
+    return len(accounts)
