@@ -7,7 +7,7 @@ from datetime import timedelta
 from fractions import Fraction
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core import audit
 from core.auth import authorize
@@ -180,23 +180,33 @@ def _event_content(vote_id, seq, dwelling_id, choice, channel, actor, at):
 
 def record_ballot(vote_id, dwelling_id, choice, channel, actor, account_id=None, entered_by=None,
                   confirmed_by=None):
-    """Write the dwelling's ballot and append it to the vote's chain, with the vote row locked."""
-    vote = db.session.execute(select(Vote).where(Vote.id == vote_id).with_for_update()).scalar_one()
+    """Write the dwelling's ballot and append it to the vote's chain.
+
+    The first statement takes the vote's next sequence number with an UPDATE, which holds the vote's
+    row lock (PostgreSQL) or the database write lock (SQLite) until commit: appends never interleave."""
     if choice not in rules.CHOICES:
         raise _invalid("choice", "vote.unknown_choice", choice=choice)
+    claimed = db.session.execute(text(
+        "UPDATE votes SET event_count = event_count + 1 WHERE id = :id RETURNING event_count, chain_head"),
+        {"id": vote_id}).one_or_none()
+    if claimed is None:
+        raise NotFound()
+    seq, previous = claimed
+    vote = db.session.execute(select(Vote).where(Vote.id == vote_id).execution_options(populate_existing=True)
+                              ).scalar_one()
     now = utcnow()
     if not vote.accepting(now):
         raise Conflict("vote.not_open")
     if not db.session.scalar(select(Dwelling.id).where(Dwelling.id == dwelling_id,
                                                        Dwelling.id.in_(scope_dwellings(vote)))):
         raise Forbidden("vote.out_of_scope")
-    seq = vote.event_count + 1
     at = now.isoformat()
     content = _event_content(vote.id, seq, dwelling_id, choice, channel, actor, at)
-    digest = _event_hash(vote.chain_head, content)
+    digest = _event_hash(previous, content)
     db.session.add(BallotEvent(vote_id=vote.id, seq=seq, dwelling_id=dwelling_id, choice=choice, channel=channel,
-                               actor=actor, at=at, prev_hash=vote.chain_head, hash=digest))
-    vote.chain_head, vote.event_count = digest, seq
+                               actor=actor, at=at, prev_hash=previous, hash=digest))
+    db.session.execute(text("UPDATE votes SET chain_head = :h WHERE id = :id"), {"h": digest, "id": vote.id})
+    db.session.expire(vote, ["chain_head", "event_count"])
     ballot = Ballot.query.filter_by(vote_id=vote.id, dwelling_id=dwelling_id).first()
     if ballot is None:
         ballot = Ballot(vote_id=vote.id, dwelling_id=dwelling_id)

@@ -1,0 +1,226 @@
+"""A consent vote end to end through its real doors: staff API, mini-program, bot and paper."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from core.extensions import db
+from core.models import Dwelling, Unit, utcnow
+from simulator.sender import text_xml
+from tests.builders import Bot, id_number, login, roll_with_owner
+from tests.functional.test_miniprogram import sign_in
+from votes.models import Ballot, PaperEntry
+
+# One stairwell of 8 dwellings (a lift vote): room 101 and 102 belong to one buyer (one head, two areas),
+# room 108 is the developer's unsold flat; room 107 has only a contract area.
+ROWS = [["1", "1", "101", "80", "", "", "张三", id_number(1), "13800000001", "否", "是"],
+        ["1", "1", "102", "80", "", "", "张三", id_number(1), "13800000001", "否", "是"],
+        ["1", "1", "103", "80", "", "", "李四", id_number(3), "13800000003", "否", "是"],
+        ["1", "1", "104", "80", "", "", "王五", id_number(4), "13800000004", "否", "是"],
+        ["1", "1", "105", "80", "", "", "赵六", id_number(5), "13800000005", "否", "是"],
+        ["1", "1", "106", "80", "", "", "孙七", id_number(6), "13800000006", "否", "是"],
+        ["1", "1", "107", "", "", "80", "周八", id_number(7), "13800000007", "否", "是"],
+        ["1", "1", "108", "80", "", "", "某开发公司", "", "", "是", "否"]]
+
+
+@pytest.fixture
+def setup(client, world, simulator):
+    roll_with_owner(world.compound_a.id, ROWS)
+    staff = client.application.test_client()
+    token = login(staff, "committee_a")
+    headers = {"X-CSRFToken": token}
+    unit_id = db.session.scalar(select(Unit.id))
+    rooms = dict(db.session.execute(select(Dwelling.room, Dwelling.id)).all())
+    return staff, headers, unit_id, rooms
+
+
+def owner(client, simulator, staff, headers, dwelling_id, openid):
+    me = sign_in(client, simulator, openid)
+    code = staff.post(f"/api/v1/admin/dwellings/{dwelling_id}/binding-codes", json={}, headers=headers).get_json()["code"]
+    assert client.post("/api/v1/me/binding/code", headers=me, json={"code": code}).status_code == 200
+    return me
+
+
+def open_lift_vote(staff, headers, unit_id, **extra):
+    body = dict({"scope_kind": "unit", "scope_id": unit_id, "matter": "rebuild", "title": "1栋1单元加装电梯",
+                 "text": "加装电梯方案及费用分摊见附件。"}, **extra)
+    vote = staff.post("/api/v1/admin/votes", json=body, headers=headers)
+    assert vote.status_code == 201, vote.get_data(as_text=True)
+    vote_id = vote.get_json()["id"]
+    now = utcnow()
+    opened = staff.post(f"/api/v1/admin/votes/{vote_id}/open", headers=headers, json={
+        "opens_at": (now - timedelta(minutes=1)).isoformat(), "closes_at": (now + timedelta(days=7)).isoformat()})
+    assert opened.status_code == 200, opened.get_data(as_text=True)
+    return vote_id
+
+
+def test_a_whole_vote_through_every_channel(client, setup, simulator):
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id, publish_details=True)
+    # online: the buyer of 101/102 votes for 101 in the mini-program, and 103
+    zhang = owner(client, simulator, staff, headers, rooms["101"], "zhang")
+    assert client.put(f"/api/v1/votes/{vote_id}/ballot", headers=zhang, json={"choice": "agree"}).status_code == 200
+    li = owner(client, simulator, staff, headers, rooms["103"], "li")
+    client.put(f"/api/v1/votes/{vote_id}/ballot", headers=li, json={"choice": "disagree"})
+    client.put(f"/api/v1/votes/{vote_id}/ballot", headers=li, json={"choice": "agree"})  # changed: the last counts
+    # by chat: 104
+    owner(client, simulator, staff, headers, rooms["104"], "wang")
+    bot = Bot(client)
+    assert "加装电梯" in bot.say(text_xml("wang", "投票"))
+    bot.say(text_xml("wang", "1"))
+    bot.say(text_xml("wang", "1"))
+    assert "回执" in bot.say(text_xml("wang", "1"))
+    # on paper, door to door: 105 and 107 agree, the developer's 108 abstains; 106 is a mismatch
+    codes = {c["dwelling_id"]: c["code"] for c in staff.get(f"/api/v1/admin/votes/{vote_id}/ballot-codes").get_json()}
+    second = client.application.test_client()
+    from tests.builders import PASSWORD  # noqa: F401
+    from core.staff import create_staff
+    create_staff(None, "committee_a2", "复核员", "committee", db.session.get(Unit, unit_id).building.compound.community_id,
+                 "correct horse battery")
+    db.session.commit()
+    token2 = login(second, "committee_a2")
+    for room, choice, confirm in (("105", "agree", "agree"), ("107", "agree", "agree"), ("108", "abstain", "abstain"),
+                                  ("106", "agree", "disagree")):
+        entry = staff.post(f"/api/v1/admin/votes/{vote_id}/paper", headers=headers,
+                           json={"code": codes[rooms[room]], "choice": choice}).get_json()
+        same = staff.post(f"/api/v1/admin/votes/{vote_id}/paper/{entry['id']}/confirm", headers=headers,
+                          json={"choice": confirm})
+        assert same.status_code == 403  # the one who typed it cannot confirm it
+        confirmed = second.post(f"/api/v1/admin/votes/{vote_id}/paper/{entry['id']}/confirm",
+                                headers={"X-CSRFToken": token2}, json={"choice": confirm}).get_json()
+        assert confirmed["state"] == ("confirmed" if choice == confirm else "mismatch")
+    live = staff.get(f"/api/v1/admin/votes/{vote_id}/result").get_json()
+    # heads: 张三 (101+102), 李四, 王五, 赵六, 孙七, 周八, developer = 7; participating: 张三, 李四, 王五, 赵六,
+    # 周八, developer = 6; agreeing 5 of 6; area: 8 x 80 = 640 m², participating 101,103,104,105,107,108 = 480 m²
+    assert (live["total_heads"], live["participating_heads"], live["agree_heads"], live["abstain_heads"]) == (7, 6, 5, 1)
+    assert (live["total_area"], live["participating_area"], live["agree_area"]) == ("640.00", "480.00", "400.00")
+    assert live["quorum_met"] is True and live["approved"] is True
+    non_voters = [d["room"] for d in staff.get(f"/api/v1/admin/votes/{vote_id}/non-voters").get_json()]
+    assert non_voters == ["102", "106"]
+    assert staff.post(f"/api/v1/admin/votes/{vote_id}/close", headers=headers).status_code == 200
+    assert staff.post(f"/api/v1/admin/votes/{vote_id}/publish", headers=headers, json={}).status_code == 200
+    result = staff.get(f"/api/v1/admin/votes/{vote_id}/result").get_json()
+    assert result["state"] == "published" and result["approved"] is True and "≥3/4" in result["reason"]
+    assert {d["room"]: d["choice"] for d in result["details"]}["103"] == "agree"
+    receipt = client.get(f"/api/v1/votes/{vote_id}/ballot", headers=li).get_json()["receipt"]
+    assert client.get(f"/api/v1/votes/{vote_id}/receipts/{receipt}", headers=li).get_json() == {
+        "counted": True, "choice": "agree"}
+    runner = client.application.test_cli_runner()
+    verified = runner.invoke(args=["votes", "verify", str(vote_id)])
+    assert verified.exit_code == 0 and "verified" in verified.output
+    assert db.session.scalar(select(PaperEntry.state).where(PaperEntry.dwelling_id == rooms["106"])) == "mismatch"
+
+
+def test_bad_ballots_are_refused(client, setup, simulator):
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    zhang = owner(client, simulator, staff, headers, rooms["101"], "z1")
+    assert client.put(f"/api/v1/votes/{vote_id}/ballot", headers=zhang, json={"choice": "maybe"}).status_code == 422
+    assert client.put(f"/api/v1/votes/{vote_id}/ballot", headers=zhang,
+                      json={"choice": "agree", "dwelling_id": rooms["103"]}).status_code == 403
+    tenant = sign_in(client, simulator, "tenant-x")
+    code = staff.post(f"/api/v1/admin/dwellings/{rooms['104']}/binding-codes", json={"kind": "tenant"},
+                      headers=headers).get_json()["code"]
+    client.post("/api/v1/me/binding/code", headers=tenant, json={"code": code})
+    assert client.put(f"/api/v1/votes/{vote_id}/ballot", headers=tenant, json={"choice": "agree"}).status_code == 403
+    assert staff.patch(f"/api/v1/admin/votes/{vote_id}", headers=headers, json={"title": "改"}).status_code == 409
+    staff.post(f"/api/v1/admin/votes/{vote_id}/close", headers=headers)
+    assert client.put(f"/api/v1/votes/{vote_id}/ballot", headers=zhang, json={"choice": "agree"}).status_code == 409
+
+
+def test_a_ballot_before_opening_is_refused(client, setup, simulator):
+    staff, headers, unit_id, rooms = setup
+    vote = staff.post("/api/v1/admin/votes", headers=headers, json={
+        "scope_kind": "unit", "scope_id": unit_id, "matter": "rebuild", "title": "加装电梯"}).get_json()
+    now = utcnow()
+    staff.post(f"/api/v1/admin/votes/{vote['id']}/open", headers=headers, json={
+        "opens_at": (now + timedelta(days=1)).isoformat(), "closes_at": (now + timedelta(days=8)).isoformat()})
+    zhang = owner(client, simulator, staff, headers, rooms["101"], "z2")
+    assert client.put(f"/api/v1/votes/{vote['id']}/ballot", headers=zhang, json={"choice": "agree"}).status_code == 409
+
+
+def test_a_paper_code_from_another_vote_or_forged_is_refused(client, setup):
+    staff, headers, unit_id, rooms = setup
+    first = open_lift_vote(staff, headers, unit_id)
+    other = open_lift_vote(staff, headers, unit_id, title="另一项表决")
+    code = staff.get(f"/api/v1/admin/votes/{other}/ballot-codes").get_json()[0]["code"]
+    assert staff.post(f"/api/v1/admin/votes/{first}/paper", headers=headers,
+                      json={"code": code, "choice": "agree"}).status_code == 422
+    forged = f"V{first}-D{rooms['101']}-ABCDEF"
+    assert staff.post(f"/api/v1/admin/votes/{first}/paper", headers=headers,
+                      json={"code": forged, "choice": "agree"}).status_code == 422
+
+
+def test_another_community_cannot_run_the_vote(client, setup):
+    staff, headers, unit_id, _rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    other = client.application.test_client()
+    token = login(other, "committee_b")
+    assert other.get(f"/api/v1/admin/votes/{vote_id}/result").status_code == 404
+    assert other.post(f"/api/v1/admin/votes/{vote_id}/close", headers={"X-CSRFToken": token}).status_code == 404
+
+
+def test_tampering_with_a_stored_ballot_is_caught(client, setup, simulator):
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    zhang = owner(client, simulator, staff, headers, rooms["101"], "z3")
+    client.put(f"/api/v1/votes/{vote_id}/ballot", headers=zhang, json={"choice": "disagree"})
+    db.session.execute(text("UPDATE ballots SET choice = 'agree'"))
+    db.session.commit()
+    result = client.application.test_cli_runner().invoke(args=["votes", "verify", str(vote_id)])
+    assert result.exit_code == 1 and "TAMPERED" in result.output
+    db.session.execute(text("UPDATE ballots SET choice = 'disagree'"))
+    db.session.execute(text("UPDATE ballot_events SET actor = 'someone else'"))
+    db.session.commit()
+    result = client.application.test_cli_runner().invoke(args=["votes", "verify", str(vote_id)])
+    assert result.exit_code == 1 and "does not match its hash" in result.output
+
+
+def test_reminders_go_to_owners_who_have_not_voted(client, setup, simulator):
+    from notices.models import Notice
+    from votes.services import run_due
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    voted = owner(client, simulator, staff, headers, rooms["101"], "r1")
+    owner(client, simulator, staff, headers, rooms["103"], "r2")
+    client.put(f"/api/v1/votes/{vote_id}/ballot", headers=voted, json={"choice": "agree"})
+    run_due(now=utcnow() + timedelta(days=6))
+    reminders = db.session.scalars(select(Notice).where(Notice.kind == "vote_reminder")).all()
+    assert len(reminders) == 1
+    run_due(now=utcnow() + timedelta(days=6))
+    assert len(db.session.scalars(select(Notice).where(Notice.kind == "vote_reminder")).all()) == 1
+    run_due(now=utcnow() + timedelta(days=8))
+    assert staff.get(f"/api/v1/admin/votes/{vote_id}").get_json()["state"] == "closed"
+
+
+def test_fifty_concurrent_casts_for_one_dwelling_leave_one_ballot(app, setup, simulator, database):
+    import threading
+    from core.models import WechatAccount
+    from votes.services import cast_ballot, verify
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    account = WechatAccount(openid="race", dwelling_id=rooms["103"], kind="owner", locale="zh_Hans_CN")
+    db.session.add(account)
+    db.session.commit()
+    account_id = account.id
+    errors = []
+    barrier = threading.Barrier(50 if database["kind"] == "postgresql" else 10)
+
+    def cast(n):
+        with app.app_context():
+            try:
+                barrier.wait()
+                cast_ballot(db.session.get(WechatAccount, account_id), vote_id, ("agree", "disagree")[n % 2], "miniprogram")
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - collected for the assertion
+                db.session.rollback()
+                errors.append(exc)
+
+    threads = [threading.Thread(target=cast, args=(n,)) for n in range(barrier.parties)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert db.session.scalar(select(db.func.count()).select_from(Ballot)) == 1
+    assert verify(vote_id) == []
