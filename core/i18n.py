@@ -97,6 +97,7 @@ MESSAGES = {
     "notice.empty_audience": _l("Nobody in this audience can be reached yet: no resident there is linked to WeChat."),
     "vote.wrong_state": _l("Not possible while the vote is %(state)s."),
     "vote.not_open": _l("The vote is not open for ballots now."),
+    "vote.empty_scope": _l("Nobody in this scope is on the owners' roll: import the roll first."),
     "vote.out_of_scope": _l("This dwelling is not part of the vote."),
     "vote.not_owner": _l("Only the owners of this dwelling (or their registered proxy) can vote."),
     "vote.unknown_matter": _l("Unknown matter %(matter)s."),

@@ -36,6 +36,8 @@ class Vote(db.Model):
     result = db.Column(db.JSON)
     result_hash = db.Column(db.String(64))
     chain_head = db.Column(db.String(64))
+    roll_area = db.Column(db.BigInteger)  # totals of the roll frozen at opening
+    roll_heads = db.Column(db.Integer)
     event_count = db.Column(db.Integer, nullable=False, default=0)
     created_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
@@ -53,6 +55,16 @@ class Vote(db.Model):
         return (self.state == VoteState.OPEN and aware(self.opens_at) <= now < aware(self.closes_at))
 
 
+class VotePart(db.Model):
+    """The roll of a vote, frozen when it opens: each exclusive part's counted area and head."""
+
+    __tablename__ = "vote_parts"
+    vote_id = db.Column(db.Integer, db.ForeignKey("votes.id"), primary_key=True)
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), primary_key=True)
+    area = db.Column(db.Integer, nullable=False)
+    head_no = db.Column(db.Integer, nullable=False)  # the owner's head, numbered within the vote
+
+
 class Ballot(db.Model):
     """The one ballot of a dwelling in a vote (co-owners share it; the last one cast counts)."""
 
@@ -67,7 +79,11 @@ class Ballot(db.Model):
     confirmed_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
     receipt = db.Column(db.String(24), nullable=False)
     cast_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
-    __table_args__ = (db.UniqueConstraint("vote_id", "dwelling_id"),)
+    # Copied from the frozen roll when cast, so that the count reads ballots alone (verify checks them).
+    area = db.Column(db.Integer, nullable=False, default=0)
+    head_no = db.Column(db.Integer, nullable=False, default=0)
+    __table_args__ = (db.UniqueConstraint("vote_id", "dwelling_id"),
+                      db.Index("ix_ballots_vote_head", "vote_id", "head_no", "choice", "area"))
 
 
 class BallotEvent(db.Model):

@@ -95,41 +95,89 @@ def _needed(whole, share, strict):
     return needed
 
 
+def settle_head(areas_by_choice):
+    """The choice a head counts with: a head whose parts voted differently counts by the choice
+    carrying the larger voted area, and a tie counts as abstaining, so that no head counts twice."""
+    if len(areas_by_choice) == 1:
+        return next(iter(areas_by_choice))
+    ranked = sorted(areas_by_choice.items(), key=lambda item: (-item[1], item[0]))
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return ABSTAIN
+    return ranked[0][0]
+
+
 def _head_choices(parts, ballots):
-    """Each participating head's choice; a head whose parts voted differently counts by the choice
-    carrying the larger voted area (a tie counts as abstaining), so no head counts twice."""
+    """Each participating head's choice."""
     area_by_head = defaultdict(lambda: defaultdict(int))
     for part in parts:
         choice = ballots.get(part.dwelling_id)
         if choice is not None:
             area_by_head[part.head][choice] += part.area
-    decided = {}
-    for head, areas in area_by_head.items():
-        ranked = sorted(areas.items(), key=lambda item: -item[1])
-        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-            decided[head] = ABSTAIN
+    return {head: settle_head(areas) for head, areas in area_by_head.items()}
+
+
+def totals_from_heads(total_area, total_heads, rows):
+    """Totals from (head, choice, area) rows already summed per head and choice (e.g. by the database)."""
+    area = {c: 0 for c in CHOICES}
+    heads = {c: 0 for c in CHOICES}
+    mixed = {}
+    previous_head, previous_choice = object(), None
+    for head, choice, amount in rows:  # sorted by head: most heads have one row
+        if choice not in area:
+            raise RuleViolation("vote.unknown_choice", choice=choice)
+        area[choice] += amount
+        if head == previous_head:
+            areas = mixed.setdefault(head, {previous_choice: previous_amount})
+            areas[choice] = areas.get(choice, 0) + amount
+            heads[previous_choice] -= 1 if len(areas) == 2 else 0
         else:
-            decided[head] = ranked[0][0]
-    return decided
+            heads[choice] += 1
+        previous_head, previous_choice, previous_amount = head, choice, amount
+    for areas in mixed.values():
+        heads[settle_head(areas)] += 1
+    return Totals(total_area, total_heads, area, heads)
 
 
-def count(parts, ballots, matter, custom_threshold=None):
-    """Count a vote. `parts`: every exclusive part in scope; `ballots`: {dwelling_id: choice}."""
-    kind = MATTERS.get(matter)
-    if kind is None:
-        raise RuleViolation("vote.unknown_matter", matter=matter)
+@dataclass(frozen=True)
+class Totals:
+    """What the law's thresholds are applied to: areas (0.01 m²) and heads, in total and by choice."""
+
+    total_area: int
+    total_heads: int
+    area: dict   # choice -> area
+    heads: dict  # choice -> heads
+
+
+def aggregate(parts, ballots):
+    """Totals from the parts in scope and the ballots ({dwelling_id: choice})."""
     in_scope = {p.dwelling_id for p in parts}
     for dwelling_id, choice in ballots.items():
         if choice not in CHOICES:
             raise RuleViolation("vote.unknown_choice", choice=choice)
         if dwelling_id not in in_scope:
             raise RuleViolation("vote.ballot_out_of_scope", dwelling=dwelling_id)
-    total_area = sum(p.area for p in parts)
-    total_heads = len({p.head for p in parts})
     area = {c: sum(p.area for p in parts if ballots.get(p.dwelling_id) == c) for c in CHOICES}
-    heads = defaultdict(int)
+    heads = {c: 0 for c in CHOICES}
     for choice in _head_choices(parts, ballots).values():
         heads[choice] += 1
+    return Totals(sum(p.area for p in parts), len({p.head for p in parts}), area, heads)
+
+
+def count(parts, ballots, matter, custom_threshold=None):
+    """Count a vote. `parts`: every exclusive part in scope; `ballots`: {dwelling_id: choice}."""
+    if matter not in MATTERS:
+        raise RuleViolation("vote.unknown_matter", matter=matter)
+    return decide(aggregate(parts, ballots), matter, custom_threshold)
+
+
+def decide(totals, matter, custom_threshold=None):
+    """Apply quorum and approval thresholds to the totals."""
+    kind = MATTERS.get(matter)
+    if kind is None:
+        raise RuleViolation("vote.unknown_matter", matter=matter)
+    total_area, total_heads = totals.total_area, totals.total_heads
+    area = {c: totals.area.get(c, 0) for c in CHOICES}
+    heads = {c: totals.heads.get(c, 0) for c in CHOICES}
     part_area, part_heads = sum(area.values()), sum(heads.values())
 
     quorum_area = _at_least(part_area, total_area, QUORUM) and total_area > 0
@@ -147,7 +195,6 @@ def count(parts, ballots, matter, custom_threshold=None):
     approve_area = part_area > 0 and test(area[AGREE], part_area, share)
     approve_heads = part_heads > 0 and test(heads[AGREE], part_heads, share)
     approved = quorum and approve_area and approve_heads
-
     label = f"{'>' if strict else '≥'}{share.numerator}/{share.denominator}"
 
     def m2(hundredths):

@@ -16,7 +16,7 @@ from core.extensions import db
 from core.models import Building, Dwelling, Ownership, Person, Unit, utcnow
 from notices.services import audience, queue_scoped_notice, scope_compound
 from votes import rules
-from votes.models import Ballot, BallotEvent, Canvass, PaperEntry, Proxy, Vote, VoteState
+from votes.models import Ballot, BallotEvent, Canvass, PaperEntry, Proxy, Vote, VotePart, VoteState
 
 SCOPES = ("compound", "building", "unit")
 CANVASS = ("pending", "visited", "refused", "collected")
@@ -101,6 +101,7 @@ def open_vote(staff, vote_id, opens_at, closes_at):
         raise _invalid("closes_at", "vote.closes_in_past")
     vote.state, vote.opens_at, vote.closes_at = VoteState.OPEN, opens_at, closes_at
     vote.chain_head = hashlib.sha256(f"gongjian-vote:{vote.id}".encode()).hexdigest()
+    freeze_roll(vote)
     audit.record(staff, "vote.open", "vote", vote.id, vote.region_id,
                  after={"opens_at": opens_at.isoformat(), "closes_at": closes_at.isoformat()})
     db.session.flush()
@@ -152,6 +153,34 @@ def parts_of(vote):
             for d, e in sorted(by_dwelling.items())]
 
 
+def freeze_roll(vote):
+    """Fix the vote's roll as it opens: later amendments to the registry do not change this vote.
+    Heads are numbered within the vote; the totals are kept on the vote."""
+    parts = parts_of(vote)
+    if not parts:
+        raise Conflict("vote.empty_scope")
+    numbers = {}
+    rows = [{"vote_id": vote.id, "dwelling_id": p.dwelling_id, "area": p.area,
+             "head_no": numbers.setdefault(p.head, len(numbers) + 1)} for p in parts]
+    db.session.execute(VotePart.__table__.insert(), rows)
+    vote.roll_area, vote.roll_heads = sum(p.area for p in parts), len(numbers)
+
+
+def frozen_parts(vote):
+    """The vote's roll as frozen when it opened (the live registry while it is a draft)."""
+    if vote.state == VoteState.DRAFT:
+        return parts_of(vote)
+    return [rules.Part(d, a, str(h)) for d, a, h in db.session.execute(
+        select(VotePart.dwelling_id, VotePart.area, VotePart.head_no).where(VotePart.vote_id == vote.id)
+        .order_by(VotePart.dwelling_id))]
+
+
+# The database sums each head's ballots by choice; votes.rules settles each head and applies the law.
+# Ballots carry their part's area and head from the frozen roll; verify() cross-checks all of it.
+TALLY_BY_HEAD = text("SELECT head_no, choice, SUM(area) FROM ballots WHERE vote_id = :v "
+                     "GROUP BY head_no, choice ORDER BY head_no")
+
+
 def rules_area(registered, surveyed, contract):
     from core.areas import counted_area
     return counted_area(registered, surveyed, contract)
@@ -162,10 +191,23 @@ def ballots_of(vote):
     return dict(db.session.execute(select(Ballot.dwelling_id, Ballot.choice).where(Ballot.vote_id == vote.id)).all())
 
 
+def _threshold(vote):
+    return Fraction(vote.threshold_num, vote.threshold_den) if vote.threshold_num else None
+
+
 def tally(vote):
-    """Count the vote as it stands."""
-    threshold = Fraction(vote.threshold_num, vote.threshold_den) if vote.threshold_num else None
-    return rules.count(parts_of(vote), ballots_of(vote), vote.matter, threshold)
+    """Count the vote as it stands (in the database once the roll is frozen)."""
+    if vote.state == VoteState.DRAFT:
+        return rules.count(parts_of(vote), ballots_of(vote), vote.matter, _threshold(vote))
+    rows = db.session.execute(TALLY_BY_HEAD, {"v": vote.id}).all()
+    totals = rules.totals_from_heads(int(vote.roll_area), int(vote.roll_heads),
+                                     ((head, choice, int(area)) for head, choice, area in rows))
+    return rules.decide(totals, vote.matter, _threshold(vote))
+
+
+def recount(vote):
+    """The pure count over the frozen roll and the ballots (what verify() trusts)."""
+    return rules.count(frozen_parts(vote), ballots_of(vote), vote.matter, _threshold(vote))
 
 
 # casting -------------------------------------------------------------------------------------------
@@ -197,8 +239,9 @@ def record_ballot(vote_id, dwelling_id, choice, channel, actor, account_id=None,
     now = utcnow()
     if not vote.accepting(now):
         raise Conflict("vote.not_open")
-    if not db.session.scalar(select(Dwelling.id).where(Dwelling.id == dwelling_id,
-                                                       Dwelling.id.in_(scope_dwellings(vote)))):
+    part = db.session.execute(select(VotePart.area, VotePart.head_no).where(
+        VotePart.vote_id == vote.id, VotePart.dwelling_id == dwelling_id)).one_or_none()
+    if part is None:
         raise Forbidden("vote.out_of_scope")
     at = now.isoformat()
     content = _event_content(vote.id, seq, dwelling_id, choice, channel, actor, at)
@@ -214,6 +257,7 @@ def record_ballot(vote_id, dwelling_id, choice, channel, actor, account_id=None,
     ballot.choice, ballot.channel, ballot.account_id = choice, channel, account_id
     ballot.entered_by, ballot.confirmed_by, ballot.cast_at = entered_by, confirmed_by, now
     ballot.receipt = digest[:16]
+    ballot.area, ballot.head_no = part.area, part.head_no
     db.session.flush()
     return ballot
 
@@ -390,13 +434,11 @@ def non_voters(staff, vote_id):
 
 
 def _result_record(vote):
-    parts = parts_of(vote)
+    parts = frozen_parts(vote)
     ballots = ballots_of(vote)
-    threshold = Fraction(vote.threshold_num, vote.threshold_den) if vote.threshold_num else None
-    result = rules.count(parts, ballots, vote.matter, threshold)
+    result = rules.count(parts, ballots, vote.matter, _threshold(vote))
     record = {"result": asdict(result),
-              "inputs": {"parts": [[p.dwelling_id, p.area, hashlib.sha256(p.head.encode()).hexdigest()[:16]]
-                                   for p in parts],
+              "inputs": {"parts": [[p.dwelling_id, p.area, p.head] for p in parts],
                          "ballots": {str(k): v for k, v in sorted(ballots.items())},
                          "chain_head": vote.chain_head, "events": vote.event_count}}
     return result, record
@@ -487,6 +529,14 @@ def verify(vote_id):
         if stored.get(dwelling_id) != latest.get(dwelling_id):
             problems.append(f"dwelling {dwelling_id}: ballot {stored.get(dwelling_id)} but the log says "
                             f"{latest.get(dwelling_id)}")
+    if vote.state != VoteState.DRAFT:
+        roll = {p.dwelling_id: (p.area, int(p.head)) for p in frozen_parts(vote)}
+        for dwelling_id, area, head_no in db.session.execute(
+                select(Ballot.dwelling_id, Ballot.area, Ballot.head_no).where(Ballot.vote_id == vote.id)):
+            if roll.get(dwelling_id) != (area, head_no):
+                problems.append(f"dwelling {dwelling_id}: the ballot's area or owner differs from the roll")
+        if asdict(tally(vote)) != asdict(recount(vote)):
+            problems.append("the database count differs from the recount")
     if vote.result is not None:
         _result, record = _result_record(vote)
         if json.dumps(record, sort_keys=True) != json.dumps(vote.result, sort_keys=True):

@@ -116,3 +116,20 @@ def test_unknown_choices_and_ballots_out_of_scope_are_refused():
 def test_nobody_voting_is_no_quorum():
     result = count(flats(3), {}, "rebuild")
     assert not result.quorum_met and result.participating_heads == 0
+
+
+def test_totals_from_the_databases_head_rows_equal_the_pure_count():
+    import random
+    from collections import defaultdict
+    from votes.rules import CHOICES, aggregate, totals_from_heads
+    rng = random.Random(7)
+    for _ in range(200):
+        parts = [Part(i, rng.randint(1, 5) * 1000, f"h{rng.randint(0, 12)}") for i in range(rng.randint(1, 30))]
+        ballots = {p.dwelling_id: rng.choice(CHOICES) for p in parts if rng.random() < 0.8}
+        summed = defaultdict(int)
+        for part in parts:
+            if part.dwelling_id in ballots:
+                summed[(part.head, ballots[part.dwelling_id])] += part.area
+        rows = sorted((head, choice, area) for (head, choice), area in summed.items())
+        expected = aggregate(parts, ballots)
+        assert totals_from_heads(expected.total_area, expected.total_heads, rows) == expected
