@@ -224,35 +224,38 @@ def record_ballot(vote_id, dwelling_id, choice, channel, actor, account_id=None,
                   confirmed_by=None):
     """Write the dwelling's ballot and append it to the vote's chain.
 
-    The first statement takes the vote's next sequence number with an UPDATE, which holds the vote's
-    row lock (PostgreSQL) or the database write lock (SQLite) until commit: appends never interleave."""
+    The append takes the vote's next sequence number with an UPDATE, which holds the vote's row lock
+    (PostgreSQL) or the database write lock (SQLite) until commit: appends never interleave, and the
+    window is checked under that lock, so no ballot lands after closing."""
     if choice not in rules.CHOICES:
         raise _invalid("choice", "vote.unknown_choice", choice=choice)
-    claimed = db.session.execute(text(
-        "UPDATE votes SET event_count = event_count + 1 WHERE id = :id RETURNING event_count, chain_head"),
-        {"id": vote_id}).one_or_none()
-    if claimed is None:
-        raise NotFound()
-    seq, previous = claimed
-    vote = db.session.execute(select(Vote).where(Vote.id == vote_id).execution_options(populate_existing=True)
-                              ).scalar_one()
-    now = utcnow()
-    if not vote.accepting(now):
-        raise Conflict("vote.not_open")
+    # Checks first, without the lock: the lock is held only for the append itself.
     part = db.session.execute(select(VotePart.area, VotePart.head_no).where(
-        VotePart.vote_id == vote.id, VotePart.dwelling_id == dwelling_id)).one_or_none()
+        VotePart.vote_id == vote_id, VotePart.dwelling_id == dwelling_id)).one_or_none()
     if part is None:
+        if db.session.get(Vote, vote_id) is None:
+            raise NotFound()
         raise Forbidden("vote.out_of_scope")
+    claimed = db.session.execute(text(
+        "UPDATE votes SET event_count = event_count + 1 WHERE id = :id "
+        "RETURNING event_count, chain_head, state, opens_at, closes_at"), {"id": vote_id}).one()
+    seq, previous = claimed[0], claimed[1]
+    now = utcnow()
+    window = Vote(state=claimed[2], opens_at=_parse_time(claimed[3]), closes_at=_parse_time(claimed[4]))
+    if not window.accepting(now):
+        raise Conflict("vote.not_open")
     at = now.isoformat()
-    content = _event_content(vote.id, seq, dwelling_id, choice, channel, actor, at)
+    content = _event_content(vote_id, seq, dwelling_id, choice, channel, actor, at)
     digest = _event_hash(previous, content)
-    db.session.add(BallotEvent(vote_id=vote.id, seq=seq, dwelling_id=dwelling_id, choice=choice, channel=channel,
+    db.session.add(BallotEvent(vote_id=vote_id, seq=seq, dwelling_id=dwelling_id, choice=choice, channel=channel,
                                actor=actor, at=at, prev_hash=previous, hash=digest))
-    db.session.execute(text("UPDATE votes SET chain_head = :h WHERE id = :id"), {"h": digest, "id": vote.id})
-    db.session.expire(vote, ["chain_head", "event_count"])
-    ballot = Ballot.query.filter_by(vote_id=vote.id, dwelling_id=dwelling_id).first()
+    db.session.execute(text("UPDATE votes SET chain_head = :h WHERE id = :id"), {"h": digest, "id": vote_id})
+    cached = db.session.identity_map.get(db.session.identity_key(Vote, vote_id))
+    if cached is not None:
+        db.session.expire(cached, ["chain_head", "event_count"])
+    ballot = Ballot.query.filter_by(vote_id=vote_id, dwelling_id=dwelling_id).first()
     if ballot is None:
-        ballot = Ballot(vote_id=vote.id, dwelling_id=dwelling_id)
+        ballot = Ballot(vote_id=vote_id, dwelling_id=dwelling_id)
         db.session.add(ballot)
     ballot.choice, ballot.channel, ballot.account_id = choice, channel, account_id
     ballot.entered_by, ballot.confirmed_by, ballot.cast_at = entered_by, confirmed_by, now
@@ -260,6 +263,14 @@ def record_ballot(vote_id, dwelling_id, choice, channel, actor, account_id=None,
     ballot.area, ballot.head_no = part.area, part.head_no
     db.session.flush()
     return ballot
+
+
+def _parse_time(value):
+    # Raw SQL hands SQLite's datetimes back as text.
+    if isinstance(value, str):
+        from datetime import datetime
+        return datetime.fromisoformat(value)
+    return value
 
 
 def votes_for_resident(account):
