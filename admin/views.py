@@ -64,3 +64,32 @@ def compound(compound_id):
     item = registry.get_compound(g.staff, compound_id)
     return render_template("admin/compound.html", compound=item,
                            dwellings=registry.list_dwellings(g.staff, compound_id))
+
+
+@bp.get("/votes/<int:vote_id>/ballots")
+def paper_ballots(vote_id):
+    """One printable paper ballot per dwelling in scope, each with its code as text and QR code."""
+    import segno
+    from sqlalchemy import select
+    from core.models import Building, Dwelling, Unit
+    from votes import services as votes
+    vote = votes.get_vote(g.staff, vote_id)
+    rows = db.session.execute(select(Dwelling.id, Building.name, Unit.name, Dwelling.room)
+                              .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
+                              .where(Dwelling.id.in_(votes.scope_dwellings(vote)))
+                              .order_by(Building.name, Unit.name, Dwelling.room)).all()
+    ballots = []
+    for dwelling_id, building, unit, room in rows:
+        code = votes.paper_code(vote.id, dwelling_id)
+        ballots.append({"code": code, "building": building, "unit": unit, "room": room,
+                        "qr": segno.make(code, error="m").svg_inline(scale=3)})
+    return render_template("admin/paper_ballots.html", vote=vote, ballots=ballots)
+
+
+@bp.get("/votes/<int:vote_id>/non-voters")
+def non_voters(vote_id):
+    """A printable list of the dwellings that have not voted, for door-to-door work."""
+    from votes import services as votes
+    vote, rows = votes.non_voters(g.staff, vote_id)
+    result = votes.tally(vote)
+    return render_template("admin/non_voters.html", vote=vote, rows=rows, result=result)

@@ -224,3 +224,21 @@ def test_fifty_concurrent_casts_for_one_dwelling_leave_one_ballot(app, setup, si
     assert errors == []
     assert db.session.scalar(select(db.func.count()).select_from(Ballot)) == 1
     assert verify(vote_id) == []
+
+
+def test_printable_ballots_carry_each_dwellings_code_and_qr(client, setup):
+    import re
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    page = client.application.test_client()
+    login_page = page.get("/admin/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+    page.post("/admin/login", data={"username": "committee_a", "password": "correct horse battery",
+                                    "csrf_token": token})
+    html = page.get(f"/admin/votes/{vote_id}/ballots").get_data(as_text=True)
+    codes = re.findall(rf"V{vote_id}-D\d+-[0-9A-F]{{6}}", html)
+    assert len(set(codes)) == 8 and html.count("<svg") == 8 and "加装电梯" in html
+    from votes.services import read_paper_code
+    assert {read_paper_code(c)[1] for c in codes} == set(rooms.values())
+    listing = page.get(f"/admin/votes/{vote_id}/non-voters").get_data(as_text=True)
+    assert listing.count("<tr>") == 9  # header and eight dwellings
