@@ -1,7 +1,7 @@
 """The REST API: the mini-program's and the admin panel's JSON, documented as OpenAPI."""
 from flask_smorest import Api
 
-from api import admin_registry, admin_wishes, health, projects, resident, staff_session, votes
+from api import admin_registry, admin_wishes, files, health, projects, resident, staff_session, votes
 
 def init_app(app):
     """Mount the API blueprints."""
@@ -12,6 +12,7 @@ def init_app(app):
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     rest = Api(app)
     app.register_blueprint(health.blp)
+    app.register_blueprint(files.blp)
     from core.extensions import csrf
     csrf.exempt(resident.blp)  # bearer tokens, not cookies: nothing for CSRF to forge
     csrf.exempt(projects.resident_blp)

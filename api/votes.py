@@ -59,7 +59,7 @@ class VoteSchema(Schema):
     matter = fields.String()
     title = fields.String()
     text = fields.String()
-    documents = fields.List(fields.String())
+    documents = fields.List(fields.Dict(), metadata={"description": "{file, title}: GET /api/v1/files/<file>"})
     state = fields.String()
     opens_at = fields.DateTime(allow_none=True)
     closes_at = fields.DateTime(allow_none=True)
@@ -190,6 +190,30 @@ class VoteDetail(MethodView):
     def patch(self, body, vote_id):
         """Change a draft (refused once the vote is open)."""
         vote = votes.update_vote(_staff(), vote_id, **body)
+        db.session.commit()
+        return vote
+
+
+class DocumentSchema(Schema):
+    title = fields.String(load_default=None, validate=validate.Length(max=100))
+
+
+@staff_blp.route("/<int:vote_id>/documents")
+class Documents(MethodView):
+    @staff_blp.arguments(DocumentSchema, location="form")
+    @staff_blp.response(201, VoteSchema)
+    def post(self, body, vote_id):
+        """Attach a plan document (PDF or image, multipart field 'file') to a draft vote."""
+        from flask import request
+        from core.errors import InvalidInput
+        from core.uploads import MAX_DOCUMENT_BYTES, store_document
+        staff = _staff()
+        votes.get_vote(staff, vote_id, "votes.manage")
+        upload = request.files.get("file")
+        if upload is None:
+            raise InvalidInput([{"field": "file", "key": "error.field_required"}])
+        vote = votes.attach_document(staff, vote_id, store_document(upload.read(MAX_DOCUMENT_BYTES + 1)),
+                                     body["title"] or upload.filename)
         db.session.commit()
         return vote
 

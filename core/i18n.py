@@ -116,6 +116,8 @@ MESSAGES = {
     "vote.reason.approval_area": _l("Not approved: agreeing area is %(short)s m² short of the %(share)s required."),
     "vote.reason.approval_heads": _l("Not approved: %(short)s more agreeing owners needed for the %(share)s required."),
     "vote.reason.approved": _l("Approved: quorum met and the %(share)s threshold reached by area and by owners."),
+    "upload.too_large": _l("The file is too large (at most %(limit)s MB)."),
+    "upload.document_type": _l("Documents must be PDF, JPEG or PNG files."),
     # roll import
     "roll.empty": _l("The file is empty."),
     "roll.no_rows": _l("The file has a header but no data rows."),

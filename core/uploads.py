@@ -1,5 +1,6 @@
 """Photos residents and staff upload: checked by content, size-limited, stored by their hash."""
 import hashlib
+import re
 from pathlib import Path
 
 from flask import current_app
@@ -9,6 +10,9 @@ from core.errors import InvalidInput
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
 PHOTO_TYPES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
+DOCUMENT_TYPES = {**PHOTO_TYPES, b"%PDF-": "pdf"}
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+STORED_NAME = re.compile(r"^[0-9a-f]{64}\.(jpg|png|pdf)$")
 
 
 def photo_extension(data):
@@ -37,3 +41,26 @@ def store_uploads(files):
     if len(uploads) > MAX_PHOTOS:
         raise InvalidInput([{"field": "photos", "key": "wish.too_many_photos", "params": {"limit": MAX_PHOTOS}}])
     return [store_photo(f.read(MAX_PHOTO_BYTES + 1)) for f in uploads]
+
+
+def store_document(data):
+    """Keep a plan document (PDF or image, at most 10 MB); returns its stored name."""
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise InvalidInput([{"field": "file", "key": "upload.too_large",
+                             "params": {"limit": MAX_DOCUMENT_BYTES // (1024 * 1024)}}])
+    extension = next((ext for magic, ext in DOCUMENT_TYPES.items() if data.startswith(magic)), None)
+    if extension is None:
+        raise InvalidInput([{"field": "file", "key": "upload.document_type"}])
+    name = f"{hashlib.sha256(data).hexdigest()}.{extension}"
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(data)
+    return name
+
+
+def stored_path(name):
+    """The path of a stored upload, or None for a name that is not one of ours (no path tricks)."""
+    if not STORED_NAME.match(name or ""):
+        return None
+    path = Path(current_app.config["UPLOAD_FOLDER"]) / name
+    return path if path.is_file() else None

@@ -179,7 +179,7 @@ def _send(client, plan, config, quota_hit):
                     "data": fit_data({"thing1": plan.title, "thing2": plan.body, "time3": plan.created_at})})
             elif channel == channels.TEMPLATE:
                 client.call(client.client.message.send_template, plan.openid, config["NOTICE_OA_TEMPLATE"],
-                            {"thing1": {"value": plan.title[:20]}, "thing2": {"value": plan.body[:20]}})
+                            fit_data({"thing1": plan.title, "thing2": plan.body, "time3": plan.created_at}))
             else:
                 client.call(client.client.message.send_text, plan.openid, f"{plan.title}\n{plan.body}")
         except WeChatError as exc:

@@ -90,6 +90,16 @@ def update_vote(staff, vote_id, **changes):
     return vote
 
 
+def attach_document(staff, vote_id, name, title):
+    """Attach a stored plan document to a draft vote (voters see it with the matter)."""
+    vote = get_vote(staff, vote_id, "votes.manage")
+    vote.require(VoteState.DRAFT)
+    vote.documents = list(vote.documents or []) + [{"file": name, "title": (title or name)[:100]}]
+    audit.record(staff, "vote.document", "vote", vote.id, vote.region_id, after={"file": name, "title": title})
+    db.session.flush()
+    return vote
+
+
 def open_vote(staff, vote_id, opens_at, closes_at):
     """Open the vote for its window; its terms are fixed from now on."""
     vote = get_vote(staff, vote_id, "votes.manage")

@@ -242,3 +242,30 @@ def test_printable_ballots_carry_each_dwellings_code_and_qr(client, setup):
     assert {read_paper_code(c)[1] for c in codes} == set(rooms.values())
     listing = page.get(f"/admin/votes/{vote_id}/non-voters").get_data(as_text=True)
     assert listing.count("<tr>") == 9  # header and eight dwellings
+
+
+def test_a_plan_document_is_attached_and_voters_can_read_it(client, setup, simulator):
+    import io
+    staff, headers, unit_id, rooms = setup
+    vote = staff.post("/api/v1/admin/votes", headers=headers, json={
+        "scope_kind": "unit", "scope_id": unit_id, "matter": "rebuild", "title": "加装电梯"}).get_json()
+    pdf = b"%PDF-1.4\n% plan\n"
+    attached = staff.post(f"/api/v1/admin/votes/{vote['id']}/documents", headers=headers,
+                          content_type="multipart/form-data",
+                          data={"title": "加装电梯方案", "file": (io.BytesIO(pdf), "plan.pdf")})
+    assert attached.status_code == 201
+    bad = staff.post(f"/api/v1/admin/votes/{vote['id']}/documents", headers=headers,
+                     content_type="multipart/form-data", data={"file": (io.BytesIO(b"MZ\x90 exe"), "x.pdf")})
+    assert bad.status_code == 422
+    now = utcnow()
+    staff.post(f"/api/v1/admin/votes/{vote['id']}/open", headers=headers, json={
+        "opens_at": (now - timedelta(minutes=1)).isoformat(), "closes_at": (now + timedelta(days=3)).isoformat()})
+    me = owner(client, simulator, staff, headers, rooms["103"], "doc-reader")
+    (seen,) = client.get("/api/v1/votes", headers=me).get_json()
+    document = seen["documents"][0]
+    assert document["title"] == "加装电梯方案"
+    downloaded = client.get(f"/api/v1/files/{document['file']}", headers=me)
+    assert downloaded.data == pdf
+    downloaded.close()
+    assert client.get(f"/api/v1/files/{document['file']}").status_code == 401
+    assert client.get("/api/v1/files/..%2F..%2Fetc%2Fpasswd", headers=me).status_code == 404
