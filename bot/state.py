@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from core.extensions import db
-from core.models import Conversation, utcnow
+from core.models import Conversation, aware, utcnow
 
 IDLE_LIMIT = timedelta(minutes=30)
 
@@ -12,11 +12,7 @@ def load(openid):
     conversation = db.session.get(Conversation, openid)
     if conversation is None:
         return None
-    updated = conversation.updated_at
-    if updated.tzinfo is None:
-        from datetime import timezone
-        updated = updated.replace(tzinfo=timezone.utc)
-    if utcnow() - updated > IDLE_LIMIT:
+    if utcnow() - aware(conversation.updated_at) > IDLE_LIMIT:
         db.session.delete(conversation)
         return None
     return conversation

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from bot import dispatcher, flows, protocol, replay
 from core import accounts
 from core.extensions import db
-from core.models import utcnow
+from core.models import aware, utcnow
 from core.wechat import WeChatError, wechat
 from notices.services import record_subscription_events
 
@@ -120,8 +120,7 @@ def handle(message):
     """The reply text for a message (None for no reply), in the resident's language."""
     account = accounts.account_for(message.source)
     now = utcnow()
-    last = account.last_inbound_at
-    if last is None or now - (last if last.tzinfo else last.replace(tzinfo=now.tzinfo)) > RECENT:
+    if account.last_inbound_at is None or now - aware(account.last_inbound_at) > RECENT:
         account.last_inbound_at = now  # the customer-service window only needs minute precision
     turn = dispatcher.Turn(account=account, message=message)
     with force_locale(account.locale or "zh_Hans_CN"):

@@ -11,7 +11,7 @@ from core.auth import authorize
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorised
 from core.extensions import db
 from core.models import (BindingCode, BindingRequest, Dwelling, Ownership, Person, Residency,
-                         ResidentSession, Unit, WechatAccount, utcnow)
+                         ResidentSession, Unit, WechatAccount, aware, utcnow)
 from core.wechat import WeChatError, wechat
 
 SESSION_LIFETIME = timedelta(days=7)
@@ -65,15 +65,11 @@ def resident_from_token(header):
     if not header or not header.startswith("Bearer "):
         raise Unauthorised()
     session = ResidentSession.query.filter_by(token_hash=_hash(header[7:].strip())).first()
-    if session is None or session.revoked_at is not None or _aware(session.expires_at) <= utcnow():
+    if session is None or session.revoked_at is not None or aware(session.expires_at) <= utcnow():
         raise Unauthorised("auth.session_expired")
     return session.account
 
 
-def _aware(moment):
-    # SQLite hands back naive datetimes; they were written in UTC.
-    from datetime import timezone
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def revoke_session(header):
@@ -146,7 +142,7 @@ def normalise_code(text):
 def bind_with_code(account, code):
     """Bind with a one-time code."""
     entry = BindingCode.query.filter_by(code_hash=_hash(normalise_code(code))).first()
-    if entry is None or entry.used_at is not None or _aware(entry.expires_at) <= utcnow():
+    if entry is None or entry.used_at is not None or aware(entry.expires_at) <= utcnow():
         raise InvalidInput([{"field": "code", "key": "bind.bad_code"}])
     dwelling = db.session.get(Dwelling, entry.dwelling_id)
     person = db.session.get(Person, entry.person_id) if entry.person_id else None

@@ -10,6 +10,11 @@ def utcnow():
     return datetime.now(timezone.utc)
 
 
+def aware(moment):
+    """A stored time as timezone-aware UTC (SQLite hands back naive datetimes written in UTC)."""
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 class RegionLevel:
     """The administrative levels, top down."""
 

@@ -12,7 +12,7 @@ from flask_babel import force_locale, gettext as _
 from sqlalchemy import delete, select, text, update
 
 from core.extensions import db
-from core.models import InboundMessage, WechatAccount, utcnow
+from core.models import InboundMessage, WechatAccount, aware, utcnow
 from core.wechat import WeChatError, wechat
 from notices import channels
 from notices.fitting import fit_data
@@ -24,9 +24,6 @@ CS_WINDOW = timedelta(hours=48)
 MAX_ATTEMPTS = 6
 
 
-def _aware(moment):
-    from datetime import timezone
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def render(notice, locale):
@@ -106,8 +103,8 @@ def recover_stale(older_than):
 def paused_until():
     """When the quota pause ends, or None."""
     pause = db.session.get(SenderPause, "wechat")
-    if pause is not None and _aware(pause.until) > utcnow():
-        return _aware(pause.until)
+    if pause is not None and aware(pause.until) > utcnow():
+        return aware(pause.until)
     return None
 
 
@@ -129,7 +126,7 @@ class Plan:
 
 
 def _reach(account, blocked, credit, config):
-    in_window = account.last_inbound_at is not None and utcnow() - _aware(account.last_inbound_at) < CS_WINDOW
+    in_window = account.last_inbound_at is not None and utcnow() - aware(account.last_inbound_at) < CS_WINDOW
     return channels.Reach(has_credit=credit, follows=account.follows, in_window=in_window, blocked=blocked,
                           subscribe_configured=bool(config["NOTICE_SUBSCRIBE_TEMPLATE"]),
                           template_configured=bool(config["NOTICE_OA_TEMPLATE"]))

@@ -1,7 +1,7 @@
 """Votes as stored: the vote, one ballot per dwelling, the hash-chained log, paper entries."""
 from core.errors import Conflict
 from core.extensions import db
-from core.models import utcnow
+from core.models import aware, utcnow
 
 
 class VoteState:
@@ -49,9 +49,6 @@ class Vote(db.Model):
 
     def accepting(self, now):
         """Whether ballots are accepted at `now`."""
-        def aware(moment):
-            from datetime import timezone
-            return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
         return (self.state == VoteState.OPEN and aware(self.opens_at) <= now < aware(self.closes_at))
 
 

@@ -13,7 +13,7 @@ from core import audit
 from core.auth import authorize
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from core.extensions import db
-from core.models import Building, Dwelling, Ownership, Person, Unit, utcnow
+from core.models import Building, Dwelling, Ownership, Person, Unit, aware, utcnow
 from notices.services import audience, queue_scoped_notice, scope_compound
 from votes import rules
 from votes.models import Ballot, BallotEvent, Canvass, PaperEntry, Proxy, Vote, VotePart, VoteState
@@ -26,9 +26,6 @@ def _invalid(field, key, **params):
     return InvalidInput([{"field": field, "key": key, "params": params}])
 
 
-def _aware(moment):
-    from datetime import timezone
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 # defining ------------------------------------------------------------------------------------------
@@ -107,7 +104,7 @@ def open_vote(staff, vote_id, opens_at, closes_at):
     if opens_at is None or closes_at is None:
         raise _invalid("closes_at", "error.field_required")
     _check_window(opens_at, closes_at)
-    if _aware(closes_at) <= utcnow():
+    if aware(closes_at) <= utcnow():
         raise _invalid("closes_at", "vote.closes_in_past")
     vote.state, vote.opens_at, vote.closes_at = VoteState.OPEN, opens_at, closes_at
     vote.chain_head = hashlib.sha256(f"gongjian-vote:{vote.id}".encode()).hexdigest()
@@ -124,7 +121,7 @@ def extend_vote(staff, vote_id, closes_at, reason):
     vote.require(VoteState.OPEN)
     if not (reason or "").strip():
         raise _invalid("reason", "error.field_required")
-    if _aware(closes_at) <= _aware(vote.closes_at):
+    if aware(closes_at) <= aware(vote.closes_at):
         raise _invalid("closes_at", "vote.extend_earlier")
     before = vote.closes_at.isoformat()
     vote.closes_at, vote.extended_reason = closes_at, reason.strip()
@@ -143,6 +140,12 @@ def scope_dwellings(vote):
     if vote.scope_kind == "building":
         return query.where(Unit.building_id == vote.scope_id)
     return query.join(Building, Unit.building_id == Building.id).where(Building.compound_id == vote.scope_id)
+
+
+def in_scope(vote, dwelling_id):
+    """Whether a dwelling lies in the vote's scope."""
+    return db.session.scalar(select(Dwelling.id).where(Dwelling.id == dwelling_id,
+                                                       Dwelling.id.in_(scope_dwellings(vote)))) is not None
 
 
 def parts_of(vote):
@@ -355,8 +358,7 @@ def enter_paper_ballot(staff, vote_id, code, choice):
         raise _invalid("code", "vote.code_other_vote")
     if choice not in rules.CHOICES:
         raise _invalid("choice", "vote.unknown_choice", choice=choice)
-    if not db.session.scalar(select(Dwelling.id).where(Dwelling.id == dwelling_id,
-                                                       Dwelling.id.in_(scope_dwellings(vote)))):
+    if not in_scope(vote, dwelling_id):
         raise _invalid("code", "vote.out_of_scope")
     if not vote.accepting(utcnow()):
         raise Conflict("vote.not_open")
@@ -407,8 +409,7 @@ def set_canvass(staff, vote_id, dwelling_id, status, note=None):
     vote = get_vote(staff, vote_id, "votes.paper")
     if status not in CANVASS:
         raise _invalid("status", "error.invalid")
-    if not db.session.scalar(select(Dwelling.id).where(Dwelling.id == dwelling_id,
-                                                       Dwelling.id.in_(scope_dwellings(vote)))):
+    if not in_scope(vote, dwelling_id):
         raise NotFound()
     row = _set_canvass(vote, dwelling_id, status, staff)
     row.note = note
@@ -421,8 +422,7 @@ def register_proxy(staff, vote_id, dwelling_id, account_id, authorisation):
     vote = get_vote(staff, vote_id, "votes.manage")
     if not (authorisation or "").strip():
         raise _invalid("authorisation", "error.field_required")
-    if not db.session.scalar(select(Dwelling.id).where(Dwelling.id == dwelling_id,
-                                                       Dwelling.id.in_(scope_dwellings(vote)))):
+    if not in_scope(vote, dwelling_id):
         raise NotFound()
     proxy = Proxy(vote_id=vote.id, dwelling_id=dwelling_id, account_id=account_id,
                   authorisation=authorisation.strip(), recorded_by=staff.id)
@@ -578,7 +578,7 @@ def run_due(now=None):
     for vote in Vote.query.filter(Vote.state == VoteState.PUBLISHED, Vote.publicity_ends_at <= now).all():
         vote.state = VoteState.ARCHIVED
     for vote in Vote.query.filter(Vote.state == VoteState.OPEN, Vote.reminded_at.is_(None)).all():
-        if _aware(vote.closes_at) - timedelta(days=vote.remind_days_before) <= now:
+        if aware(vote.closes_at) - timedelta(days=vote.remind_days_before) <= now:
             remind_non_voters(vote)
     db.session.commit()
 
@@ -593,6 +593,6 @@ def remind_non_voters(vote):
         WechatAccount.dwelling_id.not_in(voted))).all()
     for account_id in accounts:
         queue_direct_message(account_id, "vote_reminder", {"title": vote.title,
-                                                           "closes_at": _aware(vote.closes_at).isoformat()})
+                                                           "closes_at": aware(vote.closes_at).isoformat()})
     vote.reminded_at = utcnow()
     return len(accounts)
