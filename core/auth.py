@@ -20,18 +20,19 @@ class Role:
     ALL = (COMMITTEE, STREET, COUNTY, CITY, PROVINCE, ADMIN)
 
 
-_READ = {"registry.read", "catalogue.read", "wishes.read", "projects.read", "notices.read", "votes.read"}
+_READ = {"registry.read", "catalogue.read", "wishes.read", "projects.read", "notices.read", "votes.read",
+         "surveys.read"}
 PERMISSIONS = {
     # Committee staff keep the roll and go door to door: they need the real phone numbers.
     Role.COMMITTEE: _READ | {"registry.import", "registry.edit", "pii.phone", "wishes.handle", "notices.send",
-                             "projects.edit", "reports.handle", "votes.manage", "votes.paper"},
+                             "projects.edit", "reports.handle", "votes.manage", "votes.paper", "surveys.manage"},
     Role.STREET: _READ | {"projects.edit", "reports.handle", "notices.send"},
     Role.COUNTY: _READ | {"catalogue.edit", "registry.approve", "projects.edit", "projects.create"},
     Role.CITY: _READ | {"registry.approve"},
     Role.PROVINCE: _READ | {"registry.approve"},
     Role.ADMIN: _READ | {"registry.import", "registry.edit", "staff.manage", "audit.read", "catalogue.edit",
                          "wishes.handle", "notices.send", "projects.edit", "projects.create", "reports.handle",
-                         "votes.manage", "votes.paper"},
+                         "votes.manage", "votes.paper", "surveys.manage"},
 }
 
 

@@ -142,6 +142,10 @@ MESSAGES = {
     "survey.answer.text": _l("The text is too long."),
     "survey.answer.matrix": _l("Choose one level for each row."),
     "survey.answer.photo": _l("At most three photos."),
+    "survey.wrong_state": _l("Not possible while the survey is %(state)s."),
+    "survey.closed": _l("The survey is not open for answers now."),
+    "survey.not_audience": _l("This survey is not for your home."),
+    "survey.invalid": _l("Some answers or questions need attention."),
     # roll import
     "roll.empty": _l("The file is empty."),
     "roll.no_rows": _l("The file has a header but no data rows."),

@@ -46,6 +46,9 @@ def render(notice, locale):
             outcome = _("approved") if p.get("approved") else _("not approved")
             return _("Vote result"), _("%(title)s: %(outcome)s. See the published result.", title=p.get("title", ""),
                                        outcome=outcome)
+        if notice.kind == "survey_open":
+            return _("New survey"), _("%(title)s: please tell us what you think (reply 问卷 or open the "
+                                      "mini-program).", title=p.get("title", ""))
         if notice.kind == "vote_reminder":
             return _("Your vote is missing"), _("%(title)s closes soon. Reply 投票 (vote) to vote.",
                                                 title=p.get("title", ""))

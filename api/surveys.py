@@ -1,0 +1,216 @@
+"""Surveys: staff generate, edit, open and read them; residents answer in the mini-program."""
+from fractions import Fraction
+
+from flask import Response, session
+from flask.views import MethodView
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.resident import resident
+from core.auth import current_staff
+from core.extensions import db
+from surveys import export
+from surveys import services as surveys
+
+staff_blp = Blueprint("admin_surveys", __name__, url_prefix="/api/v1/admin/surveys",
+                      description="Co-design and satisfaction surveys, for staff within their region.")
+resident_blp = Blueprint("resident_surveys", __name__, url_prefix="/api/v1/surveys",
+                         description="Surveys open to me, my answers.")
+
+
+class SurveySchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    kind = fields.String()
+    scope_kind = fields.String()
+    scope_id = fields.Integer()
+    audience = fields.String()
+    per = fields.String()
+    state = fields.String()
+    version = fields.Integer()
+    opens_at = fields.DateTime(allow_none=True)
+    closes_at = fields.DateTime(allow_none=True)
+    definition = fields.Function(lambda s: surveys.definition_of(s))
+
+
+class SurveyCreateSchema(Schema):
+    scope_kind = fields.String(required=True, validate=validate.OneOf(["compound", "building", "unit"]))
+    scope_id = fields.Integer(required=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    definition = fields.Dict(required=True)
+    kind = fields.String(load_default="other", validate=validate.OneOf(surveys.KINDS))
+    audience = fields.String(load_default="residents", validate=validate.OneOf(["residents", "owners"]))
+    per = fields.String(load_default="person", validate=validate.OneOf(["person", "dwelling"]))
+
+
+class SurveyGenerateSchema(Schema):
+    compound_id = fields.Integer(required=True)
+
+
+class SurveyDefinitionSchema(Schema):
+    definition = fields.Dict(required=True)
+
+
+class SurveyWindowSchema(Schema):
+    opens_at = fields.AwareDateTime(required=True)
+    closes_at = fields.AwareDateTime(required=True)
+
+
+class SurveyAnswerSchema(Schema):
+    answers = fields.Dict(required=True)
+    submit = fields.Boolean(load_default=False)
+
+
+class SurveyResponseSchema(Schema):
+    version = fields.Integer()
+    answers = fields.Dict()
+    submitted = fields.Boolean()
+    updated_at = fields.DateTime()
+
+
+class SurveyResultsSchema(Schema):
+    survey_id = fields.Integer()
+    responses = fields.Integer()
+    questions = fields.Dict()
+
+
+class SurveyExportQuerySchema(Schema):
+    format = fields.String(load_default="xlsx", validate=validate.OneOf(["xlsx", "csv"]))
+
+
+def labels():
+    """The generated survey's texts in the committee's language."""
+    return {"title": _("co-design survey"), "must_fix": _("Should %(item)s be fixed in the renovation?"),
+            "yes": _("yes"), "no": _("no"), "rank": _("Rank these improvements, most wanted first"),
+            "lift": _("Do you want a lift added to your building?"), "lift_building": _("Building"),
+            "pay": _("How much would your household contribute (yuan)?"),
+            "pay_item": _("How much would your household contribute to %(item)s (yuan)?"),
+            "management": _("After the renovation, who should manage the compound?"),
+            "property_company": _("a property company"), "self_management": _("the residents themselves"),
+            "comments": _("Anything else you want to tell us?"), "basic": _("Basic repairs"),
+            "improve": _("Improvements"), "rate_item": _("How satisfied are you with %(item)s?"),
+            "overall": _("Overall, how satisfied are you with the renovation?")}
+
+
+def plain(value):
+    """JSON-friendly values: exact fractions as decimal strings for charts."""
+    if isinstance(value, Fraction):
+        return str(round(value.numerator / value.denominator, 4))
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+@staff_blp.route("")
+class Surveys(MethodView):
+    @staff_blp.arguments(SurveyCreateSchema)
+    @staff_blp.response(201, SurveySchema)
+    def post(self, body):
+        """Create a draft survey from a definition (422 names the path of any fault)."""
+        survey = surveys.create_survey(current_staff(session), **body)
+        db.session.commit()
+        return survey
+
+
+@staff_blp.route("/generate")
+class Generate(MethodView):
+    @staff_blp.arguments(SurveyGenerateSchema)
+    @staff_blp.response(201, SurveySchema)
+    def post(self, body):
+        """Draft the 一区一策 co-design survey from the compound's facts and its residents' wishes."""
+        from wishes.services import demand_counts
+        staff = current_staff(session)
+        demand = demand_counts(staff, body["compound_id"])
+        survey = surveys.generate_codesign(staff, body["compound_id"], labels(), demand)
+        db.session.commit()
+        return survey
+
+
+@staff_blp.route("/<int:survey_id>")
+class SurveyDetail(MethodView):
+    @staff_blp.response(200, SurveySchema)
+    def get(self, survey_id):
+        return surveys.get_survey(current_staff(session), survey_id)
+
+    @staff_blp.arguments(SurveyDefinitionSchema)
+    @staff_blp.response(200, SurveySchema)
+    def put(self, body, survey_id):
+        """Edit the questions (a new version once anyone has answered)."""
+        survey = surveys.update_definition(current_staff(session), survey_id, body["definition"])
+        db.session.commit()
+        return survey
+
+
+@staff_blp.route("/<int:survey_id>/open")
+class OpenSurvey(MethodView):
+    @staff_blp.arguments(SurveyWindowSchema)
+    @staff_blp.response(200, SurveySchema)
+    def post(self, body, survey_id):
+        """Open for answers; the audience is told."""
+        survey = surveys.open_survey(current_staff(session), survey_id, body["opens_at"], body["closes_at"])
+        db.session.commit()
+        return survey
+
+
+@staff_blp.route("/<int:survey_id>/close")
+class CloseSurvey(MethodView):
+    @staff_blp.response(200, SurveySchema)
+    def post(self, survey_id):
+        survey = surveys.close_survey(current_staff(session), survey_id)
+        db.session.commit()
+        return survey
+
+
+@staff_blp.route("/<int:survey_id>/results")
+class Results(MethodView):
+    @staff_blp.response(200, SurveyResultsSchema)
+    def get(self, survey_id):
+        """Per-question data for charts."""
+        from dataclasses import asdict
+        survey, results = surveys.results(current_staff(session), survey_id)
+        answered = max((r.answered for r in results.values()), default=0)
+        return {"survey_id": survey.id, "responses": answered,
+                "questions": {qid: plain(asdict(r)) for qid, r in results.items()}}
+
+
+@staff_blp.route("/<int:survey_id>/export")
+class Export(MethodView):
+    @staff_blp.arguments(SurveyExportQuerySchema, location="query")
+    def get(self, query, survey_id):
+        """The answers as .xlsx or .csv, one column per question."""
+        header, rows = surveys.export_table(current_staff(session), survey_id, _("other, please say"),
+                                            [_("Building"), _("Unit"), _("Room")])
+        if query["format"] == "csv":
+            return Response(export.to_csv(header, rows), mimetype="text/csv",
+                            headers={"Content-Disposition": f"attachment; filename=survey-{survey_id}.csv"})
+        return Response(export.to_xlsx(header, rows),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f"attachment; filename=survey-{survey_id}.xlsx"})
+
+
+@resident_blp.route("")
+class OpenToMe(MethodView):
+    @resident_blp.response(200, SurveySchema(many=True))
+    def get(self):
+        """Surveys open to me now, with their questions and conditions."""
+        return surveys.open_surveys_for(resident())
+
+
+@resident_blp.route("/<int:survey_id>/response")
+class MyResponse(MethodView):
+    @resident_blp.response(200, SurveyResponseSchema)
+    def get(self, survey_id):
+        """My answers (draft or submitted)."""
+        return surveys.my_response(resident(), survey_id)
+
+    @resident_blp.arguments(SurveyAnswerSchema)
+    @resident_blp.response(200, SurveyResponseSchema)
+    def put(self, body, survey_id):
+        """Save a draft, or submit (errors per question); editable until the survey closes."""
+        response = surveys.respond(resident(), survey_id, body["answers"], body["submit"])
+        db.session.commit()
+        return response
+

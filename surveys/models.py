@@ -1,0 +1,57 @@
+"""Surveys as stored: the survey, each version of its definition, and responses."""
+from core.errors import Conflict
+from core.extensions import db
+from core.models import utcnow
+
+
+class Survey(db.Model):
+    """A survey for the residents (or owners) of a compound, building or stairwell unit."""
+
+    __tablename__ = "surveys"
+    id = db.Column(db.Integer, primary_key=True)
+    compound_id = db.Column(db.Integer, db.ForeignKey("compounds.id"), nullable=False, index=True)
+    region_id = db.Column(db.Integer, db.ForeignKey("regions.id"), nullable=False, index=True)
+    project_id = db.Column(db.Integer, db.ForeignKey("projects.id"))
+    kind = db.Column(db.String(16), nullable=False)  # codesign | satisfaction | management | other
+    title = db.Column(db.String(200), nullable=False)
+    scope_kind = db.Column(db.String(16), nullable=False)
+    scope_id = db.Column(db.Integer, nullable=False)
+    audience = db.Column(db.String(16), nullable=False, default="residents")  # residents | owners
+    per = db.Column(db.String(16), nullable=False, default="person")  # person | dwelling
+    state = db.Column(db.String(16), nullable=False, default="draft")  # draft | open | closed
+    version = db.Column(db.Integer, nullable=False, default=1)
+    opens_at = db.Column(db.DateTime(timezone=True))
+    closes_at = db.Column(db.DateTime(timezone=True))
+    created_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+    def require(self, *states):
+        if self.state not in states:
+            raise Conflict("survey.wrong_state", state=self.state)
+
+
+class SurveyVersion(db.Model):
+    """One version of a survey's definition; editing after the first response makes a new one."""
+
+    __tablename__ = "survey_versions"
+    id = db.Column(db.Integer, primary_key=True)
+    survey_id = db.Column(db.Integer, db.ForeignKey("surveys.id"), nullable=False)
+    version = db.Column(db.Integer, nullable=False)
+    definition = db.Column(db.JSON, nullable=False)
+    __table_args__ = (db.UniqueConstraint("survey_id", "version"),)
+
+
+class SurveyResponse(db.Model):
+    """A respondent's answers (a draft until submitted), with the version they answered."""
+
+    __tablename__ = "survey_responses"
+    id = db.Column(db.Integer, primary_key=True)
+    survey_id = db.Column(db.Integer, db.ForeignKey("surveys.id"), nullable=False)
+    respondent = db.Column(db.String(32), nullable=False)  # "a<account>" or "d<dwelling>"
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False)
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False)
+    version = db.Column(db.Integer, nullable=False)
+    answers = db.Column(db.JSON, nullable=False, default=dict)
+    submitted = db.Column(db.Boolean, nullable=False, default=False)
+    updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    __table_args__ = (db.UniqueConstraint("survey_id", "respondent"),)

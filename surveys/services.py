@@ -1,0 +1,197 @@
+"""Survey services: generate, edit (versioned), open, answer, close, results, export."""
+from sqlalchemy import select
+
+from core import audit
+from core.auth import authorize
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.extensions import db
+from core.models import Building, CatalogueItem, Compound, Region, aware, utcnow
+from notices.services import audience as scope_audience, queue_scoped_notice, scope_compound
+from surveys import engine, export, generation
+from surveys.models import Survey, SurveyResponse, SurveyVersion
+
+KINDS = ("codesign", "satisfaction", "management", "other")
+
+
+def _faults(error):
+    return InvalidInput([{"field": f.path, "key": f.key, "params": f.params} for f in error.faults],
+                        key="survey.invalid")
+
+
+def get_survey(staff, survey_id, action="surveys.read"):
+    survey = db.session.get(Survey, survey_id)
+    if survey is None:
+        raise NotFound()
+    authorize(staff, action, db.session.get(Region, survey.region_id))
+    return survey
+
+
+def definition_of(survey, version=None):
+    return db.session.scalar(select(SurveyVersion.definition).where(
+        SurveyVersion.survey_id == survey.id, SurveyVersion.version == (version or survey.version)))
+
+
+def create_survey(staff, scope_kind, scope_id, title, definition, kind="other", audience="residents", per="person",
+                  project_id=None):
+    """A draft survey with a validated definition."""
+    compound = scope_compound(scope_kind, scope_id)
+    authorize(staff, "surveys.manage", compound.community)
+    if kind not in KINDS or audience not in ("residents", "owners") or per not in ("person", "dwelling"):
+        raise InvalidInput([{"field": "kind", "key": "error.invalid"}])
+    try:
+        engine.validate_definition(definition)
+    except engine.DefinitionInvalid as error:
+        raise _faults(error) from None
+    survey = Survey(compound_id=compound.id, region_id=compound.community_id, kind=kind, title=title.strip()[:200],
+                    scope_kind=scope_kind, scope_id=scope_id, audience=audience, per=per, project_id=project_id,
+                    created_by=staff.id if staff else None)
+    db.session.add(survey)
+    db.session.flush()
+    db.session.add(SurveyVersion(survey_id=survey.id, version=1, definition=definition))
+    audit.record(staff, "survey.create", "survey", survey.id, survey.region_id, after={"title": title, "kind": kind})
+    db.session.flush()
+    return survey
+
+
+def generate_codesign(staff, compound_id, labels, demand):
+    """一区一策: a draft co-design survey from the compound's facts and its residents' wishes."""
+    compound = db.session.get(Compound, compound_id)
+    if compound is None:
+        raise NotFound()
+    authorize(staff, "surveys.manage", compound.community)
+    buildings = [generation.BuildingFacts(b.name, b.floors or 0, b.has_lift)
+                 for b in Building.query.filter_by(compound_id=compound.id)]
+    catalogue = [generation.Item(i.code, i.cls, i.name_zh) for i in CatalogueItem.query.filter_by(active=True)]
+    definition = generation.codesign(compound.name, buildings, demand, catalogue, labels)
+    return create_survey(staff, "compound", compound.id, f"{compound.name} {labels['title']}", definition, "codesign")
+
+
+def update_definition(staff, survey_id, definition):
+    """Edit until closing; after the first response the edit becomes a new version."""
+    survey = get_survey(staff, survey_id, "surveys.manage")
+    survey.require("draft", "open")
+    try:
+        engine.validate_definition(definition)
+    except engine.DefinitionInvalid as error:
+        raise _faults(error) from None
+    answered = db.session.scalar(select(SurveyResponse.id).where(SurveyResponse.survey_id == survey.id))
+    if answered:
+        survey.version += 1
+        db.session.add(SurveyVersion(survey_id=survey.id, version=survey.version, definition=definition))
+    else:
+        current = SurveyVersion.query.filter_by(survey_id=survey.id, version=survey.version).one()
+        current.definition = definition
+    audit.record(staff, "survey.edit", "survey", survey.id, survey.region_id, after={"version": survey.version})
+    db.session.flush()
+    return survey
+
+
+def open_survey(staff, survey_id, opens_at, closes_at):
+    """Open for answers and tell the audience."""
+    survey = get_survey(staff, survey_id, "surveys.manage")
+    survey.require("draft")
+    if closes_at <= opens_at or aware(closes_at) <= utcnow():
+        raise InvalidInput([{"field": "closes_at", "key": "project.dates_out_of_order"}])
+    survey.state, survey.opens_at, survey.closes_at = "open", opens_at, closes_at
+    queue_scoped_notice(survey.scope_kind, survey.scope_id, "survey_open", {"title": survey.title},
+                        created_by=staff.id, region_id=survey.region_id)
+    audit.record(staff, "survey.open", "survey", survey.id, survey.region_id,
+                 after={"opens_at": opens_at.isoformat(), "closes_at": closes_at.isoformat()})
+    db.session.flush()
+    return survey
+
+
+def close_survey(staff, survey_id):
+    survey = get_survey(staff, survey_id, "surveys.manage")
+    survey.require("open")
+    survey.state = "closed"
+    audit.record(staff, "survey.close", "survey", survey.id, survey.region_id)
+    db.session.flush()
+    return survey
+
+
+def _accepting(survey):
+    now = utcnow()
+    return survey.state == "open" and aware(survey.opens_at) <= now < aware(survey.closes_at)
+
+
+def open_surveys_for(account):
+    """Open surveys whose audience includes the resident."""
+    if account.dwelling_id is None:
+        return []
+    found = []
+    for survey in Survey.query.filter(Survey.state == "open").all():
+        if _accepting(survey) and _in_audience(survey, account):
+            found.append(survey)
+    return found
+
+
+def _in_audience(survey, account):
+    from core.models import WechatAccount
+    if account.dwelling_id is None or (survey.audience == "owners" and account.kind != "owner"):
+        return False
+    query = scope_audience(survey.scope_kind, survey.scope_id).where(WechatAccount.id == account.id)
+    return db.session.scalar(query) is not None
+
+
+def respond(account, survey_id, answers, submit):
+    """Save a draft or submit; editable until the survey closes."""
+    survey = db.session.get(Survey, survey_id)
+    if survey is None:
+        raise NotFound()
+    if not _accepting(survey):
+        raise Conflict("survey.closed")
+    if not _in_audience(survey, account):
+        raise Forbidden("survey.not_audience")
+    catalogue = db.session.scalars(select(CatalogueItem.code)).all()
+    try:
+        clean = engine.validate_response(definition_of(survey), answers if isinstance(answers, dict) else {},
+                                         catalogue, draft=not submit)
+    except engine.ResponseInvalid as error:
+        raise _faults(error) from None
+    respondent = f"a{account.id}" if survey.per == "person" else f"d{account.dwelling_id}"
+    response = SurveyResponse.query.filter_by(survey_id=survey.id, respondent=respondent).first()
+    if response is None:
+        response = SurveyResponse(survey_id=survey.id, respondent=respondent, account_id=account.id,
+                                  dwelling_id=account.dwelling_id)
+        db.session.add(response)
+    response.version, response.answers, response.submitted = survey.version, clean, bool(submit)
+    response.account_id, response.updated_at = account.id, utcnow()
+    db.session.flush()
+    return response
+
+
+def my_response(account, survey_id):
+    survey = db.session.get(Survey, survey_id)
+    if survey is None:
+        raise NotFound()
+    respondent = f"a{account.id}" if survey.per == "person" else f"d{account.dwelling_id}"
+    response = SurveyResponse.query.filter_by(survey_id=survey_id, respondent=respondent).first()
+    if response is None:
+        raise NotFound()
+    return response
+
+
+def _submitted(survey):
+    from core.models import Dwelling, Unit
+    rows = db.session.execute(
+        select(SurveyResponse.answers, Building.name, Unit.name, Dwelling.room)
+        .join(Dwelling, SurveyResponse.dwelling_id == Dwelling.id).join(Unit, Dwelling.unit_id == Unit.id)
+        .join(Building, Unit.building_id == Building.id)
+        .where(SurveyResponse.survey_id == survey.id, SurveyResponse.submitted.is_(True))
+        .order_by(Building.name, Unit.name, Dwelling.room)).all()
+    return rows
+
+
+def results(staff, survey_id):
+    """Per-question results over submitted responses, with breakdowns by building."""
+    survey = get_survey(staff, survey_id)
+    rows = _submitted(survey)
+    return survey, engine.aggregate(definition_of(survey), [r[0] for r in rows], [r[1] for r in rows])
+
+
+def export_table(staff, survey_id, other_header, meta_headers):
+    survey = get_survey(staff, survey_id)
+    rows = _submitted(survey)
+    return export.table(definition_of(survey), [r[0] for r in rows], other_header, meta_headers,
+                        [r[1:] for r in rows])

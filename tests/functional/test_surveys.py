@@ -1,0 +1,122 @@
+"""Surveys through HTTP: generated from wishes, edited in versions, answered, exported."""
+import io
+from datetime import timedelta
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from core.catalogue import sync_base_catalogue
+from core.extensions import db
+from core.models import Building, Dwelling, utcnow
+from tests.builders import id_number, login, roll_with_owner
+from tests.functional.test_miniprogram import sign_in
+
+ROWS = [["1", "1", f"{100 + i}", "80", "", "", f"业主{i}", id_number(i), "", "否", "是"] for i in range(1, 5)]
+
+
+@pytest.fixture
+def staff(client, world):
+    sync_base_catalogue()
+    roll_with_owner(world.compound_a.id, ROWS)
+    for building in Building.query.all():
+        building.floors, building.has_lift = 6, False
+    db.session.commit()
+    http = client.application.test_client()
+    token = login(http, "committee_a")
+    return http, {"X-CSRFToken": token}
+
+
+def resident(client, simulator, http, headers, room, openid):
+    me = sign_in(client, simulator, openid)
+    dwelling_id = db.session.scalar(select(Dwelling.id).where(Dwelling.room == room))
+    code = http.post(f"/api/v1/admin/dwellings/{dwelling_id}/binding-codes", json={}, headers=headers).get_json()
+    client.post("/api/v1/me/binding/code", headers=me, json={"code": code["code"]})
+    return me
+
+
+def open_survey(http, headers, survey_id):
+    now = utcnow()
+    response = http.post(f"/api/v1/admin/surveys/{survey_id}/open", headers=headers, json={
+        "opens_at": (now - timedelta(minutes=1)).isoformat(), "closes_at": (now + timedelta(days=7)).isoformat()})
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def test_the_codesign_draft_follows_the_compound_and_the_wishes(staff, world, client, simulator):
+    http, headers = staff
+    me = resident(client, simulator, http, headers, "101", "w1")
+    client.post("/api/v1/wishes", headers=me, data={"text": "楼道灯坏了", "catalogue_code": "I03"},
+                content_type="multipart/form-data")
+    client.post("/api/v1/wishes", headers=me, data={"text": "停车难", "catalogue_code": "I06"},
+                content_type="multipart/form-data")
+    survey = http.post("/api/v1/admin/surveys/generate", json={"compound_id": world.compound_a.id},
+                       headers=headers).get_json()
+    ids = [q["id"] for s in survey["definition"]["sections"] for q in s["questions"]]
+    assert "rank_items" in ids and "pay_I06" in ids and "lift" in ids and "management" in ids
+    assert "加装电梯" in str(survey["definition"]) or "电梯" in str(survey["definition"])
+
+
+def test_a_broken_condition_is_refused_with_its_path(staff, world):
+    http, headers = staff
+    response = http.post("/api/v1/admin/surveys", headers=headers, json={
+        "scope_kind": "compound", "scope_id": world.compound_a.id, "title": "x",
+        "definition": {"sections": [{"questions": [{"id": "a", "type": "text",
+                                                    "show_if": {"question": "b", "op": "answered"}}]}]}})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["details"][0]["field"] == "sections[0].questions[0].show_if"
+
+
+def test_answering_drafts_submitting_versions_results_and_export(staff, world, client, simulator):
+    http, headers = staff
+    definition = {"sections": [{"questions": [
+        {"id": "want", "type": "single", "title": "加装电梯", "required": True, "other": True,
+         "options": [{"id": "yes", "label": "同意"}, {"id": "no", "label": "不同意"}]},
+        {"id": "pay", "type": "number", "title": "出资", "min": 0, "max": 100000,
+         "show_if": {"question": "want", "op": "equals", "value": "yes"}},
+        {"id": "happy", "type": "rating", "title": "满意度"}]}]}
+    survey = http.post("/api/v1/admin/surveys", headers=headers, json={
+        "scope_kind": "compound", "scope_id": world.compound_a.id, "title": "电梯意愿", "definition": definition,
+        "per": "dwelling"}).get_json()
+    open_survey(http, headers, survey["id"])
+    a = resident(client, simulator, http, headers, "101", "s1")
+    b = resident(client, simulator, http, headers, "102", "s2")
+    url = f"/api/v1/surveys/{survey['id']}/response"
+    assert [s["id"] for s in client.get("/api/v1/surveys", headers=a).get_json()] == [survey["id"]]
+    assert client.put(url, headers=a, json={"answers": {"happy": 4}}).status_code == 200  # a draft
+    missing = client.put(url, headers=a, json={"answers": {"happy": 4}, "submit": True})
+    assert missing.status_code == 422 and missing.get_json()["error"]["details"][0]["field"] == "want"
+    hidden = client.put(url, headers=a, json={"answers": {"want": "no", "pay": 10}, "submit": True})
+    assert hidden.status_code == 422
+    client.put(url, headers=a, json={"answers": {"want": "yes", "pay": 3000, "happy": 5}, "submit": True})
+    definition["sections"][0]["questions"].append({"id": "why", "type": "text", "title": "原因"})
+    edited = http.put(f"/api/v1/admin/surveys/{survey['id']}", headers=headers, json={"definition": definition})
+    assert edited.get_json()["version"] == 2
+    client.put(url, headers=b, json={"answers": {"want": {"choice": "__other__", "text": "看费用"}, "happy": 2},
+                                     "submit": True})
+    assert client.get(url, headers=a).get_json()["version"] == 1
+    results = http.get(f"/api/v1/admin/surveys/{survey['id']}/results").get_json()
+    assert results["questions"]["happy"]["mean"] == "3.5"
+    exported = http.get(f"/api/v1/admin/surveys/{survey['id']}/export?format=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(exported.data)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][:4] == ["楼栋", "单元", "房号", "加装电梯"]
+    assert values[1][3:] == ["同意", None, 3000, 5, None] and values[2][3:6] == [None, "看费用", None]
+    http.post(f"/api/v1/admin/surveys/{survey['id']}/close", headers=headers)
+    assert client.put(url, headers=a, json={"answers": {"want": "no"}, "submit": True}).status_code == 409
+
+
+def test_outside_the_audience_is_forbidden(staff, world, client, simulator):
+    http, headers = staff
+    building_id = db.session.scalar(select(Building.id))
+    survey = http.post("/api/v1/admin/surveys", headers=headers, json={
+        "scope_kind": "compound", "scope_id": world.compound_a.id, "title": "业主问卷", "audience": "owners",
+        "definition": {"sections": [{"questions": [{"id": "q", "type": "rating"}]}]}}).get_json()
+    open_survey(http, headers, survey["id"])
+    tenant = sign_in(client, simulator, "tenant-s")
+    dwelling_id = db.session.scalar(select(Dwelling.id).where(Dwelling.room == "103"))
+    code = http.post(f"/api/v1/admin/dwellings/{dwelling_id}/binding-codes", json={"kind": "tenant"},
+                     headers=headers).get_json()["code"]
+    client.post("/api/v1/me/binding/code", headers=tenant, json={"code": code})
+    response = client.put(f"/api/v1/surveys/{survey['id']}/response", headers=tenant,
+                          json={"answers": {"q": 3}, "submit": True})
+    assert response.status_code == 403 and building_id
