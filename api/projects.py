@@ -143,6 +143,7 @@ class TimelineSchema(Schema):
     progress = fields.Integer()
     funding = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"description": "fen by source"})
     milestones = fields.List(fields.Nested(MilestoneSchema))
+    satisfaction = fields.Float(allow_none=True, metadata={"description": "residents' satisfaction, 0-100"})
 
 
 class InboxEntrySchema(Schema):

@@ -11,6 +11,7 @@ from api.resident import resident
 from core.auth import current_staff
 from core.extensions import db
 from surveys import export
+from surveys.texts import labels
 from surveys import services as surveys
 
 staff_blp = Blueprint("admin_surveys", __name__, url_prefix="/api/v1/admin/surveys",
@@ -77,20 +78,6 @@ class SurveyResultsSchema(Schema):
 
 class SurveyExportQuerySchema(Schema):
     format = fields.String(load_default="xlsx", validate=validate.OneOf(["xlsx", "csv"]))
-
-
-def labels():
-    """The generated survey's texts in the committee's language."""
-    return {"title": _("co-design survey"), "must_fix": _("Should %(item)s be fixed in the renovation?"),
-            "yes": _("yes"), "no": _("no"), "rank": _("Rank these improvements, most wanted first"),
-            "lift": _("Do you want a lift added to your building?"), "lift_building": _("Building"),
-            "pay": _("How much would your household contribute (yuan)?"),
-            "pay_item": _("How much would your household contribute to %(item)s (yuan)?"),
-            "management": _("After the renovation, who should manage the compound?"),
-            "property_company": _("a property company"), "self_management": _("the residents themselves"),
-            "comments": _("Anything else you want to tell us?"), "basic": _("Basic repairs"),
-            "improve": _("Improvements"), "rate_item": _("How satisfied are you with %(item)s?"),
-            "overall": _("Overall, how satisfied are you with the renovation?")}
 
 
 def plain(value):

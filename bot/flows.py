@@ -485,3 +485,90 @@ class VoteFlow(Flow):
 
 def choice_label(choice):
     return {"agree": _("agree"), "disagree": _("disagree"), "abstain": _("abstain")}[choice]
+
+
+@register
+class SurveyFlow(Flow):
+    name = "survey"
+    keywords = ("问卷", "survey", "调查", "问卷调查")
+    menu_keys = ("SURVEY",)
+    CHAT_TYPES = {"single", "rating", "text"}
+    MAX_CHAT_QUESTIONS = 10
+
+    def start(self, turn, **kwargs):
+        from surveys import services as surveys
+        if turn.account.dwelling_id is None:
+            return bind_prompt()
+        found = surveys.open_surveys_for(turn.account)
+        if not found:
+            return _("There is no open survey for your home right now.")
+        turn.goto(self, "choose", surveys=[s.id for s in found])
+        lines = [_("Open surveys:")] + [f"{n} {s.title}" for n, s in enumerate(found, start=1)]
+        lines.append(_("Reply with the number of the survey."))
+        return "\n".join(lines)
+
+    def resume(self, turn, step):
+        return getattr(self, f"on_{step}")(turn)
+
+    def _definition(self, survey_id):
+        from core.extensions import db
+        from surveys import services as surveys
+        from surveys.models import Survey
+        return surveys.definition_of(db.session.get(Survey, survey_id))
+
+    def on_choose(self, turn):
+        from surveys.engine import questions
+        answer = turn.text.strip()
+        choices = turn.data.get("surveys", [])
+        if not (answer.isdigit() and 1 <= int(answer) <= len(choices)):
+            return _("Reply with the number of the survey.")
+        survey_id = choices[int(answer) - 1]
+        all_questions = questions(self._definition(survey_id))
+        if len(all_questions) > self.MAX_CHAT_QUESTIONS or any(
+                q["type"] not in self.CHAT_TYPES for q in all_questions):
+            turn.end()
+            return _("This survey is too long for chat: please answer it in the Gongjian mini-program "
+                     "(问卷 page). Thank you!")
+        turn.goto(self, "answer", survey_id=survey_id, answers={}, current=None)
+        return self.ask_next(turn)
+
+    def ask_next(self, turn):
+        from surveys import services as surveys
+        from surveys.engine import questions, shown
+        answers = turn.data.get("answers", {})
+        for question in questions(self._definition(turn.data["survey_id"])):
+            if question["id"] in answers or not shown(question.get("show_if"), answers):
+                continue
+            turn.goto(self, "answer", current=question["id"])
+            title = question.get("title") or question["id"]
+            if question["type"] == "rating":
+                return "\n".join([title, _("Reply with a number from 1 (very unhappy) to 5 (very happy).")])
+            if question["type"] == "text":
+                return "\n".join([title, _("Reply in your own words (text or voice), or 0 to skip.")])
+            options = [f"{n} {o.get('label', o['id'])}" for n, o in enumerate(question["options"], start=1)]
+            return "\n".join([title, *options, _("Reply with the number of your answer.")])
+        try:
+            surveys.respond(turn.account, turn.data["survey_id"], answers, True)
+        except DomainError as exc:
+            turn.end()
+            return translate(exc.key, **exc.params)
+        turn.end()
+        return _("Thank you! Your answers are recorded. You can change them in the mini-program until the "
+                 "survey closes.")
+
+    def on_answer(self, turn):
+        from surveys.engine import questions
+        question = next(q for q in questions(self._definition(turn.data["survey_id"]))
+                        if q["id"] == turn.data.get("current"))
+        answer = turn.text.strip()
+        value = None
+        if question["type"] == "rating" and answer in ("1", "2", "3", "4", "5"):
+            value = int(answer)
+        elif question["type"] == "text" and answer:
+            value = "" if answer == "0" and not question.get("required") else answer[:2000]
+        elif question["type"] == "single" and answer.isdigit() and 1 <= int(answer) <= len(question["options"]):
+            value = question["options"][int(answer) - 1]["id"]
+        if value is None:
+            return _("Please reply with one of the numbers shown.")
+        turn.goto(self, "answer", answers=dict(turn.data.get("answers", {}), **{question["id"]: value}))
+        return self.ask_next(turn)

@@ -49,6 +49,9 @@ def render(notice, locale):
         if notice.kind == "survey_open":
             return _("New survey"), _("%(title)s: please tell us what you think (reply 问卷 or open the "
                                       "mini-program).", title=p.get("title", ""))
+        if notice.kind == "survey_reminder":
+            return _("Your answers are missing"), _("%(title)s closes soon. Reply 问卷 (survey) to answer.",
+                                                    title=p.get("title", ""))
         if notice.kind == "vote_reminder":
             return _("Your vote is missing"), _("%(title)s closes soon. Reply 投票 (vote) to vote.",
                                                 title=p.get("title", ""))

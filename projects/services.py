@@ -14,9 +14,13 @@ from projects.models import (FUNDING_SOURCES, PLEDGE_KINDS, AcceptanceView, Fund
                              ProjectItem, SiteReport, StageRecord, project_compounds)
 
 RESERVE_LEVELS = ("county", "city", "province")
-# Called with the project when its joint acceptance is recorded (the surveys package starts the
-# satisfaction survey here).
-ACCEPTANCE_HOOKS = []
+def _start_satisfaction(project):
+    from surveys.services import start_satisfaction
+    start_satisfaction(project)
+
+
+# Called with the project when its joint acceptance is recorded: the satisfaction survey starts.
+ACCEPTANCE_HOOKS = [_start_satisfaction]
 
 
 def _invalid(field, key, **params):
@@ -237,7 +241,10 @@ def project_for_resident(account):
 def timeline(account):
     """What a resident sees: stages, items with progress, funding by source, milestones."""
     project = project_for_resident(account)
+    from surveys.services import satisfaction_of
+    index = satisfaction_of(project.id)
     return {"project": project, "progress": progress_of(project), "funding": funding_summary(project),
+            "satisfaction": None if index is None else round(index.numerator * 100 / index.denominator, 1),
             "milestones": Milestone.query.filter_by(project_id=project.id).order_by(Milestone.at.desc()).all()}
 
 

@@ -22,6 +22,8 @@ class Survey(db.Model):
     version = db.Column(db.Integer, nullable=False, default=1)
     opens_at = db.Column(db.DateTime(timezone=True))
     closes_at = db.Column(db.DateTime(timezone=True))
+    remind_days_before = db.Column(db.Integer, nullable=False, default=2, server_default="2")
+    reminded_at = db.Column(db.DateTime(timezone=True))
     created_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
 

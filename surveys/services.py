@@ -93,8 +93,10 @@ def open_survey(staff, survey_id, opens_at, closes_at):
     if closes_at <= opens_at or aware(closes_at) <= utcnow():
         raise InvalidInput([{"field": "closes_at", "key": "project.dates_out_of_order"}])
     survey.state, survey.opens_at, survey.closes_at = "open", opens_at, closes_at
+    # The audience hears of it when it opens (the outbox holds the notice until then).
     queue_scoped_notice(survey.scope_kind, survey.scope_id, "survey_open", {"title": survey.title},
-                        created_by=staff.id, region_id=survey.region_id)
+                        created_by=staff.id, region_id=survey.region_id,
+                        scheduled_at=opens_at if aware(opens_at) > utcnow() else None)
     audit.record(staff, "survey.open", "survey", survey.id, survey.region_id,
                  after={"opens_at": opens_at.isoformat(), "closes_at": closes_at.isoformat()})
     db.session.flush()
@@ -195,3 +197,82 @@ def export_table(staff, survey_id, other_header, meta_headers):
     rows = _submitted(survey)
     return export.table(definition_of(survey), [r[0] for r in rows], other_header, meta_headers,
                         [r[1:] for r in rows])
+
+
+def start_satisfaction(project):
+    """After the joint acceptance: a satisfaction survey for each compound of the project, open 30 days."""
+    from datetime import timedelta
+    from flask_babel import force_locale
+    from surveys.texts import labels
+    catalogue = {i.code: i for i in CatalogueItem.query.all()}
+    items = [generation.Item(i.catalogue_code, catalogue[i.catalogue_code].cls, catalogue[i.catalogue_code].name_zh)
+             for i in project.items if i.catalogue_code in catalogue]
+    with force_locale("zh_Hans_CN"):
+        texts = labels()
+    created = []
+    for compound in project.compounds:
+        definition = generation.satisfaction(project.name, items, texts)
+        survey = Survey(compound_id=compound.id, region_id=compound.community_id, kind="satisfaction",
+                        title=f"{project.name} {texts['satisfaction']}", scope_kind="compound", scope_id=compound.id,
+                        project_id=project.id, state="open", opens_at=utcnow(),
+                        closes_at=utcnow() + timedelta(days=30))
+        db.session.add(survey)
+        db.session.flush()
+        db.session.add(SurveyVersion(survey_id=survey.id, version=1, definition=definition))
+        queue_scoped_notice("compound", compound.id, "survey_open", {"title": survey.title},
+                            region_id=compound.community_id)
+        created.append(survey)
+    db.session.flush()
+    return created
+
+
+def satisfaction_of(project_id):
+    """The project's satisfaction index (share of the best rating, exact) over submitted answers, or None."""
+    rows = db.session.execute(select(SurveyVersion.definition, SurveyResponse.answers)
+                              .join(Survey, Survey.id == SurveyVersion.survey_id)
+                              .join(SurveyResponse, (SurveyResponse.survey_id == Survey.id)
+                                    & (SurveyResponse.version == SurveyVersion.version))
+                              .where(Survey.project_id == project_id, Survey.kind == "satisfaction",
+                                     SurveyResponse.submitted.is_(True))).all()
+    ratings = []
+    for definition, answers in rows:
+        for question in engine.questions(definition):
+            value = answers.get(question["id"])
+            if question["type"] == "rating" and isinstance(value, int):
+                ratings.append(value)
+    if not ratings:
+        return None
+    from fractions import Fraction
+    return Fraction(sum(ratings), 5 * len(ratings))
+
+
+def run_due(now=None):
+    """Close surveys whose time is up; remind, once, those in the audience who have not answered."""
+    from datetime import timedelta
+    now = now or utcnow()
+    for survey in Survey.query.filter(Survey.state == "open", Survey.closes_at <= now).all():
+        survey.state = "closed"
+    for survey in Survey.query.filter(Survey.state == "open", Survey.reminded_at.is_(None)).all():
+        if aware(survey.closes_at) - timedelta(days=survey.remind_days_before) <= now:
+            remind_non_respondents(survey)
+    db.session.commit()
+
+
+def remind_non_respondents(survey):
+    """A reminder to each account in the audience without a submitted answer."""
+    from core.models import WechatAccount
+    from notices.services import queue_direct_message
+    answered = select(SurveyResponse.account_id).where(SurveyResponse.survey_id == survey.id,
+                                                       SurveyResponse.submitted.is_(True))
+    answered_dwellings = select(SurveyResponse.dwelling_id).where(SurveyResponse.survey_id == survey.id,
+                                                                  SurveyResponse.submitted.is_(True))
+    query = select(WechatAccount.id).where(WechatAccount.id.in_(scope_audience(survey.scope_kind, survey.scope_id)))
+    query = query.where(WechatAccount.id.not_in(answered) if survey.per == "person"
+                        else WechatAccount.dwelling_id.not_in(answered_dwellings))
+    if survey.audience == "owners":
+        query = query.where(WechatAccount.kind == "owner")
+    accounts = db.session.scalars(query).all()
+    for account_id in accounts:
+        queue_direct_message(account_id, "survey_reminder", {"title": survey.title})
+    survey.reminded_at = utcnow()
+    return len(accounts)

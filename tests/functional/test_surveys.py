@@ -120,3 +120,46 @@ def test_outside_the_audience_is_forbidden(staff, world, client, simulator):
     response = client.put(f"/api/v1/surveys/{survey['id']}/response", headers=tenant,
                           json={"answers": {"q": 3}, "submit": True})
     assert response.status_code == 403 and building_id
+
+
+def test_acceptance_starts_the_satisfaction_survey_answered_by_chat_and_shown_on_the_timeline(
+        staff, world, client, simulator):
+    from simulator.sender import text_xml
+    from tests.builders import Bot
+    http, headers = staff
+    project = http.post("/api/v1/admin/projects", headers=headers, json={
+        "name": "玉林小区改造", "compound_ids": [world.compound_a.id]}).get_json()
+    http.post(f"/api/v1/admin/projects/{project['id']}/items", json={"catalogue_code": "I03"}, headers=headers)
+    http.post(f"/api/v1/admin/projects/{project['id']}/stages", headers=headers,
+              json={"stage": "acceptance", "reason": "示范项目"})
+    http.post(f"/api/v1/admin/projects/{project['id']}/acceptance", json={"note": "联合验收合格"}, headers=headers)
+    me = resident(client, simulator, http, headers, "101", "sat-1")
+    bot = Bot(client)
+    assert "满意度" in bot.say(text_xml("sat-1", "问卷"))
+    assert "照明" in bot.say(text_xml("sat-1", "1"))
+    bot.say(text_xml("sat-1", "4"))            # lighting
+    assert "编号" in bot.say(text_xml("sat-1", "6")) or "1" in bot.say(text_xml("sat-1", "6"))
+    done = bot.say(text_xml("sat-1", "5"))     # overall: 5, so no "what to improve" question
+    assert "谢谢" in done
+    timeline = client.get("/api/v1/project", headers=me).get_json()
+    assert timeline["satisfaction"] == 90.0
+
+
+def test_a_reminder_goes_once_to_those_who_have_not_answered(staff, world, client, simulator):
+    from notices.models import Notice
+    from surveys.services import run_due
+    http, headers = staff
+    survey = http.post("/api/v1/admin/surveys", headers=headers, json={
+        "scope_kind": "compound", "scope_id": world.compound_a.id, "title": "绿化意见",
+        "definition": {"sections": [{"questions": [{"id": "q", "type": "rating"}]}]}}).get_json()
+    open_survey(http, headers, survey["id"])
+    answered = resident(client, simulator, http, headers, "101", "rem-1")
+    resident(client, simulator, http, headers, "102", "rem-2")
+    client.put(f"/api/v1/surveys/{survey['id']}/response", headers=answered, json={"answers": {"q": 4},
+                                                                                  "submit": True})
+    run_due(now=utcnow() + timedelta(days=6))
+    run_due(now=utcnow() + timedelta(days=6))
+    reminders = db.session.scalars(select(Notice).where(Notice.kind == "survey_reminder")).all()
+    assert len(reminders) == 1
+    run_due(now=utcnow() + timedelta(days=8))
+    assert http.get(f"/api/v1/admin/surveys/{survey['id']}").get_json()["state"] == "closed"
