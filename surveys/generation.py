@@ -70,3 +70,13 @@ def satisfaction(project_name, items, labels):
                       "show_if": {"question": "overall", "op": "not_equals", "value": 5}})
     return {"version": 1, "title": project_name, "sections": [{"id": "satisfaction", "title": project_name,
                                                                 "questions": questions}]}
+
+
+def management(compound_name, labels):
+    """Long-term management after handover: property company or self-management, and what matters most."""
+    return {"version": 1, "title": compound_name, "sections": [{"id": "management", "title": labels["management"],
+                                                                 "questions": [
+        _choice("management", labels["management"], [("property", labels["property_company"]),
+                                                      ("self", labels["self_management"])], other=True,
+                required=True),
+        {"id": "comments", "type": "text", "title": labels["comments"]}]}]}

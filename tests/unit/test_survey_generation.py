@@ -46,3 +46,10 @@ def test_the_satisfaction_template_rates_each_item_and_overall():
     survey = satisfaction("改造", CATALOGUE[:2], LABELS)
     assert ids(survey) == ["rate_B02", "rate_B03", "overall", "improve"]
     validate_definition(survey)
+
+
+def test_the_long_term_management_template_is_a_valid_survey():
+    from surveys.generation import management
+    survey = management("玉林小区", LABELS)
+    assert ids(survey) == ["management", "comments"]
+    validate_definition(survey)
