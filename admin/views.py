@@ -6,6 +6,7 @@ from admin.forms import LoginForm
 from core import audit, registry
 from core.auth import authenticate, current_staff, sign_in
 from core.errors import Unauthorised
+from core.ratelimit import TooManyRequests
 from core.extensions import db
 from core.i18n import translate
 
@@ -29,19 +30,19 @@ def inject_staff():
 def login():
     """Sign in."""
     form = LoginForm()
-    error = None
+    error, status = None, 200
     if form.validate_on_submit():
         try:
-            staff = authenticate(form.username.data, form.password.data)
-        except Unauthorised as exc:
-            error = translate(exc.key)
+            staff = authenticate(form.username.data, form.password.data, request.remote_addr)
+        except (Unauthorised, TooManyRequests) as exc:
+            error, status = translate(exc.key), 429 if isinstance(exc, TooManyRequests) else 401
         else:
             sign_in(session, staff)
             audit.record(staff, "staff.login", "staff", staff.id, staff.region_id)
             db.session.commit()
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/admin/") else url_for("admin.index"))
-    return render_template("admin/login.html", form=form, error=error), 200 if error is None else 401
+    return render_template("admin/login.html", form=form, error=error), status
 
 
 @bp.post("/logout")

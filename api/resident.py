@@ -24,6 +24,8 @@ class Login(MethodView):
     @blp.response(200, WxLoginResultSchema)
     def post(self, body):
         """Exchange a wx.login code for a session token."""
+        from core.ratelimit import limit
+        limit("wx-login", request.remote_addr, 60, 60)
         token, session = accounts.login_miniprogram(body["code"])
         db.session.commit()
         return {"token": token, "expires_at": session.expires_at, "bound": session.account.dwelling_id is not None}
@@ -86,7 +88,9 @@ class BindByCode(MethodView):
     @blp.response(200, MeSchema)
     def post(self, body):
         """Link to my home with the committee's one-time code."""
+        from core.ratelimit import limit
         account = resident()
+        limit("bind-code", account.id, 10, 3600)
         accounts.bind_with_code(account, body["code"])
         db.session.commit()
         return _me(account)

@@ -1,5 +1,5 @@
 """Staff sign-in for the JSON API: the same session cookie and CSRF token as the admin pages."""
-from flask import session
+from flask import request, session
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
@@ -24,7 +24,7 @@ class StaffSession(MethodView):
     @blp.response(200, SessionSchema)
     def post(self, credentials):
         """Sign in with user name and password."""
-        staff = authenticate(credentials["username"], credentials["password"])
+        staff = authenticate(credentials["username"], credentials["password"], request.remote_addr)
         sign_in(session, staff)
         audit.record(staff, "staff.login", "staff", staff.id, staff.region_id)
         db.session.commit()

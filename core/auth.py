@@ -78,8 +78,12 @@ def hash_password(password):
 _DUMMY_HASH = hash_password("not-a-real-password")
 
 
-def authenticate(username, password):
-    """The active staff member with these credentials, or Unauthorised."""
+def authenticate(username, password, remote_addr=None):
+    """The active staff member with these credentials, or Unauthorised (TooManyRequests when guessed at)."""
+    from core.ratelimit import limit
+    limit("login-user", (username or "").strip().lower(), 10, 900)
+    if remote_addr:
+        limit("login-addr", remote_addr, 50, 900)
     staff = Staff.query.filter_by(username=(username or "").strip()).first()
     if staff is None or not staff.active:
         check_password_hash(_DUMMY_HASH, password or "")

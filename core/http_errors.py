@@ -11,9 +11,10 @@ from core.errors import (Conflict, DomainError, Forbidden, InvalidInput, NotFoun
                          Unauthorised)
 from core.extensions import db
 from core.i18n import column_label, translate
+from core.ratelimit import TooManyRequests
 
 STATUS = {NotFound: 404, Forbidden: 403, Unauthorised: 401, InvalidInput: 422, RuleViolation: 422,
-          Conflict: 409}
+          Conflict: 409, TooManyRequests: 429}
 HTTP_KEYS = {400: "error.bad_request", 401: "error.unauthorised", 403: "error.forbidden",
              404: "error.not_found", 405: "error.method", 413: "error.too_large",
              422: "error.invalid", 500: "error.internal"}
@@ -58,8 +59,25 @@ def _validation_details(exc):
     return details
 
 
+ADMIN_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self'; "
+                                "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"),
+    "Referrer-Policy": "same-origin",
+}
+
+
 def register_errorhandlers(app):
-    """Map domain and HTTP errors to translated responses."""
+    """Map domain and HTTP errors to translated responses; security headers on every response."""
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if request.path.startswith("/admin"):
+            for name, value in ADMIN_HEADERS.items():
+                response.headers.setdefault(name, value)
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
 
     @app.errorhandler(DomainError)
     def domain_error(exc):

@@ -50,6 +50,7 @@ MESSAGES = {
     "error.csrf": _l("Your form has expired or your session ended. Please sign in again."),
     "error.invalid": _l("Some of the input is not valid."),
     "error.login_failed": _l("Wrong user name or password."),
+    "error.rate_limited": _l("Too many attempts. Please wait a few minutes and try again."),
     "error.field_required": _l("This field is required."),
     "error.compound_not_found": _l("Compound %(compound)s does not exist."),
     "staff.bad_role": _l("Unknown role."),

@@ -65,3 +65,11 @@ def test_admin_pages_are_scoped_and_translated(client, world):
     assert client.get(f"/admin/compounds/{world.compound_b.id}").status_code == 404
     english = client.get("/admin/?lang=en").get_data(as_text=True)
     assert "Compounds in" in english and "Sign out" in english
+
+
+def test_admin_pages_carry_security_headers(client):
+    response = client.get("/admin/login")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"

@@ -128,3 +128,13 @@ def test_catalogue_names_follow_the_language(client, world):
     zh = {i["code"]: i["name"] for i in client.get("/api/v1/admin/catalogue").get_json()}
     en = {i["code"]: i["name"] for i in client.get("/api/v1/admin/catalogue?lang=en").get_json()}
     assert zh["I16"] == "加装电梯" and en["I16"] == "Adding lifts"
+
+
+def test_guessing_passwords_is_slowed_down_in_the_users_language(client, world):
+    token = client.get("/api/v1/admin/session").get_json()["csrf_token"]
+    statuses = [client.post("/api/v1/admin/session?lang=en", json={"username": "committee_a", "password": "guess"},
+                            headers={"X-CSRFToken": token}).status_code for _ in range(11)]
+    assert statuses[:10] == [401] * 10 and statuses[10] == 429
+    blocked = client.post("/api/v1/admin/session?lang=en", json={"username": "committee_a", "password": PASSWORD},
+                          headers={"X-CSRFToken": token})
+    assert blocked.status_code == 429 and "Too many attempts" in blocked.get_json()["error"]["message"]

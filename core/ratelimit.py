@@ -1,0 +1,65 @@
+"""Fixed-window rate limits: in-process by default, Redis (shared by every worker) when REDIS_URL is set."""
+import threading
+import time
+
+from flask import current_app
+
+from core.errors import DomainError
+
+
+class TooManyRequests(DomainError):
+    """Too many attempts in a short time."""
+
+    key = "error.rate_limited"
+
+
+class MemoryCounter:
+    """Counts in this process only (development and single-process deployments)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.windows = {}
+
+    def hit(self, key, window):
+        now = time.time()
+        bucket = int(now // window)
+        with self.lock:
+            if len(self.windows) > 100_000:  # forget old windows rather than grow without end
+                self.windows = {k: v for k, v in self.windows.items() if v[0] == bucket}
+            current = self.windows.get(key)
+            count = 1 if current is None or current[0] != bucket else current[1] + 1
+            self.windows[key] = (bucket, count)
+            return count
+
+
+class RedisCounter:
+    def __init__(self, client):
+        self.redis = client
+
+    def hit(self, key, window):
+        bucket = int(time.time() // window)
+        name = f"ratelimit:{key}:{bucket}"
+        pipe = self.redis.pipeline()
+        pipe.incr(name)
+        pipe.expire(name, window + 1)
+        return pipe.execute()[0]
+
+
+def _counter():
+    counter = current_app.extensions.get("ratelimit")
+    if counter is None:
+        if current_app.config.get("REDIS_URL"):
+            import redis
+            counter = RedisCounter(redis.Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=2))
+        else:
+            counter = MemoryCounter()
+        current_app.extensions["ratelimit"] = counter
+    return counter
+
+
+def limit(name, subject, attempts, window):
+    """Raise TooManyRequests once `subject` has made more than `attempts` in `window` seconds."""
+    if not current_app.config.get("RATE_LIMITS", True):
+        return
+    if _counter().hit(f"{name}:{subject}", window) > attempts:
+        raise TooManyRequests()
