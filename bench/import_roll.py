@@ -18,11 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import openpyxl  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 
-from core import MIGRATIONS, create_app, registry  # noqa: E402
-from core.config import Config  # noqa: E402
+from bench.common import bench_community, migrated_app  # noqa: E402
+from core import registry  # noqa: E402
 from core.demo import HEADER, make_id_number  # noqa: E402
 from core.extensions import db  # noqa: E402
 
@@ -67,17 +65,9 @@ def read_floor(data):
 
 
 def fresh_app(url):
-    app = create_app(Config(env={"GONGJIAN_ENV": "test", "DATABASE_URL": url}))
+    app = migrated_app(url)
     with app.app_context():
-        if url.startswith("postgresql"):
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        upgrade(directory=MIGRATIONS)
-        community = registry.add_region(None, "province", "四川省")
-        for level in ("city", "county", "street", "community"):
-            community = registry.add_region(community, level, f"bench-{level}")
-        compound = registry.add_compound(community, None, name="bench compound")
+        compound = registry.add_compound(bench_community(), None, name="bench compound")
         db.session.commit()
         return app, compound.id
 

@@ -19,7 +19,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 
 SIM_PORT = 5310
 
@@ -38,23 +38,14 @@ def start_simulator(env):
 
 
 def prepare(url, count):
-    from flask_migrate import upgrade
-    from core import MIGRATIONS, create_app, registry
-    from core.config import Config
+    from bench.common import bench_community, migrated_app
+    from core import registry
     from core.extensions import db
     from core.models import Building, Dwelling, Unit, WechatAccount, utcnow
     from core.staff import create_staff
-    app = create_app(Config(env={"GONGJIAN_ENV": "development", "DATABASE_URL": url,
-                                 "WECHAT_API_BASE": f"http://127.0.0.1:{SIM_PORT}", "LOG_LEVEL": "WARNING"}))
+    app = migrated_app(url, WECHAT_API_BASE=f"http://127.0.0.1:{SIM_PORT}")
     with app.app_context():
-        if url.startswith("postgresql"):
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        upgrade(directory=MIGRATIONS)
-        region = registry.add_region(None, "province", "四川省")
-        for level in ("city", "county", "street", "community"):
-            region = registry.add_region(region, level, f"bench-{level}")
+        region = bench_community()
         compound = registry.add_compound(region, None, name="bench")
         building = Building(compound_id=compound.id, name="1")
         db.session.add(building)

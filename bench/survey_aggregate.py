@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
 TYPES = ["single", "multiple", "rating", "number", "ranking", "text"]
 
@@ -53,9 +53,8 @@ def main():
     parser.add_argument("--responses", type=int, default=100_000)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    from flask_migrate import upgrade
-    from core import MIGRATIONS, create_app, registry
-    from core.config import Config
+    from bench.common import bench_community, migrated_app
+    from core import registry
     from core.extensions import db
     from core.models import Building, Dwelling, Unit, WechatAccount, utcnow
     from surveys import engine
@@ -63,16 +62,9 @@ def main():
     rng = random.Random(11)
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
-        app = create_app(Config(env={"GONGJIAN_ENV": "development", "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}))
+        app = migrated_app(url)
         with app.app_context():
-            if url.startswith("postgresql"):
-                with db.engine.begin() as conn:
-                    conn.execute(text("DROP SCHEMA public CASCADE"))
-                    conn.execute(text("CREATE SCHEMA public"))
-            upgrade(directory=MIGRATIONS)
-            region = registry.add_region(None, "province", "四川省")
-            for level in ("city", "county", "street", "community"):
-                region = registry.add_region(region, level, f"bench-{level}")
+            region = bench_community()
             compound = registry.add_compound(region, None, name="bench")
             building = Building(compound_id=compound.id, name="1")
             db.session.add(building)

@@ -24,23 +24,15 @@ PORT = 5320
 
 
 def prepare(url, owners):
-    from flask_migrate import upgrade
-    from sqlalchemy import insert, text
-    from core import MIGRATIONS, create_app, registry
-    from core.config import Config
+    from bench.common import bench_community, migrated_app
+    from core import registry
     from core.extensions import db
     from core.models import Building, Dwelling, Ownership, Person, ResidentSession, Unit, WechatAccount, utcnow
     from core.staff import create_staff
     from votes import services as votes
-    app = create_app(Config(env={"GONGJIAN_ENV": "development", "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}))
+    app = migrated_app(url)
     with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        upgrade(directory=MIGRATIONS)
-        region = registry.add_region(None, "province", "四川省")
-        for level in ("city", "county", "street", "community"):
-            region = registry.add_region(region, level, f"bench-{level}")
+        region = bench_community()
         compound = registry.add_compound(region, None, name="bench")
         building = Building(compound_id=compound.id, name="1")
         db.session.add(building)

@@ -15,23 +15,15 @@ from sqlalchemy import insert, text  # noqa: E402
 
 
 def build(url, compounds, per_compound):
-    from flask_migrate import upgrade
-    from core import MIGRATIONS, create_app, registry
-    from core.config import Config
+    from bench.common import bench_community, migrated_app
+    from core import registry
     from core.extensions import db
     from core.models import Building, Dwelling, Ownership, Person, Unit, utcnow
     from votes.models import Ballot, Vote
-    app = create_app(Config(env={"GONGJIAN_ENV": "development", "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}))
+    app = migrated_app(url)
     rng = random.Random(5)
     with app.app_context():
-        if url.startswith("postgresql"):
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        upgrade(directory=MIGRATIONS)
-        region = registry.add_region(None, "province", "四川省")
-        for level in ("city", "county", "street", "community"):
-            region = registry.add_region(region, level, f"bench-{level}")
+        region = bench_community()
         vote_ids = []
         person_id = 0
         for c in range(compounds):
@@ -66,7 +58,6 @@ def build(url, compounds, per_compound):
                         chain_head="0" * 64)
             db.session.add(vote)
             db.session.flush()
-            from votes.models import VotePart
             from votes.services import freeze_roll
             freeze_roll(vote)
             roll = dict(((d, (a, h)) for d, a, h in db.session.execute(

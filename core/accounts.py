@@ -10,7 +10,7 @@ from core import audit, pii
 from core.auth import authorize
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorised
 from core.extensions import db
-from core.models import (BindingCode, BindingRequest, Dwelling, Ownership, Person, Residency,
+from core.models import (BindingCode, BindingRequest, Dwelling, Person, Residency,
                          ResidentSession, Unit, WechatAccount, aware, utcnow)
 from core.wechat import WeChatError, wechat
 

@@ -121,7 +121,7 @@ def totals_from_heads(total_area, total_heads, rows):
     area = {c: 0 for c in CHOICES}
     heads = {c: 0 for c in CHOICES}
     mixed = {}
-    previous_head, previous_choice = object(), None
+    previous_head, previous_choice, previous_amount = object(), None, 0
     for head, choice, amount in rows:  # sorted by head: most heads have one row
         if choice not in area:
             raise RuleViolation("vote.unknown_choice", choice=choice)

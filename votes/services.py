@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from core import audit
 from core.auth import authorize
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.extensions import db
 from core.models import Building, Dwelling, Ownership, Person, Unit, aware, utcnow
 from notices.services import audience, queue_scoped_notice, scope_compound

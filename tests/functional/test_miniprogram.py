@@ -165,7 +165,6 @@ def test_a_rejected_token_is_renewed_once_without_a_storm(app, simulator):
     errors = []
 
     def send(n):
-        from flask import current_app  # noqa: F401
         with app.app_context():
             try:
                 client.call(client.client.message.send_text, f"o{n}", "hello")

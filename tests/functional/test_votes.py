@@ -73,7 +73,6 @@ def test_a_whole_vote_through_every_channel(client, setup, simulator):
     # on paper, door to door: 105 and 107 agree, the developer's 108 abstains; 106 is a mismatch
     codes = {c["dwelling_id"]: c["code"] for c in staff.get(f"/api/v1/admin/votes/{vote_id}/ballot-codes").get_json()}
     second = client.application.test_client()
-    from tests.builders import PASSWORD  # noqa: F401
     from core.staff import create_staff
     create_staff(None, "committee_a2", "复核员", "committee", db.session.get(Unit, unit_id).building.compound.community_id,
                  "correct horse battery")

@@ -1,0 +1,33 @@
+"""What the benchmarks share: an app on a freshly migrated database, and a region to put data in."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from core import MIGRATIONS, create_app, registry  # noqa: E402
+from core.config import Config  # noqa: E402
+from core.extensions import db  # noqa: E402
+
+
+def migrated_app(url, **env):
+    """An app on a freshly migrated database (on PostgreSQL the schema is dropped first)."""
+    app = create_app(Config(env=dict({"GONGJIAN_ENV": "development", "DATABASE_URL": url,
+                                      "LOG_LEVEL": "WARNING"}, **env)))
+    with app.app_context():
+        if url.startswith("postgresql"):
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade(directory=MIGRATIONS)
+    return app
+
+
+def bench_community():
+    """A province › city › county › street › community chain; returns the community (in an app context)."""
+    region = registry.add_region(None, "province", "四川省")
+    for level in ("city", "county", "street", "community"):
+        region = registry.add_region(region, level, f"bench-{level}")
+    return region
