@@ -31,3 +31,15 @@ def bench_community():
     for level in ("city", "county", "street", "community"):
         region = registry.add_region(region, level, f"bench-{level}")
     return region
+
+
+def bench_stairwell(compound):
+    """Building 1, stairwell unit 1 of a compound; returns the unit (in an app context)."""
+    from core.models import Building, Unit
+    building = Building(compound_id=compound.id, name="1")
+    db.session.add(building)
+    db.session.flush()
+    unit = Unit(building_id=building.id, name="1")
+    db.session.add(unit)
+    db.session.flush()
+    return unit

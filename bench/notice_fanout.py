@@ -38,21 +38,16 @@ def start_simulator(env):
 
 
 def prepare(url, count):
-    from bench.common import bench_community, migrated_app
+    from bench.common import bench_community, bench_stairwell, migrated_app
     from core import registry
     from core.extensions import db
-    from core.models import Building, Dwelling, Unit, WechatAccount, utcnow
+    from core.models import Dwelling, WechatAccount, utcnow
     from core.staff import create_staff
     app = migrated_app(url, WECHAT_API_BASE=f"http://127.0.0.1:{SIM_PORT}")
     with app.app_context():
         region = bench_community()
         compound = registry.add_compound(region, None, name="bench")
-        building = Building(compound_id=compound.id, name="1")
-        db.session.add(building)
-        db.session.flush()
-        unit = Unit(building_id=building.id, name="1")
-        db.session.add(unit)
-        db.session.flush()
+        unit = bench_stairwell(compound)
         dwelling = Dwelling(unit_id=unit.id, room="101", registered_area=8000)
         db.session.add(dwelling)
         db.session.flush()

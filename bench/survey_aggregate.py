@@ -53,10 +53,10 @@ def main():
     parser.add_argument("--responses", type=int, default=100_000)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    from bench.common import bench_community, migrated_app
+    from bench.common import bench_community, bench_stairwell, migrated_app
     from core import registry
     from core.extensions import db
-    from core.models import Building, Dwelling, Unit, WechatAccount, utcnow
+    from core.models import Dwelling, WechatAccount, utcnow
     from surveys import engine
     from surveys.models import Survey, SurveyResponse, SurveyVersion
     rng = random.Random(11)
@@ -66,12 +66,7 @@ def main():
         with app.app_context():
             region = bench_community()
             compound = registry.add_compound(region, None, name="bench")
-            building = Building(compound_id=compound.id, name="1")
-            db.session.add(building)
-            db.session.flush()
-            unit = Unit(building_id=building.id, name="1")
-            db.session.add(unit)
-            db.session.flush()
+            unit = bench_stairwell(compound)
             dwelling = Dwelling(unit_id=unit.id, room="101", registered_area=8000)
             account = WechatAccount(openid="bench", locale="zh_Hans_CN")
             db.session.add_all([dwelling, account])

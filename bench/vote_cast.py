@@ -24,22 +24,17 @@ PORT = 5320
 
 
 def prepare(url, owners):
-    from bench.common import bench_community, migrated_app
+    from bench.common import bench_community, bench_stairwell, migrated_app
     from core import registry
     from core.extensions import db
-    from core.models import Building, Dwelling, Ownership, Person, ResidentSession, Unit, WechatAccount, utcnow
+    from core.models import Dwelling, Ownership, Person, ResidentSession, WechatAccount, utcnow
     from core.staff import create_staff
     from votes import services as votes
     app = migrated_app(url)
     with app.app_context():
         region = bench_community()
         compound = registry.add_compound(region, None, name="bench")
-        building = Building(compound_id=compound.id, name="1")
-        db.session.add(building)
-        db.session.flush()
-        unit = Unit(building_id=building.id, name="1")
-        db.session.add(unit)
-        db.session.flush()
+        unit = bench_stairwell(compound)
         tokens = []
         for i in range(owners):
             dwelling = Dwelling(unit_id=unit.id, room=str(100 + i), registered_area=8000 + i)

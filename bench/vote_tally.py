@@ -15,10 +15,10 @@ from sqlalchemy import insert, text  # noqa: E402
 
 
 def build(url, compounds, per_compound):
-    from bench.common import bench_community, migrated_app
+    from bench.common import bench_community, bench_stairwell, migrated_app
     from core import registry
     from core.extensions import db
-    from core.models import Building, Dwelling, Ownership, Person, Unit, utcnow
+    from core.models import Dwelling, Ownership, Person, utcnow
     from votes.models import Ballot, Vote
     app = migrated_app(url)
     rng = random.Random(5)
@@ -28,12 +28,7 @@ def build(url, compounds, per_compound):
         person_id = 0
         for c in range(compounds):
             compound = registry.add_compound(region, None, name=f"compound-{c}")
-            building = Building(compound_id=compound.id, name="1")
-            db.session.add(building)
-            db.session.flush()
-            unit = Unit(building_id=building.id, name="1")
-            db.session.add(unit)
-            db.session.flush()
+            unit = bench_stairwell(compound)
             db.session.execute(insert(Dwelling.__table__), [
                 {"unit_id": unit.id, "room": str(i), "registered_area": rng.randint(4000, 13000), "use": "residential"}
                 for i in range(per_compound)])

@@ -46,3 +46,8 @@ class Conflict(DomainError):
     """The action clashes with the current state."""
 
     key = "error.invalid"
+
+
+def field_error(field, key, **params):
+    """An InvalidInput naming one field and its fault."""
+    return InvalidInput([{"field": field, "key": key, "params": params}])

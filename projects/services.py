@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from core import audit
 from core.auth import authorize, compounds_in_scope
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation, field_error
 from core.extensions import db
 from core.models import CatalogueItem, Compound, Region, utcnow
 from notices.services import queue_direct_message, queue_scoped_notice
@@ -22,9 +22,6 @@ def _start_satisfaction(project):
 # Called with the project when its joint acceptance is recorded: the satisfaction survey starts.
 ACCEPTANCE_HOOKS = [_start_satisfaction]
 
-
-def _invalid(field, key, **params):
-    return InvalidInput([{"field": field, "key": key, "params": params}])
 
 
 def _rule(field, call, *args):
@@ -54,11 +51,11 @@ def create_project(staff, name, compound_ids, reserve_level="county", plan_year=
     """A project over one or several compounds, all in the staff member's region."""
     name = (name or "").strip()
     if not name or len(name) > 200:
-        raise _invalid("name", "error.field_required")
+        raise field_error("name", "error.field_required")
     if reserve_level not in RESERVE_LEVELS:
-        raise _invalid("reserve_level", "error.invalid")
+        raise field_error("reserve_level", "error.invalid")
     if not compound_ids:
-        raise _invalid("compound_ids", "error.field_required")
+        raise field_error("compound_ids", "error.field_required")
     compounds = compounds_in_scope(staff).filter(Compound.id.in_(compound_ids)).all()
     if len(compounds) != len(set(compound_ids)):
         raise NotFound()
@@ -87,7 +84,7 @@ def update_project(staff, project_id, **changes):
     """Change the name, reserve level or plan year."""
     project = get_project(staff, project_id, "projects.edit")
     if "reserve_level" in changes and changes["reserve_level"] not in RESERVE_LEVELS:
-        raise _invalid("reserve_level", "error.invalid")
+        raise field_error("reserve_level", "error.invalid")
     before = {k: getattr(project, k) for k in changes}
     for key, value in changes.items():
         setattr(project, key, value.strip() if isinstance(value, str) else value)
@@ -100,9 +97,9 @@ def add_item(staff, project_id, catalogue_code, quantity=None, unit=None, budget
     """Add an item of renovation content with its budget (fen)."""
     project = get_project(staff, project_id, "projects.edit")
     if not db.session.scalar(select(CatalogueItem.id).where(CatalogueItem.code == catalogue_code)):
-        raise _invalid("catalogue_code", "wish.unknown_item")
+        raise field_error("catalogue_code", "wish.unknown_item")
     if not isinstance(budget, int) or budget < 0:
-        raise _invalid("budget", "project.bad_amount")
+        raise field_error("budget", "project.bad_amount")
     item = ProjectItem(project_id=project.id, catalogue_code=catalogue_code, quantity=quantity, unit=unit,
                        budget=budget)
     db.session.add(item)
@@ -137,7 +134,7 @@ def plan_stage(staff, project_id, stage, planned_start, planned_end):
     """Set a stage's planned dates."""
     project = get_project(staff, project_id, "projects.edit")
     if stage not in rules.STAGES:
-        raise _invalid("stage", "project.unknown_stage", stage=stage)
+        raise field_error("stage", "project.unknown_stage", stage=stage)
     _rule("planned_end", rules.check_dates, planned_start, planned_end)
     record = StageRecord.query.filter_by(project_id=project.id, stage=stage).first()
     if record is None:
@@ -189,7 +186,7 @@ def add_milestone(staff, project_id, title, text="", photos=()):
     project = get_project(staff, project_id, "projects.edit")
     title = (title or "").strip()
     if not title or len(title) > 100:
-        raise _invalid("title", "error.field_required")
+        raise field_error("title", "error.field_required")
     milestone = Milestone(project_id=project.id, title=title, text=(text or "")[:2000], photos=list(photos),
                           created_by=staff.id)
     db.session.add(milestone)
@@ -203,9 +200,9 @@ def add_funding(staff, project_id, source, amount, note=None):
     """Record money from one source (fen)."""
     project = get_project(staff, project_id, "projects.edit")
     if source not in FUNDING_SOURCES:
-        raise _invalid("source", "error.invalid")
+        raise field_error("source", "error.invalid")
     if not isinstance(amount, int) or amount <= 0:
-        raise _invalid("amount", "project.bad_amount")
+        raise field_error("amount", "project.bad_amount")
     funding = Funding(project_id=project.id, source=source, amount=amount, note=note)
     db.session.add(funding)
     db.session.flush()
@@ -252,11 +249,11 @@ def pledge(account, kind, amount=None, hours=None, description=None):
     """A resident's contribution to their compound's project."""
     project = project_for_resident(account)
     if kind not in PLEDGE_KINDS:
-        raise _invalid("kind", "error.invalid")
+        raise field_error("kind", "error.invalid")
     if kind in ("money", "maintenance_fund") and (not isinstance(amount, int) or amount <= 0):
-        raise _invalid("amount", "project.bad_amount")
+        raise field_error("amount", "project.bad_amount")
     if kind == "labour" and (not isinstance(hours, int) or hours <= 0):
-        raise _invalid("hours", "project.bad_amount")
+        raise field_error("hours", "project.bad_amount")
     item = Pledge(project_id=project.id, account_id=account.id, kind=kind, amount=amount, hours=hours,
                   description=(description or "")[:200])
     db.session.add(item)
@@ -270,9 +267,9 @@ def report_problem(account, text, kind="report", photos=(), latitude=None, longi
         raise Forbidden("bind.required")
     text = (text or "").strip()
     if not text or len(text) > 1000:
-        raise _invalid("text", "wish.empty" if not text else "wish.too_long", limit=1000)
+        raise field_error("text", "wish.empty" if not text else "wish.too_long", limit=1000)
     if kind not in ("report", "dispute"):
-        raise _invalid("kind", "error.invalid")
+        raise field_error("kind", "error.invalid")
     compound_id = account.dwelling.unit.building.compound_id
     project = (Project.query.join(project_compounds).filter(project_compounds.c.compound_id == compound_id)
                .order_by(Project.id.desc()).first())
@@ -310,9 +307,9 @@ def handle_report(staff, report_id, status, assignee=None, answer=None, outcome=
     if status not in REPORT_FLOW.get(report.status, set()):
         raise Conflict("report.bad_transition", status=status)
     if status == "assigned" and not (assignee or "").strip():
-        raise _invalid("assignee", "error.field_required")
+        raise field_error("assignee", "error.field_required")
     if status == "resolved" and not (answer or "").strip():
-        raise _invalid("answer", "error.field_required")
+        raise field_error("answer", "error.field_required")
     before = {"status": report.status}
     report.status = status
     report.assignee = assignee or report.assignee
@@ -333,9 +330,9 @@ def record_view(account, verdict, text="", photos=()):
     if project.stage != "acceptance":
         raise Conflict("project.not_in_acceptance")
     if verdict not in ("accept", "problems"):
-        raise _invalid("verdict", "error.invalid")
+        raise field_error("verdict", "error.invalid")
     if verdict == "problems" and not (text or "").strip():
-        raise _invalid("text", "error.field_required")
+        raise field_error("text", "error.field_required")
     view = AcceptanceView.query.filter_by(project_id=project.id, account_id=account.id).first()
     if view is None:
         view = AcceptanceView(project_id=project.id, account_id=account.id)
@@ -357,7 +354,7 @@ def record_joint_acceptance(staff, project_id, note):
     if project.stage != "acceptance":
         raise Conflict("project.not_in_acceptance")
     if not (note or "").strip():
-        raise _invalid("note", "error.field_required")
+        raise field_error("note", "error.field_required")
     project.accepted_at, project.accepted_by, project.acceptance_note = utcnow(), staff.id, note.strip()
     current = StageRecord.query.filter_by(project_id=project.id, stage="acceptance").first()
     if current is not None:

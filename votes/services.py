@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from core import audit
 from core.auth import authorize
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import Conflict, Forbidden, NotFound, field_error
 from core.extensions import db
 from core.models import Building, Dwelling, Ownership, Person, Unit, aware, utcnow
 from notices.services import audience, queue_scoped_notice, scope_compound
@@ -21,9 +21,6 @@ from votes.models import Ballot, BallotEvent, Canvass, PaperEntry, Proxy, Vote, 
 SCOPES = ("compound", "building", "unit")
 CANVASS = ("pending", "visited", "refused", "collected")
 
-
-def _invalid(field, key, **params):
-    return InvalidInput([{"field": field, "key": key, "params": params}])
 
 
 
@@ -43,18 +40,18 @@ def create_vote(staff, scope_kind, scope_id, matter, title, text="", threshold=N
                 closes_at=None, publicity_days=7, remind_days_before=2, publish_details=False):
     """Draft a vote on a matter for a compound, building or stairwell unit."""
     if scope_kind not in SCOPES:
-        raise _invalid("scope_kind", "error.invalid")
+        raise field_error("scope_kind", "error.invalid")
     if matter not in rules.MATTERS:
-        raise _invalid("matter", "vote.unknown_matter", matter=matter)
+        raise field_error("matter", "vote.unknown_matter", matter=matter)
     compound = scope_compound(scope_kind, scope_id)
     authorize(staff, "votes.manage", compound.community)
     title = (title or "").strip()
     if not title or len(title) > 200:
-        raise _invalid("title", "error.field_required")
+        raise field_error("title", "error.field_required")
     num = den = None
     if rules.MATTERS[matter] == rules.CUSTOM:
         if threshold is None or not 0 < Fraction(threshold) <= 1:
-            raise _invalid("threshold", "vote.no_threshold")
+            raise field_error("threshold", "vote.no_threshold")
         num, den = Fraction(threshold).numerator, Fraction(threshold).denominator
     _check_window(opens_at, closes_at)
     vote = Vote(compound_id=compound.id, region_id=compound.community_id, scope_kind=scope_kind, scope_id=scope_id,
@@ -70,7 +67,7 @@ def create_vote(staff, scope_kind, scope_id, matter, title, text="", threshold=N
 
 def _check_window(opens_at, closes_at):
     if opens_at is not None and closes_at is not None and closes_at <= opens_at:
-        raise _invalid("closes_at", "project.dates_out_of_order")
+        raise field_error("closes_at", "project.dates_out_of_order")
 
 
 def update_vote(staff, vote_id, **changes):
@@ -102,10 +99,10 @@ def open_vote(staff, vote_id, opens_at, closes_at):
     vote = get_vote(staff, vote_id, "votes.manage")
     vote.require(VoteState.DRAFT)
     if opens_at is None or closes_at is None:
-        raise _invalid("closes_at", "error.field_required")
+        raise field_error("closes_at", "error.field_required")
     _check_window(opens_at, closes_at)
     if aware(closes_at) <= utcnow():
-        raise _invalid("closes_at", "vote.closes_in_past")
+        raise field_error("closes_at", "vote.closes_in_past")
     vote.state, vote.opens_at, vote.closes_at = VoteState.OPEN, opens_at, closes_at
     vote.chain_head = hashlib.sha256(f"gongjian-vote:{vote.id}".encode()).hexdigest()
     freeze_roll(vote)
@@ -120,9 +117,9 @@ def extend_vote(staff, vote_id, closes_at, reason):
     vote = get_vote(staff, vote_id, "votes.manage")
     vote.require(VoteState.OPEN)
     if not (reason or "").strip():
-        raise _invalid("reason", "error.field_required")
+        raise field_error("reason", "error.field_required")
     if aware(closes_at) <= aware(vote.closes_at):
-        raise _invalid("closes_at", "vote.extend_earlier")
+        raise field_error("closes_at", "vote.extend_earlier")
     before = vote.closes_at.isoformat()
     vote.closes_at, vote.extended_reason = closes_at, reason.strip()
     audit.record(staff, "vote.extend", "vote", vote.id, vote.region_id, before={"closes_at": before},
@@ -241,7 +238,7 @@ def record_ballot(vote_id, dwelling_id, choice, channel, actor, account_id=None,
     (PostgreSQL) or the database write lock (SQLite) until commit: appends never interleave, and the
     window is checked under that lock, so no ballot lands after closing."""
     if choice not in rules.CHOICES:
-        raise _invalid("choice", "vote.unknown_choice", choice=choice)
+        raise field_error("choice", "vote.unknown_choice", choice=choice)
     # Checks first, without the lock: the lock is held only for the append itself.
     part = db.session.execute(select(VotePart.area, VotePart.head_no).where(
         VotePart.vote_id == vote_id, VotePart.dwelling_id == dwelling_id)).one_or_none()
@@ -344,9 +341,9 @@ def read_paper_code(code):
         vote_part, dwelling_part, _mac = text.split("-")
         vote_id, dwelling_id = int(vote_part.lstrip("V")), int(dwelling_part.lstrip("D"))
     except ValueError:
-        raise _invalid("code", "vote.bad_code") from None
+        raise field_error("code", "vote.bad_code") from None
     if not hmac.compare_digest(paper_code(vote_id, dwelling_id), text):
-        raise _invalid("code", "vote.bad_code")
+        raise field_error("code", "vote.bad_code")
     return vote_id, dwelling_id
 
 
@@ -355,11 +352,11 @@ def enter_paper_ballot(staff, vote_id, code, choice):
     vote = get_vote(staff, vote_id, "votes.paper")
     code_vote, dwelling_id = read_paper_code(code)
     if code_vote != vote.id:
-        raise _invalid("code", "vote.code_other_vote")
+        raise field_error("code", "vote.code_other_vote")
     if choice not in rules.CHOICES:
-        raise _invalid("choice", "vote.unknown_choice", choice=choice)
+        raise field_error("choice", "vote.unknown_choice", choice=choice)
     if not in_scope(vote, dwelling_id):
-        raise _invalid("code", "vote.out_of_scope")
+        raise field_error("code", "vote.out_of_scope")
     if not vote.accepting(utcnow()):
         raise Conflict("vote.not_open")
     entry = PaperEntry(vote_id=vote.id, dwelling_id=dwelling_id, choice=choice, entered_by=staff.id)
@@ -408,7 +405,7 @@ def set_canvass(staff, vote_id, dwelling_id, status, note=None):
     """Door-to-door status of a dwelling."""
     vote = get_vote(staff, vote_id, "votes.paper")
     if status not in CANVASS:
-        raise _invalid("status", "error.invalid")
+        raise field_error("status", "error.invalid")
     if not in_scope(vote, dwelling_id):
         raise NotFound()
     row = _set_canvass(vote, dwelling_id, status, staff)
@@ -421,7 +418,7 @@ def register_proxy(staff, vote_id, dwelling_id, account_id, authorisation):
     """Record that a WeChat user may vote for a dwelling, with the written authorisation."""
     vote = get_vote(staff, vote_id, "votes.manage")
     if not (authorisation or "").strip():
-        raise _invalid("authorisation", "error.field_required")
+        raise field_error("authorisation", "error.field_required")
     if not in_scope(vote, dwelling_id):
         raise NotFound()
     proxy = Proxy(vote_id=vote.id, dwelling_id=dwelling_id, account_id=account_id,
