@@ -1,7 +1,10 @@
-"""The admin web panel: server-rendered pages for committees and officials."""
-from admin.views import bp
+"""The admin web panel: server-rendered pages for committees, officials and administrators."""
+from admin.common import bp
+from admin import views, votes, registry, wishes, surveys, projects, notices, officials, system, simulator  # noqa: F401  (routes)
+from admin.public import public
 
 
 def init_app(app):
-    """Mount the panel."""
+    """Mount the panel and the public result pages."""
     app.register_blueprint(bp)
+    app.register_blueprint(public)

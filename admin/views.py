@@ -1,29 +1,61 @@
-"""Admin pages: thin views over the same services and authorisation as the API."""
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+"""Signing in and out, the navigation, and the landing page of each role."""
+from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from admin import labels
+from admin.common import bp, page
+from core.http_errors import referrer_path, typed_fields
 from admin.forms import LoginForm
 from core import audit, registry
-from core.auth import authenticate, current_staff, sign_in
+from core.auth import Role, authenticate, can, current_staff, sign_in
 from core.errors import Unauthorised
-from core.ratelimit import TooManyRequests
 from core.extensions import db
 from core.i18n import translate
+from core.ratelimit import TooManyRequests
 
-bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+PUBLIC_ENDPOINTS = ("admin.login",)
 
 
 @bp.before_request
 def load_staff():
     g.staff = current_staff(session, required=False)
-    if g.staff is None and request.endpoint not in ("admin.login",):
-        return redirect(url_for("admin.login", next=request.path))
+    if g.staff is None and request.endpoint not in PUBLIC_ENDPOINTS:
+        if request.method == "POST":  # a form sent after the session ran out: say so, keep what was typed
+            return render_template("expired.html", typed=typed_fields(), next=referrer_path()), 401
+        return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
     g.user_locale = g.staff.locale if g.staff is not None else None
 
 
-@bp.context_processor
+
+
+def nav_items(staff):
+    """The sections a role may use, in the order they appear."""
+    if staff is None:
+        return []
+    items = [("admin.index", _("Compounds"))]
+    if staff.role in (Role.COMMITTEE, Role.ADMIN):
+        items += [("admin.wishes_inbox", _("Wishes")), ("admin.bindings", _("Bindings")), ("admin.votes_list", _("Votes")),
+                  ("admin.surveys_list", _("Surveys"))]
+    items += [("admin.projects_list", _("Projects"))]
+    if can(staff, "notices.send"):
+        items.append(("admin.notices_list", _("Notices")))
+    if staff.role != Role.COMMITTEE:
+        items += [("admin.dashboard", _("Dashboard")), ("admin.ledger", _("Ledger"))]
+    if can(staff, "staff.manage"):
+        items += [("admin.staff_list", _("Staff")), ("admin.audit_log", _("Audit log"))]
+    if can(staff, "catalogue.edit"):
+        items.append(("admin.catalogue", _("Catalogue")))
+    from flask import current_app
+    if current_app.config.get("WECHAT_API_BASE", "").startswith(("http://127.0.0.1", "http://localhost")):
+        items.append(("admin.simulator", _("WeChat simulator")))
+    return items
+
+
+@bp.app_context_processor
 def inject_staff():
-    return {"staff": g.get("staff")}
+    staff = g.get("staff") if request and request.blueprint == "admin" else None
+    return {"staff": staff, "nav": nav_items(staff), "can": lambda action: can(staff, action),
+            "labels": labels, "label": labels.label}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -37,17 +69,27 @@ def login():
         except (Unauthorised, TooManyRequests) as exc:
             error, status = translate(exc.key), 429 if isinstance(exc, TooManyRequests) else 401
         else:
+            lang = session.get("lang")
             sign_in(session, staff)
+            if lang:
+                session["lang"] = lang
             audit.record(staff, "staff.login", "staff", staff.id, staff.region_id)
             db.session.commit()
             target = request.args.get("next", "")
-            return redirect(target if target.startswith("/admin/") else url_for("admin.index"))
+            safe = target.startswith("/admin/") and not target.startswith("//")
+            return redirect(target if safe else url_for("admin.index"))
+    elif form.errors:
+        status = 422
+    if request.args.get("expired"):
+        error = _("Your session has ended. Please sign in again.")
     return render_template("admin/login.html", form=form, error=error), status
 
 
 @bp.post("/logout")
 def logout():
     """Sign out."""
+    audit.record(g.staff, "staff.logout", "staff", g.staff.id, g.staff.region_id)
+    db.session.commit()
     session.clear()
     flash(_("You have signed out."))
     return redirect(url_for("admin.login"))
@@ -56,41 +98,6 @@ def logout():
 @bp.get("/")
 def index():
     """The compounds in my region."""
-    return render_template("admin/compounds.html", compounds=registry.list_compounds(g.staff))
-
-
-@bp.get("/compounds/<int:compound_id>")
-def compound(compound_id):
-    """One compound with its dwellings and owners."""
-    item = registry.get_compound(g.staff, compound_id)
-    return render_template("admin/compound.html", compound=item,
-                           dwellings=registry.list_dwellings(g.staff, compound_id))
-
-
-@bp.get("/votes/<int:vote_id>/ballots")
-def paper_ballots(vote_id):
-    """One printable paper ballot per dwelling in scope, each with its code as text and QR code."""
-    import segno
-    from sqlalchemy import select
-    from core.models import Building, Dwelling, Unit
-    from votes import services as votes
-    vote = votes.get_vote(g.staff, vote_id)
-    rows = db.session.execute(select(Dwelling.id, Building.name, Unit.name, Dwelling.room)
-                              .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
-                              .where(Dwelling.id.in_(votes.scope_dwellings(vote)))
-                              .order_by(Building.name, Unit.name, Dwelling.room)).all()
-    ballots = []
-    for dwelling_id, building, unit, room in rows:
-        code = votes.paper_code(vote.id, dwelling_id)
-        ballots.append({"code": code, "building": building, "unit": unit, "room": room,
-                        "qr": segno.make(code, error="m").svg_inline(scale=3)})
-    return render_template("admin/paper_ballots.html", vote=vote, ballots=ballots)
-
-
-@bp.get("/votes/<int:vote_id>/non-voters")
-def non_voters(vote_id):
-    """A printable list of the dwellings that have not voted, for door-to-door work."""
-    from votes import services as votes
-    vote, rows = votes.non_voters(g.staff, vote_id)
-    result = votes.tally(vote)
-    return render_template("admin/non_voters.html", vote=vote, rows=rows, result=result)
+    if g.staff.role not in (Role.COMMITTEE, Role.ADMIN) and not request.args.get("list"):
+        return redirect(url_for("admin.dashboard"))
+    return page("admin/compounds.html", compounds=registry.list_compounds(g.staff))

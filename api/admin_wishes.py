@@ -5,11 +5,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from core import accounts
-from core.auth import authorize, current_staff
-from core.errors import Conflict, NotFound
+from core.auth import current_staff
 from core.extensions import db
-from core.models import Unit
-from core.wechat import WeChatError, wechat
 from wishes import services as wishes
 from wishes.models import WishStatus
 
@@ -180,16 +177,5 @@ class UnitQrCode(MethodView):
     @blp.response(201, QrCodeSchema)
     def post(self, unit_id):
         """A permanent parametric QR code for a stairwell unit, to print and post in the stairwell."""
-        staff = current_staff(session)
-        unit = db.session.get(Unit, unit_id)
-        if unit is None:
-            raise NotFound()
-        authorize(staff, "registry.edit", unit.building.compound.community)
-        scene = f"unit:{unit.id}"
-        client = wechat()
-        try:
-            result = client.call(client.client.qrcode.create, {
-                "action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": scene}}})
-        except WeChatError:
-            raise Conflict("wechat.unavailable") from None
-        return {"scene": scene, "ticket": result["ticket"], "url": result["url"]}
+        code = accounts.stairwell_qrcode(current_staff(session), unit_id)
+        return code

@@ -236,3 +236,20 @@ def decide_binding(staff, request_id, approve, kind="tenant", person_id=None):
                  _community_id(dwelling), after={"kind": kind if approve else None})
     db.session.flush()
     return request
+
+
+def stairwell_qrcode(staff, unit_id):
+    """A permanent parametric QR code for a stairwell unit (scene 'unit:ID'), from WeChat."""
+    from core.models import Unit
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound()
+    authorize(staff, "registry.edit", unit.building.compound.community)
+    scene = f"unit:{unit.id}"
+    client = wechat()
+    try:
+        result = client.call(client.client.qrcode.create, {
+            "action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": scene}}})
+    except WeChatError:
+        raise Conflict("wechat.unavailable") from None
+    return {"unit": unit, "scene": scene, "ticket": result["ticket"], "url": result["url"]}

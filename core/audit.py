@@ -18,7 +18,7 @@ def record(staff, action, target_type, target_id=None, region_id=None, before=No
     return entry
 
 
-def audit_entries(staff, action=None, limit=100, before_id=None):
+def audit_entries(staff, action=None, limit=100, before_id=None, actor=None, day=None):
     """The latest entries within the staff member's region (administrators of the root see all)."""
     in_region = Region.path.startswith(staff.region.path, autoescape=True)
     if staff.region.parent_id is None:
@@ -26,6 +26,17 @@ def audit_entries(staff, action=None, limit=100, before_id=None):
     query = AuditLog.query.outerjoin(Region, AuditLog.region_id == Region.id).filter(in_region)
     if action:
         query = query.filter(AuditLog.action == action)
+    if actor:
+        query = query.filter(AuditLog.actor == actor)
+    if day:
+        from datetime import date, datetime, time, timedelta, timezone
+        try:
+            start = datetime.combine(date.fromisoformat(day), time(), timezone(timedelta(hours=8))).astimezone(
+                timezone.utc)
+        except ValueError:
+            from core.errors import field_error
+            raise field_error("day", "error.invalid") from None
+        query = query.filter(AuditLog.at >= start, AuditLog.at < start + timedelta(days=1))
     if before_id:
         query = query.filter(AuditLog.id < before_id)
     return query.order_by(AuditLog.id.desc()).limit(min(limit, 500)).all()

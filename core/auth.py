@@ -27,12 +27,12 @@ PERMISSIONS = {
     Role.COMMITTEE: _READ | {"registry.import", "registry.edit", "pii.phone", "wishes.handle", "notices.send",
                              "projects.edit", "reports.handle", "votes.manage", "votes.paper", "surveys.manage"},
     Role.STREET: _READ | {"projects.edit", "reports.handle", "notices.send"},
-    Role.COUNTY: _READ | {"catalogue.edit", "registry.approve", "projects.edit", "projects.create"},
-    Role.CITY: _READ | {"registry.approve"},
-    Role.PROVINCE: _READ | {"registry.approve"},
+    Role.COUNTY: _READ | {"catalogue.edit", "registry.approve", "projects.edit", "projects.create", "targets.edit"},
+    Role.CITY: _READ | {"registry.approve", "targets.edit"},
+    Role.PROVINCE: _READ | {"registry.approve", "targets.edit"},
     Role.ADMIN: _READ | {"registry.import", "registry.edit", "staff.manage", "audit.read", "catalogue.edit",
                          "wishes.handle", "notices.send", "projects.edit", "projects.create", "reports.handle",
-                         "votes.manage", "votes.paper", "surveys.manage"},
+                         "votes.manage", "votes.paper", "surveys.manage", "targets.edit"},
 }
 
 

@@ -127,7 +127,25 @@ def seed(rng_seed=2026):
         region = _region_path(regions, names)
         create_staff(None, username=username, name=full_name, role=role, region_id=region.id,
                      password=DEMO_PASSWORD)
+    _bind_demo_residents()
     db.session.flush()
+
+
+DEMO_RESIDENTS = 6
+
+
+def _bind_demo_residents():
+    """WeChat users 'demo-owner-1'… linked to flats of the first compound, to chat with the bot as."""
+    from core.accounts import account_for
+    from core.models import Ownership
+    first = Compound.query.order_by(Compound.id).first()
+    ownerships = (Ownership.query.join(Dwelling).join(Unit).join(Building)
+                  .filter(Building.compound_id == first.id, Ownership.developer_held.is_(False))
+                  .order_by(Dwelling.id).limit(DEMO_RESIDENTS).all())
+    for number, ownership in enumerate(ownerships, start=1):
+        account = account_for(f"demo-owner-{number}")
+        account.dwelling_id, account.person_id, account.kind, account.follows = (
+            ownership.dwelling_id, ownership.person_id, "owner", True)
 
 
 def _add_tenants(rng, compound):

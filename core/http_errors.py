@@ -59,6 +59,19 @@ def _validation_details(exc):
     return details
 
 
+def typed_fields():
+    """What the user typed into a form that could not be saved, to show back (never passwords or tokens)."""
+    return [(name, value) for name, value in request.form.items()
+            if value and name not in ("csrf_token", "password") and len(value) < 5000]
+
+
+def referrer_path():
+    """The path of the page the form was on, when it is an admin page (to return there after signing in)."""
+    from urllib.parse import urlsplit
+    path = urlsplit(request.referrer or "").path
+    return path if path.startswith("/admin/") else ""
+
+
 ADMIN_HEADERS = {
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self'; "
@@ -88,6 +101,8 @@ def register_errorhandlers(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
+        if _wants_html():  # a stale form: ask to sign in again and show back what was typed
+            return render_template("expired.html", typed=typed_fields(), next=referrer_path()), 400
         return _respond(400, "error.csrf")
 
     @app.errorhandler(HTTPException)

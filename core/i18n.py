@@ -119,6 +119,7 @@ MESSAGES = {
     "vote.reason.approved": _l("Approved: quorum met and the %(share)s threshold reached by area and by owners."),
     "upload.too_large": _l("The file is too large (at most %(limit)s MB)."),
     "upload.document_type": _l("Documents must be PDF, JPEG or PNG files."),
+    "survey.bad_json": _l("This is not valid JSON (line %(line)s, column %(column)s)."),
     "survey.def.sections": _l("A survey needs a list of sections."),
     "survey.def.id": _l("Every question needs an id."),
     "survey.def.duplicate": _l("The question id %(question)s is used twice."),

@@ -15,6 +15,11 @@ def aware(moment):
     return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def as_utc(moment):
+    """An aware time converted to UTC before it is stored (SQLite keeps the wall time and drops the zone)."""
+    return moment.astimezone(timezone.utc) if moment is not None and moment.tzinfo else moment
+
+
 class RegionLevel:
     """The administrative levels, top down."""
 

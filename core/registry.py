@@ -66,24 +66,25 @@ class DwellingRow:
     owners: list
 
 
-def list_dwellings(staff, compound_id):
-    """The dwellings of a compound with their owners."""
+def list_dwellings(staff, compound_id, dwelling_id=None):
+    """The dwellings of a compound (or just one of them) with their owners."""
     compound = get_compound(staff, compound_id)
     show_phone = can(staff, "pii.phone")
     keys = pii.keys() if show_phone else None
     rows = db.session.execute(
         select(Dwelling, Unit.name, Building.name)
         .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
-        .where(Building.compound_id == compound.id)
+        .where(Building.compound_id == compound.id, *([Dwelling.id == dwelling_id] if dwelling_id else []))
         .order_by(Building.name, Unit.name, Dwelling.room)).all()
     owners = {}
     ownership_rows = db.session.execute(
         select(Ownership, Person).join(Person, Ownership.person_id == Person.id)
         .join(Dwelling, Ownership.dwelling_id == Dwelling.id).join(Unit, Dwelling.unit_id == Unit.id)
         .join(Building, Unit.building_id == Building.id).where(Building.compound_id == compound.id)
-        .order_by(Ownership.id))
+        .where(*([Dwelling.id == dwelling_id] if dwelling_id else [])).order_by(Ownership.id))
     for ownership, person in ownership_rows:
         owners.setdefault(ownership.dwelling_id, []).append({
+            "person_id": person.id,
             "name": person.name,
             "id_number": person.id_masked,
             "phone": keys.decrypt(person.phone_enc) if show_phone and person.phone_enc else person.phone_masked,
@@ -312,3 +313,64 @@ def import_roll(staff, compound_id, data, filename=None):
                  after=dict(asdict(report), filename=filename, sha256=hashlib.sha256(data).hexdigest()))
     db.session.flush()
     return report
+
+
+def update_dwelling(staff, dwelling_id, registered_area, surveyed_area, contract_area):
+    """Correct a dwelling's areas (typed as in the roll, e.g. '85.60'); audited with before and after."""
+    from core.areas import parse_area
+    from core.errors import RuleViolation
+    dwelling = db.session.get(Dwelling, dwelling_id)
+    if dwelling is None:
+        raise NotFound()
+    authorize(staff, "registry.edit", dwelling.unit.building.compound.community)
+    faults, parsed = [], {}
+    for name, value in (("registered_area", registered_area), ("surveyed_area", surveyed_area),
+                        ("contract_area", contract_area)):
+        try:
+            parsed[name] = parse_area(value)
+        except RuleViolation as fault:
+            faults.append({"field": name, "key": fault.key, "params": fault.params})
+    if faults:
+        raise InvalidInput(faults)
+    if all(value is None for value in parsed.values()):
+        raise InvalidInput([{"field": "registered_area", "key": "roll.no_area", "params": {}}])
+    before = {name: getattr(dwelling, name) for name in parsed}
+    for name, value in parsed.items():
+        setattr(dwelling, name, value)
+    audit.record(staff, "dwelling.update", "dwelling", dwelling.id, dwelling.unit.building.compound.community_id,
+                 before=before, after=parsed)
+    db.session.flush()
+    return dwelling
+
+
+def owner_in_scope(staff, person_id, action="registry.edit"):
+    """An owner of some dwelling in the staff member's region (NotFound otherwise)."""
+    person = db.session.get(Person, person_id)
+    ownership = Ownership.query.filter_by(person_id=person_id).first() if person is not None else None
+    if ownership is None:
+        raise NotFound()
+    authorize(staff, action, ownership.dwelling.unit.building.compound.community)
+    return person, ownership.dwelling.unit.building.compound
+
+
+def update_owner(staff, person_id, name, phone):
+    """Correct an owner's name or phone; the phone is stored encrypted and masked as at import."""
+    from core.errors import RuleViolation
+    person, compound = owner_in_scope(staff, person_id)
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise InvalidInput([{"field": "name", "key": "error.field_required"}])
+    before = {"name": person.name, "phone": person.phone_masked}
+    person.name = name
+    if (phone or "").strip():
+        try:
+            clean = identity.normalise_phone(phone)
+        except RuleViolation as fault:
+            raise InvalidInput([{"field": "phone", "key": fault.key, "params": fault.params}]) from None
+        keys = pii.keys()
+        person.phone_enc, person.phone_key = keys.encrypt(clean), keys.phone_key(clean)
+        person.phone_masked = identity.mask_phone(clean)
+    audit.record(staff, "person.update", "person", person.id, compound.community_id, before=before,
+                 after={"name": person.name, "phone": person.phone_masked})
+    db.session.flush()
+    return person

@@ -5,7 +5,7 @@ from core import audit
 from core.auth import authorize
 from core.errors import InvalidInput, NotFound
 from core.extensions import db
-from core.models import Building, Compound, Dwelling, Region, Unit, WechatAccount, utcnow
+from core.models import Building, Compound, Dwelling, Region, Unit, WechatAccount, as_utc, utcnow
 from notices.models import Delivery, Notice, SubscriptionCredit, SubscriptionEvent
 
 SCOPES = ("compound", "building", "unit")
@@ -76,6 +76,7 @@ def compose_notice(staff, scope_kind, scope_id, title, body, scheduled_at=None):
         faults.append({"field": "scheduled_at", "key": "notice.naive_time"})
     if faults:
         raise InvalidInput(faults)
+    scheduled_at = as_utc(scheduled_at)
     count = db.session.scalar(select(func.count()).select_from(audience(scope_kind, scope_id).subquery()))
     if count == 0:
         raise InvalidInput([{"field": "scope_id", "key": "notice.empty_audience"}], key="notice.empty_audience")
@@ -85,6 +86,21 @@ def compose_notice(staff, scope_kind, scope_id, title, body, scheduled_at=None):
                  after={"scope": f"{scope_kind}:{scope_id}", "title": title, "recipients": count,
                         "scheduled_at": scheduled_at.isoformat() if scheduled_at else None})
     return notice, count
+
+
+def list_notices(staff, limit=100):
+    """Notices to residents in the staff member's region, newest first, with their delivery counts."""
+    authorize(staff, "notices.read")
+    notices = (Notice.query.join(Region, Notice.region_id == Region.id)
+               .filter(Region.path.startswith(staff.region.path, autoescape=True), Notice.scope_kind != "account")
+               .order_by(Notice.id.desc()).limit(limit).all())
+    counts = {}
+    if notices:
+        for notice_id, state, n in db.session.execute(
+                select(Delivery.notice_id, Delivery.state, func.count())
+                .where(Delivery.notice_id.in_([n.id for n in notices])).group_by(Delivery.notice_id, Delivery.state)):
+            counts.setdefault(notice_id, {})[state] = n
+    return [(notice, counts.get(notice.id, {})) for notice in notices]
 
 
 def delivery_report(staff, notice_id):

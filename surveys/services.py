@@ -5,7 +5,7 @@ from core import audit
 from core.auth import authorize
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.extensions import db
-from core.models import Building, CatalogueItem, Compound, Region, aware, utcnow
+from core.models import Building, CatalogueItem, Compound, Region, as_utc, aware, utcnow
 from notices.services import audience as scope_audience, queue_scoped_notice, scope_compound
 from surveys import engine, export, generation
 from surveys.models import Survey, SurveyResponse, SurveyVersion
@@ -24,6 +24,14 @@ def get_survey(staff, survey_id, action="surveys.read"):
         raise NotFound()
     authorize(staff, action, db.session.get(Region, survey.region_id))
     return survey
+
+
+def list_surveys(staff, limit=200):
+    """The surveys in the staff member's region, newest first."""
+    authorize(staff, "surveys.read")
+    return (Survey.query.join(Region, Survey.region_id == Region.id)
+            .filter(Region.path.startswith(staff.region.path, autoescape=True))
+            .order_by(Survey.id.desc()).limit(limit).all())
 
 
 def definition_of(survey, version=None):
@@ -90,6 +98,7 @@ def open_survey(staff, survey_id, opens_at, closes_at):
     """Open for answers and tell the audience."""
     survey = get_survey(staff, survey_id, "surveys.manage")
     survey.require("draft")
+    opens_at, closes_at = as_utc(opens_at), as_utc(closes_at)
     if closes_at <= opens_at or aware(closes_at) <= utcnow():
         raise InvalidInput([{"field": "closes_at", "key": "project.dates_out_of_order"}])
     survey.state, survey.opens_at, survey.closes_at = "open", opens_at, closes_at

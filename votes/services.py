@@ -13,7 +13,7 @@ from core import audit
 from core.auth import authorize
 from core.errors import Conflict, Forbidden, NotFound, field_error
 from core.extensions import db
-from core.models import Building, Dwelling, Ownership, Person, Unit, aware, utcnow
+from core.models import Building, Dwelling, Ownership, Person, Unit, as_utc, aware, utcnow
 from notices.services import audience, queue_scoped_notice, scope_compound
 from votes import rules
 from votes.models import Ballot, BallotEvent, Canvass, PaperEntry, Proxy, Vote, VotePart, VoteState
@@ -36,6 +36,17 @@ def get_vote(staff, vote_id, action="votes.read"):
     return vote
 
 
+def list_votes(staff, state=None, limit=200):
+    """The votes in the staff member's region, newest first."""
+    from core.models import Region
+    authorize(staff, "votes.read")
+    query = (Vote.query.join(Region, Vote.region_id == Region.id)
+             .filter(Region.path.startswith(staff.region.path, autoescape=True)))
+    if state:
+        query = query.filter(Vote.state == state)
+    return query.order_by(Vote.id.desc()).limit(limit).all()
+
+
 def create_vote(staff, scope_kind, scope_id, matter, title, text="", threshold=None, opens_at=None,
                 closes_at=None, publicity_days=7, remind_days_before=2, publish_details=False):
     """Draft a vote on a matter for a compound, building or stairwell unit."""
@@ -54,6 +65,7 @@ def create_vote(staff, scope_kind, scope_id, matter, title, text="", threshold=N
             raise field_error("threshold", "vote.no_threshold")
         num, den = Fraction(threshold).numerator, Fraction(threshold).denominator
     _check_window(opens_at, closes_at)
+    opens_at, closes_at = as_utc(opens_at), as_utc(closes_at)
     vote = Vote(compound_id=compound.id, region_id=compound.community_id, scope_kind=scope_kind, scope_id=scope_id,
                 matter=matter, title=title, text=text or "", threshold_num=num, threshold_den=den,
                 opens_at=opens_at, closes_at=closes_at, publicity_days=publicity_days,
@@ -100,6 +112,7 @@ def open_vote(staff, vote_id, opens_at, closes_at):
     vote.require(VoteState.DRAFT)
     if opens_at is None or closes_at is None:
         raise field_error("closes_at", "error.field_required")
+    opens_at, closes_at = as_utc(opens_at), as_utc(closes_at)
     _check_window(opens_at, closes_at)
     if aware(closes_at) <= utcnow():
         raise field_error("closes_at", "vote.closes_in_past")
@@ -116,6 +129,7 @@ def extend_vote(staff, vote_id, closes_at, reason):
     """Give owners more time, with a recorded reason."""
     vote = get_vote(staff, vote_id, "votes.manage")
     vote.require(VoteState.OPEN)
+    closes_at = as_utc(closes_at)
     if not (reason or "").strip():
         raise field_error("reason", "error.field_required")
     if aware(closes_at) <= aware(vote.closes_at):

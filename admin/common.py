@@ -1,0 +1,96 @@
+"""What every admin page shares: the blueprint, running a form through a service, local times."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, render_template
+from flask_babel import format_datetime
+
+from core.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthorised
+from core.extensions import db
+from core.http_errors import describe_fault
+from core.i18n import translate
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+LOCAL = ZoneInfo("Asia/Shanghai")  # the panel shows and reads times as Beijing time
+
+
+SCOPE_FIELDS = {"scope_kind": "scope", "scope_id": "scope"}  # services name the parts of what a form picks at once
+
+
+def run_form(form, action, message, target):
+    """Validate `form`, call `action()` (a service call), commit and redirect to `target`.
+
+    A service's field faults land next to their fields and other refusals above the form; nothing is
+    committed and the page is shown again with what was typed. Out-of-scope actions still raise (404)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        action()
+    except (NotFound, Forbidden, Unauthorised):
+        raise
+    except InvalidInput as exc:
+        db.session.rollback()
+        form.row_errors = []
+        for fault in exc.errors:
+            if not isinstance(fault, dict):  # a fault in an imported file: reported by row and column
+                form.row_errors.append(describe_fault(fault))
+                continue
+            text = translate(fault["key"], **fault.get("params", {}))
+            name = fault.get("field") or ""
+            field = form._fields.get(name) or form._fields.get(SCOPE_FIELDS.get(name, ""))
+            if field is not None:
+                field.errors = list(field.errors) + [text]
+            else:  # a fault deeper than the form's fields, e.g. the path inside a survey definition
+                form.form_errors.append(f"{fault['field']}: {text}" if fault.get("field") else text)
+        if form.row_errors:
+            form.form_errors.insert(0, translate(exc.key, **exc.params))
+        return None
+    except DomainError as exc:
+        db.session.rollback()
+        form.form_errors.append(translate(exc.key, **exc.params))
+        return None
+    db.session.commit()
+    flash(message)
+    return redirect(target)
+
+
+def page(template, form=None, **context):
+    """Render a page; 422 when a submitted form has errors, so clients and tests can tell."""
+    failed = form is not None and (form.errors or form.form_errors)
+    return render_template(template, form=form, **context), 422 if failed else 200
+
+
+def from_local(value):
+    """A naive datetime typed in the panel (Beijing time) as an aware datetime."""
+    return value.replace(tzinfo=LOCAL) if value is not None and value.tzinfo is None else value
+
+
+def local_time(value, fmt="yyyy-MM-dd HH:mm"):
+    """An aware or naive-UTC datetime shown in Beijing time."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        from datetime import timezone
+        value = value.replace(tzinfo=timezone.utc)
+    return format_datetime(value.astimezone(LOCAL).replace(tzinfo=None), fmt, rebase=False)
+
+
+def now_local():
+    """Now, in Beijing time, without a zone (for datetime-local defaults)."""
+    return datetime.now(LOCAL).replace(tzinfo=None, second=0, microsecond=0)
+
+
+@bp.app_template_filter("localtime")
+def _localtime_filter(value, fmt="yyyy-MM-dd HH:mm"):
+    return local_time(value, fmt)
+
+
+@bp.app_template_filter("area")
+def _area_filter(value):
+    from core.areas import format_area
+    return format_area(value) if value is not None else ""
+
+
+@bp.app_template_filter("yuan")
+def _yuan_filter(fen):
+    return f"{(fen or 0) // 100:,}.{(fen or 0) % 100:02d}"

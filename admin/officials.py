@@ -1,0 +1,98 @@
+"""Officials' pages: the dashboard of a region with drill-down, the reserve ledger (台账) and its .xlsx export."""
+import io
+from datetime import date
+
+from flask import Response, g, request, url_for
+from flask_babel import gettext as _
+
+from admin import labels
+from admin.common import bp, page, run_form
+from admin.forms import TargetForm
+from admin.wishes import catalogue_choices
+from core.areas import format_area
+from oversight import services as oversight
+
+LEDGER_PAGE = 500
+
+
+def _year():
+    year = request.args.get("year", type=int)
+    return year if year and 2000 <= year <= 2100 else date.today().year
+
+
+@bp.route("/dashboard", methods=["GET", "POST"])
+def dashboard():
+    """Progress against the year's targets, demand, votes and satisfaction, for my region or one under it."""
+    region_id, year = request.args.get("region", type=int), _year()
+    form = TargetForm(formdata=request.form if request.method == "POST" else None, year=year)
+    if request.method == "POST":
+        region = oversight.region_in_scope(g.staff, region_id)
+        done = run_form(form, lambda: oversight.set_target(g.staff, region.id, form.year.data, form.compounds.data,
+                                                           form.households.data),
+                        _("The target was saved."), url_for("admin.dashboard", region=region_id, year=form.year.data))
+        if done is not None:
+            return done
+    region, total, breakdown = oversight.dashboard(g.staff, region_id, year)
+    names = dict(catalogue_choices(g.staff))
+    demand = [(names.get(code, code), n) for code, n in oversight.demand(g.staff, region.id)[:15]]
+    passed, failed, running = oversight.vote_outcomes(g.staff, region.id, year)
+    satisfaction = [(p.name, round(float(index) * 100)) for p, index in oversight.satisfaction(g.staff, region.id)]
+    trail, node = [], region
+    while node is not None and node.path.startswith(g.staff.region.path):
+        trail.insert(0, node)
+        node = node.parent
+    return page("admin/dashboard.html", form=form, region=region, total=total, breakdown=breakdown, year=year,
+                demand=demand, votes=(passed, failed, running), satisfaction=satisfaction, trail=trail,
+                region_bars=[(r.name, f.started_compounds) for r, f in breakdown])
+
+
+@bp.get("/ledger")
+def ledger():
+    """The project reserve ledger by level and year, within my region."""
+    region_id, year = request.args.get("region", type=int), request.args.get("year", type=int)
+    level = request.args.get("level") if request.args.get("level") in ("county", "city", "province") else None
+    region, rows = oversight.ledger(g.staff, region_id, year, level, limit=LEDGER_PAGE + 1)
+    return page("admin/ledger.html", region=region, rows=rows[:LEDGER_PAGE], more=len(rows) > LEDGER_PAGE,
+                year=year, level=level, region_id=region_id)
+
+
+def ledger_table(rows):
+    """The ledger as a header and rows of cells, in the reader's language."""
+    header = [_("City"), _("County"), _("Street"), _("Community"), _("Compound"), _("Built"), _("Households"),
+              _("Buildings"), _("Floor area (m²)"), _("Project"), _("Reserve level"), _("Plan year"), _("Stage"),
+              _("Budget (yuan)"), _("Funded (yuan)"), _("Progress (%)")]
+    table = []
+    for r in rows:
+        chain = (r["regions"] + [""] * 5)[1:5]
+        table.append(chain + [r["compound"], r["built_year"], r["households"], r["buildings"],
+                              format_area(r["floor_area"]) if r["floor_area"] else None, r["project"],
+                              labels.label(labels.LEVELS, r["reserve_level"]), r["plan_year"],
+                              labels.label(labels.STAGES, r["stage"]), r["budget"] / 100, r["funded"] / 100,
+                              r["progress"]])
+    return header, table
+
+
+@bp.get("/ledger.xlsx")
+def ledger_export():
+    """The whole ledger (every row, not only the first page) as an .xlsx workbook."""
+    from openpyxl import Workbook
+    region_id, year = request.args.get("region", type=int), request.args.get("year", type=int)
+    level = request.args.get("level") if request.args.get("level") in ("county", "city", "province") else None
+    region, rows = oversight.ledger(g.staff, region_id, year, level)
+    header, table = ledger_table(rows)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Ledger"))
+    sheet.append([_("Project reserve ledger: %(region)s", region=region.name)])
+    sheet.append(header)
+    for row in table:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    from core import audit
+    from core.extensions import db
+    audit.record(g.staff, "ledger.export", "region", region.id, region.id,
+                 after={"rows": len(table), "year": year, "level": level})
+    db.session.commit()
+    name = f"ledger-{region.id}-{year or 'all'}.xlsx"
+    return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})

@@ -1,0 +1,104 @@
+"""Project pages: items and progress, stages, milestones with photos, funding, acceptance, on-site reports."""
+from flask import g, redirect, request, url_for
+from flask_babel import gettext as _
+
+from admin.common import bp, page, run_form
+from admin.forms import (AcceptanceForm, FundingForm, ItemForm, MilestoneForm, PlanStageForm, ProgressForm,
+                         ProjectForm, ReportForm, StageForm, options)
+from admin.scopes import compound_choices
+from admin.wishes import catalogue_choices
+from core.uploads import store_uploads
+from projects import services as projects
+from projects.models import Milestone, SiteReport
+
+
+@bp.route("/projects", methods=["GET", "POST"])
+def projects_list():
+    """Projects in my region; create one for a compound."""
+    form = ProjectForm()
+    form.compounds.choices = options(compound_choices(g.staff))
+    if request.method == "POST":
+        def run():
+            run.project = projects.create_project(g.staff, form.name.data, [int(form.compounds.data)],
+                                                  form.reserve_level.data, form.plan_year.data)
+        if run_form(form, run, _("The project was created."), ""):
+            return redirect(url_for("admin.project", project_id=run.project.id))
+    rows = projects.list_projects(g.staff)
+    return page("admin/projects.html", form=form, projects=rows,
+                progress={p.id: projects.progress_of(p) for p in rows})
+
+
+FORMS = {"item": ItemForm, "progress": ProgressForm, "stage": StageForm, "plan": PlanStageForm,
+         "milestone": MilestoneForm, "funding": FundingForm, "accept": AcceptanceForm, "report": ReportForm}
+
+
+def _forms(staff):
+    forms = {name: cls(formdata=None) for name, cls in FORMS.items()}
+    forms["item"].catalogue_code.choices = options(catalogue_choices(staff))
+    return forms
+
+
+@bp.route("/projects/<int:project_id>", methods=["GET", "POST"])
+def project(project_id):
+    """One project, with a form for each thing staff record."""
+    item = projects.get_project(g.staff, project_id)
+    forms = _forms(g.staff)
+    failed = None
+    if request.method == "POST":
+        action = request.args.get("action")
+        if action not in FORMS:
+            from core.errors import NotFound
+            raise NotFound()
+        form = FORMS[action]()
+        if action == "item":
+            form.catalogue_code.choices = forms["item"].catalogue_code.choices
+        forms[action] = form
+        calls = {
+            "item": lambda: projects.add_item(g.staff, project_id, form.catalogue_code.data,
+                                              budget=form.budget.data * 100),
+            "progress": lambda: projects.set_progress(g.staff, project_id, int(form.item_id.data),
+                                                      form.progress.data),
+            "stage": lambda: projects.advance_stage(g.staff, project_id, form.stage.data, form.reason.data or None),
+            "plan": lambda: projects.plan_stage(g.staff, project_id, form.stage.data, form.planned_start.data,
+                                                form.planned_end.data),
+            "milestone": lambda: projects.add_milestone(g.staff, project_id, form.title.data, form.text.data,
+                                                        store_uploads(request.files)),
+            "funding": lambda: projects.add_funding(g.staff, project_id, form.source.data, form.amount.data * 100,
+                                                    form.note.data or None),
+            "accept": lambda: projects.record_joint_acceptance(g.staff, project_id, form.note.data),
+            "report": lambda: projects.handle_report(g.staff, _report_in(project_id, form.report_id.data),
+                                                     form.status.data, form.assignee.data or None,
+                                                     form.answer.data or None),
+        }
+        done = run_form(form, calls[action], _("Saved."), url_for("admin.project", project_id=project_id)
+                        + f"#{action}")
+        if done is not None:
+            return done
+        failed = action
+    compound_ids = [c.id for c in item.compounds]
+    reports = SiteReport.query.filter(SiteReport.compound_id.in_(compound_ids)).order_by(
+        SiteReport.id.desc()).limit(100).all() if compound_ids else []
+    names = dict(catalogue_choices(g.staff))
+    return page("admin/project.html", project=item, forms=forms, failed=failed, names=names,
+                form=forms[failed] if failed else None, progress=projects.progress_of(item),
+                funding=_funding_rows(projects.funding_summary(item)), acceptance=projects.acceptance_summary(item),
+                milestones=Milestone.query.filter_by(project_id=item.id).order_by(Milestone.id.desc()).all(),
+                reports=reports)
+
+
+def _report_in(project_id, report_id):
+    """A report id from the form, only if it belongs to one of this project's compounds."""
+    from core.errors import NotFound
+    from core.extensions import db
+    report = db.session.get(SiteReport, int(report_id)) if str(report_id).isdigit() else None
+    item = projects.get_project(g.staff, project_id)
+    if report is None or report.compound_id not in {c.id for c in item.compounds}:
+        raise NotFound()
+    return report.id
+
+
+def _funding_rows(summary):
+    """(source name, yuan) of each source with money, for the chart."""
+    from admin import labels
+    return [(labels.label(labels.FUNDING, source) if source != "resident_pledges" else _("residents' pledges"),
+             fen // 100) for source, fen in summary.items() if fen]

@@ -1,0 +1,80 @@
+"""The WeChat simulator page (only when WeChat is the local simulator): what the service sent, and a chat box."""
+import requests
+from flask import current_app, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+
+from admin.common import bp, page, run_form
+from admin.forms import ChatForm, options
+from core.errors import NotFound
+from core.extensions import db
+from core.models import WechatAccount
+from simulator import sender
+
+SENT = ("/cgi-bin/message/custom/send", "/cgi-bin/message/template/send", "/cgi-bin/message/subscribe/send")
+CHAT_KEPT = 6
+
+
+def simulator_base():
+    """The simulator's address, or NotFound when WeChat is not the local simulator."""
+    base = current_app.config.get("WECHAT_API_BASE", "")
+    if not base.startswith(("http://127.0.0.1", "http://localhost")):
+        raise NotFound()
+    return base.rstrip("/")
+
+
+def _residents(staff):
+    """Bound WeChat users in my region to talk as (demo residents first)."""
+    from core.auth import compounds_in_scope
+    from core.models import Building, Dwelling, Unit
+    ids = compounds_in_scope(staff).with_entities(db.literal_column("compounds.id"))
+    accounts = (WechatAccount.query.join(Dwelling, WechatAccount.dwelling_id == Dwelling.id).join(Unit)
+                .join(Building).filter(Building.compound_id.in_(ids)).order_by(WechatAccount.openid).limit(50).all())
+    return [(a.openid, f"{a.openid} · {a.dwelling.unit.building.compound.name} "
+                       f"{a.dwelling.unit.building.name}-{a.dwelling.unit.name}-{a.dwelling.room}") for a in accounts]
+
+
+@bp.route("/simulator", methods=["GET", "POST"])
+def simulator():
+    """Every message the service sent through the simulator; talk to the bot as a resident."""
+    base = simulator_base()
+    form = ChatForm()
+    residents = _residents(g.staff)
+    form.openid.choices = options(residents)
+    if request.method == "POST":
+        def talk():
+            if form.openid.data not in dict(residents):
+                raise NotFound()
+            reply = _send(form.openid.data, form.text.data)
+            chat = session.get("sim_chat", [])[-(CHAT_KEPT - 1):]
+            chat.append([form.openid.data, form.text.data[:200], (reply or _("(no reply)"))[:300]])
+            session["sim_chat"] = chat
+        done = run_form(form, talk, _("Sent."), url_for("admin.simulator") + "#chat")
+        if done is not None:
+            return done
+    try:
+        calls = requests.get(f"{base}/sim/calls", timeout=5).json()
+    except (requests.RequestException, ValueError):
+        calls, form.form_errors = [], form.form_errors + [_("The WeChat simulator is not running.")]
+    sent = [c for c in calls if c.get("path") in SENT][-100:][::-1]
+    return page("admin/simulator.html", form=form, sent=sent, chat=session.get("sim_chat", []))
+
+
+def _send(openid, text):
+    """Post a signed message to our own /wechat endpoint, as WeChat would, and read the passive reply."""
+    config = current_app.config
+    envelope = sender.Envelope(config["WECHAT_TOKEN"], config["WECHAT_APPID"])
+    params, body = envelope.wrap(sender.text_xml(openid, text))
+    try:
+        response = requests.post(request.host_url.rstrip("/") + url_for("bot.receive"), params=params, data=body,
+                                 timeout=10, headers={"Content-Type": "text/xml"})
+    except requests.RequestException:
+        from core.errors import Conflict
+        raise Conflict("wechat.unavailable") from None
+    return envelope.open_reply(params, response.content) if response.status_code == 200 else None
+
+
+@bp.post("/simulator/clear")
+def simulator_clear():
+    simulator_base()
+    session.pop("sim_chat", None)
+    return redirect(url_for("admin.simulator"))

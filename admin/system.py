@@ -1,0 +1,73 @@
+"""Administrators' pages: staff accounts and roles, the catalogue, the audit log with filters."""
+from flask import g, request, url_for
+from flask_babel import gettext as _, get_locale
+
+from admin.common import bp, page, run_form
+from admin.forms import CatalogueItemForm, StaffForm, options
+from core import audit, catalogue
+from core.auth import authorize
+from core.extensions import db
+from core.models import AuditLog, Region, Staff
+from core.staff import create_staff
+
+
+def region_choices(staff):
+    """(id, 'name (level)') of the regions in the staff member's region."""
+    from admin import labels
+    rows = Region.query.filter(Region.path.startswith(staff.region.path, autoescape=True)).order_by(
+        Region.path).limit(5000).all()
+    return [(str(r.id), f"{'　' * (r.path.count('/') - 2)}{r.name} ({labels.label(labels.LEVELS, r.level)})")
+            for r in rows]
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+def staff_list():
+    """Staff accounts in my region; create one."""
+    authorize(g.staff, "staff.manage")
+    form = StaffForm()
+    form.region_id.choices = options(region_choices(g.staff))
+    if request.method == "POST":
+        done = run_form(form, lambda: create_staff(g.staff, form.username.data.strip(), form.name.data.strip(),
+                                                   form.role.data, int(form.region_id.data), form.password.data),
+                        _("The account was created."), url_for("admin.staff_list"))
+        if done is not None:
+            return done
+    members = (Staff.query.join(Region, Staff.region_id == Region.id)
+               .filter(Region.path.startswith(g.staff.region.path, autoescape=True)).order_by(Region.path,
+                                                                                               Staff.username).all())
+    return page("admin/staff.html", form=form, members=members)
+
+
+@bp.route("/catalogue", methods=["GET", "POST"], endpoint="catalogue")
+def catalogue_page():
+    """The renovation catalogue; a county adds its own items."""
+    authorize(g.staff, "catalogue.read")
+    form = CatalogueItemForm()
+    if request.method == "POST":
+        authorize(g.staff, "catalogue.edit")
+        done = run_form(form, lambda: _add_item(form), _("The item was added."), url_for("admin.catalogue"))
+        if done is not None:
+            return done
+    return page("admin/catalogue.html", form=form, items=catalogue.items_for_region(g.staff.region),
+                english=str(get_locale()).startswith("en"))
+
+
+def _add_item(form):
+    item = catalogue.add_county_item(g.staff.region, form.cls.data, form.name_zh.data, form.name_en.data)
+    audit.record(g.staff, "catalogue.add", "catalogue_item", item.code, g.staff.region_id,
+                 after={"cls": item.cls, "name_zh": item.name_zh})
+    return item
+
+
+@bp.get("/audit")
+def audit_log():
+    """The audit log of my region, filtered by action, actor and date, newest first."""
+    authorize(g.staff, "audit.read")
+    action = (request.args.get("action") or "").strip() or None
+    actor = (request.args.get("actor") or "").strip() or None
+    before_id = request.args.get("before", type=int)
+    entries = audit.audit_entries(g.staff, action=action, limit=100, before_id=before_id, actor=actor,
+                                  day=request.args.get("day") or None)
+    actions = [a for (a,) in db.session.query(AuditLog.action).distinct().order_by(AuditLog.action).limit(200)]
+    return page("admin/audit.html", entries=entries, actions=actions, action=action, actor=actor,
+                day=request.args.get("day") or "")

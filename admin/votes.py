@@ -1,0 +1,215 @@
+"""Vote pages: create, open, watch participation live, paper ballots with confirmation, close, publish, print."""
+from datetime import timedelta
+from fractions import Fraction
+
+import segno
+from flask import g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from admin.common import bp, from_local, now_local, page, run_form
+from admin.forms import (CanvassForm, ConfirmEntryForm, ExtendVoteForm, OpenVoteForm, PaperEntryForm,
+                         PublishForm, VoteForm, options)
+from admin.scopes import describe_scope, scope_choices, split_scope
+from core.areas import format_area
+from core.errors import field_error
+from core.extensions import db
+from core.i18n import translate
+from core.models import Building, Dwelling, Staff, Unit
+from votes import rules
+from votes import services as votes
+from votes.models import PaperEntry
+
+
+@bp.route("/votes", methods=["GET", "POST"])
+def votes_list():
+    """The votes of my region, and a form to draft one."""
+    form = VoteForm()
+    form.scope.choices = options(scope_choices(g.staff))
+
+    def create():
+        kind, ident = split_scope(form.scope.data)
+        threshold = None
+        if (form.threshold.data or "").strip():
+            try:
+                threshold = Fraction(form.threshold.data.strip())
+            except (ValueError, ZeroDivisionError):
+                raise field_error("threshold", "vote.no_threshold") from None
+        create.vote = votes.create_vote(g.staff, kind, ident, form.matter.data, form.title.data,
+                                        text=form.text.data, threshold=threshold,
+                                        publish_details=form.publish_details.data)
+
+    if request.method == "POST":
+        done = run_form(form, create, _("The vote was drafted."), "")
+        if done is not None:
+            return redirect(url_for("admin.vote", vote_id=create.vote.id))
+    return page("admin/votes.html", form=form, votes=votes.list_votes(g.staff), describe=describe_scope)
+
+
+def live_figures(vote, result):
+    """Participation against the quorum and the count so far, as the live page shows it."""
+    quorum = rules.QUORUM
+
+    def share(part, whole):  # a percentage to one decimal, rounded down (display only; the count is exact)
+        tenths = part * 1000 // whole if whole else 0
+        return f"{tenths // 10}.{tenths % 10}"
+
+    needed_heads = -(-result.total_heads * quorum.numerator // quorum.denominator)
+    needed_area = -(-result.total_area * quorum.numerator // quorum.denominator)
+    return {
+        "state": vote.state,
+        "total_heads": result.total_heads, "participating_heads": result.participating_heads,
+        "needed_heads": needed_heads,
+        "total_area": format_area(result.total_area), "participating_area": format_area(result.participating_area),
+        "needed_area": format_area(needed_area),
+        "heads_percent": share(result.participating_heads, result.total_heads),
+        "area_percent": share(result.participating_area, result.total_area),
+        "agree_heads": result.agree_heads, "disagree_heads": result.disagree_heads,
+        "abstain_heads": result.abstain_heads, "agree_area": format_area(result.agree_area),
+        "disagree_area": format_area(result.disagree_area), "abstain_area": format_area(result.abstain_area),
+        "quorum_met": result.quorum_met, "approved": result.approved,
+        "reason": translate(result.reason_key, **result.reason_params),
+    }
+
+
+def _result_of(vote):
+    if vote.result is not None:
+        return rules.Result(**vote.result["result"])
+    return votes.tally(vote)
+
+
+def _vote_page(vote_id, **forms):
+    vote = votes.get_vote(g.staff, vote_id)
+    start = now_local()
+    defaults = {
+        "open_form": OpenVoteForm(formdata=None, opens_at=start,
+                                  closes_at=start.replace(hour=20, minute=0) + timedelta(days=14)),
+        "extend_form": ExtendVoteForm(formdata=None),
+        "paper_form": PaperEntryForm(formdata=None),
+        "publish_form": PublishForm(formdata=None, publish_details=vote.publish_details),
+    }
+    defaults.update(forms)
+    entries = db.session.execute(
+        select(PaperEntry, Building.name, Unit.name, Dwelling.room, Staff.name)
+        .join(Dwelling, PaperEntry.dwelling_id == Dwelling.id).join(Unit, Dwelling.unit_id == Unit.id)
+        .join(Building, Unit.building_id == Building.id).join(Staff, PaperEntry.entered_by == Staff.id)
+        .where(PaperEntry.vote_id == vote.id, PaperEntry.state != "confirmed").order_by(PaperEntry.id)).all()
+    failed = forms.get("confirm_form")
+    confirm_forms = {}
+    for entry, *_rest in entries:
+        mine = failed is not None and failed.entry_id.data == str(entry.id)
+        confirm_forms[entry.id] = failed if mine else ConfirmEntryForm(formdata=None, entry_id=entry.id)
+    figures = live_figures(vote, _result_of(vote))
+    return page("admin/vote.html", vote=vote, figures=figures, entries=entries, confirm_forms=confirm_forms,
+                scope_name=describe_scope(vote.scope_kind, vote.scope_id), **defaults,
+                form=next((f for f in forms.values() if f is not None), None))
+
+
+@bp.get("/votes/<int:vote_id>")
+def vote(vote_id):
+    """One vote: its state, live participation, paper entry and the actions its state allows."""
+    return _vote_page(vote_id)
+
+
+@bp.get("/votes/<int:vote_id>/live")
+def vote_live(vote_id):
+    """The live figures as JSON, polled by the vote page."""
+    vote = votes.get_vote(g.staff, vote_id)
+    return jsonify(live_figures(vote, _result_of(vote)))
+
+
+def _back(vote_id):
+    return url_for("admin.vote", vote_id=vote_id)
+
+
+@bp.post("/votes/<int:vote_id>/open")
+def vote_open(vote_id):
+    form = OpenVoteForm()
+    done = run_form(form, lambda: votes.open_vote(g.staff, vote_id, from_local(form.opens_at.data),
+                                                  from_local(form.closes_at.data)),
+                    _("The vote is open."), _back(vote_id))
+    return done or _vote_page(vote_id, open_form=form)
+
+
+@bp.post("/votes/<int:vote_id>/extend")
+def vote_extend(vote_id):
+    form = ExtendVoteForm()
+    done = run_form(form, lambda: votes.extend_vote(g.staff, vote_id, from_local(form.closes_at.data),
+                                                    form.reason.data),
+                    _("The vote was extended."), _back(vote_id))
+    return done or _vote_page(vote_id, extend_form=form)
+
+
+@bp.post("/votes/<int:vote_id>/paper")
+def vote_paper(vote_id):
+    form = PaperEntryForm()
+    done = run_form(form, lambda: votes.enter_paper_ballot(g.staff, vote_id, form.code.data, form.choice.data),
+                    _("Ballot entered. A second person must now confirm it."), _back(vote_id) + "#paper")
+    return done or _vote_page(vote_id, paper_form=form)
+
+
+@bp.post("/votes/<int:vote_id>/confirm")
+def vote_confirm(vote_id):
+    form = ConfirmEntryForm()
+    done = run_form(form, lambda: votes.confirm_paper_ballot(g.staff, vote_id, int(form.entry_id.data),
+                                                             form.choice.data),
+                    _("Confirmation recorded."), _back(vote_id) + "#paper")
+    return done or _vote_page(vote_id, confirm_form=form)
+
+
+@bp.post("/votes/<int:vote_id>/close")
+def vote_close(vote_id):
+    form = PublishForm()  # only its CSRF token matters here
+    done = run_form(form, lambda: votes.close_vote(g.staff, vote_id), _("The vote is closed and counted."),
+                    _back(vote_id))
+    return done or _vote_page(vote_id, publish_form=form)
+
+
+@bp.post("/votes/<int:vote_id>/publish")
+def vote_publish(vote_id):
+    form = PublishForm()
+    done = run_form(form, lambda: votes.publish_vote(g.staff, vote_id, form.publish_details.data),
+                    _("The result is published and the residents are being told."), _back(vote_id))
+    return done or _vote_page(vote_id, publish_form=form)
+
+
+@bp.get("/votes/<int:vote_id>/ballots")
+def paper_ballots(vote_id):
+    """One printable paper ballot per dwelling in scope, each with its code as text and QR code."""
+    vote = votes.get_vote(g.staff, vote_id)
+    rows = db.session.execute(select(Dwelling.id, Building.name, Unit.name, Dwelling.room)
+                              .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
+                              .where(Dwelling.id.in_(votes.scope_dwellings(vote)))
+                              .order_by(Building.name, Unit.name, Dwelling.room)).all()
+    ballots = []
+    for dwelling_id, building, unit, room in rows:
+        code = votes.paper_code(vote.id, dwelling_id)
+        ballots.append({"code": code, "building": building, "unit": unit, "room": room,
+                        "qr": segno.make(code, error="m").svg_inline(scale=3)})
+    return render_template("admin/paper_ballots.html", vote=vote, ballots=ballots)
+
+
+@bp.route("/votes/<int:vote_id>/non-voters", methods=["GET", "POST"])
+def non_voters(vote_id):
+    """A printable list of the dwellings that have not voted, with their door-to-door status."""
+    form = CanvassForm()
+    if request.method == "POST":
+        done = run_form(form, lambda: votes.set_canvass(g.staff, vote_id, int(form.dwelling_id.data),
+                                                        form.status.data),
+                        _("Saved."), url_for("admin.non_voters", vote_id=vote_id))
+        if done is not None:
+            return done
+    vote, rows = votes.non_voters(g.staff, vote_id)
+    return page("admin/non_voters.html", vote=vote, rows=rows, figures=live_figures(vote, _result_of(vote)),
+                form=form if form.errors else None)
+
+
+@bp.get("/votes/<int:vote_id>/notice")
+def vote_notice(vote_id):
+    """The result notice for the notice board: result, reason and a QR code to the published result."""
+    vote = votes.get_vote(g.staff, vote_id)
+    vote.require("published", "archived")
+    link = url_for("public.vote_result", vote_id=vote.id, _external=True)
+    return render_template("admin/vote_notice.html", vote=vote, figures=live_figures(vote, _result_of(vote)),
+                           link=link, qr=segno.make(link, error="m").svg_inline(scale=4),
+                           scope_name=describe_scope(vote.scope_kind, vote.scope_id))

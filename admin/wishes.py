@@ -1,0 +1,61 @@
+"""The wishes inbox: classify, merge duplicates, answer (the answer reaches the resident on WeChat)."""
+from flask import g, request, url_for
+from flask_babel import gettext as _, get_locale
+
+from admin.common import bp, page, run_form
+from admin.forms import AnswerForm, ClassifyForm, MergeForm, options
+from admin.scopes import compound_choices
+from core import catalogue
+from core.extensions import db
+from core.models import Compound, Dwelling
+from wishes import services as wishes
+from wishes.models import WishStatus
+
+
+def catalogue_choices(staff):
+    """(code, 'B02 Water supply') of the catalogue items for the staff member's region."""
+    english = str(get_locale()).startswith("en")
+    return [(i.code, f"{i.code} {i.name_en if english else i.name_zh}")
+            for i in catalogue.items_for_region(staff.region)]
+
+
+@bp.route("/wishes", methods=["GET", "POST"])
+def wishes_inbox():
+    """Residents' wishes in my region, newest first, with a form per action."""
+    items = catalogue_choices(g.staff)
+    forms = {"classify": ClassifyForm(), "merge": MergeForm(), "answer": AnswerForm()}
+    forms["classify"].catalogue_code.choices = options(items)
+    failed = None
+    if request.method == "POST":
+        action, wish_id = request.args.get("action"), request.args.get("wish", type=int)
+        form = forms.get(action)
+        if form is None or wish_id is None:
+            from core.errors import NotFound
+            raise NotFound()
+        calls = {"classify": lambda: wishes.classify_wish(g.staff, wish_id, form.catalogue_code.data),
+                 "merge": lambda: wishes.merge_wish(g.staff, wish_id, form.into.data),
+                 "answer": lambda: wishes.answer_wish(g.staff, wish_id, form.text.data)}
+        messages = {"classify": _("Classified."), "merge": _("Merged."),
+                    "answer": _("Answered. The resident will get the answer in WeChat.")}
+        done = run_form(form, calls[action], messages[action],
+                        url_for("admin.wishes_inbox", **_filters()) + f"#wish-{wish_id}")
+        if done is not None:
+            return done
+        failed = (action, wish_id, form)
+    compound_id = request.args.get("compound", type=int)
+    status = request.args.get("status") if request.args.get("status") in WishStatus.ALL else None
+    rows = wishes.staff_wishes(g.staff, compound_id=compound_id, status=status)
+    places = dict(db.session.query(Compound.id, Compound.name).filter(
+        Compound.id.in_({w.compound_id for w in rows})).all()) if rows else {}
+    dwellings = {d.id: d for d in db.session.query(Dwelling).filter(
+        Dwelling.id.in_({w.dwelling_id for w in rows}))} if rows else {}
+    demand = wishes.demand_counts(g.staff, compound_id) if compound_id else {}
+    names = dict(items)
+    return page("admin/wishes.html", form=failed[2] if failed else None, failed=failed, wishes=rows,
+                places=places, dwellings=dwellings, items=items, names=names, compounds=compound_choices(g.staff),
+                compound_id=compound_id, status=status, filters=_filters(),
+                demand=sorted(((names.get(code, code), n) for code, n in demand.items()), key=lambda r: -r[1]))
+
+
+def _filters():
+    return {k: v for k, v in request.args.items() if k in ("compound", "status") and v}

@@ -1,0 +1,19 @@
+// Live figures on a vote page: refresh every few seconds while the vote is open.
+(function () {
+  var live = document.querySelector("[data-live='1']");
+  if (!live) { return; }
+  function refresh() {
+    fetch(live.getAttribute("data-live-url"), {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) { return; }
+        live.querySelectorAll("[data-k]").forEach(function (el) {
+          var value = data[el.getAttribute("data-k")];
+          if (value === undefined) { return; }
+          if (el.tagName === "METER") { el.value = value; el.textContent = value + "%"; } else { el.textContent = value; }
+        });
+      })
+      .catch(function () {});
+  }
+  setInterval(refresh, 3000);
+})();

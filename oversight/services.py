@@ -1,0 +1,218 @@
+"""The ledger and dashboards: aggregates over a region's subtree, computed in the database."""
+from dataclasses import dataclass
+from fractions import Fraction
+
+from sqlalchemy import and_, case, func, select
+
+from core import audit
+from core.auth import authorize
+from core.errors import NotFound, field_error
+from core.extensions import db
+from core.models import Compound, Region
+from oversight.models import YearTarget
+from projects.models import Funding, Project, ProjectItem, StageRecord, project_compounds
+from votes.models import Vote
+from wishes.models import Wish, WishStatus
+
+STARTED = ("construction", "acceptance", "handover", "management")
+COMPLETED = ("handover", "management")
+
+
+def region_in_scope(staff, region_id=None):
+    """The staff member's region, or a region under it (NotFound outside)."""
+    authorize(staff, "projects.read")
+    if region_id is None:
+        return staff.region
+    region = db.session.get(Region, region_id)
+    if region is None:
+        raise NotFound()
+    authorize(staff, "projects.read", region)
+    return region
+
+
+def _under(region):
+    return Region.path.startswith(region.path, autoescape=True)
+
+
+def ledger(staff, region_id=None, year=None, level=None, limit=None):
+    """The project reserve ledger (台账): one row per project and compound, with its place in the regions."""
+    region = region_in_scope(staff, region_id)
+    budget = (select(ProjectItem.project_id, func.sum(ProjectItem.budget).label("budget"),
+                     func.sum(ProjectItem.budget * ProjectItem.progress).label("weighted"),
+                     func.count(ProjectItem.id).label("n_items"), func.sum(ProjectItem.progress).label("plain"))
+              .group_by(ProjectItem.project_id).subquery())
+    funded = select(Funding.project_id, func.sum(Funding.amount).label("funded")).group_by(
+        Funding.project_id).subquery()
+    query = (select(Project.id, Project.name, Project.reserve_level, Project.plan_year, Project.stage,
+                    Compound.id, Compound.name, Compound.built_year, Compound.households, Compound.building_count,
+                    Compound.total_floor_area, Region.path, budget.c.budget, budget.c.weighted, budget.c.n_items,
+                    budget.c.plain, funded.c.funded)
+             .join(project_compounds, project_compounds.c.project_id == Project.id)
+             .join(Compound, Compound.id == project_compounds.c.compound_id)
+             .join(Region, Region.id == Compound.community_id)
+             .outerjoin(budget, budget.c.project_id == Project.id)
+             .outerjoin(funded, funded.c.project_id == Project.id)
+             .where(_under(region)).order_by(Region.path, Compound.name, Project.id))
+    if year:
+        query = query.where(Project.plan_year == year)
+    if level:
+        query = query.where(Project.reserve_level == level)
+    if limit:
+        query = query.limit(limit)
+    rows = db.session.execute(query).all()
+    names = _path_names({r[11] for r in rows})
+    out = []
+    for (pid, pname, level_, plan_year, stage, cid, cname, built, households, buildings, floor_area, path,
+         budget_fen, weighted, items, plain, funded_fen) in rows:
+        if budget_fen:
+            progress = int(Fraction(int(weighted), int(budget_fen)))
+        else:
+            progress = int(Fraction(int(plain), int(items))) if items else 0
+        chain = [names.get(int(i), "") for i in path.strip("/").split("/")]
+        out.append({"project_id": pid, "project": pname, "reserve_level": level_, "plan_year": plan_year,
+                    "stage": stage, "compound_id": cid, "compound": cname, "built_year": built,
+                    "households": households or 0, "buildings": buildings or 0, "floor_area": floor_area,
+                    "regions": chain, "budget": int(budget_fen or 0), "funded": int(funded_fen or 0),
+                    "progress": progress})
+    return region, out
+
+
+def _path_names(paths):
+    ids = {int(i) for path in paths for i in path.strip("/").split("/") if i}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Region.id, Region.name).where(Region.id.in_(ids))).all())
+
+
+@dataclass
+class Figures:
+    """A region's figures for one year."""
+
+    compounds: int = 0
+    households: int = 0
+    started_compounds: int = 0
+    started_households: int = 0
+    completed_compounds: int = 0
+    completed_households: int = 0
+    wishes: int = 0
+    target_compounds: int = 0
+    target_households: int = 0
+
+
+def _child_of(region, path):
+    """The id of the child of `region` that `path` lies under (None for the region itself)."""
+    parts = path.strip("/").split("/")
+    depth = len(region.path.strip("/").split("/"))
+    return int(parts[depth]) if len(parts) > depth else None
+
+
+def dashboard(staff, region_id=None, year=None):
+    """Figures for a region and for each region directly under it (for drilling down)."""
+    region = region_in_scope(staff, region_id)
+    started_in_year = (select(StageRecord.project_id).where(
+        StageRecord.stage == "construction",
+        func.extract("year", StageRecord.actual_start) == year) if year else None)
+    # per community: compounds and households, started and completed (in the year when given)
+    started = Project.stage.in_(STARTED)
+    completed = Project.stage.in_(COMPLETED)
+    if year:
+        started = and_(started, Project.id.in_(started_in_year))
+        completed = and_(completed, func.extract("year", Project.accepted_at) == year)
+    project_state = (select(project_compounds.c.compound_id,
+                            func.max(case((started, 1), else_=0)).label("started"),
+                            func.max(case((completed, 1), else_=0)).label("completed"))
+                     .join(Project, Project.id == project_compounds.c.project_id)
+                     .group_by(project_compounds.c.compound_id).subquery())
+    rows = db.session.execute(
+        select(Region.path, func.count(Compound.id), func.coalesce(func.sum(Compound.households), 0),
+               func.coalesce(func.sum(project_state.c.started), 0),
+               func.coalesce(func.sum(case((project_state.c.started == 1, Compound.households), else_=0)), 0),
+               func.coalesce(func.sum(project_state.c.completed), 0),
+               func.coalesce(func.sum(case((project_state.c.completed == 1, Compound.households), else_=0)), 0))
+        .join(Compound, Compound.community_id == Region.id)
+        .outerjoin(project_state, project_state.c.compound_id == Compound.id)
+        .where(_under(region)).group_by(Region.path)).all()
+    wishes = dict(db.session.execute(
+        select(Region.path, func.count(Wish.id)).join(Compound, Compound.community_id == Region.id)
+        .join(Wish, Wish.compound_id == Compound.id)
+        .where(_under(region), Wish.status != WishStatus.MERGED).group_by(Region.path)).all())
+    total, children = Figures(), {}
+    for path, compounds, households, s_c, s_h, c_c, c_h in rows:
+        child = _child_of(region, path)
+        for figures in (total, children.setdefault(child, Figures()) if child is not None else None):
+            if figures is None:
+                continue
+            figures.compounds += compounds
+            figures.households += int(households)
+            figures.started_compounds += int(s_c)
+            figures.started_households += int(s_h)
+            figures.completed_compounds += int(c_c)
+            figures.completed_households += int(c_h)
+            figures.wishes += wishes.get(path, 0)
+    child_regions = {r.id: r for r in Region.query.filter(Region.parent_id == region.id)}
+    if year:
+        for target in YearTarget.query.filter(YearTarget.year == year,
+                                              YearTarget.region_id.in_([region.id, *child_regions])):
+            holder = total if target.region_id == region.id else children.setdefault(target.region_id, Figures())
+            holder.target_compounds, holder.target_households = target.compounds, target.households
+    breakdown = sorted(((child_regions[c], f) for c, f in children.items() if c in child_regions),
+                       key=lambda item: item[0].name)
+    return region, total, breakdown
+
+
+def demand(staff, region_id=None):
+    """Residents' wishes by catalogue item (duplicates merged away), most asked first."""
+    region = region_in_scope(staff, region_id)
+    return db.session.execute(
+        select(Wish.catalogue_code, func.count(Wish.id)).join(Compound, Compound.id == Wish.compound_id)
+        .join(Region, Region.id == Compound.community_id)
+        .where(_under(region), Wish.status != WishStatus.MERGED, Wish.catalogue_code.is_not(None))
+        .group_by(Wish.catalogue_code).order_by(func.count(Wish.id).desc())).all()
+
+
+def vote_outcomes(staff, region_id=None, year=None):
+    """Votes counted in the region: (approved, not approved, still open)."""
+    region = region_in_scope(staff, region_id)
+    query = (select(Vote.state, Vote.result).join(Region, Region.id == Vote.region_id)
+             .where(_under(region), Vote.state.in_(("open", "closed", "published", "archived"))))
+    if year:
+        query = query.where(func.extract("year", Vote.closes_at) == year)
+    passed = failed = running = 0
+    for state, result in db.session.execute(query):
+        if state == "open":
+            running += 1
+        elif (result or {}).get("result", {}).get("approved"):
+            passed += 1
+        else:
+            failed += 1
+    return passed, failed, running
+
+
+def satisfaction(staff, region_id=None, limit=50):
+    """(project, index as a Fraction of 1) for the accepted projects of the region with answers, latest first."""
+    from surveys.services import satisfaction_of
+    region = region_in_scope(staff, region_id)
+    projects = (Project.query.join(Region, Region.id == Project.region_id)
+                .filter(_under(region), Project.accepted_at.is_not(None))
+                .order_by(Project.accepted_at.desc()).limit(limit).all())
+    return [(p, index) for p in projects if (index := satisfaction_of(p.id)) is not None]
+
+
+def set_target(staff, region_id, year, compounds, households):
+    """Set a region's target for a year (officials of that region or above)."""
+    region = db.session.get(Region, region_id)
+    if region is None:
+        raise NotFound()
+    authorize(staff, "targets.edit", region)
+    if compounds < 0 or households < 0:
+        raise field_error("compounds", "project.bad_amount")
+    target = YearTarget.query.filter_by(region_id=region.id, year=year).first()
+    before = {"compounds": target.compounds, "households": target.households} if target else None
+    if target is None:
+        target = YearTarget(region_id=region.id, year=year)
+        db.session.add(target)
+    target.compounds, target.households, target.set_by = compounds, households, staff.id
+    audit.record(staff, "target.set", "region", region.id, region.id, before=before,
+                 after={"year": year, "compounds": compounds, "households": households})
+    db.session.flush()
+    return target

@@ -1,0 +1,221 @@
+"""Every admin form through the Flask test client: field errors next to the field, in the user's language,
+what was typed kept, nothing saved; out-of-scope actions 404; stale forms ask to sign in again."""
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from core.catalogue import sync_base_catalogue
+from core.extensions import db
+from core.models import AuditLog, Dwelling, Person, Staff, Unit
+from projects.models import Project
+from tests.builders import PASSWORD, csv_bytes, id_number, roll_with_owner
+from votes.models import Vote
+
+ROWS = [["1", "1", "101", "80", "", "", "张三", id_number(1), "13800000001", "否", "是"],
+        ["1", "1", "102", "90", "", "", "李四", id_number(2), "13800000002", "否", "是"]]
+
+
+def token(client, path):
+    page = client.get(path)
+    assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
+
+
+def sign_in(client, username):
+    response = client.post("/admin/login", data={"csrf_token": token(client, "/admin/login"),
+                                                 "username": username, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+def error_of(html, field):
+    found = re.search(rf'<p class="field-error" id="{field}-error">([^<]*)</p>', html)
+    return found.group(1) if found else None
+
+
+@pytest.fixture
+def committee(client, world):
+    roll_with_owner(world.compound_a.id, ROWS)
+    sync_base_catalogue()
+    db.session.commit()
+    return sign_in(client, "committee_a")
+
+
+def post(client, path, page, **data):
+    return client.post(path, data=dict(data, csrf_token=token(client, page)))
+
+
+def test_login_form_errors(client, world):
+    response = post(client, "/admin/login", "/admin/login", username="", password="")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert error_of(html, "username") == "此项必填。" and error_of(html, "password") == "此项必填。"
+    wrong = post(client, "/admin/login", "/admin/login", username="committee_a", password="nope")
+    assert wrong.status_code == 401 and 'value="committee_a"' in wrong.get_data(as_text=True)
+    english = client.post("/admin/login?lang=en", data={"csrf_token": token(client, "/admin/login"), "username": ""})
+    assert error_of(english.get_data(as_text=True), "username") == "This field is required."
+
+
+def test_vote_forms_keep_what_was_typed_and_save_nothing(committee, world):
+    unit_id = db.session.scalar(select(Unit.id))
+    response = post(committee, "/admin/votes", "/admin/votes", scope=f"unit:{unit_id}",
+                    matter="renovation_willingness", title="", text="意愿征询说明", threshold="七成")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert error_of(html, "title") == "此项必填。"
+    assert "意愿征询说明" in html and 'value="七成"' in html
+    response = post(committee, "/admin/votes", "/admin/votes", scope=f"unit:{unit_id}",
+                    matter="renovation_willingness", title="改造意愿", threshold="七成")
+    assert error_of(response.get_data(as_text=True), "threshold") == "请以分数形式填写通过比例，例如 2/3。"
+    assert post(committee, "/admin/votes", "/admin/votes", scope="unit:x", matter="rebuild",
+                title="t").status_code == 422
+    assert db.session.scalar(select(func.count(Vote.id))) == 0
+    created = post(committee, "/admin/votes", "/admin/votes", scope=f"unit:{unit_id}", matter="rebuild",
+                   title="加装电梯")
+    assert created.status_code == 302
+    vote_id = db.session.scalar(select(Vote.id))
+    page = f"/admin/votes/{vote_id}"
+    backwards = post(committee, f"{page}/open", page, opens_at="2030-01-02T10:00", closes_at="2030-01-01T10:00")
+    assert backwards.status_code == 422 and error_of(backwards.get_data(as_text=True), "closes_at")
+    past = post(committee, f"{page}/open", page, opens_at="2020-01-01T10:00", closes_at="2020-01-02T10:00")
+    assert error_of(past.get_data(as_text=True), "closes_at") == "截止时间已过。"
+    empty = post(committee, f"{page}/open", page, opens_at="", closes_at="")
+    assert error_of(empty.get_data(as_text=True), "opens_at") == "请输入日期和时间。"
+    assert post(committee, f"{page}/open", page, opens_at="2026-01-01T10:00",
+                closes_at="2099-01-01T10:00").status_code == 302
+    bad_code = post(committee, f"{page}/paper", page, code="V1-2-XXXX", choice="agree")
+    html = bad_code.get_data(as_text=True)
+    assert error_of(html, "code") == "表决票编码无效。" and 'value="V1-2-XXXX"' in html
+    no_choice = post(committee, f"{page}/paper", page, code="V1-2-XXXX")
+    assert "此项必填。" in no_choice.get_data(as_text=True)
+    extend = post(committee, f"{page}/extend", page, closes_at="2099-01-02T10:00", reason="")
+    assert error_of(extend.get_data(as_text=True), "reason") == "此项必填。"
+    publish_early = post(committee, f"{page}/publish", page)
+    assert publish_early.status_code == 422 and "表决" in publish_early.get_data(as_text=True)
+    assert db.session.get(Vote, vote_id).state == "open"
+
+
+def test_roll_import_reports_each_fault_by_row_and_column(committee, world):
+    page = f"/admin/compounds/{world.compound_a.id}"
+    rows = [["1", "1", "201", "abc", "", "", "王五", id_number(5), "13800000005", "否", "是"],
+            ["1", "1", "202", "80", "", "", "赵六", id_number(6), "12345", "否", "是"]]
+    from io import BytesIO
+    response = committee.post(page, data={"csrf_token": token(committee, page),
+                                          "file": (BytesIO(csv_bytes(rows)), "roll.csv")},
+                              content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    faults = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", html)
+    assert [(row, column) for row, column, _m in faults] == [("2", "登记面积"), ("3", "手机号")]
+    assert db.session.scalar(select(func.count(Dwelling.id))) == 2  # nothing of the bad roll was saved
+    empty = committee.post(page, data={"csrf_token": token(committee, page)}, content_type="multipart/form-data")
+    assert error_of(empty.get_data(as_text=True), "file") == "此项必填。"
+
+
+def test_dwelling_and_owner_edits(committee, world):
+    dwelling_id = db.session.scalar(select(Dwelling.id).where(Dwelling.room == "101"))
+    page = f"/admin/dwellings/{dwelling_id}"
+    bad = post(committee, page, page, registered_area="八十", surveyed_area="", contract_area="")
+    assert bad.status_code == 422 and "八十" in error_of(bad.get_data(as_text=True), "registered_area")
+    assert post(committee, page, page, registered_area="81.5", surveyed_area="", contract_area="").status_code == 302
+    assert db.session.get(Dwelling, dwelling_id).registered_area == 8150
+    person_id = db.session.scalar(select(Person.id).where(Person.name == "张三"))
+    owner_page = f"/admin/owners/{person_id}"
+    bad_phone = post(committee, owner_page, owner_page, name="张三", phone="12")
+    assert error_of(bad_phone.get_data(as_text=True), "phone") == "手机号 12 不是以 1 开头的 11 位数字。"
+    assert post(committee, owner_page, owner_page, name="张三丰", phone="13900000009").status_code == 302
+    person = db.session.get(Person, person_id)
+    assert person.name == "张三丰" and person.phone_masked == "139****0009"
+    actions = set(db.session.scalars(select(AuditLog.action)))
+    assert {"dwelling.update", "person.update"} <= actions
+
+
+def test_survey_definition_errors_name_their_place(committee, world):
+    made = post(committee, "/admin/surveys", "/admin/surveys", compound_id=str(world.compound_a.id))
+    assert made.status_code == 302
+    page = made.headers["Location"]
+    bad_json = post(committee, f"{page}/definition", page, definition="{not json")
+    assert bad_json.status_code == 422 and "第 1 行" in error_of(bad_json.get_data(as_text=True), "definition")
+    bad = post(committee, f"{page}/definition", page, definition='{"version": 1, "sections": [{"id": "s", '
+               '"questions": [{"id": "q", "type": "single", "title": "?"}]}]}')
+    assert "sections[0].questions[0]" in bad.get_data(as_text=True)
+
+
+def test_project_forms(committee, world):
+    bad = post(committee, "/admin/projects", "/admin/projects", name="", compounds=str(world.compound_a.id),
+               reserve_level="county", plan_year="20x6")
+    html = bad.get_data(as_text=True)
+    assert error_of(html, "name") == "此项必填。" and error_of(html, "plan_year")
+    made = post(committee, "/admin/projects", "/admin/projects", name="玉林小区改造",
+                compounds=str(world.compound_a.id), reserve_level="county", plan_year="2026")
+    assert made.status_code == 302
+    project_id = db.session.scalar(select(Project.id))
+    page = f"/admin/projects/{project_id}"
+    money = post(committee, f"{page}?action=funding", page, source="central_subsidy", amount="-5", note="")
+    assert money.status_code == 422 and error_of(money.get_data(as_text=True), "amount")
+    skip = post(committee, f"{page}?action=stage", page, stage="construction", reason="")
+    assert skip.status_code == 422 and "跳过" in skip.get_data(as_text=True) or "planned" in skip.get_data(as_text=True)
+    assert db.session.get(Project, project_id).stage == "reserve"
+    accept = post(committee, f"{page}?action=accept", page, note="验收")
+    assert accept.status_code == 422
+    assert post(committee, f"{page}?action=nothing", page).status_code == 404
+
+
+def test_notice_staff_and_target_forms(client, committee, world):
+    empty = post(committee, "/admin/notices", "/admin/notices", scope=f"compound:{world.compound_a.id}",
+                 title="停水通知", body="")
+    html = empty.get_data(as_text=True)
+    assert empty.status_code == 422 and error_of(html, "body") and 'value="停水通知"' in html
+    nobody = post(committee, "/admin/notices", "/admin/notices", scope=f"compound:{world.compound_a.id}",
+                  title="停水通知", body="明天停水")
+    assert nobody.status_code == 422 and error_of(nobody.get_data(as_text=True), "scope")
+    admin = client.application.test_client()
+    sign_in(admin, "admin")
+    short = post(admin, "/admin/staff", "/admin/staff", username="newone", name="新人", role="committee",
+                 region_id=str(world.county_a.id), password="short")
+    html = short.get_data(as_text=True)
+    assert short.status_code == 422 and error_of(html, "password") and 'value="newone"' in html
+    level = post(admin, "/admin/staff", "/admin/staff", username="newone", name="新人", role="committee",
+                 region_id=str(world.county_a.id), password="long enough password")
+    assert error_of(level.get_data(as_text=True), "role")
+    assert db.session.scalar(select(func.count(Staff.id)).where(Staff.username == "newone")) == 0
+    county = client.application.test_client()
+    sign_in(county, "county_a")
+    negative = post(county, "/admin/dashboard", "/admin/dashboard", year="2026", compounds="-1", households="10")
+    assert negative.status_code == 422 and error_of(negative.get_data(as_text=True), "compounds")
+    assert post(county, "/admin/dashboard", "/admin/dashboard", year="2026", compounds="12",
+                households="3000").status_code == 302
+    assert "12" in county.get("/admin/dashboard?year=2026").get_data(as_text=True)
+
+
+def test_out_of_scope_pages_and_actions_are_404(client, committee, world):
+    other = client.application.test_client()
+    sign_in(other, "committee_b")
+    dwelling_id = db.session.scalar(select(Dwelling.id))
+    person_id = db.session.scalar(select(Person.id))
+    for path in (f"/admin/compounds/{world.compound_a.id}", f"/admin/dwellings/{dwelling_id}",
+                 f"/admin/owners/{person_id}", "/admin/votes/999", "/admin/projects/999"):
+        assert other.get(path).status_code == 404, path
+    page = "/admin/votes"
+    response = post(other, f"/admin/dwellings/{dwelling_id}", page, registered_area="1", surveyed_area="",
+                    contract_area="")
+    assert response.status_code == 404
+    assert db.session.get(Dwelling, dwelling_id).registered_area == 8000
+    county = client.application.test_client()
+    sign_in(county, "county_b")
+    assert county.get(f"/admin/dashboard?region={world.county_a.id}").status_code == 404
+    assert county.get("/admin/staff").status_code == 403
+
+
+def test_stale_forms_ask_to_sign_in_again_and_show_what_was_typed(client, committee, world):
+    stale = committee.post("/admin/votes", data={"csrf_token": "expired", "title": "加装电梯表决", "text": "说明"},
+                           headers={"Referer": "http://localhost/admin/votes"})
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 400 and "请重新登录" in html and "加装电梯表决" in html
+    assert "next=/admin/votes" in html
+    signed_out = client.application.test_client()
+    gone = signed_out.post("/admin/votes", data={"title": "我写的标题", "password": "secret"})
+    html = gone.get_data(as_text=True)
+    assert gone.status_code == 400 and "请重新登录" in html and "我写的标题" in html and "secret" not in html
+    assert signed_out.get("/admin/votes").status_code == 302
