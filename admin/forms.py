@@ -217,6 +217,12 @@ class StaffForm(FlaskForm):
     password = PasswordField(_l("Initial password"), validators=[required(), Length(min=10, max=256)])
 
 
+class StaffEditForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=choice_list(labels.ROLES), validators=[required()])
+    region_id = SelectField(_l("Region"), validators=[required()], validate_choice=False)
+    active = BooleanField(_l("Account active"))
+
+
 class CatalogueItemForm(FlaskForm):
     cls = SelectField(_l("Class"), choices=options([("basic", _l("basic")), ("improvement", _l("improvement")),
                                                     ("enhancement", _l("enhancement"))]))

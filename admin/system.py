@@ -3,12 +3,12 @@ from flask import g, request, url_for
 from flask_babel import gettext as _, get_locale
 
 from admin.common import bp, page, run_form
-from admin.forms import CatalogueItemForm, StaffForm, options
+from admin.forms import CatalogueItemForm, StaffEditForm, StaffForm, options
 from core import audit, catalogue
 from core.auth import authorize
 from core.extensions import db
 from core.models import AuditLog, Region, Staff
-from core.staff import create_staff
+from core.staff import create_staff, update_staff
 
 
 def region_choices(staff):
@@ -36,6 +36,27 @@ def staff_list():
                .filter(Region.path.startswith(g.staff.region.path, autoescape=True)).order_by(Region.path,
                                                                                                Staff.username).all())
     return page("admin/staff.html", form=form, members=members)
+
+
+@bp.route("/staff/<int:staff_id>", methods=["GET", "POST"])
+def staff_member(staff_id):
+    """Change a staff member's role or region, or deactivate the account."""
+    authorize(g.staff, "staff.manage")
+    member = db.session.get(Staff, staff_id)
+    if member is None:
+        from core.errors import NotFound
+        raise NotFound()
+    authorize(g.staff, "staff.manage", member.region)
+    form = StaffEditForm(formdata=request.form if request.method == "POST" else None, role=member.role,
+                         region_id=str(member.region_id), active=member.active)
+    form.region_id.choices = options(region_choices(g.staff))
+    if request.method == "POST":
+        done = run_form(form, lambda: update_staff(g.staff, staff_id, form.role.data, int(form.region_id.data),
+                                                   form.active.data),
+                        _("Saved."), url_for("admin.staff_list"))
+        if done is not None:
+            return done
+    return page("admin/staff_member.html", form=form, member=member)
 
 
 @bp.route("/catalogue", methods=["GET", "POST"], endpoint="catalogue")

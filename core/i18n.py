@@ -53,6 +53,7 @@ MESSAGES = {
     "error.rate_limited": _l("Too many attempts. Please wait a few minutes and try again."),
     "error.field_required": _l("This field is required."),
     "error.compound_not_found": _l("Compound %(compound)s does not exist."),
+    "staff.not_yourself": _l("You cannot change your own role or deactivate yourself."),
     "staff.bad_role": _l("Unknown role."),
     "staff.role_level": _l("This role cannot be bound to a region of this level."),
     "staff.short_password": _l("The password needs at least %(min)s characters."),

@@ -35,3 +35,28 @@ def create_staff(actor, username, name, role, region_id, password):
     audit.record(actor, "staff.create", "staff", staff.id, region.id,
                  after={"username": staff.username, "role": role, "region": region.name})
     return staff
+
+
+def update_staff(actor, staff_id, role, region_id, active):
+    """Change a staff member's role and region, or (de)activate the account; never one's own."""
+    from core.errors import NotFound
+    staff = db.session.get(Staff, staff_id)
+    if staff is None:
+        raise NotFound()
+    authorize(actor, "staff.manage", staff.region)
+    region = db.session.get(Region, region_id)
+    if region is None:
+        raise InvalidInput([{"field": "region_id", "key": "error.not_found"}])
+    authorize(actor, "staff.manage", region)
+    if role not in Role.ALL:
+        raise InvalidInput([{"field": "role", "key": "staff.bad_role"}])
+    if role in Role.LEVEL and Role.LEVEL[role] != region.level:
+        raise InvalidInput([{"field": "role", "key": "staff.role_level"}])
+    if staff.id == actor.id and (not active or role != staff.role):
+        raise Conflict("staff.not_yourself")
+    before = {"role": staff.role, "region": staff.region_id, "active": staff.active}
+    staff.role, staff.region, staff.active = role, region, bool(active)
+    audit.record(actor, "staff.update", "staff", staff.id, region.id, before=before,
+                 after={"role": role, "region": region.id, "active": staff.active})
+    db.session.flush()
+    return staff

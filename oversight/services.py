@@ -191,9 +191,12 @@ def vote_outcomes(staff, region_id=None, year=None):
 def satisfaction(staff, region_id=None, limit=50):
     """(project, index as a Fraction of 1) for the accepted projects of the region with answers, latest first."""
     from surveys.services import satisfaction_of
+    from surveys.models import Survey, SurveyResponse
     region = region_in_scope(staff, region_id)
+    answered = (select(Survey.project_id).join(SurveyResponse, SurveyResponse.survey_id == Survey.id)
+                .where(Survey.kind == "satisfaction", SurveyResponse.submitted.is_(True)))
     projects = (Project.query.join(Region, Region.id == Project.region_id)
-                .filter(_under(region), Project.accepted_at.is_not(None))
+                .filter(_under(region), Project.accepted_at.is_not(None), Project.id.in_(answered))
                 .order_by(Project.accepted_at.desc()).limit(limit).all())
     return [(p, index) for p in projects if (index := satisfaction_of(p.id)) is not None]
 

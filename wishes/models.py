@@ -30,6 +30,8 @@ class Wish(db.Model):
     answered_at = db.Column(db.DateTime(timezone=True))
     merged_into_id = db.Column(db.Integer, db.ForeignKey("wishes.id"))
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    # Officials' demand counts read only this index (compound, status, item), never the wishes themselves.
+    __table_args__ = (db.Index("ix_wishes_demand", "compound_id", "status", "catalogue_code"),)
 
     @property
     def reference(self):

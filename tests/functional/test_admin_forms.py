@@ -219,3 +219,22 @@ def test_stale_forms_ask_to_sign_in_again_and_show_what_was_typed(client, commit
     html = gone.get_data(as_text=True)
     assert gone.status_code == 400 and "请重新登录" in html and "我写的标题" in html and "secret" not in html
     assert signed_out.get("/admin/votes").status_code == 302
+
+
+def test_an_administrator_changes_and_deactivates_accounts(client, world):
+    admin = sign_in(client.application.test_client(), "admin")
+    member = world.committee_a.id
+    page = f"/admin/staff/{member}"
+    wrong = post(admin, page, page, role="county", region_id=str(world.community_a.id), active="y")
+    assert wrong.status_code == 422 and error_of(wrong.get_data(as_text=True), "role")
+    assert post(admin, page, page, role="committee", region_id=str(world.community_a.id)).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Staff, member).active is False
+    gone = client.application.test_client()
+    refused = gone.post("/admin/login", data={"csrf_token": token(gone, "/admin/login"), "username": "committee_a",
+                                              "password": PASSWORD})
+    assert refused.status_code == 401
+    own = f"/admin/staff/{world.admin.id}"
+    itself = post(admin, own, own, role="admin", region_id=str(world.province.id))
+    assert itself.status_code == 422 and "不能" in itself.get_data(as_text=True)
+    assert {"staff.update"} <= set(db.session.scalars(select(AuditLog.action)))
