@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test translations bench clean
+.PHONY: run test translations bench clean prod-check
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ run: $(VENV)/.installed translations
 
 test: $(VENV)/.dev-installed translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The production profile on loopback (PostgreSQL, Redis, 2 gunicorn app processes, elected scheduler,
+# outbox worker) with a smoke test through both app processes. See docs/deploy.md.
+prod-check: $(VENV)/.installed translations
+	$(BIN)/python deploy/prod_check.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

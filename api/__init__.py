@@ -23,3 +23,29 @@ def init_app(app):
                       projects.resident_blp, votes.staff_blp, votes.resident_blp, surveys.staff_blp,
                       surveys.resident_blp):
         rest.register_blueprint(blueprint)
+
+
+def _require_staff():
+    from flask import session
+
+    from core.auth import current_staff
+    current_staff(session)
+
+
+def _require_resident():
+    resident.resident()
+
+
+def _require_resident_except_login():
+    from flask import request
+    if request.endpoint != "resident.Login":
+        resident.resident()
+
+
+# Who is calling is settled before anything else, so a stranger learns nothing from validation errors.
+# (Blueprints are module-level and shared by every app made in one process: set them up once, here.)
+for _blueprint in (admin_registry.blp, admin_wishes.blp, projects.staff_blp, votes.staff_blp, surveys.staff_blp):
+    _blueprint.before_request(_require_staff)
+for _blueprint in (projects.resident_blp, votes.resident_blp, surveys.resident_blp):
+    _blueprint.before_request(_require_resident)
+resident.blp.before_request(_require_resident_except_login)

@@ -58,6 +58,21 @@ class Me(MethodView):
         return _me(resident())
 
 
+@blp.route("/me/data")
+class MyData(MethodView):
+    @blp.response(200, description="Everything the service holds about me (phone and ID numbers masked).")
+    def get(self):
+        """What the service holds about me, to read or to save (Content-Disposition: attachment)."""
+        import json
+
+        from flask import Response
+
+        from privacy.services import export_for
+        body = json.dumps(export_for(resident()), ensure_ascii=False, indent=2)
+        return Response(body, mimetype="application/json",
+                        headers={"Content-Disposition": "attachment; filename=gongjian-my-data.json"})
+
+
 @blp.route("/me/locale")
 class MyLocale(MethodView):
     @blp.arguments(LocaleSchema)

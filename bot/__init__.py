@@ -11,5 +11,6 @@ def init_app(app):
     app.register_blueprint(bp)
     if app.config.get("REDIS_URL"):
         import redis
-        app.extensions["bot_redis"] = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=2)
+        app.extensions["bot_redis"] = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=2,
+                                                           socket_connect_timeout=1)
     matching.initialise()

@@ -1,8 +1,10 @@
 """Each WeChat message once: retries get the first reply, a reused nonce is refused.
 
 Redis when REDIS_URL is set (shared by every worker), the database otherwise."""
+import logging
 from datetime import timedelta
 
+from redis.exceptions import RedisError
 from sqlalchemy import insert, select
 
 from bot.protocol import Rejected
@@ -10,6 +12,7 @@ from core.extensions import db
 from core.models import InboundMessage, utcnow
 
 WINDOW = timedelta(minutes=10)
+log = logging.getLogger("gongjian")
 
 
 class DatabaseGuard:
@@ -63,10 +66,16 @@ class RedisGuard:
         return "new", None
 
     def finish(self, reply):
-        self.redis.set(self.key, reply or "", ex=self.ttl)
+        try:
+            self.redis.set(self.key, reply or "", ex=self.ttl)
+        except RedisError:  # Redis went away mid-turn: the turn stands; a retry may be handled again
+            log.warning("redis unavailable: reply not remembered")
 
     def duplicate_reply(self):
         return None
 
     def abandon(self):
-        self.redis.delete(self.key)
+        try:
+            self.redis.delete(self.key)
+        except RedisError:
+            log.warning("redis unavailable: failed turn not forgotten; it expires on its own")

@@ -6,12 +6,16 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, current_app, request
 from flask_babel import force_locale
+from redis.exceptions import RedisError
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot import dispatcher, flows, protocol, replay
 from core import accounts
 from core.extensions import db
+from core.i18n import translate
 from core.models import aware, utcnow
+from core.ratelimit import TooManyRequests, limit
 from core.wechat import WeChatError, wechat
 from notices.services import record_subscription_events
 
@@ -64,9 +68,19 @@ def receive():
         return Response("success", mimetype="text/plain")  # not a message we can answer: no reply
     guard = _guard()
     try:
-        outcome, reply = guard.begin(protocol.dedupe_key(message), incoming.nonce, message.source)
+        try:
+            outcome, reply = guard.begin(protocol.dedupe_key(message), incoming.nonce, message.source)
+        except RedisError:  # Redis away: the database remembers messages instead
+            log.warning("redis unavailable: replay guard in the database")
+            guard = replay.DatabaseGuard()
+            outcome, reply = guard.begin(protocol.dedupe_key(message), incoming.nonce, message.source)
     except protocol.Rejected:
         return Response("forbidden", status=403, mimetype="text/plain")
+    if outcome == "new" and _too_fast(message.source):
+        reply = _throttled(message.source)
+        guard.finish(reply)
+        db.session.commit()
+        outcome = "throttled"
     if outcome == "new":
         app = current_app._get_current_object()
         future = _executor(app).submit(run_turn, app, message, guard)
@@ -78,6 +92,24 @@ def receive():
             return Response("success", mimetype="text/plain")
     body = protocol.render_reply(reply, message, incoming, token, appid, aes_key)
     return Response(body, mimetype="application/xml" if reply else "text/plain")
+
+
+def _too_fast(openid):
+    """Whether this WeChat user has sent more than BOT_RATE new messages in the last minute."""
+    try:
+        limit("bot", openid, current_app.config["BOT_RATE"], 60)
+    except TooManyRequests:
+        log.warning("wechat user throttled")
+        return True
+    return False
+
+
+def _throttled(openid):
+    """The answer to a message over the rate, in the user's language; the message itself is not handled."""
+    from core.models import WechatAccount
+    locale = db.session.scalar(select(WechatAccount.locale).where(WechatAccount.openid == openid))
+    with force_locale(locale or "zh_Hans_CN"):
+        return translate("bot.too_fast")
 
 
 def _executor(app):

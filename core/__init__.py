@@ -15,7 +15,7 @@ from core import scheduler as _scheduler  # noqa: F401 - declares APScheduler's 
 # The doors people come through. They import the domain; the factory only names them,
 # so nothing in core depends on a door's code.
 DOORS = ("api", "admin", "bot")
-COMMANDS = ("simulator.cli", "notices.cli", "votes.cli")  # packages with a command group of their own (`cli`)
+COMMANDS = ("simulator.cli", "notices.cli", "votes.cli", "ops.cli")  # packages with a command group of their own (`cli`)
 JOBS = ("notices.jobs", "projects.jobs", "votes.jobs", "surveys.jobs")  # packages with scheduled jobs (`register_jobs`)
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -70,8 +70,8 @@ def register_blueprints(app):
 
 def register_commands(app):
     """The CLI groups."""
-    from core.cli import demo_cli, registry_cli, translate_cli, catalogue_cli, staff_cli
-    for group in (demo_cli, registry_cli, translate_cli, catalogue_cli, staff_cli):
+    from core.cli import catalogue_cli, demo_cli, registry_cli, scheduler_cli, staff_cli, translate_cli
+    for group in (demo_cli, registry_cli, translate_cli, catalogue_cli, staff_cli, scheduler_cli):
         app.cli.add_command(group)
     for name in COMMANDS:
         app.cli.add_command(importlib.import_module(name).cli)

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext
 
@@ -107,3 +108,24 @@ def translate_update_command():
 def translate_compile_command():
     """Compile every catalog to .mo files."""
     _pybabel("compile", "-d", str(ROOT / "locale"))
+
+
+scheduler_cli = AppGroup("scheduler", help="The elected scheduler of timed jobs.")
+
+
+@scheduler_cli.command("run")
+def scheduler_run_command():
+    """Bid for leadership and run the scheduled jobs while leading; stop on SIGTERM or SIGINT."""
+    import signal
+    import threading
+
+    from core import JOBS
+    from core.scheduler import SchedulerRunner
+    runner = SchedulerRunner(current_app._get_current_object(), JOBS).start()
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_args: done.set())
+    click.echo("scheduler: bidding for leadership (one process in the cluster runs the jobs)")
+    done.wait()
+    runner.stop()
+

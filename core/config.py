@@ -42,6 +42,7 @@ class Config:
         self.WECHAT_CLOCK_SKEW = int(env.get("WECHAT_CLOCK_SKEW", 300))
         # WeChat waits 5 s; past this many seconds the bot answers 'success' and replies later.
         self.BOT_DEADLINE = float(env.get("BOT_DEADLINE", 4.0))
+        self.BOT_RATE = int(env.get("BOT_RATE", 30))  # new messages per WeChat user per minute
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER", str(ROOT / "instance" / "uploads"))
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")

@@ -47,6 +47,7 @@ MESSAGES = {
     "error.bad_request": _l("The request could not be understood."),
     "error.method": _l("This method is not allowed here."),
     "error.internal": _l("Something went wrong on our side. Please try again later."),
+    "bot.too_fast": _l("You are sending messages too fast. Please wait a minute and try again."),
     "error.csrf": _l("Your form has expired or your session ended. Please sign in again."),
     "error.invalid": _l("Some of the input is not valid."),
     "error.login_failed": _l("Wrong user name or password."),

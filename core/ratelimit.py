@@ -37,12 +37,17 @@ class RedisCounter:
         self.redis = client
 
     def hit(self, key, window):
+        import redis
         bucket = int(time.time() // window)
         name = f"ratelimit:{key}:{bucket}"
-        pipe = self.redis.pipeline()
-        pipe.incr(name)
-        pipe.expire(name, window + 1)
-        return pipe.execute()[0]
+        try:
+            pipe = self.redis.pipeline()
+            pipe.incr(name)
+            pipe.expire(name, window + 1)
+            return pipe.execute()[0]
+        except redis.RedisError:  # Redis away: count in this process until it is back
+            self.local = getattr(self, "local", None) or MemoryCounter()
+            return self.local.hit(key, window)
 
 
 def _counter():
@@ -50,7 +55,8 @@ def _counter():
     if counter is None:
         if current_app.config.get("REDIS_URL"):
             import redis
-            counter = RedisCounter(redis.Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=2))
+            counter = RedisCounter(redis.Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=2,
+                                                        socket_connect_timeout=1))
         else:
             counter = MemoryCounter()
         current_app.extensions["ratelimit"] = counter

@@ -105,6 +105,48 @@ class RedisTokenStore:
         self.redis.hset(f"wechat:token:{appid}", mapping={"token": token, "expires_at": expires_at})
 
 
+class ResilientTokenStore:
+    """Redis while it answers, the database when it does not: losing Redis costs speed, not WeChat."""
+
+    def __init__(self, primary, fallback=None):
+        self.primary, self.fallback = primary, fallback or DatabaseTokenStore()
+
+    def _either(self, method, *args):
+        import redis
+        try:
+            return getattr(self.primary, method)(*args)
+        except redis.RedisError:
+            log.warning("redis unavailable: access token kept in the database")
+            return getattr(self.fallback, method)(*args)
+
+    def get(self, appid):
+        return self._either("get", appid)
+
+    def set(self, appid, token, expires_at):
+        self._either("set", appid, token, expires_at)
+        if self.primary is not self.fallback:  # keep the database copy current for the day Redis is away
+            self.fallback.set(appid, token, expires_at)
+
+    @contextmanager
+    def lock(self, appid):
+        import redis
+        try:
+            held = self.primary.lock(appid)
+            held.__enter__()
+        except redis.RedisError:
+            log.warning("redis unavailable: token refresh serialised by the database")
+            with self.fallback.lock(appid):
+                yield self
+            return
+        try:
+            yield self
+        finally:
+            try:
+                held.__exit__(None, None, None)
+            except redis.RedisError:
+                pass
+
+
 class _Client(WeChatClient):
     """wechatpy's client, taking its token from the shared store instead of fetching its own."""
 
@@ -202,7 +244,8 @@ def wechat():
         store = None
         if config.get("REDIS_URL"):
             import redis
-            store = RedisTokenStore(redis.Redis.from_url(config["REDIS_URL"], socket_timeout=3))
+            store = ResilientTokenStore(RedisTokenStore(redis.Redis.from_url(
+                config["REDIS_URL"], socket_timeout=3, socket_connect_timeout=1)))
         client = WeChat(config["WECHAT_APPID"], config["WECHAT_SECRET"], config["WECHAT_API_BASE"], store)
         current_app.extensions["wechat"] = client
     return client

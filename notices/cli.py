@@ -13,3 +13,30 @@ cli = AppGroup("notices", help="The outbox of notices to residents.")
 def drain_command(batch, concurrency):
     """Deliver everything that is due now, then stop."""
     click.echo(f"Handled {drain(batch, concurrency)} deliveries.")
+
+
+@cli.command("work")
+@click.option("--idle", type=float, default=2.0, help="Seconds to wait when nothing is due.")
+def work_command(idle):
+    """An outbox worker: fan out and deliver whatever is due, again and again, until SIGTERM or SIGINT.
+    Any number may run, on any machine: deliveries are claimed with SELECT ... FOR UPDATE SKIP LOCKED."""
+    import signal
+    import threading
+
+    from notices.sender import run_once
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_args: stop.set())
+    click.echo("outbox worker: running")
+    while not stop.is_set():
+        try:
+            handled = run_once()
+        except Exception:  # noqa: BLE001 - database or WeChat away: log, wait, go on
+            import logging
+
+            from core.extensions import db
+            db.session.rollback()
+            logging.getLogger("gongjian").exception("outbox round failed")
+            handled = 0
+        if not handled:
+            stop.wait(idle)

@@ -1,0 +1,21 @@
+"""gunicorn settings of the production profile: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
+
+Every value can be set from the environment; the scheduler and the outbox workers run as their own
+processes (`flask scheduler run`, `flask notices work`), never inside web workers."""
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("WEB_THREADS", 4))
+worker_class = "gthread"
+timeout = int(os.environ.get("WEB_TIMEOUT", 30))  # the bot answers within 5 s; nothing should take 30
+graceful_timeout = 20
+keepalive = 5
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", 5000))  # recycle workers now and then
+max_requests_jitter = 500
+limit_request_line = 8190
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = None  # request lines carry tokens in their query strings: the app logs requests without them
+errorlog = "-"
+raw_env = ["SCHEDULER_ENABLED=0"]

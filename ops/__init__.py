@@ -1,0 +1,1 @@
+"""Operations: backups of the whole database and their restore."""
