@@ -189,7 +189,8 @@ def main():
         assert leaders == 1, leaders
         checks.append("exactly one scheduler leads")
         health = requests.get(b + "/admin/login", timeout=5)
-        assert health.headers.get("X-Frame-Options") == "DENY" and "Secure" in health.headers.get("Set-Cookie", "Secure")
+        cookie = health.headers.get("Set-Cookie", "")
+        assert health.headers.get("X-Frame-Options") == "DENY" and "Secure" in cookie and "HttpOnly" in cookie
         checks.append("admin pages carry the security headers; cookies are Secure")
     except Exception as exc:  # noqa: BLE001 - report and fail
         for line in checks:
