@@ -7,7 +7,7 @@ from admin.forms import AnswerForm, ClassifyForm, MergeForm, options
 from admin.scopes import compound_choices
 from core import catalogue
 from core.extensions import db
-from core.models import Compound, Dwelling
+from core.models import Building, Compound, Dwelling, Unit
 from wishes import services as wishes
 from wishes.models import WishStatus
 
@@ -17,6 +17,9 @@ def catalogue_choices(staff):
     english = str(get_locale()).startswith("en")
     return [(i.code, f"{i.code} {i.name_en if english else i.name_zh}")
             for i in catalogue.items_for_region(staff.region)]
+
+
+PAGE = 30
 
 
 @bp.route("/wishes", methods=["GET", "POST"])
@@ -44,16 +47,21 @@ def wishes_inbox():
         failed = (action, wish_id, form)
     compound_id = request.args.get("compound", type=int)
     status = request.args.get("status") if request.args.get("status") in WishStatus.ALL else None
-    rows = wishes.staff_wishes(g.staff, compound_id=compound_id, status=status)
+    page_no = max(1, request.args.get("page", 1, type=int))
+    rows = wishes.staff_wishes(g.staff, compound_id=compound_id, status=status, limit=PAGE + 1,
+                               offset=(page_no - 1) * PAGE)
+    more, rows = len(rows) > PAGE, rows[:PAGE]
     places = dict(db.session.query(Compound.id, Compound.name).filter(
         Compound.id.in_({w.compound_id for w in rows})).all()) if rows else {}
-    dwellings = {d.id: d for d in db.session.query(Dwelling).filter(
-        Dwelling.id.in_({w.dwelling_id for w in rows}))} if rows else {}
+    dwellings = {d: f"{b}-{u}-{r}" for d, b, u, r in db.session.query(Dwelling.id, Building.name, Unit.name,
+                                                                      Dwelling.room)
+                 .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
+                 .filter(Dwelling.id.in_({w.dwelling_id for w in rows}))} if rows else {}
     demand = wishes.demand_counts(g.staff, compound_id) if compound_id else {}
     names = dict(items)
     return page("admin/wishes.html", form=failed[2] if failed else None, failed=failed, wishes=rows,
                 places=places, dwellings=dwellings, items=items, names=names, compounds=compound_choices(g.staff),
-                compound_id=compound_id, status=status, filters=_filters(),
+                compound_id=compound_id, status=status, filters=_filters(), page_no=page_no, more=more,
                 demand=sorted(((names.get(code, code), n) for code, n in demand.items()), key=lambda r: -r[1]))
 
 

@@ -108,7 +108,7 @@ def _wish_in_scope(staff, wish_id, action):
     return wish
 
 
-def staff_wishes(staff, compound_id=None, status=None, limit=200):
+def staff_wishes(staff, compound_id=None, status=None, limit=200, offset=0):
     """Wishes of the compounds in the staff member's region."""
     authorize(staff, "wishes.read")
     scope = compounds_in_scope(staff).with_entities(Compound.id)
@@ -117,7 +117,7 @@ def staff_wishes(staff, compound_id=None, status=None, limit=200):
         query = query.filter(Wish.compound_id == compound_id)
     if status:
         query = query.filter(Wish.status == status)
-    return query.order_by(Wish.id.desc()).limit(min(limit, 500)).all()
+    return query.order_by(Wish.id.desc()).offset(offset).limit(min(limit, 500)).all()
 
 
 def classify_wish(staff, wish_id, catalogue_code):

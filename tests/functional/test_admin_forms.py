@@ -238,3 +238,30 @@ def test_an_administrator_changes_and_deactivates_accounts(client, world):
     itself = post(admin, own, own, role="admin", region_id=str(world.province.id))
     assert itself.status_code == 422 and "不能" in itself.get_data(as_text=True)
     assert {"staff.update"} <= set(db.session.scalars(select(AuditLog.action)))
+
+
+def test_wish_forms(committee, world):
+    from core.models import WechatAccount
+    from wishes import services as wishes
+    from wishes.models import Wish
+    dwelling = db.session.scalar(select(Dwelling.id).where(Dwelling.room == "101"))
+    account = WechatAccount(openid="w-owner", dwelling_id=dwelling, kind="owner", locale="zh_Hans_CN")
+    db.session.add(account)
+    db.session.flush()
+    first = wishes.file_wish(account, "bot", text="楼道灯坏了")
+    second = wishes.file_wish(account, "bot", text="楼道的灯不亮")
+    db.session.commit()
+    page = "/admin/wishes"
+    html = committee.get(page).get_data(as_text=True)
+    assert first.reference in html and "101" in html
+    empty = post(committee, f"{page}?action=answer&wish={first.id}", page, text="")
+    assert empty.status_code == 422 and "此项必填。" in empty.get_data(as_text=True)
+    unknown = post(committee, f"{page}?action=classify&wish={first.id}", page, catalogue_code="ZZZ")
+    assert unknown.status_code == 422
+    itself = post(committee, f"{page}?action=merge&wish={first.id}", page, into=str(first.id))
+    assert itself.status_code == 422
+    assert post(committee, f"{page}?action=merge&wish={second.id}", page, into=str(first.id)).status_code == 302
+    assert post(committee, f"{page}?action=answer&wish={first.id}", page, text="下周修").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Wish, second.id).status == "merged" and db.session.get(Wish, first.id).answer == "下周修"
+    assert post(committee, f"{page}?action=nothing&wish={first.id}", page).status_code == 404
