@@ -60,6 +60,13 @@ def gunicorn(database_url, simulator, port):
                             start_new_session=True)
 
 
+def wait_until(condition, failures, seconds=120):
+    deadline = time.time() + seconds
+    while not condition():
+        assert not failures and time.time() < deadline, failures[:3] or "timed out"
+        time.sleep(0.05)
+
+
 def restart_postgres():
     version = sorted(os.listdir("/etc/postgresql"))[-1]
     subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart", "-m", "fast"],
@@ -78,12 +85,13 @@ def test_ballots_survive_a_killed_worker_and_a_database_restart(app, world, simu
     vote = votes.create_vote(world.committee_a, "unit", unit_id, "rebuild", "加装电梯")
     votes.open_vote(world.committee_a, vote.id, utcnow() - timedelta(minutes=1), utcnow() + timedelta(days=1))
     db.session.commit()
+    vote_id = vote.id
     tokens = voters(world.compound_a.id)
     db.session.remove()
     port = free_port()
     server = gunicorn(database_url, simulator, port)
     base = f"http://127.0.0.1:{port}"
-    last_answered, lock, progress = {}, threading.Lock(), []
+    last_answered, lock, progress, failures = {}, threading.Lock(), [], []
     try:
         for _ in range(100):
             try:
@@ -94,12 +102,18 @@ def test_ballots_survive_a_killed_worker_and_a_database_restart(app, world, simu
             time.sleep(0.2)
 
         def owner(dwelling_id, token, seed):
+            try:
+                cast(dwelling_id, token, seed)
+            except Exception as exc:  # noqa: BLE001 - reported by the main thread
+                failures.append(repr(exc))
+
+        def cast(dwelling_id, token, seed):
             choices = ["agree", "disagree", "abstain", "agree"][seed % 4:] + ["agree", "disagree"]
             for round_ in range(ROUNDS):
                 choice = choices[round_ % len(choices)]
                 for _attempt in range(60):  # retry until answered: the worker may die, the database restart
                     try:
-                        response = requests.put(f"{base}/api/v1/votes/{vote.id}/ballot", timeout=10, json={
+                        response = requests.put(f"{base}/api/v1/votes/{vote_id}/ballot", timeout=10, json={
                             "choice": choice}, headers={"Authorization": "Bearer " + token})
                     except requests.RequestException:
                         time.sleep(0.3)
@@ -118,23 +132,21 @@ def test_ballots_survive_a_killed_worker_and_a_database_restart(app, world, simu
         threads = [threading.Thread(target=owner, args=(d, t, i)) for i, (d, t) in enumerate(tokens)]
         for t in threads:
             t.start()
-        while len(progress) < OWNERS * ROUNDS // 4:
-            time.sleep(0.05)
+        wait_until(lambda: len(progress) >= OWNERS * ROUNDS // 4, failures)
         workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
         os.kill(int(workers[0]), signal.SIGKILL)  # the master forks a new worker
         if can_restart:
-            while len(progress) < OWNERS * ROUNDS // 2:
-                time.sleep(0.05)
+            wait_until(lambda: len(progress) >= OWNERS * ROUNDS // 2, failures)
             restart_postgres()
         for t in threads:
             t.join(180)
-        assert not any(t.is_alive() for t in threads)
+        assert not any(t.is_alive() for t in threads) and not failures, failures[:3]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
     assert len(progress) == OWNERS * ROUNDS
     db.engine.dispose()  # the test's own pooled connections did not survive the restart
-    stored = dict(db.session.execute(select(Ballot.dwelling_id, Ballot.choice).where(Ballot.vote_id == vote.id)).all())
+    stored = dict(db.session.execute(select(Ballot.dwelling_id, Ballot.choice).where(Ballot.vote_id == vote_id)).all())
     assert stored == last_answered  # each owner's last answered choice, one ballot each
-    assert db.session.scalar(select(func.count(Ballot.id)).where(Ballot.vote_id == vote.id)) == OWNERS
-    assert votes.verify(vote.id) == []
+    assert db.session.scalar(select(func.count(Ballot.id)).where(Ballot.vote_id == vote_id)) == OWNERS
+    assert votes.verify(vote_id) == []
