@@ -1,8 +1,33 @@
 """The REST API: the mini-program's and the admin panel's JSON, documented as OpenAPI."""
 from flask_smorest import Api
+from marshmallow import Schema, fields
 
 from api import (admin_registry, admin_wishes, files, health, projects, resident, staff_session, surveys,
                  votes)
+
+class ErrorDetailSchema(Schema):
+    field = fields.String(allow_none=True)
+    row = fields.Integer(allow_none=True)
+    column = fields.String(allow_none=True)
+    column_label = fields.String(allow_none=True)
+    message = fields.String(required=True)
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True, metadata={"description": "a stable message key, e.g. error.not_found"})
+    message = fields.String(required=True, metadata={"description": "in the caller's language"})
+    details = fields.List(fields.Nested(ErrorDetailSchema), metadata={"description": "one per fault"})
+
+
+class ErrorSchema(Schema):
+    """Every error answer: {"error": {"code", "message", "details"}} (see core/http_errors.py)."""
+
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class GongjianApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
 
 def init_app(app):
     """Mount the API blueprints."""
@@ -11,7 +36,8 @@ def init_app(app):
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    rest = Api(app)
+    rest = GongjianApi(app)
+    rest.ma_plugin.converter.add_attribute_function(nullable_in_answers)
     app.register_blueprint(health.blp)
     app.register_blueprint(files.blp)
     from core.extensions import csrf
@@ -49,3 +75,25 @@ for _blueprint in (admin_registry.blp, admin_wishes.blp, projects.staff_blp, vot
 for _blueprint in (projects.resident_blp, votes.resident_blp, surveys.resident_blp):
     _blueprint.before_request(_require_resident)
 resident.blp.before_request(_require_resident_except_login)
+
+
+ANSWERED = {"AuditEntrySchema", "BallotCodeSchema", "BindingCodeSchema", "BindingRequestSchema", "BindingResultSchema",
+            "CatalogueItemSchema", "CompoundSchema", "CountsSchema", "DeliveryReportSchema", "DwellingSchema",
+            "ImportReportSchema", "InboxEntrySchema", "MeSchema", "NonVoterSchema", "NoticeCreatedSchema",
+            "ProjectSchema", "QrCodeSchema", "ReceiptCheckSchema", "ReceiptSchema", "ReportSchema", "ResultSchema",
+            "SessionSchema", "StaffWishSchema", "StageSchema", "SurveyResponseSchema", "SurveyResultsSchema",
+            "SurveySchema", "TimelineSchema", "VoteSchema", "WishSchema", "WxLoginResultSchema"}
+BOTH = {"CanvassSchema", "FundingSchema", "ItemSchema", "MilestoneSchema", "PaperEntrySchema", "PledgeSchema",
+        "ProxySchema", "ViewSchema"}
+
+
+def nullable_in_answers(_converter, field, **_kwargs):
+    """Optional values are null in answers when unknown (no address, no closing time yet): the document
+    says so. Schemas only answered with: every optional field. Schemas also read from requests: the fields
+    only answered with, and those whose absence already means null."""
+    name = type(field.parent).__name__ if field.parent is not None else ""
+    if field.allow_none:
+        return {}
+    if (name in ANSWERED and not field.required) or (name in BOTH and (field.dump_only or field.load_default is None)):
+        return {"nullable": True}
+    return {}

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_babel import get_locale, refresh
+from werkzeug.routing import IntegerConverter
 
 from core.config import Config
 from core.extensions import babel, csrf, db, migrate
@@ -62,8 +63,17 @@ def register_extensions(app):
             enable_sqlite_pragmas(db.engine)
 
 
+class RowId(IntegerConverter):
+    """`<int:…>` in a route: a database id, so nothing beyond a 32-bit integer (larger ones are 404)."""
+
+    def __init__(self, url_map, **kwargs):
+        kwargs.setdefault("max", 2 ** 31 - 1)
+        super().__init__(url_map, **kwargs)
+
+
 def register_blueprints(app):
     """Mount each door; each door module offers init_app(app)."""
+    app.url_map.converters["int"] = RowId
     for name in DOORS:
         importlib.import_module(name).init_app(app)
 

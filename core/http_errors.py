@@ -4,7 +4,7 @@ import logging
 from flask import jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from core.errors import (Conflict, DomainError, Forbidden, InvalidInput, NotFound, RuleViolation,
@@ -111,6 +111,13 @@ def register_errorhandlers(app):
         params = {"limit": app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)} if status == 413 else None
         details = _validation_details(exc) if status == 422 else None
         return _respond(status, HTTP_KEYS.get(status, "error.bad_request"), params, details)
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def out_of_range(exc):
+        # A number too large for the database (e.g. an id of 30 digits in a body): invalid input, nothing saved.
+        db.session.rollback()
+        return _respond(422, "error.invalid")
 
     @app.errorhandler(SQLAlchemyError)
     def database_error(exc):
