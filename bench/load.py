@@ -106,7 +106,7 @@ def children(pid):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/bench")
+    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/gongjian_load")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--compounds", type=int, default=4000)
     parser.add_argument("--dwellings", type=int, default=460000)
@@ -116,7 +116,7 @@ def main():
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "deploy"))
-    from prod_check import Staff, free_port, wait_for
+    from prod_check import Staff, free_port, recreate, wait_for
     import redis
     redis.Redis.from_url(args.redis_url).flushdb()
     sim_port, port = free_port(), free_port()
@@ -127,6 +127,7 @@ def main():
            "BOT_RATE": "1000000", "LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": str(args.workers),
            "BIND": f"127.0.0.1:{port}", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
     started = time.perf_counter()
+    recreate(args.database_url)
     tokens, vote_id, survey_id = prepare(args.database_url, args.compounds, args.dwellings, env)
     print(f"data ready in {time.perf_counter() - started:.0f} s: {args.compounds} compounds, {args.dwellings} "
           f"dwellings, {len(tokens)} owners on WeChat, vote {vote_id}, survey {survey_id}")

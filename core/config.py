@@ -58,6 +58,7 @@ class Config:
         # Scheduled jobs run in exactly one process; `make run` turns them on for the demo.
         self.SCHEDULER_ENABLED = env.get("SCHEDULER_ENABLED", "0") == "1"
         self.OUTBOX_INTERVAL = int(env.get("OUTBOX_INTERVAL", 5))
+        self.VOTES_INTERVAL = int(env.get("VOTES_INTERVAL", 60))  # seconds between closing due votes
         self.SCHEDULER_RETRY = float(env.get("SCHEDULER_RETRY", 15))  # seconds between leadership bids
         self.OUTBOX_BATCH = int(env.get("OUTBOX_BATCH", 200))
         self.OUTBOX_CONCURRENCY = int(env.get("OUTBOX_CONCURRENCY", 8))

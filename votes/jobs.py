@@ -3,5 +3,5 @@ from core.scheduler import run_job
 
 
 def register_jobs(app, scheduler):
-    scheduler.add_job(run_job, "interval", seconds=60, args=["votes.services:run_due"], id="votes.due",
-                      replace_existing=True)
+    scheduler.add_job(run_job, "interval", seconds=app.config["VOTES_INTERVAL"], args=["votes.services:run_due"],
+                      id="votes.due", replace_existing=True)

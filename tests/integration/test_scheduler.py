@@ -103,3 +103,60 @@ def test_the_leader_lock_is_held_by_one_session(database, database_url):
         assert a.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK}).scalar()
         assert not b.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK}).scalar()
     engine.dispose()
+
+
+def test_killing_the_leading_scheduler_during_a_vote_closes_it_once_on_the_other(
+        app, world, database, database_url, simulator, tmp_path):
+    """Two `flask scheduler run` processes; the leader reminds the non-voters, then is SIGKILLed before
+    the vote's time is up. The other takes over, closes the vote once, and does not remind again."""
+    if database["kind"] != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from sqlalchemy import func, select
+
+    from core.models import AuditLog, Dwelling
+    from notices.models import Notice
+    from tests.builders import bind_accounts, roll_with_owner
+    from tests.functional.test_votes import ROWS
+    from votes import services as votes
+    from votes.models import Vote
+    roll_with_owner(world.compound_a.id, ROWS)
+    bind_accounts(world.compound_a.id, 4, prefix="sched")
+    unit_id = db.session.scalar(select(Dwelling.unit_id))
+    vote = votes.create_vote(world.committee_a, "unit", unit_id, "rebuild", "加装电梯")
+    votes.open_vote(world.committee_a, vote.id, utcnow() - timedelta(minutes=1), utcnow() + timedelta(seconds=8))
+    db.session.commit()
+    vote_id = vote.id
+    env = dict(os.environ, GONGJIAN_ENV="test", DATABASE_URL=database_url, FLASK_APP="wsgi", SCHEDULER_RETRY="0.3",
+               VOTES_INTERVAL="1", OUTBOX_INTERVAL="1", WECHAT_API_BASE=simulator.url, LOG_LEVEL="INFO")
+    logs = [tmp_path / f"scheduler-{i}.log" for i in range(2)]
+    handles = [open(log, "w") for log in logs]
+    processes = [subprocess.Popen([sys.executable, "-m", "flask", "scheduler", "run"], cwd=ROOT, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=handle) for handle in handles]
+
+    def reminders():
+        db.session.rollback()
+        return db.session.scalar(select(func.count(Notice.id)).where(Notice.kind == "vote_reminder"))
+
+    try:
+        assert wait_until(lambda: any("scheduler elected" in log.read_text() for log in logs), 20)
+        leader = next(i for i, log in enumerate(logs) if "scheduler elected" in log.read_text())
+        assert wait_until(lambda: reminders() > 0, 20)
+        processes[leader].send_signal(signal.SIGKILL)
+        processes[leader].wait(10)
+        follower = 1 - leader
+
+        def closed():
+            db.session.rollback()
+            return db.session.get(Vote, vote_id).state == "closed"
+        assert wait_until(closed, 40)
+        assert "scheduler elected" in logs[follower].read_text()
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(15)
+        for handle in handles:
+            handle.close()
+    assert reminders() == 4  # the four owners on WeChat who had not voted, once, not again after the takeover
+    assert db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "vote.close")) == 1
+    assert votes.verify(vote_id) == []
