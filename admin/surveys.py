@@ -11,7 +11,7 @@ from admin.common import bp, from_local, now_local, page, run_form
 from admin.forms import PublishForm, SurveyDefinitionForm, SurveyGenerateForm, SurveyOpenForm, options
 from admin.scopes import compound_choices, describe_scope
 from core.errors import field_error
-from surveys import engine, export
+from surveys import editing, engine, export
 from surveys import services as surveys
 from surveys.texts import labels as survey_labels
 
@@ -84,7 +84,9 @@ def _survey_page(survey_id, **forms):
                 "close_form": PublishForm(formdata=None)}
     defaults.update(forms)
     _survey, results = surveys.results(g.staff, survey_id)
+    from admin.forms import CONDITION_OPS, QUESTION_TYPES
     return page("admin/survey.html", survey=survey, definition=definition, charts=charts(definition, results),
+                kinds=QUESTION_TYPES, ops=CONDITION_OPS,
                 scope_name=describe_scope(survey.scope_kind, survey.scope_id), **defaults,
                 form=next((f for f in forms.values()), None))
 
@@ -134,3 +136,100 @@ def survey_export(survey_id):
     return Response(export.to_xlsx(header, rows),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename=survey-{survey_id}.xlsx"})
+
+
+def _questions(definition):
+    return [(q["id"], q.get("title", q["id"])) for q in engine.questions(definition)]
+
+
+def _question_form(survey, definition, question=None, section_id=None):
+    """The question editor, filled from `question` (None: a new one) unless a form was posted."""
+    from admin.forms import QuestionForm
+    condition = (question or {}).get("show_if") or {}
+    simple = condition if "question" in condition else {}
+    data = {} if request.method == "POST" else {
+        "section": section_id, "title": (question or {}).get("title", ""), "kind": (question or {}).get(
+            "type", "single"), "required_answer": (question or {}).get("required", False),
+        "options": editing.format_options(question or {}), "show_question": simple.get("question", "__keep__"
+                                                                                        if condition else ""),
+        "show_op": simple.get("op", "equals"), "show_value": simple.get("value", "")}
+    form = QuestionForm(formdata=request.form if request.method == "POST" else None, **data)
+    form.section.choices = options([(s["id"], s.get("title", s["id"])) for s in definition["sections"]])
+    others = [(qid, f"{qid} · {title}") for qid, title in _questions(definition)
+              if question is None or qid != question.get("id")]
+    keep = [("__keep__", _("keep the combined condition (edit it as JSON)"))] if condition and not simple else []
+    form.show_question.choices = options([("", _("always show"))] + keep + others)
+    return form
+
+
+def _condition(form):
+    if form.show_question.data == "__keep__":
+        return "keep"
+    if not form.show_question.data:
+        return None
+    condition = {"question": form.show_question.data, "op": form.show_op.data}
+    if form.show_op.data != "answered":
+        condition["value"] = (form.show_value.data or "").strip()
+    return condition
+
+
+@bp.route("/surveys/<int:survey_id>/questions/<question_id>", methods=["GET", "POST"])
+def survey_question(survey_id, question_id):
+    """Edit one question: its text, kind, options, whether it is required, and when it is shown."""
+    survey = surveys.get_survey(g.staff, survey_id, "surveys.manage")
+    definition = surveys.definition_of(survey)
+    found = editing.find_question(definition, question_id)
+    if found is None:
+        from core.errors import NotFound
+        raise NotFound()
+    section_id, question = found
+    form = _question_form(survey, definition, question, section_id)
+    if request.method == "POST":
+        def save():
+            changed = editing.edited(question, form.title.data, form.kind.data, form.required_answer.data,
+                                     form.options.data, _condition(form))
+            surveys.update_definition(g.staff, survey_id, editing.replace_question(definition, question_id, changed))
+        done = run_form(form, save, _("The questions were saved."), url_for("admin.survey", survey_id=survey_id)
+                        + "#questions")
+        if done is not None:
+            return done
+    return page("admin/survey_question.html", form=form, survey=survey, question=question)
+
+
+@bp.route("/surveys/<int:survey_id>/questions/new", methods=["GET", "POST"])
+def survey_question_new(survey_id):
+    """Add a question at the end of a section."""
+    survey = surveys.get_survey(g.staff, survey_id, "surveys.manage")
+    definition = surveys.definition_of(survey)
+    form = _question_form(survey, definition, None, definition["sections"][-1]["id"] if definition["sections"]
+                          else None)
+    if request.method == "POST":
+        def save():
+            question = editing.edited({"id": editing.new_id(definition)}, form.title.data, form.kind.data,
+                                      form.required_answer.data, form.options.data, _condition(form))
+            try:
+                changed = editing.add_question(definition, form.section.data, question)
+            except KeyError:
+                raise field_error("section", "error.invalid") from None
+            surveys.update_definition(g.staff, survey_id, changed)
+        done = run_form(form, save, _("The questions were saved."), url_for("admin.survey", survey_id=survey_id)
+                        + "#questions")
+        if done is not None:
+            return done
+    return page("admin/survey_question.html", form=form, survey=survey, question=None)
+
+
+@bp.post("/surveys/<int:survey_id>/questions/<question_id>/remove")
+def survey_question_remove(survey_id, question_id):
+    """Remove a question (refused, with the reason, when another question's condition depends on it)."""
+    survey = surveys.get_survey(g.staff, survey_id, "surveys.manage")
+    definition = surveys.definition_of(survey)
+    form = PublishForm()
+    try:
+        changed = editing.remove_question(definition, question_id)
+    except KeyError:
+        from core.errors import NotFound
+        raise NotFound() from None
+    done = run_form(form, lambda: surveys.update_definition(g.staff, survey_id, changed),
+                    _("The question was removed."), url_for("admin.survey", survey_id=survey_id) + "#questions")
+    return done or _survey_page(survey_id, close_form=form)

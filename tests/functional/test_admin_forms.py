@@ -265,3 +265,39 @@ def test_wish_forms(committee, world):
     db.session.expire_all()
     assert db.session.get(Wish, second.id).status == "merged" and db.session.get(Wish, first.id).answer == "下周修"
     assert post(committee, f"{page}?action=nothing&wish={first.id}", page).status_code == 404
+
+
+def test_survey_questions_are_edited_one_at_a_time(committee, world):
+    from surveys import services as surveys
+    from surveys.models import Survey
+    made = post(committee, "/admin/surveys", "/admin/surveys", compound_id=str(world.compound_a.id))
+    page = made.headers["Location"]
+    survey_id = int(page.rstrip("/").rsplit("/", 1)[1])
+    added = post(committee, f"{page}/questions/new", f"{page}/questions/new", section="management",
+                 title="您家有几口人？", kind="single", required_answer="y", options="1-2人\n3-4人\nbig = 5人以上",
+                 show_question="", show_op="equals", show_value="")
+    assert added.status_code == 302, added.get_data(as_text=True)[:2000]
+    definition = surveys.definition_of(db.session.get(Survey, survey_id))
+    question = [q for s in definition["sections"] for q in s["questions"] if q["title"] == "您家有几口人？"][0]
+    assert [o["id"] for o in question["options"]] == ["a", "b", "big"] and question["required"] is True
+    edit = f"{page}/questions/{question['id']}"
+    unknown = post(committee, edit, edit, title="您家有几口人？", kind="single", options="a = 1-2人\nb = 3人以上",
+                 show_question="nope", show_op="answered", show_value="")
+    assert unknown.status_code == 422 and "show_if" in unknown.get_data(as_text=True)  # no such question
+    empty = post(committee, edit, edit, title="", kind="single", options="a = 1", show_question="")
+    assert error_of(empty.get_data(as_text=True), "title") == "此项必填。"
+    assert post(committee, edit, edit, title="家庭人口", kind="single", options="a = 1-2人\nb = 3人以上",
+                show_question="", show_op="equals").status_code == 302
+    db.session.expire_all()
+    definition = surveys.definition_of(db.session.get(Survey, survey_id))
+    assert any(q["title"] == "家庭人口" and len(q["options"]) == 2 for s in definition["sections"]
+               for q in s["questions"])
+    removed = post(committee, f"{edit}/remove", page)
+    assert removed.status_code == 302
+    db.session.expire_all()
+    assert editing_ids(surveys.definition_of(db.session.get(Survey, survey_id))).isdisjoint({question["id"]})
+    assert committee.get(f"{page}/questions/nope").status_code == 404
+
+
+def editing_ids(definition):
+    return {q["id"] for s in definition["sections"] for q in s["questions"]}
