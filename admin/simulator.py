@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from admin.common import bp, page, run_form
 from admin.forms import ChatForm, options
 from core.errors import NotFound
-from core.extensions import db
 from core.models import WechatAccount
 from simulator import sender
 
@@ -25,8 +24,8 @@ def simulator_base():
 def _residents(staff):
     """Bound WeChat users in my region to talk as (demo residents first)."""
     from core.auth import compounds_in_scope
-    from core.models import Building, Dwelling, Unit
-    ids = compounds_in_scope(staff).with_entities(db.literal_column("compounds.id"))
+    from core.models import Building, Compound, Dwelling, Unit
+    ids = compounds_in_scope(staff).with_entities(Compound.id)
     accounts = (WechatAccount.query.join(Dwelling, WechatAccount.dwelling_id == Dwelling.id).join(Unit)
                 .join(Building).filter(Building.compound_id.in_(ids)).order_by(WechatAccount.openid).limit(50).all())
     return [(a.openid, f"{a.openid} · {a.dwelling.unit.building.compound.name} "

@@ -48,14 +48,11 @@ def votes_list():
 
 def live_figures(vote, result):
     """Participation against the quorum and the count so far, as the live page shows it."""
-    quorum = rules.QUORUM
-
     def share(part, whole):  # a percentage to one decimal, rounded down (display only; the count is exact)
         tenths = part * 1000 // whole if whole else 0
         return f"{tenths // 10}.{tenths % 10}"
 
-    needed_heads = -(-result.total_heads * quorum.numerator // quorum.denominator)
-    needed_area = -(-result.total_area * quorum.numerator // quorum.denominator)
+    needed_area, needed_heads = rules.quorum_needs(result.total_area, result.total_heads)
     return {
         "state": vote.state,
         "total_heads": result.total_heads, "participating_heads": result.participating_heads,

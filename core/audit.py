@@ -1,4 +1,7 @@
 """The append-only audit log of staff writes."""
+from datetime import date, datetime, time, timedelta, timezone
+
+from core.errors import field_error
 from core.extensions import db
 from core.models import AuditLog, Region
 
@@ -29,12 +32,10 @@ def audit_entries(staff, action=None, limit=100, before_id=None, actor=None, day
     if actor:
         query = query.filter(AuditLog.actor == actor)
     if day:
-        from datetime import date, datetime, time, timedelta, timezone
         try:
             start = datetime.combine(date.fromisoformat(day), time(), timezone(timedelta(hours=8))).astimezone(
                 timezone.utc)
         except ValueError:
-            from core.errors import field_error
             raise field_error("day", "error.invalid") from None
         query = query.filter(AuditLog.at >= start, AuditLog.at < start + timedelta(days=1))
     if before_id:

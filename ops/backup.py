@@ -48,7 +48,8 @@ def backup(path):
         out.write(json.dumps({"format": FORMAT, "schema": schema_version()}) + "\n")
         for table in _tables():
             order = list(table.primary_key.columns) or list(table.columns)
-            rows = db.session.execute(select(table).order_by(*order)).mappings()
+            rows = db.session.execute(select(table).order_by(*order)
+                                      .execution_options(stream_results=True, yield_per=2000)).mappings()
             n = 0
             for row in rows:
                 out.write(json.dumps({"t": table.name, "r": {k: _encode(v) for k, v in row.items()}},

@@ -95,6 +95,11 @@ def _needed(whole, share, strict):
     return needed
 
 
+def quorum_needs(total_area, total_heads):
+    """The participating area (0.01 m²) and heads the quorum needs: the thresholds the count applies."""
+    return _needed(total_area, QUORUM, False), _needed(total_heads, QUORUM, False)
+
+
 def settle_head(areas_by_choice):
     """The choice a head counts with: a head whose parts voted differently counts by the choice
     carrying the larger voted area, and a tie counts as abstaining, so that no head counts twice."""

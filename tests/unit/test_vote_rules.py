@@ -133,3 +133,9 @@ def test_totals_from_the_databases_head_rows_equal_the_pure_count():
         rows = sorted((head, choice, area) for (head, choice), area in summed.items())
         expected = aggregate(parts, ballots)
         assert totals_from_heads(expected.total_area, expected.total_heads, rows) == expected
+
+
+def test_the_quorum_needs_two_thirds_rounded_up_in_area_and_heads():
+    from votes.rules import quorum_needs
+    assert quorum_needs(64000, 7) == (42667, 5)  # 640 m² and 7 owners: 426.67 m² and 5 owners
+    assert quorum_needs(300, 3) == (200, 2)  # exactly two thirds is enough
