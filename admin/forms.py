@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, DateTimeLocalField, HiddenField, IntegerField, MultipleFileField,
+from wtforms import (BooleanField, FileField, DateField, DateTimeLocalField, HiddenField, IntegerField, MultipleFileField,
                      PasswordField, RadioField, SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -43,7 +43,8 @@ class VoteForm(FlaskForm):
     text = TextAreaField(_l("Text of the matter"), validators=[Length(max=20000)])
     threshold = StringField(_l("Threshold set by the county (only for willingness), e.g. 2/3"),
                             validators=[Length(max=16)])
-    publish_details = BooleanField(_l("Publish each dwelling's choice with the result"))
+    publish_details = BooleanField(_l("Publish each home's choice with the result (only to the owners of the "
+                                      "scope, signed in; fixed once the vote opens and shown to voters)"))
 
     def validate_scope(self, field):
         kind, _sep, ident = (field.data or "").partition(":")
@@ -76,8 +77,18 @@ class ConfirmEntryForm(FlaskForm):
                         validators=[InputRequired(REQUIRED)])
 
 
+class ProxyForm(FlaskForm):
+    dwelling_id = SelectField(_l("Home the proxy votes for"), validators=[required()], validate_choice=False)
+    account_id = SelectField(_l("The proxy (a WeChat user verified as on the roll)"), validators=[required()],
+                             validate_choice=False)
+    id_number = StringField(_l("The proxy's ID number, as on the authorisation"),
+                            validators=[required(), Length(max=32)])
+    authorisation = TextAreaField(_l("What the authorisation says"), validators=[required(), Length(max=2000)])
+    document = FileField(_l("The signed authorisation (委托书), PDF or photo"))
+
+
 class PublishForm(FlaskForm):
-    publish_details = BooleanField(_l("Publish each dwelling's choice"))
+    """Publishing only: whether each home's choice is published was fixed before the vote opened."""
 
 
 class CanvassForm(FlaskForm):
@@ -114,6 +125,7 @@ class DecideBindingForm(FlaskForm):
     decision = SelectField(_l("Decision"), choices=options([("owner", _l("approve as owner")),
                                                             ("tenant", _l("approve as tenant")),
                                                             ("reject", _l("reject"))]))
+    evidence = StringField(_l("What you checked (needed to approve an owner)"), validators=[Length(max=500)])
 
 
 class ClassifyForm(FlaskForm):

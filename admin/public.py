@@ -16,7 +16,6 @@ def vote_result(vote_id):
     vote = db.session.get(Vote, vote_id)
     if vote is None or vote.state not in ("published", "archived"):
         abort(404)
-    from votes import services as votes
+    # Each home's choice is personal information: never on this public page (PIPL art. 25).
     return render_template("admin/public_result.html", vote=vote, labels=labels, label=labels.label,
-                           figures=live_figures(vote, rules.Result(**vote.result["result"])),
-                           details=votes.published_details(vote))
+                           figures=live_figures(vote, rules.Result(**vote.result["result"])))

@@ -96,7 +96,8 @@ def bindings():
                 from core.models import BindingRequest
                 found = db.session.get(BindingRequest, req)
                 owners = [o.person_id for o in found.dwelling.ownerships] if found else []
-                accounts.decide_binding(g.staff, req, True, "owner", owners[0] if len(owners) == 1 else None)
+                accounts.decide_binding(g.staff, req, True, "owner", owners[0] if len(owners) == 1 else None,
+                                        form.evidence.data)
             else:
                 accounts.decide_binding(g.staff, req, decision != "reject", "tenant")
         done = run_form(form, run, _("Decision recorded; the resident is told in WeChat."), url_for("admin.bindings"))

@@ -13,12 +13,24 @@ SENT = ("/cgi-bin/message/custom/send", "/cgi-bin/message/template/send", "/cgi-
 CHAT_KEPT = 6
 
 
-def simulator_base():
-    """The simulator's address, or NotFound when WeChat is not the local simulator."""
+DEMO_PREFIX = "demo-"
+
+
+def simulator_enabled(staff):
+    """Only in development, with WeChat as the local simulator, for committee staff and administrators:
+    never in production, never for officials."""
+    from core.auth import Role
     base = current_app.config.get("WECHAT_API_BASE", "")
-    if not base.startswith(("http://127.0.0.1", "http://localhost")):
+    return (current_app.config.get("ENV") in ("development", "test") and staff is not None
+            and staff.role in (Role.COMMITTEE, Role.ADMIN)
+            and base.startswith(("http://127.0.0.1", "http://localhost")))
+
+
+def simulator_base():
+    """The simulator's address, or NotFound where the page does not exist."""
+    if not simulator_enabled(g.get("staff")):
         raise NotFound()
-    return base.rstrip("/")
+    return current_app.config["WECHAT_API_BASE"].rstrip("/")
 
 
 def _residents(staff):
@@ -27,7 +39,9 @@ def _residents(staff):
     from core.models import Building, Compound, Dwelling, Unit
     ids = compounds_in_scope(staff).with_entities(Compound.id)
     accounts = (WechatAccount.query.join(Dwelling, WechatAccount.dwelling_id == Dwelling.id).join(Unit)
-                .join(Building).filter(Building.compound_id.in_(ids)).order_by(WechatAccount.openid).limit(50).all())
+                .join(Building).filter(Building.compound_id.in_(ids),
+                                       WechatAccount.openid.startswith(DEMO_PREFIX, autoescape=True))
+                .order_by(WechatAccount.openid).limit(50).all())
     return [(a.openid, f"{a.openid} · {a.dwelling.unit.building.compound.name} "
                        f"{a.dwelling.unit.building.name}-{a.dwelling.unit.name}-{a.dwelling.room}") for a in accounts]
 
@@ -43,6 +57,12 @@ def simulator():
         def talk():
             if form.openid.data not in dict(residents):
                 raise NotFound()
+            from core import audit
+            from core.extensions import db
+            # What the page sends is the staff member's act, on the record.
+            audit.record(g.staff, "simulator.message", "wechat_account", form.openid.data, g.staff.region_id,
+                         after={"text": form.text.data[:200]})
+            db.session.commit()
             reply = _send(form.openid.data, form.text.data)
             chat = session.get("sim_chat", [])[-(CHAT_KEPT - 1):]
             chat.append([form.openid.data, form.text.data[:200], (reply or _("(no reply)"))[:300]])
@@ -59,17 +79,14 @@ def simulator():
 
 
 def _send(openid, text):
-    """Post a signed message to our own /wechat endpoint, as WeChat would, and read the passive reply."""
+    """Hand a signed message to our own /wechat endpoint inside this process, as WeChat would send it, and read
+    the passive reply. Nothing of the request (its Host header included) goes into what is signed or where."""
     config = current_app.config
     envelope = sender.Envelope(config["WECHAT_TOKEN"], config["WECHAT_APPID"])
     params, body = envelope.wrap(sender.text_xml(openid, text))
-    try:
-        response = requests.post(request.host_url.rstrip("/") + url_for("bot.receive"), params=params, data=body,
-                                 timeout=10, headers={"Content-Type": "text/xml"})
-    except requests.RequestException:
-        from core.errors import Conflict
-        raise Conflict("wechat.unavailable") from None
-    return envelope.open_reply(params, response.content) if response.status_code == 200 else None
+    response = current_app.test_client().post(url_for("bot.receive"), query_string=params, data=body,
+                                              headers={"Content-Type": "text/xml"})
+    return envelope.open_reply(params, response.data) if response.status_code == 200 else None
 
 
 @bp.post("/simulator/clear")

@@ -45,8 +45,8 @@ def nav_items(staff):
         items += [("admin.staff_list", _("Staff")), ("admin.audit_log", _("Audit log"))]
     if can(staff, "catalogue.edit"):
         items.append(("admin.catalogue", _("Catalogue")))
-    from flask import current_app
-    if current_app.config.get("WECHAT_API_BASE", "").startswith(("http://127.0.0.1", "http://localhost")):
+    from admin.simulator import simulator_enabled
+    if simulator_enabled(staff):
         items.append(("admin.simulator", _("WeChat simulator")))
     return items
 

@@ -83,7 +83,7 @@ def _vote_page(vote_id, **forms):
                                   closes_at=start.replace(hour=20, minute=0) + timedelta(days=14)),
         "extend_form": ExtendVoteForm(formdata=None),
         "paper_form": PaperEntryForm(formdata=None),
-        "publish_form": PublishForm(formdata=None, publish_details=vote.publish_details),
+        "publish_form": PublishForm(formdata=None),
     }
     defaults.update(forms)
     entries = db.session.execute(
@@ -165,7 +165,7 @@ def vote_close(vote_id):
 @bp.post("/votes/<int:vote_id>/publish")
 def vote_publish(vote_id):
     form = PublishForm()
-    done = run_form(form, lambda: votes.publish_vote(g.staff, vote_id, form.publish_details.data),
+    done = run_form(form, lambda: votes.publish_vote(g.staff, vote_id),
                     _("The result is published and the residents are being told."), _back(vote_id))
     return done or _vote_page(vote_id, publish_form=form)
 
@@ -183,7 +183,8 @@ def paper_ballots(vote_id):
         code = votes.paper_code(vote.id, dwelling_id)
         ballots.append({"code": code, "building": building, "unit": unit, "room": room,
                         "qr": segno.make(code, error="m").svg_inline(scale=3)})
-    return render_template("admin/paper_ballots.html", vote=vote, ballots=ballots)
+    return render_template("admin/paper_ballots.html", vote=vote, ballots=ballots,
+                           paper_rule=translate("vote.paper_rule"))
 
 
 @bp.route("/votes/<int:vote_id>/non-voters", methods=["GET", "POST"])
@@ -210,3 +211,60 @@ def vote_notice(vote_id):
     return render_template("admin/vote_notice.html", vote=vote, figures=live_figures(vote, _result_of(vote)),
                            link=link, qr=segno.make(link, error="m").svg_inline(scale=4),
                            scope_name=describe_scope(vote.scope_kind, vote.scope_id))
+
+
+def _proxy_candidates(vote):
+    """WeChat users of the vote's compound verified as a person on the roll (only they can be identified)."""
+    from core.models import Person, WechatAccount
+    rows = db.session.execute(
+        select(WechatAccount.id, Person.name, Building.name, Unit.name, Dwelling.room)
+        .join(Person, WechatAccount.person_id == Person.id).join(Dwelling, WechatAccount.dwelling_id == Dwelling.id)
+        .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
+        .where(Building.compound_id == vote.compound_id, Person.id_key.is_not(None))
+        .order_by(Building.name, Unit.name, Dwelling.room)).all()
+    return [(str(a), f"{name} · {b}-{u}-{r}") for a, name, b, u, r in rows]
+
+
+def _proxies_page(vote_id, form=None):
+    from admin.forms import ProxyForm
+    vote = votes.get_vote(g.staff, vote_id)
+    form = form or ProxyForm(formdata=None)
+    form.dwelling_id.choices = options([(str(d), votes.dwelling_address(d))
+                                        for d in db.session.scalars(votes.scope_dwellings(vote))])
+    form.account_id.choices = options(_proxy_candidates(vote))
+    pending = votes.pending_proxies(g.staff, vote_id)
+    return page("admin/proxies.html", form=form, vote=vote, pending=pending, address=votes.dwelling_address,
+                staff_names=dict(db.session.execute(select(Staff.id, Staff.name)).all()))
+
+
+@bp.route("/votes/<int:vote_id>/proxies", methods=["GET", "POST"])
+def vote_proxies(vote_id):
+    """Register a proxy from the owner's signed authorisation; a second staff member confirms it."""
+    from admin.forms import ProxyForm
+    from core.uploads import MAX_DOCUMENT_BYTES, store_document
+    if request.method == "GET":
+        return _proxies_page(vote_id)
+    form = ProxyForm()
+    vote = votes.get_vote(g.staff, vote_id)
+    form.dwelling_id.choices = options([(str(d), "") for d in db.session.scalars(votes.scope_dwellings(vote))])
+    form.account_id.choices = options(_proxy_candidates(vote))
+
+    def register():
+        upload = form.document.data
+        document = store_document(upload.read(MAX_DOCUMENT_BYTES + 1)) if upload else None
+        votes.register_proxy(g.staff, vote_id, int(form.dwelling_id.data), int(form.account_id.data),
+                             form.authorisation.data, document=document, id_number=form.id_number.data)
+
+    done = run_form(form, register, _("The proxy is recorded. A second staff member must now confirm it."),
+                    url_for("admin.vote_proxies", vote_id=vote_id))
+    return done or _proxies_page(vote_id, form)
+
+
+@bp.post("/votes/<int:vote_id>/proxies/<int:proxy_id>/confirm")
+def vote_proxy_confirm(vote_id, proxy_id):
+    from flask_wtf import FlaskForm
+    form = FlaskForm()
+    done = run_form(form, lambda: votes.confirm_proxy(g.staff, vote_id, proxy_id),
+                    _("The proxy is confirmed and the owners are being told."),
+                    url_for("admin.vote_proxies", vote_id=vote_id))
+    return done or _proxies_page(vote_id)

@@ -64,7 +64,7 @@ def _require_resident():
 
 def _require_resident_except_login():
     from flask import request
-    if request.endpoint != "resident.Login":
+    if request.endpoint not in ("resident.Login", "resident.Privacy"):
         resident.resident()
 
 
@@ -79,7 +79,8 @@ resident.blp.before_request(_require_resident_except_login)
 
 ANSWERED = {"AuditEntrySchema", "BallotCodeSchema", "BindingCodeSchema", "BindingRequestSchema", "BindingResultSchema",
             "CatalogueItemSchema", "CompoundSchema", "CountsSchema", "DeliveryReportSchema", "DwellingSchema",
-            "ImportReportSchema", "InboxEntrySchema", "MeSchema", "NonVoterSchema", "NoticeCreatedSchema",
+            "ImportReportSchema", "InboxEntrySchema", "MeSchema", "MyVoteSchema", "MyFlatSchema", "FlatBallotSchema",
+            "DetailsSchema", "PrivacyNoticeSchema", "NonVoterSchema", "NoticeCreatedSchema",
             "ProjectSchema", "QrCodeSchema", "ReceiptCheckSchema", "ReceiptSchema", "ReportSchema", "ResultSchema",
             "SessionSchema", "StaffWishSchema", "StageSchema", "SurveyResponseSchema", "SurveyResultsSchema",
             "SurveySchema", "TimelineSchema", "VoteSchema", "WishSchema", "WxLoginResultSchema"}

@@ -82,6 +82,9 @@ class DecisionSchema(Schema):
     approve = fields.Boolean(required=True)
     kind = fields.String(load_default="tenant", validate=validate.OneOf(["owner", "tenant", "family"]))
     person_id = fields.Integer(load_default=None)
+    evidence = fields.String(load_default=None, validate=validate.Length(max=500),
+                             metadata={"description": "needed to approve an owner: what was checked, e.g. the "
+                                                      "property certificate seen in person"})
 
 
 class QrCodeSchema(Schema):
@@ -167,7 +170,7 @@ class BindingDecision(MethodView):
     def post(self, body, request_id):
         """Approve or reject a binding request."""
         decided = accounts.decide_binding(current_staff(session), request_id, body["approve"], body["kind"],
-                                          body["person_id"])
+                                          body["person_id"], body["evidence"])
         db.session.commit()
         return decided
 

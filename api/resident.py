@@ -3,8 +3,9 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api.resident_schemas import (BindingResultSchema, CodeSchema, LocaleSchema, WxLoginResultSchema, WxLoginSchema,
-                                  MeSchema, RoomBindingSchema, WishCreateSchema, WishSchema)
+from api.resident_schemas import (BindingResultSchema, CodeSchema, ConsentSchema, LocaleSchema, MeSchema,
+                                  OwnerBindingSchema, PrivacyNoticeSchema, RoomBindingSchema, WishCreateSchema,
+                                  WishSchema, WxLoginResultSchema, WxLoginSchema)
 from core import accounts
 from core.uploads import store_uploads
 from core.extensions import db
@@ -47,7 +48,10 @@ def _me(account):
     return {"bound": dwelling is not None, "kind": account.kind, "locale": account.locale,
             "compound": unit.building.compound.name if unit else None,
             "building": unit.building.name if unit else None, "unit": unit.name if unit else None,
-            "room": dwelling.room if dwelling else None, "phone_bound": account.phone_enc is not None}
+            "room": dwelling.room if dwelling else None, "phone_bound": account.phone_enc is not None,
+            "privacy_consented": account.privacy_consented_at is not None,
+            "owner_verified": account.kind == "owner" and account.person_id is not None,
+            "dwellings": accounts.owned_homes(account)}
 
 
 @blp.route("/me")
@@ -106,8 +110,10 @@ class BindByCode(MethodView):
         from core.ratelimit import limit
         account = resident()
         limit("bind-code", account.id, 10, 3600)
-        accounts.bind_with_code(account, body["code"])
-        db.session.commit()
+        try:
+            accounts.bind_with_code(account, body["code"])
+        finally:
+            db.session.commit()  # a failed try is counted too
         return _me(account)
 
 
@@ -117,10 +123,56 @@ class BindByRoom(MethodView):
     @blp.response(200, BindingResultSchema)
     def post(self, body):
         """Link to my home from the stairwell QR code: room and the phone's last four digits."""
-        outcome = accounts.bind_by_room(resident(), body["unit_id"], body["room"], body["phone_last4"],
-                                        body.get("name"))
-        db.session.commit()
+        try:
+            outcome = accounts.bind_by_room(resident(), body["unit_id"], body["room"], body["phone_last4"],
+                                            body.get("name"))
+        finally:
+            db.session.commit()  # a failed try is counted too
         return {"outcome": outcome}
+
+
+@blp.route("/me/binding/owner")
+class BindAsOwner(MethodView):
+    @blp.arguments(OwnerBindingSchema)
+    @blp.response(200, MeSchema)
+    def post(self, body):
+        """Verify as an owner with my ID number and property certificate number (a neighbour knows neither)."""
+        account = resident()
+        try:
+            accounts.bind_as_owner(account, body["id_number"], body["certificate_no"])
+        finally:
+            db.session.commit()  # a failed try is counted too
+        return _me(account)
+
+
+@blp.route("/privacy")
+class Privacy(MethodView):
+    @blp.response(200, PrivacyNoticeSchema)
+    def get(self):
+        """The privacy notice a resident agrees to before anything personal is kept."""
+        return accounts.privacy_notice()
+
+
+@blp.route("/me/privacy-consent")
+class PrivacyConsent(MethodView):
+    @blp.arguments(ConsentSchema)
+    @blp.response(200, MeSchema)
+    def post(self, body):
+        """I agree to this version of the privacy notice."""
+        account = accounts.record_privacy_consent(resident(), body["version"])
+        db.session.commit()
+        return _me(account)
+
+
+@blp.route("/me/deletion")
+class Deletion(MethodView):
+    @blp.response(204)
+    def post(self):
+        """Delete my data: my link, phone, wishes' words and photos, answers and messages. Vote records stay,
+        as the law requires, without anything that names me."""
+        from privacy.deletion import delete_my_data
+        delete_my_data(resident())
+        db.session.commit()
 
 
 @blp.route("/me/binding")

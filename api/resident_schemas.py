@@ -36,6 +36,25 @@ class MeSchema(Schema):
     unit = fields.String(allow_none=True)
     room = fields.String(allow_none=True)
     phone_bound = fields.Boolean()
+    privacy_consented = fields.Boolean(metadata={"description": "false until the privacy notice is agreed to"})
+    owner_verified = fields.Boolean(metadata={"description": "an owner verified by ID and certificate, a "
+                                                             "committee code or decision: may vote"})
+    dwellings = fields.List(fields.Dict(), metadata={"description": "{dwelling_id, address}: every home I own"})
+
+
+class OwnerBindingSchema(Schema):
+    id_number = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    certificate_no = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                                   metadata={"description": "不动产权证号, as on the property certificate"})
+
+
+class PrivacyNoticeSchema(Schema):
+    version = fields.String()
+    text = fields.String()
+
+
+class ConsentSchema(Schema):
+    version = fields.String(required=True, validate=validate.Length(min=1, max=16))
 
 
 class LocaleSchema(Schema):

@@ -108,9 +108,16 @@ class CanvassSchema(Schema):
 
 
 class ProxySchema(Schema):
+    id = fields.Integer(dump_only=True)
     dwelling_id = fields.Integer(required=True)
     account_id = fields.Integer(required=True)
     authorisation = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    id_number = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=32),
+                              metadata={"description": "the proxy's ID number, as on the signed authorisation"})
+    document = fields.String(dump_only=True, metadata={"description": "the uploaded 委托书 (multipart field 'file')"})
+    state = fields.String(dump_only=True)
+    recorded_by = fields.Integer(dump_only=True)
+    confirmed_by = fields.Integer(dump_only=True, allow_none=True)
 
 
 class NonVoterSchema(Schema):
@@ -128,7 +135,18 @@ class BallotCodeSchema(Schema):
 
 class CastSchema(Schema):
     choice = fields.String(required=True, validate=validate.OneOf(rules.CHOICES))
-    dwelling_id = fields.Integer(load_default=None, metadata={"description": "only when voting as a proxy"})
+    dwelling_id = fields.Integer(load_default=None, metadata={"description": "one flat only"})
+    dwelling_ids = fields.List(fields.Integer(), load_default=None, validate=validate.Length(min=1, max=100),
+                               metadata={"description": "these flats only (default: every flat I may cast for)"})
+
+
+class FlatBallotSchema(Schema):
+    dwelling_id = fields.Integer()
+    address = fields.String()
+    choice = fields.String()
+    channel = fields.String()
+    receipt = fields.String()
+    cast_at = fields.DateTime()
 
 
 class ReceiptSchema(Schema):
@@ -137,6 +155,29 @@ class ReceiptSchema(Schema):
     channel = fields.String()
     receipt = fields.String()
     cast_at = fields.DateTime()
+    flats = fields.List(fields.Nested(FlatBallotSchema), metadata={"description": "every flat's current ballot"})
+    chain_head = fields.String(metadata={"description": "the vote's chain head after my ballot: keep it to check "
+                                                        "against the published head (flask votes verify --head)"})
+
+
+class MyFlatSchema(Schema):
+    dwelling_id = fields.Integer()
+    address = fields.String()
+    role = fields.String(metadata={"description": "owner | proxy"})
+    choice = fields.String(allow_none=True)
+    channel = fields.String(allow_none=True)
+
+
+class MyVoteSchema(VoteSchema):
+    dwellings = fields.List(fields.Nested(MyFlatSchema))
+    paper_rule = fields.String()
+
+
+class DetailsSchema(Schema):
+    building = fields.String()
+    unit = fields.String()
+    room = fields.String()
+    choice = fields.String()
 
 
 class ReceiptCheckSchema(Schema):
@@ -325,41 +366,94 @@ class CanvassView(MethodView):
 
 @staff_blp.route("/<int:vote_id>/proxies")
 class Proxies(MethodView):
-    @staff_blp.arguments(ProxySchema)
+    @staff_blp.response(200, ProxySchema(many=True))
+    def get(self, vote_id):
+        """Proxies waiting for a second staff member's confirmation."""
+        return votes.pending_proxies(_staff(), vote_id)
+
+    @staff_blp.arguments(ProxySchema, location="form")
     @staff_blp.response(201, ProxySchema)
     def post(self, body, vote_id):
-        """Register a proxy with the owner's written authorisation."""
-        proxy = votes.register_proxy(_staff(), vote_id, **body)
+        """Register a proxy: the signed authorisation (multipart field 'file') and the proxy's ID number.
+        It counts once a second staff member confirms it; the owners are told then."""
+        from flask import request
+        from core.uploads import MAX_DOCUMENT_BYTES, store_document
+        staff = _staff()
+        votes.get_vote(staff, vote_id, "votes.manage")
+        upload = request.files.get("file")
+        document = store_document(upload.read(MAX_DOCUMENT_BYTES + 1)) if upload is not None else None
+        proxy = votes.register_proxy(staff, vote_id, document=document, **body)
         db.session.commit()
         return proxy
 
 
+@staff_blp.route("/<int:vote_id>/proxies/<int:proxy_id>/confirm")
+class ConfirmProxy(MethodView):
+    @staff_blp.response(200, ProxySchema)
+    def post(self, vote_id, proxy_id):
+        """A second staff member confirms the proxy against the authorisation."""
+        proxy = votes.confirm_proxy(_staff(), vote_id, proxy_id)
+        db.session.commit()
+        return proxy
+
+
+def _receipt(vote_id, ballots):
+    if not ballots:
+        from core.errors import NotFound
+        raise NotFound()
+    from votes.models import Vote
+    first = ballots[0]
+    flats = [{"dwelling_id": b.dwelling_id, "address": votes.dwelling_address(b.dwelling_id), "choice": b.choice,
+              "channel": b.channel, "receipt": b.receipt, "cast_at": b.cast_at} for b in ballots]
+    return {"dwelling_id": first.dwelling_id, "choice": first.choice, "channel": first.channel,
+            "receipt": first.receipt, "cast_at": first.cast_at, "flats": flats,
+            "chain_head": getattr(ballots[-1], "link", None) or db.session.get(Vote, vote_id).chain_head}
+
+
 @resident_blp.route("")
 class MyVotes(MethodView):
-    @resident_blp.response(200, VoteSchema(many=True))
+    @resident_blp.response(200, MyVoteSchema(many=True))
     def get(self):
-        """Votes open to me now."""
-        return [vote for vote, _dwellings in votes.votes_for_resident(resident())]
+        """Votes open to me now, with every flat I may cast for and its current ballot."""
+        account = resident()
+        result = []
+        for vote, dwellings in votes.votes_for_resident(account):
+            rights = votes.voting_rights(account, vote)
+            current = {b.dwelling_id: b for b in votes.my_ballots(account, vote.id)}
+            vote.dwellings = [{"dwelling_id": d, "address": votes.dwelling_address(d), "role": rights.get(d),
+                               "choice": getattr(current.get(d), "choice", None),
+                               "channel": getattr(current.get(d), "channel", None)} for d in dwellings]
+            vote.paper_rule = translate("vote.paper_rule")
+            result.append(vote)
+        return result
 
 
 @resident_blp.route("/<int:vote_id>/ballot")
 class MyBallot(MethodView):
     @resident_blp.response(200, ReceiptSchema)
     def get(self, vote_id):
-        """My dwelling's ballot and its receipt."""
-        ballot = votes.my_ballot(resident(), vote_id)
-        if ballot is None:
-            from core.errors import NotFound
-            raise NotFound()
-        return ballot
+        """My flats' ballots and their receipts."""
+        return _receipt(vote_id, votes.my_ballots(resident(), vote_id))
 
     @resident_blp.arguments(CastSchema)
     @resident_blp.response(200, ReceiptSchema)
     def put(self, body, vote_id):
-        """Cast or change my dwelling's ballot (the last one before closing counts)."""
-        ballot = votes.cast_ballot(resident(), vote_id, body["choice"], "miniprogram", body["dwelling_id"])
+        """Cast or change my ballot: for every flat I own in scope at once, or the flats named (the last
+        ballot received before closing counts, in every channel)."""
+        wanted = body["dwelling_ids"] or ([body["dwelling_id"]] if body["dwelling_id"] else None)
+        ballots = votes.cast_ballots(resident(), vote_id, body["choice"], "miniprogram", wanted)
+        receipt = _receipt(vote_id, ballots)
         db.session.commit()
-        return ballot
+        return receipt
+
+
+@resident_blp.route("/<int:vote_id>/details")
+class PublishedDetails(MethodView):
+    @resident_blp.response(200, DetailsSchema(many=True))
+    def get(self, vote_id):
+        """Each flat's choice, where the vote said before opening that they would be published: only for
+        owners in its scope, signed in."""
+        return votes.details_for_owner(resident(), vote_id)
 
 
 @resident_blp.route("/<int:vote_id>/receipts/<receipt>")

@@ -52,7 +52,7 @@ def prepare(url, compounds, dwellings, env):
         for i, (dwelling_id, person_id) in enumerate(owners):
             rows.append({"id": start + 1 + i, "openid": f"voter-{i}", "dwelling_id": dwelling_id,
                          "person_id": person_id, "kind": "owner", "follows": True, "locale": "zh_Hans_CN",
-                         "created_at": utcnow()})
+                         "created_at": utcnow(), "privacy_consented_at": utcnow()})
         db.session.execute(insert(WechatAccount.__table__), rows)
         sessions = []
         for row in rows:
@@ -122,6 +122,7 @@ def main():
     sim_port, port = free_port(), free_port()
     env = {"GONGJIAN_ENV": "production", "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url,
            "SECRET_KEY": secrets.token_urlsafe(32), "PII_KEY": secrets.token_urlsafe(32),
+           "VOTE_CHAIN_KEY": secrets.token_urlsafe(32),
            "WECHAT_TOKEN": secrets.token_hex(8), "WECHAT_APPID": "wx" + secrets.token_hex(8),
            "WECHAT_SECRET": secrets.token_hex(16), "WECHAT_API_BASE": f"http://127.0.0.1:{sim_port}",
            "BOT_RATE": "1000000", "LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": str(args.workers),

@@ -43,7 +43,7 @@ def prepare(url, owners):
             db.session.flush()
             db.session.add(Ownership(dwelling_id=dwelling.id, person_id=person.id))
             account = WechatAccount(openid=f"cast-{i}", person_id=person.id, dwelling_id=dwelling.id, kind="owner",
-                                    locale="zh_Hans_CN")
+                                    locale="zh_Hans_CN", privacy_consented_at=utcnow())
             db.session.add(account)
             db.session.flush()
             token = secrets.token_urlsafe(24)

@@ -109,6 +109,10 @@ class BindFlow(Flow):
 
     def start(self, turn, unit_id=None, **kwargs):
         account = turn.account
+        if account.privacy_consented_at is None:
+            turn.goto(self, "consent", unit_id=unit_id)
+            return _("Before we link WeChat to your home: %(notice)s\nReply 1 to agree, 0 to go back.",
+                     notice=accounts.privacy_notice()["text"])
         if account.dwelling_id is not None and unit_id is None:
             return _("You are linked to %(home)s as %(kind)s. Reply 解绑 (unbind) to remove the link.",
                      home=dwelling_label(account.dwelling), kind=kind_label(account.kind))
@@ -129,6 +133,15 @@ class BindFlow(Flow):
             return _("That did not work several times. Please contact your neighbourhood committee.")
         turn.goto(self, step, tries=tries)
         return message
+
+    def on_consent(self, turn):
+        if turn.text.strip().lower() not in YES | {"同意", "好", "好的", "可以"}:
+            turn.end()
+            return _("Nothing was linked. Reply 帮助 (help) to see what I can do.")
+        accounts.record_privacy_consent(turn.account, accounts.PRIVACY_VERSION)
+        unit_id = turn.data.get("unit_id")
+        turn.end()
+        return self.start(turn, unit_id=unit_id)
 
     def on_code(self, turn):
         try:
@@ -157,8 +170,10 @@ class BindFlow(Flow):
             turn.end()
             return translate(exc.key, **exc.params)
         turn.end()
-        if outcome == "bound":
-            return self.bound_text(turn.account)
+        if outcome == "household":
+            return self.bound_text(turn.account) + "\n" + _(
+                "To vote as an owner, reply 业主认证 (owner) with your ID number and property certificate number, "
+                "or ask the committee for a binding code.")
         return _("Thank you. We could not confirm this from the owners' roll, so your neighbourhood "
                  "committee will check it; you will hear from us.")
 
@@ -166,6 +181,53 @@ class BindFlow(Flow):
     def bound_text(account):
         return _("Done: you are linked to %(home)s as %(kind)s. Reply 提诉求 (wish) to tell us what should "
                  "be renovated.", home=dwelling_label(account.dwelling), kind=kind_label(account.kind))
+
+
+@register
+class OwnerFlow(Flow):
+    """An owner verifies with the ID number and the property certificate number, as on the roll."""
+
+    name = "owner"
+    keywords = ("业主认证", "业主验证", "owner", "verify owner")
+
+    def start(self, turn, **kwargs):
+        if turn.account.privacy_consented_at is None:
+            turn.goto(self, "consent")
+            return _("Before we link WeChat to your home: %(notice)s\nReply 1 to agree, 0 to go back.",
+                     notice=accounts.privacy_notice()["text"])
+        turn.goto(self, "id")
+        return _("Owners who vote are checked against the owners' roll. Please reply with your ID number "
+                 "(18 characters). Reply 0 to go back.")
+
+    def resume(self, turn, step):
+        text = turn.text.strip()
+        if text in ("0", "取消", "算了", "返回"):
+            turn.end()
+            return _("Cancelled. Reply 帮助 (help) to see what I can do.")
+        if step == "consent":
+            if text.lower() not in YES | {"同意", "好", "好的", "可以"}:
+                turn.end()
+                return _("Nothing was linked. Reply 帮助 (help) to see what I can do.")
+            accounts.record_privacy_consent(turn.account, accounts.PRIVACY_VERSION)
+            return self.start(turn)
+        if step == "id":
+            from core import identity
+            try:
+                number = identity.normalise_document("cn_id", text)
+            except DomainError:
+                return _("That is not a valid ID number. Please check it and reply again, or reply 0 to go back.")
+            turn.goto(self, "certificate", id_number=number)
+            return _("Thank you. Now please reply with the number on your property certificate (不动产权证号).")
+        try:
+            accounts.bind_as_owner(turn.account, turn.data.get("id_number"), text)
+        except DomainError as exc:
+            turn.end()
+            if exc.key in ("bind.too_many", "bind.too_many_flat"):
+                return translate(exc.key)
+            return _("These numbers do not match the owners' roll. Please ask your neighbourhood committee "
+                     "for a binding code.")
+        turn.end()
+        return BindFlow.bound_text(turn.account)
 
 
 @register
@@ -435,7 +497,7 @@ class VoteFlow(Flow):
             if turn.account.kind != "owner":
                 return _("Only owners vote in consent votes; as a resident you can still tell us your wishes.")
             return _("There is no open vote for your home right now.")
-        turn.goto(self, "choose", votes=[[v.id, d[0]] for v, d in open_votes])
+        turn.goto(self, "choose", votes=[[v.id, d] for v, d in open_votes])
         lines = [_("Open votes:")] + [f"{n} {v.title}" for n, (v, _d) in enumerate(open_votes, start=1)]
         lines.append(_("Reply with the number of the vote."))
         return "\n".join(lines)
@@ -450,11 +512,14 @@ class VoteFlow(Flow):
         choices = turn.data.get("votes", [])
         if not (answer.isdigit() and 1 <= int(answer) <= len(choices)):
             return _("Reply with the number of the vote.")
-        vote_id, dwelling_id = choices[int(answer) - 1]
+        vote_id, dwelling_ids = choices[int(answer) - 1]
         vote = db.session.get(Vote, vote_id)
-        turn.goto(self, "decide", vote_id=vote_id, dwelling_id=dwelling_id)
+        turn.goto(self, "decide", vote_id=vote_id, dwelling_ids=dwelling_ids)
         summary = (vote.text or "")[:300]
-        return "\n".join([vote.title, summary, _("Reply 1 to agree, 2 to disagree, 3 to abstain.")]).strip()
+        privacy = (_("Each home's choice will be shown to the owners of this vote with the result.")
+                   if vote.publish_details else _("Only the totals are published; your choice stays private."))
+        return "\n".join([vote.title, summary, privacy,
+                          _("Reply 1 to agree, 2 to disagree, 3 to abstain.")]).strip()
 
     def on_decide(self, turn):
         choice = self.OPTIONS.get(turn.text.strip()) or {"同意": "agree", "不同意": "disagree", "弃权": "abstain",
@@ -476,11 +541,13 @@ class VoteFlow(Flow):
         data = turn.data
         turn.end()
         try:
-            ballot = votes.cast_ballot(turn.account, data["vote_id"], data["choice"], "bot", data["dwelling_id"])
+            ballots = votes.cast_ballots(turn.account, data["vote_id"], data["choice"], "bot", data.get("dwelling_ids"))
         except DomainError as exc:
             return translate(exc.key, **exc.params)
-        return _("Your ballot 「%(choice)s」 is recorded. Receipt: %(receipt)s. You can change it until the vote "
-                 "closes.", choice=choice_label(ballot.choice), receipt=ballot.receipt)
+        flats = "、".join(votes.dwelling_address(b.dwelling_id) for b in ballots)
+        return _("Your ballot 「%(choice)s」 is recorded for %(flats)s. Receipt: %(receipt)s. You can change it "
+                 "until the vote closes.", choice=choice_label(ballots[0].choice), flats=flats,
+                 receipt=ballots[0].receipt)
 
 
 def choice_label(choice):

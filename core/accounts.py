@@ -4,20 +4,25 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from flask_babel import LazyString, force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
 
 from core import audit, pii
 from core.auth import authorize
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorised
 from core.extensions import db
-from core.models import (BindingCode, BindingRequest, Dwelling, Person, Residency,
+from core.models import (BindAttempt, BindingCode, BindingRequest, Dwelling, Ownership, Person, Residency,
                          ResidentSession, Unit, WechatAccount, aware, utcnow)
 from core.wechat import WeChatError, wechat
 
 SESSION_LIFETIME = timedelta(days=7)
 CODE_LIFETIME = timedelta(days=14)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
-MAX_BIND_ATTEMPTS_PER_DAY = 5
+MAX_BIND_ATTEMPTS_PER_DAY = 5  # binding requests and failed tries, per account
+MAX_TRIES_PER_FLAT = 5  # failed tries to bind to one flat a day, whoever makes them
+PRIVACY_VERSION = "2026-11"
 BAD_LOGIN_CODES = {40029, 40163, 40226}
 
 
@@ -98,6 +103,114 @@ def bind_phone(account, code):
 
 def _bind(account, dwelling, person, kind):
     account.dwelling, account.person, account.kind = dwelling, person, kind
+    # A request the committee has not decided yet is withdrawn once the person bound another way.
+    db.session.execute(update(BindingRequest).where(BindingRequest.account_id == account.id,
+                                                    BindingRequest.state == "pending")
+                       .values(state="withdrawn", decided_at=utcnow()))
+    db.session.flush()
+    _tell_owners(dwelling, account, kind)
+
+
+def tell(account, kind, title, body, /, **params):
+    """A direct message to one resident, worded in their own language (`title` and `body` are lazy texts)."""
+    from notices.services import queue_direct_message
+    with force_locale(account.locale or "zh_Hans_CN"):
+        params = {key: str(value) if isinstance(value, LazyString) else value for key, value in params.items()}
+        words = {"title": str(title) % params, "body": str(body) % params}
+    return queue_direct_message(account.id, kind, dict(params, **words))
+
+
+def _address(dwelling):
+    unit = dwelling.unit
+    return f"{unit.building.compound.name} {unit.building.name}-{unit.name}-{dwelling.room}"
+
+
+def _tell_owners(dwelling, account, kind):
+    """The owners on the roll hear that someone bound to their flat (they know whether it was family)."""
+    owners = [o.person_id for o in dwelling.ownerships]
+    if not owners:
+        return
+    for other in WechatAccount.query.filter(WechatAccount.person_id.in_(owners), WechatAccount.id != account.id,
+                                            WechatAccount.kind == "owner").all():
+        tell(other, "binding_notice", _l("Someone linked WeChat to your home"),
+             _l("A WeChat user linked to %(home)s as %(role)s. If you do not know who it is, please tell the "
+                "neighbourhood committee."), home=_address(dwelling), role=_kind_word(kind, other.locale))
+
+
+def _kind_word(kind, locale):
+    with force_locale(locale or "zh_Hans_CN"):
+        return {"owner": _("owner"), "tenant": _("tenant")}.get(kind, _("household member"))
+
+
+def _check_tries(account, dwelling_id=None):
+    """Refuse when this account, or anyone at this flat, has failed too often today."""
+    since = utcnow() - timedelta(days=1)
+    mine = db.session.scalar(select(func.count()).select_from(BindAttempt).where(
+        BindAttempt.account_id == account.id, BindAttempt.ok.is_(False), BindAttempt.at >= since))
+    if mine >= MAX_BIND_ATTEMPTS_PER_DAY:
+        raise Forbidden("bind.too_many")
+    if dwelling_id is not None:
+        flat = db.session.scalar(select(func.count()).select_from(BindAttempt).where(
+            BindAttempt.dwelling_id == dwelling_id, BindAttempt.ok.is_(False), BindAttempt.at >= since))
+        if flat >= MAX_TRIES_PER_FLAT:
+            raise Forbidden("bind.too_many_flat")
+
+
+def _attempt(account, dwelling_id, method, ok):
+    db.session.add(BindAttempt(account_id=account.id, dwelling_id=dwelling_id, method=method, ok=ok))
+    db.session.flush()
+
+
+# privacy -------------------------------------------------------------------------------------------
+def require_consent(account):
+    """Nothing personal is processed before the resident agreed to the privacy notice."""
+    if account.privacy_consented_at is None:
+        raise Forbidden("privacy.consent_required")
+
+
+def record_privacy_consent(account, version):
+    """The resident agreed to this version of the privacy notice."""
+    if version != PRIVACY_VERSION:
+        raise InvalidInput([{"field": "version", "key": "privacy.old_version"}])
+    account.privacy_version, account.privacy_consented_at = version, utcnow()
+    db.session.flush()
+    return account
+
+
+def privacy_notice():
+    """The privacy notice residents agree to, in the current language."""
+    return {"version": PRIVACY_VERSION, "text": _(
+        "Gongjian keeps your room, the last digits of your phone and what you tell us (wishes, answers, votes) "
+        "to let you take part in renovating your compound. Only the committee and officials of your area see "
+        "them, and never your ID number. Your choices in a vote are published only if the vote says so before "
+        "it opens, and then only to owners of the same scope. You can see all your data and ask for it to be "
+        "deleted at any time; vote records are kept as the law requires, without your name.")}
+
+
+def owned_homes(account):
+    """The homes the account's verified owner owns, with their addresses."""
+    if account.kind != "owner" or account.person_id is None:
+        return []
+    rows = db.session.scalars(select(Ownership.dwelling_id).where(Ownership.person_id == account.person_id)
+                              .order_by(Ownership.dwelling_id)).all()
+    return [{"dwelling_id": d, "address": _address(db.session.get(Dwelling, d))} for d in rows]
+
+
+def ownerships_ended(pairs):
+    """A roll amendment ended these (dwelling, person) ownerships: their accounts stop voting for them."""
+    for dwelling_id, person_id in pairs:
+        for account in WechatAccount.query.filter_by(person_id=person_id, dwelling_id=dwelling_id,
+                                                     kind="owner").all():
+            still = db.session.scalar(select(Ownership.dwelling_id).where(Ownership.person_id == person_id)
+                                      .order_by(Ownership.dwelling_id).limit(1))
+            if still is not None:
+                account.dwelling_id = still
+            else:
+                account.kind = "family"
+            tell(account, "ownership_ended", _l("Your home on the owners' roll"),
+                 _l("The committee's owners' roll no longer lists you as the owner of %(home)s. You can no longer "
+                 "vote for it. If this is wrong, please tell the neighbourhood committee."),
+                 home=_address(db.session.get(Dwelling, dwelling_id)))
     db.session.flush()
 
 
@@ -140,9 +253,12 @@ def normalise_code(text):
 
 
 def bind_with_code(account, code):
-    """Bind with a one-time code."""
+    """Bind with a one-time code the committee handed over after checking the property certificate."""
+    require_consent(account)
+    _check_tries(account)
     entry = BindingCode.query.filter_by(code_hash=_hash(normalise_code(code))).first()
     if entry is None or entry.used_at is not None or aware(entry.expires_at) <= utcnow():
+        _attempt(account, None, "code", False)
         raise InvalidInput([{"field": "code", "key": "bind.bad_code"}])
     dwelling = db.session.get(Dwelling, entry.dwelling_id)
     person = db.session.get(Person, entry.person_id) if entry.person_id else None
@@ -165,26 +281,69 @@ def find_dwelling(unit_id, room):
 
 
 def bind_by_room(account, unit_id, room, phone_last4, claimed_name=None):
-    """Bind from a stairwell QR code: room number and the last four digits of the roll's phone.
+    """Bind from a stairwell QR code with the room and the last four digits of the roll's phone.
 
-    Returns 'bound' when an owner's phone matches, 'pending' when the committee must decide."""
+    Neighbours and family know both, so this binds a household member (wishes, progress, notices), never an
+    owner who votes. Returns 'household' when an owner's phone matches, 'pending' when the committee must
+    decide."""
+    require_consent(account)
+    _check_tries(account)
     recent = db.session.scalar(select(func.count()).select_from(BindingRequest).where(
         BindingRequest.account_id == account.id, BindingRequest.created_at >= utcnow() - timedelta(days=1)))
     if recent >= MAX_BIND_ATTEMPTS_PER_DAY:
         raise Forbidden("bind.too_many")
     dwelling = find_dwelling(unit_id, room)
+    _check_tries(account, dwelling.id)
     last4 = "".join(ch for ch in phone_last4 or "" if ch.isdigit())
     if len(last4) != 4:
         raise InvalidInput([{"field": "phone_last4", "key": "bind.bad_last4"}])
     for ownership in dwelling.ownerships:
         masked = ownership.person.phone_masked
         if masked and masked[-4:] == last4 and not ownership.developer_held:
-            _bind(account, dwelling, ownership.person, "owner")
-            return "bound"
+            _attempt(account, dwelling.id, "room", True)
+            person = Person(name=(claimed_name or "")[:100], locale=account.locale)
+            db.session.add(person)
+            db.session.add(Residency(dwelling=dwelling, person=person, kind="family"))
+            _bind(account, dwelling, person, "family")
+            return "household"
+    _attempt(account, dwelling.id, "room", False)
     db.session.add(BindingRequest(account=account, dwelling=dwelling, claimed_name=claimed_name,
                                   phone_last4=last4))
     db.session.flush()
     return "pending"
+
+
+def bind_as_owner(account, id_number, certificate_no, doc_type="cn_id"):
+    """Verify an owner by the ID number together with the property certificate number (不动产权证号).
+
+    Both are on the roll only as keyed hashes; a neighbour knows neither. The account becomes that owner,
+    for every flat the roll lists them as owning."""
+    from core import identity
+    from core.errors import RuleViolation
+    require_consent(account)
+    _check_tries(account)
+    try:
+        number = identity.normalise_document(doc_type, id_number or "")
+    except RuleViolation:
+        _attempt(account, None, "owner", False)
+        raise InvalidInput([{"field": "id_number", "key": "bind.bad_id"}]) from None
+    if not (certificate_no or "").strip() or len(certificate_no) > 64:
+        raise InvalidInput([{"field": "certificate_no", "key": "error.field_required"}])
+    secret = pii.keys().identity
+    person = Person.query.filter_by(id_key=identity.identity_key(secret, doc_type, number)).first()
+    ownership = None
+    if person is not None:
+        ownership = (Ownership.query.filter_by(person_id=person.id,
+                                               certificate_key=identity.certificate_key(secret, certificate_no),
+                                               developer_held=False)
+                     .order_by(Ownership.dwelling_id).first())
+    if ownership is None:
+        _attempt(account, None, "owner", False)
+        raise InvalidInput([{"field": "certificate_no", "key": "bind.owner_not_verified"}])
+    _check_tries(account, ownership.dwelling_id)
+    _attempt(account, ownership.dwelling_id, "owner", True)
+    _bind(account, ownership.dwelling, person, "owner")
+    return account
 
 
 def _community_id(dwelling):
@@ -209,8 +368,11 @@ def pending_bindings(staff):
             .order_by(BindingRequest.id).all())
 
 
-def decide_binding(staff, request_id, approve, kind="tenant", person_id=None):
-    """Approve (as an owner on the roll, or as a tenant or family member) or reject a request."""
+def decide_binding(staff, request_id, approve, kind="tenant", person_id=None, evidence=None):
+    """Approve (as an owner on the roll, or as a tenant or family member) or reject a request.
+
+    An owner is approved only with the evidence the committee saw (e.g. the property certificate in person),
+    recorded with who decided."""
     request = db.session.get(BindingRequest, request_id)
     if request is None:
         raise NotFound()
@@ -224,6 +386,9 @@ def decide_binding(staff, request_id, approve, kind="tenant", person_id=None):
             owners = {o.person_id: o.person for o in dwelling.ownerships}
             if person_id not in owners:
                 raise InvalidInput([{"field": "person_id", "key": "bind.owner_required"}])
+            if len((evidence or "").strip()) < 4:
+                raise InvalidInput([{"field": "evidence", "key": "bind.evidence_required"}])
+            request.evidence = evidence.strip()[:500]
             person = owners[person_id]
         elif kind in ("tenant", "family"):
             person = Person(name=request.claimed_name or "", locale=request.account.locale)
@@ -233,7 +398,8 @@ def decide_binding(staff, request_id, approve, kind="tenant", person_id=None):
             raise InvalidInput([{"field": "kind", "key": "error.invalid"}])
         _bind(request.account, dwelling, person, kind)
     audit.record(staff, "binding.approve" if approve else "binding.reject", "binding_request", request.id,
-                 _community_id(dwelling), after={"kind": kind if approve else None})
+                 _community_id(dwelling), after={"kind": kind if approve else None,
+                                                 "evidence": request.evidence if approve else None})
     db.session.flush()
     return request
 

@@ -100,7 +100,7 @@ def translate_update_command():
     pot = ROOT / "messages.pot"
     _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "--no-location",
              "-o", str(pot), str(ROOT))
-    _pybabel("update", "-i", str(pot), "-d", str(ROOT / "locale"), "--no-fuzzy-matching")
+    _pybabel("update", "-i", str(pot), "-d", str(ROOT / "locale"), "--no-fuzzy-matching", "--no-wrap")
     pot.unlink()
 
 

@@ -8,6 +8,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_DEFAULTS = {
     "SECRET_KEY": "dev-secret-key-change-me",
     "PII_KEY": "dev-pii-key-change-me",
+    # Keys each vote's ballot chain: kept outside the database, so a rewrite of the database cannot
+    # recompute a chain that still verifies.
+    "VOTE_CHAIN_KEY": "dev-vote-chain-key-change-me",
     "WECHAT_TOKEN": "gongjian-dev-token",
     "WECHAT_APPID": "wx0000000000000000",
     "WECHAT_SECRET": "dev-wechat-secret",

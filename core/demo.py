@@ -136,7 +136,8 @@ DEMO_RESIDENTS = 6
 
 def _bind_demo_residents():
     """WeChat users 'demo-owner-1'… linked to flats of the first compound, to chat with the bot as."""
-    from core.accounts import account_for
+    from core.accounts import PRIVACY_VERSION, account_for
+    from core.models import utcnow
     from core.models import Ownership
     first = Compound.query.order_by(Compound.id).first()
     ownerships = (Ownership.query.join(Dwelling).join(Unit).join(Building)
@@ -146,6 +147,7 @@ def _bind_demo_residents():
         account = account_for(f"demo-owner-{number}")
         account.dwelling_id, account.person_id, account.kind, account.follows = (
             ownership.dwelling_id, ownership.person_id, "owner", True)
+        account.privacy_version, account.privacy_consented_at = PRIVACY_VERSION, utcnow()
 
 
 def _add_tenants(rng, compound):

@@ -69,6 +69,16 @@ def normalise_document(doc_type, value):
     return number
 
 
+def normalise_certificate(value):
+    """A property certificate number as compared: NFKC, upper case, no spaces (川(2019)成都市不动产权第0123456号)."""
+    return normalise_text(value).upper().replace(" ", "")
+
+
+def certificate_key(secret, number):
+    """The keyed hash of a property certificate number; what a neighbour does not know."""
+    return identity_key(secret, "certificate", normalise_certificate(number)) if number else None
+
+
 def identity_key(secret, doc_type, number):
     """The keyed hash that names one owner across dwellings without storing the number."""
     message = f"{doc_type}:{number}".encode()

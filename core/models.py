@@ -147,6 +147,8 @@ class Ownership(db.Model):
     share = db.Column(db.String(16))
     developer_held = db.Column(db.Boolean, nullable=False, default=False)
     delivered = db.Column(db.Boolean, nullable=False, default=True)
+    # Keyed hash of the property certificate number (不动产权证号): with the ID number, what verifies an owner.
+    certificate_key = db.Column(db.String(64), index=True)
     dwelling = db.relationship("Dwelling", back_populates="ownerships")
     person = db.relationship("Person")
     __table_args__ = (db.UniqueConstraint("dwelling_id", "person_id"),)
@@ -240,6 +242,9 @@ class WechatAccount(db.Model):
     locale = db.Column(db.String(16), nullable=False, default="zh_Hans_CN")
     phone_enc = db.Column(db.Text)
     last_inbound_at = db.Column(db.DateTime(timezone=True))
+    privacy_version = db.Column(db.String(16))  # the privacy notice consented to, and when
+    privacy_consented_at = db.Column(db.DateTime(timezone=True))
+    deleted_at = db.Column(db.DateTime(timezone=True))  # the resident asked for their data to be deleted
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     person = db.relationship("Person")
     dwelling = db.relationship("Dwelling")
@@ -283,12 +288,27 @@ class BindingRequest(db.Model):
     dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False, index=True)
     claimed_name = db.Column(db.String(100))
     phone_last4 = db.Column(db.String(4))
-    state = db.Column(db.String(16), nullable=False, default="pending")
+    state = db.Column(db.String(16), nullable=False, default="pending")  # pending | approved | rejected | withdrawn
+    evidence = db.Column(db.Text)  # what the committee saw before approving an owner
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     decided_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
     decided_at = db.Column(db.DateTime(timezone=True))
     account = db.relationship("WechatAccount")
     dwelling = db.relationship("Dwelling")
+
+
+class BindAttempt(db.Model):
+    """Each try to bind to a dwelling, so that tries are limited per flat as well as per account."""
+
+    __tablename__ = "bind_attempts"
+    id = db.Column(db.Integer, primary_key=True)
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False)
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"))
+    method = db.Column(db.String(16), nullable=False)  # room | owner | code
+    ok = db.Column(db.Boolean, nullable=False)
+    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    __table_args__ = (db.Index("ix_bind_attempts_account", "account_id", "at"),
+                      db.Index("ix_bind_attempts_dwelling", "dwelling_id", "at"))
 
 
 class InboundMessage(db.Model):

@@ -252,7 +252,7 @@ def _sync_ownerships(staff, compound, dwellings, dwelling_ids, person_ids, keys)
     current = {}
     rows = db.session.execute(
         select(Ownership.id, Ownership.dwelling_id, Ownership.person_id, Ownership.share,
-               Ownership.developer_held, Ownership.delivered)
+               Ownership.developer_held, Ownership.delivered, Ownership.certificate_key)
         .join(Dwelling, Ownership.dwelling_id == Dwelling.id).join(Unit, Dwelling.unit_id == Unit.id)
         .join(Building, Unit.building_id == Building.id).where(Building.compound_id == compound.id))
     for row in rows:
@@ -264,15 +264,16 @@ def _sync_ownerships(staff, compound, dwellings, dwelling_ids, person_ids, keys)
         for owner in spec.owners:
             person_id = person_ids[_person_key(keys, owner)]
             desired[(dwelling_id, person_id)] = {
-                "share": owner.share, "developer_held": spec.developer_held, "delivered": spec.delivered}
+                "share": owner.share, "developer_held": spec.developer_held, "delivered": spec.delivered,
+                "certificate_key": identity.certificate_key(keys.identity, owner.certificate)}
     added = [dict(dwelling_id=d, person_id=p, **v) for (d, p), v in desired.items() if (d, p) not in current]
     removed = [row for key, row in current.items() if key not in desired]
     updated = []
     touched = {a["dwelling_id"] for a in added} | {r.dwelling_id for r in removed}
     for key, values in desired.items():
         row = current.get(key)
-        if row is not None and (row.share, row.developer_held, row.delivered) != (
-                values["share"], values["developer_held"], values["delivered"]):
+        if row is not None and (row.share, row.developer_held, row.delivered, row.certificate_key) != (
+                values["share"], values["developer_held"], values["delivered"], values["certificate_key"]):
             updated.append(dict(id=row.id, **values))
             touched.add(key[0])
     if current:  # an amended roll: say what changed for each dwelling
@@ -287,6 +288,8 @@ def _sync_ownerships(staff, compound, dwellings, dwelling_ids, person_ids, keys)
                          after={"owners": sorted(after.get(dwelling_id, []))})
     if removed:
         db.session.execute(Ownership.__table__.delete().where(Ownership.id.in_([r.id for r in removed])))
+        from core.accounts import ownerships_ended
+        ownerships_ended([(r.dwelling_id, r.person_id) for r in removed])
     for chunk in _chunks(added):
         db.session.execute(insert(Ownership.__table__), chunk)
     if updated:

@@ -11,7 +11,7 @@ from core.errors import InvalidInput, RuleViolation
 
 MAX_ROWS = 200_000
 MAX_ERRORS = 50
-MAX_TEXT = {"building": 32, "unit": 32, "room": 32, "owner_name": 100, "share": 16}
+MAX_TEXT = {"building": 32, "unit": 32, "room": 32, "owner_name": 100, "share": 16, "certificate": 64}
 
 HEADER_ALIASES = {
     "building": ("楼栋", "楼栋号", "楼号", "栋", "栋号", "幢", "building"),
@@ -28,6 +28,8 @@ HEADER_ALIASES = {
     "developer_held": ("开发商持有", "开发商", "developer_held"),
     "delivered": ("已交付", "是否交付", "交付", "delivered"),
     "share": ("份额", "共有份额", "share"),
+    "certificate": ("不动产权证号", "不动产权证书号", "不动产权证号码", "产权证号", "房产证号", "certificate_no",
+                    "certificate"),
 }
 _HEADER_LOOKUP = {
     re.sub(r"[\s_]", "", alias.lower()): column
@@ -67,6 +69,7 @@ class RollOwner:
     doc_number: str  # normalised; None for a developer known only by name
     phone: str
     share: str
+    certificate: str = None  # the property certificate number, normalised (不动产权证号)
 
 
 @dataclass
@@ -267,12 +270,14 @@ def _read_row(reader):
         reader.fail("id_number", "roll.id_required")
     phone = reader.parse("phone", identity.normalise_phone)
     share = reader.text("share")
+    certificate = reader.text("certificate", identity.normalise_certificate) or None
     if reader.ok and all(v is None for v in area_values.values()):
         reader.fail(AREA_COLUMNS[0] if AREA_COLUMNS[0] in reader.columns else
                     next(c for c in AREA_COLUMNS if c in reader.columns), "roll.no_area")
     if not reader.ok:
         return None
-    owner = RollOwner(reader.number, name, doc_type if doc_number else "org_name", doc_number, phone, share)
+    owner = RollOwner(reader.number, name, doc_type if doc_number else "org_name", doc_number, phone, share,
+                      certificate)
     dwelling = RollDwelling(building, unit, room, area_values["registered_area"],
                             area_values["surveyed_area"], area_values["contract_area"],
                             developer_held, bool(delivered), reader.number)

@@ -122,6 +122,7 @@ def main():
     sim_port, port_a, port_b = free_port(), free_port(), free_port()
     env = dict(os.environ, GONGJIAN_ENV="production", FLASK_APP="wsgi", DATABASE_URL=args.database_url,
                REDIS_URL=args.redis_url, SECRET_KEY=secrets.token_urlsafe(32), PII_KEY=secrets.token_urlsafe(32),
+               VOTE_CHAIN_KEY=secrets.token_urlsafe(32),
                WECHAT_TOKEN=secrets.token_hex(8), WECHAT_APPID="wx" + secrets.token_hex(8),
                WECHAT_SECRET=secrets.token_hex(16), WECHAT_API_BASE=f"http://127.0.0.1:{sim_port}",
                UPLOAD_FOLDER=str(log_dir / "uploads"), OUTBOX_INTERVAL="1", SCHEDULER_RETRY="1",

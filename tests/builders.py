@@ -100,7 +100,8 @@ def bind_accounts(compound_id, count, prefix="acct", follows=True, window=False)
                                    .where(Building.compound_id == compound_id).order_by(Dwelling.id)).all()
     recent = utcnow() - timedelta(hours=1) if window else None
     rows = [{"openid": f"{prefix}-{i}", "dwelling_id": dwellings[i % len(dwellings)], "kind": "owner",
-             "follows": follows, "locale": "zh_Hans_CN", "last_inbound_at": recent, "created_at": utcnow()}
+             "follows": follows, "locale": "zh_Hans_CN", "last_inbound_at": recent, "created_at": utcnow(),
+             "privacy_consented_at": utcnow()}
             for i in range(count)]
     db.session.execute(insert(WechatAccount.__table__), rows)
     db.session.commit()
@@ -111,3 +112,27 @@ def roll_rows(count, building="1", unit="1"):
     """Roll rows for `count` dwellings in one stairwell."""
     return [[building, unit, f"{100 + i}", "85.6", "", "", f"业主{i}", id_number(i % 1000, "1970%02d01" % (1 + i // 1000 % 12)),
              "", "否", "是"] for i in range(count)]
+
+
+def sign_in(client, simulator, openid, consent=True):
+    """A resident signed in to the mini-program (and, unless told otherwise, agreed to the privacy notice)."""
+    import requests
+    code = requests.post(f"{simulator.url}/sim/login-code", json={"openid": openid}, timeout=5).json()["code"]
+    response = client.post("/api/v1/auth/login", json={"code": code})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    headers = {"Authorization": "Bearer " + response.get_json()["token"]}
+    if consent:
+        version = client.get("/api/v1/privacy").get_json()["version"]
+        agreed = client.post("/api/v1/me/privacy-consent", headers=headers, json={"version": version})
+        assert agreed.status_code == 200, agreed.get_data(as_text=True)
+    return headers
+
+
+def page_sign_in(client, username, password=PASSWORD):
+    """Sign a staff member in through the admin panel's login form; returns the client."""
+    import re
+    page = client.get("/admin/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post("/admin/login", data={"csrf_token": csrf, "username": username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client

@@ -11,9 +11,10 @@ cli = AppGroup("votes", help="Consent votes.")
 
 @cli.command("verify")
 @click.argument("vote_id", type=int)
-def verify_command(vote_id):
-    """Recompute the hash chain and the tally; exit 1 and list what was tampered with."""
-    problems = verify(vote_id)
+@click.option("--head", default=None, help="A chain head as published on the result notice, or a receipt.")
+def verify_command(vote_id, head):
+    """Recompute the keyed hash chain and the tally; exit 1 and list what was tampered with."""
+    problems = verify(vote_id, head=head)
     vote = db.session.get(Vote, vote_id)
     result = tally(vote)
     click.echo(f"vote {vote_id}: {vote.event_count} log entries; participating heads {result.participating_heads}, "

@@ -62,6 +62,16 @@ class VotePart(db.Model):
     head_no = db.Column(db.Integer, nullable=False)  # the owner's head, numbered within the vote
 
 
+class VoteOwner(db.Model):
+    """Who owned each part when the vote opened: only they (or their confirmed proxy) cast its ballot."""
+
+    __tablename__ = "vote_owners"
+    vote_id = db.Column(db.Integer, db.ForeignKey("votes.id"), primary_key=True)
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), primary_key=True)
+    person_id = db.Column(db.Integer, db.ForeignKey("people.id"), primary_key=True)
+    __table_args__ = (db.Index("ix_vote_owners_person", "person_id", "vote_id"),)
+
+
 class Ballot(db.Model):
     """The one ballot of a dwelling in a vote (co-owners share it; the last one cast counts)."""
 
@@ -72,6 +82,7 @@ class Ballot(db.Model):
     choice = db.Column(db.String(16), nullable=False)
     channel = db.Column(db.String(16), nullable=False)  # miniprogram | bot | paper | proxy
     account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"))
+    person_id = db.Column(db.Integer)  # the person who cast it (owner or proxy), when known
     entered_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
     confirmed_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
     receipt = db.Column(db.String(24), nullable=False)
@@ -111,7 +122,8 @@ class PaperEntry(db.Model):
     entered_by = db.Column(db.Integer, db.ForeignKey("staff.id"), nullable=False)
     confirmed_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
     confirm_choice = db.Column(db.String(16))
-    state = db.Column(db.String(16), nullable=False, default="pending")  # pending | confirmed | mismatch
+    state = db.Column(db.String(16), nullable=False, default="pending")  # pending | confirmed | mismatch | held
+    reason = db.Column(db.String(64))  # why an entry is held for review
     at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
 
 
@@ -137,5 +149,10 @@ class Proxy(db.Model):
     dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False)
     account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False)
     authorisation = db.Column(db.Text, nullable=False)
+    document = db.Column(db.String(128))  # the uploaded 委托书
+    proxy_person_id = db.Column(db.Integer)  # the proxy as verified by their ID number
+    state = db.Column(db.String(16), nullable=False, default="pending")  # pending | confirmed
     recorded_by = db.Column(db.Integer, db.ForeignKey("staff.id"), nullable=False)
+    confirmed_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
+    confirmed_at = db.Column(db.DateTime(timezone=True))
     __table_args__ = (db.UniqueConstraint("vote_id", "dwelling_id"),)

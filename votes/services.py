@@ -7,18 +7,21 @@ from datetime import timedelta
 from fractions import Fraction
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, text
 
 from core import audit
 from core.auth import authorize
-from core.errors import Conflict, Forbidden, NotFound, field_error
+from core.errors import Conflict, DomainError, Forbidden, NotFound, field_error
 from core.extensions import db
-from core.models import Building, Dwelling, Ownership, Person, Unit, as_utc, aware, utcnow
+from core.models import Building, Dwelling, Ownership, Person, Unit, WechatAccount, as_utc, aware, utcnow
 from notices.services import audience, queue_scoped_notice, scope_compound
 from votes import rules
-from votes.models import Ballot, BallotEvent, Canvass, PaperEntry, Proxy, Vote, VotePart, VoteState
+from votes.models import Ballot, BallotEvent, Canvass, PaperEntry, Proxy, Vote, VoteOwner, VotePart, VoteState
 
 SCOPES = ("compound", "building", "unit")
+CHANNEL_WORDS = {"miniprogram": _l("in the mini-program"), "bot": _l("by WeChat chat"), "paper": _l("on paper"),
+                 "proxy": _l("by a proxy")}
 CANVASS = ("pending", "visited", "refused", "collected")
 
 
@@ -117,7 +120,7 @@ def open_vote(staff, vote_id, opens_at, closes_at):
     if aware(closes_at) <= utcnow():
         raise field_error("closes_at", "vote.closes_in_past")
     vote.state, vote.opens_at, vote.closes_at = VoteState.OPEN, opens_at, closes_at
-    vote.chain_head = hashlib.sha256(f"gongjian-vote:{vote.id}".encode()).hexdigest()
+    vote.chain_head = chain_genesis(vote.id)
     freeze_roll(vote)
     audit.record(staff, "vote.open", "vote", vote.id, vote.region_id,
                  after={"opens_at": opens_at.isoformat(), "closes_at": closes_at.isoformat()})
@@ -188,6 +191,12 @@ def freeze_roll(vote):
              "head_no": numbers.setdefault(p.head, len(numbers) + 1)} for p in parts]
     db.session.execute(VotePart.__table__.insert(), rows)
     vote.roll_area, vote.roll_heads = sum(p.area for p in parts), len(numbers)
+    # Who may cast each part's ballot follows this roll, not later amendments.
+    owners = db.session.execute(select(Ownership.dwelling_id, Ownership.person_id).where(
+        Ownership.dwelling_id.in_(scope_dwellings(vote)), Ownership.developer_held.is_(False))).all()
+    if owners:
+        db.session.execute(VoteOwner.__table__.insert(),
+                           [{"vote_id": vote.id, "dwelling_id": d, "person_id": p} for d, p in set(owners)])
 
 
 def frozen_parts(vote):
@@ -235,8 +244,19 @@ def recount(vote):
 
 
 # casting -------------------------------------------------------------------------------------------
+def _chain_key():
+    return current_app.config["VOTE_CHAIN_KEY"].encode()
+
+
+def chain_genesis(vote_id):
+    """The first link of a vote's chain, keyed like every other."""
+    return hmac.new(_chain_key(), f"gongjian-vote:{vote_id}".encode(), hashlib.sha256).hexdigest()
+
+
 def _event_hash(prev_hash, content):
-    return hashlib.sha256((prev_hash + json.dumps(content, sort_keys=True, ensure_ascii=False)).encode()).hexdigest()
+    # Keyed with a secret kept outside the database: whoever rewrites the database cannot recompute it.
+    message = (prev_hash + json.dumps(content, sort_keys=True, ensure_ascii=False)).encode()
+    return hmac.new(_chain_key(), message, hashlib.sha256).hexdigest()
 
 
 def _event_content(vote_id, seq, dwelling_id, choice, channel, actor, at):
@@ -245,7 +265,7 @@ def _event_content(vote_id, seq, dwelling_id, choice, channel, actor, at):
 
 
 def record_ballot(vote_id, dwelling_id, choice, channel, actor, account_id=None, entered_by=None,
-                  confirmed_by=None):
+                  confirmed_by=None, person_id=None):
     """Write the dwelling's ballot and append it to the vote's chain.
 
     The append takes the vote's next sequence number with an UPDATE, which holds the vote's row lock
@@ -281,9 +301,14 @@ def record_ballot(vote_id, dwelling_id, choice, channel, actor, account_id=None,
     if ballot is None:
         ballot = Ballot(vote_id=vote_id, dwelling_id=dwelling_id)
         db.session.add(ballot)
+    elif ballot.account_id is not None and (ballot.account_id != account_id or ballot.channel != channel):
+        # Every replacement is known to the one replaced (a co-owner, a proxy, a paper ballot).
+        _tell_replaced(ballot.account_id, db.session.get(Vote, vote_id), dwelling_id, channel)
     ballot.choice, ballot.channel, ballot.account_id = choice, channel, account_id
+    ballot.person_id = person_id
     ballot.entered_by, ballot.confirmed_by, ballot.cast_at = entered_by, confirmed_by, now
     ballot.receipt = digest[:16]
+    ballot.link = digest  # the chain head right after this ballot: what a receipt shows
     ballot.area, ballot.head_no = part.area, part.head_no
     db.session.flush()
     return ballot
@@ -297,47 +322,104 @@ def _parse_time(value):
     return value
 
 
+def _may_vote(account):
+    return account.kind == "owner" and account.person_id is not None and account.deleted_at is None
+
+
 def votes_for_resident(account):
-    """Open votes the resident may cast in: their own dwelling as owner, or dwellings they are proxy for."""
-    dwellings = voting_dwellings(account)
-    if not dwellings:
-        return []
+    """Open votes the resident may cast in, each with the flats they cast for: those their verified person
+    owned on the vote's frozen roll, and those they are a confirmed proxy for."""
     now = utcnow()
-    result = []
-    for vote in Vote.query.filter(Vote.state == VoteState.OPEN).all():
-        in_scope = set(db.session.scalars(scope_dwellings(vote).where(Dwelling.id.in_(list(dwellings)))))
-        if in_scope and vote.accepting(now):
-            result.append((vote, sorted(in_scope)))
-    return result
+    rights = {}
+    if _may_vote(account):
+        for vote_id, dwelling_id in db.session.execute(
+                select(VoteOwner.vote_id, VoteOwner.dwelling_id).join(Vote, Vote.id == VoteOwner.vote_id)
+                .where(VoteOwner.person_id == account.person_id, Vote.state == VoteState.OPEN)):
+            rights.setdefault(vote_id, set()).add(dwelling_id)
+    for vote_id, dwelling_id in db.session.execute(
+            select(Proxy.vote_id, Proxy.dwelling_id).join(Vote, Vote.id == Proxy.vote_id)
+            .where(Proxy.account_id == account.id, Proxy.state == "confirmed", Vote.state == VoteState.OPEN)):
+        rights.setdefault(vote_id, set()).add(dwelling_id)
+    if not rights:
+        return []
+    votes = Vote.query.filter(Vote.id.in_(list(rights))).order_by(Vote.closes_at, Vote.id).all()
+    return [(vote, sorted(rights[vote.id])) for vote in votes if vote.accepting(now)]
+
+
+def voting_rights(account, vote):
+    """{dwelling_id: 'owner' | 'proxy'} this account may cast for in this vote."""
+    rights = {}
+    if _may_vote(account):
+        rights.update({d: "owner" for d in db.session.scalars(select(VoteOwner.dwelling_id).where(
+            VoteOwner.vote_id == vote.id, VoteOwner.person_id == account.person_id))})
+    for dwelling_id in db.session.scalars(select(Proxy.dwelling_id).where(
+            Proxy.vote_id == vote.id, Proxy.account_id == account.id, Proxy.state == "confirmed")):
+        rights.setdefault(dwelling_id, "proxy")
+    return rights
 
 
 def voting_dwellings(account):
-    """Dwellings this account may vote for (owners only; tenants and unbound users none)."""
-    mine = {account.dwelling_id} if account.dwelling_id and account.kind == "owner" else set()
-    mine |= set(db.session.scalars(select(Proxy.dwelling_id).where(Proxy.account_id == account.id)))
-    return mine
+    """Every dwelling this account may vote for in some open vote."""
+    return {d for _vote, dwellings in votes_for_resident(account) for d in dwellings}
 
 
-def cast_ballot(account, vote_id, choice, channel, dwelling_id=None):
-    """An owner (or a registered proxy) casts or changes the dwelling's ballot."""
+def cast_ballots(account, vote_id, choice, channel, dwelling_ids=None):
+    """An owner casts (or changes) the ballot of every flat they own in scope at once, or of the flats
+    named; a confirmed proxy casts for the flat they stand for. Returns the ballots written."""
     vote = db.session.get(Vote, vote_id)
     if vote is None:
         raise NotFound()
-    if account.dwelling_id is None and dwelling_id is None:
+    if account.dwelling_id is None and not account.person_id:
         raise Forbidden("bind.required")
-    dwelling_id = dwelling_id or account.dwelling_id
-    is_owner = account.kind == "owner" and account.dwelling_id == dwelling_id
-    is_proxy = db.session.scalar(select(Proxy.id).where(Proxy.vote_id == vote.id, Proxy.dwelling_id == dwelling_id,
-                                                        Proxy.account_id == account.id)) is not None
-    if not (is_owner or is_proxy):
+    from core.accounts import require_consent
+    require_consent(account)
+    rights = voting_rights(account, vote)
+    wanted = sorted(set(dwelling_ids)) if dwelling_ids else sorted(rights)
+    if not wanted or any(d not in rights for d in wanted):
         raise Forbidden("vote.not_owner")
-    return record_ballot(vote.id, dwelling_id, choice, "proxy" if is_proxy and not is_owner else channel,
-                         f"account:{account.id}", account_id=account.id)
+    person_id = account.person_id if _may_vote(account) else None
+    return [record_ballot(vote.id, d, choice, "proxy" if rights[d] == "proxy" else channel,
+                          f"account:{account.id}", account_id=account.id, person_id=person_id)
+            for d in wanted]
+
+
+def cast_ballot(account, vote_id, choice, channel, dwelling_id=None):
+    """Cast for one flat, or for all the account's flats in scope; returns the first ballot."""
+    return cast_ballots(account, vote_id, choice, channel, [dwelling_id] if dwelling_id else None)[0]
+
+
+def my_ballots(account, vote_id):
+    """The current ballots of the flats this account may cast for in a vote."""
+    vote = db.session.get(Vote, vote_id)
+    if vote is None:
+        return []
+    rights = voting_rights(account, vote)
+    return Ballot.query.filter(Ballot.vote_id == vote_id, Ballot.dwelling_id.in_(list(rights) or [0])) \
+        .order_by(Ballot.dwelling_id).all()
 
 
 def my_ballot(account, vote_id):
-    dwellings = voting_dwellings(account)
-    return Ballot.query.filter(Ballot.vote_id == vote_id, Ballot.dwelling_id.in_(list(dwellings) or [0])).first()
+    ballots = my_ballots(account, vote_id)
+    return ballots[0] if ballots else None
+
+
+def dwelling_address(dwelling_id):
+    """'1栋-1单元-101' of a dwelling (labels in the domain, not the door)."""
+    row = db.session.execute(select(Building.name, Unit.name, Dwelling.room).join(Unit, Unit.building_id == Building.id)
+                             .join(Dwelling, Dwelling.unit_id == Unit.id).where(Dwelling.id == dwelling_id)).first()
+    return f"{row[0]}-{row[1]}-{row[2]}" if row else str(dwelling_id)
+
+
+def _tell_replaced(previous_account_id, vote, dwelling_id, channel):
+    """The one who cast the ballot before hears that it was replaced, and how."""
+    from core.accounts import tell
+    account = db.session.get(WechatAccount, previous_account_id)
+    if account is None or account.deleted_at is not None:
+        return
+    tell(account, "ballot_replaced", _l("Your ballot was replaced"),
+         _l("The ballot for %(home)s in \u201c%(title)s\u201d was replaced (%(channel)s). The last ballot received "
+         "counts. If you did not expect this, reply 投票 to vote again or tell the committee."),
+         home=dwelling_address(dwelling_id), title=vote.title, channel=CHANNEL_WORDS.get(channel, channel))
 
 
 # paper ---------------------------------------------------------------------------------------------
@@ -374,6 +456,12 @@ def enter_paper_ballot(staff, vote_id, code, choice):
     if not vote.accepting(utcnow()):
         raise Conflict("vote.not_open")
     entry = PaperEntry(vote_id=vote.id, dwelling_id=dwelling_id, choice=choice, entered_by=staff.id)
+    earlier = db.session.scalar(select(PaperEntry.id).where(
+        PaperEntry.vote_id == vote.id, PaperEntry.dwelling_id == dwelling_id,
+        PaperEntry.state.in_(("pending", "confirmed"))).limit(1))
+    if earlier is not None:
+        # One printed code, one paper ballot: a second entry of the same code is held for review, never counted.
+        entry.state, entry.reason = "held", "code_already_entered"
     db.session.add(entry)
     db.session.flush()
     audit.record(staff, "vote.paper_entry", "paper_entry", entry.id, vote.region_id,
@@ -428,20 +516,74 @@ def set_canvass(staff, vote_id, dwelling_id, status, note=None):
     return row
 
 
-def register_proxy(staff, vote_id, dwelling_id, account_id, authorisation):
-    """Record that a WeChat user may vote for a dwelling, with the written authorisation."""
+def register_proxy(staff, vote_id, dwelling_id, account_id, authorisation, document=None, id_number=None):
+    """Record that a WeChat user may vote for a dwelling: the signed authorisation (委托书) uploaded, the
+    proxy identified by their ID number. It counts only once a second staff member confirms it."""
+    from core import identity, pii
+    from core.uploads import stored_path
     vote = get_vote(staff, vote_id, "votes.manage")
     if not (authorisation or "").strip():
         raise field_error("authorisation", "error.field_required")
+    if not document or stored_path(document) is None:
+        raise field_error("document", "vote.proxy_document")
     if not in_scope(vote, dwelling_id):
         raise NotFound()
-    proxy = Proxy(vote_id=vote.id, dwelling_id=dwelling_id, account_id=account_id,
-                  authorisation=authorisation.strip(), recorded_by=staff.id)
-    db.session.add(proxy)
+    account = db.session.get(WechatAccount, account_id)
+    if account is None:
+        raise field_error("account_id", "error.invalid")
+    try:
+        number = identity.normalise_document("cn_id", id_number or "")
+    except DomainError:
+        raise field_error("id_number", "bind.bad_id") from None
+    person = Person.query.filter_by(id_key=identity.identity_key(pii.keys().identity, "cn_id", number)).first()
+    if person is None or account.person_id != person.id:
+        raise field_error("id_number", "vote.proxy_identity")
+    owners = set(db.session.scalars(select(Ownership.person_id).where(Ownership.dwelling_id == dwelling_id)))
+    if person.id in owners:
+        raise field_error("account_id", "vote.proxy_is_owner")
+    proxy = Proxy.query.filter_by(vote_id=vote.id, dwelling_id=dwelling_id).first()
+    if proxy is None:
+        proxy = Proxy(vote_id=vote.id, dwelling_id=dwelling_id)
+        db.session.add(proxy)
+    proxy.account_id, proxy.authorisation, proxy.document = account.id, authorisation.strip()[:2000], document
+    proxy.proxy_person_id, proxy.recorded_by, proxy.state = person.id, staff.id, "pending"
+    proxy.confirmed_by = proxy.confirmed_at = None
     db.session.flush()
     audit.record(staff, "vote.proxy", "dwelling", dwelling_id, vote.region_id,
-                 after={"account": account_id, "authorisation": authorisation})
+                 after={"account": account_id, "document": document, "state": "pending"})
     return proxy
+
+
+def confirm_proxy(staff, vote_id, proxy_id):
+    """A second staff member confirms a proxy against the authorisation; the owners are told."""
+    vote = get_vote(staff, vote_id, "votes.manage")
+    proxy = db.session.get(Proxy, proxy_id)
+    if proxy is None or proxy.vote_id != vote.id:
+        raise NotFound()
+    if proxy.state != "pending":
+        raise Conflict("vote.entry_done")
+    if proxy.recorded_by == staff.id:
+        raise Forbidden("vote.same_person")
+    proxy.state, proxy.confirmed_by, proxy.confirmed_at = "confirmed", staff.id, utcnow()
+    audit.record(staff, "vote.proxy_confirm", "dwelling", proxy.dwelling_id, vote.region_id,
+                 after={"proxy": proxy.id, "account": proxy.account_id})
+    from core.accounts import tell
+    owners = db.session.scalars(select(VoteOwner.person_id).where(VoteOwner.vote_id == vote.id,
+                                                                  VoteOwner.dwelling_id == proxy.dwelling_id)).all()
+    for account in WechatAccount.query.filter(WechatAccount.person_id.in_(owners or [0]),
+                                              WechatAccount.kind == "owner").all():
+        tell(account, "proxy_registered", _l("A proxy will vote for your home"),
+             _l("The committee registered a proxy, with your signed authorisation, to vote for %(home)s in "
+             "\u201c%(title)s\u201d. If you did not authorise this, please tell the committee at once."),
+             home=dwelling_address(proxy.dwelling_id), title=vote.title)
+    db.session.flush()
+    return proxy
+
+
+def pending_proxies(staff, vote_id):
+    """Proxies waiting for a second staff member."""
+    vote = get_vote(staff, vote_id)
+    return Proxy.query.filter_by(vote_id=vote.id, state="pending").order_by(Proxy.id).all()
 
 
 # watching, closing, publishing -----------------------------------------------------------------------
@@ -498,8 +640,8 @@ def publish_vote(staff, vote_id, publish_details=None):
     """Publish (公示) the result and tell the residents in scope."""
     vote = get_vote(staff, vote_id, "votes.manage")
     vote.require(VoteState.CLOSED)
-    if publish_details is not None:
-        vote.publish_details = publish_details
+    if publish_details is not None and bool(publish_details) != bool(vote.publish_details):
+        raise field_error("publish_details", "vote.details_fixed")
     now = utcnow()
     vote.state, vote.published_at = VoteState.PUBLISHED, now
     vote.publicity_ends_at = now + timedelta(days=vote.publicity_days)
@@ -522,6 +664,20 @@ def published_details(vote):
     return [{"building": b, "unit": u, "room": r, "choice": c} for b, u, r, c in rows]
 
 
+def details_for_owner(account, vote_id):
+    """Each home's choice, for an owner on the vote's roll (signed in), where the vote said before it
+    opened that choices would be published; NotFound otherwise."""
+    vote = db.session.get(Vote, vote_id)
+    if vote is None or not _may_vote(account):
+        raise NotFound()
+    on_roll = db.session.scalar(select(VoteOwner.dwelling_id).where(
+        VoteOwner.vote_id == vote.id, VoteOwner.person_id == account.person_id).limit(1))
+    details = published_details(vote) if on_roll is not None else None
+    if details is None:
+        raise NotFound()
+    return details
+
+
 def check_receipt(vote_id, receipt):
     """Whether a receipt's ballot is in the published result, and with which choice."""
     vote = db.session.get(Vote, vote_id)
@@ -534,13 +690,17 @@ def check_receipt(vote_id, receipt):
 
 
 # integrity -------------------------------------------------------------------------------------------
-def verify(vote_id):
-    """Recompute the chain and the tally; returns a list of problems (empty when all is sound)."""
+def verify(vote_id, head=None):
+    """Recompute the chain and the tally; returns a list of problems (empty when all is sound).
+
+    `head` is a chain head published on the result notice, or a resident's receipt: it must be a link of
+    the stored chain."""
     vote = db.session.get(Vote, vote_id)
     if vote is None:
         raise NotFound()
     problems = []
-    previous = hashlib.sha256(f"gongjian-vote:{vote.id}".encode()).hexdigest()
+    previous = chain_genesis(vote.id)
+    links = {previous}
     latest = {}
     events = BallotEvent.query.filter_by(vote_id=vote.id).order_by(BallotEvent.seq).all()
     for expected_seq, event in enumerate(events, start=1):
@@ -553,9 +713,14 @@ def verify(vote_id):
         if _event_hash(event.prev_hash, content) != event.hash:
             problems.append(f"event {event.seq}: content does not match its hash")
         previous = event.hash
+        links.add(event.hash)
         latest[event.dwelling_id] = event.choice
     if events and previous != vote.chain_head:
         problems.append("the vote's chain head does not match the last event")
+    if head is not None:
+        head = head.strip().lower()
+        if len(head) < 16 or not any(link.startswith(head) for link in links):
+            problems.append(f"the published head or receipt {head} is not part of the stored chain")
     stored = ballots_of(vote)
     for dwelling_id in sorted(set(stored) | set(latest)):
         if stored.get(dwelling_id) != latest.get(dwelling_id):

@@ -16,11 +16,11 @@ from core.catalogue import sync_base_catalogue
 from core.extensions import db
 from core.models import BindingRequest, Dwelling, Unit, WechatAccount, utcnow
 from tests.builders import id_number, login, roll_with_owner
-from tests.functional.test_miniprogram import sign_in as resident_sign_in
+from tests.builders import sign_in as resident_sign_in
 from tests.functional.test_votes import ROWS
 
 OTHER_ROWS = [["1", "1", "101", "90", "", "", "钱九", id_number(99), "13800000099", "否", "是"]]
-SKIP = {"/api/v1/admin/session", "/api/v1/auth/login", "/api/v1/openapi.json", "/api/v1/files/<name>"}
+SKIP = {"/api/v1/admin/session", "/api/v1/auth/login", "/api/v1/privacy", "/api/v1/openapi.json", "/api/v1/files/<name>"}
 
 
 @pytest.fixture
@@ -55,8 +55,12 @@ def scene(client, world, simulator):
     request = BindingRequest(account_id=account.id, dwelling_id=dwellings["106"], claimed_name="某人",
                              phone_last4="0000")
     db.session.add(request)
+    from votes.models import Proxy
+    proxy = Proxy(vote_id=vote.id, dwelling_id=dwellings["104"], account_id=account.id, authorisation="委托书",
+                  recorded_by=world.committee_a.id, state="pending")
+    db.session.add(proxy)
     db.session.commit()
-    ids = {"compound_id": world.compound_a.id, "dwelling_id": dwellings["101"], "unit_id": unit_a,
+    ids = {"proxy_id": proxy.id, "compound_id": world.compound_a.id, "dwelling_id": dwellings["101"], "unit_id": unit_a,
            "vote_id": vote.id, "entry_id": entry.id, "survey_id": survey.id, "project_id": project.id,
            "item_id": item.id, "wish_id": wish.id, "report_id": report.id, "notice_id": notice.id,
            "request_id": request.id, "delivery_id": 1, "receipt": "x" * 24}

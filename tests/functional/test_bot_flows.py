@@ -26,21 +26,25 @@ def home(world):
 
 
 def bind_owner(bot, openid, unit_id):
-    bot.say(event_xml(openid, "subscribe", f"qrscene_unit:{unit_id}"))
+    """Scan the stairwell code, agree to the privacy notice, give the room and the phone's last digits."""
+    assert "回复 1 同意" in bot.say(event_xml(openid, "subscribe", f"qrscene_unit:{unit_id}"))
+    bot.say(text_xml(openid, "1"))
     bot.say(text_xml(openid, "501"))
     return bot.say(text_xml(openid, "5678"))
 
 
-def test_scanning_the_stairwell_code_binds_an_owner_whose_phone_matches(client, home):
+def test_scanning_the_stairwell_code_binds_a_household_member_whose_phone_matches(client, home):
     reply = bind_owner(Bot(client), "owner-1", home)
-    assert "501" in reply
+    assert "501" in reply and "业主认证" in reply  # how an owner who votes verifies
     account = db.session.scalar(select(WechatAccount).where(WechatAccount.openid == "owner-1"))
-    assert account.kind == "owner" and account.dwelling.room == "501" and account.person.name == "张三"
+    assert account.kind == "family" and account.dwelling.room == "501" and account.person.name != "张三"
+    assert account.privacy_consented_at is not None
 
 
 def test_a_mismatch_goes_to_the_committee_who_can_approve_a_tenant(client, home, world):
     bot = Bot(client)
     bot.say(event_xml("tenant-1", "SCAN", f"unit:{home}"))
+    bot.say(text_xml("tenant-1", "1"))
     bot.say(text_xml("tenant-1", "502"))
     bot.say(text_xml("tenant-1", "0000"))
     pending = db.session.scalars(select(BindingRequest)).one()
@@ -59,6 +63,7 @@ def test_a_mismatch_goes_to_the_committee_who_can_approve_a_tenant(client, home,
 def test_another_community_cannot_decide_the_request(client, home):
     bot = Bot(client)
     bot.say(event_xml("t2", "SCAN", f"unit:{home}"))
+    bot.say(text_xml("t2", "1"))
     bot.say(text_xml("t2", "502"))
     bot.say(text_xml("t2", "0000"))
     request_id = db.session.scalar(select(BindingRequest.id))
@@ -77,8 +82,10 @@ def test_a_one_time_code_from_the_committee_binds_once(client, home):
                       headers={"X-CSRFToken": token}).get_json()["code"]
     bot = Bot(client)
     bot.say(text_xml("c1", "绑定"))
+    bot.say(text_xml("c1", "1"))
     assert "502" in bot.say(text_xml("c1", code.lower()))
     bot.say(text_xml("c2", "绑定"))
+    assert "绑定码" in bot.say(text_xml("c2", "1"))
     assert "502" not in bot.say(text_xml("c2", code))
 
 

@@ -115,6 +115,7 @@ def test_secrets_and_personal_numbers_never_reach_the_logs(client, world, simula
     logged = stream.getvalue() + "\n".join(json.dumps(r.__dict__, default=str) for r in caplog.records)
     config = client.application.config
     secrets = {"SECRET_KEY": config["SECRET_KEY"], "PII_KEY": config["PII_KEY"],
+               "VOTE_CHAIN_KEY": config["VOTE_CHAIN_KEY"],
                "WECHAT_SECRET": config["WECHAT_SECRET"], "WECHAT_AES_KEY": config["WECHAT_AES_KEY"],
                "WECHAT_TOKEN": config["WECHAT_TOKEN"], "password": PASSWORD, "phone": phone, "id": id_no,
                "session token": token}

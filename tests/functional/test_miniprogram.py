@@ -12,17 +12,10 @@ from core.models import ResidentSession, Unit
 from core.wechat import wechat
 from notices.models import Delivery
 from notices.sender import drain
-from tests.builders import id_number, login, roll_with_owner
+from tests.builders import id_number, login, roll_with_owner, sign_in
 
 ROWS = [["1", "2", "501", "85.6", "", "", "张三", id_number(1), "13812345678", "否", "是"]]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
-
-
-def sign_in(client, simulator, openid):
-    code = requests.post(f"{simulator.url}/sim/login-code", json={"openid": openid}, timeout=5).json()["code"]
-    response = client.post("/api/v1/auth/login", json={"code": code})
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return {"Authorization": "Bearer " + response.get_json()["token"]}
 
 
 @pytest.fixture
@@ -34,7 +27,7 @@ def owner(client, simulator, world):
     unit_id = db.session.scalar(select(Unit.id))
     bound = client.post("/api/v1/me/binding/room", headers=headers,
                         json={"unit_id": unit_id, "room": "501", "phone_last4": "5678"})
-    assert bound.get_json() == {"outcome": "bound"}
+    assert bound.get_json() == {"outcome": "household"}
     return headers
 
 

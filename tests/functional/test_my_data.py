@@ -1,6 +1,6 @@
 """A resident sees and saves what the service holds about them: their own, masked, nothing of others."""
 from tests.builders import login, roll_with_owner
-from tests.functional.test_miniprogram import sign_in
+from tests.builders import sign_in
 from tests.functional.test_votes import ROWS
 
 

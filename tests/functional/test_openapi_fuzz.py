@@ -7,7 +7,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.builders import login, roll_with_owner
-from tests.functional.test_miniprogram import sign_in
+from tests.builders import sign_in
 from tests.functional.test_votes import ROWS
 
 EXAMPLES = 6

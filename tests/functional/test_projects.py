@@ -9,7 +9,7 @@ from notices.sender import drain
 from projects import services as project_services
 from simulator.sender import image_xml, text_xml
 from tests.builders import Bot, bind_accounts, login, roll_rows, roll_with_owner
-from tests.functional.test_miniprogram import sign_in
+from tests.builders import sign_in
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ def test_production_refuses_default_secrets_and_names_them():
 
 
 def test_production_starts_with_real_secrets():
-    env = {"GONGJIAN_ENV": "production", "SECRET_KEY": "s" * 40, "PII_KEY": "p" * 40, "WECHAT_TOKEN": "t" * 20,
+    env = {"GONGJIAN_ENV": "production", "SECRET_KEY": "s" * 40, "PII_KEY": "p" * 40, "VOTE_CHAIN_KEY": "v" * 40, "WECHAT_TOKEN": "t" * 20,
            "WECHAT_APPID": "wx1234567890abcdef", "WECHAT_SECRET": "w" * 32, "DATABASE_URL": "sqlite://"}
     assert create_app(Config(env=env)).config["SESSION_COOKIE_SECURE"] is True
 

@@ -10,7 +10,7 @@ from core.catalogue import sync_base_catalogue
 from core.extensions import db
 from core.models import Building, Dwelling, utcnow
 from tests.builders import id_number, login, roll_with_owner
-from tests.functional.test_miniprogram import sign_in
+from tests.builders import sign_in
 
 ROWS = [["1", "1", f"{100 + i}", "80", "", "", f"业主{i}", id_number(i), "", "否", "是"] for i in range(1, 5)]
 

@@ -8,7 +8,7 @@ from core.extensions import db
 from core.models import Dwelling, Unit, utcnow
 from simulator.sender import text_xml
 from tests.builders import Bot, id_number, login, roll_with_owner
-from tests.functional.test_miniprogram import sign_in
+from tests.builders import sign_in
 from votes.models import Ballot, PaperEntry
 
 # One stairwell of 8 dwellings (a lift vote): room 101 and 102 belong to one buyer (one head, two areas),
@@ -59,7 +59,8 @@ def test_a_whole_vote_through_every_channel(client, setup, simulator):
     vote_id = open_lift_vote(staff, headers, unit_id, publish_details=True)
     # online: the buyer of 101/102 votes for 101 in the mini-program, and 103
     zhang = owner(client, simulator, staff, headers, rooms["101"], "zhang")
-    assert client.put(f"/api/v1/votes/{vote_id}/ballot", headers=zhang, json={"choice": "agree"}).status_code == 200
+    assert client.put(f"/api/v1/votes/{vote_id}/ballot", headers=zhang,
+                      json={"choice": "agree", "dwelling_ids": [rooms["101"]]}).status_code == 200
     li = owner(client, simulator, staff, headers, rooms["103"], "li")
     client.put(f"/api/v1/votes/{vote_id}/ballot", headers=li, json={"choice": "disagree"})
     client.put(f"/api/v1/votes/{vote_id}/ballot", headers=li, json={"choice": "agree"})  # changed: the last counts
@@ -169,10 +170,10 @@ def test_tampering_with_a_stored_ballot_is_caught(client, setup, simulator):
     result = client.application.test_cli_runner().invoke(args=["votes", "verify", str(vote_id)])
     assert result.exit_code == 1 and "TAMPERED" in result.output
     db.session.execute(text("UPDATE ballots SET choice = 'disagree'"))
-    db.session.execute(text("UPDATE ballot_events SET actor = 'someone else'"))
     db.session.commit()
-    result = client.application.test_cli_runner().invoke(args=["votes", "verify", str(vote_id)])
-    assert result.exit_code == 1 and "does not match its hash" in result.output
+    with pytest.raises(Exception, match="append-only"):  # the log itself cannot be rewritten in place
+        db.session.execute(text("UPDATE ballot_events SET actor = 'someone else'"))
+    db.session.rollback()
 
 
 def test_reminders_go_to_owners_who_have_not_voted(client, setup, simulator):
@@ -198,7 +199,10 @@ def test_fifty_concurrent_casts_for_one_dwelling_leave_one_ballot(app, setup, si
     from votes.services import cast_ballot, verify
     staff, headers, unit_id, rooms = setup
     vote_id = open_lift_vote(staff, headers, unit_id)
-    account = WechatAccount(openid="race", dwelling_id=rooms["103"], kind="owner", locale="zh_Hans_CN")
+    from core.models import Ownership, utcnow as now
+    owner_id = db.session.scalar(select(Ownership.person_id).where(Ownership.dwelling_id == rooms["103"]))
+    account = WechatAccount(openid="race", dwelling_id=rooms["103"], person_id=owner_id, kind="owner",
+                            locale="zh_Hans_CN", privacy_consented_at=now())
     db.session.add(account)
     db.session.commit()
     account_id = account.id

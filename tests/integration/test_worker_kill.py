@@ -40,7 +40,7 @@ def voters(compound_id):
     tokens = []
     for i, (dwelling_id, person_id) in enumerate(rows):
         account = WechatAccount(openid=f"killer-{i}", dwelling_id=dwelling_id, person_id=person_id, kind="owner",
-                                locale="zh_Hans_CN")
+                                locale="zh_Hans_CN", privacy_consented_at=utcnow())
         db.session.add(account)
         db.session.flush()
         token = secrets.token_urlsafe(16)
