@@ -18,14 +18,15 @@ SCOPE_FIELDS = {"scope_kind": "scope", "scope_id": "scope"}  # services name the
 
 
 def run_form(form, action, message, target):
-    """Validate `form`, call `action()` (a service call), commit and redirect to `target`.
+    """Validate `form`, call `action()` (a service call), commit and redirect to `target` (or to
+    `target(result)` when it is callable, e.g. the page of what was just created).
 
     A service's field faults land next to their fields and other refusals above the form; nothing is
     committed and the page is shown again with what was typed. Out-of-scope actions still raise (404)."""
     if not form.validate_on_submit():
         return None
     try:
-        action()
+        result = action()
     except (NotFound, Forbidden, Unauthorised):
         raise
     except InvalidInput as exc:
@@ -51,7 +52,7 @@ def run_form(form, action, message, target):
         return None
     db.session.commit()
     flash(message)
-    return redirect(target)
+    return redirect(target(result) if callable(target) else target)
 
 
 def page(template, form=None, **context):

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, FileField, DateField, DateTimeLocalField, HiddenField, IntegerField, MultipleFileField,
+from wtforms import (BooleanField, DateField, DateTimeLocalField, HiddenField, IntegerField, MultipleFileField,
                      PasswordField, RadioField, SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, render_template
 
 from admin import labels
 from core.extensions import db
-from votes import rules
+from votes import services as votes
 from votes.models import Vote
 
 public = Blueprint("public", __name__, url_prefix="/public", template_folder="templates")
@@ -18,4 +18,4 @@ def vote_result(vote_id):
         abort(404)
     # Each home's choice is personal information: never on this public page (PIPL art. 25).
     return render_template("admin/public_result.html", vote=vote, labels=labels, label=labels.label,
-                           figures=live_figures(vote, rules.Result(**vote.result["result"])))
+                           figures=live_figures(vote, votes.result_of(vote)))

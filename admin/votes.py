@@ -1,9 +1,8 @@
 """Vote pages: create, open, watch participation live, paper ballots with confirmation, close, publish, print."""
 from datetime import timedelta
-from fractions import Fraction
 
 import segno
-from flask import g, jsonify, redirect, render_template, request, url_for
+from flask import g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -12,7 +11,6 @@ from admin.forms import (CanvassForm, ConfirmEntryForm, ExtendVoteForm, OpenVote
                          PublishForm, VoteForm, options)
 from admin.scopes import describe_scope, scope_choices, split_scope
 from core.areas import format_area
-from core.errors import field_error
 from core.extensions import db
 from core.i18n import translate
 from core.models import Building, Dwelling, Staff, Unit
@@ -29,20 +27,13 @@ def votes_list():
 
     def create():
         kind, ident = split_scope(form.scope.data)
-        threshold = None
-        if (form.threshold.data or "").strip():
-            try:
-                threshold = Fraction(form.threshold.data.strip())
-            except (ValueError, ZeroDivisionError):
-                raise field_error("threshold", "vote.no_threshold") from None
-        create.vote = votes.create_vote(g.staff, kind, ident, form.matter.data, form.title.data,
-                                        text=form.text.data, threshold=threshold,
-                                        publish_details=form.publish_details.data)
+        return votes.create_vote(g.staff, kind, ident, form.matter.data, form.title.data, text=form.text.data,
+                                 threshold=form.threshold.data, publish_details=form.publish_details.data)
 
     if request.method == "POST":
-        done = run_form(form, create, _("The vote was drafted."), "")
+        done = run_form(form, create, _("The vote was drafted."), lambda vote: url_for("admin.vote", vote_id=vote.id))
         if done is not None:
-            return redirect(url_for("admin.vote", vote_id=create.vote.id))
+            return done
     return page("admin/votes.html", form=form, votes=votes.list_votes(g.staff), describe=describe_scope)
 
 
@@ -69,12 +60,6 @@ def live_figures(vote, result):
     }
 
 
-def _result_of(vote):
-    if vote.result is not None:
-        return rules.Result(**vote.result["result"])
-    return votes.tally(vote)
-
-
 def _vote_page(vote_id, **forms):
     vote = votes.get_vote(g.staff, vote_id)
     start = now_local()
@@ -96,7 +81,7 @@ def _vote_page(vote_id, **forms):
     for entry, *_rest in entries:
         mine = failed is not None and failed.entry_id.data == str(entry.id)
         confirm_forms[entry.id] = failed if mine else ConfirmEntryForm(formdata=None, entry_id=entry.id)
-    figures = live_figures(vote, _result_of(vote))
+    figures = live_figures(vote, votes.result_of(vote))
     return page("admin/vote.html", vote=vote, figures=figures, entries=entries, confirm_forms=confirm_forms,
                 scope_name=describe_scope(vote.scope_kind, vote.scope_id), **defaults,
                 form=next((f for f in forms.values() if f is not None), None))
@@ -112,7 +97,7 @@ def vote(vote_id):
 def vote_live(vote_id):
     """The live figures as JSON, polled by the vote page."""
     vote = votes.get_vote(g.staff, vote_id)
-    return jsonify(live_figures(vote, _result_of(vote)))
+    return jsonify(live_figures(vote, votes.result_of(vote)))
 
 
 def _back(vote_id):
@@ -198,7 +183,7 @@ def non_voters(vote_id):
         if done is not None:
             return done
     vote, rows = votes.non_voters(g.staff, vote_id)
-    return page("admin/non_voters.html", vote=vote, rows=rows, figures=live_figures(vote, _result_of(vote)),
+    return page("admin/non_voters.html", vote=vote, rows=rows, figures=live_figures(vote, votes.result_of(vote)),
                 form=form if form.errors else None)
 
 
@@ -208,7 +193,7 @@ def vote_notice(vote_id):
     vote = votes.get_vote(g.staff, vote_id)
     vote.require("published", "archived")
     link = url_for("public.vote_result", vote_id=vote.id, _external=True)
-    return render_template("admin/vote_notice.html", vote=vote, figures=live_figures(vote, _result_of(vote)),
+    return render_template("admin/vote_notice.html", vote=vote, figures=live_figures(vote, votes.result_of(vote)),
                            link=link, qr=segno.make(link, error="m").svg_inline(scale=4),
                            scope_name=describe_scope(vote.scope_kind, vote.scope_id))
 

@@ -207,14 +207,7 @@ class Votes(MethodView):
     @staff_blp.response(201, VoteSchema)
     def post(self, body):
         """Draft a vote for a compound, building or stairwell unit."""
-        from fractions import Fraction
-        threshold = body.pop("threshold")
-        try:
-            threshold = Fraction(threshold) if threshold else None
-        except (ValueError, ZeroDivisionError):
-            from core.errors import InvalidInput
-            raise InvalidInput([{"field": "threshold", "key": "vote.no_threshold"}]) from None
-        vote = votes.create_vote(_staff(), threshold=threshold, **body)
+        vote = votes.create_vote(_staff(), **body)
         db.session.commit()
         return vote
 
@@ -308,8 +301,6 @@ class Result(MethodView):
     def get(self, vote_id):
         """The count: live while open, the stored result once closed."""
         vote, result = votes.progress(_staff(), vote_id)
-        if vote.result is not None:
-            result = rules.Result(**vote.result["result"])
         return result_body(vote, result)
 
 

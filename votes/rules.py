@@ -1,7 +1,7 @@
 """The Civil Code count, as a pure function on plain data. Exact arithmetic only: areas are integers
 of 0.01 m², heads are integers, and every threshold is compared by cross-multiplication.
 
-Law (domain.md, "Consent votes"):
+Law (PRC Civil Code art. 278; Supreme People's Court interpretation on divided ownership, arts. 8 and 9):
 - quorum, every matter: participating area >= 2/3 of total area AND participating heads >= 2/3 of heads;
 - special matters (raising maintenance funds, rebuilding, changing the use of common parts):
   agreeing area >= 3/4 of participating area AND agreeing heads >= 3/4 of participating heads;
@@ -66,6 +66,18 @@ class Result:
     approved: bool
     reason_key: str
     reason_params: dict
+
+
+def parse_threshold(value):
+    """A county's approval threshold as typed ('2/3', '0.6', a Fraction): a Fraction in (0, 1], or
+    RuleViolation('vote.no_threshold')."""
+    try:
+        threshold = Fraction(str(value).strip()) if value is not None and str(value).strip() else None
+    except (ValueError, ZeroDivisionError):
+        threshold = None
+    if threshold is None or not 0 < threshold <= 1:
+        raise RuleViolation("vote.no_threshold")
+    return threshold
 
 
 def head_of(owner_keys, developer_held, delivered):

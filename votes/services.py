@@ -64,9 +64,11 @@ def create_vote(staff, scope_kind, scope_id, matter, title, text="", threshold=N
         raise field_error("title", "error.field_required")
     num = den = None
     if rules.MATTERS[matter] == rules.CUSTOM:
-        if threshold is None or not 0 < Fraction(threshold) <= 1:
-            raise field_error("threshold", "vote.no_threshold")
-        num, den = Fraction(threshold).numerator, Fraction(threshold).denominator
+        try:
+            threshold = rules.parse_threshold(threshold)
+        except DomainError:
+            raise field_error("threshold", "vote.no_threshold") from None
+        num, den = threshold.numerator, threshold.denominator
     _check_window(opens_at, closes_at)
     opens_at, closes_at = as_utc(opens_at), as_utc(closes_at)
     vote = Vote(compound_id=compound.id, region_id=compound.community_id, scope_kind=scope_kind, scope_id=scope_id,
@@ -236,6 +238,13 @@ def tally(vote):
     totals = rules.totals_from_heads(int(vote.roll_area), int(vote.roll_heads),
                                      ((head, choice, int(area)) for head, choice, area in rows))
     return rules.decide(totals, vote.matter, _threshold(vote))
+
+
+def result_of(vote):
+    """The stored result once the vote is closed, else the live count."""
+    if vote.result is not None:
+        return rules.Result(**vote.result["result"])
+    return tally(vote)
 
 
 def recount(vote):
@@ -588,9 +597,9 @@ def pending_proxies(staff, vote_id):
 
 # watching, closing, publishing -----------------------------------------------------------------------
 def progress(staff, vote_id):
-    """Participation against the quorum, live."""
+    """Participation against the quorum: live while open, the stored result once closed."""
     vote = get_vote(staff, vote_id)
-    return vote, tally(vote)
+    return vote, result_of(vote)
 
 
 def non_voters(staff, vote_id):

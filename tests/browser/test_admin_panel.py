@@ -48,7 +48,8 @@ def test_a_committee_member_runs_a_whole_vote(app, browser_page, chromium, live_
     resident = app.test_client()
     for room, openid, choice in (("101", "zhang", "agree"), ("103", "li", "agree"), ("104", "wang", "agree")):
         me = owner(resident, simulator, staff_api, headers, roll[room], openid)
-        assert resident.put(f"/api/v1/votes/{vote_id}/ballot", headers=me, json={"choice": choice}).status_code == 200
+        cast = {"choice": choice, "dwelling_ids": [roll[room]]}  # 张三 casts for 101 alone (102 is his too)
+        assert resident.put(f"/api/v1/votes/{vote_id}/ballot", headers=me, json=cast).status_code == 200
     page.locator("[data-k=participating_heads]").filter(has_text="3").wait_for()
     assert page.locator("[data-k=agree_heads]").inner_text() == "3"
     screenshot(page, "vote-live")
