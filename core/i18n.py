@@ -186,6 +186,10 @@ MESSAGES = {
     "roll.flag_conflict": _l("Developer-held or delivered differs from row %(first)s for the same dwelling."),
     "roll.too_many_errors": _l("Too many errors; only the first %(limit)s are shown."),
     "roll.too_many_rows": _l("The roll has more than %(limit)s rows."),
+    "roll.too_large": _l("The file is larger than %(limit)s MB."),
+    "roll.too_many_columns": _l("A row has more than %(limit)s columns."),
+    "roll.too_many_texts": _l("The workbook holds more than %(limit)s different texts."),
+    "roll.too_big_sheet": _l("The sheet declares more than %(rows)s rows or %(columns)s columns."),
 }
 
 COLUMN_LABELS = {
