@@ -14,7 +14,9 @@ from core.auth import authorize
 from core.errors import Conflict, Forbidden, NotFound, field_error
 from core.extensions import db
 from core.models import Building, Dwelling, Ownership, Person, Unit, as_utc, aware, utcnow
+from core.uploads import link_uploads
 from notices.services import audience, queue_scoped_notice, scope_compound
+from votes import files as _files  # noqa: F401 - who may see a vote's documents
 from votes import rules
 from votes.models import Ballot, BallotEvent, Canvass, PaperEntry, Proxy, Vote, VotePart, VoteState
 
@@ -102,7 +104,7 @@ def attach_document(staff, vote_id, name, title):
     vote.require(VoteState.DRAFT)
     vote.documents = list(vote.documents or []) + [{"file": name, "title": (title or name)[:100]}]
     audit.record(staff, "vote.document", "vote", vote.id, vote.region_id, after={"file": name, "title": title})
-    db.session.flush()
+    link_uploads([name], "vote_document", vote.id)
     return vote
 
 

@@ -5,6 +5,9 @@ Revises: 0009
 Create Date: 2026-11-27 22:10:00
 
 """
+import json
+import re
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -47,6 +50,30 @@ def upgrade():
     )
     with op.batch_alter_table('file_links', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_file_links_name'), ['name'], unique=False)
+    link_existing_uploads()
+
+
+STORED_NAME = re.compile(r"^[0-9a-f]{64}\.(jpg|png|pdf)$")
+OWNERS = (("wish", "wishes", "photos"), ("site_report", "site_reports", "photos"),
+          ("acceptance_view", "acceptance_views", "photos"), ("milestone", "project_milestones", "photos"),
+          ("vote_document", "votes", "documents"))
+
+
+def link_existing_uploads():
+    """Files uploaded before this revision belong to the rows that name them."""
+    conn = op.get_bind()
+    links = sa.table('file_links', sa.column('name'), sa.column('kind'), sa.column('target_id'),
+                     sa.column('created_at', sa.DateTime(timezone=True)))
+    seen = set()
+    for kind, table, column in OWNERS:
+        for row_id, value in conn.execute(sa.text(f"SELECT id, {column} FROM {table}")):
+            items = json.loads(value) if isinstance(value, str) else (value or [])
+            for item in items:
+                name = item.get("file") if isinstance(item, dict) else item
+                if isinstance(name, str) and STORED_NAME.match(name) and (name, kind, row_id) not in seen:
+                    seen.add((name, kind, row_id))
+                    conn.execute(links.insert().values(name=name, kind=kind, target_id=row_id,
+                                                       created_at=sa.func.now()))
 
 
 def downgrade():
