@@ -113,6 +113,10 @@ class ProxySchema(Schema):
     authorisation = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
+class ProxyDocumentSchema(Schema):
+    file = fields.String(metadata={"description": "GET /api/v1/files/<file> (staff of the region and the proxy)"})
+
+
 class NonVoterSchema(Schema):
     dwelling_id = fields.Integer()
     building = fields.String()
@@ -332,6 +336,25 @@ class Proxies(MethodView):
         proxy = votes.register_proxy(_staff(), vote_id, **body)
         db.session.commit()
         return proxy
+
+
+@staff_blp.route("/<int:vote_id>/proxies/<int:dwelling_id>/document")
+class ProxyDocument(MethodView):
+    @staff_blp.response(201, ProxyDocumentSchema)
+    def post(self, vote_id, dwelling_id):
+        """Keep the scanned written authorisation of a registered proxy (PDF or image, multipart field 'file')."""
+        from flask import request
+        from core.errors import InvalidInput
+        from core.uploads import MAX_DOCUMENT_BYTES, store_document
+        staff = _staff()
+        votes.get_vote(staff, vote_id, "votes.manage")
+        upload = request.files.get("file")
+        if upload is None:
+            raise InvalidInput([{"field": "file", "key": "error.field_required"}])
+        name = store_document(upload.read(MAX_DOCUMENT_BYTES + 1))
+        votes.attach_proxy_document(staff, vote_id, dwelling_id, name)
+        db.session.commit()
+        return {"file": name}
 
 
 @resident_blp.route("")

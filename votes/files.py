@@ -3,7 +3,7 @@ and staff of its region."""
 from core.extensions import db
 from core.models import Region
 from core.uploads import owner_kind, staff_may_read
-from votes.models import Vote, VoteState
+from votes.models import Proxy, Vote, VoteState
 
 
 @owner_kind("vote_document")
@@ -20,4 +20,16 @@ def may_see_vote_document(vote_id, staff=None, account=None):
         if account.dwelling_id:
             dwellings.add(account.dwelling_id)
         return any(in_scope(vote, dwelling_id) for dwelling_id in dwellings)
+    return staff is not None and staff_may_read(staff, "votes.read", db.session.get(Region, vote.region_id))
+
+
+@owner_kind("proxy_document")
+def may_see_proxy_document(proxy_id, staff=None, account=None):
+    """The written authorisation: staff of the vote's region, and the proxy it authorises."""
+    proxy = db.session.get(Proxy, proxy_id)
+    if proxy is None:
+        return False
+    if account is not None:
+        return proxy.account_id == account.id
+    vote = db.session.get(Vote, proxy.vote_id)
     return staff is not None and staff_may_read(staff, "votes.read", db.session.get(Region, vote.region_id))

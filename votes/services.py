@@ -446,6 +446,17 @@ def register_proxy(staff, vote_id, dwelling_id, account_id, authorisation):
     return proxy
 
 
+def attach_proxy_document(staff, vote_id, dwelling_id, name):
+    """Keep the scanned written authorisation of a registered proxy (seen by staff and by the proxy)."""
+    vote = get_vote(staff, vote_id, "votes.manage")
+    proxy = Proxy.query.filter_by(vote_id=vote.id, dwelling_id=dwelling_id).first()
+    if proxy is None:
+        raise NotFound()
+    link_uploads([name], "proxy_document", proxy.id)
+    audit.record(staff, "vote.proxy_document", "dwelling", dwelling_id, vote.region_id, after={"file": name})
+    return proxy
+
+
 # watching, closing, publishing -----------------------------------------------------------------------
 def progress(staff, vote_id):
     """Participation against the quorum, live."""

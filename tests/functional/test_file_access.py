@@ -153,3 +153,33 @@ def test_the_admin_pages_show_the_photos_of_their_region(client, world, town):
     page = http.get(f"/admin/projects/{project['id']}").get_data(as_text=True)
     src = page.split('<img src="')[1].split('"')[0]
     assert src.startswith("/api/v1/files/") and fetch(http, src.rsplit("/", 1)[1]).status_code == 200
+
+
+def test_a_proxys_written_authorisation_is_for_staff_of_the_region_and_the_proxy(client, world, town, simulator):
+    from core.models import WechatAccount
+    staff, resident = town
+    http, headers = staff["committee_a"]
+    unit_id = db.session.scalar(select(Unit.id).join(Building).where(Building.compound_id == world.compound_a.id))
+    dwelling_id = db.session.scalars(select(Dwelling.id).where(Dwelling.unit_id == unit_id)
+                                     .order_by(Dwelling.id)).all()[2]
+    owner_elsewhere = resident("neighbour", world.compound_a, 1)
+    proxy_headers = sign_in(client, simulator, "the-proxy")
+    proxy_account = db.session.scalar(select(WechatAccount.id).where(WechatAccount.openid == "the-proxy"))
+    vote = http.post("/api/v1/admin/votes", headers=headers, json={
+        "scope_kind": "unit", "scope_id": unit_id, "matter": "rebuild", "title": "加装电梯"}).get_json()
+    registered = http.post(f"/api/v1/admin/votes/{vote['id']}/proxies", headers=headers, json={
+        "dwelling_id": dwelling_id, "account_id": proxy_account, "authorisation": "业主书面委托，2026-11-27"})
+    assert registered.status_code == 201, registered.get_data(as_text=True)
+    url = f"/api/v1/admin/votes/{vote['id']}/proxies/{dwelling_id}/document"
+    stranger = staff["committee_b"]
+    assert stranger[0].post(url, headers=stranger[1], content_type="multipart/form-data",
+                            data={"file": (io.BytesIO(PDF), "auth.pdf")}).status_code == 404
+    attached = http.post(url, headers=headers, content_type="multipart/form-data",
+                         data={"file": (io.BytesIO(PDF + b"% signed\n"), "auth.pdf")})
+    assert attached.status_code == 201, attached.get_data(as_text=True)
+    name = attached.get_json()["file"]
+    mine = fetch(client, name, proxy_headers)
+    assert mine.status_code == 200 and mine.headers["Content-Disposition"].startswith("attachment")
+    assert fetch(client, name, owner_elsewhere).status_code == 404
+    assert staff_status(staff, name) == {"committee_a": 200, "committee_b": 404, "county_a": 200,
+                                         "county_b": 404, "city": 200}
