@@ -221,14 +221,18 @@ def _parser(start=None, end=None, text=None):
     parser.EntityDeclHandler = refuse
     parser.ExternalEntityRefHandler = refuse
     parser.buffer_text = True
-    if start:
-        parser.StartElementHandler = lambda name, attrs: start(name if ":" not in name else
-                                                               name.rpartition(":")[2], attrs)
+    if start:  # handlers take the raw tag name and drop any namespace prefix themselves (see _local)
+        parser.StartElementHandler = start
     if end:
-        parser.EndElementHandler = lambda name: end(name if ":" not in name else name.rpartition(":")[2])
+        parser.EndElementHandler = end
     if text:
         parser.CharacterDataHandler = text
     return parser
+
+
+def _local(tag):
+    """'x:row' -> 'row' (most workbooks use no prefix at all)."""
+    return tag.rpartition(":")[2] if ":" in tag else tag
 
 
 def _member(archive, name, limit):
@@ -241,7 +245,7 @@ def _member(archive, name, limit):
 
 def _parse_small(archive, name, start):
     info = _member(archive, name, MAX_SMALL_PART_BYTES)
-    parser = _parser(start=start)
+    parser = _parser(start=lambda tag, attrs: start(_local(tag), attrs))
     parser.Parse(archive.read(info), True)
 
 
@@ -320,6 +324,7 @@ def _read_shared_strings(archive, info):
     strings, parts, state = [], [], {"in_t": False, "phonetic": 0, "chars": 0, "current": 0}
 
     def start(tag, _attrs):
+        tag = _local(tag)
         if tag == "si":
             parts.clear()
             state["current"] = 0
@@ -329,6 +334,7 @@ def _read_shared_strings(archive, info):
             state["in_t"] = True
 
     def end(tag):
+        tag = _local(tag)
         if tag == "si":
             value = "".join(parts)
             state["chars"] += len(value)
@@ -398,6 +404,7 @@ def _sheet_rows(archive, info, strings):
         return InvalidInput([CellError(state["row"], "", "roll.too_many_columns", {"limit": MAX_COLUMNS})])
 
     def start(tag, attrs):
+        tag = _local(tag)
         state["elements"] += 1
         if state["elements"] > MAX_ELEMENTS:
             raise InvalidInput([CellError(state["row"], "", "roll.too_many_rows", {"limit": MAX_ROWS})])
@@ -437,6 +444,7 @@ def _sheet_rows(archive, info, strings):
             raise _Refused()
 
     def end(tag):
+        tag = _local(tag)
         if tag in ("v", "t"):
             state["in"] = None
         elif tag == "rPh":

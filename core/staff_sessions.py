@@ -65,6 +65,9 @@ def start_session(staff):
         except redis.RedisError:
             pass  # Redis away: the database keeps this session
     token = DATABASE_PREFIX + secrets.token_urlsafe(32)
+    # Sessions over for a day are forgotten as their owner signs in again, so the table stays small.
+    StaffSession.query.filter(StaffSession.staff_id == staff.id,
+                              StaffSession.expires_at < utcnow() - timedelta(days=1)).delete()
     db.session.add(StaffSession(token_hash=_hash(token), staff_id=staff.id,
                                 expires_at=utcnow() + timedelta(seconds=lifetime)))
     db.session.flush()

@@ -29,7 +29,8 @@ def upload(client, compound_id, data, token, name, lang=None):
 
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 REL_NS = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
-SECONDS = 2.0
+SECONDS = 2.0  # of this process's CPU time: the machine may be shared, the work must not exceed it
+WALL_SECONDS = 10.0  # a sanity bound on the wall clock, whatever else the machine is doing
 
 
 def workbook(sheet_xml, shared_xml=None, write=None):
@@ -182,9 +183,10 @@ def refuse(data, memory=False):
     """Read a file as the import does; (fault key, seconds, peak bytes allocated by the reading).
 
     The time is taken without tracemalloc (which slows every allocation); the peak in a second run."""
-    started = time.perf_counter()
+    started, wall = time.process_time(), time.perf_counter()
     key = _fault(data)
-    seconds = time.perf_counter() - started
+    seconds = time.process_time() - started
+    assert time.perf_counter() - wall < WALL_SECONDS
     peak = None
     if memory:
         tracemalloc.start()
@@ -243,13 +245,13 @@ def test_through_http_each_file_is_refused_in_the_users_language_and_nothing_is_
     data = HOSTILE[name][0]() if name in HOSTILE else MALFORMED[name]()
     token = login(client, "committee_a")
     filename = "roll.csv" if "CSV" in name else "roll.xlsx"
-    started = time.perf_counter()
+    started, wall = time.process_time(), time.perf_counter()
     response = upload(client, world.compound_a.id, data, token, name=filename, lang="en")
-    seconds = time.perf_counter() - started
+    seconds, wall = time.process_time() - started, time.perf_counter() - wall
     assert response.status_code == 422, response.get_data(as_text=True)[:300]
     message = " ".join(d["message"] for d in response.get_json()["error"]["details"])
     assert (HOSTILE[name][2] if name in HOSTILE else UNREADABLE) in message
-    assert seconds < SECONDS
+    assert seconds < SECONDS and wall < WALL_SECONDS
     assert db.session.scalar(select(func.count()).select_from(Dwelling)) == 0
     chinese = upload(client, world.compound_a.id, data, token, name=filename)
     assert chinese.status_code == 422 and "more than" not in chinese.get_data(as_text=True)

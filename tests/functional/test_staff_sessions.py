@@ -339,3 +339,17 @@ def test_a_session_ended_while_redis_was_away_stays_ended(redis_sessions_app):
     for key, value in stored.items():
         redis_client.set(key, value)
     assert not api_ok(victim)
+
+
+def test_behind_the_proxy_mini_program_sign_in_is_limited_per_resident_address(proxied_app, simulator):
+    import requests
+
+    def wx_login(forwarded):
+        code = requests.post(f"{simulator.url}/sim/login-code", json={"openid": "o-" + forwarded},
+                             timeout=5).json()["code"]
+        return proxied_app.test_client().post("/api/v1/auth/login", json={"code": code},
+                                              headers={"X-Forwarded-For": forwarded}).status_code
+
+    busy = [wx_login("198.51.100.30") for _ in range(61)]
+    assert busy[:60] == [200] * 60 and busy[60] == 429
+    assert wx_login("203.0.113.31") == 200  # the rest of the province signs in as before
