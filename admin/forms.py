@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from admin import labels
+from core.passwords import policy_params
 
 REQUIRED = _l("This field is required.")
 NUMBER = _l("Enter a whole number.")
@@ -33,6 +34,26 @@ class LoginForm(FlaskForm):
                            render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), validators=[required(), Length(max=256)],
                              render_kw={"autocomplete": "current-password"})
+
+
+# The one password policy in words, beside every new-password field (the service checks it: core/passwords.py).
+PASSWORD_POLICY = _l("At least %(min)s characters; not a common password and not containing the user name.",
+                     **policy_params())
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[required(), Length(max=256)],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField(_l("New password"), validators=[required(), Length(max=256)],
+                                 description=PASSWORD_POLICY, render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("New password again"), validators=[required(), Length(max=256)],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(_l("New password (to be changed at the next sign-in)"),
+                             validators=[required(), Length(max=256)], description=PASSWORD_POLICY,
+                             render_kw={"autocomplete": "new-password"})
 
 
 class VoteForm(FlaskForm):
@@ -245,7 +266,8 @@ class StaffForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[required(), Length(max=100)])
     role = SelectField(_l("Role"), choices=choice_list(labels.ROLES), validators=[required()])
     region_id = SelectField(_l("Region"), validators=[required()], validate_choice=False)
-    password = PasswordField(_l("Initial password"), validators=[required(), Length(min=10, max=256)])
+    password = PasswordField(_l("Initial password"), validators=[required(), Length(max=256)],
+                             description=PASSWORD_POLICY, render_kw={"autocomplete": "new-password"})
 
 
 class StaffEditForm(FlaskForm):

@@ -1,5 +1,4 @@
 """Officials' pages: the dashboard of a region with drill-down, the reserve ledger (台账) and its .xlsx export."""
-import io
 from datetime import date
 
 from flask import Response, g, request, url_for
@@ -9,6 +8,7 @@ from admin import labels
 from admin.common import bp, page, run_form
 from admin.forms import TargetForm
 from admin.wishes import catalogue_choices
+from core import exports
 from core.areas import format_area
 from oversight import services as oversight
 
@@ -75,24 +75,17 @@ def ledger_table(rows):
 @bp.get("/ledger.xlsx")
 def ledger_export():
     """The whole ledger (every row, not only the first page) as an .xlsx workbook."""
-    from openpyxl import Workbook
     region_id, year = request.args.get("region", type=int), request.args.get("year", type=int)
     level = request.args.get("level") if request.args.get("level") in ("county", "city", "province") else None
     region, rows = oversight.ledger(g.staff, region_id, year, level)
     header, table = ledger_table(rows)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Ledger"))
-    sheet.append([_("Project reserve ledger: %(region)s", region=region.name)])
-    sheet.append(header)
-    for row in table:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
+    data = exports.to_xlsx([[_("Project reserve ledger: %(region)s", region=region.name)], header, *table],
+                           title=_("Ledger"))
     from core import audit
     from core.extensions import db
     audit.record(g.staff, "ledger.export", "region", region.id, region.id,
                  after={"rows": len(table), "year": year, "level": level})
     db.session.commit()
     name = f"ledger-{region.id}-{year or 'all'}.xlsx"
-    return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return Response(data, mimetype=exports.XLSX_MIMETYPE,
                     headers={"Content-Disposition": f"attachment; filename={name}"})

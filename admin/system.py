@@ -3,12 +3,12 @@ from flask import g, request, url_for
 from flask_babel import gettext as _, get_locale
 
 from admin.common import bp, page, run_form
-from admin.forms import CatalogueItemForm, StaffEditForm, StaffForm, options
+from admin.forms import CatalogueItemForm, PasswordResetForm, StaffEditForm, StaffForm, options
 from core import audit, catalogue
 from core.auth import authorize
 from core.extensions import db
 from core.models import AuditLog, Region, Staff
-from core.staff import create_staff, update_staff
+from core.staff import create_staff, reset_password, update_staff
 
 
 def region_choices(staff):
@@ -50,13 +50,33 @@ def staff_member(staff_id):
     form = StaffEditForm(formdata=request.form if request.method == "POST" else None, role=member.role,
                          region_id=str(member.region_id), active=member.active)
     form.region_id.choices = options(region_choices(g.staff))
+    reset = PasswordResetForm(formdata=None)
     if request.method == "POST":
         done = run_form(form, lambda: update_staff(g.staff, staff_id, form.role.data, int(form.region_id.data),
                                                    form.active.data),
                         _("Saved."), url_for("admin.staff_list"))
         if done is not None:
             return done
-    return page("admin/staff_member.html", form=form, member=member)
+    return page("admin/staff_member.html", form=form, member=member, reset=reset)
+
+
+@bp.post("/staff/<int:staff_id>/password")
+def staff_password(staff_id):
+    """Give a staff member a new password, which they must change at their next sign-in; their sessions end."""
+    authorize(g.staff, "staff.manage")
+    member = db.session.get(Staff, staff_id)
+    if member is None:
+        from core.errors import NotFound
+        raise NotFound()
+    authorize(g.staff, "staff.manage", member.region)
+    reset = PasswordResetForm()
+    done = run_form(reset, lambda: reset_password(g.staff, staff_id, reset.password.data),
+                    _("The password was set; it must be changed at the next sign-in."), url_for("admin.staff_list"))
+    if done is not None:
+        return done
+    form = StaffEditForm(formdata=None, role=member.role, region_id=str(member.region_id), active=member.active)
+    form.region_id.choices = options(region_choices(g.staff))
+    return page("admin/staff_member.html", form=reset, edit=form, member=member, reset=reset)
 
 
 @bp.route("/catalogue", methods=["GET", "POST"], endpoint="catalogue")

@@ -3,17 +3,20 @@ from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from admin import labels
-from admin.common import bp, page
+from admin.common import bp, page, run_form
 from core.http_errors import referrer_path, typed_fields
-from admin.forms import LoginForm
+from admin.forms import LoginForm, PasswordChangeForm
 from core import audit, registry
-from core.auth import Role, authenticate, can, current_staff, sign_in
+from core import staff as staff_service
+from core.auth import Role, authenticate, can, current_staff, sign_in, sign_out
 from core.errors import Unauthorised
 from core.extensions import db
 from core.i18n import translate
 from core.ratelimit import TooManyRequests
 
 PUBLIC_ENDPOINTS = ("admin.login",)
+# Open to a staff member who must first replace the password an administrator gave them.
+PASSWORD_CHANGE_ENDPOINTS = PUBLIC_ENDPOINTS + ("admin.password", "admin.logout")
 
 
 @bp.before_request
@@ -24,6 +27,17 @@ def load_staff():
             return render_template("expired.html", typed=typed_fields(), next=referrer_path()), 401
         return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
     g.user_locale = g.staff.locale if g.staff is not None else None
+    if g.staff is not None and g.staff.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        return redirect(url_for("admin.password"))
+
+
+def safe_next(target):
+    """Where to go after signing in: a path of the admin panel, nothing else (no other host, no header tricks)."""
+    target = target or ""
+    if (not target.startswith("/admin/") or target.startswith("//") or "\\" in target
+            or any(ord(ch) < 0x20 or ord(ch) == 0x7f for ch in target)):
+        return url_for("admin.index")
+    return target
 
 
 
@@ -75,9 +89,9 @@ def login():
                 session["lang"] = lang
             audit.record(staff, "staff.login", "staff", staff.id, staff.region_id)
             db.session.commit()
-            target = request.args.get("next", "")
-            safe = target.startswith("/admin/") and not target.startswith("//")
-            return redirect(target if safe else url_for("admin.index"))
+            if staff.must_change_password:
+                return redirect(url_for("admin.password"))
+            return redirect(safe_next(request.args.get("next")))
     elif form.errors:
         status = 422
     if request.args.get("expired"):
@@ -89,10 +103,29 @@ def login():
 def logout():
     """Sign out."""
     audit.record(g.staff, "staff.logout", "staff", g.staff.id, g.staff.region_id)
+    sign_out(session)
     db.session.commit()
-    session.clear()
     flash(_("You have signed out."))
     return redirect(url_for("admin.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password():
+    """Change my own password (first of all when an administrator chose it); my other sessions end."""
+    form = PasswordChangeForm()
+    if request.method == "POST":
+        def change():
+            staff_service.change_password(g.staff, form.current_password.data, form.new_password.data,
+                                          form.confirm.data)
+            lang = session.get("lang")
+            sign_in(session, g.staff)  # this browser goes on in a new session; every other one has ended
+            if lang:
+                session["lang"] = lang
+        done = run_form(form, change, _("Your password was changed. Every other session of yours has ended."),
+                        url_for("admin.index"))
+        if done is not None:
+            return done
+    return page("admin/password.html", form=form, forced=g.staff.must_change_password)
 
 
 @bp.get("/")

@@ -16,6 +16,13 @@ class LoginSchema(Schema):
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
 
 
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256),
+                                 metadata={"description": "at least 10 characters, not a common password, "
+                                                          "not containing the user name"})
+
+
 class StaffSchema(Schema):
     id = fields.Integer()
     username = fields.String()
@@ -23,6 +30,9 @@ class StaffSchema(Schema):
     role = fields.String()
     region_id = fields.Integer()
     region_name = fields.Function(lambda s: s.region.name)
+    must_change_password = fields.Boolean(metadata={
+        "description": "true: only changing the password (POST /api/v1/admin/session/password) and signing "
+                       "out are open until it is changed"})
 
 
 class SessionSchema(Schema):

@@ -32,6 +32,7 @@ def create_app(config=None):
             parents=True, exist_ok=True)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
     configure_logging(app)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -45,6 +46,14 @@ def start_scheduler(app):
     """Offer to run the packages' scheduled jobs (one process runs them: see core/scheduler.py)."""
     from core.scheduler import SchedulerRunner
     app.extensions["scheduler"] = SchedulerRunner(app, JOBS).start()
+
+
+def trust_proxies(app):
+    """Read the client's address and scheme from the configured number of trusted proxy hops."""
+    hops = app.config.get("TRUSTED_PROXY_HOPS", 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_extensions(app):

@@ -78,12 +78,24 @@ def hash_password(password):
 _DUMMY_HASH = hash_password("not-a-real-password")
 
 
+class PasswordChangeRequired(Forbidden):
+    """Signed in with a password someone else chose: it must be changed before anything else."""
+
+    key = "auth.password_change_required"
+
+
+# A wrong password counts against the pair (client address, account), so a stranger guessing at a named
+# account locks out only themselves; the address alone has a wider limit (guessing across many accounts).
+LOGIN_PAIR_LIMIT, LOGIN_ADDRESS_LIMIT, LOGIN_WINDOW = 10, 50, 900
+
+
 def authenticate(username, password, remote_addr=None):
     """The active staff member with these credentials, or Unauthorised (TooManyRequests when guessed at)."""
     from core.ratelimit import limit
-    limit("login-user", (username or "").strip().lower(), 10, 900)
-    if remote_addr:
-        limit("login-addr", remote_addr, 50, 900)
+    name = (username or "").strip().lower()
+    address = remote_addr or "-"
+    limit("login-pair", f"{address}|{name}", LOGIN_PAIR_LIMIT, LOGIN_WINDOW)
+    limit("login-addr", address, LOGIN_ADDRESS_LIMIT, LOGIN_WINDOW)
     staff = Staff.query.filter_by(username=(username or "").strip()).first()
     if staff is None or not staff.active:
         check_password_hash(_DUMMY_HASH, password or "")
@@ -94,19 +106,33 @@ def authenticate(username, password, remote_addr=None):
 
 
 def sign_in(flask_session, staff):
-    """Start a fresh staff session (a new session id against fixation)."""
+    """Start a fresh staff session, held on the server (a new session id against fixation)."""
+    from core.staff_sessions import TOKEN_KEY, start_session
     flask_session.clear()
-    flask_session["staff_id"] = staff.id
+    flask_session[TOKEN_KEY] = start_session(staff)
     flask_session.permanent = True
 
 
+def sign_out(flask_session):
+    """End this session on the server and forget the cookie's contents."""
+    from core.staff_sessions import TOKEN_KEY, end_session
+    end_session(flask_session.get(TOKEN_KEY))
+    flask_session.clear()
+
+
 def current_staff(flask_session, required=True):
-    """The signed-in, active staff member, or Unauthorised (None when not required)."""
+    """The signed-in, active staff member, or Unauthorised (None when not required).
+
+    When required, a staff member who must still change an administrator-set password gets
+    PasswordChangeRequired: only signing out and changing the password are open to them."""
     from core.extensions import db
-    staff_id = flask_session.get("staff_id")
-    staff = db.session.get(Staff, staff_id) if staff_id else None
-    if staff is None or not staff.active:
+    from core.staff_sessions import TOKEN_KEY, is_live, session_owner
+    owner = session_owner(flask_session.get(TOKEN_KEY))
+    staff = db.session.get(Staff, owner[0]) if owner else None
+    if staff is None or not staff.active or not is_live(staff, owner[1]):
         if required:
             raise Unauthorised()
         return None
+    if required and staff.must_change_password:
+        raise PasswordChangeRequired()
     return staff

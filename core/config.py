@@ -49,6 +49,10 @@ class Config:
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER", str(ROOT / "instance" / "uploads"))
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
+        # How many reverse proxies in front of the service append to X-Forwarded-For (and set
+        # X-Forwarded-Proto/-Host): the client's address is read that many hops from the right. 0 when
+        # the service is reached directly, so that no client can choose its own address.
+        self.TRUSTED_PROXY_HOPS = int(env.get("TRUSTED_PROXY_HOPS", 0))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.ENV not in RELAXED_ENVS

@@ -59,6 +59,14 @@ MESSAGES = {
     "staff.role_level": _l("This role cannot be bound to a region of this level."),
     "staff.short_password": _l("The password needs at least %(min)s characters."),
     "staff.duplicate": _l("The user name %(username)s is already taken."),
+    "password.too_short": _l("The password needs at least %(min)s characters."),
+    "password.too_long": _l("The password can have at most %(max)s characters."),
+    "password.common": _l("This password is too common: choose one that is harder to guess."),
+    "password.has_username": _l("The password must not contain the user name."),
+    "password.wrong_current": _l("The current password is wrong."),
+    "password.same_as_old": _l("The new password must differ from the current one."),
+    "password.mismatch": _l("The two new passwords differ."),
+    "auth.password_change_required": _l("Change the password you were given before going on."),
     "catalogue.bad_class": _l("Unknown catalogue class %(value)s."),
     "catalogue.county_only": _l("Only a county may add catalogue items."),
     "catalogue.duplicate": _l("The catalogue already has %(name)s."),
@@ -193,6 +201,10 @@ MESSAGES = {
     "roll.flag_conflict": _l("Developer-held or delivered differs from row %(first)s for the same dwelling."),
     "roll.too_many_errors": _l("Too many errors; only the first %(limit)s are shown."),
     "roll.too_many_rows": _l("The roll has more than %(limit)s rows."),
+    "roll.too_large": _l("The file is larger than %(limit)s MB."),
+    "roll.too_many_columns": _l("A row has more than %(limit)s columns."),
+    "roll.too_many_texts": _l("The workbook holds more than %(limit)s different texts."),
+    "roll.too_big_sheet": _l("The sheet declares more than %(rows)s rows or %(columns)s columns."),
 }
 
 COLUMN_LABELS = {

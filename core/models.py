@@ -179,7 +179,35 @@ class Staff(db.Model):
     password_hash = db.Column(db.String(255), nullable=False)
     active = db.Column(db.Boolean, nullable=False, default=True)
     locale = db.Column(db.String(16))
+    # Set when someone else chose the password (an administrator creating or resetting the account).
+    must_change_password = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
+    password_changed_at = db.Column(db.DateTime(timezone=True))
+    sessions_ended_at = db.Column(db.DateTime(timezone=True))  # sessions started before this are over
     region = db.relationship("Region")
+
+
+class StaffSession(db.Model):
+    """A staff sign-in held on the server (when there is no Redis): the cookie carries only its token."""
+
+    __tablename__ = "staff_sessions"
+    id = db.Column(db.Integer, primary_key=True)
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    staff_id = db.Column(db.Integer, db.ForeignKey("staff.id"), nullable=False, index=True)
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = db.Column(db.DateTime(timezone=True), nullable=False)
+    revoked_at = db.Column(db.DateTime(timezone=True))
+
+
+class FileLink(db.Model):
+    """What an upload belongs to: a wish, a site report, a milestone, a vote, a proxy's authorisation..."""
+
+    __tablename__ = "file_links"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(80), nullable=False, index=True)
+    kind = db.Column(db.String(24), nullable=False)
+    target_id = db.Column(db.Integer, nullable=False)
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    __table_args__ = (db.UniqueConstraint("name", "kind", "target_id"),)
 
 
 class AuditLog(db.Model):

@@ -4,12 +4,14 @@ import io
 import re
 import unicodedata
 import zipfile
+import zlib
+from xml.parsers import expat
 from dataclasses import dataclass, field
 
 from core import areas, identity
 from core.errors import InvalidInput, RuleViolation
 
-MAX_ROWS = 200_000
+MAX_ROWS = 50_000  # a compound has at most several thousand households; co-owners take a row each
 MAX_ERRORS = 50
 MAX_TEXT = {"building": 32, "unit": 32, "room": 32, "owner_name": 100, "share": 16, "certificate": 64}
 
@@ -151,33 +153,351 @@ def decode_csv(data):
         raise InvalidInput([CellError(0, "", "roll.encoding")]) from None
 
 
+# Bounds checked before (or while) a file is read, so that a small hostile file cannot make the reader
+# work for long or hold much memory: a 129 KB workbook can declare millions of texts or a sheet 16,384
+# columns wide. A real roll is a few thousand rows of about a dozen columns.
+MAX_FILE_BYTES = 15 * 1024 * 1024
+MAX_SHEET_ROWS = MAX_ROWS + 100  # every row counts, blank ones too (titles and gaps above the header)
+MAX_COLUMNS = 64  # cells per row
+MAX_CELLS = MAX_ROWS * 20
+MAX_SHARED_STRINGS = MAX_ROWS * 3  # names, ID numbers, addresses
+MAX_ELEMENTS = MAX_CELLS * 3  # XML elements in the sheet (a cell is two or three)
+MAX_CELL_TEXT = 32_767  # what Excel itself allows in a cell
+MAX_TEXT_CHARS = 32 * 1024 * 1024  # all shared texts together
+MAX_PART_BYTES = 256 * 1024 * 1024  # one decompressed sheet or text table
+MAX_SMALL_PART_BYTES = 4 * 1024 * 1024  # workbook.xml and relationship parts
+MAX_ZIP_MEMBERS = 10_000
+CHUNK = 256 * 1024
+
+
+def _unreadable():
+    return InvalidInput([CellError(0, "", "roll.unreadable")])
+
+
 def read_table(data):
-    """Yield (row_number, cells) from an .xlsx workbook's first sheet or a CSV file."""
+    """Yield (row_number, cells) from an .xlsx workbook's first sheet or a CSV file, within the bounds above."""
     if not data or not data.strip():
         raise InvalidInput([CellError(0, "", "roll.empty")])
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidInput([CellError(0, "", "roll.too_large", {"limit": MAX_FILE_BYTES // (1024 * 1024)})])
     if data[:4] == b"\xd0\xcf\x11\xe0":
         raise InvalidInput([CellError(0, "", "roll.xls_unsupported")])
     if data[:4] == b"PK\x03\x04":
         return _read_xlsx(data)
     text = decode_csv(data)
     if "\x00" in text:
-        raise InvalidInput([CellError(0, "", "roll.unreadable")])
-    return enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
+        raise _unreadable()
+    return _bounded_csv(text)
+
+
+def _bounded_csv(text):
+    try:
+        for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+            if number > MAX_SHEET_ROWS:
+                raise InvalidInput([CellError(number, "", "roll.too_many_rows", {"limit": MAX_ROWS})])
+            if len(cells) > MAX_COLUMNS:
+                raise InvalidInput([CellError(number, "", "roll.too_many_columns", {"limit": MAX_COLUMNS})])
+            yield number, cells
+    except csv.Error:  # e.g. a field longer than the csv module allows
+        raise _unreadable() from None
+
+
+# Everything a broken or hostile workbook can raise while it is opened or parsed: one "unreadable" fault.
+_BROKEN = (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, ValueError, RuntimeError, EOFError,
+           NotImplementedError, IndexError, UnicodeError, zlib.error, expat.ExpatError)
+
+
+class _Refused(Exception):
+    """Raised inside the XML handlers: a DTD or entity declaration (xlsx parts never have one), or a text
+    longer than a spreadsheet cell can hold."""
+
+
+def _parser(start=None, end=None, text=None):
+    """A namespace-agnostic expat parser that refuses any DTD (no entity expansion, no external entities)."""
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def refuse(*_args):
+        raise _Refused()
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    parser.buffer_text = True
+    if start:  # handlers take the raw tag name and drop any namespace prefix themselves (see _local)
+        parser.StartElementHandler = start
+    if end:
+        parser.EndElementHandler = end
+    if text:
+        parser.CharacterDataHandler = text
+    return parser
+
+
+def _local(tag):
+    """'x:row' -> 'row' (most workbooks use no prefix at all)."""
+    return tag.rpartition(":")[2] if ":" in tag else tag
+
+
+def _member(archive, name, limit):
+    """The zip member `name`, refused if it is missing or declares more than `limit` bytes."""
+    info = archive.getinfo(name)
+    if info.file_size > limit:
+        raise _unreadable()
+    return info
+
+
+def _parse_small(archive, name, start):
+    info = _member(archive, name, MAX_SMALL_PART_BYTES)
+    parser = _parser(start=lambda tag, attrs: start(_local(tag), attrs))
+    parser.Parse(archive.read(info), True)
+
+
+def _locate_parts(archive):
+    """(path of the active sheet, path of the shared strings or None), from the workbook's relationships."""
+    workbook = "xl/workbook.xml"
+    if "_rels/.rels" in archive.NameToInfo:
+        def root_rel(tag, attrs):
+            nonlocal workbook
+            if tag == "Relationship" and attrs.get("Type", "").endswith("/officeDocument"):
+                workbook = attrs.get("Target", workbook).lstrip("/")
+        _parse_small(archive, "_rels/.rels", root_rel)
+    folder = workbook.rpartition("/")[0]
+    sheets, active = [], [0]
+
+    def workbook_part(tag, attrs):
+        if tag == "sheet":
+            rid = next((v for k, v in attrs.items() if k.endswith("id") and k != "sheetId"), None)
+            sheets.append(rid)
+        elif tag == "workbookView" and attrs.get("activeTab", "0").isdigit():
+            active[0] = int(attrs["activeTab"])
+    _parse_small(archive, workbook, workbook_part)
+    rels = {}
+    shared = []
+
+    def workbook_rels(tag, attrs):
+        if tag == "Relationship":
+            target = attrs.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else f"{folder}/{target}" if folder else target
+            rels[attrs.get("Id")] = target
+            if attrs.get("Type", "").endswith("/sharedStrings"):
+                shared.append(target)
+    rels_name = f"{folder}/_rels/{workbook.rpartition('/')[2]}.rels"
+    _parse_small(archive, rels_name, workbook_rels)
+    if not sheets:
+        raise _unreadable()
+    sheet = rels[sheets[active[0] if active[0] < len(sheets) else 0]]
+    return sheet, (shared[0] if shared and shared[0] in archive.NameToInfo else None)
+
+
+def _chunks(archive, info):
+    with archive.open(info) as stream:
+        while True:
+            chunk = stream.read(CHUNK)
+            if not chunk:
+                return
+            yield chunk
+
+
+_SHARED_ITEM_OPENINGS = (b"<si>", b"<si ", b"<si/", b":si ", b":si/")
+
+
+def _shared_items(window):
+    """About how many text items start in `window` ('<x:si>' and '</x:si>' look alike: half of them)."""
+    return sum(window.count(opening) for opening in _SHARED_ITEM_OPENINGS) + window.count(b":si>") // 2
+
+
+def _count_shared_strings(archive, info):
+    """Count the texts of the shared-string table without parsing it; refuse past MAX_SHARED_STRINGS.
+
+    A byte count in C over the decompressed stream: millions of tiny texts are refused in a fraction of a
+    second, before a single one is kept. (The parse that follows counts exactly.)"""
+    count, tail = 0, b""
+    for chunk in _chunks(archive, info):
+        window = tail + chunk
+        tail = window[-8:]
+        count += _shared_items(window) - _shared_items(tail)  # the tail is counted with the next chunk
+        if count > MAX_SHARED_STRINGS:
+            raise InvalidInput([CellError(0, "", "roll.too_many_texts", {"limit": MAX_SHARED_STRINGS})])
+    return count
+
+
+def _read_shared_strings(archive, info):
+    """The workbook's shared texts (rich-text runs joined, phonetic guides left out)."""
+    _count_shared_strings(archive, info)
+    strings, parts, state = [], [], {"in_t": False, "phonetic": 0, "chars": 0, "current": 0}
+
+    def start(tag, _attrs):
+        tag = _local(tag)
+        if tag == "si":
+            parts.clear()
+            state["current"] = 0
+        elif tag == "rPh":
+            state["phonetic"] += 1
+        elif tag == "t" and not state["phonetic"]:
+            state["in_t"] = True
+
+    def end(tag):
+        tag = _local(tag)
+        if tag == "si":
+            value = "".join(parts)
+            state["chars"] += len(value)
+            if len(value) > MAX_CELL_TEXT or state["chars"] > MAX_TEXT_CHARS:
+                raise _Refused()
+            strings.append(value)
+            if len(strings) > MAX_SHARED_STRINGS:
+                raise InvalidInput([CellError(0, "", "roll.too_many_texts", {"limit": MAX_SHARED_STRINGS})])
+        elif tag == "rPh":
+            state["phonetic"] -= 1
+        elif tag == "t":
+            state["in_t"] = False
+
+    def text(data):
+        if state["in_t"]:
+            parts.append(data)
+            state["current"] += len(data)
+            if state["current"] > MAX_CELL_TEXT:
+                raise _Refused()
+
+    parser = _parser(start, end, text)
+    for chunk in _chunks(archive, info):
+        parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+    return strings
+
+
+def _column_index(ref):
+    """'C7' -> 2; refused past MAX_COLUMNS (a sheet can claim 16,384 columns)."""
+    index = 0
+    for ch in ref:
+        if "A" <= ch <= "Z":
+            index = index * 26 + ord(ch) - 64
+            if index > MAX_COLUMNS:
+                return None
+        else:
+            break
+    return index - 1
+
+
+def _dimension_within_bounds(ref):
+    """Whether a declared sheet size like 'A1:K3000' keeps to MAX_COLUMNS and MAX_SHEET_ROWS."""
+    last = ref.rpartition(":")[2].replace("$", "").upper()
+    letters = "".join(ch for ch in last if "A" <= ch <= "Z")
+    digits = last[len(letters):]
+    if letters and _column_index(letters) is None:
+        return False
+    return not digits.isdigit() or int(digits) <= MAX_SHEET_ROWS
+
+
+def _number(text):
+    text = text.strip()
+    if not text:
+        return None
+    return float(text) if ("." in text or "e" in text or "E" in text) else int(text)
+
+
+def _sheet_rows(archive, info, strings):
+    """Stream (row_number, cells) from a worksheet part, checking every bound as the rows come.
+
+    Cells are placed by their own reference: a row is as long as its last cell, whatever size the sheet
+    declares, and a cell past MAX_COLUMNS is refused."""
+    done, state = [], {"row": 0, "col": -1, "cells": None, "type": None, "value": None, "in": None,
+                       "count": 0, "inline": [], "phonetic": False, "elements": 0}
+
+    def too_many_columns():
+        return InvalidInput([CellError(state["row"], "", "roll.too_many_columns", {"limit": MAX_COLUMNS})])
+
+    def start(tag, attrs):
+        tag = _local(tag)
+        state["elements"] += 1
+        if state["elements"] > MAX_ELEMENTS:
+            raise InvalidInput([CellError(state["row"], "", "roll.too_many_rows", {"limit": MAX_ROWS})])
+        if tag == "c":
+            ref = attrs.get("r")
+            col = _column_index(ref.upper()) if ref else state["col"] + 1
+            if col is None or col >= MAX_COLUMNS:
+                raise too_many_columns()
+            state["count"] += 1
+            if state["count"] > MAX_CELLS:
+                raise InvalidInput([CellError(state["row"], "", "roll.too_many_rows", {"limit": MAX_ROWS})])
+            state.update(col=col, type=attrs.get("t", "n"), value=[], inline=[])
+        elif tag == "row":
+            number = attrs.get("r")
+            state["row"] = int(number) if number and number.isdigit() else state["row"] + 1
+            if state["row"] > MAX_SHEET_ROWS:
+                raise InvalidInput([CellError(state["row"], "", "roll.too_many_rows", {"limit": MAX_ROWS})])
+            state.update(cells=[], col=-1)
+        elif tag == "v" and state["cells"] is not None:
+            state["in"] = "v"
+        elif tag == "t" and state["type"] == "inlineStr" and not state["phonetic"]:
+            state["in"] = "t"
+        elif tag == "rPh":
+            state["phonetic"] = True
+        elif tag == "dimension" and not _dimension_within_bounds(attrs.get("ref", "")):
+            raise InvalidInput([CellError(0, "", "roll.too_big_sheet",
+                                          {"rows": MAX_ROWS, "columns": MAX_COLUMNS})])
+
+    def text(data):
+        if state["in"] == "v":
+            state["value"].append(data)
+        elif state["in"] == "t":
+            state["inline"].append(data)
+        else:
+            return
+        if len(data) > MAX_CELL_TEXT:
+            raise _Refused()
+
+    def end(tag):
+        tag = _local(tag)
+        if tag in ("v", "t"):
+            state["in"] = None
+        elif tag == "rPh":
+            state["phonetic"] = False
+        elif tag == "c":
+            cells = state["cells"]
+            cells.extend([None] * (state["col"] + 1 - len(cells)))
+            cells[state["col"]] = _cell_value(state["type"], "".join(state["value"]), state["inline"], strings)
+        elif tag == "row":
+            done.append((state["row"], state["cells"]))
+            state["cells"] = None
+
+    parser = _parser(start, end, text)
+    for chunk in _chunks(archive, info):
+        parser.Parse(chunk, False)
+        yield from done
+        done.clear()
+    parser.Parse(b"", True)
+    yield from done
+
+
+def _cell_value(kind, value, inline, strings):
+    if kind == "s":
+        return strings[int(value)] if value.strip() else None
+    if kind == "inlineStr":
+        return "".join(inline)
+    if kind == "b":
+        return value.strip() == "1"
+    if kind in ("str", "e", "d"):
+        return value
+    return _number(value)
 
 
 def _read_xlsx(data):
-    import openpyxl  # imported here: CSV-only callers need not load it
-
+    """The first (active) sheet of a workbook, read by our own bounded streaming parser."""
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise InvalidInput([CellError(0, "", "roll.unreadable")]) from None
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        if len(archive.infolist()) > MAX_ZIP_MEMBERS:
+            raise _unreadable()
+        sheet, shared = _locate_parts(archive)
+        sheet_info = _member(archive, sheet, MAX_PART_BYTES)
+        strings = _read_shared_strings(archive, _member(archive, shared, MAX_PART_BYTES)) if shared else []
+    except _BROKEN + (_Refused,):
+        raise _unreadable() from None
 
     def rows():
         try:
-            yield from enumerate(workbook.active.iter_rows(values_only=True), start=1)
-        finally:
-            workbook.close()
+            yield from _sheet_rows(archive, sheet_info, strings)
+        except _BROKEN + (_Refused,):
+            raise _unreadable() from None
 
     return rows()
 

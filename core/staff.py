@@ -3,9 +3,9 @@ from core import audit
 from core.auth import Role, authorize, hash_password
 from core.errors import Conflict, InvalidInput
 from core.extensions import db
-from core.models import Region, Staff
-
-MIN_PASSWORD = 8
+from core.models import Region, Staff, utcnow
+from core.passwords import password_faults
+from core.staff_sessions import end_all_sessions
 
 
 def create_staff(actor, username, name, role, region_id, password):
@@ -20,16 +20,18 @@ def create_staff(actor, username, name, role, region_id, password):
         faults.append({"field": "role", "key": "staff.role_level"})
     if not username or not username.strip():
         faults.append({"field": "username", "key": "error.field_required"})
-    if not password or len(password) < MIN_PASSWORD:
-        faults.append({"field": "password", "key": "staff.short_password", "params": {"min": MIN_PASSWORD}})
+    faults += [{"field": "password", "key": key, "params": params}
+               for key, params in password_faults(password, username)]
     if faults:
         raise InvalidInput(faults)
     if actor is not None:
         authorize(actor, "staff.manage", region)
     if Staff.query.filter_by(username=username.strip()).first():
         raise Conflict("staff.duplicate", username=username)
+    # A password an administrator chose is known to two people: its owner replaces it on first sign-in.
+    # Accounts made from the command line (the first administrator, the demo) keep the one typed there.
     staff = Staff(username=username.strip(), name=name, role=role, region=region,
-                  password_hash=hash_password(password))
+                  password_hash=hash_password(password), must_change_password=actor is not None)
     db.session.add(staff)
     db.session.flush()
     audit.record(actor, "staff.create", "staff", staff.id, region.id,
@@ -55,8 +57,55 @@ def update_staff(actor, staff_id, role, region_id, active):
     if staff.id == actor.id and (not active or role != staff.role):
         raise Conflict("staff.not_yourself")
     before = {"role": staff.role, "region": staff.region_id, "active": staff.active}
+    if (role, region.id, bool(active)) != (staff.role, staff.region_id, staff.active):
+        end_all_sessions(staff)  # what the old sessions were allowed is no longer what the account may do
     staff.role, staff.region, staff.active = role, region, bool(active)
     audit.record(actor, "staff.update", "staff", staff.id, region.id, before=before,
                  after={"role": role, "region": region.id, "active": staff.active})
+    db.session.flush()
+    return staff
+
+
+def change_password(staff, current, new, confirm=None):
+    """A staff member replaces their own password; every session of theirs ends (the caller starts a new one)."""
+    from werkzeug.security import check_password_hash
+    faults = []
+    if not check_password_hash(staff.password_hash, current or ""):
+        faults.append({"field": "current_password", "key": "password.wrong_current"})
+    faults += [{"field": "new_password", "key": key, "params": params}
+               for key, params in password_faults(new, staff.username)]
+    if not faults and check_password_hash(staff.password_hash, new):
+        faults.append({"field": "new_password", "key": "password.same_as_old"})
+    if confirm is not None and not faults and confirm != new:
+        faults.append({"field": "confirm", "key": "password.mismatch"})
+    if faults:
+        raise InvalidInput(faults)
+    staff.password_hash = hash_password(new)
+    staff.must_change_password = False
+    staff.password_changed_at = utcnow()
+    end_all_sessions(staff)
+    audit.record(staff, "staff.password_change", "staff", staff.id, staff.region_id)
+    db.session.flush()
+    return staff
+
+
+def reset_password(actor, staff_id, password):
+    """An administrator sets a new password for someone else, who must change it on next sign-in."""
+    from core.errors import NotFound
+    staff = db.session.get(Staff, staff_id)
+    if staff is None:
+        raise NotFound()
+    authorize(actor, "staff.manage", staff.region)
+    if staff.id == actor.id:
+        raise Conflict("staff.not_yourself")
+    faults = [{"field": "password", "key": key, "params": params}
+              for key, params in password_faults(password, staff.username)]
+    if faults:
+        raise InvalidInput(faults)
+    staff.password_hash = hash_password(password)
+    staff.must_change_password = True
+    staff.password_changed_at = utcnow()
+    end_all_sessions(staff)
+    audit.record(actor, "staff.password_reset", "staff", staff.id, staff.region_id)
     db.session.flush()
     return staff

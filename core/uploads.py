@@ -64,3 +64,51 @@ def stored_path(name):
         return None
     path = Path(current_app.config["UPLOAD_FOLDER"]) / name
     return path if path.is_file() else None
+
+
+# What an upload may belong to, and who may see it. Each domain registers its kinds (see `owner_kind`);
+# core knows none of them. A file is served only when one of the things it belongs to may be seen by the
+# caller: a resident (their WeChat account) or a staff member.
+OWNER_KINDS = {}
+
+
+def owner_kind(kind):
+    """Register `may_see(target_id, staff=None, account=None) -> bool` for a kind of owning thing."""
+    def register(may_see):
+        OWNER_KINDS[kind] = may_see
+        return may_see
+    return register
+
+
+def link_uploads(names, kind, target_id):
+    """Record that the stored files `names` belong to the thing (`kind`, `target_id`)."""
+    from core.extensions import db
+    from core.models import FileLink
+    if kind not in OWNER_KINDS:
+        raise ValueError(f"unknown owner kind {kind}")
+    for name in dict.fromkeys(names or ()):
+        if STORED_NAME.match(name or "") and FileLink.query.filter_by(
+                name=name, kind=kind, target_id=target_id).first() is None:
+            db.session.add(FileLink(name=name, kind=kind, target_id=target_id))
+    db.session.flush()
+
+
+def may_see_upload(name, staff=None, account=None):
+    """Whether the caller may see any of the things the stored file `name` belongs to."""
+    from core.models import FileLink
+    for link in FileLink.query.filter_by(name=name).order_by(FileLink.id).limit(100):
+        may_see = OWNER_KINDS.get(link.kind)
+        if may_see is not None and may_see(link.target_id, staff=staff, account=account):
+            return True
+    return False
+
+
+def staff_may_read(staff, action, region):
+    """Whether a staff member may read something in `region` (a check owner kinds share)."""
+    from core.auth import authorize
+    from core.errors import DomainError
+    try:
+        authorize(staff, action, region)
+    except DomainError:
+        return False
+    return True

@@ -18,4 +18,6 @@ limit_request_line = 8190
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = None  # request lines carry tokens in their query strings: the app logs requests without them
 errorlog = "-"
-raw_env = ["SCHEDULER_ENABLED=0"]
+# One TLS proxy (nginx or the load balancer) stands in front of every web machine: the app reads the
+# client's address from the last X-Forwarded-For entry it appends (werkzeug ProxyFix, see docs/deploy.md).
+raw_env = ["SCHEDULER_ENABLED=0", f"TRUSTED_PROXY_HOPS={os.environ.get('TRUSTED_PROXY_HOPS', '1')}"]

@@ -5,7 +5,9 @@ production, real secrets, 2 workers each), two scheduler processes (one is elect
 one outbox worker. Then it checks through both app processes: health; a staff session signed in on one is
 valid on the other (shared secret); a WeChat message sent to one and retried to the other gets one answer
 (replay guard in Redis); one access token for the cluster; a notice written on one process is delivered
-by the outbox; exactly one scheduler leads. Exit status 0 only if every check passes.
+by the outbox; exactly one scheduler leads; a signed-out session ends on both processes; behind the proxy
+(this client, trusted for one hop), sign-in limits count the real client address and the (address, account)
+pair. Exit status 0 only if every check passes.
     python deploy/prod_check.py [--database-url URL] [--redis-url URL]
 The database named in the URL is dropped and created again.
 """
@@ -189,6 +191,29 @@ def main():
         engine.dispose()
         assert leaders == 1, leaders
         checks.append("exactly one scheduler leads")
+        thief = Staff(b)
+        thief.cookie, thief.csrf = staff.cookie, staff.csrf
+        assert staff.call("DELETE", "/api/v1/admin/session").status_code == 204
+        assert thief.call("GET", "/api/v1/admin/session").json().get("staff") is None
+        assert thief.call("GET", "/api/v1/admin/compounds").status_code == 401
+        checks.append("a cookie copied before signing out on A opens nothing on B (sessions live in Redis)")
+
+        def attempt(base, username, password, forwarded):
+            client = Staff(base)
+            client.csrf = client.call("GET", "/api/v1/admin/session").json()["csrf_token"]
+            return client.call("POST", "/api/v1/admin/session", json={"username": username, "password": password},
+                               headers={"X-Forwarded-For": forwarded}).status_code
+        # The proxy (this loopback client) appends the real address after whatever the client forged.
+        guesses = [attempt(a if n % 2 else b, "yulinbei", "guess", f"10.0.{n}.1, 198.51.100.7") for n in range(11)]
+        assert guesses == [401] * 10 + [429], guesses
+        assert attempt(a, "yulinbei", "demo-pass-2026", "203.0.113.9") == 200
+        checks.append("behind the proxy, 11 guesses at a named account from one address lock only that address "
+                      "out; its owner signs in from another")
+        sweep = [attempt(b if n % 2 else a, f"nobody{n}", "guess", f"10.1.{n}.1, 198.51.100.8") for n in range(51)]
+        assert sweep[:50] == [401] * 50 and sweep[50] == 429, sweep
+        assert attempt(b, "yulinbei", "demo-pass-2026", "203.0.113.10") == 200
+        checks.append("51 failed sign-ins with forged X-Forwarded-For values are one client's, not everyone's")
+
         health = requests.get(b + "/admin/login", timeout=5)
         cookie = health.headers.get("Set-Cookie", "")
         assert health.headers.get("X-Frame-Options") == "DENY" and "Secure" in cookie and "HttpOnly" in cookie

@@ -8,7 +8,9 @@ from core.auth import authorize, compounds_in_scope
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation, field_error
 from core.extensions import db
 from core.models import CatalogueItem, Compound, Region, utcnow
+from core.uploads import link_uploads
 from notices.services import queue_direct_message, queue_scoped_notice
+from projects import files as _files  # noqa: F401 - who may see the photos
 from projects import rules
 from projects.models import (FUNDING_SOURCES, PLEDGE_KINDS, AcceptanceView, Funding, Milestone, Pledge, Project,
                              ProjectItem, SiteReport, StageRecord, project_compounds)
@@ -191,6 +193,7 @@ def add_milestone(staff, project_id, title, text="", photos=()):
                           created_by=staff.id)
     db.session.add(milestone)
     db.session.flush()
+    link_uploads(milestone.photos, "milestone", milestone.id)
     audit.record(staff, "project.milestone", "project", project.id, project.region_id, after={"title": title})
     _notify_compounds(project, "milestone", {"title": title}, staff)
     return milestone
@@ -277,6 +280,7 @@ def report_problem(account, text, kind="report", photos=(), latitude=None, longi
                         kind=kind, text=text, photos=list(photos), latitude=latitude, longitude=longitude)
     db.session.add(report)
     db.session.flush()
+    link_uploads(report.photos, "site_report", report.id)
     return report
 
 
@@ -339,6 +343,7 @@ def record_view(account, verdict, text="", photos=()):
         db.session.add(view)
     view.verdict, view.text, view.photos, view.at = verdict, (text or "")[:1000], list(photos), utcnow()
     db.session.flush()
+    link_uploads(view.photos, "acceptance_view", view.id)
     return view
 
 

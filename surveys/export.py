@@ -1,8 +1,6 @@
 """Survey answers as a table a person can read: one column per question, 'other' text in its own
 column, a matrix row per column; hidden or unanswered questions are empty cells, never 'None'."""
-import csv
-import io
-
+from core import exports
 from surveys.engine import OTHER, questions
 
 
@@ -57,21 +55,10 @@ def table(definition, responses, other_header, meta_headers=(), meta=None):
 
 
 def to_xlsx(header, rows):
-    import openpyxl
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    """The answers as an .xlsx workbook (formula-looking text neutralised)."""
+    return exports.to_xlsx([header, *rows])
 
 
 def to_csv(header, rows):
-    """UTF-8 with a BOM, so that Excel and WPS open the Chinese correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """The answers as CSV (formula-looking text neutralised)."""
+    return exports.to_csv([header, *rows])

@@ -15,7 +15,9 @@ from core.auth import authorize
 from core.errors import Conflict, DomainError, Forbidden, NotFound, field_error
 from core.extensions import db
 from core.models import Building, Dwelling, Ownership, Person, Unit, WechatAccount, as_utc, aware, utcnow
+from core.uploads import link_uploads
 from notices.services import audience, queue_scoped_notice, scope_compound
+from votes import files as _files  # noqa: F401 - who may see a vote's documents
 from votes import rules
 from votes.models import Ballot, BallotEvent, Canvass, PaperEntry, Proxy, Vote, VoteOwner, VotePart, VoteState
 
@@ -107,7 +109,7 @@ def attach_document(staff, vote_id, name, title):
     vote.require(VoteState.DRAFT)
     vote.documents = list(vote.documents or []) + [{"file": name, "title": (title or name)[:100]}]
     audit.record(staff, "vote.document", "vote", vote.id, vote.region_id, after={"file": name, "title": title})
-    db.session.flush()
+    link_uploads([name], "vote_document", vote.id)
     return vote
 
 
@@ -558,6 +560,7 @@ def register_proxy(staff, vote_id, dwelling_id, account_id, authorisation, docum
     proxy.proxy_person_id, proxy.recorded_by, proxy.state = person.id, staff.id, "pending"
     proxy.confirmed_by = proxy.confirmed_at = None
     db.session.flush()
+    link_uploads([document], "proxy_document", proxy.id)
     audit.record(staff, "vote.proxy", "dwelling", dwelling_id, vote.region_id,
                  after={"account": account_id, "document": document, "state": "pending"})
     return proxy

@@ -7,9 +7,10 @@ from core import audit
 from core.auth import authorize, compounds_in_scope
 from core.catalogue import items_for_region
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from core.uploads import MAX_PHOTOS
+from core.uploads import MAX_PHOTOS, link_uploads
 from core.extensions import db
 from core.models import Building, CatalogueItem, Compound, Dwelling, Region, Unit, utcnow
+from wishes import files as _files  # noqa: F401 - who may see a wish's photos
 from wishes import matching
 from wishes.models import Wish, WishStatus
 
@@ -84,6 +85,7 @@ def file_wish(account, channel, text="", catalogue_code=None, photos=(), latitud
                 status=WishStatus.CLASSIFIED if catalogue_code else WishStatus.SUBMITTED)
     db.session.add(wish)
     db.session.flush()
+    link_uploads(wish.photos, "wish", wish.id)  # WeChat media references are not our files: skipped
     return wish
 
 

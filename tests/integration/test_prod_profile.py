@@ -16,4 +16,4 @@ def test_the_production_profile_runs_and_answers_through_both_app_processes(data
     result = subprocess.run([sys.executable, "deploy/prod_check.py", "--database-url", url], cwd=ROOT,
                             capture_output=True, text=True, timeout=240, env=dict(os.environ))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "prod-check passed" in result.stdout and result.stdout.count("ok  ") == 6
+    assert "prod-check passed" in result.stdout and result.stdout.count("ok  ") == 9

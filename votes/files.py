@@ -1,0 +1,35 @@
+"""Who may see a vote's documents: residents whose dwelling is in its scope, once it is no longer a draft,
+and staff of its region."""
+from core.extensions import db
+from core.models import Region
+from core.uploads import owner_kind, staff_may_read
+from votes.models import Proxy, Vote, VoteState
+
+
+@owner_kind("vote_document")
+def may_see_vote_document(vote_id, staff=None, account=None):
+    """Staff of the vote's region; a resident bound to (or proxy for) a dwelling in the vote's scope."""
+    from votes.services import in_scope, voting_dwellings
+    vote = db.session.get(Vote, vote_id)
+    if vote is None:
+        return False
+    if account is not None:
+        if vote.state == VoteState.DRAFT:
+            return False
+        dwellings = set(voting_dwellings(account))
+        if account.dwelling_id:
+            dwellings.add(account.dwelling_id)
+        return any(in_scope(vote, dwelling_id) for dwelling_id in dwellings)
+    return staff is not None and staff_may_read(staff, "votes.read", db.session.get(Region, vote.region_id))
+
+
+@owner_kind("proxy_document")
+def may_see_proxy_document(proxy_id, staff=None, account=None):
+    """The written authorisation: staff of the vote's region, and the proxy it authorises."""
+    proxy = db.session.get(Proxy, proxy_id)
+    if proxy is None:
+        return False
+    if account is not None:
+        return proxy.account_id == account.id
+    vote = db.session.get(Vote, proxy.vote_id)
+    return staff is not None and staff_may_read(staff, "votes.read", db.session.get(Region, vote.region_id))
