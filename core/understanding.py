@@ -48,9 +48,9 @@ _DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "壹": 1, "幺": 1, "二": 2,
 _SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 _BIG = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
 _LATIN = {"k": 1000, "w": 10_000}
-_CN = "".join(_DIGITS) + "".join(_SMALL) + "".join(_BIG)
-_CN_RE = re.compile(rf"^[{_CN}]+$")
-_AMOUNT = re.compile(rf"(?:\d+(?:\.\d+)?|[{_CN}]+(?:点[{''.join(_DIGITS)}]+)?)(?:[{''.join(_SMALL)}{''.join(_BIG)}kw]*)")
+_D, _U = "".join(_DIGITS), "".join(_SMALL) + "".join(_BIG)  # character classes: digits, multipliers
+_CN_RE = re.compile(rf"^[{_D}{_U}]+$")
+_AMOUNT = re.compile(rf"(?:\d+(?:\.\d+)?|[{_D}{_U}]+(?:点[{_D}]+)?)[{_U}kw]*")
 
 # Words around a number that say it is rough, or bounded on one side.
 _ROUGH_BEFORE = ("大概", "大约", "大致", "约莫", "约", "差不多", "估计", "可能", "将近", "接近", "大慨", "左右是",
@@ -226,7 +226,7 @@ def _amount(token):
     if _CN_RE.match(token):
         value = _chinese_integer(token)
         return None if value is None else Fraction(value)
-    mixed = re.fullmatch(rf"(\d+(?:\.\d+)?)([{''.join(_BIG)}{''.join(_SMALL)}])([\d{''.join(_DIGITS)}]?)", token)
+    mixed = re.fullmatch(rf"(\d+(?:\.\d+)?)([{_U}])([\d{_D}]?)", token)
     if mixed:  # 1万5 -> 15000, 2千5 -> 2500
         big = _BIG.get(mixed.group(2)) or _SMALL[mixed.group(2)]
         digit = mixed.group(3)
@@ -260,8 +260,7 @@ def _split_unit(text):
 
 def _few_range(text):
     """三四千 -> (3000, 4000), 七八十 -> (70, 80): two neighbouring digits before a unit."""
-    match = re.fullmatch(rf"([{''.join(_DIGITS)}])([{''.join(_DIGITS)}])([{''.join(_SMALL)}{''.join(_BIG)}]+)",
-                         text)
+    match = re.fullmatch(rf"([{_D}])([{_D}])([{_U}]+)", text)
     if not match or _DIGITS[match.group(2)] != _DIGITS[match.group(1)] + 1 or _DIGITS[match.group(1)] == 0:
         return None
     low = _chinese_integer(match.group(1) + match.group(3))
@@ -306,10 +305,11 @@ def parse_number(text):
         if low is None or high is None:
             return None
         # 5-8千 and 五到八万: a bare low end shares the high end's multiplier
-        multiplier = re.search(rf"[{''.join(_SMALL)}{''.join(_BIG)}kw]+$", high_text)
-        if multiplier and not re.search(rf"[{''.join(_SMALL)}{''.join(_BIG)}kw]$", low_text) and low < high / \
-                _amount("1" + multiplier.group(0)) * 10:
-            low *= _amount("1" + multiplier.group(0))
+        multiplier = re.search(rf"[{_U}kw]+$", high_text)
+        if multiplier and not re.search(rf"[{_U}kw]$", low_text):
+            scale = _amount("1" + multiplier.group(0))
+            if low * scale <= high:
+                low *= scale
         if low > high:
             low, high = high, low
         return Number(low, high, rough, unit or high_unit)
@@ -348,7 +348,7 @@ def parse_choice(text, options):
     for candidate in (value, numbered.group(1) if numbered else None):
         if not candidate:
             continue
-        if re.fullmatch(rf"\d+|[{''.join(_DIGITS)}十]+", candidate):
+        if re.fullmatch(rf"\d+|[{_D}十]+", candidate):
             number = _amount(candidate)
             if number is not None and number.denominator == 1 and 1 <= number <= len(labels):
                 return int(number) - 1

@@ -3,7 +3,8 @@ from fractions import Fraction
 
 import pytest
 
-from core.understanding import Number, is_cancel, is_content, is_done, parse_choice, parse_number, parse_yes_no
+from core.understanding import (Number, is_cancel, is_content, is_done, parse_choice, parse_number,
+                                parse_yes_no)
 
 
 @pytest.mark.parametrize("text", ["1", "１", "是", "是的", "对", "对的", "好", "好的", "行", "可以", "同意",
