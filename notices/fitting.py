@@ -1,12 +1,14 @@
 """Fitting values to WeChat's subscribe-message field limits. Pure: strings in, strings out.
 
 Limits: thing <= 20 characters, phrase <= 5 Chinese characters, name <= 10 characters,
-character_string / number / letter <= 32, time like "2026年11月26日 15:01", date like "2026年11月26日".
+character_string / number / letter <= 32, time like "2026年11月26日 15:01", date like "2026年11月26日" (both in Beijing time).
 Text is cut between whole characters as a reader sees them (an emoji with its modifiers, a flag,
 a letter with its accents stay together), and a cut is marked with an ellipsis."""
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from core.times import wechat_date, wechat_time
 
 LIMITS = {"thing": 20, "name": 10, "phrase": 5, "character_string": 32, "number": 32, "letter": 32,
           "car_number": 8, "phone_number": 17, "amount": 32}
@@ -54,13 +56,13 @@ def cut(text, limit):
 
 
 def format_time(moment):
-    """'2026年11月26日 15:01'."""
-    return f"{moment.year}年{moment.month}月{moment.day}日 {moment.hour:02d}:{moment.minute:02d}"
+    """'2026年11月26日 15:01' in Beijing time (a naive moment is UTC, as stored); text passes as it is."""
+    return moment if isinstance(moment, str) else wechat_time(moment)
 
 
 def format_date(moment):
-    """'2026年11月26日'."""
-    return f"{moment.year}年{moment.month}月{moment.day}日"
+    """'2026年11月26日' in Beijing time."""
+    return moment if isinstance(moment, str) else wechat_date(moment)
 
 
 def fit(kind, value):

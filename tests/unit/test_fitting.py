@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pytest
 
@@ -38,9 +38,10 @@ def test_phrase_is_at_most_five_chinese_characters():
         fit("phrase", "done")
 
 
-def test_time_and_date_use_wechats_format():
-    moment = datetime(2026, 11, 26, 15, 1)
+def test_time_and_date_use_wechats_format_in_beijing_time():
+    moment = datetime(2026, 11, 26, 7, 1, tzinfo=timezone.utc)
     assert fit("time", moment) == "2026年11月26日 15:01"
+    assert fit("time", datetime(2026, 11, 26, 20, 21, tzinfo=timezone.utc)) == "2026年11月27日 04:21"
     assert fit("date", moment) == "2026年11月26日"
 
 
@@ -49,6 +50,6 @@ def test_character_string_keeps_only_allowed_characters():
 
 
 def test_fit_data_reads_the_kind_from_the_key():
-    data = fit_data({"thing1": "x" * 30, "time2": datetime(2026, 1, 2, 3, 4), "phrase3": "已完成"})
+    data = fit_data({"thing1": "x" * 30, "time2": datetime(2026, 1, 1, 19, 4, tzinfo=timezone.utc), "phrase3": "已完成"})
     assert data["thing1"]["value"].endswith("…") and data["time2"]["value"] == "2026年1月2日 03:04"
     assert data["phrase3"] == {"value": "已完成"}
