@@ -104,3 +104,44 @@ class TemplateField:
 def fit_data(values):
     """{'thing1': '...', 'time2': datetime} -> WeChat's {'thing1': {'value': ...}, ...}."""
     return {key: {"value": fit(TemplateField(key).kind, value)} for key, value in values.items()}
+
+
+_CLAUSE = re.compile(r"(?<=[。；;！!？?，,\n])")
+_TIMELY = re.compile(r"\d|[月日号周点时]")
+
+
+def fits(text, limit):
+    """Whether `text` fits `limit` visible characters as it is."""
+    return len(graphemes(" ".join(str(text).split()))) <= limit
+
+
+def pick(candidates, limit):
+    """The first candidate that fits whole; else the first one, cut. Facts are chosen, not sentences cut."""
+    candidates = [" ".join(str(c).split()) for c in candidates if c and str(c).strip()]
+    for candidate in candidates:
+        if fits(candidate, limit):
+            return candidate
+    return cut(candidates[0], limit) if candidates else ""
+
+
+def clauses(text):
+    """A text's clauses without their closing punctuation: '因施工，12月2日停水。' -> ['因施工', '12月2日停水']."""
+    parts = (p.strip().rstrip("。；;！!？?，,").strip() for p in _CLAUSE.split(str(text or "")))
+    return [p for p in parts if p]
+
+
+def push_fields(title, where, detail, body, when, limit=LIMITS["thing"]):
+    """The three fields of the notice message: thing1 what and where, thing2 the key fact, time3 when.
+
+    thing1 tries '停水：1栋1单元' with the whole place, then without the compound, then the headline alone;
+    thing2 tries the given detail, then a clause of the body with a date or time in it, then any clause."""
+    places = [where] if where else []
+    if where and " " in where.strip():
+        places.append(where.strip().split(" ", 1)[1])
+    thing1 = pick([f"{title}：{place}" for place in places] + [title], limit)
+    parts = clauses(body)
+    timely = [p for p in parts if _TIMELY.search(p)]
+    others = [p for p in parts if p not in timely]
+    shorter = [re.sub(r"[（(]周.[)）]", "", p) for p in timely]  # the weekday goes before the hours do
+    thing2 = pick([detail] + timely + shorter + ["，".join(others)] + others + [body], limit)
+    return {"thing1": thing1, "thing2": thing2 or thing1, "time3": when}

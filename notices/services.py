@@ -175,6 +175,14 @@ def inbox(account, limit=50):
     return (Delivery.query.filter_by(account_id=account.id).order_by(Delivery.id.desc()).limit(limit).all())
 
 
+def my_delivery(account, delivery_id):
+    """One entry of the resident's own inbox (NotFound for anyone else's)."""
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.account_id != account.id:
+        raise NotFound()
+    return delivery
+
+
 def mark_read(account, delivery_id):
     """Mark one inbox entry as read."""
     delivery = db.session.get(Delivery, delivery_id)

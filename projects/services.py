@@ -9,7 +9,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolati
 from core.extensions import db
 from core.models import CatalogueItem, Compound, Region, utcnow
 from notices.services import queue_direct_message, queue_scoped_notice
-from projects import rules
+from projects import rules, texts as _texts  # noqa: F401 - texts: registers the notice texts
 from projects.models import (FUNDING_SOURCES, PLEDGE_KINDS, AcceptanceView, Funding, Milestone, Pledge, Project,
                              ProjectItem, SiteReport, StageRecord, project_compounds)
 

@@ -7,7 +7,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.extensions import db
 from core.models import Building, CatalogueItem, Compound, Region, as_utc, aware, utcnow
 from notices.services import audience as scope_audience, queue_scoped_notice, scope_compound
-from surveys import engine, export, generation
+from surveys import engine, export, generation, notice_texts as _texts  # noqa: F401 - registers notices
 from surveys.models import Survey, SurveyResponse, SurveyVersion
 
 KINDS = ("codesign", "satisfaction", "management", "other")

@@ -16,7 +16,7 @@ from core.errors import Conflict, DomainError, Forbidden, NotFound, field_error
 from core.extensions import db
 from core.models import Building, Dwelling, Ownership, Person, Unit, WechatAccount, as_utc, aware, utcnow
 from notices.services import audience, queue_scoped_notice, scope_compound
-from votes import rules
+from votes import rules, texts as _texts  # noqa: F401 - texts: registers the notice texts
 from votes.models import Ballot, BallotEvent, Canvass, PaperEntry, Proxy, Vote, VoteOwner, VotePart, VoteState
 
 SCOPES = ("compound", "building", "unit")
@@ -405,6 +405,14 @@ def my_ballots(account, vote_id):
     rights = voting_rights(account, vote)
     return Ballot.query.filter(Ballot.vote_id == vote_id, Ballot.dwelling_id.in_(list(rights) or [0])) \
         .order_by(Ballot.dwelling_id).all()
+
+
+def resident_vote(vote_id):
+    """A vote as a resident opens it (NotFound when there is none)."""
+    vote = db.session.get(Vote, vote_id)
+    if vote is None:
+        raise NotFound()
+    return vote
 
 
 def my_ballot(account, vote_id):

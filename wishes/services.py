@@ -10,7 +10,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.uploads import MAX_PHOTOS
 from core.extensions import db
 from core.models import Building, CatalogueItem, Compound, Dwelling, Region, Unit, utcnow
-from wishes import matching
+from wishes import matching, texts as _texts  # noqa: F401 - texts: registers the notice texts
 from wishes.models import Wish, WishStatus
 
 MAX_TEXT = 1000

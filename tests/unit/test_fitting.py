@@ -53,3 +53,21 @@ def test_fit_data_reads_the_kind_from_the_key():
     data = fit_data({"thing1": "x" * 30, "time2": datetime(2026, 1, 1, 19, 4, tzinfo=timezone.utc), "phrase3": "已完成"})
     assert data["thing1"]["value"].endswith("…") and data["time2"]["value"] == "2026年1月2日 03:04"
     assert data["phrase3"] == {"value": "已完成"}
+
+
+def test_a_water_cut_push_keeps_what_where_and_when_within_limits():
+    from notices.fitting import push_fields
+    fields = push_fields("停水", "玉林北路12号院 1栋1-2单元", "",
+                         "因楼道改造施工，12月2日（周二）9:00-12:00停水，请提前储水。",
+                         datetime(2026, 12, 2, 1, tzinfo=timezone.utc))
+    assert fields["thing1"] == "停水：玉林北路12号院 1栋1-2单元"
+    assert fields["thing2"] == "12月2日9:00-12:00停水"
+    data = fit_data(fields)
+    assert data["time3"]["value"] == "2026年12月2日 09:00"
+    assert all(len(v["value"]) <= 20 for k, v in data.items() if k.startswith("thing"))
+
+
+def test_a_long_place_gives_way_to_the_building_and_unit():
+    from notices.fitting import push_fields
+    fields = push_fields("停水", "成都市武侯区玉林街道玉林北路12号院 1栋1-2单元", "", "", datetime(2026, 1, 1))
+    assert fields["thing1"] == "停水：1栋1-2单元"
