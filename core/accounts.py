@@ -214,6 +214,13 @@ def ownerships_ended(pairs):
     db.session.flush()
 
 
+def withdraw_pending_requests(account):
+    """The person bound another way: their requests leave the committee's queue."""
+    db.session.flush()  # a request being decided right now is no longer pending
+    BindingRequest.query.filter_by(account_id=account.id, state="pending").update(
+        {"state": "withdrawn", "decided_at": utcnow()}, synchronize_session="fetch")
+
+
 def unbind(account):
     """Forget the account's dwelling (the person stays in the registry)."""
     if account.dwelling_id is None:
@@ -269,6 +276,11 @@ def bind_with_code(account, code):
     entry.used_at, entry.used_by = utcnow(), account.id
     _bind(account, dwelling, person, entry.kind)
     return account
+
+
+def describe_unit(unit_id):
+    """The stairwell unit a QR code names (with its building and compound), or None."""
+    return db.session.get(Unit, unit_id)
 
 
 def find_dwelling(unit_id, room):
