@@ -107,7 +107,7 @@ def fit_data(values):
 
 
 _CLAUSE = re.compile(r"(?<=[。；;！!？?，,\n])")
-_TIMELY = re.compile(r"\d|[月日号周点时]")
+_TIMELY = re.compile(r"\d+\s*[月日号]|\d{1,2}[:：]\d{2}|周[一二三四五六日天]|[上下]午|今天|明天|后天|\d+点")
 
 
 def fits(text, limit):

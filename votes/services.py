@@ -124,6 +124,7 @@ def open_vote(staff, vote_id, opens_at, closes_at):
     vote.state, vote.opens_at, vote.closes_at = VoteState.OPEN, opens_at, closes_at
     vote.chain_head = chain_genesis(vote.id)
     freeze_roll(vote)
+    announce_vote(vote)
     audit.record(staff, "vote.open", "vote", vote.id, vote.region_id,
                  after={"opens_at": opens_at.isoformat(), "closes_at": closes_at.isoformat()})
     db.session.flush()
@@ -776,16 +777,39 @@ def run_due(now=None):
     db.session.commit()
 
 
-def remind_non_voters(vote):
-    """A reminder to the owners in scope whose dwelling has not voted."""
-    from notices.services import queue_direct_message
+def voters_to_tell(vote):
+    """(account id, dwelling id) of everyone who may cast in the vote: owners bound in scope, and proxies."""
     from core.models import WechatAccount
-    voted = select(Ballot.dwelling_id).where(Ballot.vote_id == vote.id)
-    accounts = db.session.scalars(select(WechatAccount.id).where(
-        WechatAccount.id.in_(audience(vote.scope_kind, vote.scope_id)), WechatAccount.kind == "owner",
-        WechatAccount.dwelling_id.not_in(voted))).all()
-    for account_id in accounts:
-        queue_direct_message(account_id, "vote_reminder", {"title": vote.title,
-                                                           "closes_at": aware(vote.closes_at).isoformat()})
+    owners = db.session.execute(select(WechatAccount.id, WechatAccount.dwelling_id).where(
+        WechatAccount.id.in_(audience(vote.scope_kind, vote.scope_id)), WechatAccount.kind == "owner")).all()
+    proxies = db.session.execute(select(Proxy.account_id, Proxy.dwelling_id).where(Proxy.vote_id == vote.id)).all()
+    return sorted(set(map(tuple, owners)) | set(map(tuple, proxies)))
+
+
+def _notice_params(vote):
+    from notices.texts import scope_label
+    return {"title": vote.title, "vote_id": vote.id, "where": scope_label(vote.scope_kind, vote.scope_id),
+            "closes_at": aware(vote.closes_at).isoformat()}
+
+
+def announce_vote(vote):
+    """Everyone who may cast hears that the vote opens, with its deadline (held until it opens)."""
+    from notices.services import queue_direct_message
+    params = _notice_params(vote)
+    opens = aware(vote.opens_at) if vote.opens_at and aware(vote.opens_at) > utcnow() else None
+    accounts = {account_id for account_id, _dwelling in voters_to_tell(vote)}
+    for account_id in sorted(accounts):
+        queue_direct_message(account_id, "vote_open", params, not_before=opens)
+    return len(accounts)
+
+
+def remind_non_voters(vote):
+    """A reminder to those who may cast for a dwelling that has not voted (owners and proxies alike)."""
+    from notices.services import queue_direct_message
+    voted = set(db.session.scalars(select(Ballot.dwelling_id).where(Ballot.vote_id == vote.id)))
+    accounts = {account_id for account_id, dwelling_id in voters_to_tell(vote) if dwelling_id not in voted}
+    params = _notice_params(vote)
+    for account_id in sorted(accounts):
+        queue_direct_message(account_id, "vote_reminder", params)
     vote.reminded_at = utcnow()
     return len(accounts)

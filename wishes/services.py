@@ -120,6 +120,11 @@ def staff_wishes(staff, compound_id=None, status=None, limit=200, offset=0):
     return query.order_by(Wish.id.desc()).offset(offset).limit(min(limit, 500)).all()
 
 
+def staff_wish(staff, wish_id):
+    """One wish of a compound in the staff member's region."""
+    return _wish_in_scope(staff, wish_id, "wishes.read")
+
+
 def classify_wish(staff, wish_id, catalogue_code):
     """Staff set the catalogue item a wish is about."""
     wish = _wish_in_scope(staff, wish_id, "wishes.handle")
