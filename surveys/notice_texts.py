@@ -24,5 +24,9 @@ def survey_open_notice(params, notice):
 @notice_kind("survey_reminder")
 def survey_reminder_notice(params, notice):
     deadline = _closing(params)
-    return NoticeText(title=_("Your answers are missing"), when=deadline, detail=params.get("title", ""),
-                      body=_("%(title)s closes soon. Reply 问卷 (survey) to answer.", title=params.get("title", "")))
+    if deadline is None:
+        body = _("%(title)s closes soon. Reply 问卷 (survey) to answer.", title=params.get("title", ""))
+    else:
+        body = _("%(title)s closes on %(deadline)s and you have not answered yet. Reply 问卷 (survey) to answer.",
+                 title=params.get("title", ""), deadline=format_moment(deadline, get_locale()))
+    return NoticeText(title=_("Your answers are missing"), when=deadline, detail=params.get("title", ""), body=body)
