@@ -9,7 +9,7 @@ from bot.dispatcher import Flow, register
 from core import accounts, understanding
 from core.errors import DomainError
 from core.i18n import translate
-from core.times import format_moment
+from core.times import format_day, format_moment
 from core.uploads import MAX_PHOTOS
 from core.models import CatalogueClass, CompoundStatus
 from projects.texts import stage_label
@@ -458,7 +458,8 @@ class ProgressFlow(Flow):
         if following:
             planned = next((r.planned_start for r in project.stages if r.stage == following and r.planned_start),
                            None)
-            lines.append(_("Next: %(stage)s, planned from %(date)s.", stage=stage_label(following), date=planned)
+            lines.append(_("Next: %(stage)s, planned from %(date)s.", stage=stage_label(following),
+                           date=format_day(planned, locale()))
                          if planned else _("Next: %(stage)s.", stage=stage_label(following)))
         lines.append(_("Reply 反映问题 (report) to report a problem on site."))
         return "\n".join(lines)

@@ -4,7 +4,7 @@ One helper for every door (bot lines, notice texts, the API's readable fields, p
 `12月2日（周二）上午9:00`, a span `12月2日（周二）9:00-12:00`, never UTC, never seconds. Stored times stay
 aware UTC; only what a person reads is converted.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -43,8 +43,8 @@ def _clock_en(local):
 
 
 def format_day(moment, locale="zh_Hans_CN", year=False):
-    """'12月2日（周二）' (with '2026年' when `year`), or 'Tue 2 Dec' in English."""
-    local = to_beijing(moment)
+    """'12月2日（周二）' (with '2026年' when `year`), or 'Tue 2 Dec' in English; a date is a calendar day."""
+    local = moment if isinstance(moment, date) and not isinstance(moment, datetime) else to_beijing(moment)
     if _english(locale):
         text = f"{_WEEKDAYS_EN[local.weekday()]} {local.day} {_MONTHS_EN[local.month - 1]}"
         return f"{text} {local.year}" if year else text

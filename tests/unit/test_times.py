@@ -27,3 +27,8 @@ def test_a_span_within_one_day_names_the_day_once():
 def test_naive_times_are_utc_as_stored_and_days_carry_the_weekday():
     assert format_day(datetime(2026, 12, 1, 16, 0)) == "12月2日（周三）"
     assert format_day(utc(2026, 12, 2, 1), year=True) == "2026年12月2日（周三）"
+
+
+def test_a_calendar_date_is_shown_as_it_is():
+    from datetime import date
+    assert format_day(date(2026, 12, 2)) == "12月2日（周三）"
