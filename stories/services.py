@@ -9,6 +9,7 @@ from core.models import CatalogueItem, aware
 from notices.services import queue_direct_message
 from projects.models import Project, ProjectItem, project_compounds
 from stories import texts
+from surveys.generation import LIFT_ITEMS
 from surveys.models import Survey, SurveyVersion
 from votes.models import Vote
 from wishes.models import Wish
@@ -46,8 +47,8 @@ def _item_name(code, locale):
     return item.name_en if str(locale or "").startswith("en") else item.name_zh
 
 
-def story_of(wish, locale="zh_Hans_CN"):
-    """The wish's steps, oldest first."""
+def story_of(wish, locale="zh_Hans_CN", cache=None):
+    """The wish's steps, oldest first (`cache` shares what many wishes of one compound and item have in common)."""
     steps = []
     subject = wish
     if wish.merged_into_id:
@@ -60,8 +61,20 @@ def story_of(wish, locale="zh_Hans_CN"):
     code = subject.catalogue_code
     if not code:
         return steps
+    key = (subject.compound_id, code, locale)
+    if cache is None or key not in cache:
+        found = _item_steps(subject.compound_id, code, locale)
+        if cache is None:
+            return steps + found
+        cache[key] = found
+    return steps + cache[key]
+
+
+def _item_steps(compound_id, code, locale):
+    """What a compound's surveys, votes and projects did about one catalogue item."""
+    steps = []
     name = _item_name(code, locale)
-    surveys = db.session.scalars(select(Survey).where(Survey.compound_id == subject.compound_id,
+    surveys = db.session.scalars(select(Survey).where(Survey.compound_id == compound_id,
                                                       Survey.state.in_(("open", "closed")))
                                  .order_by(Survey.opens_at)).all()
     for survey in surveys:
@@ -71,15 +84,18 @@ def story_of(wish, locale="zh_Hans_CN"):
             steps.append(Step(f"survey:{survey.id}", "survey", survey.opens_at,
                               {"title": survey.title, "item": name}))
     projects = db.session.scalars(select(Project).join(project_compounds).where(
-        project_compounds.c.compound_id == subject.compound_id)).all()
+        project_compounds.c.compound_id == compound_id)).all()
     items = [(p, i) for p in projects for i in p.items if i.catalogue_code == code]
-    votes = db.session.scalars(select(Vote).where(Vote.compound_id == subject.compound_id,
+    votes = db.session.scalars(select(Vote).where(Vote.compound_id == compound_id,
                                                   Vote.matter.in_(RENOVATION_MATTERS),
                                                   Vote.state.in_(("open", "closed", "published", "archived")))
                                .order_by(Vote.opens_at)).all()
     for vote in votes:
+        if vote.scope_kind != "compound" and code not in LIFT_ITEMS:
+            continue  # a stairwell's lift vote decides lifts, not the compound's other wishes
         approved = (vote.result or {}).get("result", {}).get("approved") if vote.result else None
-        steps.append(Step(f"vote:{vote.id}:{vote.state in ('open',) and 'open' or 'decided'}", "vote",
+        state = "open" if vote.state == "open" else "decided"
+        steps.append(Step(f"vote:{vote.id}:{state}", "vote",
                           vote.opens_at, {"title": vote.title, "open": vote.state == "open",
                                           "approved": approved, "closes_at": vote.closes_at}))
     for project, item in items:
@@ -107,26 +123,37 @@ def tell_authors(limit=TOLD_BATCH):
 
     Answers already reach the author as their own notice; they are recorded as told without a second one."""
     from core.models import WechatAccount
-    told = 0
-    wishes = db.session.scalars(select(Wish).order_by(Wish.id).limit(limit)).all()
-    for wish in wishes:
-        account = db.session.get(WechatAccount, wish.account_id)
-        steps = story_of(wish, account.locale if account else "zh_Hans_CN")
-        known = set(wish.story_told or [])
-        new = [s for s in steps if s.key not in known]
-        if not new:
-            continue
-        wish.story_told = sorted(known | {s.key for s in new})
-        fresh = [s for s in new if s.kind != "answered"]
-        if fresh:
-            step = fresh[-1]
-            queue_direct_message(wish.account_id, "wish_step", {
-                "reference": wish.reference, "step": {"kind": step.kind, "key": step.key,
-                                                      "at": aware(step.at).isoformat() if step.at else None,
-                                                      "params": _plain(step.params)}})
-            told += 1
+    told, last, cache = 0, 0, {}
+    while True:
+        rows = db.session.execute(select(Wish, WechatAccount.locale).join(
+            WechatAccount, WechatAccount.id == Wish.account_id).where(Wish.id > last)
+            .order_by(Wish.id).limit(limit)).all()
+        if not rows:
+            break
+        last = rows[-1][0].id
+        for wish, locale in rows:
+            told += _tell(wish, locale or "zh_Hans_CN", cache)
     db.session.flush()
     return told
+
+
+def _tell(wish, locale, cache):
+    """Queue one notice about the wish's newest untold step; returns 1 if one was queued."""
+    steps = story_of(wish, locale, cache)
+    known = set(wish.story_told or [])
+    new = [s for s in steps if s.key not in known]
+    if not new:
+        return 0
+    wish.story_told = sorted(known | {s.key for s in new})
+    fresh = [s for s in new if s.kind != "answered"]
+    if not fresh:
+        return 0
+    step = fresh[-1]
+    queue_direct_message(wish.account_id, "wish_step", {
+        "reference": wish.reference, "step": {"kind": step.kind, "key": step.key,
+                                              "at": aware(step.at).isoformat() if step.at else None,
+                                              "params": _plain(step.params)}})
+    return 1
 
 
 def _plain(params):

@@ -61,6 +61,14 @@ def bound(client, home, openid, room, kind="owner"):
     return person
 
 
+def mini_program(client, simulator, openid):
+    """The same person signed in to the mini-program (wx.login through the simulator)."""
+    import requests
+    code = requests.post(f"{simulator.url}/sim/login-code", json={"openid": openid}, timeout=5).json()["code"]
+    response = client.post("/api/v1/auth/login", json={"code": code})
+    return {"Authorization": "Bearer " + response.get_json()["token"]}
+
+
 def _calls(simulator, path):
     import requests
     return [c["body"] for c in requests.get(f"{simulator.url}/sim/calls",
@@ -137,10 +145,11 @@ def test_a_pending_request_is_withdrawn_when_the_person_binds_with_a_code(client
 
 
 # votes -------------------------------------------------------------------------------------------------
-def open_vote(home):
+def open_vote(home, scope=None, title="2单元加装电梯"):
     staff, headers, unit_id, _rooms = home
+    scope_kind, scope_id = scope or ("unit", unit_id)
     vote = staff.post("/api/v1/admin/votes", headers=headers, json={
-        "scope_kind": "unit", "scope_id": unit_id, "matter": "rebuild", "title": "2单元加装电梯",
+        "scope_kind": scope_kind, "scope_id": scope_id, "matter": "rebuild", "title": title,
         "text": "加装电梯方案见附件。"})
     assert vote.status_code == 201, vote.get_data(as_text=True)
     now = utcnow()
@@ -210,6 +219,9 @@ def test_a_notice_arrives_whole_in_the_window_and_can_be_read_again_in_chat(clie
     shown = person.says("停水")
     assert "请提前储水" in shown
     assert db.session.scalar(select(Wish.id)) is None  # 停水 asked about the notice: no wish
+    delivery_id = db.session.scalar(select(Delivery.id))  # the notice page of the mini-program reads it
+    page = client.get(f"/api/v1/inbox/{delivery_id}", headers=mini_program(client, simulator, "n1")).get_json()
+    assert page["title"] == "停水通知" and "请提前储水" in page["body"] and page["where"] == "玉林小区 1栋2单元"
 
 
 def test_outside_the_window_the_template_message_picks_the_facts_and_links_the_page(client, home, simulator):
@@ -254,5 +266,11 @@ def test_a_wish_learns_its_fate_and_its_author_is_told(client, home, world, simu
     detail = staff.get(f"/api/v1/admin/wishes/{merged.id}").get_json()
     assert [step["kind"] for step in detail["story"]] == ["merged", "item"]
     assert tell_authors() == 0  # each step told once
-    steps = db.session.scalars(select(Notice).where(Notice.kind == "wish_step")).all()
-    assert len(steps) == 2
+    assert len(db.session.scalars(select(Notice).where(Notice.kind == "wish_step")).all()) == 2
+    open_vote(home, ("compound", world.compound_a.id), "玉林小区改造方案表决")
+    assert tell_authors() == 2
+    db.session.commit()
+    assert "正在投票决定：「玉林小区改造方案表决」" in first.says("我的诉求")
+    mine = client.get(f"/api/v1/wishes/{merged.id}", headers=mini_program(client, simulator, "s2")).get_json()
+    assert [step["kind"] for step in mine["story"]] == ["merged", "vote", "item"]
+    assert "玉林小区改造" in mine["story"][-1]["text"]
