@@ -192,7 +192,7 @@ class BindFlow(Flow):
 
     def on_room(self, turn):
         unit = accounts.describe_unit(turn.data["unit_id"])
-        room = understanding.normalise(turn.text).replace(" ", "")
+        room = _room(turn.text)
         try:
             accounts.find_dwelling(turn.data["unit_id"], room)
         except DomainError:
@@ -224,6 +224,15 @@ class BindFlow(Flow):
     def bound_text(account):
         return _("Done: you are linked to %(home)s as %(kind)s. Reply 提诉求 (wish) to tell us what should "
                  "be renovated.", home=dwelling_label(account.dwelling), kind=kind_label(account.kind))
+
+
+def _room(text):
+    """A room number as typed or spoken: '五零一', '５０１', '501室' are 501."""
+    room = understanding.normalise(text).replace(" ", "").removesuffix("室").removesuffix("号")
+    number = understanding.parse_number(room)
+    if number is not None and number.value is not None and number.value.denominator == 1 and not number.unit:
+        return str(number.value)
+    return room
 
 
 def _digits(text):
@@ -549,8 +558,8 @@ def read_notice(account, delivery):
     words = render(delivery.notice, account.locale)
     text = full_text(words, account.locale)
     if words.when:
-        text += "\n" + _("Time: %(time)s", time=when(words.when))
-    return text
+        return text + "\n" + _("Time: %(time)s", time=when(words.when))
+    return text + "\n" + _("Sent %(time)s", time=when(delivery.notice.created_at))
 
 
 def idle(turn):
@@ -565,6 +574,8 @@ def idle(turn):
         if codes:
             from bot.dispatcher import FLOWS
             return FLOWS["wish"].start(turn, text=turn.text, codes=codes)
+    if turn.account.dwelling_id is None and understanding.is_content(turn.text):
+        return _("To pass this to your neighbourhood committee, I need to know your home.") + "\n" + bind_prompt()
     return help_text()
 
 
@@ -643,6 +654,7 @@ class VoteFlow(Flow):
             lines.append(summary)
         lines.append(_("Voting closes %(deadline)s.", deadline=when(vote.closes_at)))
         ballot = votes.my_ballot(turn.account, vote_id)
+        turn.goto(self, "decide", current=ballot.choice if ballot is not None else None)
         if ballot is not None:
             lines.append(_("Your home has voted 「%(choice)s」 (%(time)s). To change it, reply a new choice; "
                            "reply 0 to keep it.", choice=choice_label(ballot.choice), time=when(ballot.cast_at)))
@@ -660,8 +672,7 @@ class VoteFlow(Flow):
 
     def on_decide(self, turn):
         if understanding.is_cancel(turn.text):
-            turn.end()
-            return _("Nothing changed; no ballot was cast. Reply 投票 (vote) to come back.")
+            return self.unchanged(turn)
         index = understanding.parse_choice(turn.text, self.choice_names())
         if index is None:
             index = understanding.parse_choice(turn.text, ["同意", "不同意", "弃权"])
@@ -670,6 +681,14 @@ class VoteFlow(Flow):
         choice = CHOICE_ORDER[index]
         turn.goto(self, "confirm", choice=choice)
         return self.confirm_question(turn)
+
+    @staticmethod
+    def unchanged(turn):
+        current = turn.data.get("current")
+        turn.end()
+        if current:
+            return _("Nothing changed: your home's ballot stays 「%(choice)s」.", choice=choice_label(current))
+        return _("Nothing changed; no ballot was cast. Reply 投票 (vote) to come back.")
 
     def confirm_question(self, turn):
         return _("%(title)s: you chose 「%(choice)s」.\nReply 1 to cast this ballot, 0 to go back.",
@@ -680,8 +699,7 @@ class VoteFlow(Flow):
         text = understanding.normalise(turn.text)
         answer = understanding.parse_yes_no(turn.text)
         if understanding.is_cancel(turn.text) or (answer is False and text != "2"):
-            turn.end()
-            return _("Nothing changed; no ballot was cast. Reply 投票 (vote) to come back.")
+            return self.unchanged(turn)
         if answer is not True or text == "2":
             return not_understood(self.confirm_question(turn))
         data = turn.data

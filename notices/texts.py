@@ -61,7 +61,7 @@ def render(notice, locale):
             return renderer(params, notice)
         where = params.get("where") or scope_label(notice.scope_kind, notice.scope_id)
         return NoticeText(title=params.get("title", ""), body=params.get("body", ""), where=where,
-                          when=notice.scheduled_at or notice.created_at, urgent=bool(params.get("urgent")))
+                          urgent=bool(params.get("urgent")))
 
 
 def full_text(text, locale):

@@ -125,10 +125,12 @@ def test_every_wrong_turn_in_binding_says_the_next_step(client, home):
     assert "先不绑定" in person.says("0")
 
 
-def test_a_scan_names_the_compound_and_unit(client, home):
+def test_a_scan_names_the_compound_and_unit_and_a_spoken_room_number_is_understood(client, home):
     _staff, _headers, unit_id, _rooms = home
-    reply = Resident(client, "b2").scans(unit_id)
+    person = Resident(client, "b2")
+    reply = person.scans(unit_id)
     assert "玉林小区 1栋2单元" in reply and "房号" in reply
+    assert "后四位" in person.says("五零一")
 
 
 def test_a_pending_request_is_withdrawn_when_the_person_binds_with_a_code(client, home):
@@ -186,7 +188,7 @@ def test_votes_by_chat_understand_natural_answers_and_show_the_current_choice(cl
     again = person.says("投票")
     assert "您家已投「同意」" in again
     person.says("不同意")
-    assert "没有投票" in person.says("0")
+    assert "仍是「同意」" in person.says("0")
     from votes.models import Ballot
     assert db.session.scalar(select(Ballot.choice).where(Ballot.vote_id == vote_id)) == "agree"
 
