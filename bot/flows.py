@@ -3,6 +3,8 @@
 Every reply is read through core.understanding, so a word or a digit means the same at every step:
 1 yes / agree, 2 no / disagree, 3 abstain (votes only), 0 back / none; what is not understood is said so
 and the question asked again, never stored."""
+import re
+
 from flask_babel import gettext as _, get_locale
 
 from bot.dispatcher import Flow, register
@@ -572,9 +574,10 @@ def idle(turn):
     if turn.account.dwelling_id is not None and understanding.is_content(turn.text):
         codes = wishes.suggest_for(turn.account, turn.text)
         if codes:
-            from bot.dispatcher import FLOWS
-            return FLOWS["wish"].start(turn, text=turn.text, codes=codes)
-    if turn.account.dwelling_id is None and understanding.is_content(turn.text):
+            from bot.dispatcher import FLOWS, begin
+            return begin(FLOWS["wish"], turn, text=turn.text, codes=codes)
+    if turn.account.dwelling_id is None and understanding.is_content(turn.text) and re.search(
+            r"[\u4e00-\u9fff]{2}", turn.text):
         return _("To pass this to your neighbourhood committee, I need to know your home.") + "\n" + bind_prompt()
     return help_text()
 

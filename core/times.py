@@ -42,9 +42,12 @@ def _clock_en(local):
     return f"{hour}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'}"
 
 
-def format_day(moment, locale="zh_Hans_CN", year=False):
-    """'12月2日（周二）' (with '2026年' when `year`), or 'Tue 2 Dec' in English; a date is a calendar day."""
+def format_day(moment, locale="zh_Hans_CN", year=None):
+    """'12月2日（周二）' (with '2026年' when `year`, or when not this year), or 'Tue 2 Dec' in English; a date is
+    a calendar day."""
     local = moment if isinstance(moment, date) and not isinstance(moment, datetime) else to_beijing(moment)
+    if year is None:
+        year = local.year != datetime.now(BEIJING).year
     if _english(locale):
         text = f"{_WEEKDAYS_EN[local.weekday()]} {local.day} {_MONTHS_EN[local.month - 1]}"
         return f"{text} {local.year}" if year else text
@@ -52,7 +55,7 @@ def format_day(moment, locale="zh_Hans_CN", year=False):
     return f"{local.year}年{text}" if year else text
 
 
-def format_moment(moment, locale="zh_Hans_CN", year=False):
+def format_moment(moment, locale="zh_Hans_CN", year=None):
     """'12月2日（周二）上午9:00' / 'Tue 2 Dec, 9:00 am', in Beijing time ('' for None)."""
     if moment is None:
         return ""
@@ -62,17 +65,18 @@ def format_moment(moment, locale="zh_Hans_CN", year=False):
     return f"{format_day(local, locale, year)}{_clock_zh(local)}"
 
 
-def format_span(start, end, locale="zh_Hans_CN"):
+def format_span(start, end, locale="zh_Hans_CN", year=None):
     """'12月2日（周二）9:00-12:00' within a day, else two moments joined by '至' / 'to'."""
     if start is None or end is None:
-        return format_moment(start or end, locale)
+        return format_moment(start or end, locale, year)
     first, last = to_beijing(start), to_beijing(end)
     if first.date() == last.date():
+        day = format_day(first, locale, year)
         if _english(locale):
-            return f"{format_day(first, locale)}, {first.hour}:{first.minute:02d}-{last.hour}:{last.minute:02d}"
-        return f"{format_day(first, locale)}{_clock_zh(first, False)}-{_clock_zh(last, False)}"
+            return f"{day}, {first.hour}:{first.minute:02d}-{last.hour}:{last.minute:02d}"
+        return f"{day}{_clock_zh(first, False)}-{_clock_zh(last, False)}"
     joiner = " to " if _english(locale) else "至"
-    return f"{format_moment(first, locale)}{joiner}{format_moment(last, locale)}"
+    return f"{format_moment(first, locale, year)}{joiner}{format_moment(last, locale, year)}"
 
 
 def format_clock(moment, locale="zh_Hans_CN"):

@@ -11,7 +11,8 @@ from notices.texts import KINDS, full_text, render
 from tests.builders import id_number
 
 ROLL = [["1", "2", "501", "85", "", "", "张三", id_number(1), "13812345678", "否", "是"]]
-CLOSES = datetime(2026, 12, 9, 10, 0, tzinfo=timezone.utc)  # 18:00 in Beijing, a Wednesday
+CLOSES = datetime(datetime.now().year, 12, 9, 10, 0, tzinfo=timezone.utc)  # 18:00 in Beijing
+WEEKDAY = "一二三四五六日"[CLOSES.weekday()]
 SAMPLES = {
     "vote_open": {"title": "2单元加装电梯", "where": "玉林小区 1栋2单元", "closes_at": CLOSES.isoformat()},
     "vote_reminder": {"title": "2单元加装电梯", "where": "玉林小区 1栋2单元", "closes_at": CLOSES.isoformat()},
@@ -58,10 +59,11 @@ def test_each_push_fits_wechats_fields_and_reads_alone(app, world, locale):
             if kind_of_field in LIMITS:
                 assert len(value["value"]) <= LIMITS[kind_of_field], (kind, key, value)
         # Beijing time: the stored 20:21 UTC is 04:21 the next morning; a deadline of 10:00 UTC is 18:00.
-        assert data["time3"]["value"] in ("2026年11月27日 04:21", "2026年12月9日 18:00"), kind
+        assert data["time3"]["value"] in ("2026年11月27日 04:21", f"{CLOSES.year}年12月9日 18:00"), kind
         assert "20:21" not in full_text(words, locale), kind
         if "closes_at" in SAMPLES[kind]:
-            deadline = "12月9日（周三）晚上6:00" if locale == "zh_Hans_CN" else "Wed 9 Dec, 6:00 pm"
+            deadline = (f"12月9日（周{WEEKDAY}）晚上6:00" if locale == "zh_Hans_CN"
+                        else f"{CLOSES.strftime('%a')} 9 Dec, 6:00 pm")
             assert deadline in words.body, (kind, words.body)
 
 
@@ -69,8 +71,9 @@ def test_a_water_cut_keeps_what_where_and_when(app, world):
     from tests.builders import roll_with_owner
     from core.extensions import db
     roll_with_owner(world.compound_a.id, ROLL)
-    words = render(notice("free_text", db.session.scalar(select(Unit.id))), "zh_Hans_CN")
+    item = notice("free_text", db.session.scalar(select(Unit.id)))
+    words = render(item, "zh_Hans_CN")
     fields = {k: v["value"] for k, v in fit_data(push_fields(words.title, words.where, words.detail, words.body,
-                                                             words.when)).items()}
+                                                             words.when or item.created_at)).items()}
     assert fields == {"thing1": "停水通知：玉林小区 1栋2单元", "thing2": "12月2日9:00-12:00停水",
                       "time3": "2026年11月27日 04:21"}
