@@ -41,3 +41,10 @@ def notice_page(token):
         return render_template("admin/public_notice.html", words=words,
                                when=format_moment(words.when, locale) if words.when else "",
                                sent=format_moment(delivery.notice.created_at, locale))
+
+
+@public.get("/privacy")
+def privacy_page():
+    """The privacy notice residents agree to in chat and in the mini-program."""
+    from core.accounts import privacy_notice
+    return render_template("admin/public_privacy.html", notice=privacy_notice())

@@ -7,7 +7,7 @@ import re
 
 from flask_babel import gettext as _, get_locale
 
-from bot.dispatcher import Flow, register
+from bot.dispatcher import GATES, Flow, register
 from core import accounts, understanding
 from core.errors import DomainError
 from core.i18n import translate
@@ -216,7 +216,11 @@ class BindFlow(Flow):
             return translate(exc.key, **exc.params) + "\n" + _("Please ask your neighbourhood committee for a "
                                                                "binding code.")
         turn.end()
-        if outcome in ("bound", "household"):
+        if outcome == "household":
+            return self.bound_text(turn.account) + "\n" + _(
+                "To vote as an owner, reply 业主认证 (owner) with your ID number and property certificate number, "
+                "or ask the committee for a binding code.")
+        if outcome == "bound":
             return self.bound_text(turn.account)
         return _("Thank you. We could not confirm this from the owners' roll, so your neighbourhood "
                  "committee will check it; you will hear from us. A binding code from the committee "
@@ -240,6 +244,129 @@ def _room(text):
 def _digits(text):
     """Digits typed in any form: '５６７８' and '5 6 7 8' are 5678."""
     return "".join(ch for ch in understanding.normalise(text) if ch.isdigit())
+
+
+# Flows that bind a home or file something: the resident agrees to the privacy notice first.
+CONSENT_FLOWS = frozenset({"bind", "owner", "wish", "report", "vote", "survey"})
+
+
+def privacy_gate(turn, flow, kwargs):
+    """The privacy notice instead of `flow` until the resident has agreed; None once they have."""
+    if flow.name not in CONSENT_FLOWS or turn.account.privacy_consented_at is not None:
+        return None
+    from bot.dispatcher import FLOWS
+    turn.goto(FLOWS["privacy"], "consent", then=flow.name, kwargs=kwargs)
+    return privacy_question()
+
+
+GATES.append(privacy_gate)
+
+
+def privacy_question():
+    from flask import current_app
+    link = current_app.config.get("PUBLIC_URL", "").rstrip("/") + "/public/privacy"
+    return _("Before we go on: we keep your home, phone digits and what you send us only to handle it with your "
+             "neighbourhood committee, and never publish your name.\nFull text: %(link)s\n"
+             "Reply 1 to agree, 0 if you do not.", link=link)
+
+
+@register
+class PrivacyFlow(Flow):
+    name = "privacy"
+    keywords = ("隐私", "隐私政策", "个人信息", "privacy")
+
+    def start(self, turn, **kwargs):
+        if turn.account.privacy_consented_at is not None:
+            return _("You agreed to the privacy notice on %(day)s. Reply 删除我的信息 (delete my data) to have "
+                     "your information deleted.", day=format_day(turn.account.privacy_consented_at, locale()))
+        turn.goto(self, "consent", then=None, kwargs={})
+        return privacy_question()
+
+    def resume(self, turn, step):
+        from bot.dispatcher import FLOWS
+        answer = understanding.parse_yes_no(turn.text)
+        if understanding.is_cancel(turn.text) or answer is False:
+            turn.end()
+            return _("Without your agreement I cannot link your home or pass on wishes. You can still read "
+                     "notices (reply 通知). Reply 隐私 (privacy) when you are ready.")
+        if answer is not True:
+            return not_understood(privacy_question())
+        accounts.record_privacy_consent(turn.account, accounts.PRIVACY_VERSION)
+        then, kwargs = turn.data.get("then"), dict(turn.data.get("kwargs") or {})
+        turn.end()
+        if then in FLOWS:
+            return _("Thank you.") + "\n" + FLOWS[then].start(turn, **kwargs)
+        return _("Thank you.") + " " + _("Reply 帮助 (help) to see what I can do.")
+
+
+@register
+class OwnerFlow(Flow):
+    """An owner verifies with the ID number and the property certificate number, as on the roll."""
+
+    name = "owner"
+    keywords = ("业主认证", "业主验证", "认证业主", "我是业主", "owner", "verify owner")
+
+    def start(self, turn, **kwargs):
+        turn.goto(self, "id_number")
+        return _("Owners who vote are checked against the owners' roll. Please reply with your ID number "
+                 "(18 characters). Reply 0 to go back.")
+
+    def resume(self, turn, step):
+        if understanding.is_cancel(turn.text):
+            turn.end()
+            return _("Stopped. You can also ask your neighbourhood committee for an owner's binding code.")
+        return getattr(self, f"on_{step}")(turn)
+
+    def on_id_number(self, turn):
+        from core import identity, pii
+        try:
+            number = identity.normalise_document("cn_id", understanding.normalise(turn.text).upper())
+        except DomainError:
+            return _("That is not a valid ID number. Please check it and reply again, or reply 0 to go back.")
+        # Kept until the next message only, and encrypted: an ID number is never stored in clear.
+        turn.goto(self, "certificate", id_number=pii.keys().encrypt(number))
+        return _("Thank you. Now please reply with the number on your property certificate (不动产权证号).")
+
+    def on_certificate(self, turn):
+        from core import pii
+        id_number = pii.keys().decrypt(turn.data.get("id_number"))
+        turn.end()
+        try:
+            accounts.bind_as_owner(turn.account, id_number, turn.text.strip())
+        except DomainError as exc:
+            if exc.key in ("bind.too_many", "bind.too_many_flat"):
+                return translate(exc.key)
+            return _("These numbers do not match the owners' roll. Please ask your neighbourhood committee "
+                     "for a binding code.")
+        return BindFlow.bound_text(turn.account) + "\n" + _("Reply 投票 (vote) to vote.")
+
+
+@register
+class DeletionFlow(Flow):
+    name = "deletion"
+    keywords = ("删除我的信息", "删除信息", "删除我的数据", "注销", "delete my data")
+
+    def start(self, turn, **kwargs):
+        turn.goto(self, "confirm")
+        return self.question()
+
+    @staticmethod
+    def question():
+        return _("Delete your information? Your link to your home, your wishes and answers will be removed. "
+                 "Ballots already cast stay counted, without your name, as the law requires.\n"
+                 "Reply 1 to delete, 0 to keep it.")
+
+    def resume(self, turn, step):
+        from privacy.deletion import delete_my_data
+        answer = understanding.parse_yes_no(turn.text)
+        if understanding.is_cancel(turn.text) or answer is False:
+            turn.end()
+            return _("Nothing was deleted.")
+        if answer is not True:
+            return not_understood(self.question())
+        turn.end()
+        delete_my_data(turn.account)
+        return _("Your information is deleted. Thank you for taking part; you are welcome back at any time.")
 
 
 @register
@@ -623,7 +750,8 @@ class VoteFlow(Flow):
             if turn.account.kind != "owner":
                 return _("Only owners vote in consent votes; as a resident you can still tell us your wishes.")
             return _("There is no open vote for your home right now.")
-        turn.goto(self, "choose", votes=[[v.id, d[0]] for v, d in open_votes], titles=[v.title for v, _d in open_votes])
+        turn.goto(self, "choose", votes=[[v.id, sorted(d)] for v, d in open_votes],
+                  titles=[v.title for v, _d in open_votes])
         if len(open_votes) == 1:
             return self.enter(turn, 0)
         return self.vote_menu(turn)
@@ -648,14 +776,16 @@ class VoteFlow(Flow):
     def enter(self, turn, index):
         """A vote's matter, its deadline, the household's current choice, and the question."""
         from votes import services as votes
-        vote_id, dwelling_id = turn.data["votes"][index]
+        vote_id, dwelling_ids = turn.data["votes"][index]
         vote = votes.resident_vote(vote_id)
-        turn.goto(self, "decide", vote_id=vote_id, dwelling_id=dwelling_id, title=vote.title)
+        turn.goto(self, "decide", vote_id=vote_id, dwelling_ids=dwelling_ids, title=vote.title)
         lines = [vote.title]
         summary = (vote.text or "").strip()[:300]
         if summary:
             lines.append(summary)
         lines.append(_("Voting closes %(deadline)s.", deadline=when(vote.closes_at)))
+        lines.append(_("Each home's choice will be shown to the owners of this vote with the result.")
+                     if vote.publish_details else _("Only the totals are published; your choice stays private."))
         ballot = votes.my_ballot(turn.account, vote_id)
         turn.goto(self, "decide", current=ballot.choice if ballot is not None else None)
         if ballot is not None:
@@ -708,11 +838,14 @@ class VoteFlow(Flow):
         data = turn.data
         turn.end()
         try:
-            ballot = votes.cast_ballot(turn.account, data["vote_id"], data["choice"], "bot", data["dwelling_id"])
+            ballots = votes.cast_ballots(turn.account, data["vote_id"], data["choice"], "bot",
+                                         data.get("dwelling_ids"))
         except DomainError as exc:
             return translate(exc.key, **exc.params)
-        return _("Your ballot 「%(choice)s」 is recorded. Receipt: %(receipt)s. You can change it until the vote "
-                 "closes.", choice=choice_label(ballot.choice), receipt=ballot.receipt)
+        flats = "、".join(votes.dwelling_address(b.dwelling_id) for b in ballots)
+        return _("Your ballot 「%(choice)s」 is recorded for %(flats)s. Receipt: %(receipt)s. You can change it "
+                 "until the vote closes.", choice=choice_label(ballots[0].choice), flats=flats,
+                 receipt=ballots[0].receipt)
 
 
 @register

@@ -778,11 +778,13 @@ def run_due(now=None):
 
 
 def voters_to_tell(vote):
-    """(account id, dwelling id) of everyone who may cast in the vote: owners bound in scope, and proxies."""
-    from core.models import WechatAccount
-    owners = db.session.execute(select(WechatAccount.id, WechatAccount.dwelling_id).where(
-        WechatAccount.id.in_(audience(vote.scope_kind, vote.scope_id)), WechatAccount.kind == "owner")).all()
-    proxies = db.session.execute(select(Proxy.account_id, Proxy.dwelling_id).where(Proxy.vote_id == vote.id)).all()
+    """(account id, dwelling id) for everyone who may cast in the vote, as voting_rights counts them: verified
+    owners on its frozen roll, and confirmed proxies."""
+    owners = db.session.execute(select(WechatAccount.id, VoteOwner.dwelling_id).join(
+        VoteOwner, VoteOwner.person_id == WechatAccount.person_id).where(
+        VoteOwner.vote_id == vote.id, WechatAccount.kind == "owner", WechatAccount.deleted_at.is_(None))).all()
+    proxies = db.session.execute(select(Proxy.account_id, Proxy.dwelling_id).where(
+        Proxy.vote_id == vote.id, Proxy.state == "confirmed")).all()
     return sorted(set(map(tuple, owners)) | set(map(tuple, proxies)))
 
 

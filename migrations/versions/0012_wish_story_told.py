@@ -1,7 +1,7 @@
 """the steps of a wish's story its author has been told of
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-27 22:10:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0012'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

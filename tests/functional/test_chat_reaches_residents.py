@@ -56,7 +56,8 @@ def code_for(home, room, kind="owner"):
 
 def bound(client, home, openid, room, kind="owner"):
     person = Resident(client, openid)
-    person.says("绑定")
+    assert "回复 1 同意" in person.says("绑定")  # the privacy notice comes first
+    assert "绑定码" in person.says("1")
     assert room in person.says(code_for(home, room, kind))
     return person
 
@@ -117,7 +118,8 @@ def test_a_cancel_word_in_the_middle_of_a_wish_files_nothing(client, home):
 # binding ---------------------------------------------------------------------------------------------
 def test_every_wrong_turn_in_binding_says_the_next_step(client, home):
     person = Resident(client, "b1")
-    assert "二维码" in person.says("绑定")
+    assert "回复 1 同意" in person.says("绑定")
+    assert "二维码" in person.says("好的")
     reply = person.says("我住1栋1单元301")
     assert "二维码" in reply and "居委会" in reply and "不对" not in reply
     assert person.says("没有绑定码") == ("没有绑定码也可以：请扫描您家楼道里的二维码，或到社区居委会领取绑定码。"
@@ -128,7 +130,8 @@ def test_every_wrong_turn_in_binding_says_the_next_step(client, home):
 def test_a_scan_names_the_compound_and_unit_and_a_spoken_room_number_is_understood(client, home):
     _staff, _headers, unit_id, _rooms = home
     person = Resident(client, "b2")
-    reply = person.scans(unit_id)
+    assert "回复 1 同意" in person.scans(unit_id)
+    reply = person.says("同意")
     assert "玉林小区 1栋2单元" in reply and "房号" in reply
     assert "后四位" in person.says("五零一")
 
@@ -137,6 +140,7 @@ def test_a_pending_request_is_withdrawn_when_the_person_binds_with_a_code(client
     staff, headers, unit_id, _rooms = home
     person = Resident(client, "b3")
     person.scans(unit_id)
+    person.says("1")
     person.says("503")
     person.says("0000")
     assert db.session.scalar(select(BindingRequest.state)) == "pending"
@@ -276,3 +280,45 @@ def test_a_wish_learns_its_fate_and_its_author_is_told(client, home, world, simu
     mine = client.get(f"/api/v1/wishes/{merged.id}", headers=mini_program(client, simulator, "s2")).get_json()
     assert [step["kind"] for step in mine["story"]] == ["merged", "vote", "item"]
     assert "玉林小区改造" in mine["story"][-1]["text"]
+
+
+# privacy, owners, deletion ---------------------------------------------------------------------------------
+def test_nothing_is_bound_or_filed_before_the_privacy_notice_is_agreed(client, home):
+    from core.models import WechatAccount
+    person = Resident(client, "p1")
+    notice = person.says("提诉求")
+    assert "回复 1 同意" in notice and "/public/privacy" in notice and len(notice.splitlines()) <= 4
+    assert "不能绑定" in person.says("0")
+    account = db.session.scalar(select(WechatAccount).where(WechatAccount.openid == "p1"))
+    assert account.privacy_consented_at is None
+    page = client.get("/public/privacy")
+    assert page.status_code == 200 and "个人信息" in page.get_data(as_text=True)
+    person.says("提诉求")
+    assert "绑定" in person.says("同意")  # agreed: the wish flow goes on, and asks for the home first
+    db.session.refresh(account)
+    assert account.privacy_consented_at is not None
+
+
+def test_room_and_phone_digits_bind_a_household_member_who_is_told_how_owners_verify(client, home):
+    _staff, _headers, unit_id, _rooms = home
+    person = Resident(client, "h1")
+    person.scans(unit_id)
+    person.says("1")
+    person.says("501")
+    reply = person.says("5678")
+    assert "501" in reply and "业主认证" in reply and "身份证号" in reply
+
+
+def test_a_resident_may_have_their_information_deleted_in_chat(client, home):
+    from core.models import WechatAccount
+    person = bound(client, home, "d1", "502")
+    person.says("楼道灯坏了")
+    person.says("1")
+    person.says("好")
+    person.says("1")
+    question = person.says("删除我的信息")
+    assert "回复 1 删除" in question and "依法保留" in question
+    assert "没看明白" in person.says("什么意思")
+    assert "删除" in person.says("好的")
+    assert db.session.scalar(select(WechatAccount).where(WechatAccount.openid == "d1")) is None
+    assert db.session.scalar(select(Wish.text)) == ""
