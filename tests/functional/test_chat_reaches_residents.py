@@ -322,3 +322,19 @@ def test_a_resident_may_have_their_information_deleted_in_chat(client, home):
     assert "删除" in person.says("好的")
     assert db.session.scalar(select(WechatAccount).where(WechatAccount.openid == "d1")) is None
     assert db.session.scalar(select(Wish.text)) == ""
+
+
+def test_an_answer_to_a_wish_arrives_whole_while_she_is_chatting(client, home, simulator):
+    staff, headers, _unit, _rooms = home
+    person = bound(client, home, "a1", "501")
+    person.says("楼道灯坏了")
+    person.says("1")
+    person.says("好")
+    person.says("1")
+    answer = "王阿姨您好：楼道灯已列入本次改造，12月中旬施工，施工前会在楼道张贴通知。"
+    wish_id = db.session.scalar(select(Wish.id))
+    assert staff.post(f"/api/v1/admin/wishes/{wish_id}/answer", headers=headers,
+                      json={"text": answer}).status_code == 200
+    drain()
+    (message,) = _calls(simulator, "custom")
+    assert answer in message["text"]["content"]
