@@ -7,7 +7,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import CatalogueItem, aware
 from notices.services import queue_direct_message
-from projects.models import Project, ProjectItem, project_compounds
+from projects.models import Project, project_compounds
 from stories import texts
 from surveys.generation import LIFT_ITEMS
 from surveys.models import Survey, SurveyVersion

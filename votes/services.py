@@ -15,7 +15,7 @@ from core.auth import authorize
 from core.errors import Conflict, DomainError, Forbidden, NotFound, field_error
 from core.extensions import db
 from core.models import Building, Dwelling, Ownership, Person, Unit, WechatAccount, as_utc, aware, utcnow
-from notices.services import audience, queue_scoped_notice, scope_compound
+from notices.services import queue_scoped_notice, scope_compound
 from votes import rules, texts as _texts  # noqa: F401 - texts: registers the notice texts
 from votes.models import Ballot, BallotEvent, Canvass, PaperEntry, Proxy, Vote, VoteOwner, VotePart, VoteState
 
