@@ -107,9 +107,9 @@ def _item_steps(compound_id, code, locale):
     return steps
 
 
-def story_lines(wish, locale="zh_Hans_CN"):
+def story_lines(wish, locale="zh_Hans_CN", cache=None):
     """The story in the reader's language, one line a step (Beijing time)."""
-    return [texts.step_line(step, locale) for step in story_of(wish, locale)]
+    return [texts.step_line(step, locale) for step in story_of(wish, locale, cache)]
 
 
 def story_for_api(wish, locale="zh_Hans_CN"):

@@ -338,3 +338,19 @@ def test_an_answer_to_a_wish_arrives_whole_while_she_is_chatting(client, home, s
     drain()
     (message,) = _calls(simulator, "custom")
     assert answer in message["text"]["content"]
+
+
+def test_staff_see_what_came_of_a_wish_in_the_inbox(client, home, world):
+    from projects import services as projects
+    from tests.builders import page_sign_in
+    person = bound(client, home, "i1", "501")
+    person.says("楼道灯坏了")
+    person.says("1")
+    person.says("好")
+    person.says("1")
+    project = projects.create_project(world.committee_a, "玉林小区改造", [world.compound_a.id])
+    projects.add_item(world.committee_a, project.id, "I03", budget=100000)
+    db.session.commit()
+    panel = page_sign_in(client.application.test_client(), "committee_a")
+    inbox = panel.get("/admin/wishes").get_data(as_text=True)
+    assert "办理结果" in inbox and "玉林小区改造" in inbox
