@@ -35,7 +35,7 @@ def unit_label(unit):
 
 
 def kind_label(kind):
-    return {"owner": _("owner"), "tenant": _("tenant"), "family": _("family member")}.get(kind, kind or "")
+    return accounts.kind_label(kind)
 
 
 def item_name(account, code):

@@ -137,9 +137,17 @@ def _tell_owners(dwelling, account, kind):
                 "neighbourhood committee."), home=_address(dwelling), role=_kind_word(kind, other.locale))
 
 
+KINDS = {"owner": _l("owner"), "tenant": _l("tenant"), "family": _l("household member")}
+
+
+def kind_label(kind):
+    """How a person is linked to a home, in the reader's language (one wording for every door)."""
+    return str(KINDS.get(kind, KINDS["family"]))
+
+
 def _kind_word(kind, locale):
     with force_locale(locale or "zh_Hans_CN"):
-        return {"owner": _("owner"), "tenant": _("tenant")}.get(kind, _("household member"))
+        return kind_label(kind)
 
 
 def _check_tries(account, dwelling_id=None):
