@@ -1,6 +1,5 @@
 """What every admin page shares: the blueprint, running a form through a service, local times."""
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template
 from flask_babel import format_datetime
@@ -9,9 +8,10 @@ from core.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthor
 from core.extensions import db
 from core.http_errors import describe_fault
 from core.i18n import translate
+from core.times import BEIJING, to_beijing
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
-LOCAL = ZoneInfo("Asia/Shanghai")  # the panel shows and reads times as Beijing time
+LOCAL = BEIJING  # the panel shows and reads times as Beijing time
 
 
 SCOPE_FIELDS = {"scope_kind": "scope", "scope_id": "scope"}  # services name the parts of what a form picks at once
@@ -70,10 +70,7 @@ def local_time(value, fmt="yyyy-MM-dd HH:mm"):
     """An aware or naive-UTC datetime shown in Beijing time."""
     if value is None:
         return ""
-    if value.tzinfo is None:
-        from datetime import timezone
-        value = value.replace(tzinfo=timezone.utc)
-    return format_datetime(value.astimezone(LOCAL).replace(tzinfo=None), fmt, rebase=False)
+    return format_datetime(to_beijing(value).replace(tzinfo=None), fmt, rebase=False)
 
 
 def now_local():

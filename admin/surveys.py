@@ -11,6 +11,7 @@ from admin.common import bp, from_local, now_local, page, run_form
 from admin.forms import PublishForm, SurveyDefinitionForm, SurveyGenerateForm, SurveyOpenForm, options
 from admin.scopes import compound_choices, describe_scope
 from core.errors import field_error
+from core.numbers import decimal_text
 from surveys import editing, engine, export
 from surveys import services as surveys
 from surveys.texts import labels as survey_labels
@@ -34,7 +35,7 @@ def surveys_list():
 
 def _number(value):
     if isinstance(value, Fraction):
-        return f"{float(value):.2f}".rstrip("0").rstrip(".")
+        return decimal_text(value)
     return value
 
 

@@ -11,6 +11,7 @@ from admin.forms import (CanvassForm, ConfirmEntryForm, ExtendVoteForm, OpenVote
                          PublishForm, VoteForm, options)
 from admin.scopes import describe_scope, scope_choices, split_scope
 from core.areas import format_area
+from core.numbers import percent_text
 from core.extensions import db
 from core.i18n import translate
 from core.models import Building, Dwelling, Staff, Unit
@@ -39,10 +40,6 @@ def votes_list():
 
 def live_figures(vote, result):
     """Participation against the quorum and the count so far, as the live page shows it."""
-    def share(part, whole):  # a percentage to one decimal, rounded down (display only; the count is exact)
-        tenths = part * 1000 // whole if whole else 0
-        return f"{tenths // 10}.{tenths % 10}"
-
     needed_area, needed_heads = rules.quorum_needs(result.total_area, result.total_heads)
     return {
         "state": vote.state,
@@ -50,8 +47,8 @@ def live_figures(vote, result):
         "needed_heads": needed_heads,
         "total_area": format_area(result.total_area), "participating_area": format_area(result.participating_area),
         "needed_area": format_area(needed_area),
-        "heads_percent": share(result.participating_heads, result.total_heads),
-        "area_percent": share(result.participating_area, result.total_area),
+        "heads_percent": percent_text(result.participating_heads, result.total_heads),
+        "area_percent": percent_text(result.participating_area, result.total_area),
         "agree_heads": result.agree_heads, "disagree_heads": result.disagree_heads,
         "abstain_heads": result.abstain_heads, "agree_area": format_area(result.agree_area),
         "disagree_area": format_area(result.disagree_area), "abstain_area": format_area(result.abstain_area),

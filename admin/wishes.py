@@ -8,6 +8,7 @@ from admin.scopes import compound_choices
 from core import catalogue
 from core.extensions import db
 from core.models import Building, Compound, Dwelling, Unit
+from stories.services import story_lines
 from wishes import services as wishes
 from wishes.models import WishStatus
 
@@ -59,8 +60,11 @@ def wishes_inbox():
                  .filter(Dwelling.id.in_({w.dwelling_id for w in rows}))} if rows else {}
     demand = wishes.demand_counts(g.staff, compound_id) if compound_id else {}
     names = dict(items)
+    shared, reader = {}, str(get_locale())  # one look per compound and item, however many wishes share them
+    stories = {w.id: story_lines(w, reader, shared) for w in rows}
     return page("admin/wishes.html", form=failed[2] if failed else None, failed=failed, wishes=rows,
                 places=places, dwellings=dwellings, items=items, names=names, compounds=compound_choices(g.staff),
+                stories=stories,
                 compound_id=compound_id, status=status, filters=_filters(), page_no=page_no, more=more,
                 demand=sorted(((names.get(code, code), n) for code, n in demand.items()), key=lambda r: -r[1]))
 

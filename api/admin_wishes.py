@@ -2,11 +2,13 @@
 from flask import session
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_babel import get_locale
 from marshmallow import Schema, fields, validate
 
 from core import accounts
 from core.auth import current_staff
 from core.extensions import db
+from stories.services import story_for_api
 from wishes import services as wishes
 from wishes.models import WishStatus
 
@@ -30,6 +32,11 @@ class StaffWishSchema(Schema):
     answer = fields.String(allow_none=True)
     merged_into_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
+
+
+class StaffWishDetailSchema(StaffWishSchema):
+    story = fields.Function(lambda w: story_for_api(w, str(get_locale())), metadata={
+        "description": "what came of the wish, oldest first: [{kind, text, at}]"})
 
 
 class WishQuerySchema(Schema):
@@ -100,6 +107,14 @@ class StaffWishes(MethodView):
     def get(self, query):
         """Wishes of the compounds in my region."""
         return wishes.staff_wishes(current_staff(session), **query)
+
+
+@blp.route("/wishes/<int:wish_id>")
+class StaffWish(MethodView):
+    @blp.response(200, StaffWishDetailSchema)
+    def get(self, wish_id):
+        """One wish with what came of it (merged, survey, vote, project item, acceptance)."""
+        return wishes.staff_wish(current_staff(session), wish_id)
 
 
 @blp.route("/wishes/counts")

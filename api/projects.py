@@ -7,8 +7,10 @@ from marshmallow import Schema, fields, validate
 from api.resident import resident
 from core.auth import current_staff
 from core.extensions import db
+from core.times import format_moment
 from core.uploads import store_uploads
 from notices import services as notices
+from notices.texts import render
 from projects import services as projects
 from projects.models import FUNDING_SOURCES, PLEDGE_KINDS
 from projects.rules import STAGES
@@ -151,17 +153,30 @@ class InboxEntrySchema(Schema):
     kind = fields.Function(lambda d: d.notice.kind)
     title = fields.Method("get_title")
     body = fields.Method("get_body")
+    where = fields.Method("get_where", metadata={"description": "compound, building, unit ('' when none)"})
+    when = fields.Method("get_when", metadata={"description": "the moment that matters, Beijing time, "
+                                                              "as residents read it"})
     channel = fields.String(allow_none=True)
     read = fields.Function(lambda d: d.read_at is not None)
     created_at = fields.Function(lambda d: d.notice.created_at.isoformat())
+    created_text = fields.Function(lambda d: format_moment(d.notice.created_at, InboxEntrySchema.context_locale()),
+                                   metadata={"description": "when it was written, Beijing time"})
+
+    def _words(self, delivery):
+        return render(delivery.notice, self.context_locale())
 
     def get_title(self, delivery):
-        from notices.sender import render
-        return render(delivery.notice, self.context_locale())[0]
+        return self._words(delivery).title
 
     def get_body(self, delivery):
-        from notices.sender import render
-        return render(delivery.notice, self.context_locale())[1]
+        return self._words(delivery).body
+
+    def get_where(self, delivery):
+        return self._words(delivery).where
+
+    def get_when(self, delivery):
+        words = self._words(delivery)
+        return format_moment(words.when, self.context_locale()) if words.when else ""
 
     @staticmethod
     def context_locale():
@@ -369,6 +384,17 @@ class Inbox(MethodView):
         account = resident()
         g.resident_locale = account.locale
         return notices.inbox(account)
+
+
+@resident_blp.route("/inbox/<int:delivery_id>")
+class InboxEntry(MethodView):
+    @resident_blp.response(200, InboxEntrySchema)
+    def get(self, delivery_id):
+        """One of my notices in full (the page a push links to: pages/notice/notice?id=N)."""
+        from flask import g
+        account = resident()
+        g.resident_locale = account.locale
+        return notices.my_delivery(account, delivery_id)
 
 
 @resident_blp.route("/inbox/<int:delivery_id>/read")

@@ -1,5 +1,9 @@
 """Schemas for the mini-program audience: a resident sees only their own things."""
+from flask_babel import get_locale
 from marshmallow import Schema, fields, validate
+
+from stories.services import story_for_api
+from wishes.texts import status_label
 
 
 class WxLoginSchema(Schema):
@@ -81,3 +85,7 @@ class WishSchema(Schema):
     answer = fields.String(allow_none=True)
     answered_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
+    status_text = fields.Function(lambda w: status_label(w.status), metadata={"description": "status as read"})
+    story = fields.Function(lambda w: story_for_api(w, str(get_locale())), metadata={
+        "description": "what came of the wish, oldest first: [{kind, text, at}] (kind: merged | answered | "
+                       "survey | vote | item | accepted)"})

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 from api.resident import resident
 from core.auth import current_staff
 from core.extensions import db
+from core.numbers import decimal_text
 from surveys import export
 from surveys.texts import labels
 from surveys import services as surveys
@@ -83,7 +84,7 @@ class SurveyExportQuerySchema(Schema):
 def plain(value):
     """JSON-friendly values: exact fractions as decimal strings for charts."""
     if isinstance(value, Fraction):
-        return str(round(value.numerator / value.denominator, 4))
+        return decimal_text(value, 4)
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

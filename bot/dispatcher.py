@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from bot import state
 
 FLOWS = {}
+GATES = []  # callables (turn, flow, kwargs) -> a reply instead of starting the flow, or None
 _PUNCTUATION = re.compile(r"[\s。.!！?？,，、~～]+$")
 
 
@@ -71,10 +72,19 @@ class Flow:
         raise NotImplementedError
 
 
+def begin(flow, turn, **kwargs):
+    """Start a flow, unless a gate (e.g. consent still to be given) answers first."""
+    for gate in GATES:
+        reply = gate(turn, flow, kwargs)
+        if reply is not None:
+            return reply
+    return flow.start(turn, **kwargs)
+
+
 def start_flow(name, turn, **kwargs):
     """Start a flow by name (for events such as a QR-code scan)."""
     turn.end()
-    return FLOWS[name].start(turn, **kwargs)
+    return begin(FLOWS[name], turn, **kwargs)
 
 
 def handle_text(turn, idle_handler):
@@ -82,7 +92,7 @@ def handle_text(turn, idle_handler):
     chosen = flow_for_text(turn.text)
     if chosen is not None:
         turn.end()
-        return chosen.start(turn)
+        return begin(chosen, turn)
     conversation = turn.conversation
     if conversation is not None and conversation.flow in FLOWS:
         turn.data = dict(conversation.data or {})

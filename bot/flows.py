@@ -1,17 +1,24 @@
-"""The conversations the official account offers. Each maps messages to a domain call and a reply."""
-from flask_babel import gettext as _
+"""The conversations the official account offers. Each maps messages to a domain call and a reply.
 
-from bot.dispatcher import Flow, register
-from core import accounts
+Every reply is read through core.understanding, so a word or a digit means the same at every step:
+1 yes / agree, 2 no / disagree, 3 abstain (votes only), 0 back / none; what is not understood is said so
+and the question asked again, never stored."""
+import re
+
+from flask_babel import gettext as _, get_locale
+
+from bot.dispatcher import GATES, Flow, register
+from core import accounts, understanding
 from core.errors import DomainError
 from core.i18n import translate
+from core.times import format_day, format_moment
 from core.uploads import MAX_PHOTOS
 from core.models import CatalogueClass, CompoundStatus
+from projects.texts import stage_label
+from stories import services as stories
+from votes.texts import CHOICE_ORDER, choice_label
 from wishes import services as wishes
-from wishes.models import WishStatus
-
-DONE_WORDS = {"好", "好了", "完成", "提交", "0", "ok", "done", "没有", "无"}
-YES, NO = {"1", "是", "确认", "对", "yes", "y"}, {"2", "否", "不", "取消", "no", "n"}
+from wishes.texts import status_label
 
 
 def dwelling_label(dwelling):
@@ -21,8 +28,14 @@ def dwelling_label(dwelling):
              compound=building.compound.name, building=building.name, unit=dwelling.unit.name, room=dwelling.room)
 
 
+def unit_label(unit):
+    """'玉林小区 3栋2单元' in the reader's language."""
+    return _("%(compound)s, building %(building)s, unit %(unit)s", compound=unit.building.compound.name,
+             building=unit.building.name, unit=unit.name)
+
+
 def kind_label(kind):
-    return {"owner": _("owner"), "tenant": _("tenant"), "family": _("family member")}.get(kind, kind or "")
+    return accounts.kind_label(kind)
 
 
 def item_name(account, code):
@@ -37,24 +50,40 @@ def class_name(cls):
 
 
 def status_name(status):
-    return {WishStatus.SUBMITTED: _("received"), WishStatus.CLASSIFIED: _("being handled"),
-            WishStatus.ANSWERED: _("answered"), WishStatus.MERGED: _("merged with a similar wish")}[status]
+    return status_label(status)
+
+
+def locale():
+    return str(get_locale() or "zh_Hans_CN")
+
+
+def when(moment):
+    """A time as residents read it (Beijing time, with the weekday)."""
+    return format_moment(moment, locale())
+
+
+def not_understood(question):
+    """Say we did not understand, then ask the same question again."""
+    return _("Sorry, I did not understand that.") + "\n" + question
 
 
 def help_text():
-    return _("I can help with:\n"
-             "· 提诉求 / wish: tell the committee what should be renovated\n"
-             "· 我的诉求 / my wishes: see what happened to your wishes\n"
-             "· 进度 / progress: your compound's renovation\n"
-             "· 绑定 / bind: link WeChat to your home\n"
-             "· English / 中文: switch language\n"
-             "· 取消 / cancel: stop what we are doing\n"
-             "You can also just say what you want repaired, by text or by voice.")
+    return _("You can reply:\n"
+             "提诉求 (wish) · 我的诉求 (my wishes) · 进度 (progress)\n"
+             "投票 (vote) · 问卷 (survey) · 通知 (notices)\n"
+             "绑定 (bind) · 取消 (cancel) · %(switch)s\n"
+             "Or just tell me what needs repairing, by text or voice.",
+             switch="中文" if locale().startswith("en") else "English")
 
 
 def bind_prompt():
-    return _("First link WeChat to your home: reply 绑定 (bind) and the code from your neighbourhood "
-             "committee, or scan the QR code in your stairwell.")
+    return _("First link WeChat to your home: scan the QR code in your stairwell, or reply 绑定 (bind) and the "
+             "code from your neighbourhood committee.")
+
+
+def no_code_hint():
+    return _("No binding code? That is fine: scan the QR code in your stairwell, or ask your neighbourhood "
+             "committee for a code. Reply 0 to go back.")
 
 
 @register
@@ -70,7 +99,7 @@ class HelpFlow(Flow):
 @register
 class CancelFlow(Flow):
     name = "cancel"
-    keywords = ("取消", "cancel", "退出", "quit", "stop")
+    keywords = ("取消", "cancel", "退出", "quit", "stop", "算了", "不要了", "返回")
 
     def start(self, turn, **kwargs):
         return _("Cancelled. Reply 帮助 (help) to see what I can do.")
@@ -100,6 +129,11 @@ class ChineseFlow(Flow):
             return _("I will speak Chinese from now on. Reply English to switch.")
 
 
+ADDRESS_HINTS = ("栋", "单元", "号楼", "室", "楼", "building", "room")
+NO_CODE = ("没有绑定码", "没有码", "没码", "没有", "不知道", "没有二维码", "什么是绑定码", "绑定码是什么", "no code",
+           "没收到", "没有收到")
+
+
 @register
 class BindFlow(Flow):
     name = "bind"
@@ -109,73 +143,88 @@ class BindFlow(Flow):
 
     def start(self, turn, unit_id=None, **kwargs):
         account = turn.account
-        if account.privacy_consented_at is None:
-            turn.goto(self, "consent", unit_id=unit_id)
-            return _("Before we link WeChat to your home: %(notice)s\nReply 1 to agree, 0 to go back.",
-                     notice=accounts.privacy_notice()["text"])
         if account.dwelling_id is not None and unit_id is None:
             return _("You are linked to %(home)s as %(kind)s. Reply 解绑 (unbind) to remove the link.",
                      home=dwelling_label(account.dwelling), kind=kind_label(account.kind))
         if unit_id is not None:
+            unit = accounts.describe_unit(unit_id)
+            if unit is None:
+                turn.end()
+                return _("This stairwell code is no longer valid. Please ask your neighbourhood committee for "
+                         "a binding code, then reply 绑定 (bind).")
             turn.goto(self, "room", unit_id=unit_id, tries=0)
-            return _("Welcome! Please reply with your room number (for example 501).")
+            return _("Welcome! You scanned the code of %(unit)s.\nPlease reply with your room number "
+                     "(for example 501).", unit=unit_label(unit))
         turn.goto(self, "code", tries=0)
-        return _("Please reply with the binding code from your neighbourhood committee, "
-                 "or scan the QR code in your stairwell.")
+        return _("Please reply with the binding code from your neighbourhood committee.\n"
+                 "No code? Scan the QR code in your stairwell instead. Reply 0 to go back.")
 
     def resume(self, turn, step):
+        if understanding.is_cancel(turn.text):
+            turn.end()
+            return _("Stopped; nothing was linked. Reply 绑定 (bind) when you are ready.")
         return getattr(self, f"on_{step}")(turn)
 
     def _retry(self, turn, step, message):
         tries = turn.data.get("tries", 0) + 1
         if tries >= self.MAX_TRIES:
             turn.end()
-            return _("That did not work several times. Please contact your neighbourhood committee.")
+            return _("That did not work several times. Please ask your neighbourhood committee for a binding "
+                     "code, or scan the QR code in your stairwell.")
         turn.goto(self, step, tries=tries)
         return message
 
-    def on_consent(self, turn):
-        if turn.text.strip().lower() not in YES | {"同意", "好", "好的", "可以"}:
-            turn.end()
-            return _("Nothing was linked. Reply 帮助 (help) to see what I can do.")
-        accounts.record_privacy_consent(turn.account, accounts.PRIVACY_VERSION)
-        unit_id = turn.data.get("unit_id")
-        turn.end()
-        return self.start(turn, unit_id=unit_id)
-
     def on_code(self, turn):
+        text = understanding.normalise(turn.text)
+        if text in NO_CODE or "没有" in text and "码" in text:
+            turn.goto(self, "code")
+            return no_code_hint()
+        if any(hint in text for hint in ADDRESS_HINTS):
+            return self._retry(turn, "code", _(
+                "To link by your room number, please scan the QR code in your stairwell: it tells me your "
+                "building and unit. Or ask your neighbourhood committee for a binding code. Reply 0 to go back."))
         try:
             accounts.bind_with_code(turn.account, turn.text)
         except DomainError:
-            return self._retry(turn, "code", _("This code is not valid or has expired. Please check it "
-                                               "and try again, or reply 取消 (cancel)."))
+            return self._retry(turn, "code", _(
+                "This code is not valid or has expired. Please check it, or ask your neighbourhood committee "
+                "for a new one. Reply 0 to go back."))
         turn.end()
         return self.bound_text(turn.account)
 
     def on_room(self, turn):
+        unit = accounts.describe_unit(turn.data["unit_id"])
+        room = _room(turn.text)
         try:
-            accounts.find_dwelling(turn.data["unit_id"], turn.text)
+            accounts.find_dwelling(turn.data["unit_id"], room)
         except DomainError:
-            return self._retry(turn, "room", _("There is no room %(room)s in this stairwell. Please reply "
-                                               "with your room number again.", room=turn.text[:10]))
-        turn.goto(self, "last4", room=turn.text.strip())
+            return self._retry(turn, "room", _(
+                "There is no room %(room)s in %(unit)s. Please check the number on your door and reply again, "
+                "or reply 0 to go back.", room=room[:10], unit=unit_label(unit) if unit else ""))
+        turn.goto(self, "last4", room=room)
         return _("Please reply with the last four digits of the phone number the committee has for you.")
 
     def on_last4(self, turn):
         try:
-            outcome = accounts.bind_by_room(turn.account, turn.data["unit_id"], turn.data["room"], turn.text)
+            outcome = accounts.bind_by_room(turn.account, turn.data["unit_id"], turn.data["room"],
+                                            _digits(turn.text))
         except DomainError as exc:
             if exc.key == "bind.bad_last4":
-                return self._retry(turn, "last4", _("Please reply with exactly four digits."))
+                return self._retry(turn, "last4", _("Please reply with the last four digits of your phone "
+                                                    "number, for example 5678. Reply 0 to go back."))
             turn.end()
-            return translate(exc.key, **exc.params)
+            return translate(exc.key, **exc.params) + "\n" + _("Please ask your neighbourhood committee for a "
+                                                               "binding code.")
         turn.end()
         if outcome == "household":
             return self.bound_text(turn.account) + "\n" + _(
                 "To vote as an owner, reply 业主认证 (owner) with your ID number and property certificate number, "
                 "or ask the committee for a binding code.")
+        if outcome == "bound":
+            return self.bound_text(turn.account)
         return _("Thank you. We could not confirm this from the owners' roll, so your neighbourhood "
-                 "committee will check it; you will hear from us.")
+                 "committee will check it; you will hear from us. A binding code from the committee "
+                 "links you at once.")
 
     @staticmethod
     def bound_text(account):
@@ -183,51 +232,141 @@ class BindFlow(Flow):
                  "be renovated.", home=dwelling_label(account.dwelling), kind=kind_label(account.kind))
 
 
+def _room(text):
+    """A room number as typed or spoken: '五零一', '５０１', '501室' are 501."""
+    room = understanding.normalise(text).replace(" ", "").removesuffix("室").removesuffix("号")
+    number = understanding.parse_number(room)
+    if number is not None and number.value is not None and number.value.denominator == 1 and not number.unit:
+        return str(number.value)
+    return room
+
+
+def _digits(text):
+    """Digits typed in any form: '５６７８' and '5 6 7 8' are 5678."""
+    return "".join(ch for ch in understanding.normalise(text) if ch.isdigit())
+
+
+# Flows that bind a home or file something: the resident agrees to the privacy notice first.
+CONSENT_FLOWS = frozenset({"bind", "owner", "wish", "report", "vote", "survey"})
+
+
+def privacy_gate(turn, flow, kwargs):
+    """The privacy notice instead of `flow` until the resident has agreed; None once they have."""
+    if flow.name not in CONSENT_FLOWS or turn.account.privacy_consented_at is not None:
+        return None
+    from bot.dispatcher import FLOWS
+    turn.goto(FLOWS["privacy"], "consent", then=flow.name, kwargs=kwargs)
+    return privacy_question()
+
+
+GATES.append(privacy_gate)
+
+
+def privacy_question():
+    from flask import current_app
+    link = current_app.config.get("PUBLIC_URL", "").rstrip("/") + "/public/privacy"
+    return _("Before we go on: we keep your home, phone digits and what you send us only to handle it with your "
+             "neighbourhood committee, and never publish your name.\nFull text: %(link)s\n"
+             "Reply 1 to agree, 0 if you do not.", link=link)
+
+
+@register
+class PrivacyFlow(Flow):
+    name = "privacy"
+    keywords = ("隐私", "隐私政策", "个人信息", "privacy")
+
+    def start(self, turn, **kwargs):
+        if turn.account.privacy_consented_at is not None:
+            return _("You agreed to the privacy notice on %(day)s. Reply 删除我的信息 (delete my data) to have "
+                     "your information deleted.", day=format_day(turn.account.privacy_consented_at, locale()))
+        turn.goto(self, "consent", then=None, kwargs={})
+        return privacy_question()
+
+    def resume(self, turn, step):
+        from bot.dispatcher import FLOWS
+        answer = understanding.parse_yes_no(turn.text)
+        if understanding.is_cancel(turn.text) or answer is False:
+            turn.end()
+            return _("Without your agreement I cannot link your home or pass on wishes. You can still read "
+                     "notices (reply 通知). Reply 隐私 (privacy) when you are ready.")
+        if answer is not True:
+            return not_understood(privacy_question())
+        accounts.record_privacy_consent(turn.account, accounts.PRIVACY_VERSION)
+        then, kwargs = turn.data.get("then"), dict(turn.data.get("kwargs") or {})
+        turn.end()
+        if then in FLOWS:
+            return _("Thank you.") + "\n" + FLOWS[then].start(turn, **kwargs)
+        return _("Thank you.") + " " + _("Reply 帮助 (help) to see what I can do.")
+
+
 @register
 class OwnerFlow(Flow):
     """An owner verifies with the ID number and the property certificate number, as on the roll."""
 
     name = "owner"
-    keywords = ("业主认证", "业主验证", "owner", "verify owner")
+    keywords = ("业主认证", "业主验证", "认证业主", "我是业主", "owner", "verify owner")
 
     def start(self, turn, **kwargs):
-        if turn.account.privacy_consented_at is None:
-            turn.goto(self, "consent")
-            return _("Before we link WeChat to your home: %(notice)s\nReply 1 to agree, 0 to go back.",
-                     notice=accounts.privacy_notice()["text"])
-        turn.goto(self, "id")
+        turn.goto(self, "id_number")
         return _("Owners who vote are checked against the owners' roll. Please reply with your ID number "
                  "(18 characters). Reply 0 to go back.")
 
     def resume(self, turn, step):
-        text = turn.text.strip()
-        if text in ("0", "取消", "算了", "返回"):
+        if understanding.is_cancel(turn.text):
             turn.end()
-            return _("Cancelled. Reply 帮助 (help) to see what I can do.")
-        if step == "consent":
-            if text.lower() not in YES | {"同意", "好", "好的", "可以"}:
-                turn.end()
-                return _("Nothing was linked. Reply 帮助 (help) to see what I can do.")
-            accounts.record_privacy_consent(turn.account, accounts.PRIVACY_VERSION)
-            return self.start(turn)
-        if step == "id":
-            from core import identity
-            try:
-                number = identity.normalise_document("cn_id", text)
-            except DomainError:
-                return _("That is not a valid ID number. Please check it and reply again, or reply 0 to go back.")
-            turn.goto(self, "certificate", id_number=number)
-            return _("Thank you. Now please reply with the number on your property certificate (不动产权证号).")
+            return _("Stopped. You can also ask your neighbourhood committee for an owner's binding code.")
+        return getattr(self, f"on_{step}")(turn)
+
+    def on_id_number(self, turn):
+        from core import identity, pii
         try:
-            accounts.bind_as_owner(turn.account, turn.data.get("id_number"), text)
+            number = identity.normalise_document("cn_id", understanding.normalise(turn.text).upper())
+        except DomainError:
+            return _("That is not a valid ID number. Please check it and reply again, or reply 0 to go back.")
+        # Kept until the next message only, and encrypted: an ID number is never stored in clear.
+        turn.goto(self, "certificate", id_number=pii.keys().encrypt(number))
+        return _("Thank you. Now please reply with the number on your property certificate (不动产权证号).")
+
+    def on_certificate(self, turn):
+        from core import pii
+        id_number = pii.keys().decrypt(turn.data.get("id_number"))
+        turn.end()
+        try:
+            accounts.bind_as_owner(turn.account, id_number, turn.text.strip())
         except DomainError as exc:
-            turn.end()
             if exc.key in ("bind.too_many", "bind.too_many_flat"):
                 return translate(exc.key)
             return _("These numbers do not match the owners' roll. Please ask your neighbourhood committee "
                      "for a binding code.")
+        return BindFlow.bound_text(turn.account) + "\n" + _("Reply 投票 (vote) to vote.")
+
+
+@register
+class DeletionFlow(Flow):
+    name = "deletion"
+    keywords = ("删除我的信息", "删除信息", "删除我的数据", "注销", "delete my data")
+
+    def start(self, turn, **kwargs):
+        turn.goto(self, "confirm")
+        return self.question()
+
+    @staticmethod
+    def question():
+        return _("Delete your information? Your link to your home, your wishes and answers will be removed. "
+                 "Ballots already cast stay counted, without your name, as the law requires.\n"
+                 "Reply 1 to delete, 0 to keep it.")
+
+    def resume(self, turn, step):
+        from privacy.deletion import delete_my_data
+        answer = understanding.parse_yes_no(turn.text)
+        if understanding.is_cancel(turn.text) or answer is False:
+            turn.end()
+            return _("Nothing was deleted.")
+        if answer is not True:
+            return not_understood(self.question())
         turn.end()
-        return BindFlow.bound_text(turn.account)
+        delete_my_data(turn.account)
+        return _("Your information is deleted. Thank you for taking part; you are welcome back at any time.")
 
 
 @register
@@ -239,16 +378,23 @@ class UnbindFlow(Flow):
         if turn.account.dwelling_id is None:
             return _("You are not linked to a home.")
         turn.goto(self, "confirm")
-        return _("Remove the link to %(home)s? Reply 1 to confirm, 2 to keep it.",
+        return self.question(turn)
+
+    @staticmethod
+    def question(turn):
+        return _("Remove the link to %(home)s? Reply 1 to remove it, 0 to keep it.",
                  home=dwelling_label(turn.account.dwelling))
 
     def resume(self, turn, step):
-        answer = turn.text.strip().lower()
+        answer = understanding.parse_yes_no(turn.text)
+        if understanding.is_cancel(turn.text) or answer is False:
+            turn.end()
+            return _("Nothing changed.")
+        if answer is not True:
+            return not_understood(self.question(turn))
         turn.end()
-        if answer in YES:
-            accounts.unbind(turn.account)
-            return _("The link is removed. Reply 绑定 (bind) to link again.")
-        return _("Nothing changed.")
+        accounts.unbind(turn.account)
+        return _("The link is removed. Reply 绑定 (bind) to link again.")
 
 
 @register
@@ -256,7 +402,7 @@ class WishFlow(Flow):
     name = "wish"
     keywords = ("提诉求", "诉求", "wish", "提意见", "我要提诉求")
     menu_keys = ("WISH",)
-    CLASSES = {"1": CatalogueClass.BASIC, "2": CatalogueClass.IMPROVEMENT, "3": CatalogueClass.ENHANCEMENT}
+    CLASSES = (CatalogueClass.BASIC, CatalogueClass.IMPROVEMENT, CatalogueClass.ENHANCEMENT)
 
     def start(self, turn, text=None, codes=None, **kwargs):
         if turn.account.dwelling_id is None:
@@ -264,30 +410,47 @@ class WishFlow(Flow):
         if text:
             return self.suggest(turn, text, codes)
         turn.goto(self, "class")
+        return self.class_menu()
+
+    def class_menu(self):
         lines = [_("What should be renovated? Choose a class:")]
-        lines += [f"{key} {class_name(cls)}" for key, cls in self.CLASSES.items()]
-        lines.append(_("Or just tell me in your own words (text or voice)."))
+        lines += [f"{n} {class_name(cls)}" for n, cls in enumerate(self.CLASSES, start=1)]
+        lines.append(_("Or just tell me in your own words (text or voice). Reply 0 to stop."))
         return "\n".join(lines)
 
     def resume(self, turn, step):
         return getattr(self, f"on_{step}")(turn)
 
     def on_class(self, turn):
-        cls = self.CLASSES.get(turn.text.strip())
-        if cls is None:
-            return self.suggest(turn, turn.text)
+        if understanding.is_cancel(turn.text):
+            turn.end()
+            return _("Cancelled; nothing was submitted.")
+        index = understanding.parse_choice(turn.text, [class_name(c) for c in self.CLASSES])
+        if index is None:
+            if understanding.is_content(turn.text):
+                return self.suggest(turn, turn.text)
+            return not_understood(self.class_menu())
+        cls = self.CLASSES[index]
         items = [e for e in self._catalogue(turn) if e[1] == cls]
-        turn.goto(self, "item", choices=[code for code, _cls, _name in items])
-        lines = [_("Reply with the number of the item:")]
-        lines += [f"{n} {name}" for n, (_code, _cls, name) in enumerate(items, start=1)]
+        turn.goto(self, "item", choices=[code for code, _cls, _name in items], names=[n for _c, _k, n in items])
+        return self.item_menu(turn)
+
+    def item_menu(self, turn):
+        lines = [_("Reply with the number of the item (0 to go back):")]
+        lines += [f"{n} {name}" for n, name in enumerate(turn.data.get("names", []), start=1)]
         return "\n".join(lines)
 
     def on_item(self, turn):
+        if understanding.is_cancel(turn.text):
+            turn.goto(self, "class")
+            return self.class_menu()
         choices = turn.data.get("choices", [])
-        answer = turn.text.strip()
-        if answer.isdigit() and 1 <= int(answer) <= len(choices):
-            return self.ask_detail(turn, choices[int(answer) - 1], "")
-        return self.suggest(turn, turn.text)
+        index = understanding.parse_choice(turn.text, turn.data.get("names", []))
+        if index is not None:
+            return self.ask_detail(turn, choices[index], "")
+        if understanding.is_content(turn.text) and understanding.parse_number(turn.text) is None:
+            return self.suggest(turn, turn.text)
+        return not_understood(self.item_menu(turn))
 
     def suggest(self, turn, text, codes=None):
         text = (text or "").strip()[:wishes.MAX_TEXT]
@@ -295,24 +458,38 @@ class WishFlow(Flow):
         if not codes:
             return self.ask_detail(turn, None, text)
         turn.goto(self, "suggest", choices=codes, text=text)
+        return self.suggest_question(turn)
+
+    def suggest_question(self, turn):
+        codes = turn.data.get("choices", [])
         if len(codes) == 1:
-            return _("Do you mean 「%(item)s」? Reply 1 to confirm, 0 if not.",
-                     item=item_name(turn.account, codes[0]))
+            return _("Do you mean 「%(item)s」? Reply 1 for yes, 0 if not.", item=item_name(turn.account, codes[0]))
         lines = [_("Do you mean one of these? Reply with its number, or 0 if none fits:")]
         lines += [f"{n} {item_name(turn.account, code)}" for n, code in enumerate(codes, start=1)]
         return "\n".join(lines)
 
     def on_suggest(self, turn):
-        answer = turn.text.strip()
         choices = turn.data.get("choices", [])
-        if answer.isdigit() and 1 <= int(answer) <= len(choices):
-            return self.ask_detail(turn, choices[int(answer) - 1], turn.data.get("text", ""), choices)
-        if answer == "0":
-            return self.ask_detail(turn, None, turn.data.get("text", ""), choices)
-        return self.suggest(turn, turn.text)
+        text = turn.data.get("text", "")
+        if understanding.is_cancel(turn.text) or (
+                len(choices) == 1 and understanding.parse_yes_no(turn.text) is False):
+            return self.ask_detail(turn, None, text, choices)  # none fits: the wish keeps the resident's words
+        names = [item_name(turn.account, code) for code in choices]
+        index = understanding.parse_choice(turn.text, names)
+        if index is None and len(choices) == 1 and understanding.parse_yes_no(turn.text):
+            index = 0
+        if index is not None:
+            return self.ask_detail(turn, choices[index], text, choices)
+        if understanding.is_content(turn.text) and understanding.parse_number(turn.text) is None:
+            return self.suggest(turn, turn.text)
+        return not_understood(self.suggest_question(turn))
 
     def ask_detail(self, turn, code, text, suggested=None):
         turn.goto(self, "detail", code=code, text=text, photos=[], location=None, suggested=suggested or [])
+        return self.detail_question()
+
+    @staticmethod
+    def detail_question():
         return _("You can add a description, photos or your location now. Reply 好 (done) when finished, "
                  "or 0 to skip.")
 
@@ -325,10 +502,11 @@ class WishFlow(Flow):
         if message.type == "location":
             turn.goto(self, "detail", location=[float(message.location_x), float(message.location_y)])
             return _("Location received. Reply 好 (done) when finished.")
-        answer = turn.text.strip()
-        if answer.lower() in DONE_WORDS:
+        if understanding.is_done(turn.text) or understanding.is_cancel(turn.text):
             return self.ask_confirm(turn)
-        text = (turn.data.get("text", "") + "\n" + answer).strip()[:wishes.MAX_TEXT]
+        if not understanding.is_content(turn.text):
+            return not_understood(self.detail_question())
+        text = (turn.data.get("text", "") + "\n" + turn.text.strip()).strip()[:wishes.MAX_TEXT]
         turn.goto(self, "detail", text=text)
         return _("Noted. Add more, or reply 好 (done).")
 
@@ -336,28 +514,32 @@ class WishFlow(Flow):
         data = turn.data
         if not data.get("code") and not data.get("text"):
             turn.goto(self, "detail")
-            return _("Please tell me what should be renovated first.")
+            return _("Please tell me what should be renovated first (text or voice), or reply 取消 (cancel).")
         turn.goto(self, "confirm")
+        return self.confirm_question(turn)
+
+    def confirm_question(self, turn):
+        data = turn.data
         item = item_name(turn.account, data["code"]) if data.get("code") else _("(not chosen)")
         return _("Please confirm your wish:\nItem: %(item)s\nDescription: %(text)s\nPhotos: %(photos)s\n"
-                 "Reply 1 to submit, 2 to cancel.", item=item, text=data.get("text") or "-",
+                 "Reply 1 to submit, 0 to cancel.", item=item, text=data.get("text") or "-",
                  photos=len(data.get("photos", [])))
 
     def on_confirm(self, turn):
-        answer = turn.text.strip().lower()
-        if answer in YES:
-            data = turn.data
-            location = data.get("location") or (None, None)
-            wish = wishes.file_wish(turn.account, "bot", text=data.get("text", ""), catalogue_code=data.get("code"),
-                                    photos=data.get("photos", []), latitude=location[0], longitude=location[1],
-                                    suggested=data.get("suggested"))
-            turn.end()
-            return _("Submitted. Your reference number is %(ref)s. Reply 我的诉求 (my wishes) to follow it.",
-                     ref=wish.reference)
-        if answer in NO:
+        answer = understanding.parse_yes_no(turn.text)
+        if understanding.is_cancel(turn.text) or (answer is False and understanding.normalise(turn.text) != "2"):
             turn.end()
             return _("Cancelled; nothing was submitted.")
-        return _("Reply 1 to submit, 2 to cancel.")
+        if answer is not True or understanding.normalise(turn.text) == "2":
+            return not_understood(self.confirm_question(turn))
+        data = turn.data
+        location = data.get("location") or (None, None)
+        wish = wishes.file_wish(turn.account, "bot", text=data.get("text", ""), catalogue_code=data.get("code"),
+                                photos=data.get("photos", []), latitude=location[0], longitude=location[1],
+                                suggested=data.get("suggested"))
+        turn.end()
+        return _("Submitted. Your reference number is %(ref)s. Reply 我的诉求 (my wishes) to follow it.",
+                 ref=wish.reference)
 
     @staticmethod
     def _catalogue(turn):
@@ -378,10 +560,11 @@ class MyWishesFlow(Flow):
         lines = [_("Your latest wishes:")]
         for wish in mine:
             item = item_name(turn.account, wish.catalogue_code) if wish.catalogue_code else (wish.text[:12] or "-")
-            line = f"{wish.reference} {item}: {status_name(wish.status)}"
+            lines.append(f"{wish.reference} {item}: {status_name(wish.status)}")
+            for step in stories.story_lines(wish, turn.account.locale)[-2:]:
+                lines.append("  · " + step)
             if wish.answer:
-                line += "\n  " + _("Answer: %(answer)s", answer=wish.answer[:200])
-            lines.append(line)
+                lines.append("  " + _("Answer: %(answer)s", answer=wish.answer[:200]))
         return "\n".join(lines)
 
 
@@ -394,7 +577,6 @@ class ProgressFlow(Flow):
     def start(self, turn, **kwargs):
         from projects import services as projects
         from projects.rules import STAGES
-        from notices.sender import stage_label
         if turn.account.dwelling_id is None:
             return bind_prompt()
         compound = turn.account.dwelling.unit.building.compound
@@ -414,7 +596,8 @@ class ProgressFlow(Flow):
         if following:
             planned = next((r.planned_start for r in project.stages if r.stage == following and r.planned_start),
                            None)
-            lines.append(_("Next: %(stage)s, planned from %(date)s.", stage=stage_label(following), date=planned)
+            lines.append(_("Next: %(stage)s, planned from %(date)s.", stage=stage_label(following),
+                           date=format_day(planned, locale()))
                          if planned else _("Next: %(stage)s.", stage=stage_label(following)))
         lines.append(_("Reply 反映问题 (report) to report a problem on site."))
         return "\n".join(lines)
@@ -442,11 +625,13 @@ class ReportFlow(Flow):
         if message.type == "location":
             turn.goto(self, "describe", location=[float(message.location_x), float(message.location_y)])
             return _("Location received. Reply 好 (done) when finished.")
-        answer = turn.text.strip()
-        if answer.lower() in DONE_WORDS:
+        if understanding.is_done(turn.text) or understanding.is_cancel(turn.text):
             from projects import services as projects
             data = turn.data
             if not data.get("text"):
+                if understanding.is_cancel(turn.text):
+                    turn.end()
+                    return _("Cancelled; nothing was submitted.")
                 return _("Please describe the problem first.")
             location = data.get("location") or (None, None)
             report = projects.report_problem(turn.account, data["text"], photos=data.get("photos", []),
@@ -454,23 +639,92 @@ class ReportFlow(Flow):
             turn.end()
             reference = "R%06d" % report.id
             return _("Thank you. Your report %(ref)s has been passed to the committee.", ref=reference)
-        turn.goto(self, "describe", text=(turn.data.get("text", "") + "\n" + answer).strip()[:1000])
+        if not understanding.is_content(turn.text):
+            return not_understood(_("Describe the problem, or reply 好 (done) when finished."))
+        turn.goto(self, "describe", text=(turn.data.get("text", "") + "\n" + turn.text.strip()).strip()[:1000])
         return _("Noted. Add more, or reply 好 (done).")
 
 
+@register
+class NoticesFlow(Flow):
+    name = "notices"
+    keywords = ("通知", "消息", "notices", "notice", "messages", "我的通知", "最新通知", "看通知", "公告")
+    menu_keys = ("NOTICES",)
+    SHOWN = 5
+
+    def start(self, turn, **kwargs):
+        from notices import services as notices
+        from notices.texts import render
+        entries = notices.inbox(turn.account, limit=self.SHOWN)
+        if not entries:
+            return _("You have no notices yet. We will message you here when there is news for your home.")
+        lines = [_("Your latest notices:")]
+        for n, delivery in enumerate(entries, start=1):
+            words = render(delivery.notice, turn.account.locale)
+            headline = f"{words.title}：{words.detail}" if words.detail else words.title
+            lines.append(f"{n} {headline[:30]}（{when(delivery.notice.created_at)}）")
+        lines.append(_("Reply with a number to read it in full."))
+        turn.goto(self, "read", deliveries=[d.id for d in entries])
+        return "\n".join(lines)
+
+    def resume(self, turn, step):
+        from notices import services as notices
+        if understanding.is_cancel(turn.text):
+            turn.end()
+            return _("Reply 帮助 (help) to see what I can do.")
+        ids = turn.data.get("deliveries", [])
+        index = understanding.parse_choice(turn.text, [""] * len(ids))
+        if index is None:
+            return not_understood(_("Reply with the number of a notice, or 0 to stop."))
+        delivery = notices.my_delivery(turn.account, ids[index])
+        notices.mark_read(turn.account, delivery.id)
+        return read_notice(turn.account, delivery) + "\n" + _("Reply another number, or 0 to stop.")
+
+
+def read_notice(account, delivery):
+    """A notice's whole text, as the chat shows it."""
+    from notices.texts import full_text, render
+    words = render(delivery.notice, account.locale)
+    text = full_text(words, account.locale)
+    if words.when:
+        return text + "\n" + _("Time: %(time)s", time=when(words.when))
+    return text + "\n" + _("Sent %(time)s", time=when(delivery.notice.created_at))
+
+
 def idle(turn):
-    """Free text outside a conversation: probably a wish; otherwise the help text."""
-    if turn.text and turn.account.dwelling_id is not None:
+    """Free text outside a conversation: a notice the resident asks about, probably a wish, else the help."""
+    if not turn.text:
+        return help_text()
+    found = _notice_about(turn)
+    if found is not None:
+        return read_notice(turn.account, found) + "\n" + _("Reply 通知 (notices) for your other notices.")
+    if turn.account.dwelling_id is not None and understanding.is_content(turn.text):
         codes = wishes.suggest_for(turn.account, turn.text)
         if codes:
-            from bot.dispatcher import FLOWS
-            return FLOWS["wish"].start(turn, text=turn.text, codes=codes)
+            from bot.dispatcher import FLOWS, begin
+            return begin(FLOWS["wish"], turn, text=turn.text, codes=codes)
+    if turn.account.dwelling_id is None and understanding.is_content(turn.text) and re.search(
+            r"[\u4e00-\u9fff]{2}", turn.text):
+        return _("To pass this to your neighbourhood committee, I need to know your home.") + "\n" + bind_prompt()
     return help_text()
+
+
+def _notice_about(turn):
+    """A recent notice of the resident's whose headline the short message names (停水 -> 停水通知)."""
+    from notices import services as notices
+    from notices.texts import render
+    words = understanding.normalise(turn.text)
+    if not words or len(words) > 8 or not understanding.is_content(words):
+        return None
+    for delivery in notices.inbox(turn.account, limit=10):
+        text = render(delivery.notice, turn.account.locale)
+        if words in text.title.lower() or words in (text.detail or "").lower():
+            return delivery
+    return None
 
 
 def welcome(turn):
     return _("Welcome to Gongjian, your compound's renovation service.") + "\n" + help_text()
-
 
 
 def voice_not_understood():
@@ -486,7 +740,6 @@ class VoteFlow(Flow):
     name = "vote"
     keywords = ("投票", "vote", "表决", "我要投票")
     menu_keys = ("VOTE",)
-    OPTIONS = {"1": "agree", "2": "disagree", "3": "abstain"}
 
     def start(self, turn, **kwargs):
         from votes import services as votes
@@ -497,61 +750,102 @@ class VoteFlow(Flow):
             if turn.account.kind != "owner":
                 return _("Only owners vote in consent votes; as a resident you can still tell us your wishes.")
             return _("There is no open vote for your home right now.")
-        turn.goto(self, "choose", votes=[[v.id, d] for v, d in open_votes])
-        lines = [_("Open votes:")] + [f"{n} {v.title}" for n, (v, _d) in enumerate(open_votes, start=1)]
-        lines.append(_("Reply with the number of the vote."))
+        turn.goto(self, "choose", votes=[[v.id, sorted(d)] for v, d in open_votes],
+                  titles=[v.title for v, _d in open_votes])
+        if len(open_votes) == 1:
+            return self.enter(turn, 0)
+        return self.vote_menu(turn)
+
+    def vote_menu(self, turn):
+        lines = [_("Open votes:")] + [f"{n} {title}" for n, title in enumerate(turn.data.get("titles", []), start=1)]
+        lines.append(_("Reply with the number of the vote, or 0 to stop."))
         return "\n".join(lines)
 
     def resume(self, turn, step):
         return getattr(self, f"on_{step}")(turn)
 
     def on_choose(self, turn):
-        from votes.models import Vote
-        from core.extensions import db
-        answer = turn.text.strip()
-        choices = turn.data.get("votes", [])
-        if not (answer.isdigit() and 1 <= int(answer) <= len(choices)):
-            return _("Reply with the number of the vote.")
-        vote_id, dwelling_ids = choices[int(answer) - 1]
-        vote = db.session.get(Vote, vote_id)
-        turn.goto(self, "decide", vote_id=vote_id, dwelling_ids=dwelling_ids)
-        summary = (vote.text or "")[:300]
-        privacy = (_("Each home's choice will be shown to the owners of this vote with the result.")
-                   if vote.publish_details else _("Only the totals are published; your choice stays private."))
-        return "\n".join([vote.title, summary, privacy,
-                          _("Reply 1 to agree, 2 to disagree, 3 to abstain.")]).strip()
+        if understanding.is_cancel(turn.text):
+            turn.end()
+            return _("Stopped. Reply 投票 (vote) to come back.")
+        index = understanding.parse_choice(turn.text, turn.data.get("titles", []))
+        if index is None:
+            return not_understood(self.vote_menu(turn))
+        return self.enter(turn, index)
+
+    def enter(self, turn, index):
+        """A vote's matter, its deadline, the household's current choice, and the question."""
+        from votes import services as votes
+        vote_id, dwelling_ids = turn.data["votes"][index]
+        vote = votes.resident_vote(vote_id)
+        turn.goto(self, "decide", vote_id=vote_id, dwelling_ids=dwelling_ids, title=vote.title)
+        lines = [vote.title]
+        summary = (vote.text or "").strip()[:300]
+        if summary:
+            lines.append(summary)
+        lines.append(_("Voting closes %(deadline)s.", deadline=when(vote.closes_at)))
+        lines.append(_("Each home's choice will be shown to the owners of this vote with the result.")
+                     if vote.publish_details else _("Only the totals are published; your choice stays private."))
+        ballot = votes.my_ballot(turn.account, vote_id)
+        turn.goto(self, "decide", current=ballot.choice if ballot is not None else None)
+        if ballot is not None:
+            lines.append(_("Your home has voted 「%(choice)s」 (%(time)s). To change it, reply a new choice; "
+                           "reply 0 to keep it.", choice=choice_label(ballot.choice), time=when(ballot.cast_at)))
+        lines.append(self.choice_question())
+        return "\n".join(lines)
+
+    @staticmethod
+    def choice_question():
+        return _("Reply 1 to agree, 2 to disagree, 3 to abstain, 0 to go back.")
+
+    @staticmethod
+    def choice_names():
+        """Each choice as the reader calls it, and in Chinese too (同意 is understood in English as well)."""
+        return [choice_label(c) for c in CHOICE_ORDER]
 
     def on_decide(self, turn):
-        choice = self.OPTIONS.get(turn.text.strip()) or {"同意": "agree", "不同意": "disagree", "弃权": "abstain",
-                                                        "agree": "agree", "disagree": "disagree",
-                                                        "abstain": "abstain"}.get(turn.text.strip().lower())
-        if choice is None:
-            return _("Reply 1 to agree, 2 to disagree, 3 to abstain.")
+        if understanding.is_cancel(turn.text):
+            return self.unchanged(turn)
+        index = understanding.parse_choice(turn.text, self.choice_names())
+        if index is None:
+            index = understanding.parse_choice(turn.text, ["同意", "不同意", "弃权"])
+        if index is None:
+            return not_understood(self.choice_question())
+        choice = CHOICE_ORDER[index]
         turn.goto(self, "confirm", choice=choice)
-        return _("You chose 「%(choice)s」. Reply 1 to cast this ballot, 2 to cancel.", choice=choice_label(choice))
+        return self.confirm_question(turn)
+
+    @staticmethod
+    def unchanged(turn):
+        current = turn.data.get("current")
+        turn.end()
+        if current:
+            return _("Nothing changed: your home's ballot stays 「%(choice)s」.", choice=choice_label(current))
+        return _("Nothing changed; no ballot was cast. Reply 投票 (vote) to come back.")
+
+    def confirm_question(self, turn):
+        return _("%(title)s: you chose 「%(choice)s」.\nReply 1 to cast this ballot, 0 to go back.",
+                 title=turn.data.get("title", ""), choice=choice_label(turn.data["choice"]))
 
     def on_confirm(self, turn):
         from votes import services as votes
-        answer = turn.text.strip().lower()
-        if answer in NO:
-            turn.end()
-            return _("Cancelled; no ballot was cast.")
-        if answer not in YES:
-            return _("Reply 1 to cast this ballot, 2 to cancel.")
+        text = understanding.normalise(turn.text)
+        answer = understanding.parse_yes_no(turn.text)
+        if understanding.is_cancel(turn.text) or (answer is False and text != "2"):
+            return self.unchanged(turn)
+        if answer is not True or text == "2":
+            return not_understood(self.confirm_question(turn))
         data = turn.data
         turn.end()
         try:
-            ballots = votes.cast_ballots(turn.account, data["vote_id"], data["choice"], "bot", data.get("dwelling_ids"))
+            ballots = votes.cast_ballots(turn.account, data["vote_id"], data["choice"], "bot",
+                                         data.get("dwelling_ids"))
         except DomainError as exc:
             return translate(exc.key, **exc.params)
         flats = "、".join(votes.dwelling_address(b.dwelling_id) for b in ballots)
         return _("Your ballot 「%(choice)s」 is recorded for %(flats)s. Receipt: %(receipt)s. You can change it "
                  "until the vote closes.", choice=choice_label(ballots[0].choice), flats=flats,
                  receipt=ballots[0].receipt)
-
-
-def choice_label(choice):
-    return {"agree": _("agree"), "disagree": _("disagree"), "abstain": _("abstain")}[choice]
 
 
 @register

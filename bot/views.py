@@ -188,7 +188,7 @@ def on_event(turn):
         chosen = dispatcher.flow_for_menu(message._data.get("EventKey") or "")
         if chosen is not None:
             turn.end()
-            return chosen.start(turn)
+            return dispatcher.begin(chosen, turn)
         return flows.help_text()
     if event in SUBSCRIBE_EVENTS:
         items = protocol.list_items(message, message.list_field)

@@ -137,9 +137,17 @@ def _tell_owners(dwelling, account, kind):
                 "neighbourhood committee."), home=_address(dwelling), role=_kind_word(kind, other.locale))
 
 
+KINDS = {"owner": _l("owner"), "tenant": _l("tenant"), "family": _l("household member")}
+
+
+def kind_label(kind):
+    """How a person is linked to a home, in the reader's language (one wording for every door)."""
+    return str(KINDS.get(kind, KINDS["family"]))
+
+
 def _kind_word(kind, locale):
     with force_locale(locale or "zh_Hans_CN"):
-        return {"owner": _("owner"), "tenant": _("tenant")}.get(kind, _("household member"))
+        return kind_label(kind)
 
 
 def _check_tries(account, dwelling_id=None):
@@ -214,6 +222,13 @@ def ownerships_ended(pairs):
     db.session.flush()
 
 
+def withdraw_pending_requests(account):
+    """The person bound another way: their requests leave the committee's queue."""
+    db.session.flush()  # a request being decided right now is no longer pending
+    BindingRequest.query.filter_by(account_id=account.id, state="pending").update(
+        {"state": "withdrawn", "decided_at": utcnow()}, synchronize_session="fetch")
+
+
 def unbind(account):
     """Forget the account's dwelling (the person stays in the registry)."""
     if account.dwelling_id is None:
@@ -269,6 +284,11 @@ def bind_with_code(account, code):
     entry.used_at, entry.used_by = utcnow(), account.id
     _bind(account, dwelling, person, entry.kind)
     return account
+
+
+def describe_unit(unit_id):
+    """The stairwell unit a QR code names (with its building and compound), or None."""
+    return db.session.get(Unit, unit_id)
 
 
 def find_dwelling(unit_id, room):

@@ -41,6 +41,8 @@ class Config:
         self.WECHAT_API_BASE = env.get("WECHAT_API_BASE", "http://127.0.0.1:5100")
         self.WECHAT_MINI_APPID = env.get("WECHAT_MINI_APPID") or None
         self.WECHAT_MINI_SECRET = env.get("WECHAT_MINI_SECRET") or None
+        # Where residents open pages from WeChat (a notice's full text when no mini-program is configured).
+        self.PUBLIC_URL = env.get("PUBLIC_URL", "http://127.0.0.1:5000")
         self.WECHAT_MAX_BODY = int(env.get("WECHAT_MAX_BODY", 64 * 1024))
         self.WECHAT_CLOCK_SKEW = int(env.get("WECHAT_CLOCK_SKEW", 300))
         # WeChat waits 5 s; past this many seconds the bot answers 'success' and replies later.
@@ -66,6 +68,7 @@ class Config:
         self.SCHEDULER_ENABLED = env.get("SCHEDULER_ENABLED", "0") == "1"
         self.OUTBOX_INTERVAL = int(env.get("OUTBOX_INTERVAL", 5))
         self.VOTES_INTERVAL = int(env.get("VOTES_INTERVAL", 60))  # seconds between closing due votes
+        self.STORIES_INTERVAL = int(env.get("STORIES_INTERVAL", 600))  # seconds between telling wishes' authors
         self.SCHEDULER_RETRY = float(env.get("SCHEDULER_RETRY", 15))  # seconds between leadership bids
         self.OUTBOX_BATCH = int(env.get("OUTBOX_BATCH", 200))
         self.OUTBOX_CONCURRENCY = int(env.get("OUTBOX_CONCURRENCY", 8))

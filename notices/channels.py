@@ -20,14 +20,16 @@ class Reach:
 
 
 def channel_order(reach):
-    """The WeChat channels to try, best first; the in-app inbox always holds the notice anyway."""
+    """The WeChat channels to try, best first; the in-app inbox always holds the notice anyway.
+
+    Inside the 48-hour window the customer-service message carries the whole text, so it comes first."""
     order = []
+    if reach.in_window and CUSTOMER_SERVICE not in reach.blocked:
+        order.append(CUSTOMER_SERVICE)
     if reach.has_credit and reach.subscribe_configured and SUBSCRIBE not in reach.blocked:
         order.append(SUBSCRIBE)
     if reach.follows and reach.template_configured and TEMPLATE not in reach.blocked:
         order.append(TEMPLATE)
-    if reach.in_window and CUSTOMER_SERVICE not in reach.blocked:
-        order.append(CUSTOMER_SERVICE)
     return order
 
 

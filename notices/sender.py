@@ -15,9 +15,10 @@ from core.extensions import db
 from core.models import InboundMessage, WechatAccount, aware, utcnow
 from core.wechat import WeChatError, wechat
 from notices import channels
-from notices.fitting import fit_data
+from notices.fitting import fit_data, push_fields
 from notices.models import ChannelBlock, Delivery, Notice, SenderPause, SubscriptionCredit
 from notices.services import audience
+from notices.texts import full_text, render
 
 log = logging.getLogger("gongjian")
 CS_WINDOW = timedelta(hours=48)
@@ -26,44 +27,22 @@ MAX_ATTEMPTS = 6
 
 
 
-def render(notice, locale):
-    """(title, body) of a notice in the resident's language."""
-    p = notice.params or {}
+def notice_link(delivery_id, config):
+    """Where the full text is: the mini-program's notice page, or the signed resident page on the web."""
+    from notices.links import link_for
+    return link_for(delivery_id, config)
+
+
+def full_text_with_link(words, locale, link):
+    """The customer-service message: the whole notice, then a link to its page."""
     with force_locale(locale or "zh_Hans_CN"):
-        if notice.kind == "wish_answer":
-            return _("Answer to your wish"), _("The committee answered your wish %(reference)s: %(answer)s", **p)
-        if notice.kind == "report_answer":
-            return _("Answer to your report"), _("Your report %(reference)s: %(answer)s", **p)
-        if notice.kind == "stage_change":
-            return _("Renovation progress"), _("%(project)s has moved to: %(stage)s", project=p.get("project", ""),
-                                               stage=stage_label(p.get("stage")))
-        if notice.kind == "milestone":
-            return _("Renovation progress"), _("%(project)s: %(title)s", **p)
-        if notice.kind == "acceptance_invite":
-            return _("Acceptance of the works"), _("%(project)s is ready for acceptance. Please look at the "
-                                                   "works and give your view in the mini-program.", **p)
-        if notice.kind == "vote_result":
-            outcome = _("approved") if p.get("approved") else _("not approved")
-            return _("Vote result"), _("%(title)s: %(outcome)s. See the published result.", title=p.get("title", ""),
-                                       outcome=outcome)
-        if notice.kind == "survey_open":
-            return _("New survey"), _("%(title)s: please tell us what you think (reply 问卷 or open the "
-                                      "mini-program).", title=p.get("title", ""))
-        if notice.kind == "survey_reminder":
-            return _("Your answers are missing"), _("%(title)s closes soon. Reply 问卷 (survey) to answer.",
-                                                    title=p.get("title", ""))
-        if notice.kind == "vote_reminder":
-            return _("Your vote is missing"), _("%(title)s closes soon. Reply 投票 (vote) to vote.",
-                                                title=p.get("title", ""))
-        return p.get("title", ""), p.get("body", "")
-
-
-def stage_label(stage):
-    """A project stage in the reader's language."""
-    return {"reserve": _("project reserve"), "planned": _("annual plan"), "design": _("design with residents"),
-            "publicity": _("public notice of the plan"), "approval": _("approval"),
-            "construction": _("construction"), "acceptance": _("acceptance"), "handover": _("handover"),
-            "management": _("long-term management")}.get(stage, stage or "")
+        text = full_text(words, locale)
+        if link["appid"]:
+            anchor = (f'<a href="{link["url"]}" data-miniprogram-appid="{link["appid"]}" '
+                      f'data-miniprogram-path="{link["page"]}">{_("Open the notice")}</a>')
+        else:
+            anchor = f'<a href="{link["url"]}">{_("Open the notice")}</a>'
+        return f"{text}\n{anchor}"
 
 
 # fan-out ------------------------------------------------------------------------------------------
@@ -123,9 +102,9 @@ class Plan:
     account_id: int
     openid: str
     order: list
-    title: str
-    body: str
-    created_at: object
+    fields: dict
+    text: str
+    link: dict
     outcome: str = ""
     channel: str = ""
     errors: list = field(default_factory=list)
@@ -161,9 +140,11 @@ def plan_batch(ids):
                 SubscriptionCredit.account_id == account.id, SubscriptionCredit.template_id == template,
                 SubscriptionCredit.remaining > 0).values(remaining=SubscriptionCredit.remaining - 1)).rowcount == 1
         reach = _reach(account, frozenset(blocked.get(account.id, ())), credit, config)
-        title, body = render(notice, account.locale)
-        plans.append(Plan(delivery.id, account.id, account.openid, channels.channel_order(reach), title, body,
-                          notice.created_at))
+        words = render(notice, account.locale)
+        fields = push_fields(words.title, words.where, words.detail, words.body, words.when or notice.created_at)
+        link = notice_link(delivery.id, config)
+        plans.append(Plan(delivery.id, account.id, account.openid, channels.channel_order(reach), fields,
+                          full_text_with_link(words, account.locale, link), link))
     db.session.commit()  # the reserved credits
     return plans
 
@@ -178,13 +159,13 @@ def _send(client, plan, config, quota_hit):
             if channel == channels.SUBSCRIBE:
                 client.post("/cgi-bin/message/subscribe/send", {
                     "touser": plan.openid, "template_id": config["NOTICE_SUBSCRIBE_TEMPLATE"],
-                    "page": "pages/inbox/index",
-                    "data": fit_data({"thing1": plan.title, "thing2": plan.body, "time3": plan.created_at})})
+                    "page": plan.link["page"], "data": fit_data(plan.fields)})
             elif channel == channels.TEMPLATE:
+                mini = {"appid": plan.link["appid"], "pagepath": plan.link["page"]} if plan.link["appid"] else None
                 client.call(client.client.message.send_template, plan.openid, config["NOTICE_OA_TEMPLATE"],
-                            fit_data({"thing1": plan.title, "thing2": plan.body, "time3": plan.created_at}))
+                            fit_data(plan.fields), url=plan.link["url"], mini_program=mini)
             else:
-                client.call(client.client.message.send_text, plan.openid, f"{plan.title}\n{plan.body}")
+                client.call(client.client.message.send_text, plan.openid, plan.text)
         except WeChatError as exc:
             kind = channels.classify(exc.errcode)
             plan.errors.append((channel, exc.errcode, kind))
@@ -217,7 +198,7 @@ def apply_outcomes(plans):
                 db.session.add(ChannelBlock(account_id=plan.account_id, channel=channel, reason=str(errcode)))
             if errcode == 43004:
                 WechatAccount.query.filter_by(id=plan.account_id).update({"follows": False})
-        if plan.order[:1] == [channels.SUBSCRIBE] and plan.channel != channels.SUBSCRIBE and not any(
+        if channels.SUBSCRIBE in plan.order and plan.channel != channels.SUBSCRIBE and not any(
                 c == channels.SUBSCRIBE and k == "permanent" for c, _e, k in plan.errors):
             # the reserved subscribe credit was not spent: give it back
             SubscriptionCredit.query.filter_by(account_id=plan.account_id, template_id=template).update(

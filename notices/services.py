@@ -12,13 +12,13 @@ SCOPES = ("compound", "building", "unit")
 MAX_TITLE, MAX_BODY = 60, 1000
 
 
-def queue_direct_message(account_id, kind, params, created_by=None):
-    """A notice for one resident, in the caller's transaction."""
+def queue_direct_message(account_id, kind, params, created_by=None, not_before=None):
+    """A notice for one resident, in the caller's transaction (sent from `not_before` if given)."""
     notice = Notice(kind=kind, params=params, scope_kind="account", scope_id=account_id, created_by=created_by,
-                    fanned_out_at=utcnow())
+                    fanned_out_at=utcnow(), scheduled_at=not_before)
     db.session.add(notice)
     db.session.flush()
-    db.session.add(Delivery(notice_id=notice.id, account_id=account_id))
+    db.session.add(Delivery(notice_id=notice.id, account_id=account_id, next_attempt_at=not_before))
     db.session.flush()
     return notice
 
@@ -171,8 +171,19 @@ def record_subscription_events(openid, items, source):
 
 
 def inbox(account, limit=50):
-    """The resident's in-app inbox, newest first."""
-    return (Delivery.query.filter_by(account_id=account.id).order_by(Delivery.id.desc()).limit(limit).all())
+    """The resident's in-app inbox, newest first (a notice held until a set time appears from then)."""
+    now = utcnow()
+    return (Delivery.query.join(Notice, Delivery.notice_id == Notice.id)
+            .filter(Delivery.account_id == account.id, (Notice.scheduled_at.is_(None)) | (Notice.scheduled_at <= now))
+            .order_by(Delivery.id.desc()).limit(limit).all())
+
+
+def my_delivery(account, delivery_id):
+    """One entry of the resident's own inbox (NotFound for anyone else's)."""
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.account_id != account.id:
+        raise NotFound()
+    return delivery
 
 
 def mark_read(account, delivery_id):

@@ -11,7 +11,7 @@ from core.models import CatalogueItem, Compound, Region, utcnow
 from core.uploads import link_uploads
 from notices.services import queue_direct_message, queue_scoped_notice
 from projects import files as _files  # noqa: F401 - who may see the photos
-from projects import rules
+from projects import rules, texts as _texts  # noqa: F401 - texts: registers the notice texts
 from projects.models import (FUNDING_SOURCES, PLEDGE_KINDS, AcceptanceView, Funding, Milestone, Pledge, Project,
                              ProjectItem, SiteReport, StageRecord, project_compounds)
 

@@ -28,7 +28,8 @@ HELP = """Type a message and press Enter. Commands:
   /image             a photo
   /location LAT LNG  a location
   /scan SCENE        scan a parametric QR code (e.g. /scan unit:3)
-  /follow            follow the account       /click KEY   a menu button (WISH, MY_WISHES, PROGRESS, BIND, HELP)
+  /follow            follow the account
+  /click KEY         a menu button (WISH, MY_WISHES, PROGRESS, VOTE, SURVEY, NOTICES, BIND, HELP)
   /quit"""
 
 

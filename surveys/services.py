@@ -7,7 +7,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.extensions import db
 from core.models import Building, CatalogueItem, Compound, Region, as_utc, aware, utcnow
 from notices.services import audience as scope_audience, queue_scoped_notice, scope_compound
-from surveys import engine, export, generation
+from surveys import engine, export, generation, notice_texts as _texts  # noqa: F401 - registers notices
 from surveys.models import Survey, SurveyResponse, SurveyVersion
 
 KINDS = ("codesign", "satisfaction", "management", "other")
@@ -102,10 +102,20 @@ def open_survey(staff, survey_id, opens_at, closes_at):
     if closes_at <= opens_at or aware(closes_at) <= utcnow():
         raise InvalidInput([{"field": "closes_at", "key": "project.dates_out_of_order"}])
     survey.state, survey.opens_at, survey.closes_at = "open", opens_at, closes_at
-    # The audience hears of it when it opens (the outbox holds the notice until then).
-    queue_scoped_notice(survey.scope_kind, survey.scope_id, "survey_open", {"title": survey.title},
-                        created_by=staff.id, region_id=survey.region_id,
-                        scheduled_at=opens_at if aware(opens_at) > utcnow() else None)
+    # The audience hears of it when it opens (the outbox holds the notice until then), with the deadline.
+    params = {"title": survey.title, "closes_at": aware(closes_at).isoformat()}
+    later = opens_at if aware(opens_at) > utcnow() else None
+    if survey.audience == "owners":  # only those who may answer: the owners bound in scope
+        from core.models import WechatAccount
+        from notices.services import queue_direct_message
+        owners = db.session.scalars(select(WechatAccount.id).where(
+            WechatAccount.id.in_(scope_audience(survey.scope_kind, survey.scope_id)),
+            WechatAccount.kind == "owner")).all()
+        for account_id in owners:
+            queue_direct_message(account_id, "survey_open", params, created_by=staff.id, not_before=later)
+    else:
+        queue_scoped_notice(survey.scope_kind, survey.scope_id, "survey_open", params, created_by=staff.id,
+                            region_id=survey.region_id, scheduled_at=later)
     audit.record(staff, "survey.open", "survey", survey.id, survey.region_id,
                  after={"opens_at": opens_at.isoformat(), "closes_at": closes_at.isoformat()})
     db.session.flush()
@@ -282,6 +292,7 @@ def remind_non_respondents(survey):
         query = query.where(WechatAccount.kind == "owner")
     accounts = db.session.scalars(query).all()
     for account_id in accounts:
-        queue_direct_message(account_id, "survey_reminder", {"title": survey.title})
+        queue_direct_message(account_id, "survey_reminder", {"title": survey.title,
+                                                             "closes_at": aware(survey.closes_at).isoformat()})
     survey.reminded_at = utcnow()
     return len(accounts)

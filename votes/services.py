@@ -16,9 +16,9 @@ from core.errors import Conflict, DomainError, Forbidden, NotFound, field_error
 from core.extensions import db
 from core.models import Building, Dwelling, Ownership, Person, Unit, WechatAccount, as_utc, aware, utcnow
 from core.uploads import link_uploads
-from notices.services import audience, queue_scoped_notice, scope_compound
+from notices.services import queue_scoped_notice, scope_compound
 from votes import files as _files  # noqa: F401 - who may see a vote's documents
-from votes import rules
+from votes import rules, texts as _texts  # noqa: F401 - texts: registers the notice texts
 from votes.models import Ballot, BallotEvent, Canvass, PaperEntry, Proxy, Vote, VoteOwner, VotePart, VoteState
 
 SCOPES = ("compound", "building", "unit")
@@ -126,6 +126,7 @@ def open_vote(staff, vote_id, opens_at, closes_at):
     vote.state, vote.opens_at, vote.closes_at = VoteState.OPEN, opens_at, closes_at
     vote.chain_head = chain_genesis(vote.id)
     freeze_roll(vote)
+    announce_vote(vote)
     audit.record(staff, "vote.open", "vote", vote.id, vote.region_id,
                  after={"opens_at": opens_at.isoformat(), "closes_at": closes_at.isoformat()})
     db.session.flush()
@@ -407,6 +408,14 @@ def my_ballots(account, vote_id):
     rights = voting_rights(account, vote)
     return Ballot.query.filter(Ballot.vote_id == vote_id, Ballot.dwelling_id.in_(list(rights) or [0])) \
         .order_by(Ballot.dwelling_id).all()
+
+
+def resident_vote(vote_id):
+    """A vote as a resident opens it (NotFound when there is none)."""
+    vote = db.session.get(Vote, vote_id)
+    if vote is None:
+        raise NotFound()
+    return vote
 
 
 def my_ballot(account, vote_id):
@@ -771,16 +780,41 @@ def run_due(now=None):
     db.session.commit()
 
 
-def remind_non_voters(vote):
-    """A reminder to the owners in scope whose dwelling has not voted."""
+def voters_to_tell(vote):
+    """(account id, dwelling id) for everyone who may cast in the vote, as voting_rights counts them: verified
+    owners on its frozen roll, and confirmed proxies."""
+    owners = db.session.execute(select(WechatAccount.id, VoteOwner.dwelling_id).join(
+        VoteOwner, VoteOwner.person_id == WechatAccount.person_id).where(
+        VoteOwner.vote_id == vote.id, WechatAccount.kind == "owner", WechatAccount.deleted_at.is_(None))).all()
+    proxies = db.session.execute(select(Proxy.account_id, Proxy.dwelling_id).where(
+        Proxy.vote_id == vote.id, Proxy.state == "confirmed")).all()
+    return sorted(set(map(tuple, owners)) | set(map(tuple, proxies)))
+
+
+def _notice_params(vote):
+    from notices.texts import scope_label
+    return {"title": vote.title, "vote_id": vote.id, "where": scope_label(vote.scope_kind, vote.scope_id),
+            "closes_at": aware(vote.closes_at).isoformat()}
+
+
+def announce_vote(vote):
+    """Everyone who may cast hears that the vote opens, with its deadline (held until it opens)."""
     from notices.services import queue_direct_message
-    from core.models import WechatAccount
-    voted = select(Ballot.dwelling_id).where(Ballot.vote_id == vote.id)
-    accounts = db.session.scalars(select(WechatAccount.id).where(
-        WechatAccount.id.in_(audience(vote.scope_kind, vote.scope_id)), WechatAccount.kind == "owner",
-        WechatAccount.dwelling_id.not_in(voted))).all()
-    for account_id in accounts:
-        queue_direct_message(account_id, "vote_reminder", {"title": vote.title,
-                                                           "closes_at": aware(vote.closes_at).isoformat()})
+    params = _notice_params(vote)
+    opens = aware(vote.opens_at) if vote.opens_at and aware(vote.opens_at) > utcnow() else None
+    accounts = {account_id for account_id, _dwelling in voters_to_tell(vote)}
+    for account_id in sorted(accounts):
+        queue_direct_message(account_id, "vote_open", params, not_before=opens)
+    return len(accounts)
+
+
+def remind_non_voters(vote):
+    """A reminder to those who may cast for a dwelling that has not voted (owners and proxies alike)."""
+    from notices.services import queue_direct_message
+    voted = set(db.session.scalars(select(Ballot.dwelling_id).where(Ballot.vote_id == vote.id)))
+    accounts = {account_id for account_id, dwelling_id in voters_to_tell(vote) if dwelling_id not in voted}
+    params = _notice_params(vote)
+    for account_id in sorted(accounts):
+        queue_direct_message(account_id, "vote_reminder", params)
     vote.reminded_at = utcnow()
     return len(accounts)

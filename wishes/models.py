@@ -29,6 +29,8 @@ class Wish(db.Model):
     answer = db.Column(db.Text)
     answered_at = db.Column(db.DateTime(timezone=True))
     merged_into_id = db.Column(db.Integer, db.ForeignKey("wishes.id"))
+    # The keys of the steps of its story its author has been told of (stories/).
+    story_told = db.Column(db.JSON, nullable=False, default=list, server_default="[]")
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     # Officials' demand counts read only this index (compound, status, item), never the wishes themselves.
     __table_args__ = (db.Index("ix_wishes_demand", "compound_id", "status", "catalogue_code"),)

@@ -11,7 +11,7 @@ from core.uploads import MAX_PHOTOS, link_uploads
 from core.extensions import db
 from core.models import Building, CatalogueItem, Compound, Dwelling, Region, Unit, utcnow
 from wishes import files as _files  # noqa: F401 - who may see a wish's photos
-from wishes import matching
+from wishes import matching, texts as _texts  # noqa: F401 - texts: registers the notice texts
 from wishes.models import Wish, WishStatus
 
 MAX_TEXT = 1000
@@ -120,6 +120,11 @@ def staff_wishes(staff, compound_id=None, status=None, limit=200, offset=0):
     if status:
         query = query.filter(Wish.status == status)
     return query.order_by(Wish.id.desc()).offset(offset).limit(min(limit, 500)).all()
+
+
+def staff_wish(staff, wish_id):
+    """One wish of a compound in the staff member's region."""
+    return _wish_in_scope(staff, wish_id, "wishes.read")
 
 
 def classify_wish(staff, wish_id, catalogue_code):

@@ -147,7 +147,7 @@ def test_anything_not_understood_gets_help_not_an_error(client, home):
 def test_switching_to_english_is_remembered(client, home):
     bot = Bot(client)
     bot.say(text_xml("e1", "English"))
-    assert "I can help" in bot.say(text_xml("e1", "help"))
+    assert "You can reply" in bot.say(text_xml("e1", "help"))
     assert "中文" in bot.say(text_xml("e1", "中文"))
     assert "提诉求" in bot.say(text_xml("e1", "帮助"))
 

@@ -198,7 +198,7 @@ def test_the_bot_tells_the_real_stage_and_takes_a_report_with_a_photo(staff, wor
     resident_of(client, simulator, world, openid="bot-res")
     bot = Bot(client)
     progress = bot.say(text_xml("bot-res", "进度"))
-    assert "年度计划" in progress and "2027-01-10" in progress
+    assert "年度计划" in progress and "2027年1月10日（周日）" in progress
     bot.say(text_xml("bot-res", "反映问题"))
     bot.say(text_xml("bot-res", "工地晚上十点还在施工"))
     bot.say(image_xml("bot-res"))

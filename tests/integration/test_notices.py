@@ -83,7 +83,8 @@ def test_a_subscribe_credit_is_used_once_then_the_template_takes_over(app, world
     assert len(calls(simulator, "/cgi-bin/message/template/send")) == 1
     assert db.session.scalar(select(SubscriptionCredit.remaining)) == 0
     body = calls(simulator, "/cgi-bin/message/subscribe/send")[0]["body"]
-    assert body["data"]["thing1"]["value"] == "停水通知" and "年" in body["data"]["time3"]["value"]
+    assert body["data"]["thing1"]["value"] == "停水通知：玉林小区" and "年" in body["data"]["time3"]["value"]
+    assert body["page"].startswith("pages/notice/notice?id=")
 
 
 def test_outside_every_channel_the_notice_waits_in_the_inbox(app, world, simulator):
@@ -103,14 +104,14 @@ def test_inside_the_window_a_customer_service_message_is_sent(app, world, simula
 
 def test_a_refusal_drops_the_channel_for_that_resident(app, world, simulator):
     setup_compound(world, 1, window=True)
-    inject(simulator, "/cgi-bin/message/template/send", errcode=43101, times=1)
+    inject(simulator, "/cgi-bin/message/custom/send", errcode=43101, times=1)
     notice_to_compound(world)
     drain()
-    assert db.session.scalar(select(ChannelBlock.channel)) == "template"
-    assert db.session.scalar(select(Delivery.channel)) == "customer_service"  # the next channel reached them
+    assert db.session.scalar(select(ChannelBlock.channel)) == "customer_service"
+    assert db.session.scalar(select(Delivery.channel)) == "template"  # the next channel reached them
     notice_to_compound(world)
     drain()
-    assert len(calls(simulator, "/cgi-bin/message/template/send")) == 1  # never tried again
+    assert len(calls(simulator, "/cgi-bin/message/custom/send")) == 1  # never tried again
 
 
 def test_a_timeout_is_retried_later_with_backoff(app, world, simulator):

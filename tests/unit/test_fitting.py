@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pytest
 
@@ -38,9 +38,10 @@ def test_phrase_is_at_most_five_chinese_characters():
         fit("phrase", "done")
 
 
-def test_time_and_date_use_wechats_format():
-    moment = datetime(2026, 11, 26, 15, 1)
+def test_time_and_date_use_wechats_format_in_beijing_time():
+    moment = datetime(2026, 11, 26, 7, 1, tzinfo=timezone.utc)
     assert fit("time", moment) == "2026年11月26日 15:01"
+    assert fit("time", datetime(2026, 11, 26, 20, 21, tzinfo=timezone.utc)) == "2026年11月27日 04:21"
     assert fit("date", moment) == "2026年11月26日"
 
 
@@ -49,6 +50,24 @@ def test_character_string_keeps_only_allowed_characters():
 
 
 def test_fit_data_reads_the_kind_from_the_key():
-    data = fit_data({"thing1": "x" * 30, "time2": datetime(2026, 1, 2, 3, 4), "phrase3": "已完成"})
+    data = fit_data({"thing1": "x" * 30, "time2": datetime(2026, 1, 1, 19, 4, tzinfo=timezone.utc), "phrase3": "已完成"})
     assert data["thing1"]["value"].endswith("…") and data["time2"]["value"] == "2026年1月2日 03:04"
     assert data["phrase3"] == {"value": "已完成"}
+
+
+def test_a_water_cut_push_keeps_what_where_and_when_within_limits():
+    from notices.fitting import push_fields
+    fields = push_fields("停水", "玉林北路12号院 1栋1-2单元", "",
+                         "因楼道改造施工，12月2日（周二）9:00-12:00停水，请提前储水。",
+                         datetime(2026, 12, 2, 1, tzinfo=timezone.utc))
+    assert fields["thing1"] == "停水：玉林北路12号院 1栋1-2单元"
+    assert fields["thing2"] == "12月2日9:00-12:00停水"
+    data = fit_data(fields)
+    assert data["time3"]["value"] == "2026年12月2日 09:00"
+    assert all(len(v["value"]) <= 20 for k, v in data.items() if k.startswith("thing"))
+
+
+def test_a_long_place_gives_way_to_the_building_and_unit():
+    from notices.fitting import push_fields
+    fields = push_fields("停水", "成都市武侯区玉林街道玉林北路12号院 1栋1-2单元", "", "", datetime(2026, 1, 1))
+    assert fields["thing1"] == "停水：1栋1-2单元"

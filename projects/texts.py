@@ -1,0 +1,54 @@
+"""The words of renovation projects, for every door: stages, reports, funding, and their notices."""
+from flask_babel import gettext as _, lazy_gettext as _l
+
+from notices.texts import NoticeText, notice_kind, scope_label
+
+STAGES = {"reserve": _l("project reserve"), "planned": _l("annual plan"), "design": _l("design with residents"),
+          "publicity": _l("public notice of the plan"), "approval": _l("approval"),
+          "construction": _l("construction"), "acceptance": _l("acceptance"), "handover": _l("handover"),
+          "management": _l("long-term management")}
+REPORT_STATES = {"new": _l("new"), "triaged": _l("triaged"), "assigned": _l("assigned"), "resolved": _l("resolved")}
+FUNDING = {"central_subsidy": _l("central subsidy"), "provincial_subsidy": _l("provincial subsidy"),
+           "city_county": _l("city and county budgets"), "special_bond": _l("special bonds"),
+           "resident_cash": _l("residents' contributions"), "maintenance_fund": _l("maintenance fund"),
+           "provident_fund": _l("housing provident fund"), "shared_income": _l("income from common parts"),
+           "employer_unit": _l("original work units"), "utility_company": _l("utility companies"),
+           "social_capital": _l("social capital"), "bank_credit": _l("bank credit"), "other": _l("other")}
+
+
+def stage_label(stage):
+    """A project stage in the reader's language."""
+    return str(STAGES.get(stage, stage or ""))
+
+
+def _where(params, notice):
+    return params.get("where") or scope_label(notice.scope_kind, notice.scope_id)
+
+
+@notice_kind("stage_change")
+def stage_change(params, notice):
+    stage = stage_label(params.get("stage"))
+    return NoticeText(title=_("Renovation progress"), where=_where(params, notice), detail=stage,
+                      body=_("%(project)s has moved to: %(stage)s", project=params.get("project", ""), stage=stage))
+
+
+@notice_kind("milestone")
+def milestone(params, notice):
+    return NoticeText(title=_("Renovation progress"), where=_where(params, notice), detail=params.get("title", ""),
+                      body=_("%(project)s: %(title)s", project=params.get("project", ""),
+                             title=params.get("title", "")))
+
+
+@notice_kind("acceptance_invite")
+def acceptance_invite(params, notice):
+    return NoticeText(title=_("Acceptance of the works"), where=_where(params, notice),
+                      detail=_("Please give your view"),
+                      body=_("%(project)s is ready for acceptance. Please look at the works and give your view in "
+                             "the mini-program.", project=params.get("project", "")))
+
+
+@notice_kind("report_answer")
+def report_answer(params, notice):
+    return NoticeText(title=_("Answer to your report"), detail=params.get("answer", ""),
+                      body=_("Your report %(reference)s: %(answer)s", reference=params.get("reference", ""),
+                             answer=params.get("answer", "")))

@@ -1,0 +1,160 @@
+"""Each wish's steps, read from the domains that acted on it, and the authors told of new ones."""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from core.extensions import db
+from core.models import CatalogueItem, aware
+from notices.services import queue_direct_message
+from projects.models import Project, project_compounds
+from stories import texts
+from surveys.generation import LIFT_ITEMS
+from surveys.models import Survey, SurveyVersion
+from votes.models import Vote
+from wishes.models import Wish
+
+# Votes on these matters decide whether and how the compound is renovated.
+RENOVATION_MATTERS = ("rebuild", "renovation_willingness", "raise_maintenance_fund", "use_maintenance_fund",
+                      "change_common_use")
+TOLD_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing that came of a wish. `key` is stable, so the author is told of each step once."""
+
+    key: str
+    kind: str  # merged | answered | survey | vote | item | accepted
+    at: datetime = None
+    params: dict = field(default_factory=dict)
+
+
+def _asks_about(definition, code):
+    """Whether a survey definition asks about a catalogue item (its generated questions carry the code)."""
+    for section in (definition or {}).get("sections", [definition or {}]):
+        for question in section.get("questions", []):
+            qid = str(question.get("id", ""))
+            if qid.endswith(f"_{code}") or any(o.get("id") == code for o in question.get("options", []) or []):
+                return True
+    return False
+
+
+def _item_name(code, locale):
+    item = db.session.scalar(select(CatalogueItem).where(CatalogueItem.code == code))
+    if item is None:
+        return code
+    return item.name_en if str(locale or "").startswith("en") else item.name_zh
+
+
+def story_of(wish, locale="zh_Hans_CN", cache=None):
+    """The wish's steps, oldest first (`cache` shares what many wishes of one compound and item have in common)."""
+    steps = []
+    subject = wish
+    if wish.merged_into_id:
+        target = db.session.get(Wish, wish.merged_into_id)
+        if target is not None:
+            steps.append(Step(f"merged:{target.id}", "merged", None, {"reference": target.reference}))
+            subject = target
+    if wish.answered_at:
+        steps.append(Step("answered", "answered", wish.answered_at, {}))
+    code = subject.catalogue_code
+    if not code:
+        return steps
+    key = (subject.compound_id, code, locale)
+    if cache is None or key not in cache:
+        found = _item_steps(subject.compound_id, code, locale)
+        if cache is None:
+            return steps + found
+        cache[key] = found
+    return steps + cache[key]
+
+
+def _item_steps(compound_id, code, locale):
+    """What a compound's surveys, votes and projects did about one catalogue item."""
+    steps = []
+    name = _item_name(code, locale)
+    surveys = db.session.scalars(select(Survey).where(Survey.compound_id == compound_id,
+                                                      Survey.state.in_(("open", "closed")))
+                                 .order_by(Survey.opens_at)).all()
+    for survey in surveys:
+        definition = db.session.scalar(select(SurveyVersion.definition).where(
+            SurveyVersion.survey_id == survey.id, SurveyVersion.version == survey.version))
+        if _asks_about(definition, code):
+            steps.append(Step(f"survey:{survey.id}", "survey", survey.opens_at,
+                              {"title": survey.title, "item": name}))
+    projects = db.session.scalars(select(Project).join(project_compounds).where(
+        project_compounds.c.compound_id == compound_id)).all()
+    items = [(p, i) for p in projects for i in p.items if i.catalogue_code == code]
+    votes = db.session.scalars(select(Vote).where(Vote.compound_id == compound_id,
+                                                  Vote.matter.in_(RENOVATION_MATTERS),
+                                                  Vote.state.in_(("open", "closed", "published", "archived")))
+                               .order_by(Vote.opens_at)).all()
+    for vote in votes:
+        if vote.scope_kind != "compound" and code not in LIFT_ITEMS:
+            continue  # a stairwell's lift vote decides lifts, not the compound's other wishes
+        approved = (vote.result or {}).get("result", {}).get("approved") if vote.result else None
+        state = "open" if vote.state == "open" else "decided"
+        steps.append(Step(f"vote:{vote.id}:{state}", "vote",
+                          vote.opens_at, {"title": vote.title, "open": vote.state == "open",
+                                          "approved": approved, "closes_at": vote.closes_at}))
+    for project, item in items:
+        steps.append(Step(f"item:{item.id}", "item", project.created_at,
+                          {"project": project.name, "item": name, "progress": item.progress}))
+        if project.accepted_at:
+            steps.append(Step(f"accepted:{project.id}", "accepted", project.accepted_at,
+                              {"project": project.name}))
+    return steps
+
+
+def story_lines(wish, locale="zh_Hans_CN", cache=None):
+    """The story in the reader's language, one line a step (Beijing time)."""
+    return [texts.step_line(step, locale) for step in story_of(wish, locale, cache)]
+
+
+def story_for_api(wish, locale="zh_Hans_CN"):
+    """[{kind, text, at}] for the API."""
+    return [{"kind": step.kind, "text": texts.step_line(step, locale),
+             "at": aware(step.at).isoformat() if step.at else None} for step in story_of(wish, locale)]
+
+
+def tell_authors(limit=TOLD_BATCH):
+    """Tell each author of the steps they have not heard of (one notice per wish, the newest step first).
+
+    Answers already reach the author as their own notice; they are recorded as told without a second one."""
+    from core.models import WechatAccount
+    told, last, cache = 0, 0, {}
+    while True:
+        rows = db.session.execute(select(Wish, WechatAccount.locale).join(
+            WechatAccount, WechatAccount.id == Wish.account_id).where(Wish.id > last)
+            .order_by(Wish.id).limit(limit)).all()
+        if not rows:
+            break
+        last = rows[-1][0].id
+        for wish, locale in rows:
+            told += _tell(wish, locale or "zh_Hans_CN", cache)
+    db.session.flush()
+    return told
+
+
+def _tell(wish, locale, cache):
+    """Queue one notice about the wish's newest untold step; returns 1 if one was queued."""
+    steps = story_of(wish, locale, cache)
+    known = set(wish.story_told or [])
+    new = [s for s in steps if s.key not in known]
+    if not new:
+        return 0
+    wish.story_told = sorted(known | {s.key for s in new})
+    fresh = [s for s in new if s.kind != "answered"]
+    if not fresh:
+        return 0
+    step = fresh[-1]
+    queue_direct_message(wish.account_id, "wish_step", {
+        "reference": wish.reference, "step": {"kind": step.kind, "key": step.key,
+                                              "at": aware(step.at).isoformat() if step.at else None,
+                                              "params": _plain(step.params)}})
+    return 1
+
+
+def _plain(params):
+    return {k: (aware(v).isoformat() if isinstance(v, datetime) else v) for k, v in params.items()}
