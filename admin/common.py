@@ -50,8 +50,9 @@ def run_form(form, action, message, target):
         form.form_errors.append(translate(exc.key, **exc.params))
         return None
     db.session.commit()
-    flash(message)
-    return redirect(target)
+    if message:
+        flash(message)
+    return redirect(target() if callable(target) else target)
 
 
 def page(template, form=None, **context):

@@ -104,6 +104,10 @@ class RollImportForm(FlaskForm):
             raise ValidationError(REQUIRED)
 
 
+class RollConfirmForm(FlaskForm):
+    """Confirms a previewed roll import (the file is held on the server)."""
+
+
 class DwellingForm(FlaskForm):
     registered_area = StringField(_l("Registered area (m²)"), validators=[Length(max=20)])
     surveyed_area = StringField(_l("Surveyed area (m²)"), validators=[Length(max=20)])

@@ -5,7 +5,7 @@ from flask_babel import get_locale
 from flask_smorest import Blueprint
 
 from api.schemas import (AuditEntrySchema, AuditQuerySchema, CatalogueItemSchema, CompoundSchema,
-                         DwellingSchema, ImportReportSchema, RollUploadSchema)
+                         DwellingSchema, ImportReportSchema, RollOptionsSchema, RollUploadSchema)
 from core import audit, catalogue, registry
 from core.auth import authorize, current_staff
 from core.errors import InvalidInput
@@ -42,16 +42,17 @@ class Dwellings(MethodView):
 @blp.route("/compounds/<int:compound_id>/roll")
 class Roll(MethodView):
     @blp.arguments(RollUploadSchema, location="files")
+    @blp.arguments(RollOptionsSchema, location="form")
     @blp.response(200, ImportReportSchema)
-    def post(self, files, compound_id):
-        """Import a voter roll (.xlsx or .csv, UTF-8 or GBK); all or nothing."""
+    def post(self, files, options, compound_id):
+        """Import a voter roll (.xlsx or .csv, UTF-8 or GBK); all or nothing; `dry_run` previews it."""
         upload = request.files.get("file")
         if upload is None:
             raise InvalidInput([{"field": "file", "key": "error.field_required"}])
         report = registry.import_roll(current_staff(session), compound_id, upload.read(),
-                                      filename=upload.filename)
+                                      filename=upload.filename, dry_run=options["dry_run"])
         db.session.commit()
-        return report
+        return registry.report_as_dict(report)
 
 
 @blp.route("/catalogue")

@@ -72,16 +72,31 @@ class RollUploadSchema(Schema):
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
+class RollWarningSchema(Schema):
+    row = fields.Integer(metadata={"description": "Spreadsheet row (header is row 1); 0 for the whole roll."})
+    column = fields.String()
+    column_label = fields.String()
+    code = fields.String()
+    message = fields.String()
+
+
 class ImportReportSchema(Schema):
     rows = fields.Integer()
+    dry_run = fields.Boolean(metadata={"description": "True for a preview: nothing was saved."})
+    owners_created = fields.Integer()
+    owners_updated = fields.Integer()
+    owners_unchanged = fields.Integer()
+    owners_removed = fields.Integer()
     dwellings_created = fields.Integer()
     dwellings_updated = fields.Integer()
     dwellings_unchanged = fields.Integer()
-    people_created = fields.Integer()
-    people_updated = fields.Integer()
-    ownerships_added = fields.Integer()
-    ownerships_removed = fields.Integer()
-    ownerships_updated = fields.Integer()
+    dwellings_not_on_roll = fields.Integer()
+    warnings = fields.List(fields.Nested(RollWarningSchema))
+
+
+class RollOptionsSchema(Schema):
+    dry_run = fields.Boolean(load_default=False,
+                             metadata={"description": "Preview: report what the import would do, save nothing."})
 
 
 class AuditEntrySchema(Schema):

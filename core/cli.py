@@ -56,11 +56,12 @@ def import_roll_command(file, compound_id):
     except DomainError as exc:
         _fail(exc)
     db.session.commit()
-    click.echo(f"Imported {report.rows} rows: {report.dwellings_created} dwellings created, "
-               f"{report.dwellings_updated} updated, {report.dwellings_unchanged} unchanged; "
-               f"{report.people_created} owners created, {report.people_updated} updated; "
-               f"ownerships +{report.ownerships_added} -{report.ownerships_removed} "
-               f"~{report.ownerships_updated}.")
+    click.echo(f"Imported {report.rows} rows: owners {report.owners_created} created, {report.owners_updated} "
+               f"updated, {report.owners_unchanged} unchanged, {report.owners_removed} removed; dwellings "
+               f"{report.dwellings_created} created, {report.dwellings_updated} updated, "
+               f"{report.dwellings_unchanged} unchanged.")
+    for warning in registry.report_as_dict(report)["warnings"]:
+        click.echo(f"  {gettext('Row %(row)s', row=warning['row'])}: {warning['message']}")
 
 
 @catalogue_cli.command("sync")

@@ -193,6 +193,11 @@ MESSAGES = {
     "roll.flag_conflict": _l("Developer-held or delivered differs from row %(first)s for the same dwelling."),
     "roll.too_many_errors": _l("Too many errors; only the first %(limit)s are shown."),
     "roll.too_many_rows": _l("The roll has more than %(limit)s rows."),
+    "roll.preview_gone": _l("This preview has expired or was already imported. Please upload the roll again."),
+    "roll.second_phone": _l("A second phone number for the same owner (row %(first)s gives another): not saved, the first is kept."),
+    "roll.other_name": _l("Another name for the same ID number (row %(first)s gives %(name)s): the first is kept."),
+    "roll.developer_private_person": _l("Marked as held by the developer, but %(name)s is identified by a personal ID document: please check."),
+    "roll.dwellings_not_on_roll": _l("%(count)s dwellings on record are not on this roll: they and their owners are kept as they are."),
 }
 
 COLUMN_LABELS = {

@@ -149,6 +149,12 @@ class Ownership(db.Model):
     delivered = db.Column(db.Boolean, nullable=False, default=True)
     # Keyed hash of the property certificate number (不动产权证号): with the ID number, what verifies an owner.
     certificate_key = db.Column(db.String(64), index=True)
+    # The name and phone as this compound's roll has them: one compound's roll never changes what another
+    # compound's roll says about the same person (people are shared across compounds by their ID hash).
+    name = db.Column(db.String(100))
+    phone_enc = db.Column(db.Text)
+    phone_key = db.Column(db.String(64))
+    phone_masked = db.Column(db.String(16))
     dwelling = db.relationship("Dwelling", back_populates="ownerships")
     person = db.relationship("Person")
     __table_args__ = (db.UniqueConstraint("dwelling_id", "person_id"),)

@@ -13,7 +13,7 @@ def test_import_roll_command_imports_and_reports(app, world, tmp_path):
     result = app.test_cli_runner().invoke(args=["registry", "import-roll", str(path), "--compound",
                                                 str(world.compound_a.id)])
     assert result.exit_code == 0, result.output
-    assert "1 dwellings created" in result.output
+    assert "owners 1 created" in result.output and "dwellings 1 created" in result.output
     assert db.session.scalar(select(func.count()).select_from(Dwelling)) == 1
 
 

@@ -26,7 +26,7 @@ def test_gbk_csv_imports_every_dwelling_and_owner(world):
     data = csv_bytes(rows_for(5), encoding="gbk")
     report = registry.import_roll(world.committee_a, world.compound_a.id, data, "roll.csv")
     db.session.commit()
-    assert report.dwellings_created == 5 and report.people_created == 5
+    assert report.dwellings_created == 5 and report.owners_created == 5
     assert counts() == (5, 5, 5)
 
 
@@ -75,7 +75,7 @@ def test_an_amended_roll_updates_in_place_and_is_audited(world):
     rows[1][6:9] = ["新业主", id_number(900), ""]          # the flat was sold
     report = registry.import_roll(world.committee_a, world.compound_a.id, csv_bytes(rows), "v2.csv")
     db.session.commit()
-    assert (report.dwellings_updated, report.ownerships_added, report.ownerships_removed) == (1, 1, 1)
+    assert (report.dwellings_updated, report.owners_created, report.owners_removed) == (1, 1, 1)
     assert counts()[0] == 3
     changed = db.session.scalars(select(AuditLog).where(AuditLog.action == "dwelling.update")).one()
     assert changed.before["registered_area"] == 8560 and changed.after["registered_area"] == 9010
