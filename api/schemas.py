@@ -47,6 +47,67 @@ class CompoundSchema(Schema):
     status = fields.String()
 
 
+class RegionSchema(Schema):
+    id = fields.Integer()
+    parent_id = fields.Integer(allow_none=True)
+    level = fields.String(metadata={"description": "province, city, county, street or community"})
+    name = fields.String()
+    full_name = fields.String(metadata={"description": "The names from the province down."})
+
+
+class RegionCreateSchema(Schema):
+    parent_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class CompoundCreateSchema(Schema):
+    community_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    address = fields.String(load_default=None, validate=validate.Length(max=255))
+    built_year = fields.Integer(load_default=None, validate=validate.Range(min=1900, max=2100))
+    households = fields.Integer(load_default=None, validate=validate.Range(min=0, max=100000))
+
+
+class UnitSchema(Schema):
+    id = fields.Integer()
+    building_id = fields.Integer()
+    name = fields.String()
+
+
+class BuildingSchema(Schema):
+    id = fields.Integer()
+    compound_id = fields.Integer()
+    name = fields.String()
+    floors = fields.Integer(allow_none=True)
+    has_lift = fields.Boolean()
+    units = fields.List(fields.Nested(UnitSchema))
+
+
+class CompoundDetailSchema(CompoundSchema):
+    buildings = fields.List(fields.Nested(BuildingSchema),
+                            metadata={"description": "Buildings with their stairwell units, ids for scopes and QR codes."})
+
+
+class BuildingCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    floors = fields.Integer(load_default=None, validate=validate.Range(min=1, max=200))
+    has_lift = fields.Boolean(load_default=False)
+
+
+class UnitCreateSchema(Schema):
+    building_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class DwellingCreateSchema(Schema):
+    unit_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    room = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    registered_area = fields.String(load_default=None, validate=validate.Length(max=20),
+                                    metadata={"description": "m² as on the roll, e.g. '85.60'"})
+    surveyed_area = fields.String(load_default=None, validate=validate.Length(max=20))
+    contract_area = fields.String(load_default=None, validate=validate.Length(max=20))
+
+
 class OwnerSchema(Schema):
     name = fields.String()
     id_number = fields.String(allow_none=True, metadata={"description": "Always masked."})
@@ -66,6 +127,8 @@ class DwellingSchema(Schema):
     contract_area = Area()
     counted_area = Area()
     owners = fields.List(fields.Nested(OwnerSchema))
+    unit_id = fields.Integer()
+    building_id = fields.Integer()
 
 
 class RollUploadSchema(Schema):

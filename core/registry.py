@@ -41,6 +41,177 @@ def add_compound(community, staff=None, **facts):
     return compound
 
 
+NEXT_LEVEL = dict(zip(RegionLevel.ORDER, RegionLevel.ORDER[1:]))
+MAX_NAME = 100
+
+
+def _clean_name(value, field="name", limit=MAX_NAME):
+    text = identity.normalise_text(value or "").strip()
+    if not text:
+        raise InvalidInput([{"field": field, "key": "error.field_required"}])
+    if len(text) > limit:
+        raise InvalidInput([{"field": field, "key": "registry.too_long", "params": {"limit": limit}}])
+    return text
+
+
+def list_regions(staff=None):
+    """The regions in the staff member's region (every region for the system), top down."""
+    query = Region.query
+    if staff is not None:
+        authorize(staff, "registry.read")
+        query = query.filter(Region.path.startswith(staff.region.path, autoescape=True))
+    return query.order_by(Region.path).all()
+
+
+def region_path_names(region, known=None):
+    """'四川省 › 成都市 › 武侯区': the names from the top down."""
+    known = known or {}
+    ids = [int(part) for part in region.path.strip("/").split("/") if part]
+    names = []
+    for ident in ids:
+        found = known.get(ident) or db.session.get(Region, ident)
+        names.append(found.name if found else "?")
+    return " › ".join(names)
+
+
+def create_region(staff, parent_id, name):
+    """Create a region one level below `parent_id` (a province when None: the system only), audited."""
+    name = _clean_name(name)
+    parent = None
+    if parent_id is not None:
+        parent = db.session.get(Region, parent_id)
+        if parent is None:
+            raise InvalidInput([{"field": "parent_id", "key": "registry.unknown_region"}])
+    if staff is not None:
+        if parent is None:
+            raise InvalidInput([{"field": "parent_id", "key": "error.field_required"}])
+        try:
+            authorize(staff, "regions.create", parent)
+        except NotFound:
+            raise InvalidInput([{"field": "parent_id", "key": "registry.unknown_region"}]) from None
+    level = NEXT_LEVEL.get(parent.level) if parent else RegionLevel.PROVINCE
+    if level is None:
+        raise InvalidInput([{"field": "parent_id", "key": "registry.below_community"}])
+    if Region.query.filter_by(parent_id=parent.id if parent else None, name=name).first() is not None:
+        raise InvalidInput([{"field": "name", "key": "registry.duplicate_region", "params": {"name": name}}])
+    region = add_region(parent, level, name)
+    audit.record(staff, "region.create", "region", region.id, region.id,
+                 after={"name": name, "level": level, "parent_id": parent.id if parent else None})
+    return region
+
+
+def create_compound(staff, community_id, name, address=None, built_year=None, households=None):
+    """Register a compound in a community of the staff member's region, audited."""
+    name = _clean_name(name)
+    community = db.session.get(Region, community_id) if community_id is not None else None
+    if community is None:
+        raise InvalidInput([{"field": "community_id", "key": "registry.unknown_region"}])
+    if staff is not None:
+        try:
+            authorize(staff, "compounds.create", community)
+        except NotFound:
+            raise InvalidInput([{"field": "community_id", "key": "registry.unknown_region"}]) from None
+    if community.level != RegionLevel.COMMUNITY:
+        raise InvalidInput([{"field": "community_id", "key": "registry.not_a_community"}])
+    address = (address or "").strip() or None
+    if address and len(address) > 255:
+        raise InvalidInput([{"field": "address", "key": "registry.too_long", "params": {"limit": 255}}])
+    if built_year is not None and not 1900 <= built_year <= 2100:
+        raise InvalidInput([{"field": "built_year", "key": "registry.bad_year"}])
+    if households is not None and not 0 <= households <= 100000:
+        raise InvalidInput([{"field": "households", "key": "registry.bad_count"}])
+    if Compound.query.filter_by(community_id=community.id, name=name).first() is not None:
+        raise InvalidInput([{"field": "name", "key": "registry.duplicate_compound", "params": {"name": name}}])
+    return add_compound(community, staff, name=name, address=address, built_year=built_year,
+                        households=households)
+
+
+def add_building(staff, compound_id, name, floors=None, has_lift=False):
+    """Add a building to a compound by hand (named as a roll would name it: '3栋' is '3')."""
+    compound = get_compound(staff, compound_id, "registry.edit") if staff is not None else \
+        get_compound(None, compound_id)
+    name = rolls.clean_building(_clean_name(name, limit=32))
+    if floors is not None and not 1 <= floors <= 200:
+        raise InvalidInput([{"field": "floors", "key": "registry.bad_floors"}])
+    if Building.query.filter_by(compound_id=compound.id, name=name).first() is not None:
+        raise InvalidInput([{"field": "name", "key": "registry.duplicate_building", "params": {"name": name}}])
+    building = Building(compound_id=compound.id, name=name, floors=floors, has_lift=bool(has_lift))
+    db.session.add(building)
+    db.session.flush()
+    audit.record(staff, "building.create", "building", building.id, compound.community_id,
+                 after={"compound_id": compound.id, "name": name, "floors": floors, "has_lift": bool(has_lift)})
+    return building
+
+
+def _building_in_scope(staff, building_id, field="building_id"):
+    building = db.session.get(Building, building_id) if building_id is not None else None
+    if building is None:
+        raise InvalidInput([{"field": field, "key": "registry.unknown_building"}])
+    get_compound(staff, building.compound_id, "registry.edit") if staff is not None else None
+    return building
+
+
+def building_of_compound(compound_id, building_id):
+    """A building of this compound (a field fault otherwise, so a form or client can say which)."""
+    building = db.session.get(Building, building_id)
+    if building is None or building.compound_id != compound_id:
+        raise InvalidInput([{"field": "building_id", "key": "registry.unknown_building"}])
+    return building
+
+
+def unit_of_compound(compound_id, unit_id):
+    """A stairwell unit of this compound (a field fault otherwise)."""
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or unit.building.compound_id != compound_id:
+        raise InvalidInput([{"field": "unit_id", "key": "registry.unknown_unit"}])
+    return unit
+
+
+def add_unit(staff, building_id, name):
+    """Add a stairwell unit to a building by hand ('2单元' is '2')."""
+    building = _building_in_scope(staff, building_id)
+    name = rolls.clean_unit(_clean_name(name, limit=32))
+    if Unit.query.filter_by(building_id=building.id, name=name).first() is not None:
+        raise InvalidInput([{"field": "name", "key": "registry.duplicate_unit", "params": {"name": name}}])
+    unit = Unit(building_id=building.id, name=name)
+    db.session.add(unit)
+    db.session.flush()
+    audit.record(staff, "unit.create", "unit", unit.id, building.compound.community_id,
+                 after={"building_id": building.id, "name": name})
+    return unit
+
+
+def add_dwelling(staff, unit_id, room, registered_area=None, surveyed_area=None, contract_area=None):
+    """Add a dwelling to a stairwell unit by hand, with its areas typed as on the roll (e.g. '85.60')."""
+    from core.areas import parse_area
+    from core.errors import RuleViolation
+    unit = db.session.get(Unit, unit_id) if unit_id is not None else None
+    if unit is None:
+        raise InvalidInput([{"field": "unit_id", "key": "registry.unknown_unit"}])
+    if staff is not None:
+        get_compound(staff, unit.building.compound_id, "registry.edit")
+    room = rolls.clean_room(_clean_name(room, "room", limit=32))
+    faults, parsed = [], {}
+    for name, value in (("registered_area", registered_area), ("surveyed_area", surveyed_area),
+                        ("contract_area", contract_area)):
+        try:
+            parsed[name] = parse_area(value)
+        except RuleViolation as fault:
+            faults.append({"field": name, "key": fault.key, "params": fault.params})
+    if faults:
+        raise InvalidInput(faults)
+    if all(value is None for value in parsed.values()):
+        raise InvalidInput([{"field": "registered_area", "key": "roll.no_area", "params": {}}])
+    if Dwelling.query.filter_by(unit_id=unit.id, room=room).first() is not None:
+        raise InvalidInput([{"field": "room", "key": "registry.duplicate_dwelling", "params": {"room": room}}])
+    dwelling = Dwelling(unit_id=unit.id, room=room, use="residential", **parsed)
+    db.session.add(dwelling)
+    db.session.flush()
+    audit.record(staff, "dwelling.create", "dwelling", dwelling.id, unit.building.compound.community_id,
+                 after=dict(parsed, unit_id=unit.id, room=room))
+    return dwelling
+
+
 def get_compound(staff, compound_id, action="registry.read"):
     """A compound the staff member may act on (NotFound when absent or out of region)."""
     compound = db.session.get(Compound, compound_id)
@@ -70,6 +241,8 @@ class DwellingRow:
     contract_area: int
     counted_area: int
     owners: list
+    unit_id: int = None
+    building_id: int = None
 
 
 def list_dwellings(staff, compound_id, dwelling_id=None):
@@ -78,7 +251,7 @@ def list_dwellings(staff, compound_id, dwelling_id=None):
     show_phone = can(staff, "pii.phone")
     keys = pii.keys() if show_phone else None
     rows = db.session.execute(
-        select(Dwelling, Unit.name, Building.name)
+        select(Dwelling, Unit.name, Building.name, Building.id)
         .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
         .where(Building.compound_id == compound.id, *([Dwelling.id == dwelling_id] if dwelling_id else []))
         .order_by(Building.name, Unit.name, Dwelling.room)).all()
@@ -101,7 +274,8 @@ def list_dwellings(staff, compound_id, dwelling_id=None):
             "share": ownership.share,
         })
     return [DwellingRow(d.id, b, u, d.room, d.registered_area, d.surveyed_area, d.contract_area,
-                        d.counted_area, owners.get(d.id, [])) for d, u, b in rows]
+                        d.counted_area, owners.get(d.id, []), d.unit_id, building_id)
+            for d, u, b, building_id in rows]
 
 
 @dataclass(frozen=True)
