@@ -26,11 +26,11 @@ def _regions_page(region_form=None, compound_form=None):
     compounds = {}
     for compound in registry.list_compounds(g.staff):
         compounds.setdefault(compound.community_id, []).append(compound)
-    region_form = region_form or RegionForm(formdata=None)
+    region_form = region_form or RegionForm(formdata=None, prefix="region")
     region_form.parent_id.choices = [("", _("Choose…"))] + [
         (str(r.id), f"{path} ({labels.label(labels.LEVELS, r.level)})")
         for r, path in rows if r.level != RegionLevel.COMMUNITY]
-    compound_form = compound_form or CompoundForm(formdata=None)
+    compound_form = compound_form or CompoundForm(formdata=None, prefix="compound")
     compound_form.community_id.choices = [("", _("Choose…"))] + [
         (str(r.id), path) for r, path in rows if r.level == RegionLevel.COMMUNITY]
     failed = region_form if region_form.errors or region_form.form_errors else compound_form
@@ -47,7 +47,7 @@ def regions():
 @bp.post("/regions/new")
 def region_create():
     """Create a region one level below one of mine."""
-    form = RegionForm()
+    form = RegionForm(prefix="region")
     done = run_form(form, lambda: registry.create_region(g.staff, _number(form.parent_id.data), form.name.data),
                     _("Region created."), url_for("admin.regions"))
     return done if done is not None else _regions_page(region_form=form)
@@ -56,7 +56,7 @@ def region_create():
 @bp.post("/regions/compounds")
 def compound_create():
     """Register a compound in one of my communities; then its committee adds buildings or imports the roll."""
-    form = CompoundForm()
+    form = CompoundForm(prefix="compound")
     made = {}
 
     def run():
@@ -71,9 +71,9 @@ def compound_create():
 def _structure_page(compound_id, forms=None):
     item = registry.get_compound(g.staff, compound_id)
     forms = forms or {}
-    building_form = forms.get("building") or BuildingForm(formdata=None)
-    unit_form = forms.get("unit") or UnitForm(formdata=None)
-    dwelling_form = forms.get("dwelling") or NewDwellingForm(formdata=None)
+    building_form = forms.get("building") or BuildingForm(formdata=None, prefix="building")
+    unit_form = forms.get("unit") or UnitForm(formdata=None, prefix="unit")
+    dwelling_form = forms.get("dwelling") or NewDwellingForm(formdata=None, prefix="dwelling")
     buildings = sorted(item.buildings, key=lambda b: (len(b.name), b.name))
     unit_form.building_id.choices = [("", _("Choose…"))] + [
         (str(b.id), _("Building %(name)s", name=b.name)) for b in buildings]
@@ -98,7 +98,7 @@ def compound_structure(compound_id):
 @bp.post("/compounds/<int:compound_id>/buildings")
 def building_create(compound_id):
     """Add a building."""
-    form = BuildingForm()
+    form = BuildingForm(prefix="building")
     target = url_for("admin.compound_structure", compound_id=compound_id)
     done = run_form(form, lambda: registry.add_building(g.staff, compound_id, form.name.data, form.floors.data,
                                                         form.has_lift.data), _("Building added."), target)
@@ -108,7 +108,7 @@ def building_create(compound_id):
 @bp.post("/compounds/<int:compound_id>/units")
 def unit_create(compound_id):
     """Add a stairwell unit to a building of this compound."""
-    form = UnitForm()
+    form = UnitForm(prefix="unit")
 
     def run():
         registry.get_compound(g.staff, compound_id, "registry.edit")
@@ -121,7 +121,7 @@ def unit_create(compound_id):
 @bp.post("/compounds/<int:compound_id>/dwellings")
 def dwelling_create(compound_id):
     """Add a dwelling to a stairwell unit of this compound (its owners come from the roll)."""
-    form = NewDwellingForm()
+    form = NewDwellingForm(prefix="dwelling")
 
     def run():
         registry.get_compound(g.staff, compound_id, "registry.edit")

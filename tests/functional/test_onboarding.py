@@ -126,14 +126,17 @@ def test_the_panel_sets_up_a_compound_with_errors_next_to_their_fields(app, worl
 
     def post(client, path, page, **data):
         return client.post(path, data=dict(data, csrf_token=token(client, page)))
-    bad = post(county, "/admin/regions/new", "/admin/regions", parent_id=str(world.county_a.id), name="玉林街道")
-    assert bad.status_code == 422 and error_of(bad.get_data(as_text=True), "name") == "此处已有名为玉林街道的区域。"
-    assert post(county, "/admin/regions/new", "/admin/regions", parent_id=str(world.county_b.id),
-                name="X").status_code == 422
-    post(county, "/admin/regions/new", "/admin/regions", parent_id=str(world.street_a.id), name="桂花社区")
+    bad = post(county, "/admin/regions/new", "/admin/regions", **{"region-parent_id": str(world.county_a.id),
+                                                                    "region-name": "玉林街道"})
+    assert bad.status_code == 422
+    assert error_of(bad.get_data(as_text=True), "region-name") == "此处已有名为玉林街道的区域。"
+    assert post(county, "/admin/regions/new", "/admin/regions", **{"region-parent_id": str(world.county_b.id),
+                                                                   "region-name": "X"}).status_code == 422
+    post(county, "/admin/regions/new", "/admin/regions", **{"region-parent_id": str(world.street_a.id),
+                                                            "region-name": "桂花社区"})
     community_id = db.session.scalar(select(Region.id).where(Region.name == "桂花社区"))
-    made = post(county, "/admin/regions/compounds", "/admin/regions", community_id=str(community_id), name="桂花小区",
-                address="", built_year="1988", households="")
+    made = post(county, "/admin/regions/compounds", "/admin/regions", **{
+        "compound-community_id": str(community_id), "compound-name": "桂花小区", "compound-built_year": "1988"})
     assert made.status_code == 302
     structure = made.headers["Location"]
     compound_id = int(re.search(r"/compounds/(\d+)/structure", structure).group(1))
@@ -144,15 +147,16 @@ def test_the_panel_sets_up_a_compound_with_errors_next_to_their_fields(app, worl
     create_staff(world.admin, "guihua", "桂花委员", "committee", community_id, "correct horse battery")
     db.session.commit()
     committee = sign_in(app.test_client(), "guihua")
-    assert post(committee, f"/admin/compounds/{compound_id}/buildings", structure, name="2栋", floors="7").status_code == 302
+    assert post(committee, f"/admin/compounds/{compound_id}/buildings", structure,
+                **{"building-name": "2栋", "building-floors": "7"}).status_code == 302
     building_id = db.session.scalar(select(Building.id).where(Building.compound_id == compound_id))
-    assert post(committee, f"/admin/compounds/{compound_id}/units", structure, building_id=str(building_id),
-                name="1").status_code == 302
+    assert post(committee, f"/admin/compounds/{compound_id}/units", structure,
+                **{"unit-building_id": str(building_id), "unit-name": "1"}).status_code == 302
     unit_id = db.session.scalar(select(Unit.id).where(Unit.building_id == building_id))
-    wrong = post(committee, f"/admin/compounds/{compound_id}/dwellings", structure, unit_id=str(unit_id),
-                 room="101", registered_area="八十")
-    assert wrong.status_code == 422 and error_of(wrong.get_data(as_text=True), "registered_area")
-    assert post(committee, f"/admin/compounds/{compound_id}/dwellings", structure, unit_id=str(unit_id),
-                room="101", registered_area="80.5").status_code == 302
+    wrong = post(committee, f"/admin/compounds/{compound_id}/dwellings", structure, **{
+        "dwelling-unit_id": str(unit_id), "dwelling-room": "101", "dwelling-registered_area": "八十"})
+    assert wrong.status_code == 422 and error_of(wrong.get_data(as_text=True), "dwelling-registered_area")
+    assert post(committee, f"/admin/compounds/{compound_id}/dwellings", structure, **{
+        "dwelling-unit_id": str(unit_id), "dwelling-room": "101", "dwelling-registered_area": "80.5"}).status_code == 302
     html = committee.get(structure).get_data(as_text=True)
     assert f"<td>{unit_id}</td><td>1</td>" in html
