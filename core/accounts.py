@@ -298,7 +298,7 @@ def bind_by_room(account, unit_id, room, phone_last4, claimed_name=None):
     if len(last4) != 4:
         raise InvalidInput([{"field": "phone_last4", "key": "bind.bad_last4"}])
     for ownership in dwelling.ownerships:
-        masked = ownership.phone_masked if ownership.name is not None else ownership.person.phone_masked
+        masked = ownership.roll_phone_masked
         if masked and masked[-4:] == last4 and not ownership.developer_held:
             _attempt(account, dwelling.id, "room", True)
             person = Person(name=(claimed_name or "")[:100], locale=account.locale)

@@ -159,6 +159,16 @@ class Ownership(db.Model):
     person = db.relationship("Person")
     __table_args__ = (db.UniqueConstraint("dwelling_id", "person_id"),)
 
+    @property
+    def roll_name(self):
+        """The owner's name as this compound's roll writes it."""
+        return self.name if self.name is not None else self.person.name
+
+    @property
+    def roll_phone_masked(self):
+        """The owner's phone, masked, as this compound's roll writes it."""
+        return self.phone_masked if self.name is not None else self.person.phone_masked
+
 
 class Residency(db.Model):
     """Who lives in a dwelling: owners, tenants and family."""

@@ -58,6 +58,17 @@ def test_a_roll_naming_another_communitys_owner_changes_nothing_there_and_reveal
     page = attacker.get(f"/admin/owners/{person_id}")
     assert page.status_code == 200
     assert "冒名" in page.get_data(as_text=True) and "王芳" not in page.get_data(as_text=True)
+    # nor does a binding request for that flat show the other roll's name or phone
+    from core.models import BindingRequest, WechatAccount
+    account = WechatAccount(openid="someone", follows=True, locale="zh_Hans_CN")
+    db.session.add(account)
+    db.session.flush()
+    dwelling_id = db.session.scalar(select(Dwelling.id).where(Dwelling.room == "101"))
+    db.session.add(BindingRequest(account_id=account.id, dwelling_id=dwelling_id, claimed_name="某人",
+                                  phone_last4="2222"))
+    db.session.commit()
+    bindings = attacker.get("/admin/bindings").get_data(as_text=True)
+    assert "冒名 138****2222" in bindings and "王芳" not in bindings and "0007" not in bindings
 
 
 def test_a_preview_counts_and_saves_nothing(client, world):
