@@ -49,14 +49,15 @@ def seed_command(if_empty):
 @registry_cli.command("import-roll")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--compound", "compound_id", type=int, required=True, help="The compound's id.")
-def import_roll_command(file, compound_id):
+@click.option("--dry-run", is_flag=True, help="Only say what the import would change; save nothing.")
+def import_roll_command(file, compound_id, dry_run):
     """Import a voter roll (.xlsx or .csv) into a compound, all or nothing."""
     try:
-        report = registry.import_roll(None, compound_id, file.read_bytes(), filename=file.name)
+        report = registry.import_roll(None, compound_id, file.read_bytes(), filename=file.name, dry_run=dry_run)
     except DomainError as exc:
         _fail(exc)
     db.session.commit()
-    click.echo(f"Imported {report.rows} rows: owners {report.owners_created} created, {report.owners_updated} "
+    click.echo(f"{'Would import' if dry_run else 'Imported'} {report.rows} rows: owners {report.owners_created} created, {report.owners_updated} "
                f"updated, {report.owners_unchanged} unchanged, {report.owners_removed} removed; dwellings "
                f"{report.dwellings_created} created, {report.dwellings_updated} updated, "
                f"{report.dwellings_unchanged} unchanged.")
