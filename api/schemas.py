@@ -143,6 +143,15 @@ class RollWarningSchema(Schema):
     message = fields.String()
 
 
+class RollChangeSchema(Schema):
+    kind = fields.String(metadata={"description": "created, updated or removed"})
+    building = fields.String()
+    unit = fields.String()
+    room = fields.String()
+    name = fields.String()
+    was = fields.String(allow_none=True, metadata={"description": "the name before, when it changed"})
+
+
 class ImportReportSchema(Schema):
     rows = fields.Integer()
     dry_run = fields.Boolean(metadata={"description": "True for a preview: nothing was saved."})
@@ -155,6 +164,8 @@ class ImportReportSchema(Schema):
     dwellings_unchanged = fields.Integer()
     dwellings_not_on_roll = fields.Integer()
     warnings = fields.List(fields.Nested(RollWarningSchema))
+    changes = fields.List(fields.Nested(RollChangeSchema),
+                          metadata={"description": "Owner changes flat by flat (the first 200)."})
 
 
 class RollOptionsSchema(Schema):

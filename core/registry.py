@@ -293,6 +293,7 @@ class ImportReport:
     dwellings_not_on_roll: int
     warnings: list
     dry_run: bool = False
+    changes: list = ()  # the first CHANGES_SHOWN owner changes: {kind, building, unit, room, name, was}
 
     @property
     def changed(self):
@@ -581,6 +582,20 @@ def drop_roll(token):
         _held_path(token).unlink(missing_ok=True)
 
 
+CHANGES_SHOWN = 200
+
+
+def _changes(diff):
+    """The owner changes flat by flat, as this compound's rolls name them (never anything from elsewhere)."""
+    rows = [("removed", key, o.name, None) for key, o in diff.remove]
+    rows += [("updated", key, after.name, before.name if before.name != after.name else None)
+             for key, before, after in diff.update]
+    rows += [("created", key, o.name, None) for key, o in diff.create]
+    rows.sort(key=lambda r: (r[1], r[0]))
+    return [{"kind": kind, "building": key[0], "unit": key[1], "room": key[2], "name": name, "was": was}
+            for kind, key, name, was in rows[:CHANGES_SHOWN]]
+
+
 def report_as_dict(report):
     """An import report for people: its counts, and each warning in words with its row and column."""
     from core.http_errors import describe_fault
@@ -604,12 +619,12 @@ def import_roll(staff, compound_id, data, filename=None, dry_run=False):
         owners_unchanged=len(diff.unchanged), owners_removed=len(diff.remove),
         dwellings_created=len(diff.dwellings_created), dwellings_updated=len(diff.dwellings_updated),
         dwellings_unchanged=diff.dwellings_unchanged, dwellings_not_on_roll=len(diff.dwellings_not_on_roll),
-        warnings=list(diff.warnings), dry_run=dry_run)
+        warnings=list(diff.warnings), dry_run=dry_run, changes=_changes(diff))
     if dry_run:
         return report
     _apply(staff, compound, diff, first_owners, keys, on_record)
     audit.record(staff, "roll.import", "compound", compound.id, compound.community_id,
-                 after=dict(asdict(report), warnings=len(report.warnings), filename=filename,
+                 after=dict(asdict(report), warnings=len(report.warnings), changes=None, filename=filename,
                             sha256=hashlib.sha256(data).hexdigest()))
     db.session.flush()
     return report

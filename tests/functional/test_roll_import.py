@@ -48,8 +48,9 @@ def test_a_roll_naming_another_communitys_owner_changes_nothing_there_and_reveal
     assert db.session.scalar(select(func.count()).select_from(AuditLog).where(
         AuditLog.region_id == world.community_b.id)) == audit_b
     # the report reads exactly as for a person never seen anywhere
-    assert {k: v for k, v in report.items() if k != "dry_run"} == {
-        k: v for k, v in stranger.items() if k != "dry_run"}
+    assert {k: v for k, v in report.items() if k not in ("dry_run", "changes")} == {
+        k: v for k, v in stranger.items() if k not in ("dry_run", "changes")}
+    assert [(c["kind"], c["name"], c["was"]) for c in report["changes"]] == [("created", "冒名", None)]
     assert (report["owners_created"], report["owners_updated"], report["warnings"]) == (1, 0, [])
     # the importer's roll shows what the importer wrote, not the other roll's name or phone
     assert owners_of(attacker, world.compound_a.id) == {"101": [("冒名", ATTACKER_PHONE)]}
@@ -98,6 +99,8 @@ def test_an_amended_roll_reports_each_kind_of_change(client, world):
         "owners_created": 2, "owners_updated": 1, "owners_unchanged": 1, "owners_removed": 1,
         "dwellings_created": 1, "dwellings_unchanged": 3}
     assert owners_of(client, world.compound_a.id)["101"] == [("张三", "13800000009")]
+    assert [(c["room"], c["kind"], c["name"]) for c in body["changes"]] == [
+        ("101", "updated", "张三"), ("103", "created", "赵六"), ("103", "removed", "王五"), ("104", "created", "孙七")]
 
 
 def test_a_second_phone_and_a_developer_flag_on_a_person_are_warned_about(client, world):
