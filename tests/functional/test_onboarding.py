@@ -160,3 +160,4 @@ def test_the_panel_sets_up_a_compound_with_errors_next_to_their_fields(app, worl
         "dwelling-unit_id": str(unit_id), "dwelling-room": "101", "dwelling-registered_area": "80.5"}).status_code == 302
     html = committee.get(structure).get_data(as_text=True)
     assert f"<td>{unit_id}</td><td>1</td>" in html
+    assert "CSRF" not in html  # the token of each form is hidden, not a labelled field
