@@ -5,7 +5,7 @@ Called by `flask demo seed` (core/demo.py) after the registry and staff exist, s
 something to show."""
 import struct
 import zlib
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
