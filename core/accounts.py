@@ -330,13 +330,17 @@ def bind_as_owner(account, id_number, certificate_no, doc_type="cn_id"):
     if not (certificate_no or "").strip() or len(certificate_no) > 64:
         raise InvalidInput([{"field": "certificate_no", "key": "error.field_required"}])
     secret = pii.keys().identity
-    person = Person.query.filter_by(id_key=identity.identity_key(secret, doc_type, number)).first()
-    ownership = None
-    if person is not None:
-        ownership = (Ownership.query.filter_by(person_id=person.id,
-                                               certificate_key=identity.certificate_key(secret, certificate_no),
-                                               developer_held=False)
-                     .order_by(Ownership.dwelling_id).first())
+    person_key = identity.identity_key(secret, doc_type, number)
+    person = ownership = None
+    # The certificate names the flat; the person must be that flat's owner as its own compound's roll keys
+    # them (a person another compound's roll also names is keyed within each compound).
+    for candidate in (Ownership.query.filter_by(certificate_key=identity.certificate_key(secret, certificate_no),
+                                                developer_held=False).order_by(Ownership.dwelling_id)):
+        key = candidate.person.id_key
+        if key == person_key or key == identity.scoped_key(
+                secret, candidate.dwelling.unit.building.compound_id, person_key):
+            person, ownership = candidate.person, candidate
+            break
     if ownership is None:
         _attempt(account, None, "owner", False)
         raise InvalidInput([{"field": "certificate_no", "key": "bind.owner_not_verified"}])

@@ -389,13 +389,37 @@ class _OnRecord:
                         for key in self.dwelling_ids]
 
 
-def _new_records(parsed, keys):
+def _keys_in_compound(compound, parsed, keys, on_record):
+    """{identity key: the key that person has in this compound}.
+
+    A person already on this compound's roll keeps their key. A person new to it whom the registry already
+    knows (from another compound's roll) becomes a person of this compound only, under a key scoped to it:
+    what one roll says (names, phones, certificate numbers) then never verifies anyone for another compound's
+    flats, and whether an ID number is known elsewhere changes nothing the importer can see."""
+    here = set(on_record.person_ids)
+    resolved, pending = {}, []
+    for global_key in {_person_key(keys, o) for spec in parsed for o in spec.owners}:
+        scoped = identity.scoped_key(keys.identity, compound.id, global_key)
+        if global_key in here:
+            resolved[global_key] = global_key
+        elif scoped in here:
+            resolved[global_key] = scoped
+        else:
+            pending.append((global_key, scoped))
+    known = set()
+    for chunk in _chunks([g for g, _s in pending]):
+        known.update(db.session.scalars(select(Person.id_key).where(Person.id_key.in_(chunk))))
+    resolved.update({g: s if g in known else g for g, s in pending})
+    return resolved
+
+
+def _new_records(parsed, keys, resolved):
     """The parsed roll as DwellingRecords, and the first roll owner of each person (to create them)."""
     records, people = [], {}
     for spec in parsed:
         owners = []
         for owner in spec.owners:
-            person_key = _person_key(keys, owner)
+            person_key = resolved[_person_key(keys, owner)]
             people.setdefault(person_key, owner)
             owners.append(rolls.OwnerRecord(
                 person_key, owner.name, keys.phone_key(owner.phone), owner.share, spec.developer_held,
@@ -611,8 +635,8 @@ def import_roll(staff, compound_id, data, filename=None, dry_run=False):
     compound = get_compound(staff, compound_id, "registry.import")
     parsed = rolls.parse_roll(data)
     keys = _KeyCache(pii.keys())
-    new, first_owners = _new_records(parsed, keys)
     on_record = _OnRecord(compound)
+    new, first_owners = _new_records(parsed, keys, _keys_in_compound(compound, parsed, keys, on_record))
     diff = rolls.diff_roll(on_record.records, new)
     report = ImportReport(
         rows=sum(len(d.owners) for d in parsed), owners_created=len(diff.create), owners_updated=len(diff.update),

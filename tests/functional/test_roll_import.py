@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import AuditLog, Dwelling, Ownership, Person
+from votes.models import Ballot
 from tests.builders import csv_bytes, id_number, login
 
 VICTIM_PHONE, ATTACKER_PHONE = "13900000007", "13811112222"
@@ -152,3 +153,51 @@ def test_the_panel_previews_an_upload_and_imports_it_only_when_confirmed(app, wo
     assert "名册已导入：新增业主 2 人" in after
     assert db.session.scalar(select(func.count()).select_from(Ownership)) == 2
     assert committee.get(preview_url).status_code == 404  # imported once, not twice
+
+
+def test_a_roll_naming_another_communitys_owner_with_a_certificate_of_its_own_gains_no_vote_there(
+        client, app, world, simulator):
+    """The certificate-number variant: the attacker's roll gives the victim's ID number with a certificate
+    number the attacker chose, then verifies as that owner. The account is that compound's owner only."""
+    from datetime import timedelta
+
+    from core.models import Unit, utcnow
+    from tests.builders import sign_in
+    from tests.functional.test_owner_only import CERT, HEADER
+
+    def send(staff, token, compound_id, rows):
+        response = staff.post(f"/api/v1/admin/compounds/{compound_id}/roll", headers={"X-CSRFToken": token},
+                              content_type="multipart/form-data",
+                              data={"file": (io.BytesIO(csv_bytes(rows, HEADER)), "roll.csv")})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()
+
+    victim_side, attacker = app.test_client(), app.test_client()
+    token_b, token_a = login(victim_side, "committee_b"), login(attacker, "committee_a")
+    send(victim_side, token_b, world.compound_b.id, [row("301", "王芳", 7, VICTIM_PHONE) + [CERT.format(301)]])
+    unit_b = db.session.scalar(select(Unit.id).join(Unit.building).where(Unit.building.has(
+        compound_id=world.compound_b.id)))
+    vote = victim_side.post("/api/v1/admin/votes", headers={"X-CSRFToken": token_b}, json={
+        "scope_kind": "unit", "scope_id": unit_b, "matter": "rebuild", "title": "加装电梯"}).get_json()
+    now = utcnow()
+    assert victim_side.post(f"/api/v1/admin/votes/{vote['id']}/open", headers={"X-CSRFToken": token_b}, json={
+        "opens_at": (now - timedelta(minutes=1)).isoformat(),
+        "closes_at": (now + timedelta(days=7)).isoformat()}).status_code == 200
+
+    send(attacker, token_a, world.compound_a.id, [row("101", "冒名", 7, ATTACKER_PHONE) + ["川(2020)伪造第1号"]])
+    me = sign_in(client, simulator, "attacker")
+    bound = client.post("/api/v1/me/binding/owner", headers=me,
+                        json={"id_number": id_number(7), "certificate_no": "川(2020)伪造第1号"})
+    assert bound.status_code == 200  # an owner of the flat the attacker's own roll gave them, nothing more
+    owned = [d["dwelling_id"] for d in bound.get_json()["dwellings"]]
+    assert owned == [db.session.scalar(select(Dwelling.id).where(Dwelling.room == "101"))]
+    assert client.get("/api/v1/votes", headers=me).get_json() == []
+    cast = client.put(f"/api/v1/votes/{vote['id']}/ballot", headers=me, json={"choice": "agree"})
+    assert cast.status_code in (403, 404)
+    assert db.session.scalar(select(func.count()).select_from(Ballot)) == 0
+    # the victim still verifies with their own certificate and votes for their own flat
+    victim = sign_in(client, simulator, "victim")
+    assert client.post("/api/v1/me/binding/owner", headers=victim, json={
+        "id_number": id_number(7), "certificate_no": CERT.format(301)}).status_code == 200
+    assert client.put(f"/api/v1/votes/{vote['id']}/ballot", headers=victim,
+                      json={"choice": "agree"}).status_code == 200
