@@ -51,7 +51,8 @@ def run_form(form, action, message, target):
         form.form_errors.append(translate(exc.key, **exc.params))
         return None
     db.session.commit()
-    flash(message)
+    if message:
+        flash(message)
     return redirect(target(result) if callable(target) else target)
 
 

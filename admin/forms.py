@@ -125,6 +125,10 @@ class RollImportForm(FlaskForm):
             raise ValidationError(REQUIRED)
 
 
+class RollConfirmForm(FlaskForm):
+    """Confirms a previewed roll import (the file is held on the server)."""
+
+
 class DwellingForm(FlaskForm):
     registered_area = StringField(_l("Registered area (m²)"), validators=[Length(max=20)])
     surveyed_area = StringField(_l("Surveyed area (m²)"), validators=[Length(max=20)])
@@ -286,3 +290,35 @@ class CatalogueItemForm(FlaskForm):
 class ChatForm(FlaskForm):
     openid = SelectField(_l("Talk as"), validators=[required()], validate_choice=False)
     text = StringField(_l("Message"), validators=[required(), Length(max=600)])
+
+
+class RegionForm(FlaskForm):
+    parent_id = SelectField(_l("Above it"), validators=[required()], validate_choice=False)
+    name = StringField(_l("Name of the new region"), validators=[required(), Length(max=100)])
+
+
+class CompoundForm(FlaskForm):
+    community_id = SelectField(_l("Community"), validators=[required()], validate_choice=False)
+    name = StringField(_l("Name of the compound"), validators=[required(), Length(max=100)])
+    address = StringField(_l("Address"), validators=[Length(max=255)])
+    built_year = IntegerField(_l("Year built"), validators=[Optional(), NumberRange(1900, 2100, _l("Give the year it was built, e.g. 1995."))])
+    households = IntegerField(_l("Households"), validators=[Optional(), NumberRange(0, 100000, _l("Give a whole number of households."))])
+
+
+class BuildingForm(FlaskForm):
+    name = StringField(_l("Building number or name"), validators=[required(), Length(max=32)])
+    floors = IntegerField(_l("Floors"), validators=[Optional(), NumberRange(1, 200, _l("Give the number of floors (1 to 200)."))])
+    has_lift = BooleanField(_l("Has a lift"))
+
+
+class UnitForm(FlaskForm):
+    building_id = SelectField(_l("Building"), validators=[required()], validate_choice=False)
+    name = StringField(_l("Unit number"), validators=[required(), Length(max=32)])
+
+
+class NewDwellingForm(FlaskForm):
+    unit_id = SelectField(_l("Stairwell unit"), validators=[required()], validate_choice=False)
+    room = StringField(_l("Room"), validators=[required(), Length(max=32)])
+    registered_area = StringField(_l("Registered area (m²)"), validators=[Length(max=20)])
+    surveyed_area = StringField(_l("Surveyed area (m²)"), validators=[Length(max=20)])
+    contract_area = StringField(_l("Contract area (m²)"), validators=[Length(max=20)])

@@ -1,10 +1,11 @@
 """Registry pages: a compound's roll (import, edit, masked numbers), bindings, binding codes, stairwell QR codes."""
 import segno
-from flask import g, render_template, request, url_for
+from flask import flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 
 from admin.common import bp, page, run_form
-from admin.forms import BindingCodeForm, DecideBindingForm, DwellingForm, OwnerForm, RollImportForm
+from admin.forms import (BindingCodeForm, DecideBindingForm, DwellingForm, OwnerForm, RollConfirmForm,
+                         RollImportForm)
 from core import accounts, registry
 from core.areas import format_area
 from core.errors import NotFound
@@ -19,16 +20,56 @@ def compound(compound_id):
     form = RollImportForm()
     report = None
     if request.method == "POST":
-        def run():
+        held = {}
+
+        def run():  # read and check the whole file, save nothing, keep it for the confirmation
             upload = form.file.data
-            run.report = registry.import_roll(g.staff, compound_id, upload.read(), filename=upload.filename)
-        done = run_form(form, run, _("The roll was imported."), url_for("admin.compound", compound_id=compound_id))
+            data = upload.read()
+            registry.import_roll(g.staff, compound_id, data, filename=upload.filename, dry_run=True)
+            held["token"] = registry.hold_roll(g.staff, compound_id, data)
+            held["name"] = upload.filename
+        done = run_form(form, run, _("Check what the import will change, then confirm it."),
+                        lambda _report: url_for("admin.roll_preview", compound_id=compound_id, token=held["token"],
+                                        name=held["name"]))
         if done is not None:
             return done
     units = db.session.query(Unit).join(Building).filter(Building.compound_id == compound_id).order_by(
         Building.name, Unit.name).all()
     return page("admin/compound.html", form=form, compound=item, report=report, units=units,
                 dwellings=registry.list_dwellings(g.staff, compound_id))
+
+
+def import_summary(report):
+    """One line saying what an import changed."""
+    text = _("The roll was imported: %(created)s owners added, %(updated)s updated, %(unchanged)s unchanged, "
+             "%(removed)s removed; %(dwellings)s dwellings added.", created=report.owners_created,
+             updated=report.owners_updated, unchanged=report.owners_unchanged, removed=report.owners_removed,
+             dwellings=report.dwellings_created)
+    if report.warnings:
+        text += _("%(count)s warnings.", count=len(report.warnings))
+    return text
+
+
+@bp.route("/compounds/<int:compound_id>/roll/<token>", methods=["GET", "POST"])
+def roll_preview(compound_id, token):
+    """What a held roll would change; confirming imports it (all or nothing, as checked again now)."""
+    item = registry.get_compound(g.staff, compound_id, "registry.import")
+    data = registry.held_roll(g.staff, compound_id, token)
+    name = request.args.get("name", "")[:200]
+    form = RollConfirmForm()
+    if request.method == "POST":
+        done = {}
+
+        def run():
+            done["report"] = registry.import_roll(g.staff, compound_id, data, filename=name)
+        result = run_form(form, run, "", url_for("admin.compound", compound_id=compound_id))
+        if result is not None:
+            registry.drop_roll(token)
+            flash(import_summary(done["report"]))
+            return result
+    report = registry.import_roll(g.staff, compound_id, data, filename=name, dry_run=True)
+    return page("admin/roll_preview.html", form=form, compound=item, name=name, token=token,
+                report=registry.report_as_dict(report))
 
 
 @bp.route("/dwellings/<int:dwelling_id>", methods=["GET", "POST"])

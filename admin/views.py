@@ -55,6 +55,8 @@ def nav_items(staff):
         items.append(("admin.notices_list", _("Notices")))
     if staff.role != Role.COMMITTEE:
         items += [("admin.dashboard", _("Dashboard")), ("admin.ledger", _("Ledger"))]
+    if can(staff, "regions.create"):
+        items.append(("admin.regions", _("Regions")))
     if can(staff, "staff.manage"):
         items += [("admin.staff_list", _("Staff")), ("admin.audit_log", _("Audit log"))]
     if can(staff, "catalogue.edit"):

@@ -77,7 +77,8 @@ for _blueprint in (projects.resident_blp, votes.resident_blp, surveys.resident_b
 resident.blp.before_request(_require_resident_except_login)
 
 
-ANSWERED = {"AuditEntrySchema", "BallotCodeSchema", "BindingCodeSchema", "BindingRequestSchema", "BindingResultSchema",
+ANSWERED = {"AuditEntrySchema", "BuildingSchema", "PaperEntryListSchema", "CompoundDetailSchema", "RegionSchema", "RollChangeSchema", "RollWarningSchema",
+            "UnitSchema", "BallotCodeSchema", "BindingCodeSchema", "BindingRequestSchema", "BindingResultSchema",
             "CatalogueItemSchema", "CompoundSchema", "CountsSchema", "DeliveryReportSchema", "DwellingSchema",
             "ImportReportSchema", "InboxEntrySchema", "MeSchema", "MyVoteSchema", "MyFlatSchema", "FlatBallotSchema",
             "DetailsSchema", "PrivacyNoticeSchema", "NonVoterSchema", "NoticeCreatedSchema",

@@ -4,8 +4,10 @@ from flask.views import MethodView
 from flask_babel import get_locale
 from flask_smorest import Blueprint
 
-from api.schemas import (AuditEntrySchema, AuditQuerySchema, CatalogueItemSchema, CompoundSchema,
-                         DwellingSchema, ImportReportSchema, RollUploadSchema)
+from api.schemas import (AuditEntrySchema, AuditQuerySchema, BuildingCreateSchema, BuildingSchema,
+                         CatalogueItemSchema, CompoundCreateSchema, CompoundDetailSchema, CompoundSchema,
+                         DwellingCreateSchema, DwellingSchema, ImportReportSchema, RegionCreateSchema, RegionSchema,
+                         RollOptionsSchema, RollUploadSchema, UnitCreateSchema, UnitSchema)
 from core import audit, catalogue, registry
 from core.auth import authorize, current_staff
 from core.errors import InvalidInput
@@ -15,6 +17,29 @@ blp = Blueprint("admin_registry", __name__, url_prefix="/api/v1/admin",
                 description="The registry, for staff within their region.")
 
 
+def _region_body(region, known):
+    return dict(id=region.id, parent_id=region.parent_id, level=region.level, name=region.name,
+                full_name=registry.region_path_names(region, known))
+
+
+@blp.route("/regions")
+class Regions(MethodView):
+    @blp.response(200, RegionSchema(many=True))
+    def get(self):
+        """The regions in my region, top down, with their ids."""
+        regions = registry.list_regions(current_staff(session))
+        known = {r.id: r for r in regions}
+        return [_region_body(r, known) for r in regions]
+
+    @blp.arguments(RegionCreateSchema)
+    @blp.response(201, RegionSchema)
+    def post(self, body):
+        """Create a region one level below a region of mine (administrators and county staff)."""
+        region = registry.create_region(current_staff(session), body["parent_id"], body["name"])
+        db.session.commit()
+        return _region_body(region, {})
+
+
 @blp.route("/compounds")
 class Compounds(MethodView):
     @blp.response(200, CompoundSchema(many=True))
@@ -22,13 +47,46 @@ class Compounds(MethodView):
         """The compounds in my region."""
         return registry.list_compounds(current_staff(session))
 
+    @blp.arguments(CompoundCreateSchema)
+    @blp.response(201, CompoundDetailSchema)
+    def post(self, body):
+        """Register a compound in a community of my region (administrators and county staff)."""
+        compound = registry.create_compound(current_staff(session), **body)
+        db.session.commit()
+        return compound
+
 
 @blp.route("/compounds/<int:compound_id>")
 class CompoundDetail(MethodView):
-    @blp.response(200, CompoundSchema)
+    @blp.response(200, CompoundDetailSchema)
     def get(self, compound_id):
-        """One compound in my region."""
+        """One compound in my region, with its buildings and their stairwell units (ids included)."""
         return registry.get_compound(current_staff(session), compound_id)
+
+
+@blp.route("/compounds/<int:compound_id>/buildings")
+class Buildings(MethodView):
+    @blp.arguments(BuildingCreateSchema)
+    @blp.response(201, BuildingSchema)
+    def post(self, body, compound_id):
+        """Add a building to a compound by hand (a roll import also adds the buildings it names)."""
+        building = registry.add_building(current_staff(session), compound_id, **body)
+        db.session.commit()
+        return building
+
+
+@blp.route("/compounds/<int:compound_id>/units")
+class Units(MethodView):
+    @blp.arguments(UnitCreateSchema)
+    @blp.response(201, UnitSchema)
+    def post(self, body, compound_id):
+        """Add a stairwell unit to one of the compound's buildings."""
+        staff = current_staff(session)
+        registry.get_compound(staff, compound_id, "registry.edit")
+        registry.building_of_compound(compound_id, body["building_id"])
+        unit = registry.add_unit(staff, body["building_id"], body["name"])
+        db.session.commit()
+        return unit
 
 
 @blp.route("/compounds/<int:compound_id>/dwellings")
@@ -38,20 +96,32 @@ class Dwellings(MethodView):
         """The dwellings and owners of a compound (phones masked unless my role needs them)."""
         return registry.list_dwellings(current_staff(session), compound_id)
 
+    @blp.arguments(DwellingCreateSchema)
+    @blp.response(201, DwellingSchema)
+    def post(self, body, compound_id):
+        """Add a dwelling to one of the compound's stairwell units, with its areas; owners come from the roll."""
+        staff = current_staff(session)
+        registry.get_compound(staff, compound_id, "registry.edit")
+        registry.unit_of_compound(compound_id, body["unit_id"])
+        dwelling = registry.add_dwelling(staff, **body)
+        db.session.commit()
+        return registry.list_dwellings(staff, compound_id, dwelling_id=dwelling.id)[0]
+
 
 @blp.route("/compounds/<int:compound_id>/roll")
 class Roll(MethodView):
     @blp.arguments(RollUploadSchema, location="files")
+    @blp.arguments(RollOptionsSchema, location="form")
     @blp.response(200, ImportReportSchema)
-    def post(self, files, compound_id):
-        """Import a voter roll (.xlsx or .csv, UTF-8 or GBK); all or nothing."""
+    def post(self, files, options, compound_id):
+        """Import a voter roll (.xlsx or .csv, UTF-8 or GBK); all or nothing; `dry_run` previews it."""
         upload = request.files.get("file")
         if upload is None:
             raise InvalidInput([{"field": "file", "key": "error.field_required"}])
         report = registry.import_roll(current_staff(session), compound_id, upload.read(),
-                                      filename=upload.filename)
+                                      filename=upload.filename, dry_run=options["dry_run"])
         db.session.commit()
-        return report
+        return registry.report_as_dict(report)
 
 
 @blp.route("/catalogue")

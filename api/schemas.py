@@ -57,6 +57,67 @@ class CompoundSchema(Schema):
     status = fields.String()
 
 
+class RegionSchema(Schema):
+    id = fields.Integer()
+    parent_id = fields.Integer(allow_none=True)
+    level = fields.String(metadata={"description": "province, city, county, street or community"})
+    name = fields.String()
+    full_name = fields.String(metadata={"description": "The names from the province down."})
+
+
+class RegionCreateSchema(Schema):
+    parent_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class CompoundCreateSchema(Schema):
+    community_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    address = fields.String(load_default=None, validate=validate.Length(max=255))
+    built_year = fields.Integer(load_default=None, validate=validate.Range(min=1900, max=2100))
+    households = fields.Integer(load_default=None, validate=validate.Range(min=0, max=100000))
+
+
+class UnitSchema(Schema):
+    id = fields.Integer()
+    building_id = fields.Integer()
+    name = fields.String()
+
+
+class BuildingSchema(Schema):
+    id = fields.Integer()
+    compound_id = fields.Integer()
+    name = fields.String()
+    floors = fields.Integer(allow_none=True)
+    has_lift = fields.Boolean()
+    units = fields.List(fields.Nested(UnitSchema))
+
+
+class CompoundDetailSchema(CompoundSchema):
+    buildings = fields.List(fields.Nested(BuildingSchema),
+                            metadata={"description": "Buildings with their stairwell units, ids for scopes and QR codes."})
+
+
+class BuildingCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    floors = fields.Integer(load_default=None, validate=validate.Range(min=1, max=200))
+    has_lift = fields.Boolean(load_default=False)
+
+
+class UnitCreateSchema(Schema):
+    building_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class DwellingCreateSchema(Schema):
+    unit_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    room = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    registered_area = fields.String(load_default=None, validate=validate.Length(max=20),
+                                    metadata={"description": "m² as on the roll, e.g. '85.60'"})
+    surveyed_area = fields.String(load_default=None, validate=validate.Length(max=20))
+    contract_area = fields.String(load_default=None, validate=validate.Length(max=20))
+
+
 class OwnerSchema(Schema):
     name = fields.String()
     id_number = fields.String(allow_none=True, metadata={"description": "Always masked."})
@@ -76,22 +137,50 @@ class DwellingSchema(Schema):
     contract_area = Area()
     counted_area = Area()
     owners = fields.List(fields.Nested(OwnerSchema))
+    unit_id = fields.Integer()
+    building_id = fields.Integer()
 
 
 class RollUploadSchema(Schema):
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
+class RollWarningSchema(Schema):
+    row = fields.Integer(metadata={"description": "Spreadsheet row (header is row 1); 0 for the whole roll."})
+    column = fields.String()
+    column_label = fields.String()
+    code = fields.String()
+    message = fields.String()
+
+
+class RollChangeSchema(Schema):
+    kind = fields.String(metadata={"description": "created, updated or removed"})
+    building = fields.String()
+    unit = fields.String()
+    room = fields.String()
+    name = fields.String()
+    was = fields.String(allow_none=True, metadata={"description": "the name before, when it changed"})
+
+
 class ImportReportSchema(Schema):
     rows = fields.Integer()
+    dry_run = fields.Boolean(metadata={"description": "True for a preview: nothing was saved."})
+    owners_created = fields.Integer()
+    owners_updated = fields.Integer()
+    owners_unchanged = fields.Integer()
+    owners_removed = fields.Integer()
     dwellings_created = fields.Integer()
     dwellings_updated = fields.Integer()
     dwellings_unchanged = fields.Integer()
-    people_created = fields.Integer()
-    people_updated = fields.Integer()
-    ownerships_added = fields.Integer()
-    ownerships_removed = fields.Integer()
-    ownerships_updated = fields.Integer()
+    dwellings_not_on_roll = fields.Integer()
+    warnings = fields.List(fields.Nested(RollWarningSchema))
+    changes = fields.List(fields.Nested(RollChangeSchema),
+                          metadata={"description": "Owner changes flat by flat (the first 200)."})
+
+
+class RollOptionsSchema(Schema):
+    dry_run = fields.Boolean(load_default=False,
+                             metadata={"description": "Preview: report what the import would do, save nothing."})
 
 
 class AuditEntrySchema(Schema):

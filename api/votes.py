@@ -201,8 +201,36 @@ def _staff():
     return current_staff(session)
 
 
+class VoteQuerySchema(Schema):
+    compound_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
+    state = fields.String(load_default=None, validate=validate.OneOf(["draft", "open", "closed", "published", "archived"]))
+
+
+class PaperEntryQuerySchema(Schema):
+    state = fields.String(load_default=None, validate=validate.OneOf(["pending", "confirmed", "mismatch"]))
+
+
+class PaperEntryListSchema(Schema):
+    id = fields.Integer()
+    dwelling_id = fields.Integer()
+    building = fields.String()
+    unit = fields.String()
+    room = fields.String()
+    state = fields.String(metadata={"description": "pending (waiting for a second person), confirmed or mismatch"})
+    entered_by = fields.Integer()
+    entered_by_name = fields.String()
+    entered_at = fields.DateTime()
+    confirmed_by = fields.Integer(allow_none=True)
+
+
 @staff_blp.route("")
 class Votes(MethodView):
+    @staff_blp.arguments(VoteQuerySchema, location="query")
+    @staff_blp.response(200, VoteSchema(many=True))
+    def get(self, query):
+        """The votes in my region (or one compound of it), newest first."""
+        return votes.list_votes(_staff(), state=query["state"], compound_id=query["compound_id"])
+
     @staff_blp.arguments(VoteCreateSchema)
     @staff_blp.response(201, VoteSchema)
     def post(self, body):
@@ -324,6 +352,12 @@ class BallotCodes(MethodView):
 
 @staff_blp.route("/<int:vote_id>/paper")
 class Paper(MethodView):
+    @staff_blp.arguments(PaperEntryQuerySchema, location="query")
+    @staff_blp.response(200, PaperEntryListSchema(many=True))
+    def get(self, query, vote_id):
+        """The paper entries of a vote; `state=pending` lists those waiting for a second person."""
+        return votes.paper_entries(_staff(), vote_id, query["state"])
+
     @staff_blp.arguments(PaperEntrySchema)
     @staff_blp.response(201, PaperEntrySchema)
     def post(self, body, vote_id):

@@ -318,7 +318,7 @@ def bind_by_room(account, unit_id, room, phone_last4, claimed_name=None):
     if len(last4) != 4:
         raise InvalidInput([{"field": "phone_last4", "key": "bind.bad_last4"}])
     for ownership in dwelling.ownerships:
-        masked = ownership.person.phone_masked
+        masked = ownership.roll_phone_masked
         if masked and masked[-4:] == last4 and not ownership.developer_held:
             _attempt(account, dwelling.id, "room", True)
             person = Person(name=(claimed_name or "")[:100], locale=account.locale)
@@ -350,13 +350,17 @@ def bind_as_owner(account, id_number, certificate_no, doc_type="cn_id"):
     if not (certificate_no or "").strip() or len(certificate_no) > 64:
         raise InvalidInput([{"field": "certificate_no", "key": "error.field_required"}])
     secret = pii.keys().identity
-    person = Person.query.filter_by(id_key=identity.identity_key(secret, doc_type, number)).first()
-    ownership = None
-    if person is not None:
-        ownership = (Ownership.query.filter_by(person_id=person.id,
-                                               certificate_key=identity.certificate_key(secret, certificate_no),
-                                               developer_held=False)
-                     .order_by(Ownership.dwelling_id).first())
+    person_key = identity.identity_key(secret, doc_type, number)
+    person = ownership = None
+    # The certificate names the flat; the person must be that flat's owner as its own compound's roll keys
+    # them (a person another compound's roll also names is keyed within each compound).
+    for candidate in (Ownership.query.filter_by(certificate_key=identity.certificate_key(secret, certificate_no),
+                                                developer_held=False).order_by(Ownership.dwelling_id)):
+        key = candidate.person.id_key
+        if key == person_key or key == identity.scoped_key(
+                secret, candidate.dwelling.unit.building.compound_id, person_key):
+            person, ownership = candidate.person, candidate
+            break
     if ownership is None:
         _attempt(account, None, "owner", False)
         raise InvalidInput([{"field": "certificate_no", "key": "bind.owner_not_verified"}])

@@ -27,10 +27,12 @@ PERMISSIONS = {
     Role.COMMITTEE: _READ | {"registry.import", "registry.edit", "pii.phone", "wishes.handle", "notices.send",
                              "projects.edit", "reports.handle", "votes.manage", "votes.paper", "surveys.manage"},
     Role.STREET: _READ | {"projects.edit", "reports.handle", "notices.send"},
-    Role.COUNTY: _READ | {"catalogue.edit", "registry.approve", "projects.edit", "projects.create", "targets.edit"},
+    Role.COUNTY: _READ | {"catalogue.edit", "registry.approve", "projects.edit", "projects.create", "targets.edit",
+                          "regions.create", "compounds.create"},
     Role.CITY: _READ | {"registry.approve", "targets.edit"},
     Role.PROVINCE: _READ | {"registry.approve", "targets.edit"},
     Role.ADMIN: _READ | {"registry.import", "registry.edit", "staff.manage", "audit.read", "catalogue.edit",
+                         "regions.create", "compounds.create",
                          "wishes.handle", "notices.send", "projects.edit", "projects.create", "reports.handle",
                          "votes.manage", "votes.paper", "surveys.manage", "targets.edit"},
 }

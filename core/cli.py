@@ -49,18 +49,92 @@ def seed_command(if_empty):
 @registry_cli.command("import-roll")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--compound", "compound_id", type=int, required=True, help="The compound's id.")
-def import_roll_command(file, compound_id):
+@click.option("--dry-run", is_flag=True, help="Only say what the import would change; save nothing.")
+def import_roll_command(file, compound_id, dry_run):
     """Import a voter roll (.xlsx or .csv) into a compound, all or nothing."""
     try:
-        report = registry.import_roll(None, compound_id, file.read_bytes(), filename=file.name)
+        report = registry.import_roll(None, compound_id, file.read_bytes(), filename=file.name, dry_run=dry_run)
     except DomainError as exc:
         _fail(exc)
     db.session.commit()
-    click.echo(f"Imported {report.rows} rows: {report.dwellings_created} dwellings created, "
-               f"{report.dwellings_updated} updated, {report.dwellings_unchanged} unchanged; "
-               f"{report.people_created} owners created, {report.people_updated} updated; "
-               f"ownerships +{report.ownerships_added} -{report.ownerships_removed} "
-               f"~{report.ownerships_updated}.")
+    click.echo(f"{'Would import' if dry_run else 'Imported'} {report.rows} rows: owners {report.owners_created} created, {report.owners_updated} "
+               f"updated, {report.owners_unchanged} unchanged, {report.owners_removed} removed; dwellings "
+               f"{report.dwellings_created} created, {report.dwellings_updated} updated, "
+               f"{report.dwellings_unchanged} unchanged.")
+    for warning in registry.report_as_dict(report)["warnings"]:
+        click.echo(f"  {gettext('Row %(row)s', row=warning['row'])}: {warning['message']}")
+
+
+@registry_cli.command("regions")
+def regions_command():
+    """List every region with its id, level and the compounds of each community."""
+    from core.models import Compound
+    compounds = {}
+    for compound in Compound.query.order_by(Compound.name):
+        compounds.setdefault(compound.community_id, []).append(compound)
+    for region in registry.list_regions():
+        depth = region.path.count("/") - 2
+        click.echo(f"{'  ' * depth}{region.id}\t{region.level}\t{region.name}")
+        for compound in compounds.get(region.id, []):
+            click.echo(f"{'  ' * (depth + 1)}compound {compound.id}\t{compound.name}")
+
+
+def _created(what, thing):
+    db.session.commit()
+    click.echo(f"Created {what} {thing.id}: {thing.name}")
+
+
+@registry_cli.command("create-region")
+@click.argument("name")
+@click.option("--parent", "parent_id", type=int, help="The region above (none for a province).")
+def create_region_command(name, parent_id):
+    """Create a region one level below its parent (province › city › county › street › community)."""
+    try:
+        region = registry.create_region(None, parent_id, name)
+    except DomainError as exc:
+        _fail(exc)
+    _created(region.level, region)
+
+
+@registry_cli.command("create-compound")
+@click.argument("name")
+@click.option("--community", "community_id", type=int, required=True, help="The community's id.")
+@click.option("--address")
+@click.option("--built-year", type=int)
+@click.option("--households", type=int)
+def create_compound_command(name, community_id, address, built_year, households):
+    """Register a compound in a community."""
+    try:
+        compound = registry.create_compound(None, community_id, name, address, built_year, households)
+    except DomainError as exc:
+        _fail(exc)
+    _created("compound", compound)
+
+
+@registry_cli.command("create-building")
+@click.argument("name")
+@click.option("--compound", "compound_id", type=int, required=True, help="The compound's id.")
+@click.option("--floors", type=int)
+@click.option("--lift/--no-lift", default=False)
+def create_building_command(name, compound_id, floors, lift):
+    """Add a building to a compound."""
+    try:
+        building = registry.add_building(None, compound_id, name, floors, lift)
+    except DomainError as exc:
+        _fail(exc)
+    _created("building", building)
+
+
+@registry_cli.command("create-unit")
+@click.argument("name")
+@click.option("--building", "building_id", type=int, required=True, help="The building's id.")
+def create_unit_command(name, building_id):
+    """Add a stairwell unit to a building."""
+    try:
+        unit = registry.add_unit(None, building_id, name)
+    except DomainError as exc:
+        _fail(exc)
+    _created("unit", unit)
 
 
 @catalogue_cli.command("sync")

@@ -1,5 +1,6 @@
-"""A believable demo province: regions, compounds from 24 to 2,000 dwellings, owners, staff."""
+"""A believable demo province: regions, compounds from 24 to 2,000 dwellings, owners, staff, and its year."""
 import csv
+import importlib
 import io
 import random
 
@@ -35,6 +36,11 @@ STAFF = (
     ("jinguan", "锦官新城社区 孙主任", Role.COMMITTEE, ("四川省", "成都市", "武侯区", "浆洗街街道", "锦官新城社区")),
     ("heping", "和平社区 吴主任", Role.COMMITTEE, ("四川省", "成都市", "锦江区", "春熙路街道", "和平社区")),
     ("linyuan", "临园社区 郑主任", Role.COMMITTEE, ("四川省", "绵阳市", "涪城区", "城厢街道", "临园社区")),
+    # a second member per committee: paper ballots count once another person confirms them
+    ("yulinbei2", "玉林北路社区 钱委员", Role.COMMITTEE, ("四川省", "成都市", "武侯区", "玉林街道", "玉林北路社区")),
+    ("jinguan2", "锦官新城社区 冯委员", Role.COMMITTEE, ("四川省", "成都市", "武侯区", "浆洗街街道", "锦官新城社区")),
+    ("heping2", "和平社区 何委员", Role.COMMITTEE, ("四川省", "成都市", "锦江区", "春熙路街道", "和平社区")),
+    ("linyuan2", "临园社区 许委员", Role.COMMITTEE, ("四川省", "绵阳市", "涪城区", "城厢街道", "临园社区")),
 )
 LEVELS = ("province", "city", "county", "street", "community")
 
@@ -128,6 +134,9 @@ def seed(rng_seed=2026):
         create_staff(None, username=username, name=full_name, role=role, region_id=region.id,
                      password=DEMO_PASSWORD)
     _bind_demo_residents()
+    db.session.flush()
+    # the year's projects, targets, satisfaction and a published vote (domain packages, named not imported)
+    importlib.import_module("ops.demo").seed_year(rng)
     db.session.flush()
 
 

@@ -79,6 +79,11 @@ def certificate_key(secret, number):
     return identity_key(secret, "certificate", normalise_certificate(number)) if number else None
 
 
+def scoped_key(secret, compound_id, key):
+    """A person's key within one compound, for someone another compound's roll already names."""
+    return identity_key(secret, f"compound:{compound_id}", key)
+
+
 def identity_key(secret, doc_type, number):
     """The keyed hash that names one owner across dwellings without storing the number."""
     message = f"{doc_type}:{number}".encode()

@@ -149,9 +149,25 @@ class Ownership(db.Model):
     delivered = db.Column(db.Boolean, nullable=False, default=True)
     # Keyed hash of the property certificate number (不动产权证号): with the ID number, what verifies an owner.
     certificate_key = db.Column(db.String(64), index=True)
+    # The name and phone as this compound's roll has them: one compound's roll never changes what another
+    # compound's roll says about the same person (people are shared across compounds by their ID hash).
+    name = db.Column(db.String(100))
+    phone_enc = db.Column(db.Text)
+    phone_key = db.Column(db.String(64))
+    phone_masked = db.Column(db.String(16))
     dwelling = db.relationship("Dwelling", back_populates="ownerships")
     person = db.relationship("Person")
     __table_args__ = (db.UniqueConstraint("dwelling_id", "person_id"),)
+
+    @property
+    def roll_name(self):
+        """The owner's name as this compound's roll writes it."""
+        return self.name if self.name is not None else self.person.name
+
+    @property
+    def roll_phone_masked(self):
+        """The owner's phone, masked, as this compound's roll writes it."""
+        return self.phone_masked if self.name is not None else self.person.phone_masked
 
 
 class Residency(db.Model):

@@ -657,3 +657,153 @@ def parse_roll(data):
     if not dwellings:
         raise InvalidInput([CellError(header[0] + 1, "", "roll.no_rows")])
     return list(dwellings.values())
+
+
+# --- What an import changes: a pure diff of the compound's current roll against the new one ---------------
+
+PERSONAL_DOCUMENTS = ("cn_id", "hk_mo_permit", "tw_permit", "passport")
+
+
+@dataclass(frozen=True)
+class OwnerRecord:
+    """One owner of one dwelling as this compound's roll has it (keys are hashes, never numbers)."""
+
+    person_key: str
+    name: str
+    phone_key: str = None
+    share: str = None
+    developer_held: bool = False
+    delivered: bool = True
+    doc_type: str = None
+    row: int = 0          # the roll row it came from (0 for what is on record)
+    phone: str = None     # the phone as typed, kept only to store it; compared by phone_key
+    extra: tuple = ()     # further (field, value) pairs stored with the ownership, e.g. a certificate key
+
+    def values(self):
+        """What an import compares: name, phone (when the roll gives one), share and flags."""
+        return (self.name, self.share, self.developer_held, self.delivered, self.extra)
+
+
+@dataclass(frozen=True)
+class DwellingRecord:
+    """One dwelling of a compound with its areas and owners."""
+
+    key: tuple  # (building, unit, room)
+    registered_area: int = None
+    surveyed_area: int = None
+    contract_area: int = None
+    owners: tuple = ()
+    row: int = 0
+
+    @property
+    def areas(self):
+        """The three areas, in hundredths of m²."""
+        return (self.registered_area, self.surveyed_area, self.contract_area)
+
+
+@dataclass(frozen=True)
+class RollWarning:
+    """Something an import dropped or doubts, by row and column, as a message key."""
+
+    row: int
+    column: str
+    key: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RollDiff:
+    """What an import would change in one compound, by owner row (one owner of one dwelling)."""
+
+    create: tuple       # (dwelling key, OwnerRecord) owners new to a dwelling
+    update: tuple       # (dwelling key, before OwnerRecord, after OwnerRecord)
+    unchanged: tuple    # (dwelling key, OwnerRecord)
+    remove: tuple       # (dwelling key, OwnerRecord) owners on record no longer on the roll
+    dwellings_created: tuple   # DwellingRecord
+    dwellings_updated: tuple   # (before, after) DwellingRecord with changed areas
+    dwellings_unchanged: int
+    dwellings_not_on_roll: tuple  # DwellingRecord on record but absent from the roll (kept as they are)
+    warnings: tuple
+
+    @property
+    def changed(self):
+        """Whether applying the diff changes anything."""
+        return bool(self.create or self.update or self.remove or self.dwellings_created or self.dwellings_updated)
+
+
+def settle_owners(new):
+    """One name and one phone per person across the roll: the first given wins, the rest are warned about.
+
+    `new` is a list of DwellingRecord; returns (records with each owner's name and phone settled, warnings)."""
+    first = {}
+    warnings = []
+    for dwelling in new:
+        for owner in dwelling.owners:
+            seen = first.get(owner.person_key)
+            if seen is None:
+                first[owner.person_key] = owner
+                continue
+            if owner.phone_key and seen.phone_key and owner.phone_key != seen.phone_key:
+                warnings.append(RollWarning(owner.row, "phone", "roll.second_phone", {"first": seen.row}))
+            elif owner.phone_key and not seen.phone_key:
+                first[owner.person_key] = seen = _replace(seen, phone_key=owner.phone_key, phone=owner.phone)
+            if owner.name != seen.name:
+                warnings.append(RollWarning(owner.row, "owner_name", "roll.other_name",
+                                            {"first": seen.row, "name": seen.name}))
+    settled = []
+    for dwelling in new:
+        owners = tuple(_replace(o, name=first[o.person_key].name, phone_key=first[o.person_key].phone_key,
+                                phone=first[o.person_key].phone) for o in dwelling.owners)
+        settled.append(_replace(dwelling, owners=owners))
+    return settled, warnings
+
+
+def _replace(record, **changes):
+    from dataclasses import replace
+    return replace(record, **changes)
+
+
+def diff_roll(current, new):
+    """Compare a compound's roll on record with a new one; pure: (current, new) → RollDiff.
+
+    Owners are matched within a dwelling by their identity key. A phone left blank on the new roll keeps the
+    one on record. Dwellings on record but missing from the new roll are kept and reported, never removed."""
+    new, warnings = settle_owners(new)
+    for dwelling in new:
+        for owner in dwelling.owners:
+            if owner.developer_held and owner.doc_type in PERSONAL_DOCUMENTS:
+                warnings.append(RollWarning(owner.row, "developer_held", "roll.developer_private_person",
+                                            {"name": owner.name}))
+    on_record = {d.key: d for d in current}
+    create, update, unchanged, remove = [], [], [], []
+    dwellings_created, dwellings_updated, dwellings_unchanged = [], [], 0
+    for dwelling in new:
+        before = on_record.get(dwelling.key)
+        if before is None:
+            dwellings_created.append(dwelling)
+            create.extend((dwelling.key, o) for o in dwelling.owners)
+            continue
+        if before.areas != dwelling.areas:
+            dwellings_updated.append((before, dwelling))
+        else:
+            dwellings_unchanged += 1
+        old_owners = {o.person_key: o for o in before.owners}
+        for owner in dwelling.owners:
+            old = old_owners.pop(owner.person_key, None)
+            if old is None:
+                create.append((dwelling.key, owner))
+                continue
+            if owner.phone_key is None:  # a blank phone keeps the one on record
+                owner = _replace(owner, phone_key=old.phone_key)
+            if old.values() != owner.values() or old.phone_key != owner.phone_key:
+                update.append((dwelling.key, old, owner))
+            else:
+                unchanged.append((dwelling.key, owner))
+        remove.extend((dwelling.key, o) for o in old_owners.values())
+    listed = {d.key for d in new}
+    missing = tuple(d for d in current if d.key not in listed)
+    if missing:
+        warnings.append(RollWarning(0, "", "roll.dwellings_not_on_roll", {"count": len(missing)}))
+    return RollDiff(tuple(create), tuple(update), tuple(unchanged), tuple(remove), tuple(dwellings_created),
+                    tuple(dwellings_updated), dwellings_unchanged, missing,
+                    tuple(sorted(warnings, key=lambda w: (w.row, w.column))))

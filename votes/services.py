@@ -41,14 +41,16 @@ def get_vote(staff, vote_id, action="votes.read"):
     return vote
 
 
-def list_votes(staff, state=None, limit=200):
-    """The votes in the staff member's region, newest first."""
+def list_votes(staff, state=None, limit=200, compound_id=None):
+    """The votes in the staff member's region (or one compound of it), newest first."""
     from core.models import Region
     authorize(staff, "votes.read")
     query = (Vote.query.join(Region, Vote.region_id == Region.id)
              .filter(Region.path.startswith(staff.region.path, autoescape=True)))
     if state:
         query = query.filter(Vote.state == state)
+    if compound_id is not None:
+        query = query.filter(Vote.compound_id == compound_id)
     return query.order_by(Vote.id.desc()).limit(limit).all()
 
 
@@ -488,6 +490,24 @@ def enter_paper_ballot(staff, vote_id, code, choice):
                  after={"dwelling": dwelling_id, "choice": choice})
     _set_canvass(vote, dwelling_id, "collected", staff)
     return entry
+
+
+def paper_entries(staff, vote_id, state=None):
+    """A vote's paper entries (those waiting for a second person with state 'pending'), oldest first.
+
+    The choice the first person typed is not given: the second person reads the ballot for themselves."""
+    from core.models import Building, Dwelling, Staff, Unit
+    vote = get_vote(staff, vote_id, "votes.read")
+    query = (select(PaperEntry, Building.name, Unit.name, Dwelling.room, Staff.name)
+             .join(Dwelling, PaperEntry.dwelling_id == Dwelling.id).join(Unit, Dwelling.unit_id == Unit.id)
+             .join(Building, Unit.building_id == Building.id).join(Staff, PaperEntry.entered_by == Staff.id)
+             .where(PaperEntry.vote_id == vote.id))
+    if state:
+        query = query.where(PaperEntry.state == state)
+    return [{"id": e.id, "dwelling_id": e.dwelling_id, "building": b, "unit": u, "room": r, "state": e.state,
+             "entered_by": e.entered_by, "entered_by_name": name, "entered_at": e.at,
+             "confirmed_by": e.confirmed_by}
+            for e, b, u, r, name in db.session.execute(query.order_by(PaperEntry.id))]
 
 
 def confirm_paper_ballot(staff, vote_id, entry_id, choice):

@@ -87,10 +87,18 @@ def screenshot(page, name):
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
-def sign_in(page, username, password):
-    """Sign in through the login form."""
+def sign_in(page, username, password, new_password=None):
+    """Sign in through the login form; an account whose password an administrator chose first changes it
+    to `new_password`."""
     page.goto("/admin/login")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_load_state()
+    if new_password is not None:
+        page.wait_for_url(re.compile(r"/admin/password"))
+        page.get_by_label("当前密码").fill(password)
+        page.get_by_label("新密码", exact=True).fill(new_password)
+        page.get_by_label("再次输入新密码").fill(new_password)
+        page.get_by_role("button", name="修改密码").click()
+        page.wait_for_load_state()

@@ -153,7 +153,7 @@ def test_a_flat_sold_before_the_vote_opens_is_cast_by_nobody_from_the_old_accoun
     sold = [r[:] for r in ROWS]
     sold[4] = ["1", "1", "105", "80", "", "", "钱九", id_number(9), "13800000009", "否", "是", CERT.format(205)]
     report = import_rows(s["staff"], s["headers"], s["world"].compound_a.id, sold)
-    assert report["ownerships_removed"] == 1
+    assert report["owners_removed"] == 1
     (notice,) = told("seller", "ownership_ended")
     assert "105" in notice.params["body"]
     assert WechatAccount.query.filter_by(openid="seller").one().kind == "family"

@@ -10,10 +10,14 @@ def test_import_roll_command_imports_and_reports(app, world, tmp_path):
     path = tmp_path / "roll.csv"
     path.write_bytes(csv_bytes([["2", "1", "301", "70.5", "", "", "王五", id_number(3), "", "否", "是"]],
                                encoding="gbk"))
+    preview = app.test_cli_runner().invoke(args=["registry", "import-roll", str(path), "--compound",
+                                                 str(world.compound_a.id), "--dry-run"])
+    assert preview.exit_code == 0 and preview.output.startswith("Would import 1 rows")
+    assert db.session.scalar(select(func.count()).select_from(Dwelling)) == 0
     result = app.test_cli_runner().invoke(args=["registry", "import-roll", str(path), "--compound",
                                                 str(world.compound_a.id)])
     assert result.exit_code == 0, result.output
-    assert "1 dwellings created" in result.output
+    assert "owners 1 created" in result.output and "dwellings 1 created" in result.output
     assert db.session.scalar(select(func.count()).select_from(Dwelling)) == 1
 
 

@@ -26,7 +26,7 @@ def test_gbk_csv_imports_every_dwelling_and_owner(world):
     data = csv_bytes(rows_for(5), encoding="gbk")
     report = registry.import_roll(world.committee_a, world.compound_a.id, data, "roll.csv")
     db.session.commit()
-    assert report.dwellings_created == 5 and report.people_created == 5
+    assert report.dwellings_created == 5 and report.owners_created == 5
     assert counts() == (5, 5, 5)
 
 
@@ -75,7 +75,7 @@ def test_an_amended_roll_updates_in_place_and_is_audited(world):
     rows[1][6:9] = ["新业主", id_number(900), ""]          # the flat was sold
     report = registry.import_roll(world.committee_a, world.compound_a.id, csv_bytes(rows), "v2.csv")
     db.session.commit()
-    assert (report.dwellings_updated, report.ownerships_added, report.ownerships_removed) == (1, 1, 1)
+    assert (report.dwellings_updated, report.owners_created, report.owners_removed) == (1, 1, 1)
     assert counts()[0] == 3
     changed = db.session.scalars(select(AuditLog).where(AuditLog.action == "dwelling.update")).one()
     assert changed.before["registered_area"] == 8560 and changed.after["registered_area"] == 9010
@@ -91,11 +91,18 @@ def test_one_buyer_with_several_flats_is_one_person(world):
     assert counts() == (6, 2, 6)
 
 
-def test_the_same_owner_in_two_compounds_is_one_person(world):
-    registry.import_roll(None, world.compound_a.id, csv_bytes(rows_for(1)), "a.csv")
-    registry.import_roll(None, world.compound_b.id, csv_bytes(rows_for(1)), "b.csv")
+def test_the_same_owner_in_two_compounds_is_a_person_of_each_and_one_head_within_each(world):
+    """One compound's roll never speaks for another's: heads are counted within a compound, and an owner
+    verified through one compound's roll gains nothing in the other."""
+    rows = rows_for(2, owner_of=lambda i: 0)  # one owner of two flats
+    registry.import_roll(None, world.compound_a.id, csv_bytes(rows), "a.csv")
+    registry.import_roll(None, world.compound_b.id, csv_bytes(rows), "b.csv")
     db.session.commit()
-    assert counts() == (2, 1, 2)
+    assert counts() == (4, 2, 4)
+    again = registry.import_roll(None, world.compound_b.id, csv_bytes(rows), "b.csv")
+    assert not again.changed
+    owners = db.session.execute(select(Ownership.person_id, Dwelling.id).join(Dwelling)).all()
+    assert len({p for p, _d in owners}) == 2
 
 
 def test_id_numbers_are_not_stored_in_clear(world):
