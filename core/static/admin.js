@@ -1,5 +1,11 @@
-// Live figures on a vote page: refresh every few seconds while the vote is open.
+// The panel's only script (the CSP allows no inline script or handler).
 (function () {
+  // Print buttons on printouts.
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+
+  // Live figures on a vote page: refresh every few seconds while the vote is open.
   var live = document.querySelector("[data-live='1']");
   if (!live) { return; }
   function refresh() {
