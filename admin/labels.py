@@ -19,7 +19,8 @@ CHOICES = {"agree": _l("agree"), "disagree": _l("disagree"), "abstain": _l("abst
 SCOPES = {"compound": _l("whole compound"), "building": _l("building"), "unit": _l("stairwell unit")}
 CANVASS = {"pending": _l("not visited"), "visited": _l("visited"), "refused": _l("refused"),
            "collected": _l("ballot collected")}
-ENTRY_STATES = {"pending": _l("awaiting confirmation"), "confirmed": _l("confirmed"), "mismatch": _l("mismatch")}
+ENTRY_STATES = {"pending": _l("awaiting confirmation"), "confirmed": _l("confirmed"), "mismatch": _l("mismatch"),
+                "void": _l("void (never confirmed)")}
 STAGES = {"reserve": _l("reserve"), "planned": _l("planned"), "design": _l("design"), "publicity": _l("publicity"),
           "approval": _l("approval"), "construction": _l("construction"), "acceptance": _l("acceptance"),
           "handover": _l("handover"), "management": _l("long-term management")}

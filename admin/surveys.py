@@ -7,7 +7,7 @@ from fractions import Fraction
 from flask import Response, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from admin.common import bp, from_local, now_local, page, run_form
+from admin.common import bp, from_local, now_local, page, run_confirmed, run_form
 from admin.forms import PublishForm, SurveyDefinitionForm, SurveyGenerateForm, SurveyOpenForm, options
 from admin.scopes import compound_choices, describe_scope
 from core.errors import field_error
@@ -230,6 +230,15 @@ def survey_question_remove(survey_id, question_id):
     except KeyError:
         from core.errors import NotFound
         raise NotFound() from None
-    done = run_form(form, lambda: surveys.update_definition(g.staff, survey_id, changed),
-                    _("The question was removed."), url_for("admin.survey", survey_id=survey_id) + "#questions")
+    question = next(q for q in engine.questions(definition) if q["id"] == question_id)
+
+    def consequences():
+        return [_("Residents who answer from now on will no longer be asked “%(question)s”.",
+                  question=question.get("title", question_id)),
+                _("Answers already given stay in the results and exports.")]
+
+    done = run_confirmed(form, lambda: surveys.update_definition(g.staff, survey_id, changed),
+                         _("The question was removed."), url_for("admin.survey", survey_id=survey_id) + "#questions",
+                         _("Delete the question “%(question)s”?", question=question.get("title", question_id)),
+                         consequences, _("Yes, delete the question"))
     return done or _survey_page(survey_id, close_form=form)

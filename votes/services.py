@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from core import audit
 from core.auth import authorize
@@ -639,10 +639,39 @@ def close_vote(staff, vote_id):
 
 def _close(vote):
     vote.state = VoteState.CLOSED
+    settle_on_close(vote)
     _result, record = _result_record(vote)
     vote.result = record
     vote.result_hash = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
     db.session.flush()
+
+
+UNSETTLED = ("pending", "held")  # a mismatch is settled already: the two people disagreed, it is not counted
+
+
+def settle_on_close(vote, now=None):
+    """What closing does besides counting: the actual close time, and paper entries that no second person
+    confirmed are voided (kept and shown, never counted). Returns how many were voided."""
+    vote.closed_at = now or utcnow()
+    entries = PaperEntry.query.filter(PaperEntry.vote_id == vote.id, PaperEntry.state.in_(UNSETTLED)).all()
+    for entry in entries:
+        entry.state = "void"
+    if entries:
+        audit.record(None, "vote.paper_void", "vote", vote.id, vote.region_id,
+                     after={"entries": [entry.id for entry in entries]})
+    return len(entries)
+
+
+def step_reach(vote):
+    """Whom opening, closing or publishing `vote` reaches, for the confirmation shown before the step: dwellings
+    and owners (heads) in scope, residents bound in WeChat there, and paper entries not yet confirmed."""
+    parts = frozen_parts(vote)
+    residents = db.session.scalar(select(func.count()).select_from(audience(vote.scope_kind, vote.scope_id)
+                                                                   .subquery()))
+    unsettled = db.session.scalar(select(func.count(PaperEntry.id)).where(PaperEntry.vote_id == vote.id,
+                                                                          PaperEntry.state.in_(UNSETTLED)))
+    return {"dwellings": len(parts), "owners": len({p.head for p in parts}), "residents": residents,
+            "unsettled": unsettled}
 
 
 def publish_vote(staff, vote_id, publish_details=None):
