@@ -115,3 +115,12 @@ def _area_filter(value):
 @bp.app_template_filter("yuan")
 def _yuan_filter(fen):
     return f"{(fen or 0) // 100:,}.{(fen or 0) % 100:02d}"
+
+
+@bp.app_template_filter("listing")
+def _listing_filter(items):
+    """Items joined as the language lists them (顿号 in Chinese, commas in English)."""
+    from babel.lists import format_list
+    from flask_babel import get_locale
+    return format_list([str(item) for item in items], style="standard",
+                       locale=get_locale()) if items else ""

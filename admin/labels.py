@@ -24,6 +24,10 @@ ENTRY_STATES = {"pending": _l("awaiting confirmation"), "confirmed": _l("confirm
 STAGES = {"reserve": _l("reserve"), "planned": _l("planned"), "design": _l("design"), "publicity": _l("publicity"),
           "approval": _l("approval"), "construction": _l("construction"), "acceptance": _l("acceptance"),
           "handover": _l("handover"), "management": _l("long-term management")}
+DELIVERY_STATES = {"pending": _l("waiting to be sent"), "sending": _l("being sent"), "sent": _l("sent"),
+                   "inbox": _l("in the resident's inbox only"), "failed": _l("failed")}
+CHANNELS = {"subscribe": _l("subscribe message"), "template": _l("template message"),
+            "customer_service": _l("customer-service message"), "inbox": _l("inbox")}
 ROLES = {"committee": _l("neighbourhood committee"), "street": _l("street office"), "county": _l("county"),
          "city": _l("city"), "province": _l("province"), "admin": _l("administrator")}
 LEVELS = {"province": _l("province"), "city": _l("city"), "county": _l("county"), "street": _l("street"),

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import segno
 from flask import g, jsonify, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from sqlalchemy import select
 
 from admin.common import bp, from_local, local_time, now_local, page, run_confirmed, run_form
@@ -13,7 +13,9 @@ from admin.scopes import describe_scope, scope_choices, split_scope
 from core.areas import format_area
 from core.extensions import db
 from core.i18n import translate
-from core.models import Building, Dwelling, Staff, Unit
+from core import pii
+from core.auth import can
+from core.models import Building, Compound, Dwelling, Ownership, Person, Staff, Unit
 from votes import rules
 from votes import services as votes
 from votes.models import PaperEntry
@@ -208,20 +210,45 @@ def vote_publish(vote_id):
     return done or _vote_page(vote_id, publish_form=form)
 
 
+def _owners(dwelling_ids, full_phone):
+    """Each dwelling's owners as the roll names them, with their phone (in full only where the role needs it)."""
+    keys = pii.keys() if full_phone else None
+    owners = {}
+    for dwelling_id, person in db.session.execute(
+            select(Ownership.dwelling_id, Person).join(Person, Ownership.person_id == Person.id)
+            .where(Ownership.dwelling_id.in_(dwelling_ids)).order_by(Ownership.id)):
+        phone = keys.decrypt(person.phone_enc) if keys and person.phone_enc else person.phone_masked
+        owners.setdefault(dwelling_id, []).append({"name": person.name, "phone": phone or ""})
+    return owners
+
+
+def deadline_text(value):
+    """A deadline the way a notice board writes it, in Beijing time with its weekday."""
+    pattern = "M月d日（EEE）HH:mm" if get_locale().language == "zh" else "EEE d MMMM HH:mm"
+    return local_time(value, pattern)
+
+
 @bp.get("/votes/<int:vote_id>/ballots")
 def paper_ballots(vote_id):
-    """One printable paper ballot per dwelling in scope, each with its code as text and QR code."""
+    """One printable paper ballot per dwelling in scope: compound, dwelling, owners, matter, deadline, where to
+    return it, and its code as text and QR code."""
     vote = votes.get_vote(g.staff, vote_id)
     rows = db.session.execute(select(Dwelling.id, Building.name, Unit.name, Dwelling.room)
                               .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
                               .where(Dwelling.id.in_(votes.scope_dwellings(vote)))
                               .order_by(Building.name, Unit.name, Dwelling.room)).all()
+    owners = _owners([r[0] for r in rows], full_phone=False)
+    compound = db.session.get(Compound, vote.compound_id)
+    default_place = _("the %(community)s neighbourhood committee office", community=compound.community.name)
+    return_to = (request.args.get("return_to") or "").strip()[:100] or default_place
     ballots = []
     for dwelling_id, building, unit, room in rows:
         code = votes.paper_code(vote.id, dwelling_id)
         ballots.append({"code": code, "building": building, "unit": unit, "room": room,
+                        "owners": "、".join(o["name"] for o in owners.get(dwelling_id, [])),
                         "qr": segno.make(code, error="m").svg_inline(scale=3)})
-    return render_template("admin/paper_ballots.html", vote=vote, ballots=ballots,
+    return render_template("admin/paper_ballots.html", vote=vote, ballots=ballots, compound=compound,
+                           deadline=deadline_text(vote.closes_at) if vote.closes_at else "", return_to=return_to,
                            paper_rule=translate("vote.paper_rule"))
 
 
@@ -236,8 +263,13 @@ def non_voters(vote_id):
         if done is not None:
             return done
     vote, rows = votes.non_voters(g.staff, vote_id)
-    return page("admin/non_voters.html", vote=vote, rows=rows, figures=live_figures(vote, votes.result_of(vote)),
-                form=form if form.errors else None)
+    owners = _owners([r["dwelling_id"] for r in rows], full_phone=can(g.staff, "pii.phone"))
+    groups = {}  # by building, then unit, in the order of the list
+    for row in rows:
+        groups.setdefault((row["building"], row["unit"]), []).append(dict(row, owners=owners.get(row["dwelling_id"], [])))
+    return page("admin/non_voters.html", vote=vote, groups=groups, count=len(rows),
+                figures=live_figures(vote, votes.result_of(vote)), form=form if form.errors else None,
+                compound=db.session.get(Compound, vote.compound_id))
 
 
 @bp.get("/votes/<int:vote_id>/notice")

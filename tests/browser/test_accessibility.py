@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.catalogue import sync_base_catalogue
 from core.extensions import db
 from core.models import BindingRequest, Dwelling, Unit, WechatAccount, utcnow
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import ARTIFACTS, screenshot, sign_in
 from tests.builders import PASSWORD, roll_with_owner
 from tests.functional.test_votes import ROWS
 
@@ -38,6 +38,21 @@ FAINT_CONTROLS = """() => {
                  return [el.textContent.trim(), (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)]; })
     .filter(([, ratio]) => ratio < 4.5).map(([text, ratio]) => text + ' ' + ratio.toFixed(2));
 }"""
+# In Chinese: no English words left over and no ASCII punctuation beside Chinese text (codes, numbers, units,
+# file types and what the data itself holds aside).
+FOREIGN_IN_CHINESE = r"""data => {
+  const copy = document.body.cloneNode(true);  // machine text (codes, JSON, URLs, the JSON editor) aside
+  copy.querySelectorAll('code, pre, textarea, select, script, section:has(textarea.code)').forEach(el => el.remove());
+  let text = copy.textContent.replace(/https?:\/\/\S+/g, " ");
+  for (const value of data) { text = text.split(value).join(" "); }
+  const words = (text.match(/[A-Za-z][A-Za-z ]{2,}[A-Za-z]/g) || [])
+    .filter(w => !/^(English|WeChat|QR|xlsx|csv|JSON|PDF|JPEG|PNG|ID)$/.test(w.trim()));
+  const cjk = "[\u4e00-\u9fff]";
+  const punct = text.match(new RegExp(cjk + "[:;,?!]|[:;,?!] ?" + cjk, "g")) || [];
+  return words.concat(punct);
+}"""
+# What the test data itself holds in Latin letters: user names, WeChat ids, survey question ids.
+DATA = ["committee_a", "county_a", "committee_b", "county_b", "city", "admin", "owner-a", "management", "comments"]
 CSP_REPORTS = """() => window.__cspViolations || []"""
 LISTEN_CSP = """document.addEventListener('securitypolicyviolation', e => {
   (window.__cspViolations = window.__cspViolations || []).push(e.violatedDirective + ' ' + e.blockedURI); });"""
@@ -161,11 +176,17 @@ def test_every_main_page_passes_axe_in_both_languages_on_desktop_and_phone(chrom
                 csp = page.evaluate(CSP_REPORTS)
                 if csp:
                     found[(width, path, "csp")] = csp
+                if locale == "zh":
+                    foreign = page.evaluate(FOREIGN_IN_CHINESE, DATA)
+                    if foreign:
+                        found[(width, path, "language")] = sorted(set(foreign))
+                name = f"a11y-{locale}-{width}{path.split('?')[0].replace('/', '-').rstrip('-')}"
+                screenshot(page, name)
                 if width == 1280:
                     missed = unreachable_by_keyboard(page)
                     if missed:
                         found[(width, path, "keyboard")] = missed
-                name = f"a11y-{locale}-{width}{path.split('?')[0].replace('/', '-').rstrip('-')}"
-                screenshot(page, name)
             context.close()
-    assert found == {}
+    report = "\n".join(f"{key}: {value}" for key, value in sorted(found.items(), key=str))
+    (ARTIFACTS / f"a11y-{locale}.txt").write_text(report or "no violations\n", encoding="utf-8")
+    assert found == {}, report
