@@ -41,9 +41,29 @@ def dashboard():
     while node is not None and node.path.startswith(g.staff.region.path):
         trail.insert(0, node)
         node = node.parent
+    # the lowest level (a community, or a region with no compounds further down) lists its compounds
+    compounds = oversight.compounds_in(g.staff, region.id)[1] if not breakdown else None
     return page("admin/dashboard.html", form=form, region=region, total=total, breakdown=breakdown, year=year,
                 demand=demand, votes=(passed, failed, running), satisfaction=satisfaction, trail=trail,
-                region_bars=[(r.name, f.started_compounds) for r, f in breakdown])
+                region_bars=[(r.name, f.started_compounds) for r, f in breakdown], compounds=compounds)
+
+
+@bp.get("/dashboard/compounds")
+def region_compounds():
+    """The compounds a dashboard figure counts: every compound under a region, with its projects and wishes."""
+    region, compounds = oversight.compounds_in(g.staff, request.args.get("region", type=int))
+    return page("admin/region_compounds.html", region=region, compounds=compounds, year=_year())
+
+
+@bp.get("/dashboard/votes")
+def region_votes():
+    """The votes a dashboard figure counts: approved, not approved or still open, in a region and year."""
+    outcome = request.args.get("outcome") if request.args.get("outcome") in ("approved", "rejected", "open") else None
+    year = _year()
+    region, votes = oversight.votes_with_outcome(g.staff, request.args.get("region", type=int), year, outcome)
+    from admin.scopes import describe_scope
+    return page("admin/region_votes.html", region=region, votes=votes, year=year, outcome=outcome,
+                describe=describe_scope)
 
 
 @bp.get("/ledger")
@@ -51,9 +71,10 @@ def ledger():
     """The project reserve ledger by level and year, within my region."""
     region_id, year = request.args.get("region", type=int), request.args.get("year", type=int)
     level = request.args.get("level") if request.args.get("level") in ("county", "city", "province") else None
-    region, rows = oversight.ledger(g.staff, region_id, year, level, limit=LEDGER_PAGE + 1)
+    outcome = request.args.get("outcome") if request.args.get("outcome") in ("started", "completed") else None
+    region, rows = oversight.ledger(g.staff, region_id, year, level, limit=LEDGER_PAGE + 1, outcome=outcome)
     return page("admin/ledger.html", region=region, rows=rows[:LEDGER_PAGE], more=len(rows) > LEDGER_PAGE,
-                year=year, level=level, region_id=region_id)
+                year=year, level=level, region_id=region_id, outcome=outcome)
 
 
 def ledger_table(rows):

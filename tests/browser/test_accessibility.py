@@ -1,6 +1,7 @@
 """Every main page checked by axe-core (WCAG 2.1 A and AA) in Chromium: no serious or critical violation, in
 Chinese and in English, at desktop (1280 px) and phone (390 px) width; keyboard alone reaches every action;
 no page needs an inline script or style (the CSP forbids them) and every page is saved as a screenshot."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -108,7 +109,9 @@ PAGES = {
                     "/admin/votes/{done}/notice", "/admin/surveys", "/admin/surveys/{survey}",
                     "/admin/surveys/{survey}/questions/{question}", "/admin/projects", "/admin/projects/{project}",
                     "/admin/notices", "/admin/notices/{notice}", "/admin/simulator"],
-    "county_a": ["/admin/dashboard", "/admin/ledger?year=2026", "/admin/projects", "/admin/catalogue"],
+    "county_a": ["/admin/dashboard", "/admin/dashboard?region={community}", "/admin/dashboard/compounds",
+                 "/admin/dashboard/votes?outcome=rejected", "/admin/ledger?year=2026", "/admin/projects",
+                 "/admin/catalogue"],
     "admin": ["/admin/staff", "/admin/staff/{staff}", "/admin/audit"],
     None: ["/admin/login", "/public/votes/{done}"],
 }
@@ -150,7 +153,7 @@ def unreachable_by_keyboard(page):
 def test_every_main_page_passes_axe_in_both_languages_on_desktop_and_phone(chromium, live_server, scene, world,
                                                                           locale):
     axe = Axe()
-    ids = dict(scene, staff=world.committee_a.id)
+    ids = dict(scene, staff=world.committee_a.id, community=world.community_a.id)
     found = {}
     for width in (1280, 390):
         for username, paths in PAGES.items():
@@ -180,7 +183,7 @@ def test_every_main_page_passes_axe_in_both_languages_on_desktop_and_phone(chrom
                     foreign = page.evaluate(FOREIGN_IN_CHINESE, DATA)
                     if foreign:
                         found[(width, path, "language")] = sorted(set(foreign))
-                name = f"a11y-{locale}-{width}{path.split('?')[0].replace('/', '-').rstrip('-')}"
+                name = f"a11y-{locale}-{width}" + re.sub(r"[^\w]+", "-", path).rstrip("-")
                 screenshot(page, name)
                 if width == 1280:
                     missed = unreachable_by_keyboard(page)
