@@ -1,6 +1,5 @@
 """Officials' pages: the dashboard of a region with drill-down, the reserve ledger (台账) and its .xlsx export."""
 import io
-from datetime import date
 
 from flask import Response, g, request, url_for
 from flask_babel import gettext as _
@@ -10,6 +9,7 @@ from admin.common import bp, page, run_form
 from admin.forms import TargetForm
 from admin.wishes import catalogue_choices
 from core.areas import format_area
+from core.models import beijing_today
 from oversight import services as oversight
 
 LEDGER_PAGE = 500
@@ -17,7 +17,7 @@ LEDGER_PAGE = 500
 
 def _year():
     year = request.args.get("year", type=int)
-    return year if year and 2000 <= year <= 2100 else date.today().year
+    return year if year and 2000 <= year <= 2100 else beijing_today().year
 
 
 @bp.route("/dashboard", methods=["GET", "POST"])
