@@ -55,7 +55,7 @@ def run_form(form, action, message, target, commit=True):
         db.session.rollback()
         return True
     db.session.commit()
-    flash(message)
+    flash(message() if callable(message) else message)
     return redirect(target(result) if callable(target) else target)
 
 
@@ -65,7 +65,13 @@ def run_confirmed(form, action, message, target, title, consequences, button):
     that page is posted back with confirmed=1."""
     if request.form.get("confirmed") == "1":
         return run_form(form, action, message, target)
-    lines = consequences()
+    if not form.validate_on_submit():
+        return None
+    try:
+        lines = consequences()
+    except (ValueError, DomainError):  # what was typed is refused by the trial below, with the fault shown
+        db.session.rollback()
+        lines = []
     if run_form(form, action, message, target, commit=False) is None:
         return None
     fields = [(name, value) for name, value in request.form.items(multi=True)
@@ -124,3 +130,10 @@ def _listing_filter(items):
     from flask_babel import get_locale
     return format_list([str(item) for item in items], style="standard",
                        locale=get_locale()) if items else ""
+
+
+def audience_size(scope_kind, scope_id):
+    """How many residents bound in WeChat a notice to this compound, building or unit reaches."""
+    from sqlalchemy import func, select
+    from notices.services import audience
+    return db.session.scalar(select(func.count()).select_from(audience(scope_kind, scope_id).subquery()))
