@@ -62,12 +62,22 @@ def test_a_committee_member_runs_a_whole_vote(app, browser_page, chromium, live_
     # door to door: the printable list of dwellings that have not voted, and the personalised ballots
     page.get_by_role("link", name="未表决房屋（打印）").click()
     rows = page.locator("tbody tr")
-    assert [rows.nth(i).locator("td").nth(2).inner_text() for i in range(rows.count())] == ["102", "105", "106", "107",
+    assert [rows.nth(i).locator("td").nth(0).inner_text() for i in range(rows.count())] == ["102", "105", "106", "107",
                                                                                           "108"]
+    # grouped by building and unit, with the owners as the roll names them and their phones (committee only)
+    assert page.locator("h2").first.inner_text().startswith("1栋1单元")
+    assert "赵六" in rows.nth(1).inner_text() and "13800000005" in rows.nth(1).inner_text()
+    page.emulate_media(media="print")  # on paper: boxes to tick, no drop-downs or buttons
+    assert page.locator("select:visible, button:visible").count() == 0
+    assert "☐ 未走访" in rows.nth(0).inner_text() and "☐ 已收回表决票" in rows.nth(0).inner_text()
+    screenshot(page, "vote-non-voters-print")
+    page.emulate_media(media="screen")
     screenshot(page, "vote-non-voters")
     page.goto(f"/admin/votes/{vote_id}/ballots")
     ballots = page.locator("section.ballot")
     assert ballots.count() == 8 and ballots.first.locator("svg").count() == 1
+    first = ballots.first.inner_text()  # what a door-to-door visit needs on the paper itself
+    assert all(text in first for text in ("玉林小区", "张三", "交回截止", "玉林北路社区居委会", "加装电梯方案"))
     codes = {}
     for i in range(ballots.count()):
         codes[ballots.nth(i).get_attribute("data-room")] = ballots.nth(i).locator(".code span").inner_text()
