@@ -1,7 +1,7 @@
 """What every admin page shares: the blueprint, running a form through a service, local times."""
 from datetime import datetime
 
-from flask import Blueprint, flash, redirect, render_template
+from flask import Blueprint, flash, redirect, render_template, request
 from flask_babel import format_datetime
 
 from core.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthorised
@@ -17,10 +17,11 @@ LOCAL = BEIJING  # the panel shows and reads times as Beijing time
 SCOPE_FIELDS = {"scope_kind": "scope", "scope_id": "scope"}  # services name the parts of what a form picks at once
 
 
-def run_form(form, action, message, target):
+def run_form(form, action, message, target, commit=True):
     """Validate `form`, call `action()` (a service call), commit and redirect to `target` (or to
     `target(result)` when it is callable, e.g. the page of what was just created).
 
+    With commit=False the action is only tried: it is rolled back and True is returned if it would succeed.
     A service's field faults land next to their fields and other refusals above the form; nothing is
     committed and the page is shown again with what was typed. Out-of-scope actions still raise (404)."""
     if not form.validate_on_submit():
@@ -50,10 +51,35 @@ def run_form(form, action, message, target):
         db.session.rollback()
         form.form_errors.append(translate(exc.key, **exc.params))
         return None
+    if not commit:
+        db.session.rollback()
+        return True
     db.session.commit()
     if message:
-        flash(message)
+        flash(message() if callable(message) else message)
     return redirect(target(result) if callable(target) else target)
+
+
+def run_confirmed(form, action, message, target, title, consequences, button):
+    """run_form for a step that cannot be undone: the first post tries the step (faults show as usual), rolls it
+    back and answers a page stating `consequences()` (lines, computed before the step); the step is taken when
+    that page is posted back with confirmed=1."""
+    if request.form.get("confirmed") == "1":
+        return run_form(form, action, message, target)
+    if not form.validate_on_submit():
+        return None
+    try:
+        lines = consequences()
+    except (ValueError, DomainError):  # what was typed is refused by the trial below, with the fault shown
+        db.session.rollback()
+        lines = []
+    if run_form(form, action, message, target, commit=False) is None:
+        return None
+    fields = [(name, value) for name, value in request.form.items(multi=True)
+              if name not in ("csrf_token", "confirmed")]
+    return render_template("admin/confirm.html", title=title, consequences=lines, button=button,
+                           action=request.full_path.rstrip("?"), fields=fields,
+                           back=target.split("#")[0] if isinstance(target, str) else request.path)
 
 
 def page(template, form=None, **context):
@@ -93,3 +119,19 @@ def _area_filter(value):
 @bp.app_template_filter("yuan")
 def _yuan_filter(fen):
     return f"{(fen or 0) // 100:,}.{(fen or 0) % 100:02d}"
+
+
+@bp.app_template_filter("listing")
+def _listing_filter(items):
+    """Items joined as the language lists them (顿号 in Chinese, commas in English)."""
+    from babel.lists import format_list
+    from flask_babel import get_locale
+    return format_list([str(item) for item in items], style="standard",
+                       locale=get_locale()) if items else ""
+
+
+def audience_size(scope_kind, scope_id):
+    """How many residents bound in WeChat a notice to this compound, building or unit reaches."""
+    from sqlalchemy import func, select
+    from notices.services import audience
+    return db.session.scalar(select(func.count()).select_from(audience(scope_kind, scope_id).subquery()))

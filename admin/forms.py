@@ -147,7 +147,8 @@ class BindingCodeForm(FlaskForm):
 
 class DecideBindingForm(FlaskForm):
     request_id = HiddenField(validators=[required()])
-    decision = SelectField(_l("Decision"), choices=options([("owner", _l("approve as owner")),
+    decision = SelectField(_l("Decision"), validators=[required()],
+                           choices=options([("owner", _l("approve as owner")),
                                                             ("tenant", _l("approve as tenant")),
                                                             ("reject", _l("reject"))]))
     evidence = StringField(_l("What you checked (needed to approve an owner)"), validators=[Length(max=500)])

@@ -6,6 +6,10 @@ from votes.texts import CANVASS, CHOICES, ENTRY_STATES, MATTERS, VOTE_STATES  # 
 from wishes.texts import WISH_STATES  # noqa: F401
 
 SCOPES = {"compound": _l("whole compound"), "building": _l("building"), "unit": _l("stairwell unit")}
+DELIVERY_STATES = {"pending": _l("waiting to be sent"), "sending": _l("being sent"), "sent": _l("sent"),
+                   "inbox": _l("in the resident's inbox only"), "failed": _l("failed")}
+CHANNELS = {"subscribe": _l("subscribe message"), "template": _l("template message"),
+            "customer_service": _l("customer-service message"), "inbox": _l("inbox")}
 ROLES = {"committee": _l("neighbourhood committee"), "street": _l("street office"), "county": _l("county"),
          "city": _l("city"), "province": _l("province"), "admin": _l("administrator")}
 LEVELS = {"province": _l("province"), "city": _l("city"), "county": _l("county"), "street": _l("street"),

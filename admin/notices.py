@@ -2,7 +2,7 @@
 from flask import g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from admin.common import bp, from_local, page, run_form
+from admin.common import audience_size, bp, from_local, local_time, page, run_confirmed
 from admin.forms import NoticeForm, options
 from admin.scopes import describe_scope, scope_choices, split_scope
 from notices import services as notices
@@ -18,7 +18,26 @@ def notices_list():
             kind, ident = split_scope(form.scope.data)
             run.notice, run.count = notices.compose_notice(g.staff, kind, ident, form.title.data, form.body.data,
                                                            from_local(form.scheduled_at.data))
-        if run_form(form, run, _("The notice is queued for %(n)s residents.", n=getattr(run, "count", 0)), ""):
+
+        def consequences():
+            kind, ident = split_scope(form.scope.data)
+            run.reach = audience_size(kind, ident) if kind else 0
+            when = from_local(form.scheduled_at.data)
+            lines = [_("%(n)s residents bound in WeChat in %(scope)s will be told.", n=run.reach,
+                       scope=describe_scope(kind, ident) if kind else "")]
+            if when is not None:
+                lines.append(_("It is sent at %(when)s (Beijing time), or at once if that time has passed.",
+                               when=local_time(when)))
+            return lines
+
+        done = run_confirmed(form, run, lambda: _("The notice is queued for %(n)s residents.",
+                                                  n=getattr(run, "reach", None) or audience_size(
+                                                      run.notice.scope_kind, run.notice.scope_id)),
+                             "", _("Send the notice “%(title)s”?", title=form.title.data or ""), consequences,
+                             _("Yes, send the notice"))
+        if isinstance(done, str):  # the confirmation page
+            return done
+        if done is not None:
             return redirect(url_for("admin.notice", notice_id=run.notice.id))
     return page("admin/notices.html", form=form, notices=notices.list_notices(g.staff), describe=describe_scope)
 

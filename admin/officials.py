@@ -1,6 +1,4 @@
 """Officials' pages: the dashboard of a region with drill-down, the reserve ledger (台账) and its .xlsx export."""
-from datetime import date
-
 from flask import Response, g, request, url_for
 from flask_babel import gettext as _
 
@@ -10,6 +8,7 @@ from admin.forms import TargetForm
 from admin.wishes import catalogue_choices
 from core import exports
 from core.areas import format_area
+from core.models import beijing_today
 from oversight import services as oversight
 
 LEDGER_PAGE = 500
@@ -17,7 +16,7 @@ LEDGER_PAGE = 500
 
 def _year():
     year = request.args.get("year", type=int)
-    return year if year and 2000 <= year <= 2100 else date.today().year
+    return year if year and 2000 <= year <= 2100 else beijing_today().year
 
 
 @bp.route("/dashboard", methods=["GET", "POST"])
@@ -41,9 +40,29 @@ def dashboard():
     while node is not None and node.path.startswith(g.staff.region.path):
         trail.insert(0, node)
         node = node.parent
+    # the lowest level (a community, or a region with no compounds further down) lists its compounds
+    compounds = oversight.compounds_in(g.staff, region.id)[1] if not breakdown else None
     return page("admin/dashboard.html", form=form, region=region, total=total, breakdown=breakdown, year=year,
                 demand=demand, votes=(passed, failed, running), satisfaction=satisfaction, trail=trail,
-                region_bars=[(r.name, f.started_compounds) for r, f in breakdown])
+                region_bars=[(r.name, f.started_compounds) for r, f in breakdown], compounds=compounds)
+
+
+@bp.get("/dashboard/compounds")
+def region_compounds():
+    """The compounds a dashboard figure counts: every compound under a region, with its projects and wishes."""
+    region, compounds = oversight.compounds_in(g.staff, request.args.get("region", type=int))
+    return page("admin/region_compounds.html", region=region, compounds=compounds, year=_year())
+
+
+@bp.get("/dashboard/votes")
+def region_votes():
+    """The votes a dashboard figure counts: approved, not approved or still open, in a region and year."""
+    outcome = request.args.get("outcome") if request.args.get("outcome") in ("approved", "rejected", "open") else None
+    year = _year()
+    region, votes = oversight.votes_with_outcome(g.staff, request.args.get("region", type=int), year, outcome)
+    from admin.scopes import describe_scope
+    return page("admin/region_votes.html", region=region, votes=votes, year=year, outcome=outcome,
+                describe=describe_scope)
 
 
 @bp.get("/ledger")
@@ -51,9 +70,10 @@ def ledger():
     """The project reserve ledger by level and year, within my region."""
     region_id, year = request.args.get("region", type=int), request.args.get("year", type=int)
     level = request.args.get("level") if request.args.get("level") in ("county", "city", "province") else None
-    region, rows = oversight.ledger(g.staff, region_id, year, level, limit=LEDGER_PAGE + 1)
+    outcome = request.args.get("outcome") if request.args.get("outcome") in ("started", "completed") else None
+    region, rows = oversight.ledger(g.staff, region_id, year, level, limit=LEDGER_PAGE + 1, outcome=outcome)
     return page("admin/ledger.html", region=region, rows=rows[:LEDGER_PAGE], more=len(rows) > LEDGER_PAGE,
-                year=year, level=level, region_id=region_id)
+                year=year, level=level, region_id=region_id, outcome=outcome)
 
 
 def ledger_table(rows):

@@ -144,8 +144,12 @@ def bindings():
         done = run_form(form, run, _("Decision recorded; the resident is told in WeChat."), url_for("admin.bindings"))
         if done is not None:
             return done
+    requests = accounts.pending_bindings(g.staff)
+    # Whether the last four phone digits given match an owner on the roll; if not, no decision is preselected.
+    matches = {r.id: bool(r.phone_last4) and any((o.person.phone_masked or "").endswith(r.phone_last4)
+                                                 for o in r.dwelling.ownerships) for r in requests}
     return page("admin/bindings.html", form=form if form.errors or form.form_errors else None,
-                requests=accounts.pending_bindings(g.staff))
+                requests=requests, matches=matches)
 
 
 @bp.get("/units/<int:unit_id>/qrcode")

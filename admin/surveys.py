@@ -7,7 +7,7 @@ from fractions import Fraction
 from flask import Response, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from admin.common import bp, from_local, now_local, page, run_form
+from admin.common import audience_size, bp, from_local, local_time, now_local, page, run_confirmed, run_form
 from admin.forms import PublishForm, SurveyDefinitionForm, SurveyGenerateForm, SurveyOpenForm, options
 from admin.scopes import compound_choices, describe_scope
 from core.errors import field_error
@@ -114,10 +114,21 @@ def survey_definition(survey_id):
 @bp.post("/surveys/<int:survey_id>/open")
 def survey_open(survey_id):
     form = SurveyOpenForm()
-    done = run_form(form, lambda: surveys.open_survey(g.staff, survey_id, from_local(form.opens_at.data),
-                                                      from_local(form.closes_at.data)),
-                    _("The survey is open and the residents are being told."), url_for("admin.survey",
-                                                                                      survey_id=survey_id))
+    survey = surveys.get_survey(g.staff, survey_id)
+
+    def consequences():
+        return [_("%(n)s residents bound in WeChat in %(scope)s will be told when it opens at %(start)s; they can "
+                  "answer until %(end)s (Beijing time).", n=audience_size(survey.scope_kind, survey.scope_id),
+                  scope=describe_scope(survey.scope_kind, survey.scope_id),
+                  start=local_time(from_local(form.opens_at.data)), end=local_time(from_local(form.closes_at.data))),
+                _("Once someone has answered, changing a question makes a new version of the survey.")]
+
+    done = run_confirmed(form, lambda: surveys.open_survey(g.staff, survey_id, from_local(form.opens_at.data),
+                                                           from_local(form.closes_at.data)),
+                         _("The survey is open and the residents are being told."),
+                         url_for("admin.survey", survey_id=survey_id),
+                         _("Open the survey “%(title)s”?", title=survey.title), consequences,
+                         _("Yes, open the survey"))
     return done or _survey_page(survey_id, open_form=form)
 
 
@@ -231,6 +242,15 @@ def survey_question_remove(survey_id, question_id):
     except KeyError:
         from core.errors import NotFound
         raise NotFound() from None
-    done = run_form(form, lambda: surveys.update_definition(g.staff, survey_id, changed),
-                    _("The question was removed."), url_for("admin.survey", survey_id=survey_id) + "#questions")
+    question = next(q for q in engine.questions(definition) if q["id"] == question_id)
+
+    def consequences():
+        return [_("Residents who answer from now on will no longer be asked “%(question)s”.",
+                  question=question.get("title", question_id)),
+                _("Answers already given stay in the results and exports.")]
+
+    done = run_confirmed(form, lambda: surveys.update_definition(g.staff, survey_id, changed),
+                         _("The question was removed."), url_for("admin.survey", survey_id=survey_id) + "#questions",
+                         _("Delete the question “%(question)s”?", question=question.get("title", question_id)),
+                         consequences, _("Yes, delete the question"))
     return done or _survey_page(survey_id, close_form=form)

@@ -3,10 +3,10 @@ from datetime import timedelta
 
 import segno
 from flask import g, jsonify, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from sqlalchemy import select
 
-from admin.common import bp, from_local, now_local, page, run_form
+from admin.common import bp, from_local, local_time, now_local, page, run_confirmed, run_form
 from admin.forms import (CanvassForm, ConfirmEntryForm, ExtendVoteForm, OpenVoteForm, PaperEntryForm,
                          PublishForm, VoteForm, options)
 from admin.scopes import describe_scope, scope_choices, split_scope
@@ -14,7 +14,9 @@ from core.areas import format_area
 from core.numbers import percent_text
 from core.extensions import db
 from core.i18n import translate
-from core.models import Building, Dwelling, Staff, Unit
+from core import pii
+from core.auth import can
+from core.models import Building, Compound, Dwelling, Ownership, Person, Staff, Unit
 from votes import rules
 from votes import services as votes
 from votes.models import PaperEntry
@@ -73,6 +75,7 @@ def _vote_page(vote_id, **forms):
         .join(Dwelling, PaperEntry.dwelling_id == Dwelling.id).join(Unit, Dwelling.unit_id == Unit.id)
         .join(Building, Unit.building_id == Building.id).join(Staff, PaperEntry.entered_by == Staff.id)
         .where(PaperEntry.vote_id == vote.id, PaperEntry.state != "confirmed").order_by(PaperEntry.id)).all()
+    # Entries never confirmed stay on the page after the vote closes, marked void.
     failed = forms.get("confirm_form")
     confirm_forms = {}
     for entry, *_rest in entries:
@@ -101,12 +104,32 @@ def _back(vote_id):
     return url_for("admin.vote", vote_id=vote_id)
 
 
+def _when(value):
+    return local_time(from_local(value), "yyyy-MM-dd HH:mm")
+
+
 @bp.post("/votes/<int:vote_id>/open")
 def vote_open(vote_id):
+    """Open the vote, after a page stating who may vote, until when, and that the roll and terms are fixed."""
     form = OpenVoteForm()
-    done = run_form(form, lambda: votes.open_vote(g.staff, vote_id, from_local(form.opens_at.data),
-                                                  from_local(form.closes_at.data)),
-                    _("The vote is open."), _back(vote_id))
+    vote = votes.get_vote(g.staff, vote_id)
+
+    def consequences():
+        reach = votes.step_reach(vote)
+        return [_("%(owners)s owners of %(dwellings)s dwellings in %(scope)s may vote from %(start)s to %(end)s "
+                  "(Beijing time).", owners=reach["owners"], dwellings=reach["dwellings"],
+                  scope=describe_scope(vote.scope_kind, vote.scope_id), start=_when(form.opens_at.data),
+                  end=_when(form.closes_at.data)),
+                _("The roll is frozen now: amendments made later do not change this vote. The matter and its "
+                  "text can no longer be changed."),
+                _("%(residents)s residents bound in WeChat will see the vote in the mini-program and by chat; "
+                  "owners who have not voted are reminded %(days)s days before the end.",
+                  residents=reach["residents"], days=vote.remind_days_before)]
+
+    done = run_confirmed(form, lambda: votes.open_vote(g.staff, vote_id, from_local(form.opens_at.data),
+                                                       from_local(form.closes_at.data)),
+                         _("The vote is open."), _back(vote_id), _("Open the vote “%(title)s”?", title=vote.title),
+                         consequences, _("Yes, open the vote"))
     return done or _vote_page(vote_id, open_form=form)
 
 
@@ -138,34 +161,91 @@ def vote_confirm(vote_id):
 
 @bp.post("/votes/<int:vote_id>/close")
 def vote_close(vote_id):
+    """Close the vote now, after a page stating the planned end, that ballots stop, and what becomes of paper
+    entries not yet confirmed."""
     form = PublishForm()  # only its CSRF token matters here
-    done = run_form(form, lambda: votes.close_vote(g.staff, vote_id), _("The vote is closed and counted."),
-                    _back(vote_id))
+    vote = votes.get_vote(g.staff, vote_id)
+
+    def consequences():
+        reach = votes.step_reach(vote)
+        result = votes.tally(vote)
+        lines = [_("The vote was planned to close at %(end)s. Closing now stops every ballot at once: online, by "
+                   "chat and on paper.", end=local_time(vote.closes_at)),
+                 _("So far %(heads)s of %(total)s owners have taken part; the count made now is final.",
+                   heads=result.participating_heads, total=result.total_heads)]
+        if reach["unsettled"]:
+            lines.append(_("%(n)s paper ballots entered but not confirmed by a second person will be void and not "
+                           "counted. Confirm them first if they should count.", n=reach["unsettled"]))
+        return lines
+
+    done = run_confirmed(form, lambda: votes.close_vote(g.staff, vote_id), _("The vote is closed and counted."),
+                         _back(vote_id), _("Close the vote “%(title)s” now?", title=vote.title), consequences,
+                         _("Yes, close the vote now"))
     return done or _vote_page(vote_id, publish_form=form)
 
 
 @bp.post("/votes/<int:vote_id>/publish")
 def vote_publish(vote_id):
+    """Publish the result, after a page stating how many residents will be told and for how long it is shown."""
     form = PublishForm()
-    done = run_form(form, lambda: votes.publish_vote(g.staff, vote_id),
-                    _("The result is published and the residents are being told."), _back(vote_id))
+    vote = votes.get_vote(g.staff, vote_id)
+
+    def consequences():
+        reach = votes.step_reach(vote)
+        lines = [_("The result is shown to anyone with the link or QR code for %(days)s days, and objections may be "
+                   "raised during that time.", days=vote.publicity_days),
+                 _("%(residents)s residents bound in WeChat in %(scope)s will be told the result.",
+                   residents=reach["residents"], scope=describe_scope(vote.scope_kind, vote.scope_id))]
+        if vote.publish_details:
+            lines.append(_("Each dwelling's room and choice will be shown to the owners in scope too."))
+        return lines
+
+    done = run_confirmed(form, lambda: votes.publish_vote(g.staff, vote_id),
+                         _("The result is published and the residents are being told."), _back(vote_id),
+                         _("Publish the result of “%(title)s”?", title=vote.title), consequences,
+                         _("Yes, publish and tell the residents"))
     return done or _vote_page(vote_id, publish_form=form)
+
+
+def _owners(dwelling_ids, full_phone):
+    """Each dwelling's owners as the roll names them, with their phone (in full only where the role needs it)."""
+    keys = pii.keys() if full_phone else None
+    owners = {}
+    for dwelling_id, person in db.session.execute(
+            select(Ownership.dwelling_id, Person).join(Person, Ownership.person_id == Person.id)
+            .where(Ownership.dwelling_id.in_(dwelling_ids)).order_by(Ownership.id)):
+        phone = keys.decrypt(person.phone_enc) if keys and person.phone_enc else person.phone_masked
+        owners.setdefault(dwelling_id, []).append({"name": person.name, "phone": phone or ""})
+    return owners
+
+
+def deadline_text(value):
+    """A deadline the way a notice board writes it, in Beijing time with its weekday."""
+    pattern = "M月d日（EEE）HH:mm" if get_locale().language == "zh" else "EEE d MMMM HH:mm"
+    return local_time(value, pattern)
 
 
 @bp.get("/votes/<int:vote_id>/ballots")
 def paper_ballots(vote_id):
-    """One printable paper ballot per dwelling in scope, each with its code as text and QR code."""
+    """One printable paper ballot per dwelling in scope: compound, dwelling, owners, matter, deadline, where to
+    return it, and its code as text and QR code."""
     vote = votes.get_vote(g.staff, vote_id)
     rows = db.session.execute(select(Dwelling.id, Building.name, Unit.name, Dwelling.room)
                               .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
                               .where(Dwelling.id.in_(votes.scope_dwellings(vote)))
                               .order_by(Building.name, Unit.name, Dwelling.room)).all()
+    owners = _owners([r[0] for r in rows], full_phone=False)
+    compound = db.session.get(Compound, vote.compound_id)
+    default_place = _("the %(community)s neighbourhood committee office", community=compound.community.name)
+    return_to = (request.args.get("return_to") or "").strip()[:100] or default_place
     ballots = []
     for dwelling_id, building, unit, room in rows:
         code = votes.paper_code(vote.id, dwelling_id)
         ballots.append({"code": code, "building": building, "unit": unit, "room": room,
+                        "owners": "、".join(o["name"] for o in owners.get(dwelling_id, [])),
                         "qr": segno.make(code, error="m").svg_inline(scale=3)})
-    return render_template("admin/paper_ballots.html", vote=vote, ballots=ballots,
+    return render_template("admin/paper_ballots.html", vote=vote, ballots=ballots, compound=compound,
+                           deadline=deadline_text(vote.closes_at) if vote.closes_at else "", return_to=return_to,
                            paper_rule=translate("vote.paper_rule"))
 
 
@@ -180,8 +260,13 @@ def non_voters(vote_id):
         if done is not None:
             return done
     vote, rows = votes.non_voters(g.staff, vote_id)
-    return page("admin/non_voters.html", vote=vote, rows=rows, figures=live_figures(vote, votes.result_of(vote)),
-                form=form if form.errors else None)
+    owners = _owners([r["dwelling_id"] for r in rows], full_phone=can(g.staff, "pii.phone"))
+    groups = {}  # by building, then unit, in the order of the list
+    for row in rows:
+        groups.setdefault((row["building"], row["unit"]), []).append(dict(row, owners=owners.get(row["dwelling_id"], [])))
+    return page("admin/non_voters.html", vote=vote, groups=groups, count=len(rows),
+                figures=live_figures(vote, votes.result_of(vote)), form=form if form.errors else None,
+                compound=db.session.get(Compound, vote.compound_id))
 
 
 @bp.get("/votes/<int:vote_id>/notice")

@@ -74,10 +74,13 @@ def referrer_path():
 
 ADMIN_HEADERS = {
     "X-Frame-Options": "DENY",
-    "Content-Security-Policy": ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self'; "
-                                "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"),
     "Referrer-Policy": "same-origin",
 }
+# Pages load scripts and styles from our own static files only: no inline script, style or handler.
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+            "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+# Anything else (JSON, uploaded files, exports) runs nothing and is never framed.
+OTHER_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 
 def register_errorhandlers(app):
@@ -86,6 +89,8 @@ def register_errorhandlers(app):
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Content-Security-Policy",
+                                    PAGE_CSP if response.mimetype == "text/html" else OTHER_CSP)
         if request.path.startswith("/admin"):
             for name, value in ADMIN_HEADERS.items():
                 response.headers.setdefault(name, value)

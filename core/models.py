@@ -1,5 +1,6 @@
 """The registry: regions, compounds, buildings, units, dwellings, people, staff, audit, catalogue."""
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from core.areas import counted_area
 from core.extensions import db
@@ -8,6 +9,14 @@ from core.extensions import db
 def utcnow():
     """Timezone-aware now, for defaults."""
     return datetime.now(timezone.utc)
+
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def beijing_today():
+    """Today's date in Beijing: the dates people type and read are Beijing dates, whatever the server's zone."""
+    return datetime.now(BEIJING).date()
 
 
 def aware(moment):

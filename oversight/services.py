@@ -34,8 +34,11 @@ def _under(region):
     return Region.path.startswith(region.path, autoescape=True)
 
 
-def ledger(staff, region_id=None, year=None, level=None, limit=None):
-    """The project reserve ledger (台账): one row per project and compound, with its place in the regions."""
+def ledger(staff, region_id=None, year=None, level=None, limit=None, outcome=None):
+    """The project reserve ledger (台账): one row per project and compound, with its place in the regions.
+
+    outcome 'started' or 'completed' keeps the projects the dashboard counts as such in `year` (then `year`
+    is that year, not the plan year)."""
     region = region_in_scope(staff, region_id)
     budget = (select(ProjectItem.project_id, func.sum(ProjectItem.budget).label("budget"),
                      func.sum(ProjectItem.budget * ProjectItem.progress).label("weighted"),
@@ -53,7 +56,9 @@ def ledger(staff, region_id=None, year=None, level=None, limit=None):
              .outerjoin(budget, budget.c.project_id == Project.id)
              .outerjoin(funded, funded.c.project_id == Project.id)
              .where(_under(region)).order_by(Region.path, Compound.name, Project.id))
-    if year:
+    if outcome in ("started", "completed"):
+        query = query.where((_started if outcome == "started" else _completed)(year))
+    elif year:
         query = query.where(Project.plan_year == year)
     if level:
         query = query.where(Project.reserve_level == level)
@@ -106,18 +111,28 @@ def _child_of(region, path):
     return int(parts[depth]) if len(parts) > depth else None
 
 
+def _started(year=None):
+    """A project counted as started: under construction or later (construction started in `year` if given)."""
+    condition = Project.stage.in_(STARTED)
+    if year:
+        condition = and_(condition, Project.id.in_(select(StageRecord.project_id).where(
+            StageRecord.stage == "construction", func.extract("year", StageRecord.actual_start) == year)))
+    return condition
+
+
+def _completed(year=None):
+    """A project counted as completed: handed over (accepted in `year` if given)."""
+    condition = Project.stage.in_(COMPLETED)
+    if year:
+        condition = and_(condition, func.extract("year", Project.accepted_at) == year)
+    return condition
+
+
 def dashboard(staff, region_id=None, year=None):
     """Figures for a region and for each region directly under it (for drilling down)."""
     region = region_in_scope(staff, region_id)
-    started_in_year = (select(StageRecord.project_id).where(
-        StageRecord.stage == "construction",
-        func.extract("year", StageRecord.actual_start) == year) if year else None)
     # per community: compounds and households, started and completed (in the year when given)
-    started = Project.stage.in_(STARTED)
-    completed = Project.stage.in_(COMPLETED)
-    if year:
-        started = and_(started, Project.id.in_(started_in_year))
-        completed = and_(completed, func.extract("year", Project.accepted_at) == year)
+    started, completed = _started(year), _completed(year)
     project_state = (select(project_compounds.c.compound_id,
                             func.max(case((started, 1), else_=0)).label("started"),
                             func.max(case((completed, 1), else_=0)).label("completed"))
@@ -170,22 +185,53 @@ def demand(staff, region_id=None):
         .group_by(Wish.catalogue_code).order_by(func.count(Wish.id).desc())).all()
 
 
-def vote_outcomes(staff, region_id=None, year=None):
-    """Votes counted in the region: (approved, not approved, still open)."""
-    region = region_in_scope(staff, region_id)
-    query = (select(Vote.state, Vote.result).join(Region, Region.id == Vote.region_id)
+def _outcome(state, result):
+    if state == "open":
+        return "open"
+    return "approved" if (result or {}).get("result", {}).get("approved") else "rejected"
+
+
+def _votes_query(region, year):
+    query = (select(Vote).join(Region, Region.id == Vote.region_id)
              .where(_under(region), Vote.state.in_(("open", "closed", "published", "archived"))))
     if year:
         query = query.where(func.extract("year", Vote.closes_at) == year)
-    passed = failed = running = 0
-    for state, result in db.session.execute(query):
-        if state == "open":
-            running += 1
-        elif (result or {}).get("result", {}).get("approved"):
-            passed += 1
-        else:
-            failed += 1
-    return passed, failed, running
+    return query
+
+
+def vote_outcomes(staff, region_id=None, year=None):
+    """Votes counted in the region: (approved, not approved, still open)."""
+    region = region_in_scope(staff, region_id)
+    counts = {"approved": 0, "rejected": 0, "open": 0}
+    for state, result in db.session.execute(_votes_query(region, year).with_only_columns(Vote.state, Vote.result)):
+        counts[_outcome(state, result)] += 1
+    return counts["approved"], counts["rejected"], counts["open"]
+
+
+def votes_with_outcome(staff, region_id=None, year=None, outcome=None, limit=500):
+    """The votes vote_outcomes counts under `outcome` ('approved', 'rejected', 'open'; None: all)."""
+    region = region_in_scope(staff, region_id)
+    rows = db.session.scalars(_votes_query(region, year).order_by(Vote.closes_at.desc()))
+    return region, [v for v in rows if outcome is None or _outcome(v.state, v.result) == outcome][:limit]
+
+
+def compounds_in(staff, region_id=None, limit=500):
+    """The compounds under a region (the drill-down's last level): place, households, status, projects, wishes."""
+    region = region_in_scope(staff, region_id)
+    rows = db.session.execute(select(Compound, Region.path).join(Region, Region.id == Compound.community_id)
+                              .where(_under(region)).order_by(Region.path, Compound.name).limit(limit)).all()
+    ids = [c.id for c, _path in rows]
+    projects = {}
+    for compound_id, project_id, name, stage in db.session.execute(
+            select(project_compounds.c.compound_id, Project.id, Project.name, Project.stage)
+            .join(Project, Project.id == project_compounds.c.project_id)
+            .where(project_compounds.c.compound_id.in_(ids)).order_by(Project.id)):
+        projects.setdefault(compound_id, []).append({"id": project_id, "name": name, "stage": stage})
+    wishes = dict(db.session.execute(select(Wish.compound_id, func.count(Wish.id)).where(
+        Wish.compound_id.in_(ids), Wish.status != WishStatus.MERGED).group_by(Wish.compound_id)).all())
+    names = _path_names({path for _c, path in rows})
+    return region, [{"compound": c, "regions": [names.get(int(i), "") for i in path.strip("/").split("/")],
+                     "projects": projects.get(c.id, []), "wishes": wishes.get(c.id, 0)} for c, path in rows]
 
 
 def satisfaction(staff, region_id=None, limit=50):

@@ -1,5 +1,4 @@
 """Project services: officials keep the record, residents see it and take part."""
-from datetime import date
 
 from sqlalchemy import func, select
 
@@ -7,7 +6,7 @@ from core import audit
 from core.auth import authorize, compounds_in_scope
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation, field_error
 from core.extensions import db
-from core.models import CatalogueItem, Compound, Region, utcnow
+from core.models import CatalogueItem, Compound, Region, beijing_today, utcnow
 from core.uploads import link_uploads
 from notices.services import queue_direct_message, queue_scoped_notice
 from projects import files as _files  # noqa: F401 - who may see the photos
@@ -75,7 +74,7 @@ def create_project(staff, name, compound_ids, reserve_level="county", plan_year=
                       compounds=compounds, stage="reserve")
     db.session.add(project)
     db.session.flush()
-    db.session.add(StageRecord(project_id=project.id, stage="reserve", actual_start=date.today()))
+    db.session.add(StageRecord(project_id=project.id, stage="reserve", actual_start=beijing_today()))
     audit.record(staff, "project.create", "project", project.id, region.id,
                  after={"name": name, "compounds": [c.id for c in compounds]})
     db.session.flush()
@@ -162,7 +161,7 @@ def advance_stage(staff, project_id, target, reason=None, on=None):
     if target == "handover":
         raise Conflict("project.needs_acceptance")
     skipped = _rule("stage", rules.check_transition, project.stage, target, reason)
-    today = on or date.today()
+    today = on or beijing_today()
     current = StageRecord.query.filter_by(project_id=project.id, stage=project.stage).first()
     if current is not None and current.actual_end is None:
         current.actual_end = today
@@ -363,8 +362,8 @@ def record_joint_acceptance(staff, project_id, note):
     project.accepted_at, project.accepted_by, project.acceptance_note = utcnow(), staff.id, note.strip()
     current = StageRecord.query.filter_by(project_id=project.id, stage="acceptance").first()
     if current is not None:
-        current.actual_end = date.today()
-    db.session.add(StageRecord(project_id=project.id, stage="handover", actual_start=date.today()))
+        current.actual_end = beijing_today()
+    db.session.add(StageRecord(project_id=project.id, stage="handover", actual_start=beijing_today()))
     project.stage = "handover"
     audit.record(staff, "project.accept", "project", project.id, project.region_id,
                  after={"note": note, "views": acceptance_summary(project)})
@@ -377,7 +376,7 @@ def record_joint_acceptance(staff, project_id, note):
 
 def overdue_stages(today=None):
     """Stages past their planned end without an actual end (for the daily check)."""
-    today = today or date.today()
+    today = today or beijing_today()
     return (StageRecord.query.join(Project).filter(StageRecord.planned_end < today,
                                                    StageRecord.actual_end.is_(None),
                                                    StageRecord.stage == Project.stage).all())

@@ -25,7 +25,8 @@ class Vote(db.Model):
     threshold_den = db.Column(db.Integer)
     state = db.Column(db.String(16), nullable=False, default=VoteState.DRAFT)
     opens_at = db.Column(db.DateTime(timezone=True))
-    closes_at = db.Column(db.DateTime(timezone=True))
+    closes_at = db.Column(db.DateTime(timezone=True))  # the planned end (as extended)
+    closed_at = db.Column(db.DateTime(timezone=True))  # when it actually closed: earlier when closed by hand
     extended_reason = db.Column(db.Text)
     remind_days_before = db.Column(db.Integer, nullable=False, default=2)
     reminded_at = db.Column(db.DateTime(timezone=True))
@@ -46,6 +47,11 @@ class Vote(db.Model):
         """Raise Conflict unless the vote is in one of `states`."""
         if self.state not in states:
             raise Conflict("vote.wrong_state", state=self.state)
+
+    @property
+    def closed_early(self):
+        """Whether it was closed before its planned end."""
+        return self.closed_at is not None and aware(self.closed_at) < aware(self.closes_at)
 
     def accepting(self, now):
         """Whether ballots are accepted at `now`."""
@@ -122,7 +128,8 @@ class PaperEntry(db.Model):
     entered_by = db.Column(db.Integer, db.ForeignKey("staff.id"), nullable=False)
     confirmed_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
     confirm_choice = db.Column(db.String(16))
-    state = db.Column(db.String(16), nullable=False, default="pending")  # pending | confirmed | mismatch | held
+    # pending | confirmed | mismatch | held (for review) | void (never settled before the vote closed: not counted)
+    state = db.Column(db.String(16), nullable=False, default="pending")
     reason = db.Column(db.String(64))  # why an entry is held for review
     at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from core import audit
 from core.auth import authorize
@@ -16,7 +16,7 @@ from core.errors import Conflict, DomainError, Forbidden, NotFound, field_error
 from core.extensions import db
 from core.models import Building, Dwelling, Ownership, Person, Unit, WechatAccount, as_utc, aware, utcnow
 from core.uploads import link_uploads
-from notices.services import queue_scoped_notice, scope_compound
+from notices.services import audience, queue_scoped_notice, scope_compound
 from votes import files as _files  # noqa: F401 - who may see a vote's documents
 from votes import rules, texts as _texts  # noqa: F401 - texts: registers the notice texts
 from votes.models import Ballot, BallotEvent, Canvass, PaperEntry, Proxy, Vote, VoteOwner, VotePart, VoteState
@@ -671,10 +671,39 @@ def close_vote(staff, vote_id):
 
 def _close(vote):
     vote.state = VoteState.CLOSED
+    settle_on_close(vote)
     _result, record = _result_record(vote)
     vote.result = record
     vote.result_hash = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
     db.session.flush()
+
+
+UNSETTLED = ("pending", "held")  # a mismatch is settled already: the two people disagreed, it is not counted
+
+
+def settle_on_close(vote, now=None):
+    """What closing does besides counting: the actual close time, and paper entries that no second person
+    confirmed are voided (kept and shown, never counted). Returns how many were voided."""
+    vote.closed_at = now or utcnow()
+    entries = PaperEntry.query.filter(PaperEntry.vote_id == vote.id, PaperEntry.state.in_(UNSETTLED)).all()
+    for entry in entries:
+        entry.state = "void"
+    if entries:
+        audit.record(None, "vote.paper_void", "vote", vote.id, vote.region_id,
+                     after={"entries": [entry.id for entry in entries]})
+    return len(entries)
+
+
+def step_reach(vote):
+    """Whom opening, closing or publishing `vote` reaches, for the confirmation shown before the step: dwellings
+    and owners (heads) in scope, residents bound in WeChat there, and paper entries not yet confirmed."""
+    parts = frozen_parts(vote)
+    residents = db.session.scalar(select(func.count()).select_from(audience(vote.scope_kind, vote.scope_id)
+                                                                   .subquery()))
+    unsettled = db.session.scalar(select(func.count(PaperEntry.id)).where(PaperEntry.vote_id == vote.id,
+                                                                          PaperEntry.state.in_(UNSETTLED)))
+    return {"dwellings": len(parts), "owners": len({p.head for p in parts}), "residents": residents,
+            "unsettled": unsettled}
 
 
 def publish_vote(staff, vote_id, publish_details=None):

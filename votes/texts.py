@@ -21,7 +21,8 @@ VOTE_STATES = {"draft": _l("draft"), "open": _l("open"), "closed": _l("closed"),
 CHOICES = {"agree": _l("agree"), "disagree": _l("disagree"), "abstain": _l("abstain")}
 CANVASS = {"pending": _l("not visited"), "visited": _l("visited"), "refused": _l("refused"),
            "collected": _l("ballot collected")}
-ENTRY_STATES = {"pending": _l("awaiting confirmation"), "confirmed": _l("confirmed"), "mismatch": _l("mismatch")}
+ENTRY_STATES = {"pending": _l("awaiting confirmation"), "confirmed": _l("confirmed"), "mismatch": _l("mismatch"),
+                "void": _l("void (never confirmed)"), "held": _l("held for review (code already entered)")}
 # The order choices are offered in, everywhere: 1 agree, 2 disagree, 3 abstain.
 CHOICE_ORDER = ("agree", "disagree", "abstain")
 

@@ -39,6 +39,11 @@ def test_a_committee_member_runs_a_whole_vote(app, browser_page, chromium, live_
     vote_id = int(re.search(r"/admin/votes/(\d+)", page.url).group(1))
     screenshot(page, "vote-draft")
     page.get_by_role("button", name="开始表决").click()
+    # nothing happens before the consequence is read and confirmed
+    consequences = page.locator(".consequences").inner_text()
+    assert "8 户、7 位业主可以在" in consequences and "名册即刻冻结" in consequences
+    screenshot(page, "vote-open-confirm")
+    page.get_by_role("button", name="确定，开始表决").click()
     assert page.locator(".state").first.inner_text() == "进行中"
     assert page.locator("[data-k=total_heads]").inner_text() == "7"
 
@@ -48,8 +53,7 @@ def test_a_committee_member_runs_a_whole_vote(app, browser_page, chromium, live_
     resident = app.test_client()
     for room, openid, choice in (("101", "zhang", "agree"), ("103", "li", "agree"), ("104", "wang", "agree")):
         me = owner(resident, simulator, staff_api, headers, roll[room], openid)
-        cast = {"choice": choice, "dwelling_ids": [roll[room]]}  # 张三 casts for 101 alone (102 is his too)
-        assert resident.put(f"/api/v1/votes/{vote_id}/ballot", headers=me, json=cast).status_code == 200
+        assert resident.put(f"/api/v1/votes/{vote_id}/ballot", headers=me, json={"choice": choice}).status_code == 200
     page.locator("[data-k=participating_heads]").filter(has_text="3").wait_for()
     assert page.locator("[data-k=agree_heads]").inner_text() == "3"
     screenshot(page, "vote-live")
@@ -58,12 +62,22 @@ def test_a_committee_member_runs_a_whole_vote(app, browser_page, chromium, live_
     page.get_by_role("link", name="未表决房屋（打印）").click()
     rows = page.locator("tbody tr")
     # 张三 cast once for both his flats, 101 and 102
-    assert [rows.nth(i).locator("td").nth(2).inner_text() for i in range(rows.count())] == ["105", "106", "107",
+    assert [rows.nth(i).locator("td").nth(0).inner_text() for i in range(rows.count())] == ["105", "106", "107",
                                                                                           "108"]
+    # grouped by building and unit, with the owners as the roll names them and their phones (committee only)
+    assert page.locator("h2").first.inner_text().startswith("1栋1单元")
+    assert "赵六" in rows.nth(0).inner_text() and "13800000005" in rows.nth(0).inner_text()
+    page.emulate_media(media="print")  # on paper: boxes to tick, no drop-downs or buttons
+    assert page.locator("select:visible, button:visible").count() == 0
+    assert "☐ 未走访" in rows.nth(0).inner_text() and "☐ 已收回表决票" in rows.nth(0).inner_text()
+    screenshot(page, "vote-non-voters-print")
+    page.emulate_media(media="screen")
     screenshot(page, "vote-non-voters")
     page.goto(f"/admin/votes/{vote_id}/ballots")
     ballots = page.locator("section.ballot")
     assert ballots.count() == 8 and ballots.first.locator("svg").count() == 1
+    first = ballots.first.inner_text()  # what a door-to-door visit needs on the paper itself
+    assert all(text in first for text in ("玉林小区", "张三", "交回截止", "玉林北路社区居委会", "加装电梯方案"))
     codes = {}
     for i in range(ballots.count()):
         codes[ballots.nth(i).get_attribute("data-room")] = ballots.nth(i).locator(".code span").inner_text()
@@ -95,14 +109,33 @@ def test_a_committee_member_runs_a_whole_vote(app, browser_page, chromium, live_
     page.reload()
     assert page.locator("[data-k=participating_heads]").inner_text() == "6"
     assert page.locator("[data-k=agree_heads]").inner_text() == "5"
+    # one more ballot is entered but nobody confirms it before the vote is closed early
+    page.get_by_label("表决票编码（扫码或输入）").fill(codes["106"])
+    page.locator("#paper").get_by_label("不同意", exact=True).check()
+    page.get_by_role("button", name="录入表决票").click()
 
     page.get_by_role("button", name="立即结束表决").click()
+    consequences = page.locator(".consequences").inner_text()
+    assert "线上、对话和纸质投票将立即全部停止" in consequences
+    assert "有 1 张纸质表决票已录入但尚未由第二人确认" in consequences
+    screenshot(page, "vote-close-confirm")
+    page.get_by_role("link", name="取消，返回").click()  # changing one's mind changes nothing
+    assert page.locator(".state").first.inner_text() == "进行中"
+    page.get_by_role("button", name="立即结束表决").click()
+    page.get_by_role("button", name="确定，立即结束表决").click()
     assert page.locator(".state").first.inner_text() == "已结束"
+    assert "提前结束" in page.locator(".facts").inner_text()
+    void = page.locator("#paper tbody tr")  # the entry never confirmed stays visible, void
+    assert void.count() == 1 and "作废（未经确认）" in void.inner_text() and "106" in void.inner_text()
+    assert page.locator("[data-k=participating_heads]").inner_text() == "6"
     page.get_by_role("button", name="公示并通知居民").click()
+    assert "将通过微信告知" in page.locator(".consequences").inner_text()
+    page.get_by_role("button", name="确定，公示并通知居民").click()
     assert page.locator(".state").first.inner_text() == "公示中"
     page.get_by_role("link", name="张贴用结果公告（打印）").click()
     notice = page.locator("article.notice-board")
     assert "表决事项获得通过。" in notice.inner_text()
+    assert "本次表决提前结束，原定" in notice.inner_text()  # the notice shows when it really closed
     assert notice.locator("svg").count() == 1
     link = notice.locator(".code span").inner_text().split("\n")[-1].strip()
     screenshot(page, "vote-result-notice")

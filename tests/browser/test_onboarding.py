@@ -92,6 +92,7 @@ def test_a_new_compound_is_set_up_and_runs_a_vote_without_a_command_line(app, br
     page.wait_for_url(re.compile(r"/admin/votes/\d+(#.*)?$"))
     vote_url = page.url.split("#")[0]
     page.get_by_role("button", name="开始表决").click()
+    page.get_by_role("button", name="确定，开始表决").click()  # after reading who will be told
     page.locator(".state").filter(has_text="进行中").first.wait_for()
 
     # a collected paper ballot: its code read off the printed ballot, typed in, confirmed by the second member
@@ -115,8 +116,10 @@ def test_a_new_compound_is_set_up_and_runs_a_vote_without_a_command_line(app, br
 
     # closed, published, and the notice printed for the board
     page.get_by_role("button", name="立即结束表决").click()
+    page.get_by_role("button", name="确定，立即结束表决").click()
     page.locator(".state").filter(has_text="已结束").first.wait_for()
     page.get_by_role("button", name="公示并通知居民").click()
+    page.get_by_role("button", name="确定，公示并通知居民").click()
     page.locator(".state").filter(has_text="公示中").first.wait_for()
     page.get_by_role("link", name="张贴用结果公告（打印）").click()
     notice = page.locator("article.notice-board")

@@ -82,8 +82,11 @@ def test_vote_forms_keep_what_was_typed_and_save_nothing(committee, world):
     assert error_of(past.get_data(as_text=True), "closes_at") == "截止时间已过。"
     empty = post(committee, f"{page}/open", page, opens_at="", closes_at="")
     assert error_of(empty.get_data(as_text=True), "opens_at") == "请输入日期和时间。"
-    assert post(committee, f"{page}/open", page, opens_at="2026-01-01T10:00",
-                closes_at="2099-01-01T10:00").status_code == 302
+    asked = post(committee, f"{page}/open", page, opens_at="2026-01-01T10:00", closes_at="2099-01-01T10:00")
+    assert asked.status_code == 200 and "名册即刻冻结" in asked.get_data(as_text=True)
+    assert db.session.get(Vote, vote_id).state == "draft"  # nothing happens before it is confirmed
+    assert post(committee, f"{page}/open", page, opens_at="2026-01-01T10:00", closes_at="2099-01-01T10:00",
+                confirmed="1").status_code == 302
     bad_code = post(committee, f"{page}/paper", page, code="V1-2-XXXX", choice="agree")
     html = bad_code.get_data(as_text=True)
     assert error_of(html, "code") == "表决票编码无效。" and 'value="V1-2-XXXX"' in html
@@ -292,7 +295,9 @@ def test_survey_questions_are_edited_one_at_a_time(committee, world):
     definition = surveys.definition_of(db.session.get(Survey, survey_id))
     assert any(q["title"] == "家庭人口" and len(q["options"]) == 2 for s in definition["sections"]
                for q in s["questions"])
-    removed = post(committee, f"{edit}/remove", page)
+    asked = post(committee, f"{edit}/remove", page)
+    assert asked.status_code == 200 and "确定，删除问题" in asked.get_data(as_text=True)
+    removed = post(committee, f"{edit}/remove", page, confirmed="1")
     assert removed.status_code == 302
     db.session.expire_all()
     assert editing_ids(surveys.definition_of(db.session.get(Survey, survey_id))).isdisjoint({question["id"]})

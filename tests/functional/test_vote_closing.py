@@ -1,0 +1,42 @@
+"""Closing a vote settles what was left open: paper entries no second person confirmed are voided (kept, shown,
+never counted) and the actual close time is kept beside the planned end, whether closed by hand or on time."""
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from core.extensions import db
+from core.models import AuditLog, Dwelling, Unit, aware, utcnow
+from tests.builders import roll_with_owner
+from tests.functional.test_votes import ROWS
+from votes import services as votes
+from votes.models import PaperEntry, Vote
+
+
+def _open_vote_with_a_pending_entry(world):
+    roll_with_owner(world.compound_a.id, ROWS)
+    unit_id = db.session.scalar(select(Unit.id))
+    rooms = dict(db.session.execute(select(Dwelling.room, Dwelling.id)).all())
+    vote = votes.create_vote(world.committee_a, "unit", unit_id, "rebuild", "加装电梯")
+    votes.open_vote(world.committee_a, vote.id, utcnow() - timedelta(minutes=1), utcnow() + timedelta(days=14))
+    entry = votes.enter_paper_ballot(world.committee_a, vote.id, votes.paper_code(vote.id, rooms["105"]), "agree")
+    db.session.commit()
+    return vote.id, entry.id
+
+
+def test_closing_early_voids_unconfirmed_paper_entries_and_keeps_the_actual_close_time(world):
+    vote_id, entry_id = _open_vote_with_a_pending_entry(world)
+    votes.close_vote(world.committee_a, vote_id)
+    db.session.commit()
+    vote = db.session.get(Vote, vote_id)
+    assert db.session.get(PaperEntry, entry_id).state == "void"
+    assert vote.closed_early and aware(vote.closed_at) <= utcnow() < aware(vote.closes_at)
+    assert vote.result["result"]["participating_heads"] == 0  # the void entry was never counted
+    assert db.session.scalar(select(AuditLog.action).where(AuditLog.action == "vote.paper_void")) is not None
+
+
+def test_a_vote_closed_on_time_by_the_schedule_voids_them_too(world):
+    vote_id, entry_id = _open_vote_with_a_pending_entry(world)
+    votes.run_due(now=utcnow() + timedelta(days=15))
+    vote = db.session.get(Vote, vote_id)
+    assert vote.state == "closed" and db.session.get(PaperEntry, entry_id).state == "void"
+    assert vote.closed_at is not None
