@@ -182,10 +182,26 @@ def respond(account, survey_id, answers, submit):
     return response
 
 
-def my_response(account, survey_id):
+def survey_for_resident(account, survey_id):
+    """(survey, its current definition) for a resident who may answer it now."""
     survey = db.session.get(Survey, survey_id)
     if survey is None:
         raise NotFound()
+    if not _accepting(survey):
+        raise Conflict("survey.closed")
+    if not _in_audience(survey, account):
+        raise Forbidden("survey.not_audience")
+    return survey, definition_of(survey)
+
+
+def my_response(account, survey_id):
+    """The resident's own answers (for a per-dwelling survey, the household's), only while they are in the
+    survey's audience: a tenant never reads the owner's answers to an owners-only survey."""
+    survey = db.session.get(Survey, survey_id)
+    if survey is None:
+        raise NotFound()
+    if not _in_audience(survey, account):
+        raise Forbidden("survey.not_audience")
     respondent = f"a{account.id}" if survey.per == "person" else f"d{account.dwelling_id}"
     response = SurveyResponse.query.filter_by(survey_id=survey_id, respondent=respondent).first()
     if response is None:
@@ -211,8 +227,15 @@ def results(staff, survey_id):
     return survey, engine.aggregate(definition_of(survey), [r[0] for r in rows], [r[1] for r in rows])
 
 
+def catalogue_names(english=False):
+    """{catalogue code: name} for labelling catalogue answers."""
+    return {code: (en if english else zh) for code, zh, en in db.session.execute(
+        select(CatalogueItem.code, CatalogueItem.name_zh, CatalogueItem.name_en))}
+
+
 def export_table(staff, survey_id, other_header, meta_headers):
-    survey = get_survey(staff, survey_id)
+    """Each household's answers with its building, unit and room: only for those who manage the survey."""
+    survey = get_survey(staff, survey_id, "surveys.manage")
     rows = _submitted(survey)
     return export.table(definition_of(survey), [r[0] for r in rows], other_header, meta_headers,
                         [r[1:] for r in rows])
