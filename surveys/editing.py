@@ -4,7 +4,7 @@ import re
 
 from surveys.kinds import KINDS, kind_of
 
-TYPES_WITH_OPTIONS = {"single", "multiple", "ranking"}
+TYPES_WITH_OPTIONS = {name for name, kind in KINDS.items() if kind.options_key == "options"}
 
 
 def parse_options(text):

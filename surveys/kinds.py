@@ -335,14 +335,6 @@ class Catalogue(Multiple):
     def allowed(self, question, catalogue_codes):
         return list(catalogue_codes)
 
-    def check(self, question, given, catalogue_codes=()):
-        allowed = list(catalogue_codes)
-        if not isinstance(given, list) or len(set(map(str, given))) != len(given) or any(
-                g not in allowed for g in given):
-            return "survey.answer.option", {}
-        low, high = question.get("min", 0), question.get("max", len(allowed))
-        return None if low <= len(given) <= high else ("survey.answer.count", {"min": low, "max": high})
-
     def cell(self, question, answer, part):
         return "、".join(str(a) for a in answer) if isinstance(answer, list) and answer else ""
 

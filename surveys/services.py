@@ -157,16 +157,10 @@ def _in_audience(survey, account):
 
 def respond(account, survey_id, answers, submit):
     """Save a draft or submit; editable until the survey closes."""
-    survey = db.session.get(Survey, survey_id)
-    if survey is None:
-        raise NotFound()
-    if not _accepting(survey):
-        raise Conflict("survey.closed")
-    if not _in_audience(survey, account):
-        raise Forbidden("survey.not_audience")
+    survey, definition = survey_for_resident(account, survey_id)
     catalogue = db.session.scalars(select(CatalogueItem.code)).all()
     try:
-        clean = engine.validate_response(definition_of(survey), answers if isinstance(answers, dict) else {},
+        clean = engine.validate_response(definition, answers if isinstance(answers, dict) else {},
                                          catalogue, draft=not submit)
     except engine.ResponseInvalid as error:
         raise _faults(error) from None
