@@ -25,6 +25,8 @@ EVERY_KIND = {"sections": [{"id": "s", "questions": [
     {"id": "grid", "type": "matrix", "title": "各项评价", "rows": [{"id": "light", "label": "照明情况"},
                                                                {"id": "road", "label": "路面情况"}],
      "scale": [{"id": "ok", "label": "还行"}, {"id": "bad", "label": "很差"}]},
+    {"id": "items", "type": "catalogue", "title": "最想改的项目"},
+    {"id": "shot", "type": "photo", "title": "拍一张楼道"},
 ]}]}
 
 
@@ -49,7 +51,8 @@ def test_the_results_tab_draws_every_kind_of_question(staff, world, client, simu
     http, headers = staff
     survey_id = create(http, headers, world, EVERY_KIND)
     answers = [{"one": "yes", "many": ["a", "b"], "rank": ["b", "a", "c"], "happy": 5, "pay": 3000,
-                "say": "楼道太暗了", "grid": {"light": "bad", "road": "ok"}},
+                "say": "楼道太暗了", "grid": {"light": "bad", "road": "ok"}, "items": ["I03", "I06"],
+                "shot": ["a1b2c3.jpg"]},
                {"one": "yes", "many": ["a"], "rank": ["b", "c", "a"], "happy": 2, "pay": 8000,
                 "grid": {"light": "bad"}}]
     for room, openid, given in zip(("101", "102"), ("r1", "r2"), answers):
@@ -73,6 +76,10 @@ def test_the_results_tab_draws_every_kind_of_question(staff, world, client, simu
     assert figure == "grid" and re.search(r"<th>照明情况</th><td>0</td><td>2</td>", part)
     figure, part = section(html, "say")
     assert figure == "texts" and "楼道太暗了" in part
+    figure, part = section(html, "items")
+    assert figure == "bars" and "照明" in part and "停车泊位" in part and "I03" not in part
+    figure, part = section(html, "shot")
+    assert figure == "none" and "1 人作答" in part
     questions_tab = http.get(f"/admin/surveys/{survey_id}").get_data(as_text=True)
     assert "「是否加装电梯」答的是「同意加装」" in questions_tab and "答的是 yes" not in questions_tab
     assert 'class="result' not in questions_tab       # results are in their own tab
