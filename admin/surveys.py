@@ -102,7 +102,8 @@ def survey_results(survey_id):
 
 @bp.get("/surveys/<int:survey_id>/results/<question_id>")
 def survey_texts(survey_id, question_id):
-    """Every written answer to one question, a page at a time."""
+    """Every written answer to one question, a page at a time (for those who manage the survey)."""
+    surveys.get_survey(g.staff, survey_id, "surveys.manage")
     survey, results = surveys.results(g.staff, survey_id)
     definition = surveys.definition_of(survey)
     found = editing.find_question(definition, question_id)

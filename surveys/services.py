@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from core import audit
-from core.auth import authorize
+from core.auth import authorize, can
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.extensions import db
 from core.models import Building, CatalogueItem, Compound, Region, as_utc, aware, utcnow
@@ -215,10 +215,15 @@ def _submitted(survey):
 
 
 def results(staff, survey_id):
-    """Per-question results over submitted responses, with breakdowns by building."""
+    """Per-question results over submitted responses, with breakdowns by building. The written answers
+    themselves are for those who manage the survey; others in the region see counts and figures only."""
+    from dataclasses import replace
     survey = get_survey(staff, survey_id)
     rows = _submitted(survey)
-    return survey, engine.aggregate(definition_of(survey), [r[0] for r in rows], [r[1] for r in rows])
+    found = engine.aggregate(definition_of(survey), [r[0] for r in rows], [r[1] for r in rows])
+    if not can(staff, "surveys.manage"):
+        found = {qid: replace(result, texts=(), other_texts=()) for qid, result in found.items()}
+    return survey, found
 
 
 def catalogue_names(english=False):

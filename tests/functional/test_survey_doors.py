@@ -179,11 +179,13 @@ def test_a_tenant_cannot_read_the_owners_answers_on_an_owners_only_household_sur
     http, headers = staff
     survey_id = create(http, headers, world, {"sections": [{"questions": [
         {"id": "lift", "type": "single", "title": "加装电梯",
-         "options": [{"id": "yes", "label": "同意"}, {"id": "no", "label": "不同意"}]}]}]},
+         "options": [{"id": "yes", "label": "同意"}, {"id": "no", "label": "不同意"}]},
+        {"id": "why", "type": "text", "title": "原因"}]}]},
         audience="owners", per="dwelling")
     owner = resident(client, simulator, http, headers, "103", "own-1")
     url = f"/api/v1/surveys/{survey_id}/response"
-    assert client.put(url, headers=owner, json={"answers": {"lift": "no"}, "submit": True}).status_code == 200
+    assert client.put(url, headers=owner, json={"answers": {"lift": "no", "why": "太贵了"},
+                                                    "submit": True}).status_code == 200
     tenant = sign_in(client, simulator, "tenant-1")
     dwelling_id = db.session.scalar(select(Dwelling.id).where(Dwelling.room == "103"))
     code = http.post(f"/api/v1/admin/dwellings/{dwelling_id}/binding-codes", json={"kind": "tenant"},
@@ -191,9 +193,13 @@ def test_a_tenant_cannot_read_the_owners_answers_on_an_owners_only_household_sur
     assert client.post("/api/v1/me/binding/code", headers=tenant, json={"code": code}).status_code == 200
     read = client.get(url, headers=tenant)
     assert read.status_code == 403 and "no" not in str(read.get_json().get("answers", ""))
-    assert client.get(url, headers=owner).get_json()["answers"] == {"lift": "no"}
+    assert client.get(url, headers=owner).get_json()["answers"] == {"lift": "no", "why": "太贵了"}
     official = client.application.test_client()
     login(official, "county_a")
     assert official.get(f"/api/v1/admin/surveys/{survey_id}/export?format=csv").status_code == 403
-    assert official.get(f"/api/v1/admin/surveys/{survey_id}/results").status_code == 200   # counts only
+    counts = official.get(f"/api/v1/admin/surveys/{survey_id}/results")
+    assert counts.status_code == 200 and counts.get_json()["questions"]["lift"]["counts"] == {"no": 1}
+    assert "太贵了" not in counts.get_data(as_text=True)                  # figures, not what was written
+    assert official.get(f"/admin/surveys/{survey_id}/results/why").status_code == 403
+    assert "太贵了" in http.get(f"/admin/surveys/{survey_id}/results/why").get_data(as_text=True)
     assert http.get(f"/api/v1/admin/surveys/{survey_id}/export?format=csv").status_code == 200
