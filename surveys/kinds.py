@@ -387,12 +387,14 @@ class Ranking(Kind):
         return Understood([options[n - 1]["id"] for n in numbers])
 
 
+_RATING_WORDS = {"非常满意": 5, "很满意": 5, "特别满意": 5, "满意": 4, "比较满意": 4, "还可以": 3, "一般": 3,
+                 "还行": 3, "基本满意": 3, "不太满意": 2, "不满意": 2, "很不满意": 1, "非常不满意": 1, "很差": 1}
+
+
 class Rating(Kind):
     """A rating from 1 (very unhappy) to 5 (very happy)."""
 
     name = "rating"
-    WORDS = {"非常满意": 5, "很满意": 5, "特别满意": 5, "满意": 4, "比较满意": 4, "还可以": 3, "一般": 3,
-             "还行": 3, "基本满意": 3, "不太满意": 2, "不满意": 2, "很不满意": 1, "非常不满意": 1, "很差": 1}
     LEVELS = (1, 2, 3, 4, 5)
 
     def check(self, question, given, catalogue_codes=()):
@@ -422,7 +424,7 @@ class Rating(Kind):
 
     def understand(self, question, text, partial=None):
         said = reading.normal(text)
-        number = self.WORDS.get(said)
+        number = _RATING_WORDS.get(said)
         if number is None:
             number = reading.parse_small_int(said)
         if number not in self.LEVELS:

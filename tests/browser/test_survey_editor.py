@@ -52,7 +52,7 @@ def test_a_committee_member_reads_the_survey_in_words_and_its_results_by_type(
     assert "答的是「是」" in added.locator("td").nth(2).inner_text()
     db.session.expire_all()
     definition = surveys.definition_of(db.session.get(Survey, survey_id))
-    stored = [q for s in definition["sections"] for q in s["questions"] if q["title"] == "您家有几口人？"][0]
+    stored = next(q for s in definition["sections"] for q in s["questions"] if q["title"] == "您家有几口人？")
     assert stored["show_if"] == {"question": "lift", "op": "equals", "value": "yes"}
     screenshot(page, "survey-questions")
 

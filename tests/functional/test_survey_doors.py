@@ -8,8 +8,8 @@ from core.extensions import db
 from core.models import Dwelling
 from surveys.models import SurveyResponse
 from tests.builders import Bot, login
-from tests.functional.test_surveys import open_survey, resident, staff  # noqa: F401 - fixture
 from tests.functional.test_miniprogram import sign_in
+from tests.functional.test_surveys import open_survey, resident, staff  # noqa: F401 - fixture
 
 EVERY_KIND = {"sections": [{"id": "s", "questions": [
     {"id": "one", "type": "single", "title": "是否加装电梯", "required": True,
@@ -42,7 +42,7 @@ def create(http, headers, world, definition, **extra):
 def section(html, qid):
     """The results tab's part for one question."""
     found = re.search(rf'<section class="result result-(\w+)" aria-labelledby="result-{qid}">(.*?)</section>',
-                      html, re.S)
+                      html, re.DOTALL)
     assert found, qid
     return found.group(1), found.group(2)
 
@@ -117,7 +117,7 @@ def test_the_codesign_survey_is_answered_in_chat_with_amounts_as_residents_say_t
                        headers=headers).get_json()
     open_survey(http, headers, survey["id"])
     bot = Bot(client)
-    say = lambda text: bot.say(text_xml("chat-1", text))  # noqa: E731
+    say = lambda text: bot.say(text_xml("chat-1", text))
     assert survey["title"] in say("问卷")
     reply = say("1")
     assert "较长" not in reply and "共" in reply
@@ -157,7 +157,8 @@ def test_what_is_not_understood_is_said_and_asked_again(staff, world, client, si
     assert db.session.scalars(select(SurveyResponse.answers)).one() == {"pay": 2500, "happy": 5}
 
 
-def test_a_survey_chat_cannot_ask_says_the_true_reason_and_where_to_answer(staff, world, client, simulator):  # noqa: F811,E501
+def test_a_survey_chat_cannot_ask_says_the_true_reason_and_where_to_answer(
+        staff, world, client, simulator):  # noqa: F811
     from simulator.sender import text_xml
     http, headers = staff
     create(http, headers, world, {"sections": [{"questions": [
