@@ -166,8 +166,7 @@ class Kind:
 
     # chat
     def chat_obstacle(self, question):
-        """None when this question can be asked in chat, else the message key of the reason."""
-        return None
+        """None when this question can be asked in chat (as most can), else the message key of the reason."""
 
     def ask(self, question, partial=None):
         """The Prompt that asks this question in chat (or its next part)."""
