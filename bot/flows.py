@@ -863,6 +863,8 @@ class SurveyFlow(Flow):
         found = surveys.open_surveys_for(turn.account)
         if not found:
             return _("There is no open survey for your home right now.")
+        if len(found) == 1:
+            return self._begin(turn, found[0].id)
         turn.goto(self, "choose", surveys=[s.id for s in found])
         lines = [_("Open surveys:")] + [f"{n} {s.title}" for n, s in enumerate(found, start=1)]
         lines.append(_("Reply with the number of the survey."))
@@ -877,15 +879,18 @@ class SurveyFlow(Flow):
         return surveys.survey_for_resident(turn.account, survey_id)
 
     def on_choose(self, turn):
-        from flask import current_app
-        from surveys.engine import chat_obstacle, questions
         from surveys.reading import parse_small_int
-        from surveys.texts import miniprogram_line, say
         number = parse_small_int(turn.text)
         choices = turn.data.get("surveys", [])
         if number is None or not 1 <= number <= len(choices):
             return _("Reply with the number of the survey.")
-        survey_id = choices[number - 1]
+        return self._begin(turn, choices[number - 1])
+
+    def _begin(self, turn, survey_id):
+        """The survey's title and first question, or why chat can't ask it and where to answer instead."""
+        from flask import current_app
+        from surveys.engine import chat_obstacle, questions
+        from surveys.texts import miniprogram_line, say
         try:
             survey, definition = self._survey(turn, survey_id)
         except DomainError as exc:

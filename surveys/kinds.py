@@ -109,6 +109,13 @@ def _numbered(labels):
     return tuple(f"{n} {label}" for n, label in enumerate(labels, start=1))
 
 
+def _example(count, ordered=False):
+    """Option numbers to show as an example reply: '1 3' for a choice, '2 1 3' for an order."""
+    if ordered:
+        return " ".join(str(n) for n in [2, 1, *range(3, count + 1)][:count])
+    return "1 3" if count >= 3 else "1 2"
+
+
 class Kind:
     """A question type. Subclasses override what differs; the defaults suit a one-value answer."""
 
@@ -233,7 +240,7 @@ class Single(Kind):
         if partial == OTHER:
             said = (text or "").strip()
             if not said or reading.normal(said) in SKIP_WORDS:
-                raise NotUnderstood("survey.chat.other_text")
+                raise NotUnderstood("survey.chat.text_needed")
             return Understood({"choice": OTHER, "text": said[:MAX_TEXT]})
         number = reading.parse_small_int(text)
         if number is not None and 1 <= number <= len(options):
@@ -306,7 +313,7 @@ class Multiple(Kind):
         options = question["options"]
         low, high = question.get("min", 0), question.get("max", len(options))
         return Prompt((_title(question), *_numbered(str(o.get("label") or o["id"]) for o in options)),
-                      "survey.chat.several", {"min": max(low, 1), "max": high})
+                      "survey.chat.several", {"min": max(low, 1), "max": high, "example": _example(len(options))})
 
     def understand(self, question, text, partial=None):
         options = question["options"]
@@ -316,9 +323,9 @@ class Multiple(Kind):
             numbers = None if index is None else [index + 1]
         low, high = question.get("min", 0), question.get("max", len(options))
         if numbers is None or any(not 1 <= n <= len(options) for n in numbers) or len(set(numbers)) != len(numbers):
-            raise NotUnderstood("survey.chat.not_several", min=max(low, 1), max=high)
+            raise NotUnderstood("survey.chat.not_understood")
         if not low <= len(numbers) <= high:
-            raise NotUnderstood("survey.chat.not_several", min=max(low, 1), max=high)
+            raise NotUnderstood("survey.chat.count", min=max(low, 1), max=high)
         return Understood([options[n - 1]["id"] for n in numbers])
 
 
@@ -374,7 +381,7 @@ class Ranking(Kind):
     def ask(self, question, partial=None):
         options = question["options"]
         return Prompt((_title(question), *_numbered(str(o.get("label") or o["id"]) for o in options)),
-                      "survey.chat.rank", {"count": len(options)})
+                      "survey.chat.rank", {"count": len(options), "example": _example(len(options), True)})
 
     def understand(self, question, text, partial=None):
         options = question["options"]
@@ -382,7 +389,7 @@ class Ranking(Kind):
         if len(numbers) == len(options) - 1 and len(set(numbers)) == len(numbers):
             numbers += [n for n in range(1, len(options) + 1) if n not in numbers]   # the last one is implied
         if sorted(numbers) != list(range(1, len(options) + 1)):
-            raise NotUnderstood("survey.chat.not_rank", count=len(options))
+            raise NotUnderstood("survey.chat.not_understood")
         return Understood([options[n - 1]["id"] for n in numbers])
 
 
@@ -427,7 +434,7 @@ class Rating(Kind):
         if number is None:
             number = reading.parse_small_int(said)
         if number not in self.LEVELS:
-            raise NotUnderstood("survey.chat.rating")
+            raise NotUnderstood("survey.chat.not_understood")
         return Understood(number)
 
 
@@ -497,11 +504,15 @@ class Number(Kind):
         amount = reading.parse_amount(said)
         low, high = question.get("min"), question.get("max")
         if amount is None:
-            raise NotUnderstood("survey.chat.not_number", unit=question.get("unit", ""))
+            raise NotUnderstood("survey.chat.not_number")
         value = amount.value
         if (low is not None and value < low) or (high is not None and value > high):
-            raise NotUnderstood("survey.chat.number_range", min=decimal(low) if low is not None else "-",
-                                max=decimal(high) if high is not None else "-", unit=question.get("unit", ""))
+            unit = question.get("unit", "")
+            if low is not None and high is not None:
+                raise NotUnderstood("survey.chat.number_range", min=decimal(low), max=decimal(high), unit=unit)
+            if low is not None:
+                raise NotUnderstood("survey.chat.number_min", min=decimal(low), unit=unit)
+            raise NotUnderstood("survey.chat.number_max", max=decimal(high), unit=unit)
         stored = int(value) if value.denominator == 1 else float(value)
         return Understood(stored, echo=f"{decimal(value)}{question.get('unit', '')}")
 

@@ -29,19 +29,19 @@ MESSAGES = {
     "survey.chat.other_text": _l("Please say in a few words what you think."),
     "survey.chat.not_one": _l("Sorry, I did not understand that. Please reply with a number from 1 to "
                               "%(highest)s."),
-    "survey.chat.several": _l("Reply with the numbers of your choices, for example 1 3 (%(min)s to %(max)s "
-                              "of them)."),
-    "survey.chat.not_several": _l("Sorry, I did not understand that. Please reply with %(min)s to %(max)s "
-                                  "different numbers from the list, for example 1 3."),
+    "survey.chat.several": _l("Reply with the numbers of your choices, for example %(example)s (%(min)s to "
+                              "%(max)s of them)."),
+    "survey.chat.count": _l("Please choose %(min)s to %(max)s of them."),
     "survey.chat.rank": _l("Reply with all %(count)s numbers in order, the one you want most first, for "
-                           "example 2 1 3."),
-    "survey.chat.not_rank": _l("Sorry, I did not understand that. Please put all %(count)s numbers in order, "
-                               "the one you want most first, for example 2 1 3."),
+                           "example %(example)s."),
+    "survey.chat.not_understood": _l("Sorry, I did not understand that."),
     "survey.chat.rating": _l("Reply with a number from 1 (very unhappy) to 5 (very happy)."),
     "survey.chat.number": _l("Reply with a number, for example 5000, 一万左右 or 5000-8000."),
     "survey.chat.number_unit": _l("Reply with a number in %(unit)s, for example 5000, 一万左右 or 5000-8000."),
     "survey.chat.not_number": _l("Sorry, I could not read a number. Please reply like 5000, 两千 or 一万左右."),
     "survey.chat.number_range": _l("Please reply with a number from %(min)s to %(max)s%(unit)s."),
+    "survey.chat.number_min": _l("Please reply with a number of at least %(min)s%(unit)s."),
+    "survey.chat.number_max": _l("Please reply with a number of at most %(max)s%(unit)s."),
     "survey.chat.text": _l("Reply in your own words (text or voice), or 0 to skip."),
     "survey.chat.text_required": _l("Reply in your own words (text or voice)."),
     "survey.chat.text_needed": _l("This question needs an answer. Please reply in your own words."),
