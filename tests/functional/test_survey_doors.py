@@ -73,7 +73,7 @@ def test_the_results_tab_draws_every_kind_of_question(staff, world, client, simu
     ranks = re.findall(r"<tr><td>(\d)</td><td>([^<]+)</td><td>(\d+)</td></tr>", part)
     assert figure == "ranks" and ranks == [("1", "停车位", "4"), ("2", "楼道照明", "1"), ("3", "绿化", "1")]
     figure, part = section(html, "grid")
-    assert figure == "grid" and re.search(r"<th>照明情况</th><td>0</td><td>2</td>", part)
+    assert figure == "grid" and re.search(r'<th scope="row">照明情况</th><td>0</td><td>2</td>', part)
     figure, part = section(html, "say")
     assert figure == "texts" and "楼道太暗了" in part
     figure, part = section(html, "items")
