@@ -195,8 +195,13 @@ def chat_obstacle(definition):
     return None
 
 
+def ratings(definition, answers):
+    """The rating answers (1-5) in one response."""
+    return [answers[q["id"]] for q in questions(definition) if q["type"] == "rating"
+            and isinstance(answers.get(q["id"]), int)]
+
+
 def satisfaction_index(definition, responses):
     """The mean of every rating answer, as a fraction of 5 (None when nobody rated)."""
-    ratings = [a[q["id"]] for q in questions(definition) if q["type"] == "rating" for a in responses
-               if isinstance(a.get(q["id"]), int)]
-    return Fraction(sum(ratings), 5 * len(ratings)) if ratings else None
+    given = [value for answers in responses for value in ratings(definition, answers)]
+    return Fraction(sum(given), 5 * len(given)) if given else None

@@ -275,16 +275,11 @@ def satisfaction_of(project_id):
                                     & (SurveyResponse.version == SurveyVersion.version))
                               .where(Survey.project_id == project_id, Survey.kind == "satisfaction",
                                      SurveyResponse.submitted.is_(True))).all()
-    ratings = []
-    for definition, answers in rows:
-        for question in engine.questions(definition):
-            value = answers.get(question["id"])
-            if question["type"] == "rating" and isinstance(value, int):
-                ratings.append(value)
-    if not ratings:
+    given = [value for definition, answers in rows for value in engine.ratings(definition, answers)]
+    if not given:
         return None
     from fractions import Fraction
-    return Fraction(sum(ratings), 5 * len(ratings))
+    return Fraction(sum(given), 5 * len(given))
 
 
 def run_due(now=None):
