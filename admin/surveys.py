@@ -2,7 +2,7 @@
 import json
 from datetime import timedelta
 
-from flask import Response, g, redirect, request, url_for
+from flask import Response, g, request, url_for
 from flask_babel import get_locale, gettext as _
 
 from admin.common import bp, from_local, now_local, page, run_form
@@ -21,13 +21,15 @@ def surveys_list():
     form = SurveyGenerateForm()
     form.compound_id.choices = options(compound_choices(g.staff))
     if request.method == "POST":
-        def run():
+        def generate():
             from wishes.services import demand_counts
             compound_id = int(form.compound_id.data)
-            run.survey = surveys.generate_codesign(g.staff, compound_id, survey_labels(),
-                                                   demand_counts(g.staff, compound_id))
-        if run_form(form, run, _("The co-design draft was generated. Check and edit it before opening."), ""):
-            return redirect(url_for("admin.survey", survey_id=run.survey.id))
+            return surveys.generate_codesign(g.staff, compound_id, survey_labels(),
+                                             demand_counts(g.staff, compound_id))
+        done = run_form(form, generate, _("The co-design draft was generated. Check and edit it before opening."),
+                        lambda survey: url_for("admin.survey", survey_id=survey.id))
+        if done is not None:
+            return done
     return page("admin/surveys.html", form=form, surveys=surveys.list_surveys(g.staff), describe=describe_scope)
 
 
