@@ -879,8 +879,8 @@ class SurveyFlow(Flow):
         return surveys.survey_for_resident(turn.account, survey_id)
 
     def on_choose(self, turn):
-        from surveys.reading import parse_small_int
-        number = parse_small_int(turn.text)
+        from surveys.reading import small_int
+        number = small_int(turn.text)
         choices = turn.data.get("surveys", [])
         if number is None or not 1 <= number <= len(choices):
             return _("Reply with the number of the survey.")
@@ -939,7 +939,6 @@ class SurveyFlow(Flow):
     def on_answer(self, turn):
         from surveys.engine import questions
         from surveys.kinds import NotUnderstood, kind_of
-        from surveys.reading import normal
         from surveys.texts import say
         try:
             _survey, definition = self._survey(turn, turn.data["survey_id"])
@@ -952,7 +951,8 @@ class SurveyFlow(Flow):
             return self.ask_next(turn, definition)
         position, question = found[0]
         kind, partial = kind_of(question), turn.data.get("partial")
-        if partial is None and not question.get("required") and normal(turn.text) in kind.skip_words:
+        skipped = understanding.normalise(turn.text) in kind.skip_words
+        if partial is None and not question.get("required") and skipped:
             value, echo = "", None
         else:
             try:

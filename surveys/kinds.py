@@ -7,6 +7,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from core.numbers import decimal_text
+from core.understanding import normalise, parse_choice, parse_number
 from surveys import reading
 
 OTHER = "__other__"
@@ -65,14 +67,9 @@ class NotUnderstood(Exception):
         super().__init__(key)
 
 
-def decimal(value, places=2):
-    """An exact number as a short decimal string (no trailing zeros)."""
-    if value is None:
-        return "-"
-    if isinstance(value, Fraction) and value.denominator == 1:
-        return str(value.numerator)
-    text = f"{float(value):.{places}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+def decimal(value):
+    """An exact number as people read it (core.numbers' one way), '-' when there is none."""
+    return "-" if value is None else decimal_text(value)
 
 
 def _option_ids(question, key="options"):
@@ -161,7 +158,7 @@ class Kind:
             if typed in labels:
                 return typed
             for ident, label in labels.items():
-                if reading.normal(label) == reading.normal(typed):
+                if normalise(label) == normalise(typed):
                     return ident
         return typed
 
@@ -239,15 +236,15 @@ class Single(Kind):
         options = question["options"]
         if partial == OTHER:
             said = (text or "").strip()
-            if not said or reading.normal(said) in SKIP_WORDS:
+            if not said or normalise(said) in SKIP_WORDS:
                 raise NotUnderstood("survey.chat.text_needed")
             return Understood({"choice": OTHER, "text": said[:MAX_TEXT]})
-        number = reading.parse_small_int(text)
+        number = reading.small_int(text)
         if number is not None and 1 <= number <= len(options):
             return Understood(options[number - 1]["id"])
         if number is not None and question.get("other") and number == len(options) + 1:
             return Understood(OTHER, done=False)
-        index = reading.match_label(text, self._choices(question))
+        index = parse_choice(text, self._choices(question))
         if index is not None:
             return Understood(options[index]["id"])
         raise NotUnderstood("survey.chat.not_one", highest=len(options) + (1 if question.get("other") else 0))
@@ -317,9 +314,9 @@ class Multiple(Kind):
 
     def understand(self, question, text, partial=None):
         options = question["options"]
-        numbers = reading.parse_int_list(text, len(options))
+        numbers = reading.option_numbers(text, len(options))
         if numbers is None:
-            index = reading.match_label(text, [str(o.get("label") or o["id"]) for o in options])
+            index = parse_choice(text, [str(o.get("label") or o["id"]) for o in options])
             numbers = None if index is None else [index + 1]
         low, high = question.get("min", 0), question.get("max", len(options))
         if numbers is None or any(not 1 <= n <= len(options) for n in numbers) or len(set(numbers)) != len(numbers):
@@ -385,7 +382,7 @@ class Ranking(Kind):
 
     def understand(self, question, text, partial=None):
         options = question["options"]
-        numbers = reading.parse_int_list(text, len(options)) or []
+        numbers = reading.option_numbers(text, len(options)) or []
         if len(numbers) == len(options) - 1 and len(set(numbers)) == len(numbers):
             numbers += [n for n in range(1, len(options) + 1) if n not in numbers]   # the last one is implied
         if sorted(numbers) != list(range(1, len(options) + 1)):
@@ -417,7 +414,7 @@ class Rating(Kind):
                 "by_building": {b: Fraction(sum(v), len(v)) for b, v in per_building.items() if b is not None}}
 
     def value_of(self, question, typed):
-        number = reading.parse_small_int(typed or "")
+        number = reading.small_int(typed or "")
         return number if number is not None else (typed or "").strip()
 
     def chart(self, question, result, names=None):
@@ -429,10 +426,10 @@ class Rating(Kind):
         return Prompt((_title(question),), "survey.chat.rating")
 
     def understand(self, question, text, partial=None):
-        said = reading.normal(text)
+        said = normalise(text)
         number = _RATING_WORDS.get(said)
         if number is None:
-            number = reading.parse_small_int(said)
+            number = reading.small_int(said)
         if number not in self.LEVELS:
             raise NotUnderstood("survey.chat.not_understood")
         return Understood(number)
@@ -479,10 +476,10 @@ class Number(Kind):
                 "percentiles": {p: _percentile(ordered, p) for p in (10, 25, 50, 75, 90)}}
 
     def value_of(self, question, typed):
-        amount = reading.parse_amount(typed or "")
-        if amount is None:
+        number = parse_number(typed or "")
+        if number is None:
             return (typed or "").strip()
-        value = amount.value
+        value = reading.amount(number)
         return int(value) if value.denominator == 1 else float(value)
 
     def chart(self, question, result, names=None):
@@ -500,12 +497,11 @@ class Number(Kind):
                       {"unit": unit} if unit else {})
 
     def understand(self, question, text, partial=None):
-        said = reading.normal(text)
-        amount = reading.parse_amount(said)
+        number = parse_number(text)
         low, high = question.get("min"), question.get("max")
-        if amount is None:
+        if number is None:
             raise NotUnderstood("survey.chat.not_number")
-        value = amount.value
+        value = reading.amount(number)
         if (low is not None and value < low) or (high is not None and value > high):
             unit = question.get("unit", "")
             if low is not None and high is not None:
@@ -539,7 +535,7 @@ class Text(Kind):
 
     def understand(self, question, text, partial=None):
         said = (text or "").strip()
-        if reading.normal(said) in SKIP_WORDS:
+        if normalise(said) in SKIP_WORDS:
             if question.get("required"):
                 raise NotUnderstood("survey.chat.text_needed")
             return Understood("")
@@ -599,9 +595,9 @@ class Matrix(Kind):
     def understand(self, question, text, partial=None):
         row = self._next_row(question, partial)
         scale = question["scale"]
-        number = reading.parse_small_int(text)
+        number = reading.small_int(text)
         if number is None or not 1 <= number <= len(scale):
-            index = reading.match_label(text, [str(s.get("label") or s["id"]) for s in scale])
+            index = parse_choice(text, [str(s.get("label") or s["id"]) for s in scale])
             number = None if index is None else index + 1
         if number is None:
             raise NotUnderstood("survey.chat.not_one", highest=len(scale))

@@ -3,9 +3,10 @@ from fractions import Fraction
 
 import pytest
 
+from core.understanding import parse_number
 from surveys.engine import aggregate, chat_obstacle, validate_definition
 from surveys.kinds import KINDS, OTHER, NotUnderstood, kind_of
-from surveys.reading import parse_amount
+from surveys.reading import amount, option_numbers, small_int
 
 EVERY_KIND = {"sections": [{"id": "s", "questions": [
     {"id": "one", "type": "single", "title": "加装电梯", "other": True,
@@ -58,15 +59,16 @@ def test_each_type_draws_its_own_chart_with_labels_not_ids():
 @pytest.mark.parametrize("text,value", [
     ("8000", 8000), ("８０００", 8000), ("一万左右", 10000), ("大概两千", 2000), ("5000-8000", 6500),
     ("五千到八千", 6500), ("两千五", 2500), ("1.5万", 15000), ("1万5", 15000), ("3000元", 3000), ("0", 0),
-    ("1-2万", 15000), ("三千五百块", 3500),
+    ("1-2万", 15000), ("三千五百块", 3500), ("2万元", 20000), ("8000以内", 8000), ("至少3000", 3000),
 ])
-def test_amounts_are_read_as_residents_write_them(text, value):
-    assert parse_amount(text).value == value
+def test_one_amount_is_recorded_for_each_way_residents_write_one(text, value):
+    assert amount(parse_number(text)) == value
 
 
-@pytest.mark.parametrize("text", ["不知道", "很多", "", "1.2.3", "abc"])
-def test_what_is_not_a_number_is_not_read_as_one(text):
-    assert parse_amount(text) is None
+def test_option_numbers_and_small_numbers_in_any_form():
+    assert option_numbers("1 3", 4) == option_numbers("13", 4) == option_numbers("一、三", 4) == [1, 3]
+    assert option_numbers("随便", 4) is None
+    assert [small_int(t) for t in ("３", "三", "第二个", "5分", "大概3", "1.5")] == [3, 3, 2, 5, None, None]
 
 
 def test_a_range_is_recorded_as_its_middle_and_said_back():
