@@ -177,7 +177,7 @@ class SurveyDefinitionForm(FlaskForm):
 
 QUESTION_TYPES = {"single": _l("one choice"), "multiple": _l("several choices"), "ranking": _l("ranking"),
                   "rating": _l("rating 1 to 5"), "number": _l("number"), "text": _l("text"),
-                  "photo": _l("photo"), "catalogue": _l("renovation items")}
+                  "matrix": _l("grid of ratings"), "photo": _l("photo"), "catalogue": _l("renovation items")}
 CONDITION_OPS = {"equals": _l("is"), "not_equals": _l("is not"), "contains": _l("includes"),
                  "answered": _l("is answered")}
 
@@ -185,13 +185,15 @@ CONDITION_OPS = {"equals": _l("is"), "not_equals": _l("is not"), "contains": _l(
 class QuestionForm(FlaskForm):
     section = SelectField(_l("Section"), validate_choice=False)
     title = StringField(_l("Question"), validators=[required(), Length(max=300)])
-    kind = SelectField(_l("Kind of answer"), choices=choice_list(QUESTION_TYPES), validators=[required()])
+    kind = SelectField(_l("Kind of answer"), choices=choice_list({k: v for k, v in QUESTION_TYPES.items()
+                                                               if k != "matrix"}), validators=[required()])
     required_answer = BooleanField(_l("An answer is required"))
     options = TextAreaField(_l("Options, one per line (id = text, or just the text)"),
                             validators=[Length(max=5000)], render_kw={"rows": 5})
     show_question = SelectField(_l("Show only when question"), validate_choice=False)
     show_op = SelectField(_l("Condition"), choices=choice_list(CONDITION_OPS))
-    show_value = StringField(_l("Value (an option id)"), validators=[Length(max=100)])
+    show_value = StringField(_l("Answer (as the residents see it, e.g. an option's text)"),
+                             validators=[Length(max=100)])
 
 
 class SurveyOpenForm(OpenVoteForm):

@@ -1,20 +1,18 @@
 """Survey pages: generate the 一区一策 draft, edit questions and conditions, open, close, results, export."""
 import json
-from dataclasses import asdict
 from datetime import timedelta
-from fractions import Fraction
 
-from flask import Response, g, redirect, request, url_for
-from flask_babel import gettext as _
+from flask import Response, g, request, url_for
+from flask_babel import get_locale, gettext as _
 
 from admin.common import audience_size, bp, from_local, local_time, now_local, page, run_confirmed, run_form
 from admin.forms import PublishForm, SurveyDefinitionForm, SurveyGenerateForm, SurveyOpenForm, options
 from admin.scopes import compound_choices, describe_scope
 from core.errors import field_error
-from core.numbers import decimal_text
 from surveys import editing, engine, export
 from surveys import services as surveys
-from surveys.texts import labels as survey_labels
+from surveys.kinds import kind_of
+from surveys.texts import labels as survey_labels, say
 
 
 @bp.route("/surveys", methods=["GET", "POST"])
@@ -23,56 +21,52 @@ def surveys_list():
     form = SurveyGenerateForm()
     form.compound_id.choices = options(compound_choices(g.staff))
     if request.method == "POST":
-        def run():
+        def generate():
             from wishes.services import demand_counts
             compound_id = int(form.compound_id.data)
-            run.survey = surveys.generate_codesign(g.staff, compound_id, survey_labels(),
-                                                   demand_counts(g.staff, compound_id))
-        if run_form(form, run, _("The co-design draft was generated. Check and edit it before opening."), ""):
-            return redirect(url_for("admin.survey", survey_id=run.survey.id))
+            return surveys.generate_codesign(g.staff, compound_id, survey_labels(),
+                                             demand_counts(g.staff, compound_id))
+        done = run_form(form, generate, _("The co-design draft was generated. Check and edit it before opening."),
+                        lambda survey: url_for("admin.survey", survey_id=survey.id))
+        if done is not None:
+            return done
     return page("admin/surveys.html", form=form, surveys=surveys.list_surveys(g.staff), describe=describe_scope)
 
 
-def _number(value):
-    if isinstance(value, Fraction):
-        return decimal_text(value)
-    return value
+TEXTS_SHOWN = 10       # text answers shown per question on the results tab
+TEXTS_PER_PAGE = 50
 
 
-def charts(definition, results):
-    """Each question's results as rows for a bar chart (option label, count), or texts."""
+def charts(definition, results, names=None):
+    """Each question's result as its type draws it (bars, distribution, ranks, grid or the texts)."""
     out = []
     for question in engine.questions(definition):
         result = results.get(question["id"])
         if result is None:
             continue
-        data = asdict(result)
-        options = {o["id"]: o["label"] for o in question.get("options", [])}
-        options[engine.OTHER] = _("other")
-        item = {"title": question.get("title", question["id"]), "answered": result.answered, "rows": [],
-                "texts": [], "summary": ""}
-        if data.get("counts") is not None:
-            item["rows"] = [(options.get(k, k), v) for k, v in sorted(data["counts"].items(), key=lambda kv: -kv[1])]
-            item["texts"] = list(data.get("other_texts") or [])
-        elif data.get("distribution") is not None:
-            item["rows"] = [(f"{k} ★", v) for k, v in sorted(data["distribution"].items())]
-            item["summary"] = _("mean %(mean)s, median %(median)s", mean=_number(data["mean"]) or "-",
-                                median=_number(data["median"]) or "-")
-        elif data.get("borda") is not None:
-            item["rows"] = [(options.get(k, k), v) for k, v in data["borda"].items()]
-            item["summary"] = _("Borda points: higher is more wanted")
-        elif data.get("histogram") is not None:
-            item["rows"] = [(_number(Fraction(k)) if "/" in k or "." in k else k, v)
-                            for k, v in data["histogram"].items()]
-            item["summary"] = _("mean %(mean)s, median %(median)s", mean=_number(data["mean"]) or "-",
-                                median=_number(data["median"]) or "-")
-        elif data.get("texts") is not None:
-            item["texts"] = list(data["texts"])
-        elif data.get("matrix") is not None:
-            item["rows"] = [(f"{row} · {level}", n) for row, levels in data["matrix"].items()
-                            for level, n in levels.items()]
-        out.append(item)
+        chart = kind_of(question).chart(question, result, names)
+        rows = [(_("other") if label == engine.OTHER else label, value) for label, value in chart.rows]
+        out.append({"id": question["id"], "title": question.get("title") or question["id"],
+                    "answered": result.answered, "figure": chart.figure, "rows": rows,
+                    "columns": list(chart.columns), "texts": list(chart.texts),
+                    "summary": say(chart.summary[0], **chart.summary[1]) if chart.summary else ""})
     return out
+
+
+def _conditions(definition):
+    """Each question's show_if in words: {question id: text}."""
+    words = {}
+    for question in engine.questions(definition):
+        joiner, parts = editing.condition_parts(definition, question.get("show_if"))
+        if not parts:
+            continue
+        from admin.forms import CONDITION_OPS
+        phrases = [_("“%(question)s” %(op)s “%(value)s”", question=title, op=CONDITION_OPS.get(op, op),
+                     value=value) if value else _("“%(question)s” %(op)s", question=title,
+                                                 op=CONDITION_OPS.get(op, op))
+                   for title, op, value in parts]
+        words[question["id"]] = (_(" or ") if joiner == "any" else _(" and ")).join(phrases)
+    return words
 
 
 def _survey_page(survey_id, **forms):
@@ -84,17 +78,46 @@ def _survey_page(survey_id, **forms):
                 "open_form": SurveyOpenForm(formdata=None, opens_at=start, closes_at=start + timedelta(days=14)),
                 "close_form": PublishForm(formdata=None)}
     defaults.update(forms)
-    _survey, results = surveys.results(g.staff, survey_id)
-    from admin.forms import CONDITION_OPS, QUESTION_TYPES
-    return page("admin/survey.html", survey=survey, definition=definition, charts=charts(definition, results),
-                kinds=QUESTION_TYPES, ops=CONDITION_OPS,
+    from admin.forms import QUESTION_TYPES
+    return page("admin/survey.html", survey=survey, definition=definition, conditions=_conditions(definition),
+                kinds=QUESTION_TYPES, tab="questions",
                 scope_name=describe_scope(survey.scope_kind, survey.scope_id), **defaults,
                 form=next((f for f in forms.values()), None))
 
 
 @bp.get("/surveys/<int:survey_id>")
 def survey(survey_id):
+    """A survey's facts, its questions in words and the editor."""
     return _survey_page(survey_id)
+
+
+@bp.get("/surveys/<int:survey_id>/results")
+def survey_results(survey_id):
+    """The results tab: each question with the chart its type calls for."""
+    survey, results = surveys.results(g.staff, survey_id)
+    definition = surveys.definition_of(survey)
+    english = str(get_locale()).startswith("en")
+    return page("admin/survey_results.html", survey=survey, tab="results", shown=TEXTS_SHOWN,
+                charts=charts(definition, results, surveys.catalogue_names(english)),
+                scope_name=describe_scope(survey.scope_kind, survey.scope_id))
+
+
+@bp.get("/surveys/<int:survey_id>/results/<question_id>")
+def survey_texts(survey_id, question_id):
+    """Every written answer to one question, a page at a time (for those who manage the survey)."""
+    surveys.get_survey(g.staff, survey_id, "surveys.manage")
+    survey, results = surveys.results(g.staff, survey_id)
+    definition = surveys.definition_of(survey)
+    found = editing.find_question(definition, question_id)
+    if found is None or question_id not in results:
+        from core.errors import NotFound
+        raise NotFound()
+    texts = list(kind_of(found[1]).chart(found[1], results[question_id]).texts)
+    page_no = max(1, request.args.get("page", 1, type=int) or 1)
+    start = (page_no - 1) * TEXTS_PER_PAGE
+    return page("admin/survey_texts.html", survey=survey, question=found[1],
+                texts=texts[start:start + TEXTS_PER_PAGE], first=start + 1, total=len(texts), page_no=page_no,
+                more=start + TEXTS_PER_PAGE < len(texts))
 
 
 @bp.post("/surveys/<int:survey_id>/definition")
@@ -164,24 +187,26 @@ def _question_form(survey, definition, question=None, section_id=None):
             "type", "single"), "required_answer": (question or {}).get("required", False),
         "options": editing.format_options(question or {}), "show_question": simple.get("question", "__keep__"
                                                                                         if condition else ""),
-        "show_op": simple.get("op", "equals"), "show_value": simple.get("value", "")}
+        "show_op": simple.get("op", "equals"), "show_value": editing.condition_value_label(
+            definition, simple.get("question"), simple.get("value", "")) if simple else ""}
     form = QuestionForm(formdata=request.form if request.method == "POST" else None, **data)
     form.section.choices = options([(s["id"], s.get("title", s["id"])) for s in definition["sections"]])
-    others = [(qid, f"{qid} · {title}") for qid, title in _questions(definition)
+    others = [(qid, title) for qid, title in _questions(definition)
               if question is None or qid != question.get("id")]
     keep = [("__keep__", _("keep the combined condition (edit it as JSON)"))] if condition and not simple else []
     form.show_question.choices = options([("", _("always show"))] + keep + others)
     return form
 
 
-def _condition(form):
+def _condition(form, definition):
+    """The condition as stored: the value typed as an answer's words becomes the option it names."""
     if form.show_question.data == "__keep__":
         return "keep"
     if not form.show_question.data:
         return None
     condition = {"question": form.show_question.data, "op": form.show_op.data}
     if form.show_op.data != "answered":
-        condition["value"] = (form.show_value.data or "").strip()
+        condition["value"] = editing.condition_value(definition, form.show_question.data, form.show_value.data)
     return condition
 
 
@@ -199,7 +224,7 @@ def survey_question(survey_id, question_id):
     if request.method == "POST":
         def save():
             changed = editing.edited(question, form.title.data, form.kind.data, form.required_answer.data,
-                                     form.options.data, _condition(form))
+                                     form.options.data, _condition(form, definition))
             surveys.update_definition(g.staff, survey_id, editing.replace_question(definition, question_id, changed))
         done = run_form(form, save, _("The questions were saved."), url_for("admin.survey", survey_id=survey_id)
                         + "#questions")
@@ -218,7 +243,8 @@ def survey_question_new(survey_id):
     if request.method == "POST":
         def save():
             question = editing.edited({"id": editing.new_id(definition)}, form.title.data, form.kind.data,
-                                      form.required_answer.data, form.options.data, _condition(form))
+                                      form.required_answer.data, form.options.data,
+                                      _condition(form, definition))
             try:
                 changed = editing.add_question(definition, form.section.data, question)
             except KeyError:

@@ -850,11 +850,11 @@ class VoteFlow(Flow):
 
 @register
 class SurveyFlow(Flow):
+    """A survey asked question by question; each question's type asks itself and reads the reply."""
+
     name = "survey"
     keywords = ("问卷", "survey", "调查", "问卷调查")
     menu_keys = ("SURVEY",)
-    CHAT_TYPES = {"single", "rating", "text"}
-    MAX_CHAT_QUESTIONS = 10
 
     def start(self, turn, **kwargs):
         from surveys import services as surveys
@@ -863,6 +863,8 @@ class SurveyFlow(Flow):
         found = surveys.open_surveys_for(turn.account)
         if not found:
             return _("There is no open survey for your home right now.")
+        if len(found) == 1:
+            return self._begin(turn, found[0].id)
         turn.goto(self, "choose", surveys=[s.id for s in found])
         lines = [_("Open surveys:")] + [f"{n} {s.title}" for n, s in enumerate(found, start=1)]
         lines.append(_("Reply with the number of the survey."))
@@ -871,65 +873,98 @@ class SurveyFlow(Flow):
     def resume(self, turn, step):
         return getattr(self, f"on_{step}")(turn)
 
-    def _definition(self, survey_id):
-        from core.extensions import db
+    @staticmethod
+    def _survey(turn, survey_id):
         from surveys import services as surveys
-        from surveys.models import Survey
-        return surveys.definition_of(db.session.get(Survey, survey_id))
+        return surveys.survey_for_resident(turn.account, survey_id)
 
     def on_choose(self, turn):
-        from surveys.engine import questions
-        answer = turn.text.strip()
+        from surveys.reading import small_int
+        number = small_int(turn.text)
         choices = turn.data.get("surveys", [])
-        if not (answer.isdigit() and 1 <= int(answer) <= len(choices)):
+        if number is None or not 1 <= number <= len(choices):
             return _("Reply with the number of the survey.")
-        survey_id = choices[int(answer) - 1]
-        all_questions = questions(self._definition(survey_id))
-        if len(all_questions) > self.MAX_CHAT_QUESTIONS or any(
-                q["type"] not in self.CHAT_TYPES for q in all_questions):
-            turn.end()
-            return _("This survey is too long for chat: please answer it in the Gongjian mini-program "
-                     "(问卷 page). Thank you!")
-        turn.goto(self, "answer", survey_id=survey_id, answers={}, current=None)
-        return self.ask_next(turn)
+        return self._begin(turn, choices[number - 1])
 
-    def ask_next(self, turn):
-        from surveys import services as surveys
-        from surveys.engine import questions, shown
-        answers = turn.data.get("answers", {})
-        for question in questions(self._definition(turn.data["survey_id"])):
-            if question["id"] in answers or not shown(question.get("show_if"), answers):
-                continue
-            turn.goto(self, "answer", current=question["id"])
-            title = question.get("title") or question["id"]
-            if question["type"] == "rating":
-                return "\n".join([title, _("Reply with a number from 1 (very unhappy) to 5 (very happy).")])
-            if question["type"] == "text":
-                return "\n".join([title, _("Reply in your own words (text or voice), or 0 to skip.")])
-            options = [f"{n} {o.get('label', o['id'])}" for n, o in enumerate(question["options"], start=1)]
-            return "\n".join([title, *options, _("Reply with the number of your answer.")])
+    def _begin(self, turn, survey_id):
+        """The survey's title and first question, or why chat can't ask it and where to answer instead."""
+        from flask import current_app
+        from surveys.engine import chat_obstacle, questions
+        from surveys.texts import miniprogram_line, say
         try:
-            surveys.respond(turn.account, turn.data["survey_id"], answers, True)
+            survey, definition = self._survey(turn, survey_id)
         except DomainError as exc:
             turn.end()
             return translate(exc.key, **exc.params)
+        obstacle = chat_obstacle(definition)
+        if obstacle:
+            turn.end()
+            return "\n".join([survey.title, say(obstacle[0], **obstacle[1]),
+                              miniprogram_line(survey.id, current_app.config.get("WECHAT_MINI_APPID"))])
+        turn.goto(self, "answer", survey_id=survey_id, answers={}, current=None, partial=None)
+        head = _("「%(title)s」: %(count)s questions. Reply 取消 (cancel) at any time to stop.",
+                 title=survey.title, count=len(questions(definition)))
+        return "\n".join([head, self.ask_next(turn, definition)])
+
+    def _prompt(self, question, partial, position):
+        from surveys.kinds import kind_of
+        from surveys.texts import say
+        kind = kind_of(question)
+        prompt = kind.ask(question, partial)
+        lines = [f"{position[0]}/{position[1]} {prompt.lines[0]}", *prompt.lines[1:],
+                 say(prompt.hint, **prompt.params)]
+        if not question.get("required") and partial is None and kind.skip_hint:
+            lines.append(say(kind.skip_hint))
+        return "\n".join(lines)
+
+    def ask_next(self, turn, definition):
+        from surveys import services as surveys
+        from surveys.engine import questions, shown
+        answers = turn.data.get("answers", {})
+        everything = questions(definition)
+        for position, question in enumerate(everything, start=1):
+            if question["id"] in answers or not shown(question.get("show_if"), answers):
+                continue
+            turn.goto(self, "answer", current=question["id"], partial=None)
+            return self._prompt(question, None, (position, len(everything)))
+        survey_id = turn.data["survey_id"]
         turn.end()
+        try:
+            surveys.respond(turn.account, survey_id, answers, True)
+        except DomainError as exc:
+            return translate(exc.key, **exc.params)
         return _("Thank you! Your answers are recorded. You can change them in the mini-program until the "
                  "survey closes.")
 
     def on_answer(self, turn):
         from surveys.engine import questions
-        question = next(q for q in questions(self._definition(turn.data["survey_id"]))
-                        if q["id"] == turn.data.get("current"))
-        answer = turn.text.strip()
-        value = None
-        if question["type"] == "rating" and answer in ("1", "2", "3", "4", "5"):
-            value = int(answer)
-        elif question["type"] == "text" and answer:
-            value = "" if answer == "0" and not question.get("required") else answer[:2000]
-        elif question["type"] == "single" and answer.isdigit() and 1 <= int(answer) <= len(question["options"]):
-            value = question["options"][int(answer) - 1]["id"]
-        if value is None:
-            return _("Please reply with one of the numbers shown.")
-        turn.goto(self, "answer", answers=dict(turn.data.get("answers", {}), **{question["id"]: value}))
-        return self.ask_next(turn)
+        from surveys.kinds import NotUnderstood, kind_of
+        from surveys.texts import say
+        try:
+            _survey, definition = self._survey(turn, turn.data["survey_id"])
+        except DomainError as exc:
+            turn.end()
+            return translate(exc.key, **exc.params)
+        everything = questions(definition)
+        found = [(n, q) for n, q in enumerate(everything, start=1) if q["id"] == turn.data.get("current")]
+        if not found:                      # the survey was edited meanwhile: go on with what is still asked
+            return self.ask_next(turn, definition)
+        position, question = found[0]
+        kind, partial = kind_of(question), turn.data.get("partial")
+        skipped = understanding.normalise(turn.text) in kind.skip_words
+        if partial is None and not question.get("required") and skipped:
+            value, echo = "", None
+        else:
+            try:
+                understood = kind.understand(question, turn.text, partial)
+            except NotUnderstood as exc:
+                return "\n".join([say(exc.key, **exc.params),
+                                  self._prompt(question, partial, (position, len(everything)))])
+            if not understood.done:
+                turn.goto(self, "answer", partial=understood.value)
+                return self._prompt(question, understood.value, (position, len(everything)))
+            value, echo = understood.value, understood.echo
+        turn.goto(self, "answer", answers=dict(turn.data.get("answers", {}), **{question["id"]: value}),
+                  partial=None)
+        following = self.ask_next(turn, definition)
+        return "\n".join([_("Noted: %(value)s.", value=echo), following]) if echo else following

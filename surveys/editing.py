@@ -2,7 +2,9 @@
 import copy
 import re
 
-TYPES_WITH_OPTIONS = {"single", "multiple", "ranking"}
+from surveys.kinds import KINDS, kind_of
+
+TYPES_WITH_OPTIONS = {name for name, kind in KINDS.items() if kind.options_key == "options"}
 
 
 def parse_options(text):
@@ -104,3 +106,43 @@ def new_id(definition):
     while f"q{n}" in used:
         n += 1
     return f"q{n}"
+
+
+def condition_parts(definition, condition):
+    """A show_if in the committee's words: ("all" | "any" | None, [(question title, op, value label)]).
+    Values are shown as their option's label (a number or text as it is); an unknown question by its id."""
+    if not condition:
+        return None, []
+    joiner = "all" if "all" in condition else "any" if "any" in condition else None
+    parts = condition.get(joiner) if joiner else [condition]
+    by_id = {q.get("id"): q for s in definition.get("sections", []) for q in s.get("questions", [])}
+    words = []
+    for part in parts if isinstance(parts, list) else []:
+        if not isinstance(part, dict) or "question" not in part:
+            words.append(("?", part.get("op", "?") if isinstance(part, dict) else "?", ""))
+            continue
+        question = by_id.get(part["question"])
+        title = (question.get("title") or question["id"]) if question else part["question"]
+        value = part.get("value", "")
+        label = kind_of(question).value_label(question, value) if question and question.get(
+            "type") in KINDS and part.get("op") != "answered" else ("" if part.get("op") == "answered"
+                                                                             else str(value))
+        words.append((title, part.get("op"), label))
+    return joiner, words
+
+
+def condition_value(definition, question_id, typed):
+    """The value a committee typed for a condition on `question_id` (an option's label or id, a number), as
+    stored in the definition."""
+    found = find_question(definition, question_id)
+    if found is None or found[1].get("type") not in KINDS:
+        return (typed or "").strip()
+    return kind_of(found[1]).value_of(found[1], typed)
+
+
+def condition_value_label(definition, question_id, value):
+    """A stored condition value as the editor shows it (the option's label)."""
+    found = find_question(definition, question_id)
+    if found is None or found[1].get("type") not in KINDS:
+        return "" if value is None else str(value)
+    return kind_of(found[1]).value_label(found[1], value)

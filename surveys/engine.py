@@ -10,23 +10,13 @@ Types: single (with "other, please say"), multiple (min/max), ranking, rating (1
 min, max), text, matrix (rows x scale), photo, catalogue (catalogue item codes).
 Conditions: equals, not_equals, answered, contains; combined with {"all": [...]} / {"any": [...]}.
 """
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-TYPES = {"single", "multiple", "ranking", "rating", "number", "text", "matrix", "photo", "catalogue"}
+from surveys.kinds import EMPTY, KINDS, MAX_TEXT, OTHER, Fault, kind_of  # noqa: F401 - the engine's vocabulary
+
+TYPES = set(KINDS)
 OPS = {"equals", "not_equals", "answered", "contains"}
-MAX_TEXT = 2000
-OTHER = "__other__"
-
-
-@dataclass(frozen=True)
-class Fault:
-    """One problem, at a path in the definition or at a question of a response."""
-
-    path: str
-    key: str
-    params: dict = field(default_factory=dict)
 
 
 class DefinitionInvalid(Exception):
@@ -85,17 +75,8 @@ def validate_definition(definition):
             kind = question.get("type")
             if kind not in TYPES:
                 faults.append(Fault(f"{path}.type", "survey.def.type", {"type": kind}))
-            if kind in ("single", "multiple", "ranking") and not _option_ids(question):
-                faults.append(Fault(f"{path}.options", "survey.def.options"))
-            if kind == "matrix" and (not question.get("rows") or not question.get("scale")):
-                faults.append(Fault(f"{path}.rows", "survey.def.matrix"))
-            if kind == "multiple":
-                low, high = question.get("min", 0), question.get("max", len(_option_ids(question)))
-                if not (0 <= low <= high <= len(_option_ids(question))):
-                    faults.append(Fault(f"{path}.max", "survey.def.bounds"))
-            if kind == "number" and question.get("min") is not None and question.get("max") is not None \
-                    and question["min"] > question["max"]:
-                faults.append(Fault(f"{path}.max", "survey.def.bounds"))
+            else:
+                faults.extend(KINDS[kind].faults(question, path))
             if "show_if" in question:
                 refs = _condition_refs(question["show_if"])
                 if refs is None:
@@ -112,10 +93,6 @@ def validate_definition(definition):
     if faults:
         raise DefinitionInvalid(faults)
     return definition
-
-
-def _option_ids(question):
-    return [o["id"] for o in question.get("options", []) if isinstance(o, dict) and "id" in o]
 
 
 def shown(condition, answers):
@@ -156,7 +133,7 @@ def validate_response(definition, answers, catalogue_codes=(), draft=False):
         qid = question["id"]
         visible = shown(question.get("show_if"), clean)
         given = answers.get(qid)
-        empty = given in (None, "", [], {})
+        empty = given in EMPTY
         if not visible:
             if not empty:
                 faults.append(Fault(qid, "survey.answer.hidden"))
@@ -165,7 +142,7 @@ def validate_response(definition, answers, catalogue_codes=(), draft=False):
             if question.get("required") and not draft:
                 faults.append(Fault(qid, "survey.answer.required"))
             continue
-        fault = _check(question, given, catalogue_codes)
+        fault = kind_of(question).check(question, given, catalogue_codes)
         if fault:
             faults.append(Fault(qid, *fault))
         else:
@@ -173,47 +150,6 @@ def validate_response(definition, answers, catalogue_codes=(), draft=False):
     if faults:
         raise ResponseInvalid(faults)
     return clean
-
-
-def _check(question, given, catalogue_codes):
-    kind, options = question["type"], _option_ids(question)
-    if kind == "single":
-        if isinstance(given, dict) and given.get("choice") == OTHER and question.get("other"):
-            text = given.get("text", "")
-            return None if isinstance(text, str) and text.strip() and len(text) <= MAX_TEXT else (
-                "survey.answer.other_text", {})
-        return None if given in options else ("survey.answer.option", {})
-    if kind in ("multiple", "catalogue"):
-        allowed = options if kind == "multiple" else list(catalogue_codes)
-        if not isinstance(given, list) or len(set(given)) != len(given) or any(g not in allowed for g in given):
-            return "survey.answer.option", {}
-        low, high = question.get("min", 0), question.get("max", len(allowed))
-        return None if low <= len(given) <= high else ("survey.answer.count", {"min": low, "max": high})
-    if kind == "ranking":
-        return None if isinstance(given, list) and sorted(given) == sorted(options) and len(set(given)) == len(
-            given) else ("survey.answer.ranking", {})
-    if kind == "rating":
-        return None if isinstance(given, int) and not isinstance(given, bool) and 1 <= given <= 5 else (
-            "survey.answer.rating", {})
-    if kind == "number":
-        if not isinstance(given, (int, float)) or isinstance(given, bool):
-            return "survey.answer.number", {}
-        low, high = question.get("min"), question.get("max")
-        if (low is not None and given < low) or (high is not None and given > high):
-            return "survey.answer.range", {"min": low, "max": high}
-        return None
-    if kind == "text":
-        return None if isinstance(given, str) and len(given) <= MAX_TEXT else ("survey.answer.text", {})
-    if kind == "matrix":
-        rows = [r["id"] for r in question["rows"]]
-        scale = [s["id"] for s in question["scale"]]
-        if not isinstance(given, dict) or any(k not in rows or v not in scale for k, v in given.items()):
-            return "survey.answer.matrix", {}
-        return None
-    if kind == "photo":
-        return None if isinstance(given, list) and all(isinstance(p, str) for p in given) and len(given) <= 3 else (
-            "survey.answer.photo", {})
-    return "survey.answer.option", {}
 
 
 # aggregation ---------------------------------------------------------------------------------------
@@ -230,92 +166,42 @@ class QuestionResult:
     distribution: dict = field(default_factory=dict)
     borda: dict = field(default_factory=dict)
     histogram: dict = field(default_factory=dict)
+    bin_width: Fraction = None
     percentiles: dict = field(default_factory=dict)
     texts: tuple = ()
     matrix: dict = field(default_factory=dict)
     by_building: dict = field(default_factory=dict)  # building -> counts (choice questions) or mean (rating)
 
 
-def _median(values):
-    ordered = sorted(values)
-    n = len(ordered)
-    if n == 0:
-        return None
-    middle = n // 2
-    return Fraction(ordered[middle]) if n % 2 else Fraction(ordered[middle - 1] + ordered[middle], 2)
-
-
-def _percentile(ordered, share):
-    """Nearest-rank percentile."""
-    if not ordered:
-        return None
-    rank = max(1, -(-share * len(ordered) // 100))
-    return ordered[int(rank) - 1]
-
-
-def aggregate(definition, responses, buildings=None, bins=10):
+def aggregate(definition, responses, buildings=None):
     """Results per question. `responses`: list of answer dicts; `buildings`: parallel list of building names."""
     results = {}
     buildings = buildings or [None] * len(responses)
     for question in questions(definition):
-        qid, kind = question["id"], question["type"]
-        given = [(a[qid], b) for a, b in zip(responses, buildings) if a.get(qid) not in (None, "", [], {})]
-        answered = len(given)
-        data = {"question": qid, "type": kind, "answered": answered}
-        if kind in ("single", "multiple", "catalogue"):
-            counts, others, per_building = Counter(), [], defaultdict(Counter)
-            for answer, building in given:
-                chosen = answer if isinstance(answer, list) else [_value(answer)]
-                if isinstance(answer, dict) and answer.get("choice") == OTHER:
-                    others.append(answer.get("text", ""))
-                for option in chosen:
-                    counts[option] += 1
-                    per_building[building][option] += 1
-            data.update(counts=dict(counts), other_texts=tuple(others),
-                        shares={k: Fraction(v, answered) for k, v in counts.items()} if answered else {},
-                        by_building={b: dict(c) for b, c in per_building.items() if b is not None})
-        elif kind == "rating":
-            values = [a for a, _b in given]
-            per_building = defaultdict(list)
-            for answer, building in given:
-                per_building[building].append(answer)
-            data.update(mean=Fraction(sum(values), len(values)) if values else None, median=_median(values),
-                        distribution={k: values.count(k) for k in range(1, 6)},
-                        by_building={b: Fraction(sum(v), len(v)) for b, v in per_building.items() if b is not None})
-        elif kind == "ranking":
-            options = _option_ids(question)
-            borda = {o: 0 for o in options}
-            for answer, _b in given:
-                for position, option in enumerate(answer):
-                    borda[option] += len(options) - 1 - position
-            data["borda"] = dict(sorted(borda.items(), key=lambda item: (-item[1], options.index(item[0]))))
-        elif kind == "number":
-            ordered = sorted(a for a, _b in given)
-            histogram = {}
-            if ordered:
-                low, high = ordered[0], ordered[-1]
-                width = Fraction(high - low, bins) if high > low else 1
-                for value in ordered:
-                    index = min(int((value - low) / width), bins - 1) if high > low else 0
-                    histogram[index] = histogram.get(index, 0) + 1
-                histogram = {f"{low + i * width}": count for i, count in sorted(histogram.items())}
-            data.update(mean=Fraction(sum(Fraction(v) for v in ordered), len(ordered)) if ordered else None,
-                        median=_median([Fraction(v) for v in ordered]), histogram=histogram,
-                        percentiles={p: _percentile(ordered, p) for p in (10, 25, 50, 75, 90)})
-        elif kind == "text":
-            data["texts"] = tuple(a for a, _b in given)
-        elif kind == "matrix":
-            matrix = defaultdict(Counter)
-            for answer, _b in given:
-                for row, level in answer.items():
-                    matrix[row][level] += 1
-            data["matrix"] = {row: dict(levels) for row, levels in matrix.items()}
-        results[qid] = QuestionResult(**data)
+        qid = question["id"]
+        given = [(a[qid], b) for a, b in zip(responses, buildings) if a.get(qid) not in EMPTY]
+        results[qid] = QuestionResult(question=qid, type=question["type"], answered=len(given),
+                                      **kind_of(question).aggregate(question, given))
     return results
+
+
+def chat_obstacle(definition):
+    """None when every question can be asked in chat; else (message key, params) naming the first one that
+    can't, by its number and title."""
+    for number, question in enumerate(questions(definition), start=1):
+        key = kind_of(question).chat_obstacle(question)
+        if key:
+            return key, {"number": number, "title": question.get("title") or question["id"]}
+    return None
+
+
+def ratings(definition, answers):
+    """The rating answers (1-5) in one response."""
+    return [answers[q["id"]] for q in questions(definition) if q["type"] == "rating"
+            and isinstance(answers.get(q["id"]), int)]
 
 
 def satisfaction_index(definition, responses):
     """The mean of every rating answer, as a fraction of 5 (None when nobody rated)."""
-    ratings = [a[q["id"]] for q in questions(definition) if q["type"] == "rating" for a in responses
-               if isinstance(a.get(q["id"]), int)]
-    return Fraction(sum(ratings), 5 * len(ratings)) if ratings else None
+    given = [value for answers in responses for value in ratings(definition, answers)]
+    return Fraction(sum(given), 5 * len(given)) if given else None

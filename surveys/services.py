@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from core import audit
-from core.auth import authorize
+from core.auth import authorize, can
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.extensions import db
 from core.models import Building, CatalogueItem, Compound, Region, as_utc, aware, utcnow
@@ -157,16 +157,10 @@ def _in_audience(survey, account):
 
 def respond(account, survey_id, answers, submit):
     """Save a draft or submit; editable until the survey closes."""
-    survey = db.session.get(Survey, survey_id)
-    if survey is None:
-        raise NotFound()
-    if not _accepting(survey):
-        raise Conflict("survey.closed")
-    if not _in_audience(survey, account):
-        raise Forbidden("survey.not_audience")
+    survey, definition = survey_for_resident(account, survey_id)
     catalogue = db.session.scalars(select(CatalogueItem.code)).all()
     try:
-        clean = engine.validate_response(definition_of(survey), answers if isinstance(answers, dict) else {},
+        clean = engine.validate_response(definition, answers if isinstance(answers, dict) else {},
                                          catalogue, draft=not submit)
     except engine.ResponseInvalid as error:
         raise _faults(error) from None
@@ -182,10 +176,26 @@ def respond(account, survey_id, answers, submit):
     return response
 
 
-def my_response(account, survey_id):
+def survey_for_resident(account, survey_id):
+    """(survey, its current definition) for a resident who may answer it now."""
     survey = db.session.get(Survey, survey_id)
     if survey is None:
         raise NotFound()
+    if not _accepting(survey):
+        raise Conflict("survey.closed")
+    if not _in_audience(survey, account):
+        raise Forbidden("survey.not_audience")
+    return survey, definition_of(survey)
+
+
+def my_response(account, survey_id):
+    """The resident's own answers (for a per-dwelling survey, the household's), only while they are in the
+    survey's audience: a tenant never reads the owner's answers to an owners-only survey."""
+    survey = db.session.get(Survey, survey_id)
+    if survey is None:
+        raise NotFound()
+    if not _in_audience(survey, account):
+        raise Forbidden("survey.not_audience")
     respondent = f"a{account.id}" if survey.per == "person" else f"d{account.dwelling_id}"
     response = SurveyResponse.query.filter_by(survey_id=survey_id, respondent=respondent).first()
     if response is None:
@@ -205,14 +215,26 @@ def _submitted(survey):
 
 
 def results(staff, survey_id):
-    """Per-question results over submitted responses, with breakdowns by building."""
+    """Per-question results over submitted responses, with breakdowns by building. The written answers
+    themselves are for those who manage the survey; others in the region see counts and figures only."""
+    from dataclasses import replace
     survey = get_survey(staff, survey_id)
     rows = _submitted(survey)
-    return survey, engine.aggregate(definition_of(survey), [r[0] for r in rows], [r[1] for r in rows])
+    found = engine.aggregate(definition_of(survey), [r[0] for r in rows], [r[1] for r in rows])
+    if not can(staff, "surveys.manage"):
+        found = {qid: replace(result, texts=(), other_texts=()) for qid, result in found.items()}
+    return survey, found
+
+
+def catalogue_names(english=False):
+    """{catalogue code: name} for labelling catalogue answers."""
+    return {code: (en if english else zh) for code, zh, en in db.session.execute(
+        select(CatalogueItem.code, CatalogueItem.name_zh, CatalogueItem.name_en))}
 
 
 def export_table(staff, survey_id, other_header, meta_headers):
-    survey = get_survey(staff, survey_id)
+    """Each household's answers with its building, unit and room: only for those who manage the survey."""
+    survey = get_survey(staff, survey_id, "surveys.manage")
     rows = _submitted(survey)
     return export.table(definition_of(survey), [r[0] for r in rows], other_header, meta_headers,
                         [r[1:] for r in rows])
@@ -253,16 +275,11 @@ def satisfaction_of(project_id):
                                     & (SurveyResponse.version == SurveyVersion.version))
                               .where(Survey.project_id == project_id, Survey.kind == "satisfaction",
                                      SurveyResponse.submitted.is_(True))).all()
-    ratings = []
-    for definition, answers in rows:
-        for question in engine.questions(definition):
-            value = answers.get(question["id"])
-            if question["type"] == "rating" and isinstance(value, int):
-                ratings.append(value)
-    if not ratings:
+    given = [value for definition, answers in rows for value in engine.ratings(definition, answers)]
+    if not given:
         return None
     from fractions import Fraction
-    return Fraction(sum(ratings), 5 * len(ratings))
+    return Fraction(sum(given), 5 * len(given))
 
 
 def run_due(now=None):

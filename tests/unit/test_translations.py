@@ -15,7 +15,7 @@ def test_every_message_in_the_code_has_a_chinese_translation():
     with open(LOCALE.parent / "babel.cfg", encoding="utf-8") as handle:
         method_map, options_map = parse_mapping_cfg(handle)
     found = set()
-    for folder in ("core", "api", "admin", "bot", "wishes", "notices"):
+    for folder in ("core", "api", "admin", "bot", "wishes", "notices", "surveys"):
         for _name, _line, message, _comments, _context in extract_from_dir(
                 LOCALE.parent / folder, method_map, options_map, keywords={"_": None, "_l": None, "gettext": None}):
             found.add(message)

@@ -1,0 +1,633 @@
+"""One class per survey question type, each knowing all it does: check its definition, check an answer,
+aggregate answers, give its export cells, say what to draw for its result, and ask itself in chat.
+Pure: plain data in and out, message keys (translated at the edge), no Flask, no database.
+
+Adding a type is adding a class here and registering it; nothing else switches on the type."""
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from core.numbers import decimal_text
+from core.understanding import normalise, parse_choice, parse_number
+from surveys import reading
+
+OTHER = "__other__"
+MAX_TEXT = 2000
+MAX_PHOTOS = 3
+EMPTY = (None, "", [], {})
+SKIP_WORDS = {"0", "跳过", "不知道", "不清楚", "不好说", "没有", "没有了", "没了", "无", "就这些", "skip", "none"}
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One problem, at a path in the definition or at a question of a response."""
+
+    path: str
+    key: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """What a question's result looks like: the figure, its rows (labels resolved) and a summary key.
+
+    figure: "bars" (label, count) | "distribution" (label, count) | "ranks" (label, points) |
+    "grid" (row label, counts by scale column) | "texts" (the answers themselves)."""
+
+    figure: str
+    rows: tuple = ()
+    columns: tuple = ()
+    texts: tuple = ()
+    summary: tuple = None          # (message key, params) or None
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A question asked in chat: the lines to show and a hint key saying how to answer."""
+
+    lines: tuple
+    hint: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Understood:
+    """What a chat reply meant: the answer (or a part of it, `done` False), and what to repeat back."""
+
+    value: object
+    done: bool = True
+    echo: str = None
+
+
+class NotUnderstood(Exception):
+    """The reply could not be read as an answer; `key` says what is expected."""
+
+    def __init__(self, key, **params):
+        self.key, self.params = key, params
+        super().__init__(key)
+
+
+def decimal(value):
+    """An exact number as people read it (core.numbers' one way), '-' when there is none."""
+    return "-" if value is None else decimal_text(value)
+
+
+def _option_ids(question, key="options"):
+    return [o["id"] for o in question.get(key, []) or [] if isinstance(o, dict) and "id" in o]
+
+
+def _labels(question, key="options"):
+    return {o["id"]: str(o.get("label") or o["id"]) for o in question.get(key, []) or []
+            if isinstance(o, dict) and "id" in o}
+
+
+def _median(values):
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0:
+        return None
+    middle = n // 2
+    return Fraction(ordered[middle]) if n % 2 else Fraction(ordered[middle - 1] + ordered[middle], 2)
+
+
+def _percentile(ordered, share):
+    """Nearest-rank percentile."""
+    if not ordered:
+        return None
+    rank = max(1, -(-share * len(ordered) // 100))
+    return ordered[int(rank) - 1]
+
+
+def _title(question):
+    return question.get("title") or question["id"]
+
+
+def _numbered(labels):
+    return tuple(f"{n} {label}" for n, label in enumerate(labels, start=1))
+
+
+def _example(count, ordered=False):
+    """Option numbers to show as an example reply: '1 3' for a choice, '2 1 3' for an order."""
+    if ordered:
+        return " ".join(str(n) for n in [2, 1, *range(3, count + 1)][:count])
+    return "1 3" if count >= 3 else "1 2"
+
+
+class Kind:
+    """A question type. Subclasses override what differs; the defaults suit a one-value answer."""
+
+    name = ""
+    options_key = None              # the definition field with the choices, if any
+    skip_words = frozenset({"0", "跳过", "skip"})   # what skips an optional question in chat
+    skip_hint = "survey.chat.may_skip"
+
+    # definition
+    def faults(self, question, path):
+        """What is wrong with this question's own fields."""
+        return []
+
+    # answers
+    def check(self, question, given, catalogue_codes=()):
+        """None when the answer is valid, else (message key, params)."""
+        raise NotImplementedError
+
+    def aggregate(self, question, given):
+        """Result fields for QuestionResult from [(answer, building)] of non-empty answers."""
+        return {}
+
+    # export
+    def columns(self, question, other_header):
+        """(key part, header) pairs: one column unless the type needs more."""
+        return [(None, _title(question))]
+
+    def cell(self, question, answer, part):
+        """One export cell's value for this answer (never None: empty text when unanswered)."""
+        return "" if answer in EMPTY else answer
+
+    # conditions
+    def value_label(self, question, value):
+        """A condition's value in the words the committee sees."""
+        return _labels(question, self.options_key or "options").get(value, str(value)) if self.options_key \
+            else str(value)
+
+    def value_of(self, question, typed):
+        """A condition value typed in the editor (an option's label or id, or a number) as stored."""
+        typed = (typed or "").strip()
+        if self.options_key:
+            labels = _labels(question, self.options_key)
+            if typed in labels:
+                return typed
+            for ident, label in labels.items():
+                if normalise(label) == normalise(typed):
+                    return ident
+        return typed
+
+    # results
+    def chart(self, question, result, names=None):
+        """The Chart for this question's result; `names` resolves codes the definition doesn't label
+        (catalogue items). An 'other' answer keeps the label OTHER, for the edge to translate."""
+        raise NotImplementedError
+
+    # chat
+    def chat_obstacle(self, question):
+        """None when this question can be asked in chat (as most can), else the message key of the reason."""
+
+    def ask(self, question, partial=None):
+        """The Prompt that asks this question in chat (or its next part)."""
+        raise NotImplementedError
+
+    def understand(self, question, text, partial=None):
+        """Understood for a chat reply, or raise NotUnderstood."""
+        raise NotImplementedError
+
+
+class Single(Kind):
+    """One choice among options, optionally with 'other, please say'."""
+
+    name = "single"
+    options_key = "options"
+
+    def faults(self, question, path):
+        return [] if _option_ids(question) else [Fault(f"{path}.options", "survey.def.options")]
+
+    def check(self, question, given, catalogue_codes=()):
+        if isinstance(given, dict) and given.get("choice") == OTHER and question.get("other"):
+            text = given.get("text", "")
+            return None if isinstance(text, str) and text.strip() and len(text) <= MAX_TEXT else (
+                "survey.answer.other_text", {})
+        return None if given in _option_ids(question) else ("survey.answer.option", {})
+
+    def aggregate(self, question, given):
+        return _count_choices(given)
+
+    def columns(self, question, other_header):
+        result = [(None, _title(question))]
+        if question.get("other"):
+            result.append((OTHER, f"{_title(question)} - {other_header}"))
+        return result
+
+    def cell(self, question, answer, part):
+        if answer in EMPTY:
+            return ""
+        if part == OTHER:
+            return answer.get("text", "") if isinstance(answer, dict) and answer.get("choice") == OTHER else ""
+        if isinstance(answer, dict):
+            return ""
+        return _labels(question).get(answer, str(answer))
+
+    def chart(self, question, result, names=None):
+        labels = _labels(question)
+        rows = tuple((labels.get(k, k), v) for k, v in sorted(result.counts.items(), key=lambda kv: -kv[1]))
+        return Chart("bars", rows, texts=tuple(result.other_texts))
+
+    def _choices(self, question):
+        labels = [str(o.get("label") or o["id"]) for o in question["options"]]
+        return labels
+
+    def ask(self, question, partial=None):
+        if partial == OTHER:
+            return Prompt((_title(question),), "survey.chat.other_text")
+        lines = _numbered(self._choices(question))
+        if question.get("other"):
+            return Prompt((_title(question), *lines), "survey.chat.one_or_other", {"other": len(lines) + 1})
+        return Prompt((_title(question), *lines), "survey.chat.one")
+
+    def understand(self, question, text, partial=None):
+        options = question["options"]
+        if partial == OTHER:
+            said = (text or "").strip()
+            if not said or normalise(said) in SKIP_WORDS:
+                raise NotUnderstood("survey.chat.text_needed")
+            return Understood({"choice": OTHER, "text": said[:MAX_TEXT]})
+        number = reading.small_int(text)
+        if number is not None and 1 <= number <= len(options):
+            return Understood(options[number - 1]["id"])
+        if number is not None and question.get("other") and number == len(options) + 1:
+            return Understood(OTHER, done=False)
+        index = parse_choice(text, self._choices(question))
+        if index is not None:
+            return Understood(options[index]["id"])
+        raise NotUnderstood("survey.chat.not_one", highest=len(options) + (1 if question.get("other") else 0))
+
+
+def _count_choices(given):
+    answered = len(given)
+    counts, others, per_building = Counter(), [], defaultdict(Counter)
+    for answer, building in given:
+        chosen = answer if isinstance(answer, list) else [
+            answer.get("choice") if isinstance(answer, dict) else answer]
+        if isinstance(answer, dict) and answer.get("choice") == OTHER:
+            others.append(answer.get("text", ""))
+        for option in chosen:
+            counts[option] += 1
+            per_building[building][option] += 1
+    return {"counts": dict(counts), "other_texts": tuple(others),
+            "shares": {k: Fraction(v, answered) for k, v in counts.items()} if answered else {},
+            "by_building": {b: dict(c) for b, c in per_building.items() if b is not None}}
+
+
+class Multiple(Kind):
+    """Several choices among options, between min and max of them."""
+
+    name = "multiple"
+    options_key = "options"
+
+    def faults(self, question, path):
+        options = _option_ids(question)
+        if not options:
+            return [Fault(f"{path}.options", "survey.def.options")]
+        low, high = question.get("min", 0), question.get("max", len(options))
+        if not (isinstance(low, int) and isinstance(high, int) and 0 <= low <= high <= len(options)):
+            return [Fault(f"{path}.max", "survey.def.bounds")]
+        return []
+
+    def allowed(self, question, catalogue_codes):
+        return _option_ids(question)
+
+    def check(self, question, given, catalogue_codes=()):
+        allowed = self.allowed(question, catalogue_codes)
+        if not isinstance(given, list) or len(set(map(str, given))) != len(given) or any(
+                g not in allowed for g in given):
+            return "survey.answer.option", {}
+        low, high = question.get("min", 0), question.get("max", len(allowed))
+        return None if low <= len(given) <= high else ("survey.answer.count", {"min": low, "max": high})
+
+    def aggregate(self, question, given):
+        return _count_choices(given)
+
+    def cell(self, question, answer, part):
+        if answer in EMPTY:
+            return ""
+        labels = _labels(question)
+        return "、".join(str(labels.get(a, a)) for a in answer) if isinstance(answer, list) else ""
+
+    def chart(self, question, result, names=None):
+        labels = dict(names or {}, **_labels(question))
+        return Chart("bars", tuple((labels.get(k, k), v) for k, v in sorted(result.counts.items(),
+                                                                          key=lambda kv: -kv[1])))
+
+    def ask(self, question, partial=None):
+        options = question["options"]
+        low, high = question.get("min", 0), question.get("max", len(options))
+        return Prompt((_title(question), *_numbered(str(o.get("label") or o["id"]) for o in options)),
+                      "survey.chat.several", {"min": max(low, 1), "max": high, "example": _example(len(options))})
+
+    def understand(self, question, text, partial=None):
+        options = question["options"]
+        numbers = reading.option_numbers(text, len(options))
+        if numbers is None:
+            index = parse_choice(text, [str(o.get("label") or o["id"]) for o in options])
+            numbers = None if index is None else [index + 1]
+        low, high = question.get("min", 0), question.get("max", len(options))
+        if numbers is None or any(not 1 <= n <= len(options) for n in numbers) or len(set(numbers)) != len(numbers):
+            raise NotUnderstood("survey.chat.not_understood")
+        if not low <= len(numbers) <= high:
+            raise NotUnderstood("survey.chat.count", min=max(low, 1), max=high)
+        return Understood([options[n - 1]["id"] for n in numbers])
+
+
+class Catalogue(Multiple):
+    """Several renovation catalogue items, by code (the catalogue is too long to list in chat)."""
+
+    name = "catalogue"
+    options_key = None
+
+    def faults(self, question, path):
+        return []
+
+    def allowed(self, question, catalogue_codes):
+        return list(catalogue_codes)
+
+    def cell(self, question, answer, part):
+        return "、".join(str(a) for a in answer) if isinstance(answer, list) and answer else ""
+
+    def chat_obstacle(self, question):
+        return "survey.chat.cannot_catalogue"
+
+
+class Ranking(Kind):
+    """Every option put in order, most wanted first; aggregated by Borda points."""
+
+    name = "ranking"
+    options_key = "options"
+
+    def faults(self, question, path):
+        return [] if _option_ids(question) else [Fault(f"{path}.options", "survey.def.options")]
+
+    def check(self, question, given, catalogue_codes=()):
+        options = _option_ids(question)
+        return None if isinstance(given, list) and sorted(map(str, given)) == sorted(options) and len(
+            set(map(str, given))) == len(given) else ("survey.answer.ranking", {})
+
+    def aggregate(self, question, given):
+        options = _option_ids(question)
+        borda = {o: 0 for o in options}
+        for answer, _b in given:
+            for position, option in enumerate(answer):
+                borda[option] += len(options) - 1 - position
+        return {"borda": dict(sorted(borda.items(), key=lambda item: (-item[1], options.index(item[0]))))}
+
+    def cell(self, question, answer, part):
+        return Multiple.cell(self, question, answer, part)
+
+    def chart(self, question, result, names=None):
+        labels = _labels(question)
+        return Chart("ranks", tuple((labels.get(k, k), v) for k, v in result.borda.items()),
+                     summary=("survey.result.borda", {}))
+
+    def ask(self, question, partial=None):
+        options = question["options"]
+        return Prompt((_title(question), *_numbered(str(o.get("label") or o["id"]) for o in options)),
+                      "survey.chat.rank", {"count": len(options), "example": _example(len(options), True)})
+
+    def understand(self, question, text, partial=None):
+        options = question["options"]
+        numbers = reading.option_numbers(text, len(options)) or []
+        if len(numbers) == len(options) - 1 and len(set(numbers)) == len(numbers):
+            numbers += [n for n in range(1, len(options) + 1) if n not in numbers]   # the last one is implied
+        if sorted(numbers) != list(range(1, len(options) + 1)):
+            raise NotUnderstood("survey.chat.not_understood")
+        return Understood([options[n - 1]["id"] for n in numbers])
+
+
+_RATING_WORDS = {"非常满意": 5, "很满意": 5, "特别满意": 5, "满意": 4, "比较满意": 4, "还可以": 3, "一般": 3,
+                 "还行": 3, "基本满意": 3, "不太满意": 2, "不满意": 2, "很不满意": 1, "非常不满意": 1, "很差": 1}
+
+
+class Rating(Kind):
+    """A rating from 1 (very unhappy) to 5 (very happy)."""
+
+    name = "rating"
+    LEVELS = (1, 2, 3, 4, 5)
+
+    def check(self, question, given, catalogue_codes=()):
+        return None if isinstance(given, int) and not isinstance(given, bool) and 1 <= given <= 5 else (
+            "survey.answer.rating", {})
+
+    def aggregate(self, question, given):
+        values = [a for a, _b in given]
+        per_building = defaultdict(list)
+        for answer, building in given:
+            per_building[building].append(answer)
+        return {"mean": Fraction(sum(values), len(values)) if values else None, "median": _median(values),
+                "distribution": {k: values.count(k) for k in self.LEVELS},
+                "by_building": {b: Fraction(sum(v), len(v)) for b, v in per_building.items() if b is not None}}
+
+    def value_of(self, question, typed):
+        number = reading.small_int(typed or "")
+        return number if number is not None else (typed or "").strip()
+
+    def chart(self, question, result, names=None):
+        return Chart("distribution", tuple((f"{k} ★", v) for k, v in sorted(result.distribution.items())),
+                     summary=("survey.result.mean_median", {"mean": decimal(result.mean),
+                                                            "median": decimal(result.median)}))
+
+    def ask(self, question, partial=None):
+        return Prompt((_title(question),), "survey.chat.rating")
+
+    def understand(self, question, text, partial=None):
+        said = normalise(text)
+        number = _RATING_WORDS.get(said)
+        if number is None:
+            number = reading.small_int(said)
+        if number not in self.LEVELS:
+            raise NotUnderstood("survey.chat.not_understood")
+        return Understood(number)
+
+
+class Number(Kind):
+    """A number (an amount of money, a count), with an optional unit, minimum and maximum."""
+
+    name = "number"
+    BINS = 10
+    skip_words = frozenset({"跳过", "skip", "不知道", "不清楚", "不好说"})   # 0 is an amount here
+    skip_hint = "survey.chat.may_skip_word"
+
+    def faults(self, question, path):
+        low, high = question.get("min"), question.get("max")
+        for value in (low, high):
+            if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)):
+                return [Fault(f"{path}.max", "survey.def.bounds")]
+        if low is not None and high is not None and low > high:
+            return [Fault(f"{path}.max", "survey.def.bounds")]
+        return []
+
+    def check(self, question, given, catalogue_codes=()):
+        if not isinstance(given, (int, float)) or isinstance(given, bool):
+            return "survey.answer.number", {}
+        low, high = question.get("min"), question.get("max")
+        if (low is not None and given < low) or (high is not None and given > high):
+            return "survey.answer.range", {"min": low, "max": high}
+        return None
+
+    def aggregate(self, question, given):
+        ordered = sorted(Fraction(a) for a, _b in given)
+        histogram = {}
+        if ordered:
+            low, high = ordered[0], ordered[-1]
+            width = (high - low) / self.BINS if high > low else 1
+            for value in ordered:
+                index = min(int((value - low) / width), self.BINS - 1) if high > low else 0
+                histogram[index] = histogram.get(index, 0) + 1
+            histogram = {f"{low + i * width}": count for i, count in sorted(histogram.items())}
+        width = ((ordered[-1] - ordered[0]) / self.BINS if ordered[-1] > ordered[0] else None) if ordered else None
+        return {"mean": sum(ordered) / len(ordered) if ordered else None, "median": _median(ordered),
+                "histogram": histogram, "bin_width": width,
+                "percentiles": {p: _percentile(ordered, p) for p in (10, 25, 50, 75, 90)}}
+
+    def value_of(self, question, typed):
+        number = parse_number(typed or "")
+        if number is None:
+            return (typed or "").strip()
+        value = reading.amount(number)
+        return int(value) if value.denominator == 1 else float(value)
+
+    def chart(self, question, result, names=None):
+        unit, width = question.get("unit", ""), result.bin_width
+        rows = tuple((f"{decimal(Fraction(start))}{unit}" if width is None else
+                      f"{decimal(Fraction(start))}–{decimal(Fraction(start) + width)}{unit}", count)
+                     for start, count in result.histogram.items())
+        return Chart("distribution", rows,
+                     summary=("survey.result.mean_median", {"mean": decimal(result.mean) + unit,
+                                                            "median": decimal(result.median) + unit}))
+
+    def ask(self, question, partial=None):
+        unit = question.get("unit", "")
+        return Prompt((_title(question),), "survey.chat.number_unit" if unit else "survey.chat.number",
+                      {"unit": unit} if unit else {})
+
+    def understand(self, question, text, partial=None):
+        number = parse_number(text)
+        low, high = question.get("min"), question.get("max")
+        if number is None:
+            raise NotUnderstood("survey.chat.not_number")
+        value = reading.amount(number)
+        if (low is not None and value < low) or (high is not None and value > high):
+            unit = question.get("unit", "")
+            if low is not None and high is not None:
+                raise NotUnderstood("survey.chat.number_range", min=decimal(low), max=decimal(high), unit=unit)
+            if low is not None:
+                raise NotUnderstood("survey.chat.number_min", min=decimal(low), unit=unit)
+            raise NotUnderstood("survey.chat.number_max", max=decimal(high), unit=unit)
+        stored = int(value) if value.denominator == 1 else float(value)
+        return Understood(stored, echo=f"{decimal(value)}{question.get('unit', '')}")
+
+
+class Text(Kind):
+    """Free text in the resident's own words."""
+
+    name = "text"
+    skip_words = frozenset(SKIP_WORDS)
+    skip_hint = None                # the prompt itself says how to skip
+
+    def check(self, question, given, catalogue_codes=()):
+        return None if isinstance(given, str) and len(given) <= MAX_TEXT else ("survey.answer.text", {})
+
+    def aggregate(self, question, given):
+        return {"texts": tuple(a for a, _b in given)}
+
+    def chart(self, question, result, names=None):
+        return Chart("texts", texts=tuple(result.texts))
+
+    def ask(self, question, partial=None):
+        return Prompt((_title(question),), "survey.chat.text_required" if question.get("required")
+                      else "survey.chat.text")
+
+    def understand(self, question, text, partial=None):
+        said = (text or "").strip()
+        if normalise(said) in SKIP_WORDS:
+            if question.get("required"):
+                raise NotUnderstood("survey.chat.text_needed")
+            return Understood("")
+        if not said:
+            raise NotUnderstood("survey.chat.text_needed")
+        return Understood(said[:MAX_TEXT])
+
+
+class Matrix(Kind):
+    """Rows (e.g. items) each given one level of a scale (e.g. satisfied / not)."""
+
+    name = "matrix"
+    options_key = None
+
+    def faults(self, question, path):
+        if not _option_ids(question, "rows") or not _option_ids(question, "scale"):
+            return [Fault(f"{path}.rows", "survey.def.matrix")]
+        return []
+
+    def check(self, question, given, catalogue_codes=()):
+        rows, scale = _option_ids(question, "rows"), _option_ids(question, "scale")
+        if not isinstance(given, dict) or any(k not in rows or v not in scale for k, v in given.items()):
+            return "survey.answer.matrix", {}
+        return None
+
+    def aggregate(self, question, given):
+        matrix = defaultdict(Counter)
+        for answer, _b in given:
+            for row, level in answer.items():
+                matrix[row][level] += 1
+        return {"matrix": {row: dict(levels) for row, levels in matrix.items()}}
+
+    def columns(self, question, other_header):
+        return [(row["id"], f"{_title(question)} - {row.get('label', row['id'])}") for row in question["rows"]]
+
+    def cell(self, question, answer, part):
+        if not isinstance(answer, dict):
+            return ""
+        return _labels(question, "scale").get(answer.get(part), "")
+
+    def chart(self, question, result, names=None):
+        scale = _option_ids(question, "scale")
+        labels = _labels(question, "rows")
+        rows = tuple((labels[row], tuple(result.matrix.get(row, {}).get(level, 0) for level in scale))
+                     for row in _option_ids(question, "rows"))
+        return Chart("grid", rows, columns=tuple(_labels(question, "scale")[s] for s in scale))
+
+    def _next_row(self, question, partial):
+        return next(r for r in question["rows"] if r["id"] not in (partial or {}))
+
+    def ask(self, question, partial=None):
+        row = self._next_row(question, partial)
+        scale = [str(s.get("label") or s["id"]) for s in question["scale"]]
+        lines = (_title(question), f"· {row.get('label') or row['id']}", *_numbered(scale))
+        return Prompt(lines, "survey.chat.one")
+
+    def understand(self, question, text, partial=None):
+        row = self._next_row(question, partial)
+        scale = question["scale"]
+        number = reading.small_int(text)
+        if number is None or not 1 <= number <= len(scale):
+            index = parse_choice(text, [str(s.get("label") or s["id"]) for s in scale])
+            number = None if index is None else index + 1
+        if number is None:
+            raise NotUnderstood("survey.chat.not_one", highest=len(scale))
+        done = dict(partial or {}, **{row["id"]: scale[number - 1]["id"]})
+        return Understood(done, done=len(done) == len(question["rows"]))
+
+
+class Photo(Kind):
+    """Up to three photos (uploaded in the mini-program)."""
+
+    name = "photo"
+
+    def check(self, question, given, catalogue_codes=()):
+        return None if isinstance(given, list) and all(isinstance(p, str) for p in given) and len(
+            given) <= MAX_PHOTOS else ("survey.answer.photo", {})
+
+    def cell(self, question, answer, part):
+        return "、".join(answer) if isinstance(answer, list) and answer else ""
+
+    def chart(self, question, result, names=None):
+        return Chart("none")
+
+    def chat_obstacle(self, question):
+        return "survey.chat.cannot_photo"
+
+
+KINDS = {kind.name: kind for kind in (Single(), Multiple(), Catalogue(), Ranking(), Rating(), Number(), Text(),
+                                      Matrix(), Photo())}
+
+
+def kind_of(question):
+    """The Kind of a question (KeyError for a type the registry doesn't know)."""
+    return KINDS[question["type"]]
