@@ -10,6 +10,7 @@ from admin.forms import TargetForm
 from admin.wishes import catalogue_choices
 from core import exports
 from core.areas import format_area
+from core.money import format_yuan
 from oversight import services as oversight
 
 LEDGER_PAGE = 500
@@ -52,15 +53,23 @@ def ledger():
     region_id, year = request.args.get("region", type=int), request.args.get("year", type=int)
     level = request.args.get("level") if request.args.get("level") in ("county", "city", "province") else None
     region, rows = oversight.ledger(g.staff, region_id, year, level, limit=LEDGER_PAGE + 1)
-    return page("admin/ledger.html", region=region, rows=rows[:LEDGER_PAGE], more=len(rows) > LEDGER_PAGE,
+    return page("admin/ledger.html", publicity_label=publicity_label, region=region, rows=rows[:LEDGER_PAGE], more=len(rows) > LEDGER_PAGE,
                 year=year, level=level, region_id=region_id)
+
+
+def publicity_label(state):
+    """The plan's publicity as the ledger shows it."""
+    return {"none": _("not published"), "open": _("running"), "unanswered": _("objections unanswered"),
+            "ended": _("ended")}.get(state, state)
 
 
 def ledger_table(rows):
     """The ledger as a header and rows of cells, in the reader's language."""
     header = [_("City"), _("County"), _("Street"), _("Community"), _("Compound"), _("Built"), _("Households"),
               _("Buildings"), _("Floor area (m²)"), _("Project"), _("Reserve level"), _("Plan year"), _("Stage"),
-              _("Budget (yuan)"), _("Funded (yuan)"), _("Progress (%)")]
+              _("Budget (yuan)"), _("Funded (yuan)"), _("Progress (%)"), _("Approved consent vote"),
+              _("Publicity of the plan"), _("Residents' money received (yuan)"),
+              _("Residents' money pledged, not received (yuan)")]
     table = []
     for r in rows:
         chain = (r["regions"] + [""] * 5)[1:5]
@@ -68,7 +77,9 @@ def ledger_table(rows):
                               format_area(r["floor_area"]) if r["floor_area"] else None, r["project"],
                               labels.label(labels.LEVELS, r["reserve_level"]), r["plan_year"],
                               labels.label(labels.STAGES, r["stage"]), r["budget"] / 100, r["funded"] / 100,
-                              r["progress"]])
+                              r["progress"], r["consent_vote"] or "", publicity_label(r["publicity"]),
+                              format_yuan(r["received"]).replace(",", ""),
+                              format_yuan(r["pledged"]).replace(",", "")])
     return header, table
 
 

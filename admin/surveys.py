@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from admin.common import bp, from_local, now_local, page, run_form
 from admin.forms import PublishForm, SurveyDefinitionForm, SurveyGenerateForm, SurveyOpenForm, options
-from admin.scopes import compound_choices, describe_scope
+from core.scopes import compound_choices, describe_scope
 from core.errors import field_error
 from core.numbers import decimal_text
 from surveys import editing, engine, export
