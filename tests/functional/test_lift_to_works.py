@@ -230,7 +230,8 @@ def test_floors_come_from_the_roll_or_the_room_number_and_the_committee_corrects
     assert wrong.status_code == 422
     fixed = http.put(f"/api/v1/admin/lifts/dwellings/{room_101}/floor", headers=headers, json={"floor": "2"})
     assert fixed.status_code == 200 and fixed.get_json()["storey"] == 2
-    assert db.session.scalar(select(AuditLog.after).where(AuditLog.action == "dwelling.floor")) == {
+    assert db.session.scalar(select(AuditLog.after).where(AuditLog.action == "dwelling.floor",
+                                                          AuditLog.target_id == str(room_101))) == {
         "floor": 2, "storey": 2}
 
 
