@@ -133,5 +133,5 @@ def _listing_filter(items):
 def audience_size(scope_kind, scope_id):
     """How many residents bound in WeChat a notice to this compound, building or unit reaches."""
     from sqlalchemy import func, select
-    from notices.services import audience
+    from core.scopes import accounts_in as audience
     return db.session.scalar(select(func.count()).select_from(audience(scope_kind, scope_id).subquery()))

@@ -1,11 +1,12 @@
 """Translated names of the codes the domain stores (matters, states, stages, choices, roles)."""
 from flask_babel import lazy_gettext as _l
 
+from core.scopes import LABELS
 from projects.texts import FUNDING, REPORT_STATES, STAGES  # noqa: F401 - the domains' own words
 from votes.texts import CANVASS, CHOICES, ENTRY_STATES, MATTERS, VOTE_STATES  # noqa: F401
 from wishes.texts import WISH_STATES  # noqa: F401
 
-SCOPES = {"compound": _l("whole compound"), "building": _l("building"), "unit": _l("stairwell unit")}
+SCOPES = LABELS
 DELIVERY_STATES = {"pending": _l("waiting to be sent"), "sending": _l("being sent"), "sent": _l("sent"),
                    "inbox": _l("in the resident's inbox only"), "failed": _l("failed")}
 CHANNELS = {"subscribe": _l("subscribe message"), "template": _l("template message"),

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 
 from admin.common import audience_size, bp, from_local, local_time, page, run_confirmed
 from admin.forms import NoticeForm, options
-from admin.scopes import describe_scope, scope_choices, split_scope
+from core.scopes import describe_scope, scope_choices, split_scope
 from notices import services as notices
 
 

@@ -9,6 +9,7 @@ from admin.wishes import catalogue_choices
 from core import exports
 from core.areas import format_area
 from core.models import beijing_today
+from core.money import format_yuan
 from oversight import services as oversight
 
 LEDGER_PAGE = 500
@@ -60,7 +61,7 @@ def region_votes():
     outcome = request.args.get("outcome") if request.args.get("outcome") in ("approved", "rejected", "open") else None
     year = _year()
     region, votes = oversight.votes_with_outcome(g.staff, request.args.get("region", type=int), year, outcome)
-    from admin.scopes import describe_scope
+    from core.scopes import describe_scope
     return page("admin/region_votes.html", region=region, votes=votes, year=year, outcome=outcome,
                 describe=describe_scope)
 
@@ -72,15 +73,23 @@ def ledger():
     level = request.args.get("level") if request.args.get("level") in ("county", "city", "province") else None
     outcome = request.args.get("outcome") if request.args.get("outcome") in ("started", "completed") else None
     region, rows = oversight.ledger(g.staff, region_id, year, level, limit=LEDGER_PAGE + 1, outcome=outcome)
-    return page("admin/ledger.html", region=region, rows=rows[:LEDGER_PAGE], more=len(rows) > LEDGER_PAGE,
-                year=year, level=level, region_id=region_id, outcome=outcome)
+    return page("admin/ledger.html", publicity_label=publicity_label, region=region, rows=rows[:LEDGER_PAGE],
+                more=len(rows) > LEDGER_PAGE, year=year, level=level, region_id=region_id, outcome=outcome)
+
+
+def publicity_label(state):
+    """The plan's publicity as the ledger shows it."""
+    return {"none": _("not published"), "open": _("running"), "unanswered": _("objections unanswered"),
+            "ended": _("ended")}.get(state, state)
 
 
 def ledger_table(rows):
     """The ledger as a header and rows of cells, in the reader's language."""
     header = [_("City"), _("County"), _("Street"), _("Community"), _("Compound"), _("Built"), _("Households"),
               _("Buildings"), _("Floor area (m²)"), _("Project"), _("Reserve level"), _("Plan year"), _("Stage"),
-              _("Budget (yuan)"), _("Funded (yuan)"), _("Progress (%)")]
+              _("Budget (yuan)"), _("Funded (yuan)"), _("Progress (%)"), _("Approved consent vote"),
+              _("Publicity of the plan"), _("Residents' money received (yuan)"),
+              _("Residents' money pledged, not received (yuan)")]
     table = []
     for r in rows:
         chain = (r["regions"] + [""] * 5)[1:5]
@@ -88,7 +97,9 @@ def ledger_table(rows):
                               format_area(r["floor_area"]) if r["floor_area"] else None, r["project"],
                               labels.label(labels.LEVELS, r["reserve_level"]), r["plan_year"],
                               labels.label(labels.STAGES, r["stage"]), r["budget"] / 100, r["funded"] / 100,
-                              r["progress"]])
+                              r["progress"], r["consent_vote"] or "", publicity_label(r["publicity"]),
+                              format_yuan(r["received"]).replace(",", ""),
+                              format_yuan(r["pledged"]).replace(",", "")])
     return header, table
 
 

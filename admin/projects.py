@@ -3,13 +3,18 @@ from flask import g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from admin.common import bp, page, run_form
+from admin.consent import gate_summary
+from contributions.services import project_totals
 from admin.forms import (AcceptanceForm, FundingForm, ItemForm, MilestoneForm, PlanStageForm, ProgressForm,
                          ProjectForm, ReportForm, StageForm, options)
-from admin.scopes import compound_choices
+from core.scopes import compound_choices
 from admin.wishes import catalogue_choices
 from core.uploads import store_uploads
 from projects import services as projects
 from projects.models import Milestone, SiteReport
+
+# Residents' money in the funding chart: only what was received (pledges are shown apart).
+RESIDENT_LINES = {"resident_received": lambda: _("residents' contributions received")}
 
 
 @bp.route("/projects", methods=["GET", "POST"])
@@ -83,7 +88,7 @@ def project(project_id):
                 form=forms[failed] if failed else None, progress=projects.progress_of(item),
                 funding=_funding_rows(projects.funding_summary(item)), acceptance=projects.acceptance_summary(item),
                 milestones=Milestone.query.filter_by(project_id=item.id).order_by(Milestone.id.desc()).all(),
-                reports=reports)
+                reports=reports, gate=gate_summary(item), resident_money=project_totals(item.id))
 
 
 def _report_in(project_id, report_id):
@@ -100,5 +105,5 @@ def _report_in(project_id, report_id):
 def _funding_rows(summary):
     """(source name, yuan) of each source with money, for the chart."""
     from admin import labels
-    return [(labels.label(labels.FUNDING, source) if source != "resident_pledges" else _("residents' pledges"),
+    return [(labels.label(labels.FUNDING, source) if source not in RESIDENT_LINES else RESIDENT_LINES[source](),
              fen // 100) for source, fen in summary.items() if fen]

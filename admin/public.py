@@ -19,7 +19,9 @@ def vote_result(vote_id):
     if vote is None or vote.state not in ("published", "archived"):
         abort(404)
     # Each home's choice is personal information: never on this public page (PIPL art. 25).
+    from lifts.services import lift_reason
     return render_template("admin/public_result.html", vote=vote, labels=labels, label=labels.label,
+                           lift_reason=lift_reason(vote.id),
                            figures=live_figures(vote, votes.result_of(vote)))
 
 

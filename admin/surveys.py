@@ -7,7 +7,7 @@ from flask_babel import get_locale, gettext as _
 
 from admin.common import audience_size, bp, from_local, local_time, now_local, page, run_confirmed, run_form
 from admin.forms import PublishForm, SurveyDefinitionForm, SurveyGenerateForm, SurveyOpenForm, options
-from admin.scopes import compound_choices, describe_scope
+from core.scopes import compound_choices, describe_scope
 from core.errors import field_error
 from surveys import editing, engine, export
 from surveys import services as surveys

@@ -51,6 +51,10 @@ def nav_items(staff):
         items += [("admin.wishes_inbox", _("Wishes")), ("admin.bindings", _("Bindings")), ("admin.votes_list", _("Votes")),
                   ("admin.surveys_list", _("Surveys"))]
     items += [("admin.projects_list", _("Projects"))]
+    if can(staff, "publicity.manage"):
+        items.append(("admin.publicity_list", _("Publicity")))
+    if can(staff, "votes.manage"):
+        items.append(("admin.lifts_list", _("Lifts")))
     if can(staff, "notices.send"):
         items.append(("admin.notices_list", _("Notices")))
     if staff.role != Role.COMMITTEE:

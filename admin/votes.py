@@ -9,7 +9,7 @@ from sqlalchemy import select
 from admin.common import bp, from_local, local_time, now_local, page, run_confirmed, run_form
 from admin.forms import (CanvassForm, ConfirmEntryForm, ExtendVoteForm, OpenVoteForm, PaperEntryForm,
                          PublishForm, VoteForm, options)
-from admin.scopes import describe_scope, scope_choices, split_scope
+from core.scopes import describe_scope, scope_choices, scope_dwellings, split_scope
 from core.areas import format_area
 from core.numbers import percent_text
 from core.extensions import db
@@ -232,21 +232,25 @@ def paper_ballots(vote_id):
     vote = votes.get_vote(g.staff, vote_id)
     rows = db.session.execute(select(Dwelling.id, Building.name, Unit.name, Dwelling.room)
                               .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
-                              .where(Dwelling.id.in_(votes.scope_dwellings(vote)))
+                              .where(Dwelling.id.in_(scope_dwellings(vote)))
                               .order_by(Building.name, Unit.name, Dwelling.room)).all()
     owners = _owners([r[0] for r in rows], full_phone=False)
     compound = db.session.get(Compound, vote.compound_id)
     default_place = _("the %(community)s neighbourhood committee office", community=compound.community.name)
     return_to = (request.args.get("return_to") or "").strip()[:100] or default_place
+    from lifts.services import ballot_lines
+    shares, lift_rule = ballot_lines(vote.id, [r[0] for r in rows])  # a lift vote: each owner's share, the rule
     ballots = []
     for dwelling_id, building, unit, room in rows:
         code = votes.paper_code(vote.id, dwelling_id)
         ballots.append({"code": code, "building": building, "unit": unit, "room": room,
                         "owners": "、".join(o["name"] for o in owners.get(dwelling_id, [])),
-                        "qr": segno.make(code, error="m").svg_inline(scale=3)})
+                        "qr": segno.make(code, error="m").svg_inline(scale=3), "share": shares.get(dwelling_id)})
+    from lifts.texts import rule_line
     return render_template("admin/paper_ballots.html", vote=vote, ballots=ballots, compound=compound,
                            deadline=deadline_text(vote.closes_at) if vote.closes_at else "", return_to=return_to,
-                           paper_rule=translate("vote.paper_rule"))
+                           paper_rule=translate("vote.paper_rule"),
+                           lift_rule=rule_line(lift_rule) if lift_rule else None)
 
 
 @bp.route("/votes/<int:vote_id>/non-voters", methods=["GET", "POST"])
@@ -297,7 +301,7 @@ def _proxies_page(vote_id, form=None):
     vote = votes.get_vote(g.staff, vote_id)
     form = form or ProxyForm(formdata=None)
     form.dwelling_id.choices = options([(str(d), votes.dwelling_address(d))
-                                        for d in db.session.scalars(votes.scope_dwellings(vote))])
+                                        for d in db.session.scalars(scope_dwellings(vote))])
     form.account_id.choices = options(_proxy_candidates(vote))
     pending = votes.pending_proxies(g.staff, vote_id)
     return page("admin/proxies.html", form=form, vote=vote, pending=pending, address=votes.dwelling_address,
@@ -313,7 +317,7 @@ def vote_proxies(vote_id):
         return _proxies_page(vote_id)
     form = ProxyForm()
     vote = votes.get_vote(g.staff, vote_id)
-    form.dwelling_id.choices = options([(str(d), "") for d in db.session.scalars(votes.scope_dwellings(vote))])
+    form.dwelling_id.choices = options([(str(d), "") for d in db.session.scalars(scope_dwellings(vote))])
     form.account_id.choices = options(_proxy_candidates(vote))
 
     def register():

@@ -4,7 +4,7 @@ from flask_babel import gettext as _, get_locale
 
 from admin.common import bp, page, run_form
 from admin.forms import AnswerForm, ClassifyForm, MergeForm, options
-from admin.scopes import compound_choices
+from core.scopes import compound_choices
 from core import catalogue
 from core.extensions import db
 from core.models import Building, Compound, Dwelling, Unit

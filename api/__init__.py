@@ -2,8 +2,8 @@
 from flask_smorest import Api
 from marshmallow import Schema, fields
 
-from api import (admin_registry, admin_wishes, files, health, projects, resident, staff_session, surveys,
-                 votes)
+from api import (admin_registry, admin_wishes, contributions, files, gate, health, lifts, projects, publicity,
+                 resident, staff_session, surveys, votes)
 
 class ErrorDetailSchema(Schema):
     field = fields.String(allow_none=True)
@@ -45,9 +45,12 @@ def init_app(app):
     csrf.exempt(projects.resident_blp)
     csrf.exempt(votes.resident_blp)
     csrf.exempt(surveys.resident_blp)
+    for blueprint in (publicity.resident_blp, lifts.resident_blp, contributions.resident_blp):
+        csrf.exempt(blueprint)
     for blueprint in (staff_session.blp, admin_registry.blp, admin_wishes.blp, resident.blp, projects.staff_blp,
                       projects.resident_blp, votes.staff_blp, votes.resident_blp, surveys.staff_blp,
-                      surveys.resident_blp):
+                      surveys.resident_blp, publicity.staff_blp, publicity.resident_blp, lifts.staff_blp,
+                      lifts.resident_blp, contributions.staff_blp, contributions.resident_blp, gate.blp):
         rest.register_blueprint(blueprint)
 
 
@@ -70,9 +73,11 @@ def _require_resident_except_login():
 
 # Who is calling is settled before anything else, so a stranger learns nothing from validation errors.
 # (Blueprints are module-level and shared by every app made in one process: set them up once, here.)
-for _blueprint in (admin_registry.blp, admin_wishes.blp, projects.staff_blp, votes.staff_blp, surveys.staff_blp):
+for _blueprint in (admin_registry.blp, admin_wishes.blp, projects.staff_blp, votes.staff_blp, surveys.staff_blp,
+                   publicity.staff_blp, lifts.staff_blp, contributions.staff_blp, gate.blp):
     _blueprint.before_request(_require_staff)
-for _blueprint in (projects.resident_blp, votes.resident_blp, surveys.resident_blp):
+for _blueprint in (projects.resident_blp, votes.resident_blp, surveys.resident_blp, publicity.resident_blp,
+                   lifts.resident_blp, contributions.resident_blp):
     _blueprint.before_request(_require_resident)
 resident.blp.before_request(_require_resident_except_login)
 

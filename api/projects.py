@@ -7,12 +7,14 @@ from marshmallow import Schema, fields, validate
 from api.resident import resident
 from core.auth import current_staff
 from core.extensions import db
+from core.scopes import SCOPES
 from core.times import format_moment
 from core.uploads import store_uploads
 from notices import services as notices
 from notices.texts import render
 from projects import services as projects
-from projects.models import FUNDING_SOURCES, PLEDGE_KINDS
+from contributions.models import KINDS as CONTRIBUTION_KINDS
+from projects.models import FUNDING_SOURCES
 from projects.rules import STAGES
 
 staff_blp = Blueprint("admin_projects", __name__, url_prefix="/api/v1/admin",
@@ -121,7 +123,7 @@ class ReportHandleSchema(Schema):
 
 
 class NoticeComposeSchema(Schema):
-    scope_kind = fields.String(required=True, validate=validate.OneOf(notices.SCOPES))
+    scope_kind = fields.String(required=True, validate=validate.OneOf(SCOPES))
     scope_id = fields.Integer(required=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=60))
     body = fields.String(required=True, validate=validate.Length(min=1, max=1000))
@@ -143,7 +145,10 @@ class DeliveryReportSchema(Schema):
 class TimelineSchema(Schema):
     project = fields.Nested(ProjectSchema)
     progress = fields.Integer()
-    funding = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"description": "fen by source"})
+    funding = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                          metadata={"description": "fen in hand by source (residents' money once received)"})
+    contributions = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                                metadata={"description": "residents' money in fen: pledged (not in hand), received"})
     milestones = fields.List(fields.Nested(MilestoneSchema))
     satisfaction = fields.Float(allow_none=True, metadata={"description": "residents' satisfaction, 0-100"})
 
@@ -198,7 +203,11 @@ class ViewSchema(Schema):
 
 class PledgeSchema(Schema):
     id = fields.Integer(dump_only=True)
-    kind = fields.String(required=True, validate=validate.OneOf(PLEDGE_KINDS))
+    kind = fields.String(required=True, validate=validate.OneOf(CONTRIBUTION_KINDS),
+                         metadata={"description": "maintenance_fund: owners only"})
+    item_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
+    dwelling_id = fields.Integer(dump_only=True)
+    state = fields.String(dump_only=True, metadata={"description": "pledged | received | refunded | cancelled"})
     amount = fields.Integer(load_default=None, metadata={"description": "fen"})
     hours = fields.Integer(load_default=None)
     description = fields.String(load_default=None, validate=validate.Length(max=200))
@@ -441,8 +450,9 @@ class Pledges(MethodView):
     @resident_blp.arguments(PledgeSchema)
     @resident_blp.response(201, PledgeSchema)
     def post(self, body):
-        """Pledge money, maintenance fund, labour or goods."""
-        item = projects.pledge(resident(), **body)
+        """Pledge money, maintenance fund (owners only), labour or goods for my home."""
+        from contributions import services as contributions
+        item = contributions.pledge(resident(), **body)
         db.session.commit()
         return item
 

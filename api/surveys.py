@@ -11,6 +11,7 @@ from api.resident import resident
 from core.auth import current_staff
 from core.extensions import db
 from core.numbers import decimal_text
+from core.scopes import SCOPES
 from surveys import export
 from surveys.texts import labels
 from surveys import services as surveys
@@ -37,7 +38,7 @@ class SurveySchema(Schema):
 
 
 class SurveyCreateSchema(Schema):
-    scope_kind = fields.String(required=True, validate=validate.OneOf(["compound", "building", "unit"]))
+    scope_kind = fields.String(required=True, validate=validate.OneOf(SCOPES))
     scope_id = fields.Integer(required=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     definition = fields.Dict(required=True)

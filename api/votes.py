@@ -9,6 +9,7 @@ from core.areas import format_area
 from core.auth import current_staff
 from core.extensions import db
 from core.i18n import translate
+from core.scopes import SCOPES, scope_dwellings
 from votes import rules
 from votes import services as votes
 
@@ -19,7 +20,7 @@ resident_blp = Blueprint("resident_votes", __name__, url_prefix="/api/v1/votes",
 
 
 class VoteCreateSchema(Schema):
-    scope_kind = fields.String(required=True, validate=validate.OneOf(votes.SCOPES))
+    scope_kind = fields.String(required=True, validate=validate.OneOf(SCOPES))
     scope_id = fields.Integer(required=True)
     matter = fields.String(required=True, validate=validate.OneOf(list(rules.MATTERS)))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -346,7 +347,7 @@ class BallotCodes(MethodView):
     def get(self, vote_id):
         """The code of each dwelling's paper ballot."""
         vote = votes.get_vote(_staff(), vote_id)
-        ids = db.session.scalars(votes.scope_dwellings(vote)).all()
+        ids = db.session.scalars(scope_dwellings(vote)).all()
         return [{"dwelling_id": d, "code": votes.paper_code(vote.id, d)} for d in sorted(ids)]
 
 

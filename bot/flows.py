@@ -775,6 +775,7 @@ class VoteFlow(Flow):
 
     def enter(self, turn, index):
         """A vote's matter, its deadline, the household's current choice, and the question."""
+        from bot.publicity import lift_share_line
         from votes import services as votes
         vote_id, dwelling_ids = turn.data["votes"][index]
         vote = votes.resident_vote(vote_id)
@@ -786,6 +787,9 @@ class VoteFlow(Flow):
         lines.append(_("Voting closes %(deadline)s.", deadline=when(vote.closes_at)))
         lines.append(_("Each home's choice will be shown to the owners of this vote with the result.")
                      if vote.publish_details else _("Only the totals are published; your choice stays private."))
+        share = lift_share_line(vote_id, dwelling_ids)  # a lift vote: the owner's own share and the rule
+        if share:
+            lines.append(share)
         ballot = votes.my_ballot(turn.account, vote_id)
         turn.goto(self, "decide", current=ballot.choice if ballot is not None else None)
         if ballot is not None:

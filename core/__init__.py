@@ -17,7 +17,7 @@ from core import scheduler as _scheduler  # noqa: F401 - declares APScheduler's 
 # so nothing in core depends on a door's code.
 DOORS = ("api", "admin", "bot")
 COMMANDS = ("simulator.cli", "notices.cli", "votes.cli", "ops.cli")  # packages with a command group of their own (`cli`)
-JOBS = ("notices.jobs", "projects.jobs", "votes.jobs", "surveys.jobs", "stories.jobs")  # packages with scheduled jobs (`register_jobs`)
+JOBS = ("notices.jobs", "projects.jobs", "votes.jobs", "surveys.jobs", "stories.jobs", "publicity.jobs")  # packages with scheduled jobs (`register_jobs`)
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
 

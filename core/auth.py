@@ -21,20 +21,24 @@ class Role:
 
 
 _READ = {"registry.read", "catalogue.read", "wishes.read", "projects.read", "notices.read", "votes.read",
-         "surveys.read"}
+         "surveys.read", "publicity.read"}
 PERMISSIONS = {
     # Committee staff keep the roll and go door to door: they need the real phone numbers.
     Role.COMMITTEE: _READ | {"registry.import", "registry.edit", "pii.phone", "wishes.handle", "notices.send",
-                             "projects.edit", "reports.handle", "votes.manage", "votes.paper", "surveys.manage"},
-    Role.STREET: _READ | {"projects.edit", "reports.handle", "notices.send"},
+                             "projects.edit", "reports.handle", "votes.manage", "votes.paper", "surveys.manage",
+                             "publicity.manage", "contributions.record"},
+    Role.STREET: _READ | {"projects.edit", "reports.handle", "notices.send", "publicity.manage"},
+    # Officials may let works start without the residents' consent or publicity, with a reason (audited).
     Role.COUNTY: _READ | {"catalogue.edit", "registry.approve", "projects.edit", "projects.create", "targets.edit",
-                          "regions.create", "compounds.create"},
-    Role.CITY: _READ | {"registry.approve", "targets.edit"},
-    Role.PROVINCE: _READ | {"registry.approve", "targets.edit"},
+                          "regions.create", "compounds.create", "publicity.manage", "projects.override_gate",
+                          "lifts.rule"},
+    Role.CITY: _READ | {"registry.approve", "targets.edit", "projects.override_gate"},
+    Role.PROVINCE: _READ | {"registry.approve", "targets.edit", "projects.override_gate"},
     Role.ADMIN: _READ | {"registry.import", "registry.edit", "staff.manage", "audit.read", "catalogue.edit",
                          "regions.create", "compounds.create",
                          "wishes.handle", "notices.send", "projects.edit", "projects.create", "reports.handle",
-                         "votes.manage", "votes.paper", "surveys.manage", "targets.edit"},
+                         "votes.manage", "votes.paper", "surveys.manage", "targets.edit",
+                         "publicity.manage", "contributions.record", "projects.override_gate", "lifts.rule"},
 }
 
 

@@ -121,6 +121,7 @@ class Dwelling(db.Model):
     surveyed_area = db.Column(db.Integer)
     contract_area = db.Column(db.Integer)
     use = db.Column(db.String(16), nullable=False, default="residential")
+    floor = db.Column(db.Integer)  # from the roll or set by the committee; None: read from the room number
     unit = db.relationship("Unit", back_populates="dwellings")
     ownerships = db.relationship("Ownership", back_populates="dwelling")
     __table_args__ = (db.UniqueConstraint("unit_id", "room"),)
@@ -129,6 +130,12 @@ class Dwelling(db.Model):
     def counted_area(self):
         """Registered, else surveyed, else contract area."""
         return counted_area(self.registered_area, self.surveyed_area, self.contract_area)
+
+    @property
+    def storey(self):
+        """The floor the dwelling is on: as recorded, else as its room number says (None if unknown)."""
+        from core.floors import floor_from_room
+        return self.floor if self.floor is not None else floor_from_room(self.room)
 
 
 class Person(db.Model):

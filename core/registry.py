@@ -647,11 +647,32 @@ def import_roll(staff, compound_id, data, filename=None, dry_run=False):
     if dry_run:
         return report
     _apply(staff, compound, diff, first_owners, keys, on_record)
+    _apply_floors(staff, compound, parsed)
     audit.record(staff, "roll.import", "compound", compound.id, compound.community_id,
                  after=dict(asdict(report), warnings=len(report.warnings), changes=None, filename=filename,
                             sha256=hashlib.sha256(data).hexdigest()))
     db.session.flush()
     return report
+
+
+def _apply_floors(staff, compound, parsed):
+    """Floors the roll gives (a 楼层 column); a blank cell keeps what the committee set."""
+    given = {spec.key: spec.floor for spec in parsed if getattr(spec, "floor", None) is not None}
+    if not given:
+        return
+    rows = db.session.execute(
+        select(Dwelling.id, Dwelling.floor, Dwelling.room, Unit.name.label("unit"), Building.name.label("building"))
+        .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
+        .where(Building.compound_id == compound.id)).all()
+    changes = []
+    for r in rows:
+        floor = given.get((r.building, r.unit, r.room))
+        if floor is not None and floor != r.floor:
+            changes.append({"id": r.id, "floor": floor})
+            audit.record(staff, "dwelling.floor", "dwelling", r.id, compound.community_id,
+                         before={"floor": r.floor}, after={"floor": floor})
+    if changes:
+        db.session.execute(update(Dwelling), changes)
 
 
 def update_dwelling(staff, dwelling_id, registered_area, surveyed_area, contract_area):

@@ -9,6 +9,7 @@ from xml.parsers import expat
 from dataclasses import dataclass, field
 
 from core import areas, identity
+from core.floors import check_floor
 from core.errors import InvalidInput, RuleViolation
 
 MAX_ROWS = 50_000  # a compound has at most several thousand households; co-owners take a row each
@@ -32,6 +33,7 @@ HEADER_ALIASES = {
     "share": ("份额", "共有份额", "share"),
     "certificate": ("不动产权证号", "不动产权证书号", "不动产权证号码", "产权证号", "房产证号", "certificate_no",
                     "certificate"),
+    "floor": ("楼层", "所在楼层", "所在层", "floor"),
 }
 _HEADER_LOOKUP = {
     re.sub(r"[\s_]", "", alias.lower()): column
@@ -88,6 +90,7 @@ class RollDwelling:
     delivered: bool
     first_row: int
     owners: list = field(default_factory=list)
+    floor: int = None  # as the roll gives it; None: read from the room number
 
     @property
     def key(self):
@@ -598,9 +601,12 @@ def _read_row(reader):
         return None
     owner = RollOwner(reader.number, name, doc_type if doc_number else "org_name", doc_number, phone, share,
                       certificate)
+    floor = reader.parse("floor", check_floor)
+    if not reader.ok:
+        return None
     dwelling = RollDwelling(building, unit, room, area_values["registered_area"],
                             area_values["surveyed_area"], area_values["contract_area"],
-                            developer_held, bool(delivered), reader.number)
+                            developer_held, bool(delivered), reader.number, floor=floor)
     return dwelling, owner
 
 

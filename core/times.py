@@ -105,3 +105,9 @@ def iso_beijing(moment):
 def days_left(moment, now):
     """Whole days from `now` until `moment` in Beijing calendar days (0 = today)."""
     return (to_beijing(moment).date() - to_beijing(now).date()) // timedelta(days=1)
+
+
+def time_left(moment, now):
+    """(days, hours) from `now` until `moment`, rounded down; (0, 0) once past (a countdown)."""
+    seconds = max(0, int((to_beijing(moment) - to_beijing(now)).total_seconds()))
+    return seconds // 86400, seconds % 86400 // 3600

@@ -36,7 +36,7 @@ def get_engine_url():
 config.set_main_option('sqlalchemy.url', get_engine_url())
 target_db = current_app.extensions['migrate'].db
 # Every package with models, so that autogenerate sees the whole schema.
-import core.models, wishes.models, notices.models, projects.models, votes.models, surveys.models, oversight.models  # noqa: E401,F401,E402
+import core.models, wishes.models, notices.models, projects.models, votes.models, surveys.models, oversight.models, publicity.models, lifts.models, contributions.models, projects.consent  # noqa: E401,F401,E402
 
 # other values from the config, defined by the needs of env.py,
 # can be acquired:

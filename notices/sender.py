@@ -13,11 +13,11 @@ from sqlalchemy import delete, select, text, update
 
 from core.extensions import db
 from core.models import InboundMessage, WechatAccount, aware, utcnow
+from core.scopes import accounts_in
 from core.wechat import WeChatError, wechat
 from notices import channels
 from notices.fitting import fit_data, push_fields
 from notices.models import ChannelBlock, Delivery, Notice, SenderPause, SubscriptionCredit
-from notices.services import audience
 from notices.texts import full_text, render
 
 log = logging.getLogger("gongjian")
@@ -53,7 +53,7 @@ def fan_out_due(limit=20):
            .filter((Notice.scheduled_at.is_(None)) | (Notice.scheduled_at <= now)).order_by(Notice.id)
            .limit(limit).all())
     for notice in due:
-        recipients = audience(notice.scope_kind, notice.scope_id).where(~select(Delivery.id).where(
+        recipients = accounts_in(notice.scope_kind, notice.scope_id).where(~select(Delivery.id).where(
             Delivery.notice_id == notice.id, Delivery.account_id == WechatAccount.id).exists())
         db.session.execute(Delivery.__table__.insert().from_select(
             ["notice_id", "account_id", "state", "attempts"],

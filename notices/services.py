@@ -5,10 +5,10 @@ from core import audit
 from core.auth import authorize
 from core.errors import InvalidInput, NotFound
 from core.extensions import db
-from core.models import Building, Compound, Dwelling, Region, Unit, WechatAccount, as_utc, utcnow
+from core.models import Region, as_utc, utcnow
+from core.scopes import SCOPES, accounts_in, scope_compound
 from notices.models import Delivery, Notice, SubscriptionCredit, SubscriptionEvent
 
-SCOPES = ("compound", "building", "unit")
 MAX_TITLE, MAX_BODY = 60, 1000
 
 
@@ -21,34 +21,6 @@ def queue_direct_message(account_id, kind, params, created_by=None, not_before=N
     db.session.add(Delivery(notice_id=notice.id, account_id=account_id, next_attempt_at=not_before))
     db.session.flush()
     return notice
-
-
-def scope_compound(scope_kind, scope_id):
-    """The compound a compound, building or unit scope lies in (NotFound if none)."""
-    if scope_kind == "compound":
-        compound = db.session.get(Compound, scope_id)
-    elif scope_kind == "building":
-        building = db.session.get(Building, scope_id)
-        compound = building.compound if building else None
-    elif scope_kind == "unit":
-        unit = db.session.get(Unit, scope_id)
-        compound = unit.building.compound if unit else None
-    else:
-        raise InvalidInput([{"field": "scope_kind", "key": "error.invalid"}])
-    if compound is None:
-        raise NotFound()
-    return compound
-
-
-def audience(scope_kind, scope_id):
-    """A select of the ids of bound accounts whose dwelling lies in the scope."""
-    query = select(WechatAccount.id).join(Dwelling, WechatAccount.dwelling_id == Dwelling.id)
-    if scope_kind == "unit":
-        return query.where(Dwelling.unit_id == scope_id)
-    query = query.join(Unit, Dwelling.unit_id == Unit.id)
-    if scope_kind == "building":
-        return query.where(Unit.building_id == scope_id)
-    return query.join(Building, Unit.building_id == Building.id).where(Building.compound_id == scope_id)
 
 
 def queue_scoped_notice(scope_kind, scope_id, kind, params, created_by=None, scheduled_at=None, region_id=None):
@@ -77,7 +49,7 @@ def compose_notice(staff, scope_kind, scope_id, title, body, scheduled_at=None):
     if faults:
         raise InvalidInput(faults)
     scheduled_at = as_utc(scheduled_at)
-    count = db.session.scalar(select(func.count()).select_from(audience(scope_kind, scope_id).subquery()))
+    count = db.session.scalar(select(func.count()).select_from(accounts_in(scope_kind, scope_id).subquery()))
     if count == 0:
         raise InvalidInput([{"field": "scope_id", "key": "notice.empty_audience"}], key="notice.empty_audience")
     notice = queue_scoped_notice(scope_kind, scope_id, "free_text", {"title": title, "body": body},

@@ -111,6 +111,9 @@ def _project(rng, admin, compound_name, name, stage, items, today, accounts):
         begin = start + timedelta(days=30 * index)
         projects.plan_stage(admin, project.id, planned, begin, begin + timedelta(days=29))
     reached = STAGES.index(stage) if stage in STAGES else len(STAGES) - 1
+    if reached >= STAGES.index("construction"):  # demo projects past the gate: an official's recorded override
+        from projects.consent import override_gate
+        override_gate(admin, project.id, "示范数据：居民表决与方案公示在本示范中未模拟")
     for index, target in enumerate(STAGES[1:reached + 1], start=1):
         projects.advance_stage(admin, project.id, target, on=min(today, start + timedelta(days=30 * (index - 1))))
     if reached >= STAGES.index("construction"):

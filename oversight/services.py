@@ -79,7 +79,45 @@ def ledger(staff, region_id=None, year=None, level=None, limit=None, outcome=Non
                     "households": households or 0, "buildings": buildings or 0, "floor_area": floor_area,
                     "regions": chain, "budget": int(budget_fen or 0), "funded": int(funded_fen or 0),
                     "progress": progress})
+    _add_consent_and_money(out)
     return region, out
+
+
+def _add_consent_and_money(rows):
+    """Each row's approved consent vote, the plan's publicity state and residents' money (pledged and
+    received apart), read in three queries for the whole page."""
+    from contributions.services import totals_by_project
+    from projects.consent import CONSENT_MATTERS
+    from publicity.models import Publicity
+    from publicity.services import unanswered_count
+    compound_ids = {r["compound_id"] for r in rows}
+    project_ids = {r["project_id"] for r in rows}
+    approved = {}
+    if compound_ids:
+        for vote in (Vote.query.filter(Vote.compound_id.in_(compound_ids), Vote.scope_kind == "compound",
+                                       Vote.matter.in_(CONSENT_MATTERS), Vote.state.in_(("published", "archived")))
+                     .order_by(Vote.id)):
+            if (vote.result or {}).get("result", {}).get("approved"):
+                approved[vote.compound_id] = vote
+    periods = {}
+    if project_ids:
+        for period in Publicity.query.filter(Publicity.subject_kind == "plan",
+                                             Publicity.subject_id.in_(project_ids)).order_by(Publicity.id):
+            periods[period.subject_id] = period
+    unanswered = unanswered_count([p.id for p in periods.values()])
+    money = totals_by_project(project_ids)
+    for row in rows:
+        vote, period = approved.get(row["compound_id"]), periods.get(row["project_id"])
+        row["consent_vote"] = vote.title if vote else None
+        row["consent_vote_id"] = vote.id if vote else None
+        if period is None:
+            row["publicity"] = "none"
+        elif unanswered.get(period.id):
+            row["publicity"] = "unanswered"
+        else:
+            row["publicity"] = period.state  # open | ended
+        row["pledged"] = money.get(row["project_id"], {}).get("pledged", 0)
+        row["received"] = money.get(row["project_id"], {}).get("received", 0)
 
 
 def _path_names(paths):

@@ -5,7 +5,9 @@ from core import identity, pii
 from core.extensions import db
 from core.models import BindingRequest, Building, Compound, Dwelling, Unit
 from notices.models import Delivery, Notice
-from projects.models import Pledge, SiteReport
+from contributions.models import Contribution
+from projects.models import SiteReport
+from publicity.models import Objection
 from surveys.models import Survey, SurveyResponse
 from votes.models import Ballot, Vote
 from wishes.models import Wish
@@ -48,8 +50,10 @@ def export_for(account):
                                select(SurveyResponse, Survey.title).join(Survey, Survey.id == SurveyResponse.survey_id)
                                .where(SurveyResponse.account_id == account.id).order_by(SurveyResponse.id))],
         "pledges": [{"kind": p.kind, "amount_fen": p.amount, "hours": p.hours, "description": p.description,
-                     "at": _when(p.created_at)}
-                    for p in Pledge.query.filter_by(account_id=account.id).order_by(Pledge.id)],
+                     "state": p.state, "at": _when(p.pledged_at)}
+                    for p in Contribution.query.filter_by(account_id=account.id).order_by(Contribution.id)],
+        "objections": [{"text": o.text, "photos": o.photos, "answer": o.answer, "at": _when(o.created_at)}
+                       for o in Objection.query.filter_by(account_id=account.id).order_by(Objection.id)],
         "binding_requests": [{"home": _address(r.dwelling_id), "name_given": r.claimed_name, "state": r.state,
                               "at": _when(r.created_at)}
                              for r in BindingRequest.query.filter_by(account_id=account.id).order_by(BindingRequest.id)],

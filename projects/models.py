@@ -5,7 +5,6 @@ from core.models import utcnow
 FUNDING_SOURCES = ("central_subsidy", "provincial_subsidy", "city_county", "special_bond", "resident_cash",
                    "maintenance_fund", "provident_fund", "shared_income", "employer_unit", "utility_company",
                    "social_capital", "bank_credit", "other")
-PLEDGE_KINDS = ("money", "maintenance_fund", "labour", "goods")
 
 project_compounds = db.Table(
     "project_compounds",
@@ -86,20 +85,6 @@ class Funding(db.Model):
     source = db.Column(db.String(32), nullable=False)
     amount = db.Column(db.BigInteger, nullable=False)
     note = db.Column(db.String(200))
-
-
-class Pledge(db.Model):
-    """A resident's contribution: money or maintenance fund (fen), labour (hours) or goods."""
-
-    __tablename__ = "project_pledges"
-    id = db.Column(db.Integer, primary_key=True)
-    project_id = db.Column(db.Integer, db.ForeignKey("projects.id"), nullable=False, index=True)
-    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False)
-    kind = db.Column(db.String(32), nullable=False)
-    amount = db.Column(db.BigInteger)
-    hours = db.Column(db.Integer)
-    description = db.Column(db.String(200))
-    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
 
 
 class SiteReport(db.Model):

@@ -11,7 +11,7 @@ from core.uploads import link_uploads
 from notices.services import queue_direct_message, queue_scoped_notice
 from projects import files as _files  # noqa: F401 - who may see the photos
 from projects import rules, texts as _texts  # noqa: F401 - texts: registers the notice texts
-from projects.models import (FUNDING_SOURCES, PLEDGE_KINDS, AcceptanceView, Funding, Milestone, Pledge, Project,
+from projects.models import (FUNDING_SOURCES, AcceptanceView, Funding, Milestone, Project,
                              ProjectItem, SiteReport, StageRecord, project_compounds)
 
 RESERVE_LEVELS = ("county", "city", "province")
@@ -161,6 +161,8 @@ def advance_stage(staff, project_id, target, reason=None, on=None):
     if target == "handover":
         raise Conflict("project.needs_acceptance")
     skipped = _rule("stage", rules.check_transition, project.stage, target, reason)
+    from projects.consent import check_gate
+    check_gate(project, target)  # works start only after consent and the plan's publicity
     today = on or beijing_today()
     current = StageRecord.query.filter_by(project_id=project.id, stage=project.stage).first()
     if current is not None and current.actual_end is None:
@@ -214,13 +216,15 @@ def add_funding(staff, project_id, source, amount, note=None):
 
 
 def funding_summary(project):
-    """{source: fen} including residents' pledged money."""
+    """{source: fen} of money in hand: recorded funding, and residents' money once received (a pledge is
+    not money in hand: see contributions.services.project_totals)."""
+    from contributions.services import project_totals
     rows = db.session.execute(select(Funding.source, func.sum(Funding.amount)).where(
         Funding.project_id == project.id).group_by(Funding.source)).all()
     summary = {source: int(total) for source, total in rows}
-    pledged = db.session.scalar(select(func.coalesce(func.sum(Pledge.amount), 0)).where(
-        Pledge.project_id == project.id, Pledge.kind.in_(("money", "maintenance_fund"))))
-    summary["resident_pledges"] = int(pledged or 0)
+    received = project_totals(project.id)["received"]
+    if received:
+        summary["resident_received"] = received
     return summary
 
 
@@ -242,25 +246,12 @@ def timeline(account):
     project = project_for_resident(account)
     from surveys.services import satisfaction_of
     index = satisfaction_of(project.id)
+    from contributions.services import project_totals
+    totals = project_totals(project.id)
     return {"project": project, "progress": progress_of(project), "funding": funding_summary(project),
+            "contributions": {"pledged": totals["pledged"], "received": totals["received"]},
             "satisfaction": None if index is None else round(index.numerator * 100 / index.denominator, 1),
             "milestones": Milestone.query.filter_by(project_id=project.id).order_by(Milestone.at.desc()).all()}
-
-
-def pledge(account, kind, amount=None, hours=None, description=None):
-    """A resident's contribution to their compound's project."""
-    project = project_for_resident(account)
-    if kind not in PLEDGE_KINDS:
-        raise field_error("kind", "error.invalid")
-    if kind in ("money", "maintenance_fund") and (not isinstance(amount, int) or amount <= 0):
-        raise field_error("amount", "project.bad_amount")
-    if kind == "labour" and (not isinstance(hours, int) or hours <= 0):
-        raise field_error("hours", "project.bad_amount")
-    item = Pledge(project_id=project.id, account_id=account.id, kind=kind, amount=amount, hours=hours,
-                  description=(description or "")[:200])
-    db.session.add(item)
-    db.session.flush()
-    return item
 
 
 def report_problem(account, text, kind="report", photos=(), latitude=None, longitude=None):

@@ -6,7 +6,8 @@ from core.auth import authorize, can
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.extensions import db
 from core.models import Building, CatalogueItem, Compound, Region, as_utc, aware, utcnow
-from notices.services import audience as scope_audience, queue_scoped_notice, scope_compound
+from core.scopes import accounts_in, scope_compound
+from notices.services import queue_scoped_notice
 from surveys import engine, export, generation, notice_texts as _texts  # noqa: F401 - registers notices
 from surveys.models import Survey, SurveyResponse, SurveyVersion
 
@@ -109,7 +110,7 @@ def open_survey(staff, survey_id, opens_at, closes_at):
         from core.models import WechatAccount
         from notices.services import queue_direct_message
         owners = db.session.scalars(select(WechatAccount.id).where(
-            WechatAccount.id.in_(scope_audience(survey.scope_kind, survey.scope_id)),
+            WechatAccount.id.in_(accounts_in(survey.scope_kind, survey.scope_id)),
             WechatAccount.kind == "owner")).all()
         for account_id in owners:
             queue_direct_message(account_id, "survey_open", params, created_by=staff.id, not_before=later)
@@ -151,7 +152,7 @@ def _in_audience(survey, account):
     from core.models import WechatAccount
     if account.dwelling_id is None or (survey.audience == "owners" and account.kind != "owner"):
         return False
-    query = scope_audience(survey.scope_kind, survey.scope_id).where(WechatAccount.id == account.id)
+    query = accounts_in(survey.scope_kind, survey.scope_id).where(WechatAccount.id == account.id)
     return db.session.scalar(query) is not None
 
 
@@ -302,7 +303,7 @@ def remind_non_respondents(survey):
                                                        SurveyResponse.submitted.is_(True))
     answered_dwellings = select(SurveyResponse.dwelling_id).where(SurveyResponse.survey_id == survey.id,
                                                                   SurveyResponse.submitted.is_(True))
-    query = select(WechatAccount.id).where(WechatAccount.id.in_(scope_audience(survey.scope_kind, survey.scope_id)))
+    query = select(WechatAccount.id).where(WechatAccount.id.in_(accounts_in(survey.scope_kind, survey.scope_id)))
     query = query.where(WechatAccount.id.not_in(answered) if survey.per == "person"
                         else WechatAccount.dwelling_id.not_in(answered_dwellings))
     if survey.audience == "owners":

@@ -136,3 +136,14 @@ def page_sign_in(client, username, password=PASSWORD):
     response = client.post("/admin/login", data={"csrf_token": csrf, "username": username, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return client
+
+
+def override_gate(client, project_id, username="county_a"):
+    """A county official lets a project's works start without consent and publicity (for tests about later
+    stages); returns the gate as the API answers it."""
+    http = client.application.test_client()
+    token = login(http, username)
+    response = http.post(f"/api/v1/admin/projects/{project_id}/gate/override", headers={"X-CSRFToken": token},
+                         json={"reason": "示范项目，已按县政府会议纪要先行实施"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()

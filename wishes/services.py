@@ -196,7 +196,3 @@ def demand_counts(staff, compound_id):
 def _region_of(wish):
     return db.session.get(Compound, wish.compound_id).community_id
 
-
-def compound_of_unit(unit_id):
-    """The compound a stairwell unit belongs to (for QR scenes)."""
-    return db.session.scalar(select(Building.compound_id).join(Unit).where(Unit.id == unit_id))

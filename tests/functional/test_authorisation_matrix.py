@@ -59,8 +59,19 @@ def scene(client, world, simulator):
     proxy = Proxy(vote_id=vote.id, dwelling_id=dwellings["104"], account_id=account.id, authorisation="委托书",
                   recorded_by=world.committee_a.id, state="pending")
     db.session.add(proxy)
+    from contributions import services as contributions
+    from lifts import services as lifts
+    from projects import consent
+    from publicity import services as publicity
+    scheme = lifts.create_scheme(world.committee_a, unit_a, "1单元加装电梯", 1000, {"1": "0", "2": "1"})
+    period = consent.publish_plan(world.committee_a, project.id, utcnow() - timedelta(minutes=1),
+                                  utcnow() + timedelta(days=7), "方案公示")
+    objection = publicity.lodge_objection(account, period.id, "有异议")
+    contribution = contributions.record_pledge(world.committee_a, project.id, dwellings["101"], "money", 100)
     db.session.commit()
-    ids = {"proxy_id": proxy.id, "compound_id": world.compound_a.id, "dwelling_id": dwellings["101"], "unit_id": unit_a,
+    ids = {"region_id": world.community_a.id, "scheme_id": scheme.id, "publicity_id": period.id,
+           "objection_id": objection.id, "contribution_id": contribution.id, "proxy_id": proxy.id,
+           "compound_id": world.compound_a.id, "dwelling_id": dwellings["101"], "unit_id": unit_a,
            "vote_id": vote.id, "entry_id": entry.id, "survey_id": survey.id, "project_id": project.id,
            "item_id": item.id, "wish_id": wish.id, "report_id": report.id, "notice_id": notice.id,
            "request_id": request.id, "delivery_id": 1, "receipt": "x" * 24}

@@ -8,7 +8,7 @@ from notices.models import Notice
 from notices.sender import drain
 from projects import services as project_services
 from simulator.sender import image_xml, text_xml
-from tests.builders import Bot, bind_accounts, login, roll_rows, roll_with_owner
+from tests.builders import Bot, bind_accounts, login, override_gate, roll_rows, roll_with_owner
 from tests.builders import sign_in
 
 
@@ -117,7 +117,8 @@ def test_residents_see_the_timeline_funding_and_milestones(staff, world, client,
     me = resident_of(client, simulator, world)
     client.post("/api/v1/project/pledges", headers=me, json={"kind": "money", "amount": 100_000})
     timeline = client.get("/api/v1/project", headers=me).get_json()
-    assert timeline["funding"] == {"central_subsidy": 50_000_000, "resident_pledges": 100_000}
+    assert timeline["funding"] == {"central_subsidy": 50_000_000}  # a pledge is not money in hand
+    assert timeline["contributions"] == {"pledged": 100_000, "received": 0}
     assert timeline["milestones"][0]["title"] == "外墙脚手架搭设完成"
     drain()
     inbox = client.get("/api/v1/inbox", headers=me).get_json()
@@ -145,6 +146,7 @@ def test_acceptance_invites_collects_views_and_starts_the_hooks(staff, world, cl
     pid = create(http, headers, world)
     me = resident_of(client, simulator, world)
     assert client.put("/api/v1/project/acceptance", headers=me, data={"verdict": "accept"}).status_code == 409
+    override_gate(client, pid)
     http.post(f"/api/v1/admin/projects/{pid}/stages", headers=headers,
               json={"stage": "acceptance", "reason": "示范项目，按计划推进"})
     assert client.put("/api/v1/project/acceptance", headers=me,

@@ -130,6 +130,8 @@ def test_acceptance_starts_the_satisfaction_survey_answered_by_chat_and_shown_on
     project = http.post("/api/v1/admin/projects", headers=headers, json={
         "name": "玉林小区改造", "compound_ids": [world.compound_a.id]}).get_json()
     http.post(f"/api/v1/admin/projects/{project['id']}/items", json={"catalogue_code": "I03"}, headers=headers)
+    from tests.builders import override_gate
+    override_gate(client, project["id"])
     http.post(f"/api/v1/admin/projects/{project['id']}/stages", headers=headers,
               json={"stage": "acceptance", "reason": "示范项目"})
     http.post(f"/api/v1/admin/projects/{project['id']}/acceptance", json={"note": "联合验收合格"}, headers=headers)

@@ -15,7 +15,8 @@ def test_every_message_in_the_code_has_a_chinese_translation():
     with open(LOCALE.parent / "babel.cfg", encoding="utf-8") as handle:
         method_map, options_map = parse_mapping_cfg(handle)
     found = set()
-    for folder in ("core", "api", "admin", "bot", "wishes", "notices", "surveys"):
+    for folder in ("core", "api", "admin", "bot", "wishes", "notices", "surveys", "votes", "projects", "publicity",
+                   "lifts", "contributions", "oversight", "privacy"):
         for _name, _line, message, _comments, _context in extract_from_dir(
                 LOCALE.parent / folder, method_map, options_map, keywords={"_": None, "_l": None, "gettext": None}):
             found.add(message)
@@ -45,7 +46,8 @@ def test_every_message_key_used_by_rules_has_text():
     import ast
     from core.i18n import MESSAGES
     used = set()
-    for folder in ("core", "api", "admin", "surveys", "votes", "projects", "notices", "wishes"):
+    for folder in ("core", "api", "admin", "surveys", "votes", "projects", "notices", "wishes", "publicity", "lifts",
+                   "contributions"):
         for path in (LOCALE.parent / folder).rglob("*.py"):
             used.update(_message_keys(ast.parse(path.read_text(encoding="utf-8"))))
     assert len(used) > 20

@@ -1,0 +1,1 @@
+"""The residents' contribution ledger: per dwelling, pledged → received → refunded or cancelled."""

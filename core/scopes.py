@@ -1,0 +1,119 @@
+"""Scopes: a compound, a building or a stairwell unit, what lies in one, and how it is named.
+
+Votes, surveys, notices, publicity and lifts all speak of "the residents of this compound, building or
+unit"; they ask this module, once, what that means."""
+from flask_babel import gettext as _, lazy_gettext as _l
+from sqlalchemy import select
+
+from core.auth import compounds_in_scope
+from core.errors import InvalidInput, NotFound
+from core.extensions import db
+from core.models import Building, Compound, Dwelling, Unit, WechatAccount
+
+SCOPES = ("compound", "building", "unit")
+LABELS = {"compound": _l("whole compound"), "building": _l("building"), "unit": _l("stairwell unit")}
+
+
+def scope_compound(scope_kind, scope_id):
+    """The compound a compound, building or unit scope lies in (NotFound if none)."""
+    if scope_kind == "compound":
+        compound = db.session.get(Compound, scope_id)
+    elif scope_kind == "building":
+        building = db.session.get(Building, scope_id)
+        compound = building.compound if building else None
+    elif scope_kind == "unit":
+        unit = db.session.get(Unit, scope_id)
+        compound = unit.building.compound if unit else None
+    else:
+        raise InvalidInput([{"field": "scope_kind", "key": "error.invalid"}])
+    if compound is None:
+        raise NotFound()
+    return compound
+
+
+def dwellings_in(scope_kind, scope_id):
+    """A select of the ids of the dwellings in a scope."""
+    query = select(Dwelling.id).join(Unit, Dwelling.unit_id == Unit.id)
+    if scope_kind == "unit":
+        return query.where(Dwelling.unit_id == scope_id)
+    if scope_kind == "building":
+        return query.where(Unit.building_id == scope_id)
+    return query.join(Building, Unit.building_id == Building.id).where(Building.compound_id == scope_id)
+
+
+def accounts_in(scope_kind, scope_id):
+    """A select of the ids of bound accounts whose dwelling lies in the scope."""
+    query = select(WechatAccount.id).join(Dwelling, WechatAccount.dwelling_id == Dwelling.id)
+    if scope_kind == "unit":
+        return query.where(Dwelling.unit_id == scope_id)
+    query = query.join(Unit, Dwelling.unit_id == Unit.id)
+    if scope_kind == "building":
+        return query.where(Unit.building_id == scope_id)
+    return query.join(Building, Unit.building_id == Building.id).where(Building.compound_id == scope_id)
+
+
+def contains(scope_kind, scope_id, dwelling_id):
+    """Whether a dwelling lies in the scope."""
+    return db.session.scalar(select(Dwelling.id).where(
+        Dwelling.id == dwelling_id, Dwelling.id.in_(dwellings_in(scope_kind, scope_id)))) is not None
+
+
+def scope_dwellings(scoped):
+    """The dwellings in the scope of anything with scope_kind and scope_id (a vote, a survey, a notice)."""
+    return dwellings_in(scoped.scope_kind, scoped.scope_id)
+
+
+def in_scope(scoped, dwelling_id):
+    """Whether a dwelling lies in the scope of anything with scope_kind and scope_id."""
+    return contains(scoped.scope_kind, scoped.scope_id, dwelling_id)
+
+
+# names, for people ---------------------------------------------------------------------------------
+def describe_scope(scope_kind, scope_id):
+    """A readable name of a scope ('' when it does not exist)."""
+    if scope_kind == "compound":
+        c = db.session.get(Compound, scope_id)
+        return c.name if c else ""
+    if scope_kind == "building":
+        b = db.session.get(Building, scope_id)
+        return _("%(compound)s, building %(building)s", compound=b.compound.name, building=b.name) if b else ""
+    u = db.session.get(Unit, scope_id)
+    return _("%(compound)s, building %(building)s, unit %(unit)s", compound=u.building.compound.name,
+             building=u.building.name, unit=u.name) if u else ""
+
+
+def split_scope(value):
+    """('unit', 9) from 'unit:9'."""
+    kind, _sep, ident = (value or "").partition(":")
+    return kind, int(ident)
+
+
+def compound_choices(staff):
+    """(id, name) of the compounds in the staff member's region."""
+    return [(str(c.id), c.name) for c in compounds_in_scope(staff).order_by(Compound.name).limit(2000)]
+
+
+def scope_choices(staff, units=True):
+    """'compound:1', 'building:4', 'unit:9' with readable labels, grouped by compound."""
+    compounds = compounds_in_scope(staff).order_by(Compound.name).limit(200).all()
+    ids = [c.id for c in compounds]
+    buildings = db.session.query(Building).filter(Building.compound_id.in_(ids)).order_by(Building.name).all() \
+        if ids else []
+    by_compound = {}
+    for b in buildings:
+        by_compound.setdefault(b.compound_id, []).append(b)
+    unit_rows = db.session.query(Unit).filter(Unit.building_id.in_([b.id for b in buildings])).order_by(
+        Unit.name).all() if units and buildings else []
+    by_building = {}
+    for u in unit_rows:
+        by_building.setdefault(u.building_id, []).append(u)
+    result = []
+    for c in compounds:
+        result.append((f"compound:{c.id}", _("%(compound)s (whole compound)", compound=c.name)))
+        for b in by_compound.get(c.id, []):
+            result.append((f"building:{b.id}", _("%(compound)s, building %(building)s", compound=c.name,
+                                                 building=b.name)))
+            for u in by_building.get(b.id, []):
+                result.append((f"unit:{u.id}", _("%(compound)s, building %(building)s, unit %(unit)s",
+                                                 compound=c.name, building=b.name, unit=u.name)))
+    return result

@@ -1,0 +1,1 @@
+"""Publicity (公示): a period in which a decision is shown to the residents it concerns, who may object."""

@@ -1,0 +1,184 @@
+"""The gate before works and the contribution ledger, through the API, the panel and the mini-program."""
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core.catalogue import sync_base_catalogue
+from core.extensions import db
+from core.models import AuditLog, Dwelling, WechatAccount, utcnow
+from tests.builders import id_number, login, roll_with_owner
+from tests.functional.test_admin_forms import post, sign_in as panel_sign_in
+from tests.builders import sign_in
+
+ROWS = [["1", "1", room, "85.6", "", "", f"业主{room}", id_number(n + 1), "", "否", "是"]
+        for n, room in enumerate(("101", "102", "201", "202"))]
+
+
+@pytest.fixture
+def project(client, world):
+    sync_base_catalogue()
+    roll_with_owner(world.compound_a.id, ROWS)
+    http = client.application.test_client()
+    headers = {"X-CSRFToken": login(http, "committee_a")}
+    created = http.post("/api/v1/admin/projects", headers=headers, json={
+        "name": "玉林小区综合改造", "compound_ids": [world.compound_a.id], "plan_year": 2026}).get_json()
+    http.post(f"/api/v1/admin/projects/{created['id']}/items", headers=headers,
+              json={"catalogue_code": "B01", "budget": 1_000_000})
+    rooms = dict(db.session.execute(select(Dwelling.room, Dwelling.id)).all())
+    return http, headers, created["id"], rooms
+
+
+def resident(client, simulator, http, headers, dwelling_id, openid, kind=None):
+    me = sign_in(client, simulator, openid)
+    code = http.post(f"/api/v1/admin/dwellings/{dwelling_id}/binding-codes", json={}, headers=headers)
+    assert client.post("/api/v1/me/binding/code", headers=me, json={"code": code.get_json()["code"]}).status_code == 200
+    if kind:
+        db.session.execute(WechatAccount.__table__.update().where(WechatAccount.openid == openid).values(kind=kind))
+        db.session.commit()
+    return me
+
+
+def test_the_gate_refuses_works_without_consent_and_publicity_and_says_what_is_missing(client, world, project):
+    http, headers, pid, _rooms = project
+    refused = http.post(f"/api/v1/admin/projects/{pid}/stages", headers=headers,
+                        json={"stage": "construction", "reason": "年度计划"})
+    assert refused.status_code == 409 and "暂不能开工" in refused.get_json()["error"]["message"]
+    assert http.get(f"/api/v1/admin/projects/{pid}").get_json()["stage"] == "reserve"
+    # stages before the works need nothing
+    assert http.post(f"/api/v1/admin/projects/{pid}/stages", headers=headers,
+                     json={"stage": "approval", "reason": "方案设计中"}).status_code == 200
+    # the panel says what is missing, on the project page and the gate page
+    panel = panel_sign_in(client.application.test_client(), "committee_a")
+    page = panel.get(f"/admin/projects/{pid}").get_data(as_text=True)
+    assert "以下条件满足前不能开工" in page and "玉林小区 尚无通过的改造表决或意愿征询" in page
+    assert "小区改造方案尚未公示" in panel.get(f"/admin/projects/{pid}/gate").get_data(as_text=True)
+    # the committee cannot override; a county official can, with a reason, and it is audited
+    assert http.post(f"/api/v1/admin/projects/{pid}/gate/override", headers=headers,
+                     json={"reason": "先干再说"}).status_code == 403
+    county = panel_sign_in(client.application.test_client(), "county_a")
+    gate_page = f"/admin/projects/{pid}/gate"
+    empty = post(county, f"{gate_page}?action=override", gate_page, reason="")
+    assert empty.status_code == 422
+    done = post(county, f"{gate_page}?action=override", gate_page, reason="汛期前必须完成排水改造（县政府会议纪要）")
+    assert done.status_code == 302
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "project.gate_override"))
+    assert entry.actor == "county_a" and "gate.no_consent" in entry.after["missing"]
+    started = http.post(f"/api/v1/admin/projects/{pid}/stages", headers=headers, json={"stage": "construction"})
+    assert started.status_code == 200 and started.get_json()["stage"] == "construction"
+
+
+def test_the_plan_is_published_with_its_budget_and_objections_are_answered_in_the_panel(
+        client, world, project, simulator):
+    http, headers, pid, rooms = project
+    panel = panel_sign_in(client.application.test_client(), "committee_a")
+    gate_page = f"/admin/projects/{pid}/gate"
+    now = utcnow() + timedelta(hours=8)  # the form takes Beijing time
+    published = post(panel, f"{gate_page}?action=publish", gate_page,
+                     starts_at=(now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"),
+                     ends_at=(now + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M"), summary="楼道改造，预算1万元")
+    assert published.status_code == 302, published.get_data(as_text=True)[:500]
+    me = resident(client, simulator, http, headers, rooms["201"], "pub-201")
+    period = client.get("/api/v1/publicity", headers=me).get_json()[0]
+    assert period["record"]["budget"] == 1_000_000 and period["record"]["items"][0]["code"] == "B01"
+    photo = io.BytesIO(__import__("tests.functional.test_miniprogram", fromlist=["PNG"]).PNG)
+    lodged = client.post(f"/api/v1/publicity/{period['id']}/objections", headers=me,
+                         content_type="multipart/form-data", data={"text": "楼道灯位置不合理", "photos": [(photo, "a.png")]})
+    assert lodged.status_code == 201 and lodged.get_json()["photos"]
+    assert client.post(f"/api/v1/publicity/{period['id']}/objections", headers=me,
+                       data={"text": ""}).status_code == 422
+    public = client.get(f"/public/publicity/{period['id']}").get_data(as_text=True)
+    assert "楼道灯位置不合理" in public and "尚未答复" in public and "业主201" not in public and "截止" in public
+    page = f"/admin/publicity/{period['id']}"
+    assert post(panel, f"{page}?action=close", page).status_code == 422  # not over, and unanswered
+    answered = post(panel, f"{page}?action=answer", page, objection_id=str(lodged.get_json()["id"]),
+                    answer="灯位已按您的意见调整到楼梯转角")
+    assert answered.status_code == 302
+    mine = client.get("/api/v1/publicity/objections/mine", headers=me).get_json()
+    assert mine[0]["answer"] == "灯位已按您的意见调整到楼梯转角"
+    assert "灯位已按您的意见" in client.get(f"/public/publicity/{period['id']}").get_data(as_text=True)
+
+
+def test_the_ledger_enforces_its_states_through_the_api_and_the_panel(client, world, project, simulator):
+    http, headers, pid, rooms = project
+    owner = resident(client, simulator, http, headers, rooms["101"], "led-owner")
+    tenant = resident(client, simulator, http, headers, rooms["102"], "led-tenant", kind="tenant")
+    # maintenance funds are the owners' to give
+    refused = client.post("/api/v1/project/pledges", headers=tenant, json={"kind": "maintenance_fund", "amount": 5000})
+    assert refused.status_code == 403
+    assert client.post("/api/v1/project/pledges", headers=tenant, json={"kind": "money", "amount": 5000}).status_code == 201
+    pledged = client.post("/api/v1/project/pledges", headers=owner, json={"kind": "maintenance_fund", "amount": 120_000})
+    assert pledged.status_code == 201 and pledged.get_json()["state"] == "pledged"
+    entry_id = pledged.get_json()["id"]
+    # a pledge is not money in hand
+    timeline = client.get("/api/v1/project", headers=owner).get_json()
+    assert "resident_received" not in timeline["funding"]
+    assert timeline["contributions"] == {"pledged": 125_000, "received": 0}
+    # no receipt, no "received"
+    base = f"/api/v1/admin/projects/{pid}/contributions/{entry_id}"
+    assert http.post(f"{base}/receive", headers=headers, json={"receipt_no": "  "}).status_code == 422
+    received = http.post(f"{base}/receive", headers=headers, json={"receipt_no": "SJ-2026-0001"})
+    assert received.status_code == 200 and received.get_json()["state"] == "received"
+    assert http.post(f"{base}/receive", headers=headers, json={"receipt_no": "SJ-2026-0002"}).status_code == 409
+    assert http.post(f"{base}/close", headers=headers, json={"state": "cancelled", "reason": "x"}).status_code == 409
+    timeline = client.get("/api/v1/project", headers=owner).get_json()
+    assert timeline["funding"]["resident_received"] == 120_000
+    assert timeline["contributions"] == {"pledged": 5_000, "received": 120_000}
+    # residents see their own entries and the compound's totals, not their neighbours'
+    mine = client.get("/api/v1/project/contributions", headers=owner).get_json()
+    assert [e["id"] for e in mine["entries"]] == [entry_id] and mine["totals"]["received"] == 120_000
+    # the equal share of the item, exactly to the fen among four homes
+    item_id = http.get(f"/api/v1/admin/projects/{pid}").get_json()["items"][0]["id"]
+    dues = http.put(f"/api/v1/admin/projects/{pid}/items/{item_id}/apportionment", headers=headers,
+                    json={"rule": "equal", "amount": 100_001}).get_json()["dues"]
+    assert sorted(dues.values()) == [25_000, 25_000, 25_000, 25_001]
+    # the panel: a receipt without a number is refused next to the entry; a refund with a reason works
+    panel = panel_sign_in(client.application.test_client(), "committee_a")
+    ledger = f"/admin/projects/{pid}/contributions"
+    tenant_entry = next(e for r in http.get(f"/api/v1/admin/projects/{pid}/contributions").get_json()["rows"]
+                        for e in r["entries"] if e["dwelling_id"] == rooms["102"])
+    missing = post(panel, f"{ledger}?action=receive", ledger, contribution_id=str(tenant_entry["id"]), receipt_no="")
+    assert missing.status_code == 422 and "请填写收据编号" in missing.get_data(as_text=True)
+    refund = post(panel, f"{ledger}?action=close", ledger, contribution_id=str(entry_id), state="refunded",
+                  reason="业主大会决定改用现金")
+    assert refund.status_code == 302
+    page = panel.get(ledger).get_data(as_text=True)
+    assert "已退还" in page and "250.01" in page  # the share due of one home
+    export = panel.get(f"{ledger}.xlsx")
+    assert export.status_code == 200
+    from openpyxl import load_workbook
+    rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
+    assert rows[1][:6] == ("楼栋", "单元", "房号", "类型", "状态", "金额（元）")
+    assert rows[2:] == [("1", "1", "101", "维修资金", "已退还", "1200.00", None, "SJ-2026-0001", None),
+                        ("1", "1", "102", "现金", "已认捐", "50.00", None, None, None)]
+    assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "contribution.refund")) is not None
+    # the panel's apportionment by floor: the ground floor pays nothing, the rest to the fen
+    by_floor = post(panel, f"{ledger}?action=apportion", ledger, item_id=str(item_id), rule="floor", amount="1001",
+                    coefficients="1:0, 2：1", scope=f"compound:{world.compound_a.id}")
+    assert by_floor.status_code == 302, by_floor.get_data(as_text=True)[:500]
+    rows = {r["room"]: r["due"] for r in http.get(f"/api/v1/admin/projects/{pid}/contributions").get_json()["rows"]}
+    assert rows == {"101": 0, "102": 0, "201": 50_050, "202": 50_050}
+    wrong = post(panel, f"{ledger}?action=apportion", ledger, item_id=str(item_id), rule="floor", amount="10",
+                 coefficients="2:1", scope=f"compound:{world.compound_a.id}")
+    assert wrong.status_code == 422 and "第 1 层没有分摊系数" in wrong.get_data(as_text=True)
+
+
+def test_the_officials_ledger_shows_consent_publicity_and_money_received_against_pledged(
+        client, world, project, simulator):
+    http, headers, pid, rooms = project
+    owner = resident(client, simulator, http, headers, rooms["201"], "tz-owner")
+    first = client.post("/api/v1/project/pledges", headers=owner, json={"kind": "money", "amount": 30_000}).get_json()
+    client.post("/api/v1/project/pledges", headers=owner, json={"kind": "money", "amount": 12_345})
+    http.post(f"/api/v1/admin/projects/{pid}/contributions/{first['id']}/receive", headers=headers,
+              json={"receipt_no": "R-1"})
+    starts = utcnow() - timedelta(minutes=1)
+    http.post(f"/api/v1/admin/projects/{pid}/plan-publicity", headers=headers, json={
+        "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(days=7)).isoformat()})
+    county = panel_sign_in(client.application.test_client(), "county_a")
+    page = county.get("/admin/ledger").get_data(as_text=True)
+    assert "公示中" in page and "300.00" in page and "123.45" in page
+    export = county.get("/admin/ledger.xlsx")
+    from openpyxl import load_workbook
+    rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
+    assert rows[2][-4:] == (None, "公示中", "300.00", "123.45")
