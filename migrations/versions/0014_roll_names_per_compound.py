@@ -1,7 +1,7 @@
 """owners' names and phones as each compound's roll has them
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0012
 Create Date: 2026-11-27 22:00:00
 
 """
