@@ -65,7 +65,11 @@ def project(project_id):
                                                         store_uploads(request.files)),
             "funding": lambda: projects.add_funding(g.staff, project_id, form.source.data, form.amount.data * 100,
                                                     form.note.data or None),
-            "accept": lambda: projects.record_joint_acceptance(g.staff, project_id, form.note.data),
+            "accept": lambda: projects.record_joint_acceptance(
+                g.staff, project_id, form.note.data,
+                [{"name": n, "role": "resident_rep"} for n in _lines(form.representatives.data)]
+                + [{"name": n, "role": "other"} for n in _lines(form.participants.data)],
+                [{"text": t} for t in _lines(form.defects.data)]),
             "report": lambda: projects.handle_report(g.staff, _report_in(project_id, form.report_id.data),
                                                      form.status.data, form.assignee.data or None,
                                                      form.answer.data or None),
@@ -84,6 +88,10 @@ def project(project_id):
                 funding=_funding_rows(projects.funding_summary(item)), acceptance=projects.acceptance_summary(item),
                 milestones=Milestone.query.filter_by(project_id=item.id).order_by(Milestone.id.desc()).all(),
                 reports=reports)
+
+
+def _lines(text):
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 def _report_in(project_id, report_id):

@@ -3,7 +3,7 @@ from flask_smorest import Api
 from marshmallow import Schema, fields
 
 from api import (admin_registry, admin_wishes, files, health, projects, resident, staff_session, surveys,
-                 votes)
+                 votes, works)
 
 class ErrorDetailSchema(Schema):
     field = fields.String(allow_none=True)
@@ -45,9 +45,10 @@ def init_app(app):
     csrf.exempt(projects.resident_blp)
     csrf.exempt(votes.resident_blp)
     csrf.exempt(surveys.resident_blp)
+    csrf.exempt(works.resident_blp)
     for blueprint in (staff_session.blp, admin_registry.blp, admin_wishes.blp, resident.blp, projects.staff_blp,
                       projects.resident_blp, votes.staff_blp, votes.resident_blp, surveys.staff_blp,
-                      surveys.resident_blp):
+                      surveys.resident_blp, works.staff_blp, works.resident_blp):
         rest.register_blueprint(blueprint)
 
 
@@ -70,9 +71,10 @@ def _require_resident_except_login():
 
 # Who is calling is settled before anything else, so a stranger learns nothing from validation errors.
 # (Blueprints are module-level and shared by every app made in one process: set them up once, here.)
-for _blueprint in (admin_registry.blp, admin_wishes.blp, projects.staff_blp, votes.staff_blp, surveys.staff_blp):
+for _blueprint in (admin_registry.blp, admin_wishes.blp, projects.staff_blp, votes.staff_blp, surveys.staff_blp,
+                   works.staff_blp):
     _blueprint.before_request(_require_staff)
-for _blueprint in (projects.resident_blp, votes.resident_blp, surveys.resident_blp):
+for _blueprint in (projects.resident_blp, votes.resident_blp, surveys.resident_blp, works.resident_blp):
     _blueprint.before_request(_require_resident)
 resident.blp.before_request(_require_resident_except_login)
 
