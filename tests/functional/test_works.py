@@ -303,3 +303,33 @@ def test_the_satisfaction_rate_sits_beside_the_response_rate(staff, world, clien
     html = county.get("/admin/works")
     assert "66.7%" in html and "75.0%" in html and "80.0%" in html
     assert "66" in county.get("/admin/dashboard")
+
+
+def test_missed_deadlines_are_checked_on_a_schedule(app):
+    from projects.jobs import register_jobs
+    added = []
+
+    class Scheduler:
+        def add_job(self, func, trigger, **options):
+            added.append((trigger, options.get("seconds"), options["args"][0]))
+    register_jobs(app, Scheduler())
+    assert ("interval", app.config["WORKS_INTERVAL"], "projects.works:escalate_due") in added
+    assert ("cron", None, "projects.jobs:check_deadlines") in added
+
+
+def test_the_management_mode_and_the_covenant_go_to_the_owners_vote(staff, world):
+    http, headers = staff
+    pid = http.post("/api/v1/admin/projects", headers=headers, json={
+        "name": "玉林小区改造", "compound_ids": [world.compound_a.id]}).get_json()["id"]
+    mode = http.post(f"/api/v1/admin/projects/{pid}/management-vote", headers=headers,
+                     json={"compound_id": world.compound_a.id, "mode": "street"})
+    covenant = http.post(f"/api/v1/admin/projects/{pid}/covenant-vote", headers=headers,
+                         json={"compound_id": world.compound_a.id, "text": "第一条 本规约对全体业主具有约束力。"})
+    assert mode.status_code == 201 and covenant.status_code == 201
+    from votes.models import Vote
+    votes = {v.matter: v for v in Vote.query.filter_by(compound_id=world.compound_a.id)}
+    assert votes["property_manager"].title.endswith("街道托管服务")
+    assert votes["management_covenant"].state == "draft" and "本规约" in votes["management_covenant"].text
+    assert mode.get_json()["id"] == votes["property_manager"].id
+    assert http.post(f"/api/v1/admin/projects/{pid}/management-vote", headers=headers,
+                     json={"compound_id": world.compound_b.id, "mode": "self"}).status_code == 404
