@@ -19,7 +19,8 @@ from projects import works
 
 PARTY_ROLES = {"implementing": _l("implementing body"), "designer": _l("designer"), "contractor": _l("contractor"),
                "supervisor": _l("supervising engineer")}
-INSPECTORS = {"engineer": _l("supervising engineer"), "official": _l("official"), "supervisor": _l("resident supervisor")}
+INSPECTORS = {"engineer": _l("supervising engineer"), "official": _l("official"),
+              "supervisor": _l("resident supervisor")}
 FINDING_STATES = {"open": _l("open"), "closed": _l("closed")}
 DEFECT_STATES = {"open": _l("open"), "rectified": _l("rectified, awaiting re-inspection"), "closed": _l("closed"),
                  "waived": _l("waived")}

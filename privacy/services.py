@@ -5,7 +5,8 @@ from core import identity, pii
 from core.extensions import db
 from core.models import BindingRequest, Building, Compound, Dwelling, Unit
 from notices.models import Delivery, Notice
-from projects.models import Pledge, SiteReport
+from projects.models import (Defect, Election, ElectionBallot, Pledge, Project, ResidentSupervisor,
+                             SiteReport)
 from surveys.models import Survey, SurveyResponse
 from votes.models import Ballot, Vote
 from wishes.models import Wish
@@ -50,6 +51,18 @@ def export_for(account):
         "pledges": [{"kind": p.kind, "amount_fen": p.amount, "hours": p.hours, "description": p.description,
                      "at": _when(p.created_at)}
                     for p in Pledge.query.filter_by(account_id=account.id).order_by(Pledge.id)],
+        "supervision": [{"project": name, "name": r.name, "status": r.status, "at": _when(r.created_at)}
+                        for r, name in db.session.execute(
+                            select(ResidentSupervisor, Project.name)
+                            .join(Project, Project.id == ResidentSupervisor.project_id)
+                            .where(ResidentSupervisor.account_id == account.id).order_by(ResidentSupervisor.id))],
+        "defects": [{"text": d.text, "status": d.status, "photos": d.photos, "at": _when(d.created_at)}
+                    for d in Defect.query.filter_by(account_id=account.id).order_by(Defect.id)],
+        "election_ballots": [{"election": title, "candidates": b.candidate_ids, "at": _when(b.at)}
+                             for b, title in db.session.execute(
+                                 select(ElectionBallot, Election.title)
+                                 .join(Election, Election.id == ElectionBallot.election_id)
+                                 .where(ElectionBallot.account_id == account.id).order_by(ElectionBallot.id))],
         "binding_requests": [{"home": _address(r.dwelling_id), "name_given": r.claimed_name, "state": r.state,
                               "at": _when(r.created_at)}
                              for r in BindingRequest.query.filter_by(account_id=account.id).order_by(BindingRequest.id)],

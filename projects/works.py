@@ -9,14 +9,14 @@ from sqlalchemy import func, select
 
 from core import audit
 from core.auth import authorize
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound, field_error
+from core.errors import Conflict, Forbidden, NotFound, field_error
 from core.extensions import db
 from core.models import Compound, Region, WechatAccount, aware, utcnow
 from notices.services import queue_direct_message, queue_scoped_notice
 from projects import rules
-from projects.models import (PARTY_ROLES, ChangeOrder, Defect, FinalAccount, Finding, Funding, Inspection,
+from projects.models import (PARTY_ROLES, ChangeOrder, Defect, FinalAccount, Finding, Inspection,
                              JointAcceptance, Project, ProjectItem, ProjectParty, ReportEscalation,
-                             ResidentSupervisor, SiteReport, Spending, StageRecord, project_compounds)
+                             ResidentSupervisor, SiteReport, Spending, StageRecord)
 from projects.services import funding_summary, get_project, project_for_resident
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -600,11 +600,3 @@ def _yuan(fen):
 def published_accounts(project):
     return FinalAccount.query.filter_by(project_id=project.id).first()
 
-
-def projects_of_compound(compound_id):
-    return (Project.query.join(project_compounds).filter(project_compounds.c.compound_id == compound_id)
-            .order_by(Project.id.desc()).all())
-
-
-def bad_input(field, key, **params):
-    return InvalidInput([{"field": field, "key": key, "params": params}])

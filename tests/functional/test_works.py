@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.catalogue import sync_base_catalogue
 from core.extensions import db
-from core.models import Dwelling, WechatAccount, utcnow
+from core.models import Dwelling, utcnow
 from core.staff import create_staff
 from projects import works
 from projects.models import Project
@@ -56,13 +56,15 @@ def staff(client, world):
 def owner_of(client, simulator, http, headers, dwelling_id, openid):
     """A resident signed in to the mini-program and bound as the owner of a dwelling."""
     me = sign_in(client, simulator, openid)
-    code = http.post(f"/api/v1/admin/dwellings/{dwelling_id}/binding-codes", json={}, headers=headers).get_json()["code"]
+    code = http.post(f"/api/v1/admin/dwellings/{dwelling_id}/binding-codes", json={},
+                     headers=headers).get_json()["code"]
     assert client.post("/api/v1/me/binding/code", headers=me, json={"code": code}).status_code == 200
     return me
 
 
 def inbox_text(client, me):
-    return " ".join(entry["title"] + " " + entry["body"] for entry in client.get("/api/v1/inbox", headers=me).get_json())
+    entries = client.get("/api/v1/inbox", headers=me).get_json()
+    return " ".join(entry["title"] + " " + entry["body"] for entry in entries)
 
 
 def test_a_project_from_named_contractor_to_handover_with_an_elected_committee(staff, world, client, simulator):
