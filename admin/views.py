@@ -49,7 +49,7 @@ def nav_items(staff):
     items = [("admin.index", _("Compounds"))]
     if staff.role in (Role.COMMITTEE, Role.ADMIN):
         items += [("admin.wishes_inbox", _("Wishes")), ("admin.bindings", _("Bindings")), ("admin.votes_list", _("Votes")),
-                  ("admin.surveys_list", _("Surveys"))]
+                  ("admin.surveys_list", _("Surveys")), ("admin.elections_list", _("Elections"))]
     items += [("admin.projects_list", _("Projects")), ("admin.works_overview", _("Works"))]
     if can(staff, "notices.send"):
         items.append(("admin.notices_list", _("Notices")))

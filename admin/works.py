@@ -2,20 +2,23 @@
 final accounts (with the .xlsx for auditors); and the officials' view of what is late, open and slow."""
 import io
 
-from flask import Response, g, request, url_for
+from flask import Response, g, redirect, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms import (DateTimeLocalField, HiddenField, IntegerField, MultipleFileField, SelectField,
+                     SelectMultipleField, StringField, TextAreaField)
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from admin.common import bp, page, run_form
-from admin.forms import NUMBER, choice_list, options, required
+from admin.common import bp, from_local, page, run_form
+from admin.forms import DATETIME, NUMBER, choice_list, options, required
 from admin.wishes import catalogue_choices
 from core.errors import NotFound
+from core.models import Compound
 from core.extensions import db
 from core.uploads import store_uploads
 from projects import services as projects
-from projects import works
+from projects import care, works
 
 PARTY_ROLES = {"implementing": _l("implementing body"), "designer": _l("designer"), "contractor": _l("contractor"),
                "supervisor": _l("supervising engineer")}
@@ -25,6 +28,7 @@ FINDING_STATES = {"open": _l("open"), "closed": _l("closed")}
 DEFECT_STATES = {"open": _l("open"), "rectified": _l("rectified, awaiting re-inspection"), "closed": _l("closed"),
                  "waived": _l("waived")}
 SUPERVISOR_STATES = {"pending": _l("awaiting decision"), "approved": _l("approved"), "rejected": _l("turned down")}
+ELECTION_STATES = {"nominating": _l("taking nominations"), "open": _l("voting"), "closed": _l("counted")}
 LEVELS = {"community": _l("neighbourhood committee"), "street": _l("street office"), "county": _l("county")}
 
 
@@ -235,3 +239,81 @@ def _hours_filter(value):
         return "—"
     return f"{round(value.numerator / value.denominator, 1)}"
 
+
+
+# electing the owners' committee ------------------------------------------------------------------------
+class ElectionForm(FlaskForm):
+    compound_id = SelectField(_l("Compound"), validators=[required()], validate_choice=False)
+    title = StringField(_l("Title"), validators=[required(), Length(max=200)])
+    seats = IntegerField(_l("Seats on the committee"), validators=[InputRequired(NUMBER), NumberRange(1, 15)])
+
+
+class NominateForm(FlaskForm):
+    name = StringField(_l("Candidate"), validators=[required(), Length(max=100)])
+    nominated_by = StringField(_l("Nominated by"), validators=[required(), Length(max=100)])
+    statement = StringField(_l("Statement"), validators=[Length(max=500)])
+
+
+class OpenElectionForm(FlaskForm):
+    closes_at = DateTimeLocalField(_l("Closes at (Beijing time)"), format="%Y-%m-%dT%H:%M",
+                                   validators=[InputRequired(DATETIME)])
+
+
+class PaperElectionForm(FlaskForm):
+    dwelling_id = SelectField(_l("Dwelling"), validators=[required()], validate_choice=False)
+    candidate_ids = SelectMultipleField(_l("Candidates ticked on the ballot (none: took part, agreed to nobody)"),
+                                        validate_choice=False, widget=ListWidget(prefix_label=False),
+                                        option_widget=CheckboxInput())
+
+
+@bp.route("/elections", methods=["GET", "POST"])
+def elections_list():
+    """Owners' committee elections in my region; start one for a compound."""
+    from admin.scopes import compound_choices
+    from core.auth import authorize, compounds_in_scope
+    from projects.models import Election
+    authorize(g.staff, "votes.read")
+    form = ElectionForm()
+    form.compound_id.choices = options(compound_choices(g.staff))
+    if request.method == "POST":
+        def run():
+            run.election = care.create_election(g.staff, _id(form.compound_id.data), form.title.data, form.seats.data)
+        done = run_form(form, run, _("Saved."), "")
+        if done is not None:
+            return redirect(url_for("admin.election", election_id=run.election.id))
+    compounds = compounds_in_scope(g.staff).with_entities(Compound.id)
+    rows = Election.query.filter(Election.compound_id.in_(compounds)).order_by(Election.id.desc()).limit(200).all()
+    return page("admin/elections.html", form=form, elections=rows, election_states=ELECTION_STATES)
+
+
+@bp.route("/elections/<int:election_id>", methods=["GET", "POST"])
+def election(election_id):
+    """One election: candidates, nominations, voting, paper ballots, the count per candidate."""
+    row = care.get_election(g.staff, election_id)
+    forms = {"nominate": NominateForm(formdata=None), "open": OpenElectionForm(formdata=None),
+             "paper": PaperElectionForm(formdata=None), "close": EmptyForm(formdata=None)}
+    failed = None
+    if request.method == "POST":
+        action = request.args.get("action")
+        if action not in forms:
+            raise NotFound()
+        form = forms[action] = {"nominate": NominateForm, "open": OpenElectionForm, "paper": PaperElectionForm,
+                                "close": EmptyForm}[action]()
+        calls = {
+            "nominate": lambda: care.nominate(g.staff, election_id, form.name.data, form.nominated_by.data,
+                                              form.statement.data),
+            "open": lambda: care.open_election(g.staff, election_id, from_local(form.closes_at.data)),
+            "paper": lambda: care.enter_paper_ballot(g.staff, election_id, _id(form.dwelling_id.data),
+                                                     [_id(c) for c in form.candidate_ids.data or []]),
+            "close": lambda: care.close_election(g.staff, election_id),
+        }
+        done = run_form(form, calls[action], _("Saved."), url_for("admin.election", election_id=election_id))
+        if done is not None:
+            return done
+        failed = action
+    parts = care.election_parts(row)
+    ballots = care.ballots_of(row)
+    forms["paper"].dwelling_id.choices = options([(str(d), name) for d, name in care.dwelling_names(parts)])
+    forms["paper"].candidate_ids.choices = options([(str(c.id), c.name) for c in row.candidates])
+    return page("admin/election.html", form=forms[failed] if failed else None, forms=forms, election=row,
+                parts=len(parts), voted=len(ballots), failed=failed, election_states=ELECTION_STATES)

@@ -254,3 +254,22 @@ def elected_of(election):
 
 def elections_of_compound(compound_id):
     return Election.query.filter_by(compound_id=compound_id).order_by(Election.id.desc()).all()
+
+
+def election_parts(election):
+    """The exclusive parts the election counts (the compound's roll as it stands)."""
+    return _parts(election)
+
+
+def ballots_of(election):
+    return ElectionBallot.query.filter_by(election_id=election.id).all()
+
+
+def dwelling_names(parts):
+    """(dwelling id, '1栋1单元101') for the paper-ballot form, in roll order."""
+    from core.models import Building, Dwelling, Unit
+    ids = [p.dwelling_id for p in parts]
+    rows = db.session.execute(select(Dwelling.id, Building.name, Unit.name, Dwelling.room)
+                              .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
+                              .where(Dwelling.id.in_(ids or [0])).order_by(Building.name, Unit.name, Dwelling.room))
+    return [(d, f"{b}-{u}-{room}") for d, b, u, room in rows]

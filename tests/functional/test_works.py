@@ -335,3 +335,27 @@ def test_the_management_mode_and_the_covenant_go_to_the_owners_vote(staff, world
     assert mode.get_json()["id"] == votes["property_manager"].id
     assert http.post(f"/api/v1/admin/projects/{pid}/management-vote", headers=headers,
                      json={"compound_id": world.compound_b.id, "mode": "self"}).status_code == 404
+
+
+def test_an_election_run_in_the_panel(staff, world, client):
+    panel = Panel(client.application.test_client(), "committee_a")
+    made = panel.post("/admin/elections", "/admin/elections", compound_id=str(world.compound_a.id),
+                      title="业主委员会选举", seats="1")
+    assert made.status_code == 302
+    page = made.headers["Location"]
+    assert panel.post(f"{page}?action=open", page, closes_at="2099-01-01T09:00").status_code == 422  # nobody yet
+    for name in ("刘建国", "陈秀英"):
+        assert panel.post(f"{page}?action=nominate", page, name=name, nominated_by="业主联名").status_code == 302
+    assert panel.post(f"{page}?action=open", page, closes_at="2099-01-01T09:00").status_code == 302
+    html = panel.get(page)
+    dwellings = re.findall(r'<option value="(\d+)"', html)
+    candidates = re.findall(r'name="candidate_ids"[^>]*value="(\d+)"', html) or re.findall(
+        r'value="(\d+)"[^>]*name="candidate_ids"', html)
+    assert len(dwellings) == 4 and len(candidates) == 2
+    for dwelling, chosen in zip(dwellings, ([candidates[0]], [candidates[0]], [candidates[1]])):
+        assert panel.post(f"{page}?action=paper", page, dwelling_id=dwelling, candidate_ids=chosen).status_code == 302
+    assert panel.post(f"{page}?action=close", page).status_code == 302
+    counted = panel.get(page)
+    rows = dict(re.findall(r"<tr><td>(\S+?)</td>.*?<td>(?:<strong>)?([^<]+)(?:</strong>)?</td></tr>", counted, re.S))
+    assert rows == {"刘建国": "当选", "陈秀英": "未当选"}  # 2 of 3 participants agree: more than half
+    assert "3 / 4" in counted
