@@ -30,8 +30,8 @@ def data(world):
 PAGES = {
     "committee_a": ["/admin/", "/admin/compounds/{compound}", "/admin/dwellings/{dwelling}", "/admin/wishes",
                     "/admin/bindings", "/admin/votes", "/admin/surveys", "/admin/projects", "/admin/notices",
-                    "/admin/simulator"],
-    "county_a": ["/admin/dashboard", "/admin/ledger", "/admin/projects", "/admin/catalogue"],
+                    "/admin/simulator", "/admin/works", "/admin/elections"],
+    "county_a": ["/admin/dashboard", "/admin/ledger", "/admin/projects", "/admin/catalogue", "/admin/works"],
     "admin": ["/admin/staff", "/admin/audit", "/admin/dashboard"],
 }
 
