@@ -264,9 +264,8 @@ def start_deadline(report):
     db.session.add(ReportEscalation(report_id=report.id, level="community", due_at=due,
                                     history=[{"level": "community", "at": utcnow().isoformat()}]))
     db.session.flush()
-    _tell(report.account_id, lambda: _("Report received"),
-          lambda: _("Your report %(reference)s was received. The neighbourhood committee answers by %(due)s.",
-                    reference=f"R{report.id:06d}", due=local_when(due)))
+    _tell(report.account_id, lambda: _("Report %(reference)s received", reference=f"R{report.id:06d}"),
+          lambda: _("Answer by %(due)s", due=local_when(due)))
     return due
 
 
@@ -277,9 +276,8 @@ def report_handled(report, status, staff):
         if escalation is not None:
             escalation.answered_at = report.resolved_at
     elif status == "assigned":
-        _tell(report.account_id, lambda: _("Your report is being handled"),
-              lambda: _("Your report %(reference)s was passed to %(assignee)s.", reference=f"R{report.id:06d}",
-                        assignee=report.assignee), staff)
+        _tell(report.account_id, lambda: _("Report %(reference)s is being handled", reference=f"R{report.id:06d}"),
+              lambda: _("Passed to %(assignee)s", assignee=report.assignee), staff)
 
 
 def escalate_due(now=None):
@@ -301,10 +299,9 @@ def escalate_due(now=None):
         escalation.history = list(escalation.history) + [{"level": target, "at": now.isoformat()}]
         audit.record(None, "report.escalate", "site_report", report.id, compound.community_id,
                      after={"level": target})
-        level_name = {"street": lambda: _("the street office"), "county": lambda: _("the county")}[target]
-        _tell(report.account_id, lambda: _("Your report was escalated"),
-              lambda: _("Your report %(reference)s was not answered in time and has gone to %(level)s.",
-                        reference=f"R{report.id:06d}", level=level_name()))
+        level_name = {"street": lambda: _("the street"), "county": lambda: _("the county housing department")}[target]
+        _tell(report.account_id, lambda: _("Report %(reference)s sent up", reference=f"R{report.id:06d}"),
+              lambda: _("Not answered in time: %(level)s now follows it up", level=level_name()))
         moved += 1
     db.session.commit()
     return moved

@@ -140,6 +140,8 @@ def test_a_project_from_named_contractor_to_handover_with_an_elected_committee(s
     assert works.escalate_due(utcnow() + timedelta(hours=73 + 73)) == 1
     assert client.get("/api/v1/reports", headers=me).get_json()[0]["level"] == "county"
     assert "县" in inbox_text(client, me)
+    from notices.sender import drain
+    drain()  # the outbox takes these messages as it takes any other
     # the supervisor sees every report
     assert [r["id"] for r in client.get("/api/v1/project/reports", headers=me).get_json()] == [report["id"]]
     http.post(f"/api/v1/admin/reports/{report['id']}", headers=headers,
@@ -359,3 +361,23 @@ def test_an_election_run_in_the_panel(staff, world, client):
     rows = dict(re.findall(r"<tr><td>(\S+?)</td>.*?<td>(?:<strong>)?([^<]+)(?:</strong>)?</td></tr>", counted, re.S))
     assert rows == {"刘建国": "当选", "陈秀英": "未当选"}  # 2 of 3 participants agree: more than half
     assert "3 / 4" in counted
+
+
+def test_a_follower_is_pushed_the_escalation_within_the_template_limits(staff, world, simulator):
+    from core.models import WechatAccount
+    from notices.sender import drain
+    from projects import services as project_services
+    from tests.builders import bind_accounts
+    from tests.integration.test_notices import calls
+    http, headers = staff
+    http.post("/api/v1/admin/projects", headers=headers, json={"name": "玉林小区改造",
+                                                               "compound_ids": [world.compound_a.id]})
+    openid = bind_accounts(world.compound_a.id, 1, prefix="follower")[0]
+    account = WechatAccount.query.filter_by(openid=openid).one()
+    project_services.report_problem(account, "楼道堆放建筑垃圾")
+    db.session.commit()
+    works.escalate_due(utcnow() + timedelta(hours=73))
+    drain()
+    sent = [c["body"]["data"] for c in calls(simulator, "/cgi-bin/message/template/send")]
+    assert any("街道" in str(data) for data in sent), sent
+    assert all(len(field["value"]) <= 20 for data in sent for key, field in data.items() if key.startswith("thing"))
