@@ -83,7 +83,11 @@ def project(project_id):
     reports = SiteReport.query.filter(SiteReport.compound_id.in_(compound_ids)).order_by(
         SiteReport.id.desc()).limit(100).all() if compound_ids else []
     names = dict(catalogue_choices(g.staff))
-    return page("admin/project.html", project=item, forms=forms, failed=failed, names=names,
+    from projects.models import ReportEscalation
+    escalations = {e.report_id: e for e in ReportEscalation.query.filter(
+        ReportEscalation.report_id.in_([r.id for r in reports] or [0]))}
+    from admin.works import LEVELS
+    return page("admin/project.html", escalations=escalations, works_levels=LEVELS, project=item, forms=forms, failed=failed, names=names,
                 form=forms[failed] if failed else None, progress=projects.progress_of(item),
                 funding=_funding_rows(projects.funding_summary(item)), acceptance=projects.acceptance_summary(item),
                 milestones=Milestone.query.filter_by(project_id=item.id).order_by(Milestone.id.desc()).all(),

@@ -218,7 +218,7 @@ def works_overview():
     """Officials' and committees' view: overdue stages, open findings, report times by region, satisfaction."""
     from oversight import services as oversight
     region = oversight.region_in_scope(g.staff, request.args.get("region", type=int))
-    _region, times = works.report_times(g.staff, region.id)
+    _region, times = oversight.report_times(g.staff, region.id)
     rows, combined = oversight.satisfaction_by_project(g.staff, region.id)
     return page("admin/works.html", region=region, overdue=works.overdue_stages_in(region),
                 findings=works.open_findings_in(region), times=times, satisfaction=rows, combined=combined,

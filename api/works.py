@@ -383,7 +383,8 @@ class ReportTimes(MethodView):
     @staff_blp.response(200, RegionTimesSchema(many=True))
     def get(self):
         """Reports and disputes by region: counts, open, escalated, overdue, hours to answer."""
-        _region, rows = works.report_times(_staff(), request.args.get("region", type=int))
+        from oversight.services import report_times
+        _region, rows = report_times(_staff(), request.args.get("region", type=int))
         return [dict(entry, region=name, mean_hours=_hours(entry["mean_hours"]), max_hours=_hours(entry["max_hours"]))
                 for name, entry in rows]
 

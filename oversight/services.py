@@ -8,7 +8,7 @@ from core import audit
 from core.auth import authorize
 from core.errors import NotFound, field_error
 from core.extensions import db
-from core.models import Compound, Region
+from core.models import Compound, Region, aware, utcnow
 from oversight.models import YearTarget
 from projects.models import Funding, Project, ProjectItem, StageRecord, project_compounds
 from votes.models import Vote
@@ -304,3 +304,41 @@ def satisfaction_by_project(staff, region_id=None, limit=50):
                 .order_by(Project.accepted_at.desc(), Project.id.desc()).limit(limit).all())
     rows = [(p, rates, satisfaction_of(p.id)) for p in projects if (rates := satisfaction_rates_of(p.id))]
     return rows, combine([r for _p, r, _i in rows])
+
+
+def report_times(staff, region_id=None, now=None):
+    """Per region directly under the chosen one: reports, still open, escalated, overdue now, and the
+    mean and longest time to answer in hours (exact Fractions)."""
+    from projects.models import ReportEscalation, SiteReport
+    region = region_in_scope(staff, region_id)
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Region.path, SiteReport.created_at, SiteReport.resolved_at, SiteReport.status,
+               ReportEscalation.level, ReportEscalation.due_at)
+        .join(Compound, Compound.community_id == Region.id).join(SiteReport, SiteReport.compound_id == Compound.id)
+        .outerjoin(ReportEscalation, ReportEscalation.report_id == SiteReport.id)
+        .where(Region.path.startswith(region.path, autoescape=True))).all()
+    names = {r.id: r.name for r in Region.query.filter(Region.parent_id == region.id)}
+    out = {}
+    for path, created, resolved, status, level, due in rows:
+        child = _child_of(region, path)
+        if child is None or child not in names:
+            child = region.id
+        entry = out.setdefault(child, {"reports": 0, "open": 0, "escalated": 0, "overdue": 0, "hours": []})
+        entry["reports"] += 1
+        if status != "resolved":
+            entry["open"] += 1
+            if due is not None and aware(due) <= now:
+                entry["overdue"] += 1
+        if level in ("street", "county"):
+            entry["escalated"] += 1
+        if resolved is not None:
+            seconds = int((aware(resolved) - aware(created)).total_seconds())
+            entry["hours"].append(Fraction(seconds, 3600))
+    result = []
+    for child, entry in out.items():
+        hours = entry.pop("hours")
+        entry["mean_hours"] = sum(hours) / len(hours) if hours else None
+        entry["max_hours"] = max(hours) if hours else None
+        result.append((names.get(child, region.name), entry))
+    return region, sorted(result, key=lambda item: item[0])

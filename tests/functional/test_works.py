@@ -136,6 +136,7 @@ def test_a_project_from_named_contractor_to_handover_with_an_elected_committee(s
     assert works.escalate_due(utcnow() + timedelta(hours=73)) == 1
     mine = client.get("/api/v1/reports", headers=me).get_json()[0]
     assert mine["level"] == "street"
+    assert "由街道" in panel.get(f"/admin/projects/{pid}")  # the committee sees who holds it now
     assert "街道" in inbox_text(client, me)
     assert works.escalate_due(utcnow() + timedelta(hours=73 + 73)) == 1
     assert client.get("/api/v1/reports", headers=me).get_json()[0]["level"] == "county"
