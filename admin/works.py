@@ -24,9 +24,9 @@ PARTY_ROLES = {"implementing": _l("implementing body"), "designer": _l("designer
                "supervisor": _l("supervising engineer")}
 INSPECTORS = {"engineer": _l("supervising engineer"), "official": _l("official"),
               "supervisor": _l("resident supervisor")}
-FINDING_STATES = {"open": _l("open"), "closed": _l("closed")}
-DEFECT_STATES = {"open": _l("open"), "rectified": _l("rectified, awaiting re-inspection"), "closed": _l("closed"),
-                 "waived": _l("waived")}
+FINDING_STATES = {"open": _l("not yet closed"), "closed": _l("closed with evidence")}
+DEFECT_STATES = {"open": _l("awaiting rectification"), "rectified": _l("rectified, awaiting re-inspection"),
+                 "closed": _l("passed re-inspection"), "waived": _l("waived")}
 SUPERVISOR_STATES = {"pending": _l("awaiting decision"), "approved": _l("approved"), "rejected": _l("turned down")}
 ELECTION_STATES = {"nominating": _l("taking nominations"), "open": _l("voting"), "closed": _l("counted")}
 LEVELS = {"community": _l("neighbourhood committee"), "street": _l("street office"), "county": _l("county")}
@@ -77,9 +77,11 @@ class WaiveForm(FlaskForm):
 
 
 class SpendingForm(FlaskForm):
-    item_id = SelectField(_l("Item"), validators=[required()], validate_choice=False)
-    amount = IntegerField(_l("Amount spent (yuan)"), validators=[InputRequired(NUMBER), NumberRange(1, 10 ** 10)])
-    note = StringField(_l("What it paid for"), validators=[required(), Length(max=200)])
+    # two money forms on one page: their fields need ids of their own
+    item_id = SelectField(_l("Item"), validators=[required()], validate_choice=False, id="spend-item")
+    amount = IntegerField(_l("Amount spent (yuan)"), validators=[InputRequired(NUMBER), NumberRange(1, 10 ** 10)],
+                          id="spend-amount")
+    note = StringField(_l("What it paid for"), validators=[required(), Length(max=200)], id="spend-note")
 
 
 class ChangeOrderForm(FlaskForm):
