@@ -4,6 +4,7 @@ re-inspected, final accounts published, handover, an elected owners' committee; 
 import io
 import re
 from datetime import date, timedelta
+from fractions import Fraction
 
 import pytest
 from sqlalchemy import select
@@ -382,3 +383,22 @@ def test_a_follower_is_pushed_the_escalation_within_the_template_limits(staff, w
     sent = [c["body"]["data"] for c in calls(simulator, "/cgi-bin/message/template/send")]
     assert any("街道" in str(data) for data in sent), sent
     assert all(len(field["value"]) <= 20 for data in sent for key, field in data.items() if key.startswith("thing"))
+
+
+def test_report_times_are_summed_by_region_in_the_database(staff, world, client, simulator):
+    from oversight.services import report_times
+    from projects.models import SiteReport
+    http, headers = staff
+    http.post("/api/v1/admin/projects", headers=headers, json={"name": "x", "compound_ids": [world.compound_a.id]})
+    dwelling = db.session.scalar(select(Dwelling.id).order_by(Dwelling.id))
+    me = owner_of(client, simulator, http, headers, dwelling, "times-1")
+    ids = [client.post("/api/v1/reports", headers=me, data={"text": f"问题{n}"}).get_json()["id"] for n in range(3)]
+    for report_id, hours in zip(ids, (2, 5)):
+        report = db.session.get(SiteReport, report_id)
+        report.status, report.resolved_at = "resolved", report.created_at + timedelta(hours=hours)
+    db.session.commit()
+    _region, rows = report_times(world.county_staff_a, None, now=utcnow() + timedelta(hours=80))
+    assert rows == [("玉林街道", {"reports": 3, "open": 1, "escalated": 0, "overdue": 1,
+                                "mean_hours": Fraction(7, 2), "max_hours": Fraction(5)})]
+    _region, rows = report_times(world.county_staff_b)
+    assert rows == []
