@@ -133,8 +133,7 @@ class ReportSchema(Schema):
 
     @staticmethod
     def _escalation(report):
-        from projects.works import escalation_of
-        return escalation_of(report)
+        return report.escalation
 
     def get_level(self, report):
         escalation = self._escalation(report)

@@ -169,8 +169,11 @@ def _candidate_ids(election, candidate_ids):
 def _record(election, dwelling_id, chosen, channel, account_id=None, entered_by=None):
     if election.state != "open" or utcnow() >= aware(election.closes_at):
         raise Conflict("election.not_open")
-    in_scope = {p.dwelling_id for p in _parts(election)}
-    if dwelling_id not in in_scope:
+    from core.models import Building, Dwelling, Unit
+    in_compound = db.session.scalar(select(Dwelling.id).join(Unit, Dwelling.unit_id == Unit.id)
+                                    .join(Building, Unit.building_id == Building.id)
+                                    .where(Dwelling.id == dwelling_id, Building.compound_id == election.compound_id))
+    if in_compound is None:
         raise NotFound()
     ballot = ElectionBallot.query.filter_by(election_id=election.id, dwelling_id=dwelling_id).first()
     if ballot is None:
@@ -223,9 +226,11 @@ def close_election(staff, election_id):
     ballots = {d: set(c) for d, c in db.session.execute(
         select(ElectionBallot.dwelling_id, ElectionBallot.candidate_ids)
         .where(ElectionBallot.election_id == election.id)).all()}
+    parts = _parts(election)
+    on_roll = {p.dwelling_id for p in parts}
+    ballots = {d: named for d, named in ballots.items() if d in on_roll}  # a dwelling with no owner on the roll
     try:
-        counted = vote_rules.count_election(_parts(election), ballots, [c.id for c in election.candidates],
-                                            election.seats)
+        counted = vote_rules.count_election(parts, ballots, [c.id for c in election.candidates], election.seats)
     except RuleViolation as fault:
         raise Conflict(fault.key, **fault.params) from None
     names = {c.id: c.name for c in election.candidates}

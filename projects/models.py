@@ -122,6 +122,7 @@ class SiteReport(db.Model):
     outcome = db.Column(db.Text)
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     resolved_at = db.Column(db.DateTime(timezone=True))
+    escalation = db.relationship("ReportEscalation", uselist=False, lazy="selectin")
 
 
 class AcceptanceView(db.Model):

@@ -247,9 +247,8 @@ def alerts_for(staff, limit=50):
     """The latest alerts about projects in the staff member's region."""
     from core.models import AuditLog
     authorize(staff, "projects.read")
-    ids = [str(i) for i in db.session.scalars(_projects_under(staff.region))]
-    return (AuditLog.query.filter(AuditLog.action == "works.alert", AuditLog.target_type == "project",
-                                  AuditLog.target_id.in_(ids or ["0"]))
+    return (AuditLog.query.join(Region, Region.id == AuditLog.region_id)
+            .filter(AuditLog.action == "works.alert", Region.path.startswith(staff.region.path, autoescape=True))
             .order_by(AuditLog.id.desc()).limit(limit).all())
 
 
@@ -261,8 +260,8 @@ def _deadline(kind):
 def start_deadline(report):
     """A new report or dispute gets its response deadline by kind; the reporter is told when."""
     due = utcnow() + _deadline(report.kind)
-    db.session.add(ReportEscalation(report_id=report.id, level="community", due_at=due,
-                                    history=[{"level": "community", "at": utcnow().isoformat()}]))
+    report.escalation = ReportEscalation(report_id=report.id, level="community", due_at=due,
+                                         history=[{"level": "community", "at": utcnow().isoformat()}])
     db.session.flush()
     _tell(report.account_id, lambda: _("Report %(reference)s received", reference=f"R{report.id:06d}"),
           lambda: _("Answer by %(due)s", due=local_when(due)))
@@ -271,7 +270,7 @@ def start_deadline(report):
 
 def report_handled(report, status, staff):
     """A report moved on: the reporter is told it is being handled; an answer stops the clock."""
-    escalation = db.session.get(ReportEscalation, report.id)
+    escalation = report.escalation
     if status == "resolved":
         if escalation is not None:
             escalation.answered_at = report.resolved_at
@@ -307,10 +306,6 @@ def escalate_due(now=None):
     return moved
 
 
-def escalation_of(report):
-    return db.session.get(ReportEscalation, report.id)
-
-
 def reporter_verdict(account, report_id, resolved):
     """The reporter says whether the answer resolved it; if not, the report reopens with a new deadline."""
     report = db.session.get(SiteReport, report_id)
@@ -318,10 +313,10 @@ def reporter_verdict(account, report_id, resolved):
         raise NotFound()
     if report.status != "resolved":
         raise Conflict("works.not_answered")
-    escalation = db.session.get(ReportEscalation, report.id)
-    if escalation is None:
-        escalation = ReportEscalation(report_id=report.id, level="community", due_at=utcnow(), history=[])
-        db.session.add(escalation)
+    escalation = report.escalation
+    if escalation is None:  # a report from before deadlines were kept
+        escalation = report.escalation = ReportEscalation(report_id=report.id, level="community", due_at=utcnow(),
+                                                          history=[])
     escalation.reporter_verdict = "resolved" if resolved else "unresolved"
     if not resolved:
         report.status = "assigned"
