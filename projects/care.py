@@ -193,15 +193,32 @@ def open_elections_for(account):
     return Election.query.filter_by(compound_id=compound_id, state="open").order_by(Election.id).all()
 
 
+def _owned_in_compound(account, compound_id):
+    """The dwellings of the compound that the account's verified person owns on the roll."""
+    from core.models import Building, Dwelling, Ownership, Unit
+    if account.kind != "owner" or not account.person_id or getattr(account, "deleted_at", None) is not None:
+        return []
+    return db.session.scalars(select(Dwelling.id).join(Ownership, Ownership.dwelling_id == Dwelling.id)
+                              .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
+                              .where(Ownership.person_id == account.person_id, Building.compound_id == compound_id)
+                              .order_by(Dwelling.id)).all()
+
+
 def cast_election_ballot(account, election_id, candidate_ids):
-    """An owner agrees to up to `seats` candidates (none: taking part without agreeing to anyone)."""
+    """An owner agrees to up to `seats` candidates for every flat they own in the compound at once (none:
+    taking part without agreeing to anyone). Returns the first ballot."""
+    from core.accounts import require_consent
     election = db.session.get(Election, election_id)
     if election is None:
         raise NotFound()
-    if account.dwelling_id is None or account.kind != "owner":
+    if account.dwelling_id is None and not account.person_id:
+        raise Forbidden("bind.required")
+    require_consent(account)
+    owned = _owned_in_compound(account, election.compound_id)
+    if not owned:
         raise Forbidden("vote.not_owner")
-    return _record(election, account.dwelling_id, _candidate_ids(election, candidate_ids), "online",
-                   account_id=account.id)
+    chosen = _candidate_ids(election, candidate_ids)
+    return [_record(election, d, chosen, "online", account_id=account.id) for d in owned][0]
 
 
 def enter_paper_ballot(staff, election_id, dwelling_id, candidate_ids):
