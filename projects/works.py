@@ -319,7 +319,7 @@ def reporter_verdict(account, report_id, resolved):
                                                           history=[])
     escalation.reporter_verdict = "resolved" if resolved else "unresolved"
     if not resolved:
-        report.status = "assigned"
+        report.status, report.resolved_at = "assigned", None  # the time to answer runs until the final answer
         escalation.answered_at = None
         escalation.due_at = utcnow() + _deadline(report.kind)
         escalation.history = list(escalation.history) + [{"level": escalation.level, "at": utcnow().isoformat(),
