@@ -12,6 +12,7 @@ from core.auth import authorize
 from core.errors import Conflict, Forbidden, NotFound, field_error
 from core.extensions import db
 from core.models import Compound, Region, WechatAccount, aware, utcnow
+from core.uploads import link_uploads
 from notices.services import queue_direct_message, queue_scoped_notice
 from projects import rules
 from projects.models import (PARTY_ROLES, ChangeOrder, Defect, FinalAccount, Finding, Inspection,
@@ -150,6 +151,7 @@ def _inspection(project, by_kind, inspector, note, findings, photos, staff=None,
                             supervisor_id=supervisor.id if supervisor else None)
     db.session.add(inspection)
     db.session.flush()
+    link_uploads(inspection.photos, "inspection", inspection.id)
     for text in texts:
         db.session.add(Finding(inspection_id=inspection.id, project_id=project.id, text=text, photos=list(photos)))
     db.session.flush()
@@ -195,6 +197,7 @@ def close_finding(staff, finding_id, evidence, photos=()):
         raise field_error("evidence", "works.evidence_required")
     finding.status, finding.evidence, finding.evidence_photos = "closed", evidence[:2000], list(photos)
     finding.closed_by, finding.closed_at = staff.id, utcnow()
+    link_uploads(finding.evidence_photos, "finding", finding.id)
     audit.record(staff, "project.finding_close", "project", project.id, project.region_id,
                  after={"finding": finding.id, "evidence": finding.evidence, "photos": len(finding.evidence_photos)})
     db.session.flush()
@@ -387,6 +390,7 @@ def rectify_defect(staff, defect_id, text, photos=()):
     defect.rectification = _text("text", text, 2000)
     defect.rectification_photos = list(photos)
     defect.status = "rectified"
+    link_uploads(defect.rectification_photos, "defect", defect.id)
     audit.record(staff, "defect.rectify", "project", project.id, project.region_id,
                  after={"defect": defect.id, "text": defect.rectification, "photos": len(defect.rectification_photos)})
     db.session.flush()
@@ -444,6 +448,7 @@ def report_warranty_defect(account, text, photos=()):
                     account_id=account.id, routed_to=_contractor(project))
     db.session.add(defect)
     db.session.flush()
+    link_uploads(defect.photos, "defect", defect.id)
     audit.record(None, "defect.warranty", "project", project.id, project.region_id,
                  after={"defect": defect.id, "routed_to": defect.routed_to})
     return defect

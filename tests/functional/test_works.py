@@ -63,6 +63,13 @@ def owner_of(client, simulator, http, headers, dwelling_id, openid):
     return me
 
 
+def fetched(http, path, **kwargs):
+    """The status of a GET whose body (a file) is not read."""
+    response = http.get(path, **kwargs)
+    response.close()
+    return response.status_code
+
+
 def inbox_text(client, me):
     entries = client.get("/api/v1/inbox", headers=me).get_json()
     return " ".join(entry["title"] + " " + entry["body"] for entry in entries)
@@ -107,6 +114,11 @@ def test_a_project_from_named_contractor_to_handover_with_an_elected_committee(s
     assert note.status_code == 201, note.get_data(as_text=True)
     finding = note.get_json()["findings"][0]
     assert finding["status"] == "open" and note.get_json()["photos"][0].endswith(".png")
+    photo = note.get_json()["photos"][0]
+    assert fetched(client, f"/api/v1/files/{photo}", headers=me) == 200  # the supervisor who took it
+    assert fetched(panel.client, f"/api/v1/files/{photo}") == 200  # the committee
+    neighbour = sign_in(client, simulator, "works-neighbour")
+    assert fetched(client, f"/api/v1/files/{photo}", headers=neighbour) == 404
 
     # construction late: the stage is overdue; the officials' page shows it and the open finding
     http.post(f"/api/v1/admin/projects/{pid}/stages", headers=headers, json={"stage": "construction", "reason": "示范"})
