@@ -2,7 +2,7 @@
 final accounts (with the .xlsx for auditors); and the officials' view of what is late, open and slow."""
 import io
 
-from flask import Response, g, redirect, request, url_for
+from flask import Response, g, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (DateTimeLocalField, HiddenField, IntegerField, MultipleFileField, SelectField,
@@ -278,11 +278,11 @@ def elections_list():
     form = ElectionForm()
     form.compound_id.choices = options(compound_choices(g.staff))
     if request.method == "POST":
-        def run():
-            run.election = care.create_election(g.staff, _id(form.compound_id.data), form.title.data, form.seats.data)
-        done = run_form(form, run, _("Saved."), "")
+        done = run_form(form, lambda: care.create_election(g.staff, _id(form.compound_id.data), form.title.data,
+                                                           form.seats.data),
+                        _("Saved."), lambda election: url_for("admin.election", election_id=election.id))
         if done is not None:
-            return redirect(url_for("admin.election", election_id=run.election.id))
+            return done
     compounds = compounds_in_scope(g.staff).with_entities(Compound.id)
     rows = Election.query.filter(Election.compound_id.in_(compounds)).order_by(Election.id.desc()).limit(200).all()
     return page("admin/elections.html", form=form, elections=rows, election_states=ELECTION_STATES)
