@@ -2,7 +2,7 @@
 change orders, final accounts, owners' committee elections
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0017
 Create Date: 2026-11-27 21:56:35.036189
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0014'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
