@@ -1,6 +1,7 @@
 """The admin web panel: server-rendered pages for committees, officials and administrators."""
 from admin.common import bp
-from admin import views, votes, registry, wishes, surveys, projects, notices, officials, system, simulator, onboarding  # noqa: F401  (routes)
+from admin import (views, votes, registry, wishes, surveys, projects, notices, officials, system, simulator,  # noqa: F401
+                   onboarding, works)  # (routes)
 from admin import consent, lifts  # noqa: F401  (routes: the gate, publicity, the contribution ledger, lifts)
 from admin.public import public
 

@@ -244,6 +244,12 @@ class FundingForm(FlaskForm):
 
 class AcceptanceForm(FlaskForm):
     note = TextAreaField(_l("Joint acceptance record"), validators=[required(), Length(max=2000)])
+    representatives = TextAreaField(_l("Residents' representatives who took part, one per line"),
+                                    validators=[required(), Length(max=2000)])
+    participants = TextAreaField(_l("Other participants, one per line (name and organisation)"),
+                                 validators=[Length(max=4000)])
+    defects = TextAreaField(_l("Defects found, one per line (handover waits until each is closed or waived)"),
+                            validators=[Length(max=20000)])
 
 
 class ReportForm(FlaskForm):

@@ -36,7 +36,9 @@ def dashboard():
     names = dict(catalogue_choices(g.staff))
     demand = [(names.get(code, code), n) for code, n in oversight.demand(g.staff, region.id)[:15]]
     passed, failed, running = oversight.vote_outcomes(g.staff, region.id, year)
-    satisfaction = [(p.name, round(float(index) * 100)) for p, index in oversight.satisfaction(g.staff, region.id)]
+    rows, combined = oversight.satisfaction_by_project(g.staff, region.id)
+    satisfaction = [(p.name, int(rates.satisfaction_rate * 100)) for p, rates, _index in rows
+                    if rates.satisfaction_rate is not None]
     trail, node = [], region
     while node is not None and node.path.startswith(g.staff.region.path):
         trail.insert(0, node)
@@ -44,7 +46,8 @@ def dashboard():
     # the lowest level (a community, or a region with no compounds further down) lists its compounds
     compounds = oversight.compounds_in(g.staff, region.id)[1] if not breakdown else None
     return page("admin/dashboard.html", form=form, region=region, total=total, breakdown=breakdown, year=year,
-                demand=demand, votes=(passed, failed, running), satisfaction=satisfaction, trail=trail,
+                demand=demand, votes=(passed, failed, running), satisfaction=satisfaction, combined=combined,
+                trail=trail,
                 region_bars=[(r.name, f.started_compounds) for r, f in breakdown], compounds=compounds)
 
 

@@ -70,7 +70,11 @@ def project(project_id):
                                                         store_uploads(request.files)),
             "funding": lambda: projects.add_funding(g.staff, project_id, form.source.data, form.amount.data * 100,
                                                     form.note.data or None),
-            "accept": lambda: projects.record_joint_acceptance(g.staff, project_id, form.note.data),
+            "accept": lambda: projects.record_joint_acceptance(
+                g.staff, project_id, form.note.data,
+                [{"name": n, "role": "resident_rep"} for n in _lines(form.representatives.data)]
+                + [{"name": n, "role": "other"} for n in _lines(form.participants.data)],
+                [{"text": t} for t in _lines(form.defects.data)]),
             "report": lambda: projects.handle_report(g.staff, _report_in(project_id, form.report_id.data),
                                                      form.status.data, form.assignee.data or None,
                                                      form.answer.data or None),
@@ -84,11 +88,19 @@ def project(project_id):
     reports = SiteReport.query.filter(SiteReport.compound_id.in_(compound_ids)).order_by(
         SiteReport.id.desc()).limit(100).all() if compound_ids else []
     names = dict(catalogue_choices(g.staff))
-    return page("admin/project.html", project=item, forms=forms, failed=failed, names=names,
+    from projects.models import ReportEscalation
+    escalations = {e.report_id: e for e in ReportEscalation.query.filter(
+        ReportEscalation.report_id.in_([r.id for r in reports] or [0]))}
+    from admin.works import LEVELS
+    return page("admin/project.html", escalations=escalations, works_levels=LEVELS, project=item, forms=forms, failed=failed, names=names,
                 form=forms[failed] if failed else None, progress=projects.progress_of(item),
                 funding=_funding_rows(projects.funding_summary(item)), acceptance=projects.acceptance_summary(item),
                 milestones=Milestone.query.filter_by(project_id=item.id).order_by(Milestone.id.desc()).all(),
                 reports=reports, gate=gate_summary(item), resident_money=project_totals(item.id))
+
+
+def _lines(text):
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 def _report_in(project_id, report_id):

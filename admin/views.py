@@ -49,8 +49,8 @@ def nav_items(staff):
     items = [("admin.index", _("Compounds"))]
     if staff.role in (Role.COMMITTEE, Role.ADMIN):
         items += [("admin.wishes_inbox", _("Wishes")), ("admin.bindings", _("Bindings")), ("admin.votes_list", _("Votes")),
-                  ("admin.surveys_list", _("Surveys"))]
-    items += [("admin.projects_list", _("Projects"))]
+                  ("admin.surveys_list", _("Surveys")), ("admin.elections_list", _("Elections"))]
+    items += [("admin.projects_list", _("Projects")), ("admin.works_overview", _("Works"))]
     if can(staff, "publicity.manage"):
         items.append(("admin.publicity_list", _("Publicity")))
     if can(staff, "votes.manage"):

@@ -3,7 +3,7 @@ from flask_smorest import Api
 from marshmallow import Schema, fields
 
 from api import (admin_registry, admin_wishes, contributions, files, gate, health, lifts, projects, publicity,
-                 resident, staff_session, surveys, votes)
+                 resident, staff_session, surveys, votes, works)
 
 class ErrorDetailSchema(Schema):
     field = fields.String(allow_none=True)
@@ -45,12 +45,13 @@ def init_app(app):
     csrf.exempt(projects.resident_blp)
     csrf.exempt(votes.resident_blp)
     csrf.exempt(surveys.resident_blp)
-    for blueprint in (publicity.resident_blp, lifts.resident_blp, contributions.resident_blp):
+    for blueprint in (publicity.resident_blp, lifts.resident_blp, contributions.resident_blp, works.resident_blp):
         csrf.exempt(blueprint)
     for blueprint in (staff_session.blp, admin_registry.blp, admin_wishes.blp, resident.blp, projects.staff_blp,
                       projects.resident_blp, votes.staff_blp, votes.resident_blp, surveys.staff_blp,
                       surveys.resident_blp, publicity.staff_blp, publicity.resident_blp, lifts.staff_blp,
-                      lifts.resident_blp, contributions.staff_blp, contributions.resident_blp, gate.blp):
+                      lifts.resident_blp, contributions.staff_blp, contributions.resident_blp, gate.blp,
+                      works.staff_blp, works.resident_blp):
         rest.register_blueprint(blueprint)
 
 
@@ -74,10 +75,10 @@ def _require_resident_except_login():
 # Who is calling is settled before anything else, so a stranger learns nothing from validation errors.
 # (Blueprints are module-level and shared by every app made in one process: set them up once, here.)
 for _blueprint in (admin_registry.blp, admin_wishes.blp, projects.staff_blp, votes.staff_blp, surveys.staff_blp,
-                   publicity.staff_blp, lifts.staff_blp, contributions.staff_blp, gate.blp):
+                   publicity.staff_blp, lifts.staff_blp, contributions.staff_blp, gate.blp, works.staff_blp):
     _blueprint.before_request(_require_staff)
 for _blueprint in (projects.resident_blp, votes.resident_blp, surveys.resident_blp, publicity.resident_blp,
-                   lifts.resident_blp, contributions.resident_blp):
+                   lifts.resident_blp, contributions.resident_blp, works.resident_blp):
     _blueprint.before_request(_require_resident)
 resident.blp.before_request(_require_resident_except_login)
 

@@ -97,8 +97,24 @@ class FundingSchema(Schema):
     note = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
+class ParticipantSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    role = fields.String(required=True, validate=validate.OneOf(("resident_rep", "committee", "street", "county",
+                                                                  "implementing", "designer", "contractor",
+                                                                  "supervisor", "other")))
+
+
+class DefectEntrySchema(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    item_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2 ** 31 - 1))
+
+
 class AcceptSchema(Schema):
     note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    participants = fields.List(fields.Nested(ParticipantSchema), required=True, validate=validate.Length(max=50),
+                               metadata={"description": "who took part; at least one residents' representative"})
+    defects = fields.List(fields.Nested(DefectEntrySchema), load_default=list, validate=validate.Length(max=200),
+                          metadata={"description": "the defect list; handover waits until each is closed or waived"})
 
 
 class ReportSchema(Schema):
@@ -112,6 +128,26 @@ class ReportSchema(Schema):
     answer = fields.String(allow_none=True)
     outcome = fields.String(allow_none=True)
     created_at = fields.DateTime()
+    level = fields.Method("get_level", allow_none=True,
+                          metadata={"description": "who holds it: community, street or county"})
+    deadline = fields.Method("get_deadline", allow_none=True, metadata={"description": "answer due by"})
+    reporter_verdict = fields.Method("get_verdict", allow_none=True)
+
+    @staticmethod
+    def _escalation(report):
+        return report.escalation
+
+    def get_level(self, report):
+        escalation = self._escalation(report)
+        return escalation.level if escalation else None
+
+    def get_deadline(self, report):
+        escalation = self._escalation(report)
+        return escalation.due_at.isoformat() if escalation else None
+
+    def get_verdict(self, report):
+        escalation = self._escalation(report)
+        return escalation.reporter_verdict if escalation else None
 
 
 class ReportHandleSchema(Schema):
@@ -150,7 +186,11 @@ class TimelineSchema(Schema):
     contributions = fields.Dict(keys=fields.String(), values=fields.Integer(),
                                 metadata={"description": "residents' money in fen: pledged (not in hand), received"})
     milestones = fields.List(fields.Nested(MilestoneSchema))
-    satisfaction = fields.Float(allow_none=True, metadata={"description": "residents' satisfaction, 0-100"})
+    satisfaction = fields.Float(allow_none=True, metadata={
+        "description": "mean rating index: the mean of all ratings as a share of 5, 0-100 (not the satisfaction rate)"})
+    satisfaction_rate = fields.Float(allow_none=True, metadata={
+        "description": "satisfaction rate: 满意 + 基本满意 over respondents, 0-100"})
+    response_rate = fields.Float(allow_none=True, metadata={"description": "respondents over those asked, 0-100"})
 
 
 class InboxEntrySchema(Schema):
@@ -331,8 +371,9 @@ class JointAcceptance(MethodView):
     @staff_blp.arguments(AcceptSchema)
     @staff_blp.response(200, ProjectSchema)
     def post(self, body, project_id):
-        """Record the joint acceptance; the project moves to handover."""
-        project = projects.record_joint_acceptance(_staff(), project_id, body["note"])
+        """Record the joint acceptance with participants and defects; with no defect the project is handed over."""
+        project = projects.record_joint_acceptance(_staff(), project_id, body["note"], body["participants"],
+                                                   body["defects"])
         db.session.commit()
         return project
 

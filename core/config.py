@@ -18,6 +18,12 @@ DEV_DEFAULTS = {
 RELAXED_ENVS = {"development", "test"}
 
 
+def _hours_by_kind(text):
+    """'report=72,dispute=168' as {'report': 72, 'dispute': 168}."""
+    pairs = (part.split("=", 1) for part in text.split(",") if "=" in part)
+    return {kind.strip(): int(hours) for kind, hours in pairs}
+
+
 class ConfigError(RuntimeError):
     """The service cannot start with this configuration."""
 
@@ -69,6 +75,10 @@ class Config:
         self.OUTBOX_INTERVAL = int(env.get("OUTBOX_INTERVAL", 5))
         self.VOTES_INTERVAL = int(env.get("VOTES_INTERVAL", 60))  # seconds between closing due votes
         self.STORIES_INTERVAL = int(env.get("STORIES_INTERVAL", 600))  # seconds between telling wishes' authors
+        # Hours to answer an on-site report or a dispute before it goes to the street, then the county.
+        self.REPORT_DEADLINES = _hours_by_kind(env.get("REPORT_DEADLINES", "report=72,dispute=168"))
+        self.WORKS_INTERVAL = int(env.get("WORKS_INTERVAL", 300))  # seconds between deadline checks
+        self.WARRANTY_DAYS = int(env.get("WARRANTY_DAYS", 730))  # residents report defects this long after acceptance
         self.SCHEDULER_RETRY = float(env.get("SCHEDULER_RETRY", 15))  # seconds between leadership bids
         self.OUTBOX_BATCH = int(env.get("OUTBOX_BATCH", 200))
         self.OUTBOX_CONCURRENCY = int(env.get("OUTBOX_CONCURRENCY", 8))

@@ -8,7 +8,7 @@ from core import audit
 from core.auth import authorize
 from core.errors import NotFound, field_error
 from core.extensions import db
-from core.models import Compound, Region
+from core.models import Compound, Region, utcnow
 from oversight.models import YearTarget
 from projects.models import Funding, Project, ProjectItem, StageRecord, project_compounds
 from votes.models import Vote
@@ -272,19 +272,6 @@ def compounds_in(staff, region_id=None, limit=500):
                      "projects": projects.get(c.id, []), "wishes": wishes.get(c.id, 0)} for c, path in rows]
 
 
-def satisfaction(staff, region_id=None, limit=50):
-    """(project, index as a Fraction of 1) for the accepted projects of the region with answers, latest first."""
-    from surveys.services import satisfaction_of
-    from surveys.models import Survey, SurveyResponse
-    region = region_in_scope(staff, region_id)
-    answered = (select(Survey.project_id).join(SurveyResponse, SurveyResponse.survey_id == Survey.id)
-                .where(Survey.kind == "satisfaction", SurveyResponse.submitted.is_(True)))
-    projects = (Project.query.join(Region, Region.id == Project.region_id)
-                .filter(_under(region), Project.accepted_at.is_not(None), Project.id.in_(answered))
-                .order_by(Project.accepted_at.desc()).limit(limit).all())
-    return [(p, index) for p in projects if (index := satisfaction_of(p.id)) is not None]
-
-
 def set_target(staff, region_id, year, compounds, households):
     """Set a region's target for a year (officials of that region or above)."""
     region = db.session.get(Region, region_id)
@@ -303,3 +290,89 @@ def set_target(staff, region_id, year, compounds, households):
                  after={"year": year, "compounds": compounds, "households": households})
     db.session.flush()
     return target
+
+
+def satisfaction_rates_of(project_id):
+    """A project's satisfaction rate and response rate from its satisfaction surveys (None: no survey).
+    The audience is who the survey asks: bound residents (per person) or their dwellings (per dwelling)."""
+    from core.scopes import accounts_in as audience
+    from oversight.rates import satisfaction_rates
+    from surveys.models import Survey, SurveyResponse
+    surveys = Survey.query.filter_by(project_id=project_id, kind="satisfaction").all()
+    if not surveys:
+        return None
+    ratings, asked = [], 0
+    for survey in surveys:
+        ratings += [answers.get("overall") for answers in db.session.scalars(
+            select(SurveyResponse.answers).where(SurveyResponse.survey_id == survey.id,
+                                                 SurveyResponse.submitted.is_(True)))]
+        accounts = audience(survey.scope_kind, survey.scope_id).subquery()
+        if survey.per == "dwelling":
+            from core.models import WechatAccount
+            asked += db.session.scalar(select(func.count(func.distinct(WechatAccount.dwelling_id)))
+                                       .where(WechatAccount.id.in_(select(accounts.c.id)))) or 0
+        else:
+            asked += db.session.scalar(select(func.count()).select_from(accounts)) or 0
+    return satisfaction_rates(ratings, asked)
+
+
+def satisfaction_by_project(staff, region_id=None, limit=50):
+    """(project, Rates, old index) for the region's accepted projects with a satisfaction survey, latest
+    first; and the region's combined Rates. The old index (mean rating over 5) is kept, labelled as such."""
+    from oversight.rates import combine
+    from surveys.models import Survey
+    from surveys.services import satisfaction_of
+    region = region_in_scope(staff, region_id)
+    surveyed = select(Survey.project_id).where(Survey.kind == "satisfaction")
+    projects = (Project.query.join(Region, Region.id == Project.region_id)
+                .filter(_under(region), Project.id.in_(surveyed))
+                .order_by(Project.accepted_at.desc(), Project.id.desc()).limit(limit).all())
+    rows = [(p, rates, satisfaction_of(p.id)) for p in projects if (rates := satisfaction_rates_of(p.id))]
+    return rows, combine([r for _p, r, _i in rows])
+
+
+def _seconds_between(start, end):
+    """Whole seconds from `start` to `end`, computed by the database."""
+    if db.engine.dialect.name == "postgresql":
+        return func.extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86400
+
+
+def report_times(staff, region_id=None, now=None):
+    """Per region directly under the chosen one: reports, still open, escalated, past the deadline now, and
+    the mean and longest time to answer in hours (exact Fractions of whole seconds). Summed per community
+    in the database, then rolled up."""
+    from projects.models import ReportEscalation, SiteReport
+    region = region_in_scope(staff, region_id)
+    now = now or utcnow()
+    still_open = SiteReport.status != "resolved"
+    seconds = func.round(_seconds_between(SiteReport.created_at, SiteReport.resolved_at))
+    rows = db.session.execute(
+        select(Region.path, func.count(SiteReport.id), func.sum(case((still_open, 1), else_=0)),
+               func.sum(case((ReportEscalation.level.in_(("street", "county")), 1), else_=0)),
+               func.sum(case((and_(still_open, ReportEscalation.due_at <= now), 1), else_=0)),
+               func.count(SiteReport.resolved_at), func.sum(seconds), func.max(seconds))
+        .join(Compound, Compound.community_id == Region.id).join(SiteReport, SiteReport.compound_id == Compound.id)
+        .outerjoin(ReportEscalation, ReportEscalation.report_id == SiteReport.id)
+        .where(Region.path.startswith(region.path, autoescape=True)).group_by(Region.path)).all()
+    names = {r.id: r.name for r in Region.query.filter(Region.parent_id == region.id)}
+    out = {}
+    for path, reports, open_, escalated, overdue, answered, total, longest in rows:
+        child = _child_of(region, path)
+        entry = out.setdefault(child if child in names else region.id, {
+            "reports": 0, "open": 0, "escalated": 0, "overdue": 0, "answered": 0, "seconds": 0, "max": None})
+        entry["reports"] += reports
+        entry["open"] += int(open_ or 0)
+        entry["escalated"] += int(escalated or 0)
+        entry["overdue"] += int(overdue or 0)
+        entry["answered"] += answered
+        entry["seconds"] += int(total or 0)
+        if longest is not None:
+            entry["max"] = max(entry["max"] or 0, int(longest))
+    result = []
+    for child, entry in out.items():
+        answered, total, longest = entry.pop("answered"), entry.pop("seconds"), entry.pop("max")
+        entry["mean_hours"] = Fraction(total, 3600 * answered) if answered else None
+        entry["max_hours"] = Fraction(longest, 3600) if longest is not None else None
+        result.append((names.get(child, region.name), entry))
+    return region, sorted(result, key=lambda item: item[0])

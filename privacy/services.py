@@ -6,7 +6,7 @@ from core.extensions import db
 from core.models import BindingRequest, Building, Compound, Dwelling, Unit
 from notices.models import Delivery, Notice
 from contributions.models import Contribution
-from projects.models import SiteReport
+from projects.models import Defect, Election, ElectionBallot, Project, ResidentSupervisor, SiteReport
 from publicity.models import Objection
 from surveys.models import Survey, SurveyResponse
 from votes.models import Ballot, Vote
@@ -54,6 +54,18 @@ def export_for(account):
                     for p in Contribution.query.filter_by(account_id=account.id).order_by(Contribution.id)],
         "objections": [{"text": o.text, "photos": o.photos, "answer": o.answer, "at": _when(o.created_at)}
                        for o in Objection.query.filter_by(account_id=account.id).order_by(Objection.id)],
+        "supervision": [{"project": name, "name": r.name, "status": r.status, "at": _when(r.created_at)}
+                        for r, name in db.session.execute(
+                            select(ResidentSupervisor, Project.name)
+                            .join(Project, Project.id == ResidentSupervisor.project_id)
+                            .where(ResidentSupervisor.account_id == account.id).order_by(ResidentSupervisor.id))],
+        "defects": [{"text": d.text, "status": d.status, "photos": d.photos, "at": _when(d.created_at)}
+                    for d in Defect.query.filter_by(account_id=account.id).order_by(Defect.id)],
+        "election_ballots": [{"election": title, "candidates": b.candidate_ids, "at": _when(b.at)}
+                             for b, title in db.session.execute(
+                                 select(ElectionBallot, Election.title)
+                                 .join(Election, Election.id == ElectionBallot.election_id)
+                                 .where(ElectionBallot.account_id == account.id).order_by(ElectionBallot.id))],
         "binding_requests": [{"home": _address(r.dwelling_id), "name_given": r.claimed_name, "state": r.state,
                               "at": _when(r.created_at)}
                              for r in BindingRequest.query.filter_by(account_id=account.id).order_by(BindingRequest.id)],

@@ -20,8 +20,9 @@ def may_see_report(report_id, staff=None, account=None):
     report = db.session.get(SiteReport, report_id)
     if report is None:
         return False
-    if account is not None:
-        return report.account_id == account.id
+    if account is not None:  # the reporter, or a resident supervisor of the project (they see every report)
+        return report.account_id == account.id or (report.project_id is not None
+                                                   and _supervises(account, report.project_id))
     return staff is not None and staff_may_read(staff, "projects.read",
                                                 db.session.get(Compound, report.compound_id).community)
 
@@ -50,3 +51,43 @@ def may_see_milestone(milestone_id, staff=None, account=None):
             project_compounds.c.compound_id == compound_id)) is not None
     return staff is not None and staff_may_read(staff, "projects.read",
                                                 db.session.get(Project, milestone.project_id).region)
+
+
+def _supervises(account, project_id):
+    from projects.models import ResidentSupervisor
+    return db.session.scalar(select(ResidentSupervisor.id).where(
+        ResidentSupervisor.project_id == project_id, ResidentSupervisor.account_id == account.id,
+        ResidentSupervisor.status == "approved")) is not None
+
+
+@owner_kind("inspection")
+def may_see_inspection(inspection_id, staff=None, account=None):
+    """The project's approved resident supervisors, or staff of the project's region."""
+    from projects.models import Inspection
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None:
+        return False
+    if account is not None:
+        return _supervises(account, inspection.project_id)
+    return staff is not None and staff_may_read(staff, "projects.read",
+                                                db.session.get(Project, inspection.project_id).region)
+
+
+@owner_kind("finding")
+def may_see_finding(finding_id, staff=None, account=None):
+    """The evidence a finding was closed with: as the inspection's photos."""
+    from projects.models import Finding
+    finding = db.session.get(Finding, finding_id)
+    return finding is not None and may_see_inspection(finding.inspection_id, staff=staff, account=account)
+
+
+@owner_kind("defect")
+def may_see_defect(defect_id, staff=None, account=None):
+    """The resident who reported it during the warranty, or staff of the project's region."""
+    from projects.models import Defect
+    defect = db.session.get(Defect, defect_id)
+    if defect is None:
+        return False
+    if account is not None:
+        return defect.account_id == account.id
+    return staff is not None and staff_may_read(staff, "projects.read", db.session.get(Project, defect.project_id).region)

@@ -107,6 +107,7 @@ class SiteReport(db.Model):
     outcome = db.Column(db.Text)
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     resolved_at = db.Column(db.DateTime(timezone=True))
+    escalation = db.relationship("ReportEscalation", uselist=False, lazy="selectin")
 
 
 class AcceptanceView(db.Model):
@@ -121,3 +122,195 @@ class AcceptanceView(db.Model):
     photos = db.Column(db.JSON, nullable=False, default=list)
     at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     __table_args__ = (db.UniqueConstraint("project_id", "account_id"),)
+
+
+# Who answers for the works, supervision, acceptance defects, money spent, care afterwards ----------
+PARTY_ROLES = ("implementing", "designer", "contractor", "supervisor")
+
+
+class ProjectParty(db.Model):
+    """An organisation that answers for the works: implementing body, designer, contractor, supervising engineer."""
+
+    __tablename__ = "project_parties"
+    id = db.Column(db.Integer, primary_key=True)
+    project_id = db.Column(db.Integer, db.ForeignKey("projects.id"), nullable=False, index=True)
+    role = db.Column(db.String(16), nullable=False)
+    organisation = db.Column(db.String(200), nullable=False)
+    contact = db.Column(db.String(100), nullable=False)
+    phone = db.Column(db.String(20), nullable=False)
+    __table_args__ = (db.UniqueConstraint("project_id", "role"),)
+
+
+class ResidentSupervisor(db.Model):
+    """A resident volunteer supervising the works, once the committee approves."""
+
+    __tablename__ = "resident_supervisors"
+    id = db.Column(db.Integer, primary_key=True)
+    project_id = db.Column(db.Integer, db.ForeignKey("projects.id"), nullable=False, index=True)
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False)
+    name = db.Column(db.String(100), nullable=False)
+    status = db.Column(db.String(16), nullable=False, default="pending")  # pending | approved | rejected
+    decided_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    __table_args__ = (db.UniqueConstraint("project_id", "account_id"),)
+
+
+class Inspection(db.Model):
+    """An inspection of the works by a resident supervisor, the supervising engineer or an official."""
+
+    __tablename__ = "inspections"
+    id = db.Column(db.Integer, primary_key=True)
+    project_id = db.Column(db.Integer, db.ForeignKey("projects.id"), nullable=False, index=True)
+    by_kind = db.Column(db.String(16), nullable=False)  # supervisor | engineer | official
+    staff_id = db.Column(db.Integer, db.ForeignKey("staff.id"))
+    supervisor_id = db.Column(db.Integer, db.ForeignKey("resident_supervisors.id"))
+    inspector = db.Column(db.String(100), nullable=False)
+    note = db.Column(db.Text, nullable=False, default="")
+    photos = db.Column(db.JSON, nullable=False, default=list)
+    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    findings = db.relationship("Finding", order_by="Finding.id", back_populates="inspection")
+
+
+class Finding(db.Model):
+    """Something an inspection found wrong; it stays open until closed with evidence."""
+
+    __tablename__ = "inspection_findings"
+    id = db.Column(db.Integer, primary_key=True)
+    inspection_id = db.Column(db.Integer, db.ForeignKey("inspections.id"), nullable=False)
+    project_id = db.Column(db.Integer, db.ForeignKey("projects.id"), nullable=False, index=True)
+    text = db.Column(db.Text, nullable=False)
+    photos = db.Column(db.JSON, nullable=False, default=list)
+    status = db.Column(db.String(16), nullable=False, default="open")  # open | closed
+    evidence = db.Column(db.Text)
+    evidence_photos = db.Column(db.JSON, nullable=False, default=list)
+    closed_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
+    closed_at = db.Column(db.DateTime(timezone=True))
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    inspection = db.relationship("Inspection", back_populates="findings")
+
+
+class ReportEscalation(db.Model):
+    """A report's response deadline and how far it has been escalated (community, street, county)."""
+
+    __tablename__ = "report_escalations"
+    report_id = db.Column(db.Integer, db.ForeignKey("site_reports.id"), primary_key=True)
+    level = db.Column(db.String(16), nullable=False, default="community")  # community | street | county
+    due_at = db.Column(db.DateTime(timezone=True), nullable=False, index=True)
+    escalated_at = db.Column(db.DateTime(timezone=True))
+    answered_at = db.Column(db.DateTime(timezone=True))
+    reporter_verdict = db.Column(db.String(16))  # resolved | unresolved
+    history = db.Column(db.JSON, nullable=False, default=list)
+
+
+class JointAcceptance(db.Model):
+    """The joint acceptance: who took part (residents' representatives included) and its conclusion."""
+
+    __tablename__ = "joint_acceptances"
+    id = db.Column(db.Integer, primary_key=True)
+    project_id = db.Column(db.Integer, db.ForeignKey("projects.id"), nullable=False, unique=True)
+    participants = db.Column(db.JSON, nullable=False, default=list)  # [{"name", "role"}]
+    note = db.Column(db.Text, nullable=False)
+    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    recorded_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
+
+
+class Defect(db.Model):
+    """A defect found at acceptance (or reported during the warranty), rectified and re-inspected."""
+
+    __tablename__ = "defects"
+    id = db.Column(db.Integer, primary_key=True)
+    project_id = db.Column(db.Integer, db.ForeignKey("projects.id"), nullable=False, index=True)
+    item_id = db.Column(db.Integer, db.ForeignKey("project_items.id"))
+    source = db.Column(db.String(16), nullable=False, default="acceptance")  # acceptance | warranty
+    text = db.Column(db.Text, nullable=False)
+    photos = db.Column(db.JSON, nullable=False, default=list)
+    # open | rectified (awaiting re-inspection) | closed | waived
+    status = db.Column(db.String(16), nullable=False, default="open")
+    routed_to = db.Column(db.String(200))
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"))
+    rectification = db.Column(db.Text)
+    rectification_photos = db.Column(db.JSON, nullable=False, default=list)
+    reinspection = db.Column(db.Text)
+    waive_reason = db.Column(db.Text)
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    closed_at = db.Column(db.DateTime(timezone=True))
+
+
+class Spending(db.Model):
+    """Money actually spent on an item (fen)."""
+
+    __tablename__ = "project_spending"
+    id = db.Column(db.Integer, primary_key=True)
+    item_id = db.Column(db.Integer, db.ForeignKey("project_items.id"), nullable=False, index=True)
+    amount = db.Column(db.BigInteger, nullable=False)
+    note = db.Column(db.String(200), nullable=False)
+    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    recorded_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
+
+
+class ChangeOrder(db.Model):
+    """A change to an item's budget (fen, may be negative), with its reason."""
+
+    __tablename__ = "change_orders"
+    id = db.Column(db.Integer, primary_key=True)
+    item_id = db.Column(db.Integer, db.ForeignKey("project_items.id"), nullable=False, index=True)
+    amount = db.Column(db.BigInteger, nullable=False)
+    reason = db.Column(db.Text, nullable=False)
+    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    recorded_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
+
+
+class FinalAccount(db.Model):
+    """The final accounts (决算) as published: the figures frozen when they went to public notice."""
+
+    __tablename__ = "final_accounts"
+    id = db.Column(db.Integer, primary_key=True)
+    project_id = db.Column(db.Integer, db.ForeignKey("projects.id"), nullable=False, unique=True)
+    figures = db.Column(db.JSON, nullable=False)
+    publicity_id = db.Column(db.Integer)
+    published_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    published_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
+
+
+class Election(db.Model):
+    """Electing the owners' committee from candidates; each candidate is counted under art. 278."""
+
+    __tablename__ = "elections"
+    id = db.Column(db.Integer, primary_key=True)
+    compound_id = db.Column(db.Integer, db.ForeignKey("compounds.id"), nullable=False, index=True)
+    region_id = db.Column(db.Integer, db.ForeignKey("regions.id"), nullable=False)
+    project_id = db.Column(db.Integer, db.ForeignKey("projects.id"))
+    title = db.Column(db.String(200), nullable=False)
+    seats = db.Column(db.Integer, nullable=False)
+    state = db.Column(db.String(16), nullable=False, default="nominating")  # nominating | open | closed
+    opens_at = db.Column(db.DateTime(timezone=True))
+    closes_at = db.Column(db.DateTime(timezone=True))
+    result = db.Column(db.JSON)
+    created_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
+    candidates = db.relationship("Candidate", order_by="Candidate.id")
+
+
+class Candidate(db.Model):
+    """A nominated owner standing for the owners' committee."""
+
+    __tablename__ = "election_candidates"
+    id = db.Column(db.Integer, primary_key=True)
+    election_id = db.Column(db.Integer, db.ForeignKey("elections.id"), nullable=False, index=True)
+    name = db.Column(db.String(100), nullable=False)
+    statement = db.Column(db.String(500), nullable=False, default="")
+    nominated_by = db.Column(db.String(100), nullable=False)
+
+
+class ElectionBallot(db.Model):
+    """One ballot per dwelling: the candidates it agrees to (none: taking part, agreeing to nobody)."""
+
+    __tablename__ = "election_ballots"
+    id = db.Column(db.Integer, primary_key=True)
+    election_id = db.Column(db.Integer, db.ForeignKey("elections.id"), nullable=False)
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False)
+    candidate_ids = db.Column(db.JSON, nullable=False, default=list)
+    channel = db.Column(db.String(16), nullable=False)  # online | paper
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"))
+    entered_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
+    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    __table_args__ = (db.UniqueConstraint("election_id", "dwelling_id"),)

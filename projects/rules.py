@@ -51,3 +51,49 @@ def check_dates(start, end):
     """A period whose end is not before its start (either may be open)."""
     if start is not None and end is not None and end < start:
         raise RuleViolation("project.dates_out_of_order")
+
+
+# Reports and disputes: a deadline per kind, escalated community -> street -> county when missed.
+ESCALATION = ("community", "street", "county")
+
+
+def next_level(level):
+    """The level a missed deadline escalates to, or None at the top (the county keeps it)."""
+    here = ESCALATION.index(level)
+    return ESCALATION[here + 1] if here + 1 < len(ESCALATION) else None
+
+
+def deadline_hours(deadlines, kind):
+    """The response deadline in hours for a kind of report, from the configured {kind: hours}."""
+    hours = deadlines.get(kind)
+    if not isinstance(hours, int) or isinstance(hours, bool) or hours <= 0:
+        raise RuleViolation("report.no_deadline", kind=kind)
+    return hours
+
+
+# Acceptance: handover only when every defect is closed, or waived with a reason.
+DEFECT_DONE = ("closed", "waived")
+
+
+def handover_blockers(defects):
+    """The ids of defects that still block handover, from (id, status) pairs."""
+    return [defect_id for defect_id, status in defects if status not in DEFECT_DONE]
+
+
+@dataclass(frozen=True)
+class ItemMoney:
+    """One item's money in fen: budget, change orders (signed) and spending."""
+
+    code: str
+    budget: int
+    changes: int
+    spent: int
+
+
+def final_accounts(items, funding):
+    """The final accounts: per item the revised budget (budget + change orders), spending and the
+    difference; totals; and the money by source. All in fen, exact."""
+    rows = [{"code": i.code, "budget": i.budget, "changes": i.changes, "revised": i.budget + i.changes,
+             "spent": i.spent, "difference": i.budget + i.changes - i.spent} for i in items]
+    totals = {key: sum(r[key] for r in rows) for key in ("budget", "changes", "revised", "spent", "difference")}
+    return {"items": rows, "totals": totals, "funding": dict(funding), "funded": sum(funding.values())}

@@ -15,14 +15,21 @@ from projects.models import (FUNDING_SOURCES, AcceptanceView, Funding, Milestone
                              ProjectItem, SiteReport, StageRecord, project_compounds)
 
 RESERVE_LEVELS = ("county", "city", "province")
+
+
 def _start_satisfaction(project):
     from surveys.services import start_satisfaction
     start_satisfaction(project)
 
 
-# Called with the project when its joint acceptance is recorded: the satisfaction survey starts.
-ACCEPTANCE_HOOKS = [_start_satisfaction]
+def _start_management_survey(project):
+    from projects.care import start_management_survey
+    start_management_survey(project)
 
+
+# Called with the project when it is handed over after the joint acceptance: the satisfaction survey and
+# the long-term management survey start.
+ACCEPTANCE_HOOKS = [_start_satisfaction, _start_management_survey]
 
 
 def _rule(field, call, *args):
@@ -247,10 +254,17 @@ def timeline(account):
     from surveys.services import satisfaction_of
     index = satisfaction_of(project.id)
     from contributions.services import project_totals
+    from oversight.services import satisfaction_rates_of
     totals = project_totals(project.id)
+    rates = satisfaction_rates_of(project.id)
+
+    def percent(value):
+        return None if value is None else round(value.numerator * 100 / value.denominator, 1)
     return {"project": project, "progress": progress_of(project), "funding": funding_summary(project),
             "contributions": {"pledged": totals["pledged"], "received": totals["received"]},
-            "satisfaction": None if index is None else round(index.numerator * 100 / index.denominator, 1),
+            "satisfaction": percent(index),
+            "satisfaction_rate": percent(rates.satisfaction_rate) if rates else None,
+            "response_rate": percent(rates.response_rate) if rates else None,
             "milestones": Milestone.query.filter_by(project_id=project.id).order_by(Milestone.at.desc()).all()}
 
 
@@ -271,6 +285,8 @@ def report_problem(account, text, kind="report", photos=(), latitude=None, longi
     db.session.add(report)
     db.session.flush()
     link_uploads(report.photos, "site_report", report.id)
+    from projects.works import start_deadline
+    start_deadline(report)
     return report
 
 
@@ -314,6 +330,8 @@ def handle_report(staff, report_id, status, assignee=None, answer=None, outcome=
                              {"reference": f"R{report.id:06d}", "answer": report.answer}, created_by=staff.id)
     audit.record(staff, "report.handle", "site_report", report.id, compound.community_id, before=before,
                  after={"status": status, "assignee": report.assignee})
+    from projects.works import report_handled
+    report_handled(report, status, staff)
     db.session.flush()
     return report
 
@@ -343,26 +361,53 @@ def acceptance_summary(project):
     return dict(rows)
 
 
-def record_joint_acceptance(staff, project_id, note):
-    """Staff record the joint acceptance: the project moves to handover and the hooks run."""
+def record_joint_acceptance(staff, project_id, note, participants=(), defects=()):
+    """Staff record the joint acceptance with its participants (residents' representatives included) and
+    the defects found; with no defect open the project is handed over at once, otherwise once each
+    defect is closed or waived (hand_over)."""
+    from projects import works
     project = get_project(staff, project_id, "projects.edit")
     if project.stage != "acceptance":
         raise Conflict("project.not_in_acceptance")
+    if project.accepted_at is not None:
+        raise Conflict("works.already_accepted")
     if not (note or "").strip():
         raise field_error("note", "error.field_required")
+    record, found = works.record_acceptance(staff, project, note.strip(), participants, defects)
     project.accepted_at, project.accepted_by, project.acceptance_note = utcnow(), staff.id, note.strip()
+    audit.record(staff, "project.accept", "project", project.id, project.region_id,
+                 after={"note": note, "views": acceptance_summary(project), "participants": record.participants,
+                        "defects": [d.id for d in found]})
+    if not found:
+        _hand_over(staff, project)
+    db.session.flush()
+    return project
+
+
+def hand_over(staff, project_id):
+    """Hand the works over once every defect of the acceptance is closed or waived with a reason."""
+    from projects import works
+    project = get_project(staff, project_id, "projects.edit")
+    if project.stage != "acceptance" or project.accepted_at is None:
+        raise Conflict("project.needs_acceptance")
+    blockers = works.handover_blockers(project)
+    if blockers:
+        raise Conflict("works.defects_open", count=len(blockers))
+    _hand_over(staff, project)
+    db.session.flush()
+    return project
+
+
+def _hand_over(staff, project):
     current = StageRecord.query.filter_by(project_id=project.id, stage="acceptance").first()
     if current is not None:
         current.actual_end = beijing_today()
     db.session.add(StageRecord(project_id=project.id, stage="handover", actual_start=beijing_today()))
     project.stage = "handover"
-    audit.record(staff, "project.accept", "project", project.id, project.region_id,
-                 after={"note": note, "views": acceptance_summary(project)})
+    audit.record(staff, "project.handover", "project", project.id, project.region_id, after={"stage": "handover"})
     _notify_compounds(project, "stage_change", {"stage": "handover"}, staff)
     for hook in ACCEPTANCE_HOOKS:
         hook(project)
-    db.session.flush()
-    return project
 
 
 def overdue_stages(today=None):

@@ -232,3 +232,43 @@ def decide(totals, matter, custom_threshold=None):
     params["strict"] = strict
     return Result(total_area, total_heads, part_area, part_heads, area[AGREE], heads[AGREE], area[DISAGREE],
                   heads[DISAGREE], area[ABSTAIN], heads[ABSTAIN], quorum, approved, key, params)
+
+
+@dataclass(frozen=True)
+class CandidateResult:
+    """One candidate's count under the ordinary rule, and whether they took a seat."""
+
+    candidate_id: int
+    result: Result
+    elected: bool
+
+
+def count_election(parts, ballots, candidate_ids, seats):
+    """Elect an owners' committee. `ballots`: {dwelling_id: set of candidate ids the part agrees to}.
+
+    Each candidate is counted as an ordinary matter of art. 278 (the owners' committee): a participating
+    part that names the candidate agrees, one that does not disagrees, and a ballot naming nobody takes
+    part without agreeing to anyone. Of the candidates who pass, those with the most agreeing heads
+    (then area) take the seats; a tie at the last seat leaves it empty rather than choosing by lot."""
+    if not isinstance(seats, int) or isinstance(seats, bool) or seats < 1:
+        raise RuleViolation("election.bad_seats")
+    known = set(candidate_ids)
+    for named in ballots.values():
+        if not set(named) <= known:
+            raise RuleViolation("election.unknown_candidate")
+    counted = []
+    for candidate in candidate_ids:
+        choices = {d: AGREE if candidate in named else (DISAGREE if named else ABSTAIN)
+                   for d, named in ballots.items()}
+        counted.append((candidate, count(parts, choices, "owners_committee")))
+    passed = sorted((c for c in counted if c[1].approved),
+                    key=lambda c: (-c[1].agree_heads, -c[1].agree_area, c[0]))
+
+    def score(entry):
+        return entry[1].agree_heads, entry[1].agree_area
+
+    chosen = passed[:seats]
+    if len(passed) > seats and score(passed[seats - 1]) == score(passed[seats]):
+        chosen = [c for c in chosen if score(c) > score(passed[seats])]  # a tie across the last seat
+    elected = {candidate for candidate, _result in chosen}
+    return [CandidateResult(candidate, result, candidate in elected) for candidate, result in counted]

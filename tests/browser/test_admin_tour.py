@@ -24,14 +24,24 @@ def data(world):
     sync_base_catalogue()
     db.session.commit()
     bind_accounts(world.compound_a.id, 2, prefix="demo-owner")
+    from projects import care, services as projects, works
+    project = projects.create_project(world.committee_a, "玉林小区综合改造", [world.compound_a.id])
+    item = projects.add_item(world.committee_a, project.id, "I03", budget=40_000_000)
+    works.set_party(world.committee_a, project.id, "contractor", "四川华西建筑公司", "王工", "028-88881234")
+    works.record_inspection(world.committee_a, project.id, "engineer", "李监理", "巡查", ["脚手架未挂安全网"])
+    works.record_spending(world.committee_a, project.id, item.id, 1_000_000, "灯具")
+    world.project = project
+    world.election = care.create_election(world.committee_a, world.compound_a.id, "业委会选举", 3)
+    db.session.commit()
     return world
 
 
 PAGES = {
     "committee_a": ["/admin/", "/admin/compounds/{compound}", "/admin/dwellings/{dwelling}", "/admin/wishes",
                     "/admin/bindings", "/admin/votes", "/admin/surveys", "/admin/projects", "/admin/notices",
-                    "/admin/simulator"],
-    "county_a": ["/admin/dashboard", "/admin/ledger", "/admin/projects", "/admin/catalogue"],
+                    "/admin/simulator", "/admin/works", "/admin/elections", "/admin/projects/{project}/works",
+                    "/admin/elections/{election}"],
+    "county_a": ["/admin/dashboard", "/admin/ledger", "/admin/projects", "/admin/catalogue", "/admin/works"],
     "admin": ["/admin/staff", "/admin/audit", "/admin/dashboard"],
 }
 
@@ -45,7 +55,8 @@ def test_every_main_page_is_labelled_fits_a_tablet_and_is_saved(chromium, live_s
             page = context.new_page()
             sign_in(page, username, PASSWORD)
             for path in paths:
-                path = path.format(compound=data.compound_a.id, dwelling=dwelling)
+                path = path.format(compound=data.compound_a.id, dwelling=dwelling, project=data.project.id,
+                                   election=data.election.id)
                 response = page.goto(path)
                 assert response.status == 200, (username, path, response.status)
                 assert page.evaluate(UNLABELLED) == [], (username, path)

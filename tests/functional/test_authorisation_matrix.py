@@ -68,13 +68,22 @@ def scene(client, world, simulator):
                                   utcnow() + timedelta(days=7), "方案公示")
     objection = publicity.lodge_objection(account, period.id, "有异议")
     contribution = contributions.record_pledge(world.committee_a, project.id, dwellings["101"], "money", 100)
+    from projects import care, works
+    from projects.models import Defect, ResidentSupervisor
+    inspection = works.record_inspection(world.county_staff_a, project.id, "official", "检查员", findings=["漏水"])
+    defect = Defect(project_id=project.id, text="井盖松动")
+    supervisor = ResidentSupervisor(project_id=project.id, account_id=account.id, name="张阿姨")
+    db.session.add_all([defect, supervisor])
+    election = care.create_election(world.committee_a, world.compound_a.id, "业委会选举", 3)
     db.session.commit()
     ids = {"region_id": world.community_a.id, "scheme_id": scheme.id, "publicity_id": period.id,
            "objection_id": objection.id, "contribution_id": contribution.id, "proxy_id": proxy.id,
            "compound_id": world.compound_a.id, "dwelling_id": dwellings["101"], "unit_id": unit_a,
            "vote_id": vote.id, "entry_id": entry.id, "survey_id": survey.id, "project_id": project.id,
            "item_id": item.id, "wish_id": wish.id, "report_id": report.id, "notice_id": notice.id,
-           "request_id": request.id, "delivery_id": 1, "receipt": "x" * 24}
+           "request_id": request.id, "delivery_id": 1, "receipt": "x" * 24,
+           "finding_id": inspection.findings[0].id, "defect_id": defect.id, "supervisor_id": supervisor.id,
+           "election_id": election.id}
     return ids
 
 

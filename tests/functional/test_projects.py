@@ -154,8 +154,8 @@ def test_acceptance_invites_collects_views_and_starts_the_hooks(staff, world, cl
     started = []
     project_services.ACCEPTANCE_HOOKS.append(started.append)
     try:
-        response = http.post(f"/api/v1/admin/projects/{pid}/acceptance", json={"note": "联合验收合格"},
-                             headers=headers)
+        response = http.post(f"/api/v1/admin/projects/{pid}/acceptance", headers=headers, json={
+            "note": "联合验收合格", "participants": [{"name": "王大爷", "role": "resident_rep"}]})
     finally:
         project_services.ACCEPTANCE_HOOKS.remove(started.append)
     assert response.status_code == 200 and response.get_json()["stage"] == "handover"

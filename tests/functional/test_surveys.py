@@ -134,7 +134,8 @@ def test_acceptance_starts_the_satisfaction_survey_answered_by_chat_and_shown_on
     override_gate(client, project["id"])
     http.post(f"/api/v1/admin/projects/{project['id']}/stages", headers=headers,
               json={"stage": "acceptance", "reason": "示范项目"})
-    http.post(f"/api/v1/admin/projects/{project['id']}/acceptance", json={"note": "联合验收合格"}, headers=headers)
+    http.post(f"/api/v1/admin/projects/{project['id']}/acceptance", headers=headers, json={
+        "note": "联合验收合格", "participants": [{"name": "王大爷", "role": "resident_rep"}]})
     me = resident(client, simulator, http, headers, "101", "sat-1")
     bot = Bot(client)
     first = bot.say(text_xml("sat-1", "问卷"))     # the only open survey starts at once

@@ -1,0 +1,297 @@
+"""Care afterwards: electing the owners' committee from candidates, the management mode and the management
+covenant through the vote machinery, and the long-term management survey at handover."""
+from datetime import timedelta
+from types import SimpleNamespace
+
+from flask_babel import force_locale, gettext as _
+from sqlalchemy import select
+
+from core import audit
+from core.auth import authorize, compounds_in_scope
+from core.errors import Conflict, Forbidden, NotFound, RuleViolation, field_error
+from core.extensions import db
+from core.models import Compound, aware, utcnow
+from notices.services import queue_scoped_notice
+from projects.models import Candidate, Election, ElectionBallot
+from projects.services import get_project
+from votes import rules as vote_rules
+
+MODES = ("property", "self", "street")
+
+
+# the long-term management survey -----------------------------------------------------------------------
+def management_definition(compound_name):
+    """The long-term management survey: which management mode, and what matters most. Texts in Chinese."""
+    with force_locale("zh_Hans_CN"):
+        return {"version": 1, "title": compound_name, "sections": [{
+            "id": "management", "title": _("Long-term management"), "questions": [
+                {"id": "management", "type": "single", "required": True,
+                 "title": _("How should the compound be managed after the renovation?"),
+                 "options": [{"id": "property", "label": _("a property company")},
+                             {"id": "self", "label": _("self-management by the owners")},
+                             {"id": "street", "label": _("the street's managed service")}]},
+                {"id": "comments", "type": "text", "title": _("What matters most to you in the management?")}]}]}
+
+
+def start_management_survey(project):
+    """At handover: a long-term management survey for each compound of the project, open 30 days."""
+    from surveys.models import Survey, SurveyVersion
+    created = []
+    for compound in project.compounds:
+        with force_locale("zh_Hans_CN"):
+            title = _("%(compound)s long-term management survey", compound=compound.name)
+        survey = Survey(compound_id=compound.id, region_id=compound.community_id, kind="management", title=title,
+                        scope_kind="compound", scope_id=compound.id, project_id=project.id, state="open",
+                        opens_at=utcnow(), closes_at=utcnow() + timedelta(days=30))
+        db.session.add(survey)
+        db.session.flush()
+        db.session.add(SurveyVersion(survey_id=survey.id, version=1, definition=management_definition(compound.name)))
+        queue_scoped_notice("compound", compound.id, "survey_open", {"title": title}, region_id=compound.community_id)
+        created.append(survey)
+    db.session.flush()
+    return created
+
+
+# the management mode and the covenant, through the vote machinery ---------------------------------------
+def propose_management_mode(staff, project_id, compound_id, mode):
+    """A draft vote (art. 278, ordinary) on the management mode the survey pointed to."""
+    from votes.services import create_vote
+    project = get_project(staff, project_id, "projects.edit")
+    if compound_id not in {c.id for c in project.compounds}:
+        raise NotFound()
+    if mode not in MODES:
+        raise field_error("mode", "error.invalid")
+    with force_locale("zh_Hans_CN"):
+        name = {"property": _("a property company"), "self": _("self-management by the owners"),
+                "street": _("the street's managed service")}[mode]
+        title = _("Long-term management of %(project)s: %(mode)s", project=project.name, mode=name)
+    return create_vote(staff, "compound", compound_id, "property_manager", title[:200], title)
+
+
+def propose_covenant(staff, project_id, compound_id, text):
+    """The management covenant as a document the owners vote on (art. 278, ordinary)."""
+    from votes.services import create_vote
+    project = get_project(staff, project_id, "projects.edit")
+    if compound_id not in {c.id for c in project.compounds}:
+        raise NotFound()
+    text = (text or "").strip()
+    if not text:
+        raise field_error("text", "error.field_required")
+    with force_locale("zh_Hans_CN"):
+        title = _("Management covenant of %(compound)s", compound=db.session.get(Compound, compound_id).name)
+    return create_vote(staff, "compound", compound_id, "management_covenant", title[:200], text[:20000])
+
+
+# electing the owners' committee ----------------------------------------------------------------------------
+def get_election(staff, election_id, action="votes.read"):
+    election = db.session.get(Election, election_id)
+    if election is None:
+        raise NotFound()
+    compound = db.session.get(Compound, election.compound_id)
+    authorize(staff, action, compound.community)
+    return election
+
+
+def create_election(staff, compound_id, title, seats, project_id=None):
+    """An election of the owners' committee of a compound, taking nominations."""
+    compound = compounds_in_scope(staff).filter(Compound.id == compound_id).first()
+    if compound is None:
+        raise NotFound()
+    authorize(staff, "votes.manage", compound.community)
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise field_error("title", "error.field_required")
+    if not isinstance(seats, int) or isinstance(seats, bool) or not 1 <= seats <= 15:
+        raise field_error("seats", "election.bad_seats")
+    if project_id is not None:
+        project = get_project(staff, project_id)
+        if compound_id not in {c.id for c in project.compounds}:
+            raise NotFound()
+    election = Election(compound_id=compound.id, region_id=compound.community_id, project_id=project_id,
+                        title=title, seats=seats, created_by=staff.id)
+    db.session.add(election)
+    db.session.flush()
+    audit.record(staff, "election.create", "election", election.id, compound.community_id,
+                 after={"title": title, "seats": seats})
+    return election
+
+
+def nominate(staff, election_id, name, nominated_by, statement=""):
+    """Add a candidate while nominations are open."""
+    election = get_election(staff, election_id, "votes.manage")
+    if election.state != "nominating":
+        raise Conflict("election.wrong_state", state=election.state)
+    name, nominated_by = (name or "").strip(), (nominated_by or "").strip()
+    if not name or len(name) > 100:
+        raise field_error("name", "error.field_required")
+    if not nominated_by or len(nominated_by) > 100:
+        raise field_error("nominated_by", "error.field_required")
+    candidate = Candidate(election_id=election.id, name=name, nominated_by=nominated_by,
+                          statement=(statement or "").strip()[:500])
+    db.session.add(candidate)
+    db.session.flush()
+    audit.record(staff, "election.nominate", "election", election.id, election.region_id,
+                 after={"candidate": candidate.id, "name": name, "nominated_by": nominated_by})
+    return candidate
+
+
+def open_election(staff, election_id, closes_at):
+    """Close nominations and open the ballot until `closes_at`; the residents are told."""
+    election = get_election(staff, election_id, "votes.manage")
+    if election.state != "nominating":
+        raise Conflict("election.wrong_state", state=election.state)
+    if len(election.candidates) < election.seats:
+        raise Conflict("election.too_few_candidates", seats=election.seats)
+    if closes_at is None or closes_at.tzinfo is None or closes_at <= utcnow():
+        raise field_error("closes_at", "election.bad_closing")
+    election.state, election.opens_at, election.closes_at = "open", utcnow(), closes_at
+    audit.record(staff, "election.open", "election", election.id, election.region_id,
+                 after={"closes_at": closes_at.isoformat()})
+    with force_locale("zh_Hans_CN"):
+        body = _("Voting has opened: %(candidates)s candidates for %(seats)s seats. Owners vote in the "
+                 "mini-program.", candidates=len(election.candidates), seats=election.seats)
+    queue_scoped_notice("compound", election.compound_id, "works_message", {"title": election.title, "body": body},
+                        created_by=staff.id, region_id=election.region_id)
+    db.session.flush()
+    return election
+
+
+def _candidate_ids(election, candidate_ids):
+    known = {c.id for c in election.candidates}
+    chosen = sorted(set(candidate_ids or ()))
+    if not set(chosen) <= known:
+        raise field_error("candidate_ids", "election.unknown_candidate")
+    if len(chosen) > election.seats:
+        raise field_error("candidate_ids", "election.too_many", seats=election.seats)
+    return chosen
+
+
+def _record(election, dwelling_id, chosen, channel, account_id=None, entered_by=None):
+    if election.state != "open" or utcnow() >= aware(election.closes_at):
+        raise Conflict("election.not_open")
+    from core.models import Building, Dwelling, Unit
+    in_compound = db.session.scalar(select(Dwelling.id).join(Unit, Dwelling.unit_id == Unit.id)
+                                    .join(Building, Unit.building_id == Building.id)
+                                    .where(Dwelling.id == dwelling_id, Building.compound_id == election.compound_id))
+    if in_compound is None:
+        raise NotFound()
+    ballot = ElectionBallot.query.filter_by(election_id=election.id, dwelling_id=dwelling_id).first()
+    if ballot is None:
+        ballot = ElectionBallot(election_id=election.id, dwelling_id=dwelling_id)
+        db.session.add(ballot)
+    ballot.candidate_ids, ballot.channel, ballot.account_id, ballot.entered_by, ballot.at = (
+        chosen, channel, account_id, entered_by, utcnow())
+    db.session.flush()
+    return ballot
+
+
+def open_elections_for(account):
+    """Open elections of the owner's compound."""
+    if account.dwelling_id is None:
+        return []
+    compound_id = account.dwelling.unit.building.compound_id
+    return Election.query.filter_by(compound_id=compound_id, state="open").order_by(Election.id).all()
+
+
+def _owned_in_compound(account, compound_id):
+    """The dwellings of the compound that the account's verified person owns on the roll."""
+    from core.models import Building, Dwelling, Ownership, Unit
+    if account.kind != "owner" or not account.person_id or getattr(account, "deleted_at", None) is not None:
+        return []
+    return db.session.scalars(select(Dwelling.id).join(Ownership, Ownership.dwelling_id == Dwelling.id)
+                              .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
+                              .where(Ownership.person_id == account.person_id, Building.compound_id == compound_id)
+                              .order_by(Dwelling.id)).all()
+
+
+def cast_election_ballot(account, election_id, candidate_ids):
+    """An owner agrees to up to `seats` candidates for every flat they own in the compound at once (none:
+    taking part without agreeing to anyone). Returns the first ballot."""
+    from core.accounts import require_consent
+    election = db.session.get(Election, election_id)
+    if election is None:
+        raise NotFound()
+    if account.dwelling_id is None and not account.person_id:
+        raise Forbidden("bind.required")
+    require_consent(account)
+    owned = _owned_in_compound(account, election.compound_id)
+    if not owned:
+        raise Forbidden("vote.not_owner")
+    chosen = _candidate_ids(election, candidate_ids)
+    return [_record(election, d, chosen, "online", account_id=account.id) for d in owned][0]
+
+
+def enter_paper_ballot(staff, election_id, dwelling_id, candidate_ids):
+    """Committee staff enter a paper ballot collected door to door or at the meeting."""
+    election = get_election(staff, election_id, "votes.paper")
+    ballot = _record(election, dwelling_id, _candidate_ids(election, candidate_ids), "paper", entered_by=staff.id)
+    audit.record(staff, "election.paper", "election", election.id, election.region_id,
+                 after={"dwelling": dwelling_id, "candidates": ballot.candidate_ids})
+    return ballot
+
+
+def _parts(election):
+    from votes.services import parts_of
+    return parts_of(SimpleNamespace(scope_kind="compound", scope_id=election.compound_id))
+
+
+def close_election(staff, election_id):
+    """Count each candidate under art. 278's ordinary rule; the elected are published to the residents."""
+    election = get_election(staff, election_id, "votes.manage")
+    if election.state != "open":
+        raise Conflict("election.wrong_state", state=election.state)
+    ballots = {d: set(c) for d, c in db.session.execute(
+        select(ElectionBallot.dwelling_id, ElectionBallot.candidate_ids)
+        .where(ElectionBallot.election_id == election.id)).all()}
+    parts = _parts(election)
+    on_roll = {p.dwelling_id for p in parts}
+    ballots = {d: named for d, named in ballots.items() if d in on_roll}  # a dwelling with no owner on the roll
+    try:
+        counted = vote_rules.count_election(parts, ballots, [c.id for c in election.candidates], election.seats)
+    except RuleViolation as fault:
+        raise Conflict(fault.key, **fault.params) from None
+    names = {c.id: c.name for c in election.candidates}
+    election.result = {"candidates": [
+        {"id": c.candidate_id, "name": names[c.candidate_id], "elected": c.elected, "approved": c.result.approved,
+         "agree_heads": c.result.agree_heads, "agree_area": c.result.agree_area,
+         "participating_heads": c.result.participating_heads, "participating_area": c.result.participating_area,
+         "total_heads": c.result.total_heads, "total_area": c.result.total_area,
+         "quorum_met": c.result.quorum_met, "reason_key": c.result.reason_key, "reason_params": c.result.reason_params}
+        for c in counted]}
+    election.state = "closed"
+    elected = [names[c.candidate_id] for c in counted if c.elected]
+    audit.record(staff, "election.close", "election", election.id, election.region_id, after={"elected": elected})
+    with force_locale("zh_Hans_CN"):
+        body = (_("Elected to the owners' committee: %(names)s.", names="、".join(elected)) if elected
+                else _("No candidate was elected."))
+    queue_scoped_notice("compound", election.compound_id, "works_message", {"title": election.title, "body": body},
+                        created_by=staff.id, region_id=election.region_id)
+    db.session.flush()
+    return election
+
+
+def elected_of(election):
+    return [c["name"] for c in (election.result or {}).get("candidates", []) if c["elected"]]
+
+
+def elections_of_compound(compound_id):
+    return Election.query.filter_by(compound_id=compound_id).order_by(Election.id.desc()).all()
+
+
+def election_parts(election):
+    """The exclusive parts the election counts (the compound's roll as it stands)."""
+    return _parts(election)
+
+
+def ballots_of(election):
+    return ElectionBallot.query.filter_by(election_id=election.id).all()
+
+
+def dwelling_names(parts):
+    """(dwelling id, '1栋1单元101') for the paper-ballot form, in roll order."""
+    from core.models import Building, Dwelling, Unit
+    ids = [p.dwelling_id for p in parts]
+    rows = db.session.execute(select(Dwelling.id, Building.name, Unit.name, Dwelling.room)
+                              .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
+                              .where(Dwelling.id.in_(ids or [0])).order_by(Building.name, Unit.name, Dwelling.room))
+    return [(d, f"{b}-{u}-{room}") for d, b, u, room in rows]
