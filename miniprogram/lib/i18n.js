@@ -178,6 +178,7 @@ const MESSAGES = {
   'funding.utility_company': ['管线单位', 'Utility companies'],
   'funding.social_capital': ['社会资本', 'Social capital'],
   'funding.bank_credit': ['银行贷款', 'Bank credit'],
+  'funding.resident_pledges': ['居民认捐（已承诺，未到账）', 'Residents\' pledges (promised, not yet received)'],
   'funding.other': ['其他', 'Other'],
 }
 

@@ -23,9 +23,8 @@ page({
         const surveys = await api.call('surveys.list')
         const survey = surveys.find((s) => s.id === this.data.id)
         if (!survey) { this.showError({ status: 404 }); return }
-        this.definition = survey.definition
-        const needsCatalogue = conditions.questions(survey.definition).some((q) => q.type === 'catalogue')
-        this.catalogue = needsCatalogue ? await api.call('catalogue.list') : []
+                const needsCatalogue = conditions.questions(survey.definition).some((q) => q.type === 'catalogue')
+        const catalogue = needsCatalogue ? await api.call('catalogue.list') : []
         let answers = {}
         let submitted = false
         try {
@@ -35,7 +34,7 @@ page({
         } catch (error) { if (error.status !== 404) throw error }
         const kept = this.draft('survey.' + survey.id)
         if (kept && kept.answers) answers = kept.answers // what was typed here last wins over the older copy
-        this.setData({ survey: { title: survey.title, until: t('home.until', { when: fmt.dateTime(survey.closes_at, this.data.locale) }) },
+        this.setData({ definition: survey.definition, catalogue, survey: { title: survey.title, until: t('home.until', { when: fmt.dateTime(survey.closes_at, this.data.locale) }) },
           answers, raw: (kept && kept.raw) || {}, submitted })
         this.build()
       } catch (error) { this.showError(error) }
@@ -44,16 +43,16 @@ page({
     // Questions as the page shows them: visible ones only, each with its state for WXML.
     build() {
       const answers = this.data.answers
-      const { visible } = conditions.apply(this.definition, answers)
+      const { visible } = conditions.apply(this.data.definition, answers)
       const errors = this.data.fieldErrors || {}
-      const sections = (this.definition.sections || []).map((s) => ({ id: s.id, title: s.title,
+      const sections = (this.data.definition.sections || []).map((s) => ({ id: s.id, title: s.title,
         questions: (s.questions || []).filter((q) => visible.has(q.id)).map((q) => this.view(q, answers[q.id], errors[q.id])) }))
         .filter((s) => s.questions.length)
       this.setData({ sections })
     },
 
     view(q, answer, error) {
-      const options = q.type === 'catalogue' ? this.catalogue.map((i) => ({ id: i.code, label: i.name }))
+      const options = q.type === 'catalogue' ? this.data.catalogue.map((i) => ({ id: i.code, label: i.name }))
         : (q.options || []).map((o) => ({ id: o.id, label: o.label }))
       const chosen = (id) => (Array.isArray(answer) ? answer.includes(id) : conditions.OTHER === id
         ? Boolean(answer && answer.choice === OTHER) : answer === id)
@@ -77,7 +76,7 @@ page({
       }
     },
 
-    question(id) { return conditions.questions(this.definition).find((q) => q.id === id) },
+    question(id) { return conditions.questions(this.data.definition).find((q) => q.id === id) },
 
     setAnswer(qid, answer, raw) {
       const answers = Object.assign({}, this.data.answers, { [qid]: answer })
@@ -144,7 +143,7 @@ page({
       if (this.data.busy) return
       this.setData({ busy: true })
       this.clearError()
-      const { clean } = conditions.apply(this.definition, this.data.answers)
+      const { clean } = conditions.apply(this.data.definition, this.data.answers)
       try {
         const saved = await api.call('surveys.answer', { survey_id: this.data.id }, { answers: clean, submit })
         this.dropDraft('survey.' + this.data.id)

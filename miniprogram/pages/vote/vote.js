@@ -29,6 +29,7 @@ page({
             details: v.publish_details ? t('vote.details_published') : t('vote.details_private'),
             documents: (v.documents || []).map((d) => ({ file: d.file, title: d.title })),
             flats: (v.dwellings || []).map((d) => d.address || d.room || String(d.id)),
+            published: v.state === 'published',
             publicity: v.publicity_ends_at ? t('vote.publicity', { days: fmt.daysLeft(v.publicity_ends_at) }) : '' },
           choices: CHOICES.map((c) => ({ value: c, label: t('vote.' + c) })),
         })

@@ -15,7 +15,7 @@ page({
         const names = {}
         items.forEach((i) => { names[i.code] = i.name })
         this.setData({ loaded: true, wishes: wishes.map((w) => ({ id: w.id, reference: w.reference,
-          what: names[w.catalogue_code] || w.text, status: t('wish.status.' + w.status),
+          what: names[w.catalogue_code] || '', text: w.text, status: t('wish.status.' + w.status),
           when: fmt.dateTime(w.created_at, this.data.locale), answered: Boolean(w.answer) })) })
       } catch (error) { this.showError(error) }
     },

@@ -11,8 +11,12 @@ function install(wx) {
   return simulate
 }
 
+// jest keeps required modules, so a page's Component() runs once per test file: load each page once.
+const loadedIds = new Map()
+
 function render(simulate, pagePath, query) {
-  const id = simulate.load(path.join(ROOT, pagePath), { rootPath: ROOT, less: false })
+  if (!loadedIds.has(pagePath)) loadedIds.set(pagePath, simulate.load(path.join(ROOT, pagePath), { rootPath: ROOT, less: false }))
+  const id = loadedIds.get(pagePath)
   const comp = simulate.render(id)
   comp.attach(document.createElement('parent-wrapper'))
   const loaded = comp.instance.onLoad ? comp.instance.onLoad(query || {}) : null
@@ -37,16 +41,21 @@ function text(comp) {
 }
 
 // Type into an <input>/<textarea> the way WeChat reports it: an input event with detail.value.
-function type(comp, selector, value) {
+// Events reach the page's handler on a later turn of the event loop: each helper lets it run.
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
+
+async function type(comp, selector, value) {
   const node = comp.querySelector(selector)
   if (!node) throw new Error('no element ' + selector)
   node.dispatchEvent('input', { detail: { value } })
+  await settle()
 }
 
-function tap(comp, selector) {
+async function tap(comp, selector) {
   const node = comp.querySelector(selector)
   if (!node) throw new Error('no element ' + selector)
   node.dispatchEvent('tap')
+  await settle()
 }
 
 module.exports = { install, render, until, text, type, tap, ROOT }
