@@ -39,7 +39,6 @@ def init_app(app):
     rest = GongjianApi(app)
     rest.ma_plugin.converter.add_attribute_function(nullable_in_answers)
     app.register_blueprint(health.blp)
-    app.register_blueprint(files.blp)
     from core.extensions import csrf
     csrf.exempt(resident.blp)  # bearer tokens, not cookies: nothing for CSRF to forge
     csrf.exempt(projects.resident_blp)
