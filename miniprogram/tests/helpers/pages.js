@@ -3,7 +3,10 @@ const path = require('path')
 
 const ROOT = path.resolve(__dirname, '../..')
 
+let runtime = null
+
 function install(wx) {
+  runtime = wx
   global.wx = wx
   // miniprogram-simulate adds its own API mocks under ours; ours win (see its definition.js).
   const simulate = require('miniprogram-simulate')
@@ -11,12 +14,12 @@ function install(wx) {
   return simulate
 }
 
-// jest keeps required modules, so a page's Component() runs once per test file: load each page once.
-const loadedIds = new Map()
-
-function render(simulate, pagePath, query) {
-  if (!loadedIds.has(pagePath)) loadedIds.set(pagePath, simulate.load(path.join(ROOT, pagePath), { rootPath: ROOT, less: false }))
-  const id = loadedIds.get(pagePath)
+// Each render starts from fresh modules: jest keeps required files, so a page's or component's Component()
+// would otherwise run only once per test file and a second page could not use the same component.
+function render(_simulate, pagePath, query) {
+  jest.resetModules()
+  const simulate = install(runtime)
+  const id = simulate.load(path.join(ROOT, pagePath), { rootPath: ROOT, less: false })
   const comp = simulate.render(id)
   comp.attach(document.createElement('parent-wrapper'))
   const loaded = comp.instance.onLoad ? comp.instance.onLoad(query || {}) : null
