@@ -5,12 +5,27 @@ const ROOT = path.resolve(__dirname, '../..')
 
 let runtime = null
 
+// wcc's output for the same templates is the same: compile once per test file, not once per render.
+function rememberCompiledTemplates() {
+  const compiler = require('miniprogram-compiler')
+  if (compiler.remembered) return
+  const compile = compiler.wxmlToJs
+  global.compiledTemplates = global.compiledTemplates || {}
+  compiler.wxmlToJs = (root, options) => {
+    const key = root + JSON.stringify(options || {})
+    if (!global.compiledTemplates[key]) global.compiledTemplates[key] = compile.call(compiler, root, options)
+    return global.compiledTemplates[key]
+  }
+  compiler.remembered = true
+}
+
 function install(wx) {
   runtime = wx
   global.wx = wx
   // miniprogram-simulate adds its own API mocks under ours; ours win (see its definition.js).
   const simulate = require('miniprogram-simulate')
   Object.assign(global.wx, wx)
+  rememberCompiledTemplates()
   return simulate
 }
 
