@@ -25,7 +25,7 @@ module.exports = {
   'project.get': { method: 'GET', path: '/api/v1/project', reads: ['project', 'progress', 'funding', 'milestones'] },
   'project.view': { method: 'PUT', path: '/api/v1/project/acceptance', multipart: true, sends: ['verdict', 'text'], reads: ['verdict'] },
   'reports.list': { method: 'GET', path: '/api/v1/reports', reads: ['id', 'text', 'status'] },
-  'reports.create': { method: 'POST', path: '/api/v1/reports', multipart: true, sends: ['text', 'kind'], reads: ['id', 'status'] },
+  'reports.create': { method: 'POST', path: '/api/v1/reports', multipart: true, sends: ['text', 'kind', 'latitude', 'longitude'], reads: ['id', 'status'] },
   'inbox.list': { method: 'GET', path: '/api/v1/inbox', reads: ['id', 'kind', 'title', 'body', 'read', 'created_at'] },
   'inbox.read': { method: 'POST', path: '/api/v1/inbox/{delivery_id}/read', reads: [] },
   'subscriptions.report': { method: 'POST', path: '/api/v1/subscriptions', sends: ['results'], reads: [] },

@@ -23,6 +23,7 @@ module.exports = {
   openDocument: (options) => promised('openDocument', options),
   chooseMedia: (options) => promised('chooseMedia', options),
   showModal: (options) => promised('showModal', options),
+  getLocation: () => promised('getLocation', { type: 'gcj02' }),
   requestSubscribeMessage: (options) => promised('requestSubscribeMessage', options),
   navigateTo: (url) => promised('navigateTo', { url }),
   redirectTo: (url) => promised('redirectTo', { url }),

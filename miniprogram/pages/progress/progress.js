@@ -71,12 +71,22 @@ page({
       } catch (e) { /* cancelled */ }
     },
 
+    // Where the problem is, when the resident allows it (WeChat asks once).
+    async addLocation() {
+      try {
+        const here = await wxp.getLocation()
+        this.setData({ location: { latitude: here.latitude, longitude: here.longitude } })
+      } catch (e) { /* refused: the report goes without a place */ }
+    },
+
     async sendReport() {
       if (this.data.busy) return
       this.setData({ busy: true })
       this.clearError()
       try {
-        await api.call('reports.create', {}, { text: this.data.report.trim(), kind: 'report' }, this.data.reportPhotos)
+        const body = { text: this.data.report.trim(), kind: 'report' }
+        if (this.data.location) Object.assign(body, this.data.location)
+        await api.call('reports.create', {}, body, this.data.reportPhotos)
         this.setData({ busy: false, report: '', reportPhotos: [], sent: t('progress.report_sent') })
         this.remember()
       } catch (error) { this.showError(error) }

@@ -26,6 +26,7 @@ function createRuntime(network, options) {
       later(() => (files ? success({ tempFiles: files.map((f) => ({ tempFilePath: f, size: 1, fileType: 'image' })) })
         : fail({ errMsg: 'chooseMedia:fail cancel' })))
     },
+    getLocation: ({ success }) => { later(() => success({ latitude: 30.6406, longitude: 104.0431 })) },
     openDocument: ({ filePath, success }) => { record.opened.push(filePath); later(() => success({})) },
     previewImage: ({ urls, success }) => { record.previews.push(urls); later(() => success && success({})) },
     setClipboardData: ({ data, success }) => { record.clipboard.push(data); later(() => success && success({})) },
