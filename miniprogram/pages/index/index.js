@@ -1,8 +1,11 @@
 // Home: my flat and compound, what is open for me, the latest notices, the project's stage.
 const { page } = require('../../lib/page')
 const api = require('../../lib/api')
+const wxp = require('../../lib/wx')
 const fmt = require('../../lib/format')
-const { t } = require('../../lib/i18n')
+const i18n = require('../../lib/i18n')
+
+const { t } = i18n
 
 page({
   data: { loaded: false, me: null, place: '', votes: [], surveys: [], notices: [], stage: '' },
@@ -14,8 +17,19 @@ page({
       this.clearError()
       try {
         const me = await api.call('me.get')
+        // The language follows the account's (set in chat or here); the phone remembers it for the next start.
+        if (me.locale && me.locale !== i18n.locale()) {
+          i18n.setLocale(me.locale)
+          this.refreshCommon()
+        }
+        // First use: the privacy notice comes before anything else.
+        if (me.privacy_consented === false) {
+          this.setData({ me, loaded: true, needsConsent: true })
+          await wxp.navigateTo('/pages/privacy/privacy')
+          return
+        }
         const place = me.bound ? [me.compound, me.building, me.unit, me.room].filter(Boolean).join(' ') : ''
-        this.setData({ me, place, role: me.kind === 'owner' ? t('home.owner') : t('home.household') })
+        this.setData({ me, place, needsConsent: false, role: me.kind === 'owner' ? t('home.owner') : t('home.household') })
         if (!me.bound) { this.setData({ loaded: true }); return }
         const [votes, surveys, notices, project] = await Promise.all([
           api.call('votes.list'), api.call('surveys.list'), api.call('inbox.list'),
