@@ -1,0 +1,36 @@
+// The vote page: the matter and what will be published said before casting, a confirmation that can be
+// declined (nothing is cast), the flats an owner casts for, the receipt.
+const { createRuntime } = require('../helpers/runtime')
+const { stub, SIGNED_IN } = require('../helpers/stub')
+const pages = require('../helpers/pages')
+
+const VOTE = { id: 5, title: '1栋1单元加装电梯', text: '费用按楼层分摊。', state: 'open', closes_at: '2026-12-09T10:00:00',
+  publish_details: false, documents: [{ file: 'abc.pdf', title: '方案' }],
+  dwellings: [{ id: 1, address: '1栋1单元101' }, { id: 2, address: '1栋1单元102' }] }
+
+test('declining the confirmation casts nothing; confirming casts for my flats and shows the receipt', async () => {
+  const log = []
+  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+    'GET /api/v1/votes': [200, [VOTE]],
+    'GET /api/v1/votes/5/ballot': [404, { error: { code: 'error.not_found', message: '没有找到' } }],
+    'PUT /api/v1/votes/5/ballot': (data) => [200, { choice: data.choice, channel: 'miniprogram', receipt: 'R-1234', cast_at: '2026-12-02T02:00:00' }],
+  }), log), { confirm: false })
+  const simulate = pages.install(wx)
+  const { comp, loaded } = pages.render(simulate, 'pages/vote/vote', { id: '5' })
+  await loaded
+  const shown = pages.text(comp)
+  expect(shown).toContain('费用按楼层分摊。')
+  expect(shown).toContain('各户的选择不公开')
+  expect(shown).toContain('1栋1单元101')
+  expect(shown).toContain('1栋1单元102')
+  expect(shown).toContain('12月9日（周三）晚上6:00')
+  await pages.tap(comp, '.choice-agree')
+  await pages.until(() => wx.record.modals.length, 'the confirmation')
+  expect(log.some((c) => c.method === 'PUT')).toBe(false)
+  wx.settings.confirm = true
+  await pages.tap(comp, '.choice-agree')
+  await pages.until(() => comp.instance.data.ballot, 'the receipt')
+  expect(log.find((c) => c.method === 'PUT').data).toEqual({ choice: 'agree' })
+  expect(pages.text(comp)).toContain('R-1234')
+  expect(pages.text(comp)).toContain('12月2日（周三）上午10:00（小程序）')
+})
