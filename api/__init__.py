@@ -86,7 +86,8 @@ ANSWERED = {"AuditEntrySchema", "BuildingSchema", "PaperEntryListSchema", "Compo
             "CatalogueItemSchema", "CompoundSchema", "CountsSchema", "DeliveryReportSchema", "DwellingSchema",
             "ImportReportSchema", "InboxEntrySchema", "MeSchema", "MyVoteSchema", "MyFlatSchema", "FlatBallotSchema",
             "DetailsSchema", "PrivacyNoticeSchema", "NonVoterSchema", "NoticeCreatedSchema",
-            "ProjectSchema", "QrCodeSchema", "ReceiptCheckSchema", "ReceiptSchema", "ReportSchema", "ResultSchema",
+            "ProjectSchema", "PublishedVoteSchema", "QrCodeSchema", "ReceiptCheckSchema", "ReceiptSchema",
+            "ReportSchema", "ResultSchema",
             "SessionSchema", "StaffWishSchema", "StageSchema", "SurveyResponseSchema", "SurveyResultsSchema",
             "SurveySchema", "TimelineSchema", "VoteSchema", "WishSchema", "WxLoginResultSchema"}
 BOTH = {"CanvassSchema", "FundingSchema", "ItemSchema", "MilestoneSchema", "PaperEntrySchema", "PledgeSchema",

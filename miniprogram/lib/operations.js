@@ -17,6 +17,7 @@ module.exports = {
   'votes.list': { method: 'GET', path: '/api/v1/votes', reads: ['id', 'title', 'text', 'documents', 'state', 'closes_at', 'publish_details', 'publicity_ends_at'] },
   'votes.ballot': { method: 'GET', path: '/api/v1/votes/{vote_id}/ballot', reads: ['choice', 'channel', 'receipt', 'cast_at'] },
   'votes.cast': { method: 'PUT', path: '/api/v1/votes/{vote_id}/ballot', sends: ['choice'], reads: ['choice', 'channel', 'receipt', 'cast_at'] },
+  'votes.result': { method: 'GET', path: '/api/v1/votes/{vote_id}/result', reads: ['vote', 'result'] },
   'votes.receipt': { method: 'GET', path: '/api/v1/votes/{vote_id}/receipts/{receipt}', reads: ['counted', 'choice'] },
   'files.get': { method: 'GET', path: '/api/v1/files/{name}', download: true, reads: [] },
   'surveys.list': { method: 'GET', path: '/api/v1/surveys', reads: ['id', 'title', 'closes_at', 'definition'] },

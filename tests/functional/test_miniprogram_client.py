@@ -74,7 +74,8 @@ def _seed(app, client, world, simulator, server, tmp_path):
     code = staff.post(f"/api/v1/admin/dwellings/{dwelling.id}/binding-codes", json={}, headers=headers)
     assert code.status_code == 201 or code.status_code == 200, code.get_data(as_text=True)
     now = utcnow()
-    window = {"opens_at": (now - timedelta(minutes=1)).isoformat(), "closes_at": (now + timedelta(days=7)).isoformat()}
+    window = {"opens_at": (now - timedelta(minutes=1)).isoformat(),
+              "closes_at": (now + timedelta(days=7)).isoformat()}
     vote = staff.post("/api/v1/admin/votes", headers=headers, json={
         "scope_kind": "unit", "scope_id": dwelling.unit_id, "matter": "rebuild", "title": "1栋2单元加装电梯",
         "text": "加装电梯方案及费用分摊见附件。"}).get_json()
@@ -82,7 +83,8 @@ def _seed(app, client, world, simulator, server, tmp_path):
                           content_type="multipart/form-data",
                           data={"title": "加装电梯方案", "file": (io.BytesIO(PDF), "plan.pdf")})
     assert attached.status_code == 201, attached.get_data(as_text=True)
-    assert staff.post(f"/api/v1/admin/votes/{vote['id']}/open", headers=headers, json=window).status_code == 200
+    opened = staff.post(f"/api/v1/admin/votes/{vote['id']}/open", headers=headers, json=window)
+    assert opened.status_code == 200, opened.get_data(as_text=True)
     survey = staff.post("/api/v1/admin/surveys", headers=headers, json={
         "scope_kind": "compound", "scope_id": world.compound_a.id, "title": "加装电梯意见征集",
         "definition": SURVEY}).get_json()
@@ -92,7 +94,8 @@ def _seed(app, client, world, simulator, server, tmp_path):
     photo, photo2 = tmp_path / "light.png", tmp_path / "stairs.png"
     photo.write_bytes(PNG)
     photo2.write_bytes(PNG + b"\1")
-    seed = {"base": server.url, "simulator": simulator.url, "openid": "mini-e2e", "binding_code": code.get_json()["code"],
+    seed = {"base": server.url, "simulator": simulator.url, "openid": "mini-e2e",
+            "binding_code": code.get_json()["code"],
             "compound": world.compound_a.name, "room": "501", "vote_id": vote["id"], "vote_title": vote["title"],
             "survey_id": survey["id"], "catalogue_code": "B05", "photo": str(photo), "photo2": str(photo2),
             "templates": [app.config["NOTICE_SUBSCRIBE_TEMPLATE"]]}
@@ -117,7 +120,7 @@ def test_a_resident_uses_the_mini_program_against_the_real_service(app, client, 
         response = db.session.scalars(select(SurveyResponse)).one()
         assert response.answers["pay"] == 2000 and response.answers["lift"] == "b"
         from notices.models import SubscriptionEvent
-        assert db.session.scalars(select(SubscriptionEvent)).all(), "the subscribe acceptance reached the ledger"
+        assert db.session.scalars(select(SubscriptionEvent)).all(), "the acceptance reached the ledger"
 
         answered = staff.post(f"/api/v1/admin/wishes/{wish.id}/answer", headers=headers,
                               json={"text": "楼道灯已安排电工本周四更换。"})
@@ -129,3 +132,21 @@ def test_a_resident_uses_the_mini_program_against_the_real_service(app, client, 
         seed.update(notice_title="诉求答复", notice_text="楼道灯已安排电工本周四更换。", push_page=push["page"])
         fixture.write_text(json.dumps(seed, ensure_ascii=False), encoding="utf-8")
         _jest("tests/e2e/notice.test.js", env={"GONGJIAN_E2E": str(fixture)})
+
+
+def test_a_published_result_is_shown_to_residents_in_scope_only(app, client, world, simulator, tmp_path):
+    from tests.functional.test_miniprogram import sign_in
+    staff, headers, seed, _fixture = _seed(app, client, world, simulator, type("S", (), {"url": ""})(), tmp_path)
+    me = sign_in(client, simulator, "result-reader")
+    assert client.post("/api/v1/me/binding/code", headers=me, json={"code": seed["binding_code"]}).status_code == 200
+    vote_id = seed["vote_id"]
+    assert client.put(f"/api/v1/votes/{vote_id}/ballot", headers=me, json={"choice": "agree"}).status_code == 200
+    assert client.get(f"/api/v1/votes/{vote_id}/result", headers=me).status_code == 404  # not published yet
+    assert staff.post(f"/api/v1/admin/votes/{vote_id}/close", headers=headers).status_code == 200
+    published = staff.post(f"/api/v1/admin/votes/{vote_id}/publish", headers=headers, json={})
+    assert published.status_code == 200, published.get_data(as_text=True)
+    body = client.get(f"/api/v1/votes/{vote_id}/result", headers=me).get_json()
+    assert body["vote"]["title"] == "1栋2单元加装电梯" and body["vote"]["publicity_ends_at"]
+    assert body["result"]["agree_heads"] == 1 and body["result"]["details"] is None
+    stranger = sign_in(client, simulator, "unbound-stranger")
+    assert client.get(f"/api/v1/votes/{vote_id}/result", headers=stranger).status_code == 404

@@ -21,8 +21,14 @@ page({
       this.clearError()
       try {
         const votes = await api.call('votes.list')
-        const v = votes.find((item) => item.id === this.data.id)
-        if (!v) { this.showError({ status: 404 }); return }
+        let v = votes.find((item) => item.id === this.data.id)
+        let result = null
+        if (!v) {
+          // Not open any more: the published result, when it has been published (404 otherwise).
+          const published = await api.call('votes.result', { vote_id: this.data.id })
+          v = published.vote
+          result = published.result
+        }
         const locale = this.data.locale
         this.setData({
           vote: { title: v.title, text: v.text, until: t('vote.until', { when: fmt.dateTime(v.closes_at, locale) }),
@@ -31,10 +37,17 @@ page({
             flats: (v.dwellings || []).map((d) => d.address || d.room || String(d.id)),
             published: v.state === 'published',
             publicity: v.publicity_ends_at ? t('vote.publicity', { days: fmt.daysLeft(v.publicity_ends_at) }) : '' },
-          choices: CHOICES.map((c) => ({ value: c, label: t('vote.' + c) })),
+          choices: v.state === 'open' ? CHOICES.map((c) => ({ value: c, label: t('vote.' + c) })) : [],
+          result: result ? this.resultView(result) : null,
         })
         await this.loadBallot()
       } catch (error) { this.showError(error) }
+    },
+
+    resultView(r) {
+      const line = (choice) => t('vote.count_line', { label: t('vote.' + choice), heads: r[choice + '_heads'], area: r[choice + '_area'] })
+      return { verdict: r.approved ? t('vote.approved') : t('vote.rejected'), reason: r.reason,
+        lines: [t('vote.total_line', { heads: r.participating_heads, total: r.total_heads }), line('agree'), line('disagree'), line('abstain')] }
     },
 
     async loadBallot() {

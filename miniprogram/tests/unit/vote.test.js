@@ -34,3 +34,26 @@ test('declining the confirmation casts nothing; confirming casts for my flats an
   expect(pages.text(comp)).toContain('R-1234')
   expect(pages.text(comp)).toContain('12月2日（周三）上午10:00（小程序）')
 })
+
+test('a published vote shows its result and the days of public notice left, and no buttons to cast', async () => {
+  const closed = Object.assign({}, VOTE, { state: 'published', publicity_ends_at: new Date(Date.now() + 6.5 * 86400000).toISOString() })
+  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+    'GET /api/v1/votes': [200, []],
+    'GET /api/v1/votes/5/result': [200, { vote: closed, result: { approved: true, reason: '同意的面积和人数都超过了四分之三。',
+      total_heads: 8, participating_heads: 7, agree_heads: 6, agree_area: '480.00', disagree_heads: 1, disagree_area: '80.00',
+      abstain_heads: 0, abstain_area: '0.00' } }],
+    'GET /api/v1/votes/5/ballot': [200, { choice: 'agree', channel: 'paper', receipt: 'R-9', cast_at: '2026-12-02T02:00:00' }],
+    'GET /api/v1/votes/5/receipts/R-9': [200, { counted: true, choice: 'agree' }],
+  }), []))
+  const simulate = pages.install(wx)
+  const { comp, loaded } = pages.render(simulate, 'pages/vote/vote', { id: '5' })
+  await loaded
+  const shown = pages.text(comp)
+  expect(shown).toContain('通过')
+  expect(shown).toContain('同意：6 户，480.00 平方米')
+  expect(shown).toMatch(/公示还剩 [67] 天/)
+  expect(comp.querySelector('.choice-agree')).toBeFalsy()
+  await pages.tap(comp, '.check')
+  await pages.until(() => comp.instance.data.checked, 'the check')
+  expect(pages.text(comp)).toContain('已计入结果：同意')
+})
