@@ -39,6 +39,7 @@ def init_app(app):
     rest = GongjianApi(app)
     rest.ma_plugin.converter.add_attribute_function(nullable_in_answers)
     app.register_blueprint(health.blp)
+    rest.register_blueprint(files.blp)  # documented: the mini-program downloads through it
     from core.extensions import csrf
     csrf.exempt(resident.blp)  # bearer tokens, not cookies: nothing for CSRF to forge
     csrf.exempt(projects.resident_blp)
