@@ -16,7 +16,10 @@ page({
       try {
         const notices = await api.call('inbox.list')
         const id = this.data.id
-        const n = notices.find((item) => item.notice_id === id) || notices.find((item) => item.id === id)
+        // A push names the notice; the inbox lists my deliveries of notices. Match on the notice when the
+        // inbox says which it is, never on a delivery that merely has the same number.
+        const byNotice = notices.some((item) => item.notice_id !== undefined)
+        const n = notices.find((item) => (byNotice ? item.notice_id === id : item.id === id))
         if (!n) {
           this.setData({ error: { text: t('notice.missing'), next: t('error.404.next'), action: 'back' } })
           return
