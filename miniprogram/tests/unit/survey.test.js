@@ -49,3 +49,30 @@ test('the service\'s message for a question is shown under it and the typed answ
   expect(pages.text(comp)).toContain('有 1 处需要改')
   expect(wx.getStorageSync('gongjian.draft.survey.4').answers.pay).toBe(300)
 })
+
+test('catalogue and multiple-choice questions: items in residents\' words, tapped on and off', async () => {
+  const definition = { sections: [{ id: 's', questions: [
+    { id: 'items', type: 'catalogue', title: '最想改什么？', max: 2 },
+    { id: 'many', type: 'multiple', title: '哪些时间方便？', options: [{ id: 'am', label: '上午' }, { id: 'pm', label: '下午' }] },
+  ] }] }
+  const log = []
+  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+    'GET /api/v1/surveys': [200, [{ id: 9, title: '意见', closes_at: null, definition }]],
+    'GET /api/v1/surveys/9/response': [200, { answers: { many: ['pm'] }, submitted: false }],
+    'GET /api/v1/catalogue': [200, [{ code: 'B02', class: 'basic', name: '供水' }, { code: 'I16', class: 'improvement', name: '加装电梯' }]],
+    'PUT /api/v1/surveys/9/response': (data) => [200, { answers: data.answers, submitted: data.submit }],
+  }), log))
+  const simulate = pages.install(wx)
+  const { comp, loaded } = pages.render(simulate, 'pages/survey/survey', { id: '9' })
+  await loaded
+  expect(pages.text(comp)).toContain('加装电梯')
+  expect(pages.text(comp.querySelector('.q-many .opt-pm'))).toContain('☑') // marked by a sign, not by colour alone
+  await pages.tap(comp, '.q-items .opt-I16')
+  await pages.tap(comp, '.q-items .opt-B02')
+  await pages.tap(comp, '.q-items .opt-B02')
+  await pages.tap(comp, '.q-many .opt-am')
+  await pages.tap(comp, '.save')
+  await pages.until(() => comp.instance.data.done, 'the draft')
+  expect(log.find((c) => c.method === 'PUT').data).toEqual({ answers: { items: ['I16'], many: ['pm', 'am'] }, submit: false })
+  expect(pages.text(comp)).toContain('已保存')
+})
