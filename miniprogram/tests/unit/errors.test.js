@@ -67,3 +67,16 @@ test('the error box\'s button takes the one next step: a 403 leads to binding', 
   await pages.tap(comp, '.error-box-host >>> .error-button')
   expect(wx.record.navigations).toContain('/pages/bind/bind')
 })
+
+test('a token about to expire is renewed before the call, not after a refusal', async () => {
+  const log = []
+  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+    'GET /api/v1/me': [200, { bound: false, kind: null, locale: 'zh_Hans_CN', phone_bound: false }],
+  }), log))
+  wx.setStorageSync('gongjian.token', { token: 'old', expires_at: new Date(Date.now() + 60000).toISOString() })
+  const simulate = pages.install(wx)
+  const { loaded } = pages.render(simulate, 'pages/index/index')
+  await loaded
+  expect(log.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /api/v1/auth/login', 'GET /api/v1/me'])
+  expect(wx.getStorageSync('gongjian.token').token).toBe('tok')
+})
