@@ -12,7 +12,7 @@ function unitFromScene(query) {
 }
 
 page({
-  data: { unitId: null, room: '', phoneLast4: '', name: '', code: '', done: '', me: null },
+  data: { unitId: null, room: '', phoneLast4: '', name: '', code: '', idNumber: '', certificateNo: '', done: '', me: null },
   methods: {
     onLoad(query) {
       const kept = this.draft('bind') || {}
@@ -34,6 +34,7 @@ page({
     onInput(event) {
       const field = event.currentTarget.dataset.field
       this.setData({ [field]: event.detail.value })
+      // The ID and certificate numbers are never kept on the phone: only what a neighbour could see.
       const { room, phoneLast4, name, code } = this.data
       this.keepDraft('bind', { room, phoneLast4, name, code })
     },
@@ -62,6 +63,20 @@ page({
         const me = await api.call('binding.code', {}, { code: this.data.code.trim() })
         this.dropDraft('bind')
         this.setData({ busy: false, me, done: t('bind.bound', { place: this.place(me) }) })
+      } catch (error) { this.showError(error) }
+    },
+
+    // Owners are verified by what a neighbour does not know: the ID number and the property certificate number.
+    async bindAsOwner() {
+      if (this.data.busy) return
+      this.setData({ busy: true })
+      this.clearError()
+      try {
+        const me = await api.call('binding.owner', {}, { id_number: this.data.idNumber.trim(),
+          certificate_no: this.data.certificateNo.trim() })
+        this.dropDraft('bind')
+        const flats = (me.dwellings || []).map((d) => d.address || d.room).join('、') || this.place(me)
+        this.setData({ busy: false, me, idNumber: '', certificateNo: '', done: t('bind.owner_done', { flats }) })
       } catch (error) { this.showError(error) }
     },
 

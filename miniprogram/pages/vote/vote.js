@@ -34,7 +34,9 @@ page({
           vote: { title: v.title, text: v.text, until: t('vote.until', { when: fmt.dateTime(v.closes_at, locale) }),
             details: v.publish_details ? t('vote.details_published') : t('vote.details_private'),
             documents: (v.documents || []).map((d) => ({ file: d.file, title: d.title })),
-            flats: (v.dwellings || []).map((d) => d.address || d.room || String(d.id)),
+            flats: (v.dwellings || []).map((d) => (d.address || String(d.dwelling_id)) +
+              (d.choice ? '（' + t('vote.' + d.choice) + '）' : '')),
+            paperRule: v.paper_rule || '',
             published: v.state === 'published',
             publicity: v.publicity_ends_at ? t('vote.publicity', { days: fmt.daysLeft(v.publicity_ends_at) }) : '' },
           choices: v.state === 'open' ? CHOICES.map((c) => ({ value: c, label: t('vote.' + c) })) : [],
@@ -60,7 +62,8 @@ page({
     },
 
     showBallot(b) {
-      this.setData({ ballot: { choice: b.choice, label: t('vote.' + b.choice), receipt: b.receipt,
+      const flats = (b.flats || []).map((f) => (typeof f === 'object' ? f.address || f.room || String(f.id) : String(f)))
+      this.setData({ ballot: { choice: b.choice, label: t('vote.' + b.choice), receipt: b.receipt, flats, head: b.chain_head || '',
         channel: t('vote.channel.' + b.channel), at: fmt.dateTime(b.cast_at, this.data.locale) } })
     },
 

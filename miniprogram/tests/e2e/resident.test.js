@@ -15,11 +15,19 @@ describeLive('a resident on the real service', () => {
     ;({ wx, simulate } = resident(seed))
   })
 
-  test('signs in with wx.login and is asked to link a home', async () => {
+  test('signs in with wx.login, reads and accepts the privacy notice, and is asked to link a home', async () => {
+    const first = render(simulate, 'pages/index/index')
+    await first.loaded
+    expect(wx.getStorageSync('gongjian.token').token).toBeTruthy()
+    expect(wx.record.navigations).toContain('/pages/privacy/privacy')
+    const privacy = render(simulate, 'pages/privacy/privacy')
+    await privacy.loaded
+    expect(privacy.comp.instance.data.notice.text).toBeTruthy()
+    await tap(privacy.comp, '.accept')
+    await until(() => privacy.comp.instance.data.done, 'the consent')
     const { comp, loaded } = render(simulate, 'pages/index/index')
     await loaded
     expect(text(comp)).toContain('您还没有绑定房屋')
-    expect(wx.getStorageSync('gongjian.token').token).toBeTruthy()
   })
 
   test('a wrong binding code is said in a sentence with a next step and the code stays typed', async () => {

@@ -6,7 +6,8 @@ const pages = require('../helpers/pages')
 
 const VOTE = { id: 5, title: '1栋1单元加装电梯', text: '费用按楼层分摊。', state: 'open', closes_at: '2026-12-09T10:00:00',
   publish_details: false, documents: [{ file: 'abc.pdf', title: '方案' }],
-  dwellings: [{ id: 1, address: '1栋1单元101' }, { id: 2, address: '1栋1单元102' }] }
+  dwellings: [{ dwelling_id: 1, address: '1栋1单元101', role: 'owner', choice: null }, { dwelling_id: 2, address: '1栋1单元102', role: 'owner', choice: 'disagree' }],
+  paper_rule: '纸质票和网上投票以最后收到的为准。' }
 
 test('declining the confirmation casts nothing; confirming casts for my flats and shows the receipt', async () => {
   const log = []
@@ -22,7 +23,8 @@ test('declining the confirmation casts nothing; confirming casts for my flats an
   expect(shown).toContain('费用按楼层分摊。')
   expect(shown).toContain('各户的选择不公开')
   expect(shown).toContain('1栋1单元101')
-  expect(shown).toContain('1栋1单元102')
+  expect(shown).toContain('1栋1单元102（不同意）')
+  expect(shown).toContain('以最后收到的为准')
   expect(shown).toContain('12月9日（周三）晚上6:00')
   await pages.tap(comp, '.choice-agree')
   await pages.until(() => wx.record.modals.length, 'the confirmation')
