@@ -12,7 +12,7 @@ function unitFromScene(query) {
 }
 
 page({
-  data: { unitId: null, room: '', phoneLast4: '', name: '', code: '', idNumber: '', certificateNo: '', done: '', me: null },
+  data: { unitId: null, room: '', phoneLast4: '', name: '', code: '', idNumber: '', certificateNo: '', status: '', done: '', me: null },
   methods: {
     onLoad(query) {
       const kept = this.draft('bind') || {}
@@ -25,7 +25,7 @@ page({
       this.clearError()
       try {
         const me = await api.call('me.get')
-        this.setData({ me, done: me.bound ? t('bind.bound', { place: this.place(me) }) : this.data.done })
+        this.setData({ me, status: me.bound ? t('bind.bound', { place: this.place(me) }) : '' })
       } catch (error) { this.showError(error) }
     },
 
