@@ -15,6 +15,7 @@ const shared = {
   // Words, care mode and a cleared error box; call after a language switch too.
   refreshCommon() {
     this.setData({ t: i18n.table(), locale: i18n.locale(), care: careMode() })
+    if (this.data.titleKey) wxp.setTitle(i18n.t(this.data.titleKey))
   },
 
   // Show a failure as a sentence and one next step; returns the field messages of a 422.

@@ -29,6 +29,10 @@ module.exports = {
   redirectTo: (url) => promised('redirectTo', { url }),
   previewImage: (urls) => promised('previewImage', { urls, current: urls[0] }),
   setClipboardData: (data) => promised('setClipboardData', { data }),
+  setTitle(title) {
+    const api = runtime().setNavigationBarTitle
+    if (typeof api === 'function') api({ title })
+  },
   getStorage(key) {
     try { return runtime().getStorageSync(key) || null } catch (e) { return null }
   },

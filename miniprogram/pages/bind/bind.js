@@ -12,7 +12,7 @@ function unitFromScene(query) {
 }
 
 page({
-  data: { unitId: null, room: '', phoneLast4: '', name: '', code: '', idNumber: '', certificateNo: '', status: '', done: '', me: null },
+  data: { titleKey: 'bind.title', unitId: null, room: '', phoneLast4: '', name: '', code: '', idNumber: '', certificateNo: '', status: '', done: '', me: null },
   methods: {
     onLoad(query) {
       const kept = this.draft('bind') || {}

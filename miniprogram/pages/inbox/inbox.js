@@ -4,7 +4,7 @@ const api = require('../../lib/api')
 const fmt = require('../../lib/format')
 
 page({
-  data: { notices: [], loaded: false },
+  data: { titleKey: 'inbox.title', notices: [], loaded: false },
   methods: {
     onLoad() { return this.load() },
     onShow() { if (this.data.loaded) this.load() },

@@ -8,7 +8,7 @@ const i18n = require('../../lib/i18n')
 const { t } = i18n
 
 page({
-  data: { loaded: false, me: null, place: '', votes: [], surveys: [], notices: [], stage: '' },
+  data: { titleKey: 'app.name', loaded: false, me: null, place: '', votes: [], surveys: [], notices: [], stage: '' },
   methods: {
     onLoad() { return this.load() },
     onShow() { if (this.data.loaded) this.load() },

@@ -5,7 +5,7 @@ const fmt = require('../../lib/format')
 const { t } = require('../../lib/i18n')
 
 page({
-  data: { notice: null },
+  data: { titleKey: 'inbox.title', notice: null },
   methods: {
     onLoad(query) {
       this.setData({ id: Number(query.id) })

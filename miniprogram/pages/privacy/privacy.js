@@ -5,7 +5,7 @@ const wxp = require('../../lib/wx')
 const { t } = require('../../lib/i18n')
 
 page({
-  data: { notice: null, done: '' },
+  data: { titleKey: 'privacy.title', notice: null, done: '' },
   methods: {
     onLoad() { return this.load() },
     async load() {

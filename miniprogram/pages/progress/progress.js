@@ -7,7 +7,7 @@ const fmt = require('../../lib/format')
 const { t } = require('../../lib/i18n')
 
 page({
-  data: { project: null, stages: [], items: [], funding: [], milestones: [], report: '', reportPhotos: [], sent: '' },
+  data: { titleKey: 'progress.title', project: null, stages: [], items: [], funding: [], milestones: [], report: '', reportPhotos: [], sent: '' },
   methods: {
     onLoad() {
       const kept = this.draft('report') || {}

@@ -7,7 +7,7 @@ const i18n = require('../../lib/i18n')
 const { t } = i18n
 
 page({
-  data: { me: null, done: '' },
+  data: { titleKey: 'settings.title', me: null, done: '' },
   methods: {
     onLoad() { return this.load() },
     async load() {

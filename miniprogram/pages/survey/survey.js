@@ -10,7 +10,7 @@ const { t } = require('../../lib/i18n')
 const OTHER = conditions.OTHER
 
 page({
-  data: { survey: null, sections: [], answers: {}, raw: {}, done: '' },
+  data: { titleKey: 'survey.title', survey: null, sections: [], answers: {}, raw: {}, done: '' },
   methods: {
     onLoad(query) {
       this.setData({ id: Number(query.id) })

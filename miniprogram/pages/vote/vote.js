@@ -10,7 +10,7 @@ const { t } = require('../../lib/i18n')
 const CHOICES = ['agree', 'disagree', 'abstain']
 
 page({
-  data: { vote: null, ballot: null, choices: [], checked: '' },
+  data: { titleKey: 'vote.title', vote: null, ballot: null, choices: [], checked: '' },
   methods: {
     onLoad(query) {
       this.setData({ id: Number(query.id) })

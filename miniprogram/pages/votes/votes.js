@@ -5,7 +5,7 @@ const fmt = require('../../lib/format')
 const { t } = require('../../lib/i18n')
 
 page({
-  data: { votes: [], loaded: false },
+  data: { titleKey: 'nav.votes', votes: [], loaded: false },
   methods: {
     onLoad() { return this.load() },
     async load() {

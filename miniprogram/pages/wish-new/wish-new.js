@@ -11,7 +11,7 @@ const MAX_PHOTO_BYTES = 2 * 1024 * 1024
 const CLASSES = ['basic', 'improvement', 'enhancement']
 
 page({
-  data: { classes: [], code: '', chosenName: '', text: '', photos: [], wishId: null, sent: '' },
+  data: { titleKey: 'wish.title', classes: [], code: '', chosenName: '', text: '', photos: [], wishId: null, sent: '' },
   methods: {
     onLoad() {
       const kept = this.draft('wish') || {}

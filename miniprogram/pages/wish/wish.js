@@ -6,7 +6,7 @@ const fmt = require('../../lib/format')
 const { t } = require('../../lib/i18n')
 
 page({
-  data: { wish: null, photos: [] },
+  data: { titleKey: 'nav.wishes', wish: null, photos: [] },
   methods: {
     onLoad(query) {
       this.setData({ id: Number(query.id) })

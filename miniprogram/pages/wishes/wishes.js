@@ -5,7 +5,7 @@ const fmt = require('../../lib/format')
 const { t } = require('../../lib/i18n')
 
 page({
-  data: { wishes: [], loaded: false },
+  data: { titleKey: 'nav.wishes', wishes: [], loaded: false },
   methods: {
     onLoad() { return this.load() },
     async load() {

@@ -59,3 +59,16 @@ test('touch targets are at least 44 px, and larger in care mode', () => {
   expect(Math.min(...heights)).toBeGreaterThanOrEqual(44)
   expect(css).toMatch(/\.care button[^{]*\{[^}]*min-height:\s*56px/)
 })
+
+test('the title bar speaks the chosen language', async () => {
+  const titles = []
+  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+    'GET /api/v1/me': [200, { bound: false, kind: null, locale: 'en', phone_bound: false }],
+  }), []))
+  wx.setNavigationBarTitle = ({ title }) => titles.push(title)
+  wx.setStorageSync('gongjian.locale', 'en')
+  const simulate = pages.install(wx)
+  const { loaded } = pages.render(simulate, 'pages/settings/settings')
+  await loaded
+  expect(titles).toContain('Settings')
+})
