@@ -42,7 +42,7 @@ function render(_simulate, pagePath, query) {
 }
 
 async function until(check, what, timeoutMs) {
-  const deadline = Date.now() + (timeoutMs || 15000)
+  const deadline = Date.now() + (timeoutMs || 30000)
   let last
   for (;;) {
     try {
