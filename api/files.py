@@ -8,7 +8,7 @@ from core.errors import NotFound
 from core.uploads import may_see_upload, stored_path
 
 blp = Blueprint("files", __name__, url_prefix="/api/v1",
-                description="Stored uploads, for those who may see what each belongs to (staff cookie or resident token).")
+                description="Stored uploads, for those who may see what each belongs to (staff or resident).")
 
 IMAGE_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
 # A file is never a page: no script, no plugin, no frame runs from it, whatever a browser makes of it.
