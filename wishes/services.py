@@ -108,6 +108,7 @@ def add_wish_photos(account, wish_id, photos):
     if len(wish.photos or []) + len(photos) > MAX_PHOTOS:
         raise InvalidInput([{"field": "photos", "key": "wish.too_many_photos", "params": {"limit": MAX_PHOTOS}}])
     wish.photos = [*(wish.photos or []), *photos]
+    link_uploads(photos, "wish", wish.id)
     db.session.flush()
     return wish
 
