@@ -33,7 +33,12 @@ run: $(VENV)/.installed translations
 	GONGJIAN_ENV=development SCHEDULER_ENABLED=1 WECHAT_API_BASE=http://127.0.0.1:$(SIM_PORT) \
 	  $(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.dev-installed translations
+# The mini-program's jest tests run inside pytest (tests/functional/test_miniprogram_client.py).
+miniprogram/node_modules/.package-lock.json: miniprogram/package-lock.json
+	if command -v npm >/dev/null 2>&1; then cd miniprogram && npm ci --no-audit --no-fund; \
+	else echo "npm not found: the mini-program's tests will be skipped"; fi
+
+test: $(VENV)/.dev-installed translations miniprogram/node_modules/.package-lock.json
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The production profile on loopback (PostgreSQL, Redis, 2 gunicorn app processes, elected scheduler,

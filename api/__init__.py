@@ -39,7 +39,7 @@ def init_app(app):
     rest = GongjianApi(app)
     rest.ma_plugin.converter.add_attribute_function(nullable_in_answers)
     app.register_blueprint(health.blp)
-    app.register_blueprint(files.blp)
+    rest.register_blueprint(files.blp)  # documented: the mini-program downloads through it
     from core.extensions import csrf
     csrf.exempt(resident.blp)  # bearer tokens, not cookies: nothing for CSRF to forge
     csrf.exempt(projects.resident_blp)
@@ -88,7 +88,8 @@ ANSWERED = {"AuditEntrySchema", "BuildingSchema", "PaperEntryListSchema", "Compo
             "CatalogueItemSchema", "CompoundSchema", "CountsSchema", "DeliveryReportSchema", "DwellingSchema",
             "ImportReportSchema", "InboxEntrySchema", "MeSchema", "MyVoteSchema", "MyFlatSchema", "FlatBallotSchema",
             "DetailsSchema", "PrivacyNoticeSchema", "NonVoterSchema", "NoticeCreatedSchema",
-            "ProjectSchema", "QrCodeSchema", "ReceiptCheckSchema", "ReceiptSchema", "ReportSchema", "ResultSchema",
+            "ProjectSchema", "PublishedVoteSchema", "QrCodeSchema", "ReceiptCheckSchema", "ReceiptSchema",
+            "ReportSchema", "ResultSchema",
             "SessionSchema", "StaffWishSchema", "StageSchema", "SurveyResponseSchema", "SurveyResultsSchema",
             "SurveySchema", "TimelineSchema", "VoteSchema", "WishSchema", "WxLoginResultSchema"}
 BOTH = {"CanvassSchema", "FundingSchema", "ItemSchema", "MilestoneSchema", "PaperEntrySchema", "PledgeSchema",

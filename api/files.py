@@ -1,19 +1,23 @@
 """Uploaded files (photos, plan documents), each served only to those who may see what it belongs to."""
-from flask import Blueprint, request, send_file, session
+from flask import request, send_file, session
+from flask_smorest import Blueprint
 
 from core.accounts import resident_from_token
 from core.auth import current_staff
 from core.errors import NotFound
 from core.uploads import may_see_upload, stored_path
 
-blp = Blueprint("files", __name__)
+blp = Blueprint("files", __name__, url_prefix="/api/v1",
+                description="Stored uploads, for those who may see what each belongs to (staff or resident).")
 
 IMAGE_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
 # A file is never a page: no script, no plugin, no frame runs from it, whatever a browser makes of it.
 FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'"
 
 
-@blp.get("/api/v1/files/<name>")
+@blp.route("/files/<name>")
+@blp.response(200, description="The stored bytes (image/jpeg, image/png or application/pdf).",
+              content_type="application/octet-stream")
 def download(name):
     """A stored upload by its content-hash name, for those who may see the wish, report, milestone or vote."""
     staff = current_staff(session, required=False)

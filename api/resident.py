@@ -6,7 +6,8 @@ from flask_smorest import Blueprint
 from api.resident_schemas import (BindingResultSchema, CodeSchema, ConsentSchema, LocaleSchema, MeSchema,
                                   OwnerBindingSchema, PrivacyNoticeSchema, RoomBindingSchema, WishCreateSchema,
                                   WishSchema, WxLoginResultSchema, WxLoginSchema)
-from core import accounts
+from api.schemas import CatalogueItemSchema
+from core import accounts, catalogue
 from core.uploads import store_uploads
 from core.extensions import db
 from wishes import services as wishes
@@ -184,6 +185,19 @@ class Binding(MethodView):
         db.session.commit()
 
 
+@blp.route("/catalogue")
+class Catalogue(MethodView):
+    @blp.response(200, CatalogueItemSchema(many=True))
+    def get(self):
+        """What may be asked for in my compound: the catalogue's items in three classes, in my language."""
+        from flask_babel import get_locale
+        account = resident()
+        english = (account.locale or str(get_locale())).startswith("en")
+        entries = wishes.catalogue_for(account) if account.dwelling_id else catalogue.items_for_region(None)
+        return [dict(code=e.code, cls=e.cls, name_zh=e.name_zh, name_en=e.name_en,
+                     name=e.name_en if english else e.name_zh) for e in entries]
+
+
 @blp.route("/wishes")
 class Wishes(MethodView):
     @blp.response(200, WishSchema(many=True))
@@ -209,3 +223,14 @@ class WishDetail(MethodView):
     def get(self, wish_id):
         """One of my wishes."""
         return wishes.my_wish(resident(), wish_id)
+
+
+@blp.route("/wishes/<int:wish_id>/photos")
+class WishPhotos(MethodView):
+    @blp.response(200, WishSchema)
+    def post(self, wish_id):
+        """Add a photo to one of my wishes (multipart 'photos'; wx.uploadFile sends one file at a time)."""
+        account = resident()
+        wish = wishes.add_wish_photos(account, wish_id, store_uploads(request.files))
+        db.session.commit()
+        return wish

@@ -491,3 +491,16 @@ class ReceiptCheck(MethodView):
         return votes.check_receipt(vote_id, receipt)
 
 
+class PublishedVoteSchema(Schema):
+    vote = fields.Nested(VoteSchema)
+    result = fields.Nested(ResultSchema)
+
+
+@resident_blp.route("/<int:vote_id>/result")
+class PublishedVote(MethodView):
+    @resident_blp.response(200, PublishedVoteSchema)
+    def get(self, vote_id):
+        """A published vote of my home's scope with its result and the end of its publicity period; choices by
+        flat are not part of this answer."""
+        vote, result = votes.published_for_resident(resident(), vote_id)
+        return {"vote": vote, "result": {**result_body(vote, result), "details": None}}

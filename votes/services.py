@@ -740,6 +740,16 @@ def details_for_owner(account, vote_id):
     return details
 
 
+def published_for_resident(account, vote_id):
+    """A published vote whose scope holds the resident's home, with its stored result (NotFound otherwise)."""
+    vote = db.session.get(Vote, vote_id)
+    if (vote is None or vote.state not in (VoteState.PUBLISHED, VoteState.ARCHIVED) or vote.result is None
+            or account.dwelling_id is None
+            or db.session.scalar(scope_dwellings(vote).where(Dwelling.id == account.dwelling_id)) is None):
+        raise NotFound()
+    return vote, rules.Result(**vote.result["result"])
+
+
 def check_receipt(vote_id, receipt):
     """Whether a receipt's ballot is in the published result, and with which choice."""
     vote = db.session.get(Vote, vote_id)

@@ -102,6 +102,17 @@ def my_wish(account, wish_id):
     return wish
 
 
+def add_wish_photos(account, wish_id, photos):
+    """The author adds photos to their wish (one upload per request from the mini-program), at most MAX_PHOTOS."""
+    wish = my_wish(account, wish_id)
+    if len(wish.photos or []) + len(photos) > MAX_PHOTOS:
+        raise InvalidInput([{"field": "photos", "key": "wish.too_many_photos", "params": {"limit": MAX_PHOTOS}}])
+    wish.photos = [*(wish.photos or []), *photos]
+    link_uploads(photos, "wish", wish.id)
+    db.session.flush()
+    return wish
+
+
 def _wish_in_scope(staff, wish_id, action):
     wish = db.session.get(Wish, wish_id)
     if wish is None:

@@ -1,0 +1,73 @@
+// What every page shares: its words (t), care mode, the error box with one next step, drafts kept in
+// storage so nothing typed is lost, and navigation. Pages are Components (see README: tests load them).
+const wxp = require('./wx')
+const i18n = require('./i18n')
+const errors = require('./errors')
+
+function careMode() {
+  const saved = wxp.getStorage('gongjian.care')
+  if (saved === 'on') return true
+  if (saved === 'off') return false
+  return wxp.systemFontScale() >= 1.25
+}
+
+const shared = {
+  // Words, care mode and a cleared error box; call after a language switch too.
+  refreshCommon() {
+    this.setData({ t: i18n.table(), locale: i18n.locale(), care: careMode() })
+    if (this.data.titleKey) wxp.setTitle(i18n.t(this.data.titleKey))
+  },
+
+  // Show a failure as a sentence and one next step; returns the field messages of a 422.
+  showError(error) {
+    const described = errors.describe(error)
+    const fields = errors.fieldErrors(error)
+    this.setData({ error: described, fieldErrors: fields, busy: false })
+    return fields
+  },
+
+  clearError() {
+    this.setData({ error: null, fieldErrors: {} })
+  },
+
+  // The error box's one button.
+  onErrorAction() {
+    const action = this.data.error && this.data.error.action
+    this.clearError()
+    if (action === 'bind') return wxp.navigateTo('/pages/bind/bind')
+    if (action === 'privacy') return wxp.navigateTo('/pages/privacy/privacy')
+    if (action === 'back') {
+      const runtime = typeof wx === 'object' ? wx : globalThis.wx // eslint-disable-line no-undef
+      return runtime.navigateBack ? runtime.navigateBack({}) : null
+    }
+    if (typeof this.load === 'function' && (action === 'retry' || action === 'reload')) return this.load()
+    return null
+  },
+
+  // <view data-url="/pages/..." bindtap="go">
+  go(event) {
+    const url = event.currentTarget.dataset.url
+    if (url) wxp.navigateTo(url)
+  },
+
+  // Drafts: what the resident typed, kept per page key until it was sent.
+  keepDraft(key, value) { wxp.setStorage('gongjian.draft.' + key, value) },
+  draft(key) { return wxp.getStorage('gongjian.draft.' + key) },
+  dropDraft(key) { wxp.removeStorage('gongjian.draft.' + key) },
+}
+
+function page(definition) {
+  const data = Object.assign({ t: {}, locale: 'zh_Hans_CN', care: false, error: null, fieldErrors: {}, busy: false },
+    definition.data || {})
+  const methods = Object.assign({}, shared, definition.methods || {})
+  const userAttached = definition.lifetimes && definition.lifetimes.attached
+  const lifetimes = Object.assign({}, definition.lifetimes, {
+    attached() {
+      this.refreshCommon()
+      if (userAttached) userAttached.call(this)
+    },
+  })
+  return Component(Object.assign({}, definition, { data, methods, lifetimes })) // eslint-disable-line no-undef
+}
+
+module.exports = { page, careMode }

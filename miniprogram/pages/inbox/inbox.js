@@ -1,0 +1,20 @@
+// My notices, newest first; unread ones say so in words.
+const { page } = require('../../lib/page')
+const api = require('../../lib/api')
+const fmt = require('../../lib/format')
+
+page({
+  data: { titleKey: 'inbox.title', notices: [], loaded: false },
+  methods: {
+    onLoad() { return this.load() },
+    onShow() { if (this.data.loaded) this.load() },
+    async load() {
+      this.clearError()
+      try {
+        const notices = await api.call('inbox.list')
+        this.setData({ loaded: true, notices: notices.map((n) => ({ id: n.id, title: n.title, read: n.read,
+          when: fmt.dateTime(n.created_at, this.data.locale) })) })
+      } catch (error) { this.showError(error) }
+    },
+  },
+})

@@ -1,0 +1,51 @@
+// An owner of two flats links a home as a household member, verifies as the owner with the ID and property
+// certificate numbers, sees both flats in the vote and casts once for both: real service, real simulator.
+const { fixture, resident, describeLive, pages } = require('./setup')
+
+const { render, until, text, type, tap } = pages
+
+describeLive('an owner of two flats', () => {
+  test('verifies and casts once for both flats', async () => {
+    const seed = fixture()
+    const { wx, simulate } = resident(seed)
+    const home = render(simulate, 'pages/index/index')
+    await home.loaded
+    const privacy = render(simulate, 'pages/privacy/privacy')
+    await privacy.loaded
+    await tap(privacy.comp, '.accept')
+    await until(() => privacy.comp.instance.data.done, 'the consent')
+
+    const bind = render(simulate, 'pages/bind/bind', { scene: encodeURIComponent('unit:' + seed.unit_id) })
+    await bind.loaded
+    await type(bind.comp, '.room', '501')
+    await type(bind.comp, '.phone-last4', seed.phone_last4)
+    await tap(bind.comp, '.submit-room')
+    await until(() => bind.comp.instance.data.done, 'the household binding')
+    expect(text(bind.comp)).toContain('家庭成员')
+
+    const verify = render(simulate, 'pages/bind/bind')
+    await verify.loaded
+    await type(verify.comp, '.id-number', seed.id_number)
+    await type(verify.comp, '.certificate-no', 'WRONG-0000')
+    await tap(verify.comp, '.submit-owner')
+    await until(() => verify.comp.instance.data.error, 'the refusal')
+    expect(verify.comp.instance.data.fieldErrors.certificate_no).toBeTruthy()
+    expect(text(verify.comp.querySelector('.owner-form'))).toContain(verify.comp.instance.data.fieldErrors.certificate_no)
+    await type(verify.comp, '.certificate-no', seed.certificate_no)
+    await tap(verify.comp, '.submit-owner')
+    await until(() => verify.comp.instance.data.done, 'the verification')
+    expect(text(verify.comp)).toContain('501')
+    expect(text(verify.comp)).toContain('502')
+    expect(JSON.stringify([...wx.storage.values()])).not.toContain(seed.id_number)
+
+    const vote = render(simulate, 'pages/vote/vote', { id: String(seed.vote_id) })
+    await vote.loaded
+    expect(vote.comp.instance.data.vote.flats).toHaveLength(2)
+    await tap(vote.comp, '.choice-agree')
+    await until(() => vote.comp.instance.data.ballot, 'the receipt')
+    const ballot = vote.comp.instance.data.ballot
+    expect(ballot.flats).toHaveLength(2)
+    expect(ballot.head).toBeTruthy()
+    expect(text(vote.comp.querySelector('.my-ballot'))).toContain('502')
+  })
+})

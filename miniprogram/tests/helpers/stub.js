@@ -1,0 +1,21 @@
+// For page tests without the service: answers given by the test, every call recorded.
+function stub(routes, log) {
+  return () => ({
+    login: ({ success }) => Promise.resolve().then(() => success({ code: 'code-1' })),
+    request: ({ url, method = 'GET', data, success, fail }) => {
+      const path = url.replace(/^https?:\/\/[^/]+/, '')
+      log.push({ method, path, data })
+      let answer = routes[`${method} ${path}`]
+      if (typeof answer === 'function') answer = answer(data, log)
+      Promise.resolve().then(() => {
+        if (answer === 'network') return fail({ errMsg: 'request:fail' })
+        const [statusCode, body] = answer || [404, { error: { code: 'error.not_found', message: '没有找到' } }]
+        return success({ statusCode, data: body })
+      })
+    },
+  })
+}
+
+const SIGNED_IN = { 'POST /api/v1/auth/login': [200, { token: 'tok', expires_at: '2099-01-01T00:00:00', bound: true }] }
+
+module.exports = { stub, SIGNED_IN }

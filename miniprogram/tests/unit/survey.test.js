@@ -1,0 +1,78 @@
+const { createRuntime } = require('../helpers/runtime')
+const { stub, SIGNED_IN } = require('../helpers/stub')
+const pages = require('../helpers/pages')
+
+const DEFINITION = { sections: [{ id: 's1', title: '电梯', questions: [
+  { id: 'want', type: 'single', title: '需要电梯吗？', required: true, options: [{ id: 'yes', label: '需要' }, { id: 'no', label: '不需要' }] },
+  { id: 'lift', type: 'single', title: '哪种？', other: true, options: [{ id: 'a', label: '平层' }], show_if: { question: 'want', op: 'equals', value: 'yes' } },
+  { id: 'rank', type: 'ranking', title: '先做哪个？', options: [{ id: 'x', label: '屋顶' }, { id: 'y', label: '管道' }] },
+  { id: 'pay', type: 'number', title: '出多少？', unit: '元' },
+] }] }
+
+function setup(extra) {
+  const log = []
+  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+    'GET /api/v1/surveys': [200, [{ id: 4, title: '电梯问卷', closes_at: '2026-12-02T01:00:00', definition: DEFINITION }]],
+    'GET /api/v1/surveys/4/response': [404, { error: { code: 'error.not_found', message: '没有找到' } }],
+  }, extra), log))
+  return { wx, log, simulate: pages.install(wx) }
+}
+
+test('a question appears when the answer it depends on is given, and hidden answers are not sent', async () => {
+  const { simulate, log } = setup({ 'PUT /api/v1/surveys/4/response': (data) => [200, { answers: data.answers, submitted: data.submit }] })
+  const { comp, loaded } = pages.render(simulate, 'pages/survey/survey', { id: '4' })
+  await loaded
+  expect(comp.querySelector('.q-lift')).toBeFalsy()
+  await pages.tap(comp, '.q-want .opt-yes')
+  await pages.until(() => comp.querySelector('.q-lift'), 'the question on the kind of lift')
+  await pages.tap(comp, '.q-lift .opt-other')
+  await pages.type(comp, '.q-lift .other-text', '半层入户')
+  await pages.tap(comp, '.q-rank .up')
+  await pages.type(comp, '.q-pay .number', '１，２００')
+  await pages.tap(comp, '.q-want .opt-no')
+  await pages.until(() => !comp.querySelector('.q-lift'), 'the question to go')
+  await pages.tap(comp, '.submit')
+  await pages.until(() => comp.instance.data.done, 'sent')
+  const sent = log.find((c) => c.method === 'PUT').data
+  expect(sent).toEqual({ answers: { want: 'no', rank: ['y', 'x'], pay: 1200 }, submit: true })
+})
+
+test('the service\'s message for a question is shown under it and the typed answers are kept', async () => {
+  const { simulate, wx } = setup({ 'PUT /api/v1/surveys/4/response': [422, { error: { code: 'error.invalid', message: '请检查',
+    details: [{ field: 'want', message: '请回答这个问题。' }] } }] })
+  const { comp, loaded } = pages.render(simulate, 'pages/survey/survey', { id: '4' })
+  await loaded
+  await pages.type(comp, '.q-pay .number', '300')
+  await pages.tap(comp, '.submit')
+  await pages.until(() => comp.instance.data.error, 'the refusal')
+  expect(pages.text(comp.querySelector('.q-want'))).toContain('请回答这个问题。')
+  expect(pages.text(comp)).toContain('有 1 处需要改')
+  expect(wx.getStorageSync('gongjian.draft.survey.4').answers.pay).toBe(300)
+})
+
+test('catalogue and multiple-choice questions: items in residents\' words, tapped on and off', async () => {
+  const definition = { sections: [{ id: 's', questions: [
+    { id: 'items', type: 'catalogue', title: '最想改什么？', max: 2 },
+    { id: 'many', type: 'multiple', title: '哪些时间方便？', options: [{ id: 'am', label: '上午' }, { id: 'pm', label: '下午' }] },
+  ] }] }
+  const log = []
+  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+    'GET /api/v1/surveys': [200, [{ id: 9, title: '意见', closes_at: null, definition }]],
+    'GET /api/v1/surveys/9/response': [200, { answers: { many: ['pm'] }, submitted: false }],
+    'GET /api/v1/catalogue': [200, [{ code: 'B02', class: 'basic', name: '供水' }, { code: 'I16', class: 'improvement', name: '加装电梯' }]],
+    'PUT /api/v1/surveys/9/response': (data) => [200, { answers: data.answers, submitted: data.submit }],
+  }), log))
+  const simulate = pages.install(wx)
+  const { comp, loaded } = pages.render(simulate, 'pages/survey/survey', { id: '9' })
+  await loaded
+  expect(pages.text(comp)).toContain('加装电梯')
+  expect(pages.text(comp.querySelector('.q-many .opt-pm'))).toContain('☑') // marked by a sign, not by colour alone
+  await pages.tap(comp, '.q-items .opt-I16')
+  await pages.tap(comp, '.q-items .opt-B02')
+  await pages.tap(comp, '.q-items .opt-B02')
+  await pages.tap(comp, '.q-many .opt-am')
+  await pages.tap(comp, '.save')
+  await pages.until(() => comp.instance.data.done, 'the draft')
+  expect(log.find((c) => c.method === 'PUT').data).toEqual({ answers: { items: ['I16'], many: ['pm', 'am'] }, submit: false })
+  expect(pages.text(comp)).toContain('已保存')
+})

@@ -1,0 +1,61 @@
+// The vote page: the matter and what will be published said before casting, a confirmation that can be
+// declined (nothing is cast), the flats an owner casts for, the receipt.
+const { createRuntime } = require('../helpers/runtime')
+const { stub, SIGNED_IN } = require('../helpers/stub')
+const pages = require('../helpers/pages')
+
+const VOTE = { id: 5, title: '1栋1单元加装电梯', text: '费用按楼层分摊。', state: 'open', closes_at: '2026-12-09T10:00:00',
+  publish_details: false, documents: [{ file: 'abc.pdf', title: '方案' }],
+  dwellings: [{ dwelling_id: 1, address: '1栋1单元101', role: 'owner', choice: null }, { dwelling_id: 2, address: '1栋1单元102', role: 'owner', choice: 'disagree' }],
+  paper_rule: '纸质票和网上投票以最后收到的为准。' }
+
+test('declining the confirmation casts nothing; confirming casts for my flats and shows the receipt', async () => {
+  const log = []
+  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+    'GET /api/v1/votes': [200, [VOTE]],
+    'GET /api/v1/votes/5/ballot': [404, { error: { code: 'error.not_found', message: '没有找到' } }],
+    'PUT /api/v1/votes/5/ballot': (data) => [200, { choice: data.choice, channel: 'miniprogram', receipt: 'R-1234', cast_at: '2026-12-02T02:00:00' }],
+  }), log), { confirm: false })
+  const simulate = pages.install(wx)
+  const { comp, loaded } = pages.render(simulate, 'pages/vote/vote', { id: '5' })
+  await loaded
+  const shown = pages.text(comp)
+  expect(shown).toContain('费用按楼层分摊。')
+  expect(shown).toContain('各户的选择不公开')
+  expect(shown).toContain('1栋1单元101')
+  expect(shown).toContain('1栋1单元102（不同意）')
+  expect(shown).toContain('以最后收到的为准')
+  expect(shown).toContain('12月9日（周三）晚上6:00')
+  await pages.tap(comp, '.choice-agree')
+  await pages.until(() => wx.record.modals.length, 'the confirmation')
+  expect(log.some((c) => c.method === 'PUT')).toBe(false)
+  wx.settings.confirm = true
+  await pages.tap(comp, '.choice-agree')
+  await pages.until(() => comp.instance.data.ballot, 'the receipt')
+  expect(log.find((c) => c.method === 'PUT').data).toEqual({ choice: 'agree' })
+  expect(pages.text(comp)).toContain('R-1234')
+  expect(pages.text(comp)).toContain('12月2日（周三）上午10:00（小程序）')
+})
+
+test('a published vote shows its result and the days of public notice left, and no buttons to cast', async () => {
+  const closed = Object.assign({}, VOTE, { state: 'published', publicity_ends_at: new Date(Date.now() + 6.5 * 86400000).toISOString() })
+  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+    'GET /api/v1/votes': [200, []],
+    'GET /api/v1/votes/5/result': [200, { vote: closed, result: { approved: true, reason: '同意的面积和人数都超过了四分之三。',
+      total_heads: 8, participating_heads: 7, agree_heads: 6, agree_area: '480.00', disagree_heads: 1, disagree_area: '80.00',
+      abstain_heads: 0, abstain_area: '0.00' } }],
+    'GET /api/v1/votes/5/ballot': [200, { choice: 'agree', channel: 'paper', receipt: 'R-9', cast_at: '2026-12-02T02:00:00' }],
+    'GET /api/v1/votes/5/receipts/R-9': [200, { counted: true, choice: 'agree' }],
+  }), []))
+  const simulate = pages.install(wx)
+  const { comp, loaded } = pages.render(simulate, 'pages/vote/vote', { id: '5' })
+  await loaded
+  const shown = pages.text(comp)
+  expect(shown).toContain('通过')
+  expect(shown).toContain('同意：6 户，480.00 平方米')
+  expect(shown).toMatch(/公示还剩 [67] 天/)
+  expect(comp.querySelector('.choice-agree')).toBeFalsy()
+  await pages.tap(comp, '.check')
+  await pages.until(() => comp.instance.data.checked, 'the check')
+  expect(pages.text(comp)).toContain('已计入结果：同意')
+})
