@@ -145,8 +145,9 @@ def main():
         cluster.start("scheduler-2", [str(BIN / "flask"), "scheduler", "run"])
         cluster.start("outbox-worker", [str(BIN / "flask"), "notices", "work"])
         for base in (a, b, env["WECHAT_API_BASE"] + "/sim"):
+            # on a busy machine the app processes take a while to boot: allow a minute and a half
             wait_for(lambda base=base: requests.get(base + ("/calls" if base.endswith("/sim") else "/healthz"),
-                                                    timeout=2).status_code == 200, 30, base)
+                                                    timeout=2).status_code == 200, 90, base)
         checks.append("both app processes healthy")
 
         staff = Staff(a)

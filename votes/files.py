@@ -8,18 +8,17 @@ from votes.models import Proxy, Vote, VoteState
 
 @owner_kind("vote_document")
 def may_see_vote_document(vote_id, staff=None, account=None):
-    """Staff of the vote's region; a resident bound to (or proxy for) a dwelling in the vote's scope."""
-    from votes.services import in_scope, voting_dwellings
+    """Staff of the vote's region; a resident bound to a dwelling in the vote's scope, or who may vote in it."""
+    from votes.services import in_scope, voting_rights
     vote = db.session.get(Vote, vote_id)
     if vote is None:
         return False
     if account is not None:
         if vote.state == VoteState.DRAFT:
             return False
-        dwellings = set(voting_dwellings(account))
-        if account.dwelling_id:
-            dwellings.add(account.dwelling_id)
-        return any(in_scope(vote, dwelling_id) for dwelling_id in dwellings)
+        if account.dwelling_id and in_scope(vote, account.dwelling_id):
+            return True
+        return bool(voting_rights(account, vote))  # an owner on its frozen roll or a confirmed proxy, open or not
     return staff is not None and staff_may_read(staff, "votes.read", db.session.get(Region, vote.region_id))
 
 

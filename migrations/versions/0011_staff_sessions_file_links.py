@@ -1,7 +1,7 @@
 """server-side staff sessions, password changes, what each upload belongs to
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-27 22:10:00
 
 """
@@ -74,6 +74,10 @@ def link_existing_uploads():
                     seen.add((name, kind, row_id))
                     conn.execute(links.insert().values(name=name, kind=kind, target_id=row_id,
                                                        created_at=sa.func.now()))
+    for row_id, name in conn.execute(sa.text("SELECT id, document FROM vote_proxies WHERE document IS NOT NULL")):
+        if STORED_NAME.match(name):
+            conn.execute(links.insert().values(name=name, kind="proxy_document", target_id=row_id,
+                                               created_at=sa.func.now()))
 
 
 def downgrade():

@@ -14,6 +14,14 @@ from tests.builders import PASSWORD, build_world, login
 from tests.conftest import FreshContextClient, make_config
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(autouse=True)
+def one_window(monkeypatch):
+    """Every attempt of a test falls in one rate-limit window, however slowly the machine runs them (the
+    limits count in fixed windows: a test straddling a window's end would see its count start again)."""
+    from types import SimpleNamespace
+    monkeypatch.setattr("core.ratelimit.time", SimpleNamespace(time=lambda: 1_800_000_000.0))
 NEW_PASSWORD = "seven stairwells, one lift"
 
 

@@ -15,7 +15,7 @@ DOCUMENT = "b" * 64 + ".pdf"
 def test_existing_wish_photos_and_vote_documents_are_linked_to_their_rows(tmp_path):
     app = create_app(make_config(f"sqlite:///{tmp_path / 'old.sqlite3'}"))
     with app.app_context():
-        upgrade(directory=MIGRATIONS, revision="0009")
+        upgrade(directory=MIGRATIONS, revision="0010")
         with db.engine.begin() as conn:
             conn.execute(text("PRAGMA foreign_keys = OFF"))
             conn.execute(text(
