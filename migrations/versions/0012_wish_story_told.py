@@ -1,7 +1,7 @@
 """the steps of a wish's story its author has been told of
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-11-27 22:10:00
 
 """

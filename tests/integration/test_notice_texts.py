@@ -27,6 +27,9 @@ SAMPLES = {
     "wish_step": {"reference": "W000001", "step": {"kind": "item", "key": "item:1", "at": CLOSES.isoformat(),
                                                    "params": {"project": "玉林小区改造", "item": "照明",
                                                               "progress": 40}}},
+    "publicity_open": {"title": "玉林小区改造方案公示", "ends_at": CLOSES.isoformat()},
+    "objection_answer": {"title": "玉林小区改造方案公示", "reference": "O000003",
+                         "answer": "已按您的意见调整停车位布置。"},
     "free_text": {"title": "停水通知", "body": "因楼道改造施工，12月2日（周三）9:00-12:00停水，请提前储水。"},
 }
 
@@ -37,6 +40,7 @@ def notice(kind, unit_id):
 
 
 def test_every_registered_kind_has_a_sample():
+    import publicity.services  # noqa: F401 - registers its kinds
     import stories.services  # noqa: F401 - registers its kind
     assert set(KINDS) <= set(SAMPLES)
 
@@ -45,6 +49,7 @@ def test_every_registered_kind_has_a_sample():
 def test_each_push_fits_wechats_fields_and_reads_alone(app, world, locale):
     from core.extensions import db
     from tests.builders import roll_with_owner
+    import publicity.services  # noqa: F401 - registers its kinds
     import stories.services  # noqa: F401 - registers its kind
     roll_with_owner(world.compound_a.id, ROLL)
     unit_id = db.session.scalar(select(Unit.id))
