@@ -1,7 +1,7 @@
 """publicity, lifts, contribution ledger, gate overrides
 
 Revision ID: 0015
-Revises: 0014
+Revises: 0017
 Create Date: 2026-11-27 22:00:46
 
 """
