@@ -138,8 +138,9 @@ def test_acceptance_starts_the_satisfaction_survey_answered_by_chat_and_shown_on
         "note": "联合验收合格", "participants": [{"name": "王大爷", "role": "resident_rep"}]})
     me = resident(client, simulator, http, headers, "101", "sat-1")
     bot = Bot(client)
-    first = bot.say(text_xml("sat-1", "问卷"))     # the only open survey starts at once
-    assert "满意度" in first and "照明" in first
+    listed = bot.say(text_xml("sat-1", "问卷"))    # satisfaction and long-term management are both open
+    assert "1 玉林小区改造 满意度调查" in listed
+    assert "照明" in bot.say(text_xml("sat-1", "1"))
     bot.say(text_xml("sat-1", "4"))            # lighting
     assert "没看明白" in bot.say(text_xml("sat-1", "6"))
     done = bot.say(text_xml("sat-1", "5"))     # overall: 5, so no "what to improve" question
