@@ -352,7 +352,7 @@ def test_publishing_choices_is_fixed_before_opening_and_never_public(client, sim
     assert changed.status_code == 422
     assert s["staff"].post(f"/api/v1/admin/votes/{vote_id}/publish", headers=s["headers"], json={}).status_code == 200
     public = client.get(f"/public/votes/{vote_id}").get_data(as_text=True)
-    assert "103" not in public
+    assert "<td>103</td>" not in public and "每户的选择" not in public  # no room-by-room choices for anyone
     details = client.get(f"/api/v1/votes/{vote_id}/details", headers=li)
     assert details.status_code == 200 and details.get_json()[0]["room"] == "103"
     outsider = sign_in(client, simulator, "outsider")
