@@ -1,4 +1,5 @@
 """What the benchmarks share: an app on a freshly migrated database, and a region to put data in."""
+import os
 import sys
 from pathlib import Path
 
@@ -14,8 +15,10 @@ from core.extensions import db  # noqa: E402
 
 def migrated_app(url, **env):
     """An app on a freshly migrated database (on PostgreSQL the schema is dropped first)."""
+    # The chain key of the servers under test, when given: a vote opened here is chained with it.
+    chain_key = {"VOTE_CHAIN_KEY": os.environ["VOTE_CHAIN_KEY"]} if os.environ.get("VOTE_CHAIN_KEY") else {}
     app = create_app(Config(env=dict({"GONGJIAN_ENV": "development", "DATABASE_URL": url,
-                                      "LOG_LEVEL": "WARNING"}, **env)))
+                                      "LOG_LEVEL": "WARNING"}, **chain_key, **env)))
     with app.app_context():
         if url.startswith("postgresql"):
             with db.engine.begin() as conn:

@@ -224,7 +224,7 @@ def run_load(args, env, base, tokens, vote_id, survey_id, web, Staff):
     print(f"server peak memory (gunicorn master + workers, VmHWM): {peak_memory_mb(children(web.pid)):.0f} MB")
     check = subprocess.run([str(BIN / "flask"), "votes", "verify", str(vote_id)], cwd=ROOT,
                            env=dict(os.environ, **env, FLASK_APP="wsgi"), capture_output=True, text=True)
-    print("vote after the load:", (check.stdout or check.stderr).strip().splitlines()[-1])
+    print("vote after the load:", " / ".join((check.stdout + check.stderr).strip().splitlines()[-3:]))
 
 
 if __name__ == "__main__":

@@ -126,7 +126,10 @@ def _project(rng, admin, compound_name, name, stage, items, today, accounts):
             photos = [store_photo(png(96, 64, colour)), store_photo(png(96, 64, tuple(255 - c for c in colour)))]
             projects.add_milestone(admin, project.id, title, text, photos)
     if stage == "handover":
-        projects.record_joint_acceptance(admin, project.id, "建设、设计、施工、监理单位与居民代表联合验收合格。")
+        projects.record_joint_acceptance(admin, project.id, "建设、设计、施工、监理单位与居民代表联合验收合格。",
+                                         participants=[{"name": "王大爷", "role": "resident_rep"},
+                                                       {"name": "李监理", "role": "supervisor"},
+                                                       {"name": "张工", "role": "contractor"}])
         _satisfaction(rng, project, accounts)
     return project
 

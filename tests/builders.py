@@ -93,13 +93,16 @@ def bind_accounts(compound_id, count, prefix="acct", follows=True, window=False)
     """`count` WeChat accounts bound to the compound's dwellings (one each, cycling if fewer dwellings)."""
     from datetime import timedelta
 
-    from sqlalchemy import insert, select
+    from sqlalchemy import func, insert, select
 
-    from core.models import Building, Dwelling, Unit, WechatAccount, utcnow
+    from core.models import Building, Dwelling, Ownership, Unit, WechatAccount, utcnow
     dwellings = db.session.scalars(select(Dwelling.id).join(Unit).join(Building)
                                    .where(Building.compound_id == compound_id).order_by(Dwelling.id)).all()
     recent = utcnow() - timedelta(hours=1) if window else None
+    owners = dict(db.session.execute(select(Ownership.dwelling_id, func.min(Ownership.person_id))
+                                     .group_by(Ownership.dwelling_id)).all())
     rows = [{"openid": f"{prefix}-{i}", "dwelling_id": dwellings[i % len(dwellings)], "kind": "owner",
+             "person_id": owners.get(dwellings[i % len(dwellings)]),
              "follows": follows, "locale": "zh_Hans_CN", "last_inbound_at": recent, "created_at": utcnow(),
              "privacy_consented_at": utcnow()}
             for i in range(count)]
