@@ -19,6 +19,25 @@ from core.models import (Building, Compound, Dwelling, Ownership, Person, Region
 CHUNK = 2000
 
 
+def parse_areas(registered_area, surveyed_area, contract_area):
+    """The three areas as typed ('85.60', '85.6㎡'): {column: hundredths of m²}, each fault next to its field,
+    and at least one area given."""
+    from core.areas import parse_area
+    from core.errors import RuleViolation
+    faults, parsed = [], {}
+    for name, value in (("registered_area", registered_area), ("surveyed_area", surveyed_area),
+                        ("contract_area", contract_area)):
+        try:
+            parsed[name] = parse_area(value)
+        except RuleViolation as fault:
+            faults.append({"field": name, "key": fault.key, "params": fault.params})
+    if faults:
+        raise InvalidInput(faults)
+    if all(value is None for value in parsed.values()):
+        raise InvalidInput([{"field": "registered_area", "key": "roll.no_area", "params": {}}])
+    return parsed
+
+
 def add_region(parent, level, name):
     """Create a region under `parent` (None for a province) and set its path."""
     region = Region(parent=parent, level=level, name=name, path="")
@@ -183,25 +202,13 @@ def add_unit(staff, building_id, name):
 
 def add_dwelling(staff, unit_id, room, registered_area=None, surveyed_area=None, contract_area=None):
     """Add a dwelling to a stairwell unit by hand, with its areas typed as on the roll (e.g. '85.60')."""
-    from core.areas import parse_area
-    from core.errors import RuleViolation
     unit = db.session.get(Unit, unit_id) if unit_id is not None else None
     if unit is None:
         raise InvalidInput([{"field": "unit_id", "key": "registry.unknown_unit"}])
     if staff is not None:
         get_compound(staff, unit.building.compound_id, "registry.edit")
     room = rolls.clean_room(_clean_name(room, "room", limit=32))
-    faults, parsed = [], {}
-    for name, value in (("registered_area", registered_area), ("surveyed_area", surveyed_area),
-                        ("contract_area", contract_area)):
-        try:
-            parsed[name] = parse_area(value)
-        except RuleViolation as fault:
-            faults.append({"field": name, "key": fault.key, "params": fault.params})
-    if faults:
-        raise InvalidInput(faults)
-    if all(value is None for value in parsed.values()):
-        raise InvalidInput([{"field": "registered_area", "key": "roll.no_area", "params": {}}])
+    parsed = parse_areas(registered_area, surveyed_area, contract_area)
     if Dwelling.query.filter_by(unit_id=unit.id, room=room).first() is not None:
         raise InvalidInput([{"field": "room", "key": "registry.duplicate_dwelling", "params": {"room": room}}])
     dwelling = Dwelling(unit_id=unit.id, room=room, use="residential", **parsed)
@@ -677,23 +684,11 @@ def _apply_floors(staff, compound, parsed):
 
 def update_dwelling(staff, dwelling_id, registered_area, surveyed_area, contract_area):
     """Correct a dwelling's areas (typed as in the roll, e.g. '85.60'); audited with before and after."""
-    from core.areas import parse_area
-    from core.errors import RuleViolation
     dwelling = db.session.get(Dwelling, dwelling_id)
     if dwelling is None:
         raise NotFound()
     authorize(staff, "registry.edit", dwelling.unit.building.compound.community)
-    faults, parsed = [], {}
-    for name, value in (("registered_area", registered_area), ("surveyed_area", surveyed_area),
-                        ("contract_area", contract_area)):
-        try:
-            parsed[name] = parse_area(value)
-        except RuleViolation as fault:
-            faults.append({"field": name, "key": fault.key, "params": fault.params})
-    if faults:
-        raise InvalidInput(faults)
-    if all(value is None for value in parsed.values()):
-        raise InvalidInput([{"field": "registered_area", "key": "roll.no_area", "params": {}}])
+    parsed = parse_areas(registered_area, surveyed_area, contract_area)
     before = {name: getattr(dwelling, name) for name in parsed}
     for name, value in parsed.items():
         setattr(dwelling, name, value)
