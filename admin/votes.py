@@ -12,6 +12,7 @@ from admin.forms import (CanvassForm, ConfirmEntryForm, ExtendVoteForm, OpenVote
 from core.scopes import describe_scope, scope_choices, scope_dwellings, split_scope
 from core.areas import format_area
 from core.numbers import percent_text
+from core.errors import field_error
 from core.extensions import db
 from core.i18n import translate
 from core import pii
@@ -323,8 +324,14 @@ def vote_proxies(vote_id):
     def register():
         upload = form.document.data
         document = store_document(upload.read(MAX_DOCUMENT_BYTES + 1)) if upload else None
-        votes.register_proxy(g.staff, vote_id, int(form.dwelling_id.data), int(form.account_id.data),
-                             form.authorisation.data, document=document, id_number=form.id_number.data)
+        ids = {}
+        for name in ("dwelling_id", "account_id"):  # chosen from lists, but a forged form may send anything
+            value = (getattr(form, name).data or "").strip()
+            if not value.isdigit() or len(value) > 9:
+                raise field_error(name, "error.invalid")
+            ids[name] = int(value)
+        votes.register_proxy(g.staff, vote_id, ids["dwelling_id"], ids["account_id"], form.authorisation.data,
+                             document=document, id_number=form.id_number.data)
 
     done = run_form(form, register, _("The proxy is recorded. A second staff member must now confirm it."),
                     url_for("admin.vote_proxies", vote_id=vote_id))

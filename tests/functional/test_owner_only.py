@@ -383,6 +383,9 @@ def test_proxies_through_the_panel_need_two_staff_members(client, simulator, sta
     csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
     form = {"csrf_token": csrf, "dwelling_id": str(s["rooms"]["104"]), "account_id": str(proxy_account),
             "id_number": id_number(3), "authorisation": "王五委托李四"}
+    forged = first.post(url, data=dict(form, dwelling_id="1 OR 1=1", document=(io.BytesIO(b"%PDF-1.4\n"), "a.pdf")),
+                        content_type="multipart/form-data")
+    assert forged.status_code == 422  # a forged choice is a field fault, not a server error
     missing = first.post(url, data=dict(form), content_type="multipart/form-data")
     assert missing.status_code == 422 and "委托书" in missing.get_data(as_text=True)
     done = first.post(url, data=dict(form, document=(io.BytesIO(b"%PDF-1.4\n"), "a.pdf")),
