@@ -5,7 +5,6 @@ from flask_babel import force_locale
 
 from admin import labels
 from core.extensions import db
-from votes import services as votes
 from votes.models import Vote
 
 public = Blueprint("public", __name__, url_prefix="/public", template_folder="templates")
@@ -19,10 +18,8 @@ def vote_result(vote_id):
     if vote is None or vote.state not in ("published", "archived"):
         abort(404)
     # Each home's choice is personal information: never on this public page (PIPL art. 25).
-    from lifts.services import lift_reason
     return render_template("admin/public_result.html", vote=vote, labels=labels, label=labels.label,
-                           lift_reason=lift_reason(vote.id),
-                           figures=live_figures(vote, votes.result_of(vote)))
+                           figures=live_figures(vote))
 
 
 @public.get("/n/<token>")

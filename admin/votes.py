@@ -41,8 +41,11 @@ def votes_list():
     return page("admin/votes.html", form=form, votes=votes.list_votes(g.staff), describe=describe_scope)
 
 
-def live_figures(vote, result):
-    """Participation against the quorum and the count so far, as the live page shows it."""
+def live_figures(vote, decided=None):
+    """Participation against the quorum, the count so far and the outcome (votes.outcomes), as the live page
+    shows it."""
+    decided = decided or votes.outcome_now(vote)
+    result = decided.result
     needed_area, needed_heads = rules.quorum_needs(result.total_area, result.total_heads)
     return {
         "state": vote.state,
@@ -55,8 +58,9 @@ def live_figures(vote, result):
         "agree_heads": result.agree_heads, "disagree_heads": result.disagree_heads,
         "abstain_heads": result.abstain_heads, "agree_area": format_area(result.agree_area),
         "disagree_area": format_area(result.disagree_area), "abstain_area": format_area(result.abstain_area),
-        "quorum_met": result.quorum_met, "approved": result.approved,
-        "reason": translate(result.reason_key, **result.reason_params),
+        "quorum_met": result.quorum_met, "approved": decided.approved,
+        "civil_code_approved": decided.civil_code_approved,
+        "reason": translate(decided.reason_key, **decided.reason_params),
     }
 
 
@@ -82,7 +86,7 @@ def _vote_page(vote_id, **forms):
     for entry, *_rest in entries:
         mine = failed is not None and failed.entry_id.data == str(entry.id)
         confirm_forms[entry.id] = failed if mine else ConfirmEntryForm(formdata=None, entry_id=entry.id)
-    figures = live_figures(vote, votes.result_of(vote))
+    figures = live_figures(vote)
     return page("admin/vote.html", vote=vote, figures=figures, entries=entries, confirm_forms=confirm_forms,
                 scope_name=describe_scope(vote.scope_kind, vote.scope_id), **defaults,
                 form=next((f for f in forms.values() if f is not None), None))
@@ -98,7 +102,7 @@ def vote(vote_id):
 def vote_live(vote_id):
     """The live figures as JSON, polled by the vote page."""
     vote = votes.get_vote(g.staff, vote_id)
-    return jsonify(live_figures(vote, votes.result_of(vote)))
+    return jsonify(live_figures(vote))
 
 
 def _back(vote_id):
@@ -270,7 +274,7 @@ def non_voters(vote_id):
     for row in rows:
         groups.setdefault((row["building"], row["unit"]), []).append(dict(row, owners=owners.get(row["dwelling_id"], [])))
     return page("admin/non_voters.html", vote=vote, groups=groups, count=len(rows),
-                figures=live_figures(vote, votes.result_of(vote)), form=form if form.errors else None,
+                figures=live_figures(vote), form=form if form.errors else None,
                 compound=db.session.get(Compound, vote.compound_id))
 
 
@@ -280,7 +284,7 @@ def vote_notice(vote_id):
     vote = votes.get_vote(g.staff, vote_id)
     vote.require("published", "archived")
     link = url_for("public.vote_result", vote_id=vote.id, _external=True)
-    return render_template("admin/vote_notice.html", vote=vote, figures=live_figures(vote, votes.result_of(vote)),
+    return render_template("admin/vote_notice.html", vote=vote, figures=live_figures(vote),
                            link=link, qr=segno.make(link, error="m").svg_inline(scale=4),
                            scope_name=describe_scope(vote.scope_kind, vote.scope_id))
 

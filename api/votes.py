@@ -74,7 +74,9 @@ class ResultSchema(Schema):
     """The result contract: areas as decimal strings in m² with two decimals, heads as integers."""
 
     quorum_met = fields.Boolean()
-    approved = fields.Boolean()
+    approved = fields.Boolean(metadata={"description": "the outcome: art. 278 and any rule fixed when the vote "
+                                                      "opened (a county's rule for a lift)"})
+    civil_code_approved = fields.Boolean(metadata={"description": "art. 278 alone"})
     total_area = fields.String()
     total_heads = fields.Integer()
     participating_area = fields.String()
@@ -186,13 +188,16 @@ class ReceiptCheckSchema(Schema):
     choice = fields.String()
 
 
-def result_body(vote, result):
-    """A Result as the API contract has it."""
-    body = {name: getattr(result, name) for name in ("quorum_met", "approved", "total_heads", "participating_heads",
+def result_body(vote, decided):
+    """A vote's outcome (votes.outcomes) as the API contract has it: `approved` and `reason` are the outcome,
+    art. 278 and any rule fixed when the vote opened; `civil_code_approved` the art. 278 count alone."""
+    result = decided.result
+    body = {name: getattr(result, name) for name in ("quorum_met", "total_heads", "participating_heads",
                                                      "agree_heads", "disagree_heads", "abstain_heads")}
     for name in ("total_area", "participating_area", "agree_area", "disagree_area", "abstain_area"):
         body[name] = format_area(getattr(result, name))
-    body["reason"] = translate(result.reason_key, **result.reason_params)
+    body["approved"], body["civil_code_approved"] = decided.approved, decided.civil_code_approved
+    body["reason"] = translate(decided.reason_key, **decided.reason_params)
     body["state"] = vote.state
     body["details"] = votes.published_details(vote)
     return body

@@ -10,7 +10,7 @@ from core.models import Dwelling, Region, RegionLevel, Unit, utcnow
 from core.scopes import scope_compound
 from lifts.models import LiftRuleRecord, LiftScheme
 from votes import lifts as rules
-from votes import rules as vote_rules
+from votes import outcomes
 from votes import services as votes
 from votes.models import Vote, VoteState
 
@@ -184,31 +184,24 @@ def _fraction_text(value):
 def outcome(scheme):
     """The lift decision once the vote is counted: art. 278 and the county's rule (None before closing)."""
     vote = db.session.get(Vote, scheme.vote_id)
-    if vote is None or vote.result is None:
-        return None
-    result = vote_rules.Result(**vote.result["result"])
-    ballots = {int(k): v for k, v in vote.result["inputs"]["ballots"].items()}
-    return rules.decide_lift(result, rules.LiftRule.from_dict(scheme.rule), ballots, scheme.affected or [])
+    decided = outcomes.outcome_of(vote) if vote is not None else None
+    return decided.detail if decided is not None else None
 
 
-def _lift_rule_met(vote):
-    """For votes.DECISION_HOOKS: a lift vote is approved only if the county's rule is met too."""
-    scheme = scheme_of_vote(vote.id)
-    if scheme is None:
-        return True
-    decided = outcome(scheme)
-    return decided is not None and decided.approved
+def _refine_lift_votes(counted):
+    """For votes.outcomes: a lift vote is approved only if the rule fixed when it opened is met too."""
+    if not counted:
+        return {}
+    refined = {}
+    for scheme in LiftScheme.query.filter(LiftScheme.vote_id.in_(list(counted))):
+        _vote, result, ballots = counted[scheme.vote_id]
+        decided = rules.decide_lift(result, scheme_rule(scheme), ballots, scheme.affected or [])
+        refined[scheme.vote_id] = outcomes.Refinement(decided.approved, decided.reason_key, decided.reason_params,
+                                                      decided)
+    return refined
 
 
-votes.DECISION_HOOKS.append(_lift_rule_met)
-
-
-def lift_reason(vote_id):
-    """The lift decision in the reader's language, for a vote's published result (None for other votes)."""
-    from core.i18n import translate
-    scheme = scheme_of_vote(vote_id)
-    decided = outcome(scheme) if scheme is not None else None
-    return translate(decided.reason_key, **decided.reason_params) if decided is not None else None
+outcomes.REFINERS.append(_refine_lift_votes)
 
 
 def item_approved(item_id):
@@ -283,4 +276,5 @@ def ballot_lines(vote_id, dwelling_ids):
     except InvalidInput:
         return {}, scheme_rule(scheme)
     return {d: shares[d] for d in dwelling_ids if d in shares}, scheme_rule(scheme)
+
 

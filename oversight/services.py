@@ -11,6 +11,7 @@ from core.extensions import db
 from core.models import Compound, Region, utcnow
 from oversight.models import YearTarget
 from projects.models import Funding, Project, ProjectItem, StageRecord, project_compounds
+from votes import outcomes
 from votes.models import Vote
 from wishes.models import Wish, WishStatus
 
@@ -94,10 +95,12 @@ def _add_consent_and_money(rows):
     project_ids = {r["project_id"] for r in rows}
     approved = {}
     if compound_ids:
-        for vote in (Vote.query.filter(Vote.compound_id.in_(compound_ids), Vote.scope_kind == "compound",
-                                       Vote.matter.in_(CONSENT_MATTERS), Vote.state.in_(("published", "archived")))
-                     .order_by(Vote.id)):
-            if (vote.result or {}).get("result", {}).get("approved"):
+        found = (Vote.query.filter(Vote.compound_id.in_(compound_ids), Vote.scope_kind == "compound",
+                                   Vote.matter.in_(CONSENT_MATTERS), Vote.state.in_(("published", "archived")))
+                 .order_by(Vote.id).all())
+        decided = outcomes.outcomes_of(found)
+        for vote in found:
+            if vote.id in decided and decided[vote.id].approved:
                 approved[vote.compound_id] = vote
     periods = {}
     if project_ids:
@@ -223,10 +226,10 @@ def demand(staff, region_id=None):
         .group_by(Wish.catalogue_code).order_by(func.count(Wish.id).desc())).all()
 
 
-def _outcome(state, result):
-    if state == "open":
+def _outcome(vote, decided):
+    if vote.state == "open":
         return "open"
-    return "approved" if (result or {}).get("result", {}).get("approved") else "rejected"
+    return "approved" if vote.id in decided and decided[vote.id].approved else "rejected"
 
 
 def _votes_query(region, year):
@@ -241,16 +244,19 @@ def vote_outcomes(staff, region_id=None, year=None):
     """Votes counted in the region: (approved, not approved, still open)."""
     region = region_in_scope(staff, region_id)
     counts = {"approved": 0, "rejected": 0, "open": 0}
-    for state, result in db.session.execute(_votes_query(region, year).with_only_columns(Vote.state, Vote.result)):
-        counts[_outcome(state, result)] += 1
+    rows = db.session.execute(_votes_query(region, year).with_only_columns(Vote.id, Vote.state, Vote.result)).all()
+    decided = outcomes.outcomes_of(rows)  # art. 278 and a lift's county rule, as every other door reads it
+    for row in rows:
+        counts[_outcome(row, decided)] += 1
     return counts["approved"], counts["rejected"], counts["open"]
 
 
 def votes_with_outcome(staff, region_id=None, year=None, outcome=None, limit=500):
     """The votes vote_outcomes counts under `outcome` ('approved', 'rejected', 'open'; None: all)."""
     region = region_in_scope(staff, region_id)
-    rows = db.session.scalars(_votes_query(region, year).order_by(Vote.closes_at.desc()))
-    return region, [v for v in rows if outcome is None or _outcome(v.state, v.result) == outcome][:limit]
+    rows = db.session.scalars(_votes_query(region, year).order_by(Vote.closes_at.desc())).all()
+    decided = outcomes.outcomes_of(rows)
+    return region, [v for v in rows if outcome is None or _outcome(v, decided) == outcome][:limit]
 
 
 def compounds_in(staff, region_id=None, limit=500):

@@ -13,6 +13,7 @@ from core.models import CatalogueItem, utcnow
 from projects import rules
 from projects.models import Funding, Project
 from publicity import services as publicity
+from votes import outcomes
 from votes.models import Vote, VoteState
 
 CONSENT_MATTERS = ("rebuild", "renovation_willingness")
@@ -38,7 +39,8 @@ def consent_vote(compound_id):
                                Vote.matter.in_(CONSENT_MATTERS),
                                Vote.state.in_((VoteState.PUBLISHED, VoteState.ARCHIVED)))
              .order_by(Vote.id.desc()).all())
-    return next((v for v in votes if (v.result or {}).get("result", {}).get("approved")), None)
+    decided = outcomes.outcomes_of(votes)
+    return next((v for v in votes if v.id in decided and decided[v.id].approved), None)
 
 
 def missing_for_works(project):

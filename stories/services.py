@@ -11,6 +11,7 @@ from projects.models import Project, project_compounds
 from stories import texts
 from surveys.generation import LIFT_ITEMS
 from surveys.models import Survey, SurveyVersion
+from votes import outcomes
 from votes.models import Vote
 from wishes.models import Wish
 
@@ -90,10 +91,11 @@ def _item_steps(compound_id, code, locale):
                                                   Vote.matter.in_(RENOVATION_MATTERS),
                                                   Vote.state.in_(("open", "closed", "published", "archived")))
                                .order_by(Vote.opens_at)).all()
+    decided = outcomes.outcomes_of(votes)  # a lift vote: art. 278 and the county's rule
     for vote in votes:
         if vote.scope_kind != "compound" and code not in LIFT_ITEMS:
             continue  # a stairwell's lift vote decides lifts, not the compound's other wishes
-        approved = (vote.result or {}).get("result", {}).get("approved") if vote.result else None
+        approved = decided[vote.id].approved if vote.id in decided else None
         state = "open" if vote.state == "open" else "decided"
         steps.append(Step(f"vote:{vote.id}:{state}", "vote",
                           vote.opens_at, {"title": vote.title, "open": vote.state == "open",

@@ -19,15 +19,12 @@ from core.scopes import SCOPES, accounts_in as audience, in_scope, scope_compoun
 from core.uploads import link_uploads
 from notices.services import queue_scoped_notice
 from votes import files as _files  # noqa: F401 - who may see a vote's documents
-from votes import rules, texts as _texts  # noqa: F401 - texts: registers the notice texts
+from votes import outcomes, rules, texts as _texts  # noqa: F401 - texts: registers the notice texts
 from votes.models import Ballot, BallotEvent, Canvass, PaperEntry, Proxy, Vote, VoteOwner, VotePart, VoteState
 
 CHANNEL_WORDS = {"miniprogram": _l("in the mini-program"), "bot": _l("by WeChat chat"), "paper": _l("on paper"),
                  "proxy": _l("by a proxy")}
 CANVASS = ("pending", "visited", "refused", "collected")
-# Called with a vote approved under art. 278 as it is published; any False means a rule added on top (a
-# county's rule for lifts) was not met, and residents are told it was not approved.
-DECISION_HOOKS = []
 
 
 
@@ -233,10 +230,15 @@ def tally(vote):
 
 
 def result_of(vote):
-    """The stored result once the vote is closed, else the live count."""
+    """The stored art. 278 count once the vote is closed, else the live count (the outcome: outcome_now)."""
     if vote.result is not None:
         return rules.Result(**vote.result["result"])
     return tally(vote)
+
+
+def outcome_now(vote):
+    """The vote's outcome: art. 278 and any rule fixed when it opened; stored once closed, else live."""
+    return outcomes.outcome_of(vote, live=True)
 
 
 def recount(vote):
@@ -616,9 +618,9 @@ def pending_proxies(staff, vote_id):
 
 # watching, closing, publishing -----------------------------------------------------------------------
 def progress(staff, vote_id):
-    """Participation against the quorum: live while open, the stored result once closed."""
+    """Participation against the quorum and the outcome: live while open, the stored result once closed."""
     vote = get_vote(staff, vote_id)
-    return vote, result_of(vote)
+    return vote, outcome_now(vote)
 
 
 def non_voters(staff, vote_id):
@@ -652,7 +654,7 @@ def close_vote(staff, vote_id):
     vote.require(VoteState.OPEN)
     _close(vote)
     audit.record(staff, "vote.close", "vote", vote.id, vote.region_id,
-                 after={"approved": vote.result["result"]["approved"]})
+                 after={"approved": outcomes.approved(vote)})
     return vote
 
 
@@ -702,8 +704,8 @@ def publish_vote(staff, vote_id, publish_details=None):
     now = utcnow()
     vote.state, vote.published_at = VoteState.PUBLISHED, now
     vote.publicity_ends_at = now + timedelta(days=vote.publicity_days)
-    result = vote.result["result"]
-    approved = all(hook(vote) for hook in DECISION_HOOKS) if result["approved"] else False
+    decided = outcomes.outcome_of(vote)
+    approved = decided.approved
     queue_scoped_notice(vote.scope_kind, vote.scope_id, "vote_result",
                         {"title": vote.title, "approved": approved}, created_by=staff.id,
                         region_id=vote.region_id)
@@ -711,7 +713,8 @@ def publish_vote(staff, vote_id, publish_details=None):
     from publicity.services import open_publicity  # residents in scope may object until the period ends
     open_publicity(staff, "vote_result", vote.id, now, vote.publicity_ends_at, vote.text, title=vote.title,
                    audience=[(vote.scope_kind, vote.scope_id)], region=db.session.get(Region, vote.region_id),
-                   notify=False, record={"approved": approved, "reason_key": result["reason_key"]})
+                   notify=False, record={"approved": approved, "reason_key": decided.reason_key,
+                                                   "reason_params": decided.reason_params})
     db.session.flush()
     return vote
 
@@ -741,13 +744,13 @@ def details_for_owner(account, vote_id):
 
 
 def published_for_resident(account, vote_id):
-    """A published vote whose scope holds the resident's home, with its stored result (NotFound otherwise)."""
+    """A published vote whose scope holds the resident's home, with its outcome (NotFound otherwise)."""
     vote = db.session.get(Vote, vote_id)
     if (vote is None or vote.state not in (VoteState.PUBLISHED, VoteState.ARCHIVED) or vote.result is None
             or account.dwelling_id is None
             or db.session.scalar(scope_dwellings(vote).where(Dwelling.id == account.dwelling_id)) is None):
         raise NotFound()
-    return vote, rules.Result(**vote.result["result"])
+    return vote, outcomes.outcome_of(vote)
 
 
 def check_receipt(vote_id, receipt):
@@ -822,7 +825,7 @@ def run_due(now=None):
     for vote in Vote.query.filter(Vote.state == VoteState.OPEN, Vote.closes_at <= now).all():
         _close(vote)
         audit.record(None, "vote.close", "vote", vote.id, vote.region_id,
-                     after={"approved": vote.result["result"]["approved"], "by": "schedule"})
+                     after={"approved": outcomes.approved(vote), "by": "schedule"})
     from publicity.services import current_publicity
     for vote in Vote.query.filter(Vote.state == VoteState.PUBLISHED, Vote.publicity_ends_at <= now).all():
         if current_publicity("vote_result", vote.id, open_only=True) is None:  # objections answered first

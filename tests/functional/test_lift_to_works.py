@@ -259,28 +259,62 @@ def test_the_committee_draws_up_a_lift_in_the_panel_and_corrects_a_floor(client,
     assert "66,666.67" in page and "66,666.66" in page and "200,000.00" in page
 
 
-def test_a_lift_vote_that_misses_the_countys_rule_is_published_as_not_approved(client, world, stairwell,
-                                                                                  simulator):
+def test_a_lift_vote_that_misses_the_countys_rule_reads_not_approved_at_every_door(client, world, stairwell,
+                                                                                    simulator):
     committee, headers, county, county_headers, rooms, unit_id, owners = stairwell
     county.put(f"/api/v1/admin/lifts/rules/{world.county_a.id}", headers=county_headers,
                json={"min_owner_share": "3/4", "affected_must_agree": False})
     scheme = committee.post("/api/v1/admin/lifts/schemes", headers=headers, json={
         "unit_id": unit_id, "title": "1栋1单元加装电梯", "total_cost": 1_000_000,
         "coefficients": COEFFICIENTS}).get_json()
+    vote_id = scheme["vote_id"]
     committee.post(f"/api/v1/admin/lifts/schemes/{scheme['id']}/open", headers=headers, json=window())
     # 8 of 12 take part and all agree: art. 278 is met (2/3 take part, all agree), the county's 3/4 is not
-    vote_all(client, owners, scheme["vote_id"], {room: "agree" for room in ROOMS[:8]})
-    close_and_publish(committee, headers, scheme["vote_id"])
-    result = committee.get(f"/api/v1/admin/votes/{scheme['vote_id']}/result").get_json()
-    assert result["approved"] is True  # the art. 278 count, as it is
+    vote_all(client, owners, vote_id, {room: "agree" for room in ROOMS[:8]})
+    reason = "同意的业主不足本单元业主的 3/4"
+    live = committee.get(f"/api/v1/admin/votes/{vote_id}/result").get_json()  # while open: the count so far
+    assert live["approved"] is False and live["civil_code_approved"] is True and reason in live["reason"]
+    close_and_publish(committee, headers, vote_id)
+
+    # the staff API: not approved, with the county's reason; art. 278 alone is stated apart
+    result = committee.get(f"/api/v1/admin/votes/{vote_id}/result").get_json()
+    assert result["approved"] is False and result["civil_code_approved"] is True and reason in result["reason"]
+    english = committee.get(f"/api/v1/admin/votes/{vote_id}/result?lang=en").get_json()
+    assert english["reason"] == "Not approved: fewer than 3/4 of the unit's owners agreed, as the county requires."
+    # the residents' API
+    mine = client.get(f"/api/v1/votes/{vote_id}/result", headers=owners["601"]).get_json()["result"]
+    assert mine["approved"] is False and reason in mine["reason"]
+    # the panel's vote page, its live figures and the printable notice
+    html = committee.get(f"/admin/votes/{vote_id}").get_data(as_text=True)
+    assert reason in html and "获得通过" not in html
+    html = committee.get(f"/admin/votes/{vote_id}/notice").get_data(as_text=True)
+    assert "表决事项未获通过。" in html and reason in html and "表决事项获得通过。" not in html
+    assert committee.get(f"/admin/votes/{vote_id}/live").get_json()["approved"] is False
+    # the notice pushed to the residents
     drain()
     inbox = client.get("/api/v1/inbox", headers=owners["601"]).get_json()
     assert any("未通过" in entry["body"] for entry in inbox if "加装电梯" in entry["body"])
-    page = client.get(f"/public/votes/{scheme['vote_id']}").get_data(as_text=True)
-    assert "同意的业主不足本单元业主的 3/4" in page
+    # the public page behind the notice board's QR code
+    page = client.get(f"/public/votes/{vote_id}").get_data(as_text=True)
+    assert "表决事项未获通过。" in page and reason in page and "表决事项获得通过。" not in page
+    # the officials' figures: counted as not approved, listed under "not approved"
+    from votes.models import Vote
+    year = db.session.get(Vote, vote_id).closed_at.year
+    officials = county.get(f"/admin/dashboard?region={world.county_a.id}&year={year}").get_data(as_text=True)
+    assert "未通过：1" in officials and "通过：0" in officials
+    rejected = county.get(f"/admin/dashboard/votes?region={world.county_a.id}&year={year}&outcome=rejected")
+    approved = county.get(f"/admin/dashboard/votes?region={world.county_a.id}&year={year}&outcome=approved")
+    assert "1栋1单元加装电梯" in rejected.get_data(as_text=True)
+    assert "1栋1单元加装电梯" not in approved.get_data(as_text=True)
+    # the published record of its publicity period says the same
+    periods = client.get("/api/v1/publicity", headers=owners["102"]).get_json()
+    period = next(p for p in periods if p["subject_kind"] == "vote_result" and p["subject_id"] == vote_id)
+    assert period["record"]["approved"] is False and period["record"]["reason_key"] == "lift.owner_share_not_met"
+    # and the lift cannot be linked to the works
     linked = committee.post("/api/v1/admin/projects", headers=headers, json={
         "name": "改造", "compound_ids": [world.compound_a.id]}).get_json()
     item = committee.post(f"/api/v1/admin/projects/{linked['id']}/items", headers=headers,
                           json={"catalogue_code": "I16"}).get_json()
     assert committee.put(f"/api/v1/admin/lifts/schemes/{scheme['id']}/item", headers=headers,
                          json={"item_id": item["id"]}).status_code == 409
+

@@ -1,0 +1,73 @@
+"""The outcome of a vote, the one answer every door and every official figure reads.
+
+Art. 278 counts every vote; a rule fixed on top of it when the vote opened (a county's rule for a stairwell's
+lift) may turn an art. 278 approval into "not approved", with its own reason. Domains that add such rules
+register a refiner here (votes knows no lift); nobody else reads `vote.result["result"]["approved"]`."""
+from dataclasses import dataclass, field, replace
+
+from votes import rules
+
+# Each refiner takes {vote id: (vote, Result, {dwelling id: choice})} and returns {vote id: Refinement} for the
+# votes its rule governs, in one query for all of them (officials' pages count thousands of votes).
+REFINERS = []
+
+
+@dataclass(frozen=True)
+class Refinement:
+    """What a rule on top of art. 278 decided, and why."""
+
+    approved: bool
+    reason_key: str
+    reason_params: dict = field(default_factory=dict)
+    detail: object = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Approved or not, and the reason, with the art. 278 count it rests on."""
+
+    approved: bool
+    civil_code_approved: bool
+    reason_key: str
+    reason_params: dict
+    result: rules.Result
+    detail: object = None  # what a refiner adds (a lift's LiftOutcome)
+
+
+def _counted(vote, live):
+    if vote.result is not None:
+        record = vote.result
+        return rules.Result(**record["result"]), {int(k): v for k, v in record["inputs"]["ballots"].items()}
+    if not live:
+        return None
+    from votes import services
+    return services.tally(vote), services.ballots_of(vote)
+
+
+def outcomes_of(votes, live=False):
+    """{vote id: Outcome} for votes with a stored result (and, with `live`, the count so far of the others)."""
+    counted = {}
+    for vote in votes:
+        found = _counted(vote, live)
+        if found is not None:
+            counted[vote.id] = (vote, *found)
+    decided = {vote_id: Outcome(result.approved, result.approved, result.reason_key, result.reason_params, result)
+               for vote_id, (_vote, result, _ballots) in counted.items()}
+    for refine in REFINERS:
+        for vote_id, refined in refine(counted).items():
+            decided[vote_id] = replace(decided[vote_id], approved=decided[vote_id].approved and refined.approved,
+                                       reason_key=refined.reason_key, reason_params=refined.reason_params,
+                                       detail=refined.detail)
+    return decided
+
+
+def outcome_of(vote, live=False):
+    """The outcome of one vote (None when it has no stored result and `live` is not asked for)."""
+    return outcomes_of([vote], live=live).get(vote.id)
+
+
+def approved(vote):
+    """Whether a counted vote was approved by every rule it is decided by (False before counting)."""
+    decided = outcome_of(vote)
+    return decided is not None and decided.approved
+
