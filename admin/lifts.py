@@ -3,17 +3,19 @@ the link to the project item that builds the lift."""
 from flask import g, redirect, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from admin.common import bp, from_local, page, run_form
+from admin.common import bp, from_local, page, run_confirmed, run_form
 from admin.forms import DATETIME, NUMBER, options, required
 from core.errors import InvalidInput, NotFound, field_error
 from core.extensions import db
+from core.auth import can
 from core.i18n import translate
 from core.models import Dwelling, Unit
 from core.scopes import scope_choices
 from lifts import services as lifts
+from lifts.texts import rule_line
 from votes.models import Vote
 
 
@@ -28,6 +30,12 @@ class SchemeForm(FlaskForm):
                                validators=[required(), Length(max=300)])
     affected = StringField(_l("Rooms whose part the shaft occupies, e.g. 101, 102"), validators=[Length(max=200)])
     text = TextAreaField(_l("Text of the matter"), validators=[Length(max=20000)])
+
+
+class RuleForm(FlaskForm):
+    min_owner_share = StringField(_l("Share of the stairwell's owners who must agree, e.g. 2/3 (empty: none)"),
+                                  validators=[Length(max=20)])
+    affected_must_agree = BooleanField(_l("The owners of the flats the shaft occupies must agree"))
 
 
 class OpenForm(FlaskForm):
@@ -68,6 +76,53 @@ def _unit_rooms(unit_id, text):
     return sorted(found.values())
 
 
+def _county(staff):
+    """The county whose lift rule this staff member sets (None unless county staff)."""
+    from core.models import RegionLevel
+    region = staff.region
+    return region if can(staff, "lifts.rule") and region is not None and region.level == RegionLevel.COUNTY else None
+
+
+def _rule_form(county):
+    rule = lifts.rule_for(county)
+    share = rule.as_dict()["min_owner_share"] or ""
+    return RuleForm(formdata=None, min_owner_share=share, affected_must_agree=rule.affected_must_agree)
+
+
+@bp.post("/lifts/rule")
+def lift_rule():
+    """A county sets its rule for lift votes, after a page stating what changes and what does not."""
+    county = _county(g.staff)
+    if county is None:
+        raise NotFound()
+    form = RuleForm()
+
+    def consequences():
+        from votes.lifts import check_rule
+        rule = check_rule(form.min_owner_share.data, form.affected_must_agree.data)
+        return [_("Lift votes in %(county)s opened from now on are counted this way: %(rule)s", county=county.name,
+                  rule=rule_line(rule)),
+                _("Votes already open keep the rule they opened with; %(n)s lift votes are open now.",
+                  n=lifts.open_votes_in(county))]
+
+    done = run_confirmed(form, lambda: lifts.set_lift_rule(g.staff, county.id, form.min_owner_share.data,
+                                                           form.affected_must_agree.data),
+                         _("The county's rule for lift votes is saved."), url_for("admin.lifts_list") + "#rule",
+                         _("Change the rule for lift votes in %(county)s?", county=county.name), consequences,
+                         _("Yes, change the rule"))
+    return done or _lifts_page(rule_form=form, failed=form)
+
+
+def _lifts_page(form=None, rule_form=None, failed=None):
+    county = _county(g.staff)
+    if form is None:
+        form = SchemeForm(formdata=None)
+        form.unit.choices = options([c for c in scope_choices(g.staff) if c[0].startswith("unit:")])
+    return page("admin/lifts.html", form=failed, scheme_form=form, schemes=lifts.schemes_for(g.staff),
+                county=county, rule_form=rule_form or (_rule_form(county) if county is not None else None),
+                rule=rule_line(lifts.rule_for(county or g.staff.region)))
+
+
 @bp.route("/lifts", methods=["GET", "POST"])
 def lifts_list():
     """Lift schemes in my region; draw up one for a stairwell."""
@@ -85,7 +140,8 @@ def lifts_list():
                 affected=_unit_rooms(int(ident), form.affected.data), text=form.text.data)
         if run_form(form, run, _("The lift scheme and its draft vote were created."), ""):
             return redirect(url_for("admin.lift_scheme", scheme_id=run.scheme.id))
-    return page("admin/lifts.html", form=form, schemes=lifts.schemes_for(g.staff))
+        return _lifts_page(form=form, failed=form)
+    return _lifts_page(form=form)
 
 
 @bp.route("/lifts/<int:scheme_id>", methods=["GET", "POST"])

@@ -53,7 +53,7 @@ def nav_items(staff):
     items += [("admin.projects_list", _("Projects")), ("admin.works_overview", _("Works"))]
     if can(staff, "publicity.manage"):
         items.append(("admin.publicity_list", _("Publicity")))
-    if can(staff, "votes.manage"):
+    if can(staff, "votes.manage") or can(staff, "lifts.rule"):
         items.append(("admin.lifts_list", _("Lifts")))
     if can(staff, "notices.send"):
         items.append(("admin.notices_list", _("Notices")))

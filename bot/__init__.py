@@ -1,6 +1,7 @@
 """The official-account door: an adapter from WeChat messages to domain calls."""
 from bot import flows  # noqa: F401 - registers the conversation flows
 from bot import publicity  # noqa: F401 - 公示: countdown and objections in chat
+from bot import contributions  # noqa: F401 - 认捐: a home's pledges, withdrawn in chat
 from bot.views import bp
 
 

@@ -4,7 +4,7 @@ from sqlalchemy import case, func, select
 
 from core import audit, scopes
 from core.auth import authorize
-from core.errors import Forbidden, InvalidInput, NotFound, RuleViolation, field_error
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation, field_error
 from core.extensions import db
 from core.models import Building, Dwelling, Ownership, Unit, utcnow
 from contributions import rules
@@ -39,6 +39,16 @@ def _item_of(project, item_id):
     return item
 
 
+FUND_MATTER = "use_maintenance_fund"  # art. 278(5): using the maintenance fund is the owners' decision
+
+
+def _require_fund_vote(kind, dwelling_id):
+    """A maintenance-fund entry only where the owners approved using the fund for that dwelling (Conflict)."""
+    from votes.outcomes import uncovered_by_approved
+    if kind == "maintenance_fund" and uncovered_by_approved(FUND_MATTER, [dwelling_id]):
+        raise Conflict("contribution.fund_vote_missing")
+
+
 def _has_owner(dwelling_id):
     return db.session.scalar(select(Ownership.id).where(Ownership.dwelling_id == dwelling_id).limit(1)) is not None
 
@@ -51,6 +61,7 @@ def pledge(account, kind, amount=None, hours=None, description=None, item_id=Non
     _check_amounts(kind, amount, hours)
     if kind == "maintenance_fund" and account.kind != "owner":
         raise Forbidden("contribution.owners_only")
+    _require_fund_vote(kind, account.dwelling_id)
     item = _item_of(project, item_id)
     entry = Contribution(project_id=project.id, item_id=item.id if item else None, dwelling_id=account.dwelling_id,
                          kind=kind, amount=amount if kind in MONEY_KINDS else None,
@@ -112,6 +123,7 @@ def record_pledge(staff, project_id, dwelling_id, kind, amount=None, hours=None,
     _check_amounts(kind, amount, hours)
     if kind == "maintenance_fund" and not _has_owner(dwelling.id):
         raise field_error("kind", "contribution.owners_only")
+    _require_fund_vote(kind, dwelling.id)
     item = _item_of(project, item_id)
     entry = Contribution(project_id=project.id, item_id=item.id if item else None, dwelling_id=dwelling.id,
                          kind=kind, amount=amount if kind in MONEY_KINDS else None,
@@ -133,6 +145,7 @@ def receive(staff, contribution_id, receipt_no):
     if len(receipt_no) > MAX_RECEIPT:
         raise field_error("receipt_no", "wish.too_long", limit=MAX_RECEIPT)
     entry.move(ContributionState.RECEIVED)
+    _require_fund_vote(entry.kind, entry.dwelling_id)
     entry.state, entry.received_by, entry.receipt_no, entry.received_at = (
         ContributionState.RECEIVED, staff.id, receipt_no, utcnow())
     audit.record(staff, "contribution.receive", "contribution", entry.id, project.region_id,

@@ -239,6 +239,11 @@ MESSAGES = {
     "money.negative_weight": _l("A share cannot be negative."),
     "money.no_weight": _l("Nobody would pay anything under this rule."),
     "contribution.owners_only": _l("Only owners can give maintenance funds."),
+    "contribution.fund_vote_missing": _l("Using the maintenance fund needs the owners' approval first: no published, "
+                                         "approved vote on using the maintenance fund covers this home."),
+    "project.fund_vote_missing": _l("Using the maintenance fund needs the owners' approval first: no published, "
+                                    "approved vote on using the maintenance fund covers every home of the project "
+                                    "(%(count)s homes are not covered)."),
     "contribution.bad_transition": _l("An entry that is %(state)s cannot become %(target)s."),
     "contribution.no_receipt": _l("Give the receipt number."),
     "contribution.bad_rule": _l("Unknown apportionment rule %(rule)s."),

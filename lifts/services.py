@@ -278,3 +278,8 @@ def ballot_lines(vote_id, dwelling_ids):
     return {d: shares[d] for d in dwelling_ids if d in shares}, scheme_rule(scheme)
 
 
+
+def open_votes_in(region):
+    """How many lift votes are open now in a region (a county's rule does not change them)."""
+    return (LiftScheme.query.join(Vote, Vote.id == LiftScheme.vote_id).join(Region, LiftScheme.region_id == Region.id)
+            .filter(Vote.state == VoteState.OPEN, Region.path.startswith(region.path, autoescape=True)).count())

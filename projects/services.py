@@ -214,12 +214,28 @@ def add_funding(staff, project_id, source, amount, note=None):
         raise field_error("source", "error.invalid")
     if not isinstance(amount, int) or amount <= 0:
         raise field_error("amount", "project.bad_amount")
+    if source == "maintenance_fund":
+        _require_fund_vote(project)
     funding = Funding(project_id=project.id, source=source, amount=amount, note=note)
     db.session.add(funding)
     db.session.flush()
     audit.record(staff, "project.funding", "project", project.id, project.region_id,
                  after={"source": source, "amount": amount})
     return funding
+
+
+def _require_fund_vote(project):
+    """Maintenance-fund money for a project only where the owners of every home it covers approved using the fund
+    (art. 278(5)); Conflict naming how many homes no approved vote covers."""
+    from contributions.services import FUND_MATTER
+    from core.scopes import dwellings_in
+    from votes.outcomes import uncovered_by_approved
+    homes = set()
+    for compound in project.compounds:
+        homes |= set(db.session.scalars(dwellings_in("compound", compound.id)))
+    missing = uncovered_by_approved(FUND_MATTER, homes)
+    if missing or not homes:
+        raise Conflict("project.fund_vote_missing", count=len(missing))
 
 
 def funding_summary(project):

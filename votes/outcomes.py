@@ -71,3 +71,26 @@ def approved(vote):
     decided = outcome_of(vote)
     return decided is not None and decided.approved
 
+
+def uncovered_by_approved(matter, dwelling_ids):
+    """The dwellings of `dwelling_ids` that no published, approved vote of `matter` covers (empty: all are
+    decided). A vote covers the dwellings of its scope: its compound, building or stairwell."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.models import Building, Dwelling, Unit
+    from core.scopes import scope_dwellings
+    from votes.models import Vote, VoteState
+    wanted = set(dwelling_ids)
+    if not wanted:
+        return set()
+    compounds = set(db.session.scalars(select(Building.compound_id).join(Unit, Unit.building_id == Building.id)
+                                       .join(Dwelling, Dwelling.unit_id == Unit.id).where(Dwelling.id.in_(wanted))))
+    found = (Vote.query.filter(Vote.matter == matter, Vote.compound_id.in_(compounds),
+                               Vote.state.in_((VoteState.PUBLISHED, VoteState.ARCHIVED))).order_by(Vote.id).all())
+    decided = outcomes_of(found)
+    missing = set(wanted)
+    for vote in found:
+        if missing and vote.id in decided and decided[vote.id].approved:
+            missing -= set(db.session.scalars(scope_dwellings(vote).where(Dwelling.id.in_(missing))))
+    return missing

@@ -115,7 +115,7 @@ PAGES = {
                     "/admin/lifts"],
     "county_a": ["/admin/regions", "/admin/works", "/admin/dashboard", "/admin/dashboard?region={community}", "/admin/dashboard/compounds",
                  "/admin/dashboard/votes?outcome=rejected", "/admin/ledger?year=2026", "/admin/projects",
-                 "/admin/catalogue"],
+                 "/admin/catalogue", "/admin/lifts"],
     "admin": ["/admin/staff", "/admin/staff/{staff}", "/admin/audit"],
     None: ["/admin/login", "/public/votes/{done}"],
 }

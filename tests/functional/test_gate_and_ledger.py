@@ -40,6 +40,18 @@ def resident(client, simulator, http, headers, dwelling_id, openid, kind=None):
     return me
 
 
+def fund_vote(client, world, http, headers, owners, choices):
+    """A vote on using the maintenance fund over the compound, cast by `owners` and published."""
+    from tests.functional.test_lift_to_works import close_and_publish, vote_all, window
+    vote = http.post("/api/v1/admin/votes", headers=headers, json={
+        "scope_kind": "compound", "scope_id": world.compound_a.id, "matter": "use_maintenance_fund",
+        "title": "动用维修资金改造楼道"}).get_json()
+    assert http.post(f"/api/v1/admin/votes/{vote['id']}/open", headers=headers, json=window()).status_code == 200
+    vote_all(client, owners, vote["id"], choices)
+    close_and_publish(http, headers, vote["id"])
+    return vote["id"]
+
+
 def test_the_gate_refuses_works_without_consent_and_publicity_and_says_what_is_missing(client, world, project):
     http, headers, pid, _rooms = project
     refused = http.post(f"/api/v1/admin/projects/{pid}/stages", headers=headers,
@@ -104,6 +116,9 @@ def test_the_ledger_enforces_its_states_through_the_api_and_the_panel(client, wo
     http, headers, pid, rooms = project
     owner = resident(client, simulator, http, headers, rooms["101"], "led-owner")
     tenant = resident(client, simulator, http, headers, rooms["102"], "led-tenant", kind="tenant")
+    owners = {room: resident(client, simulator, http, headers, rooms[room], f"led-{room}") for room in ("201", "202")}
+    fund_vote(client, world, http, headers, dict(owners, **{"101": owner}),
+              {"101": "agree", "201": "agree", "202": "agree"})
     # maintenance funds are the owners' to give
     refused = client.post("/api/v1/project/pledges", headers=tenant, json={"kind": "maintenance_fund", "amount": 5000})
     assert refused.status_code == 403
@@ -182,3 +197,81 @@ def test_the_officials_ledger_shows_consent_publicity_and_money_received_against
     from openpyxl import load_workbook
     rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
     assert rows[2][-4:] == (None, "公示中", "300.00", "123.45")
+
+
+def test_a_resident_withdraws_a_pledge_in_chat_and_the_committee_sees_it_cancelled(client, world, project,
+                                                                                  simulator):
+    from contributions.models import Contribution
+    from simulator.sender import text_xml
+    from tests.builders import Bot
+    http, headers, pid, rooms = project
+    owner = resident(client, simulator, http, headers, rooms["202"], "chat-202")
+    paid = client.post("/api/v1/project/pledges", headers=owner, json={"kind": "money", "amount": 20_000}).get_json()
+    http.post(f"/api/v1/admin/projects/{pid}/contributions/{paid['id']}/receive", headers=headers,
+              json={"receipt_no": "R-9"})
+    pledged = client.post("/api/v1/project/pledges", headers=owner, json={"kind": "labour", "hours": 6}).get_json()
+    bot = Bot(client)
+    listing = bot.say(text_xml("chat-202", "认捐"))
+    assert "尚未缴纳" in listing and "6 小时" in listing and "200.00" not in listing  # received money is not listed
+    assert "撤回" in bot.say(text_xml("chat-202", "1"))
+    assert "已保留" in bot.say(text_xml("chat-202", "0"))
+    assert db.session.get(Contribution, pledged["id"]).state == "pledged"
+    bot.say(text_xml("chat-202", "认捐"))
+    bot.say(text_xml("chat-202", "1"))
+    assert "已撤回" in bot.say(text_xml("chat-202", "1"))
+    db.session.expire_all()
+    assert db.session.get(Contribution, pledged["id"]).state == "cancelled"
+    assert "没有待缴的认捐" in bot.say(text_xml("chat-202", "认捐"))
+    rows = http.get(f"/api/v1/admin/projects/{pid}/contributions").get_json()["rows"]
+    states = {e["id"]: e["state"] for r in rows for e in r["entries"]}
+    assert states == {paid["id"]: "received", pledged["id"]: "cancelled"}
+    # someone with no home bound is asked to bind first
+    assert "绑定" in bot.say(text_xml("chat-stranger", "认捐"))
+
+
+def test_using_the_maintenance_fund_needs_an_approved_owners_vote_through_the_api_and_the_panel(
+        client, world, project, simulator):
+    from contributions.models import Contribution
+    from projects.models import Funding
+    http, headers, pid, rooms = project
+    owners = {room: resident(client, simulator, http, headers, rooms[room], f"mf-{room}")
+              for room in ("101", "201", "202")}
+    panel = panel_sign_in(client.application.test_client(), "committee_a")
+    ledger = f"/admin/projects/{pid}/contributions"
+
+    def refused_everywhere():
+        mine = client.post("/api/v1/project/pledges?lang=en", headers=owners["101"],
+                           json={"kind": "maintenance_fund", "amount": 50_000})
+        assert mine.status_code == 409
+        assert mine.get_json()["error"]["message"].startswith("Using the maintenance fund needs the owners' approval")
+        staff = http.post(f"/api/v1/admin/projects/{pid}/contributions", headers=headers, json={
+            "dwelling_id": rooms["201"], "kind": "maintenance_fund", "amount": 50_000})
+        assert staff.status_code == 409 and "须先经业主表决同意" in staff.get_json()["error"]["message"]
+        form = post(panel, f"{ledger}?action=pledge", ledger, dwelling_id=str(rooms["202"]), kind="maintenance_fund",
+                    amount="50000")
+        assert form.status_code == 422 and "须先经业主表决同意" in form.get_data(as_text=True)
+        funding = http.post(f"/api/v1/admin/projects/{pid}/funding", headers=headers,
+                            json={"source": "maintenance_fund", "amount": 1_000_000})
+        assert funding.status_code == 409 and "须先经业主表决同意" in funding.get_json()["error"]["message"]
+        assert db.session.scalar(select(Contribution.id).where(Contribution.kind == "maintenance_fund")) is None
+        assert db.session.scalar(select(Funding.id).where(Funding.source == "maintenance_fund")) is None
+
+    # no vote yet; then a vote the owners rejected: nothing may be recorded
+    refused_everywhere()
+    fund_vote(client, world, http, headers, owners, {"101": "agree", "201": "disagree", "202": "disagree"})
+    refused_everywhere()
+    # other kinds of money need no vote
+    assert client.post("/api/v1/project/pledges", headers=owners["101"],
+                       json={"kind": "money", "amount": 1000}).status_code == 201
+    # the owners approve using the fund: every door records it
+    fund_vote(client, world, http, headers, owners, {"101": "agree", "201": "agree", "202": "abstain"})
+    mine = client.post("/api/v1/project/pledges", headers=owners["101"],
+                       json={"kind": "maintenance_fund", "amount": 50_000})
+    assert mine.status_code == 201
+    assert http.post(f"/api/v1/admin/projects/{pid}/contributions/{mine.get_json()['id']}/receive", headers=headers,
+                     json={"receipt_no": "WX-1"}).status_code == 200
+    form = post(panel, f"{ledger}?action=pledge", ledger, dwelling_id=str(rooms["202"]), kind="maintenance_fund",
+                amount="50000")
+    assert form.status_code == 302
+    assert http.post(f"/api/v1/admin/projects/{pid}/funding", headers=headers,
+                     json={"source": "maintenance_fund", "amount": 1_000_000}).status_code == 201

@@ -318,3 +318,43 @@ def test_a_lift_vote_that_misses_the_countys_rule_reads_not_approved_at_every_do
     assert committee.put(f"/api/v1/admin/lifts/schemes/{scheme['id']}/item", headers=headers,
                          json={"item_id": item["id"]}).status_code == 409
 
+
+def test_a_county_sets_its_lift_rule_in_the_panel_after_confirming(client, world):
+    from core.models import AuditLog
+    from lifts import services as lifts
+    from tests.functional.test_admin_forms import error_of, post, sign_in as panel_sign_in
+    county = panel_sign_in(client.application.test_client(), "county_a")
+    page = county.get("/admin/lifts").get_data(as_text=True)
+    assert "按民法典第278条计票" in page and 'name="min_owner_share"' in page
+    # a share that is not a fraction from 0 to 1 is refused next to its field, in the reader's language
+    bad = post(county, "/admin/lifts/rule", "/admin/lifts", min_owner_share="3/2", affected_must_agree="y")
+    assert bad.status_code == 422 and "（不是 3/2）" in error_of(bad.get_data(as_text=True), "min_owner_share")
+    english = post(county, "/admin/lifts/rule?lang=en", "/admin/lifts", min_owner_share="两成")
+    assert error_of(english.get_data(as_text=True), "min_owner_share") == (
+        "Give the share of owners as a fraction from 0 to 1, e.g. 2/3 (not 两成).")
+    county.get("/admin/lifts?lang=zh_Hans_CN")
+    # the first post states what changes and what does not; nothing is saved yet
+    asked = post(county, "/admin/lifts/rule", "/admin/lifts", min_owner_share="2/3", affected_must_agree="y")
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "已发起的表决仍按发起时的规定计票" in html and "2/3" in html
+    assert lifts.rule_for(world.county_a).min_owner_share is None
+    done = post(county, "/admin/lifts/rule", "/admin/lifts", min_owner_share="2/3", affected_must_agree="y",
+                confirmed="1")
+    assert done.status_code == 302
+    db.session.expire_all()
+    rule = lifts.rule_for(world.county_a)
+    assert str(rule.min_owner_share) == "2/3" and rule.affected_must_agree is True
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "lift.rule"))
+    assert entry.actor == "county_a" and entry.after == {"min_owner_share": "2/3", "affected_must_agree": True}
+    assert "本单元 2/3 以上业主同意" in county.get("/admin/lifts").get_data(as_text=True)
+    # the committee reads the rule in force but cannot set it; another county's staff cannot reach this one
+    committee = panel_sign_in(client.application.test_client(), "committee_a")
+    page = committee.get("/admin/lifts").get_data(as_text=True)
+    assert "本单元 2/3 以上业主同意" in page and 'name="min_owner_share"' not in page
+    assert post(committee, "/admin/lifts/rule", "/admin/lifts", min_owner_share="1/2",
+                confirmed="1").status_code == 404
+    other = panel_sign_in(client.application.test_client(), "county_b")
+    assert post(other, "/admin/lifts/rule", "/admin/lifts", min_owner_share="1/2", confirmed="1").status_code == 302
+    db.session.expire_all()
+    assert str(lifts.rule_for(world.county_a).min_owner_share) == "2/3"  # county_b set its own county's
+    assert str(lifts.rule_for(world.county_b).min_owner_share) == "1/2"

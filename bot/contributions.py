@@ -1,0 +1,78 @@
+"""The contribution ledger in chat: a resident sees their home's pledges and withdraws one not yet paid."""
+from flask_babel import gettext as _
+
+from bot.dispatcher import Flow, register
+from bot.publicity import BACK_WORDS
+from core.errors import DomainError
+from core.i18n import translate
+from core.money import format_yuan
+from core.understanding import is_cancel, parse_yes_no
+
+
+def entry_line(entry):
+    """'money 500.00 yuan (item 3)', in the reader's language."""
+    from contributions.texts import KINDS
+    if entry.amount is not None:
+        what = _("%(kind)s %(amount)s yuan", kind=KINDS[entry.kind], amount=format_yuan(entry.amount))
+    elif entry.hours is not None:
+        what = _("%(kind)s %(hours)s hours", kind=KINDS[entry.kind], hours=entry.hours)
+    else:
+        what = _("%(kind)s: %(description)s", kind=KINDS[entry.kind], description=entry.description or "")
+    return what
+
+
+@register
+class PledgeFlow(Flow):
+    name = "pledges"
+    keywords = ("认捐", "我的认捐", "撤回认捐", "出资", "pledge", "pledges", "my pledges")
+    menu_keys = ("PLEDGES",)
+
+    def start(self, turn, **kwargs):
+        from bot.flows import bind_prompt
+        from contributions import services as contributions
+        if turn.account.dwelling_id is None:
+            return bind_prompt()
+        try:
+            ledger = contributions.my_ledger(turn.account)
+        except DomainError as exc:
+            return translate(exc.key, **exc.params)
+        pledged = [e for e in ledger["entries"] if e.state == "pledged"]
+        if not pledged:
+            return _("Your home has no pledge waiting to be paid. Pledges are made in the mini-program.")
+        turn.goto(self, "choose", entries=[e.id for e in pledged])
+        lines = [_("Your home's pledges not yet paid:")]
+        lines += [f"{n} " + entry_line(e) for n, e in enumerate(pledged, start=1)]
+        lines.append(_("To withdraw one, reply with its number; reply 0 to go back."))
+        return "\n".join(lines)
+
+    def resume(self, turn, step):
+        return getattr(self, f"on_{step}")(turn)
+
+    def on_choose(self, turn):
+        answer = turn.text.strip()
+        if answer in BACK_WORDS:
+            turn.end()
+            return _("Back. Reply 帮助 (help) to see what I can do.")
+        entries = turn.data.get("entries", [])
+        if not (answer.isdigit() and 1 <= int(answer) <= len(entries)):
+            return _("To withdraw one, reply with its number; reply 0 to go back.")
+        from contributions.models import Contribution
+        from core.extensions import db
+        entry = db.session.get(Contribution, entries[int(answer) - 1])
+        turn.goto(self, "confirm", entry_id=entry.id)
+        return _("Withdraw your pledge of %(what)s? Reply 1 to withdraw, 0 to keep it.", what=entry_line(entry))
+
+    def on_confirm(self, turn):
+        from contributions import services as contributions
+        answer = False if is_cancel(turn.text) else parse_yes_no(turn.text)
+        if answer is None:
+            return _("Reply 1 to withdraw, 0 to keep it.")
+        entry_id = turn.data["entry_id"]
+        turn.end()
+        if not answer:
+            return _("Kept; nothing changed.")
+        try:
+            contributions.cancel_own(turn.account, entry_id)
+        except DomainError as exc:
+            return translate(exc.key, **exc.params)
+        return _("Your pledge is withdrawn. The committee sees it as cancelled.")
