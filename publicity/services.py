@@ -19,6 +19,15 @@ from publicity.models import SUBJECTS, Objection, Publicity, PublicityState
 
 MAX_TEXT, MAX_PHOTOS, MAX_SUMMARY = 1000, 9, 20000
 EXTEND_BY = timedelta(days=3)  # how long an unanswered period is extended each time
+# {subject kind: fn(period)} called when a period's end moves, so the subject shows the same end (a vote's
+# publicity_ends_at, which the mini-program and the printed notice read). Domains register their own.
+ON_EXTEND = {}
+
+
+def _extended(period):
+    hook = ON_EXTEND.get(period.subject_kind)
+    if hook is not None:
+        hook(period)
 
 
 def open_publicity(staff, subject_kind, subject_id, starts, ends, summary, *, audience, region=None, title=None,
@@ -188,6 +197,7 @@ def extend_publicity(staff, publicity_id, ends_at, reason):
         raise field_error("ends_at", "vote.extend_earlier")
     before = period.ends_at.isoformat()
     period.ends_at, period.extensions = ends_at, period.extensions + 1
+    _extended(period)
     audit.record(staff, "publicity.extend", "publicity", period.id, period.region_id, before={"ends_at": before},
                  after={"ends_at": ends_at.isoformat(), "reason": reason.strip()})
     db.session.flush()
@@ -218,6 +228,7 @@ def run_due(now=None):
         if period.unanswered:
             before = period.ends_at.isoformat()
             period.ends_at, period.extensions = now + EXTEND_BY, period.extensions + 1
+            _extended(period)
             audit.record(None, "publicity.extend", "publicity", period.id, period.region_id,
                          before={"ends_at": before},
                          after={"ends_at": period.ends_at.isoformat(), "unanswered": len(period.unanswered)})

@@ -18,6 +18,7 @@ from core.models import Building, Dwelling, Ownership, Person, Region, Unit, Wec
 from core.scopes import SCOPES, accounts_in as audience, in_scope, scope_compound, scope_dwellings
 from core.uploads import link_uploads
 from notices.services import queue_scoped_notice
+from publicity import services as publicity_hooks
 from votes import files as _files  # noqa: F401 - who may see a vote's documents
 from votes import outcomes, rules, texts as _texts  # noqa: F401 - texts: registers the notice texts
 from votes.models import Ballot, BallotEvent, Canvass, PaperEntry, Proxy, Vote, VoteOwner, VotePart, VoteState
@@ -826,14 +827,35 @@ def run_due(now=None):
         _close(vote)
         audit.record(None, "vote.close", "vote", vote.id, vote.region_id,
                      after={"approved": outcomes.approved(vote), "by": "schedule"})
-    from publicity.services import current_publicity
     for vote in Vote.query.filter(Vote.state == VoteState.PUBLISHED, Vote.publicity_ends_at <= now).all():
-        if current_publicity("vote_result", vote.id, open_only=True) is None:  # objections answered first
+        if publicity_over(vote):
             vote.state = VoteState.ARCHIVED
+            audit.record(None, "vote.archive", "vote", vote.id, vote.region_id, after={"by": "schedule"})
     for vote in Vote.query.filter(Vote.state == VoteState.OPEN, Vote.reminded_at.is_(None)).all():
         if aware(vote.closes_at) - timedelta(days=vote.remind_days_before) <= now:
             remind_non_voters(vote)
     db.session.commit()
+
+
+def publicity_over(vote):
+    """Whether a published result's publicity has ended with every objection answered (a vote published before
+    results had a publicity period of their own: its time is up)."""
+    from publicity.models import PublicityState
+    from publicity.services import current_publicity
+    period = current_publicity("vote_result", vote.id)
+    if period is None:
+        return True
+    return period.state == PublicityState.ENDED and not period.unanswered
+
+
+def _follow_publicity(period):
+    """For publicity.ON_EXTEND: a vote result's period was extended; the vote shows the same end."""
+    vote = db.session.get(Vote, period.subject_id)
+    if vote is not None:
+        vote.publicity_ends_at = period.ends_at
+
+
+publicity_hooks.ON_EXTEND["vote_result"] = _follow_publicity
 
 
 def voters_to_tell(vote):
