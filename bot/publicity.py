@@ -75,7 +75,19 @@ class PublicityFlow(Flow):
         from publicity import services as publicity
         message = turn.message
         if message.type == "image":
-            photos = list(turn.data.get("photos", []))[:8] + [f"wx-media:{message.media_id}"]
+            from core.errors import InvalidInput
+            from core.uploads import store_chat_photo
+            from core.wechat import WeChatError
+            try:
+                name = store_chat_photo(message.media_id)
+            except InvalidInput as exc:
+                fault = exc.errors[0]
+                return translate(fault["key"], **fault.get("params", {})) + "\n" + _(
+                    "Send another photo, or reply 好 (done).")
+            except WeChatError:
+                return _("Sorry, the photo did not come through. Please send it again, or add it in the "
+                         "mini-program.")
+            photos = list(turn.data.get("photos", []))[:8] + [name]
             turn.goto(self, "describe", photos=photos)
             return _("Photo received (%(count)s). Send more, or reply 好 (done).", count=len(photos))
         answer = turn.text.strip()

@@ -35,6 +35,23 @@ def store_photo(data):
     return name
 
 
+def store_chat_photo(media_id):
+    """Download a photo a resident sent in chat (WeChat keeps it by media id for a few days) and keep it as an
+    upload; returns its stored name. InvalidInput when too large or not a photo; WeChatError when WeChat
+    could not give it."""
+    import requests
+
+    from core.wechat import MediaTooLarge, WeChatError, wechat
+    try:
+        data = wechat().download_media(media_id, MAX_PHOTO_BYTES)
+    except MediaTooLarge:
+        raise InvalidInput([{"field": "photos", "key": "wish.photo_too_large",
+                             "params": {"limit": MAX_PHOTO_BYTES // (1024 * 1024)}}], key="wish.bad_photo") from None
+    except requests.RequestException as exc:  # a body cut off half-way
+        raise WeChatError(None, type(exc).__name__) from None
+    return store_photo(data)
+
+
 def store_uploads(files):
     """Store the 'photos' files of a multipart request (at most MAX_PHOTOS); returns their names."""
     uploads = [f for f in files.getlist("photos") if f.filename]

@@ -37,6 +37,10 @@ class WeChatError(Exception):
         return self.errcode is None or self.errcode in TRANSIENT_ERRORS
 
 
+class MediaTooLarge(Exception):
+    """A file a user sent is larger than we keep."""
+
+
 class RewriteHostAdapter(HTTPAdapter):
     """Sends requests meant for api.weixin.qq.com to another base URL (the local simulator)."""
 
@@ -230,6 +234,33 @@ class WeChat:
         """jscode2session: no access token needed, so none is fetched (params as a list skip wechatpy's)."""
         params = [("appid", appid), ("secret", secret), ("js_code", code), ("grant_type", "authorization_code")]
         return self.call(self.client.get, f"{OFFICIAL}/sns/jscode2session", params=params)
+
+    def download_media(self, media_id, limit):
+        """The bytes of a file a user sent (cgi-bin/media/get through wechatpy's session and the shared token),
+        read at most `limit` bytes: MediaTooLarge beyond, WeChatError when WeChat refuses (e.g. 40007)."""
+        def fetch():
+            response = self.client._http.get(f"{OFFICIAL}/cgi-bin/media/get", timeout=self.timeout, stream=True,
+                                             params={"access_token": self.client.access_token, "media_id": media_id})
+            try:
+                response.raise_for_status()
+                if "json" in response.headers.get("Content-Type", "") or "text" in response.headers.get(
+                        "Content-Type", ""):
+                    result = self.client._decode_result(response)
+                    if isinstance(result, dict) and result.get("errcode"):
+                        raise WeChatClientException(int(result["errcode"]), result.get("errmsg", ""),
+                                                    client=self.client)
+                declared = response.headers.get("Content-Length", "")
+                if declared.isdigit() and int(declared) > limit:
+                    raise MediaTooLarge(int(declared))
+                data = bytearray()
+                for chunk in response.iter_content(64 * 1024):
+                    data += chunk
+                    if len(data) > limit:
+                        raise MediaTooLarge(len(data))
+                return bytes(data)
+            finally:
+                response.close()
+        return self.call(fetch)
 
     def post(self, path, data):
         """POST JSON to an API path with the shared token (for calls wechatpy 1.8 lacks)."""

@@ -30,10 +30,10 @@ def voice_xml(openid, recognition, msg_id=None):
             f"<Recognition><![CDATA[{recognition}]]></Recognition><MsgId>{msg_id or next(_ids)}</MsgId></xml>")
 
 
-def image_xml(openid, msg_id=None):
+def image_xml(openid, msg_id=None, media_id=None):
     return (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
             f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[image]]></MsgType>"
-            f"<PicUrl><![CDATA[http://mmbiz.qpic.cn/sim.jpg]]></PicUrl><MediaId><![CDATA[img{secrets.token_hex(4)}]]>"
+            f"<PicUrl><![CDATA[http://mmbiz.qpic.cn/sim.jpg]]></PicUrl><MediaId><![CDATA[{media_id or 'img' + secrets.token_hex(4)}]]>"
             f"</MediaId><MsgId>{msg_id or next(_ids)}</MsgId></xml>")
 
 

@@ -33,6 +33,7 @@ class SimulatorState:
             self.used_codes = set()
             self.injections = []
             self.ids = itertools.count(1)
+            self.media = {}  # media id -> (bytes, content type): what residents sent in chat
 
     def issue_token(self):
         now = time.time()
@@ -50,6 +51,13 @@ class SimulatorState:
         if expires < time.time():
             return 42001
         return None
+
+    def add_media(self, data, content_type="image/jpeg"):
+        """Keep a file as WeChat keeps what a user sends (the image message carries its media id)."""
+        media_id = "img" + secrets.token_hex(8)
+        with self.lock:
+            self.media[media_id] = (bytes(data), content_type)
+        return media_id
 
     def take_injection(self, path):
         for rule in self.injections:
@@ -197,6 +205,25 @@ def create_simulator(appid, secret):
         with state.lock:
             found = [c for c in state.calls if not path or c["path"] == path]
         return jsonify(found)
+
+    @app.get("/cgi-bin/media/get")
+    def media_get():
+        refused = needs_token()
+        if refused is not None:
+            return refused
+        with state.lock:
+            found = state.media.get(request.args.get("media_id", ""))
+        if found is None:
+            record(40007)
+            return error(40007, "invalid media_id")
+        record()
+        data, content_type = found
+        return app.response_class(data, mimetype=content_type,
+                                  headers={"Content-Disposition": 'attachment; filename="media.jpg"'})
+
+    @app.post("/sim/media")
+    def sim_media():
+        return jsonify(media_id=state.add_media(request.get_data(), request.content_type or "image/jpeg"))
 
     @app.get("/sim/state")
     def sim_state():

@@ -1,0 +1,134 @@
+"""Publicity through the real doors: a vote result's publicity, extended by the committee or by the scheduled
+check, moves the end residents see, and the vote is archived only once its publicity ended with every objection
+answered; photos sent with an objection in chat are fetched from WeChat and kept with the objection."""
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from core.extensions import db
+from core.models import AuditLog, aware
+from publicity import services as publicity_jobs
+from votes import services as vote_jobs
+from votes.models import Vote
+from tests.functional.test_gate_and_ledger import fund_vote, project, resident  # noqa: F401  (fixture)
+
+
+def _when(text):
+    return aware(datetime.fromisoformat(text))
+
+
+def test_extending_a_results_publicity_moves_what_residents_see_and_holds_the_archive(
+        client, world, project, simulator):  # noqa: F811
+    http, headers, _pid, rooms = project
+    owners = {room: resident(client, simulator, http, headers, rooms[room], f"ext-{room}")
+              for room in ("101", "201", "202")}
+    vote_id = fund_vote(client, world, http, headers, owners, {"101": "agree", "201": "agree", "202": "agree"})
+
+    def seen_end():
+        body = client.get(f"/api/v1/votes/{vote_id}/result", headers=owners["201"]).get_json()
+        return _when(body["vote"]["publicity_ends_at"])
+
+    period = next(p for p in client.get("/api/v1/publicity", headers=owners["201"]).get_json()
+                  if p["subject_kind"] == "vote_result" and p["subject_id"] == vote_id)
+    first_end = seen_end()
+    assert abs(first_end - _when(period["ends_at"])) < timedelta(seconds=1)
+    objection = client.post(f"/api/v1/publicity/{period['id']}/objections", headers=owners["202"],
+                            data={"text": "表决前没有公布维修资金的使用明细"}).get_json()
+
+    # the committee gives three more days, with a reason: residents see the new end
+    extended_to = first_end + timedelta(days=3)
+    extended = http.post(f"/api/v1/admin/publicity/{period['id']}/extend", headers=headers,
+                         json={"ends_at": extended_to.isoformat(), "reason": "补充公布使用明细"})
+    assert extended.status_code == 200, extended.get_data(as_text=True)
+    assert abs(seen_end() - extended_to) < timedelta(seconds=1)
+
+    # the first end passes: nothing is archived, the period is still taking objections
+    for job in (publicity_jobs.run_due, vote_jobs.run_due):
+        job(now=first_end + timedelta(hours=1))
+    db.session.expire_all()
+    assert db.session.get(Vote, vote_id).state == "published"
+
+    # the extended end passes with the objection unanswered: the check extends again, residents see it, no archive
+    later = extended_to + timedelta(minutes=1)
+    for job in (publicity_jobs.run_due, vote_jobs.run_due):
+        job(now=later)
+    db.session.expire_all()
+    assert db.session.get(Vote, vote_id).state == "published"
+    assert abs(seen_end() - (later + publicity_jobs.EXTEND_BY)) < timedelta(seconds=1)
+    listed = http.get(f"/api/v1/admin/publicity/{period['id']}").get_json()
+    assert listed["extensions"] == 2 and listed["state"] == "open"
+
+    # answered, and the time is up: the period ends, then the vote is archived
+    answered = http.post(f"/api/v1/admin/publicity/{period['id']}/objections/{objection['id']}/answer",
+                         headers=headers, json={"answer": "使用明细已张贴在公告栏，并在小程序中公布。"})
+    assert answered.status_code == 200
+    final = later + publicity_jobs.EXTEND_BY + timedelta(minutes=1)
+    vote_jobs.run_due(now=final)  # the period has not been ended yet: the vote waits for it
+    db.session.expire_all()
+    assert db.session.get(Vote, vote_id).state == "published"
+    for job in (publicity_jobs.run_due, vote_jobs.run_due):
+        job(now=final)
+    db.session.expire_all()
+    assert db.session.get(Vote, vote_id).state == "archived"
+    assert http.get(f"/api/v1/admin/publicity/{period['id']}").get_json()["state"] == "ended"
+    assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "vote.archive",
+                                                       AuditLog.target_id == str(vote_id))) is not None
+    assert client.get(f"/api/v1/votes/{vote_id}/result", headers=owners["201"]).get_json()["vote"]["state"] == \
+        "archived"
+
+
+def test_photos_sent_with_an_objection_in_chat_are_kept_with_it_and_shown_only_to_those_who_may_see_it(
+        client, world, project, simulator):  # noqa: F811
+    from core.uploads import MAX_PHOTO_BYTES, stored_path
+    from simulator.sender import image_xml, text_xml
+    from tests.builders import Bot, login
+    from tests.functional.test_miniprogram import PNG
+    http, headers, pid, rooms = project
+    me = resident(client, simulator, http, headers, rooms["201"], "photo-201")
+    neighbour = resident(client, simulator, http, headers, rooms["202"], "photo-202")
+    starts = utcnow_minus_a_minute()
+    assert http.post(f"/api/v1/admin/projects/{pid}/plan-publicity", headers=headers, json={
+        "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(days=7)).isoformat(),
+        "summary": "楼道改造，预算1万元"}).status_code == 201
+    bot = Bot(client)
+    assert "截止" in bot.say(text_xml("photo-201", "公示"))
+    assert "异议" in bot.say(text_xml("photo-201", "1"))
+    bot.say(text_xml("photo-201", "楼道灯装在了我家门口，晚上太亮"))
+    photo = PNG + b"photo-of-the-lamp"
+    received = bot.say(image_xml("photo-201", media_id=simulator.state.add_media(photo, "image/png")))
+    assert "已收到照片（1 张）" in received
+    # WeChat no longer has it: the resident is told, and nothing is added
+    lost = bot.say(image_xml("photo-201", media_id="img-expired"))
+    assert "没能收到" in lost and "重新发送" in lost
+    # too large: refused without keeping more than the limit
+    big = simulator.state.add_media(PNG + b"\0" * MAX_PHOTO_BYTES, "image/png")
+    assert "照片过大（最大 2 MB）" in bot.say(image_xml("photo-201", media_id=big))
+    # not a photo
+    assert "JPEG" in bot.say(image_xml("photo-201", media_id=simulator.state.add_media(b"GIF89a...", "image/gif")))
+    assert "O0" in bot.say(text_xml("photo-201", "好"))
+
+    period_id = client.get("/api/v1/publicity", headers=me).get_json()[0]["id"]
+    objection = http.get(f"/api/v1/admin/publicity/{period_id}").get_json()["objections"][0]
+    assert len(objection["photos"]) == 1 and not objection["photos"][0].startswith("wx-media")
+    name = objection["photos"][0]
+    assert stored_path(name).read_bytes() == photo
+    assert any(c["path"] == "/cgi-bin/media/get" for c in simulator.state.calls)
+    # the objector and the committee see it; a neighbour, another county's staff and strangers do not
+    mine = client.get(f"/api/v1/files/{name}", headers=me)
+    assert mine.status_code == 200 and mine.data == photo and mine.mimetype == "image/png"
+    mine.close()
+    theirs = http.get(f"/api/v1/files/{name}")
+    assert theirs.status_code == 200
+    theirs.close()
+    assert client.get(f"/api/v1/files/{name}", headers=neighbour).status_code == 404
+    other = client.application.test_client()
+    login(other, "county_b")
+    assert other.get(f"/api/v1/files/{name}").status_code == 404
+    assert client.application.test_client().get(f"/api/v1/files/{name}").status_code in (401, 404)
+    # the committee's page shows it
+    assert name in http.get(f"/admin/publicity/{period_id}").get_data(as_text=True)
+
+
+def utcnow_minus_a_minute():
+    from core.models import utcnow
+    return utcnow() - timedelta(minutes=1)
