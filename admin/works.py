@@ -149,7 +149,7 @@ def project_works(project_id):
             return done
         failed = action
     forms["spending"].item_id.choices = forms["change"].item_id.choices = item_choices
-    from oversight.services import satisfaction_rates_of
+    from surveys.services import satisfaction_rates_of
     from projects.models import JointAcceptance
     return page("admin/project_works.html", form=forms[failed] if failed else None, forms=forms, failed=failed,
                 project=project, names=names, parties=works.parties_of(project),

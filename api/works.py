@@ -483,7 +483,7 @@ class MyWorks(MethodView):
     @resident_blp.response(200, ResidentWorksSchema)
     def get(self):
         """Who answers for my compound's works, the published final accounts, satisfaction."""
-        from oversight.services import satisfaction_rates_of
+        from surveys.services import satisfaction_rates_of
         from projects.models import ResidentSupervisor
         account = resident()
         project = projects.project_for_resident(account)

@@ -298,36 +298,12 @@ def set_target(staff, region_id, year, compounds, households):
     return target
 
 
-def satisfaction_rates_of(project_id):
-    """A project's satisfaction rate and response rate from its satisfaction surveys (None: no survey).
-    The audience is who the survey asks: bound residents (per person) or their dwellings (per dwelling)."""
-    from core.scopes import accounts_in as audience
-    from oversight.rates import satisfaction_rates
-    from surveys.models import Survey, SurveyResponse
-    surveys = Survey.query.filter_by(project_id=project_id, kind="satisfaction").all()
-    if not surveys:
-        return None
-    ratings, asked = [], 0
-    for survey in surveys:
-        ratings += [answers.get("overall") for answers in db.session.scalars(
-            select(SurveyResponse.answers).where(SurveyResponse.survey_id == survey.id,
-                                                 SurveyResponse.submitted.is_(True)))]
-        accounts = audience(survey.scope_kind, survey.scope_id).subquery()
-        if survey.per == "dwelling":
-            from core.models import WechatAccount
-            asked += db.session.scalar(select(func.count(func.distinct(WechatAccount.dwelling_id)))
-                                       .where(WechatAccount.id.in_(select(accounts.c.id)))) or 0
-        else:
-            asked += db.session.scalar(select(func.count()).select_from(accounts)) or 0
-    return satisfaction_rates(ratings, asked)
-
-
 def satisfaction_by_project(staff, region_id=None, limit=50):
     """(project, Rates, old index) for the region's accepted projects with a satisfaction survey, latest
     first; and the region's combined Rates. The old index (mean rating over 5) is kept, labelled as such."""
-    from oversight.rates import combine
+    from surveys.rates import combine
     from surveys.models import Survey
-    from surveys.services import satisfaction_of
+    from surveys.services import satisfaction_of, satisfaction_rates_of
     region = region_in_scope(staff, region_id)
     surveyed = select(Survey.project_id).where(Survey.kind == "satisfaction")
     projects = (Project.query.join(Region, Region.id == Project.region_id)

@@ -267,10 +267,9 @@ def project_for_resident(account):
 def timeline(account):
     """What a resident sees: stages, items with progress, funding by source, milestones."""
     project = project_for_resident(account)
-    from surveys.services import satisfaction_of
+    from surveys.services import satisfaction_of, satisfaction_rates_of
     index = satisfaction_of(project.id)
     from contributions.services import project_totals
-    from oversight.services import satisfaction_rates_of
     totals = project_totals(project.id)
     rates = satisfaction_rates_of(project.id)
 

@@ -1,11 +1,11 @@
 """Survey services: generate, edit (versioned), open, answer, close, results, export."""
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import audit
 from core.auth import authorize, can
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.extensions import db
-from core.models import Building, CatalogueItem, Compound, Region, as_utc, aware, utcnow
+from core.models import Building, CatalogueItem, Compound, Region, WechatAccount, as_utc, aware, utcnow
 from core.scopes import accounts_in, scope_compound
 from notices.services import queue_scoped_notice
 from surveys import engine, export, generation, notice_texts as _texts  # noqa: F401 - registers notices
@@ -281,6 +281,27 @@ def satisfaction_of(project_id):
         return None
     from fractions import Fraction
     return Fraction(sum(given), 5 * len(given))
+
+
+def satisfaction_rates_of(project_id):
+    """A project's satisfaction rate and response rate from its satisfaction surveys (None: no survey).
+    The audience is who the survey asks: bound residents (per person) or their dwellings (per dwelling)."""
+    from surveys.rates import satisfaction_rates
+    surveys = Survey.query.filter_by(project_id=project_id, kind="satisfaction").all()
+    if not surveys:
+        return None
+    ratings, asked = [], 0
+    for survey in surveys:
+        ratings += [answers.get("overall") for answers in db.session.scalars(
+            select(SurveyResponse.answers).where(SurveyResponse.survey_id == survey.id,
+                                                 SurveyResponse.submitted.is_(True)))]
+        accounts = accounts_in(survey.scope_kind, survey.scope_id).subquery()
+        if survey.per == "dwelling":
+            asked += db.session.scalar(select(func.count(func.distinct(WechatAccount.dwelling_id)))
+                                       .where(WechatAccount.id.in_(select(accounts.c.id)))) or 0
+        else:
+            asked += db.session.scalar(select(func.count()).select_from(accounts)) or 0
+    return satisfaction_rates(ratings, asked)
 
 
 def run_due(now=None):

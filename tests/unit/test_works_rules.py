@@ -5,7 +5,7 @@ from fractions import Fraction
 import pytest
 
 from core.errors import RuleViolation
-from oversight.rates import combine, satisfaction_rates
+from surveys.rates import combine, satisfaction_rates
 from projects import rules
 from votes.rules import DEVELOPER, Part, count_election
 
