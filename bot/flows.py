@@ -853,6 +853,112 @@ class VoteFlow(Flow):
 
 
 @register
+class ElectionFlow(Flow):
+    """An owner takes part in electing the owners' committee: up to as many candidates as there are seats."""
+
+    name = "election"
+    keywords = ("选举", "election", "业委会选举", "选举业委会", "业主委员会选举")
+
+    def start(self, turn, **kwargs):
+        from projects import care
+        if turn.account.dwelling_id is None and not turn.account.person_id:
+            return bind_prompt()
+        elections = care.elections_for_owner(turn.account)
+        if not elections:
+            if turn.account.kind != "owner":
+                return _("Only owners elect the owners' committee; as a resident you can still tell us your "
+                         "wishes.")
+            return _("There is no open election for your home right now.")
+        turn.goto(self, "choose", elections=[e.id for e in elections], titles=[e.title for e in elections])
+        if len(elections) == 1:
+            return self.enter(turn, 0)
+        return self.menu(turn)
+
+    def menu(self, turn):
+        lines = [_("Open elections:")] + [f"{n} {t}" for n, t in enumerate(turn.data.get("titles", []), start=1)]
+        lines.append(_("Reply with the number of the election, or 0 to stop."))
+        return "\n".join(lines)
+
+    def resume(self, turn, step):
+        return getattr(self, f"on_{step}")(turn)
+
+    def on_choose(self, turn):
+        if understanding.is_cancel(turn.text):
+            turn.end()
+            return _("Stopped. Reply 选举 (election) to come back.")
+        index = understanding.parse_choice(turn.text, turn.data.get("titles", []))
+        if index is None:
+            return not_understood(self.menu(turn))
+        return self.enter(turn, index)
+
+    def enter(self, turn, index):
+        """The election, its candidates numbered, the deadline, the home's current ballot, and the question."""
+        from projects import care
+        election = care.resident_election(turn.data["elections"][index])
+        candidates = [[c.id, c.name] for c in election.candidates]
+        turn.goto(self, "pick", election_id=election.id, title=election.title, seats=election.seats,
+                  candidates=candidates)
+        lines = [election.title, _("Voting closes %(deadline)s.", deadline=when(election.closes_at))]
+        for n, c in enumerate(election.candidates, start=1):
+            line = _("%(n)s %(name)s (nominated by %(who)s)", n=n, name=c.name, who=c.nominated_by)
+            lines.append(f"{line} {c.statement}".rstrip())
+        ballot = care.my_election_ballot(turn.account, election)
+        if ballot is not None:
+            names = [name for cid, name in candidates if cid in ballot.candidate_ids]
+            lines.append(_("Your home has voted for: %(names)s (%(time)s). To change it, reply again; reply 0 to "
+                           "keep it.", names="、".join(names) or _("nobody"), time=when(ballot.at)))
+        lines.append(self.pick_question(turn))
+        return "\n".join(lines)
+
+    @staticmethod
+    def pick_question(turn):
+        return _("Reply the numbers of up to %(seats)s candidates you agree to, e.g. 1 3; reply 不选 to take part "
+                 "without agreeing to anyone; 0 to go back.", seats=turn.data.get("seats"))
+
+    def on_pick(self, turn):
+        if understanding.is_cancel(turn.text):
+            turn.end()
+            return _("Nothing changed. Reply 选举 (election) to come back.")
+        candidates = turn.data.get("candidates", [])
+        if understanding.normalise(turn.text) in ("不选", "都不选", "一个都不选", "none"):
+            chosen = []
+        else:
+            chosen = understanding.parse_choices(turn.text, [name for _id, name in candidates])
+            if chosen is None:
+                return not_understood(self.pick_question(turn))
+            if len(chosen) > turn.data.get("seats", 0):
+                return _("You may agree to at most %(seats)s candidates.", seats=turn.data.get("seats")) + "\n" + \
+                    self.pick_question(turn)
+        turn.goto(self, "confirm", chosen=[candidates[i][0] for i in chosen])
+        return self.confirm_question(turn)
+
+    @staticmethod
+    def confirm_question(turn):
+        names = [name for cid, name in turn.data.get("candidates", []) if cid in turn.data.get("chosen", [])]
+        return _("%(title)s: you agree to %(names)s.\nReply 1 to cast this ballot, 0 to go back.",
+                 title=turn.data.get("title", ""), names="、".join(names) or _("nobody"))
+
+    def on_confirm(self, turn):
+        from projects import care
+        text = understanding.normalise(turn.text)
+        answer = understanding.parse_yes_no(turn.text)
+        if understanding.is_cancel(turn.text) or (answer is False and text != "2"):
+            turn.end()
+            return _("Nothing changed. Reply 选举 (election) to come back.")
+        if answer is not True or text == "2":
+            return not_understood(self.confirm_question(turn))
+        data = turn.data
+        turn.end()
+        try:
+            care.cast_election_ballot(turn.account, data["election_id"], data["chosen"], channel="bot")
+        except DomainError as exc:
+            return translate(exc.key, **exc.params)
+        election = care.resident_election(data["election_id"])
+        return _("Your ballot is recorded. You can change it until voting closes %(deadline)s.",
+                 deadline=when(election.closes_at))
+
+
+@register
 class SurveyFlow(Flow):
     """A survey asked question by question; each question's type asks itself and reads the reply."""
 

@@ -369,3 +369,21 @@ def parse_choice(text, options):
         if len(polar) == 1:
             return polar[0]
     return None
+
+
+def parse_choices(text, options):
+    """The sorted 0-based indices of several options named in one reply (1 3, 1、3, 1和3, 刘建国 陈秀英), or
+    None when any part of it is not one of the options. 0 and cancel words are never a choice."""
+    value = normalise(text)
+    if not value or is_cancel(value):
+        return None
+    parts = [p for p in re.split(r"[\s,，、;；/]+|和|与|及", value) if p]
+    if not parts:
+        return None
+    chosen = set()
+    for part in parts:
+        index = parse_choice(part, options)
+        if index is None:
+            return None
+        chosen.add(index)
+    return sorted(chosen)

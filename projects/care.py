@@ -12,7 +12,7 @@ from core.errors import Conflict, Forbidden, NotFound, RuleViolation, field_erro
 from core.extensions import db
 from core.models import Compound, aware, utcnow
 from notices.services import queue_scoped_notice
-from projects.models import Candidate, Election, ElectionBallot
+from projects.models import Candidate, Election, ElectionBallot, ElectionOwner, ElectionPart
 from projects.services import get_project
 from votes import rules as vote_rules
 
@@ -145,15 +145,52 @@ def open_election(staff, election_id, closes_at):
     if closes_at is None or closes_at.tzinfo is None or closes_at <= utcnow():
         raise field_error("closes_at", "election.bad_closing")
     election.state, election.opens_at, election.closes_at = "open", utcnow(), closes_at
+    freeze_roll(election)
     audit.record(staff, "election.open", "election", election.id, election.region_id,
                  after={"closes_at": closes_at.isoformat()})
-    with force_locale("zh_Hans_CN"):
-        body = _("Voting has opened: %(candidates)s candidates for %(seats)s seats. Owners vote in the "
-                 "mini-program.", candidates=len(election.candidates), seats=election.seats)
-    queue_scoped_notice("compound", election.compound_id, "works_message", {"title": election.title, "body": body},
-                        created_by=staff.id, region_id=election.region_id)
+    announce_election(election)
     db.session.flush()
     return election
+
+
+def freeze_roll(election):
+    """Fix the election's roll as voting opens: later amendments to the registry do not change it.
+    Heads are numbered within the election; who may cast each part's ballot follows this roll."""
+    from core.models import Ownership
+    parts = _live_parts(election)
+    if not parts:
+        raise Conflict("vote.empty_scope")
+    numbers = {}
+    db.session.execute(ElectionPart.__table__.insert(), [
+        {"election_id": election.id, "dwelling_id": p.dwelling_id, "area": p.area,
+         "head_no": numbers.setdefault(p.head, len(numbers) + 1)} for p in parts])
+    owners = db.session.execute(select(Ownership.dwelling_id, Ownership.person_id).where(
+        Ownership.dwelling_id.in_([p.dwelling_id for p in parts]), Ownership.developer_held.is_(False))).all()
+    if owners:
+        db.session.execute(ElectionOwner.__table__.insert(), [
+            {"election_id": election.id, "dwelling_id": d, "person_id": person} for d, person in set(owners)])
+
+
+def owners_to_tell(election):
+    """The WeChat accounts of the owners on the election's frozen roll."""
+    from core.models import WechatAccount
+    return db.session.scalars(select(WechatAccount.id).join(
+        ElectionOwner, ElectionOwner.person_id == WechatAccount.person_id).where(
+        ElectionOwner.election_id == election.id, WechatAccount.kind == "owner",
+        WechatAccount.deleted_at.is_(None)).distinct().order_by(WechatAccount.id)).all()
+
+
+def announce_election(election):
+    """Every owner on the roll hears that voting is open, with the candidates, seats and deadline."""
+    from notices.services import queue_direct_message
+    compound = db.session.get(Compound, election.compound_id)
+    params = {"title": election.title, "election_id": election.id, "where": compound.name,
+              "seats": election.seats, "candidates": len(election.candidates),
+              "closes_at": aware(election.closes_at).isoformat()}
+    accounts = owners_to_tell(election)
+    for account_id in accounts:
+        queue_direct_message(account_id, "election_open", params, created_by=election.created_by)
+    return len(accounts)
 
 
 def _candidate_ids(election, candidate_ids):
@@ -169,11 +206,8 @@ def _candidate_ids(election, candidate_ids):
 def _record(election, dwelling_id, chosen, channel, account_id=None, entered_by=None):
     if election.state != "open" or utcnow() >= aware(election.closes_at):
         raise Conflict("election.not_open")
-    from core.models import Building, Dwelling, Unit
-    in_compound = db.session.scalar(select(Dwelling.id).join(Unit, Dwelling.unit_id == Unit.id)
-                                    .join(Building, Unit.building_id == Building.id)
-                                    .where(Dwelling.id == dwelling_id, Building.compound_id == election.compound_id))
-    if in_compound is None:
+    on_roll = db.session.get(ElectionPart, (election.id, dwelling_id))
+    if on_roll is None:
         raise NotFound()
     ballot = ElectionBallot.query.filter_by(election_id=election.id, dwelling_id=dwelling_id).first()
     if ballot is None:
@@ -193,18 +227,16 @@ def open_elections_for(account):
     return Election.query.filter_by(compound_id=compound_id, state="open").order_by(Election.id).all()
 
 
-def _owned_in_compound(account, compound_id):
-    """The dwellings of the compound that the account's verified person owns on the roll."""
-    from core.models import Building, Dwelling, Ownership, Unit
+def _owned_on_roll(account, election):
+    """The dwellings the account's verified person owned on the election's roll as it opened."""
     if account.kind != "owner" or not account.person_id or getattr(account, "deleted_at", None) is not None:
         return []
-    return db.session.scalars(select(Dwelling.id).join(Ownership, Ownership.dwelling_id == Dwelling.id)
-                              .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
-                              .where(Ownership.person_id == account.person_id, Building.compound_id == compound_id)
-                              .order_by(Dwelling.id)).all()
+    return db.session.scalars(select(ElectionOwner.dwelling_id).where(
+        ElectionOwner.election_id == election.id, ElectionOwner.person_id == account.person_id)
+        .order_by(ElectionOwner.dwelling_id)).all()
 
 
-def cast_election_ballot(account, election_id, candidate_ids):
+def cast_election_ballot(account, election_id, candidate_ids, channel="online"):
     """An owner agrees to up to `seats` candidates for every flat they own in the compound at once (none:
     taking part without agreeing to anyone). Returns the first ballot."""
     from core.accounts import require_consent
@@ -214,11 +246,36 @@ def cast_election_ballot(account, election_id, candidate_ids):
     if account.dwelling_id is None and not account.person_id:
         raise Forbidden("bind.required")
     require_consent(account)
-    owned = _owned_in_compound(account, election.compound_id)
+    owned = _owned_on_roll(account, election)
     if not owned:
         raise Forbidden("vote.not_owner")
     chosen = _candidate_ids(election, candidate_ids)
-    return [_record(election, d, chosen, "online", account_id=account.id) for d in owned][0]
+    return [_record(election, d, chosen, channel, account_id=account.id) for d in owned][0]
+
+
+def elections_for_owner(account):
+    """Open elections in which the account's person owns a dwelling on the frozen roll, latest deadline last."""
+    if account.kind != "owner" or not account.person_id:
+        return []
+    on_roll = select(ElectionOwner.election_id).where(ElectionOwner.person_id == account.person_id)
+    return Election.query.filter(Election.id.in_(on_roll), Election.state == "open",
+                                 Election.closes_at > utcnow()).order_by(Election.closes_at, Election.id).all()
+
+
+def resident_election(election_id):
+    """An election as residents may read it (NotFound while it is still taking nominations)."""
+    election = db.session.get(Election, election_id)
+    if election is None or election.state == "nominating":
+        raise NotFound()
+    return election
+
+
+def my_election_ballot(account, election):
+    """The ballot of the first dwelling the account votes for in this election (None: not yet)."""
+    owned = _owned_on_roll(account, election)
+    if not owned:
+        return None
+    return ElectionBallot.query.filter_by(election_id=election.id, dwelling_id=owned[0]).first()
 
 
 def enter_paper_ballot(staff, election_id, dwelling_id, candidate_ids):
@@ -230,9 +287,18 @@ def enter_paper_ballot(staff, election_id, dwelling_id, candidate_ids):
     return ballot
 
 
-def _parts(election):
+def _live_parts(election):
     from votes.services import parts_of
     return parts_of(SimpleNamespace(scope_kind="compound", scope_id=election.compound_id))
+
+
+def _parts(election):
+    """The roll the election counts: frozen once voting opened, the live registry while nominating."""
+    if election.state == "nominating":
+        return _live_parts(election)
+    return [vote_rules.Part(d, a, str(h)) for d, a, h in db.session.execute(
+        select(ElectionPart.dwelling_id, ElectionPart.area, ElectionPart.head_no)
+        .where(ElectionPart.election_id == election.id).order_by(ElectionPart.dwelling_id))]
 
 
 def close_election(staff, election_id):
@@ -240,12 +306,28 @@ def close_election(staff, election_id):
     election = get_election(staff, election_id, "votes.manage")
     if election.state != "open":
         raise Conflict("election.wrong_state", state=election.state)
+    return _close(election, staff)
+
+
+def close_due(now=None):
+    """Scheduled: count the elections whose voting time is up; the residents hear the result."""
+    now = now or utcnow()
+    for election in Election.query.filter(Election.state == "open", Election.closes_at <= now).all():
+        try:
+            _close(election, None)
+        except Conflict as fault:  # nobody could be counted: the committee sees it on the page
+            audit.record(None, "election.close_failed", "election", election.id, election.region_id,
+                         after={"reason": fault.key})
+    db.session.commit()
+
+
+def _close(election, staff):
     ballots = {d: set(c) for d, c in db.session.execute(
         select(ElectionBallot.dwelling_id, ElectionBallot.candidate_ids)
         .where(ElectionBallot.election_id == election.id)).all()}
     parts = _parts(election)
     on_roll = {p.dwelling_id for p in parts}
-    ballots = {d: named for d, named in ballots.items() if d in on_roll}  # a dwelling with no owner on the roll
+    ballots = {d: named for d, named in ballots.items() if d in on_roll}
     try:
         counted = vote_rules.count_election(parts, ballots, [c.id for c in election.candidates], election.seats)
     except RuleViolation as fault:
@@ -260,12 +342,13 @@ def close_election(staff, election_id):
         for c in counted]}
     election.state = "closed"
     elected = [names[c.candidate_id] for c in counted if c.elected]
-    audit.record(staff, "election.close", "election", election.id, election.region_id, after={"elected": elected})
+    audit.record(staff, "election.close", "election", election.id, election.region_id,
+                 after={"elected": elected, "by": "staff" if staff else "schedule"})
     with force_locale("zh_Hans_CN"):
         body = (_("Elected to the owners' committee: %(names)s.", names="、".join(elected)) if elected
                 else _("No candidate was elected."))
     queue_scoped_notice("compound", election.compound_id, "works_message", {"title": election.title, "body": body},
-                        created_by=staff.id, region_id=election.region_id)
+                        created_by=staff.id if staff else None, region_id=election.region_id)
     db.session.flush()
     return election
 
@@ -279,7 +362,7 @@ def elections_of_compound(compound_id):
 
 
 def election_parts(election):
-    """The exclusive parts the election counts (the compound's roll as it stands)."""
+    """The exclusive parts the election counts (frozen when voting opened)."""
     return _parts(election)
 
 

@@ -22,3 +22,5 @@ def register_jobs(app, scheduler):
                       id="projects.deadlines", replace_existing=True)
     scheduler.add_job(run_job, "interval", seconds=app.config["WORKS_INTERVAL"],
                       args=["projects.works:escalate_due"], id="projects.reports", replace_existing=True)
+    scheduler.add_job(run_job, "interval", seconds=app.config["VOTES_INTERVAL"], args=["projects.care:close_due"],
+                      id="projects.elections", replace_existing=True)

@@ -301,6 +301,26 @@ class Candidate(db.Model):
     nominated_by = db.Column(db.String(100), nullable=False)
 
 
+class ElectionPart(db.Model):
+    """The election's roll, frozen when voting opens: each exclusive part's counted area and head."""
+
+    __tablename__ = "election_parts"
+    election_id = db.Column(db.Integer, db.ForeignKey("elections.id"), primary_key=True)
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), primary_key=True)
+    area = db.Column(db.Integer, nullable=False)
+    head_no = db.Column(db.Integer, nullable=False)  # the owner's head, numbered within the election
+
+
+class ElectionOwner(db.Model):
+    """Who owned each part when voting opened: only they cast its ballot."""
+
+    __tablename__ = "election_owners"
+    election_id = db.Column(db.Integer, db.ForeignKey("elections.id"), primary_key=True)
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), primary_key=True)
+    person_id = db.Column(db.Integer, db.ForeignKey("people.id"), primary_key=True)
+    __table_args__ = (db.Index("ix_election_owners_person", "person_id", "election_id"),)
+
+
 class ElectionBallot(db.Model):
     """One ballot per dwelling: the candidates it agrees to (none: taking part, agreeing to nobody)."""
 

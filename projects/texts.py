@@ -1,6 +1,7 @@
 """The words of renovation projects, for every door: stages, reports, funding, and their notices."""
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
+from core.times import format_moment, to_beijing
 from notices.texts import NoticeText, notice_kind, scope_label
 
 STAGES = {"reserve": _l("project reserve"), "planned": _l("annual plan"), "design": _l("design with residents"),
@@ -52,3 +53,15 @@ def report_answer(params, notice):
     return NoticeText(title=_("Answer to your report"), detail=params.get("answer", ""),
                       body=_("Your report %(reference)s: %(answer)s", reference=params.get("reference", ""),
                              answer=params.get("answer", "")))
+
+
+@notice_kind("election_open")
+def election_open(params, notice):
+    deadline = to_beijing(params["closes_at"]) if params.get("closes_at") else None
+    when = format_moment(deadline, get_locale()) if deadline else ""
+    return NoticeText(
+        title=_("Owners' committee election"), where=params.get("where", ""), when=deadline,
+        detail=params.get("title", ""), urgent=True,
+        body=_("%(title)s: %(candidates)s candidates for %(seats)s seats. Voting is open until %(deadline)s. "
+               "Reply 选举 (election) here, or open the mini-program.", title=params.get("title", ""),
+               candidates=params.get("candidates", ""), seats=params.get("seats", ""), deadline=when))

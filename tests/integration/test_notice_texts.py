@@ -24,6 +24,8 @@ SAMPLES = {
     "stage_change": {"project": "玉林小区改造", "stage": "construction"},
     "milestone": {"project": "玉林小区改造", "title": "外墙保温完成"},
     "acceptance_invite": {"project": "玉林小区改造"},
+    "election_open": {"title": "第一届业主委员会选举", "where": "玉林小区", "seats": 5, "candidates": 7,
+                      "closes_at": CLOSES.isoformat()},
     "wish_step": {"reference": "W000001", "step": {"kind": "item", "key": "item:1", "at": CLOSES.isoformat(),
                                                    "params": {"project": "玉林小区改造", "item": "照明",
                                                               "progress": 40}}},

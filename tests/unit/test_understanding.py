@@ -3,7 +3,7 @@ from fractions import Fraction
 
 import pytest
 
-from core.understanding import (Number, is_cancel, is_content, is_done, parse_choice, parse_number,
+from core.understanding import (Number, is_cancel, is_content, is_done, parse_choice, parse_choices, parse_number,
                                 parse_yes_no)
 
 
@@ -110,3 +110,14 @@ def test_yes_means_the_option_labelled_yes():
 def test_number_is_a_dataclass_of_fractions():
     number = parse_number("1.5万")
     assert isinstance(number, Number) and isinstance(number.low, Fraction)
+
+
+@pytest.mark.parametrize("text, expected", [("1 3", [0, 2]), ("1、3", [0, 2]), ("３，1", [0, 2]), ("1和3", [0, 2]),
+                                            ("刘建国 赵志强", [0, 2]), ("二", [1]), ("2 2", [1])])
+def test_several_candidates_in_one_reply(text, expected):
+    assert parse_choices(text, ["刘建国", "陈秀英", "赵志强"]) == expected
+
+
+@pytest.mark.parametrize("text", ["", "0", "取消", "1 4", "1 张三", "好的"])
+def test_a_reply_naming_anything_else_is_not_a_choice_of_candidates(text):
+    assert parse_choices(text, ["刘建国", "陈秀英", "赵志强"]) is None

@@ -1,0 +1,106 @@
+"""Electing the owners' committee through its real doors: the staff API opens voting on a roll frozen as it
+opens, owners are told with the deadline in Beijing time, vote in chat (选举) and in the mini-program, and the
+scheduler closes the election on time and tells the residents who was elected."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core.extensions import db
+from core.models import Dwelling, utcnow
+from core.times import format_moment
+from notices.sender import drain
+from projects import care
+from simulator.sender import text_xml
+from tests.builders import Bot, login, roll_rows, roll_with_owner, sign_in
+
+
+def owner(client, simulator, staff, headers, dwelling_id, openid):
+    """A resident signed in to the mini-program and bound to the dwelling they own (by the committee's code)."""
+    me = sign_in(client, simulator, openid)
+    code = staff.post(f"/api/v1/admin/dwellings/{dwelling_id}/binding-codes", json={},
+                      headers=headers).get_json()["code"]
+    assert client.post("/api/v1/me/binding/code", headers=me, json={"code": code}).status_code == 200
+    return me
+
+
+@pytest.fixture
+def election(client, world, simulator):
+    """Four owned flats; an election of two seats with three candidates, not yet open."""
+    roll_with_owner(world.compound_a.id, roll_rows(4))
+    staff = client.application.test_client()
+    headers = {"X-CSRFToken": login(staff, "committee_a")}
+    made = staff.post("/api/v1/admin/elections", headers=headers, json={
+        "compound_id": world.compound_a.id, "title": "第一届业主委员会选举", "seats": 2})
+    assert made.status_code == 201, made.get_data(as_text=True)
+    eid = made.get_json()["id"]
+    candidates = [staff.post(f"/api/v1/admin/elections/{eid}/candidates", headers=headers,
+                             json={"name": name, "nominated_by": "业主联名"}).get_json()["id"]
+                  for name in ("刘建国", "陈秀英", "赵志强")]
+    dwellings = db.session.scalars(select(Dwelling.id).order_by(Dwelling.room)).all()
+    return staff, headers, eid, candidates, dwellings
+
+
+def test_owners_elect_by_chat_and_mini_program_on_the_roll_frozen_at_opening_and_the_schedule_closes_it(
+        client, world, simulator, election):
+    staff, headers, eid, candidates, dwellings = election
+    wang = owner(client, simulator, staff, headers, dwellings[0], "elect-wang")
+    li = owner(client, simulator, staff, headers, dwellings[1], "elect-li")
+    closes = utcnow() + timedelta(days=7)
+    opened = staff.post(f"/api/v1/admin/elections/{eid}/open", headers=headers, json={"closes_at": closes.isoformat()})
+    assert opened.status_code == 200, opened.get_data(as_text=True)
+
+    # the owners on the roll are told, with the deadline as residents read it (Beijing time)
+    told = client.get("/api/v1/inbox", headers=wang).get_json()
+    entry = next(n for n in told if n["kind"] == "election_open")
+    assert "第一届业主委员会选举" in entry["body"] and format_moment(closes, "zh_Hans_CN") in entry["body"]
+    assert "选举" in entry["body"] and "3" in entry["body"]
+
+    # the registry changes after opening: a fifth flat is added; it is not on this election's roll
+    roll_with_owner(world.compound_a.id, roll_rows(5))
+    fifth = db.session.scalar(select(Dwelling.id).where(Dwelling.id.not_in(dwellings)))
+    newcomer = owner(client, simulator, staff, headers, fifth, "elect-new")
+    assert client.post(f"/api/v1/elections/{eid}/ballot", headers=newcomer,
+                       json={"candidate_ids": candidates[:1]}).status_code == 403
+    assert staff.post(f"/api/v1/admin/elections/{eid}/paper", headers=headers,
+                      json={"dwelling_id": fifth, "candidate_ids": candidates[:1]}).status_code == 404
+
+    # by chat: the only open election goes straight to its candidates
+    bot = Bot(client)
+    shown = bot.say(text_xml("elect-wang", "选举"))
+    assert "刘建国" in shown and "赵志强" in shown and format_moment(closes, "zh_Hans_CN") in shown
+    assert "最多只能同意 2 名" in bot.say(text_xml("elect-wang", "1 2 3"))  # three for two seats: asked again
+    assert "您同意刘建国、赵志强" in bot.say(text_xml("elect-wang", "1、3"))
+    assert "选票已记录" in bot.say(text_xml("elect-wang", "1"))
+    again = bot.say(text_xml("elect-wang", "选举"))
+    assert "您家已投票给：刘建国、赵志强" in again  # the home's current ballot, shown before asking again
+    assert "没有更改" in bot.say(text_xml("elect-wang", "0"))
+
+    # in the mini-program, and on paper for a flat on the roll
+    assert client.post(f"/api/v1/elections/{eid}/ballot", headers=li,
+                       json={"candidate_ids": candidates[:2]}).status_code == 200
+    assert staff.post(f"/api/v1/admin/elections/{eid}/paper", headers=headers,
+                      json={"dwelling_id": dwellings[2], "candidate_ids": [candidates[0]]}).status_code == 200
+
+    # the scheduler closes it when its time is up; the count is on the frozen roll of four
+    care.close_due(now=utcnow())
+    assert staff.get(f"/api/v1/admin/elections/{eid}", headers=headers).get_json()["state"] == "open"
+    care.close_due(now=closes + timedelta(seconds=1))
+    counted = staff.get(f"/api/v1/admin/elections/{eid}", headers=headers).get_json()
+    assert counted["state"] == "closed" and counted["elected"] == ["刘建国"]
+    first = counted["result"]["candidates"][0]
+    assert (first["agree_heads"], first["participating_heads"], first["total_heads"]) == (3, 3, 4)
+    drain()  # the outbox fans the result out to the compound's residents
+    result = client.get("/api/v1/inbox", headers=li).get_json()
+    assert any("当选" in n["body"] and "刘建国" in n["body"] for n in result)
+
+
+def test_the_election_closes_on_a_schedule(app):
+    from projects.jobs import register_jobs
+    added = []
+
+    class Scheduler:
+        def add_job(self, func, trigger, **options):
+            added.append((trigger, options.get("seconds"), options["args"][0]))
+    register_jobs(app, Scheduler())
+    assert ("interval", app.config["VOTES_INTERVAL"], "projects.care:close_due") in added
