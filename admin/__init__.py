@@ -2,7 +2,7 @@
 from admin.common import bp
 from admin import (views, votes, registry, wishes, surveys, projects, notices, officials, system, simulator,  # noqa: F401
                    onboarding, works)  # (routes)
-from admin import consent, lifts  # noqa: F401  (routes: the gate, publicity, the contribution ledger, lifts)
+from admin import alerts, consent, lifts  # noqa: F401  (routes: the gate, publicity, the contribution ledger, lifts)
 from admin.public import public
 
 

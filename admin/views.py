@@ -75,7 +75,12 @@ def nav_items(staff):
 def inject_staff():
     staff = g.get("staff") if request and request.blueprint == "admin" else None
     return {"staff": staff, "nav": nav_items(staff), "can": lambda action: can(staff, action),
-            "labels": labels, "label": labels.label}
+            "labels": labels, "label": labels.label, "unread_alerts": lambda: _unread_alerts(staff)}
+
+
+def _unread_alerts(staff):
+    from notices.staff import unread_count
+    return unread_count(staff) if staff is not None else 0
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from flask_babel import gettext as _, get_locale
 
 from bot.dispatcher import GATES, Flow, register
 from core import accounts, understanding
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput
 from core.i18n import translate
 from core.times import format_day, format_moment
 from core.uploads import MAX_PHOTOS
@@ -247,7 +247,7 @@ def _digits(text):
 
 
 # Flows that bind a home or file something: the resident agrees to the privacy notice first.
-CONSENT_FLOWS = frozenset({"bind", "owner", "wish", "report", "vote", "survey"})
+CONSENT_FLOWS = frozenset({"bind", "owner", "wish", "report", "vote", "survey", "election"})
 
 
 def privacy_gate(turn, flow, kwargs):
@@ -956,6 +956,34 @@ class ElectionFlow(Flow):
         election = care.resident_election(data["election_id"])
         return _("Your ballot is recorded. You can change it until voting closes %(deadline)s.",
                  deadline=when(election.closes_at))
+
+
+@register
+class StaffLinkFlow(Flow):
+    """A staff member sends the one-time code from their panel page; their alerts then come to this account."""
+
+    name = "staff_link"
+    keywords = ("工作人员", "工作人员绑定", "绑定工作人员", "staff", "staff alerts")
+
+    def start(self, turn, **kwargs):
+        turn.goto(self, "code")
+        return _("Staff: send the code shown on your page 「Alerts on WeChat」 in the panel, or 0 to stop.")
+
+    def resume(self, turn, step):
+        from core.staff import link_wechat
+        if understanding.is_cancel(turn.text):
+            turn.end()
+            return _("Stopped. Nothing was linked.")
+        turn.end()
+        try:
+            staff = link_wechat(turn.account, turn.text)
+        except InvalidInput as exc:
+            return translate(exc.errors[0]["key"])
+        except DomainError as exc:
+            return translate(exc.key, **exc.params)
+        return _("Linked to %(name)s (%(region)s). Alerts about overdue stages, open findings and reports passed "
+                 "to you will come here. To stop them, unlink on the same page in the panel.", name=staff.name,
+                 region=staff.region.name)
 
 
 @register

@@ -59,6 +59,8 @@ MESSAGES = {
     "staff.role_level": _l("This role cannot be bound to a region of this level."),
     "staff.short_password": _l("The password needs at least %(min)s characters."),
     "staff.duplicate": _l("The user name %(username)s is already taken."),
+    "staff.not_linked": _l("No WeChat account is linked."),
+    "staff.bad_link_code": _l("This code is not valid or has expired. Make a new one on your page in the panel."),
     "password.too_short": _l("The password needs at least %(min)s characters."),
     "password.too_long": _l("The password can have at most %(max)s characters."),
     "password.common": _l("This password is too common: choose one that is harder to guess."),

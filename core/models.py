@@ -218,6 +218,26 @@ class Staff(db.Model):
     region = db.relationship("Region")
 
 
+class StaffLinkCode(db.Model):
+    """A one-time code a staff member sends to the official account to receive their alerts there (hashed)."""
+
+    __tablename__ = "staff_link_codes"
+    id = db.Column(db.Integer, primary_key=True)
+    staff_id = db.Column(db.Integer, db.ForeignKey("staff.id"), nullable=False, index=True)
+    code_hash = db.Column(db.String(64), nullable=False, unique=True)
+    expires_at = db.Column(db.DateTime(timezone=True), nullable=False)
+    used_at = db.Column(db.DateTime(timezone=True))
+
+
+class StaffWechatLink(db.Model):
+    """The WeChat account a staff member's alerts are pushed to (one each way)."""
+
+    __tablename__ = "staff_wechat_links"
+    staff_id = db.Column(db.Integer, db.ForeignKey("staff.id"), primary_key=True)
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False, unique=True)
+    linked_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+
 class StaffSession(db.Model):
     """A staff sign-in held on the server (when there is no Redis): the cookie carries only its token."""
 

@@ -109,3 +109,71 @@ def reset_password(actor, staff_id, password):
     audit.record(actor, "staff.password_reset", "staff", staff.id, staff.region_id)
     db.session.flush()
     return staff
+
+
+# alerts on WeChat ------------------------------------------------------------------------------------
+LINK_CODE_LIFETIME_MINUTES = 30
+
+
+def _code_hash(code):
+    import hashlib
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def issue_link_code(staff):
+    """A one-time code (30 minutes) the staff member sends to the official account to get alerts there."""
+    import secrets
+    from datetime import timedelta
+    from core.accounts import CODE_ALPHABET
+    from core.models import StaffLinkCode
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    db.session.add(StaffLinkCode(staff_id=staff.id, code_hash=_code_hash(code),
+                                 expires_at=utcnow() + timedelta(minutes=LINK_CODE_LIFETIME_MINUTES)))
+    audit.record(staff, "staff.wechat_code", "staff", staff.id, staff.region_id)
+    db.session.flush()
+    return code
+
+
+def link_wechat(account, code):
+    """The WeChat account that sent a valid code becomes where its staff member's alerts are pushed (audited);
+    a wrong code counts against the account's daily tries, like a resident's binding code."""
+    from core.accounts import _attempt, _check_tries, normalise_code
+    from core.models import StaffLinkCode, StaffWechatLink, aware
+    _check_tries(account)
+    entry = StaffLinkCode.query.filter_by(code_hash=_code_hash(normalise_code(code))).first()
+    staff = db.session.get(Staff, entry.staff_id) if entry is not None else None
+    if entry is None or entry.used_at is not None or aware(entry.expires_at) <= utcnow() or not staff.active:
+        _attempt(account, None, "staff_code", False)
+        raise InvalidInput([{"field": "code", "key": "staff.bad_link_code"}])
+    entry.used_at = utcnow()
+    StaffWechatLink.query.filter((StaffWechatLink.staff_id == staff.id)
+                                 | (StaffWechatLink.account_id == account.id)).delete(synchronize_session=False)
+    db.session.add(StaffWechatLink(staff_id=staff.id, account_id=account.id))
+    _attempt(account, None, "staff_code", True)
+    audit.record(staff, "staff.wechat_link", "staff", staff.id, staff.region_id, after={"account": account.id})
+    db.session.flush()
+    return staff
+
+
+def unlink_wechat(staff):
+    """Stop pushing the staff member's alerts to WeChat (audited); the panel inbox keeps them."""
+    from core.models import StaffWechatLink
+    link = db.session.get(StaffWechatLink, staff.id)
+    if link is None:
+        raise Conflict("staff.not_linked")
+    db.session.delete(link)
+    audit.record(staff, "staff.wechat_unlink", "staff", staff.id, staff.region_id, before={"account": link.account_id})
+    db.session.flush()
+
+
+def wechat_link_of(staff):
+    """The staff member's link to WeChat, or None."""
+    from core.models import StaffWechatLink
+    return db.session.get(StaffWechatLink, staff.id)
+
+
+def responsible_staff(region_id):
+    """The active staff whose own region is this one (committee, street or county), who answer for what
+    happens in it; administrators are not among them."""
+    return Staff.query.filter(Staff.region_id == region_id, Staff.active.is_(True),
+                              Staff.role != Role.ADMIN).order_by(Staff.id).all()

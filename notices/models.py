@@ -23,6 +23,20 @@ class Notice(db.Model):
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
 
 
+class StaffNotice(db.Model):
+    """An alert to one staff member: kept in their panel inbox, and pushed through the outbox (`notice_id`) to
+    the WeChat account they linked, if any."""
+
+    __tablename__ = "staff_notices"
+    id = db.Column(db.Integer, primary_key=True)
+    staff_id = db.Column(db.Integer, db.ForeignKey("staff.id"), nullable=False, index=True)
+    kind = db.Column(db.String(32), nullable=False)
+    params = db.Column(db.JSON, nullable=False, default=dict)
+    notice_id = db.Column(db.Integer, db.ForeignKey("notices.id"))
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    read_at = db.Column(db.DateTime(timezone=True))
+
+
 class Delivery(db.Model):
     """One notice to one resident: at most one per (notice, account), which is the idempotency key."""
 

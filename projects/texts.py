@@ -65,3 +65,34 @@ def election_open(params, notice):
         body=_("%(title)s: %(candidates)s candidates for %(seats)s seats. Voting is open until %(deadline)s. "
                "Reply 选举 (election) here, or open the mini-program.", title=params.get("title", ""),
                candidates=params.get("candidates", ""), seats=params.get("seats", ""), deadline=when))
+
+
+# alerts to staff (their panel inbox and, when linked, their WeChat) ------------------------------------------
+@notice_kind("staff_stage_overdue")
+def staff_stage_overdue(params, notice):
+    stage = stage_label(params.get("stage"))
+    return NoticeText(title=_("Stage overdue"), where=params.get("project", ""), detail=stage, urgent=True,
+                      body=_("%(project)s: the stage %(stage)s should have ended on %(day)s and has not. Please "
+                             "follow it up on the project's works page.", project=params.get("project", ""),
+                             stage=stage, day=params.get("planned_end", "")))
+
+
+@notice_kind("staff_finding_open")
+def staff_finding_open(params, notice):
+    found = to_beijing(params["found_at"]) if params.get("found_at") else None
+    return NoticeText(title=_("Inspection finding open"), where=params.get("project", ""),
+                      detail=params.get("text", ""), urgent=True,
+                      body=_("%(project)s: a finding from %(when)s is still open: %(text)s. It closes only with "
+                             "evidence of the fix.", project=params.get("project", ""), text=params.get("text", ""),
+                             when=format_moment(found, get_locale()) if found else ""))
+
+
+@notice_kind("staff_report_escalated")
+def staff_report_escalated(params, notice):
+    due = to_beijing(params["due_at"]) if params.get("due_at") else None
+    when = format_moment(due, get_locale()) if due else ""
+    return NoticeText(title=_("Report passed to you"), where=params.get("compound", ""), when=due,
+                      detail=params.get("reference", ""), urgent=True,
+                      body=_("%(reference)s from %(compound)s was not answered in time and is now yours to "
+                             "answer by %(deadline)s: %(text)s", reference=params.get("reference", ""),
+                             compound=params.get("compound", ""), deadline=when, text=params.get("text", "")))

@@ -233,17 +233,33 @@ def open_findings_in(region):
 
 
 def push_to_staff(today=None):
-    """Daily: each overdue stage and open finding is written to the responsible region's alert list
-    (the audit log, which the committee's and officials' pages read), once a day."""
+    """Daily: each overdue stage and open finding is pushed to the staff of the project's region (their panel
+    inbox, and WeChat for those who linked it) and written to the region's alert list (the audit log)."""
+    from core.staff import responsible_staff
+    from notices.staff import notify_staff
     today = today or date.today()
     for project, record in overdue_stages_in(None, today):
         audit.record(None, "works.alert", "project", project.id, project.region_id,
                      after={"kind": "stage_overdue", "stage": record.stage, "planned_end": str(record.planned_end),
                             "on": str(today)})
+        notify_staff(responsible_staff(project.region_id), "staff_stage_overdue", {
+            "project": project.name, "project_id": project.id, "stage": record.stage,
+            "planned_end": str(record.planned_end)})
     for project, finding in open_findings_in(None):
         audit.record(None, "works.alert", "project", project.id, project.region_id,
                      after={"kind": "finding_open", "finding": finding.id, "on": str(today)})
+        notify_staff(responsible_staff(project.region_id), "staff_finding_open", {
+            "project": project.name, "project_id": project.id, "finding": finding.id,
+            "text": finding.text[:200], "found_at": aware(finding.created_at).isoformat()})
     db.session.commit()
+
+
+def _region_at(region_id, level):
+    """The region of `level` at or above the given one (None when there is none)."""
+    region = db.session.get(Region, region_id)
+    while region is not None and region.level != level:
+        region = region.parent
+    return region
 
 
 def alerts_for(staff, limit=50):
@@ -304,6 +320,13 @@ def escalate_due(now=None):
         level_name = {"street": lambda: _("the street"), "county": lambda: _("the county housing department")}[target]
         _tell(report.account_id, lambda: _("Report %(reference)s sent up", reference=f"R{report.id:06d}"),
               lambda: _("Not answered in time: %(level)s now follows it up", level=level_name()))
+        region = _region_at(compound.community_id, target)
+        if region is not None:
+            from core.staff import responsible_staff
+            from notices.staff import notify_staff
+            notify_staff(responsible_staff(region.id), "staff_report_escalated", {
+                "reference": f"R{report.id:06d}", "compound": compound.name, "kind": report.kind,
+                "text": report.text[:200], "level": target, "due_at": aware(escalation.due_at).isoformat()})
         moved += 1
     db.session.commit()
     return moved

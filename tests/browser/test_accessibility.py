@@ -93,6 +93,9 @@ def scene(world, simulator):
     notice, _count = compose_notice(world.committee_a, "compound", world.compound_a.id, "停水", "明天停水")
     db.session.add(BindingRequest(account_id=account.id, dwelling_id=dwellings["106"], claimed_name="某人",
                                   phone_last4="0000"))
+    from notices.staff import notify_staff
+    notify_staff([world.committee_a], "staff_stage_overdue", {"project": "玉林小区改造", "stage": "construction",
+                                                              "planned_end": "2026-11-25"})
     db.session.commit()
     from surveys.engine import questions
     question = questions(surveys.definition_of(survey))[0]["id"]
@@ -112,7 +115,7 @@ PAGES = {
                     "/admin/votes/{vote}/proxies", "/admin/compounds/{compound}/structure",
                     "/admin/projects/{project}/works", "/admin/projects/{project}/gate",
                     "/admin/projects/{project}/contributions", "/admin/elections", "/admin/publicity",
-                    "/admin/lifts"],
+                    "/admin/lifts", "/admin/inbox", "/admin/me/wechat"],
     "county_a": ["/admin/regions", "/admin/works", "/admin/dashboard", "/admin/dashboard?region={community}", "/admin/dashboard/compounds",
                  "/admin/dashboard/votes?outcome=rejected", "/admin/ledger?year=2026", "/admin/projects",
                  "/admin/catalogue", "/admin/lifts"],

@@ -1,0 +1,96 @@
+"""Alerts reach the responsible staff: a staff member links WeChat with a one-time code from their panel page,
+sent to the official account; overdue stages, open findings and reports passed up are then pushed through the
+outbox to that account and kept in the panel inbox; linking and unlinking are audited."""
+import re
+from datetime import timedelta
+
+from core.extensions import db
+from core.models import AuditLog, WechatAccount, beijing_today, utcnow
+from core.staff import create_staff
+from notices.sender import drain
+from projects import services as project_services, works
+from projects.jobs import check_deadlines
+from simulator.sender import text_xml
+from tests.builders import PASSWORD, Bot, bind_accounts, login, roll_rows, roll_with_owner
+from tests.functional.test_works import Panel, open_gate
+from tests.integration.test_notices import calls
+
+CODE = re.compile(r'<p class="code"><strong>([A-Z0-9]{8})</strong>')
+
+
+def pushed_to(simulator, openid):
+    """Every text the service sent to this WeChat user (customer-service or template message)."""
+    texts = []
+    for path in ("/cgi-bin/message/custom/send", "/cgi-bin/message/template/send"):
+        texts += [str(c["body"]) for c in calls(simulator, path) if c["body"].get("touser") == openid]
+    return texts
+
+
+def link(panel, bot, openid):
+    """The staff member makes a code on their page and sends it to the official account."""
+    made = panel.post("/admin/me/wechat?action=code", "/admin/me/wechat")
+    assert made.status_code == 200
+    code = CODE.search(made.get_data(as_text=True)).group(1)
+    assert "工作人员" in bot.say(text_xml(openid, "工作人员"))
+    return bot.say(text_xml(openid, code.lower()))  # typed by hand: case does not matter
+
+
+def test_linked_staff_are_pushed_overdue_stages_findings_and_escalated_reports(client, world, simulator):
+    http = client.application.test_client()
+    headers = {"X-CSRFToken": login(http, "committee_a")}
+    roll_with_owner(world.compound_a.id, roll_rows(2))
+    create_staff(None, "street_a", "街道a", "street", world.street_a.id, PASSWORD)
+    db.session.commit()
+    bot = Bot(client)
+    committee = Panel(client.application.test_client(), "committee_a")
+    assert "已关联" in link(committee, bot, "staff-committee-a")
+    street = Panel(client.application.test_client(), "street_a")
+    assert "已关联" in link(street, bot, "staff-street-a")
+    bot.say(text_xml("staff-other", "工作人员"))
+    assert "无效或已过期" in bot.say(text_xml("staff-other", "ABCD2345"))  # a guessed code links nothing
+    assert "您的微信已于" in committee.get("/admin/me/wechat")
+
+    # a project whose construction is late, with an open finding
+    pid = http.post("/api/v1/admin/projects", headers=headers, json={
+        "name": "玉林小区综合改造", "compound_ids": [world.compound_a.id]}).get_json()["id"]
+    open_gate(client, pid)
+    http.post(f"/api/v1/admin/projects/{pid}/stages", headers=headers, json={"stage": "construction", "reason": "示范"})
+    http.put(f"/api/v1/admin/projects/{pid}/stages", headers=headers, json={
+        "stage": "construction", "planned_start": str(beijing_today() - timedelta(days=60)),
+        "planned_end": str(beijing_today() - timedelta(days=3))})
+    county = client.application.test_client()
+    county_headers = {"X-CSRFToken": login(county, "county_a")}
+    inspected = county.post(f"/api/v1/admin/projects/{pid}/inspections", headers=county_headers, data={
+        "by_kind": "official", "inspector": "县住建局", "note": "巡查", "findings": "脚手架未挂安全网"})
+    assert inspected.status_code == 201, inspected.get_data(as_text=True)
+
+    check_deadlines()  # the daily job
+    drain()
+    pushed = " ".join(pushed_to(simulator, "staff-committee-a"))
+    assert "玉林小区综合改造" in pushed and "脚手架未挂安全网" in pushed
+    inbox = committee.get("/admin/inbox")
+    assert "阶段逾期" in inbox and "施工" in inbox and "脚手架未挂安全网" in inbox
+    assert "我的提醒 (2)" in inbox
+    assert pushed_to(simulator, "staff-street-a") == []  # the street is not responsible for these
+
+    # a report nobody answers in time goes to the street, and the street's staff are pushed it
+    openid = bind_accounts(world.compound_a.id, 1, prefix="reporter")[0]
+    account = WechatAccount.query.filter_by(openid=openid).one()
+    project_services.report_problem(account, "楼道堆放建筑垃圾")
+    db.session.commit()
+    works.escalate_due(utcnow() + timedelta(hours=73))
+    drain()
+    assert any("楼道堆放建筑垃圾" in text for text in pushed_to(simulator, "staff-street-a"))
+    assert "转给您的反映" in street.get("/admin/inbox")
+
+    # reading the inbox; unlinking stops the pushes, the inbox keeps the alerts
+    committee.post("/admin/inbox", "/admin/inbox")
+    assert "我的提醒 (" not in committee.get("/admin/inbox")
+    assert committee.post("/admin/me/wechat?action=unlink", "/admin/me/wechat").status_code == 302
+    before = len(pushed_to(simulator, "staff-committee-a"))
+    check_deadlines()
+    drain()
+    assert len(pushed_to(simulator, "staff-committee-a")) == before
+    assert "我的提醒 (2)" in committee.get("/admin/inbox")
+    actions = [a for (a,) in db.session.query(AuditLog.action).filter(AuditLog.action.like("staff.wechat%"))]
+    assert actions.count("staff.wechat_link") == 2 and actions.count("staff.wechat_unlink") == 1
