@@ -1,10 +1,14 @@
 """Public pages anyone may open: a published vote result (the QR code on the notice board leads here), and a
 resident's notice behind the signed link a push carries."""
-from flask import Blueprint, abort, current_app, render_template
-from flask_babel import force_locale
+from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import MultipleFileField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from admin import labels
 from core.extensions import db
+from projects.models import Project
 from votes.models import Vote
 
 public = Blueprint("public", __name__, url_prefix="/public", template_folder="templates")
@@ -47,3 +51,48 @@ def privacy_page():
     """The privacy notice residents agree to in chat and in the mini-program."""
     from core.accounts import privacy_notice
     return render_template("admin/public_privacy.html", notice=privacy_notice())
+
+
+class ContractorRectifyForm(FlaskForm):
+    text = TextAreaField(_l("What was repaired, and how"), validators=[DataRequired(), Length(max=2000)])
+    photos = MultipleFileField(_l("Photos of the repair (JPEG or PNG, up to 2 MB each, at most 3)"))
+
+
+@public.route("/defects/<token>", methods=["GET", "POST"])
+def defect_page(token):
+    """The contractor's page for a warranty defect (the committee forwards the signed link): the defect, its
+    photos, and a form to report it repaired with evidence while it is open."""
+    from admin.common import run_form
+    from core.uploads import store_uploads
+    from projects import works
+    defect = works.defect_by_token(token)
+    form = ContractorRectifyForm()
+    if request.method == "POST" and defect.status == "open":
+        done = run_form(form, lambda: works.contractor_rectify(token, form.text.data, store_uploads(request.files)),
+                        _("Thank you: the repair is reported. The committee will check it."),
+                        url_for("public.defect_page", token=token))
+        if done is not None:
+            return done
+    project = db.session.get(Project, defect.project_id)
+    failed = form.errors or form.form_errors
+    return render_template("admin/public_defect.html", defect=defect, project=project, form=form,
+                           token=token), 422 if failed else 200
+
+
+@public.get("/defects/<token>/files/<name>")
+def defect_photo(token, name):
+    """A photo of the defect or of its repair, for whoever holds the defect's link."""
+    from api.files import FILE_CSP, IMAGE_TYPES
+    from core.uploads import stored_path
+    from projects import works
+    defect = works.defect_by_token(token)
+    path = stored_path(name)
+    extension = name.rpartition(".")[2]
+    if path is None or extension not in IMAGE_TYPES or name not in (defect.photos or []) + (
+            defect.rectification_photos or []):
+        abort(404)
+    response = send_file(path, mimetype=IMAGE_TYPES[extension], max_age=3600)
+    response.cache_control.private = True
+    response.headers["Content-Security-Policy"] = FILE_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -96,3 +96,25 @@ def staff_report_escalated(params, notice):
                       body=_("%(reference)s from %(compound)s was not answered in time and is now yours to "
                              "answer by %(deadline)s: %(text)s", reference=params.get("reference", ""),
                              compound=params.get("compound", ""), deadline=when, text=params.get("text", "")))
+
+
+@notice_kind("staff_warranty_defect")
+def staff_warranty_defect(params, notice):
+    return NoticeText(title=_("Warranty defect reported"), where=params.get("project", ""),
+                      detail=params.get("reference", ""), urgent=True,
+                      body=_("%(project)s: a resident reports %(reference)s during the warranty: %(text)s. Please "
+                             "forward the contractor's page to %(contractor)s: %(link)s",
+                             project=params.get("project", ""), reference=params.get("reference", ""),
+                             text=params.get("text", ""), contractor=params.get("contractor") or _("the contractor"),
+                             link=params.get("link", "")))
+
+
+@notice_kind("staff_defect_rectified")
+def staff_defect_rectified(params, notice):
+    return NoticeText(title=_("Defect repaired: please check"), where=params.get("project", ""),
+                      detail=params.get("reference", ""),
+                      body=_("%(project)s: the contractor reports %(reference)s repaired (%(text)s); the evidence is "
+                             "at %(link)s. Please re-inspect it on the project's works page.",
+                             project=params.get("project", ""),
+                             reference=params.get("reference", ""), text=params.get("text", ""),
+                             link=params.get("link", "")))

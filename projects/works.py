@@ -434,6 +434,9 @@ def reinspect_defect(staff, defect_id, passed, note):
         _tell(defect.account_id, lambda: _("Defect repaired"),
               lambda: _("The defect you reported at %(project)s was repaired and checked.", project=project.name),
               staff)
+    elif defect.account_id:
+        _tell(defect.account_id, lambda: _("Defect %(reference)s not yet repaired", reference=f"D{defect.id:06d}"),
+              lambda: _("The check found it not repaired; the contractor has been asked again."), staff)
     db.session.flush()
     return defect
 
@@ -474,6 +477,70 @@ def report_warranty_defect(account, text, photos=()):
     link_uploads(defect.photos, "defect", defect.id)
     audit.record(None, "defect.warranty", "project", project.id, project.region_id,
                  after={"defect": defect.id, "routed_to": defect.routed_to})
+    contractor = (defect.routed_to or "").split(" ")[0]
+    _tell(account.id, lambda: _("Defect %(reference)s received", reference=f"D{defect.id:06d}"),
+          lambda: _("Passed to the contractor %(contractor)s; the committee will check the repair.",
+                    contractor=contractor) if contractor else _("The committee will have it repaired and check it."))
+    _alert_committee(project, defect, "staff_warranty_defect")
+    return defect
+
+
+# the contractor's page for a warranty defect: a signed link the committee forwards ----------------------------
+DEFECT_SALT = "defect-page"
+
+
+def _defect_signer():
+    from itsdangerous import URLSafeSerializer
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=DEFECT_SALT)
+
+
+def defect_link(defect):
+    """The contractor's page for one defect: the signed token is the only key (no sign-in)."""
+    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    return f"{base}/public/defects/{_defect_signer().dumps(int(defect.id))}"
+
+
+def defect_by_token(token):
+    """The warranty defect a signed token names (NotFound otherwise)."""
+    from itsdangerous import BadSignature
+    try:
+        defect_id = _defect_signer().loads(token)
+    except BadSignature:
+        raise NotFound() from None
+    defect = db.session.get(Defect, defect_id) if isinstance(defect_id, int) else None
+    if defect is None or defect.source != "warranty":
+        raise NotFound()
+    return defect
+
+
+def _alert_committee(project, defect, kind):
+    """The staff of the project's region hear of the defect, with the contractor's page to forward."""
+    from core.staff import responsible_staff
+    from notices.staff import notify_staff
+    notify_staff(responsible_staff(project.region_id), kind, {
+        "project": project.name, "project_id": project.id, "reference": f"D{defect.id:06d}",
+        "text": defect.text[:200], "contractor": defect.routed_to or "", "link": defect_link(defect)})
+
+
+def contractor_rectify(token, text, photos=()):
+    """The contractor reports the defect repaired, with evidence, on the signed page; the committee is asked to
+    re-inspect and the resident is told."""
+    defect = defect_by_token(token)
+    if defect.status != "open":
+        raise Conflict("works.defect_not_open")
+    project = db.session.get(Project, defect.project_id)
+    defect.rectification = _text("text", text, 2000)
+    defect.rectification_photos = list(photos)
+    defect.status = "rectified"
+    link_uploads(defect.rectification_photos, "defect", defect.id)
+    audit.record(None, "defect.rectify", "project", project.id, project.region_id,
+                 after={"defect": defect.id, "by": "contractor", "text": defect.rectification,
+                        "photos": len(defect.rectification_photos)})
+    if defect.account_id:
+        _tell(defect.account_id, lambda: _("Defect %(reference)s repaired", reference=f"D{defect.id:06d}"),
+              lambda: _("The contractor reports it repaired; the committee will check it."))
+    _alert_committee(project, defect, "staff_defect_rectified")
+    db.session.flush()
     return defect
 
 

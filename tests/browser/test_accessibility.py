@@ -94,6 +94,11 @@ def scene(world, simulator):
     db.session.add(BindingRequest(account_id=account.id, dwelling_id=dwellings["106"], claimed_name="某人",
                                   phone_last4="0000"))
     from notices.staff import notify_staff
+    from projects.models import Defect
+    from projects.works import defect_link
+    defect = Defect(project_id=project.id, source="warranty", text="雨后1栋门口积水", account_id=account.id)
+    db.session.add(defect)
+    db.session.flush()
     notify_staff([world.committee_a], "staff_stage_overdue", {"project": "玉林小区改造", "stage": "construction",
                                                               "planned_end": "2026-11-25"})
     db.session.commit()
@@ -101,7 +106,8 @@ def scene(world, simulator):
     question = questions(surveys.definition_of(survey))[0]["id"]
     return {"compound": world.compound_a.id, "dwelling": dwellings["101"], "unit": unit_a, "vote": vote.id,
             "done": done.id, "survey": survey.id, "question": question, "project": project.id,
-            "notice": notice.id, "person": db.session.scalar(select(Dwelling.id))}
+            "notice": notice.id, "person": db.session.scalar(select(Dwelling.id)),
+            "defect_token": defect_link(defect).rsplit("/", 1)[1]}
 
 
 PAGES = {
@@ -120,7 +126,7 @@ PAGES = {
                  "/admin/dashboard/votes?outcome=rejected", "/admin/ledger?year=2026", "/admin/projects",
                  "/admin/catalogue", "/admin/lifts"],
     "admin": ["/admin/staff", "/admin/staff/{staff}", "/admin/audit"],
-    None: ["/admin/login", "/public/votes/{done}"],
+    None: ["/admin/login", "/public/votes/{done}", "/public/defects/{defect_token}"],
 }
 
 

@@ -250,6 +250,40 @@ def test_a_project_from_named_contractor_to_handover_with_an_elected_committee(s
     # a defect during the warranty goes to the contractor
     warranty = client.post("/api/v1/project/defects", headers=me, data={"text": "雨后1栋门口积水"})
     assert warranty.status_code == 201 and warranty.get_json()["routed_to"].startswith("四川华西建筑公司")
+    reference = "D%06d" % warranty.get_json()["id"]
+    assert f"{reference}" in inbox_text(client, me) and "四川华西建筑公司" in inbox_text(client, me)
+    # the committee's inbox holds the contractor's signed page, to forward; the contractor opens it signed out
+    alert = panel.get("/admin/inbox")
+    assert "保修期问题" in alert and "雨后1栋门口积水" in alert
+    link = re.search(r"(/public/defects/[\w.-]+)", alert).group(1)
+    contractor = client.application.test_client()
+    shown = contractor.get(link).get_data(as_text=True)
+    assert "雨后1栋门口积水" in shown and reference in shown
+    assert contractor.get(link[:-2] + "xx").status_code == 404  # a forged link shows nothing
+    token = CSRF.search(shown).group(1)
+    assert contractor.post(link, data={"csrf_token": token, "text": ""}).status_code == 422  # evidence needed
+    repaired = contractor.post(link, content_type="multipart/form-data", data={
+        "csrf_token": token, "text": "疏通1栋门口排水沟", "photos": [(io.BytesIO(PNG), "drain.png")]})
+    assert repaired.status_code == 302
+    after = contractor.get(link).get_data(as_text=True)
+    assert "疏通1栋门口排水沟" in after
+    photo = re.search(r'src="(/public/defects/[^"]+/files/[^"]+)"', after).group(1)
+    assert fetched(contractor, photo) == 200 and fetched(contractor, photo.replace(link, link[:-2] + "xx")) == 404
+    assert "施工单位报告已修复" in inbox_text(client, me)
+    assert "请复查" in panel.get("/admin/inbox")
+    # the committee re-inspects: not repaired goes back to the contractor, then repaired and checked
+    warranty_id = warranty.get_json()["id"]
+    assert http.post(f"/api/v1/admin/defects/{warranty_id}/reinspection", headers=headers,
+                     json={"passed": False, "note": "雨后仍有积水"}).status_code == 200
+    assert "仍未修复" in inbox_text(client, me)
+    again = contractor.get(link).get_data(as_text=True)
+    assert "雨后仍有积水" in again
+    assert contractor.post(link, content_type="multipart/form-data", data={
+        "csrf_token": CSRF.search(again).group(1), "text": "加设排水篦子"}).status_code == 302
+    assert http.post(f"/api/v1/admin/defects/{warranty_id}/reinspection", headers=headers,
+                     json={"passed": True, "note": "雨后复查无积水"}).status_code == 200
+    assert "已修复" in contractor.get(link).get_data(as_text=True)
+    assert "问题已整改并复查合格" in inbox_text(client, me)
 
     # the owners' committee: three candidates for two seats, counted under art. 278's ordinary rule
     election = http.post("/api/v1/admin/elections", headers=headers, json={
