@@ -224,7 +224,8 @@ def works_overview():
     rows, combined = oversight.satisfaction_by_project(g.staff, region.id)
     return page("admin/works.html", region=region, overdue=works.overdue_stages_in(region),
                 findings=works.open_findings_in(region), times=times, satisfaction=rows, combined=combined,
-                alerts=works.alerts_for(g.staff), levels=LEVELS)
+                alerts=works.alerts_for(g.staff), levels=LEVELS, managed=care.management_modes_in(region),
+                mode_label=care.mode_label)
 
 
 @bp.app_template_filter("percent")

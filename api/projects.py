@@ -178,6 +178,13 @@ class DeliveryReportSchema(Schema):
     failures = fields.List(fields.Dict())
 
 
+class ManagementModeSchema(Schema):
+    mode = fields.String(metadata={"description": "property | self | street"})
+    label = fields.String()
+    decided_at = fields.DateTime()
+    vote_id = fields.Integer()
+
+
 class TimelineSchema(Schema):
     project = fields.Nested(ProjectSchema)
     progress = fields.Integer()
@@ -191,6 +198,8 @@ class TimelineSchema(Schema):
     satisfaction_rate = fields.Float(allow_none=True, metadata={
         "description": "satisfaction rate: 满意 + 基本满意 over respondents, 0-100"})
     response_rate = fields.Float(allow_none=True, metadata={"description": "respondents over those asked, 0-100"})
+    management = fields.Nested(ManagementModeSchema, allow_none=True, metadata={
+        "description": "the compound's management mode as its owners chose it by vote (null: not decided yet)"})
 
 
 class InboxEntrySchema(Schema):

@@ -599,6 +599,11 @@ class ProgressFlow(Flow):
             lines.append(_("Next: %(stage)s, planned from %(date)s.", stage=stage_label(following),
                            date=format_day(planned, locale()))
                          if planned else _("Next: %(stage)s.", stage=stage_label(following)))
+        from projects.care import management_mode_of, mode_label
+        chosen = management_mode_of(compound.id)
+        if chosen is not None:
+            lines.append(_("After the renovation the compound is managed by %(mode)s, as the owners voted.",
+                           mode=mode_label(chosen[0])))
         lines.append(_("Reply 反映问题 (report) to report a problem on site."))
         return "\n".join(lines)
 

@@ -12,7 +12,7 @@ from core.errors import Conflict, Forbidden, NotFound, RuleViolation, field_erro
 from core.extensions import db
 from core.models import Compound, aware, utcnow
 from notices.services import queue_scoped_notice
-from projects.models import Candidate, Election, ElectionBallot, ElectionOwner, ElectionPart
+from projects.models import Candidate, Election, ElectionBallot, ElectionOwner, ElectionPart, ManagementChoice
 from projects.services import get_project
 from votes import rules as vote_rules
 
@@ -65,7 +65,60 @@ def propose_management_mode(staff, project_id, compound_id, mode):
         name = {"property": _("a property company"), "self": _("self-management by the owners"),
                 "street": _("the street's managed service")}[mode]
         title = _("Long-term management of %(project)s: %(mode)s", project=project.name, mode=name)
-    return create_vote(staff, "compound", compound_id, "property_manager", title[:200], title)
+    vote = create_vote(staff, "compound", compound_id, "property_manager", title[:200], title)
+    db.session.add(ManagementChoice(vote_id=vote.id, compound_id=compound_id, project_id=project.id, mode=mode))
+    db.session.flush()
+    return vote
+
+
+def decide_management_modes():
+    """Scheduled: a management-mode vote whose result is published decides; approved, its mode becomes the
+    compound's management mode (audited), and the compound's residents are told."""
+    from votes.models import Vote, VoteState
+    pending = db.session.execute(select(ManagementChoice, Vote).join(Vote, Vote.id == ManagementChoice.vote_id).where(
+        ManagementChoice.outcome.is_(None), Vote.state.in_((VoteState.PUBLISHED, VoteState.ARCHIVED)))).all()
+    for choice, vote in pending:
+        approved = bool(((vote.result or {}).get("result") or {}).get("approved"))
+        choice.outcome, choice.decided_at = ("approved" if approved else "rejected"), utcnow()
+        compound = db.session.get(Compound, choice.compound_id)
+        audit.record(None, "compound.management_mode", "compound", compound.id, compound.community_id,
+                     after={"vote": vote.id, "mode": choice.mode, "approved": approved})
+        if approved:
+            with force_locale("zh_Hans_CN"):
+                body = _("By the owners' vote, %(compound)s is managed from now on by %(mode)s.",
+                         compound=compound.name, mode=mode_label(choice.mode))
+                title = _("Management of the compound decided")
+            queue_scoped_notice("compound", compound.id, "works_message", {"title": title, "body": body},
+                                region_id=compound.community_id)
+    db.session.flush()
+    return len(pending)
+
+
+def mode_label(mode):
+    """A management mode in the reader's language."""
+    return {"property": _("a property company"), "self": _("self-management by the owners"),
+            "street": _("the street's managed service")}.get(mode, mode or "")
+
+
+def management_mode_of(compound_id):
+    """The compound's management mode as the owners last approved it: (mode, decided_at, vote id) or None."""
+    row = (ManagementChoice.query.filter_by(compound_id=compound_id, outcome="approved")
+           .order_by(ManagementChoice.decided_at.desc(), ManagementChoice.vote_id.desc()).first())
+    return (row.mode, row.decided_at, row.vote_id) if row else None
+
+
+def management_modes_in(region):
+    """(compound, mode, decided_at) of the compounds under the region whose owners chose a management mode."""
+    from core.models import Region
+    rows = db.session.execute(
+        select(Compound, ManagementChoice).join(ManagementChoice, ManagementChoice.compound_id == Compound.id)
+        .join(Region, Region.id == Compound.community_id)
+        .where(Region.path.startswith(region.path, autoescape=True), ManagementChoice.outcome == "approved")
+        .order_by(Compound.name, ManagementChoice.decided_at)).all()
+    latest = {}
+    for compound, choice in rows:  # a later decision replaces an earlier one
+        latest[compound.id] = (compound, choice.mode, choice.decided_at)
+    return list(latest.values())
 
 
 def propose_covenant(staff, project_id, compound_id, text):
@@ -310,8 +363,10 @@ def close_election(staff, election_id):
 
 
 def close_due(now=None):
-    """Scheduled: count the elections whose voting time is up; the residents hear the result."""
+    """Scheduled: count the elections whose voting time is up (the residents hear the result), and let the
+    published management-mode votes decide the compounds' management mode."""
     now = now or utcnow()
+    decide_management_modes()
     for election in Election.query.filter(Election.state == "open", Election.closes_at <= now).all():
         try:
             _close(election, None)

@@ -334,3 +334,16 @@ class ElectionBallot(db.Model):
     entered_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
     at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     __table_args__ = (db.UniqueConstraint("election_id", "dwelling_id"),)
+
+
+class ManagementChoice(db.Model):
+    """A management mode put to the owners' vote for a compound; applied (the compound's mode from then on) once
+    the vote's published result approves it."""
+
+    __tablename__ = "management_choices"
+    vote_id = db.Column(db.Integer, db.ForeignKey("votes.id"), primary_key=True)
+    compound_id = db.Column(db.Integer, db.ForeignKey("compounds.id"), nullable=False, index=True)
+    project_id = db.Column(db.Integer, db.ForeignKey("projects.id"))
+    mode = db.Column(db.String(16), nullable=False)  # property | self | street
+    outcome = db.Column(db.String(16))  # None while voting; approved | rejected
+    decided_at = db.Column(db.DateTime(timezone=True))

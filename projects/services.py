@@ -280,7 +280,18 @@ def timeline(account):
             "satisfaction": percent(index),
             "satisfaction_rate": percent(rates.satisfaction_rate) if rates else None,
             "response_rate": percent(rates.response_rate) if rates else None,
-            "milestones": Milestone.query.filter_by(project_id=project.id).order_by(Milestone.at.desc()).all()}
+            "milestones": Milestone.query.filter_by(project_id=project.id).order_by(Milestone.at.desc()).all(),
+            "management": _management(account)}
+
+
+def _management(account):
+    """The resident's compound's management mode as its owners chose it by vote (None: not decided yet)."""
+    from projects.care import management_mode_of, mode_label
+    chosen = management_mode_of(account.dwelling.unit.building.compound_id)
+    if chosen is None:
+        return None
+    mode, decided_at, vote_id = chosen
+    return {"mode": mode, "label": mode_label(mode), "decided_at": decided_at, "vote_id": vote_id}
 
 
 def report_problem(account, text, kind="report", photos=(), latitude=None, longitude=None):

@@ -1,4 +1,4 @@
-"""an owners' committee election's roll, frozen when voting opens; staff alerts linked to WeChat and kept in an inbox
+"""an owners' committee election's roll, frozen when voting opens; staff alerts linked to WeChat and kept in an inbox; the management mode a vote chose
 
 Revision ID: 0019
 Revises: 0016
@@ -68,9 +68,24 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_notices'))
     )
     op.create_index(op.f('ix_staff_notices_staff_id'), 'staff_notices', ['staff_id'], unique=False)
+    op.create_table('management_choices',
+    sa.Column('vote_id', sa.Integer(), nullable=False),
+    sa.Column('compound_id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=True),
+    sa.Column('mode', sa.String(length=16), nullable=False),
+    sa.Column('outcome', sa.String(length=16), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['compound_id'], ['compounds.id'], name=op.f('fk_management_choices_compound_id_compounds')),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_management_choices_project_id_projects')),
+    sa.ForeignKeyConstraint(['vote_id'], ['votes.id'], name=op.f('fk_management_choices_vote_id_votes')),
+    sa.PrimaryKeyConstraint('vote_id', name=op.f('pk_management_choices'))
+    )
+    op.create_index(op.f('ix_management_choices_compound_id'), 'management_choices', ['compound_id'], unique=False)
 
 
 def downgrade():
+    op.drop_index(op.f('ix_management_choices_compound_id'), table_name='management_choices')
+    op.drop_table('management_choices')
     op.drop_index(op.f('ix_staff_notices_staff_id'), table_name='staff_notices')
     op.drop_table('staff_notices')
     op.drop_table('staff_wechat_links')

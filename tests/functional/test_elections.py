@@ -104,3 +104,37 @@ def test_the_election_closes_on_a_schedule(app):
             added.append((trigger, options.get("seconds"), options["args"][0]))
     register_jobs(app, Scheduler())
     assert ("interval", app.config["VOTES_INTERVAL"], "projects.care:close_due") in added
+
+
+def test_the_owners_vote_sets_the_management_mode_shown_to_residents_and_officials(client, world, simulator,
+                                                                                   election):
+    from tests.functional.test_works import Panel
+    staff, headers, _eid, _candidates, dwellings = election
+    pid = staff.post("/api/v1/admin/projects", headers=headers, json={
+        "name": "玉林小区改造", "compound_ids": [world.compound_a.id]}).get_json()["id"]
+    vote_id = staff.post(f"/api/v1/admin/projects/{pid}/management-vote", headers=headers,
+                         json={"compound_id": world.compound_a.id, "mode": "self"}).get_json()["id"]
+    now = utcnow()
+    assert staff.post(f"/api/v1/admin/votes/{vote_id}/open", headers=headers, json={
+        "opens_at": (now - timedelta(minutes=1)).isoformat(),
+        "closes_at": (now + timedelta(days=7)).isoformat()}).status_code == 200
+    owners = [owner(client, simulator, staff, headers, d, f"mode-{n}") for n, d in enumerate(dwellings[:3])]
+    for me in owners:
+        assert client.put(f"/api/v1/votes/{vote_id}/ballot", headers=me, json={"choice": "agree"}).status_code == 200
+    assert client.get("/api/v1/project", headers=owners[0]).get_json()["management"] is None
+    assert staff.post(f"/api/v1/admin/votes/{vote_id}/close", headers=headers).status_code == 200
+    care.close_due()  # a closed vote not yet published decides nothing
+    assert client.get("/api/v1/project", headers=owners[0]).get_json()["management"] is None
+    assert staff.post(f"/api/v1/admin/votes/{vote_id}/publish", headers=headers, json={}).status_code == 200
+    care.close_due()  # the scheduled job
+
+    shown = client.get("/api/v1/project", headers=owners[0]).get_json()["management"]
+    assert (shown["mode"], shown["label"], shown["vote_id"]) == ("self", "业主自治管理", vote_id)
+    assert "业主自治管理" in Bot(client).say(text_xml("mode-1", "进度"))
+    county = Panel(client.application.test_client(), "county_a")
+    overview = county.get("/admin/works")
+    assert "玉林小区" in overview and "业主自治管理" in overview
+    drain()
+    assert any("业主自治管理" in n["body"] for n in client.get("/api/v1/inbox", headers=owners[2]).get_json())
+    other = Panel(client.application.test_client(), "county_b")
+    assert "业主自治管理" not in other.get("/admin/works")  # another county sees nothing of it
