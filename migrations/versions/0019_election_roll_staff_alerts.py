@@ -1,4 +1,5 @@
-"""an owners' committee election's roll, frozen when voting opens; staff alerts linked to WeChat and kept in an inbox; the management mode a vote chose
+"""an owners' committee election's roll, frozen when voting opens; staff alerts linked to WeChat and
+kept in an inbox; the management mode a vote chose
 
 Revision ID: 0019
 Revises: 0016
