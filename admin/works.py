@@ -29,6 +29,8 @@ DEFECT_STATES = {"open": _l("awaiting rectification"), "rectified": _l("rectifie
                  "closed": _l("passed re-inspection"), "waived": _l("waived")}
 SUPERVISOR_STATES = {"pending": _l("awaiting decision"), "approved": _l("approved"), "rejected": _l("turned down")}
 ELECTION_STATES = {"nominating": _l("taking nominations"), "open": _l("voting"), "closed": _l("counted")}
+PAPER_ENTRY_STATES = {"pending": _l("awaiting confirmation"), "confirmed": _l("confirmed"), "mismatch": _l("mismatch"),
+                      "void": _l("void (never confirmed)")}
 LEVELS = {"community": _l("neighbourhood committee"), "street": _l("street office"), "county": _l("county")}
 
 
@@ -269,6 +271,12 @@ class PaperElectionForm(FlaskForm):
                                         option_widget=CheckboxInput())
 
 
+class ConfirmPaperElectionForm(FlaskForm):
+    entry_id = HiddenField(validators=[required()])
+    candidate_ids = SelectMultipleField(_l("Candidates ticked on the ballot, as you read it"), validate_choice=False,
+                                        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+
+
 @bp.route("/elections", methods=["GET", "POST"])
 def elections_list():
     """Owners' committee elections in my region; start one for a compound."""
@@ -294,20 +302,23 @@ def election(election_id):
     """One election: candidates, nominations, voting, paper ballots, the count per candidate."""
     row = care.get_election(g.staff, election_id)
     forms = {"nominate": NominateForm(formdata=None), "open": OpenElectionForm(formdata=None),
-             "paper": PaperElectionForm(formdata=None), "close": EmptyForm(formdata=None)}
+             "paper": PaperElectionForm(formdata=None), "confirm": ConfirmPaperElectionForm(formdata=None),
+             "close": EmptyForm(formdata=None)}
     failed = None
     if request.method == "POST":
         action = request.args.get("action")
         if action not in forms:
             raise NotFound()
         form = forms[action] = {"nominate": NominateForm, "open": OpenElectionForm, "paper": PaperElectionForm,
-                                "close": EmptyForm}[action]()
+                                "confirm": ConfirmPaperElectionForm, "close": EmptyForm}[action]()
         calls = {
             "nominate": lambda: care.nominate(g.staff, election_id, form.name.data, form.nominated_by.data,
                                               form.statement.data),
             "open": lambda: care.open_election(g.staff, election_id, from_local(form.closes_at.data)),
             "paper": lambda: care.enter_paper_ballot(g.staff, election_id, _id(form.dwelling_id.data),
                                                      [_id(c) for c in form.candidate_ids.data or []]),
+            "confirm": lambda: care.confirm_paper_ballot(g.staff, election_id, _id(form.entry_id.data),
+                                                         [_id(c) for c in form.candidate_ids.data or []]),
             "close": lambda: care.close_election(g.staff, election_id),
         }
         done = run_form(form, calls[action], _("Saved."), url_for("admin.election", election_id=election_id))
@@ -318,5 +329,17 @@ def election(election_id):
     ballots = care.ballots_of(row)
     forms["paper"].dwelling_id.choices = options([(str(d), name) for d, name in care.dwelling_names(parts)])
     forms["paper"].candidate_ids.choices = options([(str(c.id), c.name) for c in row.candidates])
+    candidates = options([(str(c.id), c.name) for c in row.candidates])
+    names = dict(care.dwelling_names(parts))
+    entries = []
+    for entry in care.paper_entries_of(row):
+        confirm = None
+        if entry.state == "pending" and entry.entered_by != g.staff.id:
+            failed_here = failed == "confirm" and forms["confirm"].entry_id.data == str(entry.id)
+            confirm = forms["confirm"] if failed_here else ConfirmPaperElectionForm(formdata=None, entry_id=entry.id)
+            confirm.candidate_ids.choices = candidates
+        entries.append((entry, names.get(entry.dwelling_id, entry.dwelling_id), confirm))
     return page("admin/election.html", form=forms[failed] if failed else None, forms=forms, election=row,
-                parts=len(parts), voted=len(ballots), failed=failed, election_states=ELECTION_STATES)
+                parts=len(parts), voted=len(ballots), failed=failed, election_states=ELECTION_STATES,
+                entries=entries, candidate_names={c.id: c.name for c in row.candidates},
+                entry_states=PAPER_ENTRY_STATES)

@@ -210,6 +210,17 @@ class ElectionBallotSchema(Schema):
                                 validate=validate.Length(max=15))
 
 
+class ElectionPaperEntrySchema(Schema):
+    id = fields.Integer()
+    dwelling_id = fields.Integer()
+    candidate_ids = fields.Function(lambda e: None if e.state == "pending" else e.candidate_ids, metadata={
+        "description": "the candidates ticked (null while pending: the second person reads the paper afresh)"})
+    state = fields.String(metadata={"description": "pending (waiting for a second person), confirmed, mismatch or "
+                                                   "void (not confirmed before voting closed)"})
+    entered_by = fields.Integer()
+    confirmed_by = fields.Integer(allow_none=True)
+
+
 class ElectionBallotDoneSchema(Schema):
     election_id = fields.Integer()
     candidate_ids = fields.List(fields.Integer())
@@ -458,13 +469,29 @@ class OpenElection(MethodView):
 
 @staff_blp.route("/elections/<int:election_id>/paper")
 class PaperElectionBallot(MethodView):
+    @staff_blp.response(200, ElectionPaperEntrySchema(many=True))
+    def get(self, election_id):
+        """The election's paper entries: pending (waiting for a second person), confirmed, mismatch or void."""
+        return care.paper_entries_of(care.get_election(_staff(), election_id))
+
     @staff_blp.arguments(PaperElectionBallotSchema)
-    @staff_blp.response(200, ElectionBallotDoneSchema)
+    @staff_blp.response(200, ElectionPaperEntrySchema)
     def post(self, body, election_id):
-        """Enter a paper ballot for a dwelling."""
-        ballot = care.enter_paper_ballot(_staff(), election_id, body["dwelling_id"], body["candidate_ids"])
+        """Enter a paper ballot for a dwelling; it counts once a second staff member confirms it."""
+        entry = care.enter_paper_ballot(_staff(), election_id, body["dwelling_id"], body["candidate_ids"])
         db.session.commit()
-        return ballot
+        return entry
+
+
+@staff_blp.route("/elections/<int:election_id>/paper/<int:entry_id>/confirm")
+class ConfirmPaperElectionBallot(MethodView):
+    @staff_blp.arguments(ElectionBallotSchema)
+    @staff_blp.response(200, ElectionPaperEntrySchema)
+    def post(self, body, election_id, entry_id):
+        """A second staff member ticks the same candidates from the paper: a match counts, a mismatch does not."""
+        entry = care.confirm_paper_ballot(_staff(), election_id, entry_id, body["candidate_ids"])
+        db.session.commit()
+        return entry
 
 
 @staff_blp.route("/elections/<int:election_id>/close")

@@ -12,7 +12,8 @@ from core.errors import Conflict, Forbidden, NotFound, RuleViolation, field_erro
 from core.extensions import db
 from core.models import Compound, aware, utcnow
 from notices.services import queue_scoped_notice
-from projects.models import Candidate, Election, ElectionBallot, ElectionOwner, ElectionPart, ManagementChoice
+from projects.models import (Candidate, Election, ElectionBallot, ElectionOwner, ElectionPaperEntry, ElectionPart,
+                             ManagementChoice)
 from projects.services import get_project
 from votes import rules as vote_rules
 
@@ -332,12 +333,49 @@ def my_election_ballot(account, election):
 
 
 def enter_paper_ballot(staff, election_id, dwelling_id, candidate_ids):
-    """Committee staff enter a paper ballot collected door to door or at the meeting."""
+    """Committee staff type a paper ballot collected door to door or at the meeting; it counts once a second
+    staff member confirms it (as votes' paper ballots do)."""
     election = get_election(staff, election_id, "votes.paper")
-    ballot = _record(election, dwelling_id, _candidate_ids(election, candidate_ids), "paper", entered_by=staff.id)
+    if election.state != "open" or utcnow() >= aware(election.closes_at):
+        raise Conflict("election.not_open")
+    if db.session.get(ElectionPart, (election.id, dwelling_id)) is None:
+        raise NotFound()
+    entry = ElectionPaperEntry(election_id=election.id, dwelling_id=dwelling_id, entered_by=staff.id,
+                               candidate_ids=_candidate_ids(election, candidate_ids), state="pending")
+    db.session.add(entry)
+    db.session.flush()
     audit.record(staff, "election.paper", "election", election.id, election.region_id,
-                 after={"dwelling": dwelling_id, "candidates": ballot.candidate_ids})
-    return ballot
+                 after={"entry": entry.id, "dwelling": dwelling_id, "candidates": entry.candidate_ids})
+    return entry
+
+
+def confirm_paper_ballot(staff, election_id, entry_id, candidate_ids):
+    """A second staff member ticks the same ballot: a match counts, a mismatch is kept for review."""
+    election = get_election(staff, election_id, "votes.paper")
+    entry = db.session.get(ElectionPaperEntry, entry_id)
+    if entry is None or entry.election_id != election.id:
+        raise NotFound()
+    if entry.state != "pending":
+        raise Conflict("vote.entry_done")
+    if entry.entered_by == staff.id:
+        raise Forbidden("vote.same_person")
+    chosen = _candidate_ids(election, candidate_ids)
+    entry.confirmed_by, entry.confirm_ids = staff.id, chosen
+    if chosen != entry.candidate_ids:
+        entry.state = "mismatch"
+    else:
+        _record(election, entry.dwelling_id, chosen, "paper", entered_by=entry.entered_by)
+        entry.state = "confirmed"
+    audit.record(staff, "election.paper_confirm", "election", election.id, election.region_id,
+                 after={"entry": entry.id, "state": entry.state, "candidates": chosen})
+    db.session.flush()
+    return entry
+
+
+def paper_entries_of(election):
+    """The election's paper entries, latest first."""
+    return (ElectionPaperEntry.query.filter_by(election_id=election.id)
+            .order_by(ElectionPaperEntry.id.desc()).all())
 
 
 def _live_parts(election):
@@ -396,6 +434,9 @@ def _close(election, staff):
          "quorum_met": c.result.quorum_met, "reason_key": c.result.reason_key, "reason_params": c.result.reason_params}
         for c in counted]}
     election.state = "closed"
+    # paper entries nobody confirmed are void: they stay listed, never counted
+    ElectionPaperEntry.query.filter_by(election_id=election.id, state="pending").update(
+        {"state": "void"}, synchronize_session=False)
     elected = [names[c.candidate_id] for c in counted if c.elected]
     audit.record(staff, "election.close", "election", election.id, election.region_id,
                  after={"elected": elected, "by": "staff" if staff else "schedule"})

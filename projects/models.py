@@ -321,6 +321,22 @@ class ElectionOwner(db.Model):
     __table_args__ = (db.Index("ix_election_owners_person", "person_id", "election_id"),)
 
 
+class ElectionPaperEntry(db.Model):
+    """A collected paper ballot typed by one staff member; it counts once a second one ticks the same names."""
+
+    __tablename__ = "election_paper_entries"
+    id = db.Column(db.Integer, primary_key=True)
+    election_id = db.Column(db.Integer, db.ForeignKey("elections.id"), nullable=False, index=True)
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False)
+    candidate_ids = db.Column(db.JSON, nullable=False, default=list)
+    entered_by = db.Column(db.Integer, db.ForeignKey("staff.id"), nullable=False)
+    confirmed_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
+    confirm_ids = db.Column(db.JSON)
+    # pending | confirmed | mismatch | void (not confirmed before voting closed: not counted)
+    state = db.Column(db.String(16), nullable=False, default="pending")
+    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+
 class ElectionBallot(db.Model):
     """One ballot per dwelling: the candidates it agrees to (none: taking part, agreeing to nobody)."""
 

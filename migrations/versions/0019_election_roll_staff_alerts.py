@@ -1,5 +1,5 @@
 """an owners' committee election's roll, frozen when voting opens; staff alerts linked to WeChat and
-kept in an inbox; the management mode a vote chose
+kept in an inbox; the management mode a vote chose; paper election ballots confirmed by a second person
 
 Revision ID: 0019
 Revises: 0016
@@ -36,6 +36,23 @@ def upgrade():
     sa.PrimaryKeyConstraint('election_id', 'dwelling_id', 'person_id', name=op.f('pk_election_owners'))
     )
     op.create_index('ix_election_owners_person', 'election_owners', ['person_id', 'election_id'], unique=False)
+    op.create_table('election_paper_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('election_id', sa.Integer(), nullable=False),
+    sa.Column('dwelling_id', sa.Integer(), nullable=False),
+    sa.Column('candidate_ids', sa.JSON(), nullable=False),
+    sa.Column('entered_by', sa.Integer(), nullable=False),
+    sa.Column('confirmed_by', sa.Integer(), nullable=True),
+    sa.Column('confirm_ids', sa.JSON(), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['confirmed_by'], ['staff.id'], name=op.f('fk_election_paper_entries_confirmed_by_staff')),
+    sa.ForeignKeyConstraint(['dwelling_id'], ['dwellings.id'], name=op.f('fk_election_paper_entries_dwelling_id_dwellings')),
+    sa.ForeignKeyConstraint(['election_id'], ['elections.id'], name=op.f('fk_election_paper_entries_election_id_elections')),
+    sa.ForeignKeyConstraint(['entered_by'], ['staff.id'], name=op.f('fk_election_paper_entries_entered_by_staff')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_election_paper_entries'))
+    )
+    op.create_index(op.f('ix_election_paper_entries_election_id'), 'election_paper_entries', ['election_id'], unique=False)
     op.create_table('staff_link_codes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('staff_id', sa.Integer(), nullable=False),
@@ -92,6 +109,8 @@ def downgrade():
     op.drop_table('staff_wechat_links')
     op.drop_index(op.f('ix_staff_link_codes_staff_id'), table_name='staff_link_codes')
     op.drop_table('staff_link_codes')
+    op.drop_index(op.f('ix_election_paper_entries_election_id'), table_name='election_paper_entries')
+    op.drop_table('election_paper_entries')
     op.drop_index('ix_election_owners_person', table_name='election_owners')
     op.drop_table('election_owners')
     op.drop_table('election_parts')

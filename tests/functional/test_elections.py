@@ -8,11 +8,12 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import Dwelling, utcnow
+from core.staff import create_staff
 from core.times import format_moment
 from notices.sender import drain
 from projects import care
 from simulator.sender import text_xml
-from tests.builders import Bot, login, roll_rows, roll_with_owner, sign_in
+from tests.builders import PASSWORD, Bot, login, roll_rows, roll_with_owner, sign_in
 
 
 def owner(client, simulator, staff, headers, dwelling_id, openid):
@@ -79,8 +80,24 @@ def test_owners_elect_by_chat_and_mini_program_on_the_roll_frozen_at_opening_and
     # in the mini-program, and on paper for a flat on the roll
     assert client.post(f"/api/v1/elections/{eid}/ballot", headers=li,
                        json={"candidate_ids": candidates[:2]}).status_code == 200
-    assert staff.post(f"/api/v1/admin/elections/{eid}/paper", headers=headers,
-                      json={"dwelling_id": dwellings[2], "candidate_ids": [candidates[0]]}).status_code == 200
+    entry = staff.post(f"/api/v1/admin/elections/{eid}/paper", headers=headers,
+                       json={"dwelling_id": dwellings[2], "candidate_ids": [candidates[0]]}).get_json()
+    assert entry["state"] == "pending" and entry["candidate_ids"] is None  # the second person reads it afresh
+    create_staff(None, "committee_a2", "委员a2", "committee", world.community_a.id, PASSWORD)
+    db.session.commit()
+    second = client.application.test_client()
+    second_headers = {"X-CSRFToken": login(second, "committee_a2")}
+    confirm = f"/api/v1/admin/elections/{eid}/paper/{entry['id']}/confirm"
+    assert second.post(confirm, headers=second_headers,
+                       json={"candidate_ids": [candidates[1]]}).get_json()["state"] == "mismatch"
+    entry = staff.post(f"/api/v1/admin/elections/{eid}/paper", headers=headers,
+                       json={"dwelling_id": dwellings[2], "candidate_ids": [candidates[0]]}).get_json()
+    confirm = f"/api/v1/admin/elections/{eid}/paper/{entry['id']}/confirm"
+    assert second.post(confirm, headers=second_headers,
+                       json={"candidate_ids": [candidates[0]]}).get_json()["state"] == "confirmed"
+    # a paper ballot nobody confirms before the close is void
+    staff.post(f"/api/v1/admin/elections/{eid}/paper", headers=headers,
+               json={"dwelling_id": dwellings[3], "candidate_ids": [candidates[2]]})
 
     # the scheduler closes it when its time is up; the count is on the frozen roll of four
     care.close_due(now=utcnow())
@@ -91,6 +108,8 @@ def test_owners_elect_by_chat_and_mini_program_on_the_roll_frozen_at_opening_and
     first = counted["result"]["candidates"][0]
     assert (first["agree_heads"], first["participating_heads"], first["total_heads"]) == (3, 3, 4)
     drain()  # the outbox fans the result out to the compound's residents
+    states = [e["state"] for e in staff.get(f"/api/v1/admin/elections/{eid}/paper", headers=headers).get_json()]
+    assert states == ["void", "confirmed", "mismatch"]
     result = client.get("/api/v1/inbox", headers=li).get_json()
     assert any("当选" in n["body"] and "刘建国" in n["body"] for n in result)
 

@@ -300,10 +300,19 @@ def test_a_project_from_named_contractor_to_handover_with_an_elected_committee(s
     assert too_many.status_code == 422
     assert client.post(f"/api/v1/elections/{election['id']}/ballot", headers=me,
                        json={"candidate_ids": candidates[:2]}).status_code == 200
+    create_staff(None, "committee_a2", "委员a2", "committee", world.community_a.id, PASSWORD)
+    db.session.commit()
+    second = client.application.test_client()
+    second_headers = {"X-CSRFToken": login(second, "committee_a2")}
     for dwelling, chosen in ((dwellings[1], candidates[:2]), (dwellings[2], candidates[:2]),
                              (dwellings[3], candidates[2:])):
-        assert http.post(f"/api/v1/admin/elections/{election['id']}/paper", headers=headers,
-                         json={"dwelling_id": dwelling, "candidate_ids": chosen}).status_code == 200
+        entry = http.post(f"/api/v1/admin/elections/{election['id']}/paper", headers=headers,
+                          json={"dwelling_id": dwelling, "candidate_ids": chosen})
+        assert entry.status_code == 200 and entry.get_json()["state"] == "pending"
+        confirm = f"/api/v1/admin/elections/{election['id']}/paper/{entry.get_json()['id']}/confirm"
+        assert http.post(confirm, headers=headers, json={"candidate_ids": chosen}).status_code == 403  # not alone
+        assert second.post(confirm, headers=second_headers, json={"candidate_ids": chosen}).get_json()[
+            "state"] == "confirmed"
     counted = http.post(f"/api/v1/admin/elections/{election['id']}/close", headers=headers).get_json()
     assert counted["elected"] == ["刘建国", "陈秀英"]
     third = counted["result"]["candidates"][2]
@@ -413,13 +422,24 @@ def test_an_election_run_in_the_panel(staff, world, client):
     candidates = re.findall(r'name="candidate_ids"[^>]*value="(\d+)"', html) or re.findall(
         r'value="(\d+)"[^>]*name="candidate_ids"', html)
     assert len(dwellings) == 4 and len(candidates) == 2
-    for dwelling, chosen in zip(dwellings, ([candidates[0]], [candidates[0]], [candidates[1]])):
+    for dwelling, chosen in zip(dwellings, ([candidates[0]], [candidates[0]], [candidates[1]], [candidates[1]])):
         assert panel.post(f"{page}?action=paper", page, dwelling_id=dwelling, candidate_ids=chosen).status_code == 302
+    assert "action=confirm" not in panel.get(page)  # who typed a ballot does not confirm it
+    create_staff(None, "committee_a2", "委员a2", "committee", world.community_a.id, PASSWORD)
+    db.session.commit()
+    second = Panel(client.application.test_client(), "committee_a2")
+    pending = re.findall(r'name="entry_id"[^>]*value="(\d+)"', second.get(page)) or re.findall(
+        r'value="(\d+)"[^>]*name="entry_id"', second.get(page))
+    assert len(pending) == 4 and "待复核" in second.get(page)
+    by_entry = dict(zip(sorted(pending, key=int), ([candidates[0]], [candidates[0]], [candidates[1]])))
+    for entry, chosen in by_entry.items():  # the fourth is never confirmed: void when voting closes
+        assert second.post(f"{page}?action=confirm", page, entry_id=entry, candidate_ids=chosen).status_code == 302
     assert panel.post(f"{page}?action=close", page).status_code == 302
     counted = panel.get(page)
     rows = dict(re.findall(r"<tr><td>(\S+?)</td>.*?<td>(?:<strong>)?([^<]+)(?:</strong>)?</td></tr>", counted, re.S))
     assert rows == {"刘建国": "当选", "陈秀英": "未当选"}  # 2 of 3 participants agree: more than half
     assert "3 / 4" in counted
+    assert "作废（未经确认）" in counted  # the unconfirmed entry stays listed, never counted
 
 
 def test_a_follower_is_pushed_the_escalation_within_the_template_limits(staff, world, simulator):
