@@ -34,7 +34,8 @@ SURVEY = {"sections": [{"id": "s1", "title": "加装电梯", "questions": [
     {"id": "pay", "type": "number", "title": "您愿意出多少钱？", "unit": "元", "min": 0, "max": 100000},
     {"id": "grid", "type": "matrix", "title": "各项评价", "rows": [{"id": "r1", "label": "噪音"}],
      "scale": [{"id": "good", "label": "好"}, {"id": "bad", "label": "不好"}]},
-    {"id": "words", "type": "text", "title": "还有什么想说的？", "required": True}]}]}
+    {"id": "words", "type": "text", "title": "还有什么想说的？", "required": True},
+    {"id": "snap", "type": "photo", "title": "拍一下您家楼道"}]}]}
 
 
 def _jest(*args, env=None, timeout=600):
@@ -90,6 +91,9 @@ def _seed(app, client, world, simulator, server, tmp_path):
         "definition": SURVEY}).get_json()
     opened = staff.post(f"/api/v1/admin/surveys/{survey['id']}/open", headers=headers, json=window)
     assert opened.status_code == 200, opened.get_data(as_text=True)
+    project = staff.post("/api/v1/admin/projects", headers=headers, json={
+        "name": "玉林小区改造", "compound_ids": [world.compound_a.id], "plan_year": 2026})
+    assert project.status_code == 201, project.get_data(as_text=True)
     drain()  # what was announced before the resident arrived is delivered before
     photo, photo2 = tmp_path / "light.png", tmp_path / "stairs.png"
     photo.write_bytes(PNG)
@@ -119,6 +123,11 @@ def test_a_resident_uses_the_mini_program_against_the_real_service(app, client, 
         from surveys.models import SurveyResponse
         response = db.session.scalars(select(SurveyResponse)).one()
         assert response.answers["pay"] == 2000 and response.answers["lift"] == "b"
+        (snap,) = response.answers["snap"]
+        assert (Path(app.config["UPLOAD_FOLDER"]) / snap).read_bytes() == PNG
+        from contributions.models import Contribution
+        pledge = db.session.scalars(select(Contribution)).one()
+        assert (pledge.kind, pledge.amount, pledge.state) == ("money", 30007, "cancelled")
         from notices.models import SubscriptionEvent
         assert db.session.scalars(select(SubscriptionEvent)).all(), "the acceptance reached the ledger"
 
@@ -132,6 +141,11 @@ def test_a_resident_uses_the_mini_program_against_the_real_service(app, client, 
         seed.update(notice_title="诉求答复", notice_text="楼道灯已安排电工本周四更换。", push_page=push["page"])
         fixture.write_text(json.dumps(seed, ensure_ascii=False), encoding="utf-8")
         _jest("tests/e2e/notice.test.js", env={"GONGJIAN_E2E": str(fixture)})
+
+        # The resident deleted their data from the mini-program last: the words are gone, the ballot stays.
+        db.session.expire_all()
+        assert db.session.get(Wish, wish.id).text == ""
+        assert db.session.scalars(select(Ballot)).one().receipt == receipt
 
 
 def test_a_published_result_is_shown_to_residents_in_scope_only(app, client, world, simulator, tmp_path):
@@ -164,15 +178,22 @@ def test_an_owner_of_two_flats_verifies_and_casts_once_in_the_mini_program(app, 
     headers = {"X-CSRFToken": login(staff, "committee_a")}
     unit_id = db.session.scalars(select(Dwelling.unit_id)).first()
     now = utcnow()
-    vote = staff.post("/api/v1/admin/votes", headers=headers, json={
-        "scope_kind": "unit", "scope_id": unit_id, "matter": "rebuild", "title": "1栋2单元加装电梯"}).get_json()
-    opened = staff.post(f"/api/v1/admin/votes/{vote['id']}/open", headers=headers, json={
+    # A lift for the stairwell: 300,000.01 yuan, less 100,000.00 of subsidy and 0.01 from the provident fund.
+    scheme = staff.post("/api/v1/admin/lifts/schemes", headers=headers, json={
+        "unit_id": unit_id, "title": "1栋2单元加装电梯", "total_cost": 30_000_001, "subsidy": 10_000_000,
+        "provident_fund": 1, "coefficients": {"5": "1"}})
+    assert scheme.status_code == 201, scheme.get_data(as_text=True)
+    scheme = scheme.get_json()
+    opened = staff.post(f"/api/v1/admin/lifts/schemes/{scheme['id']}/open", headers=headers, json={
         "opens_at": (now - timedelta(minutes=1)).isoformat(), "closes_at": (now + timedelta(days=7)).isoformat()})
     assert opened.status_code == 200, opened.get_data(as_text=True)
+    rooms = dict(db.session.execute(select(Dwelling.room, Dwelling.id)).all())
+    share = scheme["shares"][str(rooms["501"])]
     with LiveServer(app) as server:
         seed = {"base": server.url, "simulator": simulator.url, "openid": "mini-owner-2", "unit_id": unit_id,
                 "phone_last4": "1234", "id_number": owner, "certificate_no": "川2020成都不动产权第501号",
-                "vote_id": vote["id"]}
+                "vote_id": scheme["vote_id"], "flat_502": rooms["502"], "compound": world.compound_a.name,
+                "share_yuan": f"{share // 100:,}.{share % 100:02d}"}
         fixture = tmp_path / "owner.json"
         fixture.write_text(json.dumps(seed, ensure_ascii=False), encoding="utf-8")
         _jest("tests/e2e/owner.test.js", env={"GONGJIAN_E2E": str(fixture)})
