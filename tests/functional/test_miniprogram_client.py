@@ -56,6 +56,14 @@ def test_pages_and_components_and_the_package_size():
     _jest("tests/unit")
 
 
+def test_the_mini_programs_words_are_the_catalogs_compiled():
+    """miniprogram/lib/messages.js is what `flask translate miniprogram` writes from locale/ now: a message
+    added to the mini-program or a translation changed in a catalog without running it fails here."""
+    from core.cli import MINIPROGRAM_MESSAGES, miniprogram_messages_module
+    assert MINIPROGRAM_MESSAGES.read_text(encoding="utf-8") == miniprogram_messages_module(), (
+        "miniprogram/lib/messages.js is out of date with the catalogs: run `flask translate miniprogram`")
+
+
 def test_every_call_the_client_makes_is_documented(app, database, tmp_path):
     if database["kind"] != "sqlite":
         pytest.skip("the document does not depend on the database")
@@ -200,3 +208,31 @@ def test_an_owner_of_two_flats_verifies_and_casts_once_in_the_mini_program(app, 
     from votes.models import Ballot
     db.session.expire_all()
     assert sorted(b.choice for b in db.session.scalars(select(Ballot))) == ["agree", "agree"]
+
+
+def test_publicity_and_an_objection_with_photos_in_the_mini_program(app, client, world, simulator, tmp_path):
+    from publicity.models import Objection, Publicity
+    from tests.functional.test_miniprogram import sign_in
+    with LiveServer(app) as server:
+        staff, headers, seed, fixture = _seed(app, client, world, simulator, server, tmp_path)
+        me = sign_in(client, simulator, seed["openid"])
+        bound = client.post("/api/v1/me/binding/code", headers=me, json={"code": seed["binding_code"]})
+        assert bound.status_code == 200
+        vote_id = seed["vote_id"]
+        assert client.put(f"/api/v1/votes/{vote_id}/ballot", headers=me, json={"choice": "agree"}).status_code == 200
+        assert staff.post(f"/api/v1/admin/votes/{vote_id}/close", headers=headers).status_code == 200
+        assert staff.post(f"/api/v1/admin/votes/{vote_id}/publish", headers=headers, json={}).status_code == 200
+        period = db.session.scalars(select(Publicity).where(Publicity.subject_kind == "vote_result")).one()
+        seed.update(publicity_id=period.id, phase="object")
+        fixture.write_text(json.dumps(seed, ensure_ascii=False), encoding="utf-8")
+        _jest("tests/e2e/publicity.test.js", env={"GONGJIAN_E2E": str(fixture)})
+
+        db.session.expire_all()
+        objection = db.session.scalars(select(Objection)).one()
+        assert objection.text == "电梯井挡住我家窗户" and len(objection.photos) == 2
+        answered = staff.post(f"/api/v1/admin/publicity/{period.id}/objections/{objection.id}/answer", headers=headers,
+                              json={"answer": "电梯井将移到楼梯间一侧。"})
+        assert answered.status_code == 200, answered.get_data(as_text=True)
+        seed.update(phase="answered")
+        fixture.write_text(json.dumps(seed, ensure_ascii=False), encoding="utf-8")
+        _jest("tests/e2e/publicity.test.js", env={"GONGJIAN_E2E": str(fixture)})
