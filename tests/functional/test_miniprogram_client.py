@@ -230,6 +230,15 @@ def test_publicity_and_an_objection_with_photos_in_the_mini_program(app, client,
         db.session.expire_all()
         objection = db.session.scalars(select(Objection)).one()
         assert objection.text == "电梯井挡住我家窗户" and len(objection.photos) == 2
+        # Nobody adds photos to another's objection, nor answers a survey photo question outside its audience.
+        stranger = sign_in(client, simulator, "publicity-stranger")
+        assert client.post(f"/api/v1/publicity/objections/{objection.id}/photos", headers=stranger,
+                           data={"photos": (io.BytesIO(PNG), "p.png")}, content_type="multipart/form-data"
+                           ).status_code == 404
+        assert client.post(f"/api/v1/surveys/{seed['survey_id']}/photos", headers=stranger,
+                           data={"photos": (io.BytesIO(PNG), "p.png")}, content_type="multipart/form-data"
+                           ).status_code == 403
+        assert client.get(f"/api/v1/units/{world.compound_a.id + 10**6}", headers=me).status_code == 404
         answered = staff.post(f"/api/v1/admin/publicity/{period.id}/objections/{objection.id}/answer", headers=headers,
                               json={"answer": "电梯井将移到楼梯间一侧。"})
         assert answered.status_code == 200, answered.get_data(as_text=True)
