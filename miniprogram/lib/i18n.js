@@ -38,6 +38,7 @@ const MESSAGES = {
   'home.unbound': N_('Your home is not linked yet. Link it to make wishes, follow the works and vote.'),
   'home.open_votes': N_('Votes open now'),
   'home.open_surveys': N_('Surveys open now'),
+  'home.publicity': N_('On public notice: objections taken'),
   'home.latest': N_('Latest notices'),
   'home.stage': N_('Stage of the works'),
   'home.no_project': N_('Your compound has no renovation project yet.'),

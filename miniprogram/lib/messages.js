@@ -104,6 +104,7 @@ module.exports = {
   "Notices sent to you ({n})": "发给您的通知（{n} 条）",
   "Objection ": "异议 ",
   "Objections ({n})": "公示异议（{n} 条）",
+  "On public notice: objections taken": "正在公示，可以提异议",
   "Open": "打开",
   "Other": "其他",
   "Other (please say)": "其他（请写明）",

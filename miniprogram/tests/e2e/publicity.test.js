@@ -8,6 +8,11 @@ describeLive('publicity on the real service', () => {
   test('lists the result with its countdown, or shows the committee\'s answer once given', async () => {
     const seed = fixture()
     const { wx, simulate } = resident(seed)
+    // Home says what is on public notice for me, with the time left.
+    const home = render(simulate, 'pages/index/index')
+    await home.loaded
+    await until(() => home.comp.querySelector('.publicity-row'), 'the publicity on the home page')
+    expect(text(home.comp.querySelector('.publicity-row'))).toMatch(/还剩 [67] 天 \d+ 小时/)
     const list = render(simulate, 'pages/publicity/publicity')
     await list.loaded
     await until(() => list.comp.instance.data.loaded, 'the list')
