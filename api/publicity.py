@@ -147,6 +147,16 @@ class Objections(MethodView):
         return objection
 
 
+@resident_blp.route("/objections/<int:objection_id>/photos")
+class ObjectionPhotos(MethodView):
+    @resident_blp.response(200, MyObjectionSchema)
+    def post(self, objection_id):
+        """Add a photo to my objection (multipart 'photos'; wx.uploadFile sends one file at a time)."""
+        objection = publicity.add_objection_photos(resident(), objection_id, store_uploads(request.files))
+        db.session.commit()
+        return objection
+
+
 @resident_blp.route("/objections/mine")
 class MyObjections(MethodView):
     @resident_blp.response(200, MyObjectionSchema(many=True))

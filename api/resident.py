@@ -4,8 +4,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.resident_schemas import (BindingResultSchema, CodeSchema, ConsentSchema, LocaleSchema, MeSchema,
-                                  OwnerBindingSchema, PrivacyNoticeSchema, RoomBindingSchema, WishCreateSchema,
-                                  WishSchema, WxLoginResultSchema, WxLoginSchema)
+                                  OwnerBindingSchema, PrivacyNoticeSchema, RoomBindingSchema, StairwellSchema,
+                                  WishCreateSchema, WishSchema, WxLoginResultSchema, WxLoginSchema)
 from api.schemas import CatalogueItemSchema
 from core import accounts, catalogue
 from core.uploads import store_uploads
@@ -144,6 +144,20 @@ class BindAsOwner(MethodView):
         finally:
             db.session.commit()  # a failed try is counted too
         return _me(account)
+
+
+@blp.route("/units/<int:unit_id>")
+class Stairwell(MethodView):
+    @blp.response(200, StairwellSchema)
+    def get(self, unit_id):
+        """The compound, building and unit a stairwell QR code (scene 'unit:ID') names, shown before binding."""
+        from core.errors import NotFound
+        resident()
+        unit = accounts.describe_unit(unit_id)
+        if unit is None:
+            raise NotFound()
+        return {"id": unit.id, "compound": unit.building.compound.name, "building": unit.building.name,
+                "unit": unit.name}
 
 
 @blp.route("/privacy")

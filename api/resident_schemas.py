@@ -31,6 +31,13 @@ class BindingResultSchema(Schema):
     outcome = fields.String(metadata={"description": "bound or pending"})
 
 
+class StairwellSchema(Schema):
+    id = fields.Integer()
+    compound = fields.String()
+    building = fields.String()
+    unit = fields.String()
+
+
 class MeSchema(Schema):
     bound = fields.Boolean()
     kind = fields.String(allow_none=True)

@@ -1,7 +1,7 @@
 """Surveys: staff generate, edit, open and read them; residents answer in the mini-program."""
 from fractions import Fraction
 
-from flask import Response, session
+from flask import Response, request, session
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
@@ -12,6 +12,7 @@ from core.auth import current_staff
 from core.extensions import db
 from core.numbers import decimal_text
 from core.scopes import SCOPES
+from core.uploads import store_uploads
 from surveys import export
 from surveys.texts import labels
 from surveys import services as surveys
@@ -186,6 +187,20 @@ class OpenToMe(MethodView):
     def get(self):
         """Surveys open to me now, with their questions and conditions."""
         return surveys.open_surveys_for(resident())
+
+
+class AnswerPhotosSchema(Schema):
+    photos = fields.List(fields.String(), metadata={"description": "stored names, for a photo question's answer"})
+
+
+@resident_blp.route("/<int:survey_id>/photos")
+class AnswerPhotos(MethodView):
+    @resident_blp.response(201, AnswerPhotosSchema)
+    def post(self, survey_id):
+        """Upload a photo for a photo question (multipart 'photos'; wx.uploadFile sends one at a time): the
+        answer lists the names returned."""
+        surveys.survey_for_resident(resident(), survey_id)  # open to me now, or nothing is kept
+        return {"photos": store_uploads(request.files)}
 
 
 @resident_blp.route("/<int:survey_id>/response")

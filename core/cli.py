@@ -168,20 +168,64 @@ def _pybabel(*args):
     CommandLineInterface().run(["pybabel", "-q", *args])
 
 
+MINIPROGRAM_MESSAGES = ROOT / "miniprogram" / "lib" / "messages.js"
+
+
+def miniprogram_messages_module():
+    """The text of miniprogram/lib/messages.js: the translation of every message the mini-program marks
+    (N_ / pgettext in its own JS), per locale, from the catalogs in locale/."""
+    import json
+
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+    source = ROOT / "miniprogram"
+    wanted = set()
+    for folder in ("lib", "pages", "components"):
+        for _file, _line, message, _comments, context in extract_from_dir(
+                source / folder, [("**.js", "javascript")]):
+            wanted.add(f"{context}\x04{message}" if context else message)
+    tables = {}
+    for po in sorted((ROOT / "locale").glob("*/LC_MESSAGES/messages.po")):
+        with po.open("rb") as handle:
+            catalog = read_po(handle)
+        table = {}
+        for message in catalog:
+            key = f"{message.context}\x04{message.id}" if message.context else message.id
+            if message.id and key in wanted and message.string and not message.fuzzy:
+                table[key] = message.string
+        tables[po.parent.parent.name] = dict(sorted(table.items()))
+    body = json.dumps(tables, ensure_ascii=False, indent=1, sort_keys=True)
+    return ("// Written by `flask translate miniprogram` from locale/*/LC_MESSAGES/messages.po: do not edit.\n"
+            f"module.exports = {body}\n")
+
+
+def write_miniprogram_messages():
+    MINIPROGRAM_MESSAGES.write_text(miniprogram_messages_module(), encoding="utf-8")
+
+
 @translate_cli.command("update")
 def translate_update_command():
-    """Extract messages and update every catalog."""
+    """Extract messages (the service's and the mini-program's) and update every catalog."""
     pot = ROOT / "messages.pot"
     _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "--no-location",
              "-o", str(pot), str(ROOT))
     _pybabel("update", "-i", str(pot), "-d", str(ROOT / "locale"), "--no-fuzzy-matching", "--no-wrap")
     pot.unlink()
+    write_miniprogram_messages()
 
 
 @translate_cli.command("compile")
 def translate_compile_command():
-    """Compile every catalog to .mo files."""
+    """Compile every catalog to .mo files, and the mini-program's messages to its JS module."""
     _pybabel("compile", "-d", str(ROOT / "locale"))
+    write_miniprogram_messages()
+
+
+@translate_cli.command("miniprogram")
+def translate_miniprogram_command():
+    """Write the mini-program's translations (miniprogram/lib/messages.js) from the catalogs."""
+    write_miniprogram_messages()
+    click.echo(f"Wrote {MINIPROGRAM_MESSAGES.relative_to(ROOT)}.")
 
 
 scheduler_cli = AppGroup("scheduler", help="The elected scheduler of timed jobs.")

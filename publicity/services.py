@@ -157,6 +157,21 @@ def lodge_objection(account, publicity_id, text, photos=(), channel="miniprogram
     return objection
 
 
+def add_objection_photos(account, objection_id, photos):
+    """A further photo for my objection while its period runs (wx.uploadFile carries one file at a time)."""
+    objection = db.session.get(Objection, objection_id)
+    if objection is None or objection.account_id != account.id:
+        raise NotFound()
+    db.session.get(Publicity, objection.publicity_id).require_open()
+    photos = list(objection.photos or []) + list(photos or [])
+    if len(photos) > MAX_PHOTOS:
+        raise field_error("photos", "wish.too_many_photos", limit=MAX_PHOTOS)
+    objection.photos = photos
+    db.session.flush()
+    link_uploads(photos, "objection", objection.id)
+    return objection
+
+
 def my_objections(account):
     """The resident's own objections with their answers, newest first."""
     return Objection.query.filter_by(account_id=account.id).order_by(Objection.id.desc()).all()

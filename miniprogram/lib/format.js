@@ -46,6 +46,12 @@ function daysLeft(value, now) {
   return Math.max(0, Math.round((a - b) / 86400000))
 }
 
+// A countdown from the service's seconds left: whole days and hours (over once nothing is left).
+function countdown(seconds) {
+  const s = Math.max(0, Math.trunc(Number(seconds) || 0))
+  return { over: s === 0, days: Math.floor(s / 86400), hours: Math.floor((s % 86400) / 3600) }
+}
+
 // Money is kept in fen (integers); shown in yuan with two decimals, no floating point.
 function yuan(fen) {
   const n = Math.trunc(Number(fen) || 0)
@@ -55,4 +61,24 @@ function yuan(fen) {
   return `${sign}${whole}.${pad(abs % 100)}`
 }
 
-module.exports = { dateTime, date, daysLeft, yuan }
+// Full-width digits and the full stop typed by a Chinese keyboard, as ASCII.
+function ascii(text) {
+  return String(text === undefined || text === null ? '' : text).trim()
+    .replace(/[\uff10-\uff19]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xff10 + 48)).replace(/[。．]/g, '.')
+}
+
+// Yuan as typed ("500", "500.5", "1,000.05") -> fen as an integer, without floating point; null if not money.
+function fen(text) {
+  const clean = ascii(text).replace(/[,，]/g, '')
+  const match = /^(\d{1,10})(?:\.(\d{0,2}))?$/.exec(clean)
+  if (!match) return null
+  return Number(match[1]) * 100 + Number(((match[2] || '') + '00').slice(0, 2))
+}
+
+// A whole number as typed, or null.
+function whole(text) {
+  const clean = ascii(text)
+  return /^\d{1,9}$/.test(clean) ? Number(clean) : null
+}
+
+module.exports = { dateTime, date, daysLeft, countdown, yuan, fen, whole }

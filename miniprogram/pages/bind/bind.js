@@ -1,4 +1,5 @@
-// Linking my home: from the stairwell QR code (scene "unit:ID": room and the phone's last four digits),
+// Linking my home: from the stairwell QR code (scene "unit:ID": the compound and unit it names are shown
+// first, then room and the phone's last four digits),
 // with the committee's one-time code, and WeChat's phone-number button.
 const { page } = require('../../lib/page')
 const api = require('../../lib/api')
@@ -12,7 +13,7 @@ function unitFromScene(query) {
 }
 
 page({
-  data: { titleKey: 'bind.title', unitId: null, room: '', phoneLast4: '', name: '', code: '', idNumber: '', certificateNo: '', status: '', done: '', me: null },
+  data: { titleKey: 'bind.title', unitId: null, room: '', phoneLast4: '', name: '', code: '', idNumber: '', certificateNo: '', status: '', done: '', me: null, scanned: '' },
   methods: {
     onLoad(query) {
       const kept = this.draft('bind') || {}
@@ -26,6 +27,10 @@ page({
       try {
         const me = await api.call('me.get')
         this.setData({ me, status: me.bound ? t('bind.bound', { place: this.place(me) }) : '' })
+        if (this.data.unitId && !me.bound) {
+          const unit = await api.call('units.get', { unit_id: this.data.unitId })
+          this.setData({ scanned: t('bind.scan_intro', { place: [unit.compound, unit.building, unit.unit].join(' ') }) })
+        }
       } catch (error) { this.showError(error) }
     },
 

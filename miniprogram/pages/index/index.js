@@ -1,4 +1,5 @@
-// Home: my flat and compound, what is open for me, the latest notices, the project's stage.
+// Home: my flat and compound, what is open for me (votes, surveys, publicity taking objections), the latest
+// notices, the project's stage.
 const { page } = require('../../lib/page')
 const api = require('../../lib/api')
 const wxp = require('../../lib/wx')
@@ -8,7 +9,7 @@ const i18n = require('../../lib/i18n')
 const { t } = i18n
 
 page({
-  data: { titleKey: 'app.name', loaded: false, me: null, place: '', votes: [], surveys: [], notices: [], stage: '' },
+  data: { titleKey: 'app.name', loaded: false, me: null, place: '', votes: [], surveys: [], publicity: [], notices: [], stage: '' },
   methods: {
     onLoad() { return this.load() },
     onShow() { if (this.data.loaded) this.load() },
@@ -31,14 +32,15 @@ page({
         const place = me.bound ? [me.compound, me.building, me.unit, me.room].filter(Boolean).join(' ') : ''
         this.setData({ me, place, needsConsent: false, role: me.kind === 'owner' ? t('home.owner') : t('home.household') })
         if (!me.bound) { this.setData({ loaded: true }); return }
-        const [votes, surveys, notices, project] = await Promise.all([
-          api.call('votes.list'), api.call('surveys.list'), api.call('inbox.list'),
+        const [votes, surveys, publicity, notices, project] = await Promise.all([
+          api.call('votes.list'), api.call('surveys.list'), api.call('publicity.list'), api.call('inbox.list'),
           api.call('project.get').catch((error) => { if (error.status === 404) return null; throw error }),
         ])
         this.setData({
           loaded: true,
           votes: votes.map((v) => ({ id: v.id, title: v.title, until: t('home.until', { when: fmt.dateTime(v.closes_at, this.data.locale) }) })),
           surveys: surveys.map((s) => ({ id: s.id, title: s.title, until: t('home.until', { when: fmt.dateTime(s.closes_at, this.data.locale) }) })),
+          publicity: publicity.map((p) => ({ id: p.id, title: p.title, left: i18n.countdown(p.seconds_left) })),
           notices: notices.slice(0, 3).map((n) => ({ id: n.id, title: n.title, read: n.read, when: fmt.dateTime(n.created_at, this.data.locale) })),
           stage: project && project.project ? t('stage.' + project.project.stage) : '',
         })

@@ -3,14 +3,18 @@
 // each question shown under it.
 const { page } = require('../../lib/page')
 const api = require('../../lib/api')
+const wxp = require('../../lib/wx')
 const conditions = require('../../lib/conditions')
 const fmt = require('../../lib/format')
 const { t } = require('../../lib/i18n')
 
 const OTHER = conditions.OTHER
+// What the service accepts for a photo question: three photos, 2 MB each (core/uploads.py).
+const MAX_PHOTOS = 3
+const MAX_PHOTO_BYTES = 2 * 1024 * 1024
 
 page({
-  data: { titleKey: 'survey.title', survey: null, sections: [], answers: {}, raw: {}, done: '' },
+  data: { titleKey: 'survey.title', survey: null, sections: [], answers: {}, raw: {}, shown: {}, done: '' },
   methods: {
     onLoad(query) {
       this.setData({ id: Number(query.id) })
@@ -72,6 +76,9 @@ page({
           scale: (q.scale || []).map((s) => ({ id: s.id, label: s.label, chosen: Boolean(answer && answer[r.id] === s.id) })) })),
         ranking,
         text: typeof answer === 'string' ? answer : '',
+        photos: (Array.isArray(answer) && q.type === 'photo' ? answer : []).map((name, index) => ({ name, index,
+          src: (this.data.shown || {})[name] || '', label: t('wish.photo_n', { n: index + 1 }) })),
+        canAddPhoto: q.type === 'photo' && (!Array.isArray(answer) || answer.length < MAX_PHOTOS),
         number: this.data.raw[q.id] !== undefined ? this.data.raw[q.id] : (typeof answer === 'number' ? String(answer) : ''),
       }
     },
@@ -134,6 +141,47 @@ page({
       const cleaned = String(raw).replace(/[，,\s]/g, '').replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0))
       const parsed = cleaned === '' ? null : Number(cleaned)
       this.setAnswer(event.currentTarget.dataset.qid, Number.isFinite(parsed) ? parsed : (cleaned === '' ? null : cleaned), raw)
+    },
+
+    // A photo question: chosen with wx.chooseMedia, only photos the service accepts (2 MB, three at most),
+    // each uploaded at once; the answer lists the names the service gave them.
+    async addPhoto(event) {
+      const { qid } = event.currentTarget.dataset
+      const given = Array.isArray(this.data.answers[qid]) ? this.data.answers[qid] : []
+      if (this.data.busy || given.length >= MAX_PHOTOS) return
+      this.clearError()
+      let chosen
+      try {
+        chosen = await wxp.chooseMedia({ count: MAX_PHOTOS - given.length, mediaType: ['image'],
+          sizeType: ['compressed'], sourceType: ['album', 'camera'] })
+      } catch (e) { return } // cancelled
+      const files = chosen.tempFiles || []
+      const fit = files.filter((f) => f.size <= MAX_PHOTO_BYTES).slice(0, MAX_PHOTOS - given.length)
+      this.setData({ busy: true })
+      try {
+        const names = given.slice()
+        const shown = Object.assign({}, this.data.shown)
+        for (const file of fit) {
+          const stored = await api.call('surveys.photo', { survey_id: this.data.id }, {}, [file.tempFilePath])
+          stored.photos.forEach((name) => { names.push(name); shown[name] = file.tempFilePath })
+        }
+        this.setData({ busy: false, shown })
+        this.setAnswer(qid, names)
+      } catch (error) {
+        this.showError(error)
+        this.build()
+        return
+      }
+      if (fit.length < files.length) {
+        this.setData({ fieldErrors: Object.assign({}, this.data.fieldErrors, { [qid]: t('wish.photo_too_large') }) })
+        this.build()
+      }
+    },
+
+    removePhoto(event) {
+      const { qid } = event.currentTarget.dataset
+      const index = Number(event.currentTarget.dataset.index)
+      this.setAnswer(qid, (this.data.answers[qid] || []).filter((_n, i) => i !== index))
     },
 
     save() { return this.send(false) },

@@ -31,3 +31,45 @@ describeLive('the notice the service pushed', () => {
     expect(inbox.comp.instance.data.notices[0].read).toBe(true)
   })
 })
+
+describeLive('the answered wish', () => {
+  test('opens from my wishes with its whole story, the answer a step of it', async () => {
+    const seed = fixture()
+    const { wx, simulate } = resident(seed)
+    const list = render(simulate, 'pages/wishes/wishes')
+    await list.loaded
+    await until(() => list.comp.instance.data.wishes.length, 'my wishes')
+    await tap(list.comp, '.wish-row')
+    const url = wx.record.navigations.pop()
+    expect(url).toMatch(/^\/pages\/wish\/wish\?id=\d+$/)
+    const { comp, loaded } = render(simulate, 'pages/wish/wish', { id: url.split('=')[1] })
+    await loaded
+    await until(() => comp.instance.data.story.length, 'the story')
+    expect(comp.instance.data.story.map((s) => s.kind)).toContain('answered')
+    expect(text(comp.querySelector('.story'))).toContain(comp.instance.data.story[0].text)
+    expect(comp.instance.data.story[0].at).toMatch(/月\d+日/)
+  })
+})
+
+describeLive('my data', () => {
+  test('is shown as the service keeps it, and deleted after a confirmation saying what that means', async () => {
+    const seed = fixture()
+    const { wx, simulate } = resident(seed)
+    const { comp, loaded } = render(simulate, 'pages/mydata/mydata')
+    await loaded
+    await until(() => comp.instance.data.account, 'my data')
+    const shown = text(comp)
+    expect(shown).toContain(seed.room)
+    expect(shown).toContain('楼道灯坏了')
+    expect(shown).toContain(seed.vote_title + '：不同意')
+    await tap(comp, '.delete')
+    await until(() => comp.instance.data.deleted || comp.instance.data.error, 'the deletion')
+    expect(comp.instance.data.error).toBe(null)
+    expect(wx.record.modals.pop().content).toContain('投票记录按法律保留')
+    expect(text(comp)).toContain('您的数据已删除')
+    // Signed in again, the same WeChat user is a stranger with nothing linked.
+    const home = render(simulate, 'pages/index/index')
+    await home.loaded
+    expect(home.comp.instance.data.me.bound).toBe(false)
+  })
+})

@@ -17,6 +17,10 @@ describeLive('an owner of two flats', () => {
 
     const bind = render(simulate, 'pages/bind/bind', { scene: encodeURIComponent('unit:' + seed.unit_id) })
     await bind.loaded
+    // The poster's code names the compound and the stairwell before anything is typed.
+    await until(() => bind.comp.instance.data.scanned, 'the stairwell named')
+    expect(text(bind.comp.querySelector('.room-form'))).toContain(seed.compound)
+    expect(text(bind.comp.querySelector('.room-form'))).toContain('您扫描的是')
     await type(bind.comp, '.room', '501')
     await type(bind.comp, '.phone-last4', seed.phone_last4)
     await tap(bind.comp, '.submit-room')
@@ -41,7 +45,23 @@ describeLive('an owner of two flats', () => {
     const vote = render(simulate, 'pages/vote/vote', { id: String(seed.vote_id) })
     await vote.loaded
     expect(vote.comp.instance.data.vote.flats).toHaveLength(2)
+    // The lift's cost for my home, before casting: 200,000.00 yuan to share, to the fen.
+    const share = text(vote.comp.querySelector('.share'))
+    expect(share).toContain(seed.share_yuan + ' 元')
+    expect(share).toContain('总造价：300,000.01 元')
+    expect(share).toContain('减去政府补贴：100,000.00 元')
+    expect(share).toContain('减去公积金：0.01 元')
+    expect(share).toContain('由业主分摊：200,000.00 元')
+    // First for 502 only, then for both.
+    await tap(vote.comp, '.pick-' + vote.comp.instance.data.picks.find((p) => p.id !== seed.flat_502).id)
+    await tap(vote.comp, '.choice-disagree')
+    await until(() => vote.comp.instance.data.ballot, 'the ballot for 502')
+    expect(wx.record.modals.pop().content).toContain('只为')
+    expect(vote.comp.instance.data.ballot.flats).toHaveLength(1)
+    expect(vote.comp.instance.data.ballot.flats[0]).toContain('502')
+    await tap(vote.comp, '.pick-' + vote.comp.instance.data.picks.find((p) => !p.on).id)
     await tap(vote.comp, '.choice-agree')
+    await until(() => vote.comp.instance.data.ballot.choice === 'agree', 'the ballot for both')
     await until(() => vote.comp.instance.data.ballot, 'the receipt')
     const ballot = vote.comp.instance.data.ballot
     expect(ballot.flats).toHaveLength(2)

@@ -13,6 +13,18 @@ function stub(routes, log) {
         return success({ statusCode, data: body })
       })
     },
+    // Like WeChat, uploadFile answers with the body as a string.
+    uploadFile: ({ url, filePath, formData, success, fail }) => {
+      const path = url.replace(/^https?:\/\/[^/]+/, '')
+      log.push({ method: 'POST', path, data: formData, file: filePath })
+      let answer = routes[`POST ${path}`]
+      if (typeof answer === 'function') answer = answer(formData, log, filePath)
+      Promise.resolve().then(() => {
+        if (answer === 'network') return fail({ errMsg: 'uploadFile:fail' })
+        const [statusCode, body] = answer || [404, { error: { code: 'error.not_found', message: '没有找到' } }]
+        return success({ statusCode, data: JSON.stringify(body) })
+      })
+    },
   })
 }
 

@@ -20,6 +20,7 @@ test('the home page shows my flat, what is open and the latest notices', async (
     'GET /api/v1/me': [200, { bound: true, kind: 'owner', locale: 'zh_Hans_CN', compound: '玉林小区', building: '1栋', unit: '2单元', room: '501', phone_bound: false }],
     'GET /api/v1/votes': [200, [{ id: 7, title: '加装电梯', closes_at: '2026-12-02T01:00:00' }]],
     'GET /api/v1/surveys': [200, []],
+    'GET /api/v1/publicity': [200, [{ id: 4, title: '加装电梯 投票结果', seconds_left: 2 * 86400 + 3600 }]],
     'GET /api/v1/inbox': [200, [{ id: 3, title: '停水通知', read: false, created_at: '2026-11-30T12:21:00' }]],
     'GET /api/v1/project': [200, { project: { stage: 'construction' } }],
   }, log))
@@ -32,4 +33,8 @@ test('the home page shows my flat, what is open and the latest notices', async (
   expect(shown).toContain('12月2日（周三）上午9:00')
   expect(shown).toContain('停水通知')
   expect(shown).toContain('施工')
+  expect(shown).toContain('正在公示，可以提异议')
+  expect(pages.text(comp.querySelector('.publicity-row'))).toContain('加装电梯 投票结果还剩 2 天 1 小时')
+  await pages.tap(comp, '.publicity-row')
+  expect(wx.record.navigations.pop()).toBe('/pages/publicity-item/publicity-item?id=4')
 })

@@ -76,3 +76,38 @@ test('catalogue and multiple-choice questions: items in residents\' words, tappe
   expect(log.find((c) => c.method === 'PUT').data).toEqual({ answers: { items: ['I16'], many: ['pm', 'am'] }, submit: false })
   expect(pages.text(comp)).toContain('已保存')
 })
+
+test('a photo question takes photos from wx.chooseMedia within the service\'s limits and answers with their names', async () => {
+  const photoSurvey = { sections: [{ id: 's1', title: '楼道', questions: [
+    { id: 'snap', type: 'photo', title: '拍一下楼道现在的样子', required: true }] }] }
+  const log = []
+  let n = 0
+  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+    'GET /api/v1/surveys': [200, [{ id: 9, title: '楼道照片', closes_at: '2026-12-02T01:00:00', definition: photoSurvey }]],
+    'POST /api/v1/surveys/9/photos': () => { n += 1; return [201, { photos: [`${String(n).repeat(64)}.jpg`] }] },
+    'PUT /api/v1/surveys/9/response': (data) => [200, { answers: data.answers, submitted: data.submit }],
+  }), log))
+  // The second pick holds one photo over 2 MB: it is not sent, and the resident is told why.
+  wx.chooseMedia = ({ count, sizeType, success }) => {
+    log.push({ method: 'chooseMedia', count, sizeType })
+    const files = n === 0 ? [{ tempFilePath: '/tmp/a.jpg', size: 1000 }]
+      : [{ tempFilePath: '/tmp/b.jpg', size: 2 * 1024 * 1024 + 1 }, { tempFilePath: '/tmp/c.jpg', size: 2 * 1024 * 1024 }]
+    Promise.resolve().then(() => success({ tempFiles: files }))
+  }
+  const simulate = pages.install(wx)
+  const { comp, loaded } = pages.render(simulate, 'pages/survey/survey', { id: '9' })
+  await loaded
+  await pages.until(() => comp.querySelector('.q-snap .add-photo'), 'the photo button')
+  await pages.tap(comp, '.q-snap .add-photo')
+  await pages.until(() => comp.querySelector('.q-snap .photo-0'), 'the first photo')
+  expect(log.find((c) => c.method === 'chooseMedia')).toEqual({ method: 'chooseMedia', count: 3, sizeType: ['compressed'] })
+  await pages.tap(comp, '.q-snap .add-photo')
+  await pages.until(() => comp.querySelector('.q-snap .photo-1'), 'the second photo')
+  expect(log.filter((c) => c.method === 'chooseMedia')[1].count).toBe(2)
+  expect(log.filter((c) => c.file).map((c) => c.file)).toEqual(['/tmp/a.jpg', '/tmp/c.jpg'])
+  expect(pages.text(comp.querySelector('.q-snap'))).toContain('超过 2 MB')
+  expect(wx.getStorageSync('gongjian.draft.survey.9').answers.snap).toHaveLength(2)
+  await pages.tap(comp, '.submit')
+  await pages.until(() => comp.instance.data.done, 'sent')
+  expect(log.find((c) => c.method === 'PUT').data.answers).toEqual({ snap: ['1'.repeat(64) + '.jpg', '2'.repeat(64) + '.jpg'] })
+})

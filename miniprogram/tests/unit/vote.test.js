@@ -59,3 +59,51 @@ test('a published vote shows its result and the days of public notice left, and 
   await pages.until(() => comp.instance.data.checked, 'the check')
   expect(pages.text(comp)).toContain('已计入结果：同意')
 })
+
+test('a lift vote shows my own share in yuan to the fen, with the subsidy and provident fund deducted', async () => {
+  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+    'GET /api/v1/votes': [200, [VOTE]],
+    'GET /api/v1/votes/5/ballot': [404, { error: { code: 'error.not_found', message: '没有找到' } }],
+    'GET /api/v1/lifts/votes/5/my-share': [200, { scheme_id: 1, dwelling_id: 1, room: '601', floor: 6, coefficient: '1.5',
+      share: 5833334, total_cost: 60000000, subsidy: 20000000, provident_fund: 5000001, net_cost: 34999999,
+      min_owner_share: '2/3', affected_must_agree: true, affected: false, fixed: true }],
+  }), []))
+  const simulate = pages.install(wx)
+  const { comp, loaded } = pages.render(simulate, 'pages/vote/vote', { id: '5' })
+  await loaded
+  const card = pages.text(comp.querySelector('.share'))
+  expect(card).toContain('58,333.34 元')
+  expect(card).toContain('总造价：600,000.00 元')
+  expect(card).toContain('减去政府补贴：200,000.00 元')
+  expect(card).toContain('减去公积金：50,000.01 元')
+  expect(card).toContain('由业主分摊：349,999.99 元')
+  expect(card).toContain('2/3 以上业主同意')
+})
+
+test('an owner of several flats chooses which flats the ballot is for; none chosen casts nothing', async () => {
+  const log = []
+  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+    'GET /api/v1/votes': [200, [VOTE]],
+    'GET /api/v1/votes/5/ballot': [404, { error: { code: 'error.not_found', message: '没有找到' } }],
+    'PUT /api/v1/votes/5/ballot': (data) => [200, { choice: data.choice, channel: 'miniprogram', receipt: 'R-2', cast_at: '2026-12-02T02:00:00',
+      flats: [{ dwelling_id: 2, address: '1栋1单元102', choice: data.choice }] }],
+  }), log))
+  const simulate = pages.install(wx)
+  const { comp, loaded } = pages.render(simulate, 'pages/vote/vote', { id: '5' })
+  await loaded
+  expect(comp.instance.data.share).toBe(null)
+  expect(comp.querySelectorAll('.pick')).toHaveLength(2)
+  expect(pages.text(comp.querySelector('.pick-1'))).toContain('1栋1单元101（投）')
+  await pages.tap(comp, '.pick-1')
+  await pages.tap(comp, '.pick-2')
+  await pages.tap(comp, '.choice-agree')
+  await pages.until(() => comp.instance.data.error, 'the message')
+  expect(pages.text(comp)).toContain('请至少选一户')
+  expect(wx.record.modals).toHaveLength(0)
+  await pages.tap(comp, '.pick-2')
+  expect(pages.text(comp.querySelector('.pick-1'))).toContain('（不投）')
+  await pages.tap(comp, '.choice-agree')
+  await pages.until(() => comp.instance.data.ballot, 'the receipt')
+  expect(wx.record.modals[0].content).toContain('只为：1栋1单元102')
+  expect(log.find((c) => c.method === 'PUT').data).toEqual({ choice: 'agree', dwelling_ids: [2] })
+})
