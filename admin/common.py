@@ -110,6 +110,15 @@ def _localtime_filter(value, fmt="yyyy-MM-dd HH:mm"):
     return local_time(value, fmt)
 
 
+@bp.app_template_filter("day")
+def _day_filter(value):
+    """A calendar day ('2026-12-03') as a notice board writes it: '12月3日（周四）'."""
+    from datetime import date
+    from flask_babel import get_locale
+    from core.times import format_day
+    return format_day(date.fromisoformat(value) if isinstance(value, str) else value, str(get_locale()))
+
+
 @bp.app_template_filter("area")
 def _area_filter(value):
     from core.areas import format_area

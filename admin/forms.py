@@ -265,6 +265,7 @@ class NoticeForm(FlaskForm):
     body = TextAreaField(_l("Message"), validators=[required(), Length(max=600)])
     scheduled_at = DateTimeLocalField(_l("Send at (Beijing time; empty: now)"), format="%Y-%m-%dT%H:%M",
                                       validators=[Optional()])
+    urgent = BooleanField(_l("Urgent: a water, power or gas cut, or safety (sent before general news)"))
 
 
 class TargetForm(FlaskForm):

@@ -11,6 +11,7 @@ DELIVERY_STATES = {"pending": _l("waiting to be sent"), "sending": _l("being sen
                    "inbox": _l("in the resident's inbox only"), "failed": _l("failed")}
 CHANNELS = {"subscribe": _l("subscribe message"), "template": _l("template message"),
             "customer_service": _l("customer-service message"), "inbox": _l("inbox")}
+NOTICE_PRIORITIES = {0: _l("urgent (vote deadlines, cuts, safety)"), 1: _l("ordinary"), 2: _l("general news")}
 ROLES = {"committee": _l("neighbourhood committee"), "street": _l("street office"), "county": _l("county"),
          "city": _l("city"), "province": _l("province"), "admin": _l("administrator")}
 LEVELS = {"province": _l("province"), "city": _l("city"), "county": _l("county"), "street": _l("street"),

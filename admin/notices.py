@@ -17,7 +17,8 @@ def notices_list():
         def run():
             kind, ident = split_scope(form.scope.data)
             run.notice, run.count = notices.compose_notice(g.staff, kind, ident, form.title.data, form.body.data,
-                                                           from_local(form.scheduled_at.data))
+                                                           from_local(form.scheduled_at.data),
+                                                           urgent=bool(form.urgent.data))
 
         def consequences():
             kind, ident = split_scope(form.scope.data)
@@ -25,6 +26,8 @@ def notices_list():
             when = from_local(form.scheduled_at.data)
             lines = [_("%(n)s residents bound in WeChat in %(scope)s will be told.", n=run.reach,
                        scope=describe_scope(kind, ident) if kind else "")]
+            if form.urgent.data:
+                lines.append(_("It goes out before general notices already waiting."))
             if when is not None:
                 lines.append(_("It is sent at %(when)s (Beijing time), or at once if that time has passed.",
                                when=local_time(when)))
@@ -47,7 +50,10 @@ def notice(notice_id):
     """Where one notice stands: delivered, pending and failed, by channel, with the reasons."""
     from notices.models import Notice
     from core.extensions import db
+    from flask_babel import get_locale
+    from notices.texts import plan_sentence
     report = notices.delivery_report(g.staff, notice_id)
     item = db.session.get(Notice, notice_id)
     return page("admin/notice.html", report=report, notice=item, scope_name=describe_scope(item.scope_kind,
-                                                                                          item.scope_id))
+                                                                                          item.scope_id),
+                plan_text=plan_sentence(report["plan"], str(get_locale())))

@@ -164,6 +164,8 @@ class NoticeComposeSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=60))
     body = fields.String(required=True, validate=validate.Length(min=1, max=1000))
     scheduled_at = fields.AwareDateTime(load_default=None)
+    urgent = fields.Boolean(load_default=False, metadata={
+        "description": "a water, power or gas cut, or safety: sent before general news already waiting"})
 
 
 class NoticeCreatedSchema(Schema):
@@ -176,6 +178,11 @@ class DeliveryReportSchema(Schema):
     fanned_out = fields.Boolean()
     by_state = fields.List(fields.Dict())
     failures = fields.List(fields.Dict())
+    priority = fields.Integer(metadata={"description": "0 urgent, 1 the service's own notices, 2 general news"})
+    plan = fields.Dict(allow_none=True, metadata={
+        "description": "pushes still waiting, and when they are expected to go out within WeChat's daily "
+                       "limits: pending, inbox_only, today, reaches_everyone_by (Beijing dates), per_day"})
+    plan_text = fields.String(metadata={"description": "the plan in words, in the staff member's language"})
 
 
 class ManagementModeSchema(Schema):
@@ -421,8 +428,11 @@ class Notices(MethodView):
 class NoticeReport(MethodView):
     @staff_blp.response(200, DeliveryReportSchema)
     def get(self, notice_id):
-        """Delivered, failed with reason, pending: by channel."""
-        return notices.delivery_report(_staff(), notice_id)
+        """Delivered, failed with reason, pending: by channel; the plan within WeChat's daily limits."""
+        from flask_babel import get_locale
+        from notices.texts import plan_sentence
+        report = notices.delivery_report(_staff(), notice_id)
+        return dict(report, plan_text=plan_sentence(report["plan"], str(get_locale())))
 
 
 # residents ---------------------------------------------------------------------------------------

@@ -18,6 +18,17 @@ DEV_DEFAULTS = {
 RELAXED_ENVS = {"development", "test"}
 
 
+def _daily_limit(text):
+    """A daily budget: a count, or None for 'none' (no daily limit)."""
+    text = str(text).strip().lower()
+    if text in ("", "none"):
+        return None
+    value = int(text)
+    if value < 0:
+        raise ValueError("a daily budget cannot be negative")
+    return value
+
+
 def _hours_by_kind(text):
     """'report=72,dispute=168' as {'report': 72, 'dispute': 168}."""
     pairs = (part.split("=", 1) for part in text.split(",") if "=" in part)
@@ -84,6 +95,12 @@ class Config:
         self.OUTBOX_CONCURRENCY = int(env.get("OUTBOX_CONCURRENCY", 8))
         self.SENDING_STALE_AFTER = int(env.get("SENDING_STALE_AFTER", 300))
         self.QUOTA_PAUSE = int(env.get("QUOTA_PAUSE", 600))
+        # Daily sends per WeChat channel of the official account ("none": no daily limit), after WeChat's
+        # published limits: template messages 100,000 a day, customer-service messages 500,000 calls a day
+        # (and only inside the 48-hour window), subscribe messages one per acceptance (the credit ledger).
+        self.NOTICE_BUDGET_TEMPLATE = _daily_limit(env.get("NOTICE_BUDGET_TEMPLATE", "100000"))
+        self.NOTICE_BUDGET_CUSTOMER_SERVICE = _daily_limit(env.get("NOTICE_BUDGET_CUSTOMER_SERVICE", "500000"))
+        self.NOTICE_BUDGET_SUBSCRIBE = _daily_limit(env.get("NOTICE_BUDGET_SUBSCRIBE", "none"))
         # Template ids of the generic "renovation notice" message (subscribe: thing1, thing2, time3).
         self.NOTICE_SUBSCRIBE_TEMPLATE = env.get("NOTICE_SUBSCRIBE_TEMPLATE", "gongjian-notice-subscribe")
         self.NOTICE_OA_TEMPLATE = env.get("NOTICE_OA_TEMPLATE", "gongjian-notice-template")

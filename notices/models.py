@@ -18,6 +18,7 @@ class Notice(db.Model):
     scope_id = db.Column(db.Integer)
     region_id = db.Column(db.Integer, db.ForeignKey("regions.id"), index=True)
     scheduled_at = db.Column(db.DateTime(timezone=True))
+    priority = db.Column(db.SmallInteger, nullable=False, default=1, server_default="1")  # notices.planning
     fanned_out_at = db.Column(db.DateTime(timezone=True), index=True)
     created_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
@@ -45,6 +46,7 @@ class Delivery(db.Model):
     notice_id = db.Column(db.Integer, db.ForeignKey("notices.id"), nullable=False)
     account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False, index=True)
     state = db.Column(db.String(16), nullable=False, default="pending", index=True)
+    priority = db.Column(db.SmallInteger, nullable=False, default=1, server_default="1")  # the notice's
     channel = db.Column(db.String(16))
     attempts = db.Column(db.Integer, nullable=False, default=0)
     last_error = db.Column(db.String(255))
@@ -53,7 +55,8 @@ class Delivery(db.Model):
     sent_at = db.Column(db.DateTime(timezone=True))
     read_at = db.Column(db.DateTime(timezone=True))
     notice = db.relationship("Notice")
-    __table_args__ = (db.UniqueConstraint("notice_id", "account_id"),)
+    __table_args__ = (db.UniqueConstraint("notice_id", "account_id"),
+                      db.Index("ix_deliveries_due", "state", "priority", "id"))
 
 
 class SubscriptionEvent(db.Model):
@@ -101,3 +104,12 @@ class SenderPause(db.Model):
     name = db.Column(db.String(32), primary_key=True)
     until = db.Column(db.DateTime(timezone=True), nullable=False)
     reason = db.Column(db.String(64), nullable=False)
+
+
+class SendBudgetUsage(db.Model):
+    """How many sends a WeChat channel has spent of its daily budget on a Beijing calendar day."""
+
+    __tablename__ = "send_budget_usage"
+    day = db.Column(db.Date, primary_key=True)
+    channel = db.Column(db.String(32), primary_key=True)
+    used = db.Column(db.Integer, nullable=False, default=0, server_default="0")

@@ -17,14 +17,13 @@ from core.scopes import accounts_in
 from core.wechat import WeChatError, wechat
 from notices import channels
 from notices.fitting import fit_data, push_fields
-from notices.models import ChannelBlock, Delivery, Notice, SenderPause, SubscriptionCredit
+from notices.models import ChannelBlock, Delivery, Notice, SendBudgetUsage, SenderPause, SubscriptionCredit
+from notices.planning import budget_day, next_reset
 from notices.texts import full_text, render
 
 log = logging.getLogger("gongjian")
 CS_WINDOW = timedelta(hours=48)
 MAX_ATTEMPTS = 6
-
-
 
 
 def notice_link(delivery_id, config):
@@ -56,8 +55,9 @@ def fan_out_due(limit=20):
         recipients = accounts_in(notice.scope_kind, notice.scope_id).where(~select(Delivery.id).where(
             Delivery.notice_id == notice.id, Delivery.account_id == WechatAccount.id).exists())
         db.session.execute(Delivery.__table__.insert().from_select(
-            ["notice_id", "account_id", "state", "attempts"],
-            select(db.literal(notice.id), recipients.subquery().c.id, db.literal("pending"), db.literal(0))))
+            ["notice_id", "account_id", "state", "attempts", "priority"],
+            select(db.literal(notice.id), recipients.subquery().c.id, db.literal("pending"), db.literal(0),
+                   db.literal(notice.priority))))
         notice.fanned_out_at = now
         db.session.commit()
     return len(due)
@@ -65,13 +65,14 @@ def fan_out_due(limit=20):
 
 # claiming -----------------------------------------------------------------------------------------
 def claim(batch):
-    """Mark up to `batch` due deliveries as being sent by this process; returns their ids."""
+    """Mark up to `batch` due deliveries as being sent by this process, most urgent first (an urgent notice
+    overtakes general ones already queued), then oldest; returns their ids."""
     now = utcnow()
     lock = " FOR UPDATE SKIP LOCKED" if db.engine.dialect.name == "postgresql" else ""
     ids = db.session.execute(text(
         "UPDATE deliveries SET state = 'sending', claimed_at = :now WHERE id IN ("
         " SELECT id FROM deliveries WHERE state = 'pending'"
-        " AND (next_attempt_at IS NULL OR next_attempt_at <= :now) ORDER BY id LIMIT :n" + lock + ")"
+        " AND (next_attempt_at IS NULL OR next_attempt_at <= :now) ORDER BY priority, id LIMIT :n" + lock + ")"
         " RETURNING id"), {"now": now, "n": batch}).scalars().all()
     db.session.commit()
     return sorted(ids)
@@ -91,6 +92,126 @@ def paused_until():
     if pause is not None and aware(pause.until) > utcnow():
         return aware(pause.until)
     return None
+
+
+# daily budgets ------------------------------------------------------------------------------------
+def budgets(config=None):
+    """{channel: daily limit or None} as configured for the official account."""
+    config = config or current_app.config
+    return {channels.TEMPLATE: config["NOTICE_BUDGET_TEMPLATE"],
+            channels.CUSTOMER_SERVICE: config["NOTICE_BUDGET_CUSTOMER_SERVICE"],
+            channels.SUBSCRIBE: config["NOTICE_BUDGET_SUBSCRIBE"]}
+
+
+def used_on(day):
+    """{channel: sends spent} on a Beijing calendar day."""
+    return dict(db.session.execute(select(SendBudgetUsage.channel, SendBudgetUsage.used)
+                                   .where(SendBudgetUsage.day == day)).all())
+
+
+def _usage_row(day, channel):
+    """Today's usage row of a channel, created if missing and locked until the transaction ends."""
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(SendBudgetUsage.__table__).values(day=day, channel=channel, used=0)
+                       .on_conflict_do_nothing())
+    return db.session.execute(select(SendBudgetUsage).where(SendBudgetUsage.day == day,
+                                                            SendBudgetUsage.channel == channel)
+                              .with_for_update()).scalar_one()
+
+
+class Allowance:
+    """The sends a batch may make per channel (reserved from today's budgets); channels without a daily
+    limit are not counted. Shared by the batch's threads."""
+
+    def __init__(self, day, granted):
+        self.day, self.granted, self.left = day, dict(granted), dict(granted)
+        self.lock = threading.Lock()
+
+    def has_any(self, order):
+        return any(self.left.get(channel, 1) > 0 for channel in order)
+
+    def take(self, channel):
+        with self.lock:
+            if channel not in self.left:
+                return True
+            if self.left[channel] <= 0:
+                return False
+            self.left[channel] -= 1
+            return True
+
+
+def reserve(demand, now=None):
+    """Reserve up to `demand` ({channel: sends}) from today's budgets, never beyond a limit even with
+    several senders at once (the usage rows are locked); returns the Allowance. Caller commits."""
+    now = now or utcnow()
+    day, limits, granted = budget_day(now), budgets(), {}
+    for channel in sorted(demand):
+        limit = limits.get(channel)
+        if limit is None or not demand[channel]:
+            continue
+        row = _usage_row(day, channel)
+        granted[channel] = max(0, min(demand[channel], limit - row.used))
+        row.used += granted[channel]
+    return Allowance(day, granted)
+
+
+def give_back(allowance):
+    """Return what a batch reserved and did not send to its day's budgets."""
+    for channel, left in allowance.left.items():
+        if left > 0:
+            db.session.execute(update(SendBudgetUsage).where(
+                SendBudgetUsage.day == allowance.day, SendBudgetUsage.channel == channel)
+                .values(used=SendBudgetUsage.used - left))
+
+
+def exhausted_today(now=None):
+    """The channels with a daily limit and nothing left of today's budget."""
+    now = now or utcnow()
+    used = used_on(budget_day(now))
+    return {channel for channel, limit in budgets().items() if limit is not None and used.get(channel, 0) >= limit}
+
+
+def defer_over_budget(now=None):
+    """Once a channel's budget is spent, move every waiting delivery that only spent channels could carry
+    to the next day in one statement (instead of claiming and deferring them a batch at a time); those
+    another channel can still reach stay due. Returns how many were deferred."""
+    now = now or utcnow()
+    spent = exhausted_today(now)
+    if not spent:
+        return 0
+    config = current_app.config
+    template = config["NOTICE_SUBSCRIBE_TEMPLATE"]
+    account = WechatAccount.__table__.c
+
+    def blocked(channel):
+        return select(ChannelBlock.id).where(ChannelBlock.account_id == Delivery.account_id,
+                                             ChannelBlock.channel == channel).exists()
+
+    reachable = {  # whether a channel can carry a push to the delivery's resident now
+        channels.CUSTOMER_SERVICE: (account.last_inbound_at > now - CS_WINDOW) & ~blocked(channels.CUSTOMER_SERVICE),
+        channels.SUBSCRIBE: select(SubscriptionCredit.id).where(
+            SubscriptionCredit.account_id == Delivery.account_id, SubscriptionCredit.template_id == (template or ""),
+            SubscriptionCredit.remaining > 0).exists() & ~blocked(channels.SUBSCRIBE),
+        channels.TEMPLATE: account.follows.is_(True) & ~blocked(channels.TEMPLATE)}
+    if not template:
+        reachable.pop(channels.SUBSCRIBE)
+    if not config["NOTICE_OA_TEMPLATE"]:
+        reachable.pop(channels.TEMPLATE)
+    still_open = [condition for channel, condition in reachable.items() if channel not in spent]
+    only_spent = [condition for channel, condition in reachable.items() if channel in spent]
+    if not only_spent:
+        return 0
+    accounts = select(account.id).where(account.id == Delivery.account_id, db.or_(*only_spent))
+    if still_open:
+        accounts = accounts.where(~db.or_(*still_open))
+    count = db.session.execute(update(Delivery).where(
+        Delivery.state == "pending", (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= now),
+        accounts.exists()).values(next_attempt_at=next_reset(now)).execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return count
 
 
 # sending ------------------------------------------------------------------------------------------
@@ -117,8 +238,10 @@ def _reach(account, blocked, credit, config):
                           template_configured=bool(config["NOTICE_OA_TEMPLATE"]))
 
 
-def plan_batch(ids):
-    """Load the batch and choose channels; reserves one subscribe credit where one will be used."""
+def plan_batch(ids, now=None):
+    """Load the batch and choose channels; reserves one subscribe credit where one will be used and the
+    sends the batch may make from today's budgets. Returns (plans, allowance); a delivery none of whose
+    channels has budget left today is planned as deferred without rendering it."""
     config = current_app.config
     template = config["NOTICE_SUBSCRIBE_TEMPLATE"]
     rows = db.session.execute(select(Delivery, WechatAccount, Notice)
@@ -132,7 +255,7 @@ def plan_batch(ids):
     with_credit = set(db.session.scalars(select(SubscriptionCredit.account_id).where(
         SubscriptionCredit.account_id.in_(account_ids), SubscriptionCredit.template_id == template,
         SubscriptionCredit.remaining > 0))) if template else set()
-    plans = []
+    chosen = []
     for delivery, account, notice in rows:
         credit = False
         if account.id in with_credit and channels.SUBSCRIBE not in blocked.get(account.id, ()):
@@ -140,21 +263,36 @@ def plan_batch(ids):
                 SubscriptionCredit.account_id == account.id, SubscriptionCredit.template_id == template,
                 SubscriptionCredit.remaining > 0).values(remaining=SubscriptionCredit.remaining - 1)).rowcount == 1
         reach = _reach(account, frozenset(blocked.get(account.id, ())), credit, config)
+        chosen.append((delivery, account, notice, channels.channel_order(reach)))
+    demand = {}
+    for *_rest, order in chosen:
+        for channel in order:
+            demand[channel] = demand.get(channel, 0) + 1
+    allowance = reserve(demand, now)
+    plans = []
+    for delivery, account, notice, order in chosen:
+        if order and not allowance.has_any(order):
+            plans.append(Plan(delivery.id, account.id, account.openid, order, {}, "", {}, outcome="deferred"))
+            continue
         words = render(notice, account.locale)
         fields = push_fields(words.title, words.where, words.detail, words.body, words.when or notice.created_at)
         link = notice_link(delivery.id, config)
-        plans.append(Plan(delivery.id, account.id, account.openid, channels.channel_order(reach), fields,
+        plans.append(Plan(delivery.id, account.id, account.openid, order, fields,
                           full_text_with_link(words, account.locale, link), link))
-    db.session.commit()  # the reserved credits
-    return plans
+    db.session.commit()  # the reserved credits and budgets
+    return plans, allowance
 
 
-def _send(client, plan, config, quota_hit):
-    """Try the plan's channels in order (runs in a worker thread)."""
+def _send(client, plan, config, quota_hit, allowance):
+    """Try the plan's channels in order within the batch's budgets (runs in a worker thread)."""
+    over_budget = False
     for channel in plan.order:
         if quota_hit.is_set():
             plan.outcome = "paused"
             return plan
+        if not allowance.take(channel):
+            over_budget = True
+            continue
         try:
             if channel == channels.SUBSCRIBE:
                 client.post("/cgi-bin/message/subscribe/send", {
@@ -177,16 +315,17 @@ def _send(client, plan, config, quota_hit):
         plan.outcome, plan.channel = "sent", channel
         return plan
     transient = any(kind == "transient" for _c, _e, kind in plan.errors)
-    plan.outcome = "retry" if transient else "inbox"
+    plan.outcome = "retry" if transient else "deferred" if over_budget else "inbox"
     return plan
 
 
-def apply_outcomes(plans):
-    """Record what happened to each delivery of the batch (in a few statements, not one per row)."""
+def apply_outcomes(plans, allowance=None):
+    """Record what happened to each delivery of the batch (in a few statements, not one per row); return
+    the budget it reserved and did not spend."""
     now = utcnow()
     template = current_app.config["NOTICE_SUBSCRIBE_TEMPLATE"]
     pause = None
-    sent, inbox, paused, retry = {}, [], [], []
+    sent, inbox, paused, retry, deferred = {}, [], [], [], []
     for plan in plans:
         for channel, errcode, kind in plan.errors:
             if kind != "permanent":
@@ -210,6 +349,8 @@ def apply_outcomes(plans):
             pause = now + timedelta(seconds=current_app.config["QUOTA_PAUSE"])
         elif plan.outcome == "retry":
             retry.append(plan)
+        elif plan.outcome == "deferred":
+            deferred.append(plan.delivery_id)  # not an attempt: today's budget is spent, tomorrow's is not
         else:
             inbox.append(plan.delivery_id)
     table = Delivery.__table__
@@ -221,6 +362,11 @@ def apply_outcomes(plans):
             state="inbox", channel=channels.INBOX, attempts=table.c.attempts + 1))
     if paused:
         db.session.execute(table.update().where(table.c.id.in_(paused)).values(state="pending"))
+    if deferred:
+        db.session.execute(table.update().where(table.c.id.in_(deferred)).values(
+            state="pending", next_attempt_at=next_reset(now)))
+    if allowance is not None:
+        give_back(allowance)
     for plan in retry:
         delivery = db.session.get(Delivery, plan.delivery_id)
         delivery.attempts += 1
@@ -245,22 +391,26 @@ def apply_outcomes(plans):
 
 def send_batch(ids, concurrency):
     """Send one claimed batch with at most `concurrency` requests in flight."""
-    plans = plan_batch(ids)
+    plans, allowance = plan_batch(ids)
     app = current_app._get_current_object()
     client = wechat()
     config = app.config
     quota_hit = threading.Event()
 
     def work(plan):
+        if plan.outcome == "deferred":
+            return plan
         if not plan.order:
             plan.outcome = "inbox"
             return plan
         with app.app_context():
-            return _send(client, plan, config, quota_hit)
+            return _send(client, plan, config, quota_hit, allowance)
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         done = list(pool.map(work, plans))
-    apply_outcomes(done)
+    apply_outcomes(done, allowance)
+    if any(plan.outcome == "deferred" for plan in done):
+        defer_over_budget()
     return len(done)
 
 

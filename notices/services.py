@@ -8,17 +8,21 @@ from core.extensions import db
 from core.models import Region, as_utc, utcnow
 from core.scopes import SCOPES, accounts_in, scope_compound
 from notices.models import Delivery, Notice, SubscriptionCredit, SubscriptionEvent
+from notices.planning import priority_of
+from notices.texts import is_urgent
 
 MAX_TITLE, MAX_BODY = 60, 1000
 
 
 def queue_direct_message(account_id, kind, params, created_by=None, not_before=None):
     """A notice for one resident, in the caller's transaction (sent from `not_before` if given)."""
+    priority = priority_of(kind, is_urgent(kind, params))
     notice = Notice(kind=kind, params=params, scope_kind="account", scope_id=account_id, created_by=created_by,
-                    fanned_out_at=utcnow(), scheduled_at=not_before)
+                    fanned_out_at=utcnow(), scheduled_at=not_before, priority=priority)
     db.session.add(notice)
     db.session.flush()
-    db.session.add(Delivery(notice_id=notice.id, account_id=account_id, next_attempt_at=not_before))
+    db.session.add(Delivery(notice_id=notice.id, account_id=account_id, next_attempt_at=not_before,
+                            priority=priority))
     db.session.flush()
     return notice
 
@@ -26,14 +30,15 @@ def queue_direct_message(account_id, kind, params, created_by=None, not_before=N
 def queue_scoped_notice(scope_kind, scope_id, kind, params, created_by=None, scheduled_at=None, region_id=None):
     """A notice for everyone in a compound, building or unit; deliveries are created when it is due."""
     notice = Notice(kind=kind, params=params, scope_kind=scope_kind, scope_id=scope_id, created_by=created_by,
-                    scheduled_at=scheduled_at, region_id=region_id)
+                    scheduled_at=scheduled_at, region_id=region_id, priority=priority_of(kind, is_urgent(kind, params)))
     db.session.add(notice)
     db.session.flush()
     return notice
 
 
-def compose_notice(staff, scope_kind, scope_id, title, body, scheduled_at=None):
-    """Staff write to the residents of a compound, building or unit, now or at a set time."""
+def compose_notice(staff, scope_kind, scope_id, title, body, scheduled_at=None, urgent=False):
+    """Staff write to the residents of a compound, building or unit, now or at a set time; an urgent notice
+    (a water, power or gas cut, safety) goes out before general news already waiting."""
     if scope_kind not in SCOPES:
         raise InvalidInput([{"field": "scope_kind", "key": "error.invalid"}])
     compound = scope_compound(scope_kind, scope_id)
@@ -52,10 +57,12 @@ def compose_notice(staff, scope_kind, scope_id, title, body, scheduled_at=None):
     count = db.session.scalar(select(func.count()).select_from(accounts_in(scope_kind, scope_id).subquery()))
     if count == 0:
         raise InvalidInput([{"field": "scope_id", "key": "notice.empty_audience"}], key="notice.empty_audience")
-    notice = queue_scoped_notice(scope_kind, scope_id, "free_text", {"title": title, "body": body},
+    params = {"title": title, "body": body, **({"urgent": True} if urgent else {})}
+    notice = queue_scoped_notice(scope_kind, scope_id, "free_text", params,
                                  created_by=staff.id, scheduled_at=scheduled_at, region_id=compound.community_id)
     audit.record(staff, "notice.compose", "notice", notice.id, compound.community_id,
                  after={"scope": f"{scope_kind}:{scope_id}", "title": title, "recipients": count,
+                        "urgent": bool(urgent),
                         "scheduled_at": scheduled_at.isoformat() if scheduled_at else None})
     return notice, count
 
@@ -87,9 +94,74 @@ def delivery_report(staff, notice_id):
     failures = db.session.execute(select(Delivery.account_id, Delivery.last_error)
                                   .where(Delivery.notice_id == notice_id, Delivery.state == "failed")
                                   .limit(200)).all()
+    plan = delivery_plan(notice)
     return {"notice_id": notice.id, "fanned_out": notice.fanned_out_at is not None,
             "by_state": [{"state": s, "channel": c, "count": n} for s, c, n in rows],
-            "failures": [{"account_id": a, "reason": r} for a, r in failures]}
+            "failures": [{"account_id": a, "reason": r} for a, r in failures],
+            "priority": notice.priority,
+            "plan": None if plan is None else {
+                "pending": plan["pending"], "inbox_only": plan["inbox_only"], "today": plan["today"].isoformat(),
+                "reaches_everyone_by": plan["last_day"].isoformat() if plan["last_day"] else None,
+                "per_day": [{"day": day.isoformat(), "count": n} for day, n in plan["per_day"]]}}
+
+
+def queue_before(notice):
+    """The pushes still to make ahead of and including this notice's, for the planner: one Queued per
+    notice, residents grouped by the channels that can reach them now (best first)."""
+    from notices import channels
+    from notices.models import ChannelBlock
+    from notices.planning import Queued
+    from notices.sender import CS_WINDOW
+    from core.models import WechatAccount
+    from flask import current_app
+    config = current_app.config
+    template = config["NOTICE_SUBSCRIBE_TEMPLATE"]
+    now = utcnow()
+
+    def blocked(channel):
+        return select(ChannelBlock.id).where(ChannelBlock.account_id == WechatAccount.id,
+                                             ChannelBlock.channel == channel).exists()
+    credit = select(SubscriptionCredit.id).where(SubscriptionCredit.account_id == WechatAccount.id,
+                                                 SubscriptionCredit.template_id == (template or ""),
+                                                 SubscriptionCredit.remaining > 0).exists()
+    in_window = WechatAccount.last_inbound_at > now - CS_WINDOW
+    flags = [WechatAccount.follows.label("follows"), func.coalesce(in_window, False).label("in_window"),
+             credit.label("credit"), blocked(channels.TEMPLATE).label("b_template"),
+             blocked(channels.CUSTOMER_SERVICE).label("b_cs"), blocked(channels.SUBSCRIBE).label("b_subscribe")]
+    ahead = (Delivery.priority < notice.priority) | ((Delivery.priority == notice.priority)
+                                                     & (Delivery.notice_id <= notice.id))
+    inner = (select(Delivery.notice_id, Delivery.priority, *flags)
+             .join(WechatAccount, Delivery.account_id == WechatAccount.id)
+             .where(Delivery.state.in_(("pending", "sending")), ahead).subquery())
+    rows = db.session.execute(select(inner, func.count()).group_by(*inner.c)).all()
+    queue = {}
+    for notice_id, priority, follows, window, has_credit, b_template, b_cs, b_subscribe, count in rows:
+        reach = channels.Reach(has_credit=bool(has_credit), follows=bool(follows), in_window=bool(window),
+                               blocked=frozenset(c for c, b in ((channels.TEMPLATE, b_template),
+                                                                (channels.CUSTOMER_SERVICE, b_cs),
+                                                                (channels.SUBSCRIBE, b_subscribe)) if b),
+                               subscribe_configured=bool(template),
+                               template_configured=bool(config["NOTICE_OA_TEMPLATE"]))
+        groups = queue.setdefault((notice_id, priority), {})
+        order = tuple(channels.channel_order(reach))
+        groups[order] = groups.get(order, 0) + count
+    return [Queued(notice_id, priority, groups) for (notice_id, priority), groups in queue.items()]
+
+
+def delivery_plan(notice, now=None):
+    """When this notice's pushes are expected to go out within the daily budgets, after the notices
+    ahead of it: {"pending", "per_day": [(date, count)], "last_day" (Beijing date or None), "inbox_only"}."""
+    from notices import planning
+    from notices.sender import budgets, used_on
+    now = now or utcnow()
+    if notice.fanned_out_at is None:
+        return None
+    queue = queue_before(notice)
+    found = planning.plan(queue, budgets(), used_on(planning.budget_day(now)), now)
+    mine = found.notices.get(notice.id) or planning.NoticePlan(notice.id)
+    pending = sum(sum(q.groups.values()) for q in queue if q.notice_id == notice.id)
+    return {"pending": pending, "per_day": sorted(mine.per_day.items()), "last_day": mine.last_day,
+            "inbox_only": mine.inbox_only, "today": planning.budget_day(now)}
 
 
 def add_credit(account_id, template_id, count=1):

@@ -11,9 +11,10 @@ from flask_babel import force_locale, gettext as _
 
 from core.extensions import db
 from core.models import Building, Compound, Unit
-from core.times import format_moment
+from core.times import format_day, format_moment
 
 KINDS = {}
+URGENT_KINDS = set()
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,20 @@ class NoticeText:
     urgent: bool = False  # water, power and gas cuts, safety, vote deadlines go first
 
 
-def notice_kind(kind):
-    """Decorator: `renderer(params, notice) -> NoticeText` renders notices of this kind."""
+def notice_kind(kind, urgent=False):
+    """Decorator: `renderer(params, notice) -> NoticeText` renders notices of this kind; `urgent` kinds
+    (vote deadlines) go out before others."""
     def register(renderer):
         KINDS[kind] = renderer
+        if urgent:
+            URGENT_KINDS.add(kind)
         return renderer
     return register
+
+
+def is_urgent(kind, params):
+    """Whether a notice goes first: an urgent kind, or one written as urgent (a water or power cut, safety)."""
+    return kind in URGENT_KINDS or bool((params or {}).get("urgent"))
 
 
 def scope_label(scope_kind, scope_id):
@@ -78,3 +87,17 @@ def full_text(text, locale):
 def when_text(moment, locale):
     """A notice's moment as residents read it (Beijing time)."""
     return format_moment(moment, locale)
+
+
+def plan_sentence(plan, locale):
+    """What the committee reads of a notice's delivery plan (Beijing calendar days); '' when nothing waits."""
+    from datetime import date
+    if not plan or not plan.get("pending"):
+        return ""
+    with force_locale(locale or "zh_Hans_CN"):
+        if not plan.get("reaches_everyone_by"):
+            return _("Only the inbox in the mini-program can reach the residents still waiting.")
+        day = date.fromisoformat(plan["reaches_everyone_by"])
+        if day.isoformat() == plan.get("today"):
+            return _("Expected to reach everyone today.")
+        return _("Expected to reach everyone by %(day)s (WeChat's daily limits).", day=format_day(day, locale))

@@ -36,7 +36,7 @@ def _deadline(params):
     return to_beijing(params["closes_at"]) if params.get("closes_at") else None
 
 
-@notice_kind("vote_open")
+@notice_kind("vote_open", urgent=True)
 def vote_open(params, notice):
     deadline = _deadline(params)
     when = format_moment(deadline, get_locale()) if deadline else ""
@@ -48,7 +48,7 @@ def vote_open(params, notice):
                where=params.get("where", ""), deadline=when))
 
 
-@notice_kind("vote_reminder")
+@notice_kind("vote_reminder", urgent=True)
 def vote_reminder(params, notice):
     deadline = _deadline(params)
     when = format_moment(deadline, get_locale()) if deadline else ""

@@ -175,3 +175,90 @@ def test_popup_events_feed_the_ledger(app, world, simulator):
                                "subscribe_msg_popup_event")
     db.session.commit()
     assert db.session.scalar(select(SubscriptionCredit.remaining)) == 2
+
+
+def test_the_sender_never_exceeds_the_daily_template_budget_and_the_rest_waits_for_tomorrow(app, world, simulator):
+    from notices.models import SendBudgetUsage
+    from notices.planning import budget_day, next_reset
+    setup_compound(world, 5)
+    app.config["NOTICE_BUDGET_TEMPLATE"] = 3
+    notice, _ = notice_to_compound(world)
+    drain()
+    assert len(calls(simulator, "/cgi-bin/message/template/send")) == 3
+    waiting = db.session.scalars(select(Delivery).where(Delivery.state == "pending")).all()
+    assert len(waiting) == 2 and all(d.attempts == 0 for d in waiting)
+    assert {d.next_attempt_at.replace(tzinfo=None) for d in waiting} == {next_reset(utcnow()).replace(tzinfo=None)}
+    assert db.session.get(SendBudgetUsage, (budget_day(utcnow()), "template")).used == 3
+    assert drain() == 0  # nothing more today
+    inbox = requests_inbox_counts(world)
+    assert inbox == 5  # every resident has it in the inbox already
+    # the next day
+    for delivery in waiting:
+        delivery.next_attempt_at = utcnow() - timedelta(seconds=1)
+    db.session.query(SendBudgetUsage).delete()
+    db.session.commit()
+    drain()
+    assert len(calls(simulator, "/cgi-bin/message/template/send")) == 5
+
+
+def requests_inbox_counts(world):
+    """How many residents have the notice in their inbox (a delivery of any state)."""
+    return db.session.scalar(select(func.count()).select_from(Delivery))
+
+
+def test_an_urgent_notice_overtakes_general_news_already_waiting(app, world, simulator):
+    openids = setup_compound(world, 4)
+    app.config["NOTICE_BUDGET_TEMPLATE"] = 4
+    app.config["OUTBOX_BATCH"] = 2
+    services.compose_notice(world.committee_a, "compound", world.compound_a.id, "社区新闻", "本周活动安排")
+    db.session.commit()
+    fan_out_due()
+    services.compose_notice(world.committee_a, "compound", world.compound_a.id, "停水通知", "明天9点停水",
+                            urgent=True)
+    db.session.commit()
+    drain()
+    sent = calls(simulator, "/cgi-bin/message/template/send")
+    assert len(sent) == 4 and sorted(c["body"]["touser"] for c in sent) == sorted(openids)
+    texts = " ".join(str(c["body"]) for c in sent)
+    assert "停水" in texts and "社区新闻" not in texts
+    assert db.session.scalar(select(func.count()).where(Delivery.state == "pending")) == 4
+
+
+def test_the_committee_sees_when_a_notice_reaches_everyone(app, world, simulator):
+    from core.times import format_day
+    from notices.planning import budget_day
+    from tests.builders import login
+    setup_compound(world, 5)
+    app.config["NOTICE_BUDGET_TEMPLATE"] = 2
+    notice, _ = notice_to_compound(world)
+    fan_out_due()
+    client = app.test_client()
+    login(client, world.committee_a.username)
+    report = client.get(f"/api/v1/admin/notices/{notice.id}/report").get_json()
+    last = budget_day(utcnow()) + timedelta(days=2)
+    assert report["plan"]["pending"] == 5 and report["priority"] == 2
+    assert report["plan"]["reaches_everyone_by"] == last.isoformat()
+    assert [row["count"] for row in report["plan"]["per_day"]] == [2, 2, 1]
+    assert report["plan_text"] == f"预计{format_day(last)}前全部送达（微信每日限额）。"
+    page = client.get(f"/admin/notices/{notice.id}").get_data(as_text=True)
+    assert f"预计{format_day(last)}前全部送达" in page
+
+
+def test_once_the_template_budget_is_spent_a_resident_with_a_subscribe_credit_is_still_reached(app, world,
+                                                                                              simulator):
+    from notices.sender import defer_over_budget
+    setup_compound(world, 6)
+    app.config["NOTICE_BUDGET_TEMPLATE"] = 2
+    app.config["OUTBOX_BATCH"] = 3
+    accounts = db.session.scalars(select(WechatAccount).order_by(WechatAccount.id)).all()
+    services.record_subscription_results(accounts[-1], [(app.config["NOTICE_SUBSCRIBE_TEMPLATE"], "accept")],
+                                         "test")
+    db.session.commit()
+    notice_to_compound(world)
+    drain()
+    assert len(calls(simulator, "/cgi-bin/message/template/send")) == 2
+    subscribed = calls(simulator, "/cgi-bin/message/subscribe/send")
+    assert [c["body"]["touser"] for c in subscribed] == [accounts[-1].openid]
+    waiting = db.session.scalars(select(Delivery).where(Delivery.state == "pending")).all()
+    assert len(waiting) == 3 and all(d.next_attempt_at is not None for d in waiting)
+    assert defer_over_budget() == 0  # nothing due is left that only the template could carry
