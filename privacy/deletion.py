@@ -5,6 +5,7 @@ from sqlalchemy import delete, update
 from core.extensions import db
 from core.models import BindingRequest, Conversation, Residency, ResidentSession, utcnow
 from projects.models import SiteReport
+from surveys import tallies
 from surveys.models import SurveyResponse
 from wishes.models import Wish
 
@@ -14,6 +15,9 @@ def delete_my_data(account):
     now = utcnow()
     db.session.execute(update(Wish).where(Wish.account_id == account.id).values(text="", photos=[]))
     db.session.execute(update(SiteReport).where(SiteReport.account_id == account.id).values(text="", photos=[]))
+    for response in SurveyResponse.query.filter_by(account_id=account.id, submitted=True).with_for_update():
+        tallies.change(response.survey_id, tallies.building_of(response.dwelling_id),
+                       tallies.entries(response.answers), {})
     db.session.execute(update(SurveyResponse).where(SurveyResponse.account_id == account.id).values(answers={}))
     db.session.execute(update(BindingRequest).where(BindingRequest.account_id == account.id)
                        .values(claimed_name=None, phone_last4=None))

@@ -175,13 +175,30 @@ class QuestionResult:
 
 def aggregate(definition, responses, buildings=None):
     """Results per question. `responses`: list of answer dicts; `buildings`: parallel list of building names."""
-    results = {}
     buildings = buildings or [None] * len(responses)
+    counted = {question["id"]: [(a[question["id"]], b, 1) for a, b in zip(responses, buildings)
+                                if a.get(question["id"]) not in EMPTY] for question in questions(definition)}
+    return aggregate_counted(definition, counted)
+
+
+def aggregate_counted(definition, counted, written=None):
+    """Results per question from counted answers, the same as `aggregate` over the answers written out.
+
+    `counted`: {question id: [(answer, building, how many)]}; `written`: {question id: the written words in
+    the order they are read} for the questions whose kind reads them apart (a text question's answers, a
+    choice's 'other' texts) when they are not among the counted answers."""
+    results, written = {}, written or {}
     for question in questions(definition):
-        qid = question["id"]
-        given = [(a[qid], b) for a, b in zip(responses, buildings) if a.get(qid) not in EMPTY]
-        results[qid] = QuestionResult(question=qid, type=question["type"], answered=len(given),
-                                      **kind_of(question).aggregate(question, given))
+        qid, kind = question["id"], kind_of(question)
+        given = [(a, b, n) for a, b, n in counted.get(qid, ()) if n and a not in EMPTY]
+        fields = kind.tally(question, given)
+        answered = sum(n for _a, _b, n in given)
+        field_name = kind.written(question)
+        if field_name and qid in written:
+            fields[field_name] = tuple(written[qid])
+            if field_name == "texts":
+                answered = len(fields["texts"])
+        results[qid] = QuestionResult(question=qid, type=question["type"], answered=answered, **fields)
     return results
 
 

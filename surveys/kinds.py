@@ -81,21 +81,39 @@ def _labels(question, key="options"):
             if isinstance(o, dict) and "id" in o}
 
 
-def _median(values):
-    ordered = sorted(values)
-    n = len(ordered)
-    if n == 0:
+def _runs(counted, key=None):
+    """[(value, how many)] in order of value, equal values merged, from [(answer, building, how many)]."""
+    merged = {}
+    for answer, _b, n in counted:
+        value = key(answer) if key else answer
+        merged[value] = merged.get(value, 0) + n
+    return sorted(merged.items())
+
+
+def _at(runs, index):
+    """The value at `index` of the runs written out one by one."""
+    for value, n in runs:
+        if index < n:
+            return value
+        index -= n
+    raise IndexError(index)
+
+
+def _median_of(runs, total):
+    if total == 0:
         return None
-    middle = n // 2
-    return Fraction(ordered[middle]) if n % 2 else Fraction(ordered[middle - 1] + ordered[middle], 2)
+    middle = total // 2
+    if total % 2:
+        return Fraction(_at(runs, middle))
+    return Fraction(Fraction(_at(runs, middle - 1)) + Fraction(_at(runs, middle)), 2)
 
 
-def _percentile(ordered, share):
+def _percentile_of(runs, total, share):
     """Nearest-rank percentile."""
-    if not ordered:
+    if not total:
         return None
-    rank = max(1, -(-share * len(ordered) // 100))
-    return ordered[int(rank) - 1]
+    rank = max(1, -(-share * total // 100))
+    return _at(runs, int(rank) - 1)
 
 
 def _title(question):
@@ -133,7 +151,21 @@ class Kind:
 
     def aggregate(self, question, given):
         """Result fields for QuestionResult from [(answer, building)] of non-empty answers."""
+        return self.tally(question, [(answer, building, 1) for answer, building in given])
+
+    def tally(self, question, counted):
+        """The same from counted answers: [(answer, building, how many)] (equal answers may come in one
+        entry or several; the result is the same)."""
         return {}
+
+    def written(self, question):
+        """The result field that holds written words read in order apart from the counts ("texts",
+        "other_texts"), or None."""
+        return None
+
+    def written_value(self, question, answer):
+        """The words that field takes from one answer, or None."""
+        return None
 
     # export
     def columns(self, question, other_header):
@@ -197,8 +229,14 @@ class Single(Kind):
                 "survey.answer.other_text", {})
         return None if given in _option_ids(question) else ("survey.answer.option", {})
 
-    def aggregate(self, question, given):
-        return _count_choices(given)
+    def tally(self, question, counted):
+        return _count_choices(counted)
+
+    def written(self, question):
+        return "other_texts" if question.get("other") else None
+
+    def written_value(self, question, answer):
+        return answer.get("text", "") if isinstance(answer, dict) and answer.get("choice") == OTHER else None
 
     def columns(self, question, other_header):
         result = [(None, _title(question))]
@@ -250,17 +288,17 @@ class Single(Kind):
         raise NotUnderstood("survey.chat.not_one", highest=len(options) + (1 if question.get("other") else 0))
 
 
-def _count_choices(given):
-    answered = len(given)
+def _count_choices(counted):
+    answered = sum(n for _a, _b, n in counted)
     counts, others, per_building = Counter(), [], defaultdict(Counter)
-    for answer, building in given:
+    for answer, building, n in counted:
         chosen = answer if isinstance(answer, list) else [
             answer.get("choice") if isinstance(answer, dict) else answer]
         if isinstance(answer, dict) and answer.get("choice") == OTHER:
-            others.append(answer.get("text", ""))
+            others.extend([answer.get("text", "")] * n)
         for option in chosen:
-            counts[option] += 1
-            per_building[building][option] += 1
+            counts[option] += n
+            per_building[building][option] += n
     return {"counts": dict(counts), "other_texts": tuple(others),
             "shares": {k: Fraction(v, answered) for k, v in counts.items()} if answered else {},
             "by_building": {b: dict(c) for b, c in per_building.items() if b is not None}}
@@ -292,8 +330,8 @@ class Multiple(Kind):
         low, high = question.get("min", 0), question.get("max", len(allowed))
         return None if low <= len(given) <= high else ("survey.answer.count", {"min": low, "max": high})
 
-    def aggregate(self, question, given):
-        return _count_choices(given)
+    def tally(self, question, counted):
+        return _count_choices(counted)
 
     def cell(self, question, answer, part):
         if answer in EMPTY:
@@ -359,12 +397,12 @@ class Ranking(Kind):
         return None if isinstance(given, list) and sorted(map(str, given)) == sorted(options) and len(
             set(map(str, given))) == len(given) else ("survey.answer.ranking", {})
 
-    def aggregate(self, question, given):
+    def tally(self, question, counted):
         options = _option_ids(question)
         borda = {o: 0 for o in options}
-        for answer, _b in given:
+        for answer, _b, n in counted:
             for position, option in enumerate(answer):
-                borda[option] += len(options) - 1 - position
+                borda[option] += (len(options) - 1 - position) * n
         return {"borda": dict(sorted(borda.items(), key=lambda item: (-item[1], options.index(item[0]))))}
 
     def cell(self, question, answer, part):
@@ -404,14 +442,17 @@ class Rating(Kind):
         return None if isinstance(given, int) and not isinstance(given, bool) and 1 <= given <= 5 else (
             "survey.answer.rating", {})
 
-    def aggregate(self, question, given):
-        values = [a for a, _b in given]
-        per_building = defaultdict(list)
-        for answer, building in given:
-            per_building[building].append(answer)
-        return {"mean": Fraction(sum(values), len(values)) if values else None, "median": _median(values),
-                "distribution": {k: values.count(k) for k in self.LEVELS},
-                "by_building": {b: Fraction(sum(v), len(v)) for b, v in per_building.items() if b is not None}}
+    def tally(self, question, counted):
+        total = sum(n for _a, _b, n in counted)
+        runs = _runs(counted)
+        sums, counts = defaultdict(int), defaultdict(int)
+        for answer, building, n in counted:
+            sums[building] += answer * n
+            counts[building] += n
+        return {"mean": Fraction(sum(v * n for v, n in runs), total) if total else None,
+                "median": _median_of(runs, total),
+                "distribution": {k: sum(n for v, n in runs if v == k) for k in self.LEVELS},
+                "by_building": {b: Fraction(sums[b], counts[b]) for b in counts if b is not None}}
 
     def value_of(self, question, typed):
         number = reading.small_int(typed or "")
@@ -460,20 +501,34 @@ class Number(Kind):
             return "survey.answer.range", {"min": low, "max": high}
         return None
 
-    def aggregate(self, question, given):
-        ordered = sorted(Fraction(a) for a, _b in given)
+    def tally(self, question, counted):
+        # Python's ints and floats compare and hash exactly (5 == 5.0): sort and merge them as they are, and
+        # make exact fractions only of the few figures shown.
+        runs = _runs(counted)
+        total = sum(n for _v, n in runs)
+        if not runs:
+            return {"mean": None, "median": None, "histogram": {}, "bin_width": None,
+                    "percentiles": {p: None for p in (10, 25, 50, 75, 90)}}
+        low, high = Fraction(runs[0][0]), Fraction(runs[-1][0])
         histogram = {}
-        if ordered:
-            low, high = ordered[0], ordered[-1]
-            width = (high - low) / self.BINS if high > low else 1
-            for value in ordered:
-                index = min(int((value - low) / width), self.BINS - 1) if high > low else 0
-                histogram[index] = histogram.get(index, 0) + 1
-            histogram = {f"{low + i * width}": count for i, count in sorted(histogram.items())}
-        width = ((ordered[-1] - ordered[0]) / self.BINS if ordered[-1] > ordered[0] else None) if ordered else None
-        return {"mean": sum(ordered) / len(ordered) if ordered else None, "median": _median(ordered),
-                "histogram": histogram, "bin_width": width,
-                "percentiles": {p: _percentile(ordered, p) for p in (10, 25, 50, 75, 90)}}
+        if high > low:
+            span, whole = high - low, all(type(v) is int for v, _n in runs)
+            for value, n in runs:
+                if whole:
+                    index = (value - runs[0][0]) * self.BINS // (runs[-1][0] - runs[0][0])
+                else:
+                    index = int((Fraction(value) - low) * self.BINS / span)
+                index = min(index, self.BINS - 1)
+                histogram[index] = histogram.get(index, 0) + n
+            width = span / self.BINS
+        else:
+            histogram, width = {0: total}, 1
+        histogram = {f"{low + i * width}": count for i, count in sorted(histogram.items())}
+        exact = sum(v * n for v, n in runs if type(v) is int) + sum(
+            (Fraction(v) * n for v, n in runs if type(v) is not int), Fraction(0))
+        return {"mean": Fraction(exact) / total, "median": _median_of(runs, total),
+                "histogram": histogram, "bin_width": (high - low) / self.BINS if high > low else None,
+                "percentiles": {p: Fraction(_percentile_of(runs, total, p)) for p in (10, 25, 50, 75, 90)}}
 
     def value_of(self, question, typed):
         number = parse_number(typed or "")
@@ -523,8 +578,14 @@ class Text(Kind):
     def check(self, question, given, catalogue_codes=()):
         return None if isinstance(given, str) and len(given) <= MAX_TEXT else ("survey.answer.text", {})
 
-    def aggregate(self, question, given):
-        return {"texts": tuple(a for a, _b in given)}
+    def tally(self, question, counted):
+        return {"texts": tuple(a for a, _b, n in counted for _ in range(n))}
+
+    def written(self, question):
+        return "texts"
+
+    def written_value(self, question, answer):
+        return None if answer in EMPTY else answer
 
     def chart(self, question, result, names=None):
         return Chart("texts", texts=tuple(result.texts))
@@ -561,11 +622,11 @@ class Matrix(Kind):
             return "survey.answer.matrix", {}
         return None
 
-    def aggregate(self, question, given):
+    def tally(self, question, counted):
         matrix = defaultdict(Counter)
-        for answer, _b in given:
+        for answer, _b, n in counted:
             for row, level in answer.items():
-                matrix[row][level] += 1
+                matrix[row][level] += n
         return {"matrix": {row: dict(levels) for row, levels in matrix.items()}}
 
     def columns(self, question, other_header):

@@ -57,3 +57,16 @@ class SurveyResponse(db.Model):
     submitted = db.Column(db.Boolean, nullable=False, default=False)
     updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     __table_args__ = (db.UniqueConstraint("survey_id", "respondent"),)
+
+
+class SurveyTally(db.Model):
+    """How many submitted responses gave one answer to one question, per building: kept in the same
+    transaction as each response, so results at any scale read counts, not every response."""
+
+    __tablename__ = "survey_tallies"
+    survey_id = db.Column(db.Integer, db.ForeignKey("surveys.id"), primary_key=True)
+    question = db.Column(db.String(64), primary_key=True)
+    building_id = db.Column(db.Integer, db.ForeignKey("buildings.id"), primary_key=True)
+    digest = db.Column(db.String(40), primary_key=True)   # sha1 of `value`
+    value = db.Column(db.Text, nullable=False)              # the answer as canonical JSON
+    n = db.Column(db.Integer, nullable=False, default=0)

@@ -1,4 +1,6 @@
 """Survey services: generate, edit (versioned), open, answer, close, results, export."""
+from collections import Counter
+
 from sqlalchemy import func, select
 
 from core import audit
@@ -8,7 +10,8 @@ from core.extensions import db
 from core.models import Building, CatalogueItem, Compound, Region, WechatAccount, as_utc, aware, utcnow
 from core.scopes import accounts_in, scope_compound
 from notices.services import queue_scoped_notice
-from surveys import engine, export, generation, notice_texts as _texts  # noqa: F401 - registers notices
+from surveys import engine, export, generation, notice_texts as _texts, tallies  # noqa: F401 - registers notices
+from surveys.kinds import kind_of
 from surveys.models import Survey, SurveyResponse, SurveyVersion
 
 KINDS = ("codesign", "satisfaction", "management", "other")
@@ -166,7 +169,8 @@ def respond(account, survey_id, answers, submit):
     except engine.ResponseInvalid as error:
         raise _faults(error) from None
     respondent = f"a{account.id}" if survey.per == "person" else f"d{account.dwelling_id}"
-    response = SurveyResponse.query.filter_by(survey_id=survey.id, respondent=respondent).first()
+    response = SurveyResponse.query.filter_by(survey_id=survey.id, respondent=respondent).with_for_update().first()
+    before = tallies.entries(response.answers) if response is not None and response.submitted else Counter()
     if response is None:
         response = SurveyResponse(survey_id=survey.id, respondent=respondent, account_id=account.id,
                                   dwelling_id=account.dwelling_id)
@@ -174,6 +178,8 @@ def respond(account, survey_id, answers, submit):
     response.version, response.answers, response.submitted = survey.version, clean, bool(submit)
     response.account_id, response.updated_at = account.id, utcnow()
     db.session.flush()
+    tallies.change(survey.id, tallies.building_of(response.dwelling_id), before,
+                   tallies.entries(clean) if submit else Counter())
     return response
 
 
@@ -211,8 +217,17 @@ def _submitted(survey):
         .join(Dwelling, SurveyResponse.dwelling_id == Dwelling.id).join(Unit, Dwelling.unit_id == Unit.id)
         .join(Building, Unit.building_id == Building.id)
         .where(SurveyResponse.survey_id == survey.id, SurveyResponse.submitted.is_(True))
-        .order_by(Building.name, Unit.name, Dwelling.room)).all()
+        .order_by(Building.name, Unit.name, Dwelling.room, SurveyResponse.id)).all()
     return rows
+
+
+def aggregate(survey, definition=None):
+    """Per-question results over submitted responses from the counts kept as they arrive, and the
+    written words in order: the same as the engine's aggregate over every response."""
+    definition = definition or definition_of(survey)
+    qs = engine.questions(definition)
+    skip = [q["id"] for q in qs if kind_of(q).written(q) == "texts"]   # their words are read in order
+    return engine.aggregate_counted(definition, tallies.counted(survey.id, skip), tallies.written(survey.id, qs))
 
 
 def results(staff, survey_id):
@@ -220,8 +235,7 @@ def results(staff, survey_id):
     themselves are for those who manage the survey; others in the region see counts and figures only."""
     from dataclasses import replace
     survey = get_survey(staff, survey_id)
-    rows = _submitted(survey)
-    found = engine.aggregate(definition_of(survey), [r[0] for r in rows], [r[1] for r in rows])
+    found = aggregate(survey)
     if not can(staff, "surveys.manage"):
         found = {qid: replace(result, texts=(), other_texts=()) for qid, result in found.items()}
     return survey, found

@@ -167,3 +167,37 @@ def test_a_reminder_goes_once_to_those_who_have_not_answered(staff, world, clien
     assert len(reminders) == 1
     run_due(now=utcnow() + timedelta(days=8))
     assert http.get(f"/api/v1/admin/surveys/{survey['id']}").get_json()["state"] == "closed"
+
+
+def test_results_follow_changed_answers_and_leave_out_drafts(staff, world, client, simulator):
+    from surveys import engine, services
+    from surveys.models import Survey
+    http, headers = staff
+    definition = {"sections": [{"questions": [
+        {"id": "want", "type": "single", "title": "加装电梯", "other": True,
+         "options": [{"id": "yes", "label": "同意"}, {"id": "no", "label": "不同意"}]},
+        {"id": "pay", "type": "number", "title": "出资", "min": 0, "max": 100000},
+        {"id": "say", "type": "text", "title": "意见"}]}]}
+    survey = http.post("/api/v1/admin/surveys", headers=headers, json={
+        "scope_kind": "compound", "scope_id": world.compound_a.id, "title": "出资意愿", "definition": definition,
+        "per": "dwelling"}).get_json()
+    open_survey(http, headers, survey["id"])
+    a, b, c = (resident(client, simulator, http, headers, room, f"t{room}") for room in ("101", "102", "103"))
+    url = f"/api/v1/surveys/{survey['id']}/response"
+    client.put(url, headers=a, json={"answers": {"want": "yes", "pay": 3000, "say": "早点装"}, "submit": True})
+    client.put(url, headers=b, json={"answers": {"want": "no", "pay": 0}, "submit": True})
+    client.put(url, headers=c, json={"answers": {"want": "yes", "pay": 5000}})                       # a draft
+    client.put(url, headers=a, json={"answers": {"want": {"choice": "__other__", "text": "看费用"}, "pay": 2000},
+                                     "submit": True})                                                  # changed
+    client.put(url, headers=b, json={"answers": {"want": "no", "pay": 100}})          # back to a draft
+    results = http.get(f"/api/v1/admin/surveys/{survey['id']}/results").get_json()["questions"]
+    assert results["want"]["answered"] == 1 and results["want"]["counts"] == {"__other__": 1}
+    assert results["want"]["other_texts"] == ["看费用"]
+    assert results["pay"]["mean"] == "2000" and results["say"]["answered"] == 0
+    client.put(url, headers=b, json={"answers": {"want": "no", "pay": 100, "say": "太贵"}, "submit": True})
+    row = db.session.get(Survey, survey["id"])
+    submitted = services._submitted(row)
+    assert services.aggregate(row) == engine.aggregate(services.definition_of(row), [r[0] for r in submitted],
+                                                       [r[1] for r in submitted])
+    page = http.get(f"/admin/surveys/{survey['id']}/results").get_data(as_text=True)
+    assert "太贵" in page

@@ -1,0 +1,121 @@
+"""Survey answers counted as they arrive: each submitted response adds one to the count of each of its
+answers (per question and building), a changed or withdrawn response moves its counts, all in the
+response's own transaction. Results read these counts (and, for written words, only those words), so a
+province-wide survey's results cost what its distinct answers cost, not what its responses do."""
+import hashlib
+import json
+from collections import Counter
+
+from sqlalchemy import select
+
+from core.extensions import db
+from core.models import Building, Dwelling, Unit
+from surveys.kinds import EMPTY, kind_of
+from surveys.models import SurveyResponse, SurveyTally
+
+
+def canonical(value):
+    """An answer as the one JSON text every equal answer has."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def entries(answers):
+    """{(question, canonical answer): 1} for the non-empty answers of one response."""
+    return Counter((qid, canonical(value)) for qid, value in (answers or {}).items() if value not in EMPTY)
+
+
+def building_of(dwelling_id):
+    return db.session.scalar(select(Unit.building_id).join(Dwelling, Dwelling.unit_id == Unit.id)
+                             .where(Dwelling.id == dwelling_id))
+
+
+def _insert():
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(SurveyTally.__table__)
+
+
+def change(survey_id, building_id, before, after):
+    """Move one response's counts from `before` to `after` (Counters from `entries`; empty for a draft)."""
+    delta = Counter(after)
+    delta.subtract(before)
+    rows = [{"survey_id": survey_id, "question": qid, "building_id": building_id,
+             "digest": hashlib.sha1(value.encode()).hexdigest(), "value": value, "n": n}
+            for (qid, value), n in sorted(delta.items()) if n]   # one order everywhere: no deadlocks
+    if not rows:
+        return
+    statement = _insert()
+    statement = statement.on_conflict_do_update(
+        index_elements=["survey_id", "question", "building_id", "digest"],
+        set_={"n": SurveyTally.__table__.c.n + statement.excluded.n})
+    db.session.execute(statement, rows)
+
+
+def counted(survey_id, skip=()):
+    """{question: [(answer, building name, how many)]} of the submitted responses (questions in `skip`
+    left out)."""
+    query = (select(SurveyTally.question, SurveyTally.value, Building.name, SurveyTally.n)
+             .join(Building, Building.id == SurveyTally.building_id)
+             .where(SurveyTally.survey_id == survey_id, SurveyTally.n > 0))
+    if skip:
+        query = query.where(SurveyTally.question.not_in(list(skip)))
+    found, decoded = {}, {}
+    for question, value, building, n in db.session.connection().execute(query):
+        answer = decoded.get(value)
+        if answer is None:
+            answer = decoded[value] = _decode(value)
+        found.setdefault(question, []).append((answer, building, n))
+    return found
+
+
+def _decode(value):
+    """A canonical answer back as data (the plain numbers and words most answers are, without the parser)."""
+    if value.isdigit() and (value == "0" or value[0] != "0"):
+        return int(value)
+    if value[:1] == '"' and "\\" not in value and value.count('"') == 2:
+        return value[1:-1]
+    return json.loads(value)
+
+
+def written(survey_id, questions):
+    """{question: the written words in the order the results list them (building, unit, room)} for the
+    questions whose kind reads words apart from the counts."""
+    wanted = [q for q in questions if kind_of(q).written(q)]
+    if not wanted:
+        return {}
+    # a text answer is the words themselves: read as text, not decoded
+    columns = [SurveyResponse.answers[q["id"]].as_string() if kind_of(q).written(q) == "texts"
+               else SurveyResponse.answers[q["id"]] for q in wanted]
+    rows = db.session.connection().execute(
+        select(*columns).join(Dwelling, SurveyResponse.dwelling_id == Dwelling.id)
+        .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
+        .where(SurveyResponse.survey_id == survey_id, SurveyResponse.submitted.is_(True))
+        .order_by(Building.name, Unit.name, Dwelling.room, SurveyResponse.id))
+    found = {q["id"]: [] for q in wanted}
+    kinds = [(q, kind_of(q)) for q in wanted]
+    for row in rows:
+        for (question, kind), answer in zip(kinds, row):
+            words = kind.written_value(question, answer)
+            if words is not None:
+                found[question["id"]].append(words)
+    return found
+
+
+def recount(survey_id):
+    """Rebuild a survey's counts from its responses (after a repair, or to check them)."""
+    db.session.execute(SurveyTally.__table__.delete().where(SurveyTally.survey_id == survey_id))
+    totals = Counter()
+    rows = db.session.execute(select(SurveyResponse.answers, Unit.building_id)
+                              .join(Dwelling, SurveyResponse.dwelling_id == Dwelling.id)
+                              .join(Unit, Dwelling.unit_id == Unit.id)
+                              .where(SurveyResponse.survey_id == survey_id, SurveyResponse.submitted.is_(True)))
+    for answers, building_id in rows:
+        for (qid, value), n in entries(answers).items():
+            totals[(building_id, qid, value)] += n
+    by_building = {}
+    for (building_id, qid, value), n in totals.items():
+        by_building.setdefault(building_id, Counter())[(qid, value)] = n
+    for building_id, after in by_building.items():
+        change(survey_id, building_id, Counter(), after)
