@@ -46,11 +46,11 @@ def change(survey_id, building_id, before, after):
             for (qid, value), n in sorted(delta.items()) if n]   # one order everywhere: no deadlocks
     if not rows:
         return
-    statement = _insert()
+    statement = _insert().values(rows)   # one statement for the response's answers
     statement = statement.on_conflict_do_update(
         index_elements=["survey_id", "question", "building_id", "digest"],
         set_={"n": SurveyTally.__table__.c.n + statement.excluded.n})
-    db.session.execute(statement, rows)
+    db.session.execute(statement)
 
 
 def counted(survey_id, skip=()):
@@ -114,8 +114,8 @@ def recount(survey_id):
     for answers, building_id in rows:
         for (qid, value), n in entries(answers).items():
             totals[(building_id, qid, value)] += n
-    by_building = {}
-    for (building_id, qid, value), n in totals.items():
-        by_building.setdefault(building_id, Counter())[(qid, value)] = n
-    for building_id, after in by_building.items():
-        change(survey_id, building_id, Counter(), after)
+    rows = [{"survey_id": survey_id, "question": qid, "building_id": building_id,
+             "digest": hashlib.sha1(value.encode()).hexdigest(), "value": value, "n": n}
+            for (building_id, qid, value), n in totals.items()]
+    for start in range(0, len(rows), 5000):
+        db.session.execute(SurveyTally.__table__.insert(), rows[start:start + 5000])
