@@ -190,7 +190,8 @@ def aggregate_counted(definition, counted, written=None):
     results, written = {}, written or {}
     for question in questions(definition):
         qid, kind = question["id"], kind_of(question)
-        given = [(a, b, n) for a, b, n in counted.get(qid, ()) if n and a not in EMPTY]
+        given = [(a, b, n) for a, b, n in counted.get(qid, ())
+                 if n and (type(a) is int or a not in EMPTY)]   # most answers are plain numbers
         fields = kind.tally(question, given)
         answered = sum(n for _a, _b, n in given)
         field_name = kind.written(question)

@@ -90,30 +90,35 @@ def _runs(counted, key=None):
     return sorted(merged.items())
 
 
-def _at(runs, index):
-    """The value at `index` of the runs written out one by one."""
-    for value, n in runs:
-        if index < n:
-            return value
-        index -= n
-    raise IndexError(index)
+class _Positions:
+    """Values at positions of many runs written out, found by bisection over the running totals."""
+
+    def __init__(self, runs):
+        from itertools import accumulate
+        self.values = [value for value, _n in runs]
+        self.ends = list(accumulate(n for _value, n in runs))
+
+    def __getitem__(self, index):
+        from bisect import bisect_right
+        return self.values[bisect_right(self.ends, index)]
 
 
-def _median_of(runs, total):
+def _median_of(runs, total, at=None):
     if total == 0:
         return None
+    at = at or _Positions(runs)
     middle = total // 2
     if total % 2:
-        return Fraction(_at(runs, middle))
-    return Fraction(Fraction(_at(runs, middle - 1)) + Fraction(_at(runs, middle)), 2)
+        return Fraction(at[middle])
+    return Fraction(Fraction(at[middle - 1]) + Fraction(at[middle]), 2)
 
 
-def _percentile_of(runs, total, share):
+def _percentile_of(runs, total, share, at=None):
     """Nearest-rank percentile."""
     if not total:
         return None
     rank = max(1, -(-share * total // 100))
-    return _at(runs, int(rank) - 1)
+    return (at or _Positions(runs))[int(rank) - 1]
 
 
 def _title(question):
@@ -526,9 +531,10 @@ class Number(Kind):
         histogram = {f"{low + i * width}": count for i, count in sorted(histogram.items())}
         exact = sum(v * n for v, n in runs if type(v) is int) + sum(
             (Fraction(v) * n for v, n in runs if type(v) is not int), Fraction(0))
-        return {"mean": Fraction(exact) / total, "median": _median_of(runs, total),
+        at = _Positions(runs)
+        return {"mean": Fraction(exact) / total, "median": _median_of(runs, total, at),
                 "histogram": histogram, "bin_width": (high - low) / self.BINS if high > low else None,
-                "percentiles": {p: Fraction(_percentile_of(runs, total, p)) for p in (10, 25, 50, 75, 90)}}
+                "percentiles": {p: Fraction(_percentile_of(runs, total, p, at)) for p in (10, 25, 50, 75, 90)}}
 
     def value_of(self, question, typed):
         number = parse_number(typed or "")
