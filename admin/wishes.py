@@ -8,7 +8,7 @@ from core.scopes import compound_choices
 from core import catalogue
 from core.extensions import db
 from core.models import Building, Compound, Dwelling, Unit
-from stories.services import story_lines
+from stories.services import prefetch as prefetch_stories, story_lines
 from wishes import services as wishes
 from wishes.models import WishStatus
 
@@ -60,7 +60,8 @@ def wishes_inbox():
                  .filter(Dwelling.id.in_({w.dwelling_id for w in rows}))} if rows else {}
     demand = wishes.demand_counts(g.staff, compound_id) if compound_id else {}
     names = dict(items)
-    shared, reader = {}, str(get_locale())  # one look per compound and item, however many wishes share them
+    reader = str(get_locale())
+    shared = prefetch_stories(rows, reader, {})  # the page's stories in a few queries, not a few per wish
     stories = {w.id: story_lines(w, reader, shared) for w in rows}
     return page("admin/wishes.html", form=failed[2] if failed else None, failed=failed, wishes=rows,
                 places=places, dwellings=dwellings, items=items, names=names, compounds=compound_choices(g.staff),

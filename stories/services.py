@@ -41,13 +41,6 @@ def _asks_about(definition, code):
     return False
 
 
-def _item_name(code, locale):
-    item = db.session.scalar(select(CatalogueItem).where(CatalogueItem.code == code))
-    if item is None:
-        return code
-    return item.name_en if str(locale or "").startswith("en") else item.name_zh
-
-
 def story_of(wish, locale="zh_Hans_CN", cache=None):
     """The wish's steps, oldest first (`cache` shares what many wishes of one compound and item have in common)."""
     steps = []
@@ -73,25 +66,67 @@ def story_of(wish, locale="zh_Hans_CN", cache=None):
 
 def _item_steps(compound_id, code, locale):
     """What a compound's surveys, votes and projects did about one catalogue item."""
+    return _item_steps_many([(compound_id, code)], locale)[(compound_id, code)]
+
+
+def _item_steps_many(keys, locale):
+    """{(compound, item): steps} for many compounds and items, read in a few queries for all of them."""
+    from projects.models import ProjectItem
+    compounds = {compound_id for compound_id, _code in keys}
+    codes = {code for _compound, code in keys}
+    english = str(locale or "").startswith("en")
+    names = {code: (en if english else zh) for code, zh, en in db.session.execute(
+        select(CatalogueItem.code, CatalogueItem.name_zh, CatalogueItem.name_en).where(CatalogueItem.code.in_(codes)))}
+    surveys = {}
+    for survey, definition in db.session.execute(
+            select(Survey, SurveyVersion.definition)
+            .join(SurveyVersion, (SurveyVersion.survey_id == Survey.id) & (SurveyVersion.version == Survey.version),
+                  isouter=True)
+            .where(Survey.compound_id.in_(compounds), Survey.state.in_(("open", "closed")))
+            .order_by(Survey.opens_at, Survey.id)):
+        surveys.setdefault(survey.compound_id, []).append((survey, definition))
+    items = {}
+    for compound_id, project, item in db.session.execute(
+            select(project_compounds.c.compound_id, Project, ProjectItem)
+            .join(Project, Project.id == project_compounds.c.project_id)
+            .join(ProjectItem, ProjectItem.project_id == Project.id)
+            .where(project_compounds.c.compound_id.in_(compounds), ProjectItem.catalogue_code.in_(codes))
+            .order_by(Project.id, ProjectItem.id)):
+        items.setdefault((compound_id, item.catalogue_code), []).append((project, item))
+    votes = {}
+    for vote in db.session.scalars(select(Vote).where(Vote.compound_id.in_(compounds),
+                                                      Vote.matter.in_(RENOVATION_MATTERS),
+                                                      Vote.state.in_(("open", "closed", "published", "archived")))
+                                   .order_by(Vote.opens_at, Vote.id)):
+        votes.setdefault(vote.compound_id, []).append(vote)
+    decided = outcomes.outcomes_of([v for found in votes.values() for v in found])  # art. 278, a county's rule
+    return {(compound_id, code): _steps_of(code, names.get(code, code), surveys.get(compound_id, ()),
+                                           items.get((compound_id, code), ()), votes.get(compound_id, ()), decided)
+            for compound_id, code in keys}
+
+
+def prefetch(wishes, locale, cache):
+    """Fill a story_of cache for many wishes at once (a page of the inbox): a few queries, not a few per wish."""
+    subjects = []
+    targets = {w.merged_into_id for w in wishes if w.merged_into_id}
+    merged = {w.id: w for w in db.session.scalars(select(Wish).where(Wish.id.in_(targets)))} if targets else {}
+    for wish in wishes:
+        subject = merged.get(wish.merged_into_id, wish) if wish.merged_into_id else wish
+        if subject.catalogue_code and (subject.compound_id, subject.catalogue_code, locale) not in cache:
+            subjects.append((subject.compound_id, subject.catalogue_code))
+    if subjects:
+        for (compound_id, code), steps in _item_steps_many(sorted(set(subjects)), locale).items():
+            cache[(compound_id, code, locale)] = steps
+    return cache
+
+
+def _steps_of(code, name, surveys, items, votes, decided):
+    """The steps of one compound and item from what was read for it (`decided`: the votes' outcomes)."""
     steps = []
-    name = _item_name(code, locale)
-    surveys = db.session.scalars(select(Survey).where(Survey.compound_id == compound_id,
-                                                      Survey.state.in_(("open", "closed")))
-                                 .order_by(Survey.opens_at)).all()
-    for survey in surveys:
-        definition = db.session.scalar(select(SurveyVersion.definition).where(
-            SurveyVersion.survey_id == survey.id, SurveyVersion.version == survey.version))
+    for survey, definition in surveys:
         if _asks_about(definition, code):
             steps.append(Step(f"survey:{survey.id}", "survey", survey.opens_at,
                               {"title": survey.title, "item": name}))
-    projects = db.session.scalars(select(Project).join(project_compounds).where(
-        project_compounds.c.compound_id == compound_id)).all()
-    items = [(p, i) for p in projects for i in p.items if i.catalogue_code == code]
-    votes = db.session.scalars(select(Vote).where(Vote.compound_id == compound_id,
-                                                  Vote.matter.in_(RENOVATION_MATTERS),
-                                                  Vote.state.in_(("open", "closed", "published", "archived")))
-                               .order_by(Vote.opens_at)).all()
-    decided = outcomes.outcomes_of(votes)  # a lift vote: art. 278 and the county's rule
     for vote in votes:
         if vote.scope_kind != "compound" and code not in LIFT_ITEMS:
             continue  # a stairwell's lift vote decides lifts, not the compound's other wishes
