@@ -22,5 +22,16 @@ COMPOUND_STATES = {"registered": _l("registered"), "reserve": _l("reserve"), "pl
 
 
 def label(table, code):
-    """The translated name of `code`, or the code itself when unknown."""
-    return str(table.get(code, code)) if code is not None else ""
+    """The translated name of `code`, or the code itself when unknown (translated once per request: long
+    tables name the same few codes hundreds of times)."""
+    if code is None:
+        return ""
+    from flask import g, has_request_context
+    from flask_babel import get_locale
+    if not has_request_context():
+        return str(table.get(code, code))
+    cache = g.setdefault("_labels", {})
+    key = (id(table), code, str(get_locale()))
+    if key not in cache:
+        cache[key] = str(table.get(code, code))
+    return cache[key]

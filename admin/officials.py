@@ -34,7 +34,7 @@ def dashboard():
             return done
     region, total, breakdown = oversight.dashboard(g.staff, region_id, year)
     names = dict(catalogue_choices(g.staff))
-    demand = [(names.get(code, code), n) for code, n in oversight.demand(g.staff, region.id)[:15]]
+    demand = [(names.get(code, code), n) for code, n in total.demand[:15]]
     passed, failed, running = oversight.vote_outcomes(g.staff, region.id, year)
     rows, combined = oversight.satisfaction_by_project(g.staff, region.id)
     satisfaction = [(p.name, int(rates.satisfaction_rate * 100)) for p, rates, _index in rows
@@ -81,9 +81,13 @@ def ledger():
 
 
 def publicity_label(state):
-    """The plan's publicity as the ledger shows it."""
-    return {"none": _("not published"), "open": _("running"), "unanswered": _("objections unanswered"),
-            "ended": _("ended")}.get(state, state)
+    """The plan's publicity as the ledger shows it (the words translated once per request)."""
+    from flask import g
+    words = g.get("_publicity_words")
+    if words is None:
+        words = g._publicity_words = {"none": _("not published"), "open": _("running"),
+                                      "unanswered": _("objections unanswered"), "ended": _("ended")}
+    return words.get(state, state)
 
 
 def ledger_table(rows):

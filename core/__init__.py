@@ -63,6 +63,7 @@ def register_extensions(app):
     babel.init_app(app, default_locale="zh_Hans_CN", locale_selector=select_locale,
                    default_translation_directories=app.config["BABEL_TRANSLATION_DIRECTORIES"])
     csrf.init_app(app)
+    _install_template_gettext(app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     # The locale is chosen per request, even when an app context outlives one (CLI, tests).
     app.before_request(refresh)
@@ -70,6 +71,29 @@ def register_extensions(app):
         from core.sqlite import enable_sqlite_pragmas
         with app.app_context():
             enable_sqlite_pragmas(db.engine)
+
+
+def _install_template_gettext(app):
+    """Templates translate through the request's catalogue looked up once per locale and request (a long
+    table asks for hundreds of words; each lookup through the extension costs more than the word)."""
+    from flask import g, has_request_context
+    from flask_babel import get_translations
+
+    def translations():
+        if not has_request_context():
+            return get_translations()
+        cache = g.setdefault("_translations_by_locale", {})
+        locale = str(get_locale())
+        found = cache.get(locale)
+        if found is None:
+            found = cache[locale] = get_translations()
+        return found
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n))
 
 
 class RowId(IntegerConverter):

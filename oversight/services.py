@@ -1,5 +1,5 @@
 """The ledger and dashboards: aggregates over a region's subtree, computed in the database."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from sqlalchemy import and_, case, func, select
@@ -143,6 +143,7 @@ class Figures:
     wishes: int = 0
     target_compounds: int = 0
     target_households: int = 0
+    demand: list = field(default_factory=list)   # (catalogue code, wishes), most asked first (the total's)
 
 
 def _child_of(region, path):
@@ -188,11 +189,13 @@ def dashboard(staff, region_id=None, year=None):
         .join(Compound, Compound.community_id == Region.id)
         .outerjoin(project_state, project_state.c.compound_id == Compound.id)
         .where(_under(region)).group_by(Region.path)).all()
-    wishes = dict(db.session.execute(
-        select(Region.path, func.count(Wish.id)).join(Compound, Compound.community_id == Region.id)
-        .join(Wish, Wish.compound_id == Compound.id)
-        .where(_under(region), Wish.status != WishStatus.MERGED).group_by(Region.path)).all())
+    wishes, demand_counts = {}, {}
+    for path, code, count in _wish_counts(region):
+        wishes[path] = wishes.get(path, 0) + count
+        if code is not None:
+            demand_counts[code] = demand_counts.get(code, 0) + count
     total, children = Figures(), {}
+    total.demand = sorted(demand_counts.items(), key=lambda item: -item[1])
     for path, compounds, households, s_c, s_h, c_c, c_h in rows:
         child = _child_of(region, path)
         for figures in (total, children.setdefault(child, Figures()) if child is not None else None):
@@ -224,6 +227,15 @@ def demand(staff, region_id=None):
         .join(Region, Region.id == Compound.community_id)
         .where(_under(region), Wish.status != WishStatus.MERGED, Wish.catalogue_code.is_not(None))
         .group_by(Wish.catalogue_code).order_by(func.count(Wish.id).desc())).all()
+
+
+def _wish_counts(region):
+    """[(community path, catalogue code, wishes)] under a region, duplicates merged away: one scan gives the
+    dashboard both its wishes per region and its demand per item."""
+    return db.session.execute(
+        select(Region.path, Wish.catalogue_code, func.count(Wish.id)).join(Compound, Compound.community_id == Region.id)
+        .join(Wish, Wish.compound_id == Compound.id)
+        .where(_under(region), Wish.status != WishStatus.MERGED).group_by(Region.path, Wish.catalogue_code)).all()
 
 
 def _outcome(vote, decided):
