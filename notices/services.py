@@ -1,5 +1,5 @@
 """Notices: composing and queueing them, the subscription ledger, the inbox, the delivery report."""
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from core import audit
 from core.auth import authorize
@@ -118,20 +118,25 @@ def queue_before(notice):
     template = config["NOTICE_SUBSCRIBE_TEMPLATE"]
     now = utcnow()
 
+    # what can reach each resident, joined once (not looked up per delivery)
+    credits = (select(SubscriptionCredit.account_id).where(SubscriptionCredit.template_id == (template or ""),
+                                                          SubscriptionCredit.remaining > 0).subquery())
+
     def blocked(channel):
-        return select(ChannelBlock.id).where(ChannelBlock.account_id == WechatAccount.id,
-                                             ChannelBlock.channel == channel).exists()
-    credit = select(SubscriptionCredit.id).where(SubscriptionCredit.account_id == WechatAccount.id,
-                                                 SubscriptionCredit.template_id == (template or ""),
-                                                 SubscriptionCredit.remaining > 0).exists()
+        return func.max(case((ChannelBlock.channel == channel, 1), else_=0))
+    blocks = (select(ChannelBlock.account_id, blocked(channels.TEMPLATE).label("template"),
+                     blocked(channels.CUSTOMER_SERVICE).label("cs"), blocked(channels.SUBSCRIBE).label("subscribe"))
+              .group_by(ChannelBlock.account_id).subquery())
     in_window = WechatAccount.last_inbound_at > now - CS_WINDOW
     flags = [WechatAccount.follows.label("follows"), func.coalesce(in_window, False).label("in_window"),
-             credit.label("credit"), blocked(channels.TEMPLATE).label("b_template"),
-             blocked(channels.CUSTOMER_SERVICE).label("b_cs"), blocked(channels.SUBSCRIBE).label("b_subscribe")]
+             credits.c.account_id.is_not(None).label("credit"), func.coalesce(blocks.c.template, 0).label("b_template"),
+             func.coalesce(blocks.c.cs, 0).label("b_cs"), func.coalesce(blocks.c.subscribe, 0).label("b_subscribe")]
     ahead = (Delivery.priority < notice.priority) | ((Delivery.priority == notice.priority)
                                                      & (Delivery.notice_id <= notice.id))
     inner = (select(Delivery.notice_id, Delivery.priority, *flags)
              .join(WechatAccount, Delivery.account_id == WechatAccount.id)
+             .outerjoin(credits, credits.c.account_id == WechatAccount.id)
+             .outerjoin(blocks, blocks.c.account_id == WechatAccount.id)
              .where(Delivery.state.in_(("pending", "sending")), ahead).subquery())
     rows = db.session.execute(select(inner, func.count()).group_by(*inner.c)).all()
     queue = {}

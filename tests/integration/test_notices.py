@@ -262,3 +262,22 @@ def test_once_the_template_budget_is_spent_a_resident_with_a_subscribe_credit_is
     waiting = db.session.scalars(select(Delivery).where(Delivery.state == "pending")).all()
     assert len(waiting) == 3 and all(d.next_attempt_at is not None for d in waiting)
     assert defer_over_budget() == 0  # nothing due is left that only the template could carry
+
+
+def test_the_plan_counts_a_subscribe_credit_and_a_blocked_channel(app, world, simulator):
+    from notices.planning import budget_day
+    setup_compound(world, 5)
+    app.config["NOTICE_BUDGET_TEMPLATE"] = 2
+    accounts = db.session.scalars(select(WechatAccount).order_by(WechatAccount.id)).all()
+    services.record_subscription_results(accounts[0], [(app.config["NOTICE_SUBSCRIBE_TEMPLATE"], "accept")],
+                                         "test")
+    db.session.add(ChannelBlock(account_id=accounts[1].id, channel="template", reason="43101"))
+    db.session.commit()
+    notice, _ = notice_to_compound(world)
+    fan_out_due()
+    plan = services.delivery_report(world.committee_a, notice.id)["plan"]
+    today = budget_day(utcnow())
+    # one by subscribe and two by template today, one by template tomorrow, one reachable by none
+    assert plan["pending"] == 5 and plan["inbox_only"] == 1
+    assert [(row["day"], row["count"]) for row in plan["per_day"]] == [
+        (today.isoformat(), 3), ((today + timedelta(days=1)).isoformat(), 1)]
