@@ -45,9 +45,12 @@ function init(args)
   end
   total = #reqs
   filler = wrk.format("GET", "/__corpus_used_up__")
+  primed = index ~= 0
 end
 
 function request()
+  -- wrk calls request() once on the first thread's state to check it, and never sends that one.
+  if not primed then primed = true; return filler end
   -- Past the end of the share (a connection reopened while the last answers are awaited): a request no
   -- server knows, answered 404, counted apart; a corpus request is never sent twice.
   if pos >= total then fillers = fillers + 1; return filler end
@@ -61,17 +64,24 @@ function delay()
   return pace
 end
 
+function finish()
+  -- Tell the runner this thread is through (it then ends wrk's timer), and stop.
+  local mark = io.open(os.getenv("WRK_RESULT") .. ".done." .. index, "w")
+  mark:close()
+  wrk.thread:stop()
+end
+
 function response(status, headers, body)
   if status == 404 and filler_answers < fillers then
     filler_answers = filler_answers + 1
-    if pos >= total and received >= sent then wrk.thread:stop() end
+    if pos >= total and received >= sent then finish() end
     return
   end
   received = received + 1
   local key = tostring(status)
   statuses[key] = (statuses[key] or 0) + 1
   if keep then table.insert(bodies, body) end
-  if pos >= total and received >= sent then wrk.thread:stop() end
+  if pos >= total and received >= sent then finish() end
 end
 
 function done(summary, latency, requests)

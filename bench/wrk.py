@@ -6,6 +6,7 @@ statuses and latency percentiles from wrk's own summary."""
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -45,9 +46,18 @@ def run(base, lines, seconds, connections, threads=2, pace_ms=0, keep_bodies=Fal
         corpus.write_text("".join(lines), encoding="utf-8")
         env = dict(os.environ, WRK_CORPUS=str(corpus), WRK_RESULT=str(result), WRK_THREADS=str(threads),
                    WRK_DELAY_MS=str(int(pace_ms)), WRK_KEEP_BODIES="1" if keep_bodies else "0")
-        subprocess.run([wrk, "-t", str(threads), "-c", str(max(connections, threads)), "-d", f"{max(1, round(seconds))}s",
-                        "--timeout", f"{timeout}s", "-s", str(SCRIPT), base], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        process = subprocess.Popen([wrk, "-t", str(threads), "-c", str(max(connections, threads)), "-d",
+                                    f"{max(1, round(seconds))}s", "--timeout", f"{timeout}s", "-s", str(SCRIPT), base],
+                                   env=env, stdout=subprocess.DEVNULL)
+        # wrk waits out its duration even when every thread has used up its share: end it then (SIGINT
+        # makes wrk stop its timer and print its summary).
+        while process.poll() is None:
+            if len(list(Path(tmp).glob("result.txt.done.*"))) >= threads:
+                process.send_signal(signal.SIGINT)
+                break
+            time.sleep(0.05)
+        if process.wait() != 0:
+            raise RuntimeError("wrk failed")
         summary, bodies = None, []
         for row in result.read_text(encoding="utf-8").splitlines():
             kind, _, rest = row.partition("\t")
@@ -74,7 +84,7 @@ def start_gunicorn(app_spec, port, env, workers=2, worker_class="sync", threads=
     """gunicorn serving `app_spec` on 127.0.0.1:port; returns the process once it answers."""
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", str(workers), "-k", worker_class, "--threads", str(threads),
-         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "2048", app_spec],
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "2048", "--keep-alive", "120", app_spec],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(150):
         try:
