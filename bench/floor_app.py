@@ -1,5 +1,6 @@
-"""The floor of the mini-program benchmarks: a bare Flask endpoint on the same database doing the minimal
-equivalent of each request (find the session by its token's hash; a cast writes one row and commits)."""
+"""The floor of the mini-program and vote-day benchmarks: a bare Flask app on the same database doing the
+minimal equivalent of each request (find the session by its token's hash; a cast or an answer writes one
+row and commits; a staff page finds the session; the bot verifies, parses and echoes with wechatpy)."""
 import hashlib
 import os
 
@@ -30,6 +31,40 @@ def cast(vote_id):
         conn.execute(text("INSERT INTO bench_floor_ballots VALUES (:v, :d, :c) ON CONFLICT (vote_id, dwelling_id) "
                           "DO UPDATE SET choice = excluded.choice"), {"v": vote_id, "d": account[1], "c": choice})
     return jsonify(dwelling_id=account[1], choice=choice)
+
+
+@app.put("/api/v1/surveys/<int:survey_id>/response")
+def answer(survey_id):
+    request.get_json()
+    with engine.begin() as conn:
+        account = _account(conn)
+        if account is None:
+            return jsonify(error="unauthorised"), 401
+        conn.execute(text("INSERT INTO bench_floor_ballots VALUES (:v, :d, 'answer') ON CONFLICT (vote_id, "
+                          "dwelling_id) DO UPDATE SET choice = excluded.choice"), {"v": -survey_id, "d": account[0]})
+    return jsonify(submitted=True)
+
+
+@app.post("/wechat")
+def wechat():
+    from wechatpy import create_reply, parse_message
+    from wechatpy.exceptions import InvalidSignatureException
+    from wechatpy.utils import check_signature
+    try:
+        check_signature(os.environ.get("WECHAT_TOKEN", "gongjian-dev-token"), request.args.get("signature", ""),
+                        request.args.get("timestamp", ""), request.args.get("nonce", ""))
+    except InvalidSignatureException:
+        return "forbidden", 403
+    message = parse_message(request.get_data())
+    return create_reply(getattr(message, "content", "") or "success", message).render(), 200, \
+        {"Content-Type": "application/xml"}
+
+
+@app.get("/admin/<path:_path>")
+def staff_page(_path):
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return "<html><body>ok</body></html>"
 
 
 @app.get("/api/v1/<path:_path>")
