@@ -1,7 +1,7 @@
 """ballots received before they are chained: casting no longer waits for the vote's other casts
 
 Revision ID: 0021
-Revises: 0016
+Revises: 0019
 Create Date: 2026-11-28 01:30:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = '0021'
-down_revision = '0016'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
