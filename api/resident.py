@@ -16,8 +16,15 @@ blp = Blueprint("resident", __name__, url_prefix="/api/v1", description="For res
 
 
 def resident():
-    """The signed-in resident's account (401 otherwise)."""
-    return accounts.resident_from_token(request.headers.get("Authorization"))
+    """The signed-in resident's account (401 otherwise); looked up once a request."""
+    from flask import g
+    header = request.headers.get("Authorization")
+    known = g.get("resident_account")
+    if known is not None and known[0] == header:
+        return known[1]
+    account = accounts.resident_from_token(header)
+    g.resident_account = (header, account)
+    return account
 
 
 @blp.route("/auth/login")

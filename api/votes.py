@@ -472,10 +472,15 @@ class MyBallot(MethodView):
         """Cast or change my ballot: for every flat I own in scope at once, or the flats named (the last
         ballot received before closing counts, in every channel)."""
         wanted = body["dwelling_ids"] or ([body["dwelling_id"]] if body["dwelling_id"] else None)
-        ballots = votes.cast_ballots(resident(), vote_id, body["choice"], "miniprogram", wanted)
-        receipt = _receipt(vote_id, ballots)
+        received = votes.cast_ballots(resident(), vote_id, body["choice"], "miniprogram", wanted, defer=True)
+        # Chained at once when no other cast is appending to the vote's chain; otherwise the ballot is kept
+        # as received without waiting for the others' commits, then chained with whatever else waits.
+        ballots = votes.chain_if_free(vote_id, received)
         db.session.commit()
-        return receipt
+        if ballots is None:
+            ballots = votes.chain_received(vote_id, received)
+            db.session.commit()
+        return _receipt(vote_id, ballots)
 
 
 @resident_blp.route("/<int:vote_id>/details")

@@ -8,6 +8,7 @@ from flask_babel import LazyString, force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from core import audit, pii
 from core.auth import authorize
@@ -69,7 +70,8 @@ def resident_from_token(header):
     """The account behind 'Authorization: Bearer TOKEN', or Unauthorised."""
     if not header or not header.startswith("Bearer "):
         raise Unauthorised()
-    session = ResidentSession.query.filter_by(token_hash=_hash(header[7:].strip())).first()
+    session = ResidentSession.query.options(joinedload(ResidentSession.account)) \
+        .filter_by(token_hash=_hash(header[7:].strip())).first()
     if session is None or session.revoked_at is not None or aware(session.expires_at) <= utcnow():
         raise Unauthorised("auth.session_expired")
     return session.account
@@ -79,7 +81,8 @@ def resident_from_token(header):
 
 def revoke_session(header):
     """Sign the mini-program session out."""
-    session = ResidentSession.query.filter_by(token_hash=_hash(header[7:].strip())).first()
+    session = ResidentSession.query.options(joinedload(ResidentSession.account)) \
+        .filter_by(token_hash=_hash(header[7:].strip())).first()
     if session is not None and session.revoked_at is None:
         session.revoked_at = utcnow()
         db.session.flush()

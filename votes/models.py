@@ -163,3 +163,27 @@ class Proxy(db.Model):
     confirmed_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
     confirmed_at = db.Column(db.DateTime(timezone=True))
     __table_args__ = (db.UniqueConstraint("vote_id", "dwelling_id"),)
+
+
+class BallotIntake(db.Model):
+    """A ballot as received, before it is chained: casting writes one row here and commits, without waiting
+    for the vote's other casts; chaining then appends the waiting rows to the vote's log in the order they
+    came (`seq` set), or marks them late when the vote closed before they could be chained."""
+
+    __tablename__ = "ballot_intake"
+    id = db.Column(db.Integer, primary_key=True)
+    vote_id = db.Column(db.Integer, db.ForeignKey("votes.id"), nullable=False)
+    dwelling_id = db.Column(db.Integer, nullable=False)
+    choice = db.Column(db.String(16), nullable=False)
+    channel = db.Column(db.String(16), nullable=False)
+    actor = db.Column(db.String(64), nullable=False)
+    at = db.Column(db.String(40), nullable=False)  # when it was received, ISO text as the log hashes it
+    account_id = db.Column(db.Integer)
+    person_id = db.Column(db.Integer)
+    entered_by = db.Column(db.Integer)
+    confirmed_by = db.Column(db.Integer)
+    area = db.Column(db.Integer, nullable=False)
+    head_no = db.Column(db.Integer, nullable=False)
+    state = db.Column(db.String(8), nullable=False, default="waiting")  # waiting | chained | late
+    seq = db.Column(db.Integer)  # its place in the vote's log, once chained
+    __table_args__ = (db.Index("ix_ballot_intake_vote_state", "vote_id", "state", "id"),)

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, insert, select, text, update
 
 from core import audit
 from core.auth import authorize
@@ -21,7 +21,8 @@ from notices.services import queue_scoped_notice
 from publicity import services as publicity_hooks
 from votes import files as _files  # noqa: F401 - who may see a vote's documents
 from votes import outcomes, rules, texts as _texts  # noqa: F401 - texts: registers the notice texts
-from votes.models import Ballot, BallotEvent, Canvass, PaperEntry, Proxy, Vote, VoteOwner, VotePart, VoteState
+from votes.models import (Ballot, BallotEvent, BallotIntake, Canvass, PaperEntry, Proxy, Vote, VoteOwner, VotePart,
+                          VoteState)
 
 CHANNEL_WORDS = {"miniprogram": _l("in the mini-program"), "bot": _l("by WeChat chat"), "paper": _l("on paper"),
                  "proxy": _l("by a proxy")}
@@ -269,53 +270,173 @@ def _event_content(vote_id, seq, dwelling_id, choice, channel, actor, at):
 
 
 def record_ballot(vote_id, dwelling_id, choice, channel, actor, account_id=None, entered_by=None,
-                  confirmed_by=None, person_id=None):
-    """Write the dwelling's ballot and append it to the vote's chain.
+                  confirmed_by=None, person_id=None, defer=False):
+    """Receive the dwelling's ballot and append it to the vote's chain.
 
-    The append takes the vote's next sequence number with an UPDATE, which holds the vote's row lock
-    (PostgreSQL) or the database write lock (SQLite) until commit: appends never interleave, and the
-    window is checked under that lock, so no ballot lands after closing."""
+    The ballot is written to the intake first. At once (defer=False) it is chained in the same
+    transaction: the chain lock is then held until commit, as for paper ballots and proxies. With
+    defer=True it only waits in the intake: the caller commits, then chain_received() chains it with
+    whatever else is waiting, so that casts of one vote do not queue behind each other's commits."""
     if choice not in rules.CHOICES:
         raise field_error("choice", "vote.unknown_choice", choice=choice)
-    # Checks first, without the lock: the lock is held only for the append itself.
     part = db.session.execute(select(VotePart.area, VotePart.head_no).where(
         VotePart.vote_id == vote_id, VotePart.dwelling_id == dwelling_id)).one_or_none()
     if part is None:
         if db.session.get(Vote, vote_id) is None:
             raise NotFound()
         raise Forbidden("vote.out_of_scope")
-    claimed = db.session.execute(text(
-        "UPDATE votes SET event_count = event_count + 1 WHERE id = :id "
-        "RETURNING event_count, chain_head, state, opens_at, closes_at"), {"id": vote_id}).one()
-    seq, previous = claimed[0], claimed[1]
     now = utcnow()
-    window = Vote(state=claimed[2], opens_at=_parse_time(claimed[3]), closes_at=_parse_time(claimed[4]))
-    if not window.accepting(now):
+    if not db.session.get(Vote, vote_id).accepting(now):
         raise Conflict("vote.not_open")
-    at = now.isoformat()
-    content = _event_content(vote_id, seq, dwelling_id, choice, channel, actor, at)
-    digest = _event_hash(previous, content)
-    db.session.add(BallotEvent(vote_id=vote_id, seq=seq, dwelling_id=dwelling_id, choice=choice, channel=channel,
-                               actor=actor, at=at, prev_hash=previous, hash=digest))
-    db.session.execute(text("UPDATE votes SET chain_head = :h WHERE id = :id"), {"h": digest, "id": vote_id})
+    entry = BallotIntake(vote_id=vote_id, dwelling_id=dwelling_id, choice=choice, channel=channel, actor=actor,
+                         at=now.isoformat(), account_id=account_id, person_id=person_id, entered_by=entered_by,
+                         confirmed_by=confirmed_by, area=part.area, head_no=part.head_no, state="waiting")
+    db.session.add(entry)
+    db.session.flush()
+    if defer:
+        return {"id": entry.id, "dwelling_id": dwelling_id, "choice": choice, "channel": channel, "at": entry.at}
+    links = chain_waiting(vote_id)
+    if entry.id not in links:
+        raise Conflict("vote.not_open")
+    ballot = Ballot.query.filter_by(vote_id=vote_id, dwelling_id=dwelling_id).one()
+    ballot.link = links[entry.id]  # the chain head right after this ballot: what a receipt shows
+    return ballot
+
+
+CHAIN_LOCK = 0x766F7465  # 'vote': with the vote's id, the key of the advisory lock its chain is appended under
+
+
+def _lock_chain(vote_id, wait=True):
+    """Only one transaction appends to a vote's chain at a time, until it commits. On PostgreSQL an advisory
+    lock (it writes nothing, so a waiter that finds its ballots chained already ends without a commit to
+    disk); on SQLite the database's write lock. With wait=False, whether the lock was free (and is now
+    held)."""
+    if db.engine.dialect.name == "postgresql":
+        if not wait:
+            return db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:k, :id)"),
+                                     {"k": CHAIN_LOCK, "id": vote_id})
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k, :id)"), {"k": CHAIN_LOCK, "id": vote_id})
+    else:
+        db.session.execute(text("UPDATE votes SET event_count = event_count WHERE id = :id"), {"id": vote_id})
+    return True
+
+
+def chain_if_free(vote_id, entries):
+    """Chain at once, in the transaction that received `entries`, when no other cast is appending to the
+    vote's chain: returns their receipts, or None when the chain is busy (commit, then chain_received())."""
+    if not _lock_chain(vote_id, wait=False):
+        return None
+    links = chain_waiting(vote_id)
+    if not all(e["id"] in links for e in entries):
+        raise Conflict("vote.not_open")
+    return [Received(e["dwelling_id"], e["choice"], e["channel"], e["at"], links[e["id"]]) for e in entries]
+
+
+def chain_waiting(vote_id):
+    """Append every ballot waiting in the vote's intake to its chain, in the order they were received; a
+    ballot received before closing counts, one that reaches the chain after the vote closed is late (its
+    sender is told the vote was not open). Writes each dwelling's ballot as the log's last word for it.
+    Returns {intake id: chain link} of the ballots chained."""
+    _lock_chain(vote_id)
+    row = db.session.execute(select(Vote.event_count, Vote.chain_head, Vote.state, Vote.opens_at, Vote.closes_at)
+                             .where(Vote.id == vote_id)).one()
+    seq, previous = row[0], row[1]
+    intake = BallotIntake.__table__
+    waiting = db.session.execute(select(intake).where(intake.c.vote_id == vote_id, intake.c.state == "waiting")
+                                 .order_by(intake.c.id)).all()
+    if not waiting:
+        return {}
+    window = Vote(state=row[2], opens_at=_parse_time(row[3]), closes_at=_parse_time(row[4]))
+    events, seqs, links, late, last = [], {}, {}, [], {}
+    for entry in waiting:
+        if not window.accepting(_parse_time(entry.at)):
+            late.append(entry.id)
+            continue
+        seq += 1
+        content = _event_content(vote_id, seq, entry.dwelling_id, entry.choice, entry.channel, entry.actor, entry.at)
+        digest = _event_hash(previous, content)
+        events.append({"vote_id": vote_id, "seq": seq, "dwelling_id": entry.dwelling_id, "choice": entry.choice,
+                       "channel": entry.channel, "actor": entry.actor, "at": entry.at, "prev_hash": previous,
+                       "hash": digest})
+        seqs[entry.id], links[entry.id] = seq, digest
+        last[entry.dwelling_id] = (entry, digest)  # the log's last word for the dwelling
+        previous = digest
+    if late:
+        db.session.execute(update(intake).where(intake.c.id.in_(late)).values(state="late"))
+    if not events:
+        return {}
+    db.session.execute(insert(BallotEvent.__table__), events)
+    db.session.execute(text("UPDATE votes SET chain_head = :h, event_count = :n WHERE id = :id"),
+                       {"h": previous, "n": seq, "id": vote_id})
+    db.session.execute(update(intake).where(intake.c.id.in_(list(seqs)))
+                       .values(state="chained", seq=case(seqs, value=intake.c.id)))
     cached = db.session.identity_map.get(db.session.identity_key(Vote, vote_id))
     if cached is not None:
         db.session.expire(cached, ["chain_head", "event_count"])
-    ballot = Ballot.query.filter_by(vote_id=vote_id, dwelling_id=dwelling_id).first()
-    if ballot is None:
-        ballot = Ballot(vote_id=vote_id, dwelling_id=dwelling_id)
-        db.session.add(ballot)
-    elif ballot.account_id is not None and (ballot.account_id != account_id or ballot.channel != channel):
-        # Every replacement is known to the one replaced (a co-owner, a proxy, a paper ballot).
-        _tell_replaced(ballot.account_id, db.session.get(Vote, vote_id), dwelling_id, channel)
-    ballot.choice, ballot.channel, ballot.account_id = choice, channel, account_id
-    ballot.person_id = person_id
-    ballot.entered_by, ballot.confirmed_by, ballot.cast_at = entered_by, confirmed_by, now
-    ballot.receipt = digest[:16]
-    ballot.link = digest  # the chain head right after this ballot: what a receipt shows
-    ballot.area, ballot.head_no = part.area, part.head_no
-    db.session.flush()
-    return ballot
+    _write_ballots(vote_id, last)
+    return links
+
+
+def _write_ballots(vote_id, last):
+    """Each dwelling's ballot as its last chained entry says; whoever's ballot is replaced by someone else's
+    is told."""
+    current = {r[0]: (r[1], r[2]) for r in db.session.execute(
+        select(Ballot.dwelling_id, Ballot.account_id, Ballot.channel).where(
+            Ballot.vote_id == vote_id, Ballot.dwelling_id.in_(list(last))))}
+    vote = None
+    rows = []
+    for dwelling_id, (entry, digest) in last.items():
+        before = current.get(dwelling_id)
+        if before is not None and before[0] is not None and (before[0] != entry.account_id
+                                                             or before[1] != entry.channel):
+            # Every replacement is known to the one replaced (a co-owner, a proxy, a paper ballot).
+            vote = vote or db.session.get(Vote, vote_id)
+            _tell_replaced(before[0], vote, dwelling_id, entry.channel)
+        rows.append({"vote_id": vote_id, "dwelling_id": dwelling_id, "choice": entry.choice,
+                     "channel": entry.channel, "account_id": entry.account_id, "person_id": entry.person_id,
+                     "entered_by": entry.entered_by, "confirmed_by": entry.confirmed_by,
+                     "cast_at": _parse_time(entry.at), "receipt": digest[:16], "area": entry.area,
+                     "head_no": entry.head_no})
+    table = Ballot.__table__
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    statement = upsert(table).values(rows)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=[table.c.vote_id, table.c.dwelling_id],
+        set_={c: statement.excluded[c] for c in ("choice", "channel", "account_id", "person_id", "entered_by",
+                                                  "confirmed_by", "cast_at", "receipt", "area", "head_no")}))
+    # Ballot objects already loaded in this session see what was written.
+    for ballot in db.session.identity_map.values():
+        if isinstance(ballot, Ballot) and ballot.vote_id == vote_id and ballot.dwelling_id in last:
+            db.session.expire(ballot)
+
+
+class Received:
+    """A ballot as its caster's receipt shows it."""
+
+    def __init__(self, dwelling_id, choice, channel, at, link):
+        self.dwelling_id, self.choice, self.channel, self.link = dwelling_id, choice, channel, link
+        self.cast_at = _parse_time(at)
+        self.receipt = link[:16]
+
+
+def chain_received(vote_id, entries):
+    """Chain the ballots received in `entries` (committed already) with any others waiting, and return
+    them with their receipts; Conflict when the vote closed before they reached the chain."""
+    ids = [e["id"] for e in entries]
+    intake = BallotIntake.__table__
+    links = chain_waiting(vote_id)
+    if not all(i in links for i in ids):  # another cast's chaining took ours along (or closing came first)
+        rows = db.session.execute(
+            select(intake.c.id, intake.c.state, BallotEvent.hash)
+            .outerjoin(BallotEvent, (BallotEvent.vote_id == intake.c.vote_id) & (BallotEvent.seq == intake.c.seq))
+            .where(intake.c.id.in_(ids))).all()
+        if any(r.state != "chained" for r in rows):
+            raise Conflict("vote.not_open")
+        links.update({r.id: r.hash for r in rows})
+    return [Received(e["dwelling_id"], e["choice"], e["channel"], e["at"], links[e["id"]]) for e in entries]
 
 
 def _parse_time(value):
@@ -367,9 +488,10 @@ def voting_dwellings(account):
     return {d for _vote, dwellings in votes_for_resident(account) for d in dwellings}
 
 
-def cast_ballots(account, vote_id, choice, channel, dwelling_ids=None):
+def cast_ballots(account, vote_id, choice, channel, dwelling_ids=None, defer=False):
     """An owner casts (or changes) the ballot of every flat they own in scope at once, or of the flats
-    named; a confirmed proxy casts for the flat they stand for. Returns the ballots written."""
+    named; a confirmed proxy casts for the flat they stand for. Returns the ballots written (with
+    defer=True, the ballots received: commit, then chain_received() gives their receipts)."""
     vote = db.session.get(Vote, vote_id)
     if vote is None:
         raise NotFound()
@@ -383,7 +505,7 @@ def cast_ballots(account, vote_id, choice, channel, dwelling_ids=None):
         raise Forbidden("vote.not_owner")
     person_id = account.person_id if _may_vote(account) else None
     return [record_ballot(vote.id, d, choice, "proxy" if rights[d] == "proxy" else channel,
-                          f"account:{account.id}", account_id=account.id, person_id=person_id)
+                          f"account:{account.id}", account_id=account.id, person_id=person_id, defer=defer)
             for d in wanted]
 
 
@@ -660,6 +782,7 @@ def close_vote(staff, vote_id):
 
 
 def _close(vote):
+    chain_waiting(vote.id)  # ballots received before closing count; the lock keeps later ones out
     vote.state = VoteState.CLOSED
     settle_on_close(vote)
     _result, record = _result_record(vote)
