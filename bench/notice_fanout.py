@@ -56,7 +56,7 @@ def prepare(url, count):
             db.session.execute(insert(WechatAccount.__table__), [
                 {"openid": f"bench-{i}", "dwelling_id": dwelling.id, "kind": "owner", "follows": True,
                  "locale": "zh_Hans_CN", "created_at": now} for i in range(start, min(count, start + 10_000))])
-        staff = create_staff(None, "bench", "bench", "committee", region.id, "bench-password")
+        staff = create_staff(None, "committee-fanout", "bench", "committee", region.id, "bench-password-2026")
         db.session.commit()
         return app, staff.id, compound.id
 
