@@ -52,6 +52,7 @@ class SchedulerRunner:
         self.leader_connection = None
         self.stopped = threading.Event()
         self.thread = None
+        self.lost_bids = 0  # elections this process took part in and lost (another process leads)
 
     @property
     def running(self):
@@ -82,6 +83,7 @@ class SchedulerRunner:
                         log.info("scheduler elected", extra={"fields": {"process": threading.get_native_id()}})
                         return
                     connection.close()
+                    self.lost_bids += 1
                 except Exception:  # noqa: BLE001 - database away: try again later
                     log.warning("scheduler election failed; retrying")
             self.stopped.wait(self.app.config.get("SCHEDULER_RETRY", RETRY_SECONDS))

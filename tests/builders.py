@@ -1,10 +1,18 @@
 """Test data builders that go through the real services."""
 import csv
 import io
+import re
+import threading
+import time
+from datetime import timedelta
 from types import SimpleNamespace
+
+from sqlalchemy import select
+from werkzeug.serving import make_server
 
 from core import registry
 from core.extensions import db
+from core.models import Dwelling, utcnow
 from core.staff import create_staff
 
 PASSWORD = "correct horse battery"
@@ -133,7 +141,6 @@ def sign_in(client, simulator, openid, consent=True):
 
 def page_sign_in(client, username, password=PASSWORD):
     """Sign a staff member in through the admin panel's login form; returns the client."""
-    import re
     page = client.get("/admin/login").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     response = client.post("/admin/login", data={"csrf_token": csrf, "username": username, "password": password})
@@ -150,3 +157,113 @@ def override_gate(client, project_id, username="county_a"):
                          json={"reason": "示范项目，已按县政府会议纪要先行实施"})
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()
+
+
+def wait_until(condition, seconds=10, interval=0.05):
+    """Poll until the condition holds or the deadline passes; whether it held (for an assert)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return bool(condition())
+
+
+# One stairwell of 8 dwellings (a lift vote): room 101 and 102 belong to one buyer (one head, two areas),
+# room 108 is the developer's unsold flat; room 107 has only a contract area.
+STAIRWELL_ROWS = [["1", "1", "101", "80", "", "", "张三", id_number(1), "13800000001", "否", "是"],
+        ["1", "1", "102", "80", "", "", "张三", id_number(1), "13800000001", "否", "是"],
+        ["1", "1", "103", "80", "", "", "李四", id_number(3), "13800000003", "否", "是"],
+        ["1", "1", "104", "80", "", "", "王五", id_number(4), "13800000004", "否", "是"],
+        ["1", "1", "105", "80", "", "", "赵六", id_number(5), "13800000005", "否", "是"],
+        ["1", "1", "106", "80", "", "", "孙七", id_number(6), "13800000006", "否", "是"],
+        ["1", "1", "107", "", "", "80", "周八", id_number(7), "13800000007", "否", "是"],
+        ["1", "1", "108", "80", "", "", "某开发公司", "", "", "是", "否"]]
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64  # enough of a PNG for an upload
+CERT_HEADER = ROLL_HEADER + ["不动产权证号"]  # a roll with the property certificate column
+CERT = "川(2019)成都市不动产权第{:07d}号"
+# Four owners in one stairwell, rooms 101-104 (the survey tests' compound).
+SURVEY_ROWS = [["1", "1", f"{100 + i}", "80", "", "", f"业主{i}", id_number(i), "", "否", "是"] for i in range(1, 5)]
+# Two owners, rooms 101 and 102 (the admin form tests' compound).
+FORM_ROWS = [["1", "1", "101", "80", "", "", "张三", id_number(1), "13800000001", "否", "是"],
+        ["1", "1", "102", "90", "", "", "李四", id_number(2), "13800000002", "否", "是"]]
+
+
+def owner(client, simulator, staff, headers, dwelling_id, openid):
+    """A resident signed in to the mini-program and bound to the dwelling with a code the staff member issued."""
+    me = sign_in(client, simulator, openid)
+    code = staff.post(f"/api/v1/admin/dwellings/{dwelling_id}/binding-codes", json={}, headers=headers).get_json()["code"]
+    assert client.post("/api/v1/me/binding/code", headers=me, json={"code": code}).status_code == 200
+    return me
+
+
+def open_lift_vote(staff, headers, unit_id, **extra):
+    """A lift vote over the unit, opened a minute ago for a week, through the staff API; its id."""
+    body = dict({"scope_kind": "unit", "scope_id": unit_id, "matter": "rebuild", "title": "1栋1单元加装电梯",
+                 "text": "加装电梯方案及费用分摊见附件。"}, **extra)
+    vote = staff.post("/api/v1/admin/votes", json=body, headers=headers)
+    assert vote.status_code == 201, vote.get_data(as_text=True)
+    vote_id = vote.get_json()["id"]
+    now = utcnow()
+    opened = staff.post(f"/api/v1/admin/votes/{vote_id}/open", headers=headers, json={
+        "opens_at": (now - timedelta(minutes=1)).isoformat(), "closes_at": (now + timedelta(days=7)).isoformat()})
+    assert opened.status_code == 200, opened.get_data(as_text=True)
+    return vote_id
+
+
+def resident(client, simulator, http, headers, room, openid):
+    """A resident signed in to the mini-program and bound to the room with a code the staff member issued."""
+    me = sign_in(client, simulator, openid)
+    dwelling_id = db.session.scalar(select(Dwelling.id).where(Dwelling.room == room))
+    code = http.post(f"/api/v1/admin/dwellings/{dwelling_id}/binding-codes", json={}, headers=headers).get_json()
+    client.post("/api/v1/me/binding/code", headers=me, json={"code": code["code"]})
+    return me
+
+
+def open_survey(http, headers, survey_id):
+    """Open the survey a minute ago for a week through the staff API."""
+    now = utcnow()
+    response = http.post(f"/api/v1/admin/surveys/{survey_id}/open", headers=headers, json={
+        "opens_at": (now - timedelta(minutes=1)).isoformat(), "closes_at": (now + timedelta(days=7)).isoformat()})
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def form_token(client, path):
+    """The CSRF token of the admin panel's form at path."""
+    page = client.get(path)
+    assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
+
+
+def error_of(html, field):
+    """The error shown under a form field, or None."""
+    found = re.search(rf'<p class="field-error" id="{field}-error">([^<]*)</p>', html)
+    return found.group(1) if found else None
+
+
+def panel_post(client, path, page, **data):
+    """Submit an admin panel form to path with the CSRF token of the page it is on."""
+    return client.post(path, data=dict(data, csrf_token=form_token(client, page)))
+
+
+def simulator_calls(simulator, path):
+    """What the service called on the WeChat simulator at path."""
+    import requests
+    return requests.get(f"{simulator.url}/sim/calls", params={"path": path}, timeout=5).json()
+
+
+class LiveServer:
+    """The app served by werkzeug's threaded server on 127.0.0.1 and a free port."""
+
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(5)

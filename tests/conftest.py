@@ -3,6 +3,7 @@ import os
 import shutil
 
 import pytest
+import redis as redis_lib
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -10,8 +11,10 @@ from sqlalchemy import create_engine, text
 from core import MIGRATIONS, create_app
 from core.config import Config
 
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-BACKENDS = ["sqlite", "postgresql"]
+# Every test that takes a database runs on both; `-m "not postgresql"` keeps SQLite alone (the fast suite).
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 
 
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -21,6 +24,18 @@ def make_config(url, **overrides):
     """A test configuration on the given database."""
     return Config(env={"GONGJIAN_ENV": "test", "DATABASE_URL": url, "WECHAT_AES_KEY": AES_KEY},
                   PASSWORD_HASH_METHOD="pbkdf2:sha256:1000", **overrides)
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test marked postgresql_only is not collected on SQLite (it would only skip there)."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_sqlite = callspec is not None and callspec.params.get("database") == "sqlite"
+        (dropped if on_sqlite and item.get_closest_marker("postgresql_only") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
@@ -139,3 +154,19 @@ def world(app):
     """Two counties in one city, each with a street, community and compound; staff at every level."""
     from tests.builders import build_world
     return build_world()
+
+
+@pytest.fixture
+def redis_client():
+    """The test Redis database, emptied before and after the test."""
+    client = redis_lib.Redis.from_url(REDIS_URL, socket_timeout=3)
+    try:
+        client.ping()
+    except redis_lib.RedisError:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is not reachable at {REDIS_URL} (CI=true: Redis is required)")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()

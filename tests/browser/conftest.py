@@ -2,11 +2,17 @@
 import os
 import re
 import shutil
-import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from sqlalchemy import select
+
+from core.catalogue import sync_base_catalogue
+from core.extensions import db
+from core.models import BindingRequest, Dwelling, Unit, WechatAccount, utcnow
+from tests.builders import STAIRWELL_ROWS as ROWS
+from tests.builders import LiveServer, roll_with_owner
 
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -33,23 +39,6 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
-
-
-class LiveServer:
-    """The app served by werkzeug's threaded server on 127.0.0.1 and a free port."""
-
-    def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.thread.join(5)
 
 
 @pytest.fixture
@@ -102,3 +91,54 @@ def sign_in(page, username, password, new_password=None):
         page.get_by_label("再次输入新密码").fill(new_password)
         page.get_by_role("button", name="修改密码").click()
         page.wait_for_load_state()
+
+
+@pytest.fixture
+def scene(world, simulator):
+    """Compound A with a roll, an open vote with a paper entry waiting, a second vote closed and published, a
+    survey, a project with an item, a wish, a report, a notice and a binding request."""
+    from notices.services import compose_notice
+    from projects import services as projects
+    from surveys import services as surveys
+    from surveys.texts import labels
+    from votes import services as votes
+    from wishes import services as wishes
+    roll_with_owner(world.compound_a.id, ROWS)
+    sync_base_catalogue()
+    unit_a = db.session.scalar(select(Unit.id))
+    dwellings = dict(db.session.execute(select(Dwelling.room, Dwelling.id)).all())
+    account = WechatAccount(openid="owner-a", dwelling_id=dwellings["103"], kind="owner", follows=True,
+                            locale="zh_Hans_CN")
+    db.session.add(account)
+    db.session.flush()
+    vote = votes.create_vote(world.committee_a, "unit", unit_a, "rebuild", "加装电梯",
+                             text="1单元加装电梯，费用按楼层分摊。")
+    votes.open_vote(world.committee_a, vote.id, utcnow() - timedelta(minutes=1), utcnow() + timedelta(days=7))
+    votes.enter_paper_ballot(world.committee_a, vote.id, votes.paper_code(vote.id, dwellings["105"]), "agree")
+    done = votes.create_vote(world.committee_a, "compound", world.compound_a.id, "management_covenant", "管理规约")
+    votes.open_vote(world.committee_a, done.id, utcnow() - timedelta(minutes=1), utcnow() + timedelta(days=7))
+    votes.close_vote(world.committee_a, done.id)
+    votes.publish_vote(world.committee_a, done.id, False)
+    survey = surveys.generate_codesign(world.committee_a, world.compound_a.id, labels(), {})
+    project = projects.create_project(world.county_staff_a, "玉林小区改造", [world.compound_a.id], "county", 2026)
+    projects.add_item(world.county_staff_a, project.id, "B02", budget=100_000_00)
+    wishes.file_wish(account, "bot", text="楼道灯坏了")
+    projects.report_problem(account, "屋顶漏水")
+    notice, _count = compose_notice(world.committee_a, "compound", world.compound_a.id, "停水", "明天停水")
+    db.session.add(BindingRequest(account_id=account.id, dwelling_id=dwellings["106"], claimed_name="某人",
+                                  phone_last4="0000"))
+    from notices.staff import notify_staff
+    from projects.models import Defect
+    from projects.works import defect_link
+    defect = Defect(project_id=project.id, source="warranty", text="雨后1栋门口积水", account_id=account.id)
+    db.session.add(defect)
+    db.session.flush()
+    notify_staff([world.committee_a], "staff_stage_overdue", {"project": "玉林小区改造", "stage": "construction",
+                                                              "planned_end": "2026-11-25"})
+    db.session.commit()
+    from surveys.engine import questions
+    question = questions(surveys.definition_of(survey))[0]["id"]
+    return {"compound": world.compound_a.id, "dwelling": dwellings["101"], "unit": unit_a, "vote": vote.id,
+            "done": done.id, "survey": survey.id, "question": question, "project": project.id,
+            "notice": notice.id, "person": db.session.scalar(select(Dwelling.id)),
+            "defect_token": defect_link(defect).rsplit("/", 1)[1]}

@@ -11,7 +11,11 @@ from core.models import Dwelling, Unit
 from core.staff import create_staff
 from tests.browser.conftest import screenshot, sign_in
 from tests.builders import PASSWORD, login, roll_with_owner
-from tests.functional.test_votes import ROWS, owner
+from tests.builders import STAIRWELL_ROWS as ROWS
+from tests.builders import owner
+
+pytestmark = pytest.mark.slow
+
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

@@ -8,7 +8,10 @@ from core.extensions import db
 from core.models import Dwelling
 from tests.browser.conftest import screenshot, sign_in
 from tests.builders import PASSWORD, bind_accounts, roll_with_owner
-from tests.functional.test_votes import ROWS
+from tests.builders import STAIRWELL_ROWS as ROWS
+
+pytestmark = pytest.mark.slow
+
 
 UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
   .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))

@@ -1,8 +1,11 @@
 """An official drills down from the county to the compound: every figure is a link to the list it counts,
 ledger rows lead to the project, regions are written with their whole path, the lowest level lists compounds."""
+import pytest
+
 from tests.browser.conftest import screenshot, sign_in
-from tests.browser.test_accessibility import scene  # noqa: F401  (fixture)
 from tests.builders import PASSWORD
+
+pytestmark = pytest.mark.slow
 
 
 def test_a_county_official_drills_down_to_the_compound_and_its_project(browser_page, scene, world):  # noqa: F811

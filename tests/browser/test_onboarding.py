@@ -3,6 +3,7 @@ line: regions and a compound, two committee accounts, buildings and units, a rol
 with a paper ballot confirmed by a second person, the notice printed (SQLite and PostgreSQL)."""
 import re
 
+import pytest
 from sqlalchemy import select
 
 from core import registry
@@ -11,7 +12,9 @@ from core.models import Region
 from core.staff import create_staff
 from tests.browser.conftest import screenshot, sign_in
 from tests.builders import PASSWORD, csv_bytes
-from tests.functional.test_votes import ROWS
+from tests.builders import STAIRWELL_ROWS as ROWS
+
+pytestmark = pytest.mark.slow
 
 
 def region_id(name):

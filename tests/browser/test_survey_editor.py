@@ -12,7 +12,11 @@ from surveys import services as surveys
 from surveys.models import Survey
 from tests.browser.conftest import screenshot, sign_in
 from tests.builders import PASSWORD, login, roll_with_owner
-from tests.functional.test_surveys import ROWS, resident
+from tests.builders import SURVEY_ROWS as ROWS
+from tests.builders import resident
+
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

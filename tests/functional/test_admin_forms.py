@@ -2,49 +2,16 @@
 what was typed kept, nothing saved; out-of-scope actions 404; stale forms ask to sign in again."""
 import re
 
-import pytest
 from sqlalchemy import func, select
 
-from core.catalogue import sync_base_catalogue
 from core.extensions import db
 from core.models import AuditLog, Dwelling, Person, Staff, Unit
 from projects.models import Project
-from tests.builders import PASSWORD, csv_bytes, id_number, roll_with_owner
+from tests.builders import PASSWORD, csv_bytes, error_of, id_number
+from tests.builders import form_token as token
+from tests.builders import page_sign_in as sign_in
+from tests.builders import panel_post as post
 from votes.models import Vote
-
-ROWS = [["1", "1", "101", "80", "", "", "张三", id_number(1), "13800000001", "否", "是"],
-        ["1", "1", "102", "90", "", "", "李四", id_number(2), "13800000002", "否", "是"]]
-
-
-def token(client, path):
-    page = client.get(path)
-    assert page.status_code == 200, page.get_data(as_text=True)[:500]
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
-
-
-def sign_in(client, username):
-    response = client.post("/admin/login", data={"csrf_token": token(client, "/admin/login"),
-                                                 "username": username, "password": PASSWORD})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return client
-
-
-def error_of(html, field):
-    found = re.search(rf'<p class="field-error" id="{field}-error">([^<]*)</p>', html)
-    return found.group(1) if found else None
-
-
-@pytest.fixture
-def committee(client, world):
-    roll_with_owner(world.compound_a.id, ROWS)
-    sync_base_catalogue()
-    db.session.commit()
-    return sign_in(client, "committee_a")
-
-
-def post(client, path, page, **data):
-    return client.post(path, data=dict(data, csrf_token=token(client, page)))
-
 
 def test_login_form_errors(client, world):
     response = post(client, "/admin/login", "/admin/login", username="", password="")

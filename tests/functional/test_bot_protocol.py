@@ -5,7 +5,7 @@ import pytest
 from wechatpy.crypto import WeChatCrypto
 
 from simulator.sender import ACCOUNT, Envelope, event_xml, sign, text_xml
-from tests.builders import Bot
+from tests.builders import Bot, wait_until
 
 # The sample text message from WeChat's documentation.
 SAMPLE = ("<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[fromUser]]></FromUserName>"
@@ -136,9 +136,10 @@ def test_a_turn_past_the_deadline_is_answered_later_by_customer_service(app, sim
     bot = Bot(app.test_client())
     _params, response = bot.post(text_xml("late-1", "帮助"))
     assert response.get_data(as_text=True) == "success"
-    for _ in range(50):
-        sent = http.get(f"{simulator.url}/sim/calls", params={"path": "/cgi-bin/message/custom/send"}, timeout=5).json()
-        if sent:
-            break
-        time.sleep(0.05)
-    assert sent[0]["body"]["touser"] == "late-1" and "提诉求" in sent[0]["body"]["text"]["content"]
+
+    def sent():
+        return http.get(f"{simulator.url}/sim/calls", params={"path": "/cgi-bin/message/custom/send"}, timeout=5).json()
+
+    assert wait_until(sent, 15)
+    first = sent()[0]["body"]
+    assert first["touser"] == "late-1" and "提诉求" in first["text"]["content"]

@@ -6,7 +6,7 @@ from core.extensions import db
 from notices.models import Notice
 from surveys.models import Survey
 from tests.builders import bind_accounts
-from tests.functional.test_admin_forms import committee, post  # noqa: F401  (fixture)
+from tests.builders import panel_post as post
 
 
 def test_a_notice_states_how_many_residents_it_reaches_before_it_is_sent(committee, world):  # noqa: F811

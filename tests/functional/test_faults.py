@@ -11,8 +11,7 @@ from notices.models import Delivery
 from simulator.sender import text_xml
 from tests.builders import Bot, bind_accounts, login, roll_with_owner
 from tests.conftest import FreshContextClient, make_config
-from tests.functional.test_redis_backed import redis_client  # noqa: F401 - the fixture
-from tests.functional.test_votes import ROWS
+from tests.builders import STAIRWELL_ROWS as ROWS
 from tests.tcp_proxy import TcpProxy
 
 

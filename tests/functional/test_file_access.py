@@ -11,7 +11,7 @@ from core.extensions import db
 from core.models import Building, Dwelling, Unit, utcnow
 from core.uploads import store_photo
 from tests.builders import id_number, login, roll_rows, roll_with_owner
-from tests.functional.test_miniprogram import PNG, sign_in
+from tests.builders import PNG, sign_in
 
 PDF = b"%PDF-1.4\n% plan of the lift\n"
 

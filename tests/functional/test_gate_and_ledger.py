@@ -9,7 +9,8 @@ from core.catalogue import sync_base_catalogue
 from core.extensions import db
 from core.models import AuditLog, Dwelling, WechatAccount, utcnow
 from tests.builders import id_number, login, roll_with_owner
-from tests.functional.test_admin_forms import post, sign_in as panel_sign_in
+from tests.builders import page_sign_in as panel_sign_in
+from tests.builders import panel_post as post
 from tests.builders import sign_in
 
 ROWS = [["1", "1", room, "85.6", "", "", f"业主{room}", id_number(n + 1), "", "否", "是"]

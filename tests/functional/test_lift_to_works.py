@@ -237,7 +237,8 @@ def test_floors_come_from_the_roll_or_the_room_number_and_the_committee_corrects
 
 def test_the_committee_draws_up_a_lift_in_the_panel_and_corrects_a_floor(client, world):
     from core.models import Unit
-    from tests.functional.test_admin_forms import post, sign_in as panel_sign_in
+    from tests.builders import page_sign_in as panel_sign_in
+    from tests.builders import panel_post as post
     sync_base_catalogue()
     rows = ROWS[:4] + [["1", "1", "顶层", "85.6", "", "", "业主顶层", id_number(99), "", "否", "是"]]
     roll_with_owner(world.compound_a.id, rows)

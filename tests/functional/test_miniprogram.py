@@ -12,12 +12,9 @@ from core.models import ResidentSession, Unit
 from core.wechat import wechat
 from notices.models import Delivery
 from notices.sender import drain
-from tests.builders import id_number, login, roll_with_owner, sign_in
+from tests.builders import PNG, id_number, login, roll_with_owner, sign_in
 
 ROWS = [["1", "2", "501", "85.6", "", "", "张三", id_number(1), "13812345678", "否", "是"]]
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
-
-
 @pytest.fixture
 def owner(client, simulator, world):
     """A resident signed in and bound to room 501 as its owner."""

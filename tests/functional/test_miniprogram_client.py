@@ -16,9 +16,11 @@ from core.catalogue import sync_base_catalogue
 from core.extensions import db
 from core.models import Dwelling, utcnow
 from notices.sender import drain
-from tests.browser.conftest import LiveServer
-from tests.builders import id_number, login, roll_with_owner
+from tests.builders import LiveServer, id_number, login, roll_with_owner
 from wishes.models import Wish
+
+pytestmark = pytest.mark.slow
+
 
 MINIPROGRAM = Path(__file__).resolve().parents[2] / "miniprogram"
 ROWS = [["1", "2", "501", "85.6", "", "", "张三", id_number(1), "13812345678", "否", "是"]]
@@ -157,7 +159,7 @@ def test_a_resident_uses_the_mini_program_against_the_real_service(app, client, 
 
 
 def test_a_published_result_is_shown_to_residents_in_scope_only(app, client, world, simulator, tmp_path):
-    from tests.functional.test_miniprogram import sign_in
+    from tests.builders import sign_in
     staff, headers, seed, _fixture = _seed(app, client, world, simulator, type("S", (), {"url": ""})(), tmp_path)
     me = sign_in(client, simulator, "result-reader")
     assert client.post("/api/v1/me/binding/code", headers=me, json={"code": seed["binding_code"]}).status_code == 200

@@ -1,7 +1,7 @@
 """A resident sees and saves what the service holds about them: their own, masked, nothing of others."""
 from tests.builders import login, roll_with_owner
 from tests.builders import sign_in
-from tests.functional.test_votes import ROWS
+from tests.builders import STAIRWELL_ROWS as ROWS
 
 
 def test_a_resident_exports_their_own_data(client, world, simulator):

@@ -5,7 +5,8 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import AuditLog, Building, Region, Unit
 from tests.builders import login
-from tests.functional.test_votes import ROWS, open_lift_vote
+from tests.builders import STAIRWELL_ROWS as ROWS
+from tests.builders import open_lift_vote
 from tests.builders import roll_with_owner
 
 
@@ -120,7 +121,9 @@ def test_the_cli_lists_regions_with_ids_and_creates_a_compound(app, world):
 
 def test_the_panel_sets_up_a_compound_with_errors_next_to_their_fields(app, world):
     import re
-    from tests.functional.test_admin_forms import error_of, sign_in, token
+    from tests.builders import error_of
+    from tests.builders import form_token as token
+    from tests.builders import page_sign_in as sign_in
     county = sign_in(app.test_client(), "county_a")
     assert "区域" in county.get("/admin/regions").get_data(as_text=True)
 

@@ -8,7 +8,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.builders import login, roll_with_owner
 from tests.builders import sign_in
-from tests.functional.test_votes import ROWS
+from tests.builders import STAIRWELL_ROWS as ROWS
 
 EXAMPLES = 6
 

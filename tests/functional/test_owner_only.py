@@ -10,11 +10,10 @@ from core.extensions import db
 from core.models import Dwelling, Unit, WechatAccount, utcnow
 from notices.models import Notice
 from simulator.sender import text_xml
-from tests.builders import PASSWORD, ROLL_HEADER, Bot, csv_bytes, id_number, login, page_sign_in, sign_in
+from tests.builders import CERT, PASSWORD, Bot, csv_bytes, id_number, login, page_sign_in, sign_in
+from tests.builders import CERT_HEADER as HEADER
 from votes.models import Ballot, PaperEntry
 
-HEADER = ROLL_HEADER + ["不动产权证号"]
-CERT = "川(2019)成都市不动产权第{:07d}号"
 # One stairwell: 张三 owns 101 and 102 (one head), 李四 103, 王五 104, 赵六 105.
 ROWS = [["1", "1", "101", "80", "", "", "张三", id_number(1), "13800000001", "否", "是", CERT.format(101)],
         ["1", "1", "102", "80", "", "", "张三", id_number(1), "13800000001", "否", "是", CERT.format(102)],

@@ -64,7 +64,7 @@ def test_skipping_a_stage_needs_a_reason_and_residents_are_told(staff, world, si
     assert moved.status_code == 200 and moved.get_json()["stage"] == "design"
     drain()
     assert db.session.scalar(select(Notice.kind).where(Notice.scope_kind == "compound")) == "stage_change"
-    from tests.integration.test_notices import calls
+    from tests.builders import simulator_calls as calls
     sent = calls(simulator, "/cgi-bin/message/template/send")
     assert len(sent) == 3 and "共同设计" in sent[0]["body"]["data"]["thing2"]["value"]
 
@@ -110,7 +110,7 @@ def test_residents_see_the_timeline_funding_and_milestones(staff, world, client,
     http.post(f"/api/v1/admin/projects/{pid}/funding", json={"source": "central_subsidy", "amount": 50_000_000},
               headers=headers)
     import io
-    from tests.functional.test_miniprogram import PNG
+    from tests.builders import PNG
     added = http.post(f"/api/v1/admin/projects/{pid}/milestones", headers=headers, content_type="multipart/form-data",
                       data={"title": "外墙脚手架搭设完成", "photos": [(io.BytesIO(PNG), "site.png")]})
     assert added.status_code == 201 and added.get_json()["photos"][0].endswith(".png")

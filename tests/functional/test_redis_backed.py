@@ -1,32 +1,12 @@
 """With REDIS_URL set, nonces, message ids and the access token live in Redis, shared by every worker."""
-import os
 
 import pytest
-import redis as redis_lib
 
 from core import create_app
 from core.wechat import RedisTokenStore, WeChat
 from simulator.sender import text_xml
 from tests.builders import Bot
-from tests.conftest import FreshContextClient, make_config
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-@pytest.fixture
-def redis_client():
-    client = redis_lib.Redis.from_url(REDIS_URL, socket_timeout=3)
-    try:
-        client.ping()
-    except redis_lib.RedisError:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis is not reachable at {REDIS_URL} (CI=true: Redis is required)")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
-
+from tests.conftest import REDIS_URL, FreshContextClient, make_config
 
 @pytest.fixture
 def redis_app(database_url, simulator, redis_client):

@@ -119,12 +119,12 @@ def test_a_second_phone_and_a_developer_flag_on_a_person_are_warned_about(client
 
 
 def admin_sign_in(client, username):
-    from tests.functional.test_admin_forms import sign_in
+    from tests.builders import page_sign_in as sign_in
     return sign_in(client, username)
 
 
 def page_token(client, path):
-    from tests.functional.test_admin_forms import token
+    from tests.builders import form_token as token
     return token(client, path)
 
 
@@ -163,7 +163,8 @@ def test_a_roll_naming_another_communitys_owner_with_a_certificate_of_its_own_ga
 
     from core.models import Unit, utcnow
     from tests.builders import sign_in
-    from tests.functional.test_owner_only import CERT, HEADER
+    from tests.builders import CERT
+    from tests.builders import CERT_HEADER as HEADER
 
     def send(staff, token, compound_id, rows):
         response = staff.post(f"/api/v1/admin/compounds/{compound_id}/roll", headers={"X-CSRFToken": token},

@@ -8,8 +8,8 @@ from core.extensions import db
 from core.models import Dwelling
 from surveys.models import SurveyResponse
 from tests.builders import Bot, login
-from tests.functional.test_miniprogram import sign_in
-from tests.functional.test_surveys import open_survey, resident, staff  # noqa: F401 - fixture
+from tests.builders import sign_in
+from tests.builders import open_survey, resident
 
 EVERY_KIND = {"sections": [{"id": "s", "questions": [
     {"id": "one", "type": "single", "title": "是否加装电梯", "required": True,

@@ -3,43 +3,11 @@ import io
 from datetime import timedelta
 
 import openpyxl
-import pytest
 from sqlalchemy import select
 
-from core.catalogue import sync_base_catalogue
 from core.extensions import db
 from core.models import Building, Dwelling, utcnow
-from tests.builders import id_number, login, roll_with_owner
-from tests.builders import sign_in
-
-ROWS = [["1", "1", f"{100 + i}", "80", "", "", f"业主{i}", id_number(i), "", "否", "是"] for i in range(1, 5)]
-
-
-@pytest.fixture
-def staff(client, world):
-    sync_base_catalogue()
-    roll_with_owner(world.compound_a.id, ROWS)
-    for building in Building.query.all():
-        building.floors, building.has_lift = 6, False
-    db.session.commit()
-    http = client.application.test_client()
-    token = login(http, "committee_a")
-    return http, {"X-CSRFToken": token}
-
-
-def resident(client, simulator, http, headers, room, openid):
-    me = sign_in(client, simulator, openid)
-    dwelling_id = db.session.scalar(select(Dwelling.id).where(Dwelling.room == room))
-    code = http.post(f"/api/v1/admin/dwellings/{dwelling_id}/binding-codes", json={}, headers=headers).get_json()
-    client.post("/api/v1/me/binding/code", headers=me, json={"code": code["code"]})
-    return me
-
-
-def open_survey(http, headers, survey_id):
-    now = utcnow()
-    response = http.post(f"/api/v1/admin/surveys/{survey_id}/open", headers=headers, json={
-        "opens_at": (now - timedelta(minutes=1)).isoformat(), "closes_at": (now + timedelta(days=7)).isoformat()})
-    assert response.status_code == 200, response.get_data(as_text=True)
+from tests.builders import open_survey, resident, sign_in
 
 
 def test_the_codesign_draft_follows_the_compound_and_the_wishes(staff, world, client, simulator):

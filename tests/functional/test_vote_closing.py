@@ -7,7 +7,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import AuditLog, Dwelling, Unit, aware, utcnow
 from tests.builders import roll_with_owner
-from tests.functional.test_votes import ROWS
+from tests.builders import STAIRWELL_ROWS as ROWS
 from votes import services as votes
 from votes.models import PaperEntry, Vote
 

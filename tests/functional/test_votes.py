@@ -7,20 +7,9 @@ from sqlalchemy import select, text
 from core.extensions import db
 from core.models import Dwelling, Unit, utcnow
 from simulator.sender import text_xml
-from tests.builders import Bot, id_number, login, roll_with_owner
-from tests.builders import sign_in
+from tests.builders import STAIRWELL_ROWS as ROWS
+from tests.builders import Bot, login, open_lift_vote, owner, roll_with_owner, sign_in
 from votes.models import Ballot, PaperEntry
-
-# One stairwell of 8 dwellings (a lift vote): room 101 and 102 belong to one buyer (one head, two areas),
-# room 108 is the developer's unsold flat; room 107 has only a contract area.
-ROWS = [["1", "1", "101", "80", "", "", "张三", id_number(1), "13800000001", "否", "是"],
-        ["1", "1", "102", "80", "", "", "张三", id_number(1), "13800000001", "否", "是"],
-        ["1", "1", "103", "80", "", "", "李四", id_number(3), "13800000003", "否", "是"],
-        ["1", "1", "104", "80", "", "", "王五", id_number(4), "13800000004", "否", "是"],
-        ["1", "1", "105", "80", "", "", "赵六", id_number(5), "13800000005", "否", "是"],
-        ["1", "1", "106", "80", "", "", "孙七", id_number(6), "13800000006", "否", "是"],
-        ["1", "1", "107", "", "", "80", "周八", id_number(7), "13800000007", "否", "是"],
-        ["1", "1", "108", "80", "", "", "某开发公司", "", "", "是", "否"]]
 
 
 @pytest.fixture
@@ -34,43 +23,32 @@ def setup(client, world, simulator):
     return staff, headers, unit_id, rooms
 
 
-def owner(client, simulator, staff, headers, dwelling_id, openid):
-    me = sign_in(client, simulator, openid)
-    code = staff.post(f"/api/v1/admin/dwellings/{dwelling_id}/binding-codes", json={}, headers=headers).get_json()["code"]
-    assert client.post("/api/v1/me/binding/code", headers=me, json={"code": code}).status_code == 200
-    return me
+# The whole vote through every channel, step by step: each test runs the steps before its own, so a failure
+# names the step that broke.
 
-
-def open_lift_vote(staff, headers, unit_id, **extra):
-    body = dict({"scope_kind": "unit", "scope_id": unit_id, "matter": "rebuild", "title": "1栋1单元加装电梯",
-                 "text": "加装电梯方案及费用分摊见附件。"}, **extra)
-    vote = staff.post("/api/v1/admin/votes", json=body, headers=headers)
-    assert vote.status_code == 201, vote.get_data(as_text=True)
-    vote_id = vote.get_json()["id"]
-    now = utcnow()
-    opened = staff.post(f"/api/v1/admin/votes/{vote_id}/open", headers=headers, json={
-        "opens_at": (now - timedelta(minutes=1)).isoformat(), "closes_at": (now + timedelta(days=7)).isoformat()})
-    assert opened.status_code == 200, opened.get_data(as_text=True)
-    return vote_id
-
-
-def test_a_whole_vote_through_every_channel(client, setup, simulator):
-    staff, headers, unit_id, rooms = setup
-    vote_id = open_lift_vote(staff, headers, unit_id, publish_details=True)
-    # online: the buyer of 101/102 votes for 101 in the mini-program, and 103
+def cast_online(client, simulator, staff, headers, rooms, vote_id):
+    """The buyer of 101/102 votes for 101 alone in the mini-program; 103 disagrees, then agrees."""
     zhang = owner(client, simulator, staff, headers, rooms["101"], "zhang")
     assert client.put(f"/api/v1/votes/{vote_id}/ballot", headers=zhang,
                       json={"choice": "agree", "dwelling_ids": [rooms["101"]]}).status_code == 200
     li = owner(client, simulator, staff, headers, rooms["103"], "li")
-    client.put(f"/api/v1/votes/{vote_id}/ballot", headers=li, json={"choice": "disagree"})
-    client.put(f"/api/v1/votes/{vote_id}/ballot", headers=li, json={"choice": "agree"})  # changed: the last counts
-    # by chat: 104
+    assert client.put(f"/api/v1/votes/{vote_id}/ballot", headers=li, json={"choice": "disagree"}).status_code == 200
+    assert client.put(f"/api/v1/votes/{vote_id}/ballot", headers=li, json={"choice": "agree"}).status_code == 200
+    return li
+
+
+def cast_by_chat(client, simulator, staff, headers, rooms):
+    """104 votes by chat: the only open vote goes straight to its question."""
     owner(client, simulator, staff, headers, rooms["104"], "wang")
     bot = Bot(client)
-    assert "加装电梯" in bot.say(text_xml("wang", "投票"))  # the only open vote: straight to its question
+    assert "加装电梯" in bot.say(text_xml("wang", "投票"))
     bot.say(text_xml("wang", "1"))
     assert "回执" in bot.say(text_xml("wang", "1"))
-    # on paper, door to door: 105 and 107 agree, the developer's 108 abstains; 106 is a mismatch
+
+
+def enter_on_paper(client, staff, headers, unit_id, rooms, vote_id):
+    """Door to door: 105 and 107 agree, the developer's 108 abstains, 106 is typed and confirmed differently.
+    Each entry is typed by one committee member and confirmed by a second."""
     codes = {c["dwelling_id"]: c["code"] for c in staff.get(f"/api/v1/admin/votes/{vote_id}/ballot-codes").get_json()}
     second = client.application.test_client()
     from core.staff import create_staff
@@ -88,6 +66,49 @@ def test_a_whole_vote_through_every_channel(client, setup, simulator):
         confirmed = second.post(f"/api/v1/admin/votes/{vote_id}/paper/{entry['id']}/confirm",
                                 headers={"X-CSRFToken": token2}, json={"choice": confirm}).get_json()
         assert confirmed["state"] == ("confirmed" if choice == confirm else "mismatch")
+
+
+def cast_everywhere(client, simulator, setup):
+    """Every step above on one lift vote that publishes each home's choice; the vote's id and 103's headers."""
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id, publish_details=True)
+    li = cast_online(client, simulator, staff, headers, rooms, vote_id)
+    cast_by_chat(client, simulator, staff, headers, rooms)
+    enter_on_paper(client, staff, headers, unit_id, rooms, vote_id)
+    return vote_id, li
+
+
+def test_in_the_mini_program_an_owner_votes_for_the_flat_chosen_and_the_last_choice_counts(client, setup, simulator):
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    li = cast_online(client, simulator, staff, headers, rooms, vote_id)
+    receipt = client.get(f"/api/v1/votes/{vote_id}/ballot", headers=li).get_json()["receipt"]
+    assert client.get(f"/api/v1/votes/{vote_id}/receipts/{receipt}", headers=li).get_json() == {
+        "counted": True, "choice": "agree"}
+    non_voters = [d["room"] for d in staff.get(f"/api/v1/admin/votes/{vote_id}/non-voters").get_json()]
+    assert "101" not in non_voters and "102" in non_voters and "103" not in non_voters
+
+
+def test_an_owner_votes_by_chat_and_gets_a_receipt(client, setup, simulator):
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    cast_by_chat(client, simulator, staff, headers, rooms)
+    non_voters = [d["room"] for d in staff.get(f"/api/v1/admin/votes/{vote_id}/non-voters").get_json()]
+    assert "104" not in non_voters
+
+
+def test_a_paper_ballot_counts_once_a_second_staff_member_confirms_the_same_choice(client, setup):
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    enter_on_paper(client, staff, headers, unit_id, rooms, vote_id)
+    assert db.session.scalar(select(PaperEntry.state).where(PaperEntry.dwelling_id == rooms["106"])) == "mismatch"
+    non_voters = [d["room"] for d in staff.get(f"/api/v1/admin/votes/{vote_id}/non-voters").get_json()]
+    assert {"105", "107", "108"} & set(non_voters) == set() and "106" in non_voters
+
+
+def test_the_live_tally_counts_every_channel_by_heads_and_area(client, setup, simulator):
+    staff = setup[0]
+    vote_id, _li = cast_everywhere(client, simulator, setup)
     live = staff.get(f"/api/v1/admin/votes/{vote_id}/result").get_json()
     # heads: 张三 (101+102), 李四, 王五, 赵六, 孙七, 周八, developer = 7; participating: 张三, 李四, 王五, 赵六,
     # 周八, developer = 6; agreeing 5 of 6; area: 8 x 80 = 640 m², participating 101,103,104,105,107,108 = 480 m²
@@ -96,6 +117,11 @@ def test_a_whole_vote_through_every_channel(client, setup, simulator):
     assert live["quorum_met"] is True and live["approved"] is True
     non_voters = [d["room"] for d in staff.get(f"/api/v1/admin/votes/{vote_id}/non-voters").get_json()]
     assert non_voters == ["102", "106"]
+
+
+def test_a_closed_vote_is_published_with_each_homes_choice_and_its_chain_verifies(client, setup, simulator):
+    staff, headers = setup[0], setup[1]
+    vote_id, li = cast_everywhere(client, simulator, setup)
     assert staff.post(f"/api/v1/admin/votes/{vote_id}/close", headers=headers).status_code == 200
     assert staff.post(f"/api/v1/admin/votes/{vote_id}/publish", headers=headers, json={}).status_code == 200
     result = staff.get(f"/api/v1/admin/votes/{vote_id}/result").get_json()
@@ -104,10 +130,8 @@ def test_a_whole_vote_through_every_channel(client, setup, simulator):
     receipt = client.get(f"/api/v1/votes/{vote_id}/ballot", headers=li).get_json()["receipt"]
     assert client.get(f"/api/v1/votes/{vote_id}/receipts/{receipt}", headers=li).get_json() == {
         "counted": True, "choice": "agree"}
-    runner = client.application.test_cli_runner()
-    verified = runner.invoke(args=["votes", "verify", str(vote_id)])
+    verified = client.application.test_cli_runner().invoke(args=["votes", "verify", str(vote_id)])
     assert verified.exit_code == 0 and "verified" in verified.output
-    assert db.session.scalar(select(PaperEntry.state).where(PaperEntry.dwelling_id == rooms["106"])) == "mismatch"
 
 
 def test_bad_ballots_are_refused(client, setup, simulator):

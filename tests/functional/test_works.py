@@ -17,7 +17,7 @@ from projects import works
 from projects.models import Project
 from surveys.models import Survey
 from tests.builders import PASSWORD, login, roll_rows, roll_with_owner
-from tests.functional.test_miniprogram import PNG, sign_in
+from tests.builders import PNG, sign_in
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -447,7 +447,7 @@ def test_a_follower_is_pushed_the_escalation_within_the_template_limits(staff, w
     from notices.sender import drain
     from projects import services as project_services
     from tests.builders import bind_accounts
-    from tests.integration.test_notices import calls
+    from tests.builders import simulator_calls as calls
     http, headers = staff
     http.post("/api/v1/admin/projects", headers=headers, json={"name": "玉林小区改造",
                                                                "compound_ids": [world.compound_a.id]})

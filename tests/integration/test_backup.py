@@ -6,9 +6,9 @@ from sqlalchemy import create_engine, select, text
 from core import create_app
 from core.extensions import db
 from core.models import Dwelling, utcnow
+from tests.builders import STAIRWELL_ROWS as ROWS
 from tests.builders import roll_with_owner
 from tests.conftest import PG_URL, _migrate, make_config
-from tests.functional.test_votes import ROWS
 
 
 def _target(database, tmp_path):

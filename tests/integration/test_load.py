@@ -11,9 +11,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
+@pytest.mark.postgresql_only
 def test_a_short_vote_day_load_has_no_errors_and_the_vote_verifies(database):
-    if database["kind"] != "postgresql":
-        pytest.skip("the load runs against the production profile: PostgreSQL and Redis")
     url = database["url"].rsplit("/", 1)[0] + "/gongjian_load"
     result = subprocess.run([sys.executable, "bench/load.py", "--database-url", url, "--compounds", "200",
                              "--dwellings", "23000", "--seconds", "15", "--requests", "1500", "--clients", "16",

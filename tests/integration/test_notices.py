@@ -10,10 +10,7 @@ from notices import services
 from notices.models import ChannelBlock, Delivery, SenderPause, SubscriptionCredit
 from notices.sender import drain, fan_out_due
 from tests.builders import bind_accounts, roll_rows, roll_with_owner
-
-
-def calls(simulator, path):
-    return requests.get(f"{simulator.url}/sim/calls", params={"path": path}, timeout=5).json()
+from tests.builders import simulator_calls as calls
 
 
 def inject(simulator, path, **rule):

@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import requests
 from sqlalchemy import func, select
 
@@ -15,6 +16,8 @@ from core.extensions import db
 from notices import services
 from notices.models import Delivery
 from tests.builders import bind_accounts, roll_rows, roll_with_owner
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPIENTS, BATCH = 10_000, 100

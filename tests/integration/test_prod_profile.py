@@ -9,9 +9,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
+@pytest.mark.postgresql_only
 def test_the_production_profile_runs_and_answers_through_both_app_processes(database):
-    if database["kind"] != "postgresql":
-        pytest.skip("the production profile is PostgreSQL and Redis")
     url = database["url"].rsplit("/", 1)[0] + "/gongjian_prodcheck"
     result = subprocess.run([sys.executable, "deploy/prod_check.py", "--database-url", url], cwd=ROOT,
                             capture_output=True, text=True, timeout=240, env=dict(os.environ))

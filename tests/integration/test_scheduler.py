@@ -3,7 +3,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,18 +13,10 @@ from core import create_app
 from core.extensions import db
 from core.models import utcnow
 from core.scheduler import schedule_once
+from tests.builders import wait_until
 from tests.conftest import make_config
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_until(condition, seconds=10):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_a_restart_loses_no_job(database_url, simulator):
@@ -59,20 +50,19 @@ def probe(database_url, seconds):
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
 
+@pytest.mark.slow
+@pytest.mark.postgresql_only
 def test_exactly_one_of_two_processes_runs_the_scheduler_and_the_other_takes_over(database, database_url):
-    if database["kind"] != "postgresql":
-        pytest.skip("leader election is PostgreSQL's (SQLite runs one process)")
     processes = [probe(database_url, 60), probe(database_url, 60)]
     try:
-        # Starting the app takes a few seconds on a busy machine: wait for one to lead, then a little more.
-        assert wait_until(lambda: any(_said_leader(p) for p in processes), 30)
-        time.sleep(2)
-        leaders = [p for p in processes if _said_leader(p)]
-        assert len(leaders) == 1
-        leaders[0].send_signal(signal.SIGKILL)
-        leaders[0].communicate()
-        follower = next(p for p in processes if p is not leaders[0])
-        assert wait_until(lambda: _said_leader(follower), 15)
+        # Starting the app takes a few seconds on a busy machine: wait until both have bid for the lead.
+        assert wait_until(lambda: all(_said(p) for p in processes), 60), [_said(p) for p in processes]
+        assert sorted(word for p in processes for word in _said(p)) == ["FOLLOWER", "LEADER"]
+        leader = next(p for p in processes if "LEADER" in _said(p))
+        leader.send_signal(signal.SIGKILL)
+        leader.communicate()
+        follower = next(p for p in processes if p is not leader)
+        assert wait_until(lambda: "LEADER" in _said(follower), 15)
     finally:
         for process in processes:
             if process.returncode is None:
@@ -80,22 +70,25 @@ def test_exactly_one_of_two_processes_runs_the_scheduler_and_the_other_takes_ove
                 process.communicate()
 
 
-def _said_leader(process):
+def _said(process):
+    """What a probe has said so far (LEADER, FOLLOWER), reading what it printed since the last look."""
     import selectors
-    if getattr(process, "leader", False):
-        return True
+    said = process.__dict__.setdefault("said", set())
+    if process.returncode is not None:
+        return said
     selector = selectors.DefaultSelector()
     selector.register(process.stdout, selectors.EVENT_READ)
-    if selector.select(timeout=0.05):
+    while selector.select(timeout=0.05):
         line = process.stdout.readline()
-        process.leader = "LEADER" in line
+        if not line:
+            break
+        said.add(line.strip())
     selector.close()
-    return getattr(process, "leader", False)
+    return said
 
 
+@pytest.mark.postgresql_only
 def test_the_leader_lock_is_held_by_one_session(database, database_url):
-    if database["kind"] != "postgresql":
-        pytest.skip("PostgreSQL only")
     from sqlalchemy import create_engine
     from core.scheduler import LEADER_LOCK
     engine = create_engine(database_url)
@@ -105,25 +98,23 @@ def test_the_leader_lock_is_held_by_one_session(database, database_url):
     engine.dispose()
 
 
+@pytest.mark.slow
+@pytest.mark.postgresql_only
 def test_killing_the_leading_scheduler_during_a_vote_closes_it_once_on_the_other(
         app, world, database, database_url, simulator, tmp_path):
     """Two `flask scheduler run` processes; the leader reminds the non-voters, then is SIGKILLed before
     the vote's time is up. The other takes over, closes the vote once, and does not remind again."""
-    if database["kind"] != "postgresql":
-        pytest.skip("PostgreSQL only")
     from sqlalchemy import func, select
 
     from core.models import AuditLog, Dwelling
     from notices.models import Notice
-    from tests.builders import bind_accounts, roll_with_owner
-    from tests.functional.test_votes import ROWS
+    from tests.builders import ROWS, bind_accounts, roll_with_owner
     from votes import services as votes
     from votes.models import Vote
     roll_with_owner(world.compound_a.id, ROWS)
     bind_accounts(world.compound_a.id, 4, prefix="sched")
     unit_id = db.session.scalar(select(Dwelling.unit_id))
     vote = votes.create_vote(world.committee_a, "unit", unit_id, "rebuild", "加装电梯")
-    votes.open_vote(world.committee_a, vote.id, utcnow() - timedelta(minutes=1), utcnow() + timedelta(seconds=8))
     db.session.commit()
     vote_id = vote.id
     env = dict(os.environ, GONGJIAN_ENV="test", DATABASE_URL=database_url, FLASK_APP="wsgi", SCHEDULER_RETRY="0.3",
@@ -138,9 +129,12 @@ def test_killing_the_leading_scheduler_during_a_vote_closes_it_once_on_the_other
         return db.session.scalar(select(func.count(Notice.id)).where(Notice.kind == "vote_reminder"))
 
     try:
-        assert wait_until(lambda: any("scheduler elected" in log.read_text() for log in logs), 20)
+        # Starting two apps takes a while on a busy machine: the vote opens once one of them leads.
+        assert wait_until(lambda: any("scheduler elected" in log.read_text() for log in logs), 90)
         leader = next(i for i, log in enumerate(logs) if "scheduler elected" in log.read_text())
-        assert wait_until(lambda: reminders() > 0, 20)
+        votes.open_vote(world.committee_a, vote_id, utcnow() - timedelta(minutes=1), utcnow() + timedelta(seconds=15))
+        db.session.commit()
+        assert wait_until(lambda: reminders() > 0, 30)
         processes[leader].send_signal(signal.SIGKILL)
         processes[leader].wait(10)
         follower = 1 - leader
@@ -148,8 +142,8 @@ def test_killing_the_leading_scheduler_during_a_vote_closes_it_once_on_the_other
         def closed():
             db.session.rollback()
             return db.session.get(Vote, vote_id).state == "closed"
-        assert wait_until(closed, 40)
-        assert "scheduler elected" in logs[follower].read_text()
+        assert wait_until(closed, 60)
+        assert wait_until(lambda: "scheduler elected" in logs[follower].read_text(), 30)
     finally:
         for process in processes:
             if process.poll() is None:

@@ -73,10 +73,9 @@ def restart_postgres():
                    check=True, capture_output=True, timeout=60)
 
 
+@pytest.mark.slow
 @pytest.mark.postgresql_only
 def test_ballots_survive_a_killed_worker_and_a_database_restart(app, world, simulator, database, database_url):
-    if database["kind"] != "postgresql":
-        pytest.skip("gunicorn workers against a shared PostgreSQL")
     can_restart = shutil.which("pg_ctlcluster") is not None and os.path.isdir("/etc/postgresql") and os.geteuid() == 0
     if not can_restart and os.environ.get("CI") == "true":
         pytest.fail("CI=true: the database restart needs pg_ctlcluster as root")

@@ -4,6 +4,12 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 LOCALE = Path(__file__).resolve().parents[2] / "locale"
+# Every package of the service (a folder with __init__.py), so that a new one is checked without being listed.
+PACKAGES = sorted(p.parent.name for p in LOCALE.parent.glob("*/__init__.py") if p.parent.name not in ("tests", "bench"))
+
+
+def test_the_packages_checked_are_the_services():
+    assert {"core", "api", "admin", "bot", "surveys", "votes", "stories", "simulator"} <= set(PACKAGES)
 
 
 def test_every_message_in_the_code_has_a_chinese_translation():
@@ -15,8 +21,7 @@ def test_every_message_in_the_code_has_a_chinese_translation():
     with open(LOCALE.parent / "babel.cfg", encoding="utf-8") as handle:
         method_map, options_map = parse_mapping_cfg(handle)
     found = set()
-    for folder in ("core", "api", "admin", "bot", "wishes", "notices", "surveys", "votes", "projects", "publicity",
-                   "lifts", "contributions", "oversight", "privacy"):
+    for folder in PACKAGES:
         for _name, _line, message, _comments, _context in extract_from_dir(
                 LOCALE.parent / folder, method_map, options_map, keywords={"_": None, "_l": None, "gettext": None}):
             found.add(message)
@@ -46,8 +51,7 @@ def test_every_message_key_used_by_rules_has_text():
     import ast
     from core.i18n import MESSAGES
     used = set()
-    for folder in ("core", "api", "admin", "surveys", "votes", "projects", "notices", "wishes", "publicity", "lifts",
-                   "contributions"):
+    for folder in PACKAGES:
         for path in (LOCALE.parent / folder).rglob("*.py"):
             used.update(_message_keys(ast.parse(path.read_text(encoding="utf-8"))))
     assert len(used) > 20
