@@ -1,18 +1,19 @@
 """Schemathesis against the OpenAPI document: generated requests to every operation, as a signed-in
 resident and a signed-in committee member, never get a 500 nor a response that breaks its own schema."""
 import hypothesis
+import pytest
 import schemathesis
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from tests.builders import login, roll_with_owner
-from tests.builders import sign_in
 from tests.builders import STAIRWELL_ROWS as ROWS
+from tests.builders import login, roll_with_owner, sign_in
 
 EXAMPLES = 6
 
 
+@pytest.mark.slow
 def test_no_operation_answers_500_or_breaks_its_schema(client, world, simulator):
     from core.catalogue import sync_base_catalogue
     from core.extensions import db
