@@ -2,18 +2,20 @@
 
 Limits: thing <= 20 characters, phrase <= 5 Chinese characters, name <= 10 characters,
 character_string / number / letter <= 32, time like "2026年11月26日 15:01", date like "2026年11月26日" (both in Beijing time).
-Text is cut between whole characters as a reader sees them (an emoji with its modifiers, a flag,
-a letter with its accents stay together), and a cut is marked with an ellipsis."""
+Text is cut between whole characters as a reader sees them (Unicode's extended grapheme clusters, UAX #29:
+an emoji with its modifiers or joined family, a flag, a keycap, a Hangul syllable written in jamo, a Devanagari
+conjunct, a letter with its accents stay together), and a cut is marked with an ellipsis."""
 import re
-import unicodedata
 from dataclasses import dataclass
+
+import regex
 
 from core.times import wechat_date, wechat_time
 
 LIMITS = {"thing": 20, "name": 10, "phrase": 5, "character_string": 32, "number": 32, "letter": 32,
           "car_number": 8, "phone_number": 17, "amount": 32}
 ELLIPSIS = "…"
-_ZWJ, _VS = "\u200d", ("\ufe0e", "\ufe0f")
+_GRAPHEME = regex.compile(r"\X")
 _CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
 
 
@@ -21,29 +23,9 @@ class FieldError(ValueError):
     """A value that cannot be made to fit its field (e.g. a number field given letters)."""
 
 
-def _extends(previous, char):
-    """Whether `char` belongs to the same visible character as the one before it."""
-    if previous is None:
-        return False
-    if char in _VS or unicodedata.combining(char) or previous.endswith(_ZWJ) or char == _ZWJ:
-        return True
-    if 0x1F3FB <= ord(char) <= 0x1F3FF:  # skin-tone modifier
-        return True
-    if 0xE0020 <= ord(char) <= 0xE007F:  # tag characters (subdivision flags)
-        return True
-    regional = [c for c in previous if 0x1F1E6 <= ord(c) <= 0x1F1FF]
-    return 0x1F1E6 <= ord(char) <= 0x1F1FF and len(regional) == 1 and len(previous) == 1
-
-
 def graphemes(text):
-    """Split text into the characters a reader sees (a practical subset of UAX #29)."""
-    clusters = []
-    for char in text:
-        if clusters and _extends(clusters[-1], char):
-            clusters[-1] += char
-        else:
-            clusters.append(char)
-    return clusters
+    """Split text into the characters a reader sees (extended grapheme clusters)."""
+    return _GRAPHEME.findall(text)
 
 
 def cut(text, limit):

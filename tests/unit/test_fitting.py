@@ -30,6 +30,32 @@ def test_an_emoji_with_skin_tone_or_zwj_is_never_split():
 
 def test_a_flag_is_two_code_points_one_character():
     assert len(graphemes("🇨🇳🇭🇰")) == 2
+    assert graphemes("🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f好") == [
+        "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f", "好"]  # Scotland's tag sequence
+
+
+def test_a_keycap_is_one_character():
+    one, hash_ = "1\ufe0f\u20e3", "#\ufe0f\u20e3"
+    assert graphemes(one + hash_ + "号") == [one, hash_, "号"]
+    assert cut("请按" + one * 20, 5) == "请按" + one * 2 + "…"
+
+
+def test_hangul_written_in_jamo_is_one_syllable_each():
+    han, gul = "\u1112\u1161\u11ab", "\u1100\u116e\u11af"  # 한 and 글 as leading, vowel and trailing jamo
+    assert graphemes(han + gul) == [han, gul]
+    assert cut((han + gul) * 3, 3) == han + gul + "…"
+
+
+def test_a_devanagari_conjunct_stays_whole():
+    kshi, na = "\u0915\u094d\u0937\u093f", "\u0928"  # क्षि (ka, virama, ssa, vowel sign i) and न
+    assert graphemes(kshi + na) == [kshi, na]
+    assert cut(kshi * 4, 3) == kshi * 2 + "…"
+
+
+def test_a_family_joined_with_zero_width_joiners_is_one_character():
+    family = "👩\u200d👩\u200d👧\u200d👦"
+    assert graphemes("一" + family + "二") == ["一", family, "二"]
+    assert cut(family * 3, 2) == family + "…"
 
 
 def test_phrase_is_at_most_five_chinese_characters():
