@@ -1,4 +1,5 @@
-# Two commands: `make run` (demo on SQLite) and `make test` (every test, SQLite and PostgreSQL).
+# Two commands: `make run` (demo on SQLite) and `make test` (ruff, then every test, SQLite and PostgreSQL).
+# `make test-fast`: ruff and the tests that spawn no process, browser or load, on SQLite only.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,15 +7,15 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test translations bench clean prod-check
+.PHONY: run test test-fast lint requirements translations bench clean prod-check
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install -q --disable-pip-version-check --require-hashes -r requirements.txt
 	touch $@
 
 $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
-	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install -q --disable-pip-version-check --require-hashes -r requirements-dev.txt
 	touch $@
 
 translations: $(VENV)/.installed
@@ -38,8 +39,21 @@ miniprogram/node_modules/.package-lock.json: miniprogram/package-lock.json
 	if command -v npm >/dev/null 2>&1; then cd miniprogram && npm ci --no-audit --no-fund; \
 	else echo "npm not found: the mini-program's tests will be skipped"; fi
 
-test: $(VENV)/.dev-installed translations miniprogram/node_modules/.package-lock.json
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+
+test: lint translations miniprogram/node_modules/.package-lock.json
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Markers in pyproject.toml: `slow` (processes, browser, jest, load) and `postgresql` (a test's PostgreSQL run).
+test-fast: lint translations
+	$(BIN)/python -m pytest -m "not slow and not postgresql" $(PYTEST_ARGS)
+
+# After editing requirements.in or requirements-dev.in: pin every package with its hashes.
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras
+requirements: $(VENV)/.dev-installed
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
 
 # The production profile on loopback (PostgreSQL, Redis, 2 gunicorn app processes, elected scheduler,
 # outbox worker) with a smoke test through both app processes. See docs/deploy.md.

@@ -35,6 +35,15 @@ def _hours_by_kind(text):
     return {kind.strip(): int(hours) for kind, hours in pairs}
 
 
+def sqlalchemy_url(url):
+    """A database URL as SQLAlchemy opens it: PostgreSQL through psycopg 3, whichever driver the URL names
+    (DATABASE_URL and TEST_DATABASE_URL keep their plain `postgresql://` form)."""
+    for scheme in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
+    return url
+
+
 class ConfigError(RuntimeError):
     """The service cannot start with this configuration."""
 
@@ -45,9 +54,9 @@ class Config:
     def __init__(self, env=None, **overrides):
         env = env if env is not None else os.environ
         self.ENV = env.get("GONGJIAN_ENV", "production")
-        self.SQLALCHEMY_DATABASE_URI = env.get(
+        self.SQLALCHEMY_DATABASE_URI = sqlalchemy_url(env.get(
             "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'gongjian.sqlite3'}"
-        )
+        ))
         self.REDIS_URL = env.get("REDIS_URL") or None
         for name, default in DEV_DEFAULTS.items():
             value = env.get(name)

@@ -26,6 +26,7 @@ from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from core.config import sqlalchemy_url  # noqa: E402 - the repo's root is on the path now
 BIN = Path(sys.executable).parent
 
 
@@ -39,7 +40,7 @@ def free_port():
 def recreate(url):
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
-    admin = create_engine(urlunsplit(parts._replace(path="/postgres")), isolation_level="AUTOCOMMIT")
+    admin = create_engine(sqlalchemy_url(urlunsplit(parts._replace(path="/postgres"))), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
@@ -166,7 +167,7 @@ def main():
         assert envelope.open_reply(params, first.content) == envelope.open_reply(params, again.content)
         checks.append("a WeChat retry to the other process gets the same single answer (Redis replay guard)")
 
-        engine = create_engine(args.database_url)
+        engine = create_engine(sqlalchemy_url(args.database_url))
         with engine.connect() as conn:
             compound_id = conn.execute(text("SELECT id FROM compounds ORDER BY id LIMIT 1")).scalar()
         created = staff.call("POST", "/api/v1/admin/notices", base=b, json={

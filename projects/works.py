@@ -318,8 +318,9 @@ def escalate_due(now=None):
         audit.record(None, "report.escalate", "site_report", report.id, compound.community_id,
                      after={"level": target})
         level_name = {"street": lambda: _("the street"), "county": lambda: _("the county housing department")}[target]
-        _tell(report.account_id, lambda: _("Report %(reference)s sent up", reference=f"R{report.id:06d}"),
-              lambda: _("Not answered in time: %(level)s now follows it up", level=level_name()))
+        # _tell calls both at once, in the resident's language: the loop's variables are still this report's.
+        _tell(report.account_id, lambda: _("Report %(reference)s sent up", reference=f"R{report.id:06d}"),  # noqa: B023
+              lambda: _("Not answered in time: %(level)s now follows it up", level=level_name()))  # noqa: B023
         region = _region_at(compound.community_id, target)
         if region is not None:
             from core.staff import responsible_staff

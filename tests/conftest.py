@@ -9,7 +9,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from core import MIGRATIONS, create_app
-from core.config import Config
+from core.config import Config, sqlalchemy_url
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -56,7 +56,7 @@ def simulator(simulator_server):
 
 
 def _postgres_reachable():
-    engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+    engine = create_engine(sqlalchemy_url(PG_URL), connect_args={"connect_timeout": 3})
     try:
         with engine.connect():
             return True
@@ -67,7 +67,7 @@ def _postgres_reachable():
 
 
 def _reset_postgres():
-    engine = create_engine(PG_URL)
+    engine = create_engine(sqlalchemy_url(PG_URL))
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
@@ -116,7 +116,7 @@ def database_url(database, tmp_path):
         yield f"sqlite:///{path}"
         return
     yield database["url"]
-    engine = create_engine(database["url"])
+    engine = create_engine(sqlalchemy_url(database["url"]))
     _truncate_postgres(engine)
     engine.dispose()
 

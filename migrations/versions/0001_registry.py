@@ -1,7 +1,7 @@
 """registry, staff, audit log, catalogue
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-26 11:24:02.733301
 
 """

@@ -4,6 +4,7 @@ from datetime import timedelta
 from sqlalchemy import create_engine, select, text
 
 from core import create_app
+from core.config import sqlalchemy_url
 from core.extensions import db
 from core.models import Dwelling, utcnow
 from tests.builders import STAIRWELL_ROWS as ROWS
@@ -19,7 +20,7 @@ def _target(database, tmp_path):
         shutil.copy(database["template"], path)
         return f"sqlite:///{path}"
     url = PG_URL.rsplit("/", 1)[0] + "/test_restore"
-    admin = create_engine(PG_URL.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    admin = create_engine(sqlalchemy_url(PG_URL.rsplit("/", 1)[0] + "/postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text("DROP DATABASE IF EXISTS test_restore"))
         conn.execute(text("CREATE DATABASE test_restore"))

@@ -91,7 +91,8 @@ def _said(process):
 def test_the_leader_lock_is_held_by_one_session(database, database_url):
     from sqlalchemy import create_engine
     from core.scheduler import LEADER_LOCK
-    engine = create_engine(database_url)
+    from core.config import sqlalchemy_url
+    engine = create_engine(sqlalchemy_url(database_url))
     with engine.connect() as a, engine.connect() as b:
         assert a.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK}).scalar()
         assert not b.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK}).scalar()
