@@ -17,6 +17,6 @@ def healthz():
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         db.session.rollback()
-        logging.getLogger("gongjian").warning("healthz: database unreachable")
+        logging.getLogger(__name__).warning("healthz: database unreachable")
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok")

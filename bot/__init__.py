@@ -11,8 +11,4 @@ def init_app(app):
     from wishes import matching
     csrf.exempt(bp)
     app.register_blueprint(bp)
-    if app.config.get("REDIS_URL"):
-        import redis
-        app.extensions["bot_redis"] = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=2,
-                                                           socket_connect_timeout=1)
     matching.initialise()

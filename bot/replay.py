@@ -12,7 +12,7 @@ from core.extensions import db
 from core.models import InboundMessage, utcnow
 
 WINDOW = timedelta(minutes=10)
-log = logging.getLogger("gongjian")
+log = logging.getLogger(__name__)
 
 
 class DatabaseGuard:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import dispatcher, flows, protocol, replay
 from core import accounts
-from core.extensions import db
+from core.extensions import db, redis_client
 from core.i18n import translate
 from core.models import aware, utcnow
 from core.ratelimit import TooManyRequests, limit
@@ -20,13 +20,13 @@ from core.wechat import WeChatError, wechat
 from notices.services import record_subscription_events
 
 bp = Blueprint("bot", __name__)
-log = logging.getLogger("gongjian")
+log = logging.getLogger(__name__)
 RECENT = timedelta(minutes=1)
 SUBSCRIBE_EVENTS = {"subscribe_msg_popup_event", "subscribe_msg_change_event", "subscribe_msg_sent_event"}
 
 
 def _guard():
-    client = current_app.extensions.get("bot_redis")
+    client = redis_client()
     return replay.RedisGuard(client) if client is not None else replay.DatabaseGuard()
 
 

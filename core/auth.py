@@ -76,7 +76,7 @@ def compounds_in_scope(staff):
 def hash_password(password):
     """A slow salted hash (scrypt; tests may configure a faster method)."""
     from flask import current_app, has_app_context
-    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+    method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
     return generate_password_hash(password, method=method)
 
 

@@ -77,6 +77,9 @@ class Config:
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER", str(ROOT / "instance" / "uploads"))
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
+        # werkzeug's method for new staff passwords; tests and benchmarks choose a cheap one.
+        self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.RATE_LIMITS = env.get("RATE_LIMITS", "1") != "0"  # 0: no per-caller rate limits (benchmarks only)
         # How many reverse proxies in front of the service append to X-Forwarded-For (and set
         # X-Forwarded-Proto/-Host): the client's address is read that many hops from the right. 0 when
         # the service is reached directly, so that no client can choose its own address.

@@ -18,3 +18,19 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
+
+
+def redis_client(app=None):
+    """The app's one Redis client, or None when the deployment has no Redis (REDIS_URL unset). The bot's
+    replay guard, the rate limits, staff sessions and the WeChat access token share its connection pool."""
+    from flask import current_app
+    app = app or current_app
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return None
+    client = app.extensions.get("redis")
+    if client is None:
+        import redis
+        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=1)
+        app.extensions["redis"] = client
+    return client

@@ -20,7 +20,7 @@ HTTP_KEYS = {400: "error.bad_request", 401: "error.unauthorised", 403: "error.fo
              422: "error.invalid", 500: "error.internal"}
 # marshmallow's messages, mapped to ours so they reach the user translated.
 MARSHMALLOW_KEYS = {"Missing data for required field.": "error.field_required"}
-log = logging.getLogger("gongjian")
+log = logging.getLogger(__name__)
 
 
 def describe_fault(fault):

@@ -7,6 +7,13 @@ import uuid
 
 from flask import g, request
 
+from core.config import ROOT
+
+# Each module logs under its own name (logging.getLogger(__name__)); the loggers of the service's packages
+# write JSON lines to stderr at LOG_LEVEL.
+PACKAGES = sorted(p.parent.name for p in ROOT.glob("*/__init__.py") if p.parent.name not in ("tests", "bench"))
+log = logging.getLogger(__name__)
+
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line."""
@@ -22,13 +29,14 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(app):
     """Send the app's logs as JSON lines to stderr and log each request once."""
-    logger = logging.getLogger("gongjian")
-    if not any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(JsonFormatter())
-        logger.addHandler(handler)
-    logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))
-    logger.propagate = False
+    for name in PACKAGES:
+        logger = logging.getLogger(name)
+        if not any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(JsonFormatter())
+            logger.addHandler(handler)
+        logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+        logger.propagate = False
 
     @app.before_request
     def start_timer():
@@ -40,7 +48,7 @@ def configure_logging(app):
         started = g.get("request_started")
         if started is not None:
             # request.path only: query strings may carry tokens and signatures.
-            logger.info("request", extra={"fields": {
+            log.info("request", extra={"fields": {
                 "method": request.method, "path": request.path, "status": response.status_code,
                 "ms": round((time.perf_counter() - started) * 1000, 1), "request_id": g.request_id}})
         response.headers["X-Request-Id"] = g.get("request_id", "")

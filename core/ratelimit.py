@@ -5,6 +5,7 @@ import time
 from flask import current_app
 
 from core.errors import DomainError
+from core.extensions import redis_client
 
 
 class TooManyRequests(DomainError):
@@ -53,19 +54,15 @@ class RedisCounter:
 def _counter():
     counter = current_app.extensions.get("ratelimit")
     if counter is None:
-        if current_app.config.get("REDIS_URL"):
-            import redis
-            counter = RedisCounter(redis.Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=2,
-                                                        socket_connect_timeout=1))
-        else:
-            counter = MemoryCounter()
+        client = redis_client()
+        counter = RedisCounter(client) if client is not None else MemoryCounter()
         current_app.extensions["ratelimit"] = counter
     return counter
 
 
 def limit(name, subject, attempts, window):
     """Raise TooManyRequests once `subject` has made more than `attempts` in `window` seconds."""
-    if not current_app.config.get("RATE_LIMITS", True):
+    if not current_app.config["RATE_LIMITS"]:
         return
     if _counter().hit(f"{name}:{subject}", window) > attempts:
         raise TooManyRequests()

@@ -12,7 +12,7 @@ from sqlalchemy import MetaData, text
 
 from core.extensions import db
 
-log = logging.getLogger("gongjian")
+log = logging.getLogger(__name__)
 LEADER_LOCK = 7_202_611  # the advisory lock key of the scheduler leader
 RETRY_SECONDS = 15
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 
-from core.extensions import db
+from core.extensions import db, redis_client
 from core.models import StaffSession, aware, utcnow
 
 TOKEN_KEY = "sid"
@@ -29,14 +29,7 @@ def _lifetime():
 
 def _redis():
     """The Redis client shared with the rate limits, or None when the deployment has no Redis."""
-    if not current_app.config.get("REDIS_URL"):
-        return None
-    client = current_app.extensions.get("staff_sessions_redis")
-    if client is None:
-        import redis
-        client = redis.Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=1)
-        current_app.extensions["staff_sessions_redis"] = client
-    return client
+    return redis_client()
 
 
 def _redis_key(digest):

@@ -13,13 +13,13 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.memorystorage import MemoryStorage
 
-from core.extensions import db
+from core.extensions import db, redis_client
 
 OFFICIAL = "https://api.weixin.qq.com"
 TOKEN_ERRORS = {40001, 40014, 42001}
 TRANSIENT_ERRORS = {-1, 45009}
 REFRESH_MARGIN = 300  # seconds before expiry at which a token is renewed
-log = logging.getLogger("gongjian")
+log = logging.getLogger(__name__)
 # Request URLs carry access_token and secret: never let the HTTP stack log them.
 logging.getLogger("urllib3").setLevel(logging.WARNING)
 
@@ -272,11 +272,8 @@ def wechat():
     client = current_app.extensions.get("wechat")
     if client is None:
         config = current_app.config
-        store = None
-        if config.get("REDIS_URL"):
-            import redis
-            store = ResilientTokenStore(RedisTokenStore(redis.Redis.from_url(
-                config["REDIS_URL"], socket_timeout=3, socket_connect_timeout=1)))
+        shared = redis_client()
+        store = ResilientTokenStore(RedisTokenStore(shared)) if shared is not None else None
         client = WeChat(config["WECHAT_APPID"], config["WECHAT_SECRET"], config["WECHAT_API_BASE"], store)
         current_app.extensions["wechat"] = client
     return client

@@ -36,7 +36,7 @@ def work_command(idle):
 
             from core.extensions import db
             db.session.rollback()
-            logging.getLogger("gongjian").exception("outbox round failed")
+            logging.getLogger(__name__).exception("outbox round failed")
             handled = 0
         if not handled:
             stop.wait(idle)

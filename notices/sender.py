@@ -21,7 +21,7 @@ from notices.models import ChannelBlock, Delivery, Notice, SendBudgetUsage, Send
 from notices.planning import budget_day, next_reset
 from notices.texts import full_text, render
 
-log = logging.getLogger("gongjian")
+log = logging.getLogger(__name__)
 CS_WINDOW = timedelta(hours=48)
 MAX_ATTEMPTS = 6
 

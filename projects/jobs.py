@@ -4,7 +4,7 @@ import logging
 from core.scheduler import run_job
 from projects.services import overdue_stages
 
-log = logging.getLogger("gongjian")
+log = logging.getLogger(__name__)
 
 
 def check_deadlines():
