@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.resident import resident
+from api.schemas import ID
 from contributions import services as contributions
 from contributions.models import RULES
 from contributions.texts import export_labels
@@ -18,8 +19,6 @@ staff_blp = Blueprint("admin_contributions", __name__, url_prefix="/api/v1/admin
                       description="Residents' contributions per dwelling, for committee staff.")
 resident_blp = Blueprint("resident_contributions", __name__, url_prefix="/api/v1/project/contributions",
                          description="My home's contributions and my compound's totals.")
-
-ID = validate.Range(min=1, max=2**31 - 1)
 
 
 class ContributionSchema(Schema):

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.resident import resident
+from api.schemas import ID
 from core.auth import current_staff
 from core.errors import InvalidInput
 from core.extensions import db
@@ -16,8 +17,6 @@ staff_blp = Blueprint("admin_lifts", __name__, url_prefix="/api/v1/admin/lifts",
                       description="Lift retrofits per stairwell: county rules, schemes, shares, votes.")
 resident_blp = Blueprint("resident_lifts", __name__, url_prefix="/api/v1/lifts",
                          description="My share of a stairwell's lift, before I vote.")
-
-ID = validate.Range(min=1, max=2**31 - 1)
 FEN = validate.Range(min=0, max=10**12)
 
 

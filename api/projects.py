@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.resident import resident
+from api.schemas import ID
 from core.auth import current_staff
 from core.extensions import db
 from core.scopes import SCOPES
@@ -106,7 +107,7 @@ class ParticipantSchema(Schema):
 
 class DefectEntrySchema(Schema):
     text = fields.String(required=True, validate=validate.Length(min=1, max=1000))
-    item_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2 ** 31 - 1))
+    item_id = fields.Integer(load_default=None, validate=ID)
 
 
 class AcceptSchema(Schema):
@@ -261,7 +262,7 @@ class PledgeSchema(Schema):
     id = fields.Integer(dump_only=True)
     kind = fields.String(required=True, validate=validate.OneOf(CONTRIBUTION_KINDS),
                          metadata={"description": "maintenance_fund: owners only"})
-    item_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
+    item_id = fields.Integer(load_default=None, validate=ID)
     dwelling_id = fields.Integer(dump_only=True)
     state = fields.String(dump_only=True, metadata={"description": "pledged | received | refunded | cancelled"})
     amount = fields.Integer(load_default=None, metadata={"description": "fen"})

@@ -18,8 +18,6 @@ staff_blp = Blueprint("admin_publicity", __name__, url_prefix="/api/v1/admin/pub
 resident_blp = Blueprint("resident_publicity", __name__, url_prefix="/api/v1/publicity",
                          description="What is published for my home, the countdown, my objections.")
 
-ID = validate.Range(min=1, max=2**31 - 1)
-
 
 class ObjectionSchema(Schema):
     """An objection as published: no name, no home."""

@@ -3,6 +3,8 @@ from marshmallow import Schema, fields, validate
 
 from core.areas import format_area
 
+ID = validate.Range(min=1, max=2**31 - 1)  # a database row id, as `<int:...>` in a route takes it
+
 
 class Area(fields.Field):
     """Hundredths of m² shown as a decimal string ('85.60')."""
@@ -66,12 +68,12 @@ class RegionSchema(Schema):
 
 
 class RegionCreateSchema(Schema):
-    parent_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    parent_id = fields.Integer(required=True, validate=ID)
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 
 class CompoundCreateSchema(Schema):
-    community_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    community_id = fields.Integer(required=True, validate=ID)
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     address = fields.String(load_default=None, validate=validate.Length(max=255))
     built_year = fields.Integer(load_default=None, validate=validate.Range(min=1900, max=2100))
@@ -105,12 +107,12 @@ class BuildingCreateSchema(Schema):
 
 
 class UnitCreateSchema(Schema):
-    building_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    building_id = fields.Integer(required=True, validate=ID)
     name = fields.String(required=True, validate=validate.Length(min=1, max=32))
 
 
 class DwellingCreateSchema(Schema):
-    unit_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    unit_id = fields.Integer(required=True, validate=ID)
     room = fields.String(required=True, validate=validate.Length(min=1, max=32))
     registered_area = fields.String(load_default=None, validate=validate.Length(max=20),
                                     metadata={"description": "m² as on the roll, e.g. '85.60'"})

@@ -80,13 +80,7 @@ def change_password(staff, current, new, confirm=None):
         faults.append({"field": "confirm", "key": "password.mismatch"})
     if faults:
         raise InvalidInput(faults)
-    staff.password_hash = hash_password(new)
-    staff.must_change_password = False
-    staff.password_changed_at = utcnow()
-    end_all_sessions(staff)
-    audit.record(staff, "staff.password_change", "staff", staff.id, staff.region_id)
-    db.session.flush()
-    return staff
+    return _replace_password(staff, staff, new, False, "staff.password_change")
 
 
 def reset_password(actor, staff_id, password):
@@ -102,11 +96,16 @@ def reset_password(actor, staff_id, password):
               for key, params in password_faults(password, staff.username)]
     if faults:
         raise InvalidInput(faults)
+    return _replace_password(actor, staff, password, True, "staff.password_reset")
+
+
+def _replace_password(actor, staff, password, must_change, action):
+    """Store the new password, end every session of the account and audit it as `action` by `actor`."""
     staff.password_hash = hash_password(password)
-    staff.must_change_password = True
+    staff.must_change_password = must_change
     staff.password_changed_at = utcnow()
     end_all_sessions(staff)
-    audit.record(actor, "staff.password_reset", "staff", staff.id, staff.region_id)
+    audit.record(actor, action, "staff", staff.id, staff.region_id)
     db.session.flush()
     return staff
 
