@@ -323,7 +323,9 @@ def test_a_lift_vote_that_misses_the_countys_rule_reads_not_approved_at_every_do
 def test_a_county_sets_its_lift_rule_in_the_panel_after_confirming(client, world):
     from core.models import AuditLog
     from lifts import services as lifts
-    from tests.functional.test_admin_forms import error_of, post, sign_in as panel_sign_in
+    from tests.builders import error_of
+    from tests.builders import page_sign_in as panel_sign_in
+    from tests.builders import panel_post as post
     county = panel_sign_in(client.application.test_client(), "county_a")
     page = county.get("/admin/lifts").get_data(as_text=True)
     assert "按民法典第278条计票" in page and 'name="min_owner_share"' in page

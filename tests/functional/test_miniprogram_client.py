@@ -214,7 +214,7 @@ def test_an_owner_of_two_flats_verifies_and_casts_once_in_the_mini_program(app, 
 
 def test_publicity_and_an_objection_with_photos_in_the_mini_program(app, client, world, simulator, tmp_path):
     from publicity.models import Objection, Publicity
-    from tests.functional.test_miniprogram import sign_in
+    from tests.builders import sign_in
     with LiveServer(app) as server:
         staff, headers, seed, fixture = _seed(app, client, world, simulator, server, tmp_path)
         me = sign_in(client, simulator, seed["openid"])

@@ -82,7 +82,7 @@ def test_photos_sent_with_an_objection_in_chat_are_kept_with_it_and_shown_only_t
     from core.uploads import MAX_PHOTO_BYTES, stored_path
     from simulator.sender import image_xml, text_xml
     from tests.builders import Bot, login
-    from tests.functional.test_miniprogram import PNG
+    from tests.builders import PNG
     http, headers, pid, rooms = project
     me = resident(client, simulator, http, headers, rooms["201"], "photo-201")
     neighbour = resident(client, simulator, http, headers, rooms["202"], "photo-202")

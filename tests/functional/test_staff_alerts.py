@@ -13,7 +13,7 @@ from projects.jobs import check_deadlines
 from simulator.sender import text_xml
 from tests.builders import PASSWORD, Bot, bind_accounts, login, roll_rows, roll_with_owner
 from tests.functional.test_works import Panel, open_gate
-from tests.integration.test_notices import calls
+from tests.builders import simulator_calls as calls
 
 CODE = re.compile(r'<p class="code"><strong>([A-Z0-9]{8})</strong>')
 
