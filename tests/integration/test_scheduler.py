@@ -109,7 +109,8 @@ def test_killing_the_leading_scheduler_during_a_vote_closes_it_once_on_the_other
 
     from core.models import AuditLog, Dwelling
     from notices.models import Notice
-    from tests.builders import ROWS, bind_accounts, roll_with_owner
+    from tests.builders import STAIRWELL_ROWS as ROWS
+    from tests.builders import bind_accounts, roll_with_owner
     from votes import services as votes
     from votes.models import Vote
     roll_with_owner(world.compound_a.id, ROWS)
