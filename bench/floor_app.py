@@ -7,8 +7,10 @@ import os
 from flask import Flask, jsonify, request
 from sqlalchemy import create_engine, text
 
+from core.config import sqlalchemy_url
+
 app = Flask(__name__)
-engine = create_engine(os.environ["DATABASE_URL"], pool_size=10, max_overflow=10)
+engine = create_engine(sqlalchemy_url(os.environ["DATABASE_URL"]), pool_size=10, max_overflow=10)
 
 SCHEMA = ("CREATE TABLE IF NOT EXISTS bench_floor_ballots (vote_id integer NOT NULL, dwelling_id integer NOT NULL, "
           "choice varchar(16) NOT NULL, PRIMARY KEY (vote_id, dwelling_id))")
