@@ -10,7 +10,9 @@ from core.extensions import db
 from core.models import Building, CatalogueItem, Compound, Region, WechatAccount, as_utc, aware, utcnow
 from core.scopes import accounts_in, scope_compound
 from notices.services import queue_scoped_notice
+from core.uploads import link_uploads
 from surveys import engine, export, generation, notice_texts as _texts, tallies  # noqa: F401 - registers notices
+from surveys import files as _files  # noqa: F401 - who may see the photos given as answers
 from surveys.kinds import kind_of
 from surveys.models import Survey, SurveyResponse, SurveyVersion
 
@@ -180,7 +182,14 @@ def respond(account, survey_id, answers, submit):
     db.session.flush()
     tallies.change(survey.id, tallies.building_of(response.dwelling_id), before,
                    tallies.entries(clean) if submit else Counter())
+    link_uploads(_photos_in(definition, clean), "survey_response", response.id)
     return response
+
+
+def _photos_in(definition, answers):
+    """The stored names given as answers to the photo questions."""
+    return [name for question in engine.questions(definition) if question.get("type") == "photo"
+            for name in (answers.get(question["id"]) or []) if isinstance(name, str)]
 
 
 def survey_for_resident(account, survey_id):
