@@ -58,8 +58,12 @@ page({
     },
 
     // After a ballot (perhaps for some of my flats only), the flats' choices as the service now holds them.
+    // The ballot is cast and its receipt shown already: a failure here only leaves the list as it was.
     async refreshFlats() {
-      const v = (await api.call('votes.list')).find((item) => item.id === this.data.id)
+      let v
+      try {
+        v = (await api.call('votes.list')).find((item) => item.id === this.data.id)
+      } catch (error) { return }
       if (v && this.data.vote) this.setData({ 'vote.flats': this.flatsOf(v) })
     },
 
