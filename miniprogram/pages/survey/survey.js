@@ -158,17 +158,21 @@ page({
       const files = chosen.tempFiles || []
       const fit = files.filter((f) => f.size <= MAX_PHOTO_BYTES).slice(0, MAX_PHOTOS - given.length)
       this.setData({ busy: true })
+      const names = given.slice()
       try {
-        const names = given.slice()
-        const shown = Object.assign({}, this.data.shown)
         for (const file of fit) {
           const stored = await api.call('surveys.photo', { survey_id: this.data.id }, {}, [file.tempFilePath])
+          const shown = Object.assign({}, this.data.shown)
           stored.photos.forEach((name) => { names.push(name); shown[name] = file.tempFilePath })
+          // Each photo the service took is in the answer (and the draft) at once: a failure later keeps it.
+          this.setData({ shown })
+          this.setAnswer(qid, names.slice())
         }
-        this.setData({ busy: false, shown })
-        this.setAnswer(qid, names)
+        this.setData({ busy: false })
       } catch (error) {
-        this.showError(error)
+        // The service's word on the photo (its type, its size) is shown under the question it answers.
+        const fields = this.showError(error)
+        if (fields.photos) this.setData({ fieldErrors: Object.assign({}, this.data.fieldErrors, { [qid]: fields.photos }) })
         this.build()
         return
       }
