@@ -20,3 +20,9 @@ def may_see_survey_response(response_id, staff=None, account=None):
                 and _in_audience(survey, account))
     return (staff is not None and response.submitted
             and staff_may_read(staff, "surveys.manage", db.session.get(Region, survey.region_id)))
+
+
+@owner_kind("survey_upload")
+def may_see_survey_upload(account_id, staff=None, account=None):
+    """A photo uploaded for a survey answer, before it is an answer: the resident who uploaded it."""
+    return account is not None and account.id == account_id

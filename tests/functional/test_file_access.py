@@ -207,7 +207,17 @@ def test_a_survey_photo_answer_is_for_its_resident_and_the_staff_who_manage_the_
                            data={"photos": (io.BytesIO(PNG + b"stairs"), "stairs.png")})
     assert uploaded.status_code == 201, uploaded.get_data(as_text=True)
     name = uploaded.get_json()["photos"][0]
-    assert fetch(client, name, me).status_code == 404  # uploaded, not yet an answer: nobody's
+    assert fetch(client, name, neighbour).status_code == 404
+    # Naming a stored file one did not upload here (a neighbour's wish photo) opens nothing: it is refused.
+    wish = client.post("/api/v1/wishes", headers=neighbour, content_type="multipart/form-data",
+                       data={"text": "楼道灯坏了", "photos": [(io.BytesIO(PNG + b"theirs"), "w.png")]}).get_json()
+    theirs = wish["photos"][0]
+    taken = client.put(f"/api/v1/surveys/{survey_id}/response", headers=me,
+                       json={"answers": {"shot": [theirs]}, "submit": False})
+    assert taken.status_code == 422 and taken.get_json()["error"]["details"][0]["field"] == "shot"
+    assert fetch(client, theirs, me).status_code == 404
+    assert client.put(f"/api/v1/surveys/{survey_id}/response", headers=neighbour,
+                      json={"answers": {"shot": [name]}, "submit": False}).status_code == 422
     draft = client.put(f"/api/v1/surveys/{survey_id}/response", headers=me,
                        json={"answers": {"shot": [name]}, "submit": False})
     assert draft.status_code == 200, draft.get_data(as_text=True)
