@@ -12,7 +12,6 @@ from core.auth import current_staff
 from core.extensions import db
 from core.numbers import decimal_text
 from core.scopes import SCOPES
-from core.uploads import store_uploads
 from surveys import export
 from surveys.texts import labels
 from surveys import services as surveys
@@ -199,8 +198,9 @@ class AnswerPhotos(MethodView):
     def post(self, survey_id):
         """Upload a photo for a photo question (multipart 'photos'; wx.uploadFile sends one at a time): the
         answer lists the names returned."""
-        surveys.survey_for_resident(resident(), survey_id)  # open to me now, or nothing is kept
-        return {"photos": store_uploads(request.files)}
+        names = surveys.keep_answer_photos(resident(), survey_id, request.files)
+        db.session.commit()
+        return {"photos": names}
 
 
 @resident_blp.route("/<int:survey_id>/response")

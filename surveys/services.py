@@ -1,16 +1,19 @@
 """Survey services: generate, edit (versioned), open, answer, close, results, export."""
 from collections import Counter
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from core import audit
 from core.auth import authorize, can
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.extensions import db
-from core.models import Building, CatalogueItem, Compound, Region, WechatAccount, as_utc, aware, utcnow
+from core.models import (Building, CatalogueItem, Compound, FileLink, Region, WechatAccount, as_utc, aware,
+                         utcnow)
 from core.scopes import accounts_in, scope_compound
+from core.uploads import STORED_NAME, link_uploads, store_uploads
 from notices.services import queue_scoped_notice
 from surveys import engine, export, generation, notice_texts as _texts, tallies  # noqa: F401 - registers notices
+from surveys import files as _files  # noqa: F401 - who may see the photos given as answers
 from surveys.kinds import kind_of
 from surveys.models import Survey, SurveyResponse, SurveyVersion
 
@@ -171,6 +174,7 @@ def respond(account, survey_id, answers, submit):
     respondent = f"a{account.id}" if survey.per == "person" else f"d{account.dwelling_id}"
     response = SurveyResponse.query.filter_by(survey_id=survey.id, respondent=respondent).with_for_update().first()
     before = tallies.entries(response.answers) if response is not None and response.submitted else Counter()
+    _only_my_photos(account, definition, clean, response)
     if response is None:
         response = SurveyResponse(survey_id=survey.id, respondent=respondent, account_id=account.id,
                                   dwelling_id=account.dwelling_id)
@@ -180,7 +184,42 @@ def respond(account, survey_id, answers, submit):
     db.session.flush()
     tallies.change(survey.id, tallies.building_of(response.dwelling_id), before,
                    tallies.entries(clean) if submit else Counter())
+    link_uploads(_photos_in(definition, clean), "survey_response", response.id)
     return response
+
+
+def keep_answer_photos(account, survey_id, files):
+    """Store photos for a photo question of a survey open to me; only I may give them as an answer."""
+    survey_for_resident(account, survey_id)  # open to me now, or nothing is kept
+    names = store_uploads(files)
+    link_uploads(names, "survey_upload", account.id)
+    return names
+
+
+def _only_my_photos(account, definition, answers, response):
+    """A photo answer names photos I uploaded (or ones this response already holds): naming another's
+    stored file would let me open it."""
+    faults = []
+    for question in engine.questions(definition):
+        if question.get("type") != "photo":
+            continue
+        for name in answers.get(question["id"]) or []:
+            if not STORED_NAME.match(name):  # not one of our files: nothing to open through it
+                continue
+            owners = select(FileLink.id).where(FileLink.name == name, or_(
+                and_(FileLink.kind == "survey_upload", FileLink.target_id == account.id),
+                and_(FileLink.kind == "survey_response", FileLink.target_id == (response.id if response else -1))))
+            if db.session.scalar(owners.limit(1)) is None:
+                faults.append({"field": question["id"], "key": "survey.answer.photo_unknown", "params": {}})
+                break
+    if faults:
+        raise InvalidInput(faults, key="survey.invalid")
+
+
+def _photos_in(definition, answers):
+    """The stored names given as answers to the photo questions."""
+    return [name for question in engine.questions(definition) if question.get("type") == "photo"
+            for name in (answers.get(question["id"]) or []) if isinstance(name, str)]
 
 
 def survey_for_resident(account, survey_id):

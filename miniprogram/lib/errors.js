@@ -1,8 +1,19 @@
 // Every failure as a sentence the resident understands, with one next step.
 const { t } = require('./i18n')
 
-// -> { text, next, action }; action is what the page's one button does: retry, bind, privacy, back, reload.
+// The words on the error box's one button, for what it does (none: no button, the next step is on the page).
+const BUTTONS = { retry: 'common.retry', reload: 'common.retry', bind: 'nav.bind', privacy: 'privacy.title',
+  back: 'common.back' }
+
+// -> { text, next, action, button }; action is what the page's one button does: retry, bind, privacy, back,
+// reload; button is what it says, so a button never says "Try again" and then goes back.
 function describe(error) {
+  const described = sentence(error)
+  const key = BUTTONS[described.action]
+  return Object.assign(described, { button: key ? t(key) : '' })
+}
+
+function sentence(error) {
   const status = error && error.status
   if (!error || error.network || status === 0) {
     return { text: t('error.network'), next: t('error.network.next'), action: 'retry' }

@@ -266,7 +266,7 @@ const MESSAGES = {
   'error.409': N_('Things changed, so this could not be done.'),
   'error.409.next': N_('Please reload and check again.'),
   'error.413': N_('The photo is too large.'),
-  'error.413.next': N_('Please choose a smaller photo (up to 5 MB).'),
+  'error.413.next': N_('Please choose a smaller photo (up to 2 MB).'),
   'error.422': N_('Something needs a change.'),
   'error.422.next': N_('Please correct it as shown and send again; what you typed is kept.'),
   'error.429': N_('Too many tries.'),

@@ -115,7 +115,7 @@ module.exports = {
   "Photo {n}": "照片 {n}",
   "Plan documents": "方案文件",
   "Plan on public notice": "方案公示",
-  "Please choose a smaller photo (up to 5 MB).": "请换一张小一点的照片（不超过 5 MB）。",
+  "Please choose a smaller photo (up to 2 MB).": "请换一张小一点的照片（不超过 2 MB）。",
   "Please choose at least one flat.": "请至少选一户。",
   "Please confirm": "请确认",
   "Please correct it as shown and send again; what you typed is kept.": "请按提示修改后再提交，您填的内容都还在。",

@@ -185,3 +185,52 @@ def test_a_proxys_written_authorisation_is_for_staff_of_the_region_and_the_proxy
     assert fetch(client, name, owner_elsewhere).status_code == 404
     assert staff_status(staff, name) == {"committee_a": 200, "committee_b": 404, "county_a": 200,
                                          "county_b": 404, "city": 200}
+
+
+def test_a_survey_photo_answer_is_for_its_resident_and_the_staff_who_manage_the_survey(client, world, town):
+    staff, resident = town
+    http, headers = staff["committee_a"]
+    made = http.post("/api/v1/admin/surveys", headers=headers, json={
+        "scope_kind": "compound", "scope_id": world.compound_a.id, "title": "楼道照片",
+        "definition": {"sections": [{"id": "s", "questions": [
+            {"id": "shot", "type": "photo", "title": "拍一张楼道", "required": True}]}]}})
+    assert made.status_code == 201, made.get_data(as_text=True)
+    survey_id = made.get_json()["id"]
+    now = utcnow()
+    assert http.post(f"/api/v1/admin/surveys/{survey_id}/open", headers=headers, json={
+        "opens_at": (now - timedelta(minutes=1)).isoformat(),
+        "closes_at": (now + timedelta(days=7)).isoformat()}).status_code == 200
+    me = resident("answerer", world.compound_a)
+    neighbour = resident("neighbour", world.compound_a, 1)
+    elsewhere = resident("elsewhere", world.compound_b)
+    uploaded = client.post(f"/api/v1/surveys/{survey_id}/photos", headers=me, content_type="multipart/form-data",
+                           data={"photos": (io.BytesIO(PNG + b"stairs"), "stairs.png")})
+    assert uploaded.status_code == 201, uploaded.get_data(as_text=True)
+    name = uploaded.get_json()["photos"][0]
+    assert fetch(client, name, neighbour).status_code == 404
+    # Naming a stored file one did not upload here (a neighbour's wish photo) opens nothing: it is refused.
+    wish = client.post("/api/v1/wishes", headers=neighbour, content_type="multipart/form-data",
+                       data={"text": "楼道灯坏了", "photos": [(io.BytesIO(PNG + b"theirs"), "w.png")]}).get_json()
+    theirs = wish["photos"][0]
+    taken = client.put(f"/api/v1/surveys/{survey_id}/response", headers=me,
+                       json={"answers": {"shot": [theirs]}, "submit": False})
+    assert taken.status_code == 422 and taken.get_json()["error"]["details"][0]["field"] == "shot"
+    assert fetch(client, theirs, me).status_code == 404
+    assert client.put(f"/api/v1/surveys/{survey_id}/response", headers=neighbour,
+                      json={"answers": {"shot": [name]}, "submit": False}).status_code == 422
+    draft = client.put(f"/api/v1/surveys/{survey_id}/response", headers=me,
+                       json={"answers": {"shot": [name]}, "submit": False})
+    assert draft.status_code == 200, draft.get_data(as_text=True)
+    mine = fetch(client, name, me)
+    assert mine.status_code == 200 and mine.mimetype == "image/png"
+    assert staff_status(staff, name)["committee_a"] == 404  # a draft is the resident's own
+    sent = client.put(f"/api/v1/surveys/{survey_id}/response", headers=me,
+                      json={"answers": {"shot": [name]}, "submit": True})
+    assert sent.status_code == 200, sent.get_data(as_text=True)
+    assert fetch(client, name, me).status_code == 200
+    assert fetch(client, name, neighbour).status_code == 404
+    assert fetch(client, name, elsewhere).status_code == 404
+    assert fetch(client, name).status_code == 401
+    # Those who manage the survey open it; staff who only read surveys, or of another region, get nothing.
+    assert staff_status(staff, name) == {"committee_a": 200, "committee_b": 404, "county_a": 404,
+                                         "county_b": 404, "city": 404}

@@ -79,15 +79,17 @@ page({
     },
 
     async withdraw(event) {
+      if (this.data.busy) return
       const id = Number(event.currentTarget.dataset.id)
       const entry = this.data.entries.find((e) => e.id === id)
       const answer = await wxp.showModal({ title: t('vote.confirm_title'), confirmText: t('pledge.withdraw'),
         cancelText: t('common.cancel'), content: t('pledge.withdraw_text', { what: entry.kind + ' ' + entry.amount }) })
-      if (!answer.confirm) return
+      if (!answer.confirm || this.data.busy) return
+      this.setData({ busy: true })
       this.clearError()
       try {
         await api.call('contributions.cancel', { contribution_id: id })
-        this.setData({ sent: t('pledge.withdrawn') })
+        this.setData({ busy: false, sent: t('pledge.withdrawn') })
         await this.load()
       } catch (error) { this.showError(error) }
     },

@@ -41,7 +41,25 @@ page({
         this.setData({ definition: survey.definition, catalogue, survey: { title: survey.title, until: t('home.until', { when: fmt.dateTime(survey.closes_at, this.data.locale) }) },
           answers, raw: (kept && kept.raw) || {}, submitted })
         this.build()
+        await this.showStored()
       } catch (error) { this.showError(error) }
+    },
+
+    // Photos I gave earlier are the service's: downloaded with my token (an <image> cannot send it) and
+    // shown from their temporary path. One that cannot be fetched keeps its label only.
+    async showStored() {
+      const photoIds = conditions.questions(this.data.definition).filter((q) => q.type === 'photo').map((q) => q.id)
+      const names = [].concat(...photoIds.map((id) => (Array.isArray(this.data.answers[id]) ? this.data.answers[id] : [])))
+      const missing = names.filter((name) => !this.data.shown[name])
+      if (!missing.length) return
+      const shown = Object.assign({}, this.data.shown)
+      for (const name of missing) {
+        try {
+          shown[name] = await api.download('files.get', { name })
+        } catch (error) { /* the label says which photo it is */ }
+      }
+      this.setData({ shown })
+      this.build()
     },
 
     // Questions as the page shows them: visible ones only, each with its state for WXML.
@@ -158,17 +176,21 @@ page({
       const files = chosen.tempFiles || []
       const fit = files.filter((f) => f.size <= MAX_PHOTO_BYTES).slice(0, MAX_PHOTOS - given.length)
       this.setData({ busy: true })
+      const names = given.slice()
       try {
-        const names = given.slice()
-        const shown = Object.assign({}, this.data.shown)
         for (const file of fit) {
           const stored = await api.call('surveys.photo', { survey_id: this.data.id }, {}, [file.tempFilePath])
+          const shown = Object.assign({}, this.data.shown)
           stored.photos.forEach((name) => { names.push(name); shown[name] = file.tempFilePath })
+          // Each photo the service took is in the answer (and the draft) at once: a failure later keeps it.
+          this.setData({ shown })
+          this.setAnswer(qid, names.slice())
         }
-        this.setData({ busy: false, shown })
-        this.setAnswer(qid, names)
+        this.setData({ busy: false })
       } catch (error) {
-        this.showError(error)
+        // The service's word on the photo (its type, its size) is shown under the question it answers.
+        const fields = this.showError(error)
+        if (fields.photos) this.setData({ fieldErrors: Object.assign({}, this.data.fieldErrors, { [qid]: fields.photos }) })
         this.build()
         return
       }

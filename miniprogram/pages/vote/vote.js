@@ -36,8 +36,7 @@ page({
           vote: { title: v.title, text: v.text, until: t('vote.until', { when: fmt.dateTime(v.closes_at, locale) }),
             details: v.publish_details ? t('vote.details_published') : t('vote.details_private'),
             documents: (v.documents || []).map((d) => ({ file: d.file, title: d.title })),
-            flats: dwellings.map((d) => (d.address || String(d.dwelling_id)) +
-              (d.choice ? '（' + t('vote.' + d.choice) + '）' : '')),
+            flats: this.flatsOf(v),
             paperRule: v.paper_rule || '',
             published: v.state === 'published',
             publicity: v.publicity_ends_at ? t('vote.publicity', { days: fmt.daysLeft(v.publicity_ends_at) }) : '' },
@@ -50,6 +49,22 @@ page({
         await this.loadShare()
         await this.loadBallot()
       } catch (error) { this.showError(error) }
+    },
+
+    // Every flat I may cast for, with the choice the service holds for it.
+    flatsOf(v) {
+      return (v.dwellings || []).map((d) => (d.address || String(d.dwelling_id)) +
+        (d.choice ? '（' + t('vote.' + d.choice) + '）' : ''))
+    },
+
+    // After a ballot (perhaps for some of my flats only), the flats' choices as the service now holds them.
+    // The ballot is cast and its receipt shown already: a failure here only leaves the list as it was.
+    async refreshFlats() {
+      let v
+      try {
+        v = (await api.call('votes.list')).find((item) => item.id === this.data.id)
+      } catch (error) { return }
+      if (v && this.data.vote) this.setData({ 'vote.flats': this.flatsOf(v) })
     },
 
     resultView(r) {
@@ -127,6 +142,7 @@ page({
         const body = some ? { choice, dwelling_ids: chosen.map((p) => p.id) } : { choice }
         this.showBallot(await api.call('votes.cast', { vote_id: this.data.id }, body))
         this.setData({ busy: false, checked: '' })
+        await this.refreshFlats()
         await subscribe.askAndReport()
       } catch (error) { this.showError(error) }
     },

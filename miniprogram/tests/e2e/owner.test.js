@@ -59,12 +59,16 @@ describeLive('an owner of two flats', () => {
     expect(wx.record.modals.pop().content).toContain('只为')
     expect(vote.comp.instance.data.ballot.flats).toHaveLength(1)
     expect(vote.comp.instance.data.ballot.flats[0]).toContain('502')
+    // The list of my flats shows 502's choice from the service, 501 still without one, without reopening.
+    await until(() => vote.comp.instance.data.vote.flats.some((f) => f.includes('502') && f.includes('不同意')), 'the flats refreshed')
+    expect(vote.comp.instance.data.vote.flats.find((f) => f.includes('501'))).not.toContain('（')
     await tap(vote.comp, '.pick-' + vote.comp.instance.data.picks.find((p) => !p.on).id)
     await tap(vote.comp, '.choice-agree')
     await until(() => vote.comp.instance.data.ballot.choice === 'agree', 'the ballot for both')
     await until(() => vote.comp.instance.data.ballot, 'the receipt')
     const ballot = vote.comp.instance.data.ballot
     expect(ballot.flats).toHaveLength(2)
+    await until(() => vote.comp.instance.data.vote.flats.every((f) => f.includes('（同意）')), 'both flats refreshed')
     expect(ballot.head).toBeTruthy()
     expect(text(vote.comp.querySelector('.my-ballot'))).toContain('502')
   })

@@ -110,6 +110,13 @@ describeLive('a resident on the real service', () => {
     await until(() => comp.instance.data.done || comp.instance.data.error, 'an answer from the service')
     expect(comp.instance.data.fieldErrors).toEqual({})
     expect(text(comp)).toContain('您的回答已提交')
+    // Opened again, the photo I gave is fetched from the service with my token and shown.
+    const again = render(simulate, 'pages/survey/survey', { id: String(seed.survey_id) })
+    await again.loaded
+    await until(() => again.comp.querySelector('.q-snap .photo-0 .thumb'), 'my photo from the service')
+    const src = again.comp.instance.data.shown[again.comp.instance.data.answers.snap[0]]
+    expect(src).not.toBe(seed.photo)
+    expect(fs.readFileSync(src).subarray(1, 4).toString()).toBe('PNG')
   })
 
   test('opens the plan document, casts, changes with a confirmation and sees the receipt', async () => {

@@ -48,6 +48,10 @@ describe.each(app.pages)('%s', (page) => {
     expect(unlabelled).toEqual([])
   })
 
+  test('no button is WeChat\'s small size (13 px words, a target under 44 px)', () => {
+    expect(wxml.match(/<button\b(?:[^>"]|"[^"]*")*size="mini"/g) || []).toEqual([])
+  })
+
   test('it takes the shared styles: 44 px targets, care mode sizes', () => {
     expect(wxss).toContain('@import "../../app.wxss"')
   })

@@ -111,3 +111,27 @@ test('a photo question takes photos from wx.chooseMedia within the service\'s li
   await pages.until(() => comp.instance.data.done, 'sent')
   expect(log.find((c) => c.method === 'PUT').data.answers).toEqual({ snap: ['1'.repeat(64) + '.jpg', '2'.repeat(64) + '.jpg'] })
 })
+
+test('photos given earlier are fetched from the service with my token and shown; one it refuses keeps its label', async () => {
+  const photoSurvey = { sections: [{ id: 's1', title: '楼道', questions: [{ id: 'snap', type: 'photo', title: '拍一下楼道' }] }] }
+  const [mine, gone] = ['a'.repeat(64) + '.png', 'b'.repeat(64) + '.png']
+  const fetched = []
+  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+    'GET /api/v1/surveys': [200, [{ id: 9, title: '楼道照片', closes_at: '2026-12-02T01:00:00', definition: photoSurvey }]],
+    'GET /api/v1/surveys/9/response': [200, { answers: { snap: [mine, gone] }, submitted: true }],
+  }), []))
+  wx.downloadFile = ({ url, header, success }) => {
+    fetched.push([url.replace(/^https?:\/\/[^/]+/, ''), header.Authorization])
+    Promise.resolve().then(() => success(url.endsWith(mine) ? { statusCode: 200, tempFilePath: '/tmp/dl-a.png' } : { statusCode: 404, tempFilePath: '' }))
+  }
+  const simulate = pages.install(wx)
+  const { comp, loaded } = pages.render(simulate, 'pages/survey/survey', { id: '9' })
+  await loaded
+  await pages.until(() => comp.querySelector('.q-snap .photo-0 .thumb'), 'my photo')
+  expect(fetched.map(([path]) => path)).toEqual(['/api/v1/files/' + mine, '/api/v1/files/' + gone])
+  expect(fetched[0][1]).toBe('Bearer tok')
+  expect(comp.instance.data.sections[0].questions[0].photos.map((p) => p.src)).toEqual(['/tmp/dl-a.png', ''])
+  expect(comp.querySelector('.q-snap .photo-1 .thumb')).toBeFalsy()
+  expect(pages.text(comp.querySelector('.q-snap .photo-1'))).toContain('2')
+  expect(comp.instance.data.error).toBeNull()
+})

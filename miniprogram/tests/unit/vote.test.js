@@ -107,3 +107,26 @@ test('an owner of several flats chooses which flats the ballot is for; none chos
   expect(wx.record.modals[0].content).toContain('只为：1栋1单元102')
   expect(log.find((c) => c.method === 'PUT').data).toEqual({ choice: 'agree', dwelling_ids: [2] })
 })
+
+test('after a ballot for one of my flats, the list of flats shows the choices the service now holds', async () => {
+  const log = []
+  const cast = (l) => l.some((c) => c.method === 'PUT')
+  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+    'GET /api/v1/votes': (data, l) => [200, [cast(l) ? Object.assign({}, VOTE, { dwellings: [
+      { dwelling_id: 1, address: '1栋1单元101', role: 'owner', choice: 'agree' }, VOTE.dwellings[1]] }) : VOTE]],
+    'GET /api/v1/votes/5/ballot': [404, { error: { code: 'error.not_found', message: '没有找到' } }],
+    'PUT /api/v1/votes/5/ballot': (data) => [200, { choice: data.choice, channel: 'miniprogram', receipt: 'R-3', cast_at: '2026-12-02T02:00:00',
+      flats: [{ dwelling_id: 1, address: '1栋1单元101', choice: data.choice }] }],
+  }), log))
+  const simulate = pages.install(wx)
+  const { comp, loaded } = pages.render(simulate, 'pages/vote/vote', { id: '5' })
+  await loaded
+  expect(pages.text(comp.querySelector('.flats'))).not.toContain('1栋1单元101（同意）')
+  await pages.tap(comp, '.pick-2')
+  await pages.tap(comp, '.choice-agree')
+  await pages.until(() => pages.text(comp.querySelector('.flats')).includes('1栋1单元101（同意）'), 'the flats refreshed')
+  expect(log.find((c) => c.method === 'PUT').data).toEqual({ choice: 'agree', dwelling_ids: [1] })
+  const flats = pages.text(comp.querySelector('.flats'))
+  expect(flats).toContain('1栋1单元102（不同意）')
+  expect(log.filter((c) => c.method === 'GET' && c.path === '/api/v1/votes').length).toBe(2)
+})
