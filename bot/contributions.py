@@ -36,7 +36,7 @@ class PledgeFlow(Flow):
             ledger = contributions.my_ledger(turn.account)
         except DomainError as exc:
             return translate(exc.key, **exc.params)
-        pledged = [e for e in ledger["entries"] if e.state == "pledged"]
+        pledged = [e for e in ledger["entries"] if e.state == "pledged" and e.account_id == turn.account.id]
         if not pledged:
             return _("Your home has no pledge waiting to be paid. Pledges are made in the mini-program.")
         turn.goto(self, "choose", entries=[e.id for e in pledged])
