@@ -25,3 +25,39 @@ def test_someone_else_at_the_same_home_cannot_withdraw_the_owners_pledge(client,
     assert db.session.get(Contribution, pledged["id"]).state == "pledged"
     # the owner still withdraws their own
     assert client.post(f"/api/v1/project/contributions/{pledged['id']}/cancel", headers=owner).status_code == 200
+
+
+def test_a_homes_paper_ballot_typed_twice_counts_once_and_the_second_is_held(client, world, simulator):
+    """One home, one paper ballot in an election: a second entry for the same home is held for review, never
+    confirmed over the first (as with a vote's printed codes)."""
+    from datetime import timedelta
+
+    from core.models import utcnow
+    from core.staff import create_staff
+    from tests.builders import PASSWORD, login
+    from tests.functional.test_elections import election as make_election
+    staff, headers, eid, candidates, dwellings = make_election.__wrapped__(client, world, simulator)
+    closes = utcnow() + timedelta(days=7)
+    assert staff.post(f"/api/v1/admin/elections/{eid}/open", headers=headers,
+                      json={"closes_at": closes.isoformat()}).status_code == 200
+    create_staff(None, "committee_a2", "委员a2", "committee", world.community_a.id, PASSWORD)
+    db.session.commit()
+    second = client.application.test_client()
+    second_headers = {"X-CSRFToken": login(second, "committee_a2")}
+    paper = f"/api/v1/admin/elections/{eid}/paper"
+    first = staff.post(paper, headers=headers, json={"dwelling_id": dwellings[0], "candidate_ids": [candidates[0]]})
+    again = staff.post(paper, headers=headers, json={"dwelling_id": dwellings[0], "candidate_ids": [candidates[1]]})
+    assert first.get_json()["state"] == "pending" and again.get_json()["state"] == "held"
+    confirmed = second.post(f"{paper}/{first.get_json()['id']}/confirm", headers=second_headers,
+                            json={"candidate_ids": [candidates[0]]})
+    assert confirmed.get_json()["state"] == "confirmed"
+    # the held one cannot be confirmed over it
+    refused = second.post(f"{paper}/{again.get_json()['id']}/confirm", headers=second_headers,
+                          json={"candidate_ids": [candidates[1]]})
+    assert refused.status_code == 409
+    # a third entry after the first was confirmed is held too
+    third = staff.post(paper, headers=headers, json={"dwelling_id": dwellings[0], "candidate_ids": [candidates[2]]})
+    assert third.get_json()["state"] == "held"
+    from projects.models import ElectionBallot
+    ballot = ElectionBallot.query.filter_by(election_id=eid, dwelling_id=dwellings[0]).one()
+    assert ballot.candidate_ids == [candidates[0]]
