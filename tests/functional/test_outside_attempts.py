@@ -61,3 +61,43 @@ def test_a_homes_paper_ballot_typed_twice_counts_once_and_the_second_is_held(cli
     from projects.models import ElectionBallot
     ballot = ElectionBallot.query.filter_by(election_id=eid, dwelling_id=dwellings[0]).one()
     assert ballot.candidate_ids == [candidates[0]]
+
+
+def test_a_staff_link_code_works_once_only_the_latest_and_not_after_it_expires(client, world, simulator):
+    from datetime import timedelta
+
+    from core.models import StaffLinkCode, StaffWechatLink, utcnow
+    from tests.functional.test_staff_alerts import CODE
+    from tests.functional.test_works import Panel
+    committee = Panel(client.application.test_client(), "committee_a")
+    bot = Bot(client)
+
+    def make_code():
+        made = committee.post("/admin/me/wechat?action=code", "/admin/me/wechat")
+        return CODE.search(made.get_data(as_text=True)).group(1)
+
+    def linked():
+        from core.models import WechatAccount
+        return [openid for (openid,) in db.session.query(WechatAccount.openid).join(
+            StaffWechatLink, StaffWechatLink.account_id == WechatAccount.id)]
+
+    def send(openid, code):
+        bot.say(text_xml(openid, "工作人员"))
+        return bot.say(text_xml(openid, code))
+
+    shown_earlier = make_code()
+    latest = make_code()
+    # a code shown earlier (on a screen someone else saw) is replaced by the one made after it
+    assert "无效或已过期" in send("someone-else", shown_earlier)
+    assert StaffWechatLink.query.count() == 0
+    assert "已关联" in send("staff-own", latest)
+    # used once: sent again from another account it links nothing
+    assert "无效或已过期" in send("someone-else", latest)
+    assert linked() == ["staff-own"]
+    # past its 30 minutes it links nothing
+    late = make_code()
+    db.session.execute(StaffLinkCode.__table__.update().where(StaffLinkCode.used_at.is_(None))
+                       .values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    assert "无效或已过期" in send("someone-else", late)
+    assert linked() == ["staff-own"]
