@@ -101,3 +101,31 @@ def test_a_staff_link_code_works_once_only_the_latest_and_not_after_it_expires(c
     db.session.commit()
     assert "无效或已过期" in send("someone-else", late)
     assert linked() == ["staff-own"]
+
+
+def test_a_lift_vote_opened_through_the_general_vote_door_keeps_the_countys_rule_of_its_opening(
+        client, world, simulator):
+    """Opening a stairwell's lift vote as an ordinary vote does not leave its rule open: the county relaxing its
+    rule afterwards does not turn a vote that missed it into an approval."""
+    from tests.functional.test_lift_to_works import COEFFICIENTS, ROOMS, close_and_publish, vote_all, window
+    from tests.functional.test_lift_to_works import stairwell as make_stairwell
+    committee, headers, county, county_headers, rooms, unit_id, owners = make_stairwell.__wrapped__(
+        client, world, simulator)
+    rule = f"/api/v1/admin/lifts/rules/{world.county_a.id}"
+    assert county.put(rule, headers=county_headers,
+                      json={"min_owner_share": "3/4", "affected_must_agree": False}).status_code == 200
+    scheme = committee.post("/api/v1/admin/lifts/schemes", headers=headers, json={
+        "unit_id": unit_id, "title": "1栋1单元加装电梯", "total_cost": 1_000_000,
+        "coefficients": COEFFICIENTS}).get_json()
+    vote_id = scheme["vote_id"]
+    opened = committee.post(f"/api/v1/admin/votes/{vote_id}/open", headers=headers, json=window())
+    assert opened.status_code == 200, opened.get_data(as_text=True)
+    vote_all(client, owners, vote_id, {room: "agree" for room in ROOMS[:8]})  # 8 of 12: short of 3/4
+    assert county.put(rule, headers=county_headers,
+                      json={"min_owner_share": "", "affected_must_agree": False}).status_code == 200
+    close_and_publish(committee, headers, vote_id)
+    result = committee.get(f"/api/v1/admin/votes/{vote_id}/result").get_json()
+    assert result["approved"] is False and "3/4" in result["reason"], result
+    from lifts.models import LiftScheme
+    fixed = db.session.get(LiftScheme, scheme["id"])
+    assert fixed.rule["min_owner_share"] == "3/4" and len(fixed.shares) == len(ROOMS)  # the shares fixed too
