@@ -10,7 +10,8 @@ from core.extensions import db
 from core.models import Building, CatalogueItem, Compound, Region, WechatAccount, as_utc, aware, utcnow
 from core.scopes import accounts_in, scope_compound
 from notices.services import queue_scoped_notice
-from surveys import engine, export, generation, notice_texts as _texts, tallies  # noqa: F401 - registers notices
+from core.uploads import link_uploads
+from surveys import engine, export, files as _files, generation, notice_texts as _texts, tallies  # noqa: F401
 from surveys.kinds import kind_of
 from surveys.models import Survey, SurveyResponse, SurveyVersion
 
@@ -180,6 +181,7 @@ def respond(account, survey_id, answers, submit):
     db.session.flush()
     tallies.change(survey.id, tallies.building_of(response.dwelling_id), before,
                    tallies.entries(clean) if submit else Counter())
+    link_uploads(engine.stored_files(definition, clean), "survey_response", response.id)
     return response
 
 

@@ -129,3 +129,41 @@ def test_a_lift_vote_opened_through_the_general_vote_door_keeps_the_countys_rule
     from lifts.models import LiftScheme
     fixed = db.session.get(LiftScheme, scheme["id"])
     assert fixed.rule["min_owner_share"] == "3/4" and len(fixed.shares) == len(ROOMS)  # the shares fixed too
+
+
+def test_a_survey_photo_answer_reaches_the_committee_and_only_stored_photos_are_accepted(
+        client, world, simulator):
+    import io
+
+    from tests.builders import login
+    from tests.functional.test_survey_doors import create
+    from tests.functional.test_surveys import resident as survey_resident
+    from tests.functional.test_works import PNG
+    from tests.builders import roll_rows, roll_with_owner
+    roll_with_owner(world.compound_a.id, roll_rows(4))
+    http = client.application.test_client()
+    headers = {"X-CSRFToken": login(http, "committee_a")}
+    survey_id = create(http, headers, world, {"sections": [{"questions": [
+        {"id": "shot", "type": "photo", "title": "拍一张楼道的照片"}]}]})
+    me = survey_resident(client, simulator, http, headers, "100", "shot-1")
+    other = survey_resident(client, simulator, http, headers, "101", "shot-2")
+    uploaded = client.post(f"/api/v1/surveys/{survey_id}/photos", headers=me, content_type="multipart/form-data",
+                           data={"photos": [(io.BytesIO(PNG), "stairs.png")]})
+    assert uploaded.status_code == 201, uploaded.get_data(as_text=True)
+    name = uploaded.get_json()["photos"][0]
+    url = f"/api/v1/surveys/{survey_id}/response"
+    # an answer naming something that is not a stored photo is refused and changes nothing
+    for made_up in (["=HYPERLINK(\"http://x\")"], ["../../etc/passwd"], [name[:-3] + "pdf"]):
+        refused = client.put(url, headers=me, json={"answers": {"shot": made_up}, "submit": True})
+        assert refused.status_code == 422, (made_up, refused.get_data(as_text=True))
+    assert client.get(url, headers=me).status_code == 404
+    assert client.put(url, headers=me, json={"answers": {"shot": [name]}, "submit": True}).status_code == 200
+    # the committee that runs the survey sees the photo; the respondent too; another resident does not
+    def status(who, **kwargs):
+        response = who.get(f"/api/v1/files/{name}", **kwargs)
+        response.close()
+        return response.status_code
+
+    assert status(http) == 200
+    assert status(client, headers=me) == 200
+    assert status(client, headers=other) == 404
