@@ -18,7 +18,7 @@ def test_someone_else_at_the_same_home_cannot_withdraw_the_owners_pledge(client,
     # and in chat: the tenant is not offered the owner's pledge to withdraw
     bot = Bot(client)
     listing = bot.say(text_xml("tenant-202", "认捐"))
-    assert "500.00" not in listing
+    assert "500.00" not in listing and "您没有待缴的认捐" in listing
     bot.say(text_xml("tenant-202", "1"))
     bot.say(text_xml("tenant-202", "1"))
     db.session.expire_all()
