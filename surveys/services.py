@@ -9,8 +9,8 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.extensions import db
 from core.models import Building, CatalogueItem, Compound, Region, WechatAccount, as_utc, aware, utcnow
 from core.scopes import accounts_in, scope_compound
-from notices.services import queue_scoped_notice
 from core.uploads import link_uploads
+from notices.services import queue_scoped_notice
 from surveys import engine, export, files as _files, generation, notice_texts as _texts, tallies  # noqa: F401
 from surveys.kinds import kind_of
 from surveys.models import Survey, SurveyResponse, SurveyVersion
