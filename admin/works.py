@@ -30,7 +30,8 @@ DEFECT_STATES = {"open": _l("awaiting rectification"), "rectified": _l("rectifie
 SUPERVISOR_STATES = {"pending": _l("awaiting decision"), "approved": _l("approved"), "rejected": _l("turned down")}
 ELECTION_STATES = {"nominating": _l("taking nominations"), "open": _l("voting"), "closed": _l("counted")}
 PAPER_ENTRY_STATES = {"pending": _l("awaiting confirmation"), "confirmed": _l("confirmed"), "mismatch": _l("mismatch"),
-                      "void": _l("void (never confirmed)")}
+                      "void": _l("void (never confirmed)"),
+                      "held": _l("held for review (this home's paper ballot was already entered)")}
 LEVELS = {"community": _l("neighbourhood committee"), "street": _l("street office"), "county": _l("county")}
 
 

@@ -215,8 +215,9 @@ class ElectionPaperEntrySchema(Schema):
     dwelling_id = fields.Integer()
     candidate_ids = fields.Function(lambda e: None if e.state == "pending" else e.candidate_ids, metadata={
         "description": "the candidates ticked (null while pending: the second person reads the paper afresh)"})
-    state = fields.String(metadata={"description": "pending (waiting for a second person), confirmed, mismatch or "
-                                                   "void (not confirmed before voting closed)"})
+    state = fields.String(metadata={"description": "pending (waiting for a second person), confirmed, mismatch, "
+                                                   "void (not confirmed before voting closed) or held (the home's "
+                                                   "paper ballot was already entered: never counted)"})
     entered_by = fields.Integer()
     confirmed_by = fields.Integer(allow_none=True)
 

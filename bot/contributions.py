@@ -1,4 +1,4 @@
-"""The contribution ledger in chat: a resident sees their home's pledges and withdraws one not yet paid."""
+"""The contribution ledger in chat: a resident sees the pledges they made and withdraws one not yet paid."""
 from flask_babel import gettext as _
 
 from bot.dispatcher import Flow, register
@@ -36,11 +36,11 @@ class PledgeFlow(Flow):
             ledger = contributions.my_ledger(turn.account)
         except DomainError as exc:
             return translate(exc.key, **exc.params)
-        pledged = [e for e in ledger["entries"] if e.state == "pledged"]
+        pledged = [e for e in ledger["entries"] if e.state == "pledged" and e.account_id == turn.account.id]
         if not pledged:
-            return _("Your home has no pledge waiting to be paid. Pledges are made in the mini-program.")
+            return _("You have no pledge of your own waiting to be paid. Pledges are made in the mini-program.")
         turn.goto(self, "choose", entries=[e.id for e in pledged])
-        lines = [_("Your home's pledges not yet paid:")]
+        lines = [_("Your pledges not yet paid:")]
         lines += [f"{n} " + entry_line(e) for n, e in enumerate(pledged, start=1)]
         lines.append(_("To withdraw one, reply with its number; reply 0 to go back."))
         return "\n".join(lines)

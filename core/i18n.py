@@ -201,6 +201,7 @@ MESSAGES = {
     "survey.answer.matrix": _l("Choose one level for each row."),
     "survey.answer.photo": _l("At most three photos."),
     "survey.answer.photo_unknown": _l("Please add this photo again here."),
+    "survey.answer.photo_name": _l("A photo did not come through; please add it again."),
     "survey.wrong_state": _l("Not possible while the survey is %(state)s."),
     "survey.closed": _l("The survey is not open for answers now."),
     "survey.not_audience": _l("This survey is not for your home."),

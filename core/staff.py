@@ -120,12 +120,16 @@ def _code_hash(code):
 
 
 def issue_link_code(staff):
-    """A one-time code (30 minutes) the staff member sends to the official account to get alerts there."""
+    """A one-time code (30 minutes) the staff member sends to the official account to get alerts there; it
+    replaces any earlier unused code."""
     import secrets
     from datetime import timedelta
     from core.accounts import CODE_ALPHABET
     from core.models import StaffLinkCode
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    # only the latest code works: one shown earlier (perhaps on a screen someone else saw) no longer links
+    StaffLinkCode.query.filter(StaffLinkCode.staff_id == staff.id, StaffLinkCode.used_at.is_(None)).delete(
+        synchronize_session=False)
     db.session.add(StaffLinkCode(staff_id=staff.id, code_hash=_code_hash(code),
                                  expires_at=utcnow() + timedelta(minutes=LINK_CODE_LIFETIME_MINUTES)))
     audit.record(staff, "staff.wechat_code", "staff", staff.id, staff.region_id)

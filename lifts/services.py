@@ -146,14 +146,25 @@ def open_lift_vote(staff, scheme_id, opens_at, closes_at):
     scheme = get_scheme(staff, scheme_id, "votes.manage")
     vote = db.session.get(Vote, scheme.vote_id)
     vote.require(VoteState.DRAFT)
-    shares = compute_shares(scheme)
-    scheme.rule = rule_for(db.session.get(Region, scheme.region_id)).as_dict()
-    scheme.shares = {str(k): v for k, v in sorted(shares.items())}
-    votes.open_vote(staff, vote.id, opens_at, closes_at)
+    votes.open_vote(staff, vote.id, opens_at, closes_at)  # _fix_terms fixes the rule and the shares
     audit.record(staff, "lift.open", "lift_scheme", scheme.id, scheme.region_id,
                  after={"rule": scheme.rule, "shares": scheme.shares})
     db.session.flush()
     return scheme
+
+
+def _fix_terms(vote):
+    """For votes.ON_OPEN: a lift vote opened by any door is counted by the county's rule in force as it opens,
+    with every owner's share fixed then."""
+    scheme = scheme_of_vote(vote.id)
+    if scheme is None:
+        return
+    shares = compute_shares(scheme)
+    scheme.rule = rule_for(db.session.get(Region, scheme.region_id)).as_dict()
+    scheme.shares = {str(k): v for k, v in sorted(shares.items())}
+
+
+votes.ON_OPEN.append(_fix_terms)
 
 
 def share_for(vote_id, dwelling_id):

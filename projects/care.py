@@ -340,8 +340,13 @@ def enter_paper_ballot(staff, election_id, dwelling_id, candidate_ids):
         raise Conflict("election.not_open")
     if db.session.get(ElectionPart, (election.id, dwelling_id)) is None:
         raise NotFound()
+    earlier = db.session.scalar(select(ElectionPaperEntry.id).where(
+        ElectionPaperEntry.election_id == election.id, ElectionPaperEntry.dwelling_id == dwelling_id,
+        ElectionPaperEntry.state.in_(("pending", "confirmed"))).limit(1))
+    # One home, one paper ballot: a second entry for the same home is held for review, never counted.
     entry = ElectionPaperEntry(election_id=election.id, dwelling_id=dwelling_id, entered_by=staff.id,
-                               candidate_ids=_candidate_ids(election, candidate_ids), state="pending")
+                               candidate_ids=_candidate_ids(election, candidate_ids),
+                               state="held" if earlier is not None else "pending")
     db.session.add(entry)
     db.session.flush()
     audit.record(staff, "election.paper", "election", election.id, election.region_id,

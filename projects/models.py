@@ -332,7 +332,8 @@ class ElectionPaperEntry(db.Model):
     entered_by = db.Column(db.Integer, db.ForeignKey("staff.id"), nullable=False)
     confirmed_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
     confirm_ids = db.Column(db.JSON)
-    # pending | confirmed | mismatch | void (not confirmed before voting closed: not counted)
+    # pending | confirmed | mismatch | void (not confirmed before voting closed: not counted) | held (the home's
+    # paper ballot was already entered: kept for review, never counted)
     state = db.Column(db.String(16), nullable=False, default="pending")
     at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
 

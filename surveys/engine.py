@@ -36,6 +36,12 @@ def questions(definition):
     return [q for section in definition.get("sections", []) for q in section.get("questions", [])]
 
 
+def stored_files(definition, answers):
+    """The stored uploads (photos) a response's answers name."""
+    return [name for q in questions(definition) if q.get("id") in answers
+            for name in kind_of(q).stored_files(q, answers[q["id"]])]
+
+
 def _condition_refs(condition):
     if not isinstance(condition, dict):
         return None

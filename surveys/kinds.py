@@ -3,6 +3,7 @@ aggregate answers, give its export cells, say what to draw for its result, and a
 Pure: plain data in and out, message keys (translated at the edge), no Flask, no database.
 
 Adding a type is adding a class here and registering it; nothing else switches on the type."""
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -14,6 +15,7 @@ from surveys import reading
 OTHER = "__other__"
 MAX_TEXT = 2000
 MAX_PHOTOS = 3
+PHOTO_NAME = re.compile(r"^[0-9a-f]{64}\.(jpg|png)$")  # a stored photo's name (core.uploads.STORED_NAME)
 EMPTY = (None, "", [], {})
 SKIP_WORDS = {"0", "跳过", "不知道", "不清楚", "不好说", "没有", "没有了", "没了", "无", "就这些", "skip", "none"}
 
@@ -153,6 +155,10 @@ class Kind:
     def check(self, question, given, catalogue_codes=()):
         """None when the answer is valid, else (message key, params)."""
         raise NotImplementedError
+
+    def stored_files(self, question, answer):
+        """The stored uploads an answer names (photos), which belong to the response."""
+        return []
 
     def aggregate(self, question, given):
         """Result fields for QuestionResult from [(answer, building)] of non-empty answers."""
@@ -678,8 +684,14 @@ class Photo(Kind):
     name = "photo"
 
     def check(self, question, given, catalogue_codes=()):
-        return None if isinstance(given, list) and all(isinstance(p, str) for p in given) and len(
-            given) <= MAX_PHOTOS else ("survey.answer.photo", {})
+        if not (isinstance(given, list) and all(isinstance(p, str) for p in given) and len(given) <= MAX_PHOTOS):
+            return ("survey.answer.photo", {})
+        if not all(PHOTO_NAME.match(p) for p in given):  # only names the photo upload gave back
+            return ("survey.answer.photo_name", {})
+        return None
+
+    def stored_files(self, question, answer):
+        return list(answer) if isinstance(answer, list) else []
 
     def cell(self, question, answer, part):
         return "、".join(answer) if isinstance(answer, list) and answer else ""

@@ -1,0 +1,169 @@
+"""What people who should not succeed try through the real doors: the chat, the mini-program API and the
+panel. Each attempt changes nothing."""
+from core.extensions import db
+from simulator.sender import text_xml
+from tests.builders import Bot
+from tests.functional.test_gate_and_ledger import project, resident  # noqa: F401 (fixture)
+
+
+def test_someone_else_at_the_same_home_cannot_withdraw_the_owners_pledge(client, world, project, simulator):  # noqa: F811
+    from contributions.models import Contribution
+    http, headers, pid, rooms = project
+    owner = resident(client, simulator, http, headers, rooms["202"], "owner-202")
+    tenant = resident(client, simulator, http, headers, rooms["202"], "tenant-202", kind="tenant")
+    pledged = client.post("/api/v1/project/pledges", headers=owner, json={"kind": "money", "amount": 50_000}).get_json()
+    # through the mini-program API
+    refused = client.post(f"/api/v1/project/contributions/{pledged['id']}/cancel", headers=tenant)
+    assert refused.status_code == 404, refused.get_data(as_text=True)
+    # and in chat: the tenant is not offered the owner's pledge to withdraw
+    bot = Bot(client)
+    listing = bot.say(text_xml("tenant-202", "认捐"))
+    assert "500.00" not in listing and "您没有待缴的认捐" in listing
+    bot.say(text_xml("tenant-202", "1"))
+    bot.say(text_xml("tenant-202", "1"))
+    db.session.expire_all()
+    assert db.session.get(Contribution, pledged["id"]).state == "pledged"
+    # the owner still withdraws their own
+    assert client.post(f"/api/v1/project/contributions/{pledged['id']}/cancel", headers=owner).status_code == 200
+
+
+def test_a_homes_paper_ballot_typed_twice_counts_once_and_the_second_is_held(client, world, simulator):
+    """One home, one paper ballot in an election: a second entry for the same home is held for review, never
+    confirmed over the first (as with a vote's printed codes)."""
+    from datetime import timedelta
+
+    from core.models import utcnow
+    from core.staff import create_staff
+    from tests.builders import PASSWORD, login
+    from tests.functional.test_elections import election as make_election
+    staff, headers, eid, candidates, dwellings = make_election.__wrapped__(client, world, simulator)
+    closes = utcnow() + timedelta(days=7)
+    assert staff.post(f"/api/v1/admin/elections/{eid}/open", headers=headers,
+                      json={"closes_at": closes.isoformat()}).status_code == 200
+    create_staff(None, "committee_a2", "委员a2", "committee", world.community_a.id, PASSWORD)
+    db.session.commit()
+    second = client.application.test_client()
+    second_headers = {"X-CSRFToken": login(second, "committee_a2")}
+    paper = f"/api/v1/admin/elections/{eid}/paper"
+    first = staff.post(paper, headers=headers, json={"dwelling_id": dwellings[0], "candidate_ids": [candidates[0]]})
+    again = staff.post(paper, headers=headers, json={"dwelling_id": dwellings[0], "candidate_ids": [candidates[1]]})
+    assert first.get_json()["state"] == "pending" and again.get_json()["state"] == "held"
+    confirmed = second.post(f"{paper}/{first.get_json()['id']}/confirm", headers=second_headers,
+                            json={"candidate_ids": [candidates[0]]})
+    assert confirmed.get_json()["state"] == "confirmed"
+    # the held one cannot be confirmed over it
+    refused = second.post(f"{paper}/{again.get_json()['id']}/confirm", headers=second_headers,
+                          json={"candidate_ids": [candidates[1]]})
+    assert refused.status_code == 409
+    # a third entry after the first was confirmed is held too
+    third = staff.post(paper, headers=headers, json={"dwelling_id": dwellings[0], "candidate_ids": [candidates[2]]})
+    assert third.get_json()["state"] == "held"
+    from projects.models import ElectionBallot
+    ballot = ElectionBallot.query.filter_by(election_id=eid, dwelling_id=dwellings[0]).one()
+    assert ballot.candidate_ids == [candidates[0]]
+
+
+def test_a_staff_link_code_works_once_only_the_latest_and_not_after_it_expires(client, world, simulator):
+    from datetime import timedelta
+
+    from core.models import StaffLinkCode, StaffWechatLink, utcnow
+    from tests.functional.test_staff_alerts import CODE
+    from tests.functional.test_works import Panel
+    committee = Panel(client.application.test_client(), "committee_a")
+    bot = Bot(client)
+
+    def make_code():
+        made = committee.post("/admin/me/wechat?action=code", "/admin/me/wechat")
+        return CODE.search(made.get_data(as_text=True)).group(1)
+
+    def linked():
+        from core.models import WechatAccount
+        return [openid for (openid,) in db.session.query(WechatAccount.openid).join(
+            StaffWechatLink, StaffWechatLink.account_id == WechatAccount.id)]
+
+    def send(openid, code):
+        bot.say(text_xml(openid, "工作人员"))
+        return bot.say(text_xml(openid, code))
+
+    shown_earlier = make_code()
+    latest = make_code()
+    # a code shown earlier (on a screen someone else saw) is replaced by the one made after it
+    assert "无效或已过期" in send("someone-else", shown_earlier)
+    assert StaffWechatLink.query.count() == 0
+    assert "已关联" in send("staff-own", latest)
+    # used once: sent again from another account it links nothing
+    assert "无效或已过期" in send("someone-else", latest)
+    assert linked() == ["staff-own"]
+    # past its 30 minutes it links nothing
+    late = make_code()
+    db.session.execute(StaffLinkCode.__table__.update().where(StaffLinkCode.used_at.is_(None))
+                       .values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    assert "无效或已过期" in send("someone-else", late)
+    assert linked() == ["staff-own"]
+
+
+def test_a_lift_vote_opened_through_the_general_vote_door_keeps_the_countys_rule_of_its_opening(
+        client, world, simulator):
+    """Opening a stairwell's lift vote as an ordinary vote does not leave its rule open: the county relaxing its
+    rule afterwards does not turn a vote that missed it into an approval."""
+    from tests.functional.test_lift_to_works import COEFFICIENTS, ROOMS, close_and_publish, vote_all, window
+    from tests.functional.test_lift_to_works import stairwell as make_stairwell
+    committee, headers, county, county_headers, rooms, unit_id, owners = make_stairwell.__wrapped__(
+        client, world, simulator)
+    rule = f"/api/v1/admin/lifts/rules/{world.county_a.id}"
+    assert county.put(rule, headers=county_headers,
+                      json={"min_owner_share": "3/4", "affected_must_agree": False}).status_code == 200
+    scheme = committee.post("/api/v1/admin/lifts/schemes", headers=headers, json={
+        "unit_id": unit_id, "title": "1栋1单元加装电梯", "total_cost": 1_000_000,
+        "coefficients": COEFFICIENTS}).get_json()
+    vote_id = scheme["vote_id"]
+    opened = committee.post(f"/api/v1/admin/votes/{vote_id}/open", headers=headers, json=window())
+    assert opened.status_code == 200, opened.get_data(as_text=True)
+    vote_all(client, owners, vote_id, {room: "agree" for room in ROOMS[:8]})  # 8 of 12: short of 3/4
+    assert county.put(rule, headers=county_headers,
+                      json={"min_owner_share": "", "affected_must_agree": False}).status_code == 200
+    close_and_publish(committee, headers, vote_id)
+    result = committee.get(f"/api/v1/admin/votes/{vote_id}/result").get_json()
+    assert result["approved"] is False and "3/4" in result["reason"], result
+    from lifts.models import LiftScheme
+    fixed = db.session.get(LiftScheme, scheme["id"])
+    assert fixed.rule["min_owner_share"] == "3/4" and len(fixed.shares) == len(ROOMS)  # the shares fixed too
+
+
+def test_a_survey_photo_answer_reaches_the_committee_and_only_stored_photos_are_accepted(
+        client, world, simulator):
+    import io
+
+    from tests.builders import login
+    from tests.functional.test_survey_doors import create
+    from tests.functional.test_surveys import resident as survey_resident
+    from tests.functional.test_works import PNG
+    from tests.builders import roll_rows, roll_with_owner
+    roll_with_owner(world.compound_a.id, roll_rows(4))
+    http = client.application.test_client()
+    headers = {"X-CSRFToken": login(http, "committee_a")}
+    survey_id = create(http, headers, world, {"sections": [{"questions": [
+        {"id": "shot", "type": "photo", "title": "拍一张楼道的照片"}]}]})
+    me = survey_resident(client, simulator, http, headers, "100", "shot-1")
+    other = survey_resident(client, simulator, http, headers, "101", "shot-2")
+    uploaded = client.post(f"/api/v1/surveys/{survey_id}/photos", headers=me, content_type="multipart/form-data",
+                           data={"photos": [(io.BytesIO(PNG), "stairs.png")]})
+    assert uploaded.status_code == 201, uploaded.get_data(as_text=True)
+    name = uploaded.get_json()["photos"][0]
+    url = f"/api/v1/surveys/{survey_id}/response"
+    # an answer naming something that is not a stored photo is refused and changes nothing
+    for made_up in (["=HYPERLINK(\"http://x\")"], ["../../etc/passwd"], [name[:-3] + "pdf"]):
+        refused = client.put(url, headers=me, json={"answers": {"shot": made_up}, "submit": True})
+        assert refused.status_code == 422, (made_up, refused.get_data(as_text=True))
+    assert client.get(url, headers=me).status_code == 404
+    assert client.put(url, headers=me, json={"answers": {"shot": [name]}, "submit": True}).status_code == 200
+    # the committee that runs the survey sees the photo; the respondent too; another resident does not
+    def status(who, **kwargs):
+        response = who.get(f"/api/v1/files/{name}", **kwargs)
+        response.close()
+        return response.status_code
+
+    assert status(http) == 200
+    assert status(client, headers=me) == 200
+    assert status(client, headers=other) == 404
