@@ -81,11 +81,14 @@ def defect_page(token):
 
 @public.get("/defects/<token>/files/<name>")
 def defect_photo(token, name):
-    """A photo of the defect or of its repair, for whoever holds the defect's link."""
+    """A photo of the defect or of its repair, for whoever holds the defect's link while the defect is open:
+    once it is closed or waived, the residents' photos are no longer shown to the link's holder."""
     from api.files import FILE_CSP, IMAGE_TYPES
     from core.uploads import stored_path
-    from projects import works
+    from projects import rules, works
     defect = works.defect_by_token(token)
+    if defect.status in rules.DEFECT_DONE:
+        abort(404)
     path = stored_path(name)
     extension = name.rpartition(".")[2]
     if path is None or extension not in IMAGE_TYPES or name not in (defect.photos or []) + (

@@ -75,11 +75,12 @@ def propose_management_mode(staff, project_id, compound_id, mode):
 def decide_management_modes():
     """Scheduled: a management-mode vote whose result is published decides; approved, its mode becomes the
     compound's management mode (audited), and the compound's residents are told."""
+    from votes import outcomes
     from votes.models import Vote, VoteState
     pending = db.session.execute(select(ManagementChoice, Vote).join(Vote, Vote.id == ManagementChoice.vote_id).where(
         ManagementChoice.outcome.is_(None), Vote.state.in_((VoteState.PUBLISHED, VoteState.ARCHIVED)))).all()
     for choice, vote in pending:
-        approved = bool(((vote.result or {}).get("result") or {}).get("approved"))
+        approved = outcomes.approved(vote)  # the one outcome every door reads
         choice.outcome, choice.decided_at = ("approved" if approved else "rejected"), utcnow()
         compound = db.session.get(Compound, choice.compound_id)
         audit.record(None, "compound.management_mode", "compound", compound.id, compound.community_id,

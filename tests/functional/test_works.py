@@ -282,7 +282,9 @@ def test_a_project_from_named_contractor_to_handover_with_an_elected_committee(s
         "csrf_token": CSRF.search(again).group(1), "text": "加设排水篦子"}).status_code == 302
     assert http.post(f"/api/v1/admin/defects/{warranty_id}/reinspection", headers=headers,
                      json={"passed": True, "note": "雨后复查无积水"}).status_code == 200
-    assert "已修复" in contractor.get(link).get_data(as_text=True)
+    closed = contractor.get(link).get_data(as_text=True)
+    assert "已修复" in closed and "<img" not in closed
+    assert fetched(contractor, photo) == 404  # the link no longer shows the residents' photos once closed
     assert "问题已整改并复查合格" in inbox_text(client, me)
 
     # the owners' committee: three candidates for two seats, counted under art. 278's ordinary rule
