@@ -1,10 +1,12 @@
 """Test data builders that go through the real services."""
 import csv
 import io
+import os
 import re
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 from sqlalchemy import select
@@ -267,3 +269,131 @@ class LiveServer:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.thread.join(5)
+
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class Panel:
+    """A staff member in the admin panel: pages and forms, with the CSRF token read from the page."""
+
+    def __init__(self, client, username):
+        self.client = client
+        page = client.get("/admin/login").get_data(as_text=True)
+        response = client.post("/admin/login", data={"csrf_token": CSRF.search(page).group(1), "username": username,
+                                                      "password": PASSWORD})
+        assert response.status_code == 302
+
+    def get(self, path):
+        response = self.client.get(path)
+        assert response.status_code == 200, response.get_data(as_text=True)[:400]
+        return response.get_data(as_text=True)
+
+    def post(self, path, page, files=None, **data):
+        token = CSRF.search(self.get(page)).group(1)
+        data = dict(data, csrf_token=token)
+        if files:
+            data["photos"] = [(io.BytesIO(PNG), name) for name in files]
+        return self.client.post(path, data=data, content_type="multipart/form-data" if files else None)
+
+
+def open_gate(client, pid):
+    """A county official lets the works start without the consent vote and the plan's publicity (recorded)."""
+    county = client.application.test_client()
+    token = login(county, "county_a")
+    opened = county.post(f"/api/v1/admin/projects/{pid}/gate/override", headers={"X-CSRFToken": token},
+                         json={"reason": "示范项目，业主同意书已另行收集"})
+    assert opened.status_code == 200, opened.get_data(as_text=True)
+
+
+# The code a staff member's panel page shows for linking their WeChat account.
+LINK_CODE = re.compile(r'<p class="code"><strong>([A-Z0-9]{8})</strong>')
+
+# One stairwell, six floors, two flats a floor; twelve owners; the county's lift coefficients by floor.
+LIFT_ROOMS = [f"{floor}0{door}" for floor in range(1, 7) for door in (1, 2)]
+LIFT_ROWS = [["1", "1", room, "85.6", "", "", f"业主{room}", id_number(n + 1), "", "否", "是"]
+             for n, room in enumerate(LIFT_ROOMS)]
+LIFT_COEFFICIENTS = {"1": "0", "2": "0.5", "3": "0.8", "4": "1", "5": "1.2", "6": "1.5"}
+# Four owned flats, rooms 101, 102, 201 and 202 (the gate and ledger compound).
+LEDGER_ROWS = [["1", "1", room, "85.6", "", "", f"业主{room}", id_number(n + 1), "", "否", "是"]
+               for n, room in enumerate(("101", "102", "201", "202"))]
+
+
+def bound_resident(client, simulator, http, headers, dwelling_id, openid, kind=None):
+    """A resident signed in to the mini-program and bound to the dwelling by a code; `kind` recorded as given."""
+    from core.models import WechatAccount
+    me = sign_in(client, simulator, openid)
+    code = http.post(f"/api/v1/admin/dwellings/{dwelling_id}/binding-codes", json={}, headers=headers)
+    assert client.post("/api/v1/me/binding/code", headers=me, json={"code": code.get_json()["code"]}).status_code == 200
+    if kind:
+        db.session.execute(WechatAccount.__table__.update().where(WechatAccount.openid == openid).values(kind=kind))
+        db.session.commit()
+    return me
+
+
+def window(days=7):
+    """A voting window opened a minute ago for `days` days, as the staff API takes it."""
+    now = utcnow()
+    return {"opens_at": (now - timedelta(minutes=1)).isoformat(), "closes_at": (now + timedelta(days=days)).isoformat()}
+
+
+def vote_all(client, owners, vote_id, choices):
+    """Each owner (by room) casts their choice in the mini-program."""
+    for room, choice in choices.items():
+        response = client.put(f"/api/v1/votes/{vote_id}/ballot", headers=owners[room], json={"choice": choice})
+        assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def close_and_publish(committee, headers, vote_id):
+    """The committee closes the vote and publishes its result through the staff API."""
+    assert committee.post(f"/api/v1/admin/votes/{vote_id}/close", headers=headers).status_code == 200
+    assert committee.post(f"/api/v1/admin/votes/{vote_id}/publish", headers=headers, json={}).status_code == 200
+
+
+def fund_vote(client, world, http, headers, owners, choices):
+    """A vote on using the maintenance fund over the compound, cast by `owners` and published."""
+    vote = http.post("/api/v1/admin/votes", headers=headers, json={
+        "scope_kind": "compound", "scope_id": world.compound_a.id, "matter": "use_maintenance_fund",
+        "title": "动用维修资金改造楼道"}).get_json()
+    assert http.post(f"/api/v1/admin/votes/{vote['id']}/open", headers=headers, json=window()).status_code == 200
+    vote_all(client, owners, vote["id"], choices)
+    close_and_publish(http, headers, vote["id"])
+    return vote["id"]
+
+
+def create_survey(http, headers, world, definition, **extra):
+    """A survey over compound A made and opened through the staff API; its id."""
+    made = http.post("/api/v1/admin/surveys", headers=headers, json=dict({
+        "scope_kind": "compound", "scope_id": world.compound_a.id, "title": "改造意见", "definition": definition},
+        **extra))
+    assert made.status_code == 201, made.get_data(as_text=True)
+    open_survey(http, headers, made.get_json()["id"])
+    return made.get_json()["id"]
+
+
+# Browser tests: artifacts, screenshots and the panel's login form.
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts"))
+
+
+def screenshot(page, name):
+    """Save a full-page screenshot as a test artifact (test-artifacts/screenshots/NAME.png)."""
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def browser_sign_in(page, username, password, new_password=None):
+    """Sign in through the login form; an account whose password an administrator chose first changes it
+    to `new_password`."""
+    page.goto("/admin/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+    if new_password is not None:
+        page.wait_for_url(re.compile(r"/admin/password"))
+        page.get_by_label("当前密码").fill(password)
+        page.get_by_label("新密码", exact=True).fill(new_password)
+        page.get_by_label("再次输入新密码").fill(new_password)
+        page.get_by_role("button", name="修改密码").click()
+        page.wait_for_load_state()

@@ -3,7 +3,6 @@ import os
 import re
 import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -12,9 +11,8 @@ from core.catalogue import sync_base_catalogue
 from core.extensions import db
 from core.models import BindingRequest, Dwelling, Unit, WechatAccount, utcnow
 from tests.builders import STAIRWELL_ROWS as ROWS
-from tests.builders import LiveServer, roll_with_owner
+from tests.builders import ARTIFACTS, LiveServer, roll_with_owner, screenshot
 
-ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--disable-dev-shm-usage"]
@@ -67,30 +65,6 @@ def browser_page(chromium, live_server, request):
         screenshot(page, name)
         (ARTIFACTS / "screenshots" / f"{name}.html").write_text(page.content(), encoding="utf-8")
     context.close()
-
-
-def screenshot(page, name):
-    """Save a full-page screenshot as a test artifact (test-artifacts/screenshots/NAME.png)."""
-    folder = ARTIFACTS / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-
-
-def sign_in(page, username, password, new_password=None):
-    """Sign in through the login form; an account whose password an administrator chose first changes it
-    to `new_password`."""
-    page.goto("/admin/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
-    if new_password is not None:
-        page.wait_for_url(re.compile(r"/admin/password"))
-        page.get_by_label("当前密码").fill(password)
-        page.get_by_label("新密码", exact=True).fill(new_password)
-        page.get_by_label("再次输入新密码").fill(new_password)
-        page.get_by_role("button", name="修改密码").click()
-        page.wait_for_load_state()
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.conftest import ARTIFACTS, screenshot, sign_in
+from tests.builders import ARTIFACTS, screenshot
+from tests.builders import browser_sign_in as sign_in
 from tests.builders import PASSWORD
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import Dwelling, Unit
 from core.staff import create_staff
-from tests.browser.conftest import screenshot, sign_in
+from tests.builders import browser_sign_in as sign_in
+from tests.builders import screenshot
 from tests.builders import PASSWORD, login, roll_with_owner
 from tests.builders import STAIRWELL_ROWS as ROWS
 from tests.builders import owner

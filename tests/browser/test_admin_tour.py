@@ -6,7 +6,8 @@ from sqlalchemy import select
 from core.catalogue import sync_base_catalogue
 from core.extensions import db
 from core.models import Dwelling
-from tests.browser.conftest import screenshot, sign_in
+from tests.builders import browser_sign_in as sign_in
+from tests.builders import screenshot
 from tests.builders import PASSWORD, bind_accounts, roll_with_owner
 from tests.builders import STAIRWELL_ROWS as ROWS
 

@@ -2,7 +2,8 @@
 ledger rows lead to the project, regions are written with their whole path, the lowest level lists compounds."""
 import pytest
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.builders import browser_sign_in as sign_in
+from tests.builders import screenshot
 from tests.builders import PASSWORD
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,8 @@ from core import registry
 from core.extensions import db
 from core.models import Region
 from core.staff import create_staff
-from tests.browser.conftest import screenshot, sign_in
+from tests.builders import browser_sign_in as sign_in
+from tests.builders import screenshot
 from tests.builders import PASSWORD, csv_bytes
 from tests.builders import STAIRWELL_ROWS as ROWS
 

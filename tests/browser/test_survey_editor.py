@@ -10,7 +10,8 @@ from core.extensions import db
 from core.models import Building
 from surveys import services as surveys
 from surveys.models import Survey
-from tests.browser.conftest import screenshot, sign_in
+from tests.builders import browser_sign_in as sign_in
+from tests.builders import screenshot
 from tests.builders import PASSWORD, login, roll_with_owner
 from tests.builders import SURVEY_ROWS as ROWS
 from tests.builders import resident

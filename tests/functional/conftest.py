@@ -1,10 +1,12 @@
 """Fixtures shared by the functional tests."""
 import pytest
+from sqlalchemy import select
 
 from core.catalogue import sync_base_catalogue
 from core.extensions import db
-from core.models import Building
-from tests.builders import FORM_ROWS, SURVEY_ROWS, login, page_sign_in, roll_with_owner
+from core.models import Building, Dwelling
+from tests.builders import FORM_ROWS, LEDGER_ROWS, LIFT_ROOMS, LIFT_ROWS, SURVEY_ROWS, login, page_sign_in
+from tests.builders import roll_rows, roll_with_owner, sign_in
 
 
 @pytest.fixture
@@ -27,3 +29,56 @@ def staff(client, world):
     http = client.application.test_client()
     token = login(http, "committee_a")
     return http, {"X-CSRFToken": token}
+
+
+@pytest.fixture
+def project(client, world):
+    """Compound A with four owners and a project with one item; committee_a on the staff API."""
+    sync_base_catalogue()
+    roll_with_owner(world.compound_a.id, LEDGER_ROWS)
+    http = client.application.test_client()
+    headers = {"X-CSRFToken": login(http, "committee_a")}
+    created = http.post("/api/v1/admin/projects", headers=headers, json={
+        "name": "玉林小区综合改造", "compound_ids": [world.compound_a.id], "plan_year": 2026}).get_json()
+    http.post(f"/api/v1/admin/projects/{created['id']}/items", headers=headers,
+              json={"catalogue_code": "B01", "budget": 1_000_000})
+    rooms = dict(db.session.execute(select(Dwelling.room, Dwelling.id)).all())
+    return http, headers, created["id"], rooms
+
+
+@pytest.fixture
+def stairwell(client, world, simulator):
+    """The roll imported, the committee and the county signed in, every owner signed in to the mini-program."""
+    sync_base_catalogue()
+    roll_with_owner(world.compound_a.id, LIFT_ROWS)
+    committee = client.application.test_client()
+    committee_headers = {"X-CSRFToken": login(committee, "committee_a")}
+    county = client.application.test_client()
+    county_headers = {"X-CSRFToken": login(county, "county_a")}
+    rooms = dict(db.session.execute(select(Dwelling.room, Dwelling.id)).all())
+    unit_id = db.session.get(Dwelling, rooms["101"]).unit_id
+    owners = {}
+    for room in LIFT_ROOMS:
+        me = sign_in(client, simulator, f"owner-{room}")
+        code = committee.post(f"/api/v1/admin/dwellings/{rooms[room]}/binding-codes", json={},
+                              headers=committee_headers).get_json()["code"]
+        assert client.post("/api/v1/me/binding/code", headers=me, json={"code": code}).status_code == 200
+        owners[room] = me
+    return committee, committee_headers, county, county_headers, rooms, unit_id, owners
+
+
+@pytest.fixture
+def election(client, world, simulator):
+    """Four owned flats; an election of two seats with three candidates, not yet open."""
+    roll_with_owner(world.compound_a.id, roll_rows(4))
+    staff = client.application.test_client()
+    headers = {"X-CSRFToken": login(staff, "committee_a")}
+    made = staff.post("/api/v1/admin/elections", headers=headers, json={
+        "compound_id": world.compound_a.id, "title": "第一届业主委员会选举", "seats": 2})
+    assert made.status_code == 201, made.get_data(as_text=True)
+    eid = made.get_json()["id"]
+    candidates = [staff.post(f"/api/v1/admin/elections/{eid}/candidates", headers=headers,
+                             json={"name": name, "nominated_by": "业主联名"}).get_json()["id"]
+                  for name in ("刘建国", "陈秀英", "赵志强")]
+    dwellings = db.session.scalars(select(Dwelling.id).order_by(Dwelling.room)).all()
+    return staff, headers, eid, candidates, dwellings

@@ -3,7 +3,6 @@ opens, owners are told with the deadline in Beijing time, vote in chat (选举) 
 scheduler closes the election on time and tells the residents who was elected."""
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from core.extensions import db
@@ -13,7 +12,7 @@ from core.times import format_moment
 from notices.sender import drain
 from projects import care
 from simulator.sender import text_xml
-from tests.builders import PASSWORD, Bot, login, roll_rows, roll_with_owner, sign_in
+from tests.builders import PASSWORD, Bot, Panel, login, roll_rows, roll_with_owner, sign_in
 
 
 def owner(client, simulator, staff, headers, dwelling_id, openid):
@@ -23,23 +22,6 @@ def owner(client, simulator, staff, headers, dwelling_id, openid):
                       headers=headers).get_json()["code"]
     assert client.post("/api/v1/me/binding/code", headers=me, json={"code": code}).status_code == 200
     return me
-
-
-@pytest.fixture
-def election(client, world, simulator):
-    """Four owned flats; an election of two seats with three candidates, not yet open."""
-    roll_with_owner(world.compound_a.id, roll_rows(4))
-    staff = client.application.test_client()
-    headers = {"X-CSRFToken": login(staff, "committee_a")}
-    made = staff.post("/api/v1/admin/elections", headers=headers, json={
-        "compound_id": world.compound_a.id, "title": "第一届业主委员会选举", "seats": 2})
-    assert made.status_code == 201, made.get_data(as_text=True)
-    eid = made.get_json()["id"]
-    candidates = [staff.post(f"/api/v1/admin/elections/{eid}/candidates", headers=headers,
-                             json={"name": name, "nominated_by": "业主联名"}).get_json()["id"]
-                  for name in ("刘建国", "陈秀英", "赵志强")]
-    dwellings = db.session.scalars(select(Dwelling.id).order_by(Dwelling.room)).all()
-    return staff, headers, eid, candidates, dwellings
 
 
 def test_owners_elect_by_chat_and_mini_program_on_the_roll_frozen_at_opening_and_the_schedule_closes_it(
@@ -127,7 +109,6 @@ def test_the_election_closes_on_a_schedule(app):
 
 def test_the_owners_vote_sets_the_management_mode_shown_to_residents_and_officials(client, world, simulator,
                                                                                    election):
-    from tests.functional.test_works import Panel
     staff, headers, _eid, _candidates, dwellings = election
     pid = staff.post("/api/v1/admin/projects", headers=headers, json={
         "name": "玉林小区改造", "compound_ids": [world.compound_a.id]}).get_json()["id"]

@@ -2,55 +2,14 @@
 import io
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
-from core.catalogue import sync_base_catalogue
 from core.extensions import db
-from core.models import AuditLog, Dwelling, WechatAccount, utcnow
-from tests.builders import id_number, login, roll_with_owner
+from core.models import AuditLog, utcnow
 from tests.builders import page_sign_in as panel_sign_in
 from tests.builders import panel_post as post
-from tests.builders import sign_in
-
-ROWS = [["1", "1", room, "85.6", "", "", f"业主{room}", id_number(n + 1), "", "否", "是"]
-        for n, room in enumerate(("101", "102", "201", "202"))]
-
-
-@pytest.fixture
-def project(client, world):
-    sync_base_catalogue()
-    roll_with_owner(world.compound_a.id, ROWS)
-    http = client.application.test_client()
-    headers = {"X-CSRFToken": login(http, "committee_a")}
-    created = http.post("/api/v1/admin/projects", headers=headers, json={
-        "name": "玉林小区综合改造", "compound_ids": [world.compound_a.id], "plan_year": 2026}).get_json()
-    http.post(f"/api/v1/admin/projects/{created['id']}/items", headers=headers,
-              json={"catalogue_code": "B01", "budget": 1_000_000})
-    rooms = dict(db.session.execute(select(Dwelling.room, Dwelling.id)).all())
-    return http, headers, created["id"], rooms
-
-
-def resident(client, simulator, http, headers, dwelling_id, openid, kind=None):
-    me = sign_in(client, simulator, openid)
-    code = http.post(f"/api/v1/admin/dwellings/{dwelling_id}/binding-codes", json={}, headers=headers)
-    assert client.post("/api/v1/me/binding/code", headers=me, json={"code": code.get_json()["code"]}).status_code == 200
-    if kind:
-        db.session.execute(WechatAccount.__table__.update().where(WechatAccount.openid == openid).values(kind=kind))
-        db.session.commit()
-    return me
-
-
-def fund_vote(client, world, http, headers, owners, choices):
-    """A vote on using the maintenance fund over the compound, cast by `owners` and published."""
-    from tests.functional.test_lift_to_works import close_and_publish, vote_all, window
-    vote = http.post("/api/v1/admin/votes", headers=headers, json={
-        "scope_kind": "compound", "scope_id": world.compound_a.id, "matter": "use_maintenance_fund",
-        "title": "动用维修资金改造楼道"}).get_json()
-    assert http.post(f"/api/v1/admin/votes/{vote['id']}/open", headers=headers, json=window()).status_code == 200
-    vote_all(client, owners, vote["id"], choices)
-    close_and_publish(http, headers, vote["id"])
-    return vote["id"]
+from tests.builders import bound_resident as resident
+from tests.builders import fund_vote
 
 
 def test_the_gate_refuses_works_without_consent_and_publicity_and_says_what_is_missing(client, world, project):

@@ -13,51 +13,10 @@ from publicity import services as publicity_jobs
 from publicity.models import Publicity
 from simulator.sender import text_xml
 from tests.builders import Bot, id_number, login, roll_with_owner
-from tests.builders import sign_in
-
-# One stairwell, six floors, two flats a floor; twelve owners.
-ROOMS = [f"{floor}0{door}" for floor in range(1, 7) for door in (1, 2)]
-ROWS = [["1", "1", room, "85.6", "", "", f"业主{room}", id_number(n + 1), "", "否", "是"]
-        for n, room in enumerate(ROOMS)]
-COEFFICIENTS = {"1": "0", "2": "0.5", "3": "0.8", "4": "1", "5": "1.2", "6": "1.5"}
-
-
-@pytest.fixture
-def stairwell(client, world, simulator):
-    """The roll imported, the committee and the county signed in, every owner signed in to the mini-program."""
-    sync_base_catalogue()
-    roll_with_owner(world.compound_a.id, ROWS)
-    committee = client.application.test_client()
-    committee_headers = {"X-CSRFToken": login(committee, "committee_a")}
-    county = client.application.test_client()
-    county_headers = {"X-CSRFToken": login(county, "county_a")}
-    rooms = dict(db.session.execute(select(Dwelling.room, Dwelling.id)).all())
-    unit_id = db.session.get(Dwelling, rooms["101"]).unit_id
-    owners = {}
-    for room in ROOMS:
-        me = sign_in(client, simulator, f"owner-{room}")
-        code = committee.post(f"/api/v1/admin/dwellings/{rooms[room]}/binding-codes", json={},
-                              headers=committee_headers).get_json()["code"]
-        assert client.post("/api/v1/me/binding/code", headers=me, json={"code": code}).status_code == 200
-        owners[room] = me
-    return committee, committee_headers, county, county_headers, rooms, unit_id, owners
-
-
-def window(days=7):
-    now = utcnow()
-    return {"opens_at": (now - timedelta(minutes=1)).isoformat(), "closes_at": (now + timedelta(days=days)).isoformat()}
-
-
-def vote_all(client, owners, vote_id, choices):
-    for room, choice in choices.items():
-        response = client.put(f"/api/v1/votes/{vote_id}/ballot", headers=owners[room], json={"choice": choice})
-        assert response.status_code == 200, response.get_data(as_text=True)
-
-
-def close_and_publish(committee, headers, vote_id):
-    assert committee.post(f"/api/v1/admin/votes/{vote_id}/close", headers=headers).status_code == 200
-    assert committee.post(f"/api/v1/admin/votes/{vote_id}/publish", headers=headers, json={}).status_code == 200
-
+from tests.builders import LIFT_COEFFICIENTS as COEFFICIENTS
+from tests.builders import LIFT_ROOMS as ROOMS
+from tests.builders import LIFT_ROWS as ROWS
+from tests.builders import close_and_publish, vote_all, window
 
 def test_a_stairwells_lift_from_wish_to_works_starting(client, world, stairwell, simulator):
     committee, headers, county, county_headers, rooms, unit_id, owners = stairwell

@@ -2,11 +2,13 @@
 panel. Each attempt changes nothing."""
 from core.extensions import db
 from simulator.sender import text_xml
-from tests.builders import Bot
-from tests.functional.test_gate_and_ledger import project, resident  # noqa: F401 (fixture)
+from tests.builders import LIFT_COEFFICIENTS, LIFT_ROOMS, PNG, Bot, Panel, close_and_publish, create_survey, vote_all, window
+from tests.builders import LINK_CODE as CODE
+from tests.builders import bound_resident as resident
+from tests.builders import resident as survey_resident
 
 
-def test_someone_else_at_the_same_home_cannot_withdraw_the_owners_pledge(client, world, project, simulator):  # noqa: F811
+def test_someone_else_at_the_same_home_cannot_withdraw_the_owners_pledge(client, world, project, simulator):
     from contributions.models import Contribution
     http, headers, pid, rooms = project
     owner = resident(client, simulator, http, headers, rooms["202"], "owner-202")
@@ -27,7 +29,7 @@ def test_someone_else_at_the_same_home_cannot_withdraw_the_owners_pledge(client,
     assert client.post(f"/api/v1/project/contributions/{pledged['id']}/cancel", headers=owner).status_code == 200
 
 
-def test_a_homes_paper_ballot_typed_twice_counts_once_and_the_second_is_held(client, world, simulator):
+def test_a_homes_paper_ballot_typed_twice_counts_once_and_the_second_is_held(client, world, simulator, election):
     """One home, one paper ballot in an election: a second entry for the same home is held for review, never
     confirmed over the first (as with a vote's printed codes)."""
     from datetime import timedelta
@@ -35,8 +37,7 @@ def test_a_homes_paper_ballot_typed_twice_counts_once_and_the_second_is_held(cli
     from core.models import utcnow
     from core.staff import create_staff
     from tests.builders import PASSWORD, login
-    from tests.functional.test_elections import election as make_election
-    staff, headers, eid, candidates, dwellings = make_election.__wrapped__(client, world, simulator)
+    staff, headers, eid, candidates, dwellings = election
     closes = utcnow() + timedelta(days=7)
     assert staff.post(f"/api/v1/admin/elections/{eid}/open", headers=headers,
                       json={"closes_at": closes.isoformat()}).status_code == 200
@@ -67,8 +68,6 @@ def test_a_staff_link_code_works_once_only_the_latest_and_not_after_it_expires(c
     from datetime import timedelta
 
     from core.models import StaffLinkCode, StaffWechatLink, utcnow
-    from tests.functional.test_staff_alerts import CODE
-    from tests.functional.test_works import Panel
     committee = Panel(client.application.test_client(), "committee_a")
     bot = Bot(client)
 
@@ -104,23 +103,20 @@ def test_a_staff_link_code_works_once_only_the_latest_and_not_after_it_expires(c
 
 
 def test_a_lift_vote_opened_through_the_general_vote_door_keeps_the_countys_rule_of_its_opening(
-        client, world, simulator):
+        client, world, stairwell):
     """Opening a stairwell's lift vote as an ordinary vote does not leave its rule open: the county relaxing its
     rule afterwards does not turn a vote that missed it into an approval."""
-    from tests.functional.test_lift_to_works import COEFFICIENTS, ROOMS, close_and_publish, vote_all, window
-    from tests.functional.test_lift_to_works import stairwell as make_stairwell
-    committee, headers, county, county_headers, rooms, unit_id, owners = make_stairwell.__wrapped__(
-        client, world, simulator)
+    committee, headers, county, county_headers, rooms, unit_id, owners = stairwell
     rule = f"/api/v1/admin/lifts/rules/{world.county_a.id}"
     assert county.put(rule, headers=county_headers,
                       json={"min_owner_share": "3/4", "affected_must_agree": False}).status_code == 200
     scheme = committee.post("/api/v1/admin/lifts/schemes", headers=headers, json={
         "unit_id": unit_id, "title": "1栋1单元加装电梯", "total_cost": 1_000_000,
-        "coefficients": COEFFICIENTS}).get_json()
+        "coefficients": LIFT_COEFFICIENTS}).get_json()
     vote_id = scheme["vote_id"]
     opened = committee.post(f"/api/v1/admin/votes/{vote_id}/open", headers=headers, json=window())
     assert opened.status_code == 200, opened.get_data(as_text=True)
-    vote_all(client, owners, vote_id, {room: "agree" for room in ROOMS[:8]})  # 8 of 12: short of 3/4
+    vote_all(client, owners, vote_id, {room: "agree" for room in LIFT_ROOMS[:8]})  # 8 of 12: short of 3/4
     assert county.put(rule, headers=county_headers,
                       json={"min_owner_share": "", "affected_must_agree": False}).status_code == 200
     close_and_publish(committee, headers, vote_id)
@@ -128,7 +124,7 @@ def test_a_lift_vote_opened_through_the_general_vote_door_keeps_the_countys_rule
     assert result["approved"] is False and "3/4" in result["reason"], result
     from lifts.models import LiftScheme
     fixed = db.session.get(LiftScheme, scheme["id"])
-    assert fixed.rule["min_owner_share"] == "3/4" and len(fixed.shares) == len(ROOMS)  # the shares fixed too
+    assert fixed.rule["min_owner_share"] == "3/4" and len(fixed.shares) == len(LIFT_ROOMS)  # the shares fixed too
 
 
 def test_a_survey_photo_answer_reaches_the_committee_and_only_stored_photos_are_accepted(
@@ -136,14 +132,11 @@ def test_a_survey_photo_answer_reaches_the_committee_and_only_stored_photos_are_
     import io
 
     from tests.builders import login
-    from tests.functional.test_survey_doors import create
-    from tests.functional.test_surveys import resident as survey_resident
-    from tests.functional.test_works import PNG
     from tests.builders import roll_rows, roll_with_owner
     roll_with_owner(world.compound_a.id, roll_rows(4))
     http = client.application.test_client()
     headers = {"X-CSRFToken": login(http, "committee_a")}
-    survey_id = create(http, headers, world, {"sections": [{"questions": [
+    survey_id = create_survey(http, headers, world, {"sections": [{"questions": [
         {"id": "shot", "type": "photo", "title": "拍一张楼道的照片"}]}]})
     me = survey_resident(client, simulator, http, headers, "100", "shot-1")
     other = survey_resident(client, simulator, http, headers, "101", "shot-2")

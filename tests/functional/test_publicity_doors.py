@@ -10,7 +10,8 @@ from core.models import AuditLog, aware
 from publicity import services as publicity_jobs
 from votes import services as vote_jobs
 from votes.models import Vote
-from tests.functional.test_gate_and_ledger import fund_vote, project, resident  # noqa: F401  (fixture)
+from tests.builders import bound_resident as resident
+from tests.builders import fund_vote
 
 
 def _when(text):
@@ -18,7 +19,7 @@ def _when(text):
 
 
 def test_extending_a_results_publicity_moves_what_residents_see_and_holds_the_archive(
-        client, world, project, simulator):  # noqa: F811
+        client, world, project, simulator):
     http, headers, _pid, rooms = project
     owners = {room: resident(client, simulator, http, headers, rooms[room], f"ext-{room}")
               for room in ("101", "201", "202")}
@@ -78,7 +79,7 @@ def test_extending_a_results_publicity_moves_what_residents_see_and_holds_the_ar
 
 
 def test_photos_sent_with_an_objection_in_chat_are_kept_with_it_and_shown_only_to_those_who_may_see_it(
-        client, world, project, simulator):  # noqa: F811
+        client, world, project, simulator):
     from core.uploads import MAX_PHOTO_BYTES, stored_path
     from simulator.sender import image_xml, text_xml
     from tests.builders import Bot, login

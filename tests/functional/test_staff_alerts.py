@@ -1,7 +1,6 @@
 """Alerts reach the responsible staff: a staff member links WeChat with a one-time code from their panel page,
 sent to the official account; overdue stages, open findings and reports passed up are then pushed through the
 outbox to that account and kept in the panel inbox; linking and unlinking are audited."""
-import re
 from datetime import timedelta
 
 from core.extensions import db
@@ -12,11 +11,9 @@ from projects import services as project_services, works
 from projects.jobs import check_deadlines
 from simulator.sender import text_xml
 from tests.builders import PASSWORD, Bot, bind_accounts, login, roll_rows, roll_with_owner
-from tests.functional.test_works import Panel, open_gate
+from tests.builders import LINK_CODE as CODE
+from tests.builders import Panel, open_gate
 from tests.builders import simulator_calls as calls
-
-CODE = re.compile(r'<p class="code"><strong>([A-Z0-9]{8})</strong>')
-
 
 def pushed_to(simulator, openid):
     """Every text the service sent to this WeChat user (customer-service or template message)."""

@@ -10,6 +10,7 @@ from core.models import Dwelling
 from surveys.models import SurveyResponse
 from tests.builders import PNG, Bot, login
 from tests.builders import sign_in
+from tests.builders import create_survey as create
 from tests.builders import open_survey, resident
 
 EVERY_KIND = {"sections": [{"id": "s", "questions": [
@@ -29,15 +30,6 @@ EVERY_KIND = {"sections": [{"id": "s", "questions": [
     {"id": "items", "type": "catalogue", "title": "最想改的项目"},
     {"id": "shot", "type": "photo", "title": "拍一张楼道"},
 ]}]}
-
-
-def create(http, headers, world, definition, **extra):
-    made = http.post("/api/v1/admin/surveys", headers=headers, json=dict({
-        "scope_kind": "compound", "scope_id": world.compound_a.id, "title": "改造意见", "definition": definition},
-        **extra))
-    assert made.status_code == 201, made.get_data(as_text=True)
-    open_survey(http, headers, made.get_json()["id"])
-    return made.get_json()["id"]
 
 
 def section(html, qid):

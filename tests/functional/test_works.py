@@ -17,33 +17,7 @@ from projects import works
 from projects.models import Project
 from surveys.models import Survey
 from tests.builders import PASSWORD, login, roll_rows, roll_with_owner
-from tests.builders import PNG, sign_in
-
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-class Panel:
-    """A staff member in the admin panel: pages and forms, with the CSRF token read from the page."""
-
-    def __init__(self, client, username):
-        self.client = client
-        page = client.get("/admin/login").get_data(as_text=True)
-        response = client.post("/admin/login", data={"csrf_token": CSRF.search(page).group(1), "username": username,
-                                                      "password": PASSWORD})
-        assert response.status_code == 302
-
-    def get(self, path):
-        response = self.client.get(path)
-        assert response.status_code == 200, response.get_data(as_text=True)[:400]
-        return response.get_data(as_text=True)
-
-    def post(self, path, page, files=None, **data):
-        token = CSRF.search(self.get(page)).group(1)
-        data = dict(data, csrf_token=token)
-        if files:
-            data["photos"] = [(io.BytesIO(PNG), name) for name in files]
-        return self.client.post(path, data=data, content_type="multipart/form-data" if files else None)
-
+from tests.builders import CSRF, PNG, Panel, open_gate, sign_in
 
 @pytest.fixture
 def staff(client, world):
@@ -52,15 +26,6 @@ def staff(client, world):
     db.session.commit()
     http = client.application.test_client()
     return http, {"X-CSRFToken": login(http, "committee_a")}
-
-
-def open_gate(client, pid):
-    """A county official lets the works start without the consent vote and the plan's publicity (recorded)."""
-    county = client.application.test_client()
-    token = login(county, "county_a")
-    opened = county.post(f"/api/v1/admin/projects/{pid}/gate/override", headers={"X-CSRFToken": token},
-                         json={"reason": "示范项目，业主同意书已另行收集"})
-    assert opened.status_code == 200, opened.get_data(as_text=True)
 
 
 def owner_of(client, simulator, http, headers, dwelling_id, openid):
