@@ -1,24 +1,23 @@
 """The contribution ledger: residents pledge for their home and see their own entries and the totals; the
 committee records receipts, refunds and cancellations, sets apportionment rules and exports the ledger."""
-from flask import Response, session
+from flask import Response
 from flask.views import MethodView
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api.doors import door_blueprints, signed_in_staff
 from api.resident import resident
 from api.schemas import ID
 from contributions import services as contributions
 from contributions.models import RULES
 from contributions.texts import export_labels
 from core import audit
-from core.auth import current_staff
 from core.extensions import db
 
-staff_blp = Blueprint("admin_contributions", __name__, url_prefix="/api/v1/admin/projects",
-                      description="Residents' contributions per dwelling, for committee staff.")
-resident_blp = Blueprint("resident_contributions", __name__, url_prefix="/api/v1/project/contributions",
-                         description="My home's contributions and my compound's totals.")
+staff_blp, resident_blp = door_blueprints(
+    __name__, "contributions",
+    staff=("/api/v1/admin/projects", "Residents' contributions per dwelling, for committee staff."),
+    resident=("/api/v1/project/contributions", "My home's contributions and my compound's totals."))
 
 
 class ContributionSchema(Schema):
@@ -101,22 +100,18 @@ class MyLedgerSchema(Schema):
     dues = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"description": "fen per item"})
 
 
-def _staff():
-    return current_staff(session)
-
-
 @staff_blp.route("/<int:project_id>/contributions")
 class Ledger(MethodView):
     @staff_blp.response(200, LedgerSchema)
     def get(self, project_id):
         """Who has given what: per dwelling, pledged and received apart."""
-        return contributions.committee_ledger(_staff(), project_id)
+        return contributions.committee_ledger(signed_in_staff(), project_id)
 
     @staff_blp.arguments(StaffPledgeSchema)
     @staff_blp.response(201, ContributionSchema)
     def post(self, body, project_id):
         """Write down a pledge made at the door or in the office."""
-        entry = contributions.record_pledge(_staff(), project_id, **body)
+        entry = contributions.record_pledge(signed_in_staff(), project_id, **body)
         db.session.commit()
         return entry
 
@@ -127,7 +122,7 @@ class Receive(MethodView):
     @staff_blp.response(200, ContributionSchema)
     def post(self, body, project_id, contribution_id):
         """Record money received, with the receipt number (the recorder is the signed-in staff member)."""
-        entry = contributions.receive(_staff(), contribution_id, body["receipt_no"])
+        entry = contributions.receive(signed_in_staff(), contribution_id, body["receipt_no"])
         db.session.commit()
         return entry
 
@@ -138,7 +133,7 @@ class CloseEntry(MethodView):
     @staff_blp.response(200, ContributionSchema)
     def post(self, body, project_id, contribution_id):
         """Refund money received, or cancel a pledge never paid."""
-        entry = contributions.close_entry(_staff(), contribution_id, body["state"], body["reason"])
+        entry = contributions.close_entry(signed_in_staff(), contribution_id, body["state"], body["reason"])
         db.session.commit()
         return entry
 
@@ -149,7 +144,7 @@ class Apportion(MethodView):
     @staff_blp.response(200, DuesSchema)
     def put(self, body, project_id, item_id):
         """How the residents' part of an item is shared: by area, floor coefficients or equally."""
-        record = contributions.set_apportionment(_staff(), item_id, **body)
+        record = contributions.set_apportionment(signed_in_staff(), item_id, **body)
         dues = contributions.dues_of(record)
         db.session.commit()
         return {"item_id": record.item_id, "rule": record.rule, "amount": record.amount,
@@ -162,7 +157,7 @@ class LedgerExport(MethodView):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     def get(self, project_id):
         """The committee's ledger as an .xlsx workbook."""
-        staff = _staff()
+        staff = signed_in_staff()
         ledger = contributions.committee_ledger(staff, project_id)
         header, table = contributions.ledger_table(ledger, export_labels())
         data = contributions.to_xlsx(_("Contributions"), header, table)

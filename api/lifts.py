@@ -1,22 +1,20 @@
 """Lift retrofits: counties set their rule, committees draw up a stairwell's scheme and open its vote,
 owners see their own share before voting."""
-from flask import session
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api.doors import door_blueprints, signed_in_staff
 from api.resident import resident
 from api.schemas import ID
-from core.auth import current_staff
 from core.errors import InvalidInput
 from core.extensions import db
 from core.i18n import translate
 from lifts import services as lifts
 
-staff_blp = Blueprint("admin_lifts", __name__, url_prefix="/api/v1/admin/lifts",
-                      description="Lift retrofits per stairwell: county rules, schemes, shares, votes.")
-resident_blp = Blueprint("resident_lifts", __name__, url_prefix="/api/v1/lifts",
-                         description="My share of a stairwell's lift, before I vote.")
+staff_blp, resident_blp = door_blueprints(
+    __name__, "lifts",
+    staff=("/api/v1/admin/lifts", "Lift retrofits per stairwell: county rules, schemes, shares, votes."),
+    resident=("/api/v1/lifts", "My share of a stairwell's lift, before I vote."))
 FEN = validate.Range(min=0, max=10**12)
 
 
@@ -120,17 +118,13 @@ class ShareSchema(Schema):
     fixed = fields.Boolean(metadata={"description": "true once the vote opened"})
 
 
-def _staff():
-    return current_staff(session)
-
-
 @staff_blp.route("/rules/<int:region_id>")
 class CountyRule(MethodView):
     @staff_blp.arguments(RuleSchema)
     @staff_blp.response(200, RuleSchema)
     def put(self, body, region_id):
         """A county's rule for lift votes (votes already open keep theirs)."""
-        record = lifts.set_lift_rule(_staff(), region_id, body["min_owner_share"], body["affected_must_agree"])
+        record = lifts.set_lift_rule(signed_in_staff(), region_id, body["min_owner_share"], body["affected_must_agree"])
         db.session.commit()
         return record
 
@@ -140,13 +134,13 @@ class Schemes(MethodView):
     @staff_blp.response(200, SchemeSchema(many=True))
     def get(self):
         """Lift schemes in my region."""
-        return lifts.schemes_for(_staff())
+        return lifts.schemes_for(signed_in_staff())
 
     @staff_blp.arguments(SchemeCreateSchema)
     @staff_blp.response(201, SchemeSchema)
     def post(self, body):
         """A stairwell's lift scheme with its draft vote (special matter, counted within the unit)."""
-        scheme = lifts.create_scheme(_staff(), **body)
+        scheme = lifts.create_scheme(signed_in_staff(), **body)
         db.session.commit()
         return scheme
 
@@ -156,7 +150,7 @@ class Scheme(MethodView):
     @staff_blp.response(200, SchemeSchema)
     def get(self, scheme_id):
         """One scheme with every dwelling's share and, once counted, the decision."""
-        return lifts.get_scheme(_staff(), scheme_id)
+        return lifts.get_scheme(signed_in_staff(), scheme_id)
 
 
 @staff_blp.route("/schemes/<int:scheme_id>/open")
@@ -165,7 +159,7 @@ class OpenScheme(MethodView):
     @staff_blp.response(200, SchemeSchema)
     def post(self, body, scheme_id):
         """Open the stairwell's vote: the rule and the shares are fixed with it."""
-        scheme = lifts.open_lift_vote(_staff(), scheme_id, body["opens_at"], body["closes_at"])
+        scheme = lifts.open_lift_vote(signed_in_staff(), scheme_id, body["opens_at"], body["closes_at"])
         db.session.commit()
         return scheme
 
@@ -176,7 +170,7 @@ class LinkItem(MethodView):
     @staff_blp.response(200, SchemeSchema)
     def put(self, body, scheme_id):
         """Link the approved stairwell vote to the project item that builds the lift."""
-        scheme = lifts.link_item(_staff(), scheme_id, body["item_id"])
+        scheme = lifts.link_item(signed_in_staff(), scheme_id, body["item_id"])
         db.session.commit()
         return scheme
 
@@ -187,7 +181,7 @@ class DwellingFloor(MethodView):
     @staff_blp.response(200, DwellingFloorSchema)
     def put(self, body, dwelling_id):
         """Correct the floor a dwelling is on."""
-        dwelling = lifts.set_floor(_staff(), dwelling_id, body["floor"])
+        dwelling = lifts.set_floor(signed_in_staff(), dwelling_id, body["floor"])
         db.session.commit()
         return dwelling
 

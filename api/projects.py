@@ -1,12 +1,11 @@
 """Projects and notices: the staff's record and the residents' timeline, inbox and participation."""
-from flask import request, session
+from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api.doors import door_blueprints, signed_in_staff
 from api.resident import resident
 from api.schemas import ID
-from core.auth import current_staff
 from core.extensions import db
 from core.scopes import SCOPES
 from core.times import format_moment
@@ -18,10 +17,10 @@ from contributions.models import KINDS as CONTRIBUTION_KINDS
 from projects.models import FUNDING_SOURCES
 from projects.rules import STAGES
 
-staff_blp = Blueprint("admin_projects", __name__, url_prefix="/api/v1/admin",
-                      description="Projects, reports and notices, for staff within their region.")
-resident_blp = Blueprint("resident_projects", __name__, url_prefix="/api/v1",
-                         description="My compound's project, my inbox, reports and acceptance.")
+staff_blp, resident_blp = door_blueprints(
+    __name__, "projects",
+    staff=("/api/v1/admin", "Projects, reports and notices, for staff within their region."),
+    resident=("/api/v1", "My compound's project, my inbox, reports and acceptance."))
 
 
 class ItemSchema(Schema):
@@ -278,22 +277,18 @@ class SubscriptionResultSchema(Schema):
 
 
 # staff -------------------------------------------------------------------------------------------
-def _staff():
-    return current_staff(session)
-
-
 @staff_blp.route("/projects")
 class Projects(MethodView):
     @staff_blp.response(200, ProjectSchema(many=True))
     def get(self):
         """Projects in my region."""
-        return projects.list_projects(_staff())
+        return projects.list_projects(signed_in_staff())
 
     @staff_blp.arguments(ProjectCreateSchema)
     @staff_blp.response(201, ProjectSchema)
     def post(self, body):
         """Create a project over one or several compounds."""
-        project = projects.create_project(_staff(), **body)
+        project = projects.create_project(signed_in_staff(), **body)
         db.session.commit()
         return project
 
@@ -303,7 +298,7 @@ class ProjectDetail(MethodView):
     @staff_blp.response(200, ProjectSchema)
     def get(self, project_id):
         """One project."""
-        return projects.get_project(_staff(), project_id)
+        return projects.get_project(signed_in_staff(), project_id)
 
 
 @staff_blp.route("/projects/<int:project_id>/items")
@@ -312,7 +307,7 @@ class Items(MethodView):
     @staff_blp.response(201, ItemSchema)
     def post(self, body, project_id):
         """Add an item from the catalogue with its budget."""
-        item = projects.add_item(_staff(), project_id, **body)
+        item = projects.add_item(signed_in_staff(), project_id, **body)
         db.session.commit()
         return item
 
@@ -323,7 +318,7 @@ class ItemProgress(MethodView):
     @staff_blp.response(200, ItemSchema)
     def put(self, body, project_id, item_id):
         """Record an item's progress (0-100)."""
-        item = projects.set_progress(_staff(), project_id, item_id, body["progress"])
+        item = projects.set_progress(signed_in_staff(), project_id, item_id, body["progress"])
         db.session.commit()
         return item
 
@@ -334,7 +329,7 @@ class Stages(MethodView):
     @staff_blp.response(200, StageSchema)
     def put(self, body, project_id):
         """Plan a stage's dates."""
-        record = projects.plan_stage(_staff(), project_id, **body)
+        record = projects.plan_stage(signed_in_staff(), project_id, **body)
         db.session.commit()
         return record
 
@@ -342,7 +337,7 @@ class Stages(MethodView):
     @staff_blp.response(200, ProjectSchema)
     def post(self, body, project_id):
         """Move the project to a later stage; the residents are told."""
-        project = projects.advance_stage(_staff(), project_id, body["stage"], body["reason"])
+        project = projects.advance_stage(signed_in_staff(), project_id, body["stage"], body["reason"])
         db.session.commit()
         return project
 
@@ -353,7 +348,7 @@ class ProjectUpdate(MethodView):
     @staff_blp.response(200, ProjectSchema)
     def patch(self, body, project_id):
         """Change a project's name, reserve level or plan year."""
-        project = projects.update_project(_staff(), project_id, **body)
+        project = projects.update_project(signed_in_staff(), project_id, **body)
         db.session.commit()
         return project
 
@@ -364,7 +359,7 @@ class Milestones(MethodView):
     @staff_blp.response(201, MilestoneSchema)
     def post(self, body, project_id):
         """Add a milestone with up to three photos (multipart); the residents are told."""
-        staff = _staff()
+        staff = signed_in_staff()
         projects.get_project(staff, project_id, "projects.edit")
         milestone = projects.add_milestone(staff, project_id, body["title"], body["text"],
                                            store_uploads(request.files))
@@ -378,7 +373,7 @@ class FundingView(MethodView):
     @staff_blp.response(201, FundingSchema)
     def post(self, body, project_id):
         """Record money from a source (fen)."""
-        funding = projects.add_funding(_staff(), project_id, **body)
+        funding = projects.add_funding(signed_in_staff(), project_id, **body)
         db.session.commit()
         return funding
 
@@ -389,7 +384,7 @@ class JointAcceptance(MethodView):
     @staff_blp.response(200, ProjectSchema)
     def post(self, body, project_id):
         """Record the joint acceptance with participants and defects; with no defect the project is handed over."""
-        project = projects.record_joint_acceptance(_staff(), project_id, body["note"], body["participants"],
+        project = projects.record_joint_acceptance(signed_in_staff(), project_id, body["note"], body["participants"],
                                                    body["defects"])
         db.session.commit()
         return project
@@ -400,7 +395,7 @@ class Reports(MethodView):
     @staff_blp.response(200, ReportSchema(many=True))
     def get(self):
         """On-site reports and disputes in my region."""
-        return projects.reports_in_scope(_staff(), request.args.get("status"))
+        return projects.reports_in_scope(signed_in_staff(), request.args.get("status"))
 
 
 @staff_blp.route("/reports/<int:report_id>")
@@ -409,7 +404,7 @@ class ReportHandle(MethodView):
     @staff_blp.response(200, ReportSchema)
     def post(self, body, report_id):
         """Triage, assign or resolve a report (the reporter is told the answer)."""
-        report = projects.handle_report(_staff(), report_id, **body)
+        report = projects.handle_report(signed_in_staff(), report_id, **body)
         db.session.commit()
         return report
 
@@ -420,7 +415,7 @@ class Notices(MethodView):
     @staff_blp.response(201, NoticeCreatedSchema)
     def post(self, body):
         """Write to the residents of a compound, building or unit, now or at a set time."""
-        notice, count = notices.compose_notice(_staff(), **body)
+        notice, count = notices.compose_notice(signed_in_staff(), **body)
         db.session.commit()
         return {"id": notice.id, "recipients": count}
 
@@ -432,7 +427,7 @@ class NoticeReport(MethodView):
         """Delivered, failed with reason, pending: by channel; the plan within WeChat's daily limits."""
         from flask_babel import get_locale
         from notices.texts import plan_sentence
-        report = notices.delivery_report(_staff(), notice_id)
+        report = notices.delivery_report(signed_in_staff(), notice_id)
         return dict(report, plan_text=plan_sentence(report["plan"], str(get_locale())))
 
 

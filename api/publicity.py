@@ -1,22 +1,21 @@
 """Publicity (公示): staff answer objections and end periods; residents read what is published and object."""
 from datetime import timedelta
 
-from flask import request, session
+from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api.doors import door_blueprints, signed_in_staff
 from api.resident import resident
-from core.auth import current_staff
 from core.extensions import db
 from core.models import aware, utcnow
 from core.uploads import store_uploads
 from publicity import services as publicity
 
-staff_blp = Blueprint("admin_publicity", __name__, url_prefix="/api/v1/admin/publicity",
-                      description="Public notice periods and objections, for staff within their region.")
-resident_blp = Blueprint("resident_publicity", __name__, url_prefix="/api/v1/publicity",
-                         description="What is published for my home, the countdown, my objections.")
+staff_blp, resident_blp = door_blueprints(
+    __name__, "publicity",
+    staff=("/api/v1/admin/publicity", "Public notice periods and objections, for staff within their region."),
+    resident=("/api/v1/publicity", "What is published for my home, the countdown, my objections."))
 
 
 class ObjectionSchema(Schema):
@@ -65,16 +64,12 @@ class PublicityExtendSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
-def _staff():
-    return current_staff(session)
-
-
 @staff_blp.route("")
 class Periods(MethodView):
     @staff_blp.response(200, PublicitySchema(many=True))
     def get(self):
         """Periods in my region, newest first."""
-        return publicity.list_publicity(_staff())
+        return publicity.list_publicity(signed_in_staff())
 
 
 @staff_blp.route("/<int:publicity_id>")
@@ -82,7 +77,7 @@ class Period(MethodView):
     @staff_blp.response(200, PublicitySchema)
     def get(self, publicity_id):
         """One period with its objections and answers."""
-        return publicity.get_publicity(_staff(), publicity_id)
+        return publicity.get_publicity(signed_in_staff(), publicity_id)
 
 
 @staff_blp.route("/<int:publicity_id>/objections/<int:objection_id>/answer")
@@ -91,7 +86,7 @@ class Answer(MethodView):
     @staff_blp.response(200, ObjectionSchema)
     def post(self, body, publicity_id, objection_id):
         """Answer an objection: the resident is told, and the answer joins the published record."""
-        objection = publicity.answer_objection(_staff(), objection_id, body["answer"], publicity_id)
+        objection = publicity.answer_objection(signed_in_staff(), objection_id, body["answer"], publicity_id)
         db.session.commit()
         return objection
 
@@ -102,7 +97,7 @@ class Extend(MethodView):
     @staff_blp.response(200, PublicitySchema)
     def post(self, body, publicity_id):
         """Give residents more time, with a reason."""
-        period = publicity.extend_publicity(_staff(), publicity_id, body["ends_at"], body["reason"])
+        period = publicity.extend_publicity(signed_in_staff(), publicity_id, body["ends_at"], body["reason"])
         db.session.commit()
         return period
 
@@ -112,7 +107,7 @@ class Close(MethodView):
     @staff_blp.response(200, PublicitySchema)
     def post(self, publicity_id):
         """End a period whose time is up (refused while an objection is unanswered)."""
-        period = publicity.close_publicity(_staff(), publicity_id)
+        period = publicity.close_publicity(signed_in_staff(), publicity_id)
         db.session.commit()
         return period
 

@@ -1,14 +1,13 @@
 """Surveys: staff generate, edit, open and read them; residents answer in the mini-program."""
 from fractions import Fraction
 
-from flask import Response, request, session
+from flask import Response, request
 from flask.views import MethodView
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api.doors import door_blueprints, signed_in_staff
 from api.resident import resident
-from core.auth import current_staff
 from core.extensions import db
 from core.numbers import decimal_text
 from core.scopes import SCOPES
@@ -16,10 +15,10 @@ from surveys import export
 from surveys.texts import labels
 from surveys import services as surveys
 
-staff_blp = Blueprint("admin_surveys", __name__, url_prefix="/api/v1/admin/surveys",
-                      description="Co-design and satisfaction surveys, for staff within their region.")
-resident_blp = Blueprint("resident_surveys", __name__, url_prefix="/api/v1/surveys",
-                         description="Surveys open to me, my answers.")
+staff_blp, resident_blp = door_blueprints(
+    __name__, "surveys",
+    staff=("/api/v1/admin/surveys", "Co-design and satisfaction surveys, for staff within their region."),
+    resident=("/api/v1/surveys", "Surveys open to me, my answers."))
 
 
 class SurveySchema(Schema):
@@ -99,7 +98,7 @@ class Surveys(MethodView):
     @staff_blp.response(201, SurveySchema)
     def post(self, body):
         """Create a draft survey from a definition (422 names the path of any fault)."""
-        survey = surveys.create_survey(current_staff(session), **body)
+        survey = surveys.create_survey(signed_in_staff(), **body)
         db.session.commit()
         return survey
 
@@ -111,7 +110,7 @@ class Generate(MethodView):
     def post(self, body):
         """Draft the 一区一策 co-design survey from the compound's facts and its residents' wishes."""
         from wishes.services import demand_counts
-        staff = current_staff(session)
+        staff = signed_in_staff()
         demand = demand_counts(staff, body["compound_id"])
         survey = surveys.generate_codesign(staff, body["compound_id"], labels(), demand)
         db.session.commit()
@@ -122,13 +121,13 @@ class Generate(MethodView):
 class SurveyDetail(MethodView):
     @staff_blp.response(200, SurveySchema)
     def get(self, survey_id):
-        return surveys.get_survey(current_staff(session), survey_id)
+        return surveys.get_survey(signed_in_staff(), survey_id)
 
     @staff_blp.arguments(SurveyDefinitionSchema)
     @staff_blp.response(200, SurveySchema)
     def put(self, body, survey_id):
         """Edit the questions (a new version once anyone has answered)."""
-        survey = surveys.update_definition(current_staff(session), survey_id, body["definition"])
+        survey = surveys.update_definition(signed_in_staff(), survey_id, body["definition"])
         db.session.commit()
         return survey
 
@@ -139,7 +138,7 @@ class OpenSurvey(MethodView):
     @staff_blp.response(200, SurveySchema)
     def post(self, body, survey_id):
         """Open for answers; the audience is told."""
-        survey = surveys.open_survey(current_staff(session), survey_id, body["opens_at"], body["closes_at"])
+        survey = surveys.open_survey(signed_in_staff(), survey_id, body["opens_at"], body["closes_at"])
         db.session.commit()
         return survey
 
@@ -148,7 +147,7 @@ class OpenSurvey(MethodView):
 class CloseSurvey(MethodView):
     @staff_blp.response(200, SurveySchema)
     def post(self, survey_id):
-        survey = surveys.close_survey(current_staff(session), survey_id)
+        survey = surveys.close_survey(signed_in_staff(), survey_id)
         db.session.commit()
         return survey
 
@@ -159,7 +158,7 @@ class Results(MethodView):
     def get(self, survey_id):
         """Per-question data for charts."""
         from dataclasses import asdict
-        survey, results = surveys.results(current_staff(session), survey_id)
+        survey, results = surveys.results(signed_in_staff(), survey_id)
         answered = max((r.answered for r in results.values()), default=0)
         return {"survey_id": survey.id, "responses": answered,
                 "questions": {qid: plain(asdict(r)) for qid, r in results.items()}}
@@ -170,7 +169,7 @@ class Export(MethodView):
     @staff_blp.arguments(SurveyExportQuerySchema, location="query")
     def get(self, query, survey_id):
         """The answers as .xlsx or .csv, one column per question."""
-        header, rows = surveys.export_table(current_staff(session), survey_id, _("other, please say"),
+        header, rows = surveys.export_table(signed_in_staff(), survey_id, _("other, please say"),
                                             [_("Building"), _("Unit"), _("Room")])
         if query["format"] == "csv":
             return Response(export.to_csv(header, rows), mimetype="text/csv",

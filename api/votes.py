@@ -1,22 +1,20 @@
 """Votes: staff define and run them; owners cast in the mini-program; the result contract."""
-from flask import session
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api.doors import door_blueprints, signed_in_staff
 from api.resident import resident
 from core.areas import format_area
-from core.auth import current_staff
 from core.extensions import db
 from core.i18n import translate
 from core.scopes import SCOPES, scope_dwellings
 from votes import rules
 from votes import services as votes
 
-staff_blp = Blueprint("admin_votes", __name__, url_prefix="/api/v1/admin/votes",
-                      description="Consent votes, for committee staff within their region.")
-resident_blp = Blueprint("resident_votes", __name__, url_prefix="/api/v1/votes",
-                         description="My open votes, my ballot and my receipt.")
+staff_blp, resident_blp = door_blueprints(
+    __name__, "votes",
+    staff=("/api/v1/admin/votes", "Consent votes, for committee staff within their region."),
+    resident=("/api/v1/votes", "My open votes, my ballot and my receipt."))
 
 
 class VoteCreateSchema(Schema):
@@ -203,10 +201,6 @@ def result_body(vote, decided):
     return body
 
 
-def _staff():
-    return current_staff(session)
-
-
 class VoteQuerySchema(Schema):
     compound_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
     state = fields.String(load_default=None, validate=validate.OneOf(["draft", "open", "closed", "published", "archived"]))
@@ -235,13 +229,13 @@ class Votes(MethodView):
     @staff_blp.response(200, VoteSchema(many=True))
     def get(self, query):
         """The votes in my region (or one compound of it), newest first."""
-        return votes.list_votes(_staff(), state=query["state"], compound_id=query["compound_id"])
+        return votes.list_votes(signed_in_staff(), state=query["state"], compound_id=query["compound_id"])
 
     @staff_blp.arguments(VoteCreateSchema)
     @staff_blp.response(201, VoteSchema)
     def post(self, body):
         """Draft a vote for a compound, building or stairwell unit."""
-        vote = votes.create_vote(_staff(), **body)
+        vote = votes.create_vote(signed_in_staff(), **body)
         db.session.commit()
         return vote
 
@@ -251,13 +245,13 @@ class VoteDetail(MethodView):
     @staff_blp.response(200, VoteSchema)
     def get(self, vote_id):
         """One vote."""
-        return votes.get_vote(_staff(), vote_id)
+        return votes.get_vote(signed_in_staff(), vote_id)
 
     @staff_blp.arguments(VoteUpdateSchema)
     @staff_blp.response(200, VoteSchema)
     def patch(self, body, vote_id):
         """Change a draft (refused once the vote is open)."""
-        vote = votes.update_vote(_staff(), vote_id, **body)
+        vote = votes.update_vote(signed_in_staff(), vote_id, **body)
         db.session.commit()
         return vote
 
@@ -275,7 +269,7 @@ class Documents(MethodView):
         from flask import request
         from core.errors import InvalidInput
         from core.uploads import MAX_DOCUMENT_BYTES, store_document
-        staff = _staff()
+        staff = signed_in_staff()
         votes.get_vote(staff, vote_id, "votes.manage")
         upload = request.files.get("file")
         if upload is None:
@@ -292,7 +286,7 @@ class OpenVote(MethodView):
     @staff_blp.response(200, VoteSchema)
     def post(self, body, vote_id):
         """Open the vote for a window of time."""
-        vote = votes.open_vote(_staff(), vote_id, body["opens_at"], body["closes_at"])
+        vote = votes.open_vote(signed_in_staff(), vote_id, body["opens_at"], body["closes_at"])
         db.session.commit()
         return vote
 
@@ -303,7 +297,7 @@ class ExtendVote(MethodView):
     @staff_blp.response(200, VoteSchema)
     def post(self, body, vote_id):
         """Give owners more time, with a reason."""
-        vote = votes.extend_vote(_staff(), vote_id, body["closes_at"], body["reason"])
+        vote = votes.extend_vote(signed_in_staff(), vote_id, body["closes_at"], body["reason"])
         db.session.commit()
         return vote
 
@@ -313,7 +307,7 @@ class CloseVote(MethodView):
     @staff_blp.response(200, VoteSchema)
     def post(self, vote_id):
         """Close the vote and store the result."""
-        vote = votes.close_vote(_staff(), vote_id)
+        vote = votes.close_vote(signed_in_staff(), vote_id)
         db.session.commit()
         return vote
 
@@ -324,7 +318,7 @@ class PublishVote(MethodView):
     @staff_blp.response(200, VoteSchema)
     def post(self, body, vote_id):
         """Publish the result (公示) and tell the residents."""
-        vote = votes.publish_vote(_staff(), vote_id, body["publish_details"])
+        vote = votes.publish_vote(signed_in_staff(), vote_id, body["publish_details"])
         db.session.commit()
         return vote
 
@@ -334,7 +328,7 @@ class Result(MethodView):
     @staff_blp.response(200, ResultSchema)
     def get(self, vote_id):
         """The count: live while open, the stored result once closed."""
-        vote, result = votes.progress(_staff(), vote_id)
+        vote, result = votes.progress(signed_in_staff(), vote_id)
         return result_body(vote, result)
 
 
@@ -343,7 +337,7 @@ class NonVoters(MethodView):
     @staff_blp.response(200, NonVoterSchema(many=True))
     def get(self, vote_id):
         """Dwellings that have not voted, for door-to-door work."""
-        return votes.non_voters(_staff(), vote_id)[1]
+        return votes.non_voters(signed_in_staff(), vote_id)[1]
 
 
 @staff_blp.route("/<int:vote_id>/ballot-codes")
@@ -351,7 +345,7 @@ class BallotCodes(MethodView):
     @staff_blp.response(200, BallotCodeSchema(many=True))
     def get(self, vote_id):
         """The code of each dwelling's paper ballot."""
-        vote = votes.get_vote(_staff(), vote_id)
+        vote = votes.get_vote(signed_in_staff(), vote_id)
         ids = db.session.scalars(scope_dwellings(vote)).all()
         return [{"dwelling_id": d, "code": votes.paper_code(vote.id, d)} for d in sorted(ids)]
 
@@ -362,13 +356,13 @@ class Paper(MethodView):
     @staff_blp.response(200, PaperEntryListSchema(many=True))
     def get(self, query, vote_id):
         """The paper entries of a vote; `state=pending` lists those waiting for a second person."""
-        return votes.paper_entries(_staff(), vote_id, query["state"])
+        return votes.paper_entries(signed_in_staff(), vote_id, query["state"])
 
     @staff_blp.arguments(PaperEntrySchema)
     @staff_blp.response(201, PaperEntrySchema)
     def post(self, body, vote_id):
         """Enter a collected paper ballot by its code (a second person confirms it)."""
-        entry = votes.enter_paper_ballot(_staff(), vote_id, body["code"], body["choice"])
+        entry = votes.enter_paper_ballot(signed_in_staff(), vote_id, body["code"], body["choice"])
         db.session.commit()
         return entry
 
@@ -379,7 +373,7 @@ class PaperConfirm(MethodView):
     @staff_blp.response(200, PaperEntrySchema)
     def post(self, body, vote_id, entry_id):
         """Confirm another person's entry: the same choice counts, a different one is held for review."""
-        entry = votes.confirm_paper_ballot(_staff(), vote_id, entry_id, body["choice"])
+        entry = votes.confirm_paper_ballot(signed_in_staff(), vote_id, entry_id, body["choice"])
         db.session.commit()
         return entry
 
@@ -390,7 +384,7 @@ class CanvassView(MethodView):
     @staff_blp.response(200, CanvassSchema)
     def post(self, body, vote_id):
         """Record a dwelling's door-to-door status."""
-        row = votes.set_canvass(_staff(), vote_id, body["dwelling_id"], body["status"], body["note"])
+        row = votes.set_canvass(signed_in_staff(), vote_id, body["dwelling_id"], body["status"], body["note"])
         db.session.commit()
         return row
 
@@ -400,7 +394,7 @@ class Proxies(MethodView):
     @staff_blp.response(200, ProxySchema(many=True))
     def get(self, vote_id):
         """Proxies waiting for a second staff member's confirmation."""
-        return votes.pending_proxies(_staff(), vote_id)
+        return votes.pending_proxies(signed_in_staff(), vote_id)
 
     @staff_blp.arguments(ProxySchema, location="form")
     @staff_blp.response(201, ProxySchema)
@@ -409,7 +403,7 @@ class Proxies(MethodView):
         It counts once a second staff member confirms it; the owners are told then."""
         from flask import request
         from core.uploads import MAX_DOCUMENT_BYTES, store_document
-        staff = _staff()
+        staff = signed_in_staff()
         votes.get_vote(staff, vote_id, "votes.manage")
         upload = request.files.get("file")
         document = store_document(upload.read(MAX_DOCUMENT_BYTES + 1)) if upload is not None else None
@@ -423,7 +417,7 @@ class ConfirmProxy(MethodView):
     @staff_blp.response(200, ProxySchema)
     def post(self, vote_id, proxy_id):
         """A second staff member confirms the proxy against the authorisation."""
-        proxy = votes.confirm_proxy(_staff(), vote_id, proxy_id)
+        proxy = votes.confirm_proxy(signed_in_staff(), vote_id, proxy_id)
         db.session.commit()
         return proxy
 

@@ -1,26 +1,21 @@
 """The works: who answers for them, supervision and inspections, defects, money, elections."""
-from flask import request, session
+from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api.doors import door_blueprints, signed_in_staff
 from api.projects import ReportSchema
 from api.resident import resident
-from core.auth import current_staff
 from core.extensions import db
 from core.uploads import store_uploads
 from projects import care, works
 from projects import services as projects
 from projects.models import PARTY_ROLES
 
-staff_blp = Blueprint("admin_works", __name__, url_prefix="/api/v1/admin",
-                      description="The works: parties, inspections, defects, money and elections, for staff.")
-resident_blp = Blueprint("resident_works", __name__, url_prefix="/api/v1",
-                         description="Who answers for my compound's works, supervision, defects, elections.")
-
-
-def _staff():
-    return current_staff(session)
+staff_blp, resident_blp = door_blueprints(
+    __name__, "works",
+    staff=("/api/v1/admin", "The works: parties, inspections, defects, money and elections, for staff."),
+    resident=("/api/v1", "Who answers for my compound's works, supervision, defects, elections."))
 
 
 def _lines(text):
@@ -258,7 +253,7 @@ class Parties(MethodView):
     @staff_blp.response(200, PublicPartySchema)
     def put(self, body, project_id):
         """Name the implementing body, designer, contractor or supervising engineer, with a contact."""
-        party = works.set_party(_staff(), project_id, **body)
+        party = works.set_party(signed_in_staff(), project_id, **body)
         db.session.commit()
         return party
 
@@ -268,7 +263,7 @@ class ProjectWorks(MethodView):
     @staff_blp.response(200, WorksSchema)
     def get(self, project_id):
         """Parties, supervisors, inspections and findings, defects and the accounts of a project."""
-        project = projects.get_project(_staff(), project_id)
+        project = projects.get_project(signed_in_staff(), project_id)
         return {"parties": works.parties_of(project), "supervisors": works.supervisors_of(project),
                 "inspections": works.inspections_of(project), "defects": works.defects_of(project),
                 "accounts": works.accounts_of(project), "handover_blockers": works.handover_blockers(project)}
@@ -280,7 +275,7 @@ class SupervisorDecision(MethodView):
     @staff_blp.response(200, SupervisorSchema)
     def post(self, body, project_id, supervisor_id):
         """Approve (or turn down) a resident volunteering to supervise."""
-        row = works.decide_supervisor(_staff(), project_id, supervisor_id, body["approve"])
+        row = works.decide_supervisor(signed_in_staff(), project_id, supervisor_id, body["approve"])
         db.session.commit()
         return row
 
@@ -291,7 +286,7 @@ class StaffInspections(MethodView):
     @staff_blp.response(201, InspectionSchema)
     def post(self, body, project_id):
         """Record an inspection by the supervising engineer or an official: findings one per line, photos."""
-        staff = _staff()
+        staff = signed_in_staff()
         projects.get_project(staff, project_id, "projects.edit")
         inspection = works.record_inspection(staff, project_id, body["by_kind"], body["inspector"], body["note"],
                                              _lines(body["findings"]), store_uploads(request.files))
@@ -305,7 +300,7 @@ class CloseFinding(MethodView):
     @staff_blp.response(200, FindingSchema)
     def post(self, body, finding_id):
         """Close a finding with evidence (text and photos)."""
-        finding = works.close_finding(_staff(), finding_id, body["evidence"], store_uploads(request.files))
+        finding = works.close_finding(signed_in_staff(), finding_id, body["evidence"], store_uploads(request.files))
         db.session.commit()
         return finding
 
@@ -315,7 +310,7 @@ class Handover(MethodView):
     @staff_blp.response(200, CreatedSchema)
     def post(self, project_id):
         """Hand the works over: every defect of the acceptance closed or waived."""
-        project = projects.hand_over(_staff(), project_id)
+        project = projects.hand_over(signed_in_staff(), project_id)
         db.session.commit()
         return project
 
@@ -326,7 +321,7 @@ class Rectify(MethodView):
     @staff_blp.response(200, DefectSchema)
     def post(self, body, defect_id):
         """Record the rectification of a defect with evidence (text and photos)."""
-        defect = works.rectify_defect(_staff(), defect_id, body["text"], store_uploads(request.files))
+        defect = works.rectify_defect(signed_in_staff(), defect_id, body["text"], store_uploads(request.files))
         db.session.commit()
         return defect
 
@@ -337,7 +332,7 @@ class Reinspect(MethodView):
     @staff_blp.response(200, DefectSchema)
     def post(self, body, defect_id):
         """Re-inspect a rectified defect: passed closes it, failed reopens it."""
-        defect = works.reinspect_defect(_staff(), defect_id, body["passed"], body["note"])
+        defect = works.reinspect_defect(signed_in_staff(), defect_id, body["passed"], body["note"])
         db.session.commit()
         return defect
 
@@ -348,7 +343,7 @@ class Waive(MethodView):
     @staff_blp.response(200, DefectSchema)
     def post(self, body, defect_id):
         """Waive a defect, with the reason."""
-        defect = works.waive_defect(_staff(), defect_id, body["reason"])
+        defect = works.waive_defect(signed_in_staff(), defect_id, body["reason"])
         db.session.commit()
         return defect
 
@@ -359,7 +354,7 @@ class ItemSpending(MethodView):
     @staff_blp.response(201, CreatedSchema)
     def post(self, body, project_id, item_id):
         """Record money actually spent on an item (fen)."""
-        row = works.record_spending(_staff(), project_id, item_id, body["amount"], body["note"])
+        row = works.record_spending(signed_in_staff(), project_id, item_id, body["amount"], body["note"])
         db.session.commit()
         return row
 
@@ -370,7 +365,7 @@ class ItemChangeOrders(MethodView):
     @staff_blp.response(201, CreatedSchema)
     def post(self, body, project_id, item_id):
         """A change to an item's budget (fen) with its reason."""
-        row = works.add_change_order(_staff(), project_id, item_id, body["amount"], body["reason"])
+        row = works.add_change_order(signed_in_staff(), project_id, item_id, body["amount"], body["reason"])
         db.session.commit()
         return row
 
@@ -380,12 +375,12 @@ class FinalAccounts(MethodView):
     @staff_blp.response(200, AccountsSchema)
     def get(self, project_id):
         """The accounts as they stand: per item budget, change orders, spending; funding by source."""
-        return works.accounts_of(projects.get_project(_staff(), project_id))
+        return works.accounts_of(projects.get_project(signed_in_staff(), project_id))
 
     @staff_blp.response(201, FinalAccountSchema)
     def post(self, project_id):
         """Publish the final accounts through the publicity step."""
-        record = works.publish_final_accounts(_staff(), project_id)
+        record = works.publish_final_accounts(signed_in_staff(), project_id)
         db.session.commit()
         return record
 
@@ -396,7 +391,7 @@ class ReportTimes(MethodView):
     def get(self):
         """Reports and disputes by region: counts, open, escalated, overdue, hours to answer."""
         from oversight.services import report_times
-        _region, rows = report_times(_staff(), request.args.get("region", type=int))
+        _region, rows = report_times(signed_in_staff(), request.args.get("region", type=int))
         return [dict(entry, region=name, mean_hours=_hours(entry["mean_hours"]), max_hours=_hours(entry["max_hours"]))
                 for name, entry in rows]
 
@@ -411,7 +406,7 @@ class ManagementVote(MethodView):
     @staff_blp.response(201, CreatedSchema)
     def post(self, body, project_id):
         """A draft vote on the management mode (property company, self-management, street service)."""
-        vote = care.propose_management_mode(_staff(), project_id, body["compound_id"], body["mode"])
+        vote = care.propose_management_mode(signed_in_staff(), project_id, body["compound_id"], body["mode"])
         db.session.commit()
         return vote
 
@@ -422,7 +417,7 @@ class CovenantVote(MethodView):
     @staff_blp.response(201, CreatedSchema)
     def post(self, body, project_id):
         """A draft vote on the management covenant, the text as its document."""
-        vote = care.propose_covenant(_staff(), project_id, body["compound_id"], body["text"])
+        vote = care.propose_covenant(signed_in_staff(), project_id, body["compound_id"], body["text"])
         db.session.commit()
         return vote
 
@@ -433,7 +428,7 @@ class Elections(MethodView):
     @staff_blp.response(201, ElectionSchema)
     def post(self, body):
         """Start electing a compound's owners' committee (nominations open)."""
-        election = care.create_election(_staff(), **body)
+        election = care.create_election(signed_in_staff(), **body)
         db.session.commit()
         return election
 
@@ -443,7 +438,7 @@ class ElectionDetail(MethodView):
     @staff_blp.response(200, ElectionSchema)
     def get(self, election_id):
         """An election with its candidates and, once closed, the count per candidate."""
-        return care.get_election(_staff(), election_id)
+        return care.get_election(signed_in_staff(), election_id)
 
 
 @staff_blp.route("/elections/<int:election_id>/candidates")
@@ -452,7 +447,7 @@ class Candidates(MethodView):
     @staff_blp.response(201, CandidateSchema)
     def post(self, body, election_id):
         """Nominate a candidate."""
-        candidate = care.nominate(_staff(), election_id, **body)
+        candidate = care.nominate(signed_in_staff(), election_id, **body)
         db.session.commit()
         return candidate
 
@@ -463,7 +458,7 @@ class OpenElection(MethodView):
     @staff_blp.response(200, ElectionSchema)
     def post(self, body, election_id):
         """Close nominations and open voting until the given time."""
-        election = care.open_election(_staff(), election_id, body["closes_at"])
+        election = care.open_election(signed_in_staff(), election_id, body["closes_at"])
         db.session.commit()
         return election
 
@@ -473,13 +468,13 @@ class PaperElectionBallot(MethodView):
     @staff_blp.response(200, ElectionPaperEntrySchema(many=True))
     def get(self, election_id):
         """The election's paper entries: pending (waiting for a second person), confirmed, mismatch or void."""
-        return care.paper_entries_of(care.get_election(_staff(), election_id))
+        return care.paper_entries_of(care.get_election(signed_in_staff(), election_id))
 
     @staff_blp.arguments(PaperElectionBallotSchema)
     @staff_blp.response(200, ElectionPaperEntrySchema)
     def post(self, body, election_id):
         """Enter a paper ballot for a dwelling; it counts once a second staff member confirms it."""
-        entry = care.enter_paper_ballot(_staff(), election_id, body["dwelling_id"], body["candidate_ids"])
+        entry = care.enter_paper_ballot(signed_in_staff(), election_id, body["dwelling_id"], body["candidate_ids"])
         db.session.commit()
         return entry
 
@@ -490,7 +485,7 @@ class ConfirmPaperElectionBallot(MethodView):
     @staff_blp.response(200, ElectionPaperEntrySchema)
     def post(self, body, election_id, entry_id):
         """A second staff member ticks the same candidates from the paper: a match counts, a mismatch does not."""
-        entry = care.confirm_paper_ballot(_staff(), election_id, entry_id, body["candidate_ids"])
+        entry = care.confirm_paper_ballot(signed_in_staff(), election_id, entry_id, body["candidate_ids"])
         db.session.commit()
         return entry
 
@@ -500,7 +495,7 @@ class CloseElection(MethodView):
     @staff_blp.response(200, ElectionSchema)
     def post(self, election_id):
         """Close voting and count each candidate under art. 278's ordinary rule."""
-        election = care.close_election(_staff(), election_id)
+        election = care.close_election(signed_in_staff(), election_id)
         db.session.commit()
         return election
 
