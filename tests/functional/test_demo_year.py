@@ -1,6 +1,7 @@
 """`flask demo seed` gives every official page something to show: projects at every stage with milestones and
 photos, the year's targets, a finished acceptance with satisfaction answers, a published vote (SQLite and
 PostgreSQL)."""
+import pytest
 from sqlalchemy import func, select
 
 from core.demo import DEMO_PASSWORD
@@ -19,6 +20,7 @@ def demo_sign_in(app, username):
     return client
 
 
+@pytest.mark.slow  # seeds a whole province and its year
 def test_the_demo_shows_a_whole_year(app, simulator):
     result = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output

@@ -59,6 +59,7 @@ def test_the_service_carries_on_while_redis_is_away(flaky_redis_app, world, simu
     assert db.session.scalar(select(func.count(WechatAccount.id)).where(WechatAccount.openid == "r1")) == 1
 
 
+@pytest.mark.slow  # waits out WeChat timeouts and retries
 def test_a_slow_then_failing_wechat_delays_notices_but_loses_none(client, world, simulator):
     roll_with_owner(world.compound_a.id, ROWS)
     openids = bind_accounts(world.compound_a.id, 5, prefix="slow")

@@ -6,6 +6,7 @@ import logging
 import random
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from core.extensions import db
@@ -48,6 +49,7 @@ def mutations(rng, envelope):
     yield "utf16", params, xml.encode("utf-16")
 
 
+@pytest.mark.slow  # a fuzz run: load on the bot endpoint
 def test_a_seeded_fuzz_of_the_bot_endpoint_finds_no_500_and_changes_nothing(client):
     envelopes = [Bot(client, mode).envelope for mode in ("plain", "safe", "compatible")]
     rng = random.Random(20261126)

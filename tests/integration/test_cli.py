@@ -1,4 +1,5 @@
 """The CLI commands, through Flask's CLI runner."""
+import pytest
 from sqlalchemy import func, select
 
 from core.extensions import db
@@ -39,6 +40,7 @@ def test_import_roll_command_for_a_missing_compound_fails(app, tmp_path):
     assert "42" in result.output
 
 
+@pytest.mark.slow  # seeds a whole province
 def test_demo_seed_builds_a_province_and_prints_logins(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo", "seed", "--if-empty"])
