@@ -1,6 +1,7 @@
 """Fixtures: an app on a freshly migrated SQLite file or on PostgreSQL, and data builders."""
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis as redis_lib
@@ -108,10 +109,12 @@ def _truncate_postgres(engine):
 
 
 @pytest.fixture
-def database_url(database, tmp_path):
-    """A clean database for one test."""
+def database_url(database):
+    """A clean database for one test: the template copied to the run's one SQLite path, or PostgreSQL emptied."""
     if database["kind"] == "sqlite":
-        path = tmp_path / "test.sqlite3"
+        path = database["template"].with_name("test.sqlite3")
+        for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            leftover.unlink(missing_ok=True)  # a connection a test left open keeps the old file, never this one
         shutil.copy(database["template"], path)
         yield f"sqlite:///{path}"
         return
@@ -130,17 +133,50 @@ class FreshContextClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
+class SharedApp:
+    """One app per database for the whole run (building one costs more than most tests), handed to each
+    test as if new: its settings restored and what it had cached since it was built (rate counters, the
+    WeChat token, the bot's worker threads) dropped, so no test sees another's."""
+
+    def __init__(self, application):
+        self.application = application
+        self.config = dict(application.config)
+        self.extensions = set(application.extensions)
+
+    def reset(self):
+        app = self.application
+        for name in set(app.extensions) - self.extensions:
+            cached = app.extensions.pop(name)
+            if isinstance(cached, ThreadPoolExecutor):
+                cached.shutdown(wait=True)
+            elif hasattr(cached, "close"):
+                cached.close()
+        app.config.clear()
+        app.config.update(self.config)
+
+
+_shared_apps = {}
+
+
 @pytest.fixture
 def app(database_url, simulator, tmp_path):
     """The app on a clean database, inside an app context, talking to the WeChat simulator."""
-    application = create_app(make_config(database_url, WECHAT_API_BASE=simulator.url,
-                                         UPLOAD_FOLDER=str(tmp_path / "uploads")))
-    application.test_client_class = FreshContextClient
-    with application.app_context():
-        yield application
-        from core.extensions import db
-        db.session.remove()
-        db.engine.dispose()
+    shared = _shared_apps.get(database_url)
+    if shared is None:
+        application = create_app(make_config(database_url, WECHAT_API_BASE=simulator.url))
+        application.test_client_class = FreshContextClient
+        shared = _shared_apps[database_url] = SharedApp(application)
+    application = shared.application
+    application.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    from core.extensions import db
+    try:
+        with application.app_context():
+            yield application
+            db.session.remove()
+    finally:
+        shared.reset()
+        with application.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture
