@@ -1,9 +1,15 @@
-"""What the benchmarks share: an app on a freshly migrated database, and a region to put data in."""
+"""What the benchmarks share: an app on a freshly migrated database, a region to put data in, and the WeChat
+API simulator in its own process."""
 import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
 
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import text  # noqa: E402
@@ -46,3 +52,29 @@ def bench_stairwell(compound):
     db.session.add(unit)
     db.session.flush()
     return unit
+
+
+def bench_flat(compound):
+    """Flat 101 (80 m²) in building 1, unit 1 of a compound; returns the dwelling (in an app context)."""
+    from core.models import Dwelling
+    dwelling = Dwelling(unit_id=bench_stairwell(compound).id, room="101", registered_area=8000)
+    db.session.add(dwelling)
+    db.session.flush()
+    return dwelling
+
+
+def start_simulator(port, env, within=60):
+    """The WeChat API simulator on a loopback port, in its own process; returned once it answers."""
+    process = subprocess.Popen([sys.executable, "-m", "flask", "wechat", "simulator", "--port", str(port)],
+                               cwd=ROOT, env=dict(env, FLASK_APP="wsgi"), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/sim/state", timeout=1)
+            return process
+        except requests.RequestException:
+            time.sleep(0.1)
+    process.terminate()
+    process.wait()
+    raise RuntimeError("simulator did not start")

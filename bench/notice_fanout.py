@@ -7,7 +7,6 @@ outcomes, one delivery per resident) costs. Usage:
 """
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -16,41 +15,24 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
 SIM_PORT = 5310
 
 
-def start_simulator(env):
-    process = subprocess.Popen([sys.executable, "-m", "flask", "wechat", "simulator", "--port", str(SIM_PORT)],
-                               cwd=ROOT, env=dict(env, FLASK_APP="wsgi"), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            requests.get(f"http://127.0.0.1:{SIM_PORT}/sim/state", timeout=1)
-            return process
-        except requests.RequestException:
-            time.sleep(0.1)
-    raise RuntimeError("simulator did not start")
-
-
 def prepare(url, count):
-    from bench.common import bench_community, bench_stairwell, migrated_app
+    from bench.common import bench_community, bench_flat, migrated_app
     from core import registry
     from core.extensions import db
-    from core.models import Dwelling, WechatAccount, utcnow
+    from core.models import WechatAccount, utcnow
     from core.staff import create_staff
     app = migrated_app(url, WECHAT_API_BASE=f"http://127.0.0.1:{SIM_PORT}")
     with app.app_context():
         region = bench_community()
         compound = registry.add_compound(region, None, name="bench")
-        unit = bench_stairwell(compound)
-        dwelling = Dwelling(unit_id=unit.id, room="101", registered_area=8000)
-        db.session.add(dwelling)
-        db.session.flush()
+        dwelling = bench_flat(compound)
         now = utcnow()
         for start in range(0, count, 10_000):
             db.session.execute(insert(WechatAccount.__table__), [
@@ -100,8 +82,9 @@ def main():
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
+    from bench.common import start_simulator
     env = dict(os.environ, GONGJIAN_ENV="development")
-    simulator = start_simulator(env)
+    simulator = start_simulator(SIM_PORT, env)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"

@@ -11,7 +11,6 @@ Given a PostgreSQL URL it drops and rebuilds that database's schema.
 """
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,37 +19,20 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
 SIM_PORT = 5710
 
 
-def start_simulator(env):
-    process = subprocess.Popen([sys.executable, "-m", "flask", "wechat", "simulator", "--port", str(SIM_PORT)],
-                               cwd=ROOT, env=dict(env, FLASK_APP="wsgi"), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    for _ in range(600):
-        try:
-            requests.get(f"http://127.0.0.1:{SIM_PORT}/sim/state", timeout=1)
-            return process
-        except requests.RequestException:
-            time.sleep(0.1)
-    raise RuntimeError("simulator did not start")
-
-
 def residents(compound, count, first, now, template):
     """`count` following residents in one dwelling of a compound; some in the window, some with a credit."""
     from core.extensions import db
-    from core.models import Dwelling, WechatAccount
+    from core.models import WechatAccount
     from notices.models import SubscriptionCredit
-    from bench.common import bench_stairwell
-    unit = bench_stairwell(compound)
-    dwelling = Dwelling(unit_id=unit.id, room="101", registered_area=8000)
-    db.session.add(dwelling)
-    db.session.flush()
+    from bench.common import bench_flat
+    dwelling = bench_flat(compound)
     for start in range(first, first + count, 20_000):
         stop = min(first + count, start + 20_000)
         ids = db.session.execute(insert(WechatAccount.__table__).returning(WechatAccount.__table__.c.id), [
@@ -104,8 +86,9 @@ def main():
     parser.add_argument("--send-budget", type=int, default=2_000)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
+    from bench.common import start_simulator
     env = dict(os.environ, GONGJIAN_ENV="development")
-    simulator = start_simulator(env)
+    simulator = start_simulator(SIM_PORT, env)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
