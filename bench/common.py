@@ -3,15 +3,16 @@ API simulator in its own process."""
 import os
 import subprocess
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import requests  # noqa: E402
-
 from flask_migrate import upgrade  # noqa: E402
+import requests  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from core import MIGRATIONS, create_app, registry  # noqa: E402
@@ -63,18 +64,30 @@ def bench_flat(compound):
     return dwelling
 
 
-def start_simulator(port, env, within=60):
-    """The WeChat API simulator on a loopback port, in its own process; returned once it answers."""
+@contextmanager
+def wechat_simulator(port, within=60):
+    """The WeChat API simulator on a loopback port, in its own process, for the length of a with block."""
+    env = dict(os.environ, GONGJIAN_ENV="development", FLASK_APP="wsgi")
     process = subprocess.Popen([sys.executable, "-m", "flask", "wechat", "simulator", "--port", str(port)],
-                               cwd=ROOT, env=dict(env, FLASK_APP="wsgi"), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/sim/state", timeout=1)
-            return process
-        except requests.RequestException:
-            time.sleep(0.1)
-    process.terminate()
-    process.wait()
-    raise RuntimeError("simulator did not start")
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + within
+        while True:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/sim/state", timeout=1)
+                break
+            except requests.RequestException:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("simulator did not start") from None
+                time.sleep(0.1)
+        yield process
+    finally:
+        process.terminate()
+        process.wait()
+
+
+@contextmanager
+def bench_database(url=None):
+    """The database URL given, or one on a SQLite file in a temporary folder removed after the with block."""
+    with tempfile.TemporaryDirectory() as tmp:
+        yield url or f"sqlite:///{tmp}/bench.sqlite3"

@@ -6,9 +6,7 @@ outcomes, one delivery per resident) costs. Usage:
     python bench/notice_fanout.py [--deliveries 100000] [--concurrency 8] [--database-url URL]
 """
 import argparse
-import os
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -82,19 +80,12 @@ def main():
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    from bench.common import start_simulator
-    env = dict(os.environ, GONGJIAN_ENV="development")
-    simulator = start_simulator(SIM_PORT, env)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
-            app, staff_id, compound_id = prepare(url, args.deliveries)
-            ours, sent = run_outbox(app, staff_id, compound_id, args.concurrency)
-            requests.post(f"http://127.0.0.1:{SIM_PORT}/sim/reset", timeout=5)
-            bare = run_bare(args.deliveries, args.concurrency)
-    finally:
-        simulator.terminate()
-        simulator.wait()
+    from bench.common import bench_database, wechat_simulator
+    with wechat_simulator(SIM_PORT), bench_database(args.database_url) as url:
+        app, staff_id, compound_id = prepare(url, args.deliveries)
+        ours, sent = run_outbox(app, staff_id, compound_id, args.concurrency)
+        requests.post(f"http://127.0.0.1:{SIM_PORT}/sim/reset", timeout=5)
+        bare = run_bare(args.deliveries, args.concurrency)
     print(f"{args.deliveries} deliveries, concurrency {args.concurrency}, database {url.split(':', 1)[0]}")
     print(f"outbox: {ours:.1f} s = {sent / ours:,.0f} deliveries/s ({sent} sent, fan-out included)")
     print(f"bare wechatpy loop: {bare:.1f} s = {args.deliveries / bare:,.0f} sends/s")

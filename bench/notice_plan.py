@@ -10,9 +10,7 @@ urgent residents first, and moves the rest to the next day. Usage:
 Given a PostgreSQL URL it drops and rebuilds that database's schema.
 """
 import argparse
-import os
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -86,16 +84,9 @@ def main():
     parser.add_argument("--send-budget", type=int, default=2_000)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    from bench.common import start_simulator
-    env = dict(os.environ, GONGJIAN_ENV="development")
-    simulator = start_simulator(SIM_PORT, env)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
-            run(url, args)
-    finally:
-        simulator.terminate()
-        simulator.wait()
+    from bench.common import bench_database, wechat_simulator
+    with wechat_simulator(SIM_PORT), bench_database(args.database_url) as url:
+        run(url, args)
 
 
 def run(url, args):
