@@ -1,5 +1,6 @@
-// What every page shares: its words (t), care mode, the error box with one next step, drafts kept in
-// storage so nothing typed is lost, and navigation. Pages are Components (see README: tests load them).
+// What every page shares: its words (t), care mode, reading what it shows with the error box for a
+// failure, drafts kept in storage so nothing typed is lost, and navigation. Pages are Components (see
+// README: tests load them).
 const wxp = require('./wx')
 const i18n = require('./i18n')
 const errors = require('./errors')
@@ -30,6 +31,15 @@ const shared = {
     this.setData({ error: null, fieldErrors: {} })
   },
 
+  // Read what the page shows (the page's own `fetch`), the error box cleared first; a failure is shown in
+  // it as a sentence and one next step, whose retry comes back here.
+  async load() {
+    this.clearError()
+    try {
+      await this.fetch()
+    } catch (error) { this.showError(error) }
+  },
+
   // The error box's one button.
   onErrorAction() {
     const action = this.data.error && this.data.error.action
@@ -56,10 +66,24 @@ const shared = {
   dropDraft(key) { wxp.removeStorage('gongjian.draft.' + key) },
 }
 
+// How a page opens unless it has its own onLoad: it keeps the id its link names (`idFromQuery`, as in
+// pages/vote/vote?id=5), then loads; with `reloadOnShow` it reads again whenever the resident comes back
+// to it once it has loaded.
+function opening(definition) {
+  const methods = {
+    onLoad(query) {
+      if (definition.idFromQuery) this.setData({ id: Number(query.id) })
+      return this.load()
+    },
+  }
+  if (definition.reloadOnShow) methods.onShow = function onShow() { if (this.data.loaded) this.load() }
+  return methods
+}
+
 function page(definition) {
   const data = Object.assign({ t: {}, locale: 'zh_Hans_CN', care: false, error: null, fieldErrors: {}, busy: false },
     definition.data || {})
-  const methods = Object.assign({}, shared, definition.methods || {})
+  const methods = Object.assign({}, shared, opening(definition), definition.methods || {})
   const userAttached = definition.lifetimes && definition.lifetimes.attached
   const lifetimes = Object.assign({}, definition.lifetimes, {
     attached() {
@@ -67,7 +91,10 @@ function page(definition) {
       if (userAttached) userAttached.call(this)
     },
   })
-  return Component(Object.assign({}, definition, { data, methods, lifetimes })) // eslint-disable-line no-undef
+  const component = Object.assign({}, definition, { data, methods, lifetimes })
+  delete component.idFromQuery
+  delete component.reloadOnShow
+  return Component(component) // eslint-disable-line no-undef
 }
 
 module.exports = { page, careMode }

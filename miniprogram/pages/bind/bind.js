@@ -22,16 +22,13 @@ page({
       return this.load()
     },
 
-    async load() {
-      this.clearError()
-      try {
-        const me = await api.call('me.get')
-        this.setData({ me, status: me.bound ? t('bind.bound', { place: this.place(me) }) : '' })
-        if (this.data.unitId && !me.bound) {
-          const unit = await api.call('units.get', { unit_id: this.data.unitId })
-          this.setData({ scanned: t('bind.scan_intro', { place: [unit.compound, unit.building, unit.unit].join(' ') }) })
-        }
-      } catch (error) { this.showError(error) }
+    async fetch() {
+      const me = await api.call('me.get')
+      this.setData({ me, status: me.bound ? t('bind.bound', { place: this.place(me) }) : '' })
+      if (this.data.unitId && !me.bound) {
+        const unit = await api.call('units.get', { unit_id: this.data.unitId })
+        this.setData({ scanned: t('bind.scan_intro', { place: [unit.compound, unit.building, unit.unit].join(' ') }) })
+      }
     },
 
     place(me) { return [me.compound, me.building, me.unit, me.room].filter(Boolean).join(' ') },

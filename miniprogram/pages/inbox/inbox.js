@@ -5,16 +5,12 @@ const fmt = require('../../lib/format')
 
 page({
   data: { titleKey: 'inbox.title', notices: [], loaded: false },
+  reloadOnShow: true,
   methods: {
-    onLoad() { return this.load() },
-    onShow() { if (this.data.loaded) this.load() },
-    async load() {
-      this.clearError()
-      try {
-        const notices = await api.call('inbox.list')
-        this.setData({ loaded: true, notices: notices.map((n) => ({ id: n.id, title: n.title, read: n.read,
-          when: fmt.dateTime(n.created_at, this.data.locale) })) })
-      } catch (error) { this.showError(error) }
+    async fetch() {
+      const notices = await api.call('inbox.list')
+      this.setData({ loaded: true, notices: notices.map((n) => ({ id: n.id, title: n.title, read: n.read,
+        when: fmt.dateTime(n.created_at, this.data.locale) })) })
     },
   },
 })

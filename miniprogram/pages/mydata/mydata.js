@@ -20,26 +20,21 @@ const SECTIONS = [
 page({
   data: { titleKey: 'mydata.title', account: null, sections: [], deleted: '' },
   methods: {
-    onLoad() { return this.load() },
-
-    async load() {
-      this.clearError()
-      try {
-        const data = await api.call('me.data')
-        const account = data.account || {}
-        const person = data.person || {}
-        const place = (home) => (home && typeof home === 'object'
-          ? [home.compound, home.building, home.unit, home.room].filter(Boolean).join(' ') : home)
-        this.setData({
-          account: { home: place(account.home) || t('mydata.none'), as: account.as ? t('home.' + (account.as === 'owner' ? 'owner' : 'household')) : '',
-            phone: account.phone || person.phone || t('mydata.none'), name: person.name || '', id: person.id_number || '' },
-          sections: SECTIONS.map(([key, line]) => {
-            const entries = data[key] || []
-            return { key, title: t('mydata.' + key, { n: entries.length }),
-              lines: entries.map((e, i) => ({ key: i, text: String(line(e)).trim(), at: fmt.dateTime(e.at || e.sent, this.data.locale) })) }
-          }),
-        })
-      } catch (error) { this.showError(error) }
+    async fetch() {
+      const data = await api.call('me.data')
+      const account = data.account || {}
+      const person = data.person || {}
+      const place = (home) => (home && typeof home === 'object'
+        ? [home.compound, home.building, home.unit, home.room].filter(Boolean).join(' ') : home)
+      this.setData({
+        account: { home: place(account.home) || t('mydata.none'), as: account.as ? t('home.' + (account.as === 'owner' ? 'owner' : 'household')) : '',
+          phone: account.phone || person.phone || t('mydata.none'), name: person.name || '', id: person.id_number || '' },
+        sections: SECTIONS.map(([key, line]) => {
+          const entries = data[key] || []
+          return { key, title: t('mydata.' + key, { n: entries.length }),
+            lines: entries.map((e, i) => ({ key: i, text: String(line(e)).trim(), at: fmt.dateTime(e.at || e.sent, this.data.locale) })) }
+        }),
+      })
     },
 
     async requestDeletion() {

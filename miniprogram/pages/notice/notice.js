@@ -6,27 +6,21 @@ const { t } = require('../../lib/i18n')
 
 page({
   data: { titleKey: 'inbox.title', notice: null },
+  idFromQuery: true,
   methods: {
-    onLoad(query) {
-      this.setData({ id: Number(query.id) })
-      return this.load()
-    },
-    async load() {
-      this.clearError()
-      try {
-        const notices = await api.call('inbox.list')
-        const id = this.data.id
-        // A push names the notice; the inbox lists my deliveries of notices. Match on the notice when the
-        // inbox says which it is, never on a delivery that merely has the same number.
-        const byNotice = notices.some((item) => item.notice_id !== undefined)
-        const n = notices.find((item) => (byNotice ? item.notice_id === id : item.id === id))
-        if (!n) {
-          this.setData({ error: { text: t('notice.missing'), next: t('error.404.next'), action: 'back' } })
-          return
-        }
-        this.setData({ notice: { title: n.title, body: n.body, when: fmt.dateTime(n.created_at, this.data.locale) } })
-        if (!n.read) await api.call('inbox.read', { delivery_id: n.id })
-      } catch (error) { this.showError(error) }
+    async fetch() {
+      const notices = await api.call('inbox.list')
+      const id = this.data.id
+      // A push names the notice; the inbox lists my deliveries of notices. Match on the notice when the
+      // inbox says which it is, never on a delivery that merely has the same number.
+      const byNotice = notices.some((item) => item.notice_id !== undefined)
+      const n = notices.find((item) => (byNotice ? item.notice_id === id : item.id === id))
+      if (!n) {
+        this.setData({ error: { text: t('notice.missing'), next: t('error.404.next'), action: 'back' } })
+        return
+      }
+      this.setData({ notice: { title: n.title, body: n.body, when: fmt.dateTime(n.created_at, this.data.locale) } })
+      if (!n.read) await api.call('inbox.read', { delivery_id: n.id })
     },
   },
 })

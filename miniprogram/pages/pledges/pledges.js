@@ -19,23 +19,20 @@ page({
       return this.load()
     },
 
-    async load() {
-      this.clearError()
-      try {
-        const [mine, me] = await Promise.all([api.call('contributions.mine'), api.call('me.get')])
-        const money = (fen) => t('vote.share_yuan', { amount: fmt.yuan(fen) })
-        const owner = me.kind === 'owner'
-        this.setData({
-          loaded: true,
-          totals: { pledged: money(mine.totals.pledged), received: money(mine.totals.received),
-            hours: t('pledge.hours_total', { pledged: mine.totals.hours_pledged, given: mine.totals.hours_given }) },
-          entries: (mine.entries || []).map((e) => ({ id: e.id, kind: t('pledge.kind.' + e.kind),
-            amount: e.amount !== null && e.amount !== undefined ? money(e.amount) : (e.hours ? t('pledge.hours', { n: e.hours }) : ''),
-            description: e.description || '', state: t('pledge.state.' + e.state), pledged: e.state === 'pledged',
-            at: fmt.date(e.pledged_at, this.data.locale) })),
-          kinds: KINDS.filter((k) => owner || k !== 'maintenance_fund').map((k) => ({ value: k, label: t('pledge.kind.' + k) })),
-        })
-      } catch (error) { this.showError(error) }
+    async fetch() {
+      const [mine, me] = await Promise.all([api.call('contributions.mine'), api.call('me.get')])
+      const money = (fen) => t('vote.share_yuan', { amount: fmt.yuan(fen) })
+      const owner = me.kind === 'owner'
+      this.setData({
+        loaded: true,
+        totals: { pledged: money(mine.totals.pledged), received: money(mine.totals.received),
+          hours: t('pledge.hours_total', { pledged: mine.totals.hours_pledged, given: mine.totals.hours_given }) },
+        entries: (mine.entries || []).map((e) => ({ id: e.id, kind: t('pledge.kind.' + e.kind),
+          amount: e.amount !== null && e.amount !== undefined ? money(e.amount) : (e.hours ? t('pledge.hours', { n: e.hours }) : ''),
+          description: e.description || '', state: t('pledge.state.' + e.state), pledged: e.state === 'pledged',
+          at: fmt.date(e.pledged_at, this.data.locale) })),
+        kinds: KINDS.filter((k) => owner || k !== 'maintenance_fund').map((k) => ({ value: k, label: t('pledge.kind.' + k) })),
+      })
     },
 
     keep() {

@@ -7,12 +7,8 @@ const { t } = require('../../lib/i18n')
 page({
   data: { titleKey: 'privacy.title', notice: null, done: '' },
   methods: {
-    onLoad() { return this.load() },
-    async load() {
-      this.clearError()
-      try {
-        this.setData({ notice: await api.call('privacy.get') })
-      } catch (error) { this.showError(error) }
+    async fetch() {
+      this.setData({ notice: await api.call('privacy.get') })
     },
     async accept() {
       if (this.data.busy || !this.data.notice) return

@@ -15,36 +15,33 @@ page({
       return this.load()
     },
 
-    async load() {
-      this.clearError()
-      try {
-        const data = await api.call('project.get')
-        const p = data.project
-        const locale = this.data.locale
-        const names = {}
-        ;(await api.call('catalogue.list')).forEach((i) => { names[i.code] = i.name })
-        const current = p.stage
-        let passed = true
-        const stages = (p.stages || []).map((s) => {
-          const state = s.stage === current ? 'current' : passed ? 'done' : 'waiting'
-          if (s.stage === current) passed = false
-          return { stage: s.stage, name: t('stage.' + s.stage), state: t('progress.' + state),
-            when: fmt.date(s.actual_start || s.planned_start, locale) }
-        })
-        this.setData({
-          project: { name: p.name, stage: t('stage.' + p.stage), progress: t('progress.percent', { n: data.progress }),
-            satisfaction: data.satisfaction === null || data.satisfaction === undefined ? '' : t('progress.satisfaction', { n: data.satisfaction }),
-            accepting: p.stage === 'acceptance' },
-          stages,
-          items: (p.items || []).map((i) => ({ id: i.id, name: names[i.catalogue_code] || i.catalogue_code,
-            progress: t('progress.percent', { n: i.progress }) })),
-          funding: Object.keys(data.funding || {}).map((source) => ({ source, name: t('funding.' + source),
-            amount: t('progress.yuan', { amount: fmt.yuan(data.funding[source]) }) })),
-          milestones: (data.milestones || []).map((m) => ({ id: m.id, title: m.title, text: m.text,
-            at: fmt.dateTime(m.at, locale), photos: [], names: m.photos || [] })),
-        })
-        await this.loadPhotos()
-      } catch (error) { this.showError(error) }
+    async fetch() {
+      const data = await api.call('project.get')
+      const p = data.project
+      const locale = this.data.locale
+      const names = {}
+      ;(await api.call('catalogue.list')).forEach((i) => { names[i.code] = i.name })
+      const current = p.stage
+      let passed = true
+      const stages = (p.stages || []).map((s) => {
+        const state = s.stage === current ? 'current' : passed ? 'done' : 'waiting'
+        if (s.stage === current) passed = false
+        return { stage: s.stage, name: t('stage.' + s.stage), state: t('progress.' + state),
+          when: fmt.date(s.actual_start || s.planned_start, locale) }
+      })
+      this.setData({
+        project: { name: p.name, stage: t('stage.' + p.stage), progress: t('progress.percent', { n: data.progress }),
+          satisfaction: data.satisfaction === null || data.satisfaction === undefined ? '' : t('progress.satisfaction', { n: data.satisfaction }),
+          accepting: p.stage === 'acceptance' },
+        stages,
+        items: (p.items || []).map((i) => ({ id: i.id, name: names[i.catalogue_code] || i.catalogue_code,
+          progress: t('progress.percent', { n: i.progress }) })),
+        funding: Object.keys(data.funding || {}).map((source) => ({ source, name: t('funding.' + source),
+          amount: t('progress.yuan', { amount: fmt.yuan(data.funding[source]) }) })),
+        milestones: (data.milestones || []).map((m) => ({ id: m.id, title: m.title, text: m.text,
+          at: fmt.dateTime(m.at, locale), photos: [], names: m.photos || [] })),
+      })
+      await this.loadPhotos()
     },
 
     // Milestone photos need our token: downloaded, then shown from their temporary paths.

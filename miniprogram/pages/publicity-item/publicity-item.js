@@ -23,23 +23,20 @@ page({
       return this.load()
     },
 
-    async load() {
-      this.clearError()
-      try {
-        const p = await api.call('publicity.get', { publicity_id: this.data.id })
-        const locale = this.data.locale
-        this.setData({
-          period: { title: p.title, summary: p.summary, kind: t('publicity.kind.' + p.subject_kind),
-            left: countdown(p.seconds_left), open: p.state === 'open' && p.seconds_left > 0,
-            until: t('publicity.until', { when: fmt.dateTime(p.ends_at, locale) }),
-            extended: p.extensions ? t('publicity.extended', { n: p.extensions }) : '',
-            vote: p.subject_kind === 'vote_result' ? '/pages/vote/vote?id=' + p.subject_id : '' },
-          objections: (p.objections || []).map((o, i) => ({ id: o.id, n: i + 1, text: o.text,
-            photos: (o.photos || []).length ? t('publicity.photos', { n: o.photos.length }) : '',
-            at: fmt.dateTime(o.created_at, locale), answer: o.answer || '',
-            answered: o.answer ? fmt.dateTime(o.answered_at, locale) : '' })),
-        })
-      } catch (error) { this.showError(error) }
+    async fetch() {
+      const p = await api.call('publicity.get', { publicity_id: this.data.id })
+      const locale = this.data.locale
+      this.setData({
+        period: { title: p.title, summary: p.summary, kind: t('publicity.kind.' + p.subject_kind),
+          left: countdown(p.seconds_left), open: p.state === 'open' && p.seconds_left > 0,
+          until: t('publicity.until', { when: fmt.dateTime(p.ends_at, locale) }),
+          extended: p.extensions ? t('publicity.extended', { n: p.extensions }) : '',
+          vote: p.subject_kind === 'vote_result' ? '/pages/vote/vote?id=' + p.subject_id : '' },
+        objections: (p.objections || []).map((o, i) => ({ id: o.id, n: i + 1, text: o.text,
+          photos: (o.photos || []).length ? t('publicity.photos', { n: o.photos.length }) : '',
+          at: fmt.dateTime(o.created_at, locale), answer: o.answer || '',
+          answered: o.answer ? fmt.dateTime(o.answered_at, locale) : '' })),
+      })
     },
 
     remember() {

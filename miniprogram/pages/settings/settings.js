@@ -9,11 +9,7 @@ const { t } = i18n
 page({
   data: { titleKey: 'settings.title', me: null, done: '' },
   methods: {
-    onLoad() { return this.load() },
-    async load() {
-      this.clearError()
-      try { this.setData({ me: await api.call('me.get') }) } catch (error) { this.showError(error) }
-    },
+    async fetch() { this.setData({ me: await api.call('me.get') }) },
 
     toggleCare() {
       wxp.setStorage('gongjian.care', this.data.care ? 'off' : 'on')

@@ -15,34 +15,27 @@ const MAX_PHOTO_BYTES = 2 * 1024 * 1024
 
 page({
   data: { titleKey: 'survey.title', survey: null, sections: [], answers: {}, raw: {}, shown: {}, done: '' },
+  idFromQuery: true,
   methods: {
-    onLoad(query) {
-      this.setData({ id: Number(query.id) })
-      return this.load()
-    },
-
-    async load() {
-      this.clearError()
+    async fetch() {
+      const surveys = await api.call('surveys.list')
+      const survey = surveys.find((s) => s.id === this.data.id)
+      if (!survey) { this.showError({ status: 404 }); return }
+      const needsCatalogue = conditions.questions(survey.definition).some((q) => q.type === 'catalogue')
+      const catalogue = needsCatalogue ? await api.call('catalogue.list') : []
+      let answers = {}
+      let submitted = false
       try {
-        const surveys = await api.call('surveys.list')
-        const survey = surveys.find((s) => s.id === this.data.id)
-        if (!survey) { this.showError({ status: 404 }); return }
-                const needsCatalogue = conditions.questions(survey.definition).some((q) => q.type === 'catalogue')
-        const catalogue = needsCatalogue ? await api.call('catalogue.list') : []
-        let answers = {}
-        let submitted = false
-        try {
-          const saved = await api.call('surveys.response', { survey_id: survey.id })
-          answers = saved.answers || {}
-          submitted = saved.submitted
-        } catch (error) { if (error.status !== 404) throw error }
-        const kept = this.draft('survey.' + survey.id)
-        if (kept && kept.answers) answers = kept.answers // what was typed here last wins over the older copy
-        this.setData({ definition: survey.definition, catalogue, survey: { title: survey.title, until: t('home.until', { when: fmt.dateTime(survey.closes_at, this.data.locale) }) },
-          answers, raw: (kept && kept.raw) || {}, submitted })
-        this.build()
-        await this.showStored()
-      } catch (error) { this.showError(error) }
+        const saved = await api.call('surveys.response', { survey_id: survey.id })
+        answers = saved.answers || {}
+        submitted = saved.submitted
+      } catch (error) { if (error.status !== 404) throw error }
+      const kept = this.draft('survey.' + survey.id)
+      if (kept && kept.answers) answers = kept.answers // what was typed here last wins over the older copy
+      this.setData({ definition: survey.definition, catalogue, survey: { title: survey.title, until: t('home.until', { when: fmt.dateTime(survey.closes_at, this.data.locale) }) },
+        answers, raw: (kept && kept.raw) || {}, submitted })
+      this.build()
+      await this.showStored()
     },
 
     // Photos I gave earlier are the service's: downloaded with my token (an <image> cannot send it) and

@@ -12,43 +12,36 @@ const CHOICES = ['agree', 'disagree', 'abstain']
 
 page({
   data: { titleKey: 'vote.title', vote: null, ballot: null, choices: [], checked: '', share: null, picks: [] },
+  idFromQuery: true,
   methods: {
-    onLoad(query) {
-      this.setData({ id: Number(query.id) })
-      return this.load()
-    },
-
-    async load() {
-      this.clearError()
-      try {
-        const votes = await api.call('votes.list')
-        let v = votes.find((item) => item.id === this.data.id)
-        let result = null
-        if (!v) {
-          // Not open any more: the published result, when it has been published (404 otherwise).
-          const published = await api.call('votes.result', { vote_id: this.data.id })
-          v = published.vote
-          result = published.result
-        }
-        const locale = this.data.locale
-        const dwellings = v.dwellings || []
-        this.setData({
-          vote: { title: v.title, text: v.text, until: t('vote.until', { when: fmt.dateTime(v.closes_at, locale) }),
-            details: v.publish_details ? t('vote.details_published') : t('vote.details_private'),
-            documents: (v.documents || []).map((d) => ({ file: d.file, title: d.title })),
-            flats: this.flatsOf(v),
-            paperRule: v.paper_rule || '',
-            published: v.state === 'published',
-            publicity: v.publicity_ends_at ? t('vote.publicity', { days: fmt.daysLeft(v.publicity_ends_at) }) : '' },
-          choices: v.state === 'open' ? CHOICES.map((c) => ({ value: c, label: t('vote.' + c) })) : [],
-          result: result ? this.resultView(result) : null,
-          // An owner of several flats chooses which ones this ballot is for (all of them unless changed).
-          picks: v.state === 'open' && dwellings.length > 1 ? dwellings.map((d) => ({ id: d.dwelling_id,
-            label: d.address || String(d.dwelling_id), on: true })) : [],
-        })
-        await this.loadShare()
-        await this.loadBallot()
-      } catch (error) { this.showError(error) }
+    async fetch() {
+      const votes = await api.call('votes.list')
+      let v = votes.find((item) => item.id === this.data.id)
+      let result = null
+      if (!v) {
+        // Not open any more: the published result, when it has been published (404 otherwise).
+        const published = await api.call('votes.result', { vote_id: this.data.id })
+        v = published.vote
+        result = published.result
+      }
+      const locale = this.data.locale
+      const dwellings = v.dwellings || []
+      this.setData({
+        vote: { title: v.title, text: v.text, until: t('vote.until', { when: fmt.dateTime(v.closes_at, locale) }),
+          details: v.publish_details ? t('vote.details_published') : t('vote.details_private'),
+          documents: (v.documents || []).map((d) => ({ file: d.file, title: d.title })),
+          flats: this.flatsOf(v),
+          paperRule: v.paper_rule || '',
+          published: v.state === 'published',
+          publicity: v.publicity_ends_at ? t('vote.publicity', { days: fmt.daysLeft(v.publicity_ends_at) }) : '' },
+        choices: v.state === 'open' ? CHOICES.map((c) => ({ value: c, label: t('vote.' + c) })) : [],
+        result: result ? this.resultView(result) : null,
+        // An owner of several flats chooses which ones this ballot is for (all of them unless changed).
+        picks: v.state === 'open' && dwellings.length > 1 ? dwellings.map((d) => ({ id: d.dwelling_id,
+          label: d.address || String(d.dwelling_id), on: true })) : [],
+      })
+      await this.loadShare()
+      await this.loadBallot()
     },
 
     // Every flat I may cast for, with the choice the service holds for it.

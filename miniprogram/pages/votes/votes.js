@@ -7,14 +7,10 @@ const { t } = require('../../lib/i18n')
 page({
   data: { titleKey: 'nav.votes', votes: [], loaded: false },
   methods: {
-    onLoad() { return this.load() },
-    async load() {
-      this.clearError()
-      try {
-        const votes = await api.call('votes.list')
-        this.setData({ loaded: true, votes: votes.map((v) => ({ id: v.id, title: v.title,
-          until: t('vote.until', { when: fmt.dateTime(v.closes_at, this.data.locale) }) })) })
-      } catch (error) { this.showError(error) }
+    async fetch() {
+      const votes = await api.call('votes.list')
+      this.setData({ loaded: true, votes: votes.map((v) => ({ id: v.id, title: v.title,
+        until: t('vote.until', { when: fmt.dateTime(v.closes_at, this.data.locale) }) })) })
     },
   },
 })

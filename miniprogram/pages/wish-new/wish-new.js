@@ -20,15 +20,12 @@ page({
       return this.load()
     },
 
-    async load() {
-      this.clearError()
-      try {
-        const items = await api.call('catalogue.list')
-        const classes = CLASSES.map((cls) => ({ cls, label: t('wish.class.' + cls),
-          items: items.filter((i) => i.class === cls).map((i) => ({ code: i.code, name: i.name })) }))
-        const chosen = items.find((i) => i.code === this.data.code)
-        this.setData({ classes, chosenName: chosen ? chosen.name : '' })
-      } catch (error) { this.showError(error) }
+    async fetch() {
+      const items = await api.call('catalogue.list')
+      const classes = CLASSES.map((cls) => ({ cls, label: t('wish.class.' + cls),
+        items: items.filter((i) => i.class === cls).map((i) => ({ code: i.code, name: i.name })) }))
+      const chosen = items.find((i) => i.code === this.data.code)
+      this.setData({ classes, chosenName: chosen ? chosen.name : '' })
     },
 
     remember() {
