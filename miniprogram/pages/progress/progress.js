@@ -4,6 +4,7 @@ const { page } = require('../../lib/page')
 const api = require('../../lib/api')
 const wxp = require('../../lib/wx')
 const fmt = require('../../lib/format')
+const photos = require('../../lib/photos')
 const { t } = require('../../lib/i18n')
 
 page({
@@ -60,12 +61,12 @@ page({
     onReport(event) { this.setData({ report: event.detail.value }); this.remember() },
     onViewText(event) { this.setData({ viewText: event.detail.value }); this.remember() },
 
+    // One photo of the problem; the service checks its size when the report is sent.
     async addPhoto() {
-      try {
-        const chosen = await wxp.chooseMedia({ count: 1, mediaType: ['image'], sizeType: ['compressed'] })
-        this.setData({ reportPhotos: chosen.tempFiles.slice(0, 1).map((f) => f.tempFilePath) })
-        this.remember()
-      } catch (e) { /* cancelled */ }
+      const files = await photos.pick(1)
+      if (!files) return
+      this.setData({ reportPhotos: files.slice(0, 1).map((f) => f.tempFilePath) })
+      this.remember()
     },
 
     // Where the problem is, when the resident allows it (WeChat asks once).

@@ -4,17 +4,13 @@ const { page } = require('../../lib/page')
 const api = require('../../lib/api')
 const wxp = require('../../lib/wx')
 const fmt = require('../../lib/format')
+const { photoButtons } = require('../../lib/photos')
 const { t, countdown } = require('../../lib/i18n')
-
-// What the mini-program sends: three photos, 2 MB each (the service's limits for every upload).
-const MAX_PHOTOS = 3
-const MAX_PHOTO_BYTES = 2 * 1024 * 1024
-
 
 page({
   data: { titleKey: 'publicity.title', period: null, objections: [], text: '', photos: [], objectionId: null,
     uploaded: 0, sent: '' },
-  methods: {
+  methods: Object.assign({
     onLoad(query) {
       const id = Number(query.id)
       const kept = this.draft('objection.' + id) || {}
@@ -46,28 +42,6 @@ page({
 
     onText(event) {
       this.setData({ text: event.detail.value })
-      this.remember()
-    },
-
-    async addPhoto() {
-      this.clearError()
-      let chosen
-      try {
-        chosen = await wxp.chooseMedia({ count: MAX_PHOTOS - this.data.photos.length, mediaType: ['image'],
-          sizeType: ['compressed'], sourceType: ['album', 'camera'] })
-      } catch (e) { return } // cancelled
-      const files = chosen.tempFiles || []
-      if (files.some((f) => f.size > MAX_PHOTO_BYTES)) {
-        this.setData({ error: { text: t('wish.photo_too_large'), next: t('error.413.next'), action: 'none' } })
-      }
-      const fit = files.filter((f) => f.size <= MAX_PHOTO_BYTES).map((f) => f.tempFilePath)
-      this.setData({ photos: this.data.photos.concat(fit).slice(0, MAX_PHOTOS) })
-      this.remember()
-    },
-
-    removePhoto(event) {
-      const index = Number(event.currentTarget.dataset.index)
-      this.setData({ photos: this.data.photos.filter((_p, i) => i !== index) })
       this.remember()
     },
 
@@ -103,5 +77,5 @@ page({
     },
 
     openVote() { if (this.data.period && this.data.period.vote) wxp.navigateTo(this.data.period.vote) },
-  },
+  }, photoButtons),
 })

@@ -3,15 +3,12 @@
 // each question shown under it.
 const { page } = require('../../lib/page')
 const api = require('../../lib/api')
-const wxp = require('../../lib/wx')
 const conditions = require('../../lib/conditions')
 const fmt = require('../../lib/format')
+const photos = require('../../lib/photos')
 const { t } = require('../../lib/i18n')
 
 const OTHER = conditions.OTHER
-// What the service accepts for a photo question: three photos, 2 MB each (core/uploads.py).
-const MAX_PHOTOS = 3
-const MAX_PHOTO_BYTES = 2 * 1024 * 1024
 
 page({
   data: { titleKey: 'survey.title', survey: null, sections: [], answers: {}, raw: {}, shown: {}, done: '' },
@@ -89,7 +86,7 @@ page({
         text: typeof answer === 'string' ? answer : '',
         photos: (Array.isArray(answer) && q.type === 'photo' ? answer : []).map((name, index) => ({ name, index,
           src: (this.data.shown || {})[name] || '', label: t('wish.photo_n', { n: index + 1 }) })),
-        canAddPhoto: q.type === 'photo' && (!Array.isArray(answer) || answer.length < MAX_PHOTOS),
+        canAddPhoto: q.type === 'photo' && (!Array.isArray(answer) || answer.length < photos.MAX_PHOTOS),
         number: this.data.raw[q.id] !== undefined ? this.data.raw[q.id] : (typeof answer === 'number' ? String(answer) : ''),
       }
     },
@@ -159,22 +156,17 @@ page({
     async addPhoto(event) {
       const { qid } = event.currentTarget.dataset
       const given = Array.isArray(this.data.answers[qid]) ? this.data.answers[qid] : []
-      if (this.data.busy || given.length >= MAX_PHOTOS) return
+      if (this.data.busy || given.length >= photos.MAX_PHOTOS) return
       this.clearError()
-      let chosen
-      try {
-        chosen = await wxp.chooseMedia({ count: MAX_PHOTOS - given.length, mediaType: ['image'],
-          sizeType: ['compressed'], sourceType: ['album', 'camera'] })
-      } catch (e) { return } // cancelled
-      const files = chosen.tempFiles || []
-      const fit = files.filter((f) => f.size <= MAX_PHOTO_BYTES).slice(0, MAX_PHOTOS - given.length)
+      const chosen = await photos.choose(photos.MAX_PHOTOS - given.length)
+      if (!chosen) return
       this.setData({ busy: true })
       const names = given.slice()
       try {
-        for (const file of fit) {
-          const stored = await api.call('surveys.photo', { survey_id: this.data.id }, {}, [file.tempFilePath])
+        for (const path of chosen.paths) {
+          const stored = await api.call('surveys.photo', { survey_id: this.data.id }, {}, [path])
           const shown = Object.assign({}, this.data.shown)
-          stored.photos.forEach((name) => { names.push(name); shown[name] = file.tempFilePath })
+          stored.photos.forEach((name) => { names.push(name); shown[name] = path })
           // Each photo the service took is in the answer (and the draft) at once: a failure later keeps it.
           this.setData({ shown })
           this.setAnswer(qid, names.slice())
@@ -187,7 +179,7 @@ page({
         this.build()
         return
       }
-      if (fit.length < files.length) {
+      if (chosen.tooLarge) {
         this.setData({ fieldErrors: Object.assign({}, this.data.fieldErrors, { [qid]: t('wish.photo_too_large') }) })
         this.build()
       }

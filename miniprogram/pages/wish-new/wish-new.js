@@ -4,15 +4,14 @@ const { page } = require('../../lib/page')
 const api = require('../../lib/api')
 const wxp = require('../../lib/wx')
 const subscribe = require('../../lib/subscribe')
+const { photoButtons } = require('../../lib/photos')
 const { t } = require('../../lib/i18n')
 
-const MAX_PHOTOS = 3
-const MAX_PHOTO_BYTES = 2 * 1024 * 1024
 const CLASSES = ['basic', 'improvement', 'enhancement']
 
 page({
   data: { titleKey: 'wish.title', classes: [], code: '', chosenName: '', text: '', photos: [], wishId: null, sent: '' },
-  methods: {
+  methods: Object.assign({
     onLoad() {
       const kept = this.draft('wish') || {}
       this.setData({ code: kept.code || '', text: kept.text || '', photos: kept.photos || [], wishId: kept.wishId || null,
@@ -42,28 +41,6 @@ page({
 
     onText(event) {
       this.setData({ text: event.detail.value })
-      this.remember()
-    },
-
-    async addPhoto() {
-      this.clearError()
-      let chosen
-      try {
-        chosen = await wxp.chooseMedia({ count: MAX_PHOTOS - this.data.photos.length, mediaType: ['image'],
-          sizeType: ['compressed'], sourceType: ['album', 'camera'] })
-      } catch (e) { return } // cancelled
-      const files = chosen.tempFiles || []
-      if (files.some((f) => f.size > MAX_PHOTO_BYTES)) {
-        this.setData({ error: { text: t('wish.photo_too_large'), next: t('error.413.next'), action: 'none' } })
-      }
-      const fit = files.filter((f) => f.size <= MAX_PHOTO_BYTES).map((f) => f.tempFilePath)
-      this.setData({ photos: this.data.photos.concat(fit).slice(0, MAX_PHOTOS) })
-      this.remember()
-    },
-
-    removePhoto(event) {
-      const index = Number(event.currentTarget.dataset.index)
-      this.setData({ photos: this.data.photos.filter((_p, i) => i !== index) })
       this.remember()
     },
 
@@ -101,5 +78,5 @@ page({
     },
 
     myWishes() { return wxp.redirectTo('/pages/wishes/wishes') },
-  },
+  }, photoButtons),
 })
