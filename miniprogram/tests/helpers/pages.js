@@ -41,6 +41,13 @@ function render(_simulate, pagePath, query) {
   return { comp, loaded: Promise.resolve(loaded) }
 }
 
+// Open a page on a runtime as WeChat does (the query its link gives) and wait for its onLoad: the page.
+async function open(wx, pagePath, query) {
+  const { comp, loaded } = render(install(wx), pagePath, query)
+  await loaded
+  return comp
+}
+
 async function until(check, what, timeoutMs) {
   const deadline = Date.now() + (timeoutMs || 30000)
   let last
@@ -56,6 +63,12 @@ async function until(check, what, timeoutMs) {
 
 function text(comp) {
   return comp.dom.textContent.replace(/\s+/g, ' ')
+}
+
+// Every one of `words` is in what a page, or one part of it, shows.
+function expectShown(comp, words) {
+  const shown = text(comp)
+  words.forEach((word) => expect(shown).toContain(word))
 }
 
 // Type into an <input>/<textarea> the way WeChat reports it: an input event with detail.value.
@@ -76,4 +89,4 @@ async function tap(comp, selector) {
   await settle()
 }
 
-module.exports = { install, render, until, text, type, tap, ROOT }
+module.exports = { install, render, open, until, text, expectShown, type, tap, ROOT }

@@ -1,4 +1,6 @@
 // For page tests without the service: answers given by the test, every call recorded.
+const { createRuntime } = require('./runtime')
+
 function stub(routes, log) {
   return () => ({
     login: ({ success }) => Promise.resolve().then(() => success({ code: 'code-1' })),
@@ -30,4 +32,10 @@ function stub(routes, log) {
 
 const SIGNED_IN = { 'POST /api/v1/auth/login': [200, { token: 'tok', expires_at: '2099-01-01T00:00:00', bound: true }] }
 
-module.exports = { stub, SIGNED_IN }
+// A `wx` signed in to a service that gives the answers `routes` names (as `stub` takes them), every call
+// recorded in `log`; `settings` as createRuntime takes them (photos picked, confirmations, font size).
+function signedIn(routes, log, settings) {
+  return createRuntime(stub(Object.assign({}, SIGNED_IN, routes), log || []), settings)
+}
+
+module.exports = { stub, signedIn, SIGNED_IN }

@@ -2,36 +2,31 @@
 // every control labelled for the screen reader; marks that carry meaning are words or signs, not colour.
 const fs = require('fs')
 const path = require('path')
-const { createRuntime } = require('../helpers/runtime')
-const { stub, SIGNED_IN } = require('../helpers/stub')
+const { signedIn } = require('../helpers/stub')
 const pages = require('../helpers/pages')
 const app = require('../../app.json')
 
 const ROOT = path.resolve(__dirname, '../..')
 
 test('care mode follows WeChat\'s largest font setting and the switch in settings', async () => {
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn({
     'GET /api/v1/me': [200, { bound: false, kind: null, locale: 'zh_Hans_CN', phone_bound: false }],
-  }), []), { fontSizeSetting: 22 })
-  const simulate = pages.install(wx)
-  const settings = pages.render(simulate, 'pages/settings/settings')
-  await settings.loaded
-  expect(settings.comp.instance.data.care).toBe(true)
-  expect(settings.comp.dom.innerHTML).toMatch(/class="[^"]*care/)
-  await pages.tap(settings.comp, '.care-switch')
-  expect(settings.comp.instance.data.care).toBe(false)
+  }, [], { fontSizeSetting: 22 })
+  const settings = await pages.open(wx, 'pages/settings/settings')
+  expect(settings.instance.data.care).toBe(true)
+  expect(settings.dom.innerHTML).toMatch(/class="[^"]*care/)
+  await pages.tap(settings, '.care-switch')
+  expect(settings.instance.data.care).toBe(false)
   expect(wx.getStorageSync('gongjian.care')).toBe('off')
 })
 
 test('English comes from the same switch the service uses', async () => {
   const log = []
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn({
     'GET /api/v1/me': [200, { bound: true, kind: 'owner', locale: 'zh_Hans_CN', phone_bound: true }],
     'PUT /api/v1/me/locale': (data) => [200, { bound: true, locale: data.locale }],
-  }), log))
-  const simulate = pages.install(wx)
-  const { comp, loaded } = pages.render(simulate, 'pages/settings/settings')
-  await loaded
+  }, log)
+  const comp = await pages.open(wx, 'pages/settings/settings')
   await pages.tap(comp, '.language')
   await pages.until(() => comp.instance.data.locale === 'en', 'English')
   expect(log.find((c) => c.method === 'PUT').data).toEqual({ locale: 'en' })
@@ -66,13 +61,11 @@ test('touch targets are at least 44 px, and larger in care mode', () => {
 
 test('the title bar speaks the chosen language', async () => {
   const titles = []
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn({
     'GET /api/v1/me': [200, { bound: false, kind: null, locale: 'en', phone_bound: false }],
-  }), []))
+  })
   wx.setNavigationBarTitle = ({ title }) => titles.push(title)
   wx.setStorageSync('gongjian.locale', 'en')
-  const simulate = pages.install(wx)
-  const { loaded } = pages.render(simulate, 'pages/settings/settings')
-  await loaded
+  await pages.open(wx, 'pages/settings/settings')
   expect(titles).toContain('Settings')
 })

@@ -1,8 +1,7 @@
 // The newer forms (an objection, a pledge, deleting my data, a survey's photo) say every failure as a sentence
 // with one next step, a button that says what it does, the service's word next to the field, and keep what
 // was typed or chosen.
-const { createRuntime } = require('../helpers/runtime')
-const { stub, SIGNED_IN } = require('../helpers/stub')
+const { signedIn } = require('../helpers/stub')
 const pages = require('../helpers/pages')
 
 const fault = (status, code, message, details) => [status, { error: Object.assign({ code, message }, details ? { details } : {}) }]
@@ -46,13 +45,11 @@ const PERIOD = { id: 3, subject_kind: 'plan', subject_id: 1, title: '改造方�
   starts_at: '2026-12-01T01:00:00', ends_at: '2026-12-08T01:00:00', seconds_left: 86400, extensions: 0, objections: [] }
 
 test.each(CASES)('an objection refused with %s: said plainly, the words and photos kept', async (status, sentence, next, button) => {
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn({
     'GET /api/v1/publicity/3': [200, PERIOD],
     'POST /api/v1/publicity/3/objections': answer(status, 'text'),
-  }), []), { media: [['/tmp/a.jpg']] })
-  const simulate = pages.install(wx)
-  const { comp, loaded } = pages.render(simulate, 'pages/publicity-item/publicity-item', { id: '3' })
-  await loaded
+  }, [], { media: [['/tmp/a.jpg']] })
+  const comp = await pages.open(wx, 'pages/publicity-item/publicity-item', { id: '3' })
   await pages.type(comp, '.objection-input', '施工噪音太大')
   await pages.tap(comp, '.add-photo')
   await pages.until(() => comp.instance.data.photos.length === 1, 'the photo')
@@ -65,14 +62,12 @@ test.each(CASES)('an objection refused with %s: said plainly, the words and phot
 })
 
 test.each(CASES)('a pledge refused with %s: said plainly, the amount kept', async (status, sentence, next, button) => {
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn({
     'GET /api/v1/me': [200, { bound: true, kind: 'owner', locale: 'zh_Hans_CN' }],
     'GET /api/v1/project/contributions': [200, { entries: [], totals: { pledged: 0, received: 0, hours_pledged: 0, hours_given: 0 } }],
     'POST /api/v1/project/pledges': answer(status, 'amount'),
-  }), []))
-  const simulate = pages.install(wx)
-  const { comp, loaded } = pages.render(simulate, 'pages/pledges/pledges')
-  await loaded
+  })
+  const comp = await pages.open(wx, 'pages/pledges/pledges')
   await pages.type(comp, '.amount', '500.05')
   await pages.tap(comp, '.submit')
   await check(comp, status, sentence, next, button)
@@ -82,14 +77,12 @@ test.each(CASES)('a pledge refused with %s: said plainly, the amount kept', asyn
 })
 
 test('a pledge the service refuses for its kind says why next to the kinds', async () => {
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn({
     'GET /api/v1/me': [200, { bound: true, kind: 'owner', locale: 'zh_Hans_CN' }],
     'GET /api/v1/project/contributions': [200, { entries: [], totals: { pledged: 0, received: 0, hours_pledged: 0, hours_given: 0 } }],
     'POST /api/v1/project/pledges': fault(422, 'error.invalid', '请检查', [{ field: 'kind', message: '维修资金只能由业主认捐。' }]),
-  }), []))
-  const simulate = pages.install(wx)
-  const { comp, loaded } = pages.render(simulate, 'pages/pledges/pledges')
-  await loaded
+  })
+  const comp = await pages.open(wx, 'pages/pledges/pledges')
   await pages.tap(comp, '.kind-maintenance_fund')
   await pages.type(comp, '.amount', '1000')
   await pages.tap(comp, '.submit')
@@ -102,13 +95,11 @@ const DATA = { account: { home: '玉林小区 1栋 2单元 501', as: 'owner', ph
 
 test.each(CASES.filter(([status]) => status !== 413 && status !== 422))(
   'deleting my data refused with %s: said plainly, nothing shown as deleted', async (status, sentence, next, button) => {
-    const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+    const wx = signedIn({
       'GET /api/v1/me/data': [200, DATA],
       'POST /api/v1/me/deletion': answer(status),
-    }), []))
-    const simulate = pages.install(wx)
-    const { comp, loaded } = pages.render(simulate, 'pages/mydata/mydata')
-    await loaded
+    })
+    const comp = await pages.open(wx, 'pages/mydata/mydata')
     await pages.tap(comp, '.delete')
     await check(comp, status, sentence, next, button)
     expect(comp.instance.data.deleted).toBe('')
@@ -120,14 +111,12 @@ const PHOTO_SURVEY = { sections: [{ id: 's1', title: '楼道', questions: [
 
 test.each(CASES)('a survey photo refused with %s: said plainly, the photos already taken and the words kept', async (status, sentence, next, button) => {
   let n = 0
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn({
     'GET /api/v1/surveys': [200, [{ id: 9, title: '楼道照片', closes_at: '2026-12-02T01:00:00', definition: PHOTO_SURVEY }]],
     // The first photo is taken; the second is refused.
     'POST /api/v1/surveys/9/photos': () => { n += 1; return n === 1 ? [201, { photos: ['a'.repeat(64) + '.jpg'] }] : answer(status, 'photos') },
-  }), []), { media: [['/tmp/a.jpg', '/tmp/b.jpg']] })
-  const simulate = pages.install(wx)
-  const { comp, loaded } = pages.render(simulate, 'pages/survey/survey', { id: '9' })
-  await loaded
+  }, [], { media: [['/tmp/a.jpg', '/tmp/b.jpg']] })
+  const comp = await pages.open(wx, 'pages/survey/survey', { id: '9' })
   await pages.until(() => comp.querySelector('.q-say .text'), 'the questions')
   await pages.type(comp, '.q-say .text', '灯坏了两年')
   await pages.tap(comp, '.q-snap .add-photo')

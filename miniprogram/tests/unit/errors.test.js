@@ -1,7 +1,6 @@
 // Every failure the service can answer, and a lost network, shown as a sentence with one next step;
 // what was typed stays.
-const { createRuntime } = require('../helpers/runtime')
-const { stub, SIGNED_IN } = require('../helpers/stub')
+const { signedIn } = require('../helpers/stub')
 const pages = require('../helpers/pages')
 
 const CASES = [
@@ -18,14 +17,12 @@ const CASES = [
 test.each(CASES)('a %s while sending a wish is said plainly, with one next step, and the wish stays typed', async (status, body, sentence, next) => {
   const log = []
   const answer = status === 'network' ? 'network' : [status, body]
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn({
     'GET /api/v1/catalogue': [200, [{ code: 'B01', class: 'basic', name: '楼道' }]],
     // A 401 is answered with a fresh sign-in and one more try, which fails the same way.
     'POST /api/v1/wishes': answer,
-  }), log))
-  const simulate = pages.install(wx)
-  const { comp, loaded } = pages.render(simulate, 'pages/wish-new/wish-new')
-  await loaded
+  }, log)
+  const comp = await pages.open(wx, 'pages/wish-new/wish-new')
   await pages.type(comp, '.wish-text', '楼道灯坏了')
   await pages.tap(comp, '.submit')
   await pages.until(() => comp.instance.data.error, 'the error')
@@ -41,28 +38,24 @@ test.each(CASES)('a %s while sending a wish is said plainly, with one next step,
 test('a refused token is dropped, renewed with wx.login once, and the call goes through', async () => {
   const log = []
   let first = true
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn({
     'GET /api/v1/me': () => {
       if (first) { first = false; return [401, { error: { code: 'error.unauthorised', message: '请先登录' } }] }
       return [200, { bound: false, kind: null, locale: 'zh_Hans_CN', phone_bound: false }]
     },
-  }), log))
+  }, log)
   wx.setStorageSync('gongjian.token', { token: 'old', expires_at: '2099-01-01T00:00:00' })
-  const simulate = pages.install(wx)
-  const { comp, loaded } = pages.render(simulate, 'pages/index/index')
-  await loaded
+  const comp = await pages.open(wx, 'pages/index/index')
   expect(comp.instance.data.error).toBeNull()
   expect(pages.text(comp)).toContain('您还没有绑定房屋')
   expect(log.map((c) => `${c.method} ${c.path}`)).toEqual(['GET /api/v1/me', 'POST /api/v1/auth/login', 'GET /api/v1/me'])
 })
 
 test('the error box\'s button takes the one next step: a 403 leads to binding', async () => {
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn({
     'GET /api/v1/votes': [403, { error: { code: 'bind.required', message: '请先绑定您家。' } }],
-  }), []))
-  const simulate = pages.install(wx)
-  const { comp, loaded } = pages.render(simulate, 'pages/votes/votes')
-  await loaded
+  })
+  const comp = await pages.open(wx, 'pages/votes/votes')
   await pages.until(() => comp.querySelector('.error-box-host >>> .error-button'), 'the error box')
   await pages.tap(comp, '.error-box-host >>> .error-button')
   expect(wx.record.navigations).toContain('/pages/bind/bind')
@@ -70,13 +63,11 @@ test('the error box\'s button takes the one next step: a 403 leads to binding', 
 
 test('a token about to expire is renewed before the call, not after a refusal', async () => {
   const log = []
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn({
     'GET /api/v1/me': [200, { bound: false, kind: null, locale: 'zh_Hans_CN', phone_bound: false }],
-  }), log))
+  }, log)
   wx.setStorageSync('gongjian.token', { token: 'old', expires_at: new Date(Date.now() + 60000).toISOString() })
-  const simulate = pages.install(wx)
-  const { loaded } = pages.render(simulate, 'pages/index/index')
-  await loaded
+  await pages.open(wx, 'pages/index/index')
   expect(log.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /api/v1/auth/login', 'GET /api/v1/me'])
   expect(wx.getStorageSync('gongjian.token').token).toBe('tok')
 })

@@ -24,16 +24,8 @@ test('the home page shows my flat, what is open and the latest notices', async (
     'GET /api/v1/inbox': [200, [{ id: 3, title: '停水通知', read: false, created_at: '2026-11-30T12:21:00' }]],
     'GET /api/v1/project': [200, { project: { stage: 'construction' } }],
   }, log))
-  const simulate = pages.install(wx)
-  const { comp, loaded } = pages.render(simulate, 'pages/index/index')
-  await loaded
-  const shown = pages.text(comp)
-  expect(shown).toContain('玉林小区 1栋 2单元 501')
-  expect(shown).toContain('加装电梯')
-  expect(shown).toContain('12月2日（周三）上午9:00')
-  expect(shown).toContain('停水通知')
-  expect(shown).toContain('施工')
-  expect(shown).toContain('正在公示，可以提异议')
+  const comp = await pages.open(wx, 'pages/index/index')
+  pages.expectShown(comp, ['玉林小区 1栋 2单元 501', '加装电梯', '12月2日（周三）上午9:00', '停水通知', '施工', '正在公示，可以提异议'])
   expect(pages.text(comp.querySelector('.publicity-row'))).toContain('加装电梯 投票结果还剩 2 天 1 小时')
   await pages.tap(comp, '.publicity-row')
   expect(wx.record.navigations.pop()).toBe('/pages/publicity-item/publicity-item?id=4')

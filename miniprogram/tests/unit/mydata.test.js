@@ -1,6 +1,5 @@
 // My data as the service holds it, and its deletion after a confirmation that says what it means.
-const { createRuntime } = require('../helpers/runtime')
-const { stub, SIGNED_IN } = require('../helpers/stub')
+const { signedIn } = require('../helpers/stub')
 const pages = require('../helpers/pages')
 
 const DATA = { account: { home: { compound: '玉林小区', building: '1栋', unit: '2单元', room: '501' }, as: 'owner', phone: '138****5678', language: 'zh_Hans_CN' },
@@ -11,29 +10,26 @@ const DATA = { account: { home: { compound: '玉林小区', building: '1栋', un
   objections: [], reports: [], messages: [] }
 
 test('my data is shown as the service keeps it, numbers masked', async () => {
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, { 'GET /api/v1/me/data': [200, DATA] }), []))
-  const simulate = pages.install(wx)
-  const { comp, loaded } = pages.render(simulate, 'pages/mydata/mydata')
-  await loaded
-  const shown = pages.text(comp)
-  expect(shown).toContain('玉林小区 1栋 2单元 501')
-  expect(shown).toContain('138****5678')
-  expect(shown).toContain('诉求（1 条）')
-  expect(shown).toContain('W1 楼道灯坏了')
-  expect(shown).toContain('1栋2单元加装电梯：同意')
-  expect(shown).toContain('500.01 元')
-  expect(shown).toContain('12月1日（周二）上午9:00')
+  const wx = signedIn({ 'GET /api/v1/me/data': [200, DATA] })
+  const comp = await pages.open(wx, 'pages/mydata/mydata')
+  pages.expectShown(comp, [
+    '玉林小区 1栋 2单元 501',
+    '138****5678',
+    '诉求（1 条）',
+    'W1 楼道灯坏了',
+    '1栋2单元加装电梯：同意',
+    '500.01 元',
+    '12月1日（周二）上午9:00',
+  ])
 })
 
 test('deleting asks first, saying what is lost and what stays; declining deletes nothing', async () => {
   const log = []
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn({
     'GET /api/v1/me/data': [200, DATA],
     'POST /api/v1/me/deletion': [204, ''],
-  }), log), { confirm: false })
-  const simulate = pages.install(wx)
-  const { comp, loaded } = pages.render(simulate, 'pages/mydata/mydata')
-  await loaded
+  }, log, { confirm: false })
+  const comp = await pages.open(wx, 'pages/mydata/mydata')
   await pages.tap(comp, '.delete')
   await pages.until(() => wx.record.modals.length, 'the confirmation')
   const asked = wx.record.modals[0].content

@@ -1,7 +1,6 @@
 // Pledges: my entries and my compound's totals with pledged and received apart, a pledge typed in yuan and
 // sent in fen exactly, withdrawing one after a confirmation.
-const { createRuntime } = require('../helpers/runtime')
-const { stub, SIGNED_IN } = require('../helpers/stub')
+const { signedIn } = require('../helpers/stub')
 const pages = require('../helpers/pages')
 const fmt = require('../../lib/format')
 
@@ -20,7 +19,7 @@ test('yuan as typed become fen without floating point', () => {
 test('my entries and the totals, pledged and received apart; a pledge sent in fen; a withdrawal confirmed', async () => {
   const log = []
   let entries = [{ id: 3, kind: 'money', amount: 50001, hours: null, description: '', state: 'received', pledged_at: '2026-12-01T01:00:00' }]
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn({
     'GET /api/v1/me': ME,
     'GET /api/v1/project/contributions': () => [200, { entries, totals: TOTALS, dues: {} }],
     'POST /api/v1/project/pledges': (data) => {
@@ -31,10 +30,8 @@ test('my entries and the totals, pledged and received apart; a pledge sent in fe
       entries = entries.map((e) => (e.id === 4 ? Object.assign({}, e, { state: 'cancelled' }) : e))
       return [200, { id: 4, state: 'cancelled' }]
     },
-  }), log))
-  const simulate = pages.install(wx)
-  const { comp, loaded } = pages.render(simulate, 'pages/pledges/pledges')
-  await loaded
+  }, log)
+  const comp = await pages.open(wx, 'pages/pledges/pledges')
   expect(pages.text(comp.querySelector('.totals'))).toContain('已认捐、未到账：12,345.67 元')
   expect(pages.text(comp.querySelector('.totals'))).toContain('已到账：500.01 元')
   expect(pages.text(comp.querySelector('.mine'))).toContain('出资 500.01 元（已到账）')
@@ -61,13 +58,11 @@ test('my entries and the totals, pledged and received apart; a pledge sent in fe
 })
 
 test('a household member is not offered the maintenance fund', async () => {
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn({
     'GET /api/v1/me': [200, { bound: true, kind: 'family', locale: 'zh_Hans_CN' }],
     'GET /api/v1/project/contributions': [200, { entries: [], totals: TOTALS, dues: {} }],
-  }), []))
-  const simulate = pages.install(wx)
-  const { comp, loaded } = pages.render(simulate, 'pages/pledges/pledges')
-  await loaded
+  })
+  const comp = await pages.open(wx, 'pages/pledges/pledges')
   expect(comp.querySelector('.kind-money')).toBeTruthy()
   expect(comp.querySelector('.kind-maintenance_fund')).toBeFalsy()
 })

@@ -1,7 +1,6 @@
 // Publicity (公示): what is published for me with the time left, the record with objections and answers
 // without names, and my objection with words and photos (further photos follow it one by one).
-const { createRuntime } = require('../helpers/runtime')
-const { stub, SIGNED_IN } = require('../helpers/stub')
+const { signedIn } = require('../helpers/stub')
 const pages = require('../helpers/pages')
 
 const PERIOD = { id: 3, subject_kind: 'vote_result', subject_id: 5, title: '1栋1单元加装电梯 投票结果', summary: '同意 9 户，不同意 1 户。',
@@ -10,15 +9,9 @@ const PERIOD = { id: 3, subject_kind: 'vote_result', subject_id: 5, title: '1栋
   objections: [{ id: 1, text: '电梯井挡住采光', photos: ['a.jpg'], created_at: '2026-12-02T01:00:00', answer: '由高层住户补偿。', answered_at: '2026-12-03T01:00:00' }] }
 
 test('the list shows each publicity for my home with its countdown, and opens the record', async () => {
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, { 'GET /api/v1/publicity': [200, [PERIOD]] }), []))
-  const simulate = pages.install(wx)
-  const { comp, loaded } = pages.render(simulate, 'pages/publicity/publicity')
-  await loaded
-  const row = pages.text(comp.querySelector('.period-3'))
-  expect(row).toContain('投票结果公示')
-  expect(row).toContain('还剩 3 天 4 小时')
-  expect(row).toContain('截止：12月8日（周二）上午9:00')
-  expect(row).toContain('异议 1 条')
+  const wx = signedIn({ 'GET /api/v1/publicity': [200, [PERIOD]] })
+  const comp = await pages.open(wx, 'pages/publicity/publicity')
+  pages.expectShown(comp.querySelector('.period-3'), ['投票结果公示', '还剩 3 天 4 小时', '截止：12月8日（周二）上午9:00', '异议 1 条'])
   await pages.tap(comp, '.period-3')
   expect(wx.record.navigations.pop()).toBe('/pages/publicity-item/publicity-item?id=3')
 })
@@ -26,7 +19,7 @@ test('the list shows each publicity for my home with its countdown, and opens th
 test('the record shows objections and answers without names; my objection goes with its words and two photos', async () => {
   const log = []
   let period = PERIOD
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn({
     'GET /api/v1/publicity/3': () => [200, period],
     'POST /api/v1/publicity/3/objections': (data) => {
       if (!data.text) return [422, { error: { code: 'error.invalid', message: '请检查', details: [{ field: 'text', message: '请写下您的意见。' }] } }]
@@ -36,10 +29,8 @@ test('the record shows objections and answers without names; my objection goes w
       period = Object.assign({}, PERIOD, { objections: PERIOD.objections.concat([{ id: 2, text: '噪音', photos: ['b.jpg', 'c.jpg'], created_at: '2026-12-04T01:00:00', answer: null }]) })
       return [200, { id: 2, photos: ['b.jpg', 'c.jpg'] }]
     },
-  }), log), { media: [['/tmp/b.jpg', '/tmp/c.jpg']] })
-  const simulate = pages.install(wx)
-  const { comp, loaded } = pages.render(simulate, 'pages/publicity-item/publicity-item', { id: '3' })
-  await loaded
+  }, log, { media: [['/tmp/b.jpg', '/tmp/c.jpg']] })
+  const comp = await pages.open(wx, 'pages/publicity-item/publicity-item', { id: '3' })
   const record = pages.text(comp)
   expect(record).toContain('同意 9 户，不同意 1 户。')
   expect(record).toContain('还剩 3 天 4 小时')
@@ -64,10 +55,8 @@ test('the record shows objections and answers without names; my objection goes w
 
 test('an ended publicity takes no objection', async () => {
   const ended = Object.assign({}, PERIOD, { state: 'ended', seconds_left: 0 })
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, { 'GET /api/v1/publicity/3': [200, ended] }), []))
-  const simulate = pages.install(wx)
-  const { comp, loaded } = pages.render(simulate, 'pages/publicity-item/publicity-item', { id: '3' })
-  await loaded
+  const wx = signedIn({ 'GET /api/v1/publicity/3': [200, ended] })
+  const comp = await pages.open(wx, 'pages/publicity-item/publicity-item', { id: '3' })
   expect(pages.text(comp)).toContain('公示已结束')
   expect(comp.querySelector('.objection-form')).toBeFalsy()
 })

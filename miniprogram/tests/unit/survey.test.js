@@ -1,5 +1,4 @@
-const { createRuntime } = require('../helpers/runtime')
-const { stub, SIGNED_IN } = require('../helpers/stub')
+const { signedIn } = require('../helpers/stub')
 const pages = require('../helpers/pages')
 
 const DEFINITION = { sections: [{ id: 's1', title: '电梯', questions: [
@@ -11,17 +10,16 @@ const DEFINITION = { sections: [{ id: 's1', title: '电梯', questions: [
 
 function setup(extra) {
   const log = []
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn(Object.assign({
     'GET /api/v1/surveys': [200, [{ id: 4, title: '电梯问卷', closes_at: '2026-12-02T01:00:00', definition: DEFINITION }]],
     'GET /api/v1/surveys/4/response': [404, { error: { code: 'error.not_found', message: '没有找到' } }],
-  }, extra), log))
-  return { wx, log, simulate: pages.install(wx) }
+  }, extra), log)
+  return { wx, log }
 }
 
 test('a question appears when the answer it depends on is given, and hidden answers are not sent', async () => {
-  const { simulate, log } = setup({ 'PUT /api/v1/surveys/4/response': (data) => [200, { answers: data.answers, submitted: data.submit }] })
-  const { comp, loaded } = pages.render(simulate, 'pages/survey/survey', { id: '4' })
-  await loaded
+  const { wx, log } = setup({ 'PUT /api/v1/surveys/4/response': (data) => [200, { answers: data.answers, submitted: data.submit }] })
+  const comp = await pages.open(wx, 'pages/survey/survey', { id: '4' })
   expect(comp.querySelector('.q-lift')).toBeFalsy()
   await pages.tap(comp, '.q-want .opt-yes')
   await pages.until(() => comp.querySelector('.q-lift'), 'the question on the kind of lift')
@@ -38,10 +36,9 @@ test('a question appears when the answer it depends on is given, and hidden answ
 })
 
 test('the service\'s message for a question is shown under it and the typed answers are kept', async () => {
-  const { simulate, wx } = setup({ 'PUT /api/v1/surveys/4/response': [422, { error: { code: 'error.invalid', message: '请检查',
+  const { wx } = setup({ 'PUT /api/v1/surveys/4/response': [422, { error: { code: 'error.invalid', message: '请检查',
     details: [{ field: 'want', message: '请回答这个问题。' }] } }] })
-  const { comp, loaded } = pages.render(simulate, 'pages/survey/survey', { id: '4' })
-  await loaded
+  const comp = await pages.open(wx, 'pages/survey/survey', { id: '4' })
   await pages.type(comp, '.q-pay .number', '300')
   await pages.tap(comp, '.submit')
   await pages.until(() => comp.instance.data.error, 'the refusal')
@@ -56,15 +53,13 @@ test('catalogue and multiple-choice questions: items in residents\' words, tappe
     { id: 'many', type: 'multiple', title: '哪些时间方便？', options: [{ id: 'am', label: '上午' }, { id: 'pm', label: '下午' }] },
   ] }] }
   const log = []
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn({
     'GET /api/v1/surveys': [200, [{ id: 9, title: '意见', closes_at: null, definition }]],
     'GET /api/v1/surveys/9/response': [200, { answers: { many: ['pm'] }, submitted: false }],
     'GET /api/v1/catalogue': [200, [{ code: 'B02', class: 'basic', name: '供水' }, { code: 'I16', class: 'improvement', name: '加装电梯' }]],
     'PUT /api/v1/surveys/9/response': (data) => [200, { answers: data.answers, submitted: data.submit }],
-  }), log))
-  const simulate = pages.install(wx)
-  const { comp, loaded } = pages.render(simulate, 'pages/survey/survey', { id: '9' })
-  await loaded
+  }, log)
+  const comp = await pages.open(wx, 'pages/survey/survey', { id: '9' })
   expect(pages.text(comp)).toContain('加装电梯')
   expect(pages.text(comp.querySelector('.q-many .opt-pm'))).toContain('☑') // marked by a sign, not by colour alone
   await pages.tap(comp, '.q-items .opt-I16')
@@ -82,11 +77,11 @@ test('a photo question takes photos from wx.chooseMedia within the service\'s li
     { id: 'snap', type: 'photo', title: '拍一下楼道现在的样子', required: true }] }] }
   const log = []
   let n = 0
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn({
     'GET /api/v1/surveys': [200, [{ id: 9, title: '楼道照片', closes_at: '2026-12-02T01:00:00', definition: photoSurvey }]],
     'POST /api/v1/surveys/9/photos': () => { n += 1; return [201, { photos: [`${String(n).repeat(64)}.jpg`] }] },
     'PUT /api/v1/surveys/9/response': (data) => [200, { answers: data.answers, submitted: data.submit }],
-  }), log))
+  }, log)
   // The second pick holds one photo over 2 MB: it is not sent, and the resident is told why.
   wx.chooseMedia = ({ count, sizeType, success }) => {
     log.push({ method: 'chooseMedia', count, sizeType })
@@ -94,9 +89,7 @@ test('a photo question takes photos from wx.chooseMedia within the service\'s li
       : [{ tempFilePath: '/tmp/b.jpg', size: 2 * 1024 * 1024 + 1 }, { tempFilePath: '/tmp/c.jpg', size: 2 * 1024 * 1024 }]
     Promise.resolve().then(() => success({ tempFiles: files }))
   }
-  const simulate = pages.install(wx)
-  const { comp, loaded } = pages.render(simulate, 'pages/survey/survey', { id: '9' })
-  await loaded
+  const comp = await pages.open(wx, 'pages/survey/survey', { id: '9' })
   await pages.until(() => comp.querySelector('.q-snap .add-photo'), 'the photo button')
   await pages.tap(comp, '.q-snap .add-photo')
   await pages.until(() => comp.querySelector('.q-snap .photo-0'), 'the first photo')
@@ -116,17 +109,15 @@ test('photos given earlier are fetched from the service with my token and shown;
   const photoSurvey = { sections: [{ id: 's1', title: '楼道', questions: [{ id: 'snap', type: 'photo', title: '拍一下楼道' }] }] }
   const [mine, gone] = ['a'.repeat(64) + '.png', 'b'.repeat(64) + '.png']
   const fetched = []
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn({
     'GET /api/v1/surveys': [200, [{ id: 9, title: '楼道照片', closes_at: '2026-12-02T01:00:00', definition: photoSurvey }]],
     'GET /api/v1/surveys/9/response': [200, { answers: { snap: [mine, gone] }, submitted: true }],
-  }), []))
+  })
   wx.downloadFile = ({ url, header, success }) => {
     fetched.push([url.replace(/^https?:\/\/[^/]+/, ''), header.Authorization])
     Promise.resolve().then(() => success(url.endsWith(mine) ? { statusCode: 200, tempFilePath: '/tmp/dl-a.png' } : { statusCode: 404, tempFilePath: '' }))
   }
-  const simulate = pages.install(wx)
-  const { comp, loaded } = pages.render(simulate, 'pages/survey/survey', { id: '9' })
-  await loaded
+  const comp = await pages.open(wx, 'pages/survey/survey', { id: '9' })
   await pages.until(() => comp.querySelector('.q-snap .photo-0 .thumb'), 'my photo')
   expect(fetched.map(([path]) => path)).toEqual(['/api/v1/files/' + mine, '/api/v1/files/' + gone])
   expect(fetched[0][1]).toBe('Bearer tok')

@@ -1,6 +1,5 @@
 // A wish's whole story, reached from "my wishes": every step the service tells, in order, in Beijing time.
-const { createRuntime } = require('../helpers/runtime')
-const { stub, SIGNED_IN } = require('../helpers/stub')
+const { signedIn } = require('../helpers/stub')
 const pages = require('../helpers/pages')
 
 const WISH = { id: 7, reference: 'W7', catalogue_code: 'B05', text: '楼道灯坏了', photos: [], status: 'answered',
@@ -9,18 +8,15 @@ const WISH = { id: 7, reference: 'W7', catalogue_code: 'B05', text: '楼道灯�
     { kind: 'vote', text: '已列入投票「1栋加装电梯」', at: '2026-12-02T01:00:00+00:00' }] }
 
 test('my wishes open a wish with its whole story, oldest step first', async () => {
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn({
     'GET /api/v1/wishes': [200, [WISH]],
     'GET /api/v1/wishes/7': [200, WISH],
     'GET /api/v1/catalogue': [200, [{ code: 'B05', class: 'basic', name: '楼道照明' }]],
-  }), []))
-  const simulate = pages.install(wx)
-  const list = pages.render(simulate, 'pages/wishes/wishes')
-  await list.loaded
-  await pages.tap(list.comp, '.wish-row')
+  })
+  const list = await pages.open(wx, 'pages/wishes/wishes')
+  await pages.tap(list, '.wish-row')
   expect(wx.record.navigations.pop()).toBe('/pages/wish/wish?id=7')
-  const { comp, loaded } = pages.render(simulate, 'pages/wish/wish', { id: '7' })
-  await loaded
+  const comp = await pages.open(wx, 'pages/wish/wish', { id: '7' })
   const story = pages.text(comp.querySelector('.story'))
   expect(story).toContain('这条诉求的经过')
   expect(story.indexOf('居委会答复：本周四更换。')).toBeLessThan(story.indexOf('已列入投票「1栋加装电梯」'))
@@ -30,12 +26,10 @@ test('my wishes open a wish with its whole story, oldest step first', async () =
 
 test('a wish nobody has acted on yet says the committee is looking at it', async () => {
   const fresh = Object.assign({}, WISH, { status: 'new', status_text: '已收到', answer: null, answered_at: null, story: [] })
-  const wx = createRuntime(stub(Object.assign({}, SIGNED_IN, {
+  const wx = signedIn({
     'GET /api/v1/wishes/7': [200, fresh],
     'GET /api/v1/catalogue': [200, []],
-  }), []))
-  const simulate = pages.install(wx)
-  const { comp, loaded } = pages.render(simulate, 'pages/wish/wish', { id: '7' })
-  await loaded
+  })
+  const comp = await pages.open(wx, 'pages/wish/wish', { id: '7' })
   expect(pages.text(comp.querySelector('.story'))).toContain('居委会正在看')
 })
