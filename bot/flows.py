@@ -4,8 +4,9 @@ Every reply is read through core.understanding, so a word or a digit means the s
 1 yes / agree, 2 no / disagree, 3 abstain (votes only), 0 back / none; what is not understood is said so
 and the question asked again, never stored."""
 import re
+from dataclasses import dataclass
 
-from flask_babel import gettext as _, get_locale
+from flask_babel import gettext as _, get_locale, lazy_gettext as _l
 
 from bot.dispatcher import GATES, Flow, register
 from core import accounts, understanding
@@ -740,49 +741,157 @@ def unsupported():
     return _("I can read text, voice, photos and locations. Reply 帮助 (help) to see what I can do.")
 
 
-@register
-class VoteFlow(Flow):
-    name = "vote"
-    keywords = ("投票", "vote", "表决", "我要投票")
-    menu_keys = ("VOTE",)
+@dataclass(frozen=True)
+class BallotWords:
+    """What a ballot's conversation says that names its kind (lazy strings, read in the resident's language)."""
+
+    listed: object       # over the numbered list of those open
+    pick_one: object     # under it
+    stopped: object      # the resident goes back from the list
+    owners_only: object  # nothing open, to a resident who is not an owner
+    none_open: object    # nothing open, to an owner
+
+
+class AskAgain(Exception):
+    """A reply to a ballot's question that cannot be used: say why (the first argument), then ask again."""
+
+
+class BallotFlow(Flow):
+    """The steps a consent vote and an election share: choose one of those open, answer its question, confirm,
+    and the receipt. A subclass supplies what differs: what is open, how it is shown and read, how it is cast.
+
+    The steps keep the names and the data they always had, so that a conversation left open carries on."""
+
+    words = None
+    listed_as = ""       # where the choose step keeps what is open, one entry for each title
+    question_step = ""   # the step that asks the ballot's question
 
     def start(self, turn, **kwargs):
-        from votes import services as votes
-        if turn.account.dwelling_id is None and not votes.voting_dwellings(turn.account):
+        account = turn.account
+        if account.dwelling_id is None and not self.takes_part_without_home(account):
             return bind_prompt()
-        open_votes = votes.votes_for_resident(turn.account)
-        if not open_votes:
-            if turn.account.kind != "owner":
-                return _("Only owners vote in consent votes; as a resident you can still tell us your wishes.")
-            return _("There is no open vote for your home right now.")
-        turn.goto(self, "choose", votes=[[v.id, sorted(d)] for v, d in open_votes],
-                  titles=[v.title for v, _d in open_votes])
-        if len(open_votes) == 1:
-            return self.enter(turn, 0)
-        return self.vote_menu(turn)
+        found = self.open_for(account)
+        if not found:
+            return str(self.words.owners_only if account.kind != "owner" else self.words.none_open)
+        turn.goto(self, "choose", **{self.listed_as: [kept for kept, _title in found]},
+                  titles=[title for _kept, title in found])
+        if len(found) == 1:
+            return self.enter(turn, turn.data[self.listed_as][0])
+        return self.menu(turn)
 
-    def vote_menu(self, turn):
-        lines = [_("Open votes:")] + [f"{n} {title}" for n, title in enumerate(turn.data.get("titles", []), start=1)]
-        lines.append(_("Reply with the number of the vote, or 0 to stop."))
+    def menu(self, turn):
+        """Those open, numbered."""
+        lines = [str(self.words.listed)]
+        lines += [f"{n} {title}" for n, title in enumerate(turn.data.get("titles", []), start=1)]
+        lines.append(str(self.words.pick_one))
         return "\n".join(lines)
 
     def resume(self, turn, step):
+        if step == self.question_step:
+            return self.on_question(turn)
         return getattr(self, f"on_{step}")(turn)
 
     def on_choose(self, turn):
         if understanding.is_cancel(turn.text):
             turn.end()
-            return _("Stopped. Reply 投票 (vote) to come back.")
+            return str(self.words.stopped)
         index = understanding.parse_choice(turn.text, turn.data.get("titles", []))
         if index is None:
-            return not_understood(self.vote_menu(turn))
-        return self.enter(turn, index)
+            return not_understood(self.menu(turn))
+        return self.enter(turn, turn.data[self.listed_as][index])
 
-    def enter(self, turn, index):
+    def on_question(self, turn):
+        if understanding.is_cancel(turn.text):
+            return self.unchanged(turn)
+        try:
+            chosen = self.understand(turn)
+        except AskAgain as again:
+            return again.args[0] + "\n" + self.question(turn)
+        if chosen is None:
+            return not_understood(self.question(turn))
+        turn.goto(self, "confirm", **chosen)
+        return self.confirm_question(turn)
+
+    def on_confirm(self, turn):
+        text = understanding.normalise(turn.text)
+        answer = understanding.parse_yes_no(turn.text)
+        if understanding.is_cancel(turn.text) or (answer is False and text != "2"):
+            return self.unchanged(turn)
+        if answer is not True or text == "2":  # "2" may still answer the question (disagree, a candidate)
+            return not_understood(self.confirm_question(turn))
+        data = turn.data
+        turn.end()
+        try:
+            cast = self.cast(turn.account, data)
+        except DomainError as exc:
+            return translate(exc.key, **exc.params)
+        return self.receipt(data, cast)
+
+    # What each kind of ballot supplies.
+
+    def takes_part_without_home(self, account):
+        """Whether the account may take part though it has no home bound (an owner known by person)."""
+        raise NotImplementedError
+
+    def open_for(self, account):
+        """What is open to the account: (what the choose step keeps, title) pairs."""
+        raise NotImplementedError
+
+    def enter(self, turn, kept):
+        """Go to the question step of one of those open and show it, ending with the question."""
+        raise NotImplementedError
+
+    def question(self, turn):
+        """The ballot's question, asked again after a reply that cannot be used."""
+        raise NotImplementedError
+
+    def understand(self, turn):
+        """What the reply to the question chooses, as kept for the confirmation; None if not understood."""
+        raise NotImplementedError
+
+    def confirm_question(self, turn):
+        """What was chosen, and the question whether to cast it."""
+        raise NotImplementedError
+
+    def unchanged(self, turn):
+        """End without casting, saying so."""
+        raise NotImplementedError
+
+    def cast(self, account, data):
+        """Cast the confirmed ballot through its service."""
+        raise NotImplementedError
+
+    def receipt(self, data, cast):
+        """What the resident is told once the ballot is cast."""
+        raise NotImplementedError
+
+
+@register
+class VoteFlow(BallotFlow):
+    name = "vote"
+    keywords = ("投票", "vote", "表决", "我要投票")
+    menu_keys = ("VOTE",)
+    words = BallotWords(
+        listed=_l("Open votes:"), pick_one=_l("Reply with the number of the vote, or 0 to stop."),
+        stopped=_l("Stopped. Reply 投票 (vote) to come back."),
+        owners_only=_l("Only owners vote in consent votes; as a resident you can still tell us your wishes."),
+        none_open=_l("There is no open vote for your home right now."))
+    listed_as = "votes"
+    question_step = "decide"
+
+    def takes_part_without_home(self, account):
+        from votes import services as votes
+        return bool(votes.voting_dwellings(account))
+
+    def open_for(self, account):
+        from votes import services as votes
+        return [([v.id, sorted(d)], v.title) for v, d in votes.votes_for_resident(account)]
+
+    def enter(self, turn, kept):
         """A vote's matter, its deadline, the household's current choice, and the question."""
         from bot.publicity import lift_share_line
         from votes import services as votes
-        vote_id, dwelling_ids = turn.data["votes"][index]
+        vote_id, dwelling_ids = kept
         vote = votes.resident_vote(vote_id)
         turn.goto(self, "decide", vote_id=vote_id, dwelling_ids=dwelling_ids, title=vote.title)
         lines = [vote.title]
@@ -800,11 +909,10 @@ class VoteFlow(Flow):
         if ballot is not None:
             lines.append(_("Your home has voted 「%(choice)s」 (%(time)s). To change it, reply a new choice; "
                            "reply 0 to keep it.", choice=choice_label(ballot.choice), time=when(ballot.cast_at)))
-        lines.append(self.choice_question())
+        lines.append(self.question(turn))
         return "\n".join(lines)
 
-    @staticmethod
-    def choice_question():
+    def question(self, turn):
         return _("Reply 1 to agree, 2 to disagree, 3 to abstain, 0 to go back.")
 
     @staticmethod
@@ -812,20 +920,13 @@ class VoteFlow(Flow):
         """Each choice as the reader calls it, and in Chinese too (同意 is understood in English as well)."""
         return [choice_label(c) for c in CHOICE_ORDER]
 
-    def on_decide(self, turn):
-        if understanding.is_cancel(turn.text):
-            return self.unchanged(turn)
+    def understand(self, turn):
         index = understanding.parse_choice(turn.text, self.choice_names())
         if index is None:
             index = understanding.parse_choice(turn.text, ["同意", "不同意", "弃权"])
-        if index is None:
-            return not_understood(self.choice_question())
-        choice = CHOICE_ORDER[index]
-        turn.goto(self, "confirm", choice=choice)
-        return self.confirm_question(turn)
+        return None if index is None else {"choice": CHOICE_ORDER[index]}
 
-    @staticmethod
-    def unchanged(turn):
+    def unchanged(self, turn):
         current = turn.data.get("current")
         turn.end()
         if current:
@@ -836,70 +937,44 @@ class VoteFlow(Flow):
         return _("%(title)s: you chose 「%(choice)s」.\nReply 1 to cast this ballot, 0 to go back.",
                  title=turn.data.get("title", ""), choice=choice_label(turn.data["choice"]))
 
-    def on_confirm(self, turn):
+    def cast(self, account, data):
         from votes import services as votes
-        text = understanding.normalise(turn.text)
-        answer = understanding.parse_yes_no(turn.text)
-        if understanding.is_cancel(turn.text) or (answer is False and text != "2"):
-            return self.unchanged(turn)
-        if answer is not True or text == "2":
-            return not_understood(self.confirm_question(turn))
-        data = turn.data
-        turn.end()
-        try:
-            ballots = votes.cast_ballots(turn.account, data["vote_id"], data["choice"], "bot",
-                                         data.get("dwelling_ids"))
-        except DomainError as exc:
-            return translate(exc.key, **exc.params)
-        flats = "、".join(votes.dwelling_address(b.dwelling_id) for b in ballots)
+        return votes.cast_ballots(account, data["vote_id"], data["choice"], "bot", data.get("dwelling_ids"))
+
+    def receipt(self, data, cast):
+        from votes import services as votes
+        flats = "、".join(votes.dwelling_address(b.dwelling_id) for b in cast)
         return _("Your ballot 「%(choice)s」 is recorded for %(flats)s. Receipt: %(receipt)s. You can change it "
-                 "until the vote closes.", choice=choice_label(ballots[0].choice), flats=flats,
-                 receipt=ballots[0].receipt)
+                 "until the vote closes.", choice=choice_label(cast[0].choice), flats=flats, receipt=cast[0].receipt)
 
 
 @register
-class ElectionFlow(Flow):
+class ElectionFlow(BallotFlow):
     """An owner takes part in electing the owners' committee: up to as many candidates as there are seats."""
 
     name = "election"
     keywords = ("选举", "election", "业委会选举", "选举业委会", "业主委员会选举")
+    words = BallotWords(
+        listed=_l("Open elections:"), pick_one=_l("Reply with the number of the election, or 0 to stop."),
+        stopped=_l("Stopped. Reply 选举 (election) to come back."),
+        owners_only=_l("Only owners elect the owners' committee; as a resident you can still tell us your "
+                       "wishes."),
+        none_open=_l("There is no open election for your home right now."))
+    listed_as = "elections"
+    question_step = "pick"
+    NOBODY = ("不选", "都不选", "一个都不选", "none")
 
-    def start(self, turn, **kwargs):
+    def takes_part_without_home(self, account):
+        return bool(account.person_id)
+
+    def open_for(self, account):
         from projects import care
-        if turn.account.dwelling_id is None and not turn.account.person_id:
-            return bind_prompt()
-        elections = care.elections_for_owner(turn.account)
-        if not elections:
-            if turn.account.kind != "owner":
-                return _("Only owners elect the owners' committee; as a resident you can still tell us your "
-                         "wishes.")
-            return _("There is no open election for your home right now.")
-        turn.goto(self, "choose", elections=[e.id for e in elections], titles=[e.title for e in elections])
-        if len(elections) == 1:
-            return self.enter(turn, 0)
-        return self.menu(turn)
+        return [(e.id, e.title) for e in care.elections_for_owner(account)]
 
-    def menu(self, turn):
-        lines = [_("Open elections:")] + [f"{n} {t}" for n, t in enumerate(turn.data.get("titles", []), start=1)]
-        lines.append(_("Reply with the number of the election, or 0 to stop."))
-        return "\n".join(lines)
-
-    def resume(self, turn, step):
-        return getattr(self, f"on_{step}")(turn)
-
-    def on_choose(self, turn):
-        if understanding.is_cancel(turn.text):
-            turn.end()
-            return _("Stopped. Reply 选举 (election) to come back.")
-        index = understanding.parse_choice(turn.text, turn.data.get("titles", []))
-        if index is None:
-            return not_understood(self.menu(turn))
-        return self.enter(turn, index)
-
-    def enter(self, turn, index):
+    def enter(self, turn, kept):
         """The election, its candidates numbered, the deadline, the home's current ballot, and the question."""
         from projects import care
-        election = care.resident_election(turn.data["elections"][index])
+        election = care.resident_election(kept)
         candidates = [[c.id, c.name] for c in election.candidates]
         turn.goto(self, "pick", election_id=election.id, title=election.title, seats=election.seats,
                   candidates=candidates)
@@ -912,52 +987,39 @@ class ElectionFlow(Flow):
             names = [name for cid, name in candidates if cid in ballot.candidate_ids]
             lines.append(_("Your home has voted for: %(names)s (%(time)s). To change it, reply again; reply 0 to "
                            "keep it.", names="、".join(names) or _("nobody"), time=when(ballot.at)))
-        lines.append(self.pick_question(turn))
+        lines.append(self.question(turn))
         return "\n".join(lines)
 
-    @staticmethod
-    def pick_question(turn):
+    def question(self, turn):
         return _("Reply the numbers of up to %(seats)s candidates you agree to, e.g. 1 3; reply 不选 to take part "
                  "without agreeing to anyone; 0 to go back.", seats=turn.data.get("seats"))
 
-    def on_pick(self, turn):
-        if understanding.is_cancel(turn.text):
-            turn.end()
-            return _("Nothing changed. Reply 选举 (election) to come back.")
+    def understand(self, turn):
         candidates = turn.data.get("candidates", [])
-        if understanding.normalise(turn.text) in ("不选", "都不选", "一个都不选", "none"):
-            chosen = []
-        else:
-            chosen = understanding.parse_choices(turn.text, [name for _id, name in candidates])
-            if chosen is None:
-                return not_understood(self.pick_question(turn))
-            if len(chosen) > turn.data.get("seats", 0):
-                return _("You may agree to at most %(seats)s candidates.", seats=turn.data.get("seats")) + "\n" + \
-                    self.pick_question(turn)
-        turn.goto(self, "confirm", chosen=[candidates[i][0] for i in chosen])
-        return self.confirm_question(turn)
+        if understanding.normalise(turn.text) in self.NOBODY:
+            return {"chosen": []}
+        chosen = understanding.parse_choices(turn.text, [name for _id, name in candidates])
+        if chosen is None:
+            return None
+        if len(chosen) > turn.data.get("seats", 0):
+            raise AskAgain(_("You may agree to at most %(seats)s candidates.", seats=turn.data.get("seats")))
+        return {"chosen": [candidates[i][0] for i in chosen]}
 
-    @staticmethod
-    def confirm_question(turn):
+    def unchanged(self, turn):
+        turn.end()
+        return _("Nothing changed. Reply 选举 (election) to come back.")
+
+    def confirm_question(self, turn):
         names = [name for cid, name in turn.data.get("candidates", []) if cid in turn.data.get("chosen", [])]
         return _("%(title)s: you agree to %(names)s.\nReply 1 to cast this ballot, 0 to go back.",
                  title=turn.data.get("title", ""), names="、".join(names) or _("nobody"))
 
-    def on_confirm(self, turn):
+    def cast(self, account, data):
         from projects import care
-        text = understanding.normalise(turn.text)
-        answer = understanding.parse_yes_no(turn.text)
-        if understanding.is_cancel(turn.text) or (answer is False and text != "2"):
-            turn.end()
-            return _("Nothing changed. Reply 选举 (election) to come back.")
-        if answer is not True or text == "2":
-            return not_understood(self.confirm_question(turn))
-        data = turn.data
-        turn.end()
-        try:
-            care.cast_election_ballot(turn.account, data["election_id"], data["chosen"], channel="bot")
-        except DomainError as exc:
-            return translate(exc.key, **exc.params)
+        return care.cast_election_ballot(account, data["election_id"], data["chosen"], channel="bot")
+
+    def receipt(self, data, cast):
+        from projects import care
         election = care.resident_election(data["election_id"])
         return _("Your ballot is recorded. You can change it until voting closes %(deadline)s.",
                  deadline=when(election.closes_at))
