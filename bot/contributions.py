@@ -44,9 +44,6 @@ class PledgeFlow(ListFlow):
         return self.list_for(turn, [e.id for e in pledged], [entry_line(e) for e in pledged],
                              header=[_("Your pledges not yet paid:")])
 
-    def resume(self, turn, step):
-        return getattr(self, f"on_{step}")(turn)
-
     def picked(self, turn, entry_id):
         from contributions.models import Contribution
         from core.extensions import db

@@ -164,7 +164,7 @@ class BindFlow(Flow):
         if understanding.is_cancel(turn.text):
             turn.end()
             return _("Stopped; nothing was linked. Reply 绑定 (bind) when you are ready.")
-        return getattr(self, f"on_{step}")(turn)
+        return super().resume(turn, step)
 
     def _retry(self, turn, step, message):
         tries = turn.data.get("tries", 0) + 1
@@ -316,7 +316,7 @@ class OwnerFlow(Flow):
         if understanding.is_cancel(turn.text):
             turn.end()
             return _("Stopped. You can also ask your neighbourhood committee for an owner's binding code.")
-        return getattr(self, f"on_{step}")(turn)
+        return super().resume(turn, step)
 
     def on_id_number(self, turn):
         from core import identity, pii
@@ -418,9 +418,6 @@ class WishFlow(Flow):
         lines += [f"{n} {class_name(cls)}" for n, cls in enumerate(self.CLASSES, start=1)]
         lines.append(_("Or just tell me in your own words (text or voice). Reply 0 to stop."))
         return "\n".join(lines)
-
-    def resume(self, turn, step):
-        return getattr(self, f"on_{step}")(turn)
 
     def on_class(self, turn):
         if understanding.is_cancel(turn.text):
@@ -789,7 +786,7 @@ class BallotFlow(Flow):
     def resume(self, turn, step):
         if step == self.question_step:
             return self.on_question(turn)
-        return getattr(self, f"on_{step}")(turn)
+        return super().resume(turn, step)
 
     def on_choose(self, turn):
         if understanding.is_cancel(turn.text):
@@ -1074,9 +1071,6 @@ class SurveyFlow(Flow):
         lines = [_("Open surveys:")] + [f"{n} {s.title}" for n, s in enumerate(found, start=1)]
         lines.append(_("Reply with the number of the survey."))
         return "\n".join(lines)
-
-    def resume(self, turn, step):
-        return getattr(self, f"on_{step}")(turn)
 
     @staticmethod
     def _survey(turn, survey_id):

@@ -55,9 +55,6 @@ class PublicityFlow(ListFlow):
         locale = turn.account.locale
         return self.list_for(turn, [p.id for p in periods], [countdown_line(p, locale) for p in periods])
 
-    def resume(self, turn, step):
-        return getattr(self, f"on_{step}")(turn)
-
     def picked(self, turn, publicity_id):
         turn.goto(self, "describe", publicity_id=publicity_id, text="", photos=[])
         return _("What do you object to? Write it, and send photos if you have them. Reply 好 (done) when "
