@@ -26,14 +26,12 @@ class PledgeFlow(ListFlow):
     name = "pledges"
     keywords = ("认捐", "我的认捐", "撤回认捐", "出资", "pledge", "pledges", "my pledges")
     menu_keys = ("PLEDGES",)
+    needs_home = True
     listed_as = "entries"
     pick_hint = _l("To withdraw one, reply with its number; reply 0 to go back.")
 
     def start(self, turn, **kwargs):
-        from bot.flows import bind_prompt
         from contributions import services as contributions
-        if turn.account.dwelling_id is None:
-            return bind_prompt()
         try:
             ledger = contributions.my_ledger(turn.account)
         except DomainError as exc:

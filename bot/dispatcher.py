@@ -64,6 +64,7 @@ class Flow:
     name = ""
     keywords = ()
     menu_keys = ()
+    needs_home = False  # the resident is asked to bind a home first (a gate, see bot.flows)
 
     def start(self, turn, **kwargs):
         raise NotImplementedError

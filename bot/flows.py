@@ -263,6 +263,16 @@ def privacy_gate(turn, flow, kwargs):
 GATES.append(privacy_gate)
 
 
+def home_gate(turn, flow, kwargs):
+    """Asking to bind a home first, for a flow about one's home; None once a home is bound."""
+    if flow.needs_home and turn.account.dwelling_id is None:
+        return bind_prompt()
+    return None
+
+
+GATES.append(home_gate)  # after the privacy notice: consent is asked before the home
+
+
 def privacy_question():
     from flask import current_app
     link = current_app.config.get("PUBLIC_URL", "").rstrip("/") + "/public/privacy"
@@ -284,7 +294,7 @@ class PrivacyFlow(Flow):
         return privacy_question()
 
     def resume(self, turn, step):
-        from bot.dispatcher import FLOWS
+        from bot.dispatcher import FLOWS, begin
         answer = understanding.parse_yes_no(turn.text)
         if understanding.is_cancel(turn.text) or answer is False:
             turn.end()
@@ -296,7 +306,7 @@ class PrivacyFlow(Flow):
         then, kwargs = turn.data.get("then"), dict(turn.data.get("kwargs") or {})
         turn.end()
         if then in FLOWS:
-            return _("Thank you.") + "\n" + FLOWS[then].start(turn, **kwargs)
+            return _("Thank you.") + "\n" + begin(FLOWS[then], turn, **kwargs)
         return _("Thank you.") + " " + _("Reply 帮助 (help) to see what I can do.")
 
 
@@ -403,11 +413,10 @@ class WishFlow(Flow):
     name = "wish"
     keywords = ("提诉求", "诉求", "wish", "提意见", "我要提诉求")
     menu_keys = ("WISH",)
+    needs_home = True
     CLASSES = (CatalogueClass.BASIC, CatalogueClass.IMPROVEMENT, CatalogueClass.ENHANCEMENT)
 
     def start(self, turn, text=None, codes=None, **kwargs):
-        if turn.account.dwelling_id is None:
-            return bind_prompt()
         if text:
             return self.suggest(turn, text, codes)
         turn.goto(self, "class")
@@ -571,12 +580,11 @@ class ProgressFlow(Flow):
     name = "progress"
     keywords = ("进度", "progress", "改造进度", "项目进度")
     menu_keys = ("PROGRESS",)
+    needs_home = True
 
     def start(self, turn, **kwargs):
         from projects import services as projects
         from projects.rules import STAGES
-        if turn.account.dwelling_id is None:
-            return bind_prompt()
         compound = turn.account.dwelling.unit.building.compound
         try:
             project = projects.project_for_resident(turn.account)
@@ -611,10 +619,9 @@ class ReportFlow(Flow):
     name = "report"
     keywords = ("反映问题", "报告问题", "report", "投诉", "问题反映")
     menu_keys = ("REPORT",)
+    needs_home = True
 
     def start(self, turn, **kwargs):
-        if turn.account.dwelling_id is None:
-            return bind_prompt()
         turn.goto(self, "describe", text="", photos=[], location=None)
         return _("What is the problem on site? Describe it, and send photos or your location if you can. "
                  "Reply 好 (done) when finished.")
@@ -1057,11 +1064,10 @@ class SurveyFlow(Flow):
     name = "survey"
     keywords = ("问卷", "survey", "调查", "问卷调查")
     menu_keys = ("SURVEY",)
+    needs_home = True
 
     def start(self, turn, **kwargs):
         from surveys import services as surveys
-        if turn.account.dwelling_id is None:
-            return bind_prompt()
         found = surveys.open_surveys_for(turn.account)
         if not found:
             return _("There is no open survey for your home right now.")

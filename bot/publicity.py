@@ -41,14 +41,12 @@ class PublicityFlow(ListFlow):
     name = "publicity"
     keywords = ("公示", "异议", "提异议", "publicity", "objection", "object")
     menu_keys = ("PUBLICITY",)
+    needs_home = True
     listed_as = "periods"
     pick_hint = _l("To object, reply with the number; reply 0 to go back.")
 
     def start(self, turn, **kwargs):
-        from bot.flows import bind_prompt
         from publicity import services as publicity
-        if turn.account.dwelling_id is None:
-            return bind_prompt()
         periods = publicity.open_for_resident(turn.account)
         if not periods:
             return _("Nothing is being published for your home right now.")
