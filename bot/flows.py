@@ -762,9 +762,13 @@ class AskAgain(Exception):
 
 class BallotFlow(Flow):
     """The steps a consent vote and an election share: choose one of those open, answer its question, confirm,
-    and the receipt. A subclass supplies what differs: what is open, how it is shown and read, how it is cast.
+    and the receipt. The steps keep the names and the data they always had, so a conversation left open goes on.
 
-    The steps keep the names and the data they always had, so that a conversation left open carries on."""
+    A kind of ballot supplies what differs: takes_part_without_home(account); open_for(account), pairs of
+    (what the choose step keeps, title); enter(turn, kept), which goes to the question step and shows the ballot;
+    question(turn); understand(turn), what the reply chooses as kept for the confirmation, None if not understood
+    (or AskAgain); confirm_question(turn); unchanged(turn), which ends without casting; cast(account, data),
+    through its service; receipt(data, cast)."""
 
     words = None
     listed_as = ""       # where the choose step keeps what is open, one entry for each title
@@ -831,44 +835,6 @@ class BallotFlow(Flow):
             return translate(exc.key, **exc.params)
         return self.receipt(data, cast)
 
-    # What each kind of ballot supplies.
-
-    def takes_part_without_home(self, account):
-        """Whether the account may take part though it has no home bound (an owner known by person)."""
-        raise NotImplementedError
-
-    def open_for(self, account):
-        """What is open to the account: (what the choose step keeps, title) pairs."""
-        raise NotImplementedError
-
-    def enter(self, turn, kept):
-        """Go to the question step of one of those open and show it, ending with the question."""
-        raise NotImplementedError
-
-    def question(self, turn):
-        """The ballot's question, asked again after a reply that cannot be used."""
-        raise NotImplementedError
-
-    def understand(self, turn):
-        """What the reply to the question chooses, as kept for the confirmation; None if not understood."""
-        raise NotImplementedError
-
-    def confirm_question(self, turn):
-        """What was chosen, and the question whether to cast it."""
-        raise NotImplementedError
-
-    def unchanged(self, turn):
-        """End without casting, saying so."""
-        raise NotImplementedError
-
-    def cast(self, account, data):
-        """Cast the confirmed ballot through its service."""
-        raise NotImplementedError
-
-    def receipt(self, data, cast):
-        """What the resident is told once the ballot is cast."""
-        raise NotImplementedError
-
 
 @register
 class VoteFlow(BallotFlow):
@@ -884,10 +850,12 @@ class VoteFlow(BallotFlow):
     question_step = "decide"
 
     def takes_part_without_home(self, account):
+        """An owner on the roll votes for the homes they own, bound or not."""
         from votes import services as votes
         return bool(votes.voting_dwellings(account))
 
     def open_for(self, account):
+        """The open votes, each with the homes the account votes for."""
         from votes import services as votes
         return [([v.id, sorted(d)], v.title) for v, d in votes.votes_for_resident(account)]
 
@@ -917,6 +885,7 @@ class VoteFlow(BallotFlow):
         return "\n".join(lines)
 
     def question(self, turn):
+        """The choices, numbered."""
         return _("Reply 1 to agree, 2 to disagree, 3 to abstain, 0 to go back.")
 
     @staticmethod
@@ -925,12 +894,14 @@ class VoteFlow(BallotFlow):
         return [choice_label(c) for c in CHOICE_ORDER]
 
     def understand(self, turn):
+        """The choice named by number or by word."""
         index = understanding.parse_choice(turn.text, self.choice_names())
         if index is None:
             index = understanding.parse_choice(turn.text, ["同意", "不同意", "弃权"])
         return None if index is None else {"choice": CHOICE_ORDER[index]}
 
     def unchanged(self, turn):
+        """Nothing cast: the home's current ballot, if any, stands."""
         current = turn.data.get("current")
         turn.end()
         if current:
@@ -938,14 +909,17 @@ class VoteFlow(BallotFlow):
         return _("Nothing changed; no ballot was cast. Reply 投票 (vote) to come back.")
 
     def confirm_question(self, turn):
+        """The choice, and whether to cast it."""
         return _("%(title)s: you chose 「%(choice)s」.\nReply 1 to cast this ballot, 0 to go back.",
                  title=turn.data.get("title", ""), choice=choice_label(turn.data["choice"]))
 
     def cast(self, account, data):
+        """One ballot for each home the account votes for."""
         from votes import services as votes
         return votes.cast_ballots(account, data["vote_id"], data["choice"], "bot", data.get("dwelling_ids"))
 
     def receipt(self, data, cast):
+        """The choice, the homes and the receipt to check it by."""
         from votes import services as votes
         flats = "、".join(votes.dwelling_address(b.dwelling_id) for b in cast)
         return _("Your ballot 「%(choice)s」 is recorded for %(flats)s. Receipt: %(receipt)s. You can change it "
@@ -969,9 +943,11 @@ class ElectionFlow(BallotFlow):
     NOBODY = ("不选", "都不选", "一个都不选", "none")
 
     def takes_part_without_home(self, account):
+        """An owner known by person elects for the homes they own."""
         return bool(account.person_id)
 
     def open_for(self, account):
+        """The open elections the account's homes take part in."""
         from projects import care
         return [(e.id, e.title) for e in care.elections_for_owner(account)]
 
@@ -995,10 +971,12 @@ class ElectionFlow(BallotFlow):
         return "\n".join(lines)
 
     def question(self, turn):
+        """How many candidates may be agreed to, and how to reply."""
         return _("Reply the numbers of up to %(seats)s candidates you agree to, e.g. 1 3; reply 不选 to take part "
                  "without agreeing to anyone; 0 to go back.", seats=turn.data.get("seats"))
 
     def understand(self, turn):
+        """The candidates named by number or name, no more than the seats; or nobody."""
         candidates = turn.data.get("candidates", [])
         if understanding.normalise(turn.text) in self.NOBODY:
             return {"chosen": []}
@@ -1010,19 +988,23 @@ class ElectionFlow(BallotFlow):
         return {"chosen": [candidates[i][0] for i in chosen]}
 
     def unchanged(self, turn):
+        """Nothing cast."""
         turn.end()
         return _("Nothing changed. Reply 选举 (election) to come back.")
 
     def confirm_question(self, turn):
+        """The candidates agreed to, and whether to cast the ballot."""
         names = [name for cid, name in turn.data.get("candidates", []) if cid in turn.data.get("chosen", [])]
         return _("%(title)s: you agree to %(names)s.\nReply 1 to cast this ballot, 0 to go back.",
                  title=turn.data.get("title", ""), names="、".join(names) or _("nobody"))
 
     def cast(self, account, data):
+        """The home's ballot in the election."""
         from projects import care
         return care.cast_election_ballot(account, data["election_id"], data["chosen"], channel="bot")
 
     def receipt(self, data, cast):
+        """Recorded, and until when it may be changed."""
         from projects import care
         election = care.resident_election(data["election_id"])
         return _("Your ballot is recorded. You can change it until voting closes %(deadline)s.",
