@@ -1,8 +1,8 @@
 """The contribution ledger in chat: a resident sees the pledges they made and withdraws one not yet paid."""
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 
-from bot.dispatcher import Flow, register
-from bot.publicity import BACK_WORDS
+from bot.dispatcher import register
+from bot.lists import ListFlow
 from core.errors import DomainError
 from core.i18n import translate
 from core.money import format_yuan
@@ -22,16 +22,16 @@ def entry_line(entry):
 
 
 @register
-class PledgeFlow(Flow):
+class PledgeFlow(ListFlow):
     name = "pledges"
     keywords = ("认捐", "我的认捐", "撤回认捐", "出资", "pledge", "pledges", "my pledges")
     menu_keys = ("PLEDGES",)
+    needs_home = True
+    listed_as = "entries"
+    pick_hint = _l("To withdraw one, reply with its number; reply 0 to go back.")
 
     def start(self, turn, **kwargs):
-        from bot.flows import bind_prompt
         from contributions import services as contributions
-        if turn.account.dwelling_id is None:
-            return bind_prompt()
         try:
             ledger = contributions.my_ledger(turn.account)
         except DomainError as exc:
@@ -39,26 +39,13 @@ class PledgeFlow(Flow):
         pledged = [e for e in ledger["entries"] if e.state == "pledged" and e.account_id == turn.account.id]
         if not pledged:
             return _("You have no pledge of your own waiting to be paid. Pledges are made in the mini-program.")
-        turn.goto(self, "choose", entries=[e.id for e in pledged])
-        lines = [_("Your pledges not yet paid:")]
-        lines += [f"{n} " + entry_line(e) for n, e in enumerate(pledged, start=1)]
-        lines.append(_("To withdraw one, reply with its number; reply 0 to go back."))
-        return "\n".join(lines)
+        return self.list_for(turn, [e.id for e in pledged], [entry_line(e) for e in pledged],
+                             header=[_("Your pledges not yet paid:")])
 
-    def resume(self, turn, step):
-        return getattr(self, f"on_{step}")(turn)
-
-    def on_choose(self, turn):
-        answer = turn.text.strip()
-        if answer in BACK_WORDS:
-            turn.end()
-            return _("Back. Reply 帮助 (help) to see what I can do.")
-        entries = turn.data.get("entries", [])
-        if not (answer.isdigit() and 1 <= int(answer) <= len(entries)):
-            return _("To withdraw one, reply with its number; reply 0 to go back.")
+    def picked(self, turn, entry_id):
         from contributions.models import Contribution
         from core.extensions import db
-        entry = db.session.get(Contribution, entries[int(answer) - 1])
+        entry = db.session.get(Contribution, entry_id)
         turn.goto(self, "confirm", entry_id=entry.id)
         return _("Withdraw your pledge of %(what)s? Reply 1 to withdraw, 0 to keep it.", what=entry_line(entry))
 

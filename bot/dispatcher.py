@@ -64,12 +64,14 @@ class Flow:
     name = ""
     keywords = ()
     menu_keys = ()
+    needs_home = False  # the resident is asked to bind a home first (a gate, see bot.flows)
 
     def start(self, turn, **kwargs):
         raise NotImplementedError
 
     def resume(self, turn, step):
-        raise NotImplementedError
+        """The next message of a conversation that stands at `step`: the flow's on_<step> reads it."""
+        return getattr(self, f"on_{step}")(turn)
 
 
 def begin(flow, turn, **kwargs):
@@ -93,17 +95,18 @@ def handle_text(turn, idle_handler):
     if chosen is not None:
         turn.end()
         return begin(chosen, turn)
-    conversation = turn.conversation
-    if conversation is not None and conversation.flow in FLOWS:
-        turn.data = dict(conversation.data or {})
-        return FLOWS[conversation.flow].resume(turn, conversation.step)
-    return idle_handler(turn)
+    return go_on(turn, idle_handler)
 
 
 def handle_media(turn, fallback):
     """A photo or location goes to the open conversation, if it asked for one."""
+    return go_on(turn, fallback)
+
+
+def go_on(turn, otherwise):
+    """The open conversation goes on from its stored step and data; with none open, `otherwise` answers."""
     conversation = turn.conversation
     if conversation is not None and conversation.flow in FLOWS:
         turn.data = dict(conversation.data or {})
         return FLOWS[conversation.flow].resume(turn, conversation.step)
-    return fallback(turn)
+    return otherwise(turn)

@@ -4,8 +4,9 @@ Every reply is read through core.understanding, so a word or a digit means the s
 1 yes / agree, 2 no / disagree, 3 abstain (votes only), 0 back / none; what is not understood is said so
 and the question asked again, never stored."""
 import re
+from dataclasses import dataclass
 
-from flask_babel import gettext as _, get_locale
+from flask_babel import gettext as _, get_locale, lazy_gettext as _l
 
 from bot.dispatcher import GATES, Flow, register
 from core import accounts, understanding
@@ -163,7 +164,7 @@ class BindFlow(Flow):
         if understanding.is_cancel(turn.text):
             turn.end()
             return _("Stopped; nothing was linked. Reply 绑定 (bind) when you are ready.")
-        return getattr(self, f"on_{step}")(turn)
+        return super().resume(turn, step)
 
     def _retry(self, turn, step, message):
         tries = turn.data.get("tries", 0) + 1
@@ -262,6 +263,16 @@ def privacy_gate(turn, flow, kwargs):
 GATES.append(privacy_gate)
 
 
+def home_gate(turn, flow, kwargs):
+    """Asking to bind a home first, for a flow about one's home; None once a home is bound."""
+    if flow.needs_home and turn.account.dwelling_id is None:
+        return bind_prompt()
+    return None
+
+
+GATES.append(home_gate)  # after the privacy notice: consent is asked before the home
+
+
 def privacy_question():
     from flask import current_app
     link = current_app.config.get("PUBLIC_URL", "").rstrip("/") + "/public/privacy"
@@ -283,7 +294,7 @@ class PrivacyFlow(Flow):
         return privacy_question()
 
     def resume(self, turn, step):
-        from bot.dispatcher import FLOWS
+        from bot.dispatcher import FLOWS, begin
         answer = understanding.parse_yes_no(turn.text)
         if understanding.is_cancel(turn.text) or answer is False:
             turn.end()
@@ -295,7 +306,7 @@ class PrivacyFlow(Flow):
         then, kwargs = turn.data.get("then"), dict(turn.data.get("kwargs") or {})
         turn.end()
         if then in FLOWS:
-            return _("Thank you.") + "\n" + FLOWS[then].start(turn, **kwargs)
+            return _("Thank you.") + "\n" + begin(FLOWS[then], turn, **kwargs)
         return _("Thank you.") + " " + _("Reply 帮助 (help) to see what I can do.")
 
 
@@ -315,7 +326,7 @@ class OwnerFlow(Flow):
         if understanding.is_cancel(turn.text):
             turn.end()
             return _("Stopped. You can also ask your neighbourhood committee for an owner's binding code.")
-        return getattr(self, f"on_{step}")(turn)
+        return super().resume(turn, step)
 
     def on_id_number(self, turn):
         from core import identity, pii
@@ -402,11 +413,10 @@ class WishFlow(Flow):
     name = "wish"
     keywords = ("提诉求", "诉求", "wish", "提意见", "我要提诉求")
     menu_keys = ("WISH",)
+    needs_home = True
     CLASSES = (CatalogueClass.BASIC, CatalogueClass.IMPROVEMENT, CatalogueClass.ENHANCEMENT)
 
     def start(self, turn, text=None, codes=None, **kwargs):
-        if turn.account.dwelling_id is None:
-            return bind_prompt()
         if text:
             return self.suggest(turn, text, codes)
         turn.goto(self, "class")
@@ -417,9 +427,6 @@ class WishFlow(Flow):
         lines += [f"{n} {class_name(cls)}" for n, cls in enumerate(self.CLASSES, start=1)]
         lines.append(_("Or just tell me in your own words (text or voice). Reply 0 to stop."))
         return "\n".join(lines)
-
-    def resume(self, turn, step):
-        return getattr(self, f"on_{step}")(turn)
 
     def on_class(self, turn):
         if understanding.is_cancel(turn.text):
@@ -573,12 +580,11 @@ class ProgressFlow(Flow):
     name = "progress"
     keywords = ("进度", "progress", "改造进度", "项目进度")
     menu_keys = ("PROGRESS",)
+    needs_home = True
 
     def start(self, turn, **kwargs):
         from projects import services as projects
         from projects.rules import STAGES
-        if turn.account.dwelling_id is None:
-            return bind_prompt()
         compound = turn.account.dwelling.unit.building.compound
         try:
             project = projects.project_for_resident(turn.account)
@@ -613,10 +619,9 @@ class ReportFlow(Flow):
     name = "report"
     keywords = ("反映问题", "报告问题", "report", "投诉", "问题反映")
     menu_keys = ("REPORT",)
+    needs_home = True
 
     def start(self, turn, **kwargs):
-        if turn.account.dwelling_id is None:
-            return bind_prompt()
         turn.goto(self, "describe", text="", photos=[], location=None)
         return _("What is the problem on site? Describe it, and send photos or your location if you can. "
                  "Reply 好 (done) when finished.")
@@ -740,49 +745,125 @@ def unsupported():
     return _("I can read text, voice, photos and locations. Reply 帮助 (help) to see what I can do.")
 
 
-@register
-class VoteFlow(Flow):
-    name = "vote"
-    keywords = ("投票", "vote", "表决", "我要投票")
-    menu_keys = ("VOTE",)
+@dataclass(frozen=True)
+class BallotWords:
+    """What a ballot's conversation says that names its kind (lazy strings, read in the resident's language)."""
+
+    listed: object       # over the numbered list of those open
+    pick_one: object     # under it
+    stopped: object      # the resident goes back from the list
+    owners_only: object  # nothing open, to a resident who is not an owner
+    none_open: object    # nothing open, to an owner
+
+
+class AskAgain(Exception):
+    """A reply to a ballot's question that cannot be used: say why (the first argument), then ask again."""
+
+
+class BallotFlow(Flow):
+    """The steps a consent vote and an election share: choose one of those open, answer its question, confirm,
+    and the receipt. The steps keep the names and the data they always had, so a conversation left open goes on.
+
+    A kind of ballot supplies what differs: takes_part_without_home(account); open_for(account), pairs of
+    (what the choose step keeps, title); enter(turn, kept), which goes to the question step and shows the ballot;
+    question(turn); understand(turn), what the reply chooses as kept for the confirmation, None if not understood
+    (or AskAgain); confirm_question(turn); unchanged(turn), which ends without casting; cast(account, data),
+    through its service; receipt(data, cast)."""
+
+    words = None
+    listed_as = ""       # where the choose step keeps what is open, one entry for each title
+    question_step = ""   # the step that asks the ballot's question
 
     def start(self, turn, **kwargs):
-        from votes import services as votes
-        if turn.account.dwelling_id is None and not votes.voting_dwellings(turn.account):
+        account = turn.account
+        if account.dwelling_id is None and not self.takes_part_without_home(account):
             return bind_prompt()
-        open_votes = votes.votes_for_resident(turn.account)
-        if not open_votes:
-            if turn.account.kind != "owner":
-                return _("Only owners vote in consent votes; as a resident you can still tell us your wishes.")
-            return _("There is no open vote for your home right now.")
-        turn.goto(self, "choose", votes=[[v.id, sorted(d)] for v, d in open_votes],
-                  titles=[v.title for v, _d in open_votes])
-        if len(open_votes) == 1:
-            return self.enter(turn, 0)
-        return self.vote_menu(turn)
+        found = self.open_for(account)
+        if not found:
+            return str(self.words.owners_only if account.kind != "owner" else self.words.none_open)
+        turn.goto(self, "choose", **{self.listed_as: [kept for kept, _title in found]},
+                  titles=[title for _kept, title in found])
+        if len(found) == 1:
+            return self.enter(turn, turn.data[self.listed_as][0])
+        return self.menu(turn)
 
-    def vote_menu(self, turn):
-        lines = [_("Open votes:")] + [f"{n} {title}" for n, title in enumerate(turn.data.get("titles", []), start=1)]
-        lines.append(_("Reply with the number of the vote, or 0 to stop."))
+    def menu(self, turn):
+        """Those open, numbered."""
+        lines = [str(self.words.listed)]
+        lines += [f"{n} {title}" for n, title in enumerate(turn.data.get("titles", []), start=1)]
+        lines.append(str(self.words.pick_one))
         return "\n".join(lines)
 
     def resume(self, turn, step):
-        return getattr(self, f"on_{step}")(turn)
+        if step == self.question_step:
+            return self.on_question(turn)
+        return super().resume(turn, step)
 
     def on_choose(self, turn):
         if understanding.is_cancel(turn.text):
             turn.end()
-            return _("Stopped. Reply 投票 (vote) to come back.")
+            return str(self.words.stopped)
         index = understanding.parse_choice(turn.text, turn.data.get("titles", []))
         if index is None:
-            return not_understood(self.vote_menu(turn))
-        return self.enter(turn, index)
+            return not_understood(self.menu(turn))
+        return self.enter(turn, turn.data[self.listed_as][index])
 
-    def enter(self, turn, index):
+    def on_question(self, turn):
+        if understanding.is_cancel(turn.text):
+            return self.unchanged(turn)
+        try:
+            chosen = self.understand(turn)
+        except AskAgain as again:
+            return again.args[0] + "\n" + self.question(turn)
+        if chosen is None:
+            return not_understood(self.question(turn))
+        turn.goto(self, "confirm", **chosen)
+        return self.confirm_question(turn)
+
+    def on_confirm(self, turn):
+        text = understanding.normalise(turn.text)
+        answer = understanding.parse_yes_no(turn.text)
+        if understanding.is_cancel(turn.text) or (answer is False and text != "2"):
+            return self.unchanged(turn)
+        if answer is not True or text == "2":  # "2" may still answer the question (disagree, a candidate)
+            return not_understood(self.confirm_question(turn))
+        data = turn.data
+        turn.end()
+        try:
+            cast = self.cast(turn.account, data)
+        except DomainError as exc:
+            return translate(exc.key, **exc.params)
+        return self.receipt(data, cast)
+
+
+@register
+class VoteFlow(BallotFlow):
+    name = "vote"
+    keywords = ("投票", "vote", "表决", "我要投票")
+    menu_keys = ("VOTE",)
+    words = BallotWords(
+        listed=_l("Open votes:"), pick_one=_l("Reply with the number of the vote, or 0 to stop."),
+        stopped=_l("Stopped. Reply 投票 (vote) to come back."),
+        owners_only=_l("Only owners vote in consent votes; as a resident you can still tell us your wishes."),
+        none_open=_l("There is no open vote for your home right now."))
+    listed_as = "votes"
+    question_step = "decide"
+
+    def takes_part_without_home(self, account):
+        """An owner on the roll votes for the homes they own, bound or not."""
+        from votes import services as votes
+        return bool(votes.voting_dwellings(account))
+
+    def open_for(self, account):
+        """The open votes, each with the homes the account votes for."""
+        from votes import services as votes
+        return [([v.id, sorted(d)], v.title) for v, d in votes.votes_for_resident(account)]
+
+    def enter(self, turn, kept):
         """A vote's matter, its deadline, the household's current choice, and the question."""
         from bot.publicity import lift_share_line
         from votes import services as votes
-        vote_id, dwelling_ids = turn.data["votes"][index]
+        vote_id, dwelling_ids = kept
         vote = votes.resident_vote(vote_id)
         turn.goto(self, "decide", vote_id=vote_id, dwelling_ids=dwelling_ids, title=vote.title)
         lines = [vote.title]
@@ -800,11 +881,11 @@ class VoteFlow(Flow):
         if ballot is not None:
             lines.append(_("Your home has voted 「%(choice)s」 (%(time)s). To change it, reply a new choice; "
                            "reply 0 to keep it.", choice=choice_label(ballot.choice), time=when(ballot.cast_at)))
-        lines.append(self.choice_question())
+        lines.append(self.question(turn))
         return "\n".join(lines)
 
-    @staticmethod
-    def choice_question():
+    def question(self, turn):
+        """The choices, numbered."""
         return _("Reply 1 to agree, 2 to disagree, 3 to abstain, 0 to go back.")
 
     @staticmethod
@@ -812,20 +893,15 @@ class VoteFlow(Flow):
         """Each choice as the reader calls it, and in Chinese too (同意 is understood in English as well)."""
         return [choice_label(c) for c in CHOICE_ORDER]
 
-    def on_decide(self, turn):
-        if understanding.is_cancel(turn.text):
-            return self.unchanged(turn)
+    def understand(self, turn):
+        """The choice named by number or by word."""
         index = understanding.parse_choice(turn.text, self.choice_names())
         if index is None:
             index = understanding.parse_choice(turn.text, ["同意", "不同意", "弃权"])
-        if index is None:
-            return not_understood(self.choice_question())
-        choice = CHOICE_ORDER[index]
-        turn.goto(self, "confirm", choice=choice)
-        return self.confirm_question(turn)
+        return None if index is None else {"choice": CHOICE_ORDER[index]}
 
-    @staticmethod
-    def unchanged(turn):
+    def unchanged(self, turn):
+        """Nothing cast: the home's current ballot, if any, stands."""
         current = turn.data.get("current")
         turn.end()
         if current:
@@ -833,73 +909,52 @@ class VoteFlow(Flow):
         return _("Nothing changed; no ballot was cast. Reply 投票 (vote) to come back.")
 
     def confirm_question(self, turn):
+        """The choice, and whether to cast it."""
         return _("%(title)s: you chose 「%(choice)s」.\nReply 1 to cast this ballot, 0 to go back.",
                  title=turn.data.get("title", ""), choice=choice_label(turn.data["choice"]))
 
-    def on_confirm(self, turn):
+    def cast(self, account, data):
+        """One ballot for each home the account votes for."""
         from votes import services as votes
-        text = understanding.normalise(turn.text)
-        answer = understanding.parse_yes_no(turn.text)
-        if understanding.is_cancel(turn.text) or (answer is False and text != "2"):
-            return self.unchanged(turn)
-        if answer is not True or text == "2":
-            return not_understood(self.confirm_question(turn))
-        data = turn.data
-        turn.end()
-        try:
-            ballots = votes.cast_ballots(turn.account, data["vote_id"], data["choice"], "bot",
-                                         data.get("dwelling_ids"))
-        except DomainError as exc:
-            return translate(exc.key, **exc.params)
-        flats = "、".join(votes.dwelling_address(b.dwelling_id) for b in ballots)
+        return votes.cast_ballots(account, data["vote_id"], data["choice"], "bot", data.get("dwelling_ids"))
+
+    def receipt(self, data, cast):
+        """The choice, the homes and the receipt to check it by."""
+        from votes import services as votes
+        flats = "、".join(votes.dwelling_address(b.dwelling_id) for b in cast)
         return _("Your ballot 「%(choice)s」 is recorded for %(flats)s. Receipt: %(receipt)s. You can change it "
-                 "until the vote closes.", choice=choice_label(ballots[0].choice), flats=flats,
-                 receipt=ballots[0].receipt)
+                 "until the vote closes.", choice=choice_label(cast[0].choice), flats=flats, receipt=cast[0].receipt)
 
 
 @register
-class ElectionFlow(Flow):
+class ElectionFlow(BallotFlow):
     """An owner takes part in electing the owners' committee: up to as many candidates as there are seats."""
 
     name = "election"
     keywords = ("选举", "election", "业委会选举", "选举业委会", "业主委员会选举")
+    words = BallotWords(
+        listed=_l("Open elections:"), pick_one=_l("Reply with the number of the election, or 0 to stop."),
+        stopped=_l("Stopped. Reply 选举 (election) to come back."),
+        owners_only=_l("Only owners elect the owners' committee; as a resident you can still tell us your "
+                       "wishes."),
+        none_open=_l("There is no open election for your home right now."))
+    listed_as = "elections"
+    question_step = "pick"
+    NOBODY = ("不选", "都不选", "一个都不选", "none")
 
-    def start(self, turn, **kwargs):
+    def takes_part_without_home(self, account):
+        """An owner known by person elects for the homes they own."""
+        return bool(account.person_id)
+
+    def open_for(self, account):
+        """The open elections the account's homes take part in."""
         from projects import care
-        if turn.account.dwelling_id is None and not turn.account.person_id:
-            return bind_prompt()
-        elections = care.elections_for_owner(turn.account)
-        if not elections:
-            if turn.account.kind != "owner":
-                return _("Only owners elect the owners' committee; as a resident you can still tell us your "
-                         "wishes.")
-            return _("There is no open election for your home right now.")
-        turn.goto(self, "choose", elections=[e.id for e in elections], titles=[e.title for e in elections])
-        if len(elections) == 1:
-            return self.enter(turn, 0)
-        return self.menu(turn)
+        return [(e.id, e.title) for e in care.elections_for_owner(account)]
 
-    def menu(self, turn):
-        lines = [_("Open elections:")] + [f"{n} {t}" for n, t in enumerate(turn.data.get("titles", []), start=1)]
-        lines.append(_("Reply with the number of the election, or 0 to stop."))
-        return "\n".join(lines)
-
-    def resume(self, turn, step):
-        return getattr(self, f"on_{step}")(turn)
-
-    def on_choose(self, turn):
-        if understanding.is_cancel(turn.text):
-            turn.end()
-            return _("Stopped. Reply 选举 (election) to come back.")
-        index = understanding.parse_choice(turn.text, turn.data.get("titles", []))
-        if index is None:
-            return not_understood(self.menu(turn))
-        return self.enter(turn, index)
-
-    def enter(self, turn, index):
+    def enter(self, turn, kept):
         """The election, its candidates numbered, the deadline, the home's current ballot, and the question."""
         from projects import care
-        election = care.resident_election(turn.data["elections"][index])
+        election = care.resident_election(kept)
         candidates = [[c.id, c.name] for c in election.candidates]
         turn.goto(self, "pick", election_id=election.id, title=election.title, seats=election.seats,
                   candidates=candidates)
@@ -912,52 +967,45 @@ class ElectionFlow(Flow):
             names = [name for cid, name in candidates if cid in ballot.candidate_ids]
             lines.append(_("Your home has voted for: %(names)s (%(time)s). To change it, reply again; reply 0 to "
                            "keep it.", names="、".join(names) or _("nobody"), time=when(ballot.at)))
-        lines.append(self.pick_question(turn))
+        lines.append(self.question(turn))
         return "\n".join(lines)
 
-    @staticmethod
-    def pick_question(turn):
+    def question(self, turn):
+        """How many candidates may be agreed to, and how to reply."""
         return _("Reply the numbers of up to %(seats)s candidates you agree to, e.g. 1 3; reply 不选 to take part "
                  "without agreeing to anyone; 0 to go back.", seats=turn.data.get("seats"))
 
-    def on_pick(self, turn):
-        if understanding.is_cancel(turn.text):
-            turn.end()
-            return _("Nothing changed. Reply 选举 (election) to come back.")
+    def understand(self, turn):
+        """The candidates named by number or name, no more than the seats; or nobody."""
         candidates = turn.data.get("candidates", [])
-        if understanding.normalise(turn.text) in ("不选", "都不选", "一个都不选", "none"):
-            chosen = []
-        else:
-            chosen = understanding.parse_choices(turn.text, [name for _id, name in candidates])
-            if chosen is None:
-                return not_understood(self.pick_question(turn))
-            if len(chosen) > turn.data.get("seats", 0):
-                return _("You may agree to at most %(seats)s candidates.", seats=turn.data.get("seats")) + "\n" + \
-                    self.pick_question(turn)
-        turn.goto(self, "confirm", chosen=[candidates[i][0] for i in chosen])
-        return self.confirm_question(turn)
+        if understanding.normalise(turn.text) in self.NOBODY:
+            return {"chosen": []}
+        chosen = understanding.parse_choices(turn.text, [name for _id, name in candidates])
+        if chosen is None:
+            return None
+        if len(chosen) > turn.data.get("seats", 0):
+            raise AskAgain(_("You may agree to at most %(seats)s candidates.", seats=turn.data.get("seats")))
+        return {"chosen": [candidates[i][0] for i in chosen]}
 
-    @staticmethod
-    def confirm_question(turn):
+    def unchanged(self, turn):
+        """Nothing cast."""
+        turn.end()
+        return _("Nothing changed. Reply 选举 (election) to come back.")
+
+    def confirm_question(self, turn):
+        """The candidates agreed to, and whether to cast the ballot."""
         names = [name for cid, name in turn.data.get("candidates", []) if cid in turn.data.get("chosen", [])]
         return _("%(title)s: you agree to %(names)s.\nReply 1 to cast this ballot, 0 to go back.",
                  title=turn.data.get("title", ""), names="、".join(names) or _("nobody"))
 
-    def on_confirm(self, turn):
+    def cast(self, account, data):
+        """The home's ballot in the election."""
         from projects import care
-        text = understanding.normalise(turn.text)
-        answer = understanding.parse_yes_no(turn.text)
-        if understanding.is_cancel(turn.text) or (answer is False and text != "2"):
-            turn.end()
-            return _("Nothing changed. Reply 选举 (election) to come back.")
-        if answer is not True or text == "2":
-            return not_understood(self.confirm_question(turn))
-        data = turn.data
-        turn.end()
-        try:
-            care.cast_election_ballot(turn.account, data["election_id"], data["chosen"], channel="bot")
-        except DomainError as exc:
-            return translate(exc.key, **exc.params)
+        return care.cast_election_ballot(account, data["election_id"], data["chosen"], channel="bot")
+
+    def receipt(self, data, cast):
+        """Recorded, and until when it may be changed."""
+        from projects import care
         election = care.resident_election(data["election_id"])
         return _("Your ballot is recorded. You can change it until voting closes %(deadline)s.",
                  deadline=when(election.closes_at))
@@ -998,11 +1046,10 @@ class SurveyFlow(Flow):
     name = "survey"
     keywords = ("问卷", "survey", "调查", "问卷调查")
     menu_keys = ("SURVEY",)
+    needs_home = True
 
     def start(self, turn, **kwargs):
         from surveys import services as surveys
-        if turn.account.dwelling_id is None:
-            return bind_prompt()
         found = surveys.open_surveys_for(turn.account)
         if not found:
             return _("There is no open survey for your home right now.")
@@ -1012,9 +1059,6 @@ class SurveyFlow(Flow):
         lines = [_("Open surveys:")] + [f"{n} {s.title}" for n, s in enumerate(found, start=1)]
         lines.append(_("Reply with the number of the survey."))
         return "\n".join(lines)
-
-    def resume(self, turn, step):
-        return getattr(self, f"on_{step}")(turn)
 
     @staticmethod
     def _survey(turn, survey_id):

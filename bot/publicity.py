@@ -1,7 +1,8 @@
 """Publicity in chat: what is published for my home and how long is left, objections, lift shares."""
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 
-from bot.dispatcher import Flow, register
+from bot.dispatcher import register
+from bot.lists import BACK_WORDS, ListFlow
 from core.errors import DomainError
 from core.i18n import translate
 from core.models import utcnow
@@ -9,7 +10,6 @@ from core.money import format_yuan
 from core.times import format_moment, time_left
 
 DONE_WORDS = {"好", "好了", "完成", "提交", "就这些", "没有了", "没了", "ok", "done"}
-BACK_WORDS = {"0", "取消", "算了", "不要了", "退出", "返回"}
 
 
 def countdown_line(period, locale):
@@ -37,37 +37,24 @@ def lift_share_line(vote_id, dwelling_ids):
 
 
 @register
-class PublicityFlow(Flow):
+class PublicityFlow(ListFlow):
     name = "publicity"
     keywords = ("公示", "异议", "提异议", "publicity", "objection", "object")
     menu_keys = ("PUBLICITY",)
+    needs_home = True
+    listed_as = "periods"
+    pick_hint = _l("To object, reply with the number; reply 0 to go back.")
 
     def start(self, turn, **kwargs):
-        from bot.flows import bind_prompt
         from publicity import services as publicity
-        if turn.account.dwelling_id is None:
-            return bind_prompt()
         periods = publicity.open_for_resident(turn.account)
         if not periods:
             return _("Nothing is being published for your home right now.")
         locale = turn.account.locale
-        turn.goto(self, "choose", periods=[p.id for p in periods])
-        lines = [f"{n} " + countdown_line(p, locale) for n, p in enumerate(periods, start=1)]
-        lines.append(_("To object, reply with the number; reply 0 to go back."))
-        return "\n".join(lines)
+        return self.list_for(turn, [p.id for p in periods], [countdown_line(p, locale) for p in periods])
 
-    def resume(self, turn, step):
-        return getattr(self, f"on_{step}")(turn)
-
-    def on_choose(self, turn):
-        answer = turn.text.strip()
-        if answer in BACK_WORDS:
-            turn.end()
-            return _("Back. Reply 帮助 (help) to see what I can do.")
-        periods = turn.data.get("periods", [])
-        if not (answer.isdigit() and 1 <= int(answer) <= len(periods)):
-            return _("To object, reply with the number; reply 0 to go back.")
-        turn.goto(self, "describe", publicity_id=periods[int(answer) - 1], text="", photos=[])
+    def picked(self, turn, publicity_id):
+        turn.goto(self, "describe", publicity_id=publicity_id, text="", photos=[])
         return _("What do you object to? Write it, and send photos if you have them. Reply 好 (done) when "
                  "finished, 0 to go back.")
 
