@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from core import audit
 from core.auth import authorize, compounds_in_scope
+from core.decisions import pending_row
 from core.errors import Conflict, Forbidden, NotFound, RuleViolation, field_error
 from core.extensions import db
 from core.models import Compound, aware, utcnow
@@ -358,13 +359,8 @@ def enter_paper_ballot(staff, election_id, dwelling_id, candidate_ids):
 def confirm_paper_ballot(staff, election_id, entry_id, candidate_ids):
     """A second staff member ticks the same ballot: a match counts, a mismatch is kept for review."""
     election = get_election(staff, election_id, "votes.paper")
-    entry = db.session.get(ElectionPaperEntry, entry_id)
-    if entry is None or entry.election_id != election.id:
-        raise NotFound()
-    if entry.state != "pending":
-        raise Conflict("vote.entry_done")
-    if entry.entered_by == staff.id:
-        raise Forbidden("vote.same_person")
+    entry = pending_row(ElectionPaperEntry, entry_id, "vote.entry_done", made_by="entered_by", staff=staff,
+                        election_id=election.id)
     chosen = _candidate_ids(election, candidate_ids)
     entry.confirmed_by, entry.confirm_ids = staff.id, chosen
     if chosen != entry.candidate_ids:

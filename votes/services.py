@@ -12,6 +12,7 @@ from sqlalchemy import case, func, insert, select, text, update
 
 from core import audit
 from core.auth import authorize
+from core.decisions import pending_row
 from core.errors import Conflict, DomainError, Forbidden, NotFound, field_error
 from core.extensions import db
 from core.models import Building, Dwelling, Ownership, Person, Region, Unit, WechatAccount, as_utc, aware, utcnow
@@ -630,13 +631,8 @@ def paper_entries(staff, vote_id, state=None):
 def confirm_paper_ballot(staff, vote_id, entry_id, choice):
     """A second staff member ticks the same ballot: a match counts, a mismatch is held for review."""
     vote = get_vote(staff, vote_id, "votes.paper")
-    entry = db.session.get(PaperEntry, entry_id)
-    if entry is None or entry.vote_id != vote.id:
-        raise NotFound()
-    if entry.state != "pending":
-        raise Conflict("vote.entry_done")
-    if entry.entered_by == staff.id:
-        raise Forbidden("vote.same_person")
+    entry = pending_row(PaperEntry, entry_id, "vote.entry_done", made_by="entered_by", staff=staff,
+                        vote_id=vote.id)
     entry.confirmed_by, entry.confirm_choice = staff.id, choice
     if choice != entry.choice:
         entry.state = "mismatch"
@@ -715,13 +711,8 @@ def register_proxy(staff, vote_id, dwelling_id, account_id, authorisation, docum
 def confirm_proxy(staff, vote_id, proxy_id):
     """A second staff member confirms a proxy against the authorisation; the owners are told."""
     vote = get_vote(staff, vote_id, "votes.manage")
-    proxy = db.session.get(Proxy, proxy_id)
-    if proxy is None or proxy.vote_id != vote.id:
-        raise NotFound()
-    if proxy.state != "pending":
-        raise Conflict("vote.entry_done")
-    if proxy.recorded_by == staff.id:
-        raise Forbidden("vote.same_person")
+    proxy = pending_row(Proxy, proxy_id, "vote.entry_done", made_by="recorded_by", staff=staff,
+                        vote_id=vote.id)
     proxy.state, proxy.confirmed_by, proxy.confirmed_at = "confirmed", staff.id, utcnow()
     audit.record(staff, "vote.proxy_confirm", "dwelling", proxy.dwelling_id, vote.region_id,
                  after={"proxy": proxy.id, "account": proxy.account_id})
