@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, insert, select, text, update
 
 from core import audit
-from core.auth import authorize
+from core.auth import authorize, get_in_region, kept_in_region
 from core.decisions import pending_row
 from core.errors import Conflict, DomainError, Forbidden, NotFound, field_error
 from core.extensions import db
@@ -39,20 +39,13 @@ ON_OPEN = []
 # defining ------------------------------------------------------------------------------------------
 def get_vote(staff, vote_id, action="votes.read"):
     """A vote in the staff member's region (NotFound otherwise)."""
-    vote = db.session.get(Vote, vote_id)
-    if vote is None:
-        raise NotFound()
-    from core.models import Region
-    authorize(staff, action, db.session.get(Region, vote.region_id))
-    return vote
+    return get_in_region(staff, Vote, vote_id, action)
 
 
 def list_votes(staff, state=None, limit=200, compound_id=None):
     """The votes in the staff member's region (or one compound of it), newest first."""
-    from core.models import Region
     authorize(staff, "votes.read")
-    query = (Vote.query.join(Region, Vote.region_id == Region.id)
-             .filter(Region.path.startswith(staff.region.path, autoescape=True)))
+    query = kept_in_region(staff, Vote)
     if state:
         query = query.filter(Vote.state == state)
     if compound_id is not None:
