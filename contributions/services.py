@@ -53,6 +53,20 @@ def _has_owner(dwelling_id):
     return db.session.scalar(select(Ownership.id).where(Ownership.dwelling_id == dwelling_id).limit(1)) is not None
 
 
+def _add_pledge(project, dwelling_id, kind, amount, hours, description, item_id, **pledger):
+    """A pledge of the project for a dwelling, by a resident (`account_id`) or the committee (`pledged_by`), once
+    the amounts and who may give were checked."""
+    _require_fund_vote(kind, dwelling_id)
+    item = _item_of(project, item_id)
+    entry = Contribution(project_id=project.id, item_id=item.id if item else None, dwelling_id=dwelling_id,
+                         kind=kind, amount=amount if kind in MONEY_KINDS else None,
+                         hours=hours if kind == "labour" else None, description=(description or "")[:200],
+                         **pledger)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
 # residents ----------------------------------------------------------------------------------------------
 def pledge(account, kind, amount=None, hours=None, description=None, item_id=None):
     """A resident pledges for their home; maintenance funds are the owners' to give (Civil Code art. 278)."""
@@ -61,15 +75,8 @@ def pledge(account, kind, amount=None, hours=None, description=None, item_id=Non
     _check_amounts(kind, amount, hours)
     if kind == "maintenance_fund" and account.kind != "owner":
         raise Forbidden("contribution.owners_only")
-    _require_fund_vote(kind, account.dwelling_id)
-    item = _item_of(project, item_id)
-    entry = Contribution(project_id=project.id, item_id=item.id if item else None, dwelling_id=account.dwelling_id,
-                         kind=kind, amount=amount if kind in MONEY_KINDS else None,
-                         hours=hours if kind == "labour" else None, description=(description or "")[:200],
-                         account_id=account.id)
-    db.session.add(entry)
-    db.session.flush()
-    return entry
+    return _add_pledge(project, account.dwelling_id, kind, amount, hours, description, item_id,
+                       account_id=account.id)
 
 
 def cancel_own(account, contribution_id):
@@ -125,14 +132,7 @@ def record_pledge(staff, project_id, dwelling_id, kind, amount=None, hours=None,
     _check_amounts(kind, amount, hours)
     if kind == "maintenance_fund" and not _has_owner(dwelling.id):
         raise field_error("kind", "contribution.owners_only")
-    _require_fund_vote(kind, dwelling.id)
-    item = _item_of(project, item_id)
-    entry = Contribution(project_id=project.id, item_id=item.id if item else None, dwelling_id=dwelling.id,
-                         kind=kind, amount=amount if kind in MONEY_KINDS else None,
-                         hours=hours if kind == "labour" else None, description=(description or "")[:200],
-                         pledged_by=staff.id)
-    db.session.add(entry)
-    db.session.flush()
+    entry = _add_pledge(project, dwelling.id, kind, amount, hours, description, item_id, pledged_by=staff.id)
     audit.record(staff, "contribution.pledge", "contribution", entry.id, project.region_id,
                  after={"dwelling": dwelling.id, "kind": kind, "amount": amount, "hours": hours})
     return entry
