@@ -3,7 +3,7 @@ receipt number), refunds or cancels; pledged and received money are never added 
 from sqlalchemy import case, func, select
 
 from core import audit, scopes
-from core.auth import authorize
+from core.auth import get_in_region
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation, field_error
 from core.extensions import db
 from core.models import Building, Dwelling, Ownership, Unit, utcnow
@@ -107,25 +107,17 @@ def my_ledger(account):
 
 
 # staff ---------------------------------------------------------------------------------------------------
-def _project(staff, project_id, action):
-    project = db.session.get(Project, project_id)
-    if project is None:
-        raise NotFound()
-    authorize(staff, action, project.region)
-    return project
-
-
 def _entry(staff, contribution_id):
     entry = db.session.get(Contribution, contribution_id)
     if entry is None:
         raise NotFound()
-    project = _project(staff, entry.project_id, "contributions.record")
+    project = get_in_region(staff, Project, entry.project_id, "contributions.record")
     return entry, project
 
 
 def record_pledge(staff, project_id, dwelling_id, kind, amount=None, hours=None, description=None, item_id=None):
     """The committee writes down a pledge made at the door or in the office, for a dwelling of the project."""
-    project = _project(staff, project_id, "contributions.record")
+    project = get_in_region(staff, Project, project_id, "contributions.record")
     dwelling = db.session.get(Dwelling, dwelling_id)
     if dwelling is None or dwelling.unit.building.compound_id not in {c.id for c in project.compounds}:
         raise field_error("dwelling_id", "error.invalid")
@@ -180,7 +172,7 @@ def set_apportionment(staff, item_id, rule, amount, coefficients=None, scope_kin
     item = db.session.get(ProjectItem, item_id)
     if item is None:
         raise NotFound()
-    project = _project(staff, item.project_id, "projects.edit")
+    project = get_in_region(staff, Project, item.project_id, "projects.edit")
     if rule not in rules.RULES:
         raise field_error("rule", "contribution.bad_rule", rule=rule)
     if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
@@ -250,7 +242,7 @@ def totals_by_project(project_ids):
 
 def committee_ledger(staff, project_id):
     """Who has given what: one row per dwelling with its entries, its dues per item and its money by state."""
-    project = _project(staff, project_id, "projects.read")
+    project = get_in_region(staff, Project, project_id, "projects.read")
     compound_ids = [c.id for c in project.compounds]
     entries = Contribution.query.filter_by(project_id=project.id).order_by(Contribution.id).all()
     dues = {}
