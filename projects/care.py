@@ -295,13 +295,11 @@ def _owned_on_roll(account, election):
 def cast_election_ballot(account, election_id, candidate_ids, channel="online"):
     """An owner agrees to up to `seats` candidates for every flat they own in the compound at once (none:
     taking part without agreeing to anyone). Returns the first ballot."""
-    from core.accounts import require_consent
+    from votes.services import require_voter
     election = db.session.get(Election, election_id)
     if election is None:
         raise NotFound()
-    if account.dwelling_id is None and not account.person_id:
-        raise Forbidden("bind.required")
-    require_consent(account)
+    require_voter(account)
     owned = _owned_on_roll(account, election)
     if not owned:
         raise Forbidden("vote.not_owner")

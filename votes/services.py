@@ -487,6 +487,14 @@ def voting_dwellings(account):
     return {d for _vote, dwellings in votes_for_resident(account) for d in dwellings}
 
 
+def require_voter(account):
+    """Raise Forbidden unless the account is linked to a home or an owner and agreed to the privacy notice."""
+    if account.dwelling_id is None and not account.person_id:
+        raise Forbidden("bind.required")
+    from core.accounts import require_consent
+    require_consent(account)
+
+
 def cast_ballots(account, vote_id, choice, channel, dwelling_ids=None, defer=False):
     """An owner casts (or changes) the ballot of every flat they own in scope at once, or of the flats
     named; a confirmed proxy casts for the flat they stand for. Returns the ballots written (with
@@ -494,10 +502,7 @@ def cast_ballots(account, vote_id, choice, channel, dwelling_ids=None, defer=Fal
     vote = db.session.get(Vote, vote_id)
     if vote is None:
         raise NotFound()
-    if account.dwelling_id is None and not account.person_id:
-        raise Forbidden("bind.required")
-    from core.accounts import require_consent
-    require_consent(account)
+    require_voter(account)
     rights = voting_rights(account, vote)
     wanted = sorted(set(dwelling_ids)) if dwelling_ids else sorted(rights)
     if not wanted or any(d not in rights for d in wanted):
