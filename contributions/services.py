@@ -3,7 +3,7 @@ receipt number), refunds or cancels; pledged and received money are never added 
 from sqlalchemy import case, func, select
 
 from core import audit, scopes
-from core.auth import authorize
+from core.auth import get_in_region
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation, field_error
 from core.extensions import db
 from core.models import Building, Dwelling, Ownership, Unit, utcnow
@@ -53,6 +53,20 @@ def _has_owner(dwelling_id):
     return db.session.scalar(select(Ownership.id).where(Ownership.dwelling_id == dwelling_id).limit(1)) is not None
 
 
+def _add_pledge(project, dwelling_id, kind, amount, hours, description, item_id, **pledger):
+    """A pledge of the project for a dwelling, by a resident (`account_id`) or the committee (`pledged_by`), once
+    the amounts and who may give were checked."""
+    _require_fund_vote(kind, dwelling_id)
+    item = _item_of(project, item_id)
+    entry = Contribution(project_id=project.id, item_id=item.id if item else None, dwelling_id=dwelling_id,
+                         kind=kind, amount=amount if kind in MONEY_KINDS else None,
+                         hours=hours if kind == "labour" else None, description=(description or "")[:200],
+                         **pledger)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
 # residents ----------------------------------------------------------------------------------------------
 def pledge(account, kind, amount=None, hours=None, description=None, item_id=None):
     """A resident pledges for their home; maintenance funds are the owners' to give (Civil Code art. 278)."""
@@ -61,15 +75,8 @@ def pledge(account, kind, amount=None, hours=None, description=None, item_id=Non
     _check_amounts(kind, amount, hours)
     if kind == "maintenance_fund" and account.kind != "owner":
         raise Forbidden("contribution.owners_only")
-    _require_fund_vote(kind, account.dwelling_id)
-    item = _item_of(project, item_id)
-    entry = Contribution(project_id=project.id, item_id=item.id if item else None, dwelling_id=account.dwelling_id,
-                         kind=kind, amount=amount if kind in MONEY_KINDS else None,
-                         hours=hours if kind == "labour" else None, description=(description or "")[:200],
-                         account_id=account.id)
-    db.session.add(entry)
-    db.session.flush()
-    return entry
+    return _add_pledge(project, account.dwelling_id, kind, amount, hours, description, item_id,
+                       account_id=account.id)
 
 
 def cancel_own(account, contribution_id):
@@ -100,39 +107,24 @@ def my_ledger(account):
 
 
 # staff ---------------------------------------------------------------------------------------------------
-def _project(staff, project_id, action):
-    project = db.session.get(Project, project_id)
-    if project is None:
-        raise NotFound()
-    authorize(staff, action, project.region)
-    return project
-
-
 def _entry(staff, contribution_id):
     entry = db.session.get(Contribution, contribution_id)
     if entry is None:
         raise NotFound()
-    project = _project(staff, entry.project_id, "contributions.record")
+    project = get_in_region(staff, Project, entry.project_id, "contributions.record")
     return entry, project
 
 
 def record_pledge(staff, project_id, dwelling_id, kind, amount=None, hours=None, description=None, item_id=None):
     """The committee writes down a pledge made at the door or in the office, for a dwelling of the project."""
-    project = _project(staff, project_id, "contributions.record")
+    project = get_in_region(staff, Project, project_id, "contributions.record")
     dwelling = db.session.get(Dwelling, dwelling_id)
     if dwelling is None or dwelling.unit.building.compound_id not in {c.id for c in project.compounds}:
         raise field_error("dwelling_id", "error.invalid")
     _check_amounts(kind, amount, hours)
     if kind == "maintenance_fund" and not _has_owner(dwelling.id):
         raise field_error("kind", "contribution.owners_only")
-    _require_fund_vote(kind, dwelling.id)
-    item = _item_of(project, item_id)
-    entry = Contribution(project_id=project.id, item_id=item.id if item else None, dwelling_id=dwelling.id,
-                         kind=kind, amount=amount if kind in MONEY_KINDS else None,
-                         hours=hours if kind == "labour" else None, description=(description or "")[:200],
-                         pledged_by=staff.id)
-    db.session.add(entry)
-    db.session.flush()
+    entry = _add_pledge(project, dwelling.id, kind, amount, hours, description, item_id, pledged_by=staff.id)
     audit.record(staff, "contribution.pledge", "contribution", entry.id, project.region_id,
                  after={"dwelling": dwelling.id, "kind": kind, "amount": amount, "hours": hours})
     return entry
@@ -180,7 +172,7 @@ def set_apportionment(staff, item_id, rule, amount, coefficients=None, scope_kin
     item = db.session.get(ProjectItem, item_id)
     if item is None:
         raise NotFound()
-    project = _project(staff, item.project_id, "projects.edit")
+    project = get_in_region(staff, Project, item.project_id, "projects.edit")
     if rule not in rules.RULES:
         raise field_error("rule", "contribution.bad_rule", rule=rule)
     if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
@@ -250,7 +242,7 @@ def totals_by_project(project_ids):
 
 def committee_ledger(staff, project_id):
     """Who has given what: one row per dwelling with its entries, its dues per item and its money by state."""
-    project = _project(staff, project_id, "projects.read")
+    project = get_in_region(staff, Project, project_id, "projects.read")
     compound_ids = [c.id for c in project.compounds]
     entries = Contribution.query.filter_by(project_id=project.id).order_by(Contribution.id).all()
     dues = {}

@@ -2,6 +2,7 @@
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.errors import Forbidden, NotFound, Unauthorised
+from core.extensions import db
 from core.models import Compound, Region, RegionLevel, Staff
 
 
@@ -71,6 +72,21 @@ def compounds_in_scope(staff):
     """A query of the compounds inside the staff member's region."""
     return Compound.query.join(Region, Compound.community_id == Region.id).filter(
         Region.path.startswith(staff.region.path, autoescape=True))
+
+
+def kept_in_region(staff, model):
+    """A query of the rows of `model` (kept in a region: `region_id`) inside the staff member's region."""
+    return model.query.join(Region, model.region_id == Region.id).filter(
+        Region.path.startswith(staff.region.path, autoescape=True))
+
+
+def get_in_region(staff, model, row_id, action):
+    """The row of `model` (kept in a region: `region_id`) if `staff` may do `action` on it, else NotFound."""
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise NotFound()
+    authorize(staff, action, db.session.get(Region, row.region_id))
+    return row
 
 
 def hash_password(password):

@@ -54,13 +54,18 @@ _ROOM_SUFFIX = re.compile(r"(室|号)$")
 
 
 @dataclass(frozen=True)
-class CellError:
-    """One fault in the roll: spreadsheet row (header is row 1), column and message key."""
+class CellNote:
+    """A message key about a place in the roll: spreadsheet row (header is row 1; 0: the file) and column."""
 
     row: int
     column: str
     key: str
     params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CellError(CellNote):
+    """One fault in the roll: spreadsheet row (header is row 1), column and message key."""
 
 
 @dataclass(frozen=True)
@@ -708,13 +713,8 @@ class DwellingRecord:
 
 
 @dataclass(frozen=True)
-class RollWarning:
+class RollWarning(CellNote):
     """Something an import dropped or doubts, by row and column, as a message key."""
-
-    row: int
-    column: str
-    key: str
-    params: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

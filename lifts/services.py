@@ -2,7 +2,7 @@
 from sqlalchemy import literal
 
 from core import audit
-from core.auth import authorize
+from core.auth import authorize, get_in_region, kept_in_region
 from core.errors import Conflict, InvalidInput, NotFound, RuleViolation, field_error
 from core.extensions import db
 from core.floors import check_floor
@@ -113,11 +113,7 @@ def create_scheme(staff, unit_id, title, total_cost, coefficients, subsidy=0, pr
 
 def get_scheme(staff, scheme_id, action="votes.read"):
     """A scheme in the staff member's region (NotFound otherwise)."""
-    scheme = db.session.get(LiftScheme, scheme_id)
-    if scheme is None:
-        raise NotFound()
-    authorize(staff, action, db.session.get(Region, scheme.region_id))
-    return scheme
+    return get_in_region(staff, LiftScheme, scheme_id, action)
 
 
 def scheme_of_vote(vote_id):
@@ -254,9 +250,7 @@ def link_item(staff, scheme_id, item_id):
 def schemes_for(staff):
     """The lift schemes in the staff member's region, newest first."""
     authorize(staff, "votes.read")
-    return (LiftScheme.query.join(Region, LiftScheme.region_id == Region.id)
-            .filter(Region.path.startswith(staff.region.path, autoescape=True))
-            .order_by(LiftScheme.id.desc()).all())
+    return kept_in_region(staff, LiftScheme).order_by(LiftScheme.id.desc()).all()
 
 
 def resident_share(account, vote_id):

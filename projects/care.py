@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from core import audit
 from core.auth import authorize, compounds_in_scope
+from core.decisions import pending_row
 from core.errors import Conflict, Forbidden, NotFound, RuleViolation, field_error
 from core.extensions import db
 from core.models import Compound, aware, utcnow
@@ -294,13 +295,11 @@ def _owned_on_roll(account, election):
 def cast_election_ballot(account, election_id, candidate_ids, channel="online"):
     """An owner agrees to up to `seats` candidates for every flat they own in the compound at once (none:
     taking part without agreeing to anyone). Returns the first ballot."""
-    from core.accounts import require_consent
+    from votes.services import require_voter
     election = db.session.get(Election, election_id)
     if election is None:
         raise NotFound()
-    if account.dwelling_id is None and not account.person_id:
-        raise Forbidden("bind.required")
-    require_consent(account)
+    require_voter(account)
     owned = _owned_on_roll(account, election)
     if not owned:
         raise Forbidden("vote.not_owner")
@@ -358,13 +357,8 @@ def enter_paper_ballot(staff, election_id, dwelling_id, candidate_ids):
 def confirm_paper_ballot(staff, election_id, entry_id, candidate_ids):
     """A second staff member ticks the same ballot: a match counts, a mismatch is kept for review."""
     election = get_election(staff, election_id, "votes.paper")
-    entry = db.session.get(ElectionPaperEntry, entry_id)
-    if entry is None or entry.election_id != election.id:
-        raise NotFound()
-    if entry.state != "pending":
-        raise Conflict("vote.entry_done")
-    if entry.entered_by == staff.id:
-        raise Forbidden("vote.same_person")
+    entry = pending_row(ElectionPaperEntry, entry_id, "vote.entry_done", made_by="entered_by", staff=staff,
+                        election_id=election.id)
     chosen = _candidate_ids(election, candidate_ids)
     entry.confirmed_by, entry.confirm_ids = staff.id, chosen
     if chosen != entry.candidate_ids:

@@ -1,6 +1,7 @@
 """Projects as stored."""
 from core.extensions import db
 from core.models import utcnow
+from votes.models import PaperEntryMixin, RollOwnerMixin, RollPartMixin
 
 FUNDING_SOURCES = ("central_subsidy", "provincial_subsidy", "city_county", "special_bond", "resident_cash",
                    "maintenance_fund", "provident_fund", "shared_income", "employer_unit", "utility_company",
@@ -202,7 +203,14 @@ class ReportEscalation(db.Model):
     history = db.Column(db.JSON, nullable=False, default=list)
 
 
-class JointAcceptance(db.Model):
+class RecordedMixin:
+    """When the row was written down and by which staff member (the last columns of the tables using it)."""
+
+    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    recorded_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
+
+
+class JointAcceptance(RecordedMixin, db.Model):
     """The joint acceptance: who took part (residents' representatives included) and its conclusion."""
 
     __tablename__ = "joint_acceptances"
@@ -210,8 +218,6 @@ class JointAcceptance(db.Model):
     project_id = db.Column(db.Integer, db.ForeignKey("projects.id"), nullable=False, unique=True)
     participants = db.Column(db.JSON, nullable=False, default=list)  # [{"name", "role"}]
     note = db.Column(db.Text, nullable=False)
-    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
-    recorded_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
 
 
 class Defect(db.Model):
@@ -236,7 +242,7 @@ class Defect(db.Model):
     closed_at = db.Column(db.DateTime(timezone=True))
 
 
-class Spending(db.Model):
+class Spending(RecordedMixin, db.Model):
     """Money actually spent on an item (fen)."""
 
     __tablename__ = "project_spending"
@@ -244,11 +250,9 @@ class Spending(db.Model):
     item_id = db.Column(db.Integer, db.ForeignKey("project_items.id"), nullable=False, index=True)
     amount = db.Column(db.BigInteger, nullable=False)
     note = db.Column(db.String(200), nullable=False)
-    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
-    recorded_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
 
 
-class ChangeOrder(db.Model):
+class ChangeOrder(RecordedMixin, db.Model):
     """A change to an item's budget (fen, may be negative), with its reason."""
 
     __tablename__ = "change_orders"
@@ -256,8 +260,6 @@ class ChangeOrder(db.Model):
     item_id = db.Column(db.Integer, db.ForeignKey("project_items.id"), nullable=False, index=True)
     amount = db.Column(db.BigInteger, nullable=False)
     reason = db.Column(db.Text, nullable=False)
-    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
-    recorded_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
 
 
 class FinalAccount(db.Model):
@@ -301,41 +303,29 @@ class Candidate(db.Model):
     nominated_by = db.Column(db.String(100), nullable=False)
 
 
-class ElectionPart(db.Model):
+class ElectionPart(RollPartMixin, db.Model):
     """The election's roll, frozen when voting opens: each exclusive part's counted area and head."""
 
     __tablename__ = "election_parts"
     election_id = db.Column(db.Integer, db.ForeignKey("elections.id"), primary_key=True)
-    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), primary_key=True)
-    area = db.Column(db.Integer, nullable=False)
-    head_no = db.Column(db.Integer, nullable=False)  # the owner's head, numbered within the election
 
 
-class ElectionOwner(db.Model):
+class ElectionOwner(RollOwnerMixin, db.Model):
     """Who owned each part when voting opened: only they cast its ballot."""
 
     __tablename__ = "election_owners"
     election_id = db.Column(db.Integer, db.ForeignKey("elections.id"), primary_key=True)
-    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), primary_key=True)
-    person_id = db.Column(db.Integer, db.ForeignKey("people.id"), primary_key=True)
     __table_args__ = (db.Index("ix_election_owners_person", "person_id", "election_id"),)
 
 
-class ElectionPaperEntry(db.Model):
+class ElectionPaperEntry(PaperEntryMixin, db.Model):
     """A collected paper ballot typed by one staff member; it counts once a second one ticks the same names."""
 
     __tablename__ = "election_paper_entries"
     id = db.Column(db.Integer, primary_key=True)
     election_id = db.Column(db.Integer, db.ForeignKey("elections.id"), nullable=False, index=True)
-    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False)
     candidate_ids = db.Column(db.JSON, nullable=False, default=list)
-    entered_by = db.Column(db.Integer, db.ForeignKey("staff.id"), nullable=False)
-    confirmed_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
     confirm_ids = db.Column(db.JSON)
-    # pending | confirmed | mismatch | void (not confirmed before voting closed: not counted) | held (the home's
-    # paper ballot was already entered: kept for review, never counted)
-    state = db.Column(db.String(16), nullable=False, default="pending")
-    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
 
 
 class ElectionBallot(db.Model):

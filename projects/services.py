@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from core import audit
-from core.auth import authorize, compounds_in_scope
+from core.auth import authorize, compounds_in_scope, get_in_region, kept_in_region
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation, field_error
 from core.extensions import db
 from core.models import CatalogueItem, Compound, Region, beijing_today, utcnow
@@ -41,18 +41,13 @@ def _rule(field, call, *args):
 
 def get_project(staff, project_id, action="projects.read"):
     """A project in the staff member's region (NotFound otherwise)."""
-    project = db.session.get(Project, project_id)
-    if project is None:
-        raise NotFound()
-    authorize(staff, action, project.region)
-    return project
+    return get_in_region(staff, Project, project_id, action)
 
 
 def list_projects(staff):
     """Projects in the staff member's region."""
     authorize(staff, "projects.read")
-    return (Project.query.join(Region, Project.region_id == Region.id)
-            .filter(Region.path.startswith(staff.region.path, autoescape=True)).order_by(Project.id).all())
+    return kept_in_region(staff, Project).order_by(Project.id).all()
 
 
 def create_project(staff, name, compound_ids, reserve_level="county", plan_year=None):

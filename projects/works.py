@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from core import audit
 from core.auth import authorize
+from core.decisions import pending_row
 from core.errors import Conflict, Forbidden, NotFound, field_error
 from core.extensions import db
 from core.models import Compound, Region, WechatAccount, aware, utcnow
@@ -101,11 +102,8 @@ def volunteer_supervisor(account, name):
 def decide_supervisor(staff, project_id, supervisor_id, approve):
     """The committee approves or turns down a volunteer; the resident is told."""
     project = get_project(staff, project_id, "projects.edit")
-    row = db.session.get(ResidentSupervisor, supervisor_id)
-    if row is None or row.project_id != project.id:
-        raise NotFound()
-    if row.status != "pending":
-        raise Conflict("works.already_decided")
+    row = pending_row(ResidentSupervisor, supervisor_id, "works.already_decided", state="status",
+                      project_id=project.id)
     row.status, row.decided_by = ("approved" if approve else "rejected"), staff.id
     audit.record(staff, "project.supervisor", "project", project.id, project.region_id,
                  after={"supervisor": row.id, "status": row.status})

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import literal, select
 
 from core import audit, scopes
-from core.auth import authorize
+from core.auth import authorize, get_in_region, kept_in_region
 from core.errors import Conflict, Forbidden, NotFound, field_error
 from core.extensions import db
 from core.models import Region, as_utc, aware, utcnow
@@ -77,19 +77,13 @@ def open_publicity(staff, subject_kind, subject_id, starts, ends, summary, *, au
 
 def get_publicity(staff, publicity_id, action="publicity.read"):
     """A period in the staff member's region (NotFound otherwise)."""
-    period = db.session.get(Publicity, publicity_id)
-    if period is None:
-        raise NotFound()
-    authorize(staff, action, db.session.get(Region, period.region_id))
-    return period
+    return get_in_region(staff, Publicity, publicity_id, action)
 
 
 def list_publicity(staff, limit=200):
     """Periods in the staff member's region, newest first."""
     authorize(staff, "publicity.read")
-    return (Publicity.query.join(Region, Publicity.region_id == Region.id)
-            .filter(Region.path.startswith(staff.region.path, autoescape=True))
-            .order_by(Publicity.id.desc()).limit(limit).all())
+    return kept_in_region(staff, Publicity).order_by(Publicity.id.desc()).limit(limit).all()
 
 
 def current_publicity(subject_kind, subject_id, open_only=False):

@@ -4,11 +4,10 @@ from collections import Counter
 from sqlalchemy import and_, func, or_, select
 
 from core import audit
-from core.auth import authorize, can
+from core.auth import authorize, can, get_in_region, kept_in_region
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.extensions import db
-from core.models import (Building, CatalogueItem, Compound, FileLink, Region, WechatAccount, as_utc, aware,
-                         utcnow)
+from core.models import Building, CatalogueItem, Compound, FileLink, WechatAccount, as_utc, aware, utcnow
 from core.scopes import accounts_in, scope_compound
 from core.uploads import STORED_NAME, link_uploads, store_uploads
 from notices.services import queue_scoped_notice
@@ -26,19 +25,14 @@ def _faults(error):
 
 
 def get_survey(staff, survey_id, action="surveys.read"):
-    survey = db.session.get(Survey, survey_id)
-    if survey is None:
-        raise NotFound()
-    authorize(staff, action, db.session.get(Region, survey.region_id))
-    return survey
+    """A survey in the staff member's region (NotFound otherwise)."""
+    return get_in_region(staff, Survey, survey_id, action)
 
 
 def list_surveys(staff, limit=200):
     """The surveys in the staff member's region, newest first."""
     authorize(staff, "surveys.read")
-    return (Survey.query.join(Region, Survey.region_id == Region.id)
-            .filter(Region.path.startswith(staff.region.path, autoescape=True))
-            .order_by(Survey.id.desc()).limit(limit).all())
+    return kept_in_region(staff, Survey).order_by(Survey.id.desc()).limit(limit).all()
 
 
 def definition_of(survey, version=None):

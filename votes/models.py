@@ -58,23 +58,35 @@ class Vote(db.Model):
         return (self.state == VoteState.OPEN and aware(self.opens_at) <= now < aware(self.closes_at))
 
 
-class VotePart(db.Model):
+class RollPartMixin:
+    """A row of a roll frozen when voting opens (a vote's or an election's): one exclusive part's counted area
+    and head. Each table declares its own key to the vote or election: a class's own columns come before a
+    mixin's, so that key leads the primary key."""
+
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), primary_key=True)
+    area = db.Column(db.Integer, nullable=False)
+    head_no = db.Column(db.Integer, nullable=False)  # the owner's head, numbered within what is voted on
+
+
+class RollOwnerMixin:
+    """Who owned a part when voting opened (on a vote or an election); each table declares its key first."""
+
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), primary_key=True)
+    person_id = db.Column(db.Integer, db.ForeignKey("people.id"), primary_key=True)
+
+
+class VotePart(RollPartMixin, db.Model):
     """The roll of a vote, frozen when it opens: each exclusive part's counted area and head."""
 
     __tablename__ = "vote_parts"
     vote_id = db.Column(db.Integer, db.ForeignKey("votes.id"), primary_key=True)
-    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), primary_key=True)
-    area = db.Column(db.Integer, nullable=False)
-    head_no = db.Column(db.Integer, nullable=False)  # the owner's head, numbered within the vote
 
 
-class VoteOwner(db.Model):
+class VoteOwner(RollOwnerMixin, db.Model):
     """Who owned each part when the vote opened: only they (or their confirmed proxy) cast its ballot."""
 
     __tablename__ = "vote_owners"
     vote_id = db.Column(db.Integer, db.ForeignKey("votes.id"), primary_key=True)
-    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), primary_key=True)
-    person_id = db.Column(db.Integer, db.ForeignKey("people.id"), primary_key=True)
     __table_args__ = (db.Index("ix_vote_owners_person", "person_id", "vote_id"),)
 
 
@@ -117,21 +129,28 @@ class BallotEvent(db.Model):
     __table_args__ = (db.UniqueConstraint("vote_id", "seq"),)
 
 
-class PaperEntry(db.Model):
+class PaperEntryMixin:
+    """A collected paper ballot (on a vote or an election) typed by one staff member and counted once a second
+    one confirms it; each table adds its key to what is voted on, and what the two read on the ballot."""
+
+    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False)
+    entered_by = db.Column(db.Integer, db.ForeignKey("staff.id"), nullable=False)
+    confirmed_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
+    # pending | confirmed | mismatch | held (for review, never counted: the home's paper ballot was already
+    # entered) | void (never settled before voting closed: not counted)
+    state = db.Column(db.String(16), nullable=False, default="pending")
+    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class PaperEntry(PaperEntryMixin, db.Model):
     """A collected paper ballot typed or scanned by one staff member, counted once another confirms it."""
 
     __tablename__ = "paper_entries"
     id = db.Column(db.Integer, primary_key=True)
     vote_id = db.Column(db.Integer, db.ForeignKey("votes.id"), nullable=False, index=True)
-    dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False)
     choice = db.Column(db.String(16), nullable=False)
-    entered_by = db.Column(db.Integer, db.ForeignKey("staff.id"), nullable=False)
-    confirmed_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
     confirm_choice = db.Column(db.String(16))
-    # pending | confirmed | mismatch | held (for review) | void (never settled before the vote closed: not counted)
-    state = db.Column(db.String(16), nullable=False, default="pending")
     reason = db.Column(db.String(64))  # why an entry is held for review
-    at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
 
 
 class Canvass(db.Model):

@@ -11,7 +11,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, insert, select, text, update
 
 from core import audit
-from core.auth import authorize
+from core.auth import authorize, get_in_region, kept_in_region
+from core.decisions import pending_row
 from core.errors import Conflict, DomainError, Forbidden, NotFound, field_error
 from core.extensions import db
 from core.models import Building, Dwelling, Ownership, Person, Region, Unit, WechatAccount, as_utc, aware, utcnow
@@ -38,20 +39,13 @@ ON_OPEN = []
 # defining ------------------------------------------------------------------------------------------
 def get_vote(staff, vote_id, action="votes.read"):
     """A vote in the staff member's region (NotFound otherwise)."""
-    vote = db.session.get(Vote, vote_id)
-    if vote is None:
-        raise NotFound()
-    from core.models import Region
-    authorize(staff, action, db.session.get(Region, vote.region_id))
-    return vote
+    return get_in_region(staff, Vote, vote_id, action)
 
 
 def list_votes(staff, state=None, limit=200, compound_id=None):
     """The votes in the staff member's region (or one compound of it), newest first."""
-    from core.models import Region
     authorize(staff, "votes.read")
-    query = (Vote.query.join(Region, Vote.region_id == Region.id)
-             .filter(Region.path.startswith(staff.region.path, autoescape=True)))
+    query = kept_in_region(staff, Vote)
     if state:
         query = query.filter(Vote.state == state)
     if compound_id is not None:
@@ -493,6 +487,14 @@ def voting_dwellings(account):
     return {d for _vote, dwellings in votes_for_resident(account) for d in dwellings}
 
 
+def require_voter(account):
+    """Raise Forbidden unless the account is linked to a home or an owner and agreed to the privacy notice."""
+    if account.dwelling_id is None and not account.person_id:
+        raise Forbidden("bind.required")
+    from core.accounts import require_consent
+    require_consent(account)
+
+
 def cast_ballots(account, vote_id, choice, channel, dwelling_ids=None, defer=False):
     """An owner casts (or changes) the ballot of every flat they own in scope at once, or of the flats
     named; a confirmed proxy casts for the flat they stand for. Returns the ballots written (with
@@ -500,10 +502,7 @@ def cast_ballots(account, vote_id, choice, channel, dwelling_ids=None, defer=Fal
     vote = db.session.get(Vote, vote_id)
     if vote is None:
         raise NotFound()
-    if account.dwelling_id is None and not account.person_id:
-        raise Forbidden("bind.required")
-    from core.accounts import require_consent
-    require_consent(account)
+    require_voter(account)
     rights = voting_rights(account, vote)
     wanted = sorted(set(dwelling_ids)) if dwelling_ids else sorted(rights)
     if not wanted or any(d not in rights for d in wanted):
@@ -630,13 +629,8 @@ def paper_entries(staff, vote_id, state=None):
 def confirm_paper_ballot(staff, vote_id, entry_id, choice):
     """A second staff member ticks the same ballot: a match counts, a mismatch is held for review."""
     vote = get_vote(staff, vote_id, "votes.paper")
-    entry = db.session.get(PaperEntry, entry_id)
-    if entry is None or entry.vote_id != vote.id:
-        raise NotFound()
-    if entry.state != "pending":
-        raise Conflict("vote.entry_done")
-    if entry.entered_by == staff.id:
-        raise Forbidden("vote.same_person")
+    entry = pending_row(PaperEntry, entry_id, "vote.entry_done", made_by="entered_by", staff=staff,
+                        vote_id=vote.id)
     entry.confirmed_by, entry.confirm_choice = staff.id, choice
     if choice != entry.choice:
         entry.state = "mismatch"
@@ -715,13 +709,8 @@ def register_proxy(staff, vote_id, dwelling_id, account_id, authorisation, docum
 def confirm_proxy(staff, vote_id, proxy_id):
     """A second staff member confirms a proxy against the authorisation; the owners are told."""
     vote = get_vote(staff, vote_id, "votes.manage")
-    proxy = db.session.get(Proxy, proxy_id)
-    if proxy is None or proxy.vote_id != vote.id:
-        raise NotFound()
-    if proxy.state != "pending":
-        raise Conflict("vote.entry_done")
-    if proxy.recorded_by == staff.id:
-        raise Forbidden("vote.same_person")
+    proxy = pending_row(Proxy, proxy_id, "vote.entry_done", made_by="recorded_by", staff=staff,
+                        vote_id=vote.id)
     proxy.state, proxy.confirmed_by, proxy.confirmed_at = "confirmed", staff.id, utcnow()
     audit.record(staff, "vote.proxy_confirm", "dwelling", proxy.dwelling_id, vote.region_id,
                  after={"proxy": proxy.id, "account": proxy.account_id})

@@ -30,13 +30,14 @@ def test_every_message_in_the_code_has_a_chinese_translation():
 
 
 def _message_keys(tree):
-    """Message keys passed to domain exceptions, CellError, translate() or as {"key": ...}."""
+    """Message keys passed to domain exceptions, CellError, pending_row(), translate() or as {"key": ...}."""
     import ast
     raisers = {"RuleViolation", "Conflict", "NotFound", "Forbidden", "Unauthorised", "translate", "_respond"}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             name = getattr(node.func, "id", getattr(node.func, "attr", ""))
-            args = (node.args[2:3] if name == "CellError" else node.args[1:2] if name == "Fault"
+            args = (node.args[2:3] if name in ("CellError", "pending_row")
+                    else node.args[1:2] if name == "Fault"
                     else node.args[:1] if name in raisers else [])
             for arg in args:
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
