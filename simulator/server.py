@@ -8,7 +8,7 @@ import secrets
 import threading
 import time
 
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 TOKEN_LIFETIME = 7200
@@ -25,6 +25,9 @@ class SimulatorState:
 
     def reset(self):
         with self.lock:
+            # A request still in flight from before (one held by an injected delay) must not be recorded
+            # after the reset: each request remembers the generation it arrived in.
+            self.generation = getattr(self, "generation", 0) + 1
             self.tokens = {}
             self.current = None
             self.token_fetches = 0
@@ -80,11 +83,15 @@ def create_simulator(appid, secret):
         body = request.get_json(force=True, silent=True) if request.data else None
         params = {k: v for k, v in request.args.items() if k not in ("access_token", "secret")}
         with state.lock:
+            if g.get("sim_generation") != state.generation:
+                return
             state.calls.append({"id": next(state.ids), "at": time.time(), "method": request.method,
                                 "path": request.path, "params": params, "body": body, "errcode": errcode})
 
     @app.before_request
     def injected():
+        with state.lock:
+            g.sim_generation = state.generation
         if request.path.startswith("/sim/"):
             return None
         with state.lock:
