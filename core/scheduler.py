@@ -100,10 +100,13 @@ class SchedulerRunner:
             self.scheduler = scheduler
 
     def stop(self):
-        """Stop running jobs and give up leadership."""
+        """Let the jobs running now finish, run no more, and give up leadership. Waiting matters: a job cut
+        off would leave its database connection to the garbage collector instead of the pool."""
         self.stopped.set()
+        if self.thread is not None:
+            self.thread.join(timeout=30)
         if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.shutdown(wait=True)
         if self.leader_connection is not None:
             # A pooled connection outlives close(): end the DBAPI connection so the lock goes with it.
             self.leader_connection.invalidate()

@@ -51,13 +51,14 @@ def test_a_backup_restores_into_an_empty_database_row_for_row(app, world, databa
     assert result.exit_code == 0, result.output
     assert sum(len(rows) for rows in before.values()) > 50
 
+    vote_id = vote.id  # read here: loaded inside the other app's context, it would borrow that app's connection
     restored = create_app(make_config(_target(database, tmp_path)))
     with restored.app_context():
         result = restored.test_cli_runner().invoke(args=["ops", "restore", str(path)])
         assert result.exit_code == 0, result.output
         after = _snapshot()
         assert after == before
-        verified = restored.test_cli_runner().invoke(args=["votes", "verify", str(vote.id)])
+        verified = restored.test_cli_runner().invoke(args=["votes", "verify", str(vote_id)])
         assert verified.exit_code == 0 and "verified" in verified.output
         again = restored.test_cli_runner().invoke(args=["ops", "restore", str(path)])
         assert again.exit_code != 0 and "not empty" in again.output
@@ -65,7 +66,7 @@ def test_a_backup_restores_into_an_empty_database_row_for_row(app, world, databa
         from core.models import Staff
         staff = db.session.scalar(select(Staff).where(Staff.username == "committee_a"))
         extra = votes_there.create_vote(staff, "unit", unit_id, "rebuild", "新的表决")  # sequences moved on
-        assert extra.id > vote.id
+        assert extra.id > vote_id
         db.session.rollback()
         db.session.remove()
         db.engine.dispose()
