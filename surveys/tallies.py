@@ -5,12 +5,13 @@ province-wide survey's results cost what its distinct answers cost, not what its
 import hashlib
 import json
 from collections import Counter
+from contextlib import contextmanager
 
 from sqlalchemy import select, text
 
 from core.extensions import db
 from core.models import Building, Dwelling, Unit
-from surveys.kinds import EMPTY, kind_of
+from surveys.kinds import EMPTY, NumberFigures, kind_of
 from surveys.models import SurveyResponse, SurveyTally
 
 
@@ -70,6 +71,62 @@ def counted(survey_id, skip=()):
     return found
 
 
+@contextmanager
+def sorting_in_memory():
+    """Let the reads inside sort a province's answers (tens of MB) in memory instead of spilling them to disk,
+    for those reads only (PostgreSQL)."""
+    if db.engine.dialect.name != "postgresql":
+        yield
+        return
+    connection = db.session.connection()
+    connection.execute(text("SET LOCAL work_mem = '64MB'"))
+    try:
+        yield
+    finally:
+        connection.execute(text("SET LOCAL work_mem TO DEFAULT"))
+
+
+def figures(survey_id, questions):
+    """{question: NumberFigures} of the questions whose kind is summed up, read where the counts are kept
+    (PostgreSQL; elsewhere none) when every answer counted is a whole number; the rest are counted out."""
+    wanted = {q["id"]: kind_of(q) for q in questions if kind_of(q).summed}
+    if not wanted or db.engine.dialect.name != "postgresql":
+        return {}
+    connection = db.session.connection()
+    # canonical JSON of a whole number is digits and a sign, of anything else never (a float has "." or "e");
+    # under a billion, a value times its count stays within bigint
+    summed = {question: (total, exact, low, high) for question, total, exact, low, high, whole in connection.execute(
+        text("SELECT question, sum(n), sum(CASE WHEN whole THEN value::bigint * n END),"
+             " min(CASE WHEN whole THEN value::bigint END), max(CASE WHEN whole THEN value::bigint END),"
+             " bool_and(whole) FROM (SELECT question, value, n, ltrim(value, '-0123456789') = ''"
+             " AND length(value) < 10 AS whole FROM survey_tallies"
+             " WHERE survey_id = :survey AND question = ANY(:questions) AND n > 0) t GROUP BY question"),
+        {"survey": survey_id, "questions": list(wanted)}) if whole}
+    if not summed:
+        return {}
+    places = [(question, place) for question, (total, *_rest) in summed.items()
+              for place in wanted[question].positions(total)]
+    bins, at = {}, {}
+    # each value's histogram bin, and the values at the places wanted (the running count passes them)
+    for question, what, key, value in connection.execute(text(
+            "SELECT question, 'bin', CASE WHEN w.high > w.low THEN least((value::bigint - w.low) * w.bins"
+            " / (w.high - w.low), w.bins - 1) ELSE 0 END, sum(n) FROM survey_tallies JOIN unnest("
+            " CAST(:summed AS text[]), CAST(:lows AS bigint[]), CAST(:highs AS bigint[]), CAST(:bins AS int[]))"
+            " AS w(q, low, high, bins) ON question = w.q WHERE survey_id = :survey AND n > 0 GROUP BY 1, 3"
+            " UNION ALL SELECT question, 'at', w.place, x FROM (SELECT question COLLATE \"C\" AS question,"
+            " value::bigint AS x, n, sum(n) OVER (PARTITION BY question COLLATE \"C\" ORDER BY value::bigint"
+            " ROWS UNBOUNDED PRECEDING) AS upto FROM survey_tallies"
+            " WHERE survey_id = :survey AND question = ANY(:summed) AND n > 0) r"
+            " JOIN unnest(CAST(:places_q AS text[]), CAST(:places AS bigint[])) AS w(q, place)"
+            " ON r.question = w.q AND r.upto - r.n <= w.place AND w.place < r.upto"),
+            {"survey": survey_id, "summed": list(summed), "lows": [f[2] for f in summed.values()],
+             "highs": [f[3] for f in summed.values()], "bins": [wanted[q].BINS for q in summed],
+             "places_q": [q for q, _p in places], "places": [p for _q, p in places]}):
+        (bins if what == "bin" else at).setdefault(question, {})[int(key)] = int(value)
+    return {question: NumberFigures(int(total), int(exact), low, high, bins.get(question, {}), at.get(question, {}))
+            for question, (total, exact, low, high) in summed.items()}
+
+
 def _decode(value):
     """A canonical answer back as data (the plain numbers and words most answers are, without the parser)."""
     if value.isdigit() and (value == "0" or value[0] != "0"):
@@ -98,11 +155,9 @@ def written(survey_id, questions):
             .order_by(Building.name, Unit.name, Dwelling.room, SurveyResponse.id))
     found = {q["id"]: [] for q in wanted}
     kinds = [(q, kind_of(q)) for q in wanted]
-    for row in rows:
-        for (question, kind), answer in zip(kinds, row):
-            words = kind.written_value(question, answer)
-            if words is not None:
-                found[question["id"]].append(words)
+    for part in rows.partitions(5000):   # a few thousand rows at a time, each question's answers together
+        for (question, kind), answers in zip(kinds, zip(*part)):
+            found[question["id"]].extend(kind.written_values(question, answers))
     return found
 
 
