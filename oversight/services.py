@@ -95,10 +95,10 @@ def _add_consent_and_money(rows):
     project_ids = {r["project_id"] for r in rows}
     approved = {}
     if compound_ids:
-        found = (Vote.query.filter(Vote.compound_id.in_(compound_ids), Vote.scope_kind == "compound",
-                                   Vote.matter.in_(CONSENT_MATTERS), Vote.state.in_(("published", "archived")))
-                 .order_by(Vote.id).all())
-        decided = outcomes.outcomes_of(found)
+        query = select(Vote.id).where(Vote.compound_id.in_(compound_ids), Vote.scope_kind == "compound",
+                                      Vote.matter.in_(CONSENT_MATTERS), Vote.state.in_(("published", "archived")))
+        found = db.session.execute(query.add_columns(Vote.compound_id, Vote.title).order_by(Vote.id)).all()
+        decided = outcomes.stored_outcomes(query)
         for vote in found:
             if vote.id in decided and decided[vote.id].approved:
                 approved[vote.compound_id] = vote
@@ -256,8 +256,10 @@ def vote_outcomes(staff, region_id=None, year=None):
     """Votes counted in the region: (approved, not approved, still open)."""
     region = region_in_scope(staff, region_id)
     counts = {"approved": 0, "rejected": 0, "open": 0}
-    rows = db.session.execute(_votes_query(region, year).with_only_columns(Vote.id, Vote.state, Vote.result)).all()
-    decided = outcomes.outcomes_of(rows)  # art. 278 and a lift's county rule, as every other door reads it
+    query = _votes_query(region, year)
+    rows = db.session.execute(query.with_only_columns(Vote.id, Vote.state)).all()
+    # art. 278 and a lift's county rule, as every other door reads it, from each record's count alone
+    decided = outcomes.stored_outcomes(query.where(Vote.state != "open").with_only_columns(Vote.id))
     for row in rows:
         counts[_outcome(row, decided)] += 1
     return counts["approved"], counts["rejected"], counts["open"]
