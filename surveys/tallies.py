@@ -104,27 +104,64 @@ def figures(survey_id, questions):
         {"survey": survey_id, "questions": list(wanted)}) if whole}
     if not summed:
         return {}
-    places = [(question, place) for question, (total, *_rest) in summed.items()
-              for place in wanted[question].positions(total)]
-    bins, at = {}, {}
-    # each value's histogram bin, and the values at the places wanted (the running count passes them)
-    for question, what, key, value in connection.execute(text(
-            "SELECT question, 'bin', CASE WHEN w.high > w.low THEN least((value::bigint - w.low) * w.bins"
-            " / (w.high - w.low), w.bins - 1) ELSE 0 END, sum(n) FROM survey_tallies JOIN unnest("
-            " CAST(:summed AS text[]), CAST(:lows AS bigint[]), CAST(:highs AS bigint[]), CAST(:bins AS int[]))"
-            " AS w(q, low, high, bins) ON question = w.q WHERE survey_id = :survey AND n > 0 GROUP BY 1, 3"
-            " UNION ALL SELECT question, 'at', w.place, x FROM (SELECT question COLLATE \"C\" AS question,"
-            " value::bigint AS x, n, sum(n) OVER (PARTITION BY question COLLATE \"C\" ORDER BY value::bigint"
-            " ROWS UNBOUNDED PRECEDING) AS upto FROM survey_tallies"
-            " WHERE survey_id = :survey AND question = ANY(:summed) AND n > 0) r"
-            " JOIN unnest(CAST(:places_q AS text[]), CAST(:places AS bigint[])) AS w(q, place)"
-            " ON r.question = w.q AND r.upto - r.n <= w.place AND w.place < r.upto"),
-            {"survey": survey_id, "summed": list(summed), "lows": [f[2] for f in summed.values()],
-             "highs": [f[3] for f in summed.values()], "bins": [wanted[q].BINS for q in summed],
-             "places_q": [q for q, _p in places], "places": [p for _q, p in places]}):
-        (bins if what == "bin" else at).setdefault(question, {})[int(key)] = int(value)
-    return {question: NumberFigures(int(total), int(exact), low, high, bins.get(question, {}), at.get(question, {}))
+    # how many answers fall in each of a hundred fine bins per histogram bin (one hash aggregate, no sort):
+    # the histogram adds them up, and the running counts say which fine bins hold the places wanted
+    params = {"survey": survey_id, "summed": list(summed), "lows": [f[2] for f in summed.values()],
+              "highs": [f[3] for f in summed.values()], "fine": [wanted[q].BINS * 100 for q in summed]}
+    fine = {}
+    for question, index, n in connection.execute(text(
+            f"SELECT question, {_FINE_BIN}, sum(n) FROM survey_tallies JOIN unnest(CAST(:summed AS text[]),"
+            " CAST(:lows AS bigint[]), CAST(:highs AS bigint[]), CAST(:fine AS int[])) AS w(q, low, high, fine)"
+            " ON question = w.q WHERE survey_id = :survey AND n > 0 GROUP BY 1, 2"), params):
+        fine.setdefault(question, {})[index] = int(n)
+    bins, looked = {}, {}
+    for question, (total, *_rest) in summed.items():
+        kind, counts = wanted[question], bins.setdefault(question, {})
+        places, before = iter(kind.positions(total)), 0
+        place = next(places, None)
+        for index, n in sorted(fine[question].items()):
+            key = min(index // 100, kind.BINS - 1)
+            counts[key] = counts.get(key, 0) + n
+            while place is not None and place < before + n:
+                looked.setdefault((question, index), (before, []))[1].append(place)
+                place = next(places, None)
+            before += n
+    # the values of only the fine bins holding a wanted place, in order
+    found, holding = {}, {}
+    for question, index in looked:
+        holding.setdefault(question, []).append(str(index))
+    if holding:
+        for question, index, value, n in connection.execute(text(
+                f"SELECT question, {_FINE_BIN} AS fine_bin, value::bigint, sum(n) FROM survey_tallies JOIN unnest("
+                " CAST(:summed AS text[]), CAST(:lows AS bigint[]), CAST(:highs AS bigint[]), CAST(:fine AS int[]),"
+                " CAST(:holding AS text[])) AS w(q, low, high, fine, holding) ON question = w.q"
+                f" WHERE survey_id = :survey AND n > 0 AND {_FINE_BIN} = ANY(string_to_array(w.holding, ',')::bigint[])"
+                " GROUP BY 1, 2, 3"),
+                {"survey": survey_id, "summed": list(holding), "lows": [summed[q][2] for q in holding],
+                 "highs": [summed[q][3] for q in holding], "fine": [wanted[q].BINS * 100 for q in holding],
+                 "holding": [",".join(indexes) for indexes in holding.values()]}):
+            found.setdefault((question, index), []).append((value, int(n)))
+    at = {}
+    for (question, index), (before, places) in looked.items():
+        runs = sorted(found[(question, index)])
+        for place in places:
+            at.setdefault(question, {})[place] = _value_at(runs, place - before)
+    return {question: NumberFigures(int(total), int(exact), low, high, bins[question], at.get(question, {}))
             for question, (total, exact, low, high) in summed.items()}
+
+
+def _value_at(runs, place):
+    """The value at a place (from 0) of [(value, how many)] in order of value."""
+    for value, n in runs:
+        if place < n:
+            return value
+        place -= n
+    raise IndexError(place)
+
+
+# a whole-number answer's fine bin: a hundredth of a histogram bin, so that bin is the fine one's // 100
+_FINE_BIN = ("CASE WHEN w.high > w.low THEN least((value::bigint - w.low) * w.fine / (w.high - w.low), w.fine)"
+             " ELSE 0 END")
 
 
 def _decode(value):

@@ -180,7 +180,8 @@ def test_number_results_summed_where_they_are_counted_equal_the_engine(world):
     from surveys.models import Survey, SurveyResponse, SurveyVersion
     definition = {"sections": [{"questions": [
         {"id": "pay", "type": "number", "title": "出资"}, {"id": "same", "type": "number", "title": "户数"},
-        {"id": "part", "type": "number", "title": "面积"}, {"id": "none", "type": "number", "title": "空"}]}]}
+        {"id": "part", "type": "number", "title": "面积"}, {"id": "none", "type": "number", "title": "空"},
+        {"id": "spread", "type": "number", "title": "预算"}]}]}
     survey = Survey(compound_id=world.compound_a.id, region_id=world.community_a.id, kind="other", title="出资",
                     scope_kind="compound", scope_id=world.compound_a.id, state="closed")
     account = WechatAccount(openid="numbers", locale="zh_Hans_CN")
@@ -201,7 +202,7 @@ def test_number_results_summed_where_they_are_counted_equal_the_engine(world):
     rng = random.Random(3)
     for i in range(301):
         answers = {"pay": rng.choice([rng.randint(-50, 900), 100, 999_999_999]), "same": 7,
-                   "part": rng.choice([rng.randint(0, 90), 42.5])}
+                   "part": rng.choice([rng.randint(0, 90), 42.5]), "spread": rng.randint(-500, 5000)}
         db.session.add(SurveyResponse(survey_id=survey.id, respondent=f"r{i}", account_id=account.id,
                                       dwelling_id=dwellings[i % len(dwellings)].id, version=1, answers=answers,
                                       submitted=i % 10 != 0))
@@ -209,7 +210,7 @@ def test_number_results_summed_where_they_are_counted_equal_the_engine(world):
     tallies.recount(survey.id)
     summed = tallies.figures(survey.id, engine.questions(definition))
     if db.engine.dialect.name == "postgresql":
-        assert set(summed) == {"pay", "same"}
+        assert set(summed) == {"pay", "same", "spread"}
     submitted = services._submitted(survey)
     expected = engine.aggregate(definition, [r[0] for r in submitted], [r[1] for r in submitted])
     assert services.aggregate(survey) == expected
