@@ -64,6 +64,20 @@ def build_regions(compounds):
     return rows, communities
 
 
+def counted_record(dwellings, rng):
+    """A closed vote's stored record (as votes.services stores it): the count and the parts and ballots it
+    was counted from, most owners agreeing."""
+    from dataclasses import asdict
+    from votes import rules
+    parts = [rules.Part(d["id"], d["registered_area"], f"h{d['id']}") for d in dwellings]
+    ballots = {p.dwelling_id: rng.choice(("agree", "agree", "agree", "disagree", "abstain"))
+               for p in parts if rng.random() < 0.8}
+    result = rules.count(parts, ballots, "rebuild")
+    return {"result": asdict(result),
+            "inputs": {"parts": [[p.dwelling_id, p.area, p.head] for p in parts],
+                       "ballots": {str(k): v for k, v in sorted(ballots.items())}, "chain_head": None, "events": 0}}
+
+
 def build(url, compounds, dwellings):
     from bench.common import migrated_app
     from core.catalogue import sync_base_catalogue
@@ -154,12 +168,15 @@ def build(url, compounds, dwellings):
                               "text": "楼道灯坏了", "channel": "bot", "status": "classified", "created_at": utcnow(),
                               "suggested_codes": [], "photos": []}
                              for a in accounts for _ in range(5)])
-        # 2,000 counted votes across the province
+        # 2,000 counted votes across the province, each with the record closing a vote stores
+        dwellings_of = {}
+        for d in dwelling_rows:
+            dwellings_of.setdefault(compound_of[d["id"]], []).append(d)
         put(Vote.__table__, [{"compound_id": c, "region_id": compound_rows[c - 1]["community_id"], "scope_kind": "compound",
                               "scope_id": c, "matter": "rebuild", "title": "加装电梯", "text": "", "state": "published",
                               "closes_at": utcnow() - timedelta(days=rng.randint(1, 200)), "publicity_days": 7,
                               "remind_days_before": 2, "publish_details": False, "event_count": 0, "documents": [],
-                              "result": {"result": {"approved": rng.random() < 0.7}}, "created_at": utcnow()}
+                              "result": counted_record(dwellings_of[c], rng), "created_at": utcnow()}
                              for c in rng.sample(range(2, compounds + 1), min(2000, compounds // 2))])
         put(YearTarget.__table__, [{"region_id": r["id"], "year": today.year, "compounds": 400, "households": 46000}
                                    for r in regions if r["level"] in ("province", "city")])

@@ -90,7 +90,8 @@ def split_scope(value):
 
 def compound_choices(staff):
     """(id, name) of the compounds in the staff member's region."""
-    return [(str(c.id), c.name) for c in compounds_in_scope(staff).order_by(Compound.name).limit(2000)]
+    query = compounds_in_scope(staff).with_entities(Compound.id, Compound.name)   # rows, not objects
+    return [(str(ident), name) for ident, name in query.order_by(Compound.name).limit(2000)]
 
 
 def scope_choices(staff, units=True):

@@ -95,10 +95,10 @@ def _add_consent_and_money(rows):
     project_ids = {r["project_id"] for r in rows}
     approved = {}
     if compound_ids:
-        found = (Vote.query.filter(Vote.compound_id.in_(compound_ids), Vote.scope_kind == "compound",
-                                   Vote.matter.in_(CONSENT_MATTERS), Vote.state.in_(("published", "archived")))
-                 .order_by(Vote.id).all())
-        decided = outcomes.outcomes_of(found)
+        query = select(Vote.id).where(Vote.compound_id.in_(compound_ids), Vote.scope_kind == "compound",
+                                      Vote.matter.in_(CONSENT_MATTERS), Vote.state.in_(("published", "archived")))
+        found = db.session.execute(query.add_columns(Vote.compound_id, Vote.title).order_by(Vote.id)).all()
+        decided = outcomes.stored_outcomes(query)
         for vote in found:
             if vote.id in decided and decided[vote.id].approved:
                 approved[vote.compound_id] = vote
@@ -189,13 +189,9 @@ def dashboard(staff, region_id=None, year=None):
         .join(Compound, Compound.community_id == Region.id)
         .outerjoin(project_state, project_state.c.compound_id == Compound.id)
         .where(_under(region)).group_by(Region.path)).all()
-    wishes, demand_counts = {}, {}
-    for path, code, count in _wish_counts(region):
-        wishes[path] = wishes.get(path, 0) + count
-        if code is not None:
-            demand_counts[code] = demand_counts.get(code, 0) + count
+    wishes = _wish_counts(region)
     total, children = Figures(), {}
-    total.demand = sorted(demand_counts.items(), key=lambda item: -item[1])
+    total.demand = [(code, count) for code, count in _demand_of(region)]
     for path, compounds, households, s_c, s_h, c_c, c_h in rows:
         child = _child_of(region, path)
         for figures in (total, children.setdefault(child, Figures()) if child is not None else None):
@@ -221,21 +217,24 @@ def dashboard(staff, region_id=None, year=None):
 
 def demand(staff, region_id=None):
     """Residents' wishes by catalogue item (duplicates merged away), most asked first."""
-    region = region_in_scope(staff, region_id)
+    return _demand_of(region_in_scope(staff, region_id))
+
+
+def _demand_of(region):
     return db.session.execute(
         select(Wish.catalogue_code, func.count(Wish.id)).join(Compound, Compound.id == Wish.compound_id)
         .join(Region, Region.id == Compound.community_id)
         .where(_under(region), Wish.status != WishStatus.MERGED, Wish.catalogue_code.is_not(None))
-        .group_by(Wish.catalogue_code).order_by(func.count(Wish.id).desc())).all()
+        .group_by(Wish.catalogue_code).order_by(func.count(Wish.id).desc(), Wish.catalogue_code)).all()
 
 
 def _wish_counts(region):
-    """[(community path, catalogue code, wishes)] under a region, duplicates merged away: one scan gives the
-    dashboard both its wishes per region and its demand per item."""
-    return db.session.execute(
-        select(Region.path, Wish.catalogue_code, func.count(Wish.id)).join(Compound, Compound.community_id == Region.id)
+    """{community path: wishes} under a region, duplicates merged away (a row per community, not per
+    community and item: a province has thousands of communities)."""
+    return dict(db.session.execute(
+        select(Region.path, func.count(Wish.id)).join(Compound, Compound.community_id == Region.id)
         .join(Wish, Wish.compound_id == Compound.id)
-        .where(_under(region), Wish.status != WishStatus.MERGED).group_by(Region.path, Wish.catalogue_code)).all()
+        .where(_under(region), Wish.status != WishStatus.MERGED).group_by(Region.path)).all())
 
 
 def _outcome(vote, decided):
@@ -256,8 +255,10 @@ def vote_outcomes(staff, region_id=None, year=None):
     """Votes counted in the region: (approved, not approved, still open)."""
     region = region_in_scope(staff, region_id)
     counts = {"approved": 0, "rejected": 0, "open": 0}
-    rows = db.session.execute(_votes_query(region, year).with_only_columns(Vote.id, Vote.state, Vote.result)).all()
-    decided = outcomes.outcomes_of(rows)  # art. 278 and a lift's county rule, as every other door reads it
+    query = _votes_query(region, year)
+    rows = db.session.execute(query.with_only_columns(Vote.id, Vote.state)).all()
+    # art. 278 and a lift's county rule, as every other door reads it, from each record's count alone
+    decided = outcomes.stored_outcomes(query.where(Vote.state != "open").with_only_columns(Vote.id))
     for row in rows:
         counts[_outcome(row, decided)] += 1
     return counts["approved"], counts["rejected"], counts["open"]

@@ -187,19 +187,23 @@ def aggregate(definition, responses, buildings=None):
     return aggregate_counted(definition, counted)
 
 
-def aggregate_counted(definition, counted, written=None):
+def aggregate_counted(definition, counted, written=None, figures=None):
     """Results per question from counted answers, the same as `aggregate` over the answers written out.
 
     `counted`: {question id: [(answer, building, how many)]}; `written`: {question id: the written words in
     the order they are read} for the questions whose kind reads them apart (a text question's answers, a
-    choice's 'other' texts) when they are not among the counted answers."""
-    results, written = {}, written or {}
+    choice's 'other' texts) when they are not among the counted answers; `figures`: {question id: its
+    NumberFigures} for the number questions the database summed up instead of counting out."""
+    results, written, figures = {}, written or {}, figures or {}
     for question in questions(definition):
         qid, kind = question["id"], kind_of(question)
-        given = [(a, b, n) for a, b, n in counted.get(qid, ())
-                 if n and (type(a) is int or a not in EMPTY)]   # most answers are plain numbers
-        fields = kind.tally(question, given)
-        answered = sum(n for _a, _b, n in given)
+        if qid in figures:
+            fields, answered = kind.figured(question, figures[qid]), figures[qid].total
+        else:
+            given = [(a, b, n) for a, b, n in counted.get(qid, ())
+                     if n and (type(a) is int or a not in EMPTY)]   # most answers are plain numbers
+            fields = kind.tally(question, given)
+            answered = sum(n for _a, _b, n in given)
         field_name = kind.written(question)
         if field_name and qid in written:
             fields[field_name] = tuple(written[qid])

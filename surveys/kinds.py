@@ -17,6 +17,7 @@ MAX_TEXT = 2000
 MAX_PHOTOS = 3
 PHOTO_NAME = re.compile(r"^[0-9a-f]{64}\.(jpg|png)$")  # a stored photo's name (core.uploads.STORED_NAME)
 EMPTY = (None, "", [], {})
+PERCENTILES = (10, 25, 50, 75, 90)
 SKIP_WORDS = {"0", "跳过", "不知道", "不清楚", "不好说", "没有", "没有了", "没了", "无", "就这些", "skip", "none"}
 
 
@@ -59,6 +60,20 @@ class Understood:
     value: object
     done: bool = True
     echo: str = None
+
+
+@dataclass(frozen=True)
+class NumberFigures:
+    """A number question's answers as the results read them: how many, their exact sum, the lowest and
+    highest, how many fall in each histogram bin, and the values at the places the median and percentiles
+    read ({place from 0 in order of value: value})."""
+
+    total: int
+    exact: object
+    low: object
+    high: object
+    bins: dict
+    at: dict
 
 
 class NotUnderstood(Exception):
@@ -115,12 +130,16 @@ def _median_of(runs, total, at=None):
     return Fraction(Fraction(at[middle - 1]) + Fraction(at[middle]), 2)
 
 
+def _rank(total, share):
+    """The nearest rank (from 1) of a percentile."""
+    return int(max(1, -(-share * total // 100)))
+
+
 def _percentile_of(runs, total, share, at=None):
     """Nearest-rank percentile."""
     if not total:
         return None
-    rank = max(1, -(-share * total // 100))
-    return (at or _Positions(runs))[int(rank) - 1]
+    return (at or _Positions(runs))[_rank(total, share) - 1]
 
 
 def _title(question):
@@ -145,6 +164,7 @@ class Kind:
     options_key = None              # the definition field with the choices, if any
     skip_words = frozenset({"0", "跳过", "skip"})   # what skips an optional question in chat
     skip_hint = "survey.chat.may_skip"
+    summed = False                  # whether the database may sum whole-number answers up (`figured`)
 
     # definition
     def faults(self, question, path):
@@ -177,6 +197,11 @@ class Kind:
     def written_value(self, question, answer):
         """The words that field takes from one answer, or None."""
         return None
+
+    def written_values(self, question, answers):
+        """The words that field takes from many answers, in their order."""
+        found = (self.written_value(question, answer) for answer in answers)
+        return [words for words in found if words is not None]
 
     # export
     def columns(self, question, other_header):
@@ -492,6 +517,7 @@ class Number(Kind):
 
     name = "number"
     BINS = 10
+    summed = True
     skip_words = frozenset({"跳过", "skip", "不知道", "不清楚", "不好说"})   # 0 is an amount here
     skip_hint = "survey.chat.may_skip_word"
 
@@ -513,34 +539,54 @@ class Number(Kind):
         return None
 
     def tally(self, question, counted):
+        return self.figured(question, self.figures(_runs(counted)))
+
+    def positions(self, total):
+        """The places (from 0, in order of value) the median and the percentiles of `total` answers read."""
+        if not total:
+            return ()
+        middle = total // 2
+        wanted = {middle} if total % 2 else {middle - 1, middle}
+        return sorted(wanted | {_rank(total, p) - 1 for p in PERCENTILES})
+
+    def figures(self, runs):
+        """What the results read of a number question's [(value, how many)] in order of value; the database
+        reads the same of whole numbers where they are kept."""
         # Python's ints and floats compare and hash exactly (5 == 5.0): sort and merge them as they are, and
         # make exact fractions only of the few figures shown.
-        runs = _runs(counted)
         total = sum(n for _v, n in runs)
         if not runs:
-            return {"mean": None, "median": None, "histogram": {}, "bin_width": None,
-                    "percentiles": {p: None for p in (10, 25, 50, 75, 90)}}
-        low, high = Fraction(runs[0][0]), Fraction(runs[-1][0])
-        histogram = {}
+            return NumberFigures(0, 0, None, None, {}, {})
+        low, high = runs[0][0], runs[-1][0]
+        bins = {}
         if high > low:
-            span, whole = high - low, all(type(v) is int for v, _n in runs)
+            whole, span = all(type(v) is int for v, _n in runs), Fraction(high) - Fraction(low)
             for value, n in runs:
                 if whole:
-                    index = (value - runs[0][0]) * self.BINS // (runs[-1][0] - runs[0][0])
+                    index = (value - low) * self.BINS // (high - low)
                 else:
-                    index = int((Fraction(value) - low) * self.BINS / span)
+                    index = int((Fraction(value) - Fraction(low)) * self.BINS / span)
                 index = min(index, self.BINS - 1)
-                histogram[index] = histogram.get(index, 0) + n
-            width = span / self.BINS
+                bins[index] = bins.get(index, 0) + n
         else:
-            histogram, width = {0: total}, 1
-        histogram = {f"{low + i * width}": count for i, count in sorted(histogram.items())}
+            bins = {0: total}
         exact = sum(v * n for v, n in runs if type(v) is int) + sum(
             (Fraction(v) * n for v, n in runs if type(v) is not int), Fraction(0))
         at = _Positions(runs)
-        return {"mean": Fraction(exact) / total, "median": _median_of(runs, total, at),
-                "histogram": histogram, "bin_width": (high - low) / self.BINS if high > low else None,
-                "percentiles": {p: Fraction(_percentile_of(runs, total, p, at)) for p in (10, 25, 50, 75, 90)}}
+        return NumberFigures(total, exact, low, high, bins, {i: at[i] for i in self.positions(total)})
+
+    def figured(self, question, figures):
+        """The result's fields from a number question's figures."""
+        total = figures.total
+        if not total:
+            return {"mean": None, "median": None, "histogram": {}, "bin_width": None,
+                    "percentiles": {p: None for p in PERCENTILES}}
+        low, high = Fraction(figures.low), Fraction(figures.high)
+        width = (high - low) / self.BINS if high > low else None
+        histogram = {f"{low + i * (width or 1)}": count for i, count in sorted(figures.bins.items())}
+        return {"mean": Fraction(figures.exact) / total, "median": _median_of(None, total, figures.at),
+                "histogram": histogram, "bin_width": width,
+                "percentiles": {p: Fraction(_percentile_of(None, total, p, figures.at)) for p in PERCENTILES}}
 
     def value_of(self, question, typed):
         number = parse_number(typed or "")
@@ -598,6 +644,9 @@ class Text(Kind):
 
     def written_value(self, question, answer):
         return None if answer in EMPTY else answer
+
+    def written_values(self, question, answers):
+        return [answer for answer in answers if answer not in EMPTY]
 
     def chart(self, question, result, names=None):
         return Chart("texts", texts=tuple(result.texts))

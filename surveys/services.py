@@ -259,8 +259,11 @@ def aggregate(survey, definition=None):
     written words in order: the same as the engine's aggregate over every response."""
     definition = definition or definition_of(survey)
     qs = engine.questions(definition)
-    skip = [q["id"] for q in qs if kind_of(q).written(q) == "texts"]   # their words are read in order
-    return engine.aggregate_counted(definition, tallies.counted(survey.id, skip), tallies.written(survey.id, qs))
+    with tallies.sorting_in_memory():
+        figures = tallies.figures(survey.id, qs)   # whole numbers summed up where they are counted
+        skip = [q["id"] for q in qs if kind_of(q).written(q) == "texts" or q["id"] in figures]
+        counted, written = tallies.counted(survey.id, skip), tallies.written(survey.id, qs)
+    return engine.aggregate_counted(definition, counted, written, figures)
 
 
 def results(staff, survey_id):

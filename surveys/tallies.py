@@ -5,12 +5,13 @@ province-wide survey's results cost what its distinct answers cost, not what its
 import hashlib
 import json
 from collections import Counter
+from contextlib import contextmanager
 
 from sqlalchemy import select, text
 
 from core.extensions import db
 from core.models import Building, Dwelling, Unit
-from surveys.kinds import EMPTY, kind_of
+from surveys.kinds import EMPTY, NumberFigures, kind_of
 from surveys.models import SurveyResponse, SurveyTally
 
 
@@ -70,6 +71,99 @@ def counted(survey_id, skip=()):
     return found
 
 
+@contextmanager
+def sorting_in_memory():
+    """Let the reads inside sort a province's answers (tens of MB) in memory instead of spilling them to disk,
+    for those reads only (PostgreSQL)."""
+    if db.engine.dialect.name != "postgresql":
+        yield
+        return
+    connection = db.session.connection()
+    connection.execute(text("SET LOCAL work_mem = '64MB'"))
+    try:
+        yield
+    finally:
+        connection.execute(text("SET LOCAL work_mem TO DEFAULT"))
+
+
+def figures(survey_id, questions):
+    """{question: NumberFigures} of the questions whose kind is summed up, read where the counts are kept
+    (PostgreSQL; elsewhere none) when every answer counted is a whole number; the rest are counted out."""
+    wanted = {q["id"]: kind_of(q) for q in questions if kind_of(q).summed}
+    if not wanted or db.engine.dialect.name != "postgresql":
+        return {}
+    connection = db.session.connection()
+    # canonical JSON of a whole number is digits and a sign, of anything else never (a float has "." or "e");
+    # under a billion, a value times its count stays within bigint
+    summed = {question: (total, exact, low, high) for question, total, exact, low, high, whole in connection.execute(
+        text("SELECT question, sum(n), sum(CASE WHEN whole THEN value::bigint * n END),"
+             " min(CASE WHEN whole THEN value::bigint END), max(CASE WHEN whole THEN value::bigint END),"
+             " bool_and(whole) FROM (SELECT question, value, n, ltrim(value, '-0123456789') = ''"
+             " AND length(value) < 10 AS whole FROM survey_tallies"
+             " WHERE survey_id = :survey AND question = ANY(:questions) AND n > 0) t GROUP BY question"),
+        {"survey": survey_id, "questions": list(wanted)}) if whole}
+    if not summed:
+        return {}
+    # how many answers fall in each of a hundred fine bins per histogram bin (one hash aggregate, no sort):
+    # the histogram adds them up, and the running counts say which fine bins hold the places wanted
+    params = {"survey": survey_id, "summed": list(summed), "lows": [f[2] for f in summed.values()],
+              "highs": [f[3] for f in summed.values()], "fine": [wanted[q].BINS * 100 for q in summed]}
+    fine = {}
+    for question, index, n in connection.execute(text(
+            f"SELECT question, {_FINE_BIN}, sum(n) FROM survey_tallies JOIN unnest(CAST(:summed AS text[]),"
+            " CAST(:lows AS bigint[]), CAST(:highs AS bigint[]), CAST(:fine AS int[])) AS w(q, low, high, fine)"
+            " ON question = w.q WHERE survey_id = :survey AND n > 0 GROUP BY 1, 2"), params):
+        fine.setdefault(question, {})[index] = int(n)
+    bins, looked = {}, {}
+    for question, (total, *_rest) in summed.items():
+        kind, counts = wanted[question], bins.setdefault(question, {})
+        places, before = iter(kind.positions(total)), 0
+        place = next(places, None)
+        for index, n in sorted(fine[question].items()):
+            key = min(index // 100, kind.BINS - 1)
+            counts[key] = counts.get(key, 0) + n
+            while place is not None and place < before + n:
+                looked.setdefault((question, index), (before, []))[1].append(place)
+                place = next(places, None)
+            before += n
+    # the values of only the fine bins holding a wanted place, in order
+    found, holding = {}, {}
+    for question, index in looked:
+        holding.setdefault(question, []).append(str(index))
+    if holding:
+        for question, index, value, n in connection.execute(text(
+                f"SELECT question, {_FINE_BIN} AS fine_bin, value::bigint, sum(n) FROM survey_tallies JOIN unnest("
+                " CAST(:summed AS text[]), CAST(:lows AS bigint[]), CAST(:highs AS bigint[]), CAST(:fine AS int[]),"
+                " CAST(:holding AS text[])) AS w(q, low, high, fine, holding) ON question = w.q"
+                f" WHERE survey_id = :survey AND n > 0 AND {_FINE_BIN} = ANY(string_to_array(w.holding, ',')::bigint[])"
+                " GROUP BY 1, 2, 3"),
+                {"survey": survey_id, "summed": list(holding), "lows": [summed[q][2] for q in holding],
+                 "highs": [summed[q][3] for q in holding], "fine": [wanted[q].BINS * 100 for q in holding],
+                 "holding": [",".join(indexes) for indexes in holding.values()]}):
+            found.setdefault((question, index), []).append((value, int(n)))
+    at = {}
+    for (question, index), (before, places) in looked.items():
+        runs = sorted(found[(question, index)])
+        for place in places:
+            at.setdefault(question, {})[place] = _value_at(runs, place - before)
+    return {question: NumberFigures(int(total), int(exact), low, high, bins[question], at.get(question, {}))
+            for question, (total, exact, low, high) in summed.items()}
+
+
+def _value_at(runs, place):
+    """The value at a place (from 0) of [(value, how many)] in order of value."""
+    for value, n in runs:
+        if place < n:
+            return value
+        place -= n
+    raise IndexError(place)
+
+
+# a whole-number answer's fine bin: a hundredth of a histogram bin, so that bin is the fine one's // 100
+_FINE_BIN = ("CASE WHEN w.high > w.low THEN least((value::bigint - w.low) * w.fine / (w.high - w.low), w.fine)"
+             " ELSE 0 END")
+
+
 def _decode(value):
     """A canonical answer back as data (the plain numbers and words most answers are, without the parser)."""
     if value.isdigit() and (value == "0" or value[0] != "0"):
@@ -98,11 +192,9 @@ def written(survey_id, questions):
             .order_by(Building.name, Unit.name, Dwelling.room, SurveyResponse.id))
     found = {q["id"]: [] for q in wanted}
     kinds = [(q, kind_of(q)) for q in wanted]
-    for row in rows:
-        for (question, kind), answer in zip(kinds, row):
-            words = kind.written_value(question, answer)
-            if words is not None:
-                found[question["id"]].append(words)
+    for part in rows.partitions(5000):   # a few thousand rows at a time, each question's answers together
+        for (question, kind), answers in zip(kinds, zip(*part)):
+            found[question["id"]].extend(kind.written_values(question, answers))
     return found
 
 

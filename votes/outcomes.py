@@ -3,6 +3,7 @@
 Art. 278 counts every vote; a rule fixed on top of it when the vote opened (a county's rule for a stairwell's
 lift) may turn an art. 278 approval into "not approved", with its own reason. Domains that add such rules
 register a refiner here (votes knows no lift); nobody else reads `vote.result["result"]["approved"]`."""
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from votes import rules
@@ -51,6 +52,11 @@ def outcomes_of(votes, live=False):
         found = _counted(vote, live)
         if found is not None:
             counted[vote.id] = (vote, *found)
+    return _decided(counted)
+
+
+def _decided(counted):
+    """{vote id: Outcome} from {vote id: (vote, Result, ballots)}: art. 278, then every refiner's rule."""
     decided = {vote_id: Outcome(result.approved, result.approved, result.reason_key, result.reason_params, result)
                for vote_id, (_vote, result, _ballots) in counted.items()}
     for refine in REFINERS:
@@ -59,6 +65,47 @@ def outcomes_of(votes, live=False):
                                        reason_key=refined.reason_key, reason_params=refined.reason_params,
                                        detail=refined.detail)
     return decided
+
+
+class _StoredBallots(Mapping):
+    """A counted vote's {dwelling id: choice} from its stored record, read only when a refiner asks: then the
+    ballots of every vote of the batch are read at once (most pages count votes no refiner governs)."""
+
+    def __init__(self, batch, vote_id):
+        self.batch, self.vote_id = batch, vote_id
+
+    def _ballots(self):
+        if self.batch.get(self.vote_id) is None:
+            from sqlalchemy import select
+
+            from core.extensions import db
+            from votes.models import Vote
+            self.batch.update({vote_id: {int(k): v for k, v in (ballots or {}).items()} for vote_id, ballots in
+                               db.session.execute(select(Vote.id, Vote.result["inputs"]["ballots"])
+                                                  .where(Vote.id.in_(list(self.batch))))})
+        return self.batch[self.vote_id]
+
+    def __getitem__(self, dwelling_id):
+        return self._ballots()[dwelling_id]
+
+    def __iter__(self):
+        return iter(self._ballots())
+
+    def __len__(self):
+        return len(self._ballots())
+
+
+def stored_outcomes(votes):
+    """{vote id: Outcome} of the counted votes among `votes` (a select of vote ids, or ids), reading from each
+    stored record its count, not the parts and ballots it was counted from (those only if a refiner asks)."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from votes.models import Vote
+    rows = [row for row in db.session.execute(select(Vote.id, Vote.state, Vote.result["result"])
+                                              .where(Vote.id.in_(votes))) if row[2] is not None]
+    batch = dict.fromkeys((row.id for row in rows), None)
+    return _decided({row.id: (row, rules.Result(**row[2]), _StoredBallots(batch, row.id)) for row in rows})
 
 
 def outcome_of(vote, live=False):
