@@ -9,7 +9,7 @@ from admin.wishes import catalogue_choices
 from core import exports
 from core.areas import format_area
 from core.models import beijing_today
-from core.money import format_yuan
+from core.money import format_yuan, yuan
 from oversight import services as oversight
 
 LEDGER_PAGE = 500
@@ -103,7 +103,7 @@ def ledger_table(rows):
         table.append(chain + [r["compound"], r["built_year"], r["households"], r["buildings"],
                               format_area(r["floor_area"]) if r["floor_area"] else None, r["project"],
                               labels.label(labels.LEVELS, r["reserve_level"]), r["plan_year"],
-                              labels.label(labels.STAGES, r["stage"]), r["budget"] / 100, r["funded"] / 100,
+                              labels.label(labels.STAGES, r["stage"]), yuan(r["budget"]), yuan(r["funded"]),
                               r["progress"], r["consent_vote"] or "", publicity_label(r["publicity"]),
                               format_yuan(r["received"]).replace(",", ""),
                               format_yuan(r["pledged"]).replace(",", "")])

@@ -1,6 +1,5 @@
 """The works pages: who answers for them, supervisors, inspections and findings, acceptance defects, money and
 final accounts (with the .xlsx for auditors); and the officials' view of what is late, open and slow."""
-import io
 
 from flask import Response, g, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -16,6 +15,7 @@ from admin.wishes import catalogue_choices
 from core.errors import NotFound
 from core.models import Compound
 from core.extensions import db
+from core.money import yuan
 from core.uploads import store_uploads
 from projects import services as projects
 from projects import care, works
@@ -175,20 +175,18 @@ def _in_project(project, kind, value):
 
 
 def accounts_table(project, figures, names):
-    """The final accounts as header and rows, in the reader's language (yuan)."""
+    """The final accounts as header and rows, in the reader's language (yuan, exact)."""
     from admin import labels
     rows = [[_("Item"), _("Budget (yuan)"), _("Change orders (yuan)"), _("Revised budget (yuan)"),
              _("Spent (yuan)"), _("Difference (yuan)")]]
+    columns = ("budget", "changes", "revised", "spent", "difference")
     for r in figures["items"]:
-        rows.append([names.get(r["code"], r["code"]), r["budget"] / 100, r["changes"] / 100, r["revised"] / 100,
-                     r["spent"] / 100, r["difference"] / 100])
-    t = figures["totals"]
-    rows.append([_("Total"), t["budget"] / 100, t["changes"] / 100, t["revised"] / 100, t["spent"] / 100,
-                 t["difference"] / 100])
+        rows.append([names.get(r["code"], r["code"]), *(yuan(r[c]) for c in columns)])
+    rows.append([_("Total"), *(yuan(figures["totals"][c]) for c in columns)])
     changes = [[_("Item"), _("Change (yuan)"), _("Reason")]] + [
-        [names.get(c["code"], c["code"]), c["amount"] / 100, c["reason"]] for c in figures["change_orders"]]
+        [names.get(c["code"], c["code"]), yuan(c["amount"]), c["reason"]] for c in figures["change_orders"]]
     funding = [[_("Source"), _("Amount (yuan)")]] + [
-        [labels.label(labels.FUNDING, s) if s != "resident_pledges" else _("residents' pledges"), fen / 100]
+        [labels.label(labels.FUNDING, s) if s != "resident_pledges" else _("residents' pledges"), yuan(fen)]
         for s, fen in figures["funding"].items()]
     return rows, changes, funding
 
@@ -196,25 +194,18 @@ def accounts_table(project, figures, names):
 @bp.get("/projects/<int:project_id>/accounts.xlsx")
 def accounts_export(project_id):
     """The accounts (the published final accounts once published) as an .xlsx workbook for auditors."""
-    from openpyxl import Workbook
-
-    from core import audit
+    from core import audit, exports
     project = projects.get_project(g.staff, project_id)
     published = works.published_accounts(project)
     figures = published.figures if published else works.accounts_of(project)
     rows, changes, funding = accounts_table(project, figures, dict(catalogue_choices(g.staff)))
-    book = Workbook(write_only=True)
-    for title, table in ((_("Final accounts"), rows), (_("Change orders"), changes), (_("Funding"), funding)):
-        sheet = book.create_sheet(title)
-        sheet.append([project.name, _("published") if published else _("not yet published")])
-        for row in table:
-            sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
+    heading = [project.name, _("published") if published else _("not yet published")]
+    data = exports.to_xlsx_sheets([(title, [heading, *table]) for title, table in (
+        (_("Final accounts"), rows), (_("Change orders"), changes), (_("Funding"), funding))])
     audit.record(g.staff, "project.accounts_export", "project", project.id, project.region_id,
                  after={"published": published is not None})
     db.session.commit()
-    return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return Response(data, mimetype=exports.XLSX_MIMETYPE,
                     headers={"Content-Disposition": f"attachment; filename=accounts-{project.id}.xlsx"})
 
 

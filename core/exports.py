@@ -25,19 +25,25 @@ def safe_row(row):
 
 def to_xlsx(rows, title=None):
     """An .xlsx workbook of one sheet (`title`) holding `rows` (the header is the first row)."""
+    return to_xlsx_sheets([(title, rows)])
+
+
+def to_xlsx_sheets(sheets):
+    """An .xlsx workbook of several sheets, given as (title, rows) pairs in order."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31] if title else None)
-    for row in rows:
-        cells = []
-        for value in safe_row(row):
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # text is text: never stored as a formula whatever it holds
-            cells.append(cell)
-        sheet.append(cells)
+    for title, rows in sheets:
+        sheet = book.create_sheet(title[:31] if title else None)
+        for row in rows:
+            cells = []
+            for value in safe_row(row):
+                cell = WriteOnlyCell(sheet, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"  # text is text: never stored as a formula whatever it holds
+                cells.append(cell)
+            sheet.append(cells)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

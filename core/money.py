@@ -1,5 +1,6 @@
 """Money in whole fen, split exactly: shares by weight that always add up to the total."""
 import math
+from decimal import Decimal
 from fractions import Fraction
 
 from core.errors import RuleViolation
@@ -44,3 +45,8 @@ def format_yuan(fen):
     sign = "-" if fen < 0 else ""
     fen = abs(int(fen))
     return f"{sign}{fen // 100:,}.{fen % 100:02d}"
+
+
+def yuan(fen):
+    """Yuan as an exact Decimal (123456 fen -> Decimal('1234.56')), for a spreadsheet cell that stays a number."""
+    return Decimal(int(fen or 0)).scaleb(-2)
