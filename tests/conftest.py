@@ -1,6 +1,7 @@
 """Fixtures: an app on a freshly migrated SQLite file or on PostgreSQL, and data builders."""
 import os
 import shutil
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -131,6 +132,30 @@ class FreshContextClient(FlaskClient):
     def open(self, *args, **kwargs):
         with self.application.app_context():
             return super().open(*args, **kwargs)
+
+
+def close_app(application):
+    """End what an app started: the bot's worker threads (waited for, so none holds a connection), the
+    session and every pooled connection."""
+    from core.extensions import db
+    executor = application.extensions.pop("bot_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=True)
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@contextmanager
+def own_app(database_url, **overrides):
+    """An app of a test's own (other settings than the shared one), inside its app context; closed after."""
+    application = create_app(make_config(database_url, **overrides))
+    application.test_client_class = FreshContextClient
+    try:
+        with application.app_context():
+            yield application
+    finally:
+        close_app(application)
 
 
 class SharedApp:

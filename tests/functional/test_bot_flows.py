@@ -4,7 +4,6 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from core import create_app
 from core.catalogue import sync_base_catalogue
 from core.extensions import db
 from core.models import BindingRequest, Dwelling, Unit, WechatAccount
@@ -131,12 +130,9 @@ def test_a_restart_mid_conversation_keeps_the_state(client, home, database_url, 
     bot = Bot(client)
     bind_owner(bot, "s1", home)
     bot.say(text_xml("s1", "水管漏水"))
-    from tests.conftest import make_config
-    restarted = create_app(make_config(database_url, WECHAT_API_BASE=simulator.url))
-    from tests.conftest import FreshContextClient
-    restarted.test_client_class = FreshContextClient
-    bot2 = Bot(restarted.test_client())
-    assert "好" in bot2.say(text_xml("s1", "1"))
+    from tests.conftest import own_app
+    with own_app(database_url, WECHAT_API_BASE=simulator.url) as restarted:
+        assert "好" in Bot(restarted.test_client()).say(text_xml("s1", "1"))
 
 
 def test_anything_not_understood_gets_help_not_an_error(client, home):

@@ -4,13 +4,12 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from core import create_app
 from core.extensions import db
 from core.models import InboundMessage, WechatAccount
 from notices.models import Delivery
 from simulator.sender import text_xml
 from tests.builders import Bot, bind_accounts, login, roll_with_owner
-from tests.conftest import FreshContextClient, make_config
+from tests.conftest import own_app
 from tests.builders import STAIRWELL_ROWS as ROWS
 from tests.tcp_proxy import TcpProxy
 
@@ -19,13 +18,8 @@ from tests.tcp_proxy import TcpProxy
 def flaky_redis_app(database_url, simulator, redis_client):  # noqa: F811
     """The app talking to Redis through a proxy the test can cut."""
     proxy = TcpProxy("127.0.0.1", 6379)
-    app = create_app(make_config(database_url, WECHAT_API_BASE=simulator.url,
-                                 REDIS_URL=f"redis://127.0.0.1:{proxy.port}/15"))
-    app.test_client_class = FreshContextClient
-    with app.app_context():
+    with own_app(database_url, WECHAT_API_BASE=simulator.url, REDIS_URL=f"redis://127.0.0.1:{proxy.port}/15") as app:
         yield app, proxy
-        db.session.remove()
-        db.engine.dispose()
     proxy.close()
 
 

@@ -2,21 +2,15 @@
 
 import pytest
 
-from core import create_app
 from core.wechat import RedisTokenStore, WeChat
 from simulator.sender import text_xml
 from tests.builders import Bot
-from tests.conftest import REDIS_URL, FreshContextClient, make_config
+from tests.conftest import REDIS_URL, own_app
 
 @pytest.fixture
 def redis_app(database_url, simulator, redis_client):
-    app = create_app(make_config(database_url, WECHAT_API_BASE=simulator.url, REDIS_URL=REDIS_URL))
-    app.test_client_class = FreshContextClient
-    with app.app_context():
+    with own_app(database_url, WECHAT_API_BASE=simulator.url, REDIS_URL=REDIS_URL) as app:
         yield app
-        from core.extensions import db
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_retries_are_answered_from_redis_with_the_same_reply(redis_app, redis_client):

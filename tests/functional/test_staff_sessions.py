@@ -6,12 +6,11 @@ import os
 import pytest
 import redis as redis_lib
 
-from core import create_app
 from core.extensions import db
 from core.models import AuditLog, Staff
 from core.staff import create_staff
 from tests.builders import PASSWORD, build_world, login
-from tests.conftest import FreshContextClient, make_config
+from tests.conftest import own_app
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -243,13 +242,9 @@ def test_one_address_guessing_across_many_accounts_is_stopped(app, world):
 @pytest.fixture
 def proxied_app(database_url, simulator, tmp_path):
     """The app as the production profile runs it: one trusted proxy in front."""
-    application = create_app(make_config(database_url, WECHAT_API_BASE=simulator.url, TRUSTED_PROXY_HOPS=1,
-                                         UPLOAD_FOLDER=str(tmp_path / "uploads")))
-    application.test_client_class = FreshContextClient
-    with application.app_context():
+    with own_app(database_url, WECHAT_API_BASE=simulator.url, TRUSTED_PROXY_HOPS=1,
+                 UPLOAD_FOLDER=str(tmp_path / "uploads")) as application:
         yield application
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_behind_the_proxy_limits_count_the_real_client_not_the_proxy(proxied_app):
@@ -301,13 +296,9 @@ def redis_sessions_app(database_url, simulator, tmp_path):
             pytest.fail(f"Redis is not reachable at {REDIS_URL} (CI=true: Redis is required)")
         pytest.skip(f"Redis is not reachable at {REDIS_URL}")
     client.flushdb()
-    application = create_app(make_config(database_url, WECHAT_API_BASE=simulator.url, REDIS_URL=REDIS_URL,
-                                         UPLOAD_FOLDER=str(tmp_path / "uploads")))
-    application.test_client_class = FreshContextClient
-    with application.app_context():
+    with own_app(database_url, WECHAT_API_BASE=simulator.url, REDIS_URL=REDIS_URL,
+                 UPLOAD_FOLDER=str(tmp_path / "uploads")) as application:
         yield application, client
-        db.session.remove()
-        db.engine.dispose()
     client.flushdb()
     client.close()
 
