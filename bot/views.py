@@ -15,7 +15,6 @@ from core import accounts
 from core.extensions import db, redis_client
 from core.i18n import translate
 from core.models import aware, utcnow
-from core.ratelimit import TooManyRequests, limit
 from core.wechat import WeChatError, wechat
 from notices.services import record_subscription_events
 
@@ -66,21 +65,21 @@ def receive():
     message = protocol.parse(incoming.xml)
     if message is None or not message.source:
         return Response("success", mimetype="text/plain")  # not a message we can answer: no reply
-    guard = _guard()
+    guard, rate = _guard(), current_app.config["BOT_RATE"]
     try:
         try:
-            outcome, reply = guard.begin(protocol.dedupe_key(message), incoming.nonce, message.source)
+            outcome, reply = guard.begin(protocol.dedupe_key(message), incoming.nonce, message.source, rate)
         except RedisError:  # Redis away: the database remembers messages instead
             log.warning("redis unavailable: replay guard in the database")
             guard = replay.DatabaseGuard()
-            outcome, reply = guard.begin(protocol.dedupe_key(message), incoming.nonce, message.source)
+            outcome, reply = guard.begin(protocol.dedupe_key(message), incoming.nonce, message.source, rate)
     except protocol.Rejected:
         return Response("forbidden", status=403, mimetype="text/plain")
-    if outcome == "new" and _too_fast(message.source):
+    if outcome == "throttled":
+        log.warning("wechat user throttled")
         reply = _throttled(message.source)
         guard.finish(reply)
         db.session.commit()
-        outcome = "throttled"
     if outcome == "new":
         app = current_app._get_current_object()
         future = _executor(app).submit(run_turn, app, message, guard)
@@ -92,16 +91,6 @@ def receive():
             return Response("success", mimetype="text/plain")
     body = protocol.render_reply(reply, message, incoming, token, appid, aes_key)
     return Response(body, mimetype="application/xml" if reply else "text/plain")
-
-
-def _too_fast(openid):
-    """Whether this WeChat user has sent more than BOT_RATE new messages in the last minute."""
-    try:
-        limit("bot", openid, current_app.config["BOT_RATE"], 60)
-    except TooManyRequests:
-        log.warning("wechat user throttled")
-        return True
-    return False
 
 
 def _throttled(openid):
