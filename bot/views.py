@@ -10,8 +10,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot import dispatcher, flows, protocol, replay
-from core import accounts
+from bot import dispatcher, flows, protocol, replay, state
 from core.extensions import db, redis_client
 from core.i18n import translate
 from core.models import aware, utcnow
@@ -139,7 +138,7 @@ def reply_later(app, openid, future):
 
 def handle(message):
     """The reply text for a message (None for no reply), in the resident's language."""
-    account = accounts.account_for(message.source)
+    account, saved = state.account_and_saved(message.source)
     now = utcnow()
     if account.last_inbound_at is None or now - aware(account.last_inbound_at) > RECENT:
         account.last_inbound_at = now  # the customer-service window only needs minute precision
@@ -147,7 +146,7 @@ def handle(message):
     with force_locale(account.locale or "zh_Hans_CN"):
         if message.type == "event":
             return on_event(turn)
-        turn.conversation = dispatcher.state.load(account.openid)
+        turn.conversation = state.load(account.openid, saved)
         if message.type == "text":
             turn.text = (message.content or "").strip()
             return dispatcher.handle_text(turn, flows.idle)

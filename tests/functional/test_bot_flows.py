@@ -1,13 +1,14 @@
 """Conversations through signed messages: binding, wishes by text and voice, retries, restarts."""
 import time
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core import create_app
 from core.catalogue import sync_base_catalogue
 from core.extensions import db
-from core.models import BindingRequest, Dwelling, Unit, WechatAccount
+from core.models import BindingRequest, Conversation, Dwelling, Unit, WechatAccount, utcnow
 from notices.models import SubscriptionEvent
 from simulator.sender import event_xml, image_xml, text_xml, voice_xml
 from tests.builders import Bot, id_number, login, roll_with_owner
@@ -137,6 +138,18 @@ def test_a_restart_mid_conversation_keeps_the_state(client, home, database_url, 
     restarted.test_client_class = FreshContextClient
     bot2 = Bot(restarted.test_client())
     assert "好" in bot2.say(text_xml("s1", "1"))
+
+
+def test_a_conversation_left_for_half_an_hour_is_forgotten(client, home):
+    bot = Bot(client)
+    bind_owner(bot, "i1", home)
+    assert "照明" in bot.say(text_xml("i1", "楼道灯坏了，晚上看不见"))
+    db.session.execute(update(Conversation).where(Conversation.openid == "i1")
+                       .values(updated_at=utcnow() - timedelta(minutes=31)))
+    db.session.commit()
+    assert "提诉求" in bot.say(text_xml("i1", "1"))  # not the answer to a stale question: the help
+    assert db.session.scalar(select(func.count()).select_from(Conversation)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Wish)) == 0
 
 
 def test_anything_not_understood_gets_help_not_an_error(client, home):
