@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from core import create_app
 from core.catalogue import sync_base_catalogue
 from core.extensions import db
-from core.models import BindingRequest, Conversation, Dwelling, Unit, WechatAccount, utcnow
+from core.models import BindingRequest, Conversation, Dwelling, Unit, WechatAccount, aware, utcnow
 from notices.models import SubscriptionEvent
 from simulator.sender import event_xml, image_xml, text_xml, voice_xml
 from tests.builders import Bot, id_number, login, roll_with_owner
@@ -150,6 +150,16 @@ def test_a_conversation_left_for_half_an_hour_is_forgotten(client, home):
     assert "提诉求" in bot.say(text_xml("i1", "1"))  # not the answer to a stale question: the help
     assert db.session.scalar(select(func.count()).select_from(Conversation)) == 0
     assert db.session.scalar(select(func.count()).select_from(Wish)) == 0
+
+
+def test_a_message_opens_the_customer_service_window_once_a_minute(client):
+    bot = Bot(client)
+    bot.say(text_xml("w1", "帮助"))
+    first = db.session.scalar(select(WechatAccount.last_inbound_at).where(WechatAccount.openid == "w1"))
+    assert utcnow() - aware(first) < timedelta(minutes=1)
+    db.session.rollback()
+    bot.say(text_xml("w1", "帮助"))
+    assert db.session.scalar(select(WechatAccount.last_inbound_at).where(WechatAccount.openid == "w1")) == first
 
 
 def test_anything_not_understood_gets_help_not_an_error(client, home):
