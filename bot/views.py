@@ -147,11 +147,12 @@ def handle(message):
         # other changes, if any, still go through the session.
         db.session.execute(TOUCH, {"account": account.id, "now": now})
         set_committed_value(account, "last_inbound_at", now)
-    turn = dispatcher.Turn(account=account, message=message)
+    turn = dispatcher.Turn(account=account, message=message, stored=saved is not None)
     with force_locale(account.locale or "zh_Hans_CN"):
         if message.type == "event":
             return on_event(turn)
         turn.conversation = state.load(account.openid, saved)
+        turn.stored = turn.conversation is not None  # an idle one was deleted just now
         if message.type == "text":
             turn.text = (message.content or "").strip()
             return dispatcher.handle_text(turn, flows.idle)

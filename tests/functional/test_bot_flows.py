@@ -3,7 +3,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from core import create_app
 from core.catalogue import sync_base_catalogue
@@ -150,6 +150,24 @@ def test_a_conversation_left_for_half_an_hour_is_forgotten(client, home):
     assert "提诉求" in bot.say(text_xml("i1", "1"))  # not the answer to a stale question: the help
     assert db.session.scalar(select(func.count()).select_from(Conversation)) == 0
     assert db.session.scalar(select(func.count()).select_from(Wish)) == 0
+
+
+def test_a_turn_reads_its_conversation_with_the_account_and_writes_it_once(client, home):
+    bot = Bot(client)
+    bind_owner(bot, "q1", home)
+    bot.say(text_xml("q1", "楼道灯坏了，晚上看不见"))
+    statements = []
+    record = lambda _conn, _cursor, statement, *_args: statements.append(" ".join(statement.split()))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert "好" in bot.say(text_xml("q1", "1"))
+        mid_conversation = [s for s in statements if "conversations" in s]
+        statements.clear()
+        assert "提诉求" in bot.say(text_xml("q2", "帮助"))  # no conversation open: none to end
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(mid_conversation) == 2 and "ON CONFLICT" in mid_conversation[1]
+    assert not [s for s in statements if s.startswith("DELETE FROM conversations")]
 
 
 def test_a_message_opens_the_customer_service_window_once_a_minute(client):
