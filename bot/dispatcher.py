@@ -41,6 +41,7 @@ class Turn:
     text: str = ""
     conversation: object = None
     data: dict = field(default_factory=dict)
+    stored: bool = True  # whether a saved conversation may exist: ending none costs no statement
 
     @property
     def openid(self):
@@ -50,12 +51,13 @@ class Turn:
         """Continue the conversation at `step` next time."""
         merged = dict(self.data, **data)
         state.save(self.openid, flow.name, step, merged)
-        self.data = merged
+        self.data, self.stored = merged, True
 
     def end(self):
         """The conversation is over."""
-        state.clear(self.openid)
-        self.data = {}
+        if self.stored:
+            state.clear(self.openid)
+        self.data, self.stored = {}, False
 
 
 class Flow:

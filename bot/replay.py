@@ -1,25 +1,40 @@
-"""Each WeChat message once: retries get the first reply, a reused nonce is refused.
+"""Each WeChat message once: retries get the first reply, a reused nonce is refused, and a user sending
+more than the rate of new messages gets no turn.
 
 Redis when REDIS_URL is set (shared by every worker), the database otherwise."""
 import logging
 from datetime import timedelta
+from functools import lru_cache
 
 from redis.exceptions import RedisError
 from sqlalchemy import insert, select
 
 from bot.protocol import Rejected
+from core import ratelimit
 from core.extensions import db
 from core.models import InboundMessage, utcnow
 
 WINDOW = timedelta(minutes=10)
+RATE_WINDOW = 60  # seconds: `rate` new messages per user per minute
+PENDING = "\0"  # a message's reply while its turn runs
 log = logging.getLogger(__name__)
+
+
+def _too_fast(openid, rate):
+    """Count a new message of this user; whether it is over `rate` a minute."""
+    try:
+        ratelimit.limit("bot", openid, rate, RATE_WINDOW)
+    except ratelimit.TooManyRequests:
+        return True
+    return False
 
 
 class DatabaseGuard:
     """Inbound messages recorded in the same transaction as their effects."""
 
-    def begin(self, key, nonce, openid):
-        """('duplicate', reply) for a message seen before, else ('new', None); Rejected for a replayed nonce."""
+    def begin(self, key, nonce, openid, rate):
+        """('duplicate', reply) for a message seen before, ('throttled', None) for a new one over `rate` a
+        minute, else ('new', None); Rejected for a replayed nonce."""
         table = InboundMessage.__table__
         rows = db.session.execute(select(table.c.dedupe_key, table.c.reply).where(
             (table.c.dedupe_key == key) | ((table.c.nonce == nonce) & (table.c.received_at >= utcnow() - WINDOW)))
@@ -30,7 +45,7 @@ class DatabaseGuard:
         if rows:
             raise Rejected("replayed nonce")
         self.key, self.nonce, self.openid = key, nonce, openid
-        return "new", None
+        return ("throttled" if _too_fast(openid, rate) else "new"), None
 
     def finish(self, reply):
         """Record the message with its reply, in the transaction of its effects. A twin being handled
@@ -47,23 +62,54 @@ class DatabaseGuard:
         """Nothing to undo: the transaction's rollback forgets the message."""
 
 
+# One round trip for the nonce, the message id and the rate. KEYS: the nonce, the message[, the user's rate
+# counter]; ARGV: the message's dedupe key, the time to live, the pending mark, the counter's time to live.
+BEGIN = """
+local owner = redis.call('GET', KEYS[1])
+if owner and owner ~= ARGV[1] then
+  return {'replayed'}
+end
+if not owner then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+end
+local reply = redis.call('GET', KEYS[2])
+if reply then
+  return {'duplicate', reply}
+end
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2])
+if #KEYS < 3 then
+  return {'new', 0}
+end
+local count = redis.call('INCR', KEYS[3])
+redis.call('EXPIRE', KEYS[3], ARGV[4])
+return {'new', count}
+"""
+
+
+@lru_cache(maxsize=8)
+def _begin(client):
+    """BEGIN registered with a client once (its digest is computed then)."""
+    return client.register_script(BEGIN)
+
+
 class RedisGuard:
-    """Message ids and nonces in Redis with a time to live."""
+    """Message ids and nonces in Redis with a time to live; the rate counted in the same round trip."""
 
     def __init__(self, client):
         self.redis = client
         self.ttl = int(WINDOW.total_seconds())
 
-    def begin(self, key, nonce, openid):
+    def begin(self, key, nonce, openid, rate):
         self.key = f"wechat:msg:{key}"
-        if not self.redis.set(f"wechat:nonce:{nonce}", key, nx=True, ex=self.ttl):
-            owner = self.redis.get(f"wechat:nonce:{nonce}")
-            if owner is not None and owner.decode() != key:
-                raise Rejected("replayed nonce")
-        if not self.redis.set(self.key, "\0", nx=True, ex=self.ttl):
-            reply = self.redis.get(self.key)
-            return "duplicate", None if reply in (None, b"\0") else reply.decode()
-        return "new", None
+        counter = ratelimit.redis_window("bot", openid, RATE_WINDOW)
+        answer = _begin(self.redis)(keys=[f"wechat:nonce:{nonce}", self.key] + ([counter] if counter else []),
+                                    args=[key, self.ttl, PENDING, RATE_WINDOW + 1])
+        outcome = answer[0].decode()
+        if outcome == "replayed":
+            raise Rejected("replayed nonce")
+        if outcome == "duplicate":
+            return "duplicate", None if answer[1] == PENDING.encode() else answer[1].decode()
+        return ("throttled" if counter and answer[1] > rate else "new"), None
 
     def finish(self, reply):
         try:

@@ -7,21 +7,22 @@ from datetime import timedelta
 from flask import Blueprint, Response, current_app, request
 from flask_babel import force_locale
 from redis.exceptions import RedisError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
-from bot import dispatcher, flows, protocol, replay
-from core import accounts
+from bot import dispatcher, flows, protocol, replay, state
 from core.extensions import db, redis_client
 from core.i18n import translate
-from core.models import aware, utcnow
-from core.ratelimit import TooManyRequests, limit
+from core.models import WechatAccount, aware, utcnow
 from core.wechat import WeChatError, wechat
 from notices.services import record_subscription_events
 
 bp = Blueprint("bot", __name__)
 log = logging.getLogger(__name__)
 RECENT = timedelta(minutes=1)
+TOUCH = (update(WechatAccount.__table__).where(WechatAccount.__table__.c.id == bindparam("account"))
+         .values(last_inbound_at=bindparam("now")))
 SUBSCRIBE_EVENTS = {"subscribe_msg_popup_event", "subscribe_msg_change_event", "subscribe_msg_sent_event"}
 
 
@@ -66,21 +67,21 @@ def receive():
     message = protocol.parse(incoming.xml)
     if message is None or not message.source:
         return Response("success", mimetype="text/plain")  # not a message we can answer: no reply
-    guard = _guard()
+    guard, rate = _guard(), current_app.config["BOT_RATE"]
     try:
         try:
-            outcome, reply = guard.begin(protocol.dedupe_key(message), incoming.nonce, message.source)
+            outcome, reply = guard.begin(protocol.dedupe_key(message), incoming.nonce, message.source, rate)
         except RedisError:  # Redis away: the database remembers messages instead
             log.warning("redis unavailable: replay guard in the database")
             guard = replay.DatabaseGuard()
-            outcome, reply = guard.begin(protocol.dedupe_key(message), incoming.nonce, message.source)
+            outcome, reply = guard.begin(protocol.dedupe_key(message), incoming.nonce, message.source, rate)
     except protocol.Rejected:
         return Response("forbidden", status=403, mimetype="text/plain")
-    if outcome == "new" and _too_fast(message.source):
+    if outcome == "throttled":
+        log.warning("wechat user throttled")
         reply = _throttled(message.source)
         guard.finish(reply)
         db.session.commit()
-        outcome = "throttled"
     if outcome == "new":
         app = current_app._get_current_object()
         future = _executor(app).submit(run_turn, app, message, guard)
@@ -94,19 +95,8 @@ def receive():
     return Response(body, mimetype="application/xml" if reply else "text/plain")
 
 
-def _too_fast(openid):
-    """Whether this WeChat user has sent more than BOT_RATE new messages in the last minute."""
-    try:
-        limit("bot", openid, current_app.config["BOT_RATE"], 60)
-    except TooManyRequests:
-        log.warning("wechat user throttled")
-        return True
-    return False
-
-
 def _throttled(openid):
     """The answer to a message over the rate, in the user's language; the message itself is not handled."""
-    from core.models import WechatAccount
     locale = db.session.scalar(select(WechatAccount.locale).where(WechatAccount.openid == openid))
     with force_locale(locale or "zh_Hans_CN"):
         return translate("bot.too_fast")
@@ -150,15 +140,19 @@ def reply_later(app, openid, future):
 
 def handle(message):
     """The reply text for a message (None for no reply), in the resident's language."""
-    account = accounts.account_for(message.source)
+    account, saved = state.account_and_saved(message.source)
     now = utcnow()
     if account.last_inbound_at is None or now - aware(account.last_inbound_at) > RECENT:
-        account.last_inbound_at = now  # the customer-service window only needs minute precision
-    turn = dispatcher.Turn(account=account, message=message)
+        # The customer-service window only needs minute precision. One UPDATE of one column: the account's
+        # other changes, if any, still go through the session.
+        db.session.execute(TOUCH, {"account": account.id, "now": now})
+        set_committed_value(account, "last_inbound_at", now)
+    turn = dispatcher.Turn(account=account, message=message, stored=saved is not None)
     with force_locale(account.locale or "zh_Hans_CN"):
         if message.type == "event":
             return on_event(turn)
-        turn.conversation = dispatcher.state.load(account.openid)
+        turn.conversation = state.load(account.openid, saved)
+        turn.stored = turn.conversation is not None  # an idle one was deleted just now
         if message.type == "text":
             turn.text = (message.content or "").strip()
             return dispatcher.handle_text(turn, flows.idle)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_babel import get_locale, refresh
+from sqlalchemy.orm import configure_mappers
 from werkzeug.routing import IntegerConverter
 
 from core.config import Config
@@ -35,6 +36,7 @@ def create_app(config=None):
     trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
+    configure_mappers()  # every model is imported by now: relate them here, not inside the first request
     register_errorhandlers(app)
     register_commands(app)
     if app.config["SCHEDULER_ENABLED"]:

@@ -33,14 +33,18 @@ class MemoryCounter:
             return count
 
 
+def window_key(key, window):
+    """The Redis key counting `key`'s attempts in the current fixed window of `window` seconds."""
+    return f"ratelimit:{key}:{int(time.time() // window)}"
+
+
 class RedisCounter:
     def __init__(self, client):
         self.redis = client
 
     def hit(self, key, window):
         import redis
-        bucket = int(time.time() // window)
-        name = f"ratelimit:{key}:{bucket}"
+        name = window_key(key, window)
         try:
             pipe = self.redis.pipeline()
             pipe.incr(name)
@@ -66,3 +70,11 @@ def limit(name, subject, attempts, window):
         return
     if _counter().hit(f"{name}:{subject}", window) > attempts:
         raise TooManyRequests()
+
+
+def redis_window(name, subject, window):
+    """For a caller that counts in Redis within its own round trip (a script): the key `limit` would
+    count `subject` under now, or None when rate limits are off."""
+    if not current_app.config["RATE_LIMITS"]:
+        return None
+    return window_key(f"{name}:{subject}", window)

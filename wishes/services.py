@@ -1,6 +1,5 @@
 """Wish services: file, list, classify, merge, answer, count."""
 import time
-from functools import lru_cache
 from sqlalchemy import func, select
 
 from core import audit
@@ -19,14 +18,26 @@ MAX_TEXT = 1000
 
 CATALOGUE_TTL = 60  # seconds a county's catalogue is reused before it is read again
 _catalogue_cache = {}
+PLACEMENTS_KEPT = 100_000
+_placements = {}  # dwelling id -> (its community's region path, its compound's id)
 
 
-@lru_cache(maxsize=100_000)
 def _placement(dwelling_id):
-    # A dwelling never moves to another compound, so where it lies can be remembered.
-    return db.session.execute(select(Region.path, Compound.id).join(Compound, Compound.community_id == Region.id)
+    # A dwelling never moves to another compound, so where it lies can be remembered. A miss reads the
+    # dwelling's whole compound: its neighbours then cost no query either.
+    found = _placements.get(dwelling_id)
+    if found is not None:
+        return found
+    compound = (select(Building.compound_id).join(Unit, Unit.building_id == Building.id)
+                .join(Dwelling, Dwelling.unit_id == Unit.id).where(Dwelling.id == dwelling_id).scalar_subquery())
+    rows = db.session.execute(select(Dwelling.id, Region.path, Compound.id).select_from(Region)
+                              .join(Compound, Compound.community_id == Region.id)
                               .join(Building, Building.compound_id == Compound.id).join(Unit)
-                              .join(Dwelling).where(Dwelling.id == dwelling_id)).one()
+                              .join(Dwelling).where(Compound.id == compound)).all()
+    if len(_placements) + len(rows) > PLACEMENTS_KEPT:
+        _placements.clear()
+    _placements.update((row[0], (row[1], row[2])) for row in rows)
+    return _placements[dwelling_id]
 
 
 def catalogue_for(account):

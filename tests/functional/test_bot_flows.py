@@ -1,12 +1,13 @@
 """Conversations through signed messages: binding, wishes by text and voice, retries, restarts."""
 import time
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
 
 from core.catalogue import sync_base_catalogue
 from core.extensions import db
-from core.models import BindingRequest, Dwelling, Unit, WechatAccount
+from core.models import BindingRequest, Conversation, Dwelling, Unit, WechatAccount, aware, utcnow
 from notices.models import SubscriptionEvent
 from simulator.sender import event_xml, image_xml, text_xml, voice_xml
 from tests.builders import Bot, id_number, login, roll_with_owner
@@ -133,6 +134,46 @@ def test_a_restart_mid_conversation_keeps_the_state(client, home, database_url, 
     from tests.conftest import own_app
     with own_app(database_url, WECHAT_API_BASE=simulator.url) as restarted:
         assert "好" in Bot(restarted.test_client()).say(text_xml("s1", "1"))
+
+
+def test_a_conversation_left_for_half_an_hour_is_forgotten(client, home):
+    bot = Bot(client)
+    bind_owner(bot, "i1", home)
+    assert "照明" in bot.say(text_xml("i1", "楼道灯坏了，晚上看不见"))
+    db.session.execute(update(Conversation).where(Conversation.openid == "i1")
+                       .values(updated_at=utcnow() - timedelta(minutes=31)))
+    db.session.commit()
+    assert "提诉求" in bot.say(text_xml("i1", "1"))  # not the answer to a stale question: the help
+    assert db.session.scalar(select(func.count()).select_from(Conversation)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Wish)) == 0
+
+
+def test_a_turn_reads_its_conversation_with_the_account_and_writes_it_once(client, home):
+    bot = Bot(client)
+    bind_owner(bot, "q1", home)
+    bot.say(text_xml("q1", "楼道灯坏了，晚上看不见"))
+    statements = []
+    record = lambda _conn, _cursor, statement, *_args: statements.append(" ".join(statement.split()))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert "好" in bot.say(text_xml("q1", "1"))
+        mid_conversation = [s for s in statements if "conversations" in s]
+        statements.clear()
+        assert "提诉求" in bot.say(text_xml("q2", "帮助"))  # no conversation open: none to end
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(mid_conversation) == 2 and "ON CONFLICT" in mid_conversation[1]
+    assert not [s for s in statements if s.startswith("DELETE FROM conversations")]
+
+
+def test_a_message_opens_the_customer_service_window_once_a_minute(client):
+    bot = Bot(client)
+    bot.say(text_xml("w1", "帮助"))
+    first = db.session.scalar(select(WechatAccount.last_inbound_at).where(WechatAccount.openid == "w1"))
+    assert utcnow() - aware(first) < timedelta(minutes=1)
+    db.session.rollback()
+    bot.say(text_xml("w1", "帮助"))
+    assert db.session.scalar(select(WechatAccount.last_inbound_at).where(WechatAccount.openid == "w1")) == first
 
 
 def test_anything_not_understood_gets_help_not_an_error(client, home):

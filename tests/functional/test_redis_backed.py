@@ -29,6 +29,18 @@ def test_a_replayed_nonce_is_refused_via_redis(redis_app):
     assert replay.status_code == 403
 
 
+def test_a_user_sending_too_fast_is_throttled_via_redis_and_retries_are_not_counted(redis_app, redis_client):
+    redis_app.config["BOT_RATE"] = 2
+    bot = Bot(redis_app.test_client())
+    replies = [bot.say(text_xml("rd3", "帮助", msg_id=5560000 + i)) for i in range(3)]
+    assert "提诉求" in replies[0] and "提诉求" in replies[1]
+    assert replies[2] == "您发送消息太快了，请稍等一分钟再试。"
+    assert bot.say(text_xml("rd3", "帮助", msg_id=5560000)) == replies[0]
+    assert "提诉求" in bot.say(text_xml("rd4", "帮助", msg_id=5570000))  # other users are not affected
+    # Counted where core.ratelimit.limit counts: one window key a minute, three new messages in all.
+    assert sum(int(redis_client.get(key)) for key in redis_client.scan_iter("ratelimit:bot:rd3:*")) == 3
+
+
 def test_two_workers_share_one_token(simulator, redis_client):
     from tests.conftest import Config
     config = Config(env={"GONGJIAN_ENV": "test"})
