@@ -94,12 +94,16 @@ def parse(xml):
         return None
 
 
+def event_key(message):
+    """An event's EventKey through wechatpy's declared fields (`key` on clicks, `scene_id` on scans), or None."""
+    return getattr(message, "key", None) or getattr(message, "scene_id", None)
+
+
 def dedupe_key(message):
     """MsgId for messages; sender, time, event and key for events."""
-    raw = message._data
-    if raw.get("MsgId"):
-        return f"msg:{raw['MsgId']}"
-    return f"evt:{raw.get('FromUserName')}:{raw.get('CreateTime')}:{raw.get('Event')}:{raw.get('EventKey')}"[:160]
+    if message.id:
+        return f"msg:{message.id}"
+    return f"evt:{message.source}:{message.time}:{getattr(message, 'event', None)}:{event_key(message)}"[:160]
 
 
 def render_reply(text, message, incoming, token, appid, aes_key):
@@ -119,9 +123,9 @@ def as_list(value):
     return value if isinstance(value, list) else [value]
 
 
-def list_items(message, field):
-    """The items of a subscribe_msg_* event's list field, normalised."""
-    container = message._data.get(field) or {}
+def list_items(message):
+    """The items of a subscribe_msg_* event's list field (declared in bot/events.py), normalised."""
+    container = message.items or {}
     if isinstance(container, str):
         try:
             container = xmltodict.parse(container)

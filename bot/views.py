@@ -171,7 +171,7 @@ def on_event(turn):
     event = (message.event or "").lower()
     if event in ("subscribe", "subscribe_scan", "scan"):
         account.follows = True
-        scene = (message._data.get("EventKey") or "").removeprefix("qrscene_")
+        scene = (protocol.event_key(message) or "").removeprefix("qrscene_")
         if scene.startswith("unit:") and scene[5:].isdigit():
             return dispatcher.start_flow("bind", turn, unit_id=int(scene[5:]))
         return flows.welcome(turn) if event != "scan" else flows.help_text()
@@ -179,13 +179,13 @@ def on_event(turn):
         account.follows = False
         return None
     if event == "click":
-        chosen = dispatcher.flow_for_menu(message._data.get("EventKey") or "")
+        chosen = dispatcher.flow_for_menu(protocol.event_key(message) or "")
         if chosen is not None:
             turn.end()
             return dispatcher.begin(chosen, turn)
         return flows.help_text()
     if event in SUBSCRIBE_EVENTS:
-        items = protocol.list_items(message, message.list_field)
+        items = protocol.list_items(message)
         record_subscription_events(account.openid, items, event)
         return None
     return None

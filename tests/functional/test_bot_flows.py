@@ -203,3 +203,15 @@ def test_subscribe_popup_events_are_recorded_whether_one_or_several(client):
     recorded = db.session.execute(select(SubscriptionEvent.template_id, SubscriptionEvent.status)
                                   .order_by(SubscriptionEvent.id)).all()
     assert recorded == [("tpl-a", "accept"), ("tpl-b", "accept"), ("tpl-c", "reject")]
+
+
+def test_menu_buttons_and_a_followers_scan_start_their_flows(client, home):
+    bot = Bot(client)
+    bot.say(event_xml("m1", "subscribe"))
+    assert "提诉求" in bot.say(event_xml("m1", "CLICK", "HELP"))
+    assert "回复 1 同意" in bot.say(event_xml("m1", "CLICK", "BIND"))  # binding asks for consent first
+    assert "绑定码" in bot.say(text_xml("m1", "1"))
+    bot.say(text_xml("m1", "取消"))
+    # already following, she scans the stairwell's code: WeChat sends SCAN with the bare scene
+    assert "501" in bot.say(event_xml("m1", "SCAN", f"unit:{home}"))
+    assert "提诉求" in bot.say(event_xml("m1", "CLICK", "NO_SUCH_BUTTON"))
