@@ -46,10 +46,12 @@ def full_text_with_link(words, locale, link):
 
 # fan-out ------------------------------------------------------------------------------------------
 def fan_out_due(limit=20):
-    """Create the deliveries of notices that are due; idempotent (one delivery per notice and account)."""
+    """Create the deliveries of notices that are due, urgent ones first; idempotent (one delivery per notice
+    and account)."""
     now = utcnow()
     due = (Notice.query.filter(Notice.fanned_out_at.is_(None), Notice.scope_kind != "account")
-           .filter((Notice.scheduled_at.is_(None)) | (Notice.scheduled_at <= now)).order_by(Notice.id)
+           .filter((Notice.scheduled_at.is_(None)) | (Notice.scheduled_at <= now))
+           .order_by(Notice.priority, Notice.id)
            .limit(limit).all())
     for notice in due:
         recipients = accounts_in(notice.scope_kind, notice.scope_id).where(~select(Delivery.id).where(

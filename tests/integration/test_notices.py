@@ -253,6 +253,16 @@ def test_an_urgent_notice_claimed_in_one_batch_with_general_news_gets_each_budge
         "template": 10, "customer_service": 10}
 
 
+def test_an_urgent_notice_is_fanned_out_before_general_news_due_earlier(app, world, simulator):
+    setup_compound(world, 2)
+    general, _n = services.compose_notice(world.committee_a, "compound", world.compound_a.id, "社区新闻", "本周活动")
+    urgent, _n = services.compose_notice(world.committee_a, "compound", world.compound_a.id, "停水通知", "明天停水",
+                                         urgent=True)
+    db.session.commit()
+    assert fan_out_due(limit=1) == 1
+    assert urgent.fanned_out_at is not None and general.fanned_out_at is None
+
+
 def test_the_committee_sees_when_a_notice_reaches_everyone(app, world, simulator):
     from core.times import format_day
     from notices.planning import budget_day
