@@ -46,10 +46,12 @@ def full_text_with_link(words, locale, link):
 
 # fan-out ------------------------------------------------------------------------------------------
 def fan_out_due(limit=20):
-    """Create the deliveries of notices that are due; idempotent (one delivery per notice and account)."""
+    """Create the deliveries of notices that are due, urgent ones first; idempotent (one delivery per notice
+    and account)."""
     now = utcnow()
     due = (Notice.query.filter(Notice.fanned_out_at.is_(None), Notice.scope_kind != "account")
-           .filter((Notice.scheduled_at.is_(None)) | (Notice.scheduled_at <= now)).order_by(Notice.id)
+           .filter((Notice.scheduled_at.is_(None)) | (Notice.scheduled_at <= now))
+           .order_by(Notice.priority, Notice.id)
            .limit(limit).all())
     for notice in due:
         recipients = accounts_in(notice.scope_kind, notice.scope_id).where(~select(Delivery.id).where(
@@ -124,14 +126,18 @@ def _usage_row(day, channel):
 
 class Allowance:
     """The sends a batch may make per channel (reserved from today's budgets); channels without a daily
-    limit are not counted. Shared by the batch's threads."""
+    limit are not counted. Held in priority order before the threads start, then shared by them."""
 
     def __init__(self, day, granted):
         self.day, self.granted, self.left = day, dict(granted), dict(granted)
         self.lock = threading.Lock()
 
-    def has_any(self, order):
-        return any(self.left.get(channel, 1) > 0 for channel in order)
+    def hold(self, order):
+        """Take one send of the first channel in `order` with budget left, for one delivery; None if none has."""
+        for channel in order:
+            if self.take(channel):
+                return channel
+        return None
 
     def take(self, channel):
         with self.lock:
@@ -141,6 +147,12 @@ class Allowance:
                 return False
             self.left[channel] -= 1
             return True
+
+    def put_back(self, channel):
+        """A held send that was never tried is free again."""
+        with self.lock:
+            if channel in self.left:
+                self.left[channel] += 1
 
 
 def reserve(demand, now=None):
@@ -226,6 +238,7 @@ class Plan:
     fields: dict
     text: str
     link: dict
+    held: str = ""      # the channel whose send was set aside for this delivery (in priority order)
     outcome: str = ""
     channel: str = ""
     errors: list = field(default_factory=list)
@@ -240,13 +253,16 @@ def _reach(account, blocked, credit, config):
 
 def plan_batch(ids, now=None):
     """Load the batch and choose channels; reserves one subscribe credit where one will be used and the
-    sends the batch may make from today's budgets. Returns (plans, allowance); a delivery none of whose
-    channels has budget left today is planned as deferred without rendering it."""
+    sends the batch may make from today's budgets, then holds one send for each delivery, most urgent first
+    (then oldest), so the threads' race cannot hand general news the budget an urgent notice needs.
+    Returns (plans, allowance); a delivery none of whose channels has budget left today is planned as
+    deferred without rendering it."""
     config = current_app.config
     template = config["NOTICE_SUBSCRIBE_TEMPLATE"]
     rows = db.session.execute(select(Delivery, WechatAccount, Notice)
                               .join(WechatAccount, Delivery.account_id == WechatAccount.id)
-                              .join(Notice, Delivery.notice_id == Notice.id).where(Delivery.id.in_(ids))).all()
+                              .join(Notice, Delivery.notice_id == Notice.id).where(Delivery.id.in_(ids))
+                              .order_by(Delivery.priority, Delivery.id)).all()
     account_ids = [a.id for _d, a, _n in rows]
     blocked = {}
     for account_id, channel in db.session.execute(select(ChannelBlock.account_id, ChannelBlock.channel)
@@ -271,26 +287,35 @@ def plan_batch(ids, now=None):
     allowance = reserve(demand, now)
     plans = []
     for delivery, account, notice, order in chosen:
-        if order and not allowance.has_any(order):
+        held = allowance.hold(order)
+        if order and held is None:
             plans.append(Plan(delivery.id, account.id, account.openid, order, {}, "", {}, outcome="deferred"))
             continue
         words = render(notice, account.locale)
         fields = push_fields(words.title, words.where, words.detail, words.body, words.when or notice.created_at)
         link = notice_link(delivery.id, config)
         plans.append(Plan(delivery.id, account.id, account.openid, order, fields,
-                          full_text_with_link(words, account.locale, link), link))
+                          full_text_with_link(words, account.locale, link), link, held=held or ""))
     db.session.commit()  # the reserved credits and budgets
     return plans, allowance
 
 
 def _send(client, plan, config, quota_hit, allowance):
-    """Try the plan's channels in order within the batch's budgets (runs in a worker thread)."""
+    """Try the plan's channels in order within the batch's budgets (runs in a worker thread); the send held
+    for it goes back to the batch if it was never tried."""
+    _try_channels(client, plan, config, quota_hit, allowance)
+    if plan.held and plan.held != plan.channel and all(channel != plan.held for channel, *_ in plan.errors):
+        allowance.put_back(plan.held)
+    return plan
+
+
+def _try_channels(client, plan, config, quota_hit, allowance):
     over_budget = False
     for channel in plan.order:
         if quota_hit.is_set():
             plan.outcome = "paused"
             return plan
-        if not allowance.take(channel):
+        if channel != plan.held and not allowance.take(channel):
             over_budget = True
             continue
         try:

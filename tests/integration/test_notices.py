@@ -130,6 +130,8 @@ def test_a_timeout_is_retried_later_with_backoff(app, world, simulator):
 
 
 def test_the_daily_quota_pauses_the_sender_and_it_resumes_later(app, world, simulator):
+    from notices.planning import budget_day
+    from notices.sender import used_on
     setup_compound(world, 4)
     app.config["OUTBOX_CONCURRENCY"] = 1
     inject(simulator, "/cgi-bin/message/template/send", errcode=45009, times=1)
@@ -137,6 +139,7 @@ def test_the_daily_quota_pauses_the_sender_and_it_resumes_later(app, world, simu
     drain()
     assert db.session.get(SenderPause, "wechat") is not None
     assert db.session.scalar(select(func.count()).where(Delivery.state == "sent")) < 4
+    assert used_on(budget_day(utcnow())) == {"template": 1}  # the sends held for the others went back
     assert drain() == 0  # paused
     db.session.get(SenderPause, "wechat").until = utcnow() - timedelta(seconds=1)
     db.session.commit()
@@ -219,6 +222,45 @@ def test_an_urgent_notice_overtakes_general_news_already_waiting(app, world, sim
     texts = " ".join(str(c["body"]) for c in sent)
     assert "停水" in texts and "社区新闻" not in texts
     assert db.session.scalar(select(func.count()).where(Delivery.state == "pending")) == 4
+
+
+def test_an_urgent_notice_claimed_in_one_batch_with_general_news_gets_each_budget_first(app, world, simulator):
+    from notices.models import SendBudgetUsage
+    # general news to 40 residents, an urgent notice to the 10 of stairwell 2; every fifth resident is inside
+    # the customer-service window
+    roll_with_owner(world.compound_a.id, roll_rows(30, unit="1") + roll_rows(10, unit="2"))
+    bind_accounts(world.compound_a.id, 40)
+    accounts = db.session.scalars(select(WechatAccount).order_by(WechatAccount.id)).all()
+    for account in accounts[::5]:
+        account.last_inbound_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    # one batch holds both notices (general news first by id), the budgets are smaller than the batch
+    app.config.update(NOTICE_BUDGET_TEMPLATE=10, NOTICE_BUDGET_CUSTOMER_SERVICE=10, OUTBOX_BATCH=100)
+    services.compose_notice(world.committee_a, "compound", world.compound_a.id, "社区新闻", "本周活动安排")
+    db.session.commit()
+    fan_out_due()
+    unit_id = db.session.scalar(select(Unit.id).join(Building).where(Unit.name == "2"))
+    urgent, _n = services.compose_notice(world.committee_a, "unit", unit_id, "停水通知", "明天9点停水", urgent=True)
+    db.session.commit()
+    drain()
+    waiting = db.session.scalar(select(func.count()).where(Delivery.notice_id == urgent.id, Delivery.state != "sent"))
+    assert waiting == 0  # 2 by customer service, 8 by template: every urgent resident first
+    templates, custom = (calls(simulator, f"/cgi-bin/message/{kind}/send") for kind in ("template", "custom"))
+    assert sum("停水" in str(c["body"]) for c in templates) == 8
+    # each channel spends its own budget, no more (20 pushes in all, 10 per channel)
+    assert len(templates) == 10 and len(custom) == 10
+    assert dict(db.session.execute(select(SendBudgetUsage.channel, SendBudgetUsage.used)).all()) == {
+        "template": 10, "customer_service": 10}
+
+
+def test_an_urgent_notice_is_fanned_out_before_general_news_due_earlier(app, world, simulator):
+    setup_compound(world, 2)
+    general, _n = services.compose_notice(world.committee_a, "compound", world.compound_a.id, "社区新闻", "本周活动")
+    urgent, _n = services.compose_notice(world.committee_a, "compound", world.compound_a.id, "停水通知", "明天停水",
+                                         urgent=True)
+    db.session.commit()
+    assert fan_out_due(limit=1) == 1
+    assert urgent.fanned_out_at is not None and general.fanned_out_at is None
 
 
 def test_the_committee_sees_when_a_notice_reaches_everyone(app, world, simulator):
