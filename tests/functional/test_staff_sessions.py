@@ -4,7 +4,6 @@ limits lock the pair (client address, account), never the account for everyone."
 import os
 
 import pytest
-import redis as redis_lib
 
 from core.extensions import db
 from core.models import AuditLog, Staff
@@ -287,20 +286,10 @@ def test_next_holding_a_line_break_after_signing_in_goes_to_the_start_page(clien
 
 
 @pytest.fixture
-def redis_sessions_app(database_url, simulator, tmp_path):
-    client = redis_lib.Redis.from_url(REDIS_URL, socket_timeout=3)
-    try:
-        client.ping()
-    except redis_lib.RedisError:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis is not reachable at {REDIS_URL} (CI=true: Redis is required)")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    client.flushdb()
+def redis_sessions_app(database_url, simulator, tmp_path, redis_client):
     with own_app(database_url, WECHAT_API_BASE=simulator.url, REDIS_URL=REDIS_URL,
                  UPLOAD_FOLDER=str(tmp_path / "uploads")) as application:
-        yield application, client
-    client.flushdb()
-    client.close()
+        yield application, redis_client
 
 
 def test_with_redis_sessions_live_there_and_end_the_same_way(redis_sessions_app):
