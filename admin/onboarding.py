@@ -109,12 +109,9 @@ def building_create(compound_id):
 def unit_create(compound_id):
     """Add a stairwell unit to a building of this compound."""
     form = UnitForm(prefix="unit")
-
-    def run():
-        registry.get_compound(g.staff, compound_id, "registry.edit")
-        building = registry.building_of_compound(compound_id, _number(form.building_id.data))
-        registry.add_unit(g.staff, building.id, form.name.data)
-    done = run_form(form, run, _("Unit added."), url_for("admin.compound_structure", compound_id=compound_id))
+    done = run_form(form, lambda: registry.add_unit(g.staff, _number(form.building_id.data), form.name.data,
+                                                    compound_id=compound_id),
+                    _("Unit added."), url_for("admin.compound_structure", compound_id=compound_id))
     return done if done is not None else _structure_page(compound_id, {"unit": form})
 
 
@@ -122,11 +119,8 @@ def unit_create(compound_id):
 def dwelling_create(compound_id):
     """Add a dwelling to a stairwell unit of this compound (its owners come from the roll)."""
     form = NewDwellingForm(prefix="dwelling")
-
-    def run():
-        registry.get_compound(g.staff, compound_id, "registry.edit")
-        unit = registry.unit_of_compound(compound_id, _number(form.unit_id.data))
-        registry.add_dwelling(g.staff, unit.id, form.room.data, form.registered_area.data,
-                              form.surveyed_area.data, form.contract_area.data)
-    done = run_form(form, run, _("Dwelling added."), url_for("admin.compound_structure", compound_id=compound_id))
+    done = run_form(form, lambda: registry.add_dwelling(g.staff, _number(form.unit_id.data), form.room.data,
+                                                        form.registered_area.data, form.surveyed_area.data,
+                                                        form.contract_area.data, compound_id=compound_id),
+                    _("Dwelling added."), url_for("admin.compound_structure", compound_id=compound_id))
     return done if done is not None else _structure_page(compound_id, {"dwelling": form})

@@ -81,10 +81,7 @@ class Units(MethodView):
     @blp.response(201, UnitSchema)
     def post(self, body, compound_id):
         """Add a stairwell unit to one of the compound's buildings."""
-        staff = current_staff(session)
-        registry.get_compound(staff, compound_id, "registry.edit")
-        registry.building_of_compound(compound_id, body["building_id"])
-        unit = registry.add_unit(staff, body["building_id"], body["name"])
+        unit = registry.add_unit(current_staff(session), body["building_id"], body["name"], compound_id=compound_id)
         db.session.commit()
         return unit
 
@@ -101,9 +98,7 @@ class Dwellings(MethodView):
     def post(self, body, compound_id):
         """Add a dwelling to one of the compound's stairwell units, with its areas; owners come from the roll."""
         staff = current_staff(session)
-        registry.get_compound(staff, compound_id, "registry.edit")
-        registry.unit_of_compound(compound_id, body["unit_id"])
-        dwelling = registry.add_dwelling(staff, **body)
+        dwelling = registry.add_dwelling(staff, compound_id=compound_id, **body)
         db.session.commit()
         return registry.list_dwellings(staff, compound_id, dwelling_id=dwelling.id)[0]
 

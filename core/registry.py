@@ -186,8 +186,12 @@ def unit_of_compound(compound_id, unit_id):
     return unit
 
 
-def add_unit(staff, building_id, name):
-    """Add a stairwell unit to a building by hand ('2单元' is '2')."""
+def add_unit(staff, building_id, name, compound_id=None):
+    """Add a stairwell unit to a building by hand ('2单元' is '2'); with `compound_id`, only to a building of
+    that compound (a field fault otherwise)."""
+    if compound_id is not None:
+        get_compound(staff, compound_id, "registry.edit")
+        building_of_compound(compound_id, building_id)
     building = _building_in_scope(staff, building_id)
     name = rolls.clean_unit(_clean_name(name, limit=32))
     if Unit.query.filter_by(building_id=building.id, name=name).first() is not None:
@@ -200,8 +204,13 @@ def add_unit(staff, building_id, name):
     return unit
 
 
-def add_dwelling(staff, unit_id, room, registered_area=None, surveyed_area=None, contract_area=None):
-    """Add a dwelling to a stairwell unit by hand, with its areas typed as on the roll (e.g. '85.60')."""
+def add_dwelling(staff, unit_id, room, registered_area=None, surveyed_area=None, contract_area=None,
+                 compound_id=None):
+    """Add a dwelling to a stairwell unit by hand, with its areas typed as on the roll (e.g. '85.60'); with
+    `compound_id`, only to a unit of that compound (a field fault otherwise)."""
+    if compound_id is not None:
+        get_compound(staff, compound_id, "registry.edit")
+        unit_of_compound(compound_id, unit_id)
     unit = db.session.get(Unit, unit_id) if unit_id is not None else None
     if unit is None:
         raise InvalidInput([{"field": "unit_id", "key": "registry.unknown_unit"}])
