@@ -5,9 +5,9 @@ from datetime import timedelta
 from flask import Response, g, request, url_for
 from flask_babel import get_locale, gettext as _
 
-from admin.common import audience_size, bp, from_local, local_time, now_local, page, run_confirmed, run_form
+from admin.common import bp, from_local, local_time, now_local, page, run_confirmed, run_form
 from admin.forms import PublishForm, SurveyDefinitionForm, SurveyGenerateForm, SurveyOpenForm, options
-from core.scopes import compound_choices, describe_scope
+from core.scopes import compound_choices, count_accounts_in, describe_scope
 from core.errors import field_error
 from surveys import editing, engine, export
 from surveys import services as surveys
@@ -119,7 +119,7 @@ def survey_open(survey_id):
 
     def consequences():
         return [_("%(n)s residents bound in WeChat in %(scope)s will be told when it opens at %(start)s; they can "
-                  "answer until %(end)s (Beijing time).", n=audience_size(survey.scope_kind, survey.scope_id),
+                  "answer until %(end)s (Beijing time).", n=count_accounts_in(survey.scope_kind, survey.scope_id),
                   scope=describe_scope(survey.scope_kind, survey.scope_id),
                   start=local_time(from_local(form.opens_at.data)), end=local_time(from_local(form.closes_at.data))),
                 _("Once someone has answered, changing a question makes a new version of the survey.")]

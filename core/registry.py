@@ -294,6 +294,19 @@ def list_dwellings(staff, compound_id, dwelling_id=None):
             for d, u, b, building_id in rows]
 
 
+def owners_by_dwelling(dwelling_ids, full_phone=False):
+    """{dwelling id: [{name, phone}]}: each dwelling's owners, with their phone (in full only where the reader's
+    role needs it, masked otherwise)."""
+    keys = pii.keys() if full_phone else None
+    owners = {}
+    for dwelling_id, person in db.session.execute(
+            select(Ownership.dwelling_id, Person).join(Person, Ownership.person_id == Person.id)
+            .where(Ownership.dwelling_id.in_(dwelling_ids)).order_by(Ownership.id)):
+        phone = keys.decrypt(person.phone_enc) if keys and person.phone_enc else person.phone_masked
+        owners.setdefault(dwelling_id, []).append({"name": person.name, "phone": phone or ""})
+    return owners
+
+
 @dataclass(frozen=True)
 class ImportReport:
     """What an import did (or, as a preview, would do) to one compound's roll; nothing about elsewhere."""

@@ -3,7 +3,7 @@
 Votes, surveys, notices, publicity and lifts all speak of "the residents of this compound, building or
 unit"; they ask this module, once, what that means."""
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.auth import compounds_in_scope
 from core.errors import InvalidInput, NotFound
@@ -50,6 +50,11 @@ def accounts_in(scope_kind, scope_id):
     if scope_kind == "building":
         return query.where(Unit.building_id == scope_id)
     return query.join(Building, Unit.building_id == Building.id).where(Building.compound_id == scope_id)
+
+
+def count_accounts_in(scope_kind, scope_id):
+    """How many residents bound in WeChat live in the scope (whom a notice to it reaches)."""
+    return db.session.scalar(select(func.count()).select_from(accounts_in(scope_kind, scope_id).subquery()))
 
 
 def contains(scope_kind, scope_id, dwelling_id):

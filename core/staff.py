@@ -180,3 +180,9 @@ def responsible_staff(region_id):
     happens in it; administrators are not among them."""
     return Staff.query.filter(Staff.region_id == region_id, Staff.active.is_(True),
                               Staff.role != Role.ADMIN).order_by(Staff.id).all()
+
+
+def staff_names(staff_ids):
+    """{staff id: name} of these staff members (as pages name who recorded or confirmed something)."""
+    ids = {i for i in staff_ids if i is not None}
+    return dict(db.session.execute(db.select(Staff.id, Staff.name).where(Staff.id.in_(ids))).all()) if ids else {}
