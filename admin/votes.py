@@ -108,14 +108,21 @@ def _when(value):
     return local_time(from_local(value), "yyyy-MM-dd HH:mm")
 
 
+def _vote_step(vote_id, form, step, message, question, lines, button, form_name):
+    """A step that cannot be undone (open, close, publish), taken after a page stating its consequences:
+    `lines(vote, reach)`, with whom the step reaches (votes.step_reach); the vote page again on a fault."""
+    vote = votes.get_vote(g.staff, vote_id)
+    done = run_confirmed(form, step, message, _back(vote_id), question(vote),
+                         lambda: lines(vote, votes.step_reach(vote)), button)
+    return done or _vote_page(vote_id, **{form_name: form})
+
+
 @bp.post("/votes/<int:vote_id>/open")
 def vote_open(vote_id):
     """Open the vote, after a page stating who may vote, until when, and that the roll and terms are fixed."""
     form = OpenVoteForm()
-    vote = votes.get_vote(g.staff, vote_id)
 
-    def consequences():
-        reach = votes.step_reach(vote)
+    def consequences(vote, reach):
         return [_("%(owners)s owners of %(dwellings)s dwellings in %(scope)s may vote from %(start)s to %(end)s "
                   "(Beijing time).", owners=reach["owners"], dwellings=reach["dwellings"],
                   scope=describe_scope(vote.scope_kind, vote.scope_id), start=_when(form.opens_at.data),
@@ -126,11 +133,10 @@ def vote_open(vote_id):
                   "owners who have not voted are reminded %(days)s days before the end.",
                   residents=reach["residents"], days=vote.remind_days_before)]
 
-    done = run_confirmed(form, lambda: votes.open_vote(g.staff, vote_id, from_local(form.opens_at.data),
-                                                       from_local(form.closes_at.data)),
-                         _("The vote is open."), _back(vote_id), _("Open the vote “%(title)s”?", title=vote.title),
-                         consequences, _("Yes, open the vote"))
-    return done or _vote_page(vote_id, open_form=form)
+    return _vote_step(vote_id, form, lambda: votes.open_vote(g.staff, vote_id, from_local(form.opens_at.data),
+                                                             from_local(form.closes_at.data)),
+                      _("The vote is open."), lambda vote: _("Open the vote “%(title)s”?", title=vote.title),
+                      consequences, _("Yes, open the vote"), "open_form")
 
 
 @bp.post("/votes/<int:vote_id>/extend")
@@ -163,11 +169,7 @@ def vote_confirm(vote_id):
 def vote_close(vote_id):
     """Close the vote now, after a page stating the planned end, that ballots stop, and what becomes of paper
     entries not yet confirmed."""
-    form = PublishForm()  # only its CSRF token matters here
-    vote = votes.get_vote(g.staff, vote_id)
-
-    def consequences():
-        reach = votes.step_reach(vote)
+    def consequences(vote, reach):
         result = votes.tally(vote)
         lines = [_("The vote was planned to close at %(end)s. Closing now stops every ballot at once: online, by "
                    "chat and on paper.", end=local_time(vote.closes_at)),
@@ -178,20 +180,16 @@ def vote_close(vote_id):
                            "counted. Confirm them first if they should count.", n=reach["unsettled"]))
         return lines
 
-    done = run_confirmed(form, lambda: votes.close_vote(g.staff, vote_id), _("The vote is closed and counted."),
-                         _back(vote_id), _("Close the vote “%(title)s” now?", title=vote.title), consequences,
-                         _("Yes, close the vote now"))
-    return done or _vote_page(vote_id, publish_form=form)
+    return _vote_step(vote_id, PublishForm(), lambda: votes.close_vote(g.staff, vote_id),  # only its CSRF token
+                      _("The vote is closed and counted."),
+                      lambda vote: _("Close the vote “%(title)s” now?", title=vote.title), consequences,
+                      _("Yes, close the vote now"), "publish_form")
 
 
 @bp.post("/votes/<int:vote_id>/publish")
 def vote_publish(vote_id):
     """Publish the result, after a page stating how many residents will be told and for how long it is shown."""
-    form = PublishForm()
-    vote = votes.get_vote(g.staff, vote_id)
-
-    def consequences():
-        reach = votes.step_reach(vote)
+    def consequences(vote, reach):
         lines = [_("The result is shown to anyone with the link or QR code for %(days)s days, and objections may be "
                    "raised during that time.", days=vote.publicity_days),
                  _("%(residents)s residents bound in WeChat in %(scope)s will be told the result.",
@@ -200,11 +198,10 @@ def vote_publish(vote_id):
             lines.append(_("Each dwelling's room and choice will be shown to the owners in scope too."))
         return lines
 
-    done = run_confirmed(form, lambda: votes.publish_vote(g.staff, vote_id),
-                         _("The result is published and the residents are being told."), _back(vote_id),
-                         _("Publish the result of “%(title)s”?", title=vote.title), consequences,
-                         _("Yes, publish and tell the residents"))
-    return done or _vote_page(vote_id, publish_form=form)
+    return _vote_step(vote_id, PublishForm(), lambda: votes.publish_vote(g.staff, vote_id),
+                      _("The result is published and the residents are being told."),
+                      lambda vote: _("Publish the result of “%(title)s”?", title=vote.title), consequences,
+                      _("Yes, publish and tell the residents"), "publish_form")
 
 
 def deadline_text(value):
