@@ -11,8 +11,7 @@ from admin.forms import DATETIME, NUMBER, options, required
 from admin.lifts import parse_coefficients_text
 from admin.public import public
 from contributions import services as contributions
-from contributions.texts import KINDS, STATES, export_labels
-from core import audit
+from contributions.texts import KINDS, STATES
 from core.auth import can
 from core.errors import NotFound
 from core.extensions import db
@@ -233,11 +232,7 @@ def project_ledger(project_id):
 @bp.get("/projects/<int:project_id>/contributions.xlsx")
 def project_ledger_export(project_id):
     """The committee's ledger as an .xlsx workbook (amounts as exact decimal text)."""
-    ledger = contributions.committee_ledger(g.staff, project_id)
-    header, table = contributions.ledger_table(ledger, export_labels())
-    data = contributions.to_xlsx(_("Contributions"), header, table)
-    audit.record(g.staff, "contribution.export", "project", project_id, ledger["project"].region_id,
-                 after={"rows": len(table)})
+    data = contributions.export_ledger(g.staff, project_id)
     db.session.commit()
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename=contributions-{project_id}.xlsx"})
