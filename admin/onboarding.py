@@ -2,14 +2,12 @@
 (committees)."""
 from flask import g, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from admin.common import bp, page, run_form
 from admin.forms import BuildingForm, CompoundForm, NewDwellingForm, RegionForm, UnitForm
 from core import registry
 from core.auth import authorize, can
-from core.extensions import db
-from core.models import Building, Dwelling, RegionLevel, Unit
+from core.models import RegionLevel
 
 
 def _number(value):
@@ -80,10 +78,7 @@ def _structure_page(compound_id, forms=None):
     dwelling_form.unit_id.choices = [("", _("Choose…"))] + [
         (str(u.id), _("Building %(building)s, unit %(unit)s", building=b.name, unit=u.name))
         for b in buildings for u in b.units]
-    counts = dict(db.session.execute(
-        select(Dwelling.unit_id, func.count()).join(Unit, Dwelling.unit_id == Unit.id)
-        .join(Building, Unit.building_id == Building.id).where(Building.compound_id == item.id)
-        .group_by(Dwelling.unit_id)).all())
+    counts = registry.dwelling_counts(item.id)
     failed = next((f for f in (building_form, unit_form, dwelling_form) if f.errors or f.form_errors), None)
     return page("admin/compound_structure.html", form=failed, compound=item, buildings=buildings, counts=counts,
                 building_form=building_form, unit_form=unit_form, dwelling_form=dwelling_form)

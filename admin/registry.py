@@ -10,7 +10,7 @@ from core import accounts, registry
 from core.areas import format_area
 from core.errors import NotFound
 from core.extensions import db
-from core.models import Building, Dwelling, Unit
+from core.models import Dwelling
 
 
 @bp.route("/compounds/<int:compound_id>", methods=["GET", "POST"])
@@ -33,9 +33,8 @@ def compound(compound_id):
                                         name=held["name"]))
         if done is not None:
             return done
-    units = db.session.query(Unit).join(Building).filter(Building.compound_id == compound_id).order_by(
-        Building.name, Unit.name).all()
-    return page("admin/compound.html", form=form, compound=item, report=report, units=units,
+    return page("admin/compound.html", form=form, compound=item, report=report,
+                units=registry.units_of_compound(compound_id),
                 dwellings=registry.list_dwellings(g.staff, compound_id))
 
 
@@ -134,11 +133,7 @@ def bindings():
             decision = form.decision.data
             req = int(form.request_id.data)
             if decision == "owner":
-                from core.models import BindingRequest
-                found = db.session.get(BindingRequest, req)
-                owners = [o.person_id for o in found.dwelling.ownerships] if found else []
-                accounts.decide_binding(g.staff, req, True, "owner", owners[0] if len(owners) == 1 else None,
-                                        form.evidence.data)
+                accounts.decide_binding(g.staff, req, True, "owner", accounts.sole_owner(req), form.evidence.data)
             else:
                 accounts.decide_binding(g.staff, req, decision != "reject", "tenant")
         done = run_form(form, run, _("Decision recorded; the resident is told in WeChat."), url_for("admin.bindings"))

@@ -186,6 +186,38 @@ def unit_of_compound(compound_id, unit_id):
     return unit
 
 
+def units_of_compound(compound_id):
+    """The stairwell units of a compound, by building and unit name."""
+    return (Unit.query.join(Building, Unit.building_id == Building.id).filter(Building.compound_id == compound_id)
+            .order_by(Building.name, Unit.name).all())
+
+
+def dwelling_counts(compound_id):
+    """{unit id: how many dwellings it has} for the units of a compound that have any."""
+    from sqlalchemy import func
+    return dict(db.session.execute(
+        select(Dwelling.unit_id, func.count()).join(Unit, Dwelling.unit_id == Unit.id)
+        .join(Building, Unit.building_id == Building.id).where(Building.compound_id == compound_id)
+        .group_by(Dwelling.unit_id)).all())
+
+
+def compound_names(compound_ids):
+    """{compound id: name} of these compounds."""
+    ids = set(compound_ids)
+    return dict(db.session.execute(select(Compound.id, Compound.name).where(Compound.id.in_(ids))).all()) \
+        if ids else {}
+
+
+def addresses(dwelling_ids):
+    """{dwelling id: '1-1-101'} (building, unit and room as the roll names them)."""
+    ids = set(dwelling_ids)
+    if not ids:
+        return {}
+    return {d: f"{b}-{u}-{r}" for d, b, u, r in db.session.execute(
+        select(Dwelling.id, Building.name, Unit.name, Dwelling.room).join(Unit, Dwelling.unit_id == Unit.id)
+        .join(Building, Unit.building_id == Building.id).where(Dwelling.id.in_(ids)))}
+
+
 def add_unit(staff, building_id, name, compound_id=None):
     """Add a stairwell unit to a building by hand ('2单元' is '2'); with `compound_id`, only to a building of
     that compound (a field fault otherwise)."""

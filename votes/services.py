@@ -791,10 +791,8 @@ def proxy_candidates(vote):
 
 def scope_addresses(vote):
     """(dwelling id, '1-1-101') of the dwellings in the vote's scope, by dwelling id."""
-    rows = db.session.execute(select(Dwelling.id, Building.name, Unit.name, Dwelling.room)
-                              .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
-                              .where(Dwelling.id.in_(scope_dwellings(vote))).order_by(Dwelling.id)).all()
-    return [(d, f"{b}-{u}-{r}") for d, b, u, r in rows]
+    from core.registry import addresses
+    return sorted(addresses(db.session.scalars(scope_dwellings(vote))).items())
 
 
 def pending_proxies(staff, vote_id):
