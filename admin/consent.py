@@ -21,8 +21,7 @@ from core.models import Building, CatalogueItem, Dwelling, Unit
 from core.times import format_moment, time_left
 from projects import consent, services as projects
 from publicity import services as publicity
-
-SUBJECTS = {"vote_result": _l("vote result"), "plan": _l("compound plan"), "final_accounts": _l("final accounts")}
+from publicity.texts import SUBJECTS
 
 
 class PlanPublicityForm(FlaskForm):
