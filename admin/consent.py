@@ -150,28 +150,6 @@ def public_publicity(publicity_id):
 
 
 # the contribution ledger ------------------------------------------------------------------------------------
-def _project_scopes(project):
-    """The project's compounds, buildings and stairwells as form choices."""
-    rows = db.session.execute(
-        db.select(Building.compound_id, Building.id, Building.name, Unit.id, Unit.name)
-        .join(Unit, Unit.building_id == Building.id)
-        .where(Building.compound_id.in_([c.id for c in project.compounds])).order_by(Building.name, Unit.name)).all()
-    result = []
-    for compound in project.compounds:
-        result.append((f"compound:{compound.id}", _("%(compound)s (whole compound)", compound=compound.name)))
-        seen = set()
-        for compound_id, building_id, building, unit_id, unit in rows:
-            if compound_id != compound.id:
-                continue
-            if building_id not in seen:
-                seen.add(building_id)
-                result.append((f"building:{building_id}", _("%(compound)s, building %(building)s",
-                                                           compound=compound.name, building=building)))
-            result.append((f"unit:{unit_id}", _("%(compound)s, building %(building)s, unit %(unit)s",
-                                               compound=compound.name, building=building, unit=unit)))
-    return result
-
-
 def _dwelling_choices(project):
     rows = db.session.execute(
         db.select(Dwelling.id, Building.name, Unit.name, Dwelling.room).join(Unit, Dwelling.unit_id == Unit.id)
@@ -192,7 +170,7 @@ def project_ledger(project_id):
     names = dict(db.session.execute(db.select(CatalogueItem.code, CatalogueItem.name_zh)).all())
     item_choices = options([(str(i.id), f"{i.id} {names.get(i.catalogue_code, i.catalogue_code)}")
                             for i in project.items])
-    scope_options = options(_project_scopes(project))
+    scope_options = options(scopes.compound_scope_choices(project.compounds))
     forms["pledge"].dwelling_id.choices = options(choices)
     forms["apportion"].item_id.choices, forms["apportion"].scope.choices = item_choices, scope_options
     failed = None

@@ -101,7 +101,11 @@ def compound_choices(staff):
 
 def scope_choices(staff, units=True):
     """'compound:1', 'building:4', 'unit:9' with readable labels, grouped by compound."""
-    compounds = compounds_in_scope(staff).order_by(Compound.name).limit(200).all()
+    return compound_scope_choices(compounds_in_scope(staff).order_by(Compound.name).limit(200).all(), units)
+
+
+def compound_scope_choices(compounds, units=True):
+    """The scope choices of these compounds, in their order: each compound, its buildings, their units."""
     ids = [c.id for c in compounds]
     buildings = db.session.query(Building).filter(Building.compound_id.in_(ids)).order_by(Building.name).all() \
         if ids else []
