@@ -928,6 +928,13 @@ def details_for_owner(account, vote_id):
     return details
 
 
+def published_vote(vote_id):
+    """A vote whose result is published (or archived after its publicity), which anyone with its link may read;
+    None otherwise."""
+    vote = db.session.get(Vote, vote_id)
+    return vote if vote is not None and vote.state in (VoteState.PUBLISHED, VoteState.ARCHIVED) else None
+
+
 def published_for_resident(account, vote_id):
     """A published vote whose scope holds the resident's home, with its outcome (NotFound otherwise)."""
     vote = db.session.get(Vote, vote_id)
