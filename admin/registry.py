@@ -8,7 +8,6 @@ from admin.forms import (BindingCodeForm, DecideBindingForm, DwellingForm, Owner
                          RollImportForm)
 from core import accounts, registry
 from core.areas import format_area
-from core.errors import NotFound
 from core.extensions import db
 from core.models import Dwelling
 
@@ -74,10 +73,7 @@ def roll_preview(compound_id, token):
 @bp.route("/dwellings/<int:dwelling_id>", methods=["GET", "POST"])
 def dwelling(dwelling_id):
     """Correct a dwelling's areas; issue a one-time binding code for it."""
-    row = db.session.get(Dwelling, dwelling_id)
-    if row is None:
-        raise NotFound()
-    compound = registry.get_compound(g.staff, row.unit.building.compound_id)
+    row, compound = registry.dwelling_in_scope(g.staff, dwelling_id)
     form = DwellingForm(formdata=request.form if request.method == "POST" else None,
                         registered_area=format_area(row.registered_area) or "",
                         surveyed_area=format_area(row.surveyed_area) or "",

@@ -776,6 +776,15 @@ def _ownerships_in_scope(staff, person_id, action):
     return person, compound, [o for o in ownerships if o.dwelling.unit.building.compound_id == compound.id]
 
 
+def dwelling_in_scope(staff, dwelling_id, action="registry.read"):
+    """A dwelling of a compound the staff member may act on, with that compound (NotFound when absent or out
+    of region)."""
+    dwelling = db.session.get(Dwelling, dwelling_id)
+    if dwelling is None:
+        raise NotFound()
+    return dwelling, get_compound(staff, dwelling.unit.building.compound_id, action)
+
+
 def owner_in_scope(staff, person_id, action="registry.edit"):
     """An owner of some dwelling in the staff member's region, as that compound's roll has them."""
     person, compound, ownerships = _ownerships_in_scope(staff, person_id, action)
