@@ -137,10 +137,3 @@ def _listing_filter(items):
     from flask_babel import get_locale
     return format_list([str(item) for item in items], style="standard",
                        locale=get_locale()) if items else ""
-
-
-def audience_size(scope_kind, scope_id):
-    """How many residents bound in WeChat a notice to this compound, building or unit reaches."""
-    from sqlalchemy import func, select
-    from core.scopes import accounts_in as audience
-    return db.session.scalar(select(func.count()).select_from(audience(scope_kind, scope_id).subquery()))

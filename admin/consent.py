@@ -11,8 +11,7 @@ from admin.forms import DATETIME, NUMBER, options, required
 from admin.lifts import parse_coefficients_text
 from admin.public import public
 from contributions import services as contributions
-from contributions.texts import KINDS, STATES, export_labels
-from core import audit
+from contributions.texts import KINDS, STATES
 from core.auth import can
 from core.errors import NotFound
 from core.extensions import db
@@ -22,8 +21,7 @@ from core.models import Building, CatalogueItem, Dwelling, Unit
 from core.times import format_moment, time_left
 from projects import consent, services as projects
 from publicity import services as publicity
-
-SUBJECTS = {"vote_result": _l("vote result"), "plan": _l("compound plan"), "final_accounts": _l("final accounts")}
+from publicity.texts import SUBJECTS
 
 
 class PlanPublicityForm(FlaskForm):
@@ -152,28 +150,6 @@ def public_publicity(publicity_id):
 
 
 # the contribution ledger ------------------------------------------------------------------------------------
-def _project_scopes(project):
-    """The project's compounds, buildings and stairwells as form choices."""
-    rows = db.session.execute(
-        db.select(Building.compound_id, Building.id, Building.name, Unit.id, Unit.name)
-        .join(Unit, Unit.building_id == Building.id)
-        .where(Building.compound_id.in_([c.id for c in project.compounds])).order_by(Building.name, Unit.name)).all()
-    result = []
-    for compound in project.compounds:
-        result.append((f"compound:{compound.id}", _("%(compound)s (whole compound)", compound=compound.name)))
-        seen = set()
-        for compound_id, building_id, building, unit_id, unit in rows:
-            if compound_id != compound.id:
-                continue
-            if building_id not in seen:
-                seen.add(building_id)
-                result.append((f"building:{building_id}", _("%(compound)s, building %(building)s",
-                                                           compound=compound.name, building=building)))
-            result.append((f"unit:{unit_id}", _("%(compound)s, building %(building)s, unit %(unit)s",
-                                               compound=compound.name, building=building, unit=unit)))
-    return result
-
-
 def _dwelling_choices(project):
     rows = db.session.execute(
         db.select(Dwelling.id, Building.name, Unit.name, Dwelling.room).join(Unit, Dwelling.unit_id == Unit.id)
@@ -194,7 +170,7 @@ def project_ledger(project_id):
     names = dict(db.session.execute(db.select(CatalogueItem.code, CatalogueItem.name_zh)).all())
     item_choices = options([(str(i.id), f"{i.id} {names.get(i.catalogue_code, i.catalogue_code)}")
                             for i in project.items])
-    scope_options = options(_project_scopes(project))
+    scope_options = options(scopes.compound_scope_choices(project.compounds))
     forms["pledge"].dwelling_id.choices = options(choices)
     forms["apportion"].item_id.choices, forms["apportion"].scope.choices = item_choices, scope_options
     failed = None
@@ -233,11 +209,7 @@ def project_ledger(project_id):
 @bp.get("/projects/<int:project_id>/contributions.xlsx")
 def project_ledger_export(project_id):
     """The committee's ledger as an .xlsx workbook (amounts as exact decimal text)."""
-    ledger = contributions.committee_ledger(g.staff, project_id)
-    header, table = contributions.ledger_table(ledger, export_labels())
-    data = contributions.to_xlsx(_("Contributions"), header, table)
-    audit.record(g.staff, "contribution.export", "project", project_id, ledger["project"].region_id,
-                 after={"rows": len(table)})
+    data = contributions.export_ledger(g.staff, project_id)
     db.session.commit()
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename=contributions-{project_id}.xlsx"})

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from admin import labels
 from core.passwords import policy_params
+from surveys.texts import CONDITION_OPS, QUESTION_TYPES
 
 REQUIRED = _l("This field is required.")
 NUMBER = _l("Enter a whole number.")
@@ -173,13 +174,6 @@ class SurveyGenerateForm(FlaskForm):
 class SurveyDefinitionForm(FlaskForm):
     definition = TextAreaField(_l("Questions and conditions (JSON)"), validators=[required(), Length(max=200000)],
                                render_kw={"class": "code", "rows": 24, "spellcheck": "false"})
-
-
-QUESTION_TYPES = {"single": _l("one choice"), "multiple": _l("several choices"), "ranking": _l("ranking"),
-                  "rating": _l("rating 1 to 5"), "number": _l("number"), "text": _l("text"),
-                  "matrix": _l("grid of ratings"), "photo": _l("photo"), "catalogue": _l("renovation items")}
-CONDITION_OPS = {"equals": _l("is"), "not_equals": _l("is not"), "contains": _l("includes"),
-                 "answered": _l("is answered")}
 
 
 class QuestionForm(FlaskForm):

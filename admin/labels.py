@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.scopes import LABELS
 from projects.texts import FUNDING, REPORT_STATES, STAGES  # noqa: F401 - the domains' own words
+from surveys.texts import SURVEY_STATES  # noqa: F401
 from votes.texts import CANVASS, CHOICES, ENTRY_STATES, MATTERS, VOTE_STATES  # noqa: F401
 from wishes.texts import WISH_STATES  # noqa: F401
 
@@ -16,7 +17,6 @@ ROLES = {"committee": _l("neighbourhood committee"), "street": _l("street office
          "city": _l("city"), "province": _l("province"), "admin": _l("administrator")}
 LEVELS = {"province": _l("province"), "city": _l("city"), "county": _l("county"), "street": _l("street"),
           "community": _l("community")}
-SURVEY_STATES = {"draft": _l("draft"), "open": _l("open"), "closed": _l("closed")}
 COMPOUND_STATES = {"registered": _l("registered"), "reserve": _l("reserve"), "planned": _l("planned"),
                    "renovating": _l("renovating"), "completed": _l("completed"), "excluded": _l("excluded")}
 

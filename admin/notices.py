@@ -2,9 +2,9 @@
 from flask import g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from admin.common import audience_size, bp, from_local, local_time, page, run_confirmed
+from admin.common import bp, from_local, local_time, page, run_confirmed
 from admin.forms import NoticeForm, options
-from core.scopes import describe_scope, scope_choices, split_scope
+from core.scopes import count_accounts_in, describe_scope, scope_choices, split_scope
 from notices import services as notices
 
 
@@ -22,7 +22,7 @@ def notices_list():
 
         def consequences():
             kind, ident = split_scope(form.scope.data)
-            run.reach = audience_size(kind, ident) if kind else 0
+            run.reach = count_accounts_in(kind, ident) if kind else 0
             when = from_local(form.scheduled_at.data)
             lines = [_("%(n)s residents bound in WeChat in %(scope)s will be told.", n=run.reach,
                        scope=describe_scope(kind, ident) if kind else "")]
@@ -34,7 +34,7 @@ def notices_list():
             return lines
 
         done = run_confirmed(form, run, lambda: _("The notice is queued for %(n)s residents.",
-                                                  n=getattr(run, "reach", None) or audience_size(
+                                                  n=getattr(run, "reach", None) or count_accounts_in(
                                                       run.notice.scope_kind, run.notice.scope_id)),
                              "", _("Send the notice “%(title)s”?", title=form.title.data or ""), consequences,
                              _("Yes, send the notice"))

@@ -2,14 +2,12 @@
 (committees)."""
 from flask import g, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from admin.common import bp, page, run_form
 from admin.forms import BuildingForm, CompoundForm, NewDwellingForm, RegionForm, UnitForm
 from core import registry
 from core.auth import authorize, can
-from core.extensions import db
-from core.models import Building, Dwelling, RegionLevel, Unit
+from core.models import RegionLevel
 
 
 def _number(value):
@@ -80,10 +78,7 @@ def _structure_page(compound_id, forms=None):
     dwelling_form.unit_id.choices = [("", _("Choose…"))] + [
         (str(u.id), _("Building %(building)s, unit %(unit)s", building=b.name, unit=u.name))
         for b in buildings for u in b.units]
-    counts = dict(db.session.execute(
-        select(Dwelling.unit_id, func.count()).join(Unit, Dwelling.unit_id == Unit.id)
-        .join(Building, Unit.building_id == Building.id).where(Building.compound_id == item.id)
-        .group_by(Dwelling.unit_id)).all())
+    counts = registry.dwelling_counts(item.id)
     failed = next((f for f in (building_form, unit_form, dwelling_form) if f.errors or f.form_errors), None)
     return page("admin/compound_structure.html", form=failed, compound=item, buildings=buildings, counts=counts,
                 building_form=building_form, unit_form=unit_form, dwelling_form=dwelling_form)
@@ -109,12 +104,9 @@ def building_create(compound_id):
 def unit_create(compound_id):
     """Add a stairwell unit to a building of this compound."""
     form = UnitForm(prefix="unit")
-
-    def run():
-        registry.get_compound(g.staff, compound_id, "registry.edit")
-        building = registry.building_of_compound(compound_id, _number(form.building_id.data))
-        registry.add_unit(g.staff, building.id, form.name.data)
-    done = run_form(form, run, _("Unit added."), url_for("admin.compound_structure", compound_id=compound_id))
+    done = run_form(form, lambda: registry.add_unit(g.staff, _number(form.building_id.data), form.name.data,
+                                                    compound_id=compound_id),
+                    _("Unit added."), url_for("admin.compound_structure", compound_id=compound_id))
     return done if done is not None else _structure_page(compound_id, {"unit": form})
 
 
@@ -122,11 +114,8 @@ def unit_create(compound_id):
 def dwelling_create(compound_id):
     """Add a dwelling to a stairwell unit of this compound (its owners come from the roll)."""
     form = NewDwellingForm(prefix="dwelling")
-
-    def run():
-        registry.get_compound(g.staff, compound_id, "registry.edit")
-        unit = registry.unit_of_compound(compound_id, _number(form.unit_id.data))
-        registry.add_dwelling(g.staff, unit.id, form.room.data, form.registered_area.data,
-                              form.surveyed_area.data, form.contract_area.data)
-    done = run_form(form, run, _("Dwelling added."), url_for("admin.compound_structure", compound_id=compound_id))
+    done = run_form(form, lambda: registry.add_dwelling(g.staff, _number(form.unit_id.data), form.room.data,
+                                                        form.registered_area.data, form.surveyed_area.data,
+                                                        form.contract_area.data, compound_id=compound_id),
+                    _("Dwelling added."), url_for("admin.compound_structure", compound_id=compound_id))
     return done if done is not None else _structure_page(compound_id, {"dwelling": form})

@@ -11,7 +11,6 @@ from core.scopes import compound_choices
 from admin.wishes import catalogue_choices
 from core.uploads import store_uploads
 from projects import services as projects
-from projects.models import Milestone, SiteReport
 
 # Residents' money in the funding chart: only what was received (pledges are shown apart).
 RESIDENT_LINES = {"resident_received": lambda: _("residents' contributions received")}
@@ -75,43 +74,27 @@ def project(project_id):
                 [{"name": n, "role": "resident_rep"} for n in _lines(form.representatives.data)]
                 + [{"name": n, "role": "other"} for n in _lines(form.participants.data)],
                 [{"text": t} for t in _lines(form.defects.data)]),
-            "report": lambda: projects.handle_report(g.staff, _report_in(project_id, form.report_id.data),
-                                                     form.status.data, form.assignee.data or None,
-                                                     form.answer.data or None),
+            "report": lambda: projects.handle_report(
+                g.staff, projects.report_of_project(g.staff, project_id, form.report_id.data), form.status.data,
+                form.assignee.data or None, form.answer.data or None),
         }
         done = run_form(form, calls[action], _("Saved."), url_for("admin.project", project_id=project_id)
                         + f"#{action}")
         if done is not None:
             return done
         failed = action
-    compound_ids = [c.id for c in item.compounds]
-    reports = SiteReport.query.filter(SiteReport.compound_id.in_(compound_ids)).order_by(
-        SiteReport.id.desc()).limit(100).all() if compound_ids else []
+    reports, escalations = projects.project_reports(item)
     names = dict(catalogue_choices(g.staff))
-    from projects.models import ReportEscalation
-    escalations = {e.report_id: e for e in ReportEscalation.query.filter(
-        ReportEscalation.report_id.in_([r.id for r in reports] or [0]))}
     from admin.works import LEVELS
     return page("admin/project.html", escalations=escalations, works_levels=LEVELS, project=item, forms=forms, failed=failed, names=names,
                 form=forms[failed] if failed else None, progress=projects.progress_of(item),
                 funding=_funding_rows(projects.funding_summary(item)), acceptance=projects.acceptance_summary(item),
-                milestones=Milestone.query.filter_by(project_id=item.id).order_by(Milestone.id.desc()).all(),
+                milestones=projects.milestones_of(item),
                 reports=reports, gate=gate_summary(item), resident_money=project_totals(item.id))
 
 
 def _lines(text):
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
-def _report_in(project_id, report_id):
-    """A report id from the form, only if it belongs to one of this project's compounds."""
-    from core.errors import NotFound
-    from core.extensions import db
-    report = db.session.get(SiteReport, int(report_id)) if str(report_id).isdigit() else None
-    item = projects.get_project(g.staff, project_id)
-    if report is None or report.compound_id not in {c.id for c in item.compounds}:
-        raise NotFound()
-    return report.id
 
 
 def _funding_rows(summary):

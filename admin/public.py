@@ -9,7 +9,6 @@ from wtforms.validators import DataRequired, Length
 from admin import labels
 from core.extensions import db
 from projects.models import Project
-from votes.models import Vote
 
 public = Blueprint("public", __name__, url_prefix="/public", template_folder="templates")
 
@@ -18,8 +17,9 @@ public = Blueprint("public", __name__, url_prefix="/public", template_folder="te
 def vote_result(vote_id):
     """The published result of a vote; nothing before publication."""
     from admin.votes import live_figures
-    vote = db.session.get(Vote, vote_id)
-    if vote is None or vote.state not in ("published", "archived"):
+    from votes.services import published_vote
+    vote = published_vote(vote_id)
+    if vote is None:
         abort(404)
     # Each home's choice is personal information: never on this public page (PIPL art. 25).
     return render_template("admin/public_result.html", vote=vote, labels=labels, label=labels.label,

@@ -8,9 +8,8 @@ from admin.forms import (BindingCodeForm, DecideBindingForm, DwellingForm, Owner
                          RollImportForm)
 from core import accounts, registry
 from core.areas import format_area
-from core.errors import NotFound
 from core.extensions import db
-from core.models import Building, Dwelling, Unit
+from core.models import Dwelling
 
 
 @bp.route("/compounds/<int:compound_id>", methods=["GET", "POST"])
@@ -33,9 +32,8 @@ def compound(compound_id):
                                         name=held["name"]))
         if done is not None:
             return done
-    units = db.session.query(Unit).join(Building).filter(Building.compound_id == compound_id).order_by(
-        Building.name, Unit.name).all()
-    return page("admin/compound.html", form=form, compound=item, report=report, units=units,
+    return page("admin/compound.html", form=form, compound=item, report=report,
+                units=registry.units_of_compound(compound_id),
                 dwellings=registry.list_dwellings(g.staff, compound_id))
 
 
@@ -75,10 +73,7 @@ def roll_preview(compound_id, token):
 @bp.route("/dwellings/<int:dwelling_id>", methods=["GET", "POST"])
 def dwelling(dwelling_id):
     """Correct a dwelling's areas; issue a one-time binding code for it."""
-    row = db.session.get(Dwelling, dwelling_id)
-    if row is None:
-        raise NotFound()
-    compound = registry.get_compound(g.staff, row.unit.building.compound_id)
+    row, compound = registry.dwelling_in_scope(g.staff, dwelling_id)
     form = DwellingForm(formdata=request.form if request.method == "POST" else None,
                         registered_area=format_area(row.registered_area) or "",
                         surveyed_area=format_area(row.surveyed_area) or "",
@@ -134,11 +129,7 @@ def bindings():
             decision = form.decision.data
             req = int(form.request_id.data)
             if decision == "owner":
-                from core.models import BindingRequest
-                found = db.session.get(BindingRequest, req)
-                owners = [o.person_id for o in found.dwelling.ownerships] if found else []
-                accounts.decide_binding(g.staff, req, True, "owner", owners[0] if len(owners) == 1 else None,
-                                        form.evidence.data)
+                accounts.decide_binding(g.staff, req, True, "owner", accounts.sole_owner(req), form.evidence.data)
             else:
                 accounts.decide_binding(g.staff, req, decision != "reject", "tenant")
         done = run_form(form, run, _("Decision recorded; the resident is told in WeChat."), url_for("admin.bindings"))

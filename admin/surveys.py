@@ -5,14 +5,14 @@ from datetime import timedelta
 from flask import Response, g, request, url_for
 from flask_babel import get_locale, gettext as _
 
-from admin.common import audience_size, bp, from_local, local_time, now_local, page, run_confirmed, run_form
+from admin.common import bp, from_local, local_time, now_local, page, run_confirmed, run_form
 from admin.forms import PublishForm, SurveyDefinitionForm, SurveyGenerateForm, SurveyOpenForm, options
-from core.scopes import compound_choices, describe_scope
+from core.scopes import compound_choices, count_accounts_in, describe_scope
 from core.errors import field_error
 from surveys import editing, engine, export
 from surveys import services as surveys
 from surveys.kinds import kind_of
-from surveys.texts import labels as survey_labels, say
+from surveys.texts import QUESTION_TYPES, condition_words, say
 
 
 @bp.route("/surveys", methods=["GET", "POST"])
@@ -21,12 +21,7 @@ def surveys_list():
     form = SurveyGenerateForm()
     form.compound_id.choices = options(compound_choices(g.staff))
     if request.method == "POST":
-        def generate():
-            from wishes.services import demand_counts
-            compound_id = int(form.compound_id.data)
-            return surveys.generate_codesign(g.staff, compound_id, survey_labels(),
-                                             demand_counts(g.staff, compound_id))
-        done = run_form(form, generate, _("The co-design draft was generated. Check and edit it before opening."),
+        done = run_form(form, lambda: surveys.generate_codesign(g.staff, int(form.compound_id.data)), _("The co-design draft was generated. Check and edit it before opening."),
                         lambda survey: url_for("admin.survey", survey_id=survey.id))
         if done is not None:
             return done
@@ -53,22 +48,6 @@ def charts(definition, results, names=None):
     return out
 
 
-def _conditions(definition):
-    """Each question's show_if in words: {question id: text}."""
-    words = {}
-    for question in engine.questions(definition):
-        joiner, parts = editing.condition_parts(definition, question.get("show_if"))
-        if not parts:
-            continue
-        from admin.forms import CONDITION_OPS
-        phrases = [_("“%(question)s” %(op)s “%(value)s”", question=title, op=CONDITION_OPS.get(op, op),
-                     value=value) if value else _("“%(question)s” %(op)s", question=title,
-                                                 op=CONDITION_OPS.get(op, op))
-                   for title, op, value in parts]
-        words[question["id"]] = (_(" or ") if joiner == "any" else _(" and ")).join(phrases)
-    return words
-
-
 def _survey_page(survey_id, **forms):
     survey = surveys.get_survey(g.staff, survey_id)
     definition = surveys.definition_of(survey)
@@ -78,8 +57,7 @@ def _survey_page(survey_id, **forms):
                 "open_form": SurveyOpenForm(formdata=None, opens_at=start, closes_at=start + timedelta(days=14)),
                 "close_form": PublishForm(formdata=None)}
     defaults.update(forms)
-    from admin.forms import QUESTION_TYPES
-    return page("admin/survey.html", survey=survey, definition=definition, conditions=_conditions(definition),
+    return page("admin/survey.html", survey=survey, definition=definition, conditions=condition_words(definition),
                 kinds=QUESTION_TYPES, tab="questions",
                 scope_name=describe_scope(survey.scope_kind, survey.scope_id), **defaults,
                 form=next((f for f in forms.values()), None))
@@ -141,7 +119,7 @@ def survey_open(survey_id):
 
     def consequences():
         return [_("%(n)s residents bound in WeChat in %(scope)s will be told when it opens at %(start)s; they can "
-                  "answer until %(end)s (Beijing time).", n=audience_size(survey.scope_kind, survey.scope_id),
+                  "answer until %(end)s (Beijing time).", n=count_accounts_in(survey.scope_kind, survey.scope_id),
                   scope=describe_scope(survey.scope_kind, survey.scope_id),
                   start=local_time(from_local(form.opens_at.data)), end=local_time(from_local(form.closes_at.data))),
                 _("Once someone has answered, changing a question makes a new version of the survey.")]

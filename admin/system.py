@@ -6,9 +6,8 @@ from admin.common import bp, page, run_form
 from admin.forms import CatalogueItemForm, PasswordResetForm, StaffEditForm, StaffForm, options
 from core import audit, catalogue
 from core.auth import authorize
-from core.extensions import db
-from core.models import AuditLog, Region, Staff
-from core.staff import create_staff, reset_password, update_staff
+from core.models import Region
+from core.staff import create_staff, get_staff_member, reset_password, staff_in_region, update_staff
 
 
 def region_choices(staff):
@@ -23,7 +22,7 @@ def region_choices(staff):
 @bp.route("/staff", methods=["GET", "POST"])
 def staff_list():
     """Staff accounts in my region; create one."""
-    authorize(g.staff, "staff.manage")
+    members = staff_in_region(g.staff)
     form = StaffForm()
     form.region_id.choices = options(region_choices(g.staff))
     if request.method == "POST":
@@ -32,21 +31,13 @@ def staff_list():
                         _("The account was created."), url_for("admin.staff_list"))
         if done is not None:
             return done
-    members = (Staff.query.join(Region, Staff.region_id == Region.id)
-               .filter(Region.path.startswith(g.staff.region.path, autoescape=True)).order_by(Region.path,
-                                                                                               Staff.username).all())
     return page("admin/staff.html", form=form, members=members)
 
 
 @bp.route("/staff/<int:staff_id>", methods=["GET", "POST"])
 def staff_member(staff_id):
     """Change a staff member's role or region, or deactivate the account."""
-    authorize(g.staff, "staff.manage")
-    member = db.session.get(Staff, staff_id)
-    if member is None:
-        from core.errors import NotFound
-        raise NotFound()
-    authorize(g.staff, "staff.manage", member.region)
+    member = get_staff_member(g.staff, staff_id)
     form = StaffEditForm(formdata=request.form if request.method == "POST" else None, role=member.role,
                          region_id=str(member.region_id), active=member.active)
     form.region_id.choices = options(region_choices(g.staff))
@@ -63,12 +54,7 @@ def staff_member(staff_id):
 @bp.post("/staff/<int:staff_id>/password")
 def staff_password(staff_id):
     """Give a staff member a new password, which they must change at their next sign-in; their sessions end."""
-    authorize(g.staff, "staff.manage")
-    member = db.session.get(Staff, staff_id)
-    if member is None:
-        from core.errors import NotFound
-        raise NotFound()
-    authorize(g.staff, "staff.manage", member.region)
+    member = get_staff_member(g.staff, staff_id)
     reset = PasswordResetForm()
     done = run_form(reset, lambda: reset_password(g.staff, staff_id, reset.password.data),
                     _("The password was set; it must be changed at the next sign-in."), url_for("admin.staff_list"))
@@ -82,33 +68,25 @@ def staff_password(staff_id):
 @bp.route("/catalogue", methods=["GET", "POST"], endpoint="catalogue")
 def catalogue_page():
     """The renovation catalogue; a county adds its own items."""
-    authorize(g.staff, "catalogue.read")
+    items = catalogue.catalogue_for(g.staff)
     form = CatalogueItemForm()
     if request.method == "POST":
-        authorize(g.staff, "catalogue.edit")
-        done = run_form(form, lambda: _add_item(form), _("The item was added."), url_for("admin.catalogue"))
+        authorize(g.staff, "catalogue.edit")  # refused before the form is read
+        done = run_form(form, lambda: catalogue.add_county_item(g.staff.region, form.cls.data, form.name_zh.data,
+                                                                form.name_en.data, actor=g.staff),
+                        _("The item was added."), url_for("admin.catalogue"))
         if done is not None:
             return done
-    return page("admin/catalogue.html", form=form, items=catalogue.items_for_region(g.staff.region),
-                english=str(get_locale()).startswith("en"))
-
-
-def _add_item(form):
-    item = catalogue.add_county_item(g.staff.region, form.cls.data, form.name_zh.data, form.name_en.data)
-    audit.record(g.staff, "catalogue.add", "catalogue_item", item.code, g.staff.region_id,
-                 after={"cls": item.cls, "name_zh": item.name_zh})
-    return item
+    return page("admin/catalogue.html", form=form, items=items, english=str(get_locale()).startswith("en"))
 
 
 @bp.get("/audit")
 def audit_log():
     """The audit log of my region, filtered by action, actor and date, newest first."""
-    authorize(g.staff, "audit.read")
     action = (request.args.get("action") or "").strip() or None
     actor = (request.args.get("actor") or "").strip() or None
     before_id = request.args.get("before", type=int)
     entries = audit.audit_entries(g.staff, action=action, limit=100, before_id=before_id, actor=actor,
                                   day=request.args.get("day") or None)
-    actions = [a for (a,) in db.session.query(AuditLog.action).distinct().order_by(AuditLog.action).limit(200)]
-    return page("admin/audit.html", entries=entries, actions=actions, action=action, actor=actor,
+    return page("admin/audit.html", entries=entries, actions=audit.logged_actions(g.staff), action=action, actor=actor,
                 day=request.args.get("day") or "")

@@ -4,23 +4,22 @@ from datetime import timedelta
 import segno
 from flask import g, jsonify, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
-from sqlalchemy import select
 
 from admin.common import bp, from_local, local_time, now_local, page, run_confirmed, run_form
 from admin.forms import (CanvassForm, ConfirmEntryForm, ExtendVoteForm, OpenVoteForm, PaperEntryForm,
                          PublishForm, VoteForm, options)
-from core.scopes import describe_scope, scope_choices, scope_dwellings, split_scope
+from core.registry import owners_by_dwelling
+from core.scopes import describe_scope, scope_choices, split_scope
+from core.staff import staff_names
 from core.areas import format_area
 from core.numbers import percent_text
 from core.errors import field_error
 from core.extensions import db
 from core.i18n import translate
-from core import pii
 from core.auth import can
-from core.models import Building, Compound, Dwelling, Ownership, Person, Staff, Unit
+from core.models import Compound
 from votes import rules
 from votes import services as votes
-from votes.models import PaperEntry
 
 
 @bp.route("/votes", methods=["GET", "POST"])
@@ -75,17 +74,13 @@ def _vote_page(vote_id, **forms):
         "publish_form": PublishForm(formdata=None),
     }
     defaults.update(forms)
-    entries = db.session.execute(
-        select(PaperEntry, Building.name, Unit.name, Dwelling.room, Staff.name)
-        .join(Dwelling, PaperEntry.dwelling_id == Dwelling.id).join(Unit, Dwelling.unit_id == Unit.id)
-        .join(Building, Unit.building_id == Building.id).join(Staff, PaperEntry.entered_by == Staff.id)
-        .where(PaperEntry.vote_id == vote.id, PaperEntry.state != "confirmed").order_by(PaperEntry.id)).all()
     # Entries never confirmed stay on the page after the vote closes, marked void.
+    entries = votes.paper_entries(g.staff, vote.id, uncounted=True)
     failed = forms.get("confirm_form")
     confirm_forms = {}
-    for entry, *_rest in entries:
-        mine = failed is not None and failed.entry_id.data == str(entry.id)
-        confirm_forms[entry.id] = failed if mine else ConfirmEntryForm(formdata=None, entry_id=entry.id)
+    for entry in entries:
+        mine = failed is not None and failed.entry_id.data == str(entry["id"])
+        confirm_forms[entry["id"]] = failed if mine else ConfirmEntryForm(formdata=None, entry_id=entry["id"])
     figures = live_figures(vote)
     return page("admin/vote.html", vote=vote, figures=figures, entries=entries, confirm_forms=confirm_forms,
                 scope_name=describe_scope(vote.scope_kind, vote.scope_id), **defaults,
@@ -113,14 +108,21 @@ def _when(value):
     return local_time(from_local(value), "yyyy-MM-dd HH:mm")
 
 
+def _vote_step(vote_id, form, step, message, question, lines, button, form_name):
+    """A step that cannot be undone (open, close, publish), taken after a page stating its consequences:
+    `lines(vote, reach)`, with whom the step reaches (votes.step_reach); the vote page again on a fault."""
+    vote = votes.get_vote(g.staff, vote_id)
+    done = run_confirmed(form, step, message, _back(vote_id), question(vote),
+                         lambda: lines(vote, votes.step_reach(vote)), button)
+    return done or _vote_page(vote_id, **{form_name: form})
+
+
 @bp.post("/votes/<int:vote_id>/open")
 def vote_open(vote_id):
     """Open the vote, after a page stating who may vote, until when, and that the roll and terms are fixed."""
     form = OpenVoteForm()
-    vote = votes.get_vote(g.staff, vote_id)
 
-    def consequences():
-        reach = votes.step_reach(vote)
+    def consequences(vote, reach):
         return [_("%(owners)s owners of %(dwellings)s dwellings in %(scope)s may vote from %(start)s to %(end)s "
                   "(Beijing time).", owners=reach["owners"], dwellings=reach["dwellings"],
                   scope=describe_scope(vote.scope_kind, vote.scope_id), start=_when(form.opens_at.data),
@@ -131,11 +133,10 @@ def vote_open(vote_id):
                   "owners who have not voted are reminded %(days)s days before the end.",
                   residents=reach["residents"], days=vote.remind_days_before)]
 
-    done = run_confirmed(form, lambda: votes.open_vote(g.staff, vote_id, from_local(form.opens_at.data),
-                                                       from_local(form.closes_at.data)),
-                         _("The vote is open."), _back(vote_id), _("Open the vote “%(title)s”?", title=vote.title),
-                         consequences, _("Yes, open the vote"))
-    return done or _vote_page(vote_id, open_form=form)
+    return _vote_step(vote_id, form, lambda: votes.open_vote(g.staff, vote_id, from_local(form.opens_at.data),
+                                                             from_local(form.closes_at.data)),
+                      _("The vote is open."), lambda vote: _("Open the vote “%(title)s”?", title=vote.title),
+                      consequences, _("Yes, open the vote"), "open_form")
 
 
 @bp.post("/votes/<int:vote_id>/extend")
@@ -168,11 +169,7 @@ def vote_confirm(vote_id):
 def vote_close(vote_id):
     """Close the vote now, after a page stating the planned end, that ballots stop, and what becomes of paper
     entries not yet confirmed."""
-    form = PublishForm()  # only its CSRF token matters here
-    vote = votes.get_vote(g.staff, vote_id)
-
-    def consequences():
-        reach = votes.step_reach(vote)
+    def consequences(vote, reach):
         result = votes.tally(vote)
         lines = [_("The vote was planned to close at %(end)s. Closing now stops every ballot at once: online, by "
                    "chat and on paper.", end=local_time(vote.closes_at)),
@@ -183,20 +180,16 @@ def vote_close(vote_id):
                            "counted. Confirm them first if they should count.", n=reach["unsettled"]))
         return lines
 
-    done = run_confirmed(form, lambda: votes.close_vote(g.staff, vote_id), _("The vote is closed and counted."),
-                         _back(vote_id), _("Close the vote “%(title)s” now?", title=vote.title), consequences,
-                         _("Yes, close the vote now"))
-    return done or _vote_page(vote_id, publish_form=form)
+    return _vote_step(vote_id, PublishForm(), lambda: votes.close_vote(g.staff, vote_id),  # only its CSRF token
+                      _("The vote is closed and counted."),
+                      lambda vote: _("Close the vote “%(title)s” now?", title=vote.title), consequences,
+                      _("Yes, close the vote now"), "publish_form")
 
 
 @bp.post("/votes/<int:vote_id>/publish")
 def vote_publish(vote_id):
     """Publish the result, after a page stating how many residents will be told and for how long it is shown."""
-    form = PublishForm()
-    vote = votes.get_vote(g.staff, vote_id)
-
-    def consequences():
-        reach = votes.step_reach(vote)
+    def consequences(vote, reach):
         lines = [_("The result is shown to anyone with the link or QR code for %(days)s days, and objections may be "
                    "raised during that time.", days=vote.publicity_days),
                  _("%(residents)s residents bound in WeChat in %(scope)s will be told the result.",
@@ -205,23 +198,10 @@ def vote_publish(vote_id):
             lines.append(_("Each dwelling's room and choice will be shown to the owners in scope too."))
         return lines
 
-    done = run_confirmed(form, lambda: votes.publish_vote(g.staff, vote_id),
-                         _("The result is published and the residents are being told."), _back(vote_id),
-                         _("Publish the result of “%(title)s”?", title=vote.title), consequences,
-                         _("Yes, publish and tell the residents"))
-    return done or _vote_page(vote_id, publish_form=form)
-
-
-def _owners(dwelling_ids, full_phone):
-    """Each dwelling's owners as the roll names them, with their phone (in full only where the role needs it)."""
-    keys = pii.keys() if full_phone else None
-    owners = {}
-    for dwelling_id, person in db.session.execute(
-            select(Ownership.dwelling_id, Person).join(Person, Ownership.person_id == Person.id)
-            .where(Ownership.dwelling_id.in_(dwelling_ids)).order_by(Ownership.id)):
-        phone = keys.decrypt(person.phone_enc) if keys and person.phone_enc else person.phone_masked
-        owners.setdefault(dwelling_id, []).append({"name": person.name, "phone": phone or ""})
-    return owners
+    return _vote_step(vote_id, PublishForm(), lambda: votes.publish_vote(g.staff, vote_id),
+                      _("The result is published and the residents are being told."),
+                      lambda vote: _("Publish the result of “%(title)s”?", title=vote.title), consequences,
+                      _("Yes, publish and tell the residents"), "publish_form")
 
 
 def deadline_text(value):
@@ -234,23 +214,15 @@ def deadline_text(value):
 def paper_ballots(vote_id):
     """One printable paper ballot per dwelling in scope: compound, dwelling, owners, matter, deadline, where to
     return it, and its code as text and QR code."""
-    vote = votes.get_vote(g.staff, vote_id)
-    rows = db.session.execute(select(Dwelling.id, Building.name, Unit.name, Dwelling.room)
-                              .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
-                              .where(Dwelling.id.in_(scope_dwellings(vote)))
-                              .order_by(Building.name, Unit.name, Dwelling.room)).all()
-    owners = _owners([r[0] for r in rows], full_phone=False)
+    vote, sheets = votes.ballot_sheets(g.staff, vote_id)
     compound = db.session.get(Compound, vote.compound_id)
     default_place = _("the %(community)s neighbourhood committee office", community=compound.community.name)
     return_to = (request.args.get("return_to") or "").strip()[:100] or default_place
     from lifts.services import ballot_lines
-    shares, lift_rule = ballot_lines(vote.id, [r[0] for r in rows])  # a lift vote: each owner's share, the rule
-    ballots = []
-    for dwelling_id, building, unit, room in rows:
-        code = votes.paper_code(vote.id, dwelling_id)
-        ballots.append({"code": code, "building": building, "unit": unit, "room": room,
-                        "owners": "、".join(o["name"] for o in owners.get(dwelling_id, [])),
-                        "qr": segno.make(code, error="m").svg_inline(scale=3), "share": shares.get(dwelling_id)})
+    # a lift vote: each owner's share, the rule
+    shares, lift_rule = ballot_lines(vote.id, [sheet["dwelling_id"] for sheet in sheets])
+    ballots = [dict(sheet, owners="、".join(sheet["owners"]), share=shares.get(sheet["dwelling_id"]),
+                    qr=segno.make(sheet["code"], error="m").svg_inline(scale=3)) for sheet in sheets]
     from lifts.texts import rule_line
     return render_template("admin/paper_ballots.html", vote=vote, ballots=ballots, compound=compound,
                            deadline=deadline_text(vote.closes_at) if vote.closes_at else "", return_to=return_to,
@@ -269,7 +241,7 @@ def non_voters(vote_id):
         if done is not None:
             return done
     vote, rows = votes.non_voters(g.staff, vote_id)
-    owners = _owners([r["dwelling_id"] for r in rows], full_phone=can(g.staff, "pii.phone"))
+    owners = owners_by_dwelling([r["dwelling_id"] for r in rows], full_phone=can(g.staff, "pii.phone"))
     groups = {}  # by building, then unit, in the order of the list
     for row in rows:
         groups.setdefault((row["building"], row["unit"]), []).append(dict(row, owners=owners.get(row["dwelling_id"], [])))
@@ -289,28 +261,21 @@ def vote_notice(vote_id):
                            scope_name=describe_scope(vote.scope_kind, vote.scope_id))
 
 
-def _proxy_candidates(vote):
-    """WeChat users of the vote's compound verified as a person on the roll (only they can be identified)."""
-    from core.models import Person, WechatAccount
-    rows = db.session.execute(
-        select(WechatAccount.id, Person.name, Building.name, Unit.name, Dwelling.room)
-        .join(Person, WechatAccount.person_id == Person.id).join(Dwelling, WechatAccount.dwelling_id == Dwelling.id)
-        .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
-        .where(Building.compound_id == vote.compound_id, Person.id_key.is_not(None))
-        .order_by(Building.name, Unit.name, Dwelling.room)).all()
-    return [(str(a), f"{name} · {b}-{u}-{r}") for a, name, b, u, r in rows]
+def _proxy_choices(form, vote):
+    """The dwellings of the vote's scope and the WeChat users who may be named its proxy."""
+    form.dwelling_id.choices = options([(str(d), address) for d, address in votes.scope_addresses(vote)])
+    form.account_id.choices = options([(str(account_id), f"{name} · {address}")
+                                       for account_id, name, address in votes.proxy_candidates(vote)])
 
 
 def _proxies_page(vote_id, form=None):
     from admin.forms import ProxyForm
     vote = votes.get_vote(g.staff, vote_id)
     form = form or ProxyForm(formdata=None)
-    form.dwelling_id.choices = options([(str(d), votes.dwelling_address(d))
-                                        for d in db.session.scalars(scope_dwellings(vote))])
-    form.account_id.choices = options(_proxy_candidates(vote))
+    _proxy_choices(form, vote)
     pending = votes.pending_proxies(g.staff, vote_id)
     return page("admin/proxies.html", form=form, vote=vote, pending=pending, address=votes.dwelling_address,
-                staff_names=dict(db.session.execute(select(Staff.id, Staff.name)).all()))
+                staff_names=staff_names(p.recorded_by for p in pending))
 
 
 @bp.route("/votes/<int:vote_id>/proxies", methods=["GET", "POST"])
@@ -321,9 +286,7 @@ def vote_proxies(vote_id):
     if request.method == "GET":
         return _proxies_page(vote_id)
     form = ProxyForm()
-    vote = votes.get_vote(g.staff, vote_id)
-    form.dwelling_id.choices = options([(str(d), "") for d in db.session.scalars(scope_dwellings(vote))])
-    form.account_id.choices = options(_proxy_candidates(vote))
+    _proxy_choices(form, votes.get_vote(g.staff, vote_id))
 
     def register():
         upload = form.document.data

@@ -5,9 +5,7 @@ from flask_babel import gettext as _, get_locale
 from admin.common import bp, page, run_form
 from admin.forms import AnswerForm, ClassifyForm, MergeForm, options
 from core.scopes import compound_choices
-from core import catalogue
-from core.extensions import db
-from core.models import Building, Compound, Dwelling, Unit
+from core import catalogue, registry
 from stories.services import prefetch as prefetch_stories, story_lines
 from wishes import services as wishes
 from wishes.models import WishStatus
@@ -52,12 +50,8 @@ def wishes_inbox():
     rows = wishes.staff_wishes(g.staff, compound_id=compound_id, status=status, limit=PAGE + 1,
                                offset=(page_no - 1) * PAGE)
     more, rows = len(rows) > PAGE, rows[:PAGE]
-    places = dict(db.session.query(Compound.id, Compound.name).filter(
-        Compound.id.in_({w.compound_id for w in rows})).all()) if rows else {}
-    dwellings = {d: f"{b}-{u}-{r}" for d, b, u, r in db.session.query(Dwelling.id, Building.name, Unit.name,
-                                                                      Dwelling.room)
-                 .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
-                 .filter(Dwelling.id.in_({w.dwelling_id for w in rows}))} if rows else {}
+    places = registry.compound_names(w.compound_id for w in rows)
+    dwellings = registry.addresses(w.dwelling_id for w in rows)
     demand = wishes.demand_counts(g.staff, compound_id) if compound_id else {}
     names = dict(items)
     reader = str(get_locale())

@@ -2,7 +2,6 @@
 committee records receipts, refunds and cancellations, sets apportionment rules and exports the ledger."""
 from flask import Response
 from flask.views import MethodView
-from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
 from api.doors import door_blueprints, signed_in_staff
@@ -10,9 +9,8 @@ from api.resident import resident
 from api.schemas import ID
 from contributions import services as contributions
 from contributions.models import RULES
-from contributions.texts import export_labels
-from core import audit
 from core.extensions import db
+from core.scopes import SCOPES
 
 staff_blp, resident_blp = door_blueprints(
     __name__, "contributions",
@@ -58,7 +56,7 @@ class ApportionSchema(Schema):
     amount = fields.Integer(required=True, validate=validate.Range(min=0, max=10**12), metadata={"description": "fen"})
     coefficients = fields.Dict(keys=fields.String(validate=validate.Length(max=4)),
                                values=fields.String(validate=validate.Length(max=16)), load_default=None)
-    scope_kind = fields.String(load_default=None, validate=validate.OneOf(("compound", "building", "unit")))
+    scope_kind = fields.String(load_default=None, validate=validate.OneOf(SCOPES))
     scope_id = fields.Integer(load_default=None, validate=ID)
 
 
@@ -157,12 +155,7 @@ class LedgerExport(MethodView):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     def get(self, project_id):
         """The committee's ledger as an .xlsx workbook."""
-        staff = signed_in_staff()
-        ledger = contributions.committee_ledger(staff, project_id)
-        header, table = contributions.ledger_table(ledger, export_labels())
-        data = contributions.to_xlsx(_("Contributions"), header, table)
-        audit.record(staff, "contribution.export", "project", project_id, ledger["project"].region_id,
-                     after={"rows": len(table)})
+        data = contributions.export_ledger(signed_in_staff(), project_id)
         db.session.commit()
         return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f"attachment; filename=contributions-{project_id}.xlsx"})

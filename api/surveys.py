@@ -12,7 +12,6 @@ from core.extensions import db
 from core.numbers import decimal_text
 from core.scopes import SCOPES
 from surveys import export
-from surveys.texts import labels
 from surveys import services as surveys
 
 staff_blp, resident_blp = door_blueprints(
@@ -109,10 +108,7 @@ class Generate(MethodView):
     @staff_blp.response(201, SurveySchema)
     def post(self, body):
         """Draft the 一区一策 co-design survey from the compound's facts and its residents' wishes."""
-        from wishes.services import demand_counts
-        staff = signed_in_staff()
-        demand = demand_counts(staff, body["compound_id"])
-        survey = surveys.generate_codesign(staff, body["compound_id"], labels(), demand)
+        survey = surveys.generate_codesign(signed_in_staff(), body["compound_id"])
         db.session.commit()
         return survey
 

@@ -7,7 +7,7 @@ from api.resident import resident
 from core.areas import format_area
 from core.extensions import db
 from core.i18n import translate
-from core.scopes import SCOPES, scope_dwellings
+from core.scopes import SCOPES
 from votes import rules
 from votes import services as votes
 
@@ -345,9 +345,7 @@ class BallotCodes(MethodView):
     @staff_blp.response(200, BallotCodeSchema(many=True))
     def get(self, vote_id):
         """The code of each dwelling's paper ballot."""
-        vote = votes.get_vote(signed_in_staff(), vote_id)
-        ids = db.session.scalars(scope_dwellings(vote)).all()
-        return [{"dwelling_id": d, "code": votes.paper_code(vote.id, d)} for d in sorted(ids)]
+        return votes.ballot_codes(signed_in_staff(), vote_id)
 
 
 @staff_blp.route("/<int:vote_id>/paper")
@@ -422,33 +420,14 @@ class ConfirmProxy(MethodView):
         return proxy
 
 
-def _receipt(vote_id, ballots):
-    if not ballots:
-        from core.errors import NotFound
-        raise NotFound()
-    from votes.models import Vote
-    first = ballots[0]
-    flats = [{"dwelling_id": b.dwelling_id, "address": votes.dwelling_address(b.dwelling_id), "choice": b.choice,
-              "channel": b.channel, "receipt": b.receipt, "cast_at": b.cast_at} for b in ballots]
-    return {"dwelling_id": first.dwelling_id, "choice": first.choice, "channel": first.channel,
-            "receipt": first.receipt, "cast_at": first.cast_at, "flats": flats,
-            "chain_head": getattr(ballots[-1], "link", None) or db.session.get(Vote, vote_id).chain_head}
-
-
 @resident_blp.route("")
 class MyVotes(MethodView):
     @resident_blp.response(200, MyVoteSchema(many=True))
     def get(self):
         """Votes open to me now, with every flat I may cast for and its current ballot."""
-        account = resident()
         result = []
-        for vote, dwellings in votes.votes_for_resident(account):
-            rights = votes.voting_rights(account, vote)
-            current = {b.dwelling_id: b for b in votes.my_ballots(account, vote.id)}
-            vote.dwellings = [{"dwelling_id": d, "address": votes.dwelling_address(d), "role": rights.get(d),
-                               "choice": getattr(current.get(d), "choice", None),
-                               "channel": getattr(current.get(d), "channel", None)} for d in dwellings]
-            vote.paper_rule = translate("vote.paper_rule")
+        for vote, flats in votes.open_votes_with_flats(resident()):
+            vote.dwellings, vote.paper_rule = flats, translate("vote.paper_rule")
             result.append(vote)
         return result
 
@@ -458,7 +437,7 @@ class MyBallot(MethodView):
     @resident_blp.response(200, ReceiptSchema)
     def get(self, vote_id):
         """My flats' ballots and their receipts."""
-        return _receipt(vote_id, votes.my_ballots(resident(), vote_id))
+        return votes.receipt_of(vote_id, votes.my_ballots(resident(), vote_id))
 
     @resident_blp.arguments(CastSchema)
     @resident_blp.response(200, ReceiptSchema)
@@ -474,7 +453,7 @@ class MyBallot(MethodView):
         if ballots is None:
             ballots = votes.chain_received(vote_id, received)
             db.session.commit()
-        return _receipt(vote_id, ballots)
+        return votes.receipt_of(vote_id, ballots)
 
 
 @resident_blp.route("/<int:vote_id>/details")

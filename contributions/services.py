@@ -288,3 +288,14 @@ def to_xlsx(title, header, table):
     """The ledger as an .xlsx workbook (through the one export writer: formula-looking text stays text)."""
     from core.exports import to_xlsx as write_xlsx
     return write_xlsx([[title], header] + [list(row) for row in table], title=title)
+
+
+def export_ledger(staff, project_id):
+    """The committee's ledger as an .xlsx workbook in the reader's language; the export is audited."""
+    from contributions.texts import export_labels, export_title
+    ledger = committee_ledger(staff, project_id)
+    header, table = ledger_table(ledger, export_labels())
+    data = to_xlsx(export_title(), header, table)
+    audit.record(staff, "contribution.export", "project", project_id, ledger["project"].region_id,
+                 after={"rows": len(table)})
+    return data

@@ -7,6 +7,11 @@ STATES = {"pledged": _l("pledged"), "received": _l("received"), "refunded": _l("
           "cancelled": _l("cancelled")}
 
 
+def export_title():
+    """The ledger export's sheet title in the reader's language."""
+    return _("Contributions")
+
+
 def export_labels():
     """Column names and values of the ledger export in the reader's language."""
     return {"building": _("Building"), "unit": _("Unit"), "room": _("Room"), "kind": _("Kind"),

@@ -395,6 +395,14 @@ def pending_bindings(staff):
             .order_by(BindingRequest.id).all())
 
 
+def sole_owner(request_id):
+    """The person id of the one owner on the roll of a binding request's dwelling (None when there are several,
+    none, or no such request): whom approving it as an owner binds when nobody is named."""
+    request = db.session.get(BindingRequest, request_id)
+    owners = [o.person_id for o in request.dwelling.ownerships] if request is not None else []
+    return owners[0] if len(owners) == 1 else None
+
+
 def decide_binding(staff, request_id, approve, kind="tenant", person_id=None, evidence=None):
     """Approve (as an owner on the roll, or as a tenant or family member) or reject a request.
 

@@ -1,6 +1,7 @@
 """The append-only audit log of staff writes."""
 from datetime import date, datetime, time, timedelta, timezone
 
+from core.auth import authorize
 from core.errors import field_error
 from core.extensions import db
 from core.models import AuditLog, Region
@@ -22,7 +23,9 @@ def record(staff, action, target_type, target_id=None, region_id=None, before=No
 
 
 def audit_entries(staff, action=None, limit=100, before_id=None, actor=None, day=None):
-    """The latest entries within the staff member's region (administrators of the root see all)."""
+    """The latest entries within the staff member's region (administrators of the root see all); Forbidden
+    to those who may not read the log."""
+    authorize(staff, "audit.read")
     in_region = Region.path.startswith(staff.region.path, autoescape=True)
     if staff.region.parent_id is None:
         in_region = in_region | AuditLog.region_id.is_(None)
@@ -41,3 +44,10 @@ def audit_entries(staff, action=None, limit=100, before_id=None, actor=None, day
     if before_id:
         query = query.filter(AuditLog.id < before_id)
     return query.order_by(AuditLog.id.desc()).limit(min(limit, 500)).all()
+
+
+def logged_actions(staff):
+    """The actions the log holds, in order, to filter by (Forbidden to those who may not read the log)."""
+    authorize(staff, "audit.read")
+    return [action for (action,) in db.session.query(AuditLog.action).distinct().order_by(AuditLog.action)
+            .limit(200)]

@@ -64,8 +64,19 @@ def items_for_region(region):
     return query.order_by(CatalogueItem.cls, CatalogueItem.position, CatalogueItem.code).all()
 
 
-def add_county_item(county, cls, name_zh, name_en):
-    """A county extends the catalogue; the code is derived from the county and a counter."""
+def catalogue_for(staff):
+    """The catalogue as it applies in the staff member's region (Forbidden to those who may not read it)."""
+    from core.auth import authorize
+    authorize(staff, "catalogue.read")
+    return items_for_region(staff.region)
+
+
+def add_county_item(county, cls, name_zh, name_en, actor=None):
+    """A county extends the catalogue; the code is derived from the county and a counter. A staff member who
+    adds it (`actor`) must be allowed to, and is named in the audit log."""
+    if actor is not None:
+        from core.auth import authorize
+        authorize(actor, "catalogue.edit")
     if county.level != RegionLevel.COUNTY:
         raise Conflict("catalogue.county_only")
     spec = ItemSpec("", cls, name_zh or "", name_en or "")
@@ -80,4 +91,8 @@ def add_county_item(county, cls, name_zh, name_en):
                          name_en=name_en.strip(), region_id=county.id, position=1000 + count)
     db.session.add(item)
     db.session.flush()
+    if actor is not None:
+        from core import audit
+        audit.record(actor, "catalogue.add", "catalogue_item", item.code, actor.region_id,
+                     after={"cls": item.cls, "name_zh": item.name_zh})
     return item

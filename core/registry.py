@@ -186,8 +186,44 @@ def unit_of_compound(compound_id, unit_id):
     return unit
 
 
-def add_unit(staff, building_id, name):
-    """Add a stairwell unit to a building by hand ('2单元' is '2')."""
+def units_of_compound(compound_id):
+    """The stairwell units of a compound, by building and unit name."""
+    return (Unit.query.join(Building, Unit.building_id == Building.id).filter(Building.compound_id == compound_id)
+            .order_by(Building.name, Unit.name).all())
+
+
+def dwelling_counts(compound_id):
+    """{unit id: how many dwellings it has} for the units of a compound that have any."""
+    from sqlalchemy import func
+    return dict(db.session.execute(
+        select(Dwelling.unit_id, func.count()).join(Unit, Dwelling.unit_id == Unit.id)
+        .join(Building, Unit.building_id == Building.id).where(Building.compound_id == compound_id)
+        .group_by(Dwelling.unit_id)).all())
+
+
+def compound_names(compound_ids):
+    """{compound id: name} of these compounds."""
+    ids = set(compound_ids)
+    return dict(db.session.execute(select(Compound.id, Compound.name).where(Compound.id.in_(ids))).all()) \
+        if ids else {}
+
+
+def addresses(dwelling_ids):
+    """{dwelling id: '1-1-101'} (building, unit and room as the roll names them)."""
+    ids = set(dwelling_ids)
+    if not ids:
+        return {}
+    return {d: f"{b}-{u}-{r}" for d, b, u, r in db.session.execute(
+        select(Dwelling.id, Building.name, Unit.name, Dwelling.room).join(Unit, Dwelling.unit_id == Unit.id)
+        .join(Building, Unit.building_id == Building.id).where(Dwelling.id.in_(ids)))}
+
+
+def add_unit(staff, building_id, name, compound_id=None):
+    """Add a stairwell unit to a building by hand ('2单元' is '2'); with `compound_id`, only to a building of
+    that compound (a field fault otherwise)."""
+    if compound_id is not None:
+        get_compound(staff, compound_id, "registry.edit")
+        building_of_compound(compound_id, building_id)
     building = _building_in_scope(staff, building_id)
     name = rolls.clean_unit(_clean_name(name, limit=32))
     if Unit.query.filter_by(building_id=building.id, name=name).first() is not None:
@@ -200,8 +236,13 @@ def add_unit(staff, building_id, name):
     return unit
 
 
-def add_dwelling(staff, unit_id, room, registered_area=None, surveyed_area=None, contract_area=None):
-    """Add a dwelling to a stairwell unit by hand, with its areas typed as on the roll (e.g. '85.60')."""
+def add_dwelling(staff, unit_id, room, registered_area=None, surveyed_area=None, contract_area=None,
+                 compound_id=None):
+    """Add a dwelling to a stairwell unit by hand, with its areas typed as on the roll (e.g. '85.60'); with
+    `compound_id`, only to a unit of that compound (a field fault otherwise)."""
+    if compound_id is not None:
+        get_compound(staff, compound_id, "registry.edit")
+        unit_of_compound(compound_id, unit_id)
     unit = db.session.get(Unit, unit_id) if unit_id is not None else None
     if unit is None:
         raise InvalidInput([{"field": "unit_id", "key": "registry.unknown_unit"}])
@@ -283,6 +324,19 @@ def list_dwellings(staff, compound_id, dwelling_id=None):
     return [DwellingRow(d.id, b, u, d.room, d.registered_area, d.surveyed_area, d.contract_area,
                         d.counted_area, owners.get(d.id, []), d.unit_id, building_id)
             for d, u, b, building_id in rows]
+
+
+def owners_by_dwelling(dwelling_ids, full_phone=False):
+    """{dwelling id: [{name, phone}]}: each dwelling's owners, with their phone (in full only where the reader's
+    role needs it, masked otherwise)."""
+    keys = pii.keys() if full_phone else None
+    owners = {}
+    for dwelling_id, person in db.session.execute(
+            select(Ownership.dwelling_id, Person).join(Person, Ownership.person_id == Person.id)
+            .where(Ownership.dwelling_id.in_(dwelling_ids)).order_by(Ownership.id)):
+        phone = keys.decrypt(person.phone_enc) if keys and person.phone_enc else person.phone_masked
+        owners.setdefault(dwelling_id, []).append({"name": person.name, "phone": phone or ""})
+    return owners
 
 
 @dataclass(frozen=True)
@@ -720,6 +774,15 @@ def _ownerships_in_scope(staff, person_id, action):
     compound = ownerships[0].dwelling.unit.building.compound
     authorize(staff, action, compound.community)
     return person, compound, [o for o in ownerships if o.dwelling.unit.building.compound_id == compound.id]
+
+
+def dwelling_in_scope(staff, dwelling_id, action="registry.read"):
+    """A dwelling of a compound the staff member may act on, with that compound (NotFound when absent or out
+    of region)."""
+    dwelling = db.session.get(Dwelling, dwelling_id)
+    if dwelling is None:
+        raise NotFound()
+    return dwelling, get_compound(staff, dwelling.unit.building.compound_id, action)
 
 
 def owner_in_scope(staff, person_id, action="registry.edit"):

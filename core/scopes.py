@@ -3,7 +3,7 @@
 Votes, surveys, notices, publicity and lifts all speak of "the residents of this compound, building or
 unit"; they ask this module, once, what that means."""
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.auth import compounds_in_scope
 from core.errors import InvalidInput, NotFound
@@ -52,6 +52,11 @@ def accounts_in(scope_kind, scope_id):
     return query.join(Building, Unit.building_id == Building.id).where(Building.compound_id == scope_id)
 
 
+def count_accounts_in(scope_kind, scope_id):
+    """How many residents bound in WeChat live in the scope (whom a notice to it reaches)."""
+    return db.session.scalar(select(func.count()).select_from(accounts_in(scope_kind, scope_id).subquery()))
+
+
 def contains(scope_kind, scope_id, dwelling_id):
     """Whether a dwelling lies in the scope."""
     return db.session.scalar(select(Dwelling.id).where(
@@ -96,7 +101,11 @@ def compound_choices(staff):
 
 def scope_choices(staff, units=True):
     """'compound:1', 'building:4', 'unit:9' with readable labels, grouped by compound."""
-    compounds = compounds_in_scope(staff).order_by(Compound.name).limit(200).all()
+    return compound_scope_choices(compounds_in_scope(staff).order_by(Compound.name).limit(200).all(), units)
+
+
+def compound_scope_choices(compounds, units=True):
+    """The scope choices of these compounds, in their order: each compound, its buildings, their units."""
     ids = [c.id for c in compounds]
     buildings = db.session.query(Building).filter(Building.compound_id.in_(ids)).order_by(Building.name).all() \
         if ids else []

@@ -39,6 +39,25 @@ def create_staff(actor, username, name, role, region_id, password):
     return staff
 
 
+def staff_in_region(actor):
+    """The staff accounts in the actor's region, by region then user name (Forbidden without staff.manage)."""
+    authorize(actor, "staff.manage")
+    return (Staff.query.join(Region, Staff.region_id == Region.id)
+            .filter(Region.path.startswith(actor.region.path, autoescape=True))
+            .order_by(Region.path, Staff.username).all())
+
+
+def get_staff_member(actor, staff_id):
+    """A staff account the actor may manage (NotFound when there is none, Forbidden outside their region)."""
+    from core.errors import NotFound
+    authorize(actor, "staff.manage")
+    member = db.session.get(Staff, staff_id)
+    if member is None:
+        raise NotFound()
+    authorize(actor, "staff.manage", member.region)
+    return member
+
+
 def update_staff(actor, staff_id, role, region_id, active):
     """Change a staff member's role and region, or (de)activate the account; never one's own."""
     from core.errors import NotFound
@@ -180,3 +199,9 @@ def responsible_staff(region_id):
     happens in it; administrators are not among them."""
     return Staff.query.filter(Staff.region_id == region_id, Staff.active.is_(True),
                               Staff.role != Role.ADMIN).order_by(Staff.id).all()
+
+
+def staff_names(staff_ids):
+    """{staff id: name} of these staff members (as pages name who recorded or confirmed something)."""
+    ids = {i for i in staff_ids if i is not None}
+    return dict(db.session.execute(db.select(Staff.id, Staff.name).where(Staff.id.in_(ids))).all()) if ids else {}

@@ -324,6 +324,32 @@ def reports_in_scope(staff, status=None):
     return query.order_by(SiteReport.id.desc()).limit(500).all()
 
 
+def project_reports(project, limit=100):
+    """The latest on-site reports of a project's compounds, newest first, with {report id: escalation}."""
+    from projects.models import ReportEscalation, SiteReport
+    compound_ids = [c.id for c in project.compounds]
+    reports = SiteReport.query.filter(SiteReport.compound_id.in_(compound_ids)).order_by(
+        SiteReport.id.desc()).limit(limit).all() if compound_ids else []
+    escalations = {e.report_id: e for e in ReportEscalation.query.filter(
+        ReportEscalation.report_id.in_([r.id for r in reports] or [0]))}
+    return reports, escalations
+
+
+def report_of_project(staff, project_id, report_id):
+    """The id of a report (as a form sends it) of one of the project's compounds; NotFound otherwise."""
+    from projects.models import SiteReport
+    report = db.session.get(SiteReport, int(report_id)) if str(report_id).isdigit() else None
+    project = get_project(staff, project_id)
+    if report is None or report.compound_id not in {c.id for c in project.compounds}:
+        raise NotFound()
+    return report.id
+
+
+def milestones_of(project):
+    """A project's milestones, the latest recorded first."""
+    return Milestone.query.filter_by(project_id=project.id).order_by(Milestone.id.desc()).all()
+
+
 REPORT_FLOW = {"new": {"triaged", "assigned", "resolved"}, "triaged": {"assigned", "resolved"},
                "assigned": {"resolved"}, "resolved": set()}
 

@@ -1,9 +1,13 @@
-"""What publicity notices say: a period opened for the residents in scope, an answer to an objection."""
+"""The words of publicity: what is published, and what its notices say (a period opened for the residents in
+scope, an answer to an objection)."""
 from datetime import datetime
 
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
 from notices.texts import NoticeText, notice_kind, scope_label, when_text
+
+# What is published, in words (publicity.models.SUBJECTS).
+SUBJECTS = {"vote_result": _l("vote result"), "plan": _l("compound plan"), "final_accounts": _l("final accounts")}
 
 
 @notice_kind("publicity_open")

@@ -62,11 +62,18 @@ def create_survey(staff, scope_kind, scope_id, title, definition, kind="other", 
     return survey
 
 
-def generate_codesign(staff, compound_id, labels, demand):
-    """一区一策: a draft co-design survey from the compound's facts and its residents' wishes."""
+def generate_codesign(staff, compound_id, labels=None, demand=None):
+    """一区一策: a draft co-design survey from the compound's facts and its residents' wishes (by default the
+    wishes counted now and the survey's words in the current language)."""
     compound = db.session.get(Compound, compound_id)
     if compound is None:
         raise NotFound()
+    if demand is None:
+        from wishes.services import demand_counts
+        demand = demand_counts(staff, compound_id)
+    if labels is None:
+        from surveys.texts import labels as current_labels
+        labels = current_labels()
     authorize(staff, "surveys.manage", compound.community)
     buildings = [generation.BuildingFacts(b.name, b.floors or 0, b.has_lift)
                  for b in Building.query.filter_by(compound_id=compound.id)]

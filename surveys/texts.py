@@ -1,5 +1,13 @@
-"""Texts of generated surveys, translated when used (lazy), in the language of whoever reads them."""
-from flask_babel import lazy_gettext as _l
+"""The words of surveys, for every door: states, question kinds, conditions, the texts of generated surveys and
+what the engine's keys say; translated when used (lazy), in the language of whoever reads them."""
+from flask_babel import gettext as _, lazy_gettext as _l
+
+SURVEY_STATES = {"draft": _l("draft"), "open": _l("open"), "closed": _l("closed")}
+QUESTION_TYPES = {"single": _l("one choice"), "multiple": _l("several choices"), "ranking": _l("ranking"),
+                  "rating": _l("rating 1 to 5"), "number": _l("number"), "text": _l("text"),
+                  "matrix": _l("grid of ratings"), "photo": _l("photo"), "catalogue": _l("renovation items")}
+CONDITION_OPS = {"equals": _l("is"), "not_equals": _l("is not"), "contains": _l("includes"),
+                 "answered": _l("is answered")}
 
 LABELS = {
     "title": _l("co-design survey"), "must_fix": _l("Should %(item)s be fixed in the renovation?"),
@@ -72,3 +80,19 @@ def miniprogram_line(survey_id, appid=None):
                 f'{_l("Open the survey")}</a>')
         return str(_l("Please answer it in the Gongjian mini-program: %(link)s", link=link))
     return str(_l("Please answer it in the Gongjian mini-program (问卷 page). Thank you!"))
+
+
+def condition_words(definition):
+    """Each question's show_if in words: {question id: text}."""
+    from surveys import editing, engine
+    words = {}
+    for question in engine.questions(definition):
+        joiner, parts = editing.condition_parts(definition, question.get("show_if"))
+        if not parts:
+            continue
+        phrases = [_("“%(question)s” %(op)s “%(value)s”", question=title, op=CONDITION_OPS.get(op, op),
+                     value=value) if value else _("“%(question)s” %(op)s", question=title,
+                                                 op=CONDITION_OPS.get(op, op))
+                   for title, op, value in parts]
+        words[question["id"]] = (_(" or ") if joiner == "any" else _(" and ")).join(phrases)
+    return words

@@ -16,7 +16,7 @@ from core.decisions import pending_row
 from core.errors import Conflict, DomainError, Forbidden, NotFound, field_error
 from core.extensions import db
 from core.models import Building, Dwelling, Ownership, Person, Region, Unit, WechatAccount, as_utc, aware, utcnow
-from core.scopes import SCOPES, accounts_in as audience, in_scope, scope_compound, scope_dwellings
+from core.scopes import SCOPES, count_accounts_in, in_scope, scope_compound, scope_dwellings
 from core.uploads import link_uploads
 from notices.services import queue_scoped_notice
 from publicity import services as publicity_hooks
@@ -528,6 +528,32 @@ def my_ballots(account, vote_id):
         .order_by(Ballot.dwelling_id).all()
 
 
+def open_votes_with_flats(account):
+    """Votes open to the resident now, each with every flat they may cast for: its address, whether they cast
+    as owner or proxy, and its current ballot's choice and channel."""
+    found = []
+    for vote, dwellings in votes_for_resident(account):
+        rights = voting_rights(account, vote)
+        current = {b.dwelling_id: b for b in my_ballots(account, vote.id)}
+        found.append((vote, [{"dwelling_id": d, "address": dwelling_address(d), "role": rights.get(d),
+                              "choice": getattr(current.get(d), "choice", None),
+                              "channel": getattr(current.get(d), "channel", None)} for d in dwellings]))
+    return found
+
+
+def receipt_of(vote_id, ballots):
+    """The receipt of a resident's ballots (the first flat's, every flat's, and the vote's chain head after
+    them); NotFound without ballots."""
+    if not ballots:
+        raise NotFound()
+    first = ballots[0]
+    flats = [{"dwelling_id": b.dwelling_id, "address": dwelling_address(b.dwelling_id), "choice": b.choice,
+              "channel": b.channel, "receipt": b.receipt, "cast_at": b.cast_at} for b in ballots]
+    return {"dwelling_id": first.dwelling_id, "choice": first.choice, "channel": first.channel,
+            "receipt": first.receipt, "cast_at": first.cast_at, "flats": flats,
+            "chain_head": getattr(ballots[-1], "link", None) or db.session.get(Vote, vote_id).chain_head}
+
+
 def resident_vote(vote_id):
     """A vote as a resident opens it (NotFound when there is none)."""
     vote = db.session.get(Vote, vote_id)
@@ -581,6 +607,27 @@ def read_paper_code(code):
     return vote_id, dwelling_id
 
 
+def ballot_codes(staff, vote_id):
+    """The code of each dwelling's paper ballot, by dwelling id."""
+    vote = get_vote(staff, vote_id)
+    return [{"dwelling_id": d, "code": paper_code(vote.id, d)}
+            for d in sorted(db.session.scalars(scope_dwellings(vote)))]
+
+
+def ballot_sheets(staff, vote_id):
+    """What each dwelling's printed paper ballot names, in building, unit and room order: the dwelling, its
+    owners (names, as registered) and the ballot's code. Returns the vote and the sheets."""
+    from core.registry import owners_by_dwelling
+    vote = get_vote(staff, vote_id)
+    rows = db.session.execute(select(Dwelling.id, Building.name, Unit.name, Dwelling.room)
+                              .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
+                              .where(Dwelling.id.in_(scope_dwellings(vote)))
+                              .order_by(Building.name, Unit.name, Dwelling.room)).all()
+    owners = owners_by_dwelling([row[0] for row in rows])
+    return vote, [{"dwelling_id": d, "code": paper_code(vote.id, d), "building": b, "unit": u, "room": r,
+                   "owners": [o["name"] for o in owners.get(d, [])]} for d, b, u, r in rows]
+
+
 def enter_paper_ballot(staff, vote_id, code, choice):
     """First entry of a collected paper ballot; it counts only when a second person confirms it."""
     vote = get_vote(staff, vote_id, "votes.paper")
@@ -608,8 +655,9 @@ def enter_paper_ballot(staff, vote_id, code, choice):
     return entry
 
 
-def paper_entries(staff, vote_id, state=None):
-    """A vote's paper entries (those waiting for a second person with state 'pending'), oldest first.
+def paper_entries(staff, vote_id, state=None, uncounted=False):
+    """A vote's paper entries (those waiting for a second person with state 'pending'; every one not counted
+    with `uncounted`: waiting, held, mismatched or void), oldest first.
 
     The choice the first person typed is not given: the second person reads the ballot for themselves."""
     from core.models import Building, Dwelling, Staff, Unit
@@ -620,6 +668,8 @@ def paper_entries(staff, vote_id, state=None):
              .where(PaperEntry.vote_id == vote.id))
     if state:
         query = query.where(PaperEntry.state == state)
+    if uncounted:
+        query = query.where(PaperEntry.state != "confirmed")
     return [{"id": e.id, "dwelling_id": e.dwelling_id, "building": b, "unit": u, "room": r, "state": e.state,
              "entered_by": e.entered_by, "entered_by_name": name, "entered_at": e.at,
              "confirmed_by": e.confirmed_by}
@@ -727,6 +777,24 @@ def confirm_proxy(staff, vote_id, proxy_id):
     return proxy
 
 
+def proxy_candidates(vote):
+    """(account id, name, address) of the WeChat users of the vote's compound verified as a person on the roll
+    (only they can be identified as a proxy)."""
+    rows = db.session.execute(
+        select(WechatAccount.id, Person.name, Building.name, Unit.name, Dwelling.room)
+        .join(Person, WechatAccount.person_id == Person.id).join(Dwelling, WechatAccount.dwelling_id == Dwelling.id)
+        .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
+        .where(Building.compound_id == vote.compound_id, Person.id_key.is_not(None))
+        .order_by(Building.name, Unit.name, Dwelling.room)).all()
+    return [(account_id, name, f"{b}-{u}-{r}") for account_id, name, b, u, r in rows]
+
+
+def scope_addresses(vote):
+    """(dwelling id, '1-1-101') of the dwellings in the vote's scope, by dwelling id."""
+    from core.registry import addresses
+    return sorted(addresses(db.session.scalars(scope_dwellings(vote))).items())
+
+
 def pending_proxies(staff, vote_id):
     """Proxies waiting for a second staff member."""
     vote = get_vote(staff, vote_id)
@@ -805,8 +873,7 @@ def step_reach(vote):
     """Whom opening, closing or publishing `vote` reaches, for the confirmation shown before the step: dwellings
     and owners (heads) in scope, residents bound in WeChat there, and paper entries not yet confirmed."""
     parts = frozen_parts(vote)
-    residents = db.session.scalar(select(func.count()).select_from(audience(vote.scope_kind, vote.scope_id)
-                                                                   .subquery()))
+    residents = count_accounts_in(vote.scope_kind, vote.scope_id)
     unsettled = db.session.scalar(select(func.count(PaperEntry.id)).where(PaperEntry.vote_id == vote.id,
                                                                           PaperEntry.state.in_(UNSETTLED)))
     return {"dwellings": len(parts), "owners": len({p.head for p in parts}), "residents": residents,
@@ -859,6 +926,13 @@ def details_for_owner(account, vote_id):
     if details is None:
         raise NotFound()
     return details
+
+
+def published_vote(vote_id):
+    """A vote whose result is published (or archived after its publicity), which anyone with its link may read;
+    None otherwise."""
+    vote = db.session.get(Vote, vote_id)
+    return vote if vote is not None and vote.state in (VoteState.PUBLISHED, VoteState.ARCHIVED) else None
 
 
 def published_for_resident(account, vote_id):
