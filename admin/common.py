@@ -19,7 +19,8 @@ SCOPE_FIELDS = {"scope_kind": "scope", "scope_id": "scope"}  # services name the
 
 def run_form(form, action, message, target, commit=True):
     """Validate `form`, call `action()` (a service call), commit and redirect to `target` (or to
-    `target(result)` when it is callable, e.g. the page of what was just created).
+    `target(result)` when it is callable, e.g. the page of what was just created). A callable `message`
+    is given the result too.
 
     With commit=False the action is only tried: it is rolled back and True is returned if it would succeed.
     A service's field faults land next to their fields and other refusals above the form; nothing is
@@ -56,7 +57,7 @@ def run_form(form, action, message, target, commit=True):
         return True
     db.session.commit()
     if message:
-        flash(message() if callable(message) else message)
+        flash(message(result) if callable(message) else message)
     return redirect(target(result) if callable(target) else target)
 
 

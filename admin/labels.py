@@ -2,17 +2,13 @@
 from flask_babel import lazy_gettext as _l
 
 from core.scopes import LABELS
+from notices.texts import CHANNELS, DELIVERY_STATES, NOTICE_PRIORITIES  # noqa: F401
 from projects.texts import FUNDING, REPORT_STATES, STAGES  # noqa: F401 - the domains' own words
 from surveys.texts import SURVEY_STATES  # noqa: F401
 from votes.texts import CANVASS, CHOICES, ENTRY_STATES, MATTERS, VOTE_STATES  # noqa: F401
 from wishes.texts import WISH_STATES  # noqa: F401
 
 SCOPES = LABELS
-DELIVERY_STATES = {"pending": _l("waiting to be sent"), "sending": _l("being sent"), "sent": _l("sent"),
-                   "inbox": _l("in the resident's inbox only"), "failed": _l("failed")}
-CHANNELS = {"subscribe": _l("subscribe message"), "template": _l("template message"),
-            "customer_service": _l("customer-service message"), "inbox": _l("inbox")}
-NOTICE_PRIORITIES = {0: _l("urgent (vote deadlines, cuts, safety)"), 1: _l("ordinary"), 2: _l("general news")}
 ROLES = {"committee": _l("neighbourhood committee"), "street": _l("street office"), "county": _l("county"),
          "city": _l("city"), "province": _l("province"), "admin": _l("administrator")}
 LEVELS = {"province": _l("province"), "city": _l("city"), "county": _l("county"), "street": _l("street"),

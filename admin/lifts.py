@@ -1,6 +1,6 @@
 """Lift pages: a stairwell's scheme with every home's floor and share, opening its vote, the decision, and
 the link to the project item that builds the lift."""
-from flask import g, redirect, request, url_for
+from flask import g, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
@@ -133,13 +133,15 @@ def lifts_list():
             kind, _sep, ident = (form.unit.data or "").partition(":")
             if kind != "unit" or not ident.isdigit():
                 raise field_error("unit", "error.invalid")
-            run.scheme = lifts.create_scheme(
+            return lifts.create_scheme(
                 g.staff, int(ident), form.title.data, form.total_cost.data * 100,
                 parse_coefficients_text(form.coefficients.data), subsidy=(form.subsidy.data or 0) * 100,
                 provident_fund=(form.provident_fund.data or 0) * 100,
                 affected=_unit_rooms(int(ident), form.affected.data), text=form.text.data)
-        if run_form(form, run, _("The lift scheme and its draft vote were created."), ""):
-            return redirect(url_for("admin.lift_scheme", scheme_id=run.scheme.id))
+        done = run_form(form, run, _("The lift scheme and its draft vote were created."),
+                        lambda scheme: url_for("admin.lift_scheme", scheme_id=scheme.id))
+        if done is not None:
+            return done
         return _lifts_page(form=form, failed=form)
     return _lifts_page(form=form)
 

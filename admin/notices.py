@@ -1,5 +1,5 @@
 """Notice pages: compose for a compound, building or unit, now or later; the delivery report."""
-from flask import g, redirect, request, url_for
+from flask import g, request, url_for
 from flask_babel import gettext as _
 
 from admin.common import bp, from_local, local_time, page, run_confirmed
@@ -16,15 +16,15 @@ def notices_list():
     if request.method == "POST":
         def run():
             kind, ident = split_scope(form.scope.data)
-            run.notice, run.count = notices.compose_notice(g.staff, kind, ident, form.title.data, form.body.data,
-                                                           from_local(form.scheduled_at.data),
-                                                           urgent=bool(form.urgent.data))
+            notice, _count = notices.compose_notice(g.staff, kind, ident, form.title.data, form.body.data,
+                                                    from_local(form.scheduled_at.data), urgent=bool(form.urgent.data))
+            return notice
 
         def consequences():
             kind, ident = split_scope(form.scope.data)
-            run.reach = count_accounts_in(kind, ident) if kind else 0
+            reach = count_accounts_in(kind, ident) if kind else 0
             when = from_local(form.scheduled_at.data)
-            lines = [_("%(n)s residents bound in WeChat in %(scope)s will be told.", n=run.reach,
+            lines = [_("%(n)s residents bound in WeChat in %(scope)s will be told.", n=reach,
                        scope=describe_scope(kind, ident) if kind else "")]
             if form.urgent.data:
                 lines.append(_("It goes out before general notices already waiting."))
@@ -33,27 +33,23 @@ def notices_list():
                                when=local_time(when)))
             return lines
 
-        done = run_confirmed(form, run, lambda: _("The notice is queued for %(n)s residents.",
-                                                  n=getattr(run, "reach", None) or count_accounts_in(
-                                                      run.notice.scope_kind, run.notice.scope_id)),
-                             "", _("Send the notice “%(title)s”?", title=form.title.data or ""), consequences,
+        done = run_confirmed(form, run, lambda notice: _("The notice is queued for %(n)s residents.",
+                                                         n=count_accounts_in(notice.scope_kind, notice.scope_id)),
+                             lambda notice: url_for("admin.notice", notice_id=notice.id),
+                             _("Send the notice “%(title)s”?", title=form.title.data or ""), consequences,
                              _("Yes, send the notice"))
-        if isinstance(done, str):  # the confirmation page
+        if done is not None:  # the confirmation page, or the notice's page once sent
             return done
-        if done is not None:
-            return redirect(url_for("admin.notice", notice_id=run.notice.id))
     return page("admin/notices.html", form=form, notices=notices.list_notices(g.staff), describe=describe_scope)
 
 
 @bp.get("/notices/<int:notice_id>")
 def notice(notice_id):
     """Where one notice stands: delivered, pending and failed, by channel, with the reasons."""
-    from notices.models import Notice
-    from core.extensions import db
     from flask_babel import get_locale
     from notices.texts import plan_sentence
     report = notices.delivery_report(g.staff, notice_id)
-    item = db.session.get(Notice, notice_id)
+    item = notices.get_notice(g.staff, notice_id)
     return page("admin/notice.html", report=report, notice=item, scope_name=describe_scope(item.scope_kind,
                                                                                           item.scope_id),
                 plan_text=plan_sentence(report["plan"], str(get_locale())))

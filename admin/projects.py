@@ -1,5 +1,5 @@
 """Project pages: items and progress, stages, milestones with photos, funding, acceptance, on-site reports."""
-from flask import g, redirect, request, url_for
+from flask import g, request, url_for
 from flask_babel import gettext as _
 
 from admin.common import bp, page, run_form
@@ -22,11 +22,11 @@ def projects_list():
     form = ProjectForm()
     form.compounds.choices = options(compound_choices(g.staff))
     if request.method == "POST":
-        def run():
-            run.project = projects.create_project(g.staff, form.name.data, [int(form.compounds.data)],
-                                                  form.reserve_level.data, form.plan_year.data)
-        if run_form(form, run, _("The project was created."), ""):
-            return redirect(url_for("admin.project", project_id=run.project.id))
+        done = run_form(form, lambda: projects.create_project(g.staff, form.name.data, [int(form.compounds.data)],
+                                                            form.reserve_level.data, form.plan_year.data),
+                        _("The project was created."), lambda project: url_for("admin.project", project_id=project.id))
+        if done is not None:
+            return done
     rows = projects.list_projects(g.staff)
     return page("admin/projects.html", form=form, projects=rows,
                 progress={p.id: projects.progress_of(p) for p in rows})

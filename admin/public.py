@@ -30,20 +30,15 @@ def vote_result(vote_id):
 def notice_page(token):
     """One resident's notice in full, in their language; the signed token is the only key."""
     from core.times import format_moment
-    from notices import links
-    from notices.models import Delivery
-    from notices.texts import render
-    delivery_id = links.read(token, current_app.config["SECRET_KEY"])
-    delivery = db.session.get(Delivery, delivery_id) if delivery_id is not None else None
-    if delivery is None:
+    from notices.services import notice_by_link
+    found = notice_by_link(token, current_app.config["SECRET_KEY"])
+    if found is None:
         abort(404)
-    from core.models import WechatAccount
-    locale = db.session.get(WechatAccount, delivery.account_id).locale or "zh_Hans_CN"
-    words = render(delivery.notice, locale)
+    words, locale, sent_at = found
     with force_locale(locale):
         return render_template("admin/public_notice.html", words=words,
                                when=format_moment(words.when, locale) if words.when else "",
-                               sent=format_moment(delivery.notice.created_at, locale))
+                               sent=format_moment(sent_at, locale))
 
 
 @public.get("/privacy")

@@ -82,12 +82,33 @@ def list_notices(staff, limit=100):
     return [(notice, counts.get(notice.id, {})) for notice in notices]
 
 
-def delivery_report(staff, notice_id):
-    """Counts by state and channel, and the failures with their reasons."""
+def get_notice(staff, notice_id):
+    """A notice of the staff member's region."""
     notice = db.session.get(Notice, notice_id)
     if notice is None or notice.region_id is None:
         raise NotFound()
     authorize(staff, "notices.read", db.session.get(Region, notice.region_id))
+    return notice
+
+
+def notice_by_link(token, secret):
+    """What a resident's signed link opens: (the notice in their words, their locale, when it was sent), or
+    None for a link that is forged, or whose delivery is gone."""
+    from core.models import WechatAccount
+    from notices import links
+    from notices.texts import render
+    delivery_id = links.read(token, secret)
+    delivery = db.session.get(Delivery, delivery_id) if delivery_id is not None else None
+    if delivery is None:
+        return None
+    locale = db.session.scalar(select(WechatAccount.locale).where(WechatAccount.id == delivery.account_id))
+    locale = locale or "zh_Hans_CN"
+    return render(delivery.notice, locale), locale, delivery.notice.created_at
+
+
+def delivery_report(staff, notice_id):
+    """Counts by state and channel, and the failures with their reasons."""
+    notice = get_notice(staff, notice_id)
     rows = db.session.execute(select(Delivery.state, Delivery.channel, func.count())
                               .where(Delivery.notice_id == notice_id)
                               .group_by(Delivery.state, Delivery.channel)).all()

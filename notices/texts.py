@@ -7,7 +7,7 @@ fields, and links to the full text."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 
 from core.extensions import db
 from core.models import Building, Compound, Unit
@@ -15,6 +15,11 @@ from core.times import format_day, format_moment
 
 KINDS = {}
 URGENT_KINDS = set()
+DELIVERY_STATES = {"pending": _l("waiting to be sent"), "sending": _l("being sent"), "sent": _l("sent"),
+                   "inbox": _l("in the resident's inbox only"), "failed": _l("failed")}
+CHANNELS = {"subscribe": _l("subscribe message"), "template": _l("template message"),
+            "customer_service": _l("customer-service message"), "inbox": _l("inbox")}
+NOTICE_PRIORITIES = {0: _l("urgent (vote deadlines, cuts, safety)"), 1: _l("ordinary"), 2: _l("general news")}
 
 
 @dataclass(frozen=True)
