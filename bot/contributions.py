@@ -43,9 +43,12 @@ class PledgeFlow(ListFlow):
                              header=[_("Your pledges not yet paid:")])
 
     def picked(self, turn, entry_id):
-        from contributions.models import Contribution
-        from core.extensions import db
-        entry = db.session.get(Contribution, entry_id)
+        from contributions import services as contributions
+        try:
+            entry = contributions.own_entry(turn.account, entry_id)
+        except DomainError:  # no longer theirs (they moved, or it was withdrawn meanwhile)
+            turn.end()
+            return _("Kept; nothing changed.")
         turn.goto(self, "confirm", entry_id=entry.id)
         return _("Withdraw your pledge of %(what)s? Reply 1 to withdraw, 0 to keep it.", what=entry_line(entry))
 

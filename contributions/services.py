@@ -79,13 +79,19 @@ def pledge(account, kind, amount=None, hours=None, description=None, item_id=Non
                        account_id=account.id)
 
 
-def cancel_own(account, contribution_id):
-    """A resident withdraws a pledge they made themselves before anything was received (not one made by someone
-    else at the same home, nor one the committee recorded)."""
+def own_entry(account, contribution_id):
+    """An entry this resident made themselves for their home (not one made by someone else at the same home,
+    nor one the committee recorded)."""
     entry = db.session.get(Contribution, contribution_id)
     if (entry is None or account.dwelling_id is None or entry.dwelling_id != account.dwelling_id
             or entry.account_id != account.id):
         raise NotFound()
+    return entry
+
+
+def cancel_own(account, contribution_id):
+    """A resident withdraws a pledge they made themselves before anything was received."""
+    entry = own_entry(account, contribution_id)
     entry.move(ContributionState.CANCELLED)
     entry.state, entry.closed_at, entry.reason = ContributionState.CANCELLED, utcnow(), "withdrawn by the resident"
     db.session.flush()
