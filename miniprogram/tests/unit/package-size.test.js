@@ -15,8 +15,10 @@ function packed() {
   const walk = (dir) => fs.readdirSync(dir, { withFileTypes: true }).forEach((entry) => {
     const full = path.join(dir, entry.name)
     const relative = path.relative(ROOT, full)
-    if (entry.name.startsWith('.') || skip(relative, entry.isDirectory())) return
-    if (entry.isDirectory()) return walk(full)
+    // a linked folder (node_modules shared between checkouts) is a folder to the packer too
+    const isDir = entry.isDirectory() || (entry.isSymbolicLink() && fs.statSync(full).isDirectory())
+    if (entry.name.startsWith('.') || skip(relative, isDir)) return
+    if (isDir) return walk(full)
     total += fs.statSync(full).size
     files.push(relative)
   })
