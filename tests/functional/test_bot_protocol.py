@@ -96,6 +96,16 @@ def test_malformed_xml_gets_success_not_an_error(client, body):
     assert response.status_code == 200 and response.get_data(as_text=True) == "success"
 
 
+@pytest.mark.parametrize("fields", ["<MsgType>text</MsgType><Content>帮助</Content><MsgId>abc</MsgId>",
+                                    "<MsgType>event</MsgType><Event>subscribe</Event>"])
+def test_a_signed_message_whose_numbers_are_not_numbers_gets_success_not_an_error(client, fields):
+    """wechatpy reads MsgId and CreateTime as numbers: a body that says otherwise is no WeChat message (in
+    plaintext mode the signature does not cover the body)."""
+    xml = f"<xml><ToUserName>{ACCOUNT}</ToUserName><FromUserName>o-nan</FromUserName><CreateTime>soon</CreateTime>{fields}</xml>"
+    _params, response = Bot(client).post(xml)
+    assert response.status_code == 200 and response.get_data(as_text=True) == "success"
+
+
 def test_an_unknown_message_type_gets_a_polite_reply(client):
     xml = (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[o9]]></FromUserName>"
            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[video]]></MsgType>"
