@@ -215,3 +215,28 @@ def test_menu_buttons_and_a_followers_scan_start_their_flows(client, home):
     # already following, she scans the stairwell's code: WeChat sends SCAN with the bare scene
     assert "501" in bot.say(event_xml("m1", "SCAN", f"unit:{home}"))
     assert "提诉求" in bot.say(event_xml("m1", "CLICK", "NO_SUCH_BUTTON"))
+
+
+def test_a_dwelling_is_placed_by_the_database_it_lies_in(app, home, simulator, tmp_path):
+    """Where a dwelling lies is remembered per app: another database in the same process (the test run's
+    SQLite and PostgreSQL apps, the next test's fresh copy) whose dwelling of the same id lies in another
+    compound gets its own compound, never the first one's."""
+    from tests.builders import build_world
+    from tests.conftest import _migrate, own_app
+    from wishes import services as wishes
+    first = db.session.scalar(select(func.min(Dwelling.id)))
+    account = WechatAccount(openid="placed-a", dwelling_id=first, kind="owner", locale="zh_Hans_CN")
+    db.session.add(account)
+    db.session.flush()
+    assert wishes.file_wish(account, "bot", text="楼道灯坏了").compound_id == account.dwelling.unit.building.compound_id
+    other = f"sqlite:///{tmp_path / 'other.sqlite3'}"
+    _migrate(other)
+    with own_app(other, WECHAT_API_BASE=simulator.url):
+        elsewhere = build_world()
+        sync_base_catalogue()
+        roll_with_owner(elsewhere.compound_b.id, ROWS)
+        assert db.session.scalar(select(func.min(Dwelling.id))) == first
+        neighbour = WechatAccount(openid="placed-b", dwelling_id=first, kind="owner", locale="zh_Hans_CN")
+        db.session.add(neighbour)
+        db.session.flush()
+        assert wishes.file_wish(neighbour, "bot", text="楼道灯坏了").compound_id == elsewhere.compound_b.id
