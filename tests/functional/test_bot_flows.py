@@ -240,3 +240,21 @@ def test_a_dwelling_is_placed_by_the_database_it_lies_in(app, home, simulator, t
         db.session.add(neighbour)
         db.session.flush()
         assert wishes.file_wish(neighbour, "bot", text="楼道灯坏了").compound_id == elsewhere.compound_b.id
+
+
+def test_a_home_unlinked_mid_conversation_is_said_in_chat_not_answered_with_an_error(client, home):
+    """The committee or the mini-program removed the link while a wish waited for its confirmation: the
+    rule the service raises reaches the resident as a reply (WeChat gets a 200), with nothing half-saved."""
+    from core import accounts
+    bot = Bot(client)
+    bind_owner(bot, "u1", home)
+    bot.say(text_xml("u1", "楼道灯坏了，晚上看不见"))
+    bot.say(text_xml("u1", "1"))
+    assert "请确认" in bot.say(text_xml("u1", "好"))
+    accounts.unbind(db.session.scalar(select(WechatAccount).where(WechatAccount.openid == "u1")))
+    db.session.commit()
+    confirm = text_xml("u1", "1", msg_id=888000111)
+    reply = bot.say(confirm)
+    assert "请先绑定" in reply and bot.say(confirm) == reply  # a retry gets the same reply
+    assert db.session.scalar(select(func.count()).select_from(Wish)) == 0
+    assert db.session.scalar(select(Conversation.step).where(Conversation.openid == "u1")) == "confirm"
