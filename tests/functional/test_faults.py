@@ -9,7 +9,7 @@ from core.models import InboundMessage, WechatAccount
 from notices.models import Delivery
 from simulator.sender import text_xml
 from tests.builders import Bot, bind_accounts, login, roll_with_owner
-from tests.conftest import own_app
+from tests.conftest import REDIS_URL, own_app
 from tests.builders import STAIRWELL_ROWS as ROWS
 from tests.tcp_proxy import TcpProxy
 
@@ -18,7 +18,8 @@ from tests.tcp_proxy import TcpProxy
 def flaky_redis_app(database_url, simulator, redis_client):  # noqa: F811
     """The app talking to Redis through a proxy the test can cut."""
     proxy = TcpProxy("127.0.0.1", 6379)
-    with own_app(database_url, WECHAT_API_BASE=simulator.url, REDIS_URL=f"redis://127.0.0.1:{proxy.port}/15") as app:
+    number = REDIS_URL.rsplit("/", 1)[1]  # the test Redis database, reached through the proxy
+    with own_app(database_url, WECHAT_API_BASE=simulator.url, REDIS_URL=f"redis://127.0.0.1:{proxy.port}/{number}") as app:
         yield app, proxy
     proxy.close()
 
@@ -80,3 +81,4 @@ def test_a_slow_then_failing_wechat_delays_notices_but_loses_none(client, world,
     sent_to = [c["body"]["touser"] for c in calls if c["path"].startswith("/cgi-bin/message/") and c["errcode"] == 0]
     assert sorted(set(sent_to)) == sorted(openids)  # everyone got it
     assert len(sent_to) <= len(openids) + 2  # at most the timed-out sends were repeated
+
