@@ -29,6 +29,12 @@ def _too_fast(openid, rate):
     return False
 
 
+def _record(key, nonce, openid, reply):
+    """The message and its reply as a row, in the transaction of the turn's effects."""
+    db.session.execute(insert(InboundMessage.__table__).values(
+        dedupe_key=key, nonce=nonce, openid=openid, reply=reply, received_at=utcnow()))
+
+
 class DatabaseGuard:
     """Inbound messages recorded in the same transaction as their effects."""
 
@@ -50,8 +56,7 @@ class DatabaseGuard:
     def finish(self, reply):
         """Record the message with its reply, in the transaction of its effects. A twin being handled
         by another worker at the same moment makes the commit fail, and its effects roll back."""
-        db.session.execute(insert(InboundMessage.__table__).values(
-            dedupe_key=self.key, nonce=self.nonce, openid=self.openid, reply=reply, received_at=utcnow()))
+        _record(self.key, self.nonce, self.openid, reply)
 
     def duplicate_reply(self):
         """After losing that race: the reply the other worker stored."""
@@ -100,7 +105,7 @@ class RedisGuard:
         self.ttl = int(WINDOW.total_seconds())
 
     def begin(self, key, nonce, openid, rate):
-        self.key = f"wechat:msg:{key}"
+        self.key, self.message = f"wechat:msg:{key}", (key, nonce, openid)
         counter = ratelimit.redis_window("bot", openid, RATE_WINDOW)
         answer = _begin(self.redis)(keys=[f"wechat:nonce:{nonce}", self.key] + ([counter] if counter else []),
                                     args=[key, self.ttl, PENDING, RATE_WINDOW + 1])
@@ -114,8 +119,9 @@ class RedisGuard:
     def finish(self, reply):
         try:
             self.redis.set(self.key, reply or "", ex=self.ttl)
-        except RedisError:  # Redis went away mid-turn: the turn stands; a retry may be handled again
-            log.warning("redis unavailable: reply not remembered")
+        except RedisError:  # Redis went away mid-turn: the database remembers the message for a retry
+            log.warning("redis unavailable: reply remembered in the database")
+            _record(*self.message, reply)
 
     def duplicate_reply(self):
         return None

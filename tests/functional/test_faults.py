@@ -82,3 +82,22 @@ def test_a_slow_then_failing_wechat_delays_notices_but_loses_none(client, world,
     assert sorted(set(sent_to)) == sorted(openids)  # everyone got it
     assert len(sent_to) <= len(openids) + 2  # at most the timed-out sends were repeated
 
+
+def test_a_turn_that_redis_left_midway_is_remembered_by_the_database(flaky_redis_app, monkeypatch):
+    """Redis went away while a turn ran: its reply cannot be kept there, so the database keeps it with the
+    turn's effects, and WeChat's retry (Redis still away) gets that reply instead of a second turn."""
+    app, proxy = flaky_redis_app
+    from bot import state
+    real, turns = state.account_and_saved, []
+
+    def cut_then_read(openid):
+        turns.append(openid)
+        proxy.cut()
+        return real(openid)
+
+    monkeypatch.setattr(state, "account_and_saved", cut_then_read)
+    bot = Bot(app.test_client())
+    message = text_xml("r2", "帮助", msg_id=4)
+    first = bot.say(message)
+    assert "提诉求" in first and bot.say(message) == first
+    assert turns == ["r2"]
