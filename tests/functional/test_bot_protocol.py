@@ -107,9 +107,11 @@ def test_a_signed_message_whose_numbers_are_not_numbers_gets_success_not_an_erro
     assert response.status_code == 200 and response.get_data(as_text=True) == "success"
 
 
-def test_a_new_users_first_two_messages_at_once_are_both_handled(app, monkeypatch):
+@pytest.mark.parametrize("same", [False, True], ids=["two-messages", "one-message-twice"])
+def test_a_new_users_first_two_messages_at_once_are_both_handled(app, monkeypatch, same):
     """Two workers meet an openid never seen before at the same moment (a user's first messages arrive
-    together): one creates the account, the other finds it, and neither message is dropped."""
+    together): one creates the account, the other finds it, and neither message is dropped. The same
+    message at both (WeChat's retry) is handled once, both answered with its reply."""
     from core import accounts
     from core.extensions import db
     from core.models import InboundMessage, WechatAccount
@@ -123,7 +125,7 @@ def test_a_new_users_first_two_messages_at_once_are_both_handled(app, monkeypatc
     monkeypatch.setattr(accounts, "account_for", together)
     client = app.test_client()
     bot = Bot(client)
-    sent = [bot.envelope.wrap(text_xml("first-seen", "帮助")) for _ in range(2)]
+    sent = [bot.envelope.wrap(text_xml("first-seen", "帮助", msg_id=7310001 if same else None)) for _ in range(2)]
     replies = [None, None]
 
     def post(i):
@@ -137,7 +139,7 @@ def test_a_new_users_first_two_messages_at_once_are_both_handled(app, monkeypatc
     for thread in threads:
         thread.join(20)
     assert all(reply and "提诉求" in reply for reply in replies), replies
-    assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == 2
+    assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == (1 if same else 2)
     assert db.session.scalar(select(func.count(WechatAccount.id)).where(WechatAccount.openid == "first-seen")) == 1
 
 
