@@ -18,8 +18,7 @@ from wishes.models import Wish, WishStatus
 MAX_TEXT = 1000
 
 
-CATALOGUE_TTL = 60  # seconds a county's catalogue is reused before it is read again
-_catalogue_cache = {}
+CATALOGUE_TTL = 60  # seconds a county's catalogue is reused before it is read again (by the app: its database's)
 PLACEMENTS_KEPT = 100_000
 
 
@@ -46,11 +45,12 @@ def _placement(dwelling_id):
 def catalogue_for(account):
     """The catalogue entries that apply to the resident's compound (read at most once a minute per region)."""
     path = _placement(account.dwelling_id)[0]
-    cached = _catalogue_cache.get(path)
+    catalogues = current_app.extensions.setdefault("wish_catalogues", {})  # region path -> (until, entries)
+    cached = catalogues.get(path)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
     entries = tuple(matching.CatalogueEntry(i.code, i.name_zh, i.name_en, i.cls) for i in items_for_region(path))
-    _catalogue_cache[path] = (time.monotonic() + CATALOGUE_TTL, entries)
+    catalogues[path] = (time.monotonic() + CATALOGUE_TTL, entries)
     return entries
 
 

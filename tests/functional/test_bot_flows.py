@@ -258,3 +258,21 @@ def test_a_home_unlinked_mid_conversation_is_said_in_chat_not_answered_with_an_e
     assert "请先绑定" in reply and bot.say(confirm) == reply  # a retry gets the same reply
     assert db.session.scalar(select(func.count()).select_from(Wish)) == 0
     assert db.session.scalar(select(Conversation.step).where(Conversation.openid == "u1")) == "confirm"
+
+
+def test_a_catalogue_is_read_from_the_database_it_lies_in(app, world, simulator, tmp_path):
+    """A region's catalogue is remembered per app: one database read before its catalogue was loaded does
+    not hide, for a minute, the catalogue another database in the same process holds for the same region."""
+    from tests.builders import build_world
+    from tests.conftest import _migrate, own_app
+    from wishes import services as wishes
+    roll_with_owner(world.compound_a.id, ROWS)
+    first = db.session.scalar(select(func.min(Dwelling.id)))
+    assert wishes.catalogue_for(WechatAccount(openid="bare", dwelling_id=first)) == ()
+    other = f"sqlite:///{tmp_path / 'other.sqlite3'}"
+    _migrate(other)
+    with own_app(other, WECHAT_API_BASE=simulator.url):
+        elsewhere = build_world()
+        sync_base_catalogue()
+        roll_with_owner(elsewhere.compound_a.id, ROWS)
+        assert wishes.catalogue_for(WechatAccount(openid="loaded", dwelling_id=first))
