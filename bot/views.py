@@ -83,6 +83,8 @@ def receive():
         reply = _in_their_words(message.source, "bot.too_fast")  # the message itself is not handled
         guard.finish(reply)
         db.session.commit()
+    if outcome == "pending":  # WeChat's retry of a message still being handled
+        reply = guard.twin_reply(current_app.config["BOT_DEADLINE"])
     if outcome == "new":
         app = current_app._get_current_object()
         future = _executor(app).submit(run_turn, app, message, guard)
@@ -90,6 +92,7 @@ def receive():
             reply = future.result(timeout=app.config["BOT_DEADLINE"])
         except FutureTimeout:
             # WeChat gives up after five seconds: say nothing now, send the answer when it is ready.
+            guard.answered_later()
             future.add_done_callback(partial(reply_later, app, message.source))
             return Response("success", mimetype="text/plain")
     body = protocol.render_reply(reply, message, incoming, token, appid, aes_key)
