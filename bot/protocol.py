@@ -87,11 +87,14 @@ def open_envelope(args, body, token, appid, aes_key, skew, now=None):
 
 
 def parse(xml):
-    """The wechatpy message object, or None when the XML is not a WeChat message."""
+    """The wechatpy message object, or None when the XML is not a WeChat message (wechatpy reads MsgId and
+    CreateTime as numbers on first access: a body where they are not is refused here, not in a view)."""
     try:
-        return parse_message(xml)
+        message = parse_message(xml)
+        dedupe_key(message)
     except Exception:  # noqa: BLE001 - xmltodict and wechatpy raise many kinds on bad input
         return None
+    return message
 
 
 def event_key(message):

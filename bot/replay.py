@@ -3,6 +3,7 @@ more than the rate of new messages gets no turn.
 
 Redis when REDIS_URL is set (shared by every worker), the database otherwise."""
 import logging
+import time
 from datetime import timedelta
 from functools import lru_cache
 
@@ -17,6 +18,8 @@ from core.models import InboundMessage, utcnow
 WINDOW = timedelta(minutes=10)
 RATE_WINDOW = 60  # seconds: `rate` new messages per user per minute
 PENDING = "\0"  # a message's reply while its turn runs
+LATER = ":later"  # marks a message whose reply customer service sends
+TWIN_POLL = 0.05  # seconds between looks for the reply a retry waits for
 log = logging.getLogger(__name__)
 
 
@@ -27,6 +30,12 @@ def _too_fast(openid, rate):
     except ratelimit.TooManyRequests:
         return True
     return False
+
+
+def _record(key, nonce, openid, reply):
+    """The message and its reply as a row, in the transaction of the turn's effects."""
+    db.session.execute(insert(InboundMessage.__table__).values(
+        dedupe_key=key, nonce=nonce, openid=openid, reply=reply, received_at=utcnow()))
 
 
 class DatabaseGuard:
@@ -50,13 +59,15 @@ class DatabaseGuard:
     def finish(self, reply):
         """Record the message with its reply, in the transaction of its effects. A twin being handled
         by another worker at the same moment makes the commit fail, and its effects roll back."""
-        db.session.execute(insert(InboundMessage.__table__).values(
-            dedupe_key=self.key, nonce=self.nonce, openid=self.openid, reply=reply, received_at=utcnow()))
+        _record(self.key, self.nonce, self.openid, reply)
 
     def duplicate_reply(self):
         """After losing that race: the reply the other worker stored."""
         table = InboundMessage.__table__
         return db.session.execute(select(table.c.reply).where(table.c.dedupe_key == self.key)).scalar()
+
+    def answered_later(self):
+        """Nothing to mark: a retry is never pending here (it runs its own turn; the loser's rolls back)."""
 
     def abandon(self):
         """Nothing to undo: the transaction's rollback forgets the message."""
@@ -100,7 +111,8 @@ class RedisGuard:
         self.ttl = int(WINDOW.total_seconds())
 
     def begin(self, key, nonce, openid, rate):
-        self.key = f"wechat:msg:{key}"
+        """As DatabaseGuard.begin, and ('pending', None) for a message whose turn is still running."""
+        self.key, self.message = f"wechat:msg:{key}", (key, nonce, openid)
         counter = ratelimit.redis_window("bot", openid, RATE_WINDOW)
         answer = _begin(self.redis)(keys=[f"wechat:nonce:{nonce}", self.key] + ([counter] if counter else []),
                                     args=[key, self.ttl, PENDING, RATE_WINDOW + 1])
@@ -108,17 +120,42 @@ class RedisGuard:
         if outcome == "replayed":
             raise Rejected("replayed nonce")
         if outcome == "duplicate":
-            return "duplicate", None if answer[1] == PENDING.encode() else answer[1].decode()
+            return ("pending", None) if answer[1] == PENDING.encode() else ("duplicate", answer[1].decode())
         return ("throttled" if counter and answer[1] > rate else "new"), None
 
     def finish(self, reply):
         try:
             self.redis.set(self.key, reply or "", ex=self.ttl)
-        except RedisError:  # Redis went away mid-turn: the turn stands; a retry may be handled again
-            log.warning("redis unavailable: reply not remembered")
+        except RedisError:  # Redis went away mid-turn: the database remembers the message for a retry
+            log.warning("redis unavailable: reply remembered in the database")
+            _record(*self.message, reply)
 
     def duplicate_reply(self):
         return None
+
+    def twin_reply(self, seconds):
+        """For WeChat's retry of a message still being handled: the first's reply once its turn is done within
+        `seconds` (the first answered into a connection WeChat has dropped), or None when there is none yet,
+        its turn failed, or customer service sends it."""
+        deadline = time.monotonic() + seconds
+        try:
+            while time.monotonic() < deadline:
+                reply, later = self.redis.mget(self.key, self.key + LATER)
+                if later is not None or reply is None:
+                    return None
+                if reply != PENDING.encode():
+                    return reply.decode() or None
+                time.sleep(TWIN_POLL)
+        except RedisError:
+            log.warning("redis unavailable: a retry's reply not awaited")
+        return None
+
+    def answered_later(self):
+        """The reply goes out by customer service when the turn is done: a retry waiting for it says nothing."""
+        try:
+            self.redis.set(self.key + LATER, 1, ex=self.ttl)
+        except RedisError:
+            log.warning("redis unavailable: a late reply not marked")
 
     def abandon(self):
         try:

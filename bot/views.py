@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import dispatcher, flows, protocol, replay, state
+from core.errors import DomainError
 from core.extensions import db, redis_client
 from core.i18n import translate
 from core.models import WechatAccount, aware, utcnow
@@ -79,9 +80,11 @@ def receive():
         return Response("forbidden", status=403, mimetype="text/plain")
     if outcome == "throttled":
         log.warning("wechat user throttled")
-        reply = _throttled(message.source)
+        reply = _in_their_words(message.source, "bot.too_fast")  # the message itself is not handled
         guard.finish(reply)
         db.session.commit()
+    if outcome == "pending":  # WeChat's retry of a message still being handled
+        reply = guard.twin_reply(current_app.config["BOT_DEADLINE"])
     if outcome == "new":
         app = current_app._get_current_object()
         future = _executor(app).submit(run_turn, app, message, guard)
@@ -89,17 +92,18 @@ def receive():
             reply = future.result(timeout=app.config["BOT_DEADLINE"])
         except FutureTimeout:
             # WeChat gives up after five seconds: say nothing now, send the answer when it is ready.
+            guard.answered_later()
             future.add_done_callback(partial(reply_later, app, message.source))
             return Response("success", mimetype="text/plain")
     body = protocol.render_reply(reply, message, incoming, token, appid, aes_key)
     return Response(body, mimetype="application/xml" if reply else "text/plain")
 
 
-def _throttled(openid):
-    """The answer to a message over the rate, in the user's language; the message itself is not handled."""
+def _in_their_words(openid, key, **params):
+    """A message key said to a WeChat user, in their language."""
     locale = db.session.scalar(select(WechatAccount.locale).where(WechatAccount.openid == openid))
     with force_locale(locale or "zh_Hans_CN"):
-        return translate("bot.too_fast")
+        return translate(key, **params)
 
 
 def _executor(app):
@@ -113,7 +117,11 @@ def run_turn(app, message, guard):
     """Handle a new message and commit its effects with the record of it; returns the reply text."""
     with app.app_context():
         try:
-            reply = handle(message)
+            try:
+                reply = handle(message)
+            except DomainError as exc:  # a rule no flow expected (the home unlinked mid-conversation): said in
+                db.session.rollback()  # chat with the turn's effects undone, never an error status to WeChat
+                reply = _in_their_words(message.source, exc.key, **exc.params)
             guard.finish(reply)
             db.session.commit()
         except IntegrityError:  # the same message was handled by another worker meanwhile

@@ -7,7 +7,7 @@ from flask import current_app
 from flask_babel import LazyString, force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import joinedload
 
 from core import audit, pii
@@ -27,17 +27,24 @@ PRIVACY_VERSION = "2026-11"
 BAD_LOGIN_CODES = {40029, 40163, 40226}
 
 
+# A user's first messages may reach two workers together: the second waits for the first's row instead of
+# failing on the unique openid (PostgreSQL and SQLite say this alike).
+CREATE_ACCOUNT = text("INSERT INTO wechat_accounts (openid, locale, follows, created_at) "
+                      "VALUES (:openid, :locale, :follows, :created_at) ON CONFLICT (openid) DO NOTHING"
+                      ).bindparams(bindparam("created_at", type_=WechatAccount.__table__.c.created_at.type))
+
+
 def _hash(value):
     return hashlib.sha256(value.encode()).hexdigest()
 
 
 def account_for(openid):
-    """The account of an openid, created on first sight."""
+    """The account of an openid, created on first sight (by one of two workers meeting it at once)."""
     account = WechatAccount.query.filter_by(openid=openid).first()
     if account is None:
-        account = WechatAccount(openid=openid, locale="zh_Hans_CN")
-        db.session.add(account)
-        db.session.flush()
+        db.session.execute(CREATE_ACCOUNT, {"openid": openid, "locale": "zh_Hans_CN", "follows": False,
+                                            "created_at": utcnow()})
+        account = WechatAccount.query.filter_by(openid=openid).one()
     return account
 
 

@@ -1,5 +1,7 @@
 """Wish services: file, list, classify, merge, answer, count."""
 import time
+
+from flask import current_app
 from sqlalchemy import func, select
 
 from core import audit
@@ -16,16 +18,16 @@ from wishes.models import Wish, WishStatus
 MAX_TEXT = 1000
 
 
-CATALOGUE_TTL = 60  # seconds a county's catalogue is reused before it is read again
-_catalogue_cache = {}
+CATALOGUE_TTL = 60  # seconds a county's catalogue is reused before it is read again (by the app: its database's)
 PLACEMENTS_KEPT = 100_000
-_placements = {}  # dwelling id -> (its community's region path, its compound's id)
 
 
 def _placement(dwelling_id):
-    # A dwelling never moves to another compound, so where it lies can be remembered. A miss reads the
-    # dwelling's whole compound: its neighbours then cost no query either.
-    found = _placements.get(dwelling_id)
+    # A dwelling never moves to another compound, so where it lies can be remembered, by the app: its
+    # database's ids are its own (a process with two apps, as the tests have, must not mix them). A miss
+    # reads the dwelling's whole compound: its neighbours then cost no query either.
+    placements = current_app.extensions.setdefault("wish_placements", {})  # dwelling id -> (path, compound)
+    found = placements.get(dwelling_id)
     if found is not None:
         return found
     compound = (select(Building.compound_id).join(Unit, Unit.building_id == Building.id)
@@ -34,20 +36,21 @@ def _placement(dwelling_id):
                               .join(Compound, Compound.community_id == Region.id)
                               .join(Building, Building.compound_id == Compound.id).join(Unit)
                               .join(Dwelling).where(Compound.id == compound)).all()
-    if len(_placements) + len(rows) > PLACEMENTS_KEPT:
-        _placements.clear()
-    _placements.update((row[0], (row[1], row[2])) for row in rows)
-    return _placements[dwelling_id]
+    if len(placements) + len(rows) > PLACEMENTS_KEPT:
+        placements.clear()
+    placements.update((row[0], (row[1], row[2])) for row in rows)
+    return placements[dwelling_id]
 
 
 def catalogue_for(account):
     """The catalogue entries that apply to the resident's compound (read at most once a minute per region)."""
     path = _placement(account.dwelling_id)[0]
-    cached = _catalogue_cache.get(path)
+    catalogues = current_app.extensions.setdefault("wish_catalogues", {})  # region path -> (until, entries)
+    cached = catalogues.get(path)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
     entries = tuple(matching.CatalogueEntry(i.code, i.name_zh, i.name_en, i.cls) for i in items_for_region(path))
-    _catalogue_cache[path] = (time.monotonic() + CATALOGUE_TTL, entries)
+    catalogues[path] = (time.monotonic() + CATALOGUE_TTL, entries)
     return entries
 
 

@@ -1,5 +1,6 @@
 """Conversations through signed messages: binding, wishes by text and voice, retries, restarts."""
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -215,3 +216,65 @@ def test_menu_buttons_and_a_followers_scan_start_their_flows(client, home):
     # already following, she scans the stairwell's code: WeChat sends SCAN with the bare scene
     assert "501" in bot.say(event_xml("m1", "SCAN", f"unit:{home}"))
     assert "提诉求" in bot.say(event_xml("m1", "CLICK", "NO_SUCH_BUTTON"))
+
+
+@contextmanager
+def another_database(simulator, tmp_path, compound):
+    """Inside an app of its own on a second, new SQLite database: the world, the catalogue and ROWS imported
+    into `compound` (its dwellings get the ids the first database's have)."""
+    from tests.builders import build_world
+    from tests.conftest import _migrate, own_app
+    other = f"sqlite:///{tmp_path / 'other.sqlite3'}"
+    _migrate(other)
+    with own_app(other, WECHAT_API_BASE=simulator.url):
+        elsewhere = build_world()
+        sync_base_catalogue()
+        roll_with_owner(getattr(elsewhere, compound).id, ROWS)
+        yield elsewhere
+
+
+def test_a_dwelling_is_placed_by_the_database_it_lies_in(app, home, simulator, tmp_path):
+    """Where a dwelling lies is remembered per app: another database in the same process (the test run's
+    SQLite and PostgreSQL apps, the next test's fresh copy) whose dwelling of the same id lies in another
+    compound gets its own compound, never the first one's."""
+    from wishes import services as wishes
+    first = db.session.scalar(select(func.min(Dwelling.id)))
+    account = WechatAccount(openid="placed-a", dwelling_id=first, kind="owner", locale="zh_Hans_CN")
+    db.session.add(account)
+    db.session.flush()
+    assert wishes.file_wish(account, "bot", text="楼道灯坏了").compound_id == account.dwelling.unit.building.compound_id
+    with another_database(simulator, tmp_path, "compound_b") as elsewhere:
+        assert db.session.scalar(select(func.min(Dwelling.id))) == first
+        neighbour = WechatAccount(openid="placed-b", dwelling_id=first, kind="owner", locale="zh_Hans_CN")
+        db.session.add(neighbour)
+        db.session.flush()
+        assert wishes.file_wish(neighbour, "bot", text="楼道灯坏了").compound_id == elsewhere.compound_b.id
+
+
+def test_a_home_unlinked_mid_conversation_is_said_in_chat_not_answered_with_an_error(client, home):
+    """The committee or the mini-program removed the link while a wish waited for its confirmation: the
+    rule the service raises reaches the resident as a reply (WeChat gets a 200), with nothing half-saved."""
+    from core import accounts
+    bot = Bot(client)
+    bind_owner(bot, "u1", home)
+    bot.say(text_xml("u1", "楼道灯坏了，晚上看不见"))
+    bot.say(text_xml("u1", "1"))
+    assert "请确认" in bot.say(text_xml("u1", "好"))
+    accounts.unbind(db.session.scalar(select(WechatAccount).where(WechatAccount.openid == "u1")))
+    db.session.commit()
+    confirm = text_xml("u1", "1", msg_id=888000111)
+    reply = bot.say(confirm)
+    assert "请先绑定" in reply and bot.say(confirm) == reply  # a retry gets the same reply
+    assert db.session.scalar(select(func.count()).select_from(Wish)) == 0
+    assert db.session.scalar(select(Conversation.step).where(Conversation.openid == "u1")) == "confirm"
+
+
+def test_a_catalogue_is_read_from_the_database_it_lies_in(app, world, simulator, tmp_path):
+    """A region's catalogue is remembered per app: one database read before its catalogue was loaded does
+    not hide, for a minute, the catalogue another database in the same process holds for the same region."""
+    from wishes import services as wishes
+    roll_with_owner(world.compound_a.id, ROWS)
+    first = db.session.scalar(select(func.min(Dwelling.id)))
+    assert wishes.catalogue_for(WechatAccount(openid="bare", dwelling_id=first)) == ()
+    with another_database(simulator, tmp_path, "compound_a"):
+        assert wishes.catalogue_for(WechatAccount(openid="loaded", dwelling_id=first))

@@ -1,4 +1,5 @@
 """The official-account endpoint as WeChat talks to it: three modes, forgeries, replays, hostile XML."""
+import threading
 import time
 
 import pytest
@@ -94,6 +95,52 @@ def test_malformed_xml_gets_success_not_an_error(client, body):
     params = {"timestamp": ts, "nonce": nonce, "signature": sign(token, ts, nonce)}
     response = client.post("/wechat", query_string=params, data=body.encode())
     assert response.status_code == 200 and response.get_data(as_text=True) == "success"
+
+
+@pytest.mark.parametrize("fields", ["<MsgType>text</MsgType><Content>帮助</Content><MsgId>abc</MsgId>",
+                                    "<MsgType>event</MsgType><Event>subscribe</Event>"])
+def test_a_signed_message_whose_numbers_are_not_numbers_gets_success_not_an_error(client, fields):
+    """wechatpy reads MsgId and CreateTime as numbers: a body that says otherwise is no WeChat message (in
+    plaintext mode the signature does not cover the body)."""
+    xml = f"<xml><ToUserName>{ACCOUNT}</ToUserName><FromUserName>o-nan</FromUserName><CreateTime>soon</CreateTime>{fields}</xml>"
+    _params, response = Bot(client).post(xml)
+    assert response.status_code == 200 and response.get_data(as_text=True) == "success"
+
+
+@pytest.mark.parametrize("same", [False, True], ids=["two-messages", "one-message-twice"])
+def test_a_new_users_first_two_messages_at_once_are_both_handled(app, monkeypatch, same):
+    """Two workers meet an openid never seen before at the same moment (a user's first messages arrive
+    together): one creates the account, the other finds it, and neither message is dropped. The same
+    message at both (WeChat's retry) is handled once, both answered with its reply."""
+    from core import accounts
+    from core.extensions import db
+    from core.models import InboundMessage, WechatAccount
+    from sqlalchemy import func, select
+    real, met = accounts.account_for, threading.Barrier(2, timeout=10)
+
+    def together(openid):
+        met.wait()
+        return real(openid)
+
+    monkeypatch.setattr(accounts, "account_for", together)
+    client = app.test_client()
+    bot = Bot(client)
+    sent = [bot.envelope.wrap(text_xml("first-seen", "帮助", msg_id=7310001 if same else None)) for _ in range(2)]
+    replies = [None, None]
+
+    def post(i):
+        params, body = sent[i]
+        response = client.post("/wechat", query_string=params, data=body, content_type="text/xml")
+        replies[i] = bot.envelope.open_reply(params, response.data)
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert all(reply and "提诉求" in reply for reply in replies), replies
+    assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == (1 if same else 2)
+    assert db.session.scalar(select(func.count(WechatAccount.id)).where(WechatAccount.openid == "first-seen")) == 1
 
 
 def test_an_unknown_message_type_gets_a_polite_reply(client):

@@ -9,7 +9,7 @@ from core.models import InboundMessage, WechatAccount
 from notices.models import Delivery
 from simulator.sender import text_xml
 from tests.builders import Bot, bind_accounts, login, roll_with_owner
-from tests.conftest import own_app
+from tests.conftest import REDIS_URL, own_app
 from tests.builders import STAIRWELL_ROWS as ROWS
 from tests.tcp_proxy import TcpProxy
 
@@ -18,7 +18,8 @@ from tests.tcp_proxy import TcpProxy
 def flaky_redis_app(database_url, simulator, redis_client):  # noqa: F811
     """The app talking to Redis through a proxy the test can cut."""
     proxy = TcpProxy("127.0.0.1", 6379)
-    with own_app(database_url, WECHAT_API_BASE=simulator.url, REDIS_URL=f"redis://127.0.0.1:{proxy.port}/15") as app:
+    number = REDIS_URL.rsplit("/", 1)[1]  # the test Redis database, reached through the proxy
+    with own_app(database_url, WECHAT_API_BASE=simulator.url, REDIS_URL=f"redis://127.0.0.1:{proxy.port}/{number}") as app:
         yield app, proxy
     proxy.close()
 
@@ -80,3 +81,23 @@ def test_a_slow_then_failing_wechat_delays_notices_but_loses_none(client, world,
     sent_to = [c["body"]["touser"] for c in calls if c["path"].startswith("/cgi-bin/message/") and c["errcode"] == 0]
     assert sorted(set(sent_to)) == sorted(openids)  # everyone got it
     assert len(sent_to) <= len(openids) + 2  # at most the timed-out sends were repeated
+
+
+def test_a_turn_that_redis_left_midway_is_remembered_by_the_database(flaky_redis_app, monkeypatch):
+    """Redis went away while a turn ran: its reply cannot be kept there, so the database keeps it with the
+    turn's effects, and WeChat's retry (Redis still away) gets that reply instead of a second turn."""
+    app, proxy = flaky_redis_app
+    from bot import state
+    real, turns = state.account_and_saved, []
+
+    def cut_then_read(openid):
+        turns.append(openid)
+        proxy.cut()
+        return real(openid)
+
+    monkeypatch.setattr(state, "account_and_saved", cut_then_read)
+    bot = Bot(app.test_client())
+    message = text_xml("r2", "帮助", msg_id=4)
+    first = bot.say(message)
+    assert "提诉求" in first and bot.say(message) == first
+    assert turns == ["r2"]

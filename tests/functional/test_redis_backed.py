@@ -1,10 +1,11 @@
 """With REDIS_URL set, nonces, message ids and the access token live in Redis, shared by every worker."""
+import threading
 
 import pytest
 
 from core.wechat import RedisTokenStore, WeChat
 from simulator.sender import text_xml
-from tests.builders import Bot
+from tests.builders import Bot, wait_until
 from tests.conftest import REDIS_URL, own_app
 
 @pytest.fixture
@@ -48,3 +49,49 @@ def test_two_workers_share_one_token(simulator, redis_client):
                for _ in range(2)]
     assert workers[0].token() == workers[1].token()
     assert simulator.state.token_fetches == 1
+
+
+def _twin_while_first_runs(app, monkeypatch, message):
+    """Post `message`, and WeChat's retry of it while the first is still handled; the retry's response
+    and the first's, once the first's turn is let go."""
+    from bot import state
+    real, entered, go = state.account_and_saved, threading.Event(), threading.Event()
+
+    def held(openid):
+        entered.set()
+        go.wait(10)
+        return real(openid)
+
+    monkeypatch.setattr(state, "account_and_saved", held)
+    client = app.test_client()
+    bot = Bot(client)
+    params, body = bot.envelope.wrap(message)
+    first = {}
+    thread = threading.Thread(target=lambda: first.setdefault("response", client.post(
+        "/wechat", query_string=params, data=body, content_type="text/xml")))
+    thread.start()
+    assert entered.wait(10)
+    threading.Timer(0.3, go.set).start()  # the first's turn ends while the retry waits
+    _params, retry = bot.post(message)
+    thread.join(10)
+    return bot.envelope.open_reply(params, retry.data), bot.envelope.open_reply(params, first["response"].data)
+
+
+def test_a_retry_while_the_first_is_handled_gets_its_reply(redis_app, monkeypatch):
+    """WeChat drops a request it waited five seconds for and sends it again: the first's passive reply goes
+    nowhere, so the retry answers with it once the first's turn is done (not with 'success', a lost reply)."""
+    retry, first = _twin_while_first_runs(redis_app, monkeypatch, text_xml("rd5", "帮助", msg_id=5580001))
+    assert retry and "提诉求" in retry and retry == first
+
+
+def test_a_retry_of_a_message_answered_later_adds_no_second_reply(redis_app, simulator, monkeypatch):
+    """The first ran past its deadline: customer service sends its reply, and the waiting retry says nothing."""
+    import requests as http
+    redis_app.config["BOT_DEADLINE"] = 0.1
+    retry, first = _twin_while_first_runs(redis_app, monkeypatch, text_xml("rd6", "帮助", msg_id=5580002))
+    assert retry is None and first is None
+
+    def sent():
+        return http.get(f"{simulator.url}/sim/calls", params={"path": "/cgi-bin/message/custom/send"}, timeout=5).json()
+
+    assert wait_until(sent, 10) and len(sent()) == 1
