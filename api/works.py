@@ -507,11 +507,10 @@ class MyWorks(MethodView):
     def get(self):
         """Who answers for my compound's works, the published final accounts, satisfaction."""
         from surveys.services import satisfaction_rates_of
-        from projects.models import ResidentSupervisor
         account = resident()
         project = projects.project_for_resident(account)
         rates = satisfaction_rates_of(project.id)
-        mine = ResidentSupervisor.query.filter_by(project_id=project.id, account_id=account.id).first()
+        mine = works.own_offer(project, account)
 
         def percent(value):
             return None if value is None else round(value.numerator * 100 / value.denominator, 1)

@@ -84,11 +84,16 @@ def parties_of(project):
 
 
 # resident supervisors -----------------------------------------------------------------------------------
+def own_offer(project, account):
+    """The resident's own offer to supervise this project's works (any status), or None."""
+    return ResidentSupervisor.query.filter_by(project_id=project.id, account_id=account.id).first()
+
+
 def volunteer_supervisor(account, name):
     """A resident offers to supervise their compound's works; the committee decides."""
     project = project_for_resident(account)
     name = _text("name", name, 100)
-    row = ResidentSupervisor.query.filter_by(project_id=project.id, account_id=account.id).first()
+    row = own_offer(project, account)
     if row is not None and row.status != "rejected":
         raise Conflict("works.already_volunteered")
     if row is None:
