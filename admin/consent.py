@@ -1,7 +1,7 @@
 """Pages for 先自治后整治: what a project lacks before works, publishing its plan, officials' override;
 publicity periods with their objections and answers; the residents' contribution ledger."""
 from flask import Response, abort, g, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -16,8 +16,7 @@ from core.auth import can
 from core.errors import NotFound
 from core.extensions import db
 from core.i18n import translate
-from core import scopes
-from core.models import Building, CatalogueItem, Dwelling, Unit
+from core import catalogue, scopes
 from core.times import format_moment, time_left
 from projects import consent, services as projects
 from publicity import services as publicity
@@ -151,13 +150,9 @@ def public_publicity(publicity_id):
 
 # the contribution ledger ------------------------------------------------------------------------------------
 def _dwelling_choices(project):
-    rows = db.session.execute(
-        db.select(Dwelling.id, Building.name, Unit.name, Dwelling.room).join(Unit, Dwelling.unit_id == Unit.id)
-        .join(Building, Unit.building_id == Building.id)
-        .where(Building.compound_id.in_([c.id for c in project.compounds]))
-        .order_by(Building.name, Unit.name, Dwelling.room).limit(5000)).all()
+    from core.registry import dwellings_of_compounds
     return [(str(d), _("Building %(building)s, unit %(unit)s, room %(room)s", building=b, unit=u, room=r))
-            for d, b, u, r in rows]
+            for d, b, u, r in dwellings_of_compounds(c.id for c in project.compounds)]
 
 
 @bp.route("/projects/<int:project_id>/contributions", methods=["GET", "POST"])
@@ -167,7 +162,8 @@ def project_ledger(project_id):
     forms = {"pledge": PledgeForm(formdata=None), "receive": ReceiveForm(formdata=None),
              "close": CloseEntryForm(formdata=None), "apportion": ApportionForm(formdata=None)}
     choices = _dwelling_choices(project)
-    names = dict(db.session.execute(db.select(CatalogueItem.code, CatalogueItem.name_zh)).all())
+    english = str(get_locale()).startswith("en")
+    names = {i.code: i.name_en if english else i.name_zh for i in catalogue.items_for_region(g.staff.region)}
     item_choices = options([(str(i.id), f"{i.id} {names.get(i.catalogue_code, i.catalogue_code)}")
                             for i in project.items])
     scope_options = options(scopes.compound_scope_choices(project.compounds))

@@ -208,6 +208,14 @@ def compound_names(compound_ids):
         if ids else {}
 
 
+def dwellings_of_compounds(compound_ids, limit=5000):
+    """(dwelling id, building, unit, room) of these compounds' dwellings, in address order."""
+    return db.session.execute(
+        select(Dwelling.id, Building.name, Unit.name, Dwelling.room).join(Unit, Dwelling.unit_id == Unit.id)
+        .join(Building, Unit.building_id == Building.id).where(Building.compound_id.in_(list(compound_ids)))
+        .order_by(Building.name, Unit.name, Dwelling.room).limit(limit)).all()
+
+
 def addresses(dwelling_ids):
     """{dwelling id: '1-1-101'} (building, unit and room as the roll names them)."""
     ids = set(dwelling_ids)
