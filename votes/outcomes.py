@@ -96,16 +96,17 @@ class _StoredBallots(Mapping):
 
 
 def stored_outcomes(votes):
-    """{vote id: Outcome} of the counted votes among `votes` (a select of vote ids, or ids), reading from each
-    stored record its count, not the parts and ballots it was counted from (those only if a refiner asks)."""
+    """{vote id: Outcome} of the counted votes among `votes` (a select of vote ids, or ids), reading each one's
+    count kept apart from its record, not the parts and ballots it was counted from (those only if a refiner
+    asks)."""
     from sqlalchemy import select
 
     from core.extensions import db
     from votes.models import Vote
-    rows = [row for row in db.session.execute(select(Vote.id, Vote.state, Vote.result["result"])
-                                              .where(Vote.id.in_(votes))) if row[2] is not None]
+    rows = db.session.execute(select(Vote.id, Vote.state, Vote.counted)
+                              .where(Vote.id.in_(votes), Vote.counted.is_not(None))).all()
     batch = dict.fromkeys((row.id for row in rows), None)
-    return _decided({row.id: (row, rules.Result(**row[2]), _StoredBallots(batch, row.id)) for row in rows})
+    return _decided({row.id: (row, rules.Result(**row.counted), _StoredBallots(batch, row.id)) for row in rows})
 
 
 def outcome_of(vote, live=False):
