@@ -226,10 +226,11 @@ def demand(staff, region_id=None):
 
 
 def _demand_of(region):
+    # each wish is looked up once among the region's compounds, not joined to its compound and then its community
+    compounds = select(Compound.id).join(Region, Region.id == Compound.community_id).where(_under(region))
     return db.session.execute(
-        select(Wish.catalogue_code, func.count(Wish.id)).join(Compound, Compound.id == Wish.compound_id)
-        .join(Region, Region.id == Compound.community_id)
-        .where(_under(region), Wish.status != WishStatus.MERGED, Wish.catalogue_code.is_not(None))
+        select(Wish.catalogue_code, func.count(Wish.id))
+        .where(Wish.compound_id.in_(compounds), Wish.status != WishStatus.MERGED, Wish.catalogue_code.is_not(None))
         .group_by(Wish.catalogue_code).order_by(func.count(Wish.id).desc(), Wish.catalogue_code)).all()
 
 
