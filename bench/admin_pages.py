@@ -9,6 +9,7 @@ sign-in session and the page frame, no figures). Aim: p95 under 150 ms each. Usa
 Given a PostgreSQL URL it drops and rebuilds that database's schema.
 """
 import argparse
+import gc
 import random
 import statistics
 import sys
@@ -248,6 +249,7 @@ def main():
     print(f"built {args.compounds} compounds, {args.dwellings} dwellings on {url.split(':')[0]} "
           f"in {time.perf_counter() - started:.0f} s")
     province, committee = signed_in(app, "province"), signed_in(app, "committee")
+    gc.freeze()  # as each production worker does once the app is loaded (deploy/gunicorn.conf.py)
     year = date.today().year
     pages = [("province dashboard", province, f"/admin/dashboard?year={year}"),
              ("province ledger", province, "/admin/ledger"),
