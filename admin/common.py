@@ -1,7 +1,7 @@
 """What every admin page shares: the blueprint, running a form through a service, local times."""
 from datetime import datetime
 
-from flask import Blueprint, flash, redirect, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 
 from core.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthorised
@@ -104,6 +104,17 @@ def local_time(value, fmt="yyyy-MM-dd HH:mm"):
 def now_local():
     """Now, in Beijing time, without a zone (for datetime-local defaults)."""
     return datetime.now(LOCAL).replace(tzinfo=None, second=0, microsecond=0)
+
+
+_SLOT = 2147483647  # an id no row has, marking where a row's own id goes in a URL built once
+
+
+@bp.app_template_global("row_url")
+def row_url(endpoint, key):
+    """A function from a row's id to `url_for(endpoint, key=id)`, the URL built once: a table of hundreds of rows
+    spends more on url_for than on the rows."""
+    prefix, _slot, suffix = url_for(endpoint, **{key: _SLOT}).partition(str(_SLOT))
+    return lambda value: f"{prefix}{int(value)}{suffix}"
 
 
 @bp.app_template_filter("localtime")

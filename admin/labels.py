@@ -31,3 +31,10 @@ def label(table, code):
     if key not in cache:
         cache[key] = str(table.get(code, code))
     return cache[key]
+
+
+def namer(table):
+    """A function from a code to its translated name, as label() gives it, with the table translated once: a long
+    table names the same few codes on every row."""
+    names = {code: str(name) for code, name in table.items()}
+    return lambda code: "" if code is None else names.get(code, code)

@@ -9,6 +9,7 @@ sign-in session and the page frame, no figures). Aim: p95 under 150 ms each. Usa
 Given a PostgreSQL URL it drops and rebuilds that database's schema.
 """
 import argparse
+import gc
 import random
 import statistics
 import sys
@@ -64,18 +65,19 @@ def build_regions(compounds):
     return rows, communities
 
 
-def counted_record(dwellings, rng):
-    """A closed vote's stored record (as votes.services stores it): the count and the parts and ballots it
-    was counted from, most owners agreeing."""
+def closed_record(dwellings, rng):
+    """What closing a vote stores (as votes.services stores it): the record (the count and the parts and
+    ballots it was counted from, most owners agreeing) and the count apart."""
     from dataclasses import asdict
     from votes import rules
     parts = [rules.Part(d["id"], d["registered_area"], f"h{d['id']}") for d in dwellings]
     ballots = {p.dwelling_id: rng.choice(("agree", "agree", "agree", "disagree", "abstain"))
                for p in parts if rng.random() < 0.8}
     result = rules.count(parts, ballots, "rebuild")
-    return {"result": asdict(result),
-            "inputs": {"parts": [[p.dwelling_id, p.area, p.head] for p in parts],
-                       "ballots": {str(k): v for k, v in sorted(ballots.items())}, "chain_head": None, "events": 0}}
+    record = {"result": asdict(result),
+              "inputs": {"parts": [[p.dwelling_id, p.area, p.head] for p in parts],
+                         "ballots": {str(k): v for k, v in sorted(ballots.items())}, "chain_head": None, "events": 0}}
+    return {"result": record, "counted": record["result"]}
 
 
 def build(url, compounds, dwellings):
@@ -168,7 +170,7 @@ def build(url, compounds, dwellings):
                               "text": "楼道灯坏了", "channel": "bot", "status": "classified", "created_at": utcnow(),
                               "suggested_codes": [], "photos": []}
                              for a in accounts for _ in range(5)])
-        # 2,000 counted votes across the province, each with the record closing a vote stores
+        # 2,000 counted votes across the province, each with the record and count closing a vote stores
         dwellings_of = {}
         for d in dwelling_rows:
             dwellings_of.setdefault(compound_of[d["id"]], []).append(d)
@@ -176,7 +178,7 @@ def build(url, compounds, dwellings):
                               "scope_id": c, "matter": "rebuild", "title": "加装电梯", "text": "", "state": "published",
                               "closes_at": utcnow() - timedelta(days=rng.randint(1, 200)), "publicity_days": 7,
                               "remind_days_before": 2, "publish_details": False, "event_count": 0, "documents": [],
-                              "result": counted_record(dwellings_of[c], rng), "created_at": utcnow()}
+                              "created_at": utcnow(), **closed_record(dwellings_of[c], rng)}
                              for c in rng.sample(range(2, compounds + 1), min(2000, compounds // 2))])
         put(YearTarget.__table__, [{"region_id": r["id"], "year": today.year, "compounds": 400, "households": 46000}
                                    for r in regions if r["level"] in ("province", "city")])
@@ -247,6 +249,7 @@ def main():
     print(f"built {args.compounds} compounds, {args.dwellings} dwellings on {url.split(':')[0]} "
           f"in {time.perf_counter() - started:.0f} s")
     province, committee = signed_in(app, "province"), signed_in(app, "committee")
+    gc.freeze()  # as each production worker does once the app is loaded (deploy/gunicorn.conf.py)
     year = date.today().year
     pages = [("province dashboard", province, f"/admin/dashboard?year={year}"),
              ("province ledger", province, "/admin/ledger"),

@@ -195,12 +195,12 @@ def outcome(scheme):
     return decided.detail if decided is not None else None
 
 
-def _refine_lift_votes(counted):
+def _refine_lift_votes(counted, among):
     """For votes.outcomes: a lift vote is approved only if the rule fixed when it opened is met too."""
-    if not counted:
-        return {}
     refined = {}
-    for scheme in LiftScheme.query.filter(LiftScheme.vote_id.in_(list(counted))):
+    for scheme in LiftScheme.query.filter(LiftScheme.vote_id.in_(among)):
+        if scheme.vote_id not in counted:  # chosen but not counted yet
+            continue
         _vote, result, ballots = counted[scheme.vote_id]
         decided = rules.decide_lift(result, scheme_rule(scheme), ballots, scheme.affected or [])
         refined[scheme.vote_id] = outcomes.Refinement(decided.approved, decided.reason_key, decided.reason_params,

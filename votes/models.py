@@ -35,6 +35,9 @@ class Vote(db.Model):
     publicity_ends_at = db.Column(db.DateTime(timezone=True))
     publish_details = db.Column(db.Boolean, nullable=False, default=False)
     result = db.Column(db.JSON)
+    # The art. 278 count of the result (its "result" part, as votes.rules.Result has it), kept apart from the
+    # parts and ballots it was counted from: officials' pages read the counts of thousands of votes.
+    counted = db.Column(db.JSON)
     result_hash = db.Column(db.String(64))
     chain_head = db.Column(db.String(64))
     roll_area = db.Column(db.BigInteger)  # totals of the roll frozen at opening

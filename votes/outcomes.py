@@ -8,8 +8,9 @@ from dataclasses import dataclass, field, replace
 
 from votes import rules
 
-# Each refiner takes {vote id: (vote, Result, {dwelling id: choice})} and returns {vote id: Refinement} for the
-# votes its rule governs, in one query for all of them (officials' pages count thousands of votes).
+# Each refiner takes {vote id: (vote, Result, {dwelling id: choice})} and what those votes were chosen by (a
+# select of vote ids, or the ids), and returns {vote id: Refinement} for the votes its rule governs, in one query
+# for all of them that filters by that select (officials' pages count thousands of votes).
 REFINERS = []
 
 
@@ -55,12 +56,15 @@ def outcomes_of(votes, live=False):
     return _decided(counted)
 
 
-def _decided(counted):
-    """{vote id: Outcome} from {vote id: (vote, Result, ballots)}: art. 278, then every refiner's rule."""
+def _decided(counted, among=None):
+    """{vote id: Outcome} from {vote id: (vote, Result, ballots)}: art. 278, then every refiner's rule (`among`:
+    the select of vote ids the votes were chosen by, when there is one)."""
     decided = {vote_id: Outcome(result.approved, result.approved, result.reason_key, result.reason_params, result)
                for vote_id, (_vote, result, _ballots) in counted.items()}
+    if not counted:
+        return decided
     for refine in REFINERS:
-        for vote_id, refined in refine(counted).items():
+        for vote_id, refined in refine(counted, list(counted) if among is None else among).items():
             decided[vote_id] = replace(decided[vote_id], approved=decided[vote_id].approved and refined.approved,
                                        reason_key=refined.reason_key, reason_params=refined.reason_params,
                                        detail=refined.detail)
@@ -96,16 +100,18 @@ class _StoredBallots(Mapping):
 
 
 def stored_outcomes(votes):
-    """{vote id: Outcome} of the counted votes among `votes` (a select of vote ids, or ids), reading from each
-    stored record its count, not the parts and ballots it was counted from (those only if a refiner asks)."""
-    from sqlalchemy import select
+    """{vote id: Outcome} of the counted votes among `votes` (a select of vote ids, or ids), reading each one's
+    count kept apart from its record, not the parts and ballots it was counted from (those only if a refiner
+    asks)."""
+    from sqlalchemy import Select, select
 
     from core.extensions import db
     from votes.models import Vote
-    rows = [row for row in db.session.execute(select(Vote.id, Vote.state, Vote.result["result"])
-                                              .where(Vote.id.in_(votes))) if row[2] is not None]
+    rows = db.session.execute(select(Vote.id, Vote.state, Vote.counted)
+                              .where(Vote.id.in_(votes), Vote.counted.is_not(None))).all()
     batch = dict.fromkeys((row.id for row in rows), None)
-    return _decided({row.id: (row, rules.Result(**row[2]), _StoredBallots(batch, row.id)) for row in rows})
+    return _decided({row.id: (row, rules.Result(**row.counted), _StoredBallots(batch, row.id)) for row in rows},
+                    votes if isinstance(votes, Select) else None)
 
 
 def outcome_of(vote, live=False):

@@ -848,7 +848,7 @@ def _close(vote):
     vote.state = VoteState.CLOSED
     settle_on_close(vote)
     _result, record = _result_record(vote)
-    vote.result = record
+    vote.result, vote.counted = record, record["result"]
     vote.result_hash = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
     db.session.flush()
 

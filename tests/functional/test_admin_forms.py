@@ -235,6 +235,10 @@ def test_wish_forms(committee, world):
     db.session.expire_all()
     assert db.session.get(Wish, second.id).status == "merged" and db.session.get(Wish, first.id).answer == "下周修"
     assert post(committee, f"{page}?action=nothing&wish={first.id}", page).status_code == 404
+    # the officials' figures count the wish once, the merged duplicate not at all, under its own county
+    from oversight import services as oversight
+    _region, total, breakdown = oversight.dashboard(world.city_staff)
+    assert total.wishes == 1 and {r.id: f.wishes for r, f in breakdown} == {world.county_a.id: 1, world.county_b.id: 0}
 
 
 def test_survey_questions_are_edited_one_at_a_time(committee, world):

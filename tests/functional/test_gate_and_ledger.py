@@ -153,6 +153,8 @@ def test_the_officials_ledger_shows_consent_publicity_and_money_received_against
     county = panel_sign_in(client.application.test_client(), "county_a")
     page = county.get("/admin/ledger").get_data(as_text=True)
     assert "公示中" in page and "300.00" in page and "123.45" in page
+    assert f'href="/admin/projects/{pid}"' in page and f'href="/admin/compounds/{world.compound_a.id}"' in page
+    assert "<td>县级</td>" in page  # the reserve level in the reader's words
     export = county.get("/admin/ledger.xlsx")
     from openpyxl import load_workbook
     rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))

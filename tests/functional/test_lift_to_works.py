@@ -264,6 +264,9 @@ def test_a_lift_vote_that_misses_the_countys_rule_reads_not_approved_at_every_do
     assert "未通过：1" in officials and "通过：0" in officials
     from votes import outcomes
     assert outcomes.stored_outcomes([vote_id]) == outcomes.outcomes_of([db.session.get(Vote, vote_id)])
+    assert (outcomes.stored_outcomes(select(Vote.id).where(Vote.compound_id == db.session.get(Vote, vote_id)
+                                                           .compound_id))
+            == outcomes.outcomes_of([db.session.get(Vote, vote_id)]))
     rejected = county.get(f"/admin/dashboard/votes?region={world.county_a.id}&year={year}&outcome=rejected")
     approved = county.get(f"/admin/dashboard/votes?region={world.county_a.id}&year={year}&outcome=approved")
     assert "1栋1单元加装电梯" in rejected.get_data(as_text=True)
