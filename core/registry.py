@@ -335,15 +335,17 @@ def list_dwellings(staff, compound_id, dwelling_id=None):
 
 
 def owners_by_dwelling(dwelling_ids, full_phone=False):
-    """{dwelling id: [{name, phone}]}: each dwelling's owners, with their phone (in full only where the reader's
-    role needs it, masked otherwise)."""
+    """{dwelling id: [{name, phone}]}: each dwelling's owners as its compound's roll has them, with their phone (in
+    full only where the reader's role needs it, masked otherwise)."""
     keys = pii.keys() if full_phone else None
     owners = {}
-    for dwelling_id, person in db.session.execute(
-            select(Ownership.dwelling_id, Person).join(Person, Ownership.person_id == Person.id)
+    for ownership, person in db.session.execute(
+            select(Ownership, Person).join(Person, Ownership.person_id == Person.id)
             .where(Ownership.dwelling_id.in_(dwelling_ids)).order_by(Ownership.id)):
-        phone = keys.decrypt(person.phone_enc) if keys and person.phone_enc else person.phone_masked
-        owners.setdefault(dwelling_id, []).append({"name": person.name, "phone": phone or ""})
+        # what this compound's roll says; rows from before rolls kept their own fall back to the person
+        source = ownership if ownership.name is not None else person
+        phone = keys.decrypt(source.phone_enc) if keys and source.phone_enc else source.phone_masked
+        owners.setdefault(ownership.dwelling_id, []).append({"name": source.name, "phone": phone or ""})
     return owners
 
 

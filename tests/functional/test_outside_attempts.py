@@ -160,3 +160,30 @@ def test_a_survey_photo_answer_reaches_the_committee_and_only_stored_photos_are_
     assert status(http) == 200
     assert status(client, headers=me) == 200
     assert status(client, headers=other) == 404
+
+
+def test_a_compounds_ballot_sheets_and_non_voters_name_its_owners_as_its_own_roll_does(client, world):
+    """One person on two counties' rolls (a person record shared from before each compound's roll kept its own
+    names): the other county's committee sees them as its own roll writes them, name and phone, never what the
+    shared record says (the first compound's roll)."""
+    from datetime import timedelta
+
+    from core.models import Ownership, Person, utcnow
+    from tests.builders import id_number, roll_with_owner
+    from votes import services as votes
+    roll_with_owner(world.compound_a.id, [["1", "1", "101", "80", "", "", "张三", id_number(1), "13800000001",
+                                           "否", "是"]])
+    roll_with_owner(world.compound_b.id, [["2", "1", "201", "80", "", "", "张叁", id_number(1), "13900000009",
+                                           "否", "是"]])
+    first, second = Person.query.order_by(Person.id).all()
+    Ownership.query.filter_by(person_id=second.id).one().person_id = first.id  # shared, as rolls once were
+    db.session.delete(second)
+    vote = votes.create_vote(world.committee_b, "compound", world.compound_b.id, "rebuild", "外墙维修")
+    votes.open_vote(world.committee_b, vote.id, utcnow() - timedelta(minutes=1), utcnow() + timedelta(days=7))
+    db.session.commit()
+    committee_b = Panel(client.application.test_client(), "committee_b")
+    sheets = committee_b.get(f"/admin/votes/{vote.id}/ballots")
+    assert "张叁" in sheets and "张三" not in sheets
+    canvass = committee_b.get(f"/admin/votes/{vote.id}/non-voters")
+    assert "张叁" in canvass and "13900000009" in canvass
+    assert "张三" not in canvass and "13800000001" not in canvass
