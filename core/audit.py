@@ -25,11 +25,7 @@ def record(staff, action, target_type, target_id=None, region_id=None, before=No
 def audit_entries(staff, action=None, limit=100, before_id=None, actor=None, day=None):
     """The latest entries within the staff member's region (administrators of the root see all); Forbidden
     to those who may not read the log."""
-    authorize(staff, "audit.read")
-    in_region = Region.path.startswith(staff.region.path, autoescape=True)
-    if staff.region.parent_id is None:
-        in_region = in_region | AuditLog.region_id.is_(None)
-    query = AuditLog.query.outerjoin(Region, AuditLog.region_id == Region.id).filter(in_region)
+    query = _readable(staff)
     if action:
         query = query.filter(AuditLog.action == action)
     if actor:
@@ -47,7 +43,17 @@ def audit_entries(staff, action=None, limit=100, before_id=None, actor=None, day
 
 
 def logged_actions(staff):
-    """The actions the log holds, in order, to filter by (Forbidden to those who may not read the log)."""
+    """The actions the entries within the staff member's region hold, in order, to filter by (Forbidden to those
+    who may not read the log)."""
+    return [action for (action,) in _readable(staff).with_entities(AuditLog.action).distinct()
+            .order_by(AuditLog.action).limit(200)]
+
+
+def _readable(staff):
+    """A query of the entries the staff member may read: those within their region (administrators of the root
+    see all); Forbidden to those who may not read the log."""
     authorize(staff, "audit.read")
-    return [action for (action,) in db.session.query(AuditLog.action).distinct().order_by(AuditLog.action)
-            .limit(200)]
+    in_region = Region.path.startswith(staff.region.path, autoescape=True)
+    if staff.region.parent_id is None:
+        in_region = in_region | AuditLog.region_id.is_(None)
+    return AuditLog.query.outerjoin(Region, AuditLog.region_id == Region.id).filter(in_region)

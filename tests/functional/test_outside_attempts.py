@@ -187,3 +187,17 @@ def test_a_compounds_ballot_sheets_and_non_voters_name_its_owners_as_its_own_rol
     canvass = committee_b.get(f"/admin/votes/{vote.id}/non-voters")
     assert "张叁" in canvass and "13900000009" in canvass
     assert "张三" not in canvass and "13800000001" not in canvass
+
+
+def test_another_countys_administrator_reads_nothing_of_this_countys_audit_log(client, world):
+    """The log's entries and the actions offered to filter them by are those of the reader's own region only."""
+    from core import audit
+    from core.staff import create_staff
+    from tests.builders import PASSWORD
+    audit.record(world.committee_a, "vote.paper_entry", "dwelling", 1, world.community_a.id)
+    audit.record(world.committee_b, "wish.answer", "wish", 2, world.community_b.id)
+    create_staff(None, "admin_b", "锦江区管理员", "admin", world.county_b.id, PASSWORD)
+    db.session.commit()
+    page = Panel(client.application.test_client(), "admin_b").get("/admin/audit")
+    assert "wish.answer" in page
+    assert "vote.paper_entry" not in page and "committee_a" not in page
