@@ -67,13 +67,9 @@ def parse_coefficients_text(text):
     return result
 
 
-def _unit_rooms(unit_id, text):
-    rooms = {r.strip() for r in (text or "").replace("，", ",").replace("、", ",").split(",") if r.strip()}
-    found = dict(db.session.execute(db.select(Dwelling.room, Dwelling.id).where(Dwelling.unit_id == unit_id,
-                                                                                 Dwelling.room.in_(rooms))).all())
-    if len(found) != len(rooms):
-        raise field_error("affected", "lift.affected_outside_unit")
-    return sorted(found.values())
+def _rooms(text):
+    """The rooms named in a list typed as '101, 102' (full-width commas and 、 too)."""
+    return {r.strip() for r in (text or "").replace("，", ",").replace("、", ",").split(",") if r.strip()}
 
 
 def _county(staff):
@@ -137,7 +133,7 @@ def lifts_list():
                 g.staff, int(ident), form.title.data, form.total_cost.data * 100,
                 parse_coefficients_text(form.coefficients.data), subsidy=(form.subsidy.data or 0) * 100,
                 provident_fund=(form.provident_fund.data or 0) * 100,
-                affected=_unit_rooms(int(ident), form.affected.data), text=form.text.data)
+                affected=lifts.rooms_of_unit(g.staff, int(ident), _rooms(form.affected.data)), text=form.text.data)
         done = run_form(form, run, _("The lift scheme and its draft vote were created."),
                         lambda scheme: url_for("admin.lift_scheme", scheme_id=scheme.id))
         if done is not None:

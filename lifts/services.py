@@ -83,14 +83,32 @@ def unit_dwellings(unit_id):
 
 
 # the scheme -------------------------------------------------------------------------------------------
-def create_scheme(staff, unit_id, title, total_cost, coefficients, subsidy=0, provident_fund=0, by_area=False,
-                  affected=(), text=""):
-    """A stairwell's lift scheme and its draft vote (the owners of the unit, a special matter of art. 278)."""
+def _unit_for_scheme(staff, unit_id):
+    """A stairwell the staff member may draw a lift scheme for, with its compound (NotFound otherwise)."""
     unit = db.session.get(Unit, unit_id)
     if unit is None:
         raise NotFound()
     compound = scope_compound("unit", unit.id)
     authorize(staff, "votes.manage", compound.community)
+    return unit, compound
+
+
+def rooms_of_unit(staff, unit_id, rooms):
+    """The dwelling ids of the rooms named (e.g. '101') in a stairwell the staff member may draw a lift scheme
+    for: a field fault when one is not in it, NotFound before anything is looked up outside their region."""
+    unit, _compound = _unit_for_scheme(staff, unit_id)
+    rooms = set(rooms)
+    found = dict(db.session.execute(db.select(Dwelling.room, Dwelling.id).where(Dwelling.unit_id == unit.id,
+                                                                                 Dwelling.room.in_(rooms))).all())
+    if len(found) != len(rooms):
+        raise field_error("affected", "lift.affected_outside_unit")
+    return sorted(found.values())
+
+
+def create_scheme(staff, unit_id, title, total_cost, coefficients, subsidy=0, provident_fund=0, by_area=False,
+                  affected=(), text=""):
+    """A stairwell's lift scheme and its draft vote (the owners of the unit, a special matter of art. 278)."""
+    unit, compound = _unit_for_scheme(staff, unit_id)
     _rule("total_cost", rules.net_cost, total_cost, subsidy, provident_fund)
     parsed = _rule("coefficients", rules.parse_coefficients, coefficients)
     in_unit = {d.id for d in unit.dwellings}

@@ -201,3 +201,22 @@ def test_another_countys_administrator_reads_nothing_of_this_countys_audit_log(c
     page = Panel(client.application.test_client(), "admin_b").get("/admin/audit")
     assert "wish.answer" in page
     assert "vote.paper_entry" not in page and "committee_a" not in page
+
+
+def test_a_lift_scheme_drawn_for_another_countys_stairwell_tells_nothing_of_its_rooms(client, world):
+    """Naming another county's stairwell in the panel's lift form is refused alike whether the rooms named as
+    affected are there or not, and creates nothing."""
+    from sqlalchemy import select
+
+    from core.models import Building, Unit
+    from lifts.models import LiftScheme
+    from tests.builders import id_number, roll_with_owner
+    roll_with_owner(world.compound_b.id, [["1", "1", "201", "80", "", "", "钱九", id_number(9), "", "否", "是"]])
+    unit_b = db.session.scalar(select(Unit.id).join(Building).where(Building.compound_id == world.compound_b.id))
+    committee_a = Panel(client.application.test_client(), "committee_a")
+    form = dict(unit=f"unit:{unit_b}", title="加装电梯", total_cost="300000", subsidy="", provident_fund="",
+                coefficients="1:0, 2:1", text="")
+    there = committee_a.post("/admin/lifts", "/admin/lifts", **dict(form, affected="201"))
+    not_there = committee_a.post("/admin/lifts", "/admin/lifts", **dict(form, affected="909"))
+    assert there.status_code == not_there.status_code == 404
+    assert LiftScheme.query.count() == 0
