@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from core.catalogue import sync_base_catalogue
 from core.extensions import db
-from core.models import BindingRequest, Dwelling, Unit, WechatAccount, utcnow
+from core.models import BindingRequest, Dwelling, Ownership, Unit, WechatAccount, utcnow
 from tests.builders import id_number, login, roll_with_owner
 from tests.builders import sign_in as resident_sign_in
 from tests.builders import STAIRWELL_ROWS as ROWS
@@ -171,3 +171,40 @@ def test_every_resident_endpoint_as_nobody_and_as_a_resident_elsewhere(client, s
     for method, path, body in elsewhere:
         status = client.open(path, method=method, headers=other, json=body).status_code
         assert status in (403, 404, 409), (method, path, status)
+
+
+PANEL_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def test_every_panel_page_with_an_id_as_staff_elsewhere(client, scene, world):
+    """Every page of the panel naming something of compound A, opened and posted to by staff of another
+    community and county and by that county's administrator (who holds every permission): 403 or 404, with
+    nothing of A on the page; A's own staff open every such page."""
+    from core.staff import create_staff
+    from surveys import engine
+    from surveys.services import definition_of
+    from surveys.models import Survey
+    from tests.builders import PASSWORD, page_sign_in
+    create_staff(None, "admin_b", "锦江区管理员", "admin", world.county_b.id, PASSWORD)
+    db.session.commit()
+    survey = db.session.get(Survey, scene["survey_id"])
+    ids = dict(scene, staff_id=world.committee_a.id, question_id=engine.questions(definition_of(survey))[0]["id"],
+               person_id=db.session.scalar(select(Ownership.person_id).where(
+                   Ownership.dwelling_id == scene["dwelling_id"])), token="0" * 32)
+    app = client.application
+    rules = [(rule, method) for rule, method in endpoints(app, "/admin/") if "<" in rule]
+    assert len(rules) >= 50
+    for username in ("committee_b", "admin_b"):
+        http = page_sign_in(app.test_client(), username)
+        token = PANEL_CSRF.search(http.get("/admin/me/wechat").get_data(as_text=True)).group(1)
+        for rule, method in rules:
+            response = http.open(fill(rule, ids), method=method,
+                                 data={"csrf_token": token} if method == "POST" else None)
+            page = response.get_data(as_text=True)
+            assert response.status_code in (403, 404), (rule, method, username, response.status_code)
+            assert not any(word in page for word in ("玉林", "张三", "13800000")), (rule, method, username)
+    insider = page_sign_in(app.test_client(), "committee_a")
+    for rule, method in rules:
+        if method == "GET" and "/roll/" not in rule:
+            status = insider.get(fill(rule, ids)).status_code
+            assert status not in (401, 404, 500), (rule, "insider", status)
