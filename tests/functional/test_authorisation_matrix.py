@@ -1,7 +1,7 @@
 """Every staff and resident API endpoint, called as every kind of caller, in and out of scope.
 
 Staff endpoints: nobody and a resident get 401 (400 for a write without a CSRF token); staff of another
-community or county get 403 or 404 (or 422 for a body that fails validation before anything is looked
+community or county (its administrator too) get 403 or 404 (or 422 for a body that fails validation before anything is looked
 up) and never learn anything else; staff in scope are never turned away as strangers. Resident endpoints:
 nobody gets 401; a resident of another compound cannot reach this compound's vote, survey or wish.
 Nothing answers 500."""
@@ -118,11 +118,21 @@ def call(http, method, path, headers, ids=None):
     return http.open(path, method=method, **kwargs)
 
 
-def test_every_staff_endpoint_as_every_caller(client, scene, simulator):
+@pytest.fixture
+def admin_b(world):
+    """An administrator of county B (every permission, in another county than compound A)."""
+    from core.staff import create_staff
+    from tests.builders import PASSWORD
+    create_staff(None, "admin_b", "锦江区管理员", "admin", world.county_b.id, PASSWORD)
+    db.session.commit()
+    return "admin_b"
+
+
+def test_every_staff_endpoint_as_every_caller(client, scene, admin_b, simulator):
     app = client.application
     nobody = app.test_client()
     resident = resident_sign_in(app.test_client(), simulator, "owner-a")
-    strangers = [staff_client(app, "committee_b"), staff_client(app, "county_b")]
+    strangers = [staff_client(app, "committee_b"), staff_client(app, "county_b"), staff_client(app, admin_b)]
     insiders = [staff_client(app, "county_a"), staff_client(app, "committee_a")]  # readers before writers
     rules = list(endpoints(app, "/api/v1/admin"))
     assert len(rules) >= 50
@@ -176,17 +186,14 @@ def test_every_resident_endpoint_as_nobody_and_as_a_resident_elsewhere(client, s
 PANEL_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def test_every_panel_page_with_an_id_as_staff_elsewhere(client, scene, world):
+def test_every_panel_page_with_an_id_as_staff_elsewhere(client, scene, world, admin_b):
     """Every page of the panel naming something of compound A, opened and posted to by staff of another
     community and county and by that county's administrator (who holds every permission): 403 or 404, with
     nothing of A on the page; A's own staff open every such page."""
-    from core.staff import create_staff
     from surveys import engine
     from surveys.services import definition_of
     from surveys.models import Survey
-    from tests.builders import PASSWORD, page_sign_in
-    create_staff(None, "admin_b", "锦江区管理员", "admin", world.county_b.id, PASSWORD)
-    db.session.commit()
+    from tests.builders import page_sign_in
     survey = db.session.get(Survey, scene["survey_id"])
     ids = dict(scene, staff_id=world.committee_a.id, question_id=engine.questions(definition_of(survey))[0]["id"],
                person_id=db.session.scalar(select(Ownership.person_id).where(
@@ -194,7 +201,7 @@ def test_every_panel_page_with_an_id_as_staff_elsewhere(client, scene, world):
     app = client.application
     rules = [(rule, method) for rule, method in endpoints(app, "/admin/") if "<" in rule]
     assert len(rules) >= 50
-    for username in ("committee_b", "admin_b"):
+    for username in ("committee_b", admin_b):
         http = page_sign_in(app.test_client(), username)
         token = PANEL_CSRF.search(http.get("/admin/me/wechat").get_data(as_text=True)).group(1)
         for rule, method in rules:
