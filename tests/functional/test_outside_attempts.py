@@ -220,3 +220,26 @@ def test_a_lift_scheme_drawn_for_another_countys_stairwell_tells_nothing_of_its_
     not_there = committee_a.post("/admin/lifts", "/admin/lifts", **dict(form, affected="909"))
     assert there.status_code == not_there.status_code == 404
     assert LiftScheme.query.count() == 0
+
+
+def test_a_notice_link_opens_only_as_signed(client, world):
+    """The web page of a resident's notice opens with the link sent to them; the link altered, signed with
+    another key or naming another delivery opens nothing."""
+    from core.models import WechatAccount
+    from notices import links
+    from notices.models import Delivery
+    from notices.services import queue_direct_message
+    account = WechatAccount(openid="link-reader", follows=True, locale="zh_Hans_CN")
+    db.session.add(account)
+    db.session.flush()
+    queue_direct_message(account.id, "wish_answer", {"reference": "W000001", "answer": "楼道灯已修好"})
+    db.session.commit()
+    delivery_id = db.session.query(Delivery.id).scalar()
+    secret = client.application.config["SECRET_KEY"]
+    token = links.sign(delivery_id, secret)
+    assert "楼道灯已修好" in client.get(f"/public/n/{token}").get_data(as_text=True)
+    altered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    for forged in (altered, links.sign(delivery_id, "another key"), links.sign(delivery_id + 1, "another key"),
+                   token.split(".")[0], f"{delivery_id}"):
+        response = client.get(f"/public/n/{forged}")
+        assert response.status_code == 404 and "楼道灯已修好" not in response.get_data(as_text=True), forged
