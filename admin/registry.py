@@ -136,8 +136,9 @@ def bindings():
         if done is not None:
             return done
     requests = accounts.pending_bindings(g.staff)
-    # Whether the last four phone digits given match an owner on the roll; if not, no decision is preselected.
-    matches = {r.id: bool(r.phone_last4) and any((o.person.phone_masked or "").endswith(r.phone_last4)
+    # Whether the last four phone digits given match an owner on the roll (the dwelling's compound's, as shown);
+    # if not, no decision is preselected.
+    matches = {r.id: bool(r.phone_last4) and any((o.roll_phone_masked or "").endswith(r.phone_last4)
                                                  for o in r.dwelling.ownerships) for r in requests}
     return page("admin/bindings.html", form=form if form.errors or form.form_errors else None,
                 requests=requests, matches=matches)

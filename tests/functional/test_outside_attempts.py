@@ -162,22 +162,31 @@ def test_a_survey_photo_answer_reaches_the_committee_and_only_stored_photos_are_
     assert status(client, headers=other) == 404
 
 
-def test_a_compounds_ballot_sheets_and_non_voters_name_its_owners_as_its_own_roll_does(client, world):
-    """One person on two counties' rolls (a person record shared from before each compound's roll kept its own
-    names): the other county's committee sees them as its own roll writes them, name and phone, never what the
-    shared record says (the first compound's roll)."""
-    from datetime import timedelta
-
-    from core.models import Ownership, Person, utcnow
+def _owner_shared_with_another_county(world):
+    """张三 on compound A's roll and, as 张叁 with another phone, on compound B's, under one person record (as
+    rolls shared people before each compound's roll kept its own names): B's dwelling."""
+    from core.models import Ownership, Person
     from tests.builders import id_number, roll_with_owner
-    from votes import services as votes
     roll_with_owner(world.compound_a.id, [["1", "1", "101", "80", "", "", "张三", id_number(1), "13800000001",
                                            "否", "是"]])
     roll_with_owner(world.compound_b.id, [["2", "1", "201", "80", "", "", "张叁", id_number(1), "13900000009",
                                            "否", "是"]])
     first, second = Person.query.order_by(Person.id).all()
-    Ownership.query.filter_by(person_id=second.id).one().person_id = first.id  # shared, as rolls once were
+    ownership = Ownership.query.filter_by(person_id=second.id).one()
+    ownership.person_id = first.id
     db.session.delete(second)
+    db.session.commit()
+    return ownership.dwelling_id
+
+
+def test_a_compounds_ballot_sheets_and_non_voters_name_its_owners_as_its_own_roll_does(client, world):
+    """The other county's committee sees a shared owner as its own roll writes them, name and phone, never what
+    the shared record says (the first compound's roll)."""
+    from datetime import timedelta
+
+    from core.models import utcnow
+    from votes import services as votes
+    _owner_shared_with_another_county(world)
     vote = votes.create_vote(world.committee_b, "compound", world.compound_b.id, "rebuild", "外墙维修")
     votes.open_vote(world.committee_b, vote.id, utcnow() - timedelta(minutes=1), utcnow() + timedelta(days=7))
     db.session.commit()
@@ -187,6 +196,26 @@ def test_a_compounds_ballot_sheets_and_non_voters_name_its_owners_as_its_own_rol
     canvass = committee_b.get(f"/admin/votes/{vote.id}/non-voters")
     assert "张叁" in canvass and "13900000009" in canvass
     assert "张三" not in canvass and "13800000001" not in canvass
+
+
+def test_a_binding_claim_is_matched_against_the_phone_on_its_own_compounds_roll(client, world):
+    """The last four digits a resident gives match an owner only as the dwelling's own compound's roll has their
+    phone, not as another county's roll had it."""
+    import re
+
+    from core.models import BindingRequest, WechatAccount
+    dwelling_id = _owner_shared_with_another_county(world)
+    for digits in ("0001", "0009"):
+        account = WechatAccount(openid=f"claims-{digits}", follows=True, locale="zh_Hans_CN")
+        db.session.add(account)
+        db.session.flush()
+        db.session.add(BindingRequest(account_id=account.id, dwelling_id=dwelling_id, claimed_name="张叁",
+                                      phone_last4=digits))
+    db.session.commit()
+    page = Panel(client.application.test_client(), "committee_b").get("/admin/bindings")
+    rows = {digits: row for row in re.findall(r"<tr>.*?</tr>", page, re.S) for digits in ("0001", "0009")
+            if f"<td>{digits}</td>" in row}
+    assert "核实" in rows["0001"] and "核实" not in rows["0009"]
 
 
 def test_another_countys_administrator_reads_nothing_of_this_countys_audit_log(client, world):
