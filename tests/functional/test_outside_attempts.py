@@ -272,3 +272,17 @@ def test_a_notice_link_opens_only_as_signed(client, world):
                    token.split(".")[0], f"{delivery_id}"):
         response = client.get(f"/public/n/{forged}")
         assert response.status_code == 404 and "楼道灯已修好" not in response.get_data(as_text=True), forged
+
+
+def test_a_residents_offer_to_supervise_is_theirs_alone_to_see(client, world, project, simulator):
+    """The works page tells a resident their own offer to supervise; a neighbour at the same home and one next
+    door see none."""
+    http, headers, pid, rooms = project
+    volunteer = resident(client, simulator, http, headers, rooms["202"], "volunteer-202")
+    same_home = resident(client, simulator, http, headers, rooms["202"], "family-202", kind="family")
+    next_door = resident(client, simulator, http, headers, rooms["201"], "owner-201")
+    offered = client.post("/api/v1/project/supervisors", headers=volunteer, json={"name": "张阿姨"})
+    assert offered.status_code in (200, 201), offered.get_data(as_text=True)
+    assert client.get("/api/v1/project/works", headers=volunteer).get_json()["supervisor"] == "pending"
+    for other in (same_home, next_door):
+        assert client.get("/api/v1/project/works", headers=other).get_json()["supervisor"] is None
