@@ -83,6 +83,14 @@ def run_confirmed(form, action, message, target, title, consequences, button):
                            back=target.split("#")[0] if isinstance(target, str) else request.path)
 
 
+def form_id(value):
+    """An id a form sent; 404 when it is not one a row can have."""
+    from core.ids import row_id
+    if row_id(value) is None:
+        raise NotFound()
+    return row_id(value)
+
+
 def page(template, form=None, **context):
     """Render a page; 422 when a submitted form has errors, so clients and tests can tell."""
     failed = form is not None and (form.errors or form.form_errors)

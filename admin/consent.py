@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from admin.common import bp, from_local, page, run_form
+from admin.common import bp, form_id, from_local, page, run_form
 from admin.forms import DATETIME, NUMBER, options, required
 from admin.lifts import parse_coefficients_text
 from admin.public import public
@@ -71,12 +71,6 @@ class CloseEntryForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[required(), Length(max=200)])
 
 
-def _id(value):
-    if not str(value or "").isdigit():
-        raise NotFound()
-    return int(value)
-
-
 def missing_texts(missing):
     """The gate's gaps as sentences in the reader's language."""
     return [translate(m["key"], **m["params"]) for m in missing]
@@ -126,7 +120,7 @@ def publicity_page(publicity_id):
             call = lambda: publicity.close_publicity(g.staff, publicity_id)  # noqa: E731
         else:
             form = AnswerForm()
-            call = lambda: publicity.answer_objection(g.staff, _id(form.objection_id.data),  # noqa: E731
+            call = lambda: publicity.answer_objection(g.staff, form_id(form.objection_id.data),  # noqa: E731
                                                       form.answer.data, publicity_id)
         done = run_form(form, call, _("Saved."), url_for("admin.publicity_page", publicity_id=publicity_id))
         if done is not None:
@@ -181,14 +175,14 @@ def project_ledger(project_id):
         if action == "apportion":
             form.item_id.choices, form.scope.choices = item_choices, scope_options
         calls = {
-            "pledge": lambda: contributions.record_pledge(g.staff, project_id, _id(form.dwelling_id.data),
+            "pledge": lambda: contributions.record_pledge(g.staff, project_id, form_id(form.dwelling_id.data),
                                                           form.kind.data, amount=form.amount.data,
                                                           hours=form.hours.data, description=form.description.data),
-            "receive": lambda: contributions.receive(g.staff, _id(form.contribution_id.data), form.receipt_no.data),
-            "close": lambda: contributions.close_entry(g.staff, _id(form.contribution_id.data), form.state.data,
+            "receive": lambda: contributions.receive(g.staff, form_id(form.contribution_id.data), form.receipt_no.data),
+            "close": lambda: contributions.close_entry(g.staff, form_id(form.contribution_id.data), form.state.data,
                                                        form.reason.data),
             "apportion": lambda: contributions.set_apportionment(
-                g.staff, _id(form.item_id.data), form.rule.data, form.amount.data * 100,
+                g.staff, form_id(form.item_id.data), form.rule.data, form.amount.data * 100,
                 coefficients=parse_coefficients_text(form.coefficients.data) if form.rule.data == "floor" else None,
                 scope_kind=scopes.split_scope(form.scope.data)[0], scope_id=scopes.split_scope(form.scope.data)[1]),
         }

@@ -175,7 +175,8 @@ def lift_scheme(scheme_id):
 
 
 def _dwelling_in(scheme, value):
-    dwelling = db.session.get(Dwelling, int(value)) if str(value or "").isdigit() else None
+    from core.ids import row_id
+    dwelling = db.session.get(Dwelling, row_id(value)) if row_id(value) else None
     if dwelling is None or dwelling.unit_id != scheme.unit_id:
         raise NotFound()
     return dwelling.id

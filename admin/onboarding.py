@@ -11,7 +11,8 @@ from core.models import RegionLevel
 
 
 def _number(value):
-    return int(value) if str(value or "").isdigit() else None
+    from core.ids import row_id
+    return row_id(value)
 
 
 def _regions_page(region_form=None, compound_form=None):

@@ -9,7 +9,7 @@ from wtforms import (DateTimeLocalField, HiddenField, IntegerField, MultipleFile
 from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from admin.common import bp, from_local, page, run_form
+from admin.common import bp, form_id, from_local, page, run_form
 from admin.forms import DATETIME, NUMBER, choice_list, options, required
 from admin.wishes import catalogue_choices
 from core.errors import NotFound
@@ -103,12 +103,6 @@ FORMS = {"party": PartyForm, "supervisor": SupervisorDecisionForm, "inspection":
          "spending": SpendingForm, "change": ChangeOrderForm, "handover": EmptyForm, "accounts": EmptyForm}
 
 
-def _id(value):
-    if not str(value or "").isdigit():
-        raise NotFound()
-    return int(value)
-
-
 @bp.route("/projects/<int:project_id>/works", methods=["GET", "POST"])
 def project_works(project_id):
     """Who answers for the works, supervisors, inspections and findings, defects, money."""
@@ -126,7 +120,7 @@ def project_works(project_id):
         calls = {
             "party": lambda: works.set_party(staff, project_id, form.role.data, form.organisation.data,
                                              form.contact.data, form.phone.data),
-            "supervisor": lambda: works.decide_supervisor(staff, project_id, _id(form.supervisor_id.data),
+            "supervisor": lambda: works.decide_supervisor(staff, project_id, form_id(form.supervisor_id.data),
                                                           form.decision.data == "approve"),
             "inspection": lambda: works.record_inspection(staff, project_id, form.by_kind.data, form.inspector.data,
                                                           form.note.data, (form.findings.data or "").splitlines(),
@@ -139,9 +133,9 @@ def project_works(project_id):
                                                         form.passed.data == "yes", form.note.data),
             "waive": lambda: works.waive_defect(staff, _in_project(project, "defect", form.defect_id.data),
                                                 form.reason.data),
-            "spending": lambda: works.record_spending(staff, project_id, _id(form.item_id.data),
+            "spending": lambda: works.record_spending(staff, project_id, form_id(form.item_id.data),
                                                       form.amount.data * 100, form.note.data),
-            "change": lambda: works.add_change_order(staff, project_id, _id(form.item_id.data),
+            "change": lambda: works.add_change_order(staff, project_id, form_id(form.item_id.data),
                                                      form.amount.data * 100, form.reason.data),
             "handover": lambda: projects.hand_over(staff, project_id),
             "accounts": lambda: works.publish_final_accounts(staff, project_id),
@@ -168,7 +162,7 @@ def project_works(project_id):
 def _in_project(project, kind, value):
     """A finding or defect id from a form, only if it belongs to this project."""
     from projects.models import Defect, Finding
-    row = db.session.get(Finding if kind == "finding" else Defect, _id(value))
+    row = db.session.get(Finding if kind == "finding" else Defect, form_id(value))
     if row is None or row.project_id != project.id:
         raise NotFound()
     return row.id
@@ -279,7 +273,7 @@ def elections_list():
     form = ElectionForm()
     form.compound_id.choices = options(compound_choices(g.staff))
     if request.method == "POST":
-        done = run_form(form, lambda: care.create_election(g.staff, _id(form.compound_id.data), form.title.data,
+        done = run_form(form, lambda: care.create_election(g.staff, form_id(form.compound_id.data), form.title.data,
                                                            form.seats.data),
                         _("Saved."), lambda election: url_for("admin.election", election_id=election.id))
         if done is not None:
@@ -307,10 +301,10 @@ def election(election_id):
             "nominate": lambda: care.nominate(g.staff, election_id, form.name.data, form.nominated_by.data,
                                               form.statement.data),
             "open": lambda: care.open_election(g.staff, election_id, from_local(form.closes_at.data)),
-            "paper": lambda: care.enter_paper_ballot(g.staff, election_id, _id(form.dwelling_id.data),
-                                                     [_id(c) for c in form.candidate_ids.data or []]),
-            "confirm": lambda: care.confirm_paper_ballot(g.staff, election_id, _id(form.entry_id.data),
-                                                         [_id(c) for c in form.candidate_ids.data or []]),
+            "paper": lambda: care.enter_paper_ballot(g.staff, election_id, form_id(form.dwelling_id.data),
+                                                     [form_id(c) for c in form.candidate_ids.data or []]),
+            "confirm": lambda: care.confirm_paper_ballot(g.staff, election_id, form_id(form.entry_id.data),
+                                                         [form_id(c) for c in form.candidate_ids.data or []]),
             "close": lambda: care.close_election(g.staff, election_id),
         }
         done = run_form(form, calls[action], _("Saved."), url_for("admin.election", election_id=election_id))

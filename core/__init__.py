@@ -102,7 +102,8 @@ class RowId(IntegerConverter):
     """`<int:…>` in a route: a database id, so nothing beyond a 32-bit integer (larger ones are 404)."""
 
     def __init__(self, url_map, **kwargs):
-        kwargs.setdefault("max", 2 ** 31 - 1)
+        from core.ids import MAX_ROW_ID
+        kwargs.setdefault("max", MAX_ROW_ID)
         super().__init__(url_map, **kwargs)
 
 

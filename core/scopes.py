@@ -89,8 +89,9 @@ def describe_scope(scope_kind, scope_id):
 
 def split_scope(value):
     """('unit', 9) from 'unit:9'."""
+    from core.ids import row_id
     kind, _sep, ident = (value or "").partition(":")
-    return kind, int(ident)
+    return kind, row_id(ident) or 0  # no row has id 0: an id beyond 32 bits is simply not found
 
 
 def compound_choices(staff):

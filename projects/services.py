@@ -338,7 +338,8 @@ def project_reports(project, limit=100):
 def report_of_project(staff, project_id, report_id):
     """The id of a report (as a form sends it) of one of the project's compounds; NotFound otherwise."""
     from projects.models import SiteReport
-    report = db.session.get(SiteReport, int(report_id)) if str(report_id).isdigit() else None
+    from core.ids import row_id
+    report = db.session.get(SiteReport, row_id(report_id)) if row_id(report_id) else None
     project = get_project(staff, project_id)
     if report is None or report.compound_id not in {c.id for c in project.compounds}:
         raise NotFound()

@@ -126,3 +126,17 @@ def test_secrets_and_personal_numbers_never_reach_the_logs(client, world, simula
     assert len(logged) > 1000  # the run did log
     for name, value in secrets.items():
         assert value and value not in logged, f"{name} was logged"
+
+
+@pytest.mark.parametrize("bad", ["99999999999999999999", "2147483648", "0", "-1", "1e3", "abc"])
+def test_ids_no_row_can_have_are_not_found_in_the_panels_forms(client, project, bad):
+    from tests.builders import Panel
+    http, headers, project_id, rooms = project
+    panel = Panel(client.application.test_client(), "committee_a")
+    page = f"/admin/projects/{project_id}"
+    report = panel.post(f"{page}?action=report", page, report_id=bad, status="resolved")
+    ledger = f"/admin/projects/{project_id}/contributions"
+    receive = panel.post(f"{ledger}?action=receive", ledger, contribution_id=bad, receipt_no="R1")
+    notice = panel.post("/admin/notices", "/admin/notices", scope=f"compound:{bad}", title="停水", body="明天停水")
+    assert report.status_code == 404 and receive.status_code == 404, (report.status_code, receive.status_code)
+    assert notice.status_code in (404, 422), notice.status_code  # never a 500
