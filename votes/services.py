@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 
 from core import audit
 from core.auth import authorize, get_in_region, kept_in_region
@@ -278,8 +278,7 @@ def record_ballot(vote_id, dwelling_id, choice, channel, actor, account_id=None,
     whatever else is waiting, so that casts of one vote do not queue behind each other's commits."""
     if choice not in rules.CHOICES:
         raise field_error("choice", "vote.unknown_choice", choice=choice)
-    part = db.session.execute(select(VotePart.area, VotePart.head_no).where(
-        VotePart.vote_id == vote_id, VotePart.dwelling_id == dwelling_id)).one_or_none()
+    part = db.session.execute(_ROLL_PART, {"v": vote_id, "d": dwelling_id}).one_or_none()
     if part is None:
         if db.session.get(Vote, vote_id) is None:
             raise NotFound()
@@ -287,18 +286,20 @@ def record_ballot(vote_id, dwelling_id, choice, channel, actor, account_id=None,
     now = utcnow()
     if not db.session.get(Vote, vote_id).accepting(now):
         raise Conflict("vote.not_open")
-    entry = BallotIntake(vote_id=vote_id, dwelling_id=dwelling_id, choice=choice, channel=channel, actor=actor,
-                         at=now.isoformat(), account_id=account_id, person_id=person_id, entered_by=entered_by,
-                         confirmed_by=confirmed_by, area=part.area, head_no=part.head_no, state="waiting")
-    db.session.add(entry)
-    db.session.flush()
+    db.session.flush()  # what the caller changed goes first, as an ORM row would
+    at = now.isoformat()
+    entry_id = db.session.execute(_INTAKE_INSERT, {
+        "vote_id": vote_id, "dwelling_id": dwelling_id, "choice": choice, "channel": channel, "actor": actor,
+        "at": at, "account_id": account_id, "person_id": person_id, "entered_by": entered_by,
+        "confirmed_by": confirmed_by, "area": part.area, "head_no": part.head_no, "state": "waiting"}
+    ).inserted_primary_key[0]
     if defer:
-        return {"id": entry.id, "dwelling_id": dwelling_id, "choice": choice, "channel": channel, "at": entry.at}
+        return {"id": entry_id, "dwelling_id": dwelling_id, "choice": choice, "channel": channel, "at": at}
     links = chain_waiting(vote_id)
-    if entry.id not in links:
+    if entry_id not in links:
         raise Conflict("vote.not_open")
     ballot = Ballot.query.filter_by(vote_id=vote_id, dwelling_id=dwelling_id).one()
-    ballot.link = links[entry.id]  # the chain head right after this ballot: what a receipt shows
+    ballot.link = links[entry_id]  # the chain head right after this ballot: what a receipt shows
     return ballot
 
 
@@ -320,36 +321,57 @@ def _lock_chain(vote_id, wait=True):
     return True
 
 
+# The statements of a cast, built once: casting runs them for every ballot.
+_INTAKE = BallotIntake.__table__
+_ROLL_PART = select(VotePart.area, VotePart.head_no).where(VotePart.vote_id == bindparam("v"),
+                                                           VotePart.dwelling_id == bindparam("d"))
+_INTAKE_INSERT = insert(_INTAKE)
+_CHAIN_STATE = select(Vote.event_count, Vote.chain_head, Vote.state, Vote.opens_at, Vote.closes_at).where(
+    Vote.id == bindparam("v"))
+_WAITING = select(_INTAKE).where(_INTAKE.c.vote_id == bindparam("v"), _INTAKE.c.state == "waiting") \
+    .order_by(_INTAKE.c.id)
+_MARK_LATE = update(_INTAKE).where(_INTAKE.c.id == bindparam("entry")).values(state="late")
+_MARK_CHAINED = update(_INTAKE).where(_INTAKE.c.id == bindparam("entry")).values(state="chained",
+                                                                                 seq=bindparam("place"))
+_EVENT_INSERT = insert(BallotEvent.__table__)
+_CHAIN_HEAD = update(Vote.__table__).where(Vote.__table__.c.id == bindparam("v")).values(
+    chain_head=bindparam("head"), event_count=bindparam("count"))
+_CURRENT_BALLOTS = select(Ballot.dwelling_id, Ballot.account_id, Ballot.channel).where(
+    Ballot.vote_id == bindparam("v"), Ballot.dwelling_id.in_(bindparam("dwellings", expanding=True)))
+_ENTRY_LINKS = select(_INTAKE.c.id, _INTAKE.c.state, BallotEvent.hash).outerjoin(
+    BallotEvent, (BallotEvent.vote_id == _INTAKE.c.vote_id) & (BallotEvent.seq == _INTAKE.c.seq)).where(
+    _INTAKE.c.id.in_(bindparam("entries", expanding=True)))
+_BALLOT_WRITES = {}  # the upsert of a dwelling's ballot, by database dialect
+
+
 def chain_if_free(vote_id, entries):
     """Chain at once, in the transaction that received `entries`, when no other cast is appending to the
     vote's chain: returns their receipts, or None when the chain is busy (commit, then chain_received())."""
     if not _lock_chain(vote_id, wait=False):
         return None
-    links = chain_waiting(vote_id)
+    links = chain_waiting(vote_id, locked=True)
     if not all(e["id"] in links for e in entries):
         raise Conflict("vote.not_open")
     return [Received(e["dwelling_id"], e["choice"], e["channel"], e["at"], links[e["id"]]) for e in entries]
 
 
-def chain_waiting(vote_id):
+def chain_waiting(vote_id, locked=False):
     """Append every ballot waiting in the vote's intake to its chain, in the order they were received; a
     ballot received before closing counts, one that reaches the chain after the vote closed is late (its
     sender is told the vote was not open). Writes each dwelling's ballot as the log's last word for it.
-    Returns {intake id: chain link} of the ballots chained."""
-    _lock_chain(vote_id)
-    row = db.session.execute(select(Vote.event_count, Vote.chain_head, Vote.state, Vote.opens_at, Vote.closes_at)
-                             .where(Vote.id == vote_id)).one()
+    Returns {intake id: chain link} of the ballots chained. `locked`: this transaction holds the chain lock."""
+    if not locked:
+        _lock_chain(vote_id)
+    row = db.session.execute(_CHAIN_STATE, {"v": vote_id}).one()
     seq, previous = row[0], row[1]
-    intake = BallotIntake.__table__
-    waiting = db.session.execute(select(intake).where(intake.c.vote_id == vote_id, intake.c.state == "waiting")
-                                 .order_by(intake.c.id)).all()
+    waiting = db.session.execute(_WAITING, {"v": vote_id}).all()
     if not waiting:
         return {}
     window = Vote(state=row[2], opens_at=_parse_time(row[3]), closes_at=_parse_time(row[4]))
-    events, seqs, links, late, last = [], {}, {}, [], {}
+    events, places, links, late, last = [], [], {}, [], {}
     for entry in waiting:
         if not window.accepting(_parse_time(entry.at)):
-            late.append(entry.id)
+            late.append({"entry": entry.id})
             continue
         seq += 1
         content = _event_content(vote_id, seq, entry.dwelling_id, entry.choice, entry.channel, entry.actor, entry.at)
@@ -357,18 +379,17 @@ def chain_waiting(vote_id):
         events.append({"vote_id": vote_id, "seq": seq, "dwelling_id": entry.dwelling_id, "choice": entry.choice,
                        "channel": entry.channel, "actor": entry.actor, "at": entry.at, "prev_hash": previous,
                        "hash": digest})
-        seqs[entry.id], links[entry.id] = seq, digest
+        places.append({"entry": entry.id, "place": seq})
+        links[entry.id] = digest
         last[entry.dwelling_id] = (entry, digest)  # the log's last word for the dwelling
         previous = digest
     if late:
-        db.session.execute(update(intake).where(intake.c.id.in_(late)).values(state="late"))
+        db.session.execute(_MARK_LATE, late)
     if not events:
         return {}
-    db.session.execute(insert(BallotEvent.__table__), events)
-    db.session.execute(text("UPDATE votes SET chain_head = :h, event_count = :n WHERE id = :id"),
-                       {"h": previous, "n": seq, "id": vote_id})
-    db.session.execute(update(intake).where(intake.c.id.in_(list(seqs)))
-                       .values(state="chained", seq=case(seqs, value=intake.c.id)))
+    db.session.execute(_EVENT_INSERT, events)
+    db.session.execute(_CHAIN_HEAD, {"head": previous, "count": seq, "v": vote_id})
+    db.session.execute(_MARK_CHAINED, places)
     cached = db.session.identity_map.get(db.session.identity_key(Vote, vote_id))
     if cached is not None:
         db.session.expire(cached, ["chain_head", "event_count"])
@@ -376,12 +397,29 @@ def chain_waiting(vote_id):
     return links
 
 
+def _ballot_write():
+    """INSERT a dwelling's ballot, or UPDATE the one it has (built once per dialect)."""
+    dialect = db.engine.dialect.name
+    statement = _BALLOT_WRITES.get(dialect)
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        table = Ballot.__table__
+        statement = upsert(table)
+        statement = _BALLOT_WRITES[dialect] = statement.on_conflict_do_update(
+            index_elements=[table.c.vote_id, table.c.dwelling_id],
+            set_={c: statement.excluded[c] for c in ("choice", "channel", "account_id", "person_id", "entered_by",
+                                                      "confirmed_by", "cast_at", "receipt", "area", "head_no")})
+    return statement
+
+
 def _write_ballots(vote_id, last):
     """Each dwelling's ballot as its last chained entry says; whoever's ballot is replaced by someone else's
     is told."""
     current = {r[0]: (r[1], r[2]) for r in db.session.execute(
-        select(Ballot.dwelling_id, Ballot.account_id, Ballot.channel).where(
-            Ballot.vote_id == vote_id, Ballot.dwelling_id.in_(list(last))))}
+        _CURRENT_BALLOTS, {"v": vote_id, "dwellings": list(last)})}
     vote = None
     rows = []
     for dwelling_id, (entry, digest) in last.items():
@@ -396,16 +434,7 @@ def _write_ballots(vote_id, last):
                      "entered_by": entry.entered_by, "confirmed_by": entry.confirmed_by,
                      "cast_at": _parse_time(entry.at), "receipt": digest[:16], "area": entry.area,
                      "head_no": entry.head_no})
-    table = Ballot.__table__
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    statement = upsert(table).values(rows)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=[table.c.vote_id, table.c.dwelling_id],
-        set_={c: statement.excluded[c] for c in ("choice", "channel", "account_id", "person_id", "entered_by",
-                                                  "confirmed_by", "cast_at", "receipt", "area", "head_no")}))
+    db.session.execute(_ballot_write(), rows)
     # Ballot objects already loaded in this session see what was written.
     for ballot in db.session.identity_map.values():
         if isinstance(ballot, Ballot) and ballot.vote_id == vote_id and ballot.dwelling_id in last:
@@ -421,20 +450,31 @@ class Received:
         self.receipt = link[:16]
 
 
+def _links_if_chained(ids):
+    """{intake id: chain link} when every one of the entries is chained, None while one still waits;
+    Conflict when one came too late for the chain (the vote closed first)."""
+    rows = db.session.execute(_ENTRY_LINKS, {"entries": ids}).all()
+    if any(r.state == "late" for r in rows):
+        raise Conflict("vote.not_open")
+    if any(r.state != "chained" for r in rows):
+        return None
+    return {r.id: r.hash for r in rows}
+
+
 def chain_received(vote_id, entries):
     """Chain the ballots received in `entries` (committed already) with any others waiting, and return
     them with their receipts; Conflict when the vote closed before they reached the chain."""
     ids = [e["id"] for e in entries]
-    intake = BallotIntake.__table__
-    links = chain_waiting(vote_id)
-    if not all(i in links for i in ids):  # another cast's chaining took ours along (or closing came first)
-        rows = db.session.execute(
-            select(intake.c.id, intake.c.state, BallotEvent.hash)
-            .outerjoin(BallotEvent, (BallotEvent.vote_id == intake.c.vote_id) & (BallotEvent.seq == intake.c.seq))
-            .where(intake.c.id.in_(ids))).all()
-        if any(r.state != "chained" for r in rows):
+    # Another cast's chaining usually takes ours along: look before queueing for the lock, and again once
+    # it is held (the one before us may have), so that only one cast in a crowd chains the crowd.
+    links = _links_if_chained(ids)
+    if links is None:
+        _lock_chain(vote_id)
+        links = _links_if_chained(ids)
+    if links is None:
+        links = chain_waiting(vote_id, locked=True)
+        if not all(i in links for i in ids):
             raise Conflict("vote.not_open")
-        links.update({r.id: r.hash for r in rows})
     return [Received(e["dwelling_id"], e["choice"], e["channel"], e["at"], links[e["id"]]) for e in entries]
 
 
