@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, literal, select, text, union_all, update
 
 from core import audit
 from core.auth import authorize, get_in_region, kept_in_region
@@ -294,7 +294,8 @@ def record_ballot(vote_id, dwelling_id, choice, channel, actor, account_id=None,
         "confirmed_by": confirmed_by, "area": part.area, "head_no": part.head_no, "state": "waiting"}
     ).inserted_primary_key[0]
     if defer:
-        return {"id": entry_id, "dwelling_id": dwelling_id, "choice": choice, "channel": channel, "at": at}
+        return {"id": entry_id, "dwelling_id": dwelling_id, "choice": choice, "channel": channel, "at": at,
+                "address": _address(part[2], part[3], part[4])}
     links = chain_waiting(vote_id)
     if entry_id not in links:
         raise Conflict("vote.not_open")
@@ -323,13 +324,15 @@ def _lock_chain(vote_id, wait=True):
 
 # The statements of a cast, built once: casting runs them for every ballot.
 _INTAKE = BallotIntake.__table__
-_ROLL_PART = select(VotePart.area, VotePart.head_no).where(VotePart.vote_id == bindparam("v"),
-                                                           VotePart.dwelling_id == bindparam("d"))
+_ROLL_PART = select(VotePart.area, VotePart.head_no, Building.name, Unit.name, Dwelling.room) \
+    .join(Dwelling, Dwelling.id == VotePart.dwelling_id).join(Unit, Dwelling.unit_id == Unit.id) \
+    .join(Building, Unit.building_id == Building.id) \
+    .where(VotePart.vote_id == bindparam("v"), VotePart.dwelling_id == bindparam("d"))
 _INTAKE_INSERT = insert(_INTAKE)
-_CHAIN_STATE = select(Vote.event_count, Vote.chain_head, Vote.state, Vote.opens_at, Vote.closes_at).where(
-    Vote.id == bindparam("v"))
-_WAITING = select(_INTAKE).where(_INTAKE.c.vote_id == bindparam("v"), _INTAKE.c.state == "waiting") \
-    .order_by(_INTAKE.c.id)
+# The chain's head with the ballots waiting for it (none: one row of NULLs), in the order they came.
+_CHAIN_STATE = select(Vote.event_count, Vote.chain_head, Vote.state, Vote.opens_at, Vote.closes_at, _INTAKE) \
+    .select_from(Vote.__table__).outerjoin(_INTAKE, (_INTAKE.c.vote_id == Vote.id) & (_INTAKE.c.state == "waiting")) \
+    .where(Vote.id == bindparam("v")).order_by(_INTAKE.c.id)
 _MARK_LATE = update(_INTAKE).where(_INTAKE.c.id == bindparam("entry")).values(state="late")
 _MARK_CHAINED = update(_INTAKE).where(_INTAKE.c.id == bindparam("entry")).values(state="chained",
                                                                                  seq=bindparam("place"))
@@ -352,7 +355,7 @@ def chain_if_free(vote_id, entries):
     links = chain_waiting(vote_id, locked=True)
     if not all(e["id"] in links for e in entries):
         raise Conflict("vote.not_open")
-    return [Received(e["dwelling_id"], e["choice"], e["channel"], e["at"], links[e["id"]]) for e in entries]
+    return [Received(e, links[e["id"]]) for e in entries]
 
 
 def chain_waiting(vote_id, locked=False):
@@ -362,12 +365,12 @@ def chain_waiting(vote_id, locked=False):
     Returns {intake id: chain link} of the ballots chained. `locked`: this transaction holds the chain lock."""
     if not locked:
         _lock_chain(vote_id)
-    row = db.session.execute(_CHAIN_STATE, {"v": vote_id}).one()
-    seq, previous = row[0], row[1]
-    waiting = db.session.execute(_WAITING, {"v": vote_id}).all()
-    if not waiting:
+    waiting = db.session.execute(_CHAIN_STATE, {"v": vote_id}).all()
+    row = waiting[0]
+    seq, previous = row.event_count, row.chain_head
+    if row.id is None:
         return {}
-    window = Vote(state=row[2], opens_at=_parse_time(row[3]), closes_at=_parse_time(row[4]))
+    window = Vote(state=row.state, opens_at=_parse_time(row.opens_at), closes_at=_parse_time(row.closes_at))
     events, places, links, late, last = [], [], {}, [], {}
     for entry in waiting:
         if not window.accepting(_parse_time(entry.at)):
@@ -442,11 +445,13 @@ def _write_ballots(vote_id, last):
 
 
 class Received:
-    """A ballot as its caster's receipt shows it."""
+    """A ballot as its caster's receipt shows it: an entry record_ballot() received, and its chain link."""
 
-    def __init__(self, dwelling_id, choice, channel, at, link):
-        self.dwelling_id, self.choice, self.channel, self.link = dwelling_id, choice, channel, link
-        self.cast_at = _parse_time(at)
+    def __init__(self, entry, link):
+        self.dwelling_id, self.choice, self.channel, self.link = (entry["dwelling_id"], entry["choice"],
+                                                                  entry["channel"], link)
+        self.address = entry["address"]
+        self.cast_at = _parse_time(entry["at"])
         self.receipt = link[:16]
 
 
@@ -475,7 +480,7 @@ def chain_received(vote_id, entries):
         links = chain_waiting(vote_id, locked=True)
         if not all(i in links for i in ids):
             raise Conflict("vote.not_open")
-    return [Received(e["dwelling_id"], e["choice"], e["channel"], e["at"], links[e["id"]]) for e in entries]
+    return [Received(e, links[e["id"]]) for e in entries]
 
 
 def _parse_time(value):
@@ -510,15 +515,22 @@ def votes_for_resident(account):
     return [(vote, sorted(rights[vote.id])) for vote in votes if vote.accepting(now)]
 
 
+# The flats a person owned on the frozen roll, and those an account is a confirmed proxy for, asked at once.
+_RIGHTS = union_all(
+    select(VoteOwner.dwelling_id, literal("owner")).where(VoteOwner.vote_id == bindparam("v"),
+                                                          VoteOwner.person_id == bindparam("person")),
+    select(Proxy.dwelling_id, literal("proxy")).where(Proxy.vote_id == bindparam("v"),
+                                                      Proxy.account_id == bindparam("account"),
+                                                      Proxy.state == "confirmed"))
+
+
 def voting_rights(account, vote):
     """{dwelling_id: 'owner' | 'proxy'} this account may cast for in this vote."""
+    person = account.person_id if _may_vote(account) else None  # NULL matches no owner
     rights = {}
-    if _may_vote(account):
-        rights.update({d: "owner" for d in db.session.scalars(select(VoteOwner.dwelling_id).where(
-            VoteOwner.vote_id == vote.id, VoteOwner.person_id == account.person_id))})
-    for dwelling_id in db.session.scalars(select(Proxy.dwelling_id).where(
-            Proxy.vote_id == vote.id, Proxy.account_id == account.id, Proxy.state == "confirmed")):
-        rights.setdefault(dwelling_id, "proxy")
+    for dwelling_id, role in db.session.execute(_RIGHTS, {"v": vote.id, "person": person, "account": account.id}):
+        if role == "owner" or dwelling_id not in rights:  # an owner casts as owner, even when also a proxy
+            rights[dwelling_id] = role
     return rights
 
 
@@ -587,8 +599,9 @@ def receipt_of(vote_id, ballots):
     if not ballots:
         raise NotFound()
     first = ballots[0]
-    flats = [{"dwelling_id": b.dwelling_id, "address": dwelling_address(b.dwelling_id), "choice": b.choice,
-              "channel": b.channel, "receipt": b.receipt, "cast_at": b.cast_at} for b in ballots]
+    # A ballot just received carries its address; a stored one is looked up.
+    flats = [{"dwelling_id": b.dwelling_id, "address": getattr(b, "address", None) or dwelling_address(b.dwelling_id),
+              "choice": b.choice, "channel": b.channel, "receipt": b.receipt, "cast_at": b.cast_at} for b in ballots]
     return {"dwelling_id": first.dwelling_id, "choice": first.choice, "channel": first.channel,
             "receipt": first.receipt, "cast_at": first.cast_at, "flats": flats,
             "chain_head": getattr(ballots[-1], "link", None) or db.session.get(Vote, vote_id).chain_head}
@@ -611,7 +624,11 @@ def dwelling_address(dwelling_id):
     """'1栋-1单元-101' of a dwelling (labels in the domain, not the door)."""
     row = db.session.execute(select(Building.name, Unit.name, Dwelling.room).join(Unit, Unit.building_id == Building.id)
                              .join(Dwelling, Dwelling.unit_id == Unit.id).where(Dwelling.id == dwelling_id)).first()
-    return f"{row[0]}-{row[1]}-{row[2]}" if row else str(dwelling_id)
+    return _address(*row) if row else str(dwelling_id)
+
+
+def _address(building, unit, room):
+    return f"{building}-{unit}-{room}"
 
 
 def _tell_replaced(previous_account_id, vote, dwelling_id, channel):
