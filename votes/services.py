@@ -344,7 +344,15 @@ _CURRENT_BALLOTS = select(Ballot.dwelling_id, Ballot.account_id, Ballot.channel)
 _ENTRY_LINKS = select(_INTAKE.c.id, _INTAKE.c.state, BallotEvent.hash).outerjoin(
     BallotEvent, (BallotEvent.vote_id == _INTAKE.c.vote_id) & (BallotEvent.seq == _INTAKE.c.seq)).where(
     _INTAKE.c.id.in_(bindparam("entries", expanding=True)))
-_BALLOT_WRITES = {}  # the upsert of a dwelling's ballot, by database dialect
+# A dwelling's ballot written, or rewritten (PostgreSQL and SQLite say it alike; as text, so that it is compiled
+# once: the dialects' upsert constructs are compiled again for every execution).
+_BALLOT_FIELDS = ("choice", "channel", "account_id", "person_id", "entered_by", "confirmed_by", "cast_at", "receipt",
+                  "area", "head_no")
+_BALLOT_WRITE = text(
+    f"INSERT INTO ballots (vote_id, dwelling_id, {', '.join(_BALLOT_FIELDS)}) "
+    f"VALUES (:vote_id, :dwelling_id, {', '.join(':' + f for f in _BALLOT_FIELDS)}) "
+    f"ON CONFLICT (vote_id, dwelling_id) DO UPDATE SET {', '.join(f'{f} = excluded.{f}' for f in _BALLOT_FIELDS)}"
+).bindparams(bindparam("cast_at", type_=Ballot.__table__.c.cast_at.type))
 
 
 def chain_if_free(vote_id, entries):
@@ -400,24 +408,6 @@ def chain_waiting(vote_id, locked=False):
     return links
 
 
-def _ballot_write():
-    """INSERT a dwelling's ballot, or UPDATE the one it has (built once per dialect)."""
-    dialect = db.engine.dialect.name
-    statement = _BALLOT_WRITES.get(dialect)
-    if statement is None:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as upsert
-        table = Ballot.__table__
-        statement = upsert(table)
-        statement = _BALLOT_WRITES[dialect] = statement.on_conflict_do_update(
-            index_elements=[table.c.vote_id, table.c.dwelling_id],
-            set_={c: statement.excluded[c] for c in ("choice", "channel", "account_id", "person_id", "entered_by",
-                                                      "confirmed_by", "cast_at", "receipt", "area", "head_no")})
-    return statement
-
-
 def _write_ballots(vote_id, last):
     """Each dwelling's ballot as its last chained entry says; whoever's ballot is replaced by someone else's
     is told."""
@@ -437,7 +427,7 @@ def _write_ballots(vote_id, last):
                      "entered_by": entry.entered_by, "confirmed_by": entry.confirmed_by,
                      "cast_at": _parse_time(entry.at), "receipt": digest[:16], "area": entry.area,
                      "head_no": entry.head_no})
-    db.session.execute(_ballot_write(), rows)
+    db.session.execute(_BALLOT_WRITE, rows)
     # Ballot objects already loaded in this session see what was written.
     for ballot in db.session.identity_map.values():
         if isinstance(ballot, Ballot) and ballot.vote_id == vote_id and ballot.dwelling_id in last:
