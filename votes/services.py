@@ -269,13 +269,14 @@ def _event_content(vote_id, seq, dwelling_id, choice, channel, actor, at):
 
 
 def record_ballot(vote_id, dwelling_id, choice, channel, actor, account_id=None, entered_by=None,
-                  confirmed_by=None, person_id=None, defer=False):
+                  confirmed_by=None, person_id=None, defer=False, window=None):
     """Receive the dwelling's ballot and append it to the vote's chain.
 
     The ballot is written to the intake first. At once (defer=False) it is chained in the same
     transaction: the chain lock is then held until commit, as for paper ballots and proxies. With
     defer=True it only waits in the intake: the caller commits, then chain_received() chains it with
-    whatever else is waiting, so that casts of one vote do not queue behind each other's commits."""
+    whatever else is waiting, so that casts of one vote do not queue behind each other's commits.
+    `window`: the vote as vote_window() read it, when the caller has."""
     if choice not in rules.CHOICES:
         raise field_error("choice", "vote.unknown_choice", choice=choice)
     part = db.session.execute(_ROLL_PART, {"v": vote_id, "d": dwelling_id}).one_or_none()
@@ -284,7 +285,7 @@ def record_ballot(vote_id, dwelling_id, choice, channel, actor, account_id=None,
             raise NotFound()
         raise Forbidden("vote.out_of_scope")
     now = utcnow()
-    if not db.session.get(Vote, vote_id).accepting(now):
+    if not (window or db.session.get(Vote, vote_id)).accepting(now):
         raise Conflict("vote.not_open")
     db.session.flush()  # what the caller changed goes first, as an ORM row would
     at = now.isoformat()
@@ -329,6 +330,7 @@ _ROLL_PART = select(VotePart.area, VotePart.head_no, Building.name, Unit.name, D
     .join(Building, Unit.building_id == Building.id) \
     .where(VotePart.vote_id == bindparam("v"), VotePart.dwelling_id == bindparam("d"))
 _INTAKE_INSERT = insert(_INTAKE)
+_VOTE_WINDOW = select(Vote.id, Vote.state, Vote.opens_at, Vote.closes_at).where(Vote.id == bindparam("v"))
 # The chain's head with the ballots waiting for it (none: one row of NULLs), in the order they came.
 _CHAIN_STATE = select(Vote.event_count, Vote.chain_head, Vote.state, Vote.opens_at, Vote.closes_at, _INTAKE) \
     .select_from(Vote.__table__).outerjoin(_INTAKE, (_INTAKE.c.vote_id == Vote.id) & (_INTAKE.c.state == "waiting")) \
@@ -353,6 +355,15 @@ _BALLOT_WRITE = text(
     f"VALUES (:vote_id, :dwelling_id, {', '.join(':' + f for f in _BALLOT_FIELDS)}) "
     f"ON CONFLICT (vote_id, dwelling_id) DO UPDATE SET {', '.join(f'{f} = excluded.{f}' for f in _BALLOT_FIELDS)}"
 ).bindparams(bindparam("cast_at", type_=Ballot.__table__.c.cast_at.type))
+
+
+def vote_window(vote_id):
+    """The vote's id, state and window, enough to ask whether it is accepting() ballots, without loading the
+    vote (a transient Vote, never added to the session); None when there is no such vote."""
+    row = db.session.execute(_VOTE_WINDOW, {"v": vote_id}).first()
+    if row is None:
+        return None
+    return Vote(id=row.id, state=row.state, opens_at=_parse_time(row.opens_at), closes_at=_parse_time(row.closes_at))
 
 
 def chain_if_free(vote_id, entries):
@@ -541,7 +552,7 @@ def cast_ballots(account, vote_id, choice, channel, dwelling_ids=None, defer=Fal
     """An owner casts (or changes) the ballot of every flat they own in scope at once, or of the flats
     named; a confirmed proxy casts for the flat they stand for. Returns the ballots written (with
     defer=True, the ballots received: commit, then chain_received() gives their receipts)."""
-    vote = db.session.get(Vote, vote_id)
+    vote = vote_window(vote_id)
     if vote is None:
         raise NotFound()
     require_voter(account)
@@ -551,8 +562,8 @@ def cast_ballots(account, vote_id, choice, channel, dwelling_ids=None, defer=Fal
         raise Forbidden("vote.not_owner")
     person_id = account.person_id if _may_vote(account) else None
     return [record_ballot(vote.id, d, choice, "proxy" if rights[d] == "proxy" else channel,
-                          f"account:{account.id}", account_id=account.id, person_id=person_id, defer=defer)
-            for d in wanted]
+                          f"account:{account.id}", account_id=account.id, person_id=person_id, defer=defer,
+                          window=vote) for d in wanted]
 
 
 def cast_ballot(account, vote_id, choice, channel, dwelling_id=None):
