@@ -34,6 +34,11 @@ CREATE_ACCOUNT = text("INSERT INTO wechat_accounts (openid, locale, follows, cre
                       ).bindparams(bindparam("created_at", type_=WechatAccount.__table__.c.created_at.type))
 
 
+# Every signed-in request asks this once: the session's validity and its account, without loading the session.
+SESSION_ACCOUNT = select(WechatAccount, ResidentSession.revoked_at, ResidentSession.expires_at).join(
+    ResidentSession, ResidentSession.account_id == WechatAccount.id).where(ResidentSession.token_hash == bindparam("h"))
+
+
 def _hash(value):
     return hashlib.sha256(value.encode()).hexdigest()
 
@@ -77,11 +82,10 @@ def resident_from_token(header):
     """The account behind 'Authorization: Bearer TOKEN', or Unauthorised."""
     if not header or not header.startswith("Bearer "):
         raise Unauthorised()
-    session = ResidentSession.query.options(joinedload(ResidentSession.account)) \
-        .filter_by(token_hash=_hash(header[7:].strip())).first()
-    if session is None or session.revoked_at is not None or aware(session.expires_at) <= utcnow():
+    found = db.session.execute(SESSION_ACCOUNT, {"h": _hash(header[7:].strip())}).first()
+    if found is None or found.revoked_at is not None or aware(found.expires_at) <= utcnow():
         raise Unauthorised("auth.session_expired")
-    return session.account
+    return found.WechatAccount
 
 
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, literal, select, text, union_all, update
 
 from core import audit
 from core.auth import authorize, get_in_region, kept_in_region
@@ -269,36 +269,39 @@ def _event_content(vote_id, seq, dwelling_id, choice, channel, actor, at):
 
 
 def record_ballot(vote_id, dwelling_id, choice, channel, actor, account_id=None, entered_by=None,
-                  confirmed_by=None, person_id=None, defer=False):
+                  confirmed_by=None, person_id=None, defer=False, window=None):
     """Receive the dwelling's ballot and append it to the vote's chain.
 
     The ballot is written to the intake first. At once (defer=False) it is chained in the same
     transaction: the chain lock is then held until commit, as for paper ballots and proxies. With
     defer=True it only waits in the intake: the caller commits, then chain_received() chains it with
-    whatever else is waiting, so that casts of one vote do not queue behind each other's commits."""
+    whatever else is waiting, so that casts of one vote do not queue behind each other's commits.
+    `window`: the vote as vote_window() read it, when the caller has."""
     if choice not in rules.CHOICES:
         raise field_error("choice", "vote.unknown_choice", choice=choice)
-    part = db.session.execute(select(VotePart.area, VotePart.head_no).where(
-        VotePart.vote_id == vote_id, VotePart.dwelling_id == dwelling_id)).one_or_none()
+    part = db.session.execute(_ROLL_PART, {"v": vote_id, "d": dwelling_id}).one_or_none()
     if part is None:
         if db.session.get(Vote, vote_id) is None:
             raise NotFound()
         raise Forbidden("vote.out_of_scope")
     now = utcnow()
-    if not db.session.get(Vote, vote_id).accepting(now):
+    if not (window or db.session.get(Vote, vote_id)).accepting(now):
         raise Conflict("vote.not_open")
-    entry = BallotIntake(vote_id=vote_id, dwelling_id=dwelling_id, choice=choice, channel=channel, actor=actor,
-                         at=now.isoformat(), account_id=account_id, person_id=person_id, entered_by=entered_by,
-                         confirmed_by=confirmed_by, area=part.area, head_no=part.head_no, state="waiting")
-    db.session.add(entry)
-    db.session.flush()
+    db.session.flush()  # what the caller changed goes first, as an ORM row would
+    at = now.isoformat()
+    entry_id = db.session.execute(_INTAKE_INSERT, {
+        "vote_id": vote_id, "dwelling_id": dwelling_id, "choice": choice, "channel": channel, "actor": actor,
+        "at": at, "account_id": account_id, "person_id": person_id, "entered_by": entered_by,
+        "confirmed_by": confirmed_by, "area": part.area, "head_no": part.head_no, "state": "waiting"}
+    ).inserted_primary_key[0]
     if defer:
-        return {"id": entry.id, "dwelling_id": dwelling_id, "choice": choice, "channel": channel, "at": entry.at}
+        return {"id": entry_id, "dwelling_id": dwelling_id, "choice": choice, "channel": channel, "at": at,
+                "address": _address(part[2], part[3], part[4])}
     links = chain_waiting(vote_id)
-    if entry.id not in links:
+    if entry_id not in links:
         raise Conflict("vote.not_open")
     ballot = Ballot.query.filter_by(vote_id=vote_id, dwelling_id=dwelling_id).one()
-    ballot.link = links[entry.id]  # the chain head right after this ballot: what a receipt shows
+    ballot.link = links[entry_id]  # the chain head right after this ballot: what a receipt shows
     return ballot
 
 
@@ -320,36 +323,77 @@ def _lock_chain(vote_id, wait=True):
     return True
 
 
+# The statements of a cast, built once: casting runs them for every ballot.
+_INTAKE = BallotIntake.__table__
+_ROLL_PART = select(VotePart.area, VotePart.head_no, Building.name, Unit.name, Dwelling.room) \
+    .join(Dwelling, Dwelling.id == VotePart.dwelling_id).join(Unit, Dwelling.unit_id == Unit.id) \
+    .join(Building, Unit.building_id == Building.id) \
+    .where(VotePart.vote_id == bindparam("v"), VotePart.dwelling_id == bindparam("d"))
+_INTAKE_INSERT = insert(_INTAKE)
+_VOTE_WINDOW = select(Vote.id, Vote.state, Vote.opens_at, Vote.closes_at).where(Vote.id == bindparam("v"))
+# The chain's head with the ballots waiting for it (none: one row of NULLs), in the order they came.
+_CHAIN_STATE = select(Vote.event_count, Vote.chain_head, Vote.state, Vote.opens_at, Vote.closes_at, _INTAKE) \
+    .select_from(Vote.__table__).outerjoin(_INTAKE, (_INTAKE.c.vote_id == Vote.id) & (_INTAKE.c.state == "waiting")) \
+    .where(Vote.id == bindparam("v")).order_by(_INTAKE.c.id)
+_MARK_LATE = update(_INTAKE).where(_INTAKE.c.id == bindparam("entry")).values(state="late")
+_MARK_CHAINED = update(_INTAKE).where(_INTAKE.c.id == bindparam("entry")).values(state="chained",
+                                                                                 seq=bindparam("place"))
+_EVENT_INSERT = insert(BallotEvent.__table__)
+_CHAIN_HEAD = update(Vote.__table__).where(Vote.__table__.c.id == bindparam("v")).values(
+    chain_head=bindparam("head"), event_count=bindparam("count"))
+_CURRENT_BALLOTS = select(Ballot.dwelling_id, Ballot.account_id, Ballot.channel).where(
+    Ballot.vote_id == bindparam("v"), Ballot.dwelling_id.in_(bindparam("dwellings", expanding=True)))
+_ENTRY_LINKS = select(_INTAKE.c.id, _INTAKE.c.state, BallotEvent.hash).outerjoin(
+    BallotEvent, (BallotEvent.vote_id == _INTAKE.c.vote_id) & (BallotEvent.seq == _INTAKE.c.seq)).where(
+    _INTAKE.c.id.in_(bindparam("entries", expanding=True)))
+# A dwelling's ballot written, or rewritten (PostgreSQL and SQLite say it alike; as text, so that it is compiled
+# once: the dialects' upsert constructs are compiled again for every execution).
+_BALLOT_FIELDS = ("choice", "channel", "account_id", "person_id", "entered_by", "confirmed_by", "cast_at", "receipt",
+                  "area", "head_no")
+_BALLOT_WRITE = text(
+    f"INSERT INTO ballots (vote_id, dwelling_id, {', '.join(_BALLOT_FIELDS)}) "
+    f"VALUES (:vote_id, :dwelling_id, {', '.join(':' + f for f in _BALLOT_FIELDS)}) "
+    f"ON CONFLICT (vote_id, dwelling_id) DO UPDATE SET {', '.join(f'{f} = excluded.{f}' for f in _BALLOT_FIELDS)}"
+).bindparams(bindparam("cast_at", type_=Ballot.__table__.c.cast_at.type))
+
+
+def vote_window(vote_id):
+    """The vote's id, state and window, enough to ask whether it is accepting() ballots, without loading the
+    vote (a transient Vote, never added to the session); None when there is no such vote."""
+    row = db.session.execute(_VOTE_WINDOW, {"v": vote_id}).first()
+    if row is None:
+        return None
+    return Vote(id=row.id, state=row.state, opens_at=_parse_time(row.opens_at), closes_at=_parse_time(row.closes_at))
+
+
 def chain_if_free(vote_id, entries):
     """Chain at once, in the transaction that received `entries`, when no other cast is appending to the
     vote's chain: returns their receipts, or None when the chain is busy (commit, then chain_received())."""
     if not _lock_chain(vote_id, wait=False):
         return None
-    links = chain_waiting(vote_id)
+    links = chain_waiting(vote_id, locked=True)
     if not all(e["id"] in links for e in entries):
         raise Conflict("vote.not_open")
-    return [Received(e["dwelling_id"], e["choice"], e["channel"], e["at"], links[e["id"]]) for e in entries]
+    return [Received(e, links[e["id"]]) for e in entries]
 
 
-def chain_waiting(vote_id):
+def chain_waiting(vote_id, locked=False):
     """Append every ballot waiting in the vote's intake to its chain, in the order they were received; a
     ballot received before closing counts, one that reaches the chain after the vote closed is late (its
     sender is told the vote was not open). Writes each dwelling's ballot as the log's last word for it.
-    Returns {intake id: chain link} of the ballots chained."""
-    _lock_chain(vote_id)
-    row = db.session.execute(select(Vote.event_count, Vote.chain_head, Vote.state, Vote.opens_at, Vote.closes_at)
-                             .where(Vote.id == vote_id)).one()
-    seq, previous = row[0], row[1]
-    intake = BallotIntake.__table__
-    waiting = db.session.execute(select(intake).where(intake.c.vote_id == vote_id, intake.c.state == "waiting")
-                                 .order_by(intake.c.id)).all()
-    if not waiting:
+    Returns {intake id: chain link} of the ballots chained. `locked`: this transaction holds the chain lock."""
+    if not locked:
+        _lock_chain(vote_id)
+    waiting = db.session.execute(_CHAIN_STATE, {"v": vote_id}).all()
+    row = waiting[0]
+    seq, previous = row.event_count, row.chain_head
+    if row.id is None:
         return {}
-    window = Vote(state=row[2], opens_at=_parse_time(row[3]), closes_at=_parse_time(row[4]))
-    events, seqs, links, late, last = [], {}, {}, [], {}
+    window = Vote(state=row.state, opens_at=_parse_time(row.opens_at), closes_at=_parse_time(row.closes_at))
+    events, places, links, late, last = [], [], {}, [], {}
     for entry in waiting:
         if not window.accepting(_parse_time(entry.at)):
-            late.append(entry.id)
+            late.append({"entry": entry.id})
             continue
         seq += 1
         content = _event_content(vote_id, seq, entry.dwelling_id, entry.choice, entry.channel, entry.actor, entry.at)
@@ -357,18 +401,17 @@ def chain_waiting(vote_id):
         events.append({"vote_id": vote_id, "seq": seq, "dwelling_id": entry.dwelling_id, "choice": entry.choice,
                        "channel": entry.channel, "actor": entry.actor, "at": entry.at, "prev_hash": previous,
                        "hash": digest})
-        seqs[entry.id], links[entry.id] = seq, digest
+        places.append({"entry": entry.id, "place": seq})
+        links[entry.id] = digest
         last[entry.dwelling_id] = (entry, digest)  # the log's last word for the dwelling
         previous = digest
     if late:
-        db.session.execute(update(intake).where(intake.c.id.in_(late)).values(state="late"))
+        db.session.execute(_MARK_LATE, late)
     if not events:
         return {}
-    db.session.execute(insert(BallotEvent.__table__), events)
-    db.session.execute(text("UPDATE votes SET chain_head = :h, event_count = :n WHERE id = :id"),
-                       {"h": previous, "n": seq, "id": vote_id})
-    db.session.execute(update(intake).where(intake.c.id.in_(list(seqs)))
-                       .values(state="chained", seq=case(seqs, value=intake.c.id)))
+    db.session.execute(_EVENT_INSERT, events)
+    db.session.execute(_CHAIN_HEAD, {"head": previous, "count": seq, "v": vote_id})
+    db.session.execute(_MARK_CHAINED, places)
     cached = db.session.identity_map.get(db.session.identity_key(Vote, vote_id))
     if cached is not None:
         db.session.expire(cached, ["chain_head", "event_count"])
@@ -380,8 +423,7 @@ def _write_ballots(vote_id, last):
     """Each dwelling's ballot as its last chained entry says; whoever's ballot is replaced by someone else's
     is told."""
     current = {r[0]: (r[1], r[2]) for r in db.session.execute(
-        select(Ballot.dwelling_id, Ballot.account_id, Ballot.channel).where(
-            Ballot.vote_id == vote_id, Ballot.dwelling_id.in_(list(last))))}
+        _CURRENT_BALLOTS, {"v": vote_id, "dwellings": list(last)})}
     vote = None
     rows = []
     for dwelling_id, (entry, digest) in last.items():
@@ -396,16 +438,7 @@ def _write_ballots(vote_id, last):
                      "entered_by": entry.entered_by, "confirmed_by": entry.confirmed_by,
                      "cast_at": _parse_time(entry.at), "receipt": digest[:16], "area": entry.area,
                      "head_no": entry.head_no})
-    table = Ballot.__table__
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    statement = upsert(table).values(rows)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=[table.c.vote_id, table.c.dwelling_id],
-        set_={c: statement.excluded[c] for c in ("choice", "channel", "account_id", "person_id", "entered_by",
-                                                  "confirmed_by", "cast_at", "receipt", "area", "head_no")}))
+    db.session.execute(_BALLOT_WRITE, rows)
     # Ballot objects already loaded in this session see what was written.
     for ballot in db.session.identity_map.values():
         if isinstance(ballot, Ballot) and ballot.vote_id == vote_id and ballot.dwelling_id in last:
@@ -413,29 +446,42 @@ def _write_ballots(vote_id, last):
 
 
 class Received:
-    """A ballot as its caster's receipt shows it."""
+    """A ballot as its caster's receipt shows it: an entry record_ballot() received, and its chain link."""
 
-    def __init__(self, dwelling_id, choice, channel, at, link):
-        self.dwelling_id, self.choice, self.channel, self.link = dwelling_id, choice, channel, link
-        self.cast_at = _parse_time(at)
+    def __init__(self, entry, link):
+        self.dwelling_id, self.choice, self.channel, self.link = (entry["dwelling_id"], entry["choice"],
+                                                                  entry["channel"], link)
+        self.address = entry["address"]
+        self.cast_at = _parse_time(entry["at"])
         self.receipt = link[:16]
+
+
+def _links_if_chained(ids):
+    """{intake id: chain link} when every one of the entries is chained, None while one still waits;
+    Conflict when one came too late for the chain (the vote closed first)."""
+    rows = db.session.execute(_ENTRY_LINKS, {"entries": ids}).all()
+    if any(r.state == "late" for r in rows):
+        raise Conflict("vote.not_open")
+    if any(r.state != "chained" for r in rows):
+        return None
+    return {r.id: r.hash for r in rows}
 
 
 def chain_received(vote_id, entries):
     """Chain the ballots received in `entries` (committed already) with any others waiting, and return
     them with their receipts; Conflict when the vote closed before they reached the chain."""
     ids = [e["id"] for e in entries]
-    intake = BallotIntake.__table__
-    links = chain_waiting(vote_id)
-    if not all(i in links for i in ids):  # another cast's chaining took ours along (or closing came first)
-        rows = db.session.execute(
-            select(intake.c.id, intake.c.state, BallotEvent.hash)
-            .outerjoin(BallotEvent, (BallotEvent.vote_id == intake.c.vote_id) & (BallotEvent.seq == intake.c.seq))
-            .where(intake.c.id.in_(ids))).all()
-        if any(r.state != "chained" for r in rows):
+    # Another cast's chaining usually takes ours along: look before queueing for the lock, and again once
+    # it is held (the one before us may have), so that only one cast in a crowd chains the crowd.
+    links = _links_if_chained(ids)
+    if links is None:
+        _lock_chain(vote_id)
+        links = _links_if_chained(ids)
+    if links is None:
+        links = chain_waiting(vote_id, locked=True)
+        if not all(i in links for i in ids):
             raise Conflict("vote.not_open")
-        links.update({r.id: r.hash for r in rows})
-    return [Received(e["dwelling_id"], e["choice"], e["channel"], e["at"], links[e["id"]]) for e in entries]
+    return [Received(e, links[e["id"]]) for e in entries]
 
 
 def _parse_time(value):
@@ -470,15 +516,22 @@ def votes_for_resident(account):
     return [(vote, sorted(rights[vote.id])) for vote in votes if vote.accepting(now)]
 
 
+# The flats a person owned on the frozen roll, and those an account is a confirmed proxy for, asked at once.
+_RIGHTS = union_all(
+    select(VoteOwner.dwelling_id, literal("owner")).where(VoteOwner.vote_id == bindparam("v"),
+                                                          VoteOwner.person_id == bindparam("person")),
+    select(Proxy.dwelling_id, literal("proxy")).where(Proxy.vote_id == bindparam("v"),
+                                                      Proxy.account_id == bindparam("account"),
+                                                      Proxy.state == "confirmed"))
+
+
 def voting_rights(account, vote):
     """{dwelling_id: 'owner' | 'proxy'} this account may cast for in this vote."""
+    person = account.person_id if _may_vote(account) else None  # NULL matches no owner
     rights = {}
-    if _may_vote(account):
-        rights.update({d: "owner" for d in db.session.scalars(select(VoteOwner.dwelling_id).where(
-            VoteOwner.vote_id == vote.id, VoteOwner.person_id == account.person_id))})
-    for dwelling_id in db.session.scalars(select(Proxy.dwelling_id).where(
-            Proxy.vote_id == vote.id, Proxy.account_id == account.id, Proxy.state == "confirmed")):
-        rights.setdefault(dwelling_id, "proxy")
+    for dwelling_id, role in db.session.execute(_RIGHTS, {"v": vote.id, "person": person, "account": account.id}):
+        if role == "owner" or dwelling_id not in rights:  # an owner casts as owner, even when also a proxy
+            rights[dwelling_id] = role
     return rights
 
 
@@ -499,7 +552,7 @@ def cast_ballots(account, vote_id, choice, channel, dwelling_ids=None, defer=Fal
     """An owner casts (or changes) the ballot of every flat they own in scope at once, or of the flats
     named; a confirmed proxy casts for the flat they stand for. Returns the ballots written (with
     defer=True, the ballots received: commit, then chain_received() gives their receipts)."""
-    vote = db.session.get(Vote, vote_id)
+    vote = vote_window(vote_id)
     if vote is None:
         raise NotFound()
     require_voter(account)
@@ -509,8 +562,8 @@ def cast_ballots(account, vote_id, choice, channel, dwelling_ids=None, defer=Fal
         raise Forbidden("vote.not_owner")
     person_id = account.person_id if _may_vote(account) else None
     return [record_ballot(vote.id, d, choice, "proxy" if rights[d] == "proxy" else channel,
-                          f"account:{account.id}", account_id=account.id, person_id=person_id, defer=defer)
-            for d in wanted]
+                          f"account:{account.id}", account_id=account.id, person_id=person_id, defer=defer,
+                          window=vote) for d in wanted]
 
 
 def cast_ballot(account, vote_id, choice, channel, dwelling_id=None):
@@ -547,8 +600,9 @@ def receipt_of(vote_id, ballots):
     if not ballots:
         raise NotFound()
     first = ballots[0]
-    flats = [{"dwelling_id": b.dwelling_id, "address": dwelling_address(b.dwelling_id), "choice": b.choice,
-              "channel": b.channel, "receipt": b.receipt, "cast_at": b.cast_at} for b in ballots]
+    # A ballot just received carries its address; a stored one is looked up.
+    flats = [{"dwelling_id": b.dwelling_id, "address": getattr(b, "address", None) or dwelling_address(b.dwelling_id),
+              "choice": b.choice, "channel": b.channel, "receipt": b.receipt, "cast_at": b.cast_at} for b in ballots]
     return {"dwelling_id": first.dwelling_id, "choice": first.choice, "channel": first.channel,
             "receipt": first.receipt, "cast_at": first.cast_at, "flats": flats,
             "chain_head": getattr(ballots[-1], "link", None) or db.session.get(Vote, vote_id).chain_head}
@@ -571,7 +625,11 @@ def dwelling_address(dwelling_id):
     """'1栋-1单元-101' of a dwelling (labels in the domain, not the door)."""
     row = db.session.execute(select(Building.name, Unit.name, Dwelling.room).join(Unit, Unit.building_id == Building.id)
                              .join(Dwelling, Dwelling.unit_id == Unit.id).where(Dwelling.id == dwelling_id)).first()
-    return f"{row[0]}-{row[1]}-{row[2]}" if row else str(dwelling_id)
+    return _address(*row) if row else str(dwelling_id)
+
+
+def _address(building, unit, room):
+    return f"{building}-{unit}-{room}"
 
 
 def _tell_replaced(previous_account_id, vote, dwelling_id, channel):
