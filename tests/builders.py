@@ -73,6 +73,17 @@ def login(client, username, password=PASSWORD):
     return response.get_json()["csrf_token"]
 
 
+def staff_api(client, username="committee_a"):
+    """A client of its own signed in to the staff API as `username`, and the headers its writes need."""
+    http = client.application.test_client()
+    return http, {"X-CSRFToken": login(http, username)}
+
+
+def rooms_on_record():
+    """{room: dwelling id} of every dwelling on record (the tests' rolls name each room once)."""
+    return dict(db.session.execute(select(Dwelling.room, Dwelling.id)).all())
+
+
 def roll_with_owner(compound_id, rows):
     """Import roll rows into a compound as the system (CLI) would."""
     registry.import_roll(None, compound_id, csv_bytes(rows), "roll.csv")

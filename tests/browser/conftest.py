@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.catalogue import sync_base_catalogue
 from core.extensions import db
 from core.models import BindingRequest, Dwelling, Unit, WechatAccount, utcnow
-from tests.builders import STAIRWELL_ROWS as ROWS
+from tests.builders import STAIRWELL_ROWS as ROWS, rooms_on_record
 from tests.builders import ARTIFACTS, LiveServer, roll_with_owner, screenshot
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -80,7 +80,7 @@ def scene(world, simulator):
     roll_with_owner(world.compound_a.id, ROWS)
     sync_base_catalogue()
     unit_a = db.session.scalar(select(Unit.id))
-    dwellings = dict(db.session.execute(select(Dwelling.room, Dwelling.id)).all())
+    dwellings = rooms_on_record()
     account = WechatAccount(openid="owner-a", dwelling_id=dwellings["103"], kind="owner", follows=True,
                             locale="zh_Hans_CN")
     db.session.add(account)

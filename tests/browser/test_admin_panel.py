@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import Dwelling, Unit
 from core.staff import create_staff
-from tests.builders import browser_sign_in as sign_in
+from tests.builders import browser_sign_in as sign_in, rooms_on_record
 from tests.builders import screenshot
 from tests.builders import PASSWORD, login, roll_with_owner
 from tests.builders import STAIRWELL_ROWS as ROWS
@@ -26,7 +26,7 @@ def roll(world):
     roll_with_owner(world.compound_a.id, ROWS)
     create_staff(None, "committee_a2", "复核员", "committee", world.community_a.id, PASSWORD)
     db.session.commit()
-    return dict(db.session.execute(select(Dwelling.room, Dwelling.id)).all())
+    return rooms_on_record()
 
 
 def test_a_committee_member_runs_a_whole_vote(app, browser_page, chromium, live_server, roll, simulator):

@@ -6,7 +6,7 @@ from core.catalogue import sync_base_catalogue
 from core.extensions import db
 from core.models import Building, Dwelling
 from tests.builders import FORM_ROWS, LEDGER_ROWS, LIFT_ROOMS, LIFT_ROWS, SURVEY_ROWS, login, page_sign_in
-from tests.builders import roll_rows, roll_with_owner, sign_in
+from tests.builders import roll_rows, roll_with_owner, rooms_on_record, sign_in, staff_api
 
 
 @pytest.fixture
@@ -26,9 +26,7 @@ def staff(client, world):
     for building in Building.query.all():
         building.floors, building.has_lift = 6, False
     db.session.commit()
-    http = client.application.test_client()
-    token = login(http, "committee_a")
-    return http, {"X-CSRFToken": token}
+    return staff_api(client)
 
 
 @pytest.fixture
@@ -36,13 +34,12 @@ def project(client, world):
     """Compound A with four owners and a project with one item; committee_a on the staff API."""
     sync_base_catalogue()
     roll_with_owner(world.compound_a.id, LEDGER_ROWS)
-    http = client.application.test_client()
-    headers = {"X-CSRFToken": login(http, "committee_a")}
+    http, headers = staff_api(client)
     created = http.post("/api/v1/admin/projects", headers=headers, json={
         "name": "玉林小区综合改造", "compound_ids": [world.compound_a.id], "plan_year": 2026}).get_json()
     http.post(f"/api/v1/admin/projects/{created['id']}/items", headers=headers,
               json={"catalogue_code": "B01", "budget": 1_000_000})
-    rooms = dict(db.session.execute(select(Dwelling.room, Dwelling.id)).all())
+    rooms = rooms_on_record()
     return http, headers, created["id"], rooms
 
 
@@ -51,11 +48,9 @@ def stairwell(client, world, simulator):
     """The roll imported, the committee and the county signed in, every owner signed in to the mini-program."""
     sync_base_catalogue()
     roll_with_owner(world.compound_a.id, LIFT_ROWS)
-    committee = client.application.test_client()
-    committee_headers = {"X-CSRFToken": login(committee, "committee_a")}
-    county = client.application.test_client()
-    county_headers = {"X-CSRFToken": login(county, "county_a")}
-    rooms = dict(db.session.execute(select(Dwelling.room, Dwelling.id)).all())
+    committee, committee_headers = staff_api(client)
+    county, county_headers = staff_api(client, "county_a")
+    rooms = rooms_on_record()
     unit_id = db.session.get(Dwelling, rooms["101"]).unit_id
     owners = {}
     for room in LIFT_ROOMS:

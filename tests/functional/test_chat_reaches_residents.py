@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from core.catalogue import sync_base_catalogue
 from core.extensions import db
-from core.models import BindingRequest, Dwelling, Unit, utcnow
+from core.models import BindingRequest, Unit, utcnow
 from notices.models import Delivery, Notice
 from notices.sender import drain
 from simulator.sender import event_xml, text_xml
-from tests.builders import Bot, id_number, login, roll_with_owner
+from tests.builders import Bot, id_number, roll_with_owner, rooms_on_record, staff_api
 from wishes.models import Wish
 
 ROWS = [["1", "2", "501", "85.6", "", "", "张三", id_number(1), "13812345678", "否", "是"],
@@ -26,10 +26,9 @@ def home(client, world):
     """A stairwell of three flats in 玉林小区 and a signed-in committee member."""
     sync_base_catalogue()
     roll_with_owner(world.compound_a.id, ROWS)
-    staff = client.application.test_client()
-    headers = {"X-CSRFToken": login(staff, "committee_a")}
+    staff, headers = staff_api(client)
     unit_id = db.session.scalar(select(Unit.id).where(Unit.name == "2"))
-    rooms = dict(db.session.execute(select(Dwelling.room, Dwelling.id)).all())
+    rooms = rooms_on_record()
     return staff, headers, unit_id, rooms
 
 

@@ -16,7 +16,7 @@ from core.catalogue import sync_base_catalogue
 from core.extensions import db
 from core.models import Dwelling, utcnow
 from notices.sender import drain
-from tests.builders import LiveServer, id_number, login, roll_with_owner
+from tests.builders import LiveServer, id_number, login, roll_with_owner, rooms_on_record
 from wishes.models import Wish
 
 pytestmark = pytest.mark.slow
@@ -197,7 +197,7 @@ def test_an_owner_of_two_flats_verifies_and_casts_once_in_the_mini_program(app, 
     opened = staff.post(f"/api/v1/admin/lifts/schemes/{scheme['id']}/open", headers=headers, json={
         "opens_at": (now - timedelta(minutes=1)).isoformat(), "closes_at": (now + timedelta(days=7)).isoformat()})
     assert opened.status_code == 200, opened.get_data(as_text=True)
-    rooms = dict(db.session.execute(select(Dwelling.room, Dwelling.id)).all())
+    rooms = rooms_on_record()
     share = scheme["shares"][str(rooms["501"])]
     with LiveServer(app) as server:
         seed = {"base": server.url, "simulator": simulator.url, "openid": "mini-owner-2", "unit_id": unit_id,

@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import select, text
 
 from core.extensions import db
-from core.models import Dwelling, Unit, WechatAccount, utcnow
+from core.models import Unit, WechatAccount, utcnow
 from notices.models import Notice
 from simulator.sender import text_xml
-from tests.builders import CERT, PASSWORD, Bot, csv_bytes, id_number, login, page_sign_in, sign_in
+from tests.builders import CERT, PASSWORD, Bot, csv_bytes, id_number, login, page_sign_in, rooms_on_record
+from tests.builders import sign_in
 from tests.builders import CERT_HEADER as HEADER
 from votes.models import Ballot, PaperEntry
 
@@ -36,7 +37,7 @@ def stairwell(client, world, simulator):
     headers = {"X-CSRFToken": login(staff, "committee_a")}
     import_rows(staff, headers, world.compound_a.id, ROWS)
     unit_id = db.session.scalar(select(Unit.id))
-    rooms = dict(db.session.execute(select(Dwelling.room, Dwelling.id)).all())
+    rooms = rooms_on_record()
     second = client.application.test_client()
     from core.staff import create_staff
     create_staff(None, "committee_a2", "复核员", "committee", world.community_a.id, PASSWORD)

@@ -5,8 +5,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.extensions import db
-from core.models import AuditLog, Dwelling, Unit, aware, utcnow
-from tests.builders import roll_with_owner
+from core.models import AuditLog, Unit, aware, utcnow
+from tests.builders import roll_with_owner, rooms_on_record
 from tests.builders import STAIRWELL_ROWS as ROWS
 from votes import services as votes
 from votes.models import PaperEntry, Vote
@@ -15,7 +15,7 @@ from votes.models import PaperEntry, Vote
 def _open_vote_with_a_pending_entry(world):
     roll_with_owner(world.compound_a.id, ROWS)
     unit_id = db.session.scalar(select(Unit.id))
-    rooms = dict(db.session.execute(select(Dwelling.room, Dwelling.id)).all())
+    rooms = rooms_on_record()
     vote = votes.create_vote(world.committee_a, "unit", unit_id, "rebuild", "加装电梯")
     votes.open_vote(world.committee_a, vote.id, utcnow() - timedelta(minutes=1), utcnow() + timedelta(days=14))
     entry = votes.enter_paper_ballot(world.committee_a, vote.id, votes.paper_code(vote.id, rooms["105"]), "agree")

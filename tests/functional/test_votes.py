@@ -5,9 +5,9 @@ import pytest
 from sqlalchemy import select, text
 
 from core.extensions import db
-from core.models import Dwelling, Unit, utcnow
+from core.models import Unit, utcnow
 from simulator.sender import text_xml
-from tests.builders import STAIRWELL_ROWS as ROWS
+from tests.builders import STAIRWELL_ROWS as ROWS, rooms_on_record
 from tests.builders import Bot, login, open_lift_vote, owner, roll_with_owner, sign_in
 from votes.models import Ballot, PaperEntry
 
@@ -19,7 +19,7 @@ def setup(client, world, simulator):
     token = login(staff, "committee_a")
     headers = {"X-CSRFToken": token}
     unit_id = db.session.scalar(select(Unit.id))
-    rooms = dict(db.session.execute(select(Dwelling.room, Dwelling.id)).all())
+    rooms = rooms_on_record()
     return staff, headers, unit_id, rooms
 
 
