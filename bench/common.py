@@ -1,6 +1,7 @@
 """What the benchmarks share: an app on a freshly migrated database, a region to put data in, and the WeChat
 API simulator in its own process."""
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -66,7 +67,11 @@ def bench_flat(compound):
 
 @contextmanager
 def wechat_simulator(port, within=60):
-    """The WeChat API simulator on a loopback port, in its own process, for the length of a with block."""
+    """The WeChat API simulator on a loopback port, in its own process, for the length of a with block. Fails
+    when something already listens on the port (a simulator left by another run would answer in its place)."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise RuntimeError(f"port {port} is taken: stop what listens there first")
     env = dict(os.environ, GONGJIAN_ENV="development", FLASK_APP="wsgi")
     process = subprocess.Popen([sys.executable, "-m", "flask", "wechat", "simulator", "--port", str(port)],
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
