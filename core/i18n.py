@@ -95,6 +95,8 @@ MESSAGES = {
     "vote.details_fixed": _l("Whether each home's choice is published was fixed before the vote opened."),
     "vote.proxy_document": _l("Upload the signed authorisation (委托书)."),
     "vote.proxy_identity": _l("The proxy's ID number does not match the WeChat user's verified identity."),
+    "vote.proxy_not_resident": _l("The proxy must be a WeChat user verified as an owner in this compound: an "
+                                  "owner of another compound, a household member or a tenant cannot be named."),
     "vote.proxy_is_owner": _l("The owner does not need a proxy."),
     "vote.proxy_staff": _l("A staff member involved cannot be the proxy."),
     "vote.proxy_pending": _l("This proxy is waiting for a second staff member's confirmation."),

@@ -777,8 +777,11 @@ def set_canvass(staff, vote_id, dwelling_id, status, note=None):
 
 def register_proxy(staff, vote_id, dwelling_id, account_id, authorisation, document=None, id_number=None):
     """Record that a WeChat user may vote for a dwelling: the signed authorisation (委托书) uploaded, the
-    proxy identified by their ID number. It counts only once a second staff member confirms it."""
-    from core import identity, pii
+    proxy identified by their ID number. It counts only once a second staff member confirms it.
+
+    The proxy is one the committee can vouch for: a WeChat user verified as an owner of a flat of the vote's
+    own compound (what `proxy_candidates` offers), whose ID number is the one the authorisation names. An
+    account of another compound is refused whatever number is given."""
     from core.uploads import stored_path
     vote = get_vote(staff, vote_id, "votes.manage")
     if not (authorisation or "").strip():
@@ -787,16 +790,8 @@ def register_proxy(staff, vote_id, dwelling_id, account_id, authorisation, docum
         raise field_error("document", "vote.proxy_document")
     if not in_scope(vote, dwelling_id):
         raise NotFound()
-    account = db.session.get(WechatAccount, account_id)
-    if account is None:
-        raise field_error("account_id", "error.invalid")
-    try:
-        number = identity.normalise_document("cn_id", id_number or "")
-    except DomainError:
-        raise field_error("id_number", "bind.bad_id") from None
-    person = Person.query.filter_by(id_key=identity.identity_key(pii.keys().identity, "cn_id", number)).first()
-    if person is None or account.person_id != person.id:
-        raise field_error("id_number", "vote.proxy_identity")
+    account, person = _proxy_account(vote, account_id)
+    _check_proxy_identity(vote, person, id_number)
     owners = set(db.session.scalars(select(Ownership.person_id).where(Ownership.dwelling_id == dwelling_id)))
     if person.id in owners:
         raise field_error("account_id", "vote.proxy_is_owner")
@@ -814,11 +809,55 @@ def register_proxy(staff, vote_id, dwelling_id, account_id, authorisation, docum
     return proxy
 
 
+def _proxy_accounts(vote):
+    """A query of (account, person, name, building, unit, room) for the WeChat users who may be named a proxy
+    in `vote`: bound as an owner (not deleted) to a flat of the vote's compound that their person owns on the
+    roll, that person known by an ID number; the name as this compound's roll writes it."""
+    return (select(WechatAccount, Person, func.coalesce(Ownership.name, Person.name), Building.name, Unit.name,
+                   Dwelling.room)
+            .join(Person, WechatAccount.person_id == Person.id)
+            .join(Ownership, (Ownership.person_id == Person.id) & (Ownership.dwelling_id == WechatAccount.dwelling_id))
+            .join(Dwelling, WechatAccount.dwelling_id == Dwelling.id)
+            .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
+            .where(Building.compound_id == vote.compound_id, WechatAccount.kind == "owner",
+                   WechatAccount.deleted_at.is_(None), Person.id_key.is_not(None)))
+
+
+def _proxy_account(vote, account_id):
+    """(account, person) of a WeChat user who may be named a proxy in `vote`; a field fault on account_id
+    otherwise (someone of another compound, a household member or tenant, an account that does not exist)."""
+    from core.ids import row_id
+    found = db.session.execute(_proxy_accounts(vote).where(WechatAccount.id == row_id(account_id)).limit(1)).first()
+    if found is None:
+        raise field_error("account_id", "vote.proxy_not_resident")
+    return found[0], found[1]
+
+
+def _check_proxy_identity(vote, person, id_number):
+    """The ID number typed from the authorisation must be the proxy's own: their person's key, as the vote's
+    compound keys them (someone another compound's roll named first is keyed within this compound)."""
+    from core import identity, pii
+    doc_type = person.doc_type or "cn_id"
+    try:
+        number = identity.normalise_document(doc_type, id_number or "")
+    except DomainError:
+        raise field_error("id_number", "bind.bad_id") from None
+    secret = pii.keys().identity
+    key = identity.identity_key(secret, doc_type, number)
+    if not (hmac.compare_digest(person.id_key, key)
+            or hmac.compare_digest(person.id_key, identity.scoped_key(secret, vote.compound_id, key))):
+        raise field_error("id_number", "vote.proxy_identity")
+
+
 def confirm_proxy(staff, vote_id, proxy_id):
-    """A second staff member confirms a proxy against the authorisation; the owners are told."""
+    """A second staff member confirms a proxy against the authorisation; the owners are told. The proxy must
+    still be a verified owner of the vote's compound (the account may have been unbound since)."""
     vote = get_vote(staff, vote_id, "votes.manage")
     proxy = pending_row(Proxy, proxy_id, "vote.entry_done", made_by="recorded_by", staff=staff,
                         vote_id=vote.id)
+    _account, person = _proxy_account(vote, proxy.account_id)
+    if person.id != proxy.proxy_person_id:
+        raise field_error("account_id", "vote.proxy_identity")
     proxy.state, proxy.confirmed_by, proxy.confirmed_at = "confirmed", staff.id, utcnow()
     audit.record(staff, "vote.proxy_confirm", "dwelling", proxy.dwelling_id, vote.region_id,
                  after={"proxy": proxy.id, "account": proxy.account_id})
@@ -836,15 +875,10 @@ def confirm_proxy(staff, vote_id, proxy_id):
 
 
 def proxy_candidates(vote):
-    """(account id, name, address) of the WeChat users of the vote's compound verified as a person on the roll
-    (only they can be identified as a proxy)."""
-    rows = db.session.execute(
-        select(WechatAccount.id, Person.name, Building.name, Unit.name, Dwelling.room)
-        .join(Person, WechatAccount.person_id == Person.id).join(Dwelling, WechatAccount.dwelling_id == Dwelling.id)
-        .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
-        .where(Building.compound_id == vote.compound_id, Person.id_key.is_not(None))
-        .order_by(Building.name, Unit.name, Dwelling.room)).all()
-    return [(account_id, name, f"{b}-{u}-{r}") for account_id, name, b, u, r in rows]
+    """(account id, name, address) of the WeChat users who may be named a proxy in the vote: verified owners
+    of a flat of its compound (only they can be identified as a proxy and vouched for by its committee)."""
+    rows = db.session.execute(_proxy_accounts(vote).order_by(Building.name, Unit.name, Dwelling.room)).all()
+    return [(account.id, name, f"{b}-{u}-{r}") for account, _person, name, b, u, r in rows]
 
 
 def scope_addresses(vote):
