@@ -665,18 +665,29 @@ def read_paper_code(code):
     return vote_id, dwelling_id
 
 
+def _vote_for_paper(staff, vote_id):
+    """A vote whose paper ballots the staff member runs (votes.paper, in its region): the printed sheets and
+    their codes name owners and stand for their ballots. Outside the region NotFound; a role that may only read
+    votes is told why it is refused."""
+    try:
+        return get_vote(staff, vote_id, "votes.paper")
+    except Forbidden:
+        raise Forbidden("vote.paper_staff_only") from None
+
+
 def ballot_codes(staff, vote_id):
-    """The code of each dwelling's paper ballot, by dwelling id."""
-    vote = get_vote(staff, vote_id)
+    """The code of each dwelling's paper ballot, by dwelling id (for the staff who run its paper ballots)."""
+    vote = _vote_for_paper(staff, vote_id)
     return [{"dwelling_id": d, "code": paper_code(vote.id, d)}
             for d in sorted(db.session.scalars(scope_dwellings(vote)))]
 
 
 def ballot_sheets(staff, vote_id):
     """What each dwelling's printed paper ballot names, in building, unit and room order: the dwelling, its
-    owners (names, as registered) and the ballot's code. Returns the vote and the sheets."""
+    owners (names, as registered) and the ballot's code. Returns the vote and the sheets. Only for the staff
+    who run the vote's paper ballots."""
     from core.registry import owners_by_dwelling
-    vote = get_vote(staff, vote_id)
+    vote = _vote_for_paper(staff, vote_id)
     rows = db.session.execute(select(Dwelling.id, Building.name, Unit.name, Dwelling.room)
                               .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
                               .where(Dwelling.id.in_(scope_dwellings(vote)))
@@ -888,8 +899,9 @@ def scope_addresses(vote):
 
 
 def pending_proxies(staff, vote_id):
-    """Proxies waiting for a second staff member."""
-    vote = get_vote(staff, vote_id)
+    """Proxies waiting for a second staff member (what each authorisation says names people: for the staff who
+    register and confirm proxies)."""
+    vote = get_vote(staff, vote_id, "votes.manage")
     return Proxy.query.filter_by(vote_id=vote.id, state="pending").order_by(Proxy.id).all()
 
 
@@ -900,8 +912,11 @@ def progress(staff, vote_id):
     return vote, outcome_now(vote)
 
 
-def non_voters(staff, vote_id):
-    """Dwellings in scope without a ballot, with their address and door-to-door status."""
+def non_voters(staff, vote_id, with_owners=False):
+    """Dwellings in scope without a ballot, with their address and door-to-door status; `with_owners` adds each
+    dwelling's owners (names, and phones in full where the role needs them) for the staff who go door to door
+    (votes.paper), and None for a role that may only read the vote."""
+    from core.auth import can
     vote = get_vote(staff, vote_id)
     voted = select(Ballot.dwelling_id).where(Ballot.vote_id == vote.id)
     rows = db.session.execute(
@@ -910,8 +925,15 @@ def non_voters(staff, vote_id):
         .outerjoin(Canvass, (Canvass.dwelling_id == Dwelling.id) & (Canvass.vote_id == vote.id))
         .where(Dwelling.id.in_(scope_dwellings(vote)), Dwelling.id.not_in(voted))
         .order_by(Building.name, Unit.name, Dwelling.room)).all()
-    return vote, [{"dwelling_id": d, "building": b, "unit": u, "room": r, "canvass": s or "pending"}
-                  for d, b, u, r, s in rows]
+    found = [{"dwelling_id": d, "building": b, "unit": u, "room": r, "canvass": s or "pending"}
+             for d, b, u, r, s in rows]
+    if with_owners:
+        from core.registry import owners_by_dwelling
+        owners = (owners_by_dwelling([row["dwelling_id"] for row in found], full_phone=can(staff, "pii.phone"))
+                  if can(staff, "votes.paper") else None)
+        for row in found:
+            row["owners"] = owners.get(row["dwelling_id"], []) if owners is not None else None
+    return vote, found
 
 
 def _result_record(vote):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.extensions import db
-from core.models import AuditLog, Dwelling, WechatAccount
+from core.models import AuditLog, BindingCode, Dwelling, Ownership, WechatAccount
 from core.registry import add_compound
 from core.staff import create_staff
 from tests.builders import CERT, PASSWORD, csv_bytes, id_number, login, page_sign_in, sign_in, window
@@ -194,3 +194,128 @@ def test_a_proxy_who_unlinked_before_the_second_staff_member_confirms_is_not_con
     cast = client.put(f"/api/v1/votes/{s['vote_id']}/ballot", headers=me,
                       json={"choice": "agree", "dwelling_ids": [s["rooms"]["104"]]})
     assert cast.status_code == 403
+
+
+# what names owners, by role ---------------------------------------------------------------------------------
+ROLES = ("committee_a", "committee_a2", "admin", "street_a", "county_a", "city", "committee_b")
+# Who runs the vote's paper ballots (the committee of its community, the administrator), who may only read it
+# (the officials above), and who is outside its region (another community's committee: never told it exists).
+RUNS, READS, OUTSIDE = {"committee_a", "committee_a2", "admin"}, {"street_a", "county_a", "city"}, {"committee_b"}
+
+
+def panel(client, username):
+    return page_sign_in(client.application.test_client(), username)
+
+
+def test_paper_ballot_sheets_and_codes_are_for_the_staff_who_run_the_vote(client, compounds):
+    s = compounds
+    vote_id = s["vote_id"]
+    for name in ROLES:
+        http, _headers = s["staff"][name]
+        codes = http.get(f"/api/v1/admin/votes/{vote_id}/ballot-codes")
+        sheets = panel(client, name).get(f"/admin/votes/{vote_id}/ballots")
+        page = sheets.get_data(as_text=True)
+        if name in RUNS:
+            assert codes.status_code == 200 and len(codes.get_json()) == 4, name
+            assert sheets.status_code == 200 and "王五" in page, name
+        elif name in READS:
+            assert codes.status_code == 403, name
+            assert codes.get_json()["error"]["message"] == "纸质选票及其编码载有业主姓名，只有负责本次表决纸质投票的工作人员可以打印。"
+            assert sheets.status_code == 403 and "只有负责本次表决纸质投票的工作人员" in page, name
+            assert "王五" not in page and "V%d-D" % vote_id not in page, name
+        else:
+            assert codes.status_code == 404 and sheets.status_code == 404, name
+            assert "王五" not in page
+
+
+def test_the_vote_page_links_officials_only_to_what_they_may_open(client, compounds):
+    s = compounds
+    url = f"/admin/votes/{s['vote_id']}"
+    committee = panel(client, "committee_a").get(url).get_data(as_text=True)
+    assert f"{url}/ballots" in committee and f"{url}/proxies" in committee
+    official = panel(client, "county_a").get(url).get_data(as_text=True)
+    assert f"{url}/non-voters" in official
+    assert f"{url}/ballots" not in official and f"{url}/proxies" not in official
+
+
+def test_the_list_of_homes_not_voted_names_owners_only_for_the_staff_who_go_door_to_door(client, compounds):
+    s = compounds
+    url = f"/admin/votes/{s['vote_id']}/non-voters"
+    committee = panel(client, "committee_a").get(url).get_data(as_text=True)
+    assert "王五" in committee and "13800000004" in committee  # committee staff ring the owner
+    for name in READS:
+        page = panel(client, name).get(url)
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200, name
+        assert "104" in html and "王五" not in html and "0004" not in html, name
+    http, _headers = s["staff"]["county_a"]
+    rows = http.get(f"/api/v1/admin/votes/{s['vote_id']}/non-voters").get_json()
+    assert {row["room"] for row in rows} == {"103", "104", "105", "106"}
+    assert all(set(row) == {"dwelling_id", "building", "unit", "room", "canvass"} for row in rows)
+
+
+def test_proxies_their_candidates_and_the_signed_authorisation_are_for_the_staff_who_run_the_vote(
+        client, simulator, compounds):
+    s = compounds
+    li = verified_owner(client, simulator, "li-owner", 3, 103)
+    registered = register(s, li, 3)
+    assert registered.status_code == 201, registered.get_data(as_text=True)
+    document = registered.get_json()["document"]
+    api = f"/api/v1/admin/votes/{s['vote_id']}/proxies"
+    page = f"/admin/votes/{s['vote_id']}/proxies"
+    for name in ROLES:
+        http, _headers = s["staff"][name]
+        listed = http.get(api)
+        shown = panel(client, name).get(page)
+        fetched = http.get(f"/api/v1/files/{document}")
+        fetched.close()
+        if name in RUNS:
+            assert listed.status_code == 200 and listed.get_json()[0]["authorisation"] == "王五委托代为表决", name
+            assert shown.status_code == 200 and "李四" in shown.get_data(as_text=True), name
+            assert fetched.status_code == 200, name
+        else:
+            assert listed.status_code == (403 if name in READS else 404), name
+            assert shown.status_code == (403 if name in READS else 404), name
+            assert "李四" not in shown.get_data(as_text=True) and "王五委托" not in shown.get_data(as_text=True)
+            assert fetched.status_code == 404, name
+    me = sign_in(client, simulator, "li-owner")
+    mine = client.get(f"/api/v1/files/{document}", headers=me)
+    mine.close()
+    assert mine.status_code == 200  # and the proxy it authorises
+
+
+def test_binding_requests_with_names_and_phone_digits_are_for_the_committee(client, simulator, compounds):
+    s = compounds
+    stranger = sign_in(client, simulator, "stranger")
+    unit_id = db.session.scalar(select(Dwelling.unit_id).where(Dwelling.id == s["rooms"]["105"]))
+    asked = client.post("/api/v1/me/binding/room", headers=stranger,
+                        json={"unit_id": unit_id, "room": "105", "phone_last4": "9999", "name": "周某"})
+    assert asked.get_json() == {"outcome": "pending"}
+    for name in ROLES:
+        http, _headers = s["staff"][name]
+        listed = http.get("/api/v1/admin/bindings")
+        shown = panel(client, name).get("/admin/bindings")
+        if name in RUNS:
+            assert listed.status_code == 200 and [r["claimed_name"] for r in listed.get_json()] == ["周某"], name
+            assert "周某" in shown.get_data(as_text=True), name
+        elif name in READS:
+            assert listed.status_code == 403 and shown.status_code == 403, name
+            assert "周某" not in shown.get_data(as_text=True) and "赵六" not in shown.get_data(as_text=True)
+        else:  # another community's committee sees its own (none)
+            assert listed.get_json() == [] and "周某" not in shown.get_data(as_text=True), name
+
+
+def test_a_binding_code_for_a_tenant_or_family_member_names_nobody_on_a_roll(client, simulator, compounds):
+    s = compounds
+    http, headers = s["staff"]["committee_a"]
+    chen = db.session.scalar(select(Ownership.person_id).where(Ownership.dwelling_id == s["rooms"]["902"]))
+    wang = db.session.scalar(select(Ownership.person_id).where(Ownership.dwelling_id == s["rooms"]["104"]))
+    url = f"/api/v1/admin/dwellings/{s['rooms']['104']}/binding-codes"
+    for kind in ("family", "tenant"):
+        for person_id in (chen, wang):  # an owner of another county's compound, or of this very flat
+            refused = http.post(url, headers=headers, json={"kind": kind, "person_id": person_id})
+            assert refused.status_code == 422, refused.get_data(as_text=True)
+            assert refused.get_json()["error"]["details"][0]["field"] == "person_id"
+    assert http.post(url, headers=headers, json={"kind": "owner", "person_id": chen}).status_code == 422
+    assert http.post(url, headers=headers, json={"kind": "family"}).status_code == 201
+    assert db.session.scalar(select(func.count(BindingCode.id))) == 1
