@@ -4,12 +4,13 @@ whose ID number is the one the authorisation names; the sheets, codes and lists 
 staff who run the vote's paper ballots."""
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from core.extensions import db
-from core.models import AuditLog, BindingCode, Dwelling, Ownership, WechatAccount
+from core.models import AuditLog, BindingCode, Dwelling, Ownership, WechatAccount, utcnow
 from core.registry import add_compound
 from core.staff import create_staff
 from tests.builders import CERT, PASSWORD, csv_bytes, id_number, login, page_sign_in, sign_in, window
@@ -319,3 +320,36 @@ def test_a_binding_code_for_a_tenant_or_family_member_names_nobody_on_a_roll(cli
     assert http.post(url, headers=headers, json={"kind": "owner", "person_id": chen}).status_code == 422
     assert http.post(url, headers=headers, json={"kind": "family"}).status_code == 201
     assert db.session.scalar(select(func.count(BindingCode.id))) == 1
+
+
+def test_which_candidates_a_home_ticked_on_paper_is_for_the_staff_who_run_the_election(client, world, compounds):
+    s = compounds
+    http, headers = s["staff"]["committee_a"]
+    made = http.post("/api/v1/admin/elections", headers=headers, json={
+        "compound_id": world.compound_a.id, "title": "第一届业主委员会选举", "seats": 1})
+    eid = made.get_json()["id"]
+    (candidate,) = [http.post(f"/api/v1/admin/elections/{eid}/candidates", headers=headers,
+                              json={"name": "刘建国", "nominated_by": "业主联名"}).get_json()["id"]]
+    closes = (utcnow() + timedelta(days=7)).isoformat()
+    assert http.post(f"/api/v1/admin/elections/{eid}/open", headers=headers,
+                     json={"closes_at": closes}).status_code == 200
+    entry = http.post(f"/api/v1/admin/elections/{eid}/paper", headers=headers,
+                      json={"dwelling_id": s["rooms"]["104"], "candidate_ids": [candidate]}).get_json()
+    second, second_headers = s["staff"]["committee_a2"]
+    confirmed = second.post(f"/api/v1/admin/elections/{eid}/paper/{entry['id']}/confirm", headers=second_headers,
+                            json={"candidate_ids": [candidate]})
+    assert confirmed.get_json()["state"] == "confirmed"
+    for name in ROLES:
+        staff, _headers = s["staff"][name]
+        listed = staff.get(f"/api/v1/admin/elections/{eid}/paper")
+        shown = panel(client, name).get(f"/admin/elections/{eid}")
+        html = shown.get_data(as_text=True)
+        if name in RUNS:
+            assert listed.get_json()[0]["candidate_ids"] == [candidate], name
+            assert "1-1-104" in html, name
+        elif name in READS:
+            assert listed.status_code == 403, name
+            assert shown.status_code == 200 and "刘建国" in html, name  # the election and its candidates
+            assert "1-1-104" not in html, name  # but not what a home ticked
+        else:
+            assert listed.status_code == 404 and shown.status_code == 404, name
