@@ -8,7 +8,6 @@ from flask_babel import get_locale, gettext as _
 from admin.common import bp, from_local, local_time, now_local, page, run_confirmed, run_form
 from admin.forms import (CanvassForm, ConfirmEntryForm, ExtendVoteForm, OpenVoteForm, PaperEntryForm,
                          PublishForm, VoteForm, options)
-from core.registry import owners_by_dwelling
 from core.scopes import describe_scope, scope_choices, split_scope
 from core.staff import staff_names
 from core.areas import format_area
@@ -16,7 +15,6 @@ from core.numbers import percent_text
 from core.errors import field_error
 from core.extensions import db
 from core.i18n import translate
-from core.auth import can
 from core.models import Compound
 from votes import rules
 from votes import services as votes
@@ -240,12 +238,13 @@ def non_voters(vote_id):
                         _("Saved."), url_for("admin.non_voters", vote_id=vote_id))
         if done is not None:
             return done
-    vote, rows = votes.non_voters(g.staff, vote_id)
-    owners = owners_by_dwelling([r["dwelling_id"] for r in rows], full_phone=can(g.staff, "pii.phone"))
+    vote, rows = votes.non_voters(g.staff, vote_id, with_owners=True)
     groups = {}  # by building, then unit, in the order of the list
     for row in rows:
-        groups.setdefault((row["building"], row["unit"]), []).append(dict(row, owners=owners.get(row["dwelling_id"], [])))
+        groups.setdefault((row["building"], row["unit"]), []).append(row)
+    # Owners' names and phones only for the staff who go door to door; officials see rooms and statuses.
     return page("admin/non_voters.html", vote=vote, groups=groups, count=len(rows),
+                show_owners=all(row["owners"] is not None for row in rows),
                 figures=live_figures(vote), form=form if form.errors else None,
                 compound=db.session.get(Compound, vote.compound_id))
 
@@ -270,7 +269,7 @@ def _proxy_choices(form, vote):
 
 def _proxies_page(vote_id, form=None):
     from admin.forms import ProxyForm
-    vote = votes.get_vote(g.staff, vote_id)
+    vote = votes.get_vote(g.staff, vote_id, "votes.manage")  # the candidates and authorisations name people
     form = form or ProxyForm(formdata=None)
     _proxy_choices(form, vote)
     pending = votes.pending_proxies(g.staff, vote_id)
@@ -286,7 +285,7 @@ def vote_proxies(vote_id):
     if request.method == "GET":
         return _proxies_page(vote_id)
     form = ProxyForm()
-    _proxy_choices(form, votes.get_vote(g.staff, vote_id))
+    _proxy_choices(form, votes.get_vote(g.staff, vote_id, "votes.manage"))
 
     def register():
         upload = form.document.data

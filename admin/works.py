@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, Length, NumberRange
 from admin.common import bp, form_id, from_local, page, run_form
 from admin.forms import DATETIME, NUMBER, choice_list, options, required
 from admin.wishes import catalogue_choices
+from core.auth import can
 from core.errors import NotFound
 from core.models import Compound
 from core.extensions import db
@@ -318,7 +319,8 @@ def election(election_id):
     candidates = options([(str(c.id), c.name) for c in row.candidates])
     names = dict(care.dwelling_names(parts))
     entries = []
-    for entry in care.paper_entries_of(row):
+    # Which candidates a home ticked is for the staff who run the paper ballots, not for those who only read.
+    for entry in care.paper_entries(g.staff, election_id) if can(g.staff, "votes.paper") else []:
         confirm = None
         if entry.state == "pending" and entry.entered_by != g.staff.id:
             failed_here = failed == "confirm" and forms["confirm"].entry_id.data == str(entry.id)

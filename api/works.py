@@ -467,8 +467,9 @@ class OpenElection(MethodView):
 class PaperElectionBallot(MethodView):
     @staff_blp.response(200, ElectionPaperEntrySchema(many=True))
     def get(self, election_id):
-        """The election's paper entries: pending (waiting for a second person), confirmed, mismatch or void."""
-        return care.paper_entries_of(care.get_election(signed_in_staff(), election_id))
+        """The election's paper entries: pending (waiting for a second person), confirmed, mismatch or void; for
+        the staff who run its paper ballots."""
+        return care.paper_entries(signed_in_staff(), election_id)
 
     @staff_blp.arguments(PaperElectionBallotSchema)
     @staff_blp.response(200, ElectionPaperEntrySchema)

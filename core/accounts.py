@@ -267,6 +267,10 @@ def issue_binding_code(staff, dwelling_id, kind="owner", person_id=None):
         person_id = person_id or (owners[0] if len(owners) == 1 else None)
         if person_id not in owners:
             raise InvalidInput([{"field": "person_id", "key": "bind.owner_required"}])
+    elif person_id is not None:
+        # A tenant or family member is a person of their own, made when they bind: a code never names someone
+        # on a roll (of this compound or another) for them.
+        raise InvalidInput([{"field": "person_id", "key": "bind.person_only_for_owner"}])
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     db.session.add(BindingCode(code_hash=_hash(code), dwelling_id=dwelling.id, person_id=person_id, kind=kind,
                                issued_by=staff.id, expires_at=utcnow() + CODE_LIFETIME))
@@ -397,8 +401,10 @@ def _dwelling_in_scope(staff, dwelling_id, action="registry.edit"):
 
 
 def pending_bindings(staff):
-    """Binding requests waiting in the staff member's region."""
+    """Binding requests waiting in the staff member's region (names and phone digits: for the staff who decide
+    them)."""
     from core.auth import compounds_in_scope
+    authorize(staff, "registry.edit")
     from core.models import Building
     compound_ids = [c.id for c in compounds_in_scope(staff)]
     return (BindingRequest.query.join(Dwelling).join(Unit).join(Building)

@@ -78,6 +78,8 @@ MESSAGES = {
     "bind.required": _l("Please link WeChat to your home first."),
     "bind.not_bound": _l("You are not linked to a home."),
     "bind.owner_required": _l("Choose which owner of this dwelling the code is for."),
+    "bind.person_only_for_owner": _l("Only a code for an owner names a person; a tenant or family member is "
+                                     "recorded as they link."),
     "bind.bad_code": _l("This binding code is not valid or has expired."),
     "bind.no_room": _l("There is no room %(room)s in this stairwell."),
     "bind.too_many": _l("Too many binding attempts today. Please contact your neighbourhood committee."),
@@ -95,6 +97,10 @@ MESSAGES = {
     "vote.details_fixed": _l("Whether each home's choice is published was fixed before the vote opened."),
     "vote.proxy_document": _l("Upload the signed authorisation (委托书)."),
     "vote.proxy_identity": _l("The proxy's ID number does not match the WeChat user's verified identity."),
+    "vote.proxy_not_resident": _l("The proxy must be a WeChat user verified as an owner in this compound: an "
+                                  "owner of another compound, a household member or a tenant cannot be named."),
+    "vote.paper_staff_only": _l("Paper ballots and their codes name the owners: only the staff who run this "
+                                "vote's paper ballots may print them."),
     "vote.proxy_is_owner": _l("The owner does not need a proxy."),
     "vote.proxy_staff": _l("A staff member involved cannot be the proxy."),
     "vote.proxy_pending": _l("This proxy is waiting for a second staff member's confirmation."),

@@ -372,6 +372,12 @@ def confirm_paper_ballot(staff, election_id, entry_id, candidate_ids):
     return entry
 
 
+def paper_entries(staff, election_id):
+    """The election's paper entries, latest first, for the staff who run its paper ballots (votes.paper): the
+    candidates a home ticked are that home's own choice, not for those who may only read the election."""
+    return paper_entries_of(get_election(staff, election_id, "votes.paper"))
+
+
 def paper_entries_of(election):
     """The election's paper entries, latest first."""
     return (ElectionPaperEntry.query.filter_by(election_id=election.id)

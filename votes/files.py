@@ -24,11 +24,12 @@ def may_see_vote_document(vote_id, staff=None, account=None):
 
 @owner_kind("proxy_document")
 def may_see_proxy_document(proxy_id, staff=None, account=None):
-    """The written authorisation: staff of the vote's region, and the proxy it authorises."""
+    """The written authorisation (it names the owner and the proxy): staff of the vote's region who register and
+    confirm proxies, and the proxy it authorises."""
     proxy = db.session.get(Proxy, proxy_id)
     if proxy is None:
         return False
     if account is not None:
         return proxy.account_id == account.id
     vote = db.session.get(Vote, proxy.vote_id)
-    return staff is not None and staff_may_read(staff, "votes.read", db.session.get(Region, vote.region_id))
+    return staff is not None and staff_may_read(staff, "votes.manage", db.session.get(Region, vote.region_id))

@@ -665,18 +665,29 @@ def read_paper_code(code):
     return vote_id, dwelling_id
 
 
+def _vote_for_paper(staff, vote_id):
+    """A vote whose paper ballots the staff member runs (votes.paper, in its region): the printed sheets and
+    their codes name owners and stand for their ballots. Outside the region NotFound; a role that may only read
+    votes is told why it is refused."""
+    try:
+        return get_vote(staff, vote_id, "votes.paper")
+    except Forbidden:
+        raise Forbidden("vote.paper_staff_only") from None
+
+
 def ballot_codes(staff, vote_id):
-    """The code of each dwelling's paper ballot, by dwelling id."""
-    vote = get_vote(staff, vote_id)
+    """The code of each dwelling's paper ballot, by dwelling id (for the staff who run its paper ballots)."""
+    vote = _vote_for_paper(staff, vote_id)
     return [{"dwelling_id": d, "code": paper_code(vote.id, d)}
             for d in sorted(db.session.scalars(scope_dwellings(vote)))]
 
 
 def ballot_sheets(staff, vote_id):
     """What each dwelling's printed paper ballot names, in building, unit and room order: the dwelling, its
-    owners (names, as registered) and the ballot's code. Returns the vote and the sheets."""
+    owners (names, as registered) and the ballot's code. Returns the vote and the sheets. Only for the staff
+    who run the vote's paper ballots."""
     from core.registry import owners_by_dwelling
-    vote = get_vote(staff, vote_id)
+    vote = _vote_for_paper(staff, vote_id)
     rows = db.session.execute(select(Dwelling.id, Building.name, Unit.name, Dwelling.room)
                               .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
                               .where(Dwelling.id.in_(scope_dwellings(vote)))
@@ -777,8 +788,11 @@ def set_canvass(staff, vote_id, dwelling_id, status, note=None):
 
 def register_proxy(staff, vote_id, dwelling_id, account_id, authorisation, document=None, id_number=None):
     """Record that a WeChat user may vote for a dwelling: the signed authorisation (委托书) uploaded, the
-    proxy identified by their ID number. It counts only once a second staff member confirms it."""
-    from core import identity, pii
+    proxy identified by their ID number. It counts only once a second staff member confirms it.
+
+    The proxy is one the committee can vouch for: a WeChat user verified as an owner of a flat of the vote's
+    own compound (what `proxy_candidates` offers), whose ID number is the one the authorisation names. An
+    account of another compound is refused whatever number is given."""
     from core.uploads import stored_path
     vote = get_vote(staff, vote_id, "votes.manage")
     if not (authorisation or "").strip():
@@ -787,16 +801,8 @@ def register_proxy(staff, vote_id, dwelling_id, account_id, authorisation, docum
         raise field_error("document", "vote.proxy_document")
     if not in_scope(vote, dwelling_id):
         raise NotFound()
-    account = db.session.get(WechatAccount, account_id)
-    if account is None:
-        raise field_error("account_id", "error.invalid")
-    try:
-        number = identity.normalise_document("cn_id", id_number or "")
-    except DomainError:
-        raise field_error("id_number", "bind.bad_id") from None
-    person = Person.query.filter_by(id_key=identity.identity_key(pii.keys().identity, "cn_id", number)).first()
-    if person is None or account.person_id != person.id:
-        raise field_error("id_number", "vote.proxy_identity")
+    account, person = _proxy_account(vote, account_id)
+    _check_proxy_identity(vote, person, id_number)
     owners = set(db.session.scalars(select(Ownership.person_id).where(Ownership.dwelling_id == dwelling_id)))
     if person.id in owners:
         raise field_error("account_id", "vote.proxy_is_owner")
@@ -814,11 +820,55 @@ def register_proxy(staff, vote_id, dwelling_id, account_id, authorisation, docum
     return proxy
 
 
+def _proxy_accounts(vote):
+    """A query of (account, person, name, building, unit, room) for the WeChat users who may be named a proxy
+    in `vote`: bound as an owner (not deleted) to a flat of the vote's compound that their person owns on the
+    roll, that person known by an ID number; the name as this compound's roll writes it."""
+    return (select(WechatAccount, Person, func.coalesce(Ownership.name, Person.name), Building.name, Unit.name,
+                   Dwelling.room)
+            .join(Person, WechatAccount.person_id == Person.id)
+            .join(Ownership, (Ownership.person_id == Person.id) & (Ownership.dwelling_id == WechatAccount.dwelling_id))
+            .join(Dwelling, WechatAccount.dwelling_id == Dwelling.id)
+            .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
+            .where(Building.compound_id == vote.compound_id, WechatAccount.kind == "owner",
+                   WechatAccount.deleted_at.is_(None), Person.id_key.is_not(None)))
+
+
+def _proxy_account(vote, account_id):
+    """(account, person) of a WeChat user who may be named a proxy in `vote`; a field fault on account_id
+    otherwise (someone of another compound, a household member or tenant, an account that does not exist)."""
+    from core.ids import row_id
+    found = db.session.execute(_proxy_accounts(vote).where(WechatAccount.id == row_id(account_id)).limit(1)).first()
+    if found is None:
+        raise field_error("account_id", "vote.proxy_not_resident")
+    return found[0], found[1]
+
+
+def _check_proxy_identity(vote, person, id_number):
+    """The ID number typed from the authorisation must be the proxy's own: their person's key, as the vote's
+    compound keys them (someone another compound's roll named first is keyed within this compound)."""
+    from core import identity, pii
+    doc_type = person.doc_type or "cn_id"
+    try:
+        number = identity.normalise_document(doc_type, id_number or "")
+    except DomainError:
+        raise field_error("id_number", "bind.bad_id") from None
+    secret = pii.keys().identity
+    key = identity.identity_key(secret, doc_type, number)
+    if not (hmac.compare_digest(person.id_key, key)
+            or hmac.compare_digest(person.id_key, identity.scoped_key(secret, vote.compound_id, key))):
+        raise field_error("id_number", "vote.proxy_identity")
+
+
 def confirm_proxy(staff, vote_id, proxy_id):
-    """A second staff member confirms a proxy against the authorisation; the owners are told."""
+    """A second staff member confirms a proxy against the authorisation; the owners are told. The proxy must
+    still be a verified owner of the vote's compound (the account may have been unbound since)."""
     vote = get_vote(staff, vote_id, "votes.manage")
     proxy = pending_row(Proxy, proxy_id, "vote.entry_done", made_by="recorded_by", staff=staff,
                         vote_id=vote.id)
+    _account, person = _proxy_account(vote, proxy.account_id)
+    if person.id != proxy.proxy_person_id:
+        raise field_error("account_id", "vote.proxy_identity")
     proxy.state, proxy.confirmed_by, proxy.confirmed_at = "confirmed", staff.id, utcnow()
     audit.record(staff, "vote.proxy_confirm", "dwelling", proxy.dwelling_id, vote.region_id,
                  after={"proxy": proxy.id, "account": proxy.account_id})
@@ -836,15 +886,10 @@ def confirm_proxy(staff, vote_id, proxy_id):
 
 
 def proxy_candidates(vote):
-    """(account id, name, address) of the WeChat users of the vote's compound verified as a person on the roll
-    (only they can be identified as a proxy)."""
-    rows = db.session.execute(
-        select(WechatAccount.id, Person.name, Building.name, Unit.name, Dwelling.room)
-        .join(Person, WechatAccount.person_id == Person.id).join(Dwelling, WechatAccount.dwelling_id == Dwelling.id)
-        .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
-        .where(Building.compound_id == vote.compound_id, Person.id_key.is_not(None))
-        .order_by(Building.name, Unit.name, Dwelling.room)).all()
-    return [(account_id, name, f"{b}-{u}-{r}") for account_id, name, b, u, r in rows]
+    """(account id, name, address) of the WeChat users who may be named a proxy in the vote: verified owners
+    of a flat of its compound (only they can be identified as a proxy and vouched for by its committee)."""
+    rows = db.session.execute(_proxy_accounts(vote).order_by(Building.name, Unit.name, Dwelling.room)).all()
+    return [(account.id, name, f"{b}-{u}-{r}") for account, _person, name, b, u, r in rows]
 
 
 def scope_addresses(vote):
@@ -854,8 +899,9 @@ def scope_addresses(vote):
 
 
 def pending_proxies(staff, vote_id):
-    """Proxies waiting for a second staff member."""
-    vote = get_vote(staff, vote_id)
+    """Proxies waiting for a second staff member (what each authorisation says names people: for the staff who
+    register and confirm proxies)."""
+    vote = get_vote(staff, vote_id, "votes.manage")
     return Proxy.query.filter_by(vote_id=vote.id, state="pending").order_by(Proxy.id).all()
 
 
@@ -866,8 +912,11 @@ def progress(staff, vote_id):
     return vote, outcome_now(vote)
 
 
-def non_voters(staff, vote_id):
-    """Dwellings in scope without a ballot, with their address and door-to-door status."""
+def non_voters(staff, vote_id, with_owners=False):
+    """Dwellings in scope without a ballot, with their address and door-to-door status; `with_owners` adds each
+    dwelling's owners (names, and phones in full where the role needs them) for the staff who go door to door
+    (votes.paper), and None for a role that may only read the vote."""
+    from core.auth import can
     vote = get_vote(staff, vote_id)
     voted = select(Ballot.dwelling_id).where(Ballot.vote_id == vote.id)
     rows = db.session.execute(
@@ -876,8 +925,15 @@ def non_voters(staff, vote_id):
         .outerjoin(Canvass, (Canvass.dwelling_id == Dwelling.id) & (Canvass.vote_id == vote.id))
         .where(Dwelling.id.in_(scope_dwellings(vote)), Dwelling.id.not_in(voted))
         .order_by(Building.name, Unit.name, Dwelling.room)).all()
-    return vote, [{"dwelling_id": d, "building": b, "unit": u, "room": r, "canvass": s or "pending"}
-                  for d, b, u, r, s in rows]
+    found = [{"dwelling_id": d, "building": b, "unit": u, "room": r, "canvass": s or "pending"}
+             for d, b, u, r, s in rows]
+    if with_owners:
+        from core.registry import owners_by_dwelling
+        owners = (owners_by_dwelling([row["dwelling_id"] for row in found], full_phone=can(staff, "pii.phone"))
+                  if can(staff, "votes.paper") else None)
+        for row in found:
+            row["owners"] = owners.get(row["dwelling_id"], []) if owners is not None else None
+    return vote, found
 
 
 def _result_record(vote):

@@ -1,0 +1,355 @@
+"""Who a proxy may be, and who may print what names owners: through the real doors (staff API and panel), with
+real staff sessions of every role. A proxy is a WeChat user verified as an owner of the vote's own compound
+whose ID number is the one the authorisation names; the sheets, codes and lists that name owners are for the
+staff who run the vote's paper ballots."""
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from core.extensions import db
+from core.models import AuditLog, BindingCode, Dwelling, Ownership, WechatAccount, utcnow
+from core.registry import add_compound
+from core.staff import create_staff
+from tests.builders import CERT, PASSWORD, csv_bytes, id_number, login, page_sign_in, sign_in, window
+from tests.builders import CERT_HEADER as HEADER
+from votes.models import Proxy
+
+PDF = b"%PDF-1.4\n% signed authorisation\n"
+# Compound A, one stairwell: 王五 owns 104 (the flat a proxy votes for), 李四 103, 赵六 105; 刘一 owns 106
+# and a flat in compound B, whose roll named her first (so compound A knows her under a key of its own).
+A_ROWS = [["1", "1", "103", "80", "", "", "李四", id_number(3), "13800000003", "否", "是", CERT.format(103)],
+          ["1", "1", "104", "80", "", "", "王五", id_number(4), "13800000004", "否", "是", CERT.format(104)],
+          ["1", "1", "105", "80", "", "", "赵六", id_number(5), "13800000005", "否", "是", CERT.format(105)],
+          ["1", "1", "106", "80", "", "", "刘一", id_number(30), "13800000030", "否", "是", CERT.format(106)]]
+# Compound B (another county): 刘一 again, and 陈二, who owns nothing in compound A.
+B_ROWS = [["9", "1", "901", "70", "", "", "刘一", id_number(30), "13800000030", "否", "是", CERT.format(901)],
+          ["9", "1", "902", "70", "", "", "陈二", id_number(40), "13800000040", "否", "是", CERT.format(902)]]
+# A second compound of compound A's own community: 孟三 owns a flat there only.
+A2_ROWS = [["5", "1", "501", "70", "", "", "孟三", id_number(50), "13800000050", "否", "是", CERT.format(501)]]
+
+
+def import_roll(http, headers, compound_id, rows):
+    response = http.post(f"/api/v1/admin/compounds/{compound_id}/roll", headers=headers,
+                         content_type="multipart/form-data",
+                         data={"file": (io.BytesIO(csv_bytes(rows, HEADER)), "roll.csv")})
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def verified_owner(client, simulator, openid, serial, room):
+    """A WeChat user verified as an owner by ID number and property certificate (what a neighbour doesn't know)."""
+    me = sign_in(client, simulator, openid)
+    response = client.post("/api/v1/me/binding/owner", headers=me,
+                           json={"id_number": id_number(serial), "certificate_no": CERT.format(room)})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return WechatAccount.query.filter_by(openid=openid).one().id
+
+
+def staff_client(client, username):
+    http = client.application.test_client()
+    return http, {"X-CSRFToken": login(http, username)}
+
+
+@pytest.fixture
+def compounds(client, world, simulator):
+    """Rolls of compound B (first), compound A and a second compound of A's community; an open vote over A's
+    stairwell; staff of every level signed in to the API, a second committee member and a street official."""
+    create_staff(None, "committee_a2", "复核员", "committee", world.community_a.id, PASSWORD)
+    create_staff(None, "street_a", "街道", "street", world.street_a.id, PASSWORD)
+    compound_a2 = add_compound(world.community_a, None, name="玉林南小区", built_year=1992)
+    db.session.commit()
+    staff = {name: staff_client(client, name)
+             for name in ("committee_a", "committee_a2", "committee_b", "street_a", "county_a", "city", "admin")}
+    import_roll(*staff["committee_b"], world.compound_b.id, B_ROWS)
+    import_roll(*staff["committee_a"], world.compound_a.id, A_ROWS)
+    import_roll(*staff["committee_a"], compound_a2.id, A2_ROWS)
+    rooms = dict(db.session.execute(select(Dwelling.room, Dwelling.id)).all())
+    unit_id = db.session.scalar(select(Dwelling.unit_id).where(Dwelling.id == rooms["104"]))
+    http, headers = staff["committee_a"]
+    made = http.post("/api/v1/admin/votes", headers=headers, json={
+        "scope_kind": "unit", "scope_id": unit_id, "matter": "rebuild", "title": "1单元加装电梯"})
+    assert made.status_code == 201, made.get_data(as_text=True)
+    vote_id = made.get_json()["id"]
+    assert http.post(f"/api/v1/admin/votes/{vote_id}/open", headers=headers, json=window()).status_code == 200
+    return {"staff": staff, "rooms": rooms, "vote_id": vote_id, "compound_a2": compound_a2}
+
+
+def register(s, account_id, serial, who="committee_a"):
+    http, headers = s["staff"][who]
+    return http.post(f"/api/v1/admin/votes/{s['vote_id']}/proxies", headers=headers,
+                     content_type="multipart/form-data",
+                     data={"dwelling_id": s["rooms"]["104"], "account_id": account_id,
+                           "authorisation": "王五委托代为表决", "id_number": id_number(serial),
+                           "file": (io.BytesIO(PDF), "auth.pdf")})
+
+
+def nothing_recorded():
+    return (db.session.scalar(select(func.count(Proxy.id))) == 0
+            and db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action.like("vote.proxy%"))) == 0)
+
+
+# proxies ----------------------------------------------------------------------------------------------------
+def test_an_owner_verified_in_another_county_is_refused_as_a_proxy_though_the_id_number_matches(
+        client, simulator, compounds):
+    s = compounds
+    outsider = verified_owner(client, simulator, "chen-in-b", 40, 902)
+    refused = register(s, outsider, 40)
+    assert refused.status_code == 422, refused.get_data(as_text=True)
+    (fault,) = refused.get_json()["error"]["details"]
+    assert fault["field"] == "account_id" and "本小区" in fault["message"]
+    assert nothing_recorded()
+
+
+def test_the_same_person_verified_in_another_compound_is_refused_for_this_compounds_vote(client, simulator,
+                                                                                         compounds):
+    s = compounds
+    # 刘一 owns 106 here too, but this account was verified for her flat in compound B
+    elsewhere = verified_owner(client, simulator, "liu-in-b", 30, 901)
+    refused = register(s, elsewhere, 30)
+    assert refused.status_code == 422, refused.get_data(as_text=True)
+    assert refused.get_json()["error"]["details"][0]["field"] == "account_id"
+    assert nothing_recorded()
+
+
+def test_an_owner_of_another_compound_of_the_same_community_is_refused(client, simulator, compounds):
+    s = compounds
+    neighbour_compound = verified_owner(client, simulator, "meng-in-a2", 50, 501)
+    refused = register(s, neighbour_compound, 50)
+    assert refused.status_code == 422, refused.get_data(as_text=True)
+    assert refused.get_json()["error"]["details"][0]["field"] == "account_id"
+    assert nothing_recorded()
+
+
+def test_a_household_member_of_the_compound_is_refused_as_a_proxy(client, simulator, compounds):
+    s = compounds
+    verified_owner(client, simulator, "li-owner", 3, 103)
+    family = sign_in(client, simulator, "li-family")
+    unit_id = db.session.scalar(select(Dwelling.unit_id).where(Dwelling.id == s["rooms"]["103"]))
+    bound = client.post("/api/v1/me/binding/room", headers=family,
+                        json={"unit_id": unit_id, "room": "103", "phone_last4": "0003"})
+    assert bound.get_json() == {"outcome": "household"}
+    refused = register(s, WechatAccount.query.filter_by(openid="li-family").one().id, 3)
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["details"][0]["field"] == "account_id"
+    assert nothing_recorded()
+
+
+def test_an_owner_of_the_compound_known_here_under_its_own_key_may_be_a_proxy(client, simulator, compounds):
+    """刘一 was on compound B's roll first, so compound A keys her within A: her ID number still names her here."""
+    s = compounds
+    liu = verified_owner(client, simulator, "liu-in-a", 30, 106)
+    registered = register(s, liu, 30)
+    assert registered.status_code == 201, registered.get_data(as_text=True)
+    assert registered.get_json()["state"] == "pending"
+    http, headers = s["staff"]["committee_a2"]
+    confirmed = http.post(f"/api/v1/admin/votes/{s['vote_id']}/proxies/{registered.get_json()['id']}/confirm",
+                          headers=headers)
+    assert confirmed.get_json()["state"] == "confirmed"
+    me = sign_in(client, simulator, "liu-in-a")
+    cast = client.put(f"/api/v1/votes/{s['vote_id']}/ballot", headers=me,
+                      json={"choice": "agree", "dwelling_ids": [s["rooms"]["104"]]})
+    assert cast.status_code == 200 and cast.get_json()["channel"] == "proxy"
+
+
+def test_the_id_number_must_be_the_chosen_accounts_own(client, simulator, compounds):
+    s = compounds
+    li = verified_owner(client, simulator, "li-owner", 3, 103)
+    refused = register(s, li, 5)  # 赵六's number, a real owner of the compound, but not this account's
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["details"][0]["field"] == "id_number"
+    assert nothing_recorded()
+    assert register(s, li, 3).status_code == 201
+
+
+def test_the_panel_refuses_a_forged_choice_of_an_account_from_another_compound(client, simulator, compounds):
+    s = compounds
+    outsider = verified_owner(client, simulator, "chen-in-b", 40, 902)
+    verified_owner(client, simulator, "li-owner", 3, 103)
+    panel = page_sign_in(client.application.test_client(), "committee_a")
+    url = f"/admin/votes/{s['vote_id']}/proxies"
+    html = panel.get(url).get_data(as_text=True)
+    assert "李四" in html and "陈二" not in html  # only the compound's verified owners are offered
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    answer = panel.post(url, content_type="multipart/form-data", data={
+        "csrf_token": csrf, "dwelling_id": str(s["rooms"]["104"]), "account_id": str(outsider),
+        "id_number": id_number(40), "authorisation": "王五委托陈二", "document": (io.BytesIO(PDF), "a.pdf")})
+    assert answer.status_code == 422
+    assert "本小区" in answer.get_data(as_text=True)
+    assert nothing_recorded()
+
+
+def test_a_proxy_who_unlinked_before_the_second_staff_member_confirms_is_not_confirmed(client, simulator, compounds):
+    s = compounds
+    li = verified_owner(client, simulator, "li-owner", 3, 103)
+    registered = register(s, li, 3)
+    assert registered.status_code == 201, registered.get_data(as_text=True)
+    me = sign_in(client, simulator, "li-owner")
+    assert client.delete("/api/v1/me/binding", headers=me).status_code == 204
+    http, headers = s["staff"]["committee_a2"]
+    refused = http.post(f"/api/v1/admin/votes/{s['vote_id']}/proxies/{registered.get_json()['id']}/confirm",
+                        headers=headers)
+    assert refused.status_code == 422, refused.get_data(as_text=True)
+    assert db.session.get(Proxy, registered.get_json()["id"]).state == "pending"
+    cast = client.put(f"/api/v1/votes/{s['vote_id']}/ballot", headers=me,
+                      json={"choice": "agree", "dwelling_ids": [s["rooms"]["104"]]})
+    assert cast.status_code == 403
+
+
+# what names owners, by role ---------------------------------------------------------------------------------
+ROLES = ("committee_a", "committee_a2", "admin", "street_a", "county_a", "city", "committee_b")
+# Who runs the vote's paper ballots (the committee of its community, the administrator), who may only read it
+# (the officials above), and who is outside its region (another community's committee: never told it exists).
+RUNS, READS, OUTSIDE = {"committee_a", "committee_a2", "admin"}, {"street_a", "county_a", "city"}, {"committee_b"}
+
+
+def panel(client, username):
+    return page_sign_in(client.application.test_client(), username)
+
+
+def test_paper_ballot_sheets_and_codes_are_for_the_staff_who_run_the_vote(client, compounds):
+    s = compounds
+    vote_id = s["vote_id"]
+    for name in ROLES:
+        http, _headers = s["staff"][name]
+        codes = http.get(f"/api/v1/admin/votes/{vote_id}/ballot-codes")
+        sheets = panel(client, name).get(f"/admin/votes/{vote_id}/ballots")
+        page = sheets.get_data(as_text=True)
+        if name in RUNS:
+            assert codes.status_code == 200 and len(codes.get_json()) == 4, name
+            assert sheets.status_code == 200 and "王五" in page, name
+        elif name in READS:
+            assert codes.status_code == 403, name
+            assert codes.get_json()["error"]["message"] == "纸质选票及其编码载有业主姓名，只有负责本次表决纸质投票的工作人员可以打印。"
+            assert sheets.status_code == 403 and "只有负责本次表决纸质投票的工作人员" in page, name
+            assert "王五" not in page and "V%d-D" % vote_id not in page, name
+        else:
+            assert codes.status_code == 404 and sheets.status_code == 404, name
+            assert "王五" not in page
+
+
+def test_the_vote_page_links_officials_only_to_what_they_may_open(client, compounds):
+    s = compounds
+    url = f"/admin/votes/{s['vote_id']}"
+    committee = panel(client, "committee_a").get(url).get_data(as_text=True)
+    assert f"{url}/ballots" in committee and f"{url}/proxies" in committee
+    official = panel(client, "county_a").get(url).get_data(as_text=True)
+    assert f"{url}/non-voters" in official
+    assert f"{url}/ballots" not in official and f"{url}/proxies" not in official
+
+
+def test_the_list_of_homes_not_voted_names_owners_only_for_the_staff_who_go_door_to_door(client, compounds):
+    s = compounds
+    url = f"/admin/votes/{s['vote_id']}/non-voters"
+    committee = panel(client, "committee_a").get(url).get_data(as_text=True)
+    assert "王五" in committee and "13800000004" in committee  # committee staff ring the owner
+    for name in READS:
+        page = panel(client, name).get(url)
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200, name
+        assert "104" in html and "王五" not in html and "0004" not in html, name
+    http, _headers = s["staff"]["county_a"]
+    rows = http.get(f"/api/v1/admin/votes/{s['vote_id']}/non-voters").get_json()
+    assert {row["room"] for row in rows} == {"103", "104", "105", "106"}
+    assert all(set(row) == {"dwelling_id", "building", "unit", "room", "canvass"} for row in rows)
+
+
+def test_proxies_their_candidates_and_the_signed_authorisation_are_for_the_staff_who_run_the_vote(
+        client, simulator, compounds):
+    s = compounds
+    li = verified_owner(client, simulator, "li-owner", 3, 103)
+    registered = register(s, li, 3)
+    assert registered.status_code == 201, registered.get_data(as_text=True)
+    document = registered.get_json()["document"]
+    api = f"/api/v1/admin/votes/{s['vote_id']}/proxies"
+    page = f"/admin/votes/{s['vote_id']}/proxies"
+    for name in ROLES:
+        http, _headers = s["staff"][name]
+        listed = http.get(api)
+        shown = panel(client, name).get(page)
+        fetched = http.get(f"/api/v1/files/{document}")
+        fetched.close()
+        if name in RUNS:
+            assert listed.status_code == 200 and listed.get_json()[0]["authorisation"] == "王五委托代为表决", name
+            assert shown.status_code == 200 and "李四" in shown.get_data(as_text=True), name
+            assert fetched.status_code == 200, name
+        else:
+            assert listed.status_code == (403 if name in READS else 404), name
+            assert shown.status_code == (403 if name in READS else 404), name
+            assert "李四" not in shown.get_data(as_text=True) and "王五委托" not in shown.get_data(as_text=True)
+            assert fetched.status_code == 404, name
+    me = sign_in(client, simulator, "li-owner")
+    mine = client.get(f"/api/v1/files/{document}", headers=me)
+    mine.close()
+    assert mine.status_code == 200  # and the proxy it authorises
+
+
+def test_binding_requests_with_names_and_phone_digits_are_for_the_committee(client, simulator, compounds):
+    s = compounds
+    stranger = sign_in(client, simulator, "stranger")
+    unit_id = db.session.scalar(select(Dwelling.unit_id).where(Dwelling.id == s["rooms"]["105"]))
+    asked = client.post("/api/v1/me/binding/room", headers=stranger,
+                        json={"unit_id": unit_id, "room": "105", "phone_last4": "9999", "name": "周某"})
+    assert asked.get_json() == {"outcome": "pending"}
+    for name in ROLES:
+        http, _headers = s["staff"][name]
+        listed = http.get("/api/v1/admin/bindings")
+        shown = panel(client, name).get("/admin/bindings")
+        if name in RUNS:
+            assert listed.status_code == 200 and [r["claimed_name"] for r in listed.get_json()] == ["周某"], name
+            assert "周某" in shown.get_data(as_text=True), name
+        elif name in READS:
+            assert listed.status_code == 403 and shown.status_code == 403, name
+            assert "周某" not in shown.get_data(as_text=True) and "赵六" not in shown.get_data(as_text=True)
+        else:  # another community's committee sees its own (none)
+            assert listed.get_json() == [] and "周某" not in shown.get_data(as_text=True), name
+
+
+def test_a_binding_code_for_a_tenant_or_family_member_names_nobody_on_a_roll(client, simulator, compounds):
+    s = compounds
+    http, headers = s["staff"]["committee_a"]
+    chen = db.session.scalar(select(Ownership.person_id).where(Ownership.dwelling_id == s["rooms"]["902"]))
+    wang = db.session.scalar(select(Ownership.person_id).where(Ownership.dwelling_id == s["rooms"]["104"]))
+    url = f"/api/v1/admin/dwellings/{s['rooms']['104']}/binding-codes"
+    for kind in ("family", "tenant"):
+        for person_id in (chen, wang):  # an owner of another county's compound, or of this very flat
+            refused = http.post(url, headers=headers, json={"kind": kind, "person_id": person_id})
+            assert refused.status_code == 422, refused.get_data(as_text=True)
+            assert refused.get_json()["error"]["details"][0]["field"] == "person_id"
+    assert http.post(url, headers=headers, json={"kind": "owner", "person_id": chen}).status_code == 422
+    assert http.post(url, headers=headers, json={"kind": "family"}).status_code == 201
+    assert db.session.scalar(select(func.count(BindingCode.id))) == 1
+
+
+def test_which_candidates_a_home_ticked_on_paper_is_for_the_staff_who_run_the_election(client, world, compounds):
+    s = compounds
+    http, headers = s["staff"]["committee_a"]
+    made = http.post("/api/v1/admin/elections", headers=headers, json={
+        "compound_id": world.compound_a.id, "title": "第一届业主委员会选举", "seats": 1})
+    eid = made.get_json()["id"]
+    (candidate,) = [http.post(f"/api/v1/admin/elections/{eid}/candidates", headers=headers,
+                              json={"name": "刘建国", "nominated_by": "业主联名"}).get_json()["id"]]
+    closes = (utcnow() + timedelta(days=7)).isoformat()
+    assert http.post(f"/api/v1/admin/elections/{eid}/open", headers=headers,
+                     json={"closes_at": closes}).status_code == 200
+    entry = http.post(f"/api/v1/admin/elections/{eid}/paper", headers=headers,
+                      json={"dwelling_id": s["rooms"]["104"], "candidate_ids": [candidate]}).get_json()
+    second, second_headers = s["staff"]["committee_a2"]
+    confirmed = second.post(f"/api/v1/admin/elections/{eid}/paper/{entry['id']}/confirm", headers=second_headers,
+                            json={"candidate_ids": [candidate]})
+    assert confirmed.get_json()["state"] == "confirmed"
+    for name in ROLES:
+        staff, _headers = s["staff"][name]
+        listed = staff.get(f"/api/v1/admin/elections/{eid}/paper")
+        shown = panel(client, name).get(f"/admin/elections/{eid}")
+        html = shown.get_data(as_text=True)
+        if name in RUNS:
+            assert listed.get_json()[0]["candidate_ids"] == [candidate], name
+            assert "1-1-104" in html, name
+        elif name in READS:
+            assert listed.status_code == 403, name
+            assert shown.status_code == 200 and "刘建国" in html, name  # the election and its candidates
+            assert "1-1-104" not in html, name  # but not what a home ticked
+        else:
+            assert listed.status_code == 404 and shown.status_code == 404, name
