@@ -13,6 +13,7 @@ from admin.public import public
 from contributions import services as contributions
 from contributions.texts import KINDS, STATES
 from core.auth import can
+from core.chat_photos import notes_for
 from core.errors import NotFound
 from core.extensions import db
 from core.i18n import translate
@@ -126,7 +127,8 @@ def publicity_page(publicity_id):
         if done is not None:
             return done
     return page("admin/publicity.html", form=form, period=period, subjects=SUBJECTS,
-                deadline=format_moment(period.ends_at), editable=can(g.staff, "publicity.manage"))
+                deadline=format_moment(period.ends_at), editable=can(g.staff, "publicity.manage"),
+                photo_notes=notes_for("objection", [o.id for o in period.objections]))
 
 
 @public.get("/publicity/<int:publicity_id>")

@@ -9,6 +9,7 @@ from admin.forms import (AcceptanceForm, FundingForm, ItemForm, MilestoneForm, P
                          ProjectForm, ReportForm, StageForm, options)
 from core.scopes import compound_choices
 from admin.wishes import catalogue_choices
+from core.chat_photos import notes_for
 from core.uploads import store_uploads
 from projects import services as projects
 
@@ -90,7 +91,8 @@ def project(project_id):
                 form=forms[failed] if failed else None, progress=projects.progress_of(item),
                 funding=_funding_rows(projects.funding_summary(item)), acceptance=projects.acceptance_summary(item),
                 milestones=projects.milestones_of(item),
-                reports=reports, gate=gate_summary(item), resident_money=project_totals(item.id))
+                reports=reports, report_photo_notes=notes_for("site_report", [r.id for r in reports]),
+                gate=gate_summary(item), resident_money=project_totals(item.id))
 
 
 def _lines(text):

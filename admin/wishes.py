@@ -6,6 +6,7 @@ from admin.common import bp, page, run_form
 from admin.forms import AnswerForm, ClassifyForm, MergeForm, options
 from core.scopes import compound_choices
 from core import catalogue, registry
+from core.chat_photos import notes_for
 from stories.services import prefetch as prefetch_stories, story_lines
 from wishes import services as wishes
 from wishes.models import WishStatus
@@ -57,9 +58,10 @@ def wishes_inbox():
     reader = str(get_locale())
     shared = prefetch_stories(rows, reader, {})  # the page's stories in a few queries, not a few per wish
     stories = {w.id: story_lines(w, reader, shared) for w in rows}
+    photo_notes = notes_for("wish", [w.id for w in rows])
     return page("admin/wishes.html", form=failed[2] if failed else None, failed=failed, wishes=rows,
                 places=places, dwellings=dwellings, items=items, names=names, compounds=compound_choices(g.staff),
-                stories=stories,
+                stories=stories, photo_notes=photo_notes,
                 compound_id=compound_id, status=status, filters=_filters(), page_no=page_no, more=more,
                 demand=sorted(((names.get(code, code), n) for code, n in demand.items()), key=lambda r: -r[1]))
 

@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 from flask_babel import get_locale
 from marshmallow import Schema, fields, validate
 
+from api.schemas import chat_photos_field, prefetch_chat_photos
 from core import accounts
 from core.auth import current_staff
 from core.extensions import db
@@ -32,6 +33,7 @@ class StaffWishSchema(Schema):
     answer = fields.String(allow_none=True)
     merged_into_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
+    chat_photos = chat_photos_field("wish")
 
 
 class StaffWishDetailSchema(StaffWishSchema):
@@ -106,7 +108,7 @@ class StaffWishes(MethodView):
     @blp.response(200, StaffWishSchema(many=True))
     def get(self, query):
         """Wishes of the compounds in my region."""
-        return wishes.staff_wishes(current_staff(session), **query)
+        return prefetch_chat_photos("wish", wishes.staff_wishes(current_staff(session), **query))
 
 
 @blp.route("/wishes/<int:wish_id>")

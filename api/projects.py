@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from api.doors import door_blueprints, signed_in_staff
 from api.resident import resident
-from api.schemas import ID
+from api.schemas import ID, chat_photos_field, prefetch_chat_photos
 from core.extensions import db
 from core.scopes import SCOPES
 from core.times import format_moment
@@ -148,6 +148,12 @@ class ReportSchema(Schema):
     def get_verdict(self, report):
         escalation = self._escalation(report)
         return escalation.reporter_verdict if escalation else None
+
+
+class StaffReportSchema(ReportSchema):
+    """A report as the committee reads it: with the photos sent in chat that are not kept (yet)."""
+
+    chat_photos = chat_photos_field("site_report")
 
 
 class ReportHandleSchema(Schema):
@@ -392,16 +398,17 @@ class JointAcceptance(MethodView):
 
 @staff_blp.route("/reports")
 class Reports(MethodView):
-    @staff_blp.response(200, ReportSchema(many=True))
+    @staff_blp.response(200, StaffReportSchema(many=True))
     def get(self):
         """On-site reports and disputes in my region."""
-        return projects.reports_in_scope(signed_in_staff(), request.args.get("status"))
+        return prefetch_chat_photos("site_report", projects.reports_in_scope(signed_in_staff(),
+                                                                            request.args.get("status")))
 
 
 @staff_blp.route("/reports/<int:report_id>")
 class ReportHandle(MethodView):
     @staff_blp.arguments(ReportHandleSchema)
-    @staff_blp.response(200, ReportSchema)
+    @staff_blp.response(200, StaffReportSchema)
     def post(self, body, report_id):
         """Triage, assign or resolve a report (the reporter is told the answer)."""
         report = projects.handle_report(signed_in_staff(), report_id, **body)

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from api.doors import door_blueprints, signed_in_staff
 from api.resident import resident
+from api.schemas import chat_photos_field, prefetch_chat_photos
 from core.extensions import db
 from core.models import aware, utcnow
 from core.uploads import store_uploads
@@ -47,6 +48,19 @@ class PublicitySchema(Schema):
         return max(0, int((aware(period.ends_at) - utcnow()) / timedelta(seconds=1)))
 
 
+class StaffObjectionSchema(ObjectionSchema):
+    """An objection as the committee reads it: with the photos sent in chat that are not kept (yet)."""
+
+    chat_photos = chat_photos_field("objection")
+
+
+class StaffPublicitySchema(PublicitySchema):
+    objections = fields.Method("get_objections")
+
+    def get_objections(self, period):
+        return StaffObjectionSchema(many=True).dump(prefetch_chat_photos("objection", list(period.objections)))
+
+
 class ObjectionCreateSchema(Schema):
     text = fields.String(required=True, validate=validate.Length(min=1, max=1000))
 
@@ -66,7 +80,7 @@ class PublicityExtendSchema(Schema):
 
 @staff_blp.route("")
 class Periods(MethodView):
-    @staff_blp.response(200, PublicitySchema(many=True))
+    @staff_blp.response(200, StaffPublicitySchema(many=True))
     def get(self):
         """Periods in my region, newest first."""
         return publicity.list_publicity(signed_in_staff())
@@ -74,7 +88,7 @@ class Periods(MethodView):
 
 @staff_blp.route("/<int:publicity_id>")
 class Period(MethodView):
-    @staff_blp.response(200, PublicitySchema)
+    @staff_blp.response(200, StaffPublicitySchema)
     def get(self, publicity_id):
         """One period with its objections and answers."""
         return publicity.get_publicity(signed_in_staff(), publicity_id)
@@ -83,7 +97,7 @@ class Period(MethodView):
 @staff_blp.route("/<int:publicity_id>/objections/<int:objection_id>/answer")
 class Answer(MethodView):
     @staff_blp.arguments(ObjectionAnswerSchema)
-    @staff_blp.response(200, ObjectionSchema)
+    @staff_blp.response(200, StaffObjectionSchema)
     def post(self, body, publicity_id, objection_id):
         """Answer an objection: the resident is told, and the answer joins the published record."""
         objection = publicity.answer_objection(signed_in_staff(), objection_id, body["answer"], publicity_id)
@@ -94,7 +108,7 @@ class Answer(MethodView):
 @staff_blp.route("/<int:publicity_id>/extend")
 class Extend(MethodView):
     @staff_blp.arguments(PublicityExtendSchema)
-    @staff_blp.response(200, PublicitySchema)
+    @staff_blp.response(200, StaffPublicitySchema)
     def post(self, body, publicity_id):
         """Give residents more time, with a reason."""
         period = publicity.extend_publicity(signed_in_staff(), publicity_id, body["ends_at"], body["reason"])
@@ -104,7 +118,7 @@ class Extend(MethodView):
 
 @staff_blp.route("/<int:publicity_id>/close")
 class Close(MethodView):
-    @staff_blp.response(200, PublicitySchema)
+    @staff_blp.response(200, StaffPublicitySchema)
     def post(self, publicity_id):
         """End a period whose time is up (refused while an objection is unanswered)."""
         period = publicity.close_publicity(signed_in_staff(), publicity_id)

@@ -13,6 +13,37 @@ class Area(fields.Field):
         return format_area(value)
 
 
+def chat_photos_field(kind):
+    """The photos sent in chat for a thing of `kind` that are not kept (yet), each with what the committee reads
+    of it; read once per request for a whole list (`prefetch_chat_photos`)."""
+    return fields.Function(lambda row: chat_photo_notes(kind, row.id), dump_only=True, metadata={
+        "type": "array", "items": {"type": "object"},
+        "description": "photos the resident sent in WeChat that are not kept (yet): [{state: fetching | refused | "
+                       "gone | failed, reason, text}]; those kept are in photos"})
+
+
+def prefetch_chat_photos(kind, rows):
+    """Read the chat photos of a list of things in one query before it is dumped."""
+    from flask import g
+
+    from core.chat_photos import notes_for
+    ids = [row.id for row in rows]
+    found = notes_for(kind, ids)
+    g.setdefault("chat_photo_notes", {}).setdefault(kind, {}).update({i: found.get(i, []) for i in ids})
+    return rows
+
+
+def chat_photo_notes(kind, target_id):
+    """The notes of one thing's chat photos (from the request's prefetch, else read now)."""
+    from flask import g
+
+    from core.chat_photos import notes_for
+    known = g.setdefault("chat_photo_notes", {}).setdefault(kind, {})
+    if target_id not in known:
+        known[target_id] = notes_for(kind, [target_id]).get(target_id, [])
+    return known[target_id]
+
+
 class LoginSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))

@@ -62,19 +62,9 @@ class PublicityFlow(ListFlow):
         from publicity import services as publicity
         message = turn.message
         if message.type == "image":
-            from core.errors import InvalidInput
-            from core.uploads import store_chat_photo
-            from core.wechat import WeChatError
-            try:
-                name = store_chat_photo(message.media_id)
-            except InvalidInput as exc:
-                fault = exc.errors[0]
-                return translate(fault["key"], **fault.get("params", {})) + "\n" + _(
-                    "Send another photo, or reply 好 (done).")
-            except WeChatError:
-                return _("Sorry, the photo did not come through. Please send it again, or add it in the "
-                         "mini-program.")
-            photos = list(turn.data.get("photos", []))[:8] + [name]
+            # WeChat keeps it three days: a worker fetches it once the objection is lodged (core/chat_photos.py)
+            from core.chat_photos import MEDIA_PREFIX
+            photos = list(turn.data.get("photos", []))[:8] + [MEDIA_PREFIX + message.media_id]
             turn.goto(self, "describe", photos=photos)
             return _("Photo received (%(count)s). Send more, or reply 好 (done).", count=len(photos))
         answer = turn.text.strip()

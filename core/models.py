@@ -262,6 +262,31 @@ class FileLink(db.Model):
     __table_args__ = (db.UniqueConstraint("name", "kind", "target_id"),)
 
 
+class ChatPhoto(db.Model):
+    """A photo a resident sent in the official-account chat for a wish, an on-site report or an objection: WeChat
+    keeps it three days by its media id, so a worker fetches it (core/chat_photos.py) and adds the stored file to
+    the photos of what it belongs to. Written in the same transaction as that thing."""
+
+    __tablename__ = "chat_photos"
+    id = db.Column(db.Integer, primary_key=True)
+    kind = db.Column(db.String(24), nullable=False)  # wish | site_report | objection (an upload owner kind)
+    target_id = db.Column(db.Integer, nullable=False)
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False, index=True)
+    media_id = db.Column(db.String(128), nullable=False)
+    # waiting (due at next_attempt_at) | fetching (claimed) | kept | refused | gone | failed
+    state = db.Column(db.String(16), nullable=False, default="waiting", server_default="waiting")
+    reason = db.Column(db.String(32))  # why it was not kept: too_large | not_a_photo | gone | unreachable
+    name = db.Column(db.String(80))  # the stored upload, once kept
+    attempts = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    last_error = db.Column(db.String(255))
+    next_attempt_at = db.Column(db.DateTime(timezone=True))
+    claimed_at = db.Column(db.DateTime(timezone=True))
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    finished_at = db.Column(db.DateTime(timezone=True))
+    __table_args__ = (db.Index("ix_chat_photos_owner", "kind", "target_id"),
+                      db.Index("ix_chat_photos_due", "state", "next_attempt_at"))
+
+
 class AuditLog(db.Model):
     """Append-only record of every staff write: who, what, when, before and after."""
 

@@ -36,11 +36,12 @@ def full_text_with_link(words, locale, link):
     """The customer-service message: the whole notice, then a link to its page."""
     with force_locale(locale or "zh_Hans_CN"):
         text = full_text(words, locale)
+        label = _("Open the notice")  # outside the f-strings, where the catalogue's extractor finds it
         if link["appid"]:
             anchor = (f'<a href="{link["url"]}" data-miniprogram-appid="{link["appid"]}" '
-                      f'data-miniprogram-path="{link["page"]}">{_("Open the notice")}</a>')
+                      f'data-miniprogram-path="{link["page"]}">{label}</a>')
         else:
-            anchor = f'<a href="{link["url"]}">{_("Open the notice")}</a>'
+            anchor = f'<a href="{link["url"]}">{label}</a>'
         return f"{text}\n{anchor}"
 
 

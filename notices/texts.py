@@ -106,3 +106,12 @@ def plan_sentence(plan, locale):
         if day.isoformat() == plan.get("today"):
             return _("Expected to reach everyone today.")
         return _("Expected to reach everyone by %(day)s (WeChat's daily limits).", day=format_day(day, locale))
+
+
+@notice_kind("chat_photo_refused")
+def _chat_photo_refused(params, _notice):
+    """A photo a resident sent in chat was not a photo we keep (core/chat_photos.py says why, and the kind of
+    thing it was for says how to add one still)."""
+    from core.chat_photos import refusal_words
+    title, body, why = refusal_words(params)
+    return NoticeText(title=title, body=body, where=params.get("reference", ""), detail=why)

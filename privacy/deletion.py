@@ -2,6 +2,7 @@
 pseudonymised, because a counted ballot must remain verifiable."""
 from sqlalchemy import delete, update
 
+from core.chat_photos import forget_account
 from core.extensions import db
 from core.models import BindingRequest, Conversation, Residency, ResidentSession, utcnow
 from projects.models import SiteReport
@@ -13,6 +14,9 @@ from wishes.models import Wish
 def delete_my_data(account):
     """Erase what the service holds about this WeChat user; keep ballots without anything that names them."""
     now = utcnow()
+    # Photos sent in chat and not fetched yet are not fetched at all. First, as the worker that keeps one locks
+    # the photo before the wish or report it joins: the same order, so the two never wait on each other.
+    forget_account(account.id)
     db.session.execute(update(Wish).where(Wish.account_id == account.id).values(text="", photos=[]))
     db.session.execute(update(SiteReport).where(SiteReport.account_id == account.id).values(text="", photos=[]))
     for response in SurveyResponse.query.filter_by(account_id=account.id, submitted=True).with_for_update():

@@ -1,6 +1,8 @@
-"""Who may see the photos of a site report, an acceptance view or a milestone."""
+"""Who may see the photos of a site report, an acceptance view or a milestone; photos sent for a report in chat."""
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from core.chat_photos import chat_photo_kind
 from core.extensions import db
 from core.models import Building, Compound, Dwelling, Unit
 from core.uploads import owner_kind, staff_may_read
@@ -91,3 +93,8 @@ def may_see_defect(defect_id, staff=None, account=None):
     if account is not None:
         return defect.account_id == account.id
     return staff is not None and staff_may_read(staff, "projects.read", db.session.get(Project, defect.project_id).region)
+
+
+chat_photo_kind("site_report", SiteReport, reference=lambda report: f"R{report.id:06d}",
+                region_id=lambda report: db.session.get(Compound, report.compound_id).community_id,
+                next_step=_l("To add a photo, reply 反映问题 (report) and send it with a few words."))

@@ -7,6 +7,7 @@ from core.auth import authorize, compounds_in_scope, get_in_region, kept_in_regi
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation, field_error
 from core.extensions import db
 from core.models import CatalogueItem, Compound, Region, beijing_today, utcnow
+from core.chat_photos import request_chat_photos, stored_names
 from core.uploads import link_uploads
 from notices.services import queue_direct_message, queue_scoped_notice
 from projects import files as _files  # noqa: F401 - who may see the photos
@@ -302,10 +303,11 @@ def report_problem(account, text, kind="report", photos=(), latitude=None, longi
     project = (Project.query.join(project_compounds).filter(project_compounds.c.compound_id == compound_id)
                .order_by(Project.id.desc()).first())
     report = SiteReport(project_id=project.id if project else None, compound_id=compound_id, account_id=account.id,
-                        kind=kind, text=text, photos=list(photos), latitude=latitude, longitude=longitude)
+                        kind=kind, text=text, photos=stored_names(photos), latitude=latitude, longitude=longitude)
     db.session.add(report)
     db.session.flush()
     link_uploads(report.photos, "site_report", report.id)
+    request_chat_photos("site_report", report.id, account.id, photos)  # sent in chat: fetched by a worker
     from projects.works import start_deadline
     start_deadline(report)
     return report

@@ -11,6 +11,7 @@ from core.auth import authorize, get_in_region, kept_in_region
 from core.errors import Conflict, Forbidden, NotFound, field_error
 from core.extensions import db
 from core.models import Region, as_utc, aware, utcnow
+from core.chat_photos import in_flight, request_chat_photos, stored_names
 from core.uploads import link_uploads
 from notices.services import queue_direct_message, queue_scoped_notice
 from publicity import files as _files  # noqa: F401 - who may see an objection's photos
@@ -144,10 +145,11 @@ def lodge_objection(account, publicity_id, text, photos=(), channel="miniprogram
     if len(photos) > MAX_PHOTOS:
         raise field_error("photos", "wish.too_many_photos", limit=MAX_PHOTOS)
     objection = Objection(publicity_id=period.id, account_id=account.id, dwelling_id=account.dwelling_id,
-                          channel=channel, text=text, photos=photos)
+                          channel=channel, text=text, photos=stored_names(photos))
     db.session.add(objection)
     db.session.flush()
-    link_uploads(photos, "objection", objection.id)
+    link_uploads(objection.photos, "objection", objection.id)
+    request_chat_photos("objection", objection.id, account.id, photos)  # sent in chat: fetched by a worker
     return objection
 
 
@@ -158,7 +160,7 @@ def add_objection_photos(account, objection_id, photos):
         raise NotFound()
     db.session.get(Publicity, objection.publicity_id).require_open()
     photos = list(objection.photos or []) + list(photos or [])
-    if len(photos) > MAX_PHOTOS:
+    if len(photos) + in_flight("objection", objection.id) > MAX_PHOTOS:
         raise field_error("photos", "wish.too_many_photos", limit=MAX_PHOTOS)
     objection.photos = photos
     db.session.flush()

@@ -1,4 +1,7 @@
-"""Who may see a wish's photos: the resident who filed it, and staff of its region."""
+"""Who may see a wish's photos: the resident who filed it, and staff of its region; photos sent for it in chat."""
+from flask_babel import lazy_gettext as _l
+
+from core.chat_photos import chat_photo_kind
 from core.extensions import db
 from core.models import Compound
 from core.uploads import owner_kind, staff_may_read
@@ -15,3 +18,8 @@ def may_see_wish(wish_id, staff=None, account=None):
         return wish.account_id == account.id
     return staff is not None and staff_may_read(staff, "wishes.read",
                                                 db.session.get(Compound, wish.compound_id).community)
+
+
+chat_photo_kind("wish", Wish, reference=lambda wish: wish.reference,
+                region_id=lambda wish: db.session.get(Compound, wish.compound_id).community_id,
+                next_step=_l("To add a photo, open 我的诉求 (my wishes) in the mini-program."))

@@ -8,6 +8,7 @@ from core import audit
 from core.auth import authorize, compounds_in_scope
 from core.catalogue import items_for_region
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.chat_photos import in_flight, request_chat_photos, stored_names
 from core.uploads import MAX_PHOTOS, link_uploads
 from core.extensions import db
 from core.models import Building, CatalogueItem, Compound, Dwelling, Region, Unit, utcnow
@@ -94,12 +95,13 @@ def file_wish(account, channel, text="", catalogue_code=None, photos=(), latitud
     wish = Wish(account_id=account.id, dwelling_id=account.dwelling_id,
                 compound_id=_placement(account.dwelling_id)[1], catalogue_code=catalogue_code,
                 suggested_codes=list(suggested if suggested is not None else suggest_for(account, text) if text else []),
-                text=text, photos=list(photos),
+                text=text, photos=stored_names(photos),
                 latitude=latitude, longitude=longitude, channel=channel,
                 status=WishStatus.CLASSIFIED if catalogue_code else WishStatus.SUBMITTED)
     db.session.add(wish)
     db.session.flush()
-    link_uploads(wish.photos, "wish", wish.id)  # WeChat media references are not our files: skipped
+    link_uploads(wish.photos, "wish", wish.id)
+    request_chat_photos("wish", wish.id, account.id, photos)  # sent in chat: fetched from WeChat by a worker
     return wish
 
 
@@ -119,7 +121,7 @@ def my_wish(account, wish_id):
 def add_wish_photos(account, wish_id, photos):
     """The author adds photos to their wish (one upload per request from the mini-program), at most MAX_PHOTOS."""
     wish = my_wish(account, wish_id)
-    if len(wish.photos or []) + len(photos) > MAX_PHOTOS:
+    if len(wish.photos or []) + in_flight("wish", wish.id) + len(photos) > MAX_PHOTOS:
         raise InvalidInput([{"field": "photos", "key": "wish.too_many_photos", "params": {"limit": MAX_PHOTOS}}])
     wish.photos = [*(wish.photos or []), *photos]
     link_uploads(photos, "wish", wish.id)

@@ -207,4 +207,5 @@ def test_the_bot_tells_the_real_stage_and_takes_a_report_with_a_photo(staff, wor
     done = bot.say(text_xml("bot-res", "好"))
     assert "R0000" in done
     report = http.get("/api/v1/admin/reports").get_json()[0]
-    assert report["photos"][0].startswith("wx-media:") and "十点" in report["text"]
+    assert report["photos"] == [] and "十点" in report["text"]  # the photo is still to be fetched from WeChat
+    assert [note["state"] for note in report["chat_photos"]] == ["fetching"]

@@ -81,6 +81,8 @@ def test_extending_a_results_publicity_moves_what_residents_see_and_holds_the_ar
 def test_photos_sent_with_an_objection_in_chat_are_kept_with_it_and_shown_only_to_those_who_may_see_it(
         client, world, project, simulator):
     from core.uploads import MAX_PHOTO_BYTES, stored_path
+    from notices.jobs import fetch_chat_photos
+    from notices.sender import drain
     from simulator.sender import image_xml, text_xml
     from tests.builders import Bot, login
     from tests.builders import PNG
@@ -96,24 +98,27 @@ def test_photos_sent_with_an_objection_in_chat_are_kept_with_it_and_shown_only_t
     assert "异议" in bot.say(text_xml("photo-201", "1"))
     bot.say(text_xml("photo-201", "楼道灯装在了我家门口，晚上太亮"))
     photo = PNG + b"photo-of-the-lamp"
-    received = bot.say(image_xml("photo-201", media_id=simulator.state.add_media(photo, "image/png")))
-    assert "已收到照片（1 张）" in received
-    # WeChat no longer has it: the resident is told, and nothing is added
-    lost = bot.say(image_xml("photo-201", media_id="img-expired"))
-    assert "没能收到" in lost and "重新发送" in lost
-    # too large: refused without keeping more than the limit
     big = simulator.state.add_media(PNG + b"\0" * MAX_PHOTO_BYTES, "image/png")
-    assert "照片过大（最大 2 MB）" in bot.say(image_xml("photo-201", media_id=big))
-    # not a photo
-    assert "JPEG" in bot.say(image_xml("photo-201", media_id=simulator.state.add_media(b"GIF89a...", "image/gif")))
+    gif = simulator.state.add_media(b"GIF89a...", "image/gif")
+    sent = [simulator.state.add_media(photo, "image/png"), "img-expired", big, gif]
+    # each photo is only noted in the chat turn: the reply does not wait for WeChat
+    for count, media_id in enumerate(sent, start=1):
+        assert f"已收到照片（{count} 张）" in bot.say(image_xml("photo-201", media_id=media_id))
     assert "O0" in bot.say(text_xml("photo-201", "好"))
+    assert not [c for c in simulator.state.calls if c["path"] == "/cgi-bin/media/get"]
 
     period_id = client.get("/api/v1/publicity", headers=me).get_json()[0]["id"]
     objection = http.get(f"/api/v1/admin/publicity/{period_id}").get_json()["objections"][0]
-    assert len(objection["photos"]) == 1 and not objection["photos"][0].startswith("wx-media")
+    assert objection["photos"] == [] and [n["state"] for n in objection["chat_photos"]] == ["fetching"] * 4
+    assert "正在取回" in http.get(f"/admin/publicity/{period_id}").get_data(as_text=True)
+
+    assert fetch_chat_photos() == 4
+    objection = http.get(f"/api/v1/admin/publicity/{period_id}").get_json()["objections"][0]
+    assert len(objection["photos"]) == 1
     name = objection["photos"][0]
     assert stored_path(name).read_bytes() == photo
-    assert any(c["path"] == "/cgi-bin/media/get" for c in simulator.state.calls)
+    assert [(n["state"], n["reason"]) for n in objection["chat_photos"]] == [
+        ("gone", "gone"), ("refused", "too_large"), ("refused", "not_a_photo")]
     # the objector and the committee see it; a neighbour, another county's staff and strangers do not
     mine = client.get(f"/api/v1/files/{name}", headers=me)
     assert mine.status_code == 200 and mine.data == photo and mine.mimetype == "image/png"
@@ -126,8 +131,17 @@ def test_photos_sent_with_an_objection_in_chat_are_kept_with_it_and_shown_only_t
     login(other, "county_b")
     assert other.get(f"/api/v1/files/{name}").status_code == 404
     assert client.application.test_client().get(f"/api/v1/files/{name}").status_code in (401, 404)
-    # the committee's page shows it
-    assert name in http.get(f"/admin/publicity/{period_id}").get_data(as_text=True)
+    # the committee's page shows it, and says plainly which could not be kept and why
+    page = http.get(f"/admin/publicity/{period_id}").get_data(as_text=True)
+    assert name in page and "正在取回" not in page
+    assert "微信上已经没有这张照片了" in page and "超过 2 MB" in page and "不是 JPEG 或 PNG 图片" in page
+    # the objector is told of the two refused photos, in the inbox and on WeChat; nothing of the one WeChat lost
+    drain()
+    inbox = client.get("/api/v1/inbox", headers=me).get_json()
+    refused = [n for n in inbox if "照片没能保存" in (n.get("title") or "")]
+    assert len(refused) == 2, inbox
+    assert all("O0" in n["body"] and "小程序的公示页面" in n["body"] for n in refused)
+    assert any("超过 2 MB" in n["body"] for n in refused) and any("JPEG" in n["body"] for n in refused)
 
 
 def utcnow_minus_a_minute():

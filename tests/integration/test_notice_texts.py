@@ -41,6 +41,7 @@ SAMPLES = {
     "publicity_open": {"title": "玉林小区改造方案公示", "ends_at": CLOSES.isoformat()},
     "objection_answer": {"title": "玉林小区改造方案公示", "reference": "O000003",
                          "answer": "已按您的意见调整停车位布置。"},
+    "chat_photo_refused": {"kind": "wish", "reference": "W000001", "reason": "too_large"},
     "free_text": {"title": "停水通知", "body": "因楼道改造施工，12月2日（周三）9:00-12:00停水，请提前储水。"},
 }
 

@@ -96,7 +96,11 @@ def test_inside_the_window_a_customer_service_message_is_sent(app, world, simula
     setup_compound(world, 2, follows=False, window=True)
     notice_to_compound(world)
     drain()
-    assert len(calls(simulator, "/cgi-bin/message/custom/send")) == 2
+    sent = calls(simulator, "/cgi-bin/message/custom/send")
+    assert len(sent) == 2
+    # The whole notice in Chinese, and the link to it says so in Chinese too.
+    content = sent[0]["body"]["text"]["content"]
+    assert "查看通知全文</a>" in content and "Open" not in content
 
 
 def test_a_refusal_drops_the_channel_for_that_resident(app, world, simulator):
