@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, delete, select, text
 
 from core import accounts
+from core.commits import conversation_only
 from core.extensions import db
 from core.models import Conversation, WechatAccount, aware, utcnow
 
@@ -16,12 +17,12 @@ TABLE = Conversation.__table__
 LOAD = (select(WechatAccount, TABLE.c.flow, TABLE.c.step, TABLE.c.data, TABLE.c.updated_at)
         .outerjoin(TABLE, TABLE.c.openid == WechatAccount.openid).where(WechatAccount.openid == bindparam("openid")))
 # PostgreSQL and SQLite say an upsert alike; their dialects' own INSERT constructs are never cached.
-SAVE = text("INSERT INTO conversations (openid, flow, step, data, updated_at) "
+SAVE = conversation_only(text("INSERT INTO conversations (openid, flow, step, data, updated_at) "
             "VALUES (:openid, :flow, :step, :data, :updated_at) ON CONFLICT (openid) DO UPDATE "
             "SET flow = excluded.flow, step = excluded.step, data = excluded.data, updated_at = excluded.updated_at"
             ).bindparams(bindparam("data", type_=TABLE.c.data.type),
-                         bindparam("updated_at", type_=TABLE.c.updated_at.type))
-CLEAR = delete(TABLE).where(TABLE.c.openid == bindparam("openid"))
+                         bindparam("updated_at", type_=TABLE.c.updated_at.type)))
+CLEAR = conversation_only(delete(TABLE).where(TABLE.c.openid == bindparam("openid")))
 
 
 @dataclass(frozen=True)

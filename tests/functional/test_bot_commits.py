@@ -1,0 +1,98 @@
+"""What a bot turn costs the database: a turn that only moves the conversation along commits without waiting
+for the disk (PostgreSQL), a turn that files anything waits as every other commit does."""
+import pytest
+from sqlalchemy import create_engine, insert, select, text
+
+from core import commits
+from core.config import sqlalchemy_url
+from core.extensions import db
+from core.models import Conversation, WechatAccount, utcnow
+from simulator.sender import event_xml, text_xml
+from tests.builders import Bot
+from tests.functional.test_bot_flows import bind_owner, home  # noqa: F401 - home: the fixture
+from wishes.models import Wish
+
+
+@pytest.fixture
+def relaxed(monkeypatch):
+    """The commits made without waiting for the disk, in order (each still made)."""
+    made = []
+    original = commits._commit_without_waiting
+
+    def spy(session, connection):
+        made.append(True)
+        original(session, connection)
+    monkeypatch.setattr(commits, "_commit_without_waiting", spy)
+    return made
+
+
+def test_only_the_turns_that_move_a_conversation_along_skip_the_wait(client, home, relaxed, database_url):  # noqa: F811
+    bot = Bot(client)
+    on_postgresql = database_url.startswith("postgresql")
+
+    def light(xml):
+        before = len(relaxed)
+        reply = bot.say(xml)
+        return len(relaxed) > before, reply
+    assert "回复 1 同意" in bot.say(event_xml("d1", "subscribe", f"qrscene_unit:{home}"))  # a new account
+    assert light(text_xml("d1", "1"))[0] is False  # consent
+    assert light(text_xml("d1", "501"))[0] is on_postgresql  # the room: asks for the phone's digits
+    assert light(text_xml("d1", "5678"))[0] is False  # bound
+    for message in ("楼道灯坏了，晚上看不见", "1", "好"):
+        assert light(text_xml("d1", message))[0] is on_postgresql
+    filed, done = light(text_xml("d1", "1"))
+    assert filed is False
+    assert db.session.scalars(select(Wish)).one().reference in done
+    assert db.session.scalar(select(Conversation.openid).where(Conversation.openid == "d1")) is None
+
+
+def test_a_conversation_moved_without_waiting_is_committed(client, home, relaxed):  # noqa: F811
+    bot = Bot(client)
+    bind_owner(bot, "d2", home)
+    bot.say(text_xml("d2", "楼道灯坏了，晚上看不见"))
+    other = create_engine(sqlalchemy_url(client.application.config["SQLALCHEMY_DATABASE_URI"]))
+    try:
+        with other.connect() as conn:  # another connection sees it: the commit happened
+            step = conn.scalar(select(Conversation.step).where(Conversation.openid == "d2"))
+    finally:
+        other.dispose()
+    assert step == "suggest"
+
+
+def _marked_upsert(openid):
+    db.session.execute(commits.conversation_only(insert(Conversation.__table__).values(
+        openid=openid, flow="wish", step="class", data={}, updated_at=utcnow())))
+
+
+@pytest.mark.parametrize("then, facts", [
+    (lambda: None, False),
+    (lambda: db.session.execute(select(WechatAccount.id)).all(), False),
+    (lambda: db.session.add(WechatAccount(openid="x9", locale="zh_Hans_CN")), True),
+    (lambda: db.session.execute(text("UPDATE wechat_accounts SET follows = true")), True),
+    (lambda: db.session.execute(text("SELECT 1")), True),  # text is never taken on trust
+    (lambda: db.session.execute(insert(Conversation.__table__).values(
+        openid="x8", flow="wish", step="class", data={}, updated_at=utcnow())), True),  # not marked
+], ids=["alone", "with-a-read", "with-an-object", "with-a-text-update", "with-any-text", "unmarked-insert"])
+def test_a_transaction_is_light_only_when_everything_it_wrote_was_marked(app, relaxed, database_url, then, facts):
+    _marked_upsert("x1")
+    then()
+    db.session.flush()
+    assert commits.wrote_facts(db.session.connection()) is facts
+    commits.commit()
+    assert db.session.scalar(select(Conversation.openid).where(Conversation.openid == "x1")) == "x1"
+    assert relaxed == ([True] if database_url.startswith("postgresql") and not facts else [])
+
+
+def test_the_next_transaction_starts_light_again(app, relaxed, database_url):
+    db.session.execute(text("UPDATE wechat_accounts SET follows = true"))
+    commits.commit()
+    _marked_upsert("x2")
+    commits.commit()
+    assert relaxed == ([True] if database_url.startswith("postgresql") else [])
+
+
+@pytest.mark.postgresql_only
+def test_the_setting_lasts_for_its_own_transaction_only(app):
+    _marked_upsert("x3")
+    commits.commit()
+    assert db.session.scalar(text("SHOW synchronous_commit")) == "on"
