@@ -1,5 +1,8 @@
 """What a bot turn costs the database: a turn that only moves the conversation along commits without waiting
-for the disk (PostgreSQL), a turn that files anything waits as every other commit does."""
+for the disk (PostgreSQL), a turn that files anything waits as every other commit does; pooled connections are
+pinged only after they rested."""
+import time
+
 import pytest
 from sqlalchemy import create_engine, insert, select, text
 
@@ -96,3 +99,43 @@ def test_the_setting_lasts_for_its_own_transaction_only(app):
     _marked_upsert("x3")
     commits.commit()
     assert db.session.scalar(text("SHOW synchronous_commit")) == "on"
+
+
+def _backend_pid():
+    return db.session.scalar(text("SELECT pg_backend_pid()"))
+
+
+def _kill(pid, url):
+    killer = create_engine(sqlalchemy_url(url))
+    try:
+        with killer.begin() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            for _ in range(100):  # poll until the backend is gone
+                if not conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}):
+                    break
+                time.sleep(0.02)
+    finally:
+        killer.dispose()
+
+
+@pytest.mark.postgresql_only
+def test_a_connection_dropped_while_it_rested_is_replaced_before_use(database_url, simulator):
+    from tests.conftest import own_app
+    with own_app(database_url, DB_PING_AFTER=0):
+        pid = _backend_pid()
+        db.session.remove()  # back into the pool
+        _kill(pid, database_url)
+        assert _backend_pid() != pid  # pinged, found dead, replaced: the request never saw it
+
+
+@pytest.mark.postgresql_only
+def test_a_connection_used_moments_ago_is_not_pinged(database_url, simulator, monkeypatch):
+    from tests.conftest import own_app
+    with own_app(database_url, DB_PING_AFTER=3600):
+        pings = []
+        original = db.engine.dialect.do_ping
+        monkeypatch.setattr(db.engine.dialect, "do_ping", lambda conn: pings.append(1) or original(conn))
+        for _ in range(3):
+            _backend_pid()
+            db.session.remove()
+        assert pings == []
