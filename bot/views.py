@@ -13,7 +13,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import dispatcher, flows, protocol, replay, state
 from core.commits import conversation_only
-from core import commits
 from core.errors import DomainError
 from core.extensions import db, redis_client
 from core.i18n import translate
@@ -127,7 +126,7 @@ def run_turn(app, message, guard):
                 db.session.rollback()  # chat with the turn's effects undone, never an error status to WeChat
                 reply = _in_their_words(message.source, exc.key, **exc.params)
             guard.finish(reply)
-            commits.commit()  # without waiting for the disk when the turn only moved the conversation along
+            db.session.commit()  # without waiting for the disk when the turn only moved a conversation along
         except IntegrityError:  # the same message was handled by another worker meanwhile
             db.session.rollback()
             return guard.duplicate_reply()

@@ -1,40 +1,47 @@
 """Commits that need not wait for the disk: a transaction that only moved a conversation along.
 
 A bot turn that files nothing (no wish, no ballot, no binding, no consent: nothing a resident or staff relies on)
-only moves where a conversation stands. On PostgreSQL such a transaction commits with
-`SET LOCAL synchronous_commit TO off`: the commit returns before its WAL reaches the disk, and a crash of the
-database server may lose the last fraction of a second of such transactions (each one whole: a conversation
-position with the record of its message, never half of one). A fact is never committed this way.
+only moves where a conversation stands. On PostgreSQL such a transaction commits with synchronous_commit off:
+the commit returns before its WAL reaches the disk, and a crash of the database server may lose the last
+fraction of a second of such transactions (each one whole: a conversation position with the record of its
+message, never half of one). A fact is never committed this way.
 
-What decides is what the transaction wrote, not what the caller says: statements marked `conversation_only`
-(the conversation's upsert and delete, the customer-service window's mark, the record of the message) keep a
-transaction light; any other insert, update or delete, any ORM flush and any text or driver statement not
-marked makes it durable. Reads never count."""
-from sqlalchemy import event, text
+A transaction asks for it with a read marked `relaxing` that also says `set_config('synchronous_commit',
+'off', true)` (the bot turn's first statement: no round trip of its own). What it then writes decides:
+statements marked `conversation_only` (the conversation's upsert and delete, the customer-service window's
+mark, the record of the message) keep it light; any other insert, update or delete, any ORM flush and any text
+or driver statement not marked makes it durable again, by `SET LOCAL synchronous_commit TO on` just before
+its COMMIT, whichever code commits. Reads never count."""
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Select
 
-from core.extensions import db
-
-OPTION = "conversation_only"
+CONVERSATION_ONLY = "conversation_only"
+RELAXES = "relaxes_commit"
 _WROTE = "wrote_facts"  # in the connection's info: this transaction wrote something not marked
+_RELAXED = "commit_relaxed"  # in the connection's info: this transaction set synchronous_commit off
+DURABLE = "SET LOCAL synchronous_commit TO on"
 
 
 def conversation_only(statement):
     """Mark a statement as one that only moves a conversation along (it never records a fact)."""
-    return statement.execution_options(**{OPTION: True})
+    return statement.execution_options(**{CONVERSATION_ONLY: True})
 
 
-ASYNC_SQL = "SET LOCAL synchronous_commit TO off"
-ASYNC = conversation_only(text(ASYNC_SQL))
+def relaxing(statement):
+    """Mark a read that sets synchronous_commit off for its transaction (PostgreSQL)."""
+    return statement.execution_options(**{RELAXES: True})
 
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _watch(conn, cursor, statement, parameters, context, executemany):
+    options = context.execution_options if context is not None else {}
+    if options.get(RELAXES):
+        conn.info[_RELAXED] = True
     if conn.info.get(_WROTE):
         return
-    if context is not None and (context.execution_options.get(OPTION) or (
-            context.compiled is not None and isinstance(context.compiled.statement, Select))):
+    if options.get(CONVERSATION_ONLY) or (
+            context is not None and context.compiled is not None and isinstance(context.compiled.statement, Select)):
         return  # marked as a conversation move, or a read
     conn.info[_WROTE] = True
 
@@ -42,33 +49,24 @@ def _watch(conn, cursor, statement, parameters, context, executemany):
 @event.listens_for(Engine, "begin")
 def _reset(conn):
     conn.info.pop(_WROTE, None)
+    conn.info.pop(_RELAXED, None)
 
 
-def wrote_facts(connection):
-    """Whether the connection's transaction so far wrote anything but conversation moves."""
-    return bool(connection.info.get(_WROTE))
+@event.listens_for(Engine, "commit")
+def _before_commit(conn):
+    if conn.info.get(_RELAXED) and conn.info.get(_WROTE):
+        make_durable(conn.connection.dbapi_connection)
 
 
-def commit():
-    """Commit the session's transaction: without waiting for the disk when it only moved conversations along
-    (PostgreSQL), durably otherwise."""
-    session = db.session()  # the request's own, behind the scoped registry
-    if not session.in_transaction():
-        return
-    session.flush()  # an object changed in memory is written now, and counted
-    connection = session.connection()
-    if connection.dialect.name == "postgresql" and not wrote_facts(connection):
-        _commit_without_waiting(session, connection)
-    else:
-        session.commit()
+def waits_for_disk(conn):
+    """Whether the connection's transaction, committed now, waits for the disk."""
+    return not conn.info.get(_RELAXED) or bool(conn.info.get(_WROTE))
 
 
-def _commit_without_waiting(session, connection):
-    driver = connection.connection.driver_connection
-    if hasattr(driver, "pipeline"):  # psycopg 3: the setting and the commit in one round trip
-        with driver.pipeline():
-            driver.execute(ASYNC_SQL)
-            session.commit()
-    else:
-        session.execute(ASYNC)
-        session.commit()
+def make_durable(dbapi_connection):
+    """This transaction wrote a fact: its commit waits for the disk after all."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(DURABLE)
+    finally:
+        cursor.close()

@@ -4,8 +4,9 @@ pinged only after they rested."""
 import time
 
 import pytest
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, event, insert, select, text
 
+from bot import state
 from core import commits
 from core.config import sqlalchemy_url
 from core.extensions import db
@@ -17,16 +18,15 @@ from wishes.models import Wish
 
 
 @pytest.fixture
-def relaxed(monkeypatch):
-    """The commits made without waiting for the disk, in order (each still made)."""
-    made = []
-    original = commits._commit_without_waiting
+def relaxed(app):
+    """For each commit, in order: whether it skipped waiting for the disk."""
+    made = db.session.info["relaxed"] = []
 
-    def spy(session, connection):
-        made.append(True)
-        original(session, connection)
-    monkeypatch.setattr(commits, "_commit_without_waiting", spy)
-    return made
+    def record(conn):
+        made.append(not commits.waits_for_disk(conn))
+    event.listen(db.engine, "commit", record)
+    yield made
+    event.remove(db.engine, "commit", record)
 
 
 def test_only_the_turns_that_move_a_conversation_along_skip_the_wait(client, home, relaxed, database_url):  # noqa: F811
@@ -34,9 +34,9 @@ def test_only_the_turns_that_move_a_conversation_along_skip_the_wait(client, hom
     on_postgresql = database_url.startswith("postgresql")
 
     def light(xml):
-        before = len(relaxed)
+        relaxed.clear()
         reply = bot.say(xml)
-        return len(relaxed) > before, reply
+        return any(relaxed), reply
     assert "回复 1 同意" in bot.say(event_xml("d1", "subscribe", f"qrscene_unit:{home}"))  # a new account
     assert light(text_xml("d1", "1"))[0] is False  # consent
     assert light(text_xml("d1", "501"))[0] is on_postgresql  # the room: asks for the phone's digits
@@ -62,43 +62,82 @@ def test_a_conversation_moved_without_waiting_is_committed(client, home, relaxed
     assert step == "suggest"
 
 
+def _relax(openid="x0"):
+    """The bot turn's first read: its account (made here first when new) and conversation, asking to commit
+    without waiting."""
+    if db.session.scalar(select(WechatAccount.id).where(WechatAccount.openid == openid)) is None:
+        db.session.add(WechatAccount(openid=openid, locale="zh_Hans_CN"))
+        db.session.commit()
+        relaxed = db.session.info.get("relaxed")
+        if relaxed is not None:
+            relaxed.clear()
+    return state.account_and_saved(openid)
+
+
 def _marked_upsert(openid):
-    db.session.execute(commits.conversation_only(insert(Conversation.__table__).values(
-        openid=openid, flow="wish", step="class", data={}, updated_at=utcnow())))
+    state.save(openid, "wish", "class", {})
 
 
 @pytest.mark.parametrize("then, facts", [
     (lambda: None, False),
     (lambda: db.session.execute(select(WechatAccount.id)).all(), False),
+    (lambda: state.clear("x1"), False),
     (lambda: db.session.add(WechatAccount(openid="x9", locale="zh_Hans_CN")), True),
     (lambda: db.session.execute(text("UPDATE wechat_accounts SET follows = true")), True),
     (lambda: db.session.execute(text("SELECT 1")), True),  # text is never taken on trust
     (lambda: db.session.execute(insert(Conversation.__table__).values(
         openid="x8", flow="wish", step="class", data={}, updated_at=utcnow())), True),  # not marked
-], ids=["alone", "with-a-read", "with-an-object", "with-a-text-update", "with-any-text", "unmarked-insert"])
-def test_a_transaction_is_light_only_when_everything_it_wrote_was_marked(app, relaxed, database_url, then, facts):
+], ids=["alone", "with-a-read", "with-an-end", "with-an-object", "with-a-text-update", "with-any-text",
+        "unmarked-insert"])
+def test_a_turn_is_light_only_when_everything_it_wrote_was_marked(app, relaxed, database_url, then, facts):
+    _relax()
     _marked_upsert("x1")
     then()
-    db.session.flush()
-    assert commits.wrote_facts(db.session.connection()) is facts
-    commits.commit()
+    db.session.commit()
+    assert relaxed == [database_url.startswith("postgresql") and not facts]
+
+
+def test_a_transaction_that_did_not_ask_waits(app, relaxed):
+    _marked_upsert("x1")
+    db.session.commit()
     assert db.session.scalar(select(Conversation.openid).where(Conversation.openid == "x1")) == "x1"
-    assert relaxed == ([True] if database_url.startswith("postgresql") and not facts else [])
+    assert relaxed == [False]
 
 
-def test_the_next_transaction_starts_light_again(app, relaxed, database_url):
+def test_the_next_transaction_starts_anew(app, relaxed, database_url):
+    _relax()
     db.session.execute(text("UPDATE wechat_accounts SET follows = true"))
-    commits.commit()
+    db.session.commit()
+    _relax()
     _marked_upsert("x2")
-    commits.commit()
-    assert relaxed == ([True] if database_url.startswith("postgresql") else [])
+    db.session.commit()
+    _marked_upsert("x3")
+    db.session.commit()
+    assert relaxed == [False, database_url.startswith("postgresql"), False]
 
 
 @pytest.mark.postgresql_only
-def test_the_setting_lasts_for_its_own_transaction_only(app):
-    _marked_upsert("x3")
-    commits.commit()
+def test_the_setting_is_off_for_the_relaxed_transaction_only(app):
+    db.session.add(WechatAccount(openid="x4", locale="zh_Hans_CN"))
+    db.session.commit()
+    _relax("x4")
+    assert db.session.scalar(text("SHOW synchronous_commit")) == "off"
+    db.session.commit()
     assert db.session.scalar(text("SHOW synchronous_commit")) == "on"
+
+
+@pytest.mark.postgresql_only
+def test_a_fact_written_after_relaxing_is_made_durable_before_its_commit(app, monkeypatch):
+    made, original = [], commits.make_durable
+    monkeypatch.setattr(commits, "make_durable", lambda dbapi: made.append(dbapi) or original(dbapi))
+    db.session.add(WechatAccount(openid="x5", locale="zh_Hans_CN"))
+    db.session.commit()
+    assert made == []  # never relaxed: nothing to undo
+    _relax("x5")
+    db.session.add(WechatAccount(openid="x6", locale="zh_Hans_CN"))
+    db.session.commit()
+    assert len(made) == 1
+    assert db.session.scalar(select(WechatAccount.openid).where(WechatAccount.openid == "x6")) == "x6"
 
 
 def _backend_pid():
