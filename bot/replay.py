@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 
 from bot.protocol import Rejected
 from core import ratelimit
+from core.commits import conversation_only
 from core.extensions import db
 from core.models import InboundMessage, utcnow
 
@@ -34,8 +35,9 @@ def _too_fast(openid, rate):
 
 def _record(key, nonce, openid, reply):
     """The message and its reply as a row, in the transaction of the turn's effects."""
-    db.session.execute(insert(InboundMessage.__table__).values(
-        dedupe_key=key, nonce=nonce, openid=openid, reply=reply, received_at=utcnow()))
+    # Lost with its turn, if at all (a turn commits whole or not at all): WeChat's retry then runs the turn again.
+    db.session.execute(conversation_only(insert(InboundMessage.__table__).values(
+        dedupe_key=key, nonce=nonce, openid=openid, reply=reply, received_at=utcnow())))
 
 
 class DatabaseGuard:

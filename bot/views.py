@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import dispatcher, flows, protocol, replay, state
+from core.commits import conversation_only
 from core.errors import DomainError
 from core.extensions import db, redis_client
 from core.i18n import translate
@@ -22,8 +23,10 @@ from notices.services import record_subscription_events
 bp = Blueprint("bot", __name__)
 log = logging.getLogger(__name__)
 RECENT = timedelta(minutes=1)
-TOUCH = (update(WechatAccount.__table__).where(WechatAccount.__table__.c.id == bindparam("account"))
-         .values(last_inbound_at=bindparam("now")))
+# The customer-service window's mark moves a conversation along only: an older time kept after a crash of the
+# database makes the 48-hour window shorter, never longer.
+TOUCH = conversation_only(update(WechatAccount.__table__).where(WechatAccount.__table__.c.id == bindparam("account"))
+                          .values(last_inbound_at=bindparam("now")))
 SUBSCRIBE_EVENTS = {"subscribe_msg_popup_event", "subscribe_msg_change_event", "subscribe_msg_sent_event"}
 
 
@@ -123,7 +126,7 @@ def run_turn(app, message, guard):
                 db.session.rollback()  # chat with the turn's effects undone, never an error status to WeChat
                 reply = _in_their_words(message.source, exc.key, **exc.params)
             guard.finish(reply)
-            db.session.commit()
+            db.session.commit()  # without waiting for the disk when the turn only moved a conversation along
         except IntegrityError:  # the same message was handled by another worker meanwhile
             db.session.rollback()
             return guard.duplicate_reply()

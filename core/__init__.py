@@ -73,6 +73,10 @@ def register_extensions(app):
         from core.sqlite import enable_sqlite_pragmas
         with app.app_context():
             enable_sqlite_pragmas(db.engine)
+    else:
+        from core.pool import ping_when_rested
+        with app.app_context():
+            ping_when_rested(db.engine, app.config["DB_PING_AFTER"])
 
 
 def _install_template_gettext(app):

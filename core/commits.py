@@ -1,0 +1,72 @@
+"""Commits that need not wait for the disk: a transaction that only moved a conversation along.
+
+A bot turn that files nothing (no wish, no ballot, no binding, no consent: nothing a resident or staff relies on)
+only moves where a conversation stands. On PostgreSQL such a transaction commits with synchronous_commit off:
+the commit returns before its WAL reaches the disk, and a crash of the database server may lose the last
+fraction of a second of such transactions (each one whole: a conversation position with the record of its
+message, never half of one). A fact is never committed this way.
+
+A transaction asks for it with a read marked `relaxing` that also says `set_config('synchronous_commit',
+'off', true)` (the bot turn's first statement: no round trip of its own). What it then writes decides:
+statements marked `conversation_only` (the conversation's upsert and delete, the customer-service window's
+mark, the record of the message) keep it light; any other insert, update or delete, any ORM flush and any text
+or driver statement not marked makes it durable again, by `SET LOCAL synchronous_commit TO on` just before
+its COMMIT, whichever code commits. Reads never count."""
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.sql import Select
+
+CONVERSATION_ONLY = "conversation_only"
+RELAXES = "relaxes_commit"
+_WROTE = "wrote_facts"  # in the connection's info: this transaction wrote something not marked
+_RELAXED = "commit_relaxed"  # in the connection's info: this transaction set synchronous_commit off
+DURABLE = "SET LOCAL synchronous_commit TO on"
+
+
+def conversation_only(statement):
+    """Mark a statement as one that only moves a conversation along (it never records a fact)."""
+    return statement.execution_options(**{CONVERSATION_ONLY: True})
+
+
+def relaxing(statement):
+    """Mark a read that sets synchronous_commit off for its transaction (PostgreSQL)."""
+    return statement.execution_options(**{RELAXES: True})
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _watch(conn, cursor, statement, parameters, context, executemany):
+    options = context.execution_options if context is not None else {}
+    if options.get(RELAXES):
+        conn.info[_RELAXED] = True
+    if conn.info.get(_WROTE):
+        return
+    if options.get(CONVERSATION_ONLY) or (
+            context is not None and context.compiled is not None and isinstance(context.compiled.statement, Select)):
+        return  # marked as a conversation move, or a read
+    conn.info[_WROTE] = True
+
+
+@event.listens_for(Engine, "begin")
+def _reset(conn):
+    conn.info.pop(_WROTE, None)
+    conn.info.pop(_RELAXED, None)
+
+
+@event.listens_for(Engine, "commit")
+def _before_commit(conn):
+    if conn.info.get(_RELAXED) and conn.info.get(_WROTE):
+        make_durable(conn.connection.dbapi_connection)
+
+
+def waits_for_disk(conn):
+    """Whether the connection's transaction, committed now, waits for the disk."""
+    return not conn.info.get(_RELAXED) or bool(conn.info.get(_WROTE))
+
+
+def make_durable(dbapi_connection):
+    """This transaction wrote a fact: its commit waits for the disk after all."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(DURABLE)
+    finally:
+        cursor.close()
