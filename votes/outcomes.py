@@ -43,7 +43,7 @@ def _counted(vote, live):
     if not live:
         return None
     from votes import services
-    return services.tally(vote), services.ballots_of(vote)
+    return services.tally(vote), _LiveBallots(vote)
 
 
 def outcomes_of(votes, live=False):
@@ -69,6 +69,29 @@ def _decided(counted, among=None):
                                        reason_key=refined.reason_key, reason_params=refined.reason_params,
                                        detail=refined.detail)
     return decided
+
+
+class _LiveBallots(Mapping):
+    """An open vote's {dwelling id: choice}, read only when a refiner asks (the live page is polled every few
+    seconds, and most votes are governed by art. 278 alone)."""
+
+    def __init__(self, vote):
+        self.vote, self.found = vote, None
+
+    def _ballots(self):
+        if self.found is None:
+            from votes import services
+            self.found = services.ballots_of(self.vote)
+        return self.found
+
+    def __getitem__(self, dwelling_id):
+        return self._ballots()[dwelling_id]
+
+    def __iter__(self):
+        return iter(self._ballots())
+
+    def __len__(self):
+        return len(self._ballots())
 
 
 class _StoredBallots(Mapping):
