@@ -98,9 +98,9 @@ def _add_consent_and_money(rows):
         query = select(Vote.id).where(Vote.compound_id.in_(compound_ids), Vote.scope_kind == "compound",
                                       Vote.matter.in_(CONSENT_MATTERS), Vote.state.in_(("published", "archived")))
         found = db.session.execute(query.add_columns(Vote.compound_id, Vote.title).order_by(Vote.id)).all()
-        decided = outcomes.stored_outcomes(query)
+        decided = outcomes.approvals(query)
         for vote in found:
-            if vote.id in decided and decided[vote.id].approved:
+            if decided.get(vote.id):
                 approved[vote.compound_id] = vote
     periods = {}
     if project_ids:
@@ -254,10 +254,10 @@ def vote_outcomes(staff, region_id=None, year=None):
     counts = {"approved": 0, "rejected": 0, "open": 0}
     query = _votes_query(region, year)
     rows = db.session.execute(query.with_only_columns(Vote.id, Vote.state)).all()
-    # art. 278 and a lift's county rule, as every other door reads it, from each record's count alone
-    decided = outcomes.stored_outcomes(query.where(Vote.state != "open").with_only_columns(Vote.id))
+    # art. 278 and a lift's county rule, as every other door reads it, from each vote's stored count alone
+    approved = outcomes.approvals(query.where(Vote.state != "open").with_only_columns(Vote.id))
     for row in rows:
-        counts[_outcome(row, decided)] += 1
+        counts["open" if row.state == "open" else "approved" if approved.get(row.id) else "rejected"] += 1
     return counts["approved"], counts["rejected"], counts["open"]
 
 

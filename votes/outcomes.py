@@ -10,7 +10,9 @@ from votes import rules
 
 # Each refiner takes {vote id: (vote, Result, {dwelling id: choice})} and what those votes were chosen by (a
 # select of vote ids, or the ids), and returns {vote id: Refinement} for the votes its rule governs, in one query
-# for all of them that filters by that select (officials' pages count thousands of votes).
+# for all of them that filters by that select (officials' pages count thousands of votes). A refiner may say
+# which votes it governs: `refiner.governs(among)`, a select of those vote ids among `among`; approvals() then
+# reads the other votes' art. 278 approval alone (a refiner that does not say is asked about every vote).
 REFINERS = []
 
 
@@ -135,6 +137,30 @@ def stored_outcomes(votes):
     batch = dict.fromkeys((row.id for row in rows), None)
     return _decided({row.id: (row, rules.Result(**row.counted), _StoredBallots(batch, row.id)) for row in rows},
                     votes if isinstance(votes, Select) else None)
+
+
+def approvals(votes):
+    """{vote id: approved} of the counted votes among `votes` (a select of vote ids), as stored_outcomes()
+    decides them, without building an outcome for each: art. 278's approval is read from each vote's stored
+    count in the database, and only the votes a refiner governs are decided in full (a province counts
+    thousands of votes, few of them under a rule of their own)."""
+    from sqlalchemy import select, union
+
+    from core.extensions import db
+    from votes.models import Vote
+    found = dict(db.session.execute(select(Vote.id, Vote.counted["approved"].as_boolean())
+                                    .where(Vote.id.in_(votes), Vote.counted.is_not(None))).all())
+    if not found or not REFINERS:
+        return {vote_id: bool(approved) for vote_id, approved in found.items()}
+    if all(hasattr(refine, "governs") for refine in REFINERS):
+        chosen = [refine.governs(votes) for refine in REFINERS]
+        governed = chosen[0] if len(chosen) == 1 else select(union(*chosen).subquery().c[0])
+    else:
+        governed = votes
+    decided = {vote_id: bool(approved) for vote_id, approved in found.items()}
+    decided.update({vote_id: outcome.approved for vote_id, outcome in stored_outcomes(governed).items()
+                    if vote_id in decided})
+    return decided
 
 
 def outcome_of(vote, live=False):
