@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased
 
 from core import audit
 from core.auth import authorize
@@ -184,22 +185,28 @@ def dashboard(staff, region_id=None, year=None):
     # a province has 100,000 wishes, and joining each to its compound and community costs more than counting
     wish_state = (select(Wish.compound_id, func.count(Wish.id).label("wishes"))
                   .where(Wish.status != WishStatus.MERGED).group_by(Wish.compound_id).subquery())
+    # summed per region directly under this one in the database (each community meets the child whose path
+    # begins its own), not per community in Python: a province has 2,000 communities and ten cities
+    child = aliased(Region)
+    under_child = and_(child.parent_id == region.id,
+                       func.substr(Region.path, 1, func.length(child.path)) == child.path)
     rows = db.session.execute(
-        select(Region.path, func.count(Compound.id), func.coalesce(func.sum(Compound.households), 0),
+        select(child.id, func.count(Compound.id), func.coalesce(func.sum(Compound.households), 0),
                func.coalesce(func.sum(project_state.c.started), 0),
                func.coalesce(func.sum(case((project_state.c.started == 1, Compound.households), else_=0)), 0),
                func.coalesce(func.sum(project_state.c.completed), 0),
                func.coalesce(func.sum(case((project_state.c.completed == 1, Compound.households), else_=0)), 0),
                func.coalesce(func.sum(wish_state.c.wishes), 0))
+        .select_from(Region)
         .join(Compound, Compound.community_id == Region.id)
+        .outerjoin(child, under_child)
         .outerjoin(project_state, project_state.c.compound_id == Compound.id)
         .outerjoin(wish_state, wish_state.c.compound_id == Compound.id)
-        .where(_under(region)).group_by(Region.path)).all()
+        .where(_under(region)).group_by(child.id)).all()
     total, children = Figures(), {}
     total.demand = [(code, count) for code, count in _demand_of(region)]
-    for path, compounds, households, s_c, s_h, c_c, c_h, wishes in rows:
-        child = _child_of(region, path)
-        for figures in (total, children.setdefault(child, Figures()) if child is not None else None):
+    for child_id, compounds, households, s_c, s_h, c_c, c_h, wishes in rows:
+        for figures in (total, children.setdefault(child_id, Figures()) if child_id is not None else None):
             if figures is None:
                 continue
             figures.compounds += compounds
