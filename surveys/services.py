@@ -166,7 +166,9 @@ def _in_audience(survey, account):
 def respond(account, survey_id, answers, submit):
     """Save a draft or submit; editable until the survey closes."""
     survey, definition = survey_for_resident(account, survey_id)
-    catalogue = db.session.scalars(select(CatalogueItem.code)).all()
+    # the catalogue's codes only for a survey that asks for catalogue items
+    catalogue = (db.session.scalars(select(CatalogueItem.code)).all()
+                 if any(q.get("type") == "catalogue" for q in engine.questions(definition)) else ())
     try:
         clean = engine.validate_response(definition, answers if isinstance(answers, dict) else {},
                                          catalogue, draft=not submit)
