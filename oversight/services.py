@@ -9,6 +9,7 @@ from core import audit
 from core.auth import authorize
 from core.errors import NotFound, field_error
 from core.extensions import db
+from core.ids import among
 from core.models import Compound, Region, utcnow
 from oversight.models import YearTarget
 from projects.models import Funding, Project, ProjectItem, StageRecord, project_compounds
@@ -96,7 +97,7 @@ def _add_consent_and_money(rows):
     project_ids = {r["project_id"] for r in rows}
     approved = {}
     if compound_ids:
-        query = select(Vote.id).where(Vote.compound_id.in_(compound_ids), Vote.scope_kind == "compound",
+        query = select(Vote.id).where(among(Vote.compound_id, compound_ids), Vote.scope_kind == "compound",
                                       Vote.matter.in_(CONSENT_MATTERS), Vote.state.in_(("published", "archived")))
         found = db.session.execute(query.add_columns(Vote.compound_id, Vote.title).order_by(Vote.id)).all()
         decided = outcomes.approvals(query)
@@ -106,7 +107,7 @@ def _add_consent_and_money(rows):
     periods = {}
     if project_ids:
         for period in Publicity.query.filter(Publicity.subject_kind == "plan",
-                                             Publicity.subject_id.in_(project_ids)).order_by(Publicity.id):
+                                             among(Publicity.subject_id, project_ids)).order_by(Publicity.id):
             periods[period.subject_id] = period
     unanswered = unanswered_count([p.id for p in periods.values()])
     money = totals_by_project(project_ids)
@@ -128,7 +129,7 @@ def _path_names(paths):
     ids = {int(i) for path in paths for i in path.strip("/").split("/") if i}
     if not ids:
         return {}
-    return dict(db.session.execute(select(Region.id, Region.name).where(Region.id.in_(ids))).all())
+    return dict(db.session.execute(select(Region.id, Region.name).where(among(Region.id, ids))).all())
 
 
 @dataclass
