@@ -23,10 +23,11 @@ PAGE = 30
 WISH_SLOT = "0WISH0"  # stands for a wish's id in an action's address built once for the page
 
 
-def catalogue_options(items):
-    """`options(selected)`: the catalogue's <option> elements with `selected` marked. The inbox repeats the whole
-    catalogue for every wish on the page: each element is rendered once a request, each choice's list once."""
-    cells = [(code, f'<option value="{escape(code)}" ', f'>{escape(text)}</option>') for code, text in items]
+def option_elements(choices):
+    """`options(selected)`: the <option> elements of (value, text) `choices` with `selected` marked. The inbox
+    repeats the whole catalogue for every wish on the page, and lists a province's 2,000 compounds: each element
+    is rendered once a request, each choice's list once."""
+    cells = [(code, f'<option value="{escape(code)}" ', f'>{escape(text)}</option>') for code, text in choices]
     rendered = {}
 
     def options(selected):
@@ -83,8 +84,9 @@ def wishes_inbox():
     shared = prefetch_stories(rows, reader, {})  # the page's stories in a few queries, not a few per wish
     stories = {w.id: story_lines(w, reader, shared) for w in rows}
     return page("admin/wishes.html", form=failed[2] if failed else None, failed=failed, wishes=rows,
-                places=places, dwellings=dwellings, items=items, names=names, compounds=compound_choices(g.staff),
-                stories=stories, catalogue_options=catalogue_options(items), wish_action=wish_actions(_filters()),
+                places=places, dwellings=dwellings, items=items, names=names,
+                stories=stories, catalogue_options=option_elements(items), wish_action=wish_actions(_filters()),
+                compound_options=option_elements(compound_choices(g.staff)),
                 compound_id=compound_id, status=status, filters=_filters(), page_no=page_no, more=more,
                 demand=sorted(((names.get(code, code), n) for code, n in demand.items()), key=lambda r: -r[1]))
 
