@@ -259,14 +259,14 @@ def _votes_query(region, year):
 def vote_outcomes(staff, region_id=None, year=None):
     """Votes counted in the region: (approved, not approved, still open)."""
     region = region_in_scope(staff, region_id)
-    counts = {"approved": 0, "rejected": 0, "open": 0}
     query = _votes_query(region, year)
-    rows = db.session.execute(query.with_only_columns(Vote.id, Vote.state)).all()
-    # art. 278 and a lift's county rule, as every other door reads it, from each vote's stored count alone
-    approved = outcomes.approvals(query.where(Vote.state != "open").with_only_columns(Vote.id))
-    for row in rows:
-        counts["open" if row.state == "open" else "approved" if approved.get(row.id) else "rejected"] += 1
-    return counts["approved"], counts["rejected"], counts["open"]
+    total, still_open = db.session.execute(query.with_only_columns(
+        func.count(Vote.id), func.sum(case((Vote.state == "open", 1), else_=0)))).one()
+    still_open = int(still_open or 0)
+    # art. 278 and a lift's county rule, as every other door reads it, from each vote's stored count alone;
+    # a closed vote without a count is not approved
+    approved, _rejected = outcomes.count_approved(query.where(Vote.state != "open").with_only_columns(Vote.id))
+    return approved, total - still_open - approved, still_open
 
 
 def votes_with_outcome(staff, region_id=None, year=None, outcome=None, limit=500):

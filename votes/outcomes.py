@@ -144,23 +144,44 @@ def approvals(votes):
     decides them, without building an outcome for each: art. 278's approval is read from each vote's stored
     count in the database, and only the votes a refiner governs are decided in full (a province counts
     thousands of votes, few of them under a rule of their own)."""
-    from sqlalchemy import select, union
+    from sqlalchemy import select
 
     from core.extensions import db
     from votes.models import Vote
     found = dict(db.session.execute(select(Vote.id, Vote.counted["approved"].as_boolean())
                                     .where(Vote.id.in_(votes), Vote.counted.is_not(None))).all())
-    if not found or not REFINERS:
-        return {vote_id: bool(approved) for vote_id, approved in found.items()}
-    if all(hasattr(refine, "governs") for refine in REFINERS):
-        chosen = [refine.governs(votes) for refine in REFINERS]
-        governed = chosen[0] if len(chosen) == 1 else select(union(*chosen).subquery().c[0])
-    else:
-        governed = votes
     decided = {vote_id: bool(approved) for vote_id, approved in found.items()}
-    decided.update({vote_id: outcome.approved for vote_id, outcome in stored_outcomes(governed).items()
-                    if vote_id in decided})
+    if decided and REFINERS:
+        decided.update({vote_id: outcome.approved for vote_id, outcome in stored_outcomes(_governed(votes)).items()
+                        if vote_id in decided})
     return decided
+
+
+def count_approved(votes):
+    """(approved, not approved) among the counted votes of `votes` (a select of vote ids), as approvals() decides
+    them, summed by the database: a rule on top of art. 278 only ever withholds an approval, so the votes it
+    governs and art. 278 approved but it did not are taken off."""
+    from sqlalchemy import case, func, select
+
+    from core.extensions import db
+    from votes.models import Vote
+    total, approved = db.session.execute(
+        select(func.count(Vote.id), func.sum(case((Vote.counted["approved"].as_boolean(), 1), else_=0)))
+        .where(Vote.id.in_(votes), Vote.counted.is_not(None))).one()
+    approved = int(approved or 0)
+    if total and REFINERS:
+        approved -= sum(1 for outcome in stored_outcomes(_governed(votes)).values()
+                        if outcome.civil_code_approved and not outcome.approved)
+    return approved, total - approved
+
+
+def _governed(votes):
+    """The votes among `votes` that some refiner governs (all of them when a refiner does not say)."""
+    from sqlalchemy import select, union
+    if not all(hasattr(refine, "governs") for refine in REFINERS):
+        return votes
+    chosen = [refine.governs(votes) for refine in REFINERS]
+    return chosen[0] if len(chosen) == 1 else select(union(*chosen).subquery().c[0])
 
 
 def outcome_of(vote, live=False):
