@@ -1,6 +1,7 @@
 """The wishes inbox: classify, merge duplicates, answer (the answer reaches the resident on WeChat)."""
 from flask import g, request, url_for
 from flask_babel import gettext as _, get_locale
+from markupsafe import Markup, escape
 
 from admin.common import bp, page, run_form
 from admin.forms import AnswerForm, ClassifyForm, MergeForm, options
@@ -20,6 +21,31 @@ def catalogue_choices(staff):
 
 
 PAGE = 30
+WISH_SLOT = "0WISH0"  # stands for a wish's id in an action's address built once for the page
+
+
+def option_elements(choices):
+    """`options(selected)`: the <option> elements of (value, text) `choices` with `selected` marked. The inbox
+    repeats the whole catalogue for every wish on the page, and lists a province's 2,000 compounds: each element
+    is rendered once a request, each choice's list once."""
+    cells = [(code, f'<option value="{escape(code)}" ', f'>{escape(text)}</option>') for code, text in choices]
+    rendered = {}
+
+    def options(selected):
+        found = rendered.get(selected)
+        if found is None:
+            found = rendered[selected] = Markup("".join(
+                head + ("selected" if code == selected else "") + tail for code, head, tail in cells))
+        return found
+    return options
+
+
+def wish_actions(filters):
+    """`address(action, wish id)`: where a wish's classify, merge or answer form posts, with the page's filters
+    (url_for once per action, not three times per wish)."""
+    built = {action: url_for("admin.wishes_inbox", action=action, wish=WISH_SLOT, **filters)
+             for action in ("classify", "merge", "answer")}
+    return lambda action, wish_id: built[action].replace(f"wish={WISH_SLOT}", f"wish={int(wish_id)}", 1)
 
 
 @bp.route("/wishes", methods=["GET", "POST"])
@@ -60,8 +86,10 @@ def wishes_inbox():
     stories = {w.id: story_lines(w, reader, shared) for w in rows}
     photo_notes = notes_for("wish", [w.id for w in rows])
     return page("admin/wishes.html", form=failed[2] if failed else None, failed=failed, wishes=rows,
-                places=places, dwellings=dwellings, items=items, names=names, compounds=compound_choices(g.staff),
-                stories=stories, photo_notes=photo_notes,
+                places=places, dwellings=dwellings, items=items, names=names,
+                stories=stories, photo_notes=photo_notes, catalogue_options=option_elements(items),
+                wish_action=wish_actions(_filters()),
+                compound_options=option_elements(compound_choices(g.staff)),
                 compound_id=compound_id, status=status, filters=_filters(), page_no=page_no, more=more,
                 demand=sorted(((names.get(code, code), n) for code, n in demand.items()), key=lambda r: -r[1]))
 

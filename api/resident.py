@@ -51,12 +51,10 @@ class Logout(MethodView):
 
 
 def _me(account):
-    dwelling = account.dwelling
-    unit = dwelling.unit if dwelling else None
-    return {"bound": dwelling is not None, "kind": account.kind, "locale": account.locale,
-            "compound": unit.building.compound.name if unit else None,
-            "building": unit.building.name if unit else None, "unit": unit.name if unit else None,
-            "room": dwelling.room if dwelling else None, "phone_bound": account.phone_enc is not None,
+    compound, building, unit, room = accounts.place_of(account.dwelling_id) or (None, None, None, None)
+    return {"bound": account.dwelling_id is not None, "kind": account.kind, "locale": account.locale,
+            "compound": compound, "building": building, "unit": unit, "room": room,
+            "phone_bound": account.phone_enc is not None,
             "privacy_consented": account.privacy_consented_at is not None,
             "owner_verified": account.kind == "owner" and account.person_id is not None,
             "dwellings": accounts.owned_homes(account)}

@@ -6,6 +6,7 @@ from core import audit, scopes
 from core.auth import get_in_region
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation, field_error
 from core.extensions import db
+from core.ids import among
 from core.models import Building, Dwelling, Ownership, Unit, utcnow
 from contributions import rules
 from contributions.models import KINDS, MONEY_KINDS, Apportionment, Contribution, ContributionState
@@ -242,7 +243,7 @@ def totals_by_project(project_ids):
         Contribution.project_id,
         func.sum(case((money & (Contribution.state == ContributionState.PLEDGED), Contribution.amount), else_=0)),
         func.sum(case((money & (Contribution.state == ContributionState.RECEIVED), Contribution.amount), else_=0)))
-        .where(Contribution.project_id.in_(list(project_ids))).group_by(Contribution.project_id)).all()
+        .where(among(Contribution.project_id, project_ids)).group_by(Contribution.project_id)).all()
     return {pid: {"pledged": int(p or 0), "received": int(r or 0)} for pid, p, r in rows}
 
 

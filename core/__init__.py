@@ -89,7 +89,7 @@ def _install_template_gettext(app):
         if not has_request_context():
             return get_translations()
         cache = g.setdefault("_translations_by_locale", {})
-        locale = str(get_locale())
+        locale = get_locale()  # the request's, or the one a block forces (a resident's story in their language)
         found = cache.get(locale)
         if found is None:
             found = cache[locale] = get_translations()

@@ -1,5 +1,5 @@
 """Lift services: a county's rule, a stairwell's scheme and vote, each owner's share, the link to the works."""
-from sqlalchemy import literal
+from sqlalchemy import literal, select
 
 from core import audit
 from core.auth import authorize, get_in_region, kept_in_region
@@ -226,6 +226,12 @@ def _refine_lift_votes(counted, among):
     return refined
 
 
+def _lift_votes_among(among):
+    """The votes among `among` (a select of vote ids) that a lift's rule governs."""
+    return select(LiftScheme.vote_id).where(LiftScheme.vote_id.in_(among))
+
+
+_refine_lift_votes.governs = _lift_votes_among
 outcomes.REFINERS.append(_refine_lift_votes)
 
 

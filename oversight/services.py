@@ -3,11 +3,13 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased
 
 from core import audit
 from core.auth import authorize
 from core.errors import NotFound, field_error
 from core.extensions import db
+from core.ids import among
 from core.models import Compound, Region, utcnow
 from oversight.models import YearTarget
 from projects.models import Funding, Project, ProjectItem, StageRecord, project_compounds
@@ -95,17 +97,17 @@ def _add_consent_and_money(rows):
     project_ids = {r["project_id"] for r in rows}
     approved = {}
     if compound_ids:
-        query = select(Vote.id).where(Vote.compound_id.in_(compound_ids), Vote.scope_kind == "compound",
+        query = select(Vote.id).where(among(Vote.compound_id, compound_ids), Vote.scope_kind == "compound",
                                       Vote.matter.in_(CONSENT_MATTERS), Vote.state.in_(("published", "archived")))
         found = db.session.execute(query.add_columns(Vote.compound_id, Vote.title).order_by(Vote.id)).all()
-        decided = outcomes.stored_outcomes(query)
+        decided = outcomes.approvals(query)
         for vote in found:
-            if vote.id in decided and decided[vote.id].approved:
+            if decided.get(vote.id):
                 approved[vote.compound_id] = vote
     periods = {}
     if project_ids:
         for period in Publicity.query.filter(Publicity.subject_kind == "plan",
-                                             Publicity.subject_id.in_(project_ids)).order_by(Publicity.id):
+                                             among(Publicity.subject_id, project_ids)).order_by(Publicity.id):
             periods[period.subject_id] = period
     unanswered = unanswered_count([p.id for p in periods.values()])
     money = totals_by_project(project_ids)
@@ -127,7 +129,7 @@ def _path_names(paths):
     ids = {int(i) for path in paths for i in path.strip("/").split("/") if i}
     if not ids:
         return {}
-    return dict(db.session.execute(select(Region.id, Region.name).where(Region.id.in_(ids))).all())
+    return dict(db.session.execute(select(Region.id, Region.name).where(among(Region.id, ids))).all())
 
 
 @dataclass
@@ -184,22 +186,28 @@ def dashboard(staff, region_id=None, year=None):
     # a province has 100,000 wishes, and joining each to its compound and community costs more than counting
     wish_state = (select(Wish.compound_id, func.count(Wish.id).label("wishes"))
                   .where(Wish.status != WishStatus.MERGED).group_by(Wish.compound_id).subquery())
+    # summed per region directly under this one in the database (each community meets the child whose path
+    # begins its own), not per community in Python: a province has 2,000 communities and ten cities
+    child = aliased(Region)
+    under_child = and_(child.parent_id == region.id,
+                       func.substr(Region.path, 1, func.length(child.path)) == child.path)
     rows = db.session.execute(
-        select(Region.path, func.count(Compound.id), func.coalesce(func.sum(Compound.households), 0),
+        select(child.id, func.count(Compound.id), func.coalesce(func.sum(Compound.households), 0),
                func.coalesce(func.sum(project_state.c.started), 0),
                func.coalesce(func.sum(case((project_state.c.started == 1, Compound.households), else_=0)), 0),
                func.coalesce(func.sum(project_state.c.completed), 0),
                func.coalesce(func.sum(case((project_state.c.completed == 1, Compound.households), else_=0)), 0),
                func.coalesce(func.sum(wish_state.c.wishes), 0))
+        .select_from(Region)
         .join(Compound, Compound.community_id == Region.id)
+        .outerjoin(child, under_child)
         .outerjoin(project_state, project_state.c.compound_id == Compound.id)
         .outerjoin(wish_state, wish_state.c.compound_id == Compound.id)
-        .where(_under(region)).group_by(Region.path)).all()
+        .where(_under(region)).group_by(child.id)).all()
     total, children = Figures(), {}
     total.demand = [(code, count) for code, count in _demand_of(region)]
-    for path, compounds, households, s_c, s_h, c_c, c_h, wishes in rows:
-        child = _child_of(region, path)
-        for figures in (total, children.setdefault(child, Figures()) if child is not None else None):
+    for child_id, compounds, households, s_c, s_h, c_c, c_h, wishes in rows:
+        for figures in (total, children.setdefault(child_id, Figures()) if child_id is not None else None):
             if figures is None:
                 continue
             figures.compounds += compounds
@@ -251,14 +259,14 @@ def _votes_query(region, year):
 def vote_outcomes(staff, region_id=None, year=None):
     """Votes counted in the region: (approved, not approved, still open)."""
     region = region_in_scope(staff, region_id)
-    counts = {"approved": 0, "rejected": 0, "open": 0}
     query = _votes_query(region, year)
-    rows = db.session.execute(query.with_only_columns(Vote.id, Vote.state)).all()
-    # art. 278 and a lift's county rule, as every other door reads it, from each record's count alone
-    decided = outcomes.stored_outcomes(query.where(Vote.state != "open").with_only_columns(Vote.id))
-    for row in rows:
-        counts[_outcome(row, decided)] += 1
-    return counts["approved"], counts["rejected"], counts["open"]
+    total, still_open = db.session.execute(query.with_only_columns(
+        func.count(Vote.id), func.sum(case((Vote.state == "open", 1), else_=0)))).one()
+    still_open = int(still_open or 0)
+    # art. 278 and a lift's county rule, as every other door reads it, from each vote's stored count alone;
+    # a closed vote without a count is not approved
+    approved, _rejected = outcomes.count_approved(query.where(Vote.state != "open").with_only_columns(Vote.id))
+    return approved, total - still_open - approved, still_open
 
 
 def votes_with_outcome(staff, region_id=None, year=None, outcome=None, limit=500):

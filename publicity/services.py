@@ -10,6 +10,7 @@ from core import audit, scopes
 from core.auth import authorize, get_in_region, kept_in_region
 from core.errors import Conflict, Forbidden, NotFound, field_error
 from core.extensions import db
+from core.ids import among
 from core.models import Region, as_utc, aware, utcnow
 from core.chat_photos import in_flight, request_chat_photos, stored_names
 from core.uploads import link_uploads
@@ -254,6 +255,6 @@ def unanswered_count(period_ids):
     if not period_ids:
         return {}
     rows = db.session.execute(select(Objection.publicity_id, func.count()).where(
-        Objection.publicity_id.in_(list(period_ids)), Objection.answered_at.is_(None))
+        among(Objection.publicity_id, period_ids), Objection.answered_at.is_(None))
         .group_by(Objection.publicity_id)).all()
     return dict(rows)

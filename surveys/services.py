@@ -166,26 +166,43 @@ def _in_audience(survey, account):
 def respond(account, survey_id, answers, submit):
     """Save a draft or submit; editable until the survey closes."""
     survey, definition = survey_for_resident(account, survey_id)
-    catalogue = db.session.scalars(select(CatalogueItem.code)).all()
+    # the catalogue's codes only for a survey that asks for catalogue items
+    catalogue = (db.session.scalars(select(CatalogueItem.code)).all()
+                 if any(q.get("type") == "catalogue" for q in engine.questions(definition)) else ())
     try:
         clean = engine.validate_response(definition, answers if isinstance(answers, dict) else {},
                                          catalogue, draft=not submit)
     except engine.ResponseInvalid as error:
         raise _faults(error) from None
     respondent = f"a{account.id}" if survey.per == "person" else f"d{account.dwelling_id}"
-    response = SurveyResponse.query.filter_by(survey_id=survey.id, respondent=respondent).with_for_update().first()
-    before = tallies.entries(response.answers) if response is not None and response.submitted else Counter()
+    response = _locked_response(survey, respondent, account)
+    before = tallies.entries(response.answers) if response.submitted else Counter()
     _only_my_photos(account, definition, clean, response)
-    if response is None:
-        response = SurveyResponse(survey_id=survey.id, respondent=respondent, account_id=account.id,
-                                  dwelling_id=account.dwelling_id)
-        db.session.add(response)
     response.version, response.answers, response.submitted = survey.version, clean, bool(submit)
     response.account_id, response.updated_at = account.id, utcnow()
     db.session.flush()
     tallies.change(survey.id, tallies.building_of(response.dwelling_id), before,
                    tallies.entries(clean) if submit else Counter())
     link_uploads(_photos_in(definition, clean), "survey_response", response.id)
+    return response
+
+
+def _locked_response(survey, respondent, account):
+    """The respondent's response, locked until the request commits. The first answer writes it as an empty
+    draft first: answers arriving at once for one home (two family members, a tap repeated) then wait for
+    each other's row instead of failing on the one response a respondent has."""
+    query = SurveyResponse.query.filter_by(survey_id=survey.id, respondent=respondent).with_for_update()
+    response = query.first()
+    if response is None:
+        if db.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        db.session.execute(insert(SurveyResponse.__table__).values(
+            survey_id=survey.id, respondent=respondent, account_id=account.id, dwelling_id=account.dwelling_id,
+            version=survey.version, answers={}, submitted=False, updated_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["survey_id", "respondent"]))
+        response = query.one()
     return response
 
 

@@ -10,7 +10,9 @@ from votes import rules
 
 # Each refiner takes {vote id: (vote, Result, {dwelling id: choice})} and what those votes were chosen by (a
 # select of vote ids, or the ids), and returns {vote id: Refinement} for the votes its rule governs, in one query
-# for all of them that filters by that select (officials' pages count thousands of votes).
+# for all of them that filters by that select (officials' pages count thousands of votes). A refiner may say
+# which votes it governs: `refiner.governs(among)`, a select of those vote ids among `among`; approvals() then
+# reads the other votes' art. 278 approval alone (a refiner that does not say is asked about every vote).
 REFINERS = []
 
 
@@ -43,7 +45,7 @@ def _counted(vote, live):
     if not live:
         return None
     from votes import services
-    return services.tally(vote), services.ballots_of(vote)
+    return services.tally(vote), _LiveBallots(vote)
 
 
 def outcomes_of(votes, live=False):
@@ -69,6 +71,29 @@ def _decided(counted, among=None):
                                        reason_key=refined.reason_key, reason_params=refined.reason_params,
                                        detail=refined.detail)
     return decided
+
+
+class _LiveBallots(Mapping):
+    """An open vote's {dwelling id: choice}, read only when a refiner asks (the live page is polled every few
+    seconds, and most votes are governed by art. 278 alone)."""
+
+    def __init__(self, vote):
+        self.vote, self.found = vote, None
+
+    def _ballots(self):
+        if self.found is None:
+            from votes import services
+            self.found = services.ballots_of(self.vote)
+        return self.found
+
+    def __getitem__(self, dwelling_id):
+        return self._ballots()[dwelling_id]
+
+    def __iter__(self):
+        return iter(self._ballots())
+
+    def __len__(self):
+        return len(self._ballots())
 
 
 class _StoredBallots(Mapping):
@@ -112,6 +137,51 @@ def stored_outcomes(votes):
     batch = dict.fromkeys((row.id for row in rows), None)
     return _decided({row.id: (row, rules.Result(**row.counted), _StoredBallots(batch, row.id)) for row in rows},
                     votes if isinstance(votes, Select) else None)
+
+
+def approvals(votes):
+    """{vote id: approved} of the counted votes among `votes` (a select of vote ids), as stored_outcomes()
+    decides them, without building an outcome for each: art. 278's approval is read from each vote's stored
+    count in the database, and only the votes a refiner governs are decided in full (a province counts
+    thousands of votes, few of them under a rule of their own)."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from votes.models import Vote
+    found = dict(db.session.execute(select(Vote.id, Vote.counted["approved"].as_boolean())
+                                    .where(Vote.id.in_(votes), Vote.counted.is_not(None))).all())
+    decided = {vote_id: bool(approved) for vote_id, approved in found.items()}
+    if decided and REFINERS:
+        decided.update({vote_id: outcome.approved for vote_id, outcome in stored_outcomes(_governed(votes)).items()
+                        if vote_id in decided})
+    return decided
+
+
+def count_approved(votes):
+    """(approved, not approved) among the counted votes of `votes` (a select of vote ids), as approvals() decides
+    them, summed by the database: a rule on top of art. 278 only ever withholds an approval, so the votes it
+    governs and art. 278 approved but it did not are taken off."""
+    from sqlalchemy import case, func, select
+
+    from core.extensions import db
+    from votes.models import Vote
+    total, approved = db.session.execute(
+        select(func.count(Vote.id), func.sum(case((Vote.counted["approved"].as_boolean(), 1), else_=0)))
+        .where(Vote.id.in_(votes), Vote.counted.is_not(None))).one()
+    approved = int(approved or 0)
+    if total and REFINERS:
+        approved -= sum(1 for outcome in stored_outcomes(_governed(votes)).values()
+                        if outcome.civil_code_approved and not outcome.approved)
+    return approved, total - approved
+
+
+def _governed(votes):
+    """The votes among `votes` that some refiner governs (all of them when a refiner does not say)."""
+    from sqlalchemy import select, union
+    if not all(hasattr(refine, "governs") for refine in REFINERS):
+        return votes
+    chosen = [refine.governs(votes) for refine in REFINERS]
+    return chosen[0] if len(chosen) == 1 else select(union(*chosen).subquery().c[0])
 
 
 def outcome_of(vote, live=False):

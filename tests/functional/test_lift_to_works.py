@@ -267,6 +267,9 @@ def test_a_lift_vote_that_misses_the_countys_rule_reads_not_approved_at_every_do
     assert (outcomes.stored_outcomes(select(Vote.id).where(Vote.compound_id == db.session.get(Vote, vote_id)
                                                            .compound_id))
             == outcomes.outcomes_of([db.session.get(Vote, vote_id)]))
+    # the approvals officials' pages count: art. 278 met, the county's rule not, so not approved
+    assert outcomes.approvals(select(Vote.id).where(Vote.id == vote_id)) == {vote_id: False}
+    assert outcomes.count_approved(select(Vote.id).where(Vote.id == vote_id)) == (0, 1)
     rejected = county.get(f"/admin/dashboard/votes?region={world.county_a.id}&year={year}&outcome=rejected")
     approved = county.get(f"/admin/dashboard/votes?region={world.county_a.id}&year={year}&outcome=approved")
     assert "1栋1单元加装电梯" in rejected.get_data(as_text=True)

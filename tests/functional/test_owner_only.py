@@ -172,6 +172,10 @@ def test_an_owner_of_two_flats_casts_once_for_both_and_the_receipt_lists_them(cl
     zhang = verified_owner(client, simulator, "zhang", 1, 101)
     (listed,) = client.get("/api/v1/votes", headers=zhang).get_json()
     assert [d["address"] for d in listed["dwellings"]] == ["1-1-101", "1-1-102"]
+    me = client.get("/api/v1/me", headers=zhang).get_json()
+    compound = s["world"].compound_a.name
+    assert (me["bound"], me["compound"], me["building"], me["unit"], me["room"]) == (True, compound, "1", "1", "101")
+    assert [d["address"] for d in me["dwellings"]] == [f"{compound} 1-1-101", f"{compound} 1-1-102"]
     receipt = client.put(f"/api/v1/votes/{vote_id}/ballot", headers=zhang, json={"choice": "agree"}).get_json()
     assert [f["address"] for f in receipt["flats"]] == ["1-1-101", "1-1-102"]
     assert all(f["choice"] == "agree" for f in receipt["flats"]) and len(receipt["chain_head"]) == 64

@@ -56,6 +56,10 @@ def test_the_results_tab_draws_every_kind_of_question(staff, world, client, simu
                                    data={"photos": (io.BytesIO(PNG + b"stairs"), "stairs.png")})
             assert uploaded.status_code == 201, uploaded.get_data(as_text=True)
             given = {**given, "shot": uploaded.get_json()["photos"]}
+            # an item the catalogue does not have is refused, named by its question
+            unknown = client.put(f"/api/v1/surveys/{survey_id}/response", headers=me,
+                                 json={"answers": {**given, "items": ["ZZ99"]}, "submit": True})
+            assert unknown.status_code == 422 and "items" in unknown.get_data(as_text=True)
         sent = client.put(f"/api/v1/surveys/{survey_id}/response", headers=me, json={"answers": given,
                                                                                        "submit": True})
         assert sent.status_code == 200, sent.get_data(as_text=True)

@@ -3,6 +3,7 @@ import io
 from datetime import timedelta
 
 import openpyxl
+import pytest
 from sqlalchemy import select
 
 from core.extensions import db
@@ -215,3 +216,46 @@ def test_number_results_summed_where_they_are_counted_equal_the_engine(world):
     expected = engine.aggregate(definition, [r[0] for r in submitted], [r[1] for r in submitted])
     assert services.aggregate(survey) == expected
     assert expected["same"].histogram == {"7": 270} and expected["pay"].percentiles[90] is not None
+
+
+@pytest.mark.postgresql_only  # the response's row lock carries the rule (SQLite has no row locks)
+def test_twenty_first_answers_at_once_for_one_home_leave_one_response_counted_once(app, staff, world, client,
+                                                                                   simulator, database):
+    """Answers arriving at once for one home (family members, a repeated tap) wait for each other: one
+    response, counted once, and nobody gets an error."""
+    import threading
+
+    from core.models import WechatAccount
+    from surveys import services
+    from surveys.models import SurveyResponse
+    http, headers = staff
+    definition = {"sections": [{"questions": [{"id": "overall", "type": "rating", "title": "总体满意度"}]}]}
+    survey = http.post("/api/v1/admin/surveys", headers=headers, json={
+        "scope_kind": "compound", "scope_id": world.compound_a.id, "title": "满意度", "definition": definition,
+        "per": "dwelling"}).get_json()
+    open_survey(http, headers, survey["id"])
+    resident(client, simulator, http, headers, "101", "same-home")
+    account_id = db.session.scalar(select(WechatAccount.id).where(WechatAccount.openid == "same-home"))
+    barrier = threading.Barrier(20)
+    errors = []
+
+    def answer(n):
+        with app.app_context():
+            try:
+                barrier.wait()
+                services.respond(db.session.get(WechatAccount, account_id), survey["id"],
+                                 {"overall": 1 + n % 5}, True)
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - collected for the assertion
+                db.session.rollback()
+                errors.append(exc)
+
+    threads = [threading.Thread(target=answer, args=(n,)) for n in range(barrier.parties)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    (response,) = db.session.scalars(select(SurveyResponse).where(SurveyResponse.survey_id == survey["id"])).all()
+    results = http.get(f"/api/v1/admin/surveys/{survey['id']}/results").get_json()["questions"]["overall"]
+    assert results["answered"] == 1 and response.answers["overall"] in range(1, 6)

@@ -36,3 +36,5 @@ def test_a_counted_vote_gets_its_count_and_an_open_one_none(app, world):
     assert db.session.get(Vote, 1).counted == COUNT and db.session.get(Vote, 2).counted is None
     decided = outcomes.stored_outcomes([1, 2])
     assert list(decided) == [1] and decided[1] == outcomes.outcomes_of([db.session.get(Vote, 1)])[1]
+    assert outcomes.approvals([1, 2]) == {1: decided[1].approved}  # what officials' pages count, alike
+    assert outcomes.count_approved([1, 2]) == ((1, 0) if decided[1].approved else (0, 1))
