@@ -73,6 +73,10 @@ def register_extensions(app):
         from core.sqlite import enable_sqlite_pragmas
         with app.app_context():
             enable_sqlite_pragmas(db.engine)
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        from core.postgresql import drop_dead_connections
+        with app.app_context():
+            drop_dead_connections(db.engine)
 
 
 def _install_template_gettext(app):

@@ -89,7 +89,9 @@ class Config:
         self.SESSION_COOKIE_SECURE = self.ENV not in RELAXED_ENVS
         self.PERMANENT_SESSION_LIFETIME = int(env.get("SESSION_LIFETIME", 8 * 3600))
         self.WTF_CSRF_TIME_LIMIT = self.PERMANENT_SESSION_LIFETIME
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # No pool_pre_ping: a PostgreSQL connection that died in the pool is noticed without a round trip
+        # (core/postgresql.py); one that dies during a request fails that request, and the pool starts afresh.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {}
         self.BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
         self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "locale")
         self.TESTING = self.ENV == "test"
