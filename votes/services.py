@@ -2,6 +2,8 @@
 import hashlib
 import hmac
 import json
+import threading
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import timedelta
 from fractions import Fraction
@@ -304,6 +306,7 @@ def _entry(vote_id, dwelling_id, choice, channel, actor, now, part, **people):
 
 
 CHAIN_LOCK = 0x766F7465  # 'vote': with the vote's id, the key of the advisory lock its chain is appended under
+_LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:k, :id)")
 
 
 def _on_postgresql():
@@ -315,7 +318,8 @@ def _lock_chain(vote_id):
     lock (it writes nothing, so a waiter that finds its ballots chained already ends without a commit to
     disk); on SQLite the database's write lock. (A cast tries the lock without waiting in _CAST_READ_TRYING.)"""
     if _on_postgresql():
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:k, :id)"), {"k": CHAIN_LOCK, "id": vote_id})
+        with _pipelined():  # nothing to read back: the lock goes out with the transaction's BEGIN, one round trip
+            db.session.execute(_LOCK_CHAIN, {"k": CHAIN_LOCK, "id": vote_id})
     else:
         db.session.execute(text("UPDATE votes SET event_count = event_count WHERE id = :id"), {"id": vote_id})
 
@@ -363,7 +367,7 @@ _CHAIN_STATE = select(_VOTES.c.event_count, _VOTES.c.chain_head, _VOTES.c.state.
 _MARK_LATE = update(_INTAKE).where(_INTAKE.c.id == bindparam("entry")).values(state="late")
 _MARK_CHAINED = update(_INTAKE).where(_INTAKE.c.id == bindparam("entry")).values(state="chained",
                                                                                  seq=bindparam("place"))
-_EVENT_INSERT = insert(_EVENTS)
+_EVENT_INSERT = insert(_EVENTS).inline()  # no implicit RETURNING of the new id: nothing reads it
 _CHAIN_HEAD = update(_VOTES).where(_VOTES.c.id == bindparam("v")).values(
     chain_head=bindparam("head"), event_count=bindparam("count"))
 _CURRENT_BALLOTS = select(_BALLOTS.c.dwelling_id, _BALLOTS.c.account_id, _BALLOTS.c.channel).where(
@@ -433,24 +437,45 @@ def _chain(vote_id, new=()):
         else:
             places.append({"entry": entry["id"], "place": seq})
             links[entry["id"]] = link
-    if late:
-        db.session.execute(_MARK_LATE, late)
     if not events:
+        if late:
+            db.session.execute(_MARK_LATE, late)
         return links, new_links
-    db.session.execute(_EVENT_INSERT, events)
-    db.session.execute(_CHAIN_HEAD, {"head": previous, "count": seq, "v": vote_id})
-    if places:
-        db.session.execute(_MARK_CHAINED, places)
+    ballots = _ballots_after(vote_id, last)
+    # Nothing below is read back: on PostgreSQL the writes go out together and are answered once.
+    with _pipelined():
+        if late:
+            db.session.execute(_MARK_LATE, late)
+        db.session.execute(_EVENT_INSERT, events)
+        db.session.execute(_CHAIN_HEAD, {"head": previous, "count": seq, "v": vote_id})
+        if places:
+            db.session.execute(_MARK_CHAINED, places)
+        db.session.execute(_BALLOT_WRITE, ballots)
     cached = db.session.identity_map.get(db.session.identity_key(Vote, vote_id))
     if cached is not None:
         db.session.expire(cached, ["chain_head", "event_count"])
-    _write_ballots(vote_id, last)
+    # Ballot objects already loaded in this session see what was written.
+    for ballot in db.session.identity_map.values():
+        if isinstance(ballot, Ballot) and ballot.vote_id == vote_id and ballot.dwelling_id in last:
+            db.session.expire(ballot)
     return links, new_links
 
 
-def _write_ballots(vote_id, last):
-    """Each dwelling's ballot as its last chained entry says; whoever's ballot is replaced by someone else's
-    is told."""
+@contextmanager
+def _pipelined():
+    """On PostgreSQL, the statements executed in this block are sent without waiting for each other's answers
+    (psycopg's pipeline mode), and answered together as it ends; only for statements whose results are not
+    read. Elsewhere they run one after the other."""
+    if not _on_postgresql():
+        yield
+        return
+    with db.session.connection().connection.driver_connection.pipeline():
+        yield
+
+
+def _ballots_after(vote_id, last):
+    """Each dwelling's ballot as its last chained entry says, to be written; whoever's ballot is replaced by
+    someone else's is told."""
     current = {r[0]: (r[1], r[2]) for r in db.session.execute(
         _CURRENT_BALLOTS, {"v": vote_id, "dwellings": list(last)})}
     vote = None
@@ -467,11 +492,7 @@ def _write_ballots(vote_id, last):
                      "entered_by": entry["entered_by"], "confirmed_by": entry["confirmed_by"],
                      "cast_at": _parse_time(entry["at"]), "receipt": digest[:16], "area": entry["area"],
                      "head_no": entry["head_no"]})
-    db.session.execute(_BALLOT_WRITE, rows)
-    # Ballot objects already loaded in this session see what was written.
-    for ballot in db.session.identity_map.values():
-        if isinstance(ballot, Ballot) and ballot.vote_id == vote_id and ballot.dwelling_id in last:
-            db.session.expire(ballot)
+    return rows
 
 
 class Received:
@@ -487,36 +508,83 @@ class Received:
         self.receipt = link[:16] if link else None
 
 
-def _links_if_chained(ids):
-    """{intake id: chain link} when every one of the entries is chained, None while one still waits;
-    Conflict when one came too late for the chain (the vote closed first)."""
-    rows = db.session.execute(_ENTRY_LINKS, {"entries": ids}).all()
-    if any(r.state == "late" for r in rows):
-        raise Conflict("vote.not_open")
-    if any(r.state != "chained" for r in rows):
-        return None
-    return {r.id: r.hash for r in rows}
+class _ChainRounds:
+    """The casts of one vote in this process that wait for their ballots to be chained. One of them at a time
+    (the round's leader) takes the chain's lock and chains every ballot waiting in the intake, those of other
+    processes too, in one transaction; the others wait here, without a round trip to the database, and take
+    their links from the round that carried them. A cast whose ballots came after the round looked is carried
+    by the next one, which it may lead itself."""
+
+    def __init__(self):
+        self.changed = threading.Condition()
+        self.leading = False
+        self.waiting = set()  # intake ids of this process's casts waiting for their links
+        self.links = {}  # intake id: its chain link, or None when it came too late for the chain
+
+
+_ROUNDS, _ROUNDS_LOCK = {}, threading.Lock()
+
+
+def _rounds_of(vote_id):
+    key = (id(db.engine), vote_id)
+    with _ROUNDS_LOCK:
+        return _ROUNDS.setdefault(key, _ChainRounds())
 
 
 def chain_received(vote_id, received):
-    """The ballots cast_ballots() left waiting in the intake (committed since), chained with any others waiting
-    and returned with their links; Conflict when the vote closed before they reached the chain. Ballots chained
-    already are returned as they are."""
+    """The ballots cast_ballots() left waiting in the intake (committed since), returned with their links once a
+    round of chaining carried them; Conflict when the vote closed before they reached the chain. Ballots chained
+    already are returned as they are.
+
+    A round's leader commits its round itself: the round carries other casts' ballots, whose owners are answered
+    as soon as it is on disk."""
     if all(r.link is not None for r in received):
         return received
     ids = [r.entry_id for r in received]
-    # Whoever holds the lock chains every ballot committed to the intake when it looks: ours is usually taken
-    # along. Look before queueing for the lock, and again once it is held (the one before us may have), so that
-    # only one cast in a crowd chains the crowd.
-    links = _links_if_chained(ids)
-    if links is None:
-        _lock_chain(vote_id)
-        links = _links_if_chained(ids)
-    if links is None:
-        links = _chain(vote_id)[0]
-        if not all(i in links for i in ids):
-            raise Conflict("vote.not_open")
+    rounds = _rounds_of(vote_id)
+    try:
+        with rounds.changed:
+            rounds.waiting.update(ids)
+            while not all(i in rounds.links for i in ids):
+                if not rounds.leading:
+                    rounds.leading = True
+                    break
+                rounds.changed.wait()
+            lead = not all(i in rounds.links for i in ids)
+        if lead:
+            try:
+                _chain_round(vote_id, rounds)
+            finally:
+                with rounds.changed:
+                    rounds.leading = False
+                    rounds.changed.notify_all()
+        with rounds.changed:
+            links = {i: rounds.links[i] for i in ids}
+    finally:
+        with rounds.changed:
+            for i in ids:
+                rounds.waiting.discard(i)
+                rounds.links.pop(i, None)
+    if None in links.values():
+        raise Conflict("vote.not_open")
     return [Received(r.entry, links[r.entry_id], r.entry_id) for r in received]
+
+
+def _chain_round(vote_id, rounds):
+    """Chain everything waiting in the vote's intake under the chain's lock, commit, and hand this process's
+    waiting casts their links (those another process chained first are looked up)."""
+    _lock_chain(vote_id)
+    links = _chain(vote_id)[0]
+    with rounds.changed:  # a cast received after the chain was read waits for the next round
+        carried = set(rounds.waiting) - set(rounds.links)
+    elsewhere = [i for i in carried if i not in links]
+    if elsewhere:  # chained by another process's round, or marked late (by it, or by this round)
+        for row in db.session.execute(_ENTRY_LINKS, {"entries": elsewhere}):
+            if row.state in ("chained", "late"):
+                links[row.id] = row.hash if row.state == "chained" else None
+    db.session.commit()
+    with rounds.changed:
+        rounds.links.update({i: links[i] for i in carried if i in links})
 
 
 def _parse_time(value):
