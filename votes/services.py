@@ -10,7 +10,8 @@ from fractions import Fraction
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, insert, literal, select, text, true, union_all, update
+from sqlalchemy import (bindparam, func, insert, literal, literal_column, null, select, text, true, union_all,
+                        update)
 
 from core import audit
 from core.auth import authorize, get_in_region, kept_in_region
@@ -359,19 +360,27 @@ _CAST_READ_TRYING = _CAST_READ.add_columns(
 _INTAKE_COLUMNS = ("vote_id", "dwelling_id", "choice", "channel", "actor", "at", "account_id", "person_id",
                    "entered_by", "confirmed_by", "area", "head_no")
 _INTAKE_INSERT = insert(_INTAKE).returning(_INTAKE.c.id, sort_by_parameter_order=True)
-# The chain's head with the ballots waiting for it (none: one row of NULLs), in the order they came.
-_CHAIN_STATE = select(_VOTES.c.event_count, _VOTES.c.chain_head, _VOTES.c.state.label("vote_state"),
-                      _VOTES.c.opens_at, _VOTES.c.closes_at, _INTAKE) \
-    .select_from(_VOTES.outerjoin(_INTAKE, (_INTAKE.c.vote_id == _VOTES.c.id) & (_INTAKE.c.state == "waiting"))) \
-    .where(_VOTES.c.id == bindparam("v")).order_by(_INTAKE.c.id)
+# The chain's head with the ballots waiting for it (none: one row of NULLs), in the order they came, each with its
+# dwelling's current ballot (who cast it, and how); then the current ballots of the `dwellings` a transaction is
+# about to chain itself (one row each, NULL but for the ballot).
+_CHAIN_STATE = union_all(
+    select(literal(0).label("part"), _VOTES.c.event_count, _VOTES.c.chain_head, _VOTES.c.state.label("vote_state"),
+           _VOTES.c.opens_at, _VOTES.c.closes_at, _INTAKE, _BALLOTS.c.dwelling_id.label("current_dwelling"),
+           _BALLOTS.c.account_id.label("current_account"), _BALLOTS.c.channel.label("current_channel"))
+    .select_from(_VOTES.outerjoin(_INTAKE, (_INTAKE.c.vote_id == _VOTES.c.id) & (_INTAKE.c.state == "waiting"))
+                 .outerjoin(_BALLOTS, (_BALLOTS.c.vote_id == _VOTES.c.id)
+                            & (_BALLOTS.c.dwelling_id == _INTAKE.c.dwelling_id)))
+    .where(_VOTES.c.id == bindparam("v")),
+    select(literal(1), null(), null(), null(), null(), null(), *[null() for _column in _INTAKE.c],
+           _BALLOTS.c.dwelling_id, _BALLOTS.c.account_id, _BALLOTS.c.channel)
+    .where(_BALLOTS.c.vote_id == bindparam("v"), _BALLOTS.c.dwelling_id.in_(bindparam("dwellings", expanding=True)))
+).order_by(literal_column("1"), literal_column("7"))  # by part, then intake id (SQLite orders a union by place)
 _MARK_LATE = update(_INTAKE).where(_INTAKE.c.id == bindparam("entry")).values(state="late")
 _MARK_CHAINED = update(_INTAKE).where(_INTAKE.c.id == bindparam("entry")).values(state="chained",
                                                                                  seq=bindparam("place"))
 _EVENT_INSERT = insert(_EVENTS).inline()  # no implicit RETURNING of the new id: nothing reads it
 _CHAIN_HEAD = update(_VOTES).where(_VOTES.c.id == bindparam("v")).values(
     chain_head=bindparam("head"), event_count=bindparam("count"))
-_CURRENT_BALLOTS = select(_BALLOTS.c.dwelling_id, _BALLOTS.c.account_id, _BALLOTS.c.channel).where(
-    _BALLOTS.c.vote_id == bindparam("v"), _BALLOTS.c.dwelling_id.in_(bindparam("dwellings", expanding=True)))
 _ENTRY_LINKS = select(_INTAKE.c.id, _INTAKE.c.state, _EVENTS.c.hash).outerjoin(
     _EVENTS, (_EVENTS.c.vote_id == _INTAKE.c.vote_id) & (_EVENTS.c.seq == _INTAKE.c.seq)).where(
     _INTAKE.c.id.in_(bindparam("entries", expanding=True)))
@@ -409,9 +418,11 @@ def _chain(vote_id, new=()):
     one that reaches the chain after the vote closed is late (its sender is told the vote was not open). Writes
     each dwelling's ballot as the log's last word for it. The caller holds the chain's lock.
     Returns ({intake id: chain link} of the waiting ballots chained, [chain link or None when late] of `new`)."""
-    rows = db.session.execute(_CHAIN_STATE, {"v": vote_id}).all()
+    rows = db.session.execute(_CHAIN_STATE, {"v": vote_id, "dwellings": [e["dwelling_id"] for e in new]}).all()
     head = rows[0]
-    waiting = [row._asdict() for row in rows if row.id is not None]
+    waiting = [row._asdict() for row in rows if row.part == 0 and row.id is not None]
+    current = {row.current_dwelling: (row.current_account, row.current_channel) for row in rows
+               if row.current_dwelling is not None}
     if not waiting and not new:
         return {}, []
     seq, previous = head.event_count, head.chain_head
@@ -441,7 +452,7 @@ def _chain(vote_id, new=()):
         if late:
             db.session.execute(_MARK_LATE, late)
         return links, new_links
-    ballots = _ballots_after(vote_id, last)
+    ballots = _ballots_after(vote_id, last, current)
     # Nothing below is read back: on PostgreSQL the writes go out together and are answered once.
     with _pipelined():
         if late:
@@ -473,11 +484,9 @@ def _pipelined():
         yield
 
 
-def _ballots_after(vote_id, last):
+def _ballots_after(vote_id, last, current):
     """Each dwelling's ballot as its last chained entry says, to be written; whoever's ballot is replaced by
-    someone else's is told."""
-    current = {r[0]: (r[1], r[2]) for r in db.session.execute(
-        _CURRENT_BALLOTS, {"v": vote_id, "dwellings": list(last)})}
+    someone else's is told. `current`: {dwelling id: (account id, channel)} of the ballots stored now."""
     vote = None
     rows = []
     for dwelling_id, (entry, digest) in last.items():
