@@ -592,8 +592,8 @@ def _chain_round(vote_id, rounds):
             if row.state in ("chained", "late"):
                 links[row.id] = row.hash if row.state == "chained" else None
     db.session.commit()
-    with rounds.changed:
-        rounds.links.update({i: links[i] for i in carried if i in links})
+    with rounds.changed:  # also to casts that came in since, when this round carried them
+        rounds.links.update({i: links[i] for i in rounds.waiting if i in links})
 
 
 def _parse_time(value):
