@@ -446,14 +446,11 @@ class MyBallot(MethodView):
         ballot received before closing counts, in every channel)."""
         wanted = body["dwelling_ids"] or ([body["dwelling_id"]] if body["dwelling_id"] else None)
         received = votes.cast_ballots(resident(), vote_id, body["choice"], "miniprogram", wanted, defer=True)
-        # Chained at once when no other cast is appending to the vote's chain; otherwise the ballot is kept
-        # as received without waiting for the others' commits, then chained with whatever else waits.
-        ballots = votes.chain_if_free(vote_id, received)
         db.session.commit()
-        if ballots is None:
-            ballots = votes.chain_received(vote_id, received)
-            db.session.commit()
-        return votes.receipt_of(vote_id, ballots)
+        # Chained already, in that one transaction, when no other cast was appending to the vote's chain;
+        # otherwise kept as received without waiting for the others' commits, and carried by the next round of
+        # chaining (which commits on its own: it answers every cast it carries).
+        return votes.receipt_of(vote_id, votes.chain_received(vote_id, received))
 
 
 @resident_blp.route("/<int:vote_id>/details")

@@ -73,9 +73,13 @@ def register_extensions(app):
         from core.sqlite import enable_sqlite_pragmas
         with app.app_context():
             enable_sqlite_pragmas(db.engine)
-    else:
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # Instead of a ping at every checkout: a connection the server closed is seen on its socket, and one that
+        # rested long enough for a network link to drop unseen is pinged.
         from core.pool import ping_when_rested
+        from core.postgresql import drop_dead_connections
         with app.app_context():
+            drop_dead_connections(db.engine)
             ping_when_rested(db.engine, app.config["DB_PING_AFTER"])
 
 

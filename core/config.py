@@ -89,8 +89,10 @@ class Config:
         self.SESSION_COOKIE_SECURE = self.ENV not in RELAXED_ENVS
         self.PERMANENT_SESSION_LIFETIME = int(env.get("SESSION_LIFETIME", 8 * 3600))
         self.WTF_CSRF_TIME_LIMIT = self.PERMANENT_SESSION_LIFETIME
+        # No pool_pre_ping: a PostgreSQL connection the server closed while it sat in the pool is noticed without a
+        # round trip (core/postgresql.py), and one that rested longer than DB_PING_AFTER seconds is pinged
+        # (core/pool.py); one that dies during a request fails that request, and the pool starts afresh.
         self.SQLALCHEMY_ENGINE_OPTIONS = {}
-        # A pooled connection that rested longer than this (seconds) is pinged before use (core/pool.py).
         self.DB_PING_AFTER = float(env.get("DB_PING_AFTER", 2))
         self.BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
         self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "locale")

@@ -4,8 +4,9 @@ SQLAlchemy's pool_pre_ping asks the server `SELECT 1` each time a request takes 
 trip on every request, for connections that were in use a few milliseconds before. Here a connection is
 pinged when it comes out of the pool after resting there longer than `seconds` (a restart of the database or a
 dropped network link happens while connections rest); a dead one is replaced before the request sees it. A
-connection the server dropped less than `seconds` after its last use fails that request's statement instead;
-SQLAlchemy then recognises the disconnect and replaces every connection of the pool."""
+connection the server closed sooner is seen on its socket at checkout (core/postgresql.py); one whose link
+dropped silently less than `seconds` after its last use fails that request's statement instead, and SQLAlchemy
+then recognises the disconnect and replaces every connection of the pool."""
 import time
 
 from sqlalchemy import event, exc

@@ -188,9 +188,10 @@ class Proxy(db.Model):
 
 
 class BallotIntake(db.Model):
-    """A ballot as received, before it is chained: casting writes one row here and commits, without waiting
-    for the vote's other casts; chaining then appends the waiting rows to the vote's log in the order they
-    came (`seq` set), or marks them late when the vote closed before they could be chained."""
+    """A ballot as received while another cast was appending to the vote's chain: casting writes one row here
+    and commits, without waiting for that cast's commit; chaining then appends the waiting rows to the vote's
+    log in the order they came (`seq` set), or marks them late when the vote closed before they could be
+    chained. A cast that finds the chain free appends its ballot to the log at once and writes no row here."""
 
     __tablename__ = "ballot_intake"
     id = db.Column(db.Integer, primary_key=True)

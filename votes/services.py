@@ -2,13 +2,16 @@
 import hashlib
 import hmac
 import json
+import threading
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import timedelta
 from fractions import Fraction
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, insert, literal, select, text, union_all, update
+from sqlalchemy import (bindparam, func, insert, literal, literal_column, null, select, text, true, union_all,
+                        update)
 
 from core import audit
 from core.auth import authorize, get_in_region, kept_in_region
@@ -269,14 +272,10 @@ def _event_content(vote_id, seq, dwelling_id, choice, channel, actor, at):
 
 
 def record_ballot(vote_id, dwelling_id, choice, channel, actor, account_id=None, entered_by=None,
-                  confirmed_by=None, person_id=None, defer=False, window=None):
-    """Receive the dwelling's ballot and append it to the vote's chain.
-
-    The ballot is written to the intake first. At once (defer=False) it is chained in the same
-    transaction: the chain lock is then held until commit, as for paper ballots and proxies. With
-    defer=True it only waits in the intake: the caller commits, then chain_received() chains it with
-    whatever else is waiting, so that casts of one vote do not queue behind each other's commits.
-    `window`: the vote as vote_window() read it, when the caller has."""
+                  confirmed_by=None, person_id=None):
+    """Receive the dwelling's ballot and append it to the vote's chain in this transaction, waiting for the
+    chain's lock (held until commit): paper ballots and proxies. Returns the dwelling's ballot, its `link` the
+    chain head right after it (what a receipt shows)."""
     if choice not in rules.CHOICES:
         raise field_error("choice", "vote.unknown_choice", choice=choice)
     part = db.session.execute(_ROLL_PART, {"v": vote_id, "d": dwelling_id}).one_or_none()
@@ -285,66 +284,105 @@ def record_ballot(vote_id, dwelling_id, choice, channel, actor, account_id=None,
             raise NotFound()
         raise Forbidden("vote.out_of_scope")
     now = utcnow()
-    if not (window or db.session.get(Vote, vote_id)).accepting(now):
+    if not db.session.get(Vote, vote_id).accepting(now):
         raise Conflict("vote.not_open")
     db.session.flush()  # what the caller changed goes first, as an ORM row would
-    at = now.isoformat()
-    entry_id = db.session.execute(_INTAKE_INSERT, {
-        "vote_id": vote_id, "dwelling_id": dwelling_id, "choice": choice, "channel": channel, "actor": actor,
-        "at": at, "account_id": account_id, "person_id": person_id, "entered_by": entered_by,
-        "confirmed_by": confirmed_by, "area": part.area, "head_no": part.head_no, "state": "waiting"}
-    ).inserted_primary_key[0]
-    if defer:
-        return {"id": entry_id, "dwelling_id": dwelling_id, "choice": choice, "channel": channel, "at": at,
-                "address": _address(part[2], part[3], part[4])}
-    links = chain_waiting(vote_id)
-    if entry_id not in links:
+    entry = _entry(vote_id, dwelling_id, choice, channel, actor, now, part, account_id=account_id,
+                   person_id=person_id, entered_by=entered_by, confirmed_by=confirmed_by)
+    _lock_chain(vote_id)
+    _links, (link,) = _chain(vote_id, [entry])
+    if link is None:
         raise Conflict("vote.not_open")
     ballot = Ballot.query.filter_by(vote_id=vote_id, dwelling_id=dwelling_id).one()
-    ballot.link = links[entry_id]  # the chain head right after this ballot: what a receipt shows
+    ballot.link = link
     return ballot
 
 
+def _entry(vote_id, dwelling_id, choice, channel, actor, now, part, **people):
+    """A ballot as received: what the intake and the chain keep of it, and its address for the receipt."""
+    return {"vote_id": vote_id, "dwelling_id": dwelling_id, "choice": choice, "channel": channel, "actor": actor,
+            "at": now.isoformat(), "account_id": people.get("account_id"), "person_id": people.get("person_id"),
+            "entered_by": people.get("entered_by"), "confirmed_by": people.get("confirmed_by"), "area": part.area,
+            "head_no": part.head_no, "address": _address(part.building, part.unit, part.room)}
+
+
 CHAIN_LOCK = 0x766F7465  # 'vote': with the vote's id, the key of the advisory lock its chain is appended under
+_LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:k, :id)")
 
 
-def _lock_chain(vote_id, wait=True):
+def _on_postgresql():
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _lock_chain(vote_id):
     """Only one transaction appends to a vote's chain at a time, until it commits. On PostgreSQL an advisory
     lock (it writes nothing, so a waiter that finds its ballots chained already ends without a commit to
-    disk); on SQLite the database's write lock. With wait=False, whether the lock was free (and is now
-    held)."""
-    if db.engine.dialect.name == "postgresql":
-        if not wait:
-            return db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:k, :id)"),
-                                     {"k": CHAIN_LOCK, "id": vote_id})
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:k, :id)"), {"k": CHAIN_LOCK, "id": vote_id})
+    disk); on SQLite the database's write lock. (A cast tries the lock without waiting in _CAST_READ_TRYING.)"""
+    if _on_postgresql():
+        with _pipelined():  # nothing to read back: the lock goes out with the transaction's BEGIN, one round trip
+            db.session.execute(_LOCK_CHAIN, {"k": CHAIN_LOCK, "id": vote_id})
     else:
         db.session.execute(text("UPDATE votes SET event_count = event_count WHERE id = :id"), {"id": vote_id})
-    return True
 
 
-# The statements of a cast, built once: casting runs them for every ballot.
-_INTAKE = BallotIntake.__table__
-_ROLL_PART = select(VotePart.area, VotePart.head_no, Building.name, Unit.name, Dwelling.room) \
-    .join(Dwelling, Dwelling.id == VotePart.dwelling_id).join(Unit, Dwelling.unit_id == Unit.id) \
-    .join(Building, Unit.building_id == Building.id) \
-    .where(VotePart.vote_id == bindparam("v"), VotePart.dwelling_id == bindparam("d"))
-_INTAKE_INSERT = insert(_INTAKE)
-_VOTE_WINDOW = select(Vote.id, Vote.state, Vote.opens_at, Vote.closes_at).where(Vote.id == bindparam("v"))
-# The chain's head with the ballots waiting for it (none: one row of NULLs), in the order they came.
-_CHAIN_STATE = select(Vote.event_count, Vote.chain_head, Vote.state, Vote.opens_at, Vote.closes_at, _INTAKE) \
-    .select_from(Vote.__table__).outerjoin(_INTAKE, (_INTAKE.c.vote_id == Vote.id) & (_INTAKE.c.state == "waiting")) \
-    .where(Vote.id == bindparam("v")).order_by(_INTAKE.c.id)
+# The statements of a cast, built once on the tables (not the mapped classes, whose statements go through the
+# ORM's compilation on every execution): casting runs them for every ballot.
+_VOTES, _INTAKE, _BALLOTS, _EVENTS = Vote.__table__, BallotIntake.__table__, Ballot.__table__, BallotEvent.__table__
+_PARTS, _DWELLINGS, _UNITS, _BUILDINGS = VotePart.__table__, Dwelling.__table__, Unit.__table__, Building.__table__
+_ROLL_PART = select(_PARTS.c.area, _PARTS.c.head_no, _BUILDINGS.c.name.label("building"),
+                    _UNITS.c.name.label("unit"), _DWELLINGS.c.room) \
+    .join(_DWELLINGS, _DWELLINGS.c.id == _PARTS.c.dwelling_id).join(_UNITS, _DWELLINGS.c.unit_id == _UNITS.c.id) \
+    .join(_BUILDINGS, _UNITS.c.building_id == _BUILDINGS.c.id) \
+    .where(_PARTS.c.vote_id == bindparam("v"), _PARTS.c.dwelling_id == bindparam("d"))
+# The flats a person owned on the frozen roll, and those an account is a confirmed proxy for, asked at once.
+_RIGHTS = union_all(
+    select(VoteOwner.__table__.c.dwelling_id, literal("owner").label("role")).where(
+        VoteOwner.__table__.c.vote_id == bindparam("v"), VoteOwner.__table__.c.person_id == bindparam("person")),
+    select(Proxy.__table__.c.dwelling_id, literal("proxy")).where(
+        Proxy.__table__.c.vote_id == bindparam("v"), Proxy.__table__.c.account_id == bindparam("account"),
+        Proxy.__table__.c.state == "confirmed"))
+# All a cast reads before it writes, in one statement: the vote's state and window, and each flat the caller may
+# cast for with its part of the frozen roll (none: out of scope) and its address; no row when there is no such
+# vote, one row of NULL flats when the caller may cast for none.
+_CAST_RIGHTS = _RIGHTS.subquery("rights")
+_CAST_READ = select(_VOTES.c.id, _VOTES.c.state, _VOTES.c.opens_at, _VOTES.c.closes_at, _CAST_RIGHTS.c.dwelling_id,
+                    _CAST_RIGHTS.c.role, _PARTS.c.area, _PARTS.c.head_no, _BUILDINGS.c.name.label("building"),
+                    _UNITS.c.name.label("unit"), _DWELLINGS.c.room).select_from(
+    _VOTES.outerjoin(_CAST_RIGHTS, true())
+    .outerjoin(_PARTS, (_PARTS.c.vote_id == _VOTES.c.id) & (_PARTS.c.dwelling_id == _CAST_RIGHTS.c.dwelling_id))
+    .outerjoin(_DWELLINGS, _DWELLINGS.c.id == _PARTS.c.dwelling_id)
+    .outerjoin(_UNITS, _UNITS.c.id == _DWELLINGS.c.unit_id)
+    .outerjoin(_BUILDINGS, _BUILDINGS.c.id == _UNITS.c.building_id)).where(_VOTES.c.id == bindparam("v"))
+# On PostgreSQL the same statement also tries the chain's lock (whether it was free is `locked`): a cast that gets
+# it chains its ballots in its own transaction, one commit for the whole cast.
+_CAST_READ_TRYING = _CAST_READ.add_columns(
+    func.pg_try_advisory_xact_lock(bindparam("k", CHAIN_LOCK), _VOTES.c.id).label("locked"))
+_INTAKE_COLUMNS = ("vote_id", "dwelling_id", "choice", "channel", "actor", "at", "account_id", "person_id",
+                   "entered_by", "confirmed_by", "area", "head_no")
+_INTAKE_INSERT = insert(_INTAKE).returning(_INTAKE.c.id, sort_by_parameter_order=True)
+# The chain's head with the ballots waiting for it (none: one row of NULLs), in the order they came, each with its
+# dwelling's current ballot (who cast it, and how); then the current ballots of the `dwellings` a transaction is
+# about to chain itself (one row each, NULL but for the ballot).
+_CHAIN_STATE = union_all(
+    select(literal(0).label("part"), _VOTES.c.event_count, _VOTES.c.chain_head, _VOTES.c.state.label("vote_state"),
+           _VOTES.c.opens_at, _VOTES.c.closes_at, _INTAKE, _BALLOTS.c.dwelling_id.label("current_dwelling"),
+           _BALLOTS.c.account_id.label("current_account"), _BALLOTS.c.channel.label("current_channel"))
+    .select_from(_VOTES.outerjoin(_INTAKE, (_INTAKE.c.vote_id == _VOTES.c.id) & (_INTAKE.c.state == "waiting"))
+                 .outerjoin(_BALLOTS, (_BALLOTS.c.vote_id == _VOTES.c.id)
+                            & (_BALLOTS.c.dwelling_id == _INTAKE.c.dwelling_id)))
+    .where(_VOTES.c.id == bindparam("v")),
+    select(literal(1), null(), null(), null(), null(), null(), *[null() for _column in _INTAKE.c],
+           _BALLOTS.c.dwelling_id, _BALLOTS.c.account_id, _BALLOTS.c.channel)
+    .where(_BALLOTS.c.vote_id == bindparam("v"), _BALLOTS.c.dwelling_id.in_(bindparam("dwellings", expanding=True)))
+).order_by(literal_column("1"), literal_column("7"))  # by part, then intake id (SQLite orders a union by place)
 _MARK_LATE = update(_INTAKE).where(_INTAKE.c.id == bindparam("entry")).values(state="late")
 _MARK_CHAINED = update(_INTAKE).where(_INTAKE.c.id == bindparam("entry")).values(state="chained",
                                                                                  seq=bindparam("place"))
-_EVENT_INSERT = insert(BallotEvent.__table__)
-_CHAIN_HEAD = update(Vote.__table__).where(Vote.__table__.c.id == bindparam("v")).values(
+_EVENT_INSERT = insert(_EVENTS).inline()  # no implicit RETURNING of the new id: nothing reads it
+_CHAIN_HEAD = update(_VOTES).where(_VOTES.c.id == bindparam("v")).values(
     chain_head=bindparam("head"), event_count=bindparam("count"))
-_CURRENT_BALLOTS = select(Ballot.dwelling_id, Ballot.account_id, Ballot.channel).where(
-    Ballot.vote_id == bindparam("v"), Ballot.dwelling_id.in_(bindparam("dwellings", expanding=True)))
-_ENTRY_LINKS = select(_INTAKE.c.id, _INTAKE.c.state, BallotEvent.hash).outerjoin(
-    BallotEvent, (BallotEvent.vote_id == _INTAKE.c.vote_id) & (BallotEvent.seq == _INTAKE.c.seq)).where(
+_ENTRY_LINKS = select(_INTAKE.c.id, _INTAKE.c.state, _EVENTS.c.hash).outerjoin(
+    _EVENTS, (_EVENTS.c.vote_id == _INTAKE.c.vote_id) & (_EVENTS.c.seq == _INTAKE.c.seq)).where(
     _INTAKE.c.id.in_(bindparam("entries", expanding=True)))
 # A dwelling's ballot written, or rewritten (PostgreSQL and SQLite say it alike; as text, so that it is compiled
 # once: the dialects' upsert constructs are compiled again for every execution).
@@ -360,128 +398,202 @@ _BALLOT_WRITE = text(
 def vote_window(vote_id):
     """The vote's id, state and window, enough to ask whether it is accepting() ballots, without loading the
     vote (a transient Vote, never added to the session); None when there is no such vote."""
-    row = db.session.execute(_VOTE_WINDOW, {"v": vote_id}).first()
+    row = db.session.execute(select(_VOTES.c.id, _VOTES.c.state, _VOTES.c.opens_at, _VOTES.c.closes_at)
+                             .where(_VOTES.c.id == vote_id)).first()
     if row is None:
         return None
     return Vote(id=row.id, state=row.state, opens_at=_parse_time(row.opens_at), closes_at=_parse_time(row.closes_at))
 
 
-def chain_if_free(vote_id, entries):
-    """Chain at once, in the transaction that received `entries`, when no other cast is appending to the
-    vote's chain: returns their receipts, or None when the chain is busy (commit, then chain_received())."""
-    if not _lock_chain(vote_id, wait=False):
-        return None
-    links = chain_waiting(vote_id, locked=True)
-    if not all(e["id"] in links for e in entries):
-        raise Conflict("vote.not_open")
-    return [Received(e, links[e["id"]]) for e in entries]
+def chain_waiting(vote_id):
+    """Append every ballot waiting in the vote's intake to its chain, under the chain's lock; returns {intake id:
+    chain link} of those chained (see _chain)."""
+    _lock_chain(vote_id)
+    return _chain(vote_id)[0]
 
 
-def chain_waiting(vote_id, locked=False):
-    """Append every ballot waiting in the vote's intake to its chain, in the order they were received; a
-    ballot received before closing counts, one that reaches the chain after the vote closed is late (its
-    sender is told the vote was not open). Writes each dwelling's ballot as the log's last word for it.
-    Returns {intake id: chain link} of the ballots chained. `locked`: this transaction holds the chain lock."""
-    if not locked:
-        _lock_chain(vote_id)
-    waiting = db.session.execute(_CHAIN_STATE, {"v": vote_id}).all()
-    row = waiting[0]
-    seq, previous = row.event_count, row.chain_head
-    if row.id is None:
-        return {}
-    window = Vote(state=row.state, opens_at=_parse_time(row.opens_at), closes_at=_parse_time(row.closes_at))
-    events, places, links, late, last = [], [], {}, [], {}
-    for entry in waiting:
-        if not window.accepting(_parse_time(entry.at)):
-            late.append({"entry": entry.id})
-            continue
-        seq += 1
-        content = _event_content(vote_id, seq, entry.dwelling_id, entry.choice, entry.channel, entry.actor, entry.at)
-        digest = _event_hash(previous, content)
-        events.append({"vote_id": vote_id, "seq": seq, "dwelling_id": entry.dwelling_id, "choice": entry.choice,
-                       "channel": entry.channel, "actor": entry.actor, "at": entry.at, "prev_hash": previous,
-                       "hash": digest})
-        places.append({"entry": entry.id, "place": seq})
-        links[entry.id] = digest
-        last[entry.dwelling_id] = (entry, digest)  # the log's last word for the dwelling
-        previous = digest
-    if late:
-        db.session.execute(_MARK_LATE, late)
+def _chain(vote_id, new=()):
+    """Append to the vote's chain every ballot waiting in its intake, in the order they were received, then the
+    `new` entries (received by this transaction, not in the intake): a ballot received before closing counts,
+    one that reaches the chain after the vote closed is late (its sender is told the vote was not open). Writes
+    each dwelling's ballot as the log's last word for it. The caller holds the chain's lock.
+    Returns ({intake id: chain link} of the waiting ballots chained, [chain link or None when late] of `new`)."""
+    rows = db.session.execute(_CHAIN_STATE, {"v": vote_id, "dwellings": [e["dwelling_id"] for e in new]}).all()
+    head = rows[0]
+    waiting = [row._asdict() for row in rows if row.part == 0 and row.id is not None]
+    current = {row.current_dwelling: (row.current_account, row.current_channel) for row in rows
+               if row.current_dwelling is not None}
+    if not waiting and not new:
+        return {}, []
+    seq, previous = head.event_count, head.chain_head
+    window = Vote(state=head.vote_state, opens_at=_parse_time(head.opens_at), closes_at=_parse_time(head.closes_at))
+    events, places, links, late, last, new_links = [], [], {}, [], {}, []
+    for entry in waiting + list(new):
+        if not window.accepting(_parse_time(entry["at"])):
+            link = None
+        else:
+            seq += 1
+            content = _event_content(vote_id, seq, entry["dwelling_id"], entry["choice"], entry["channel"],
+                                     entry["actor"], entry["at"])
+            link = _event_hash(previous, content)
+            events.append({"vote_id": vote_id, "seq": seq, "dwelling_id": entry["dwelling_id"],
+                           "choice": entry["choice"], "channel": entry["channel"], "actor": entry["actor"],
+                           "at": entry["at"], "prev_hash": previous, "hash": link})
+            last[entry["dwelling_id"]] = (entry, link)  # the log's last word for the dwelling
+            previous = link
+        if "id" not in entry:
+            new_links.append(link)
+        elif link is None:
+            late.append({"entry": entry["id"]})
+        else:
+            places.append({"entry": entry["id"], "place": seq})
+            links[entry["id"]] = link
     if not events:
-        return {}
-    db.session.execute(_EVENT_INSERT, events)
-    db.session.execute(_CHAIN_HEAD, {"head": previous, "count": seq, "v": vote_id})
-    db.session.execute(_MARK_CHAINED, places)
+        if late:
+            db.session.execute(_MARK_LATE, late)
+        return links, new_links
+    ballots = _ballots_after(vote_id, last, current)
+    # Nothing below is read back: on PostgreSQL the writes go out together and are answered once.
+    with _pipelined():
+        if late:
+            db.session.execute(_MARK_LATE, late)
+        db.session.execute(_EVENT_INSERT, events)
+        db.session.execute(_CHAIN_HEAD, {"head": previous, "count": seq, "v": vote_id})
+        if places:
+            db.session.execute(_MARK_CHAINED, places)
+        db.session.execute(_BALLOT_WRITE, ballots)
     cached = db.session.identity_map.get(db.session.identity_key(Vote, vote_id))
     if cached is not None:
         db.session.expire(cached, ["chain_head", "event_count"])
-    _write_ballots(vote_id, last)
-    return links
-
-
-def _write_ballots(vote_id, last):
-    """Each dwelling's ballot as its last chained entry says; whoever's ballot is replaced by someone else's
-    is told."""
-    current = {r[0]: (r[1], r[2]) for r in db.session.execute(
-        _CURRENT_BALLOTS, {"v": vote_id, "dwellings": list(last)})}
-    vote = None
-    rows = []
-    for dwelling_id, (entry, digest) in last.items():
-        before = current.get(dwelling_id)
-        if before is not None and before[0] is not None and (before[0] != entry.account_id
-                                                             or before[1] != entry.channel):
-            # Every replacement is known to the one replaced (a co-owner, a proxy, a paper ballot).
-            vote = vote or db.session.get(Vote, vote_id)
-            _tell_replaced(before[0], vote, dwelling_id, entry.channel)
-        rows.append({"vote_id": vote_id, "dwelling_id": dwelling_id, "choice": entry.choice,
-                     "channel": entry.channel, "account_id": entry.account_id, "person_id": entry.person_id,
-                     "entered_by": entry.entered_by, "confirmed_by": entry.confirmed_by,
-                     "cast_at": _parse_time(entry.at), "receipt": digest[:16], "area": entry.area,
-                     "head_no": entry.head_no})
-    db.session.execute(_BALLOT_WRITE, rows)
     # Ballot objects already loaded in this session see what was written.
     for ballot in db.session.identity_map.values():
         if isinstance(ballot, Ballot) and ballot.vote_id == vote_id and ballot.dwelling_id in last:
             db.session.expire(ballot)
+    return links, new_links
+
+
+@contextmanager
+def _pipelined():
+    """On PostgreSQL, the statements executed in this block are sent without waiting for each other's answers
+    (psycopg's pipeline mode), and answered together as it ends; only for statements whose results are not
+    read. Elsewhere they run one after the other."""
+    if not _on_postgresql():
+        yield
+        return
+    with db.session.connection().connection.driver_connection.pipeline():
+        yield
+
+
+def _ballots_after(vote_id, last, current):
+    """Each dwelling's ballot as its last chained entry says, to be written; whoever's ballot is replaced by
+    someone else's is told. `current`: {dwelling id: (account id, channel)} of the ballots stored now."""
+    vote = None
+    rows = []
+    for dwelling_id, (entry, digest) in last.items():
+        before = current.get(dwelling_id)
+        if before is not None and before[0] is not None and (before[0] != entry["account_id"]
+                                                             or before[1] != entry["channel"]):
+            # Every replacement is known to the one replaced (a co-owner, a proxy, a paper ballot).
+            vote = vote or db.session.get(Vote, vote_id)
+            _tell_replaced(before[0], vote, dwelling_id, entry["channel"])
+        rows.append({"vote_id": vote_id, "dwelling_id": dwelling_id, "choice": entry["choice"],
+                     "channel": entry["channel"], "account_id": entry["account_id"], "person_id": entry["person_id"],
+                     "entered_by": entry["entered_by"], "confirmed_by": entry["confirmed_by"],
+                     "cast_at": _parse_time(entry["at"]), "receipt": digest[:16], "area": entry["area"],
+                     "head_no": entry["head_no"]})
+    return rows
 
 
 class Received:
-    """A ballot as its caster's receipt shows it: an entry record_ballot() received, and its chain link."""
+    """A ballot as its caster's receipt shows it: an entry cast_ballots() received, and its chain link (None
+    while it waits in the intake: `entry_id`)."""
 
-    def __init__(self, entry, link):
+    def __init__(self, entry, link, entry_id=None):
         self.dwelling_id, self.choice, self.channel, self.link = (entry["dwelling_id"], entry["choice"],
                                                                   entry["channel"], link)
+        self.entry, self.entry_id = entry, entry_id
         self.address = entry["address"]
         self.cast_at = _parse_time(entry["at"])
-        self.receipt = link[:16]
+        self.receipt = link[:16] if link else None
 
 
-def _links_if_chained(ids):
-    """{intake id: chain link} when every one of the entries is chained, None while one still waits;
-    Conflict when one came too late for the chain (the vote closed first)."""
-    rows = db.session.execute(_ENTRY_LINKS, {"entries": ids}).all()
-    if any(r.state == "late" for r in rows):
+class _ChainRounds:
+    """The casts of one vote in this process that wait for their ballots to be chained. One of them at a time
+    (the round's leader) takes the chain's lock and chains every ballot waiting in the intake, those of other
+    processes too, in one transaction; the others wait here, without a round trip to the database, and take
+    their links from the round that carried them. A cast whose ballots came after the round looked is carried
+    by the next one, which it may lead itself."""
+
+    def __init__(self):
+        self.changed = threading.Condition()
+        self.leading = False
+        self.waiting = set()  # intake ids of this process's casts waiting for their links
+        self.links = {}  # intake id: its chain link, or None when it came too late for the chain
+
+
+_ROUNDS, _ROUNDS_LOCK = {}, threading.Lock()
+
+
+def _rounds_of(vote_id):
+    key = (id(db.engine), vote_id)
+    with _ROUNDS_LOCK:
+        return _ROUNDS.setdefault(key, _ChainRounds())
+
+
+def chain_received(vote_id, received):
+    """The ballots cast_ballots() left waiting in the intake (committed since), returned with their links once a
+    round of chaining carried them; Conflict when the vote closed before they reached the chain. Ballots chained
+    already are returned as they are.
+
+    A round's leader commits its round itself: the round carries other casts' ballots, whose owners are answered
+    as soon as it is on disk."""
+    if all(r.link is not None for r in received):
+        return received
+    ids = [r.entry_id for r in received]
+    rounds = _rounds_of(vote_id)
+    try:
+        with rounds.changed:
+            rounds.waiting.update(ids)
+            while not all(i in rounds.links for i in ids):
+                if not rounds.leading:
+                    rounds.leading = True
+                    break
+                rounds.changed.wait()
+            lead = not all(i in rounds.links for i in ids)
+        if lead:
+            try:
+                _chain_round(vote_id, rounds)
+            finally:
+                with rounds.changed:
+                    rounds.leading = False
+                    rounds.changed.notify_all()
+        with rounds.changed:
+            links = {i: rounds.links[i] for i in ids}
+    finally:
+        with rounds.changed:
+            for i in ids:
+                rounds.waiting.discard(i)
+                rounds.links.pop(i, None)
+    if None in links.values():
         raise Conflict("vote.not_open")
-    if any(r.state != "chained" for r in rows):
-        return None
-    return {r.id: r.hash for r in rows}
+    return [Received(r.entry, links[r.entry_id], r.entry_id) for r in received]
 
 
-def chain_received(vote_id, entries):
-    """Chain the ballots received in `entries` (committed already) with any others waiting, and return
-    them with their receipts; Conflict when the vote closed before they reached the chain."""
-    ids = [e["id"] for e in entries]
-    # Another cast's chaining usually takes ours along: look before queueing for the lock, and again once
-    # it is held (the one before us may have), so that only one cast in a crowd chains the crowd.
-    links = _links_if_chained(ids)
-    if links is None:
-        _lock_chain(vote_id)
-        links = _links_if_chained(ids)
-    if links is None:
-        links = chain_waiting(vote_id, locked=True)
-        if not all(i in links for i in ids):
-            raise Conflict("vote.not_open")
-    return [Received(e, links[e["id"]]) for e in entries]
+def _chain_round(vote_id, rounds):
+    """Chain everything waiting in the vote's intake under the chain's lock, commit, and hand this process's
+    waiting casts their links (those another process chained first are looked up)."""
+    _lock_chain(vote_id)
+    links = _chain(vote_id)[0]
+    with rounds.changed:  # a cast received after the chain was read waits for the next round
+        carried = set(rounds.waiting) - set(rounds.links)
+    elsewhere = [i for i in carried if i not in links]
+    if elsewhere:  # chained by another process's round, or marked late (by it, or by this round)
+        for row in db.session.execute(_ENTRY_LINKS, {"entries": elsewhere}):
+            if row.state in ("chained", "late"):
+                links[row.id] = row.hash if row.state == "chained" else None
+    db.session.commit()
+    with rounds.changed:  # also to casts that came in since, when this round carried them
+        rounds.links.update({i: links[i] for i in rounds.waiting if i in links})
 
 
 def _parse_time(value):
@@ -516,15 +628,6 @@ def votes_for_resident(account):
     return [(vote, sorted(rights[vote.id])) for vote in votes if vote.accepting(now)]
 
 
-# The flats a person owned on the frozen roll, and those an account is a confirmed proxy for, asked at once.
-_RIGHTS = union_all(
-    select(VoteOwner.dwelling_id, literal("owner")).where(VoteOwner.vote_id == bindparam("v"),
-                                                          VoteOwner.person_id == bindparam("person")),
-    select(Proxy.dwelling_id, literal("proxy")).where(Proxy.vote_id == bindparam("v"),
-                                                      Proxy.account_id == bindparam("account"),
-                                                      Proxy.state == "confirmed"))
-
-
 def voting_rights(account, vote):
     """{dwelling_id: 'owner' | 'proxy'} this account may cast for in this vote."""
     person = account.person_id if _may_vote(account) else None  # NULL matches no owner
@@ -550,20 +653,48 @@ def require_voter(account):
 
 def cast_ballots(account, vote_id, choice, channel, dwelling_ids=None, defer=False):
     """An owner casts (or changes) the ballot of every flat they own in scope at once, or of the flats
-    named; a confirmed proxy casts for the flat they stand for. Returns the ballots written (with
-    defer=True, the ballots received: commit, then chain_received() gives their receipts)."""
-    vote = vote_window(vote_id)
-    if vote is None:
+    named; a confirmed proxy casts for the flat they stand for. Returns the ballots received (Received), each
+    with its chain link.
+
+    With defer=True (PostgreSQL), a cast that finds another cast appending to the vote's chain does not wait
+    for that one's commit: its ballots wait in the intake, without a link; the caller commits, then
+    chain_received() gives their links. Otherwise they are chained at once, in this transaction."""
+    trying = defer and _on_postgresql()
+    person_id = account.person_id if _may_vote(account) else None  # NULL matches no owner
+    rows = db.session.execute(_CAST_READ_TRYING if trying else _CAST_READ,
+                              {"v": vote_id, "person": person_id, "account": account.id}).all()
+    if not rows:
         raise NotFound()
     require_voter(account)
-    rights = voting_rights(account, vote)
+    rights, parts = {}, {}
+    for row in rows:
+        if row.dwelling_id is not None and (row.role == "owner" or row.dwelling_id not in rights):
+            rights[row.dwelling_id], parts[row.dwelling_id] = row.role, row  # an owner casts as owner, not proxy
     wanted = sorted(set(dwelling_ids)) if dwelling_ids else sorted(rights)
     if not wanted or any(d not in rights for d in wanted):
         raise Forbidden("vote.not_owner")
-    person_id = account.person_id if _may_vote(account) else None
-    return [record_ballot(vote.id, d, choice, "proxy" if rights[d] == "proxy" else channel,
-                          f"account:{account.id}", account_id=account.id, person_id=person_id, defer=defer,
-                          window=vote) for d in wanted]
+    if choice not in rules.CHOICES:
+        raise field_error("choice", "vote.unknown_choice", choice=choice)
+    now = utcnow()
+    window = Vote(id=rows[0].id, state=rows[0].state, opens_at=_parse_time(rows[0].opens_at),
+                  closes_at=_parse_time(rows[0].closes_at))
+    for dwelling_id in wanted:
+        if parts[dwelling_id].area is None:
+            raise Forbidden("vote.out_of_scope")
+        if not window.accepting(now):
+            raise Conflict("vote.not_open")
+    db.session.flush()  # what the caller changed goes first, as an ORM row would
+    entries = [_entry(vote_id, d, choice, "proxy" if rights[d] == "proxy" else channel, f"account:{account.id}",
+                      now, parts[d], account_id=account.id, person_id=person_id) for d in wanted]
+    if trying and not rows[0].locked:
+        ids = db.session.scalars(_INTAKE_INSERT, [{c: e[c] for c in _INTAKE_COLUMNS} for e in entries]).all()
+        return [Received(e, None, i) for e, i in zip(entries, ids)]
+    if not trying:
+        _lock_chain(vote_id)
+    _links, new_links = _chain(vote_id, entries)
+    if None in new_links:
+        raise Conflict("vote.not_open")
+    return [Received(e, link) for e, link in zip(entries, new_links)]
 
 
 def cast_ballot(account, vote_id, choice, channel, dwelling_id=None):

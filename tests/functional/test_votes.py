@@ -251,6 +251,79 @@ def test_fifty_concurrent_casts_for_one_dwelling_leave_one_ballot(app, setup, si
     assert verify(vote_id) == []
 
 
+def test_owners_casting_at_once_each_get_a_receipt_that_is_a_link_of_the_chain(app, client, setup, simulator):
+    import threading
+    from votes.models import BallotEvent, BallotIntake
+    from votes.services import verify
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    # 101 and 102 are one owner's, who casts for both at once.
+    owners = {room: owner(client, simulator, staff, headers, rooms[room], f"crowd-{room}")
+              for room in ("101", "103", "104", "105", "106", "107")}
+    answers = []
+
+    def cast(me, choice, barrier):
+        barrier.wait()
+        answers.append(client.put(f"/api/v1/votes/{vote_id}/ballot", headers=me, json={"choice": choice}))
+
+    for choice in ("agree", "disagree"):
+        barrier = threading.Barrier(len(owners))
+        threads = [threading.Thread(target=cast, args=(me, choice, barrier)) for me in owners.values()]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert [a.status_code for a in answers] == [200] * 12, [a.get_json() for a in answers if a.status_code != 200]
+    receipts = [flat["receipt"] for a in answers for flat in a.get_json()["flats"]]
+    links = set(db.session.scalars(select(BallotEvent.hash).where(BallotEvent.vote_id == vote_id)))
+    assert len(receipts) == len(set(receipts)) == len(links) == 14
+    assert all(any(link.startswith(r) for link in links) for r in receipts)
+    assert all(any(link == a.get_json()["chain_head"] for link in links) for a in answers)
+    stored = dict(db.session.execute(select(Ballot.dwelling_id, Ballot.choice).where(Ballot.vote_id == vote_id)).all())
+    assert stored == {rooms[r]: "disagree" for r in ("101", "102", "103", "104", "105", "106", "107")}
+    assert db.session.scalar(select(db.func.count()).select_from(BallotIntake).where(
+        BallotIntake.state == "waiting")) == 0
+    assert verify(vote_id) == []
+
+
+@pytest.mark.postgresql_only
+def test_a_cast_that_finds_the_chain_busy_is_kept_and_gets_its_receipt_once_the_chain_is_free(
+        app, client, setup, simulator, database_url):
+    import threading
+    import time
+    from sqlalchemy import create_engine
+    from core.config import sqlalchemy_url
+    from votes.models import BallotIntake
+    from votes.services import CHAIN_LOCK, verify
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    li = owner(client, simulator, staff, headers, rooms["103"], "li")
+    answers = []
+    caster = threading.Thread(target=lambda: answers.append(
+        client.put(f"/api/v1/votes/{vote_id}/ballot", headers=li, json={"choice": "agree"})))
+    other = create_engine(sqlalchemy_url(database_url))
+    try:
+        with other.begin() as conn:  # another cast is appending to the vote's chain
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k, :v)"), {"k": CHAIN_LOCK, "v": vote_id})
+            caster.start()
+            deadline = time.monotonic() + 30
+            # The ballot is received and kept (committed) without waiting for the chain...
+            while not conn.scalar(select(db.func.count()).select_from(BallotIntake).where(
+                    BallotIntake.vote_id == vote_id, BallotIntake.state == "waiting")):
+                assert time.monotonic() < deadline, "the ballot was not kept while the chain was busy"
+                time.sleep(0.02)
+            assert not answers  # ...and the owner has no answer before it is chained
+        caster.join(30)
+    finally:
+        other.dispose()
+    (answer,) = answers
+    assert answer.status_code == 200, answer.get_json()
+    receipt = answer.get_json()
+    assert receipt["choice"] == "agree" and receipt["chain_head"].startswith(receipt["receipt"])
+    assert verify(vote_id, head=receipt["receipt"]) == []
+    assert db.session.scalar(select(BallotIntake.state).where(BallotIntake.vote_id == vote_id)) == "chained"
+
+
 def test_printable_ballots_carry_each_dwellings_code_and_qr(client, setup):
     import re
     staff, headers, unit_id, rooms = setup
