@@ -608,24 +608,31 @@ def _may_vote(account):
     return account.kind == "owner" and account.person_id is not None and account.deleted_at is None
 
 
-def votes_for_resident(account):
-    """Open votes the resident may cast in, each with the flats they cast for: those their verified person
-    owned on the vote's frozen roll, and those they are a confirmed proxy for."""
+def _open_rights(account):
+    """{vote id: {dwelling id: 'owner' | 'proxy'}} over the open votes: the flats the resident's verified person
+    owned on each vote's frozen roll, and those they are a confirmed proxy for (an owner casts as owner, even when
+    also a proxy), with the votes in the order residents see them (closing first) that accept ballots now."""
     now = utcnow()
     rights = {}
+    for vote_id, dwelling_id in db.session.execute(
+            select(Proxy.vote_id, Proxy.dwelling_id).join(Vote, Vote.id == Proxy.vote_id)
+            .where(Proxy.account_id == account.id, Proxy.state == "confirmed", Vote.state == VoteState.OPEN)):
+        rights.setdefault(vote_id, {})[dwelling_id] = "proxy"
     if _may_vote(account):
         for vote_id, dwelling_id in db.session.execute(
                 select(VoteOwner.vote_id, VoteOwner.dwelling_id).join(Vote, Vote.id == VoteOwner.vote_id)
                 .where(VoteOwner.person_id == account.person_id, Vote.state == VoteState.OPEN)):
-            rights.setdefault(vote_id, set()).add(dwelling_id)
-    for vote_id, dwelling_id in db.session.execute(
-            select(Proxy.vote_id, Proxy.dwelling_id).join(Vote, Vote.id == Proxy.vote_id)
-            .where(Proxy.account_id == account.id, Proxy.state == "confirmed", Vote.state == VoteState.OPEN)):
-        rights.setdefault(vote_id, set()).add(dwelling_id)
+            rights.setdefault(vote_id, {})[dwelling_id] = "owner"
     if not rights:
         return []
     votes = Vote.query.filter(Vote.id.in_(list(rights))).order_by(Vote.closes_at, Vote.id).all()
-    return [(vote, sorted(rights[vote.id])) for vote in votes if vote.accepting(now)]
+    return [(vote, rights[vote.id]) for vote in votes if vote.accepting(now)]
+
+
+def votes_for_resident(account):
+    """Open votes the resident may cast in, each with the flats they cast for: those their verified person
+    owned on the vote's frozen roll, and those they are a confirmed proxy for."""
+    return [(vote, sorted(flats)) for vote, flats in _open_rights(account)]
 
 
 def voting_rights(account, vote):
@@ -714,15 +721,19 @@ def my_ballots(account, vote_id):
 
 def open_votes_with_flats(account):
     """Votes open to the resident now, each with every flat they may cast for: its address, whether they cast
-    as owner or proxy, and its current ballot's choice and channel."""
-    found = []
-    for vote, dwellings in votes_for_resident(account):
-        rights = voting_rights(account, vote)
-        current = {b.dwelling_id: b for b in my_ballots(account, vote.id)}
-        found.append((vote, [{"dwelling_id": d, "address": dwelling_address(d), "role": rights.get(d),
-                              "choice": getattr(current.get(d), "choice", None),
-                              "channel": getattr(current.get(d), "channel", None)} for d in dwellings]))
-    return found
+    as owner or proxy, and its current ballot's choice and channel (read for every vote at once)."""
+    found = _open_rights(account)
+    wanted = {(vote.id, d) for vote, flats in found for d in flats}
+    if not wanted:
+        return []
+    current = {(r.vote_id, r.dwelling_id): r for r in db.session.execute(
+        select(Ballot.vote_id, Ballot.dwelling_id, Ballot.choice, Ballot.channel).where(
+            Ballot.vote_id.in_({v for v, _d in wanted}), Ballot.dwelling_id.in_({d for _v, d in wanted})))}
+    addresses = dwelling_addresses({d for _v, d in wanted})
+    return [(vote, [{"dwelling_id": d, "address": addresses.get(d, str(d)), "role": flats[d],
+                     "choice": getattr(current.get((vote.id, d)), "choice", None),
+                     "channel": getattr(current.get((vote.id, d)), "channel", None)} for d in sorted(flats)])
+            for vote, flats in found]
 
 
 def receipt_of(vote_id, ballots):
@@ -754,9 +765,15 @@ def my_ballot(account, vote_id):
 
 def dwelling_address(dwelling_id):
     """'1栋-1单元-101' of a dwelling (labels in the domain, not the door)."""
-    row = db.session.execute(select(Building.name, Unit.name, Dwelling.room).join(Unit, Unit.building_id == Building.id)
-                             .join(Dwelling, Dwelling.unit_id == Unit.id).where(Dwelling.id == dwelling_id)).first()
-    return _address(*row) if row else str(dwelling_id)
+    return dwelling_addresses([dwelling_id]).get(dwelling_id, str(dwelling_id))
+
+
+def dwelling_addresses(dwelling_ids):
+    """{dwelling id: '1栋-1单元-101'} of several dwellings, in one query."""
+    return {r.id: _address(r.building, r.unit, r.room) for r in db.session.execute(
+        select(Dwelling.id, Building.name.label("building"), Unit.name.label("unit"), Dwelling.room)
+        .join(Unit, Unit.building_id == Building.id).join(Dwelling, Dwelling.unit_id == Unit.id)
+        .where(Dwelling.id.in_(list(dwelling_ids))))}
 
 
 def _address(building, unit, room):
