@@ -93,6 +93,11 @@ class Config:
         # round trip (core/postgresql.py), and one that rested longer than DB_PING_AFTER seconds is pinged
         # (core/pool.py); one that dies during a request fails that request, and the pool starts afresh.
         self.SQLALCHEMY_ENGINE_OPTIONS = {}
+        if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+            # Kept open per process: a web worker's threads and the bot's turn threads each hold one while they
+            # work (a pool smaller than that opens and closes a connection for every request over it).
+            self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": int(env.get("DB_POOL_SIZE", 10)),
+                                              "max_overflow": int(env.get("DB_MAX_OVERFLOW", 5))}
         self.DB_PING_AFTER = float(env.get("DB_PING_AFTER", 2))
         self.BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
         self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "locale")
