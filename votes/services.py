@@ -428,6 +428,7 @@ def _chain(vote_id, new=()):
     seq, previous = head.event_count, head.chain_head
     window = Vote(state=head.vote_state, opens_at=_parse_time(head.opens_at), closes_at=_parse_time(head.closes_at))
     events, places, links, late, last, new_links = [], [], {}, [], {}, []
+    holders, replaced = dict(current), []  # who cast each dwelling's ballot as the log stands, entry by entry
     for entry in waiting + list(new):
         if not window.accepting(_parse_time(entry["at"])):
             link = None
@@ -441,6 +442,12 @@ def _chain(vote_id, new=()):
                            "at": entry["at"], "prev_hash": previous, "hash": link})
             last[entry["dwelling_id"]] = (entry, link)  # the log's last word for the dwelling
             previous = link
+            # Every replacement is known to the one replaced (a co-owner, a proxy, a paper ballot), also when
+            # both ballots are chained at once: as if each had been chained alone.
+            before, holders[entry["dwelling_id"]] = (holders.get(entry["dwelling_id"]),
+                                                     (entry["account_id"], entry["channel"]))
+            if before is not None and before[0] is not None and before != holders[entry["dwelling_id"]]:
+                replaced.append((before[0], entry["dwelling_id"], entry["channel"]))
         if "id" not in entry:
             new_links.append(link)
         elif link is None:
@@ -452,7 +459,7 @@ def _chain(vote_id, new=()):
         if late:
             db.session.execute(_MARK_LATE, late)
         return links, new_links
-    ballots = _ballots_after(vote_id, last, current)
+    ballots = _ballots_after(vote_id, last, replaced)
     # Nothing below is read back: on PostgreSQL the writes go out together and are answered once.
     with _pipelined():
         if late:
@@ -484,24 +491,18 @@ def _pipelined():
         yield
 
 
-def _ballots_after(vote_id, last, current):
-    """Each dwelling's ballot as its last chained entry says, to be written; whoever's ballot is replaced by
-    someone else's is told. `current`: {dwelling id: (account id, channel)} of the ballots stored now."""
-    vote = None
-    rows = []
-    for dwelling_id, (entry, digest) in last.items():
-        before = current.get(dwelling_id)
-        if before is not None and before[0] is not None and (before[0] != entry["account_id"]
-                                                             or before[1] != entry["channel"]):
-            # Every replacement is known to the one replaced (a co-owner, a proxy, a paper ballot).
-            vote = vote or db.session.get(Vote, vote_id)
-            _tell_replaced(before[0], vote, dwelling_id, entry["channel"])
-        rows.append({"vote_id": vote_id, "dwelling_id": dwelling_id, "choice": entry["choice"],
-                     "channel": entry["channel"], "account_id": entry["account_id"], "person_id": entry["person_id"],
-                     "entered_by": entry["entered_by"], "confirmed_by": entry["confirmed_by"],
-                     "cast_at": _parse_time(entry["at"]), "receipt": digest[:16], "area": entry["area"],
-                     "head_no": entry["head_no"]})
-    return rows
+def _ballots_after(vote_id, last, replaced):
+    """Each dwelling's ballot as its last chained entry says, to be written; whoever's ballot was replaced by
+    someone else's is told. `replaced`: (account id, dwelling id, channel of the ballot that replaced it), in the
+    log's order."""
+    if replaced:
+        vote = db.session.get(Vote, vote_id)
+        for account_id, dwelling_id, channel in replaced:
+            _tell_replaced(account_id, vote, dwelling_id, channel)
+    return [{"vote_id": vote_id, "dwelling_id": dwelling_id, "choice": entry["choice"], "channel": entry["channel"],
+             "account_id": entry["account_id"], "person_id": entry["person_id"], "entered_by": entry["entered_by"],
+             "confirmed_by": entry["confirmed_by"], "cast_at": _parse_time(entry["at"]), "receipt": digest[:16],
+             "area": entry["area"], "head_no": entry["head_no"]} for dwelling_id, (entry, digest) in last.items()]
 
 
 class Received:

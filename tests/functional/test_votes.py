@@ -367,3 +367,40 @@ def test_a_plan_document_is_attached_and_voters_can_read_it(client, setup, simul
     downloaded.close()
     assert client.get(f"/api/v1/files/{document['file']}").status_code == 401
     assert client.get("/api/v1/files/..%2F..%2Fetc%2Fpasswd", headers=me).status_code == 404
+
+
+@pytest.mark.postgresql_only
+def test_a_ballot_replaced_within_one_round_of_chaining_is_told_to_whoever_cast_it(
+        app, client, setup, simulator, database_url):
+    from sqlalchemy import create_engine
+    from core.config import sqlalchemy_url
+    from core.models import WechatAccount
+    from notices.models import Notice
+    from votes.services import CHAIN_LOCK, cast_ballots, chain_waiting, verify
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    # 李四 of 103 on two WeChat accounts (the official account's and the mini-program's), each bound as owner.
+    owner(client, simulator, staff, headers, rooms["103"], "li-chat")
+    owner(client, simulator, staff, headers, rooms["103"], "li-phone")
+    first, second = (WechatAccount.query.filter_by(openid=o).one() for o in ("li-chat", "li-phone"))
+    other = create_engine(sqlalchemy_url(database_url))
+    try:
+        with other.begin() as conn:  # another cast is appending to the vote's chain: both ballots wait in the intake
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k, :v)"), {"k": CHAIN_LOCK, "v": vote_id})
+            for account, choice in ((first, "agree"), (second, "disagree")):
+                (waiting,) = cast_ballots(account, vote_id, choice, "miniprogram", defer=True)
+                assert waiting.link is None
+                db.session.commit()
+    finally:
+        other.dispose()
+    chain_waiting(vote_id)  # one round carries both, in the order they came
+    db.session.commit()
+    assert db.session.scalar(select(Ballot.choice).where(Ballot.vote_id == vote_id)) == "disagree"
+
+    def told(account):
+        return db.session.scalars(select(Notice).where(Notice.kind == "ballot_replaced", Notice.scope_kind == "account",
+                                                       Notice.scope_id == account.id)).all()
+    (notice,) = told(first)  # the first ballot was replaced by the second, as if each had been chained alone
+    assert "1-1-103" in notice.params["body"]
+    assert told(second) == []
+    assert verify(vote_id) == []
