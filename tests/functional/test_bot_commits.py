@@ -279,6 +279,35 @@ def test_a_ballot_cast_in_chat_is_committed_durably(app, client, world, at_commi
     assert at_commit[-1][0] == "on" and {"ballots", "ballot_events"} <= at_commit[-1][1]
 
 
+def test_an_objection_and_an_on_site_report_sent_in_chat_are_committed_durably(client, project, at_commit, simulator):
+    from datetime import timedelta
+    from publicity.models import Objection
+    from simulator.sender import image_xml
+    from tests.builders import PNG
+    from tests.builders import bound_resident as resident
+    http, headers, pid, rooms = project
+    resident(client, simulator, http, headers, rooms["201"], "dd-201")
+    starts = utcnow() - timedelta(minutes=1)
+    assert http.post(f"/api/v1/admin/projects/{pid}/plan-publicity", headers=headers, json={
+        "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(days=7)).isoformat(),
+        "summary": "楼道改造，预算1万元"}).status_code == 201
+    at_commit.clear()
+    bot = Bot(client)
+    assert "截止" in bot.say(text_xml("dd-201", "公示"))
+    assert "异议" in bot.say(text_xml("dd-201", "1"))
+    bot.say(text_xml("dd-201", "楼道灯装在了我家门口，晚上太亮"))
+    assert "已收到照片（1 张）" in bot.say(image_xml("dd-201", media_id=simulator.state.add_media(PNG, "image/png")))
+    assert "O0" in bot.say(text_xml("dd-201", "好"))
+    objection = at_commit[-1]
+    bot.say(text_xml("dd-201", "反映问题"))
+    bot.say(text_xml("dd-201", "工地晚上十点还在施工"))
+    assert "R0000" in bot.say(text_xml("dd-201", "好"))
+    assert db.session.scalar(select(Objection.id)) is not None
+    assert durable_unless_light(at_commit) >= 3
+    assert objection[0] == "on" and {"publicity_objections", "chat_photos"} <= objection[1]
+    assert at_commit[-1][0] == "on"
+
+
 def _fact():
     db.session.execute(insert(WechatAccount.__table__), [{"openid": f"f{n}", "locale": "zh_Hans_CN"} for n in range(3)])
 

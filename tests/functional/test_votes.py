@@ -404,3 +404,69 @@ def test_a_ballot_replaced_within_one_round_of_chaining_is_told_to_whoever_cast_
     assert "1-1-103" in notice.params["body"]
     assert told(second) == []
     assert verify(vote_id) == []
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.parametrize("fails", ["before-its-commit", "after-its-commit"])
+def test_a_round_of_chaining_that_fails_strands_nobody_and_every_ballot_received_counts(
+        app, client, setup, simulator, database_url, monkeypatch, fails):
+    import threading
+    import time
+    from sqlalchemy import create_engine
+    from core.config import sqlalchemy_url
+    from votes import services
+    from votes.models import BallotEvent, BallotIntake
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    owners = {room: owner(client, simulator, staff, headers, rooms[room], f"round-{room}")
+              for room in ("103", "104", "105", "106")}
+    failed, original = [], services._chain_round
+
+    def leads_once_and_fails(vote, rounds):  # the first round's leader meets an error (the database went away)
+        with services._ROUNDS_LOCK:
+            first = not failed
+            failed.append(1)
+        if first and fails == "before-its-commit":
+            raise RuntimeError("the round's connection was lost")
+        original(vote, rounds)
+        if first:
+            raise RuntimeError("the leader's request ended after its round")
+    monkeypatch.setattr(services, "_chain_round", leads_once_and_fails)
+    answers = {}
+
+    def cast(room):
+        answers[room] = client.put(f"/api/v1/votes/{vote_id}/ballot", headers=owners[room], json={"choice": "agree"})
+
+    threads = [threading.Thread(target=cast, args=(room,)) for room in owners]
+    other = create_engine(sqlalchemy_url(database_url))
+    try:
+        with other.begin() as conn:  # another cast is appending to the vote's chain: every cast waits for a round
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k, :v)"), {"k": services.CHAIN_LOCK, "v": vote_id})
+            for thread in threads:
+                thread.start()
+            deadline = time.monotonic() + 30
+            while conn.scalar(select(db.func.count()).select_from(BallotIntake).where(
+                    BallotIntake.vote_id == vote_id, BallotIntake.state == "waiting")) < len(owners):
+                assert time.monotonic() < deadline, "the ballots were not kept while the chain was busy"
+                time.sleep(0.02)
+    finally:
+        other.dispose()
+    for thread in threads:
+        thread.join(60)
+    assert not any(thread.is_alive() for thread in threads), "a cast was left waiting for its link"
+    statuses = sorted(a.status_code for a in answers.values())
+    assert statuses == [200, 200, 200, 500]  # only the request whose round failed fails
+    links = set(db.session.scalars(select(BallotEvent.hash).where(BallotEvent.vote_id == vote_id)))
+    for answer in answers.values():
+        if answer.status_code == 200:
+            assert answer.get_json()["chain_head"] in links
+    # The failed request's ballot was received before closing: it counts, chained by a later round or the close.
+    if db.session.scalar(select(db.func.count()).select_from(BallotIntake).where(BallotIntake.state == "waiting")):
+        from votes.services import chain_waiting
+        chain_waiting(vote_id)
+        db.session.commit()
+    stored = dict(db.session.execute(select(Ballot.dwelling_id, Ballot.choice).where(Ballot.vote_id == vote_id)).all())
+    assert stored == {rooms[room]: "agree" for room in owners}
+    assert services.verify(vote_id) == []
+    rounds = services._rounds_of(vote_id)
+    assert (rounds.leading, rounds.waiting, rounds.links) == (False, set(), {})
