@@ -323,6 +323,11 @@ def _lock_chain(vote_id):
             db.session.execute(_LOCK_CHAIN, {"k": CHAIN_LOCK, "id": vote_id})
     else:
         db.session.execute(text("UPDATE votes SET event_count = event_count WHERE id = :id"), {"id": vote_id})
+    # The vote as this session read it before the lock may miss links others appended meanwhile (closing counts
+    # the chain's head and length): read them again when next asked.
+    cached = db.session.identity_map.get(db.session.identity_key(Vote, vote_id))
+    if cached is not None:
+        db.session.expire(cached, ["chain_head", "event_count"])
 
 
 # The statements of a cast, built once on the tables (not the mapped classes, whose statements go through the

@@ -470,3 +470,93 @@ def test_a_round_of_chaining_that_fails_strands_nobody_and_every_ballot_received
     assert services.verify(vote_id) == []
     rounds = services._rounds_of(vote_id)
     assert (rounds.leading, rounds.waiting, rounds.links) == (False, set(), {})
+
+
+@pytest.mark.postgresql_only
+def test_casts_in_the_mini_program_and_in_chat_racing_the_close_lose_nothing_and_double_nothing(
+        app, client, setup, simulator):
+    import threading
+    import time
+    from datetime import datetime
+    from core.models import aware
+    from votes.models import BallotEvent, BallotIntake, Vote
+    from votes.services import verify
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    online = {room: owner(client, simulator, staff, headers, rooms[room], f"race-{room}")
+              for room in ("101", "103", "104", "105")}  # 101's owner casts for 101 and 102 at once
+    in_chat = {room: f"race-chat-{room}" for room in ("103", "106", "107")}  # 103: a second account of its owner
+    for room, openid in in_chat.items():
+        owner(client, simulator, staff, headers, rooms[room], openid)
+    answers, said, lock = [], [], threading.Lock()
+
+    def cast_online(room):
+        for n in range(6):
+            answer = client.put(f"/api/v1/votes/{vote_id}/ballot", headers=online[room],
+                                json={"choice": ("agree", "disagree")[n % 2]})
+            with lock:
+                answers.append((room, answer.status_code, answer.get_json()))
+
+    def cast_in_chat(room):
+        bot = Bot(client)
+        for _n in range(2):
+            if "加装电梯" not in bot.say(text_xml(in_chat[room], "投票")):
+                return  # closed: the vote is no longer offered
+            bot.say(text_xml(in_chat[room], "1"))
+            reply = bot.say(text_xml(in_chat[room], "1"))
+            with lock:
+                said.append((room, reply))
+
+    threads = [threading.Thread(target=cast_online, args=(room,)) for room in online]
+    threads += [threading.Thread(target=cast_in_chat, args=(room,)) for room in in_chat]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 60
+    while len(answers) < 8:  # the vote closes while owners are still casting
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    closed = staff.post(f"/api/v1/admin/votes/{vote_id}/close", headers=headers)
+    assert closed.status_code == 200, closed.get_json()
+    for thread in threads:
+        thread.join(60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert {status for _room, status, _body in answers} <= {200, 409}
+    db.session.expire_all()
+    vote = db.session.get(Vote, vote_id)
+    events = db.session.scalars(select(BallotEvent).where(BallotEvent.vote_id == vote_id)
+                                .order_by(BallotEvent.seq)).all()
+    links = {e.hash for e in events}
+    accepted = [body for _room, status, body in answers if status == 200]
+    assert accepted
+    # Every receipt given is a link of the chain, and every flat of every accepted cast is one event of it.
+    for body in accepted:
+        assert body["chain_head"] in links
+        assert all(any(link.startswith(flat["receipt"]) for link in links) for flat in body["flats"])
+    chat_receipts = [reply for _room, reply in said if "回执" in reply]
+    assert len(events) == sum(len(body["flats"]) for body in accepted) + len(chat_receipts)
+    # Nothing was chained after the vote closed, and nothing received is left waiting.
+    assert all(aware(datetime.fromisoformat(e.at)) < aware(vote.closed_at) for e in events)
+    assert db.session.scalar(select(db.func.count()).select_from(BallotIntake).where(
+        BallotIntake.state == "waiting")) == 0
+    last = {}
+    for e in events:
+        last[e.dwelling_id] = e.choice
+    assert dict(db.session.execute(select(Ballot.dwelling_id, Ballot.choice).where(Ballot.vote_id == vote_id)).all()) == last
+    assert verify(vote_id) == []  # the stored result counts the chain as it stood when the vote closed
+
+
+def test_a_close_counts_the_chain_as_it_stands_once_it_holds_the_chain(app, client, setup, simulator):
+    from votes.models import Vote
+    from votes.services import close_vote, verify
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    li = owner(client, simulator, staff, headers, rooms["103"], "li")
+    db.session.commit()
+    vote = db.session.get(Vote, vote_id)  # the closing transaction has read the vote...
+    assert vote.event_count == 0
+    # ...when a cast that found the chain free appends to it and commits, before the close takes the chain.
+    assert client.put(f"/api/v1/votes/{vote_id}/ballot", headers=li, json={"choice": "agree"}).status_code == 200
+    close_vote(None, vote_id)
+    db.session.commit()
+    assert vote.result["inputs"]["events"] == 1
+    assert verify(vote_id) == []
