@@ -885,6 +885,10 @@ def paper_entries(staff, vote_id, state=None, uncounted=False):
 def confirm_paper_ballot(staff, vote_id, entry_id, choice):
     """A second staff member ticks the same ballot: a match counts, a mismatch is held for review."""
     vote = get_vote(staff, vote_id, "votes.paper")
+    # The chain first, as closing takes it before it voids what is unconfirmed: a confirmation that wrote the entry
+    # and then waited for the chain would deadlock with a close (and two confirmations of one entry would both
+    # count). Once it holds the chain, the entry is read as the close or another confirmation left it.
+    _lock_chain(vote.id)
     entry = pending_row(PaperEntry, entry_id, "vote.entry_done", made_by="entered_by", staff=staff,
                         vote_id=vote.id)
     entry.confirmed_by, entry.confirm_choice = staff.id, choice

@@ -560,3 +560,81 @@ def test_a_close_counts_the_chain_as_it_stands_once_it_holds_the_chain(app, clie
     db.session.commit()
     assert vote.result["inputs"]["events"] == 1
     assert verify(vote_id) == []
+
+
+@pytest.mark.postgresql_only
+def test_a_paper_confirmation_waiting_for_the_chain_holds_nothing_the_close_needs(app, client, setup, database_url):
+    import threading
+    import time
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError
+    from core.config import sqlalchemy_url
+    from core.staff import create_staff
+    from votes.models import BallotEvent
+    from votes.services import CHAIN_LOCK
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    codes = {c["dwelling_id"]: c["code"] for c in staff.get(f"/api/v1/admin/votes/{vote_id}/ballot-codes").get_json()}
+    entry = staff.post(f"/api/v1/admin/votes/{vote_id}/paper", headers=headers,
+                       json={"code": codes[rooms["105"]], "choice": "agree"}).get_json()
+    create_staff(None, "committee_a2", "复核员", "committee", db.session.get(Unit, unit_id).building.compound.community_id,
+                 "correct horse battery")
+    db.session.commit()
+    second = app.test_client()
+    token2 = login(second, "committee_a2")
+    answers = []
+    confirming = threading.Thread(target=lambda: answers.append(second.post(
+        f"/api/v1/admin/votes/{vote_id}/paper/{entry['id']}/confirm", headers={"X-CSRFToken": token2},
+        json={"choice": "agree"})))
+    other = create_engine(sqlalchemy_url(database_url))
+    try:
+        with other.begin() as conn:  # the vote is closing: it holds the chain, and voids what is unconfirmed
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k, :v)"), {"k": CHAIN_LOCK, "v": vote_id})
+            confirming.start()
+            deadline = time.monotonic() + 30
+            while not conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                       "AND wait_event_type = 'Lock' AND wait_event = 'advisory'")):
+                assert time.monotonic() < deadline, "the confirmation never waited for the chain"
+                time.sleep(0.02)
+            conn.execute(text("SET LOCAL lock_timeout = '3s'"))
+            try:
+                conn.execute(text("UPDATE paper_entries SET state = 'void' WHERE id = :id"), {"id": entry["id"]})
+            except OperationalError:
+                pytest.fail("the confirmation holds the paper entry while it waits for the chain: the close deadlocks")
+    finally:
+        other.dispose()
+    confirming.join(30)
+    (answer,) = answers
+    assert answer.status_code == 409  # voided by the close first: not counted
+    assert db.session.scalar(select(db.func.count()).select_from(BallotEvent)) == 0
+
+
+def test_a_paper_ballot_confirmed_twice_at_once_is_counted_once(app, client, setup):
+    import threading
+    from core.staff import create_staff
+    from votes.models import BallotEvent
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    codes = {c["dwelling_id"]: c["code"] for c in staff.get(f"/api/v1/admin/votes/{vote_id}/ballot-codes").get_json()}
+    entry = staff.post(f"/api/v1/admin/votes/{vote_id}/paper", headers=headers,
+                       json={"code": codes[rooms["105"]], "choice": "agree"}).get_json()
+    community = db.session.get(Unit, unit_id).building.compound.community_id
+    checkers = []
+    for name in ("committee_a2", "committee_a3"):
+        create_staff(None, name, "复核员", "committee", community, "correct horse battery")
+        db.session.commit()
+        checker = app.test_client()
+        checkers.append((checker, {"X-CSRFToken": login(checker, name)}))
+    answers, barrier = [], threading.Barrier(2)
+
+    def confirm(checker, checker_headers):
+        barrier.wait()
+        answers.append(checker.post(f"/api/v1/admin/votes/{vote_id}/paper/{entry['id']}/confirm",
+                                    headers=checker_headers, json={"choice": "agree"}).status_code)
+    threads = [threading.Thread(target=confirm, args=checker) for checker in checkers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(answers) == [200, 409]
+    assert db.session.scalar(select(db.func.count()).select_from(BallotEvent).where(BallotEvent.vote_id == vote_id)) == 1
