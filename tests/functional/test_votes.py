@@ -543,6 +543,8 @@ def test_casts_in_the_mini_program_and_in_chat_racing_the_close_lose_nothing_and
         last[e.dwelling_id] = e.choice
     assert dict(db.session.execute(select(Ballot.dwelling_id, Ballot.choice).where(Ballot.vote_id == vote_id)).all()) == last
     assert verify(vote_id) == []  # the stored result counts the chain as it stood when the vote closed
+    checked = app.test_cli_runner().invoke(args=["votes", "verify", str(vote_id), "--head", vote.result["inputs"]["chain_head"]])
+    assert checked.exit_code == 0 and "chain and tally verified" in checked.output, checked.output
 
 
 def test_a_close_counts_the_chain_as_it_stands_once_it_holds_the_chain(app, client, setup, simulator):
