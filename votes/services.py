@@ -1092,20 +1092,26 @@ def close_vote(staff, vote_id):
     """Close the vote and store its result with the inputs it was computed from."""
     vote = get_vote(staff, vote_id, "votes.manage") if staff is not None else db.session.get(Vote, vote_id)
     vote.require(VoteState.OPEN)
-    _close(vote)
+    if not _close(vote):
+        raise Conflict("vote.wrong_state", state=vote.state)
     audit.record(staff, "vote.close", "vote", vote.id, vote.region_id,
                  after={"approved": outcomes.approved(vote)})
     return vote
 
 
 def _close(vote):
+    """Close an open vote and count it; False when another close (by hand or on time) closed it first."""
     chain_waiting(vote.id)  # ballots received before closing count; the lock keeps later ones out
+    db.session.refresh(vote, ["state"])  # as it stands now that this holds the chain
+    if vote.state != VoteState.OPEN:
+        return False
     vote.state = VoteState.CLOSED
     settle_on_close(vote)
     _result, record = _result_record(vote)
     vote.result, vote.counted = record, record["result"]
     vote.result_hash = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
     db.session.flush()
+    return True
 
 
 UNSETTLED = ("pending", "held")  # a mismatch is settled already: the two people disagreed, it is not counted
@@ -1270,7 +1276,8 @@ def run_due(now=None):
     """Close votes whose time is up, archive after publicity, remind non-voters once."""
     now = now or utcnow()
     for vote in Vote.query.filter(Vote.state == VoteState.OPEN, Vote.closes_at <= now).all():
-        _close(vote)
+        if not _close(vote):
+            continue  # closed by hand meanwhile
         audit.record(None, "vote.close", "vote", vote.id, vote.region_id,
                      after={"approved": outcomes.approved(vote), "by": "schedule"})
     for vote in Vote.query.filter(Vote.state == VoteState.PUBLISHED, Vote.publicity_ends_at <= now).all():
