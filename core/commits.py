@@ -9,12 +9,13 @@ message, never half of one). A fact is never committed this way.
 A transaction asks for it with a read marked `relaxing` that also says `set_config('synchronous_commit',
 'off', true)` (the bot turn's first statement: no round trip of its own). What it then writes decides:
 statements marked `conversation_only` (the conversation's upsert and delete, the customer-service window's
-mark, the record of the message) keep it light; any other insert, update or delete, any ORM flush and any text
-or driver statement not marked makes it durable again, by `SET LOCAL synchronous_commit TO on` just before
-its COMMIT, whichever code commits. Reads never count."""
+mark, the record of the message) keep it light; any other insert, update or delete (also one inside a SELECT's
+WITH), any ORM flush and any text or driver statement not marked makes it durable again, by `SET LOCAL
+synchronous_commit TO on` just before its COMMIT, whichever code commits. Reads never count."""
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.dml import UpdateBase
 
 CONVERSATION_ONLY = "conversation_only"
 RELAXES = "relaxes_commit"
@@ -40,10 +41,18 @@ def _watch(conn, cursor, statement, parameters, context, executemany):
         conn.info[_RELAXED] = True
     if conn.info.get(_WROTE):
         return
-    if options.get(CONVERSATION_ONLY) or (
-            context is not None and context.compiled is not None and isinstance(context.compiled.statement, Select)):
+    if options.get(CONVERSATION_ONLY) or _reads_only(context):
         return  # marked as a conversation move, or a read
     conn.info[_WROTE] = True
+
+
+def _reads_only(context):
+    """Whether a statement is a SELECT that writes nothing: PostgreSQL lets a SELECT write only through a
+    data-modifying WITH at its top (WITH made AS (INSERT ... RETURNING ...) SELECT ...)."""
+    compiled = context.compiled if context is not None else None
+    if compiled is None or not isinstance(compiled.statement, Select):
+        return False
+    return not any(isinstance(cte.element, UpdateBase) for cte in compiled.ctes or ())
 
 
 @event.listens_for(Engine, "begin")

@@ -323,6 +323,11 @@ def _lock_chain(vote_id):
             db.session.execute(_LOCK_CHAIN, {"k": CHAIN_LOCK, "id": vote_id})
     else:
         db.session.execute(text("UPDATE votes SET event_count = event_count WHERE id = :id"), {"id": vote_id})
+    # The vote as this session read it before the lock may miss links others appended meanwhile (closing counts
+    # the chain's head and length): read them again when next asked.
+    cached = db.session.identity_map.get(db.session.identity_key(Vote, vote_id))
+    if cached is not None:
+        db.session.expire(cached, ["chain_head", "event_count"])
 
 
 # The statements of a cast, built once on the tables (not the mapped classes, whose statements go through the
@@ -428,6 +433,7 @@ def _chain(vote_id, new=()):
     seq, previous = head.event_count, head.chain_head
     window = Vote(state=head.vote_state, opens_at=_parse_time(head.opens_at), closes_at=_parse_time(head.closes_at))
     events, places, links, late, last, new_links = [], [], {}, [], {}, []
+    holders, replaced = dict(current), []  # who cast each dwelling's ballot as the log stands, entry by entry
     for entry in waiting + list(new):
         if not window.accepting(_parse_time(entry["at"])):
             link = None
@@ -441,6 +447,12 @@ def _chain(vote_id, new=()):
                            "at": entry["at"], "prev_hash": previous, "hash": link})
             last[entry["dwelling_id"]] = (entry, link)  # the log's last word for the dwelling
             previous = link
+            # Every replacement is known to the one replaced (a co-owner, a proxy, a paper ballot), also when
+            # both ballots are chained at once: as if each had been chained alone.
+            before, holders[entry["dwelling_id"]] = (holders.get(entry["dwelling_id"]),
+                                                     (entry["account_id"], entry["channel"]))
+            if before is not None and before[0] is not None and before != holders[entry["dwelling_id"]]:
+                replaced.append((before[0], entry["dwelling_id"], entry["channel"]))
         if "id" not in entry:
             new_links.append(link)
         elif link is None:
@@ -452,7 +464,7 @@ def _chain(vote_id, new=()):
         if late:
             db.session.execute(_MARK_LATE, late)
         return links, new_links
-    ballots = _ballots_after(vote_id, last, current)
+    ballots = _ballots_after(vote_id, last, replaced)
     # Nothing below is read back: on PostgreSQL the writes go out together and are answered once.
     with _pipelined():
         if late:
@@ -484,24 +496,18 @@ def _pipelined():
         yield
 
 
-def _ballots_after(vote_id, last, current):
-    """Each dwelling's ballot as its last chained entry says, to be written; whoever's ballot is replaced by
-    someone else's is told. `current`: {dwelling id: (account id, channel)} of the ballots stored now."""
-    vote = None
-    rows = []
-    for dwelling_id, (entry, digest) in last.items():
-        before = current.get(dwelling_id)
-        if before is not None and before[0] is not None and (before[0] != entry["account_id"]
-                                                             or before[1] != entry["channel"]):
-            # Every replacement is known to the one replaced (a co-owner, a proxy, a paper ballot).
-            vote = vote or db.session.get(Vote, vote_id)
-            _tell_replaced(before[0], vote, dwelling_id, entry["channel"])
-        rows.append({"vote_id": vote_id, "dwelling_id": dwelling_id, "choice": entry["choice"],
-                     "channel": entry["channel"], "account_id": entry["account_id"], "person_id": entry["person_id"],
-                     "entered_by": entry["entered_by"], "confirmed_by": entry["confirmed_by"],
-                     "cast_at": _parse_time(entry["at"]), "receipt": digest[:16], "area": entry["area"],
-                     "head_no": entry["head_no"]})
-    return rows
+def _ballots_after(vote_id, last, replaced):
+    """Each dwelling's ballot as its last chained entry says, to be written; whoever's ballot was replaced by
+    someone else's is told. `replaced`: (account id, dwelling id, channel of the ballot that replaced it), in the
+    log's order."""
+    if replaced:
+        vote = db.session.get(Vote, vote_id)
+        for account_id, dwelling_id, channel in replaced:
+            _tell_replaced(account_id, vote, dwelling_id, channel)
+    return [{"vote_id": vote_id, "dwelling_id": dwelling_id, "choice": entry["choice"], "channel": entry["channel"],
+             "account_id": entry["account_id"], "person_id": entry["person_id"], "entered_by": entry["entered_by"],
+             "confirmed_by": entry["confirmed_by"], "cast_at": _parse_time(entry["at"]), "receipt": digest[:16],
+             "area": entry["area"], "head_no": entry["head_no"]} for dwelling_id, (entry, digest) in last.items()]
 
 
 class Received:
@@ -896,6 +902,10 @@ def paper_entries(staff, vote_id, state=None, uncounted=False):
 def confirm_paper_ballot(staff, vote_id, entry_id, choice):
     """A second staff member ticks the same ballot: a match counts, a mismatch is held for review."""
     vote = get_vote(staff, vote_id, "votes.paper")
+    # The chain first, as closing takes it before it voids what is unconfirmed: a confirmation that wrote the entry
+    # and then waited for the chain would deadlock with a close (and two confirmations of one entry would both
+    # count). Once it holds the chain, the entry is read as the close or another confirmation left it.
+    _lock_chain(vote.id)
     entry = pending_row(PaperEntry, entry_id, "vote.entry_done", made_by="entered_by", staff=staff,
                         vote_id=vote.id)
     entry.confirmed_by, entry.confirm_choice = staff.id, choice
@@ -1099,20 +1109,26 @@ def close_vote(staff, vote_id):
     """Close the vote and store its result with the inputs it was computed from."""
     vote = get_vote(staff, vote_id, "votes.manage") if staff is not None else db.session.get(Vote, vote_id)
     vote.require(VoteState.OPEN)
-    _close(vote)
+    if not _close(vote):
+        raise Conflict("vote.wrong_state", state=vote.state)
     audit.record(staff, "vote.close", "vote", vote.id, vote.region_id,
                  after={"approved": outcomes.approved(vote)})
     return vote
 
 
 def _close(vote):
+    """Close an open vote and count it; False when another close (by hand or on time) closed it first."""
     chain_waiting(vote.id)  # ballots received before closing count; the lock keeps later ones out
+    db.session.refresh(vote, ["state"])  # as it stands now that this holds the chain
+    if vote.state != VoteState.OPEN:
+        return False
     vote.state = VoteState.CLOSED
     settle_on_close(vote)
     _result, record = _result_record(vote)
     vote.result, vote.counted = record, record["result"]
     vote.result_hash = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
     db.session.flush()
+    return True
 
 
 UNSETTLED = ("pending", "held")  # a mismatch is settled already: the two people disagreed, it is not counted
@@ -1277,7 +1293,8 @@ def run_due(now=None):
     """Close votes whose time is up, archive after publicity, remind non-voters once."""
     now = now or utcnow()
     for vote in Vote.query.filter(Vote.state == VoteState.OPEN, Vote.closes_at <= now).all():
-        _close(vote)
+        if not _close(vote):
+            continue  # closed by hand meanwhile
         audit.record(None, "vote.close", "vote", vote.id, vote.region_id,
                      after={"approved": outcomes.approved(vote), "by": "schedule"})
     for vote in Vote.query.filter(Vote.state == VoteState.PUBLISHED, Vote.publicity_ends_at <= now).all():

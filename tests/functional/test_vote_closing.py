@@ -40,3 +40,32 @@ def test_a_vote_closed_on_time_by_the_schedule_voids_them_too(world):
     vote = db.session.get(Vote, vote_id)
     assert vote.state == "closed" and db.session.get(PaperEntry, entry_id).state == "void"
     assert vote.closed_at is not None
+
+
+def test_two_closes_at_once_close_the_vote_once(app, client, world, simulator):
+    import threading
+    from sqlalchemy import func, select
+    from core.extensions import db
+    from core.models import AuditLog, Unit
+    from core.staff import create_staff
+    from tests.builders import STAIRWELL_ROWS, login, open_lift_vote, roll_with_owner
+    roll_with_owner(world.compound_a.id, STAIRWELL_ROWS)
+    staff = app.test_client()
+    headers = {"X-CSRFToken": login(staff, "committee_a")}
+    vote_id = open_lift_vote(staff, headers, db.session.scalar(select(Unit.id)))
+    create_staff(None, "committee_a2", "复核员", "committee", world.community_a.id, "correct horse battery")
+    db.session.commit()
+    other = app.test_client()
+    closers = [(staff, headers), (other, {"X-CSRFToken": login(other, "committee_a2")})]
+    answers, barrier = [], threading.Barrier(2)
+
+    def close(http, http_headers):
+        barrier.wait()
+        answers.append(http.post(f"/api/v1/admin/votes/{vote_id}/close", headers=http_headers).status_code)
+    threads = [threading.Thread(target=close, args=closer) for closer in closers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(answers) == [200, 409]
+    assert db.session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "vote.close")) == 1

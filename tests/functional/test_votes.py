@@ -367,3 +367,276 @@ def test_a_plan_document_is_attached_and_voters_can_read_it(client, setup, simul
     downloaded.close()
     assert client.get(f"/api/v1/files/{document['file']}").status_code == 401
     assert client.get("/api/v1/files/..%2F..%2Fetc%2Fpasswd", headers=me).status_code == 404
+
+
+@pytest.mark.postgresql_only
+def test_a_ballot_replaced_within_one_round_of_chaining_is_told_to_whoever_cast_it(
+        app, client, setup, simulator, database_url):
+    from sqlalchemy import create_engine
+    from core.config import sqlalchemy_url
+    from core.models import WechatAccount
+    from notices.models import Notice
+    from votes.services import CHAIN_LOCK, cast_ballots, chain_waiting, verify
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    # 李四 of 103 on two WeChat accounts (the official account's and the mini-program's), each bound as owner.
+    owner(client, simulator, staff, headers, rooms["103"], "li-chat")
+    owner(client, simulator, staff, headers, rooms["103"], "li-phone")
+    first, second = (WechatAccount.query.filter_by(openid=o).one() for o in ("li-chat", "li-phone"))
+    other = create_engine(sqlalchemy_url(database_url))
+    try:
+        with other.begin() as conn:  # another cast is appending to the vote's chain: both ballots wait in the intake
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k, :v)"), {"k": CHAIN_LOCK, "v": vote_id})
+            for account, choice in ((first, "agree"), (second, "disagree")):
+                (waiting,) = cast_ballots(account, vote_id, choice, "miniprogram", defer=True)
+                assert waiting.link is None
+                db.session.commit()
+    finally:
+        other.dispose()
+    chain_waiting(vote_id)  # one round carries both, in the order they came
+    db.session.commit()
+    assert db.session.scalar(select(Ballot.choice).where(Ballot.vote_id == vote_id)) == "disagree"
+
+    def told(account):
+        return db.session.scalars(select(Notice).where(Notice.kind == "ballot_replaced", Notice.scope_kind == "account",
+                                                       Notice.scope_id == account.id)).all()
+    (notice,) = told(first)  # the first ballot was replaced by the second, as if each had been chained alone
+    assert "1-1-103" in notice.params["body"]
+    assert told(second) == []
+    assert verify(vote_id) == []
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.parametrize("fails", ["before-its-commit", "after-its-commit"])
+def test_a_round_of_chaining_that_fails_strands_nobody_and_every_ballot_received_counts(
+        app, client, setup, simulator, database_url, monkeypatch, fails):
+    import threading
+    import time
+    from sqlalchemy import create_engine
+    from core.config import sqlalchemy_url
+    from votes import services
+    from votes.models import BallotEvent, BallotIntake
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    owners = {room: owner(client, simulator, staff, headers, rooms[room], f"round-{room}")
+              for room in ("103", "104", "105", "106")}
+    failed, original = [], services._chain_round
+
+    def leads_once_and_fails(vote, rounds):  # the first round's leader meets an error (the database went away)
+        with services._ROUNDS_LOCK:
+            first = not failed
+            failed.append(1)
+        if first and fails == "before-its-commit":
+            raise RuntimeError("the round's connection was lost")
+        original(vote, rounds)
+        if first:
+            raise RuntimeError("the leader's request ended after its round")
+    monkeypatch.setattr(services, "_chain_round", leads_once_and_fails)
+    answers = {}
+
+    def cast(room):
+        answers[room] = client.put(f"/api/v1/votes/{vote_id}/ballot", headers=owners[room], json={"choice": "agree"})
+
+    threads = [threading.Thread(target=cast, args=(room,)) for room in owners]
+    other = create_engine(sqlalchemy_url(database_url))
+    try:
+        with other.begin() as conn:  # another cast is appending to the vote's chain: every cast waits for a round
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k, :v)"), {"k": services.CHAIN_LOCK, "v": vote_id})
+            for thread in threads:
+                thread.start()
+            deadline = time.monotonic() + 30
+            while conn.scalar(select(db.func.count()).select_from(BallotIntake).where(
+                    BallotIntake.vote_id == vote_id, BallotIntake.state == "waiting")) < len(owners):
+                assert time.monotonic() < deadline, "the ballots were not kept while the chain was busy"
+                time.sleep(0.02)
+    finally:
+        other.dispose()
+    for thread in threads:
+        thread.join(60)
+    assert not any(thread.is_alive() for thread in threads), "a cast was left waiting for its link"
+    statuses = sorted(a.status_code for a in answers.values())
+    assert statuses == [200, 200, 200, 500]  # only the request whose round failed fails
+    links = set(db.session.scalars(select(BallotEvent.hash).where(BallotEvent.vote_id == vote_id)))
+    for answer in answers.values():
+        if answer.status_code == 200:
+            assert answer.get_json()["chain_head"] in links
+    # The failed request's ballot was received before closing: it counts, chained by a later round or the close.
+    if db.session.scalar(select(db.func.count()).select_from(BallotIntake).where(BallotIntake.state == "waiting")):
+        from votes.services import chain_waiting
+        chain_waiting(vote_id)
+        db.session.commit()
+    stored = dict(db.session.execute(select(Ballot.dwelling_id, Ballot.choice).where(Ballot.vote_id == vote_id)).all())
+    assert stored == {rooms[room]: "agree" for room in owners}
+    assert services.verify(vote_id) == []
+    rounds = services._rounds_of(vote_id)
+    assert (rounds.leading, rounds.waiting, rounds.links) == (False, set(), {})
+
+
+@pytest.mark.postgresql_only
+def test_casts_in_the_mini_program_and_in_chat_racing_the_close_lose_nothing_and_double_nothing(
+        app, client, setup, simulator):
+    import threading
+    import time
+    from datetime import datetime
+    from core.models import aware
+    from votes.models import BallotEvent, BallotIntake, Vote
+    from votes.services import verify
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    online = {room: owner(client, simulator, staff, headers, rooms[room], f"race-{room}")
+              for room in ("101", "103", "104", "105")}  # 101's owner casts for 101 and 102 at once
+    in_chat = {room: f"race-chat-{room}" for room in ("103", "106", "107")}  # 103: a second account of its owner
+    for room, openid in in_chat.items():
+        owner(client, simulator, staff, headers, rooms[room], openid)
+    answers, said, lock = [], [], threading.Lock()
+
+    def cast_online(room):
+        for n in range(6):
+            answer = client.put(f"/api/v1/votes/{vote_id}/ballot", headers=online[room],
+                                json={"choice": ("agree", "disagree")[n % 2]})
+            with lock:
+                answers.append((room, answer.status_code, answer.get_json()))
+
+    def cast_in_chat(room):
+        bot = Bot(client)
+        for _n in range(2):
+            if "加装电梯" not in bot.say(text_xml(in_chat[room], "投票")):
+                return  # closed: the vote is no longer offered
+            bot.say(text_xml(in_chat[room], "1"))
+            reply = bot.say(text_xml(in_chat[room], "1"))
+            with lock:
+                said.append((room, reply))
+
+    threads = [threading.Thread(target=cast_online, args=(room,)) for room in online]
+    threads += [threading.Thread(target=cast_in_chat, args=(room,)) for room in in_chat]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 60
+    while len(answers) < 8:  # the vote closes while owners are still casting
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    closed = staff.post(f"/api/v1/admin/votes/{vote_id}/close", headers=headers)
+    assert closed.status_code == 200, closed.get_json()
+    for thread in threads:
+        thread.join(60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert {status for _room, status, _body in answers} <= {200, 409}
+    db.session.expire_all()
+    vote = db.session.get(Vote, vote_id)
+    events = db.session.scalars(select(BallotEvent).where(BallotEvent.vote_id == vote_id)
+                                .order_by(BallotEvent.seq)).all()
+    links = {e.hash for e in events}
+    accepted = [body for _room, status, body in answers if status == 200]
+    assert accepted
+    # Every receipt given is a link of the chain, and every flat of every accepted cast is one event of it.
+    for body in accepted:
+        assert body["chain_head"] in links
+        assert all(any(link.startswith(flat["receipt"]) for link in links) for flat in body["flats"])
+    chat_receipts = [reply for _room, reply in said if "回执" in reply]
+    assert len(events) == sum(len(body["flats"]) for body in accepted) + len(chat_receipts)
+    # Nothing was chained after the vote closed, and nothing received is left waiting.
+    assert all(aware(datetime.fromisoformat(e.at)) < aware(vote.closed_at) for e in events)
+    assert db.session.scalar(select(db.func.count()).select_from(BallotIntake).where(
+        BallotIntake.state == "waiting")) == 0
+    last = {}
+    for e in events:
+        last[e.dwelling_id] = e.choice
+    assert dict(db.session.execute(select(Ballot.dwelling_id, Ballot.choice).where(Ballot.vote_id == vote_id)).all()) == last
+    assert verify(vote_id) == []  # the stored result counts the chain as it stood when the vote closed
+    checked = app.test_cli_runner().invoke(args=["votes", "verify", str(vote_id), "--head", vote.result["inputs"]["chain_head"]])
+    assert checked.exit_code == 0 and "chain and tally verified" in checked.output, checked.output
+
+
+def test_a_close_counts_the_chain_as_it_stands_once_it_holds_the_chain(app, client, setup, simulator):
+    from votes.models import Vote
+    from votes.services import close_vote, verify
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    li = owner(client, simulator, staff, headers, rooms["103"], "li")
+    db.session.commit()
+    vote = db.session.get(Vote, vote_id)  # the closing transaction has read the vote...
+    assert vote.event_count == 0
+    # ...when a cast that found the chain free appends to it and commits, before the close takes the chain.
+    assert client.put(f"/api/v1/votes/{vote_id}/ballot", headers=li, json={"choice": "agree"}).status_code == 200
+    close_vote(None, vote_id)
+    db.session.commit()
+    assert vote.result["inputs"]["events"] == 1
+    assert verify(vote_id) == []
+
+
+@pytest.mark.postgresql_only
+def test_a_paper_confirmation_waiting_for_the_chain_holds_nothing_the_close_needs(app, client, setup, database_url):
+    import threading
+    import time
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError
+    from core.config import sqlalchemy_url
+    from core.staff import create_staff
+    from votes.models import BallotEvent
+    from votes.services import CHAIN_LOCK
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    codes = {c["dwelling_id"]: c["code"] for c in staff.get(f"/api/v1/admin/votes/{vote_id}/ballot-codes").get_json()}
+    entry = staff.post(f"/api/v1/admin/votes/{vote_id}/paper", headers=headers,
+                       json={"code": codes[rooms["105"]], "choice": "agree"}).get_json()
+    create_staff(None, "committee_a2", "复核员", "committee", db.session.get(Unit, unit_id).building.compound.community_id,
+                 "correct horse battery")
+    db.session.commit()
+    second = app.test_client()
+    token2 = login(second, "committee_a2")
+    answers = []
+    confirming = threading.Thread(target=lambda: answers.append(second.post(
+        f"/api/v1/admin/votes/{vote_id}/paper/{entry['id']}/confirm", headers={"X-CSRFToken": token2},
+        json={"choice": "agree"})))
+    other = create_engine(sqlalchemy_url(database_url))
+    try:
+        with other.begin() as conn:  # the vote is closing: it holds the chain, and voids what is unconfirmed
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k, :v)"), {"k": CHAIN_LOCK, "v": vote_id})
+            confirming.start()
+            deadline = time.monotonic() + 30
+            while not conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                       "AND wait_event_type = 'Lock' AND wait_event = 'advisory'")):
+                assert time.monotonic() < deadline, "the confirmation never waited for the chain"
+                time.sleep(0.02)
+            conn.execute(text("SET LOCAL lock_timeout = '3s'"))
+            try:
+                conn.execute(text("UPDATE paper_entries SET state = 'void' WHERE id = :id"), {"id": entry["id"]})
+            except OperationalError:
+                pytest.fail("the confirmation holds the paper entry while it waits for the chain: the close deadlocks")
+    finally:
+        other.dispose()
+    confirming.join(30)
+    (answer,) = answers
+    assert answer.status_code == 409  # voided by the close first: not counted
+    assert db.session.scalar(select(db.func.count()).select_from(BallotEvent)) == 0
+
+
+def test_a_paper_ballot_confirmed_twice_at_once_is_counted_once(app, client, setup):
+    import threading
+    from core.staff import create_staff
+    from votes.models import BallotEvent
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    codes = {c["dwelling_id"]: c["code"] for c in staff.get(f"/api/v1/admin/votes/{vote_id}/ballot-codes").get_json()}
+    entry = staff.post(f"/api/v1/admin/votes/{vote_id}/paper", headers=headers,
+                       json={"code": codes[rooms["105"]], "choice": "agree"}).get_json()
+    community = db.session.get(Unit, unit_id).building.compound.community_id
+    checkers = []
+    for name in ("committee_a2", "committee_a3"):
+        create_staff(None, name, "复核员", "committee", community, "correct horse battery")
+        db.session.commit()
+        checker = app.test_client()
+        checkers.append((checker, {"X-CSRFToken": login(checker, name)}))
+    answers, barrier = [], threading.Barrier(2)
+
+    def confirm(checker, checker_headers):
+        barrier.wait()
+        answers.append(checker.post(f"/api/v1/admin/votes/{vote_id}/paper/{entry['id']}/confirm",
+                                    headers=checker_headers, json={"choice": "agree"}).status_code)
+    threads = [threading.Thread(target=confirm, args=checker) for checker in checkers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(answers) == [200, 409]
+    assert db.session.scalar(select(db.func.count()).select_from(BallotEvent).where(BallotEvent.vote_id == vote_id)) == 1
