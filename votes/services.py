@@ -142,6 +142,10 @@ def open_vote(staff, vote_id, opens_at, closes_at):
 def extend_vote(staff, vote_id, closes_at, reason):
     """Give owners more time, with a recorded reason."""
     vote = get_vote(staff, vote_id, "votes.manage")
+    # Under the chain's lock, as closing is: an extension and a close at once end one way or the other, never a
+    # vote closed on time although its extension was accepted.
+    _lock_chain(vote.id)
+    db.session.refresh(vote, ["state", "closes_at"])
     vote.require(VoteState.OPEN)
     closes_at = as_utc(closes_at)
     if not (reason or "").strip():
@@ -1116,11 +1120,14 @@ def close_vote(staff, vote_id):
     return vote
 
 
-def _close(vote):
-    """Close an open vote and count it; False when another close (by hand or on time) closed it first."""
+def _close(vote, due_by=None):
+    """Close an open vote and count it; False when another close (by hand or on time) closed it first, or, for
+    a close on time (`due_by`: the time it is due by), when an extension moved its end past that meanwhile."""
     chain_waiting(vote.id)  # ballots received before closing count; the lock keeps later ones out
-    db.session.refresh(vote, ["state"])  # as it stands now that this holds the chain
+    db.session.refresh(vote, ["state", "closes_at"])  # as it stands now that this holds the chain
     if vote.state != VoteState.OPEN:
+        return False
+    if due_by is not None and aware(vote.closes_at) > due_by:
         return False
     vote.state = VoteState.CLOSED
     settle_on_close(vote)
@@ -1293,8 +1300,8 @@ def run_due(now=None):
     """Close votes whose time is up, archive after publicity, remind non-voters once."""
     now = now or utcnow()
     for vote in Vote.query.filter(Vote.state == VoteState.OPEN, Vote.closes_at <= now).all():
-        if not _close(vote):
-            continue  # closed by hand meanwhile
+        if not _close(vote, due_by=now):
+            continue  # closed by hand, or extended, meanwhile
         audit.record(None, "vote.close", "vote", vote.id, vote.region_id,
                      after={"approved": outcomes.approved(vote), "by": "schedule"})
     for vote in Vote.query.filter(Vote.state == VoteState.PUBLISHED, Vote.publicity_ends_at <= now).all():

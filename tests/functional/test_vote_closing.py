@@ -69,3 +69,30 @@ def test_two_closes_at_once_close_the_vote_once(app, client, world, simulator):
         thread.join(30)
     assert sorted(answers) == [200, 409]
     assert db.session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "vote.close")) == 1
+
+
+def test_a_vote_extended_while_the_schedule_closes_it_stays_open_until_its_new_end(app, world):
+    """The schedule read the vote with its old end; the extension committed before the close held the chain."""
+    vote_id, _entry = _open_vote_with_a_pending_entry(world)
+    due = utcnow() + timedelta(days=15)
+    stale = db.session.get(Vote, vote_id)  # as the scheduled close read it: due
+    with app.app_context():  # the committee extends it meanwhile, in a transaction of its own
+        votes.extend_vote(db.session.merge(world.committee_a), vote_id, due + timedelta(days=7), "外出业主较多")
+        db.session.commit()
+    assert votes._close(stale, due_by=due) is False
+    db.session.commit()
+    vote = db.session.get(Vote, vote_id)
+    assert vote.state == "open" and aware(vote.closes_at) > due
+    votes.run_due(now=due + timedelta(days=8))  # its new end: the schedule closes it then
+    db.session.expire_all()
+    assert db.session.get(Vote, vote_id).state == "closed"
+
+
+def test_an_extension_after_the_vote_closed_is_refused(world):
+    vote_id, _entry = _open_vote_with_a_pending_entry(world)
+    votes.close_vote(world.committee_a, vote_id)
+    db.session.commit()
+    import pytest
+    from core.errors import Conflict
+    with pytest.raises(Conflict):
+        votes.extend_vote(world.committee_a, vote_id, utcnow() + timedelta(days=30), "外出业主较多")
