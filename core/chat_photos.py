@@ -15,11 +15,12 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
 from core import audit
 from core.extensions import db
 from core.models import ChatPhoto, utcnow
+from core.queues import claim_due
 
 log = logging.getLogger(__name__)
 MEDIA_PREFIX = "wx-media:"  # how a chat turn names a photo WeChat still holds
@@ -101,14 +102,7 @@ def forget_account(account_id):
 # the worker --------------------------------------------------------------------------------------------------
 def claim(batch, now):
     """Mark up to `batch` due photos as being fetched by this process, oldest first; returns their ids."""
-    lock = " FOR UPDATE SKIP LOCKED" if db.engine.dialect.name == "postgresql" else ""
-    ids = db.session.execute(text(
-        "UPDATE chat_photos SET state = 'fetching', claimed_at = :now WHERE id IN ("
-        " SELECT id FROM chat_photos WHERE state = 'waiting'"
-        " AND (next_attempt_at IS NULL OR next_attempt_at <= :now) ORDER BY id LIMIT :n" + lock + ")"
-        " RETURNING id"), {"now": now, "n": batch}).scalars().all()
-    db.session.commit()
-    return sorted(ids)
+    return claim_due("chat_photos", "waiting", "fetching", "id", batch, now)
 
 
 def recover_stale(now, older_than):

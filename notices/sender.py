@@ -9,10 +9,11 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, update
 
 from core.extensions import db
 from core.models import InboundMessage, WechatAccount, aware, utcnow
+from core.queues import claim_due
 from core.scopes import accounts_in
 from core.wechat import WeChatError, wechat
 from notices import channels
@@ -70,15 +71,7 @@ def fan_out_due(limit=20):
 def claim(batch):
     """Mark up to `batch` due deliveries as being sent by this process, most urgent first (an urgent notice
     overtakes general ones already queued), then oldest; returns their ids."""
-    now = utcnow()
-    lock = " FOR UPDATE SKIP LOCKED" if db.engine.dialect.name == "postgresql" else ""
-    ids = db.session.execute(text(
-        "UPDATE deliveries SET state = 'sending', claimed_at = :now WHERE id IN ("
-        " SELECT id FROM deliveries WHERE state = 'pending'"
-        " AND (next_attempt_at IS NULL OR next_attempt_at <= :now) ORDER BY priority, id LIMIT :n" + lock + ")"
-        " RETURNING id"), {"now": now, "n": batch}).scalars().all()
-    db.session.commit()
-    return sorted(ids)
+    return claim_due("deliveries", "pending", "sending", "priority, id", batch, utcnow())
 
 
 def recover_stale(older_than):

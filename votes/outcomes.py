@@ -73,7 +73,20 @@ def _decided(counted, among=None):
     return decided
 
 
-class _LiveBallots(Mapping):
+class _LazyBallots(Mapping):
+    """{dwelling id: choice} read from `_ballots()` only when first asked for."""
+
+    def __getitem__(self, dwelling_id):
+        return self._ballots()[dwelling_id]
+
+    def __iter__(self):
+        return iter(self._ballots())
+
+    def __len__(self):
+        return len(self._ballots())
+
+
+class _LiveBallots(_LazyBallots):
     """An open vote's {dwelling id: choice}, read only when a refiner asks (the live page is polled every few
     seconds, and most votes are governed by art. 278 alone)."""
 
@@ -86,17 +99,8 @@ class _LiveBallots(Mapping):
             self.found = services.ballots_of(self.vote)
         return self.found
 
-    def __getitem__(self, dwelling_id):
-        return self._ballots()[dwelling_id]
 
-    def __iter__(self):
-        return iter(self._ballots())
-
-    def __len__(self):
-        return len(self._ballots())
-
-
-class _StoredBallots(Mapping):
+class _StoredBallots(_LazyBallots):
     """A counted vote's {dwelling id: choice} from its stored record, read only when a refiner asks: then the
     ballots of every vote of the batch are read at once (most pages count votes no refiner governs)."""
 
@@ -113,15 +117,6 @@ class _StoredBallots(Mapping):
                                db.session.execute(select(Vote.id, Vote.result["inputs"]["ballots"])
                                                   .where(Vote.id.in_(list(self.batch))))})
         return self.batch[self.vote_id]
-
-    def __getitem__(self, dwelling_id):
-        return self._ballots()[dwelling_id]
-
-    def __iter__(self):
-        return iter(self._ballots())
-
-    def __len__(self):
-        return len(self._ballots())
 
 
 def stored_outcomes(votes):
