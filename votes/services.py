@@ -343,13 +343,34 @@ _ROLL_PART = select(_PARTS.c.area, _PARTS.c.head_no, _BUILDINGS.c.name.label("bu
     .join(_DWELLINGS, _DWELLINGS.c.id == _PARTS.c.dwelling_id).join(_UNITS, _DWELLINGS.c.unit_id == _UNITS.c.id) \
     .join(_BUILDINGS, _UNITS.c.building_id == _BUILDINGS.c.id) \
     .where(_PARTS.c.vote_id == bindparam("v"), _PARTS.c.dwelling_id == bindparam("d"))
-# The flats a person owned on the frozen roll, and those an account is a confirmed proxy for, asked at once.
+_PROXIES, _ACCOUNTS, _OWNERSHIPS = Proxy.__table__, WechatAccount.__table__, Ownership.__table__
+
+
+def standing_proxies():
+    """(vote id, dwelling id, account id) of the confirmed proxies that still stand: their account is still
+    bound, not deleted, as an owner to a flat of the vote's own compound that the person named when they were
+    registered owns on the roll (the rule register_proxy and confirm_proxy check). A proxy whose account was
+    unlinked, deleted or moved since, or one confirmed before that rule, no longer casts or is told to."""
+    return (select(_PROXIES.c.vote_id, _PROXIES.c.dwelling_id, _PROXIES.c.account_id)
+            .join(_ACCOUNTS, (_ACCOUNTS.c.id == _PROXIES.c.account_id)
+                  & (_ACCOUNTS.c.person_id == _PROXIES.c.proxy_person_id))
+            .join(_OWNERSHIPS, (_OWNERSHIPS.c.person_id == _ACCOUNTS.c.person_id)
+                  & (_OWNERSHIPS.c.dwelling_id == _ACCOUNTS.c.dwelling_id))
+            .join(_DWELLINGS, _DWELLINGS.c.id == _ACCOUNTS.c.dwelling_id)
+            .join(_UNITS, _UNITS.c.id == _DWELLINGS.c.unit_id)
+            .join(_BUILDINGS, _BUILDINGS.c.id == _UNITS.c.building_id)
+            .join(_VOTES, _VOTES.c.id == _PROXIES.c.vote_id)
+            .where(_PROXIES.c.state == "confirmed", _ACCOUNTS.c.kind == "owner", _ACCOUNTS.c.deleted_at.is_(None),
+                   _BUILDINGS.c.compound_id == _VOTES.c.compound_id))
+
+
+# The flats a person owned on the frozen roll, and those an account is a standing proxy for, asked at once.
+_STANDING = standing_proxies().subquery("standing")
 _RIGHTS = union_all(
     select(VoteOwner.__table__.c.dwelling_id, literal("owner").label("role")).where(
         VoteOwner.__table__.c.vote_id == bindparam("v"), VoteOwner.__table__.c.person_id == bindparam("person")),
-    select(Proxy.__table__.c.dwelling_id, literal("proxy")).where(
-        Proxy.__table__.c.vote_id == bindparam("v"), Proxy.__table__.c.account_id == bindparam("account"),
-        Proxy.__table__.c.state == "confirmed"))
+    select(_STANDING.c.dwelling_id, literal("proxy")).where(
+        _STANDING.c.vote_id == bindparam("v"), _STANDING.c.account_id == bindparam("account")))
 # All a cast reads before it writes, in one statement: the vote's state and window, and each flat the caller may
 # cast for with its part of the frozen roll (none: out of scope) and its address; no row when there is no such
 # vote, one row of NULL flats when the caller may cast for none.
@@ -624,9 +645,8 @@ def _open_rights(account):
     also a proxy), with the votes in the order residents see them (closing first) that accept ballots now."""
     now = utcnow()
     rights = {}
-    for vote_id, dwelling_id in db.session.execute(
-            select(Proxy.vote_id, Proxy.dwelling_id).join(Vote, Vote.id == Proxy.vote_id)
-            .where(Proxy.account_id == account.id, Proxy.state == "confirmed", Vote.state == VoteState.OPEN)):
+    for vote_id, dwelling_id, _account in db.session.execute(
+            standing_proxies().where(_PROXIES.c.account_id == account.id, _VOTES.c.state == VoteState.OPEN)):
         rights.setdefault(vote_id, {})[dwelling_id] = "proxy"
     if _may_vote(account):
         for vote_id, dwelling_id in db.session.execute(
@@ -1341,8 +1361,8 @@ def voters_to_tell(vote):
     owners = db.session.execute(select(WechatAccount.id, VoteOwner.dwelling_id).join(
         VoteOwner, VoteOwner.person_id == WechatAccount.person_id).where(
         VoteOwner.vote_id == vote.id, WechatAccount.kind == "owner", WechatAccount.deleted_at.is_(None))).all()
-    proxies = db.session.execute(select(Proxy.account_id, Proxy.dwelling_id).where(
-        Proxy.vote_id == vote.id, Proxy.state == "confirmed")).all()
+    proxies = [(account_id, dwelling_id) for _vote, dwelling_id, account_id in db.session.execute(
+        standing_proxies().where(_PROXIES.c.vote_id == vote.id))]
     return sorted(set(map(tuple, owners)) | set(map(tuple, proxies)))
 
 

@@ -353,3 +353,59 @@ def test_which_candidates_a_home_ticked_on_paper_is_for_the_staff_who_run_the_el
             assert "1-1-104" not in html, name  # but not what a home ticked
         else:
             assert listed.status_code == 404 and shown.status_code == 404, name
+
+
+def confirmed_proxy(s, account_id, serial):
+    registered = register(s, account_id, serial)
+    assert registered.status_code == 201, registered.get_data(as_text=True)
+    http, headers = s["staff"]["committee_a2"]
+    confirmed = http.post(f"/api/v1/admin/votes/{s['vote_id']}/proxies/{registered.get_json()['id']}/confirm",
+                          headers=headers)
+    assert confirmed.get_json()["state"] == "confirmed", confirmed.get_data(as_text=True)
+
+
+def cast_for_104(client, s, me):
+    return client.put(f"/api/v1/votes/{s['vote_id']}/ballot", headers=me,
+                      json={"choice": "agree", "dwelling_ids": [s["rooms"]["104"]]})
+
+
+def offered_votes(client, me):
+    return [v["id"] for v in client.get("/api/v1/votes", headers=me).get_json()]
+
+
+def test_a_confirmed_proxy_who_unlinks_their_account_casts_no_more(client, simulator, compounds):
+    s = compounds
+    li = verified_owner(client, simulator, "li-owner", 3, 103)
+    confirmed_proxy(s, li, 3)
+    me = sign_in(client, simulator, "li-owner")
+    assert s["vote_id"] in offered_votes(client, me)
+    assert client.delete("/api/v1/me/binding", headers=me).status_code == 204
+    assert s["vote_id"] not in offered_votes(client, me)
+    refused = cast_for_104(client, s, me)
+    assert refused.status_code == 403, refused.get_data(as_text=True)
+    assert "error" in refused.get_json()
+    # nor is the vote's reminder sent to them as one who may cast
+    from votes.services import voters_to_tell
+    from votes.models import Vote
+    assert li not in {account for account, _dwelling in voters_to_tell(db.session.get(Vote, s["vote_id"]))}
+
+
+def test_a_proxy_confirmed_before_the_rule_for_an_account_of_another_compound_casts_nothing(
+        client, simulator, compounds):
+    """A proxy recorded before register_proxy checked the compound (an owner verified in another county) stands
+    confirmed in the table: it must not cast or be offered the vote."""
+    s = compounds
+    outsider = verified_owner(client, simulator, "chen-in-b", 40, 902)
+    account = db.session.get(WechatAccount, outsider)
+    from core.models import Staff
+    staff_ids = db.session.scalar(select(Staff.id).where(Staff.username == "committee_a"))
+    db.session.add(Proxy(vote_id=s["vote_id"], dwelling_id=s["rooms"]["104"], account_id=outsider,
+                         authorisation="王五委托陈二", proxy_person_id=account.person_id, state="confirmed",
+                         recorded_by=staff_ids, confirmed_by=staff_ids, confirmed_at=utcnow()))
+    db.session.commit()
+    me = sign_in(client, simulator, "chen-in-b")
+    assert s["vote_id"] not in offered_votes(client, me)
+    refused = cast_for_104(client, s, me)
+    assert refused.status_code == 403, refused.get_data(as_text=True)
+    from votes.models import Ballot
+    assert db.session.scalar(select(func.count(Ballot.vote_id)).where(Ballot.vote_id == s["vote_id"])) == 0
