@@ -48,6 +48,12 @@ class Conflict(DomainError):
     key = "error.invalid"
 
 
+class Unavailable(DomainError):
+    """The work could not be finished now; what was received is kept and finished later."""
+
+    key = "error.unavailable"
+
+
 def field_error(field, key, **params):
     """An InvalidInput naming one field and its fault."""
     return InvalidInput([{"field": field, "key": key, "params": params}])

@@ -8,13 +8,13 @@ from sqlalchemy.exc import DataError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from core.errors import (Conflict, DomainError, Forbidden, InvalidInput, NotFound, RuleViolation,
-                         Unauthorised)
+                         Unauthorised, Unavailable)
 from core.extensions import db
 from core.i18n import column_label, translate
 from core.ratelimit import TooManyRequests
 
 STATUS = {NotFound: 404, Forbidden: 403, Unauthorised: 401, InvalidInput: 422, RuleViolation: 422,
-          Conflict: 409, TooManyRequests: 429}
+          Conflict: 409, TooManyRequests: 429, Unavailable: 503}
 HTTP_KEYS = {400: "error.bad_request", 401: "error.unauthorised", 403: "error.forbidden",
              404: "error.not_found", 405: "error.method", 413: "error.too_large",
              422: "error.invalid", 500: "error.internal"}

@@ -47,6 +47,8 @@ MESSAGES = {
     "error.bad_request": _l("The request could not be understood."),
     "error.method": _l("This method is not allowed here."),
     "error.internal": _l("Something went wrong on our side. Please try again later."),
+    "error.unavailable": _l("What you sent was received, but it could not be finished now. Please look again in a "
+                            "few minutes."),
     "bot.too_fast": _l("You are sending messages too fast. Please wait a minute and try again."),
     "error.csrf": _l("Your form has expired or your session ended. Please sign in again."),
     "error.invalid": _l("Some of the input is not valid."),
@@ -160,6 +162,8 @@ MESSAGES = {
     "notice.empty_audience": _l("Nobody in this audience can be reached yet: no resident there is linked to WeChat."),
     "vote.wrong_state": _l("Not possible while the vote is %(state)s."),
     "vote.not_open": _l("The vote is not open for ballots now."),
+    "vote.received_not_chained": _l("Your ballot was received in time and will be counted. Its receipt is not "
+                                    "ready yet: please open the vote again in a few minutes to see it."),
     "vote.empty_scope": _l("Nobody in this scope is on the owners' roll: import the roll first."),
     "vote.out_of_scope": _l("This dwelling is not part of the vote."),
     "vote.not_owner": _l("Only the owners of this dwelling (or their registered proxy) can vote."),

@@ -2,6 +2,7 @@
 import hashlib
 import hmac
 import json
+import logging
 import threading
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -16,7 +17,7 @@ from sqlalchemy import (bindparam, func, insert, literal, literal_column, null, 
 from core import audit
 from core.auth import authorize, get_in_region, kept_in_region
 from core.decisions import pending_row
-from core.errors import Conflict, DomainError, Forbidden, NotFound, field_error
+from core.errors import Conflict, DomainError, Forbidden, NotFound, Unavailable, field_error
 from core.extensions import db
 from core.models import Building, Dwelling, Ownership, Person, Region, Unit, WechatAccount, as_utc, aware, utcnow
 from core.scopes import SCOPES, count_accounts_in, in_scope, scope_compound, scope_dwellings
@@ -425,6 +426,9 @@ _BALLOT_WRITE = text(
 ).bindparams(bindparam("cast_at", type_=Ballot.__table__.c.cast_at.type))
 
 
+log = logging.getLogger(__name__)
+
+
 def vote_window(vote_id):
     """The vote's id, state and window, enough to ask whether it is accepting() ballots, without loading the
     vote (a transient Vote, never added to the session); None when there is no such vote."""
@@ -577,37 +581,59 @@ def chain_received(vote_id, received):
     already are returned as they are.
 
     A round's leader commits its round itself: the round carries other casts' ballots, whose owners are answered
-    as soon as it is on disk."""
+    as soon as it is on disk. A round that fails (a lost connection, a database restarting) is led again by a
+    cast still waiting; a cast that led ROUND_TRIES failed rounds is answered Unavailable: its ballots were
+    received in time and stay in the intake, for the next round, the sweep (chain_waiting_votes) or the close."""
     if all(r.link is not None for r in received):
         return received
     ids = [r.entry_id for r in received]
-    rounds = _rounds_of(vote_id)
+    rounds, led = _rounds_of(vote_id), 0
     try:
         with rounds.changed:
             rounds.waiting.update(ids)
-            while not all(i in rounds.links for i in ids):
-                if not rounds.leading:
-                    rounds.leading = True
+        while True:
+            with rounds.changed:
+                while rounds.leading and not all(i in rounds.links for i in ids):
+                    rounds.changed.wait()
+                if all(i in rounds.links for i in ids) or led == ROUND_TRIES:
+                    links = {i: rounds.links[i] for i in ids if i in rounds.links}
                     break
-                rounds.changed.wait()
-            lead = not all(i in rounds.links for i in ids)
-        if lead:
+                rounds.leading = True
+            led += 1
             try:
                 _chain_round(vote_id, rounds)
+            except Exception:  # the ballots stay received: another round carries them
+                db.session.rollback()
+                log.exception("a round of chaining vote %s failed (led %s of %s)", vote_id, led, ROUND_TRIES)
             finally:
                 with rounds.changed:
                     rounds.leading = False
                     rounds.changed.notify_all()
-        with rounds.changed:
-            links = {i: rounds.links[i] for i in ids}
     finally:
         with rounds.changed:
             for i in ids:
                 rounds.waiting.discard(i)
                 rounds.links.pop(i, None)
+    if len(links) < len(ids):
+        raise Unavailable("vote.received_not_chained")
     if None in links.values():
         raise Conflict("vote.not_open")
     return [Received(r.entry, links[r.entry_id], r.entry_id) for r in received]
+
+
+ROUND_TRIES = 2  # rounds a cast leads before it answers that its ballots are received, their receipt to follow
+
+
+def chain_waiting_votes():
+    """Chain the ballots left waiting in the intake of open and closing votes (a round that failed twice leaves
+    them there; the next cast's round or the close would carry them too), one vote per transaction; returns the
+    number of ballots chained."""
+    chained = 0
+    waiting = select(BallotIntake.vote_id).where(BallotIntake.vote_id == Vote.id, BallotIntake.state == "waiting")
+    for vote_id in db.session.scalars(select(Vote.id).where(Vote.state == VoteState.OPEN, waiting.exists())).all():
+        chained += len(chain_waiting(vote_id))
+        db.session.commit()
+    return chained
 
 
 def _chain_round(vote_id, rounds):
@@ -1319,6 +1345,7 @@ def verify(vote_id, head=None):
 def run_due(now=None):
     """Close votes whose time is up, archive after publicity, remind non-voters once."""
     now = now or utcnow()
+    chain_waiting_votes()
     for vote in Vote.query.filter(Vote.state == VoteState.OPEN, Vote.closes_at <= now).all():
         if not _close(vote, due_by=now):
             continue  # closed by hand, or extended, meanwhile

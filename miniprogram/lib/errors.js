@@ -34,6 +34,8 @@ function sentence(error) {
     return { text: loose.length ? loose.join(' ') : (said || t('error.422')), next: t('error.422.next'), action: 'none' }
   }
   if (status === 429) return { text: t('error.429'), next: t('error.429.next'), action: 'retry' }
+  // Received, but not finished now (a ballot whose receipt is not ready): sending again is not the next step.
+  if (status === 503 && said) return { text: said, next: t('error.503.next'), action: 'reload' }
   return { text: t('error.other'), next: t('error.other.next'), action: 'retry' }
 }
 

@@ -275,6 +275,7 @@ const MESSAGES = {
   'error.network.next': N_('Check your connection and tap "Try again"; what you typed is kept.'),
   'error.other': N_('The service has a problem right now.'),
   'error.other.next': N_('Please try again later; what you typed is kept.'),
+  'error.503.next': N_('Please open this page again in a few minutes.'),
   'wish.status.submitted': N_('Received'),
   'stage.reserve': N_('In the reserve'),
   'stage.planned': pgettext('mini-program', 'Planned'),

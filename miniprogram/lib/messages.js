@@ -122,6 +122,7 @@ module.exports = {
   "Please enter an amount, e.g. 500 or 500.50.": "请填金额，例如 500 或 500.50。",
   "Please enter whole hours, e.g. 4.": "请填整数小时，例如 4。",
   "Please go back.": "请返回上一页。",
+  "Please open this page again in a few minutes.": "请过几分钟再打开本页查看。",
   "Please pick an item or write a few words.": "请选一项或写几句话。",
   "Please read and accept the privacy notice first.": "请先阅读并同意隐私说明。",
   "Please read the notice above. Linking your home, wishes, votes and surveys need your consent.": "请读完上面的说明。同意后才能绑定房屋、提诉求、投票和填问卷。",

@@ -114,3 +114,28 @@ test('after a ballot for one of my flats, the list of flats shows the choices th
   expect(flats).toContain('1栋1单元102（不同意）')
   expect(log.filter((c) => c.method === 'GET' && c.path === '/api/v1/votes').length).toBe(2)
 })
+
+test('a ballot received whose receipt is not ready says so, and the one button opens the vote again, not a second cast', async () => {
+  const log = []
+  let receiptReady = false
+  const wx = signedIn({
+    'GET /api/v1/votes': [200, [VOTE]],
+    'GET /api/v1/votes/5/ballot': () => (receiptReady
+      ? [200, { choice: 'agree', channel: 'miniprogram', receipt: 'R-77', cast_at: '2026-12-02T02:00:00' }]
+      : [404, { error: { code: 'error.not_found', message: '没有找到' } }]),
+    'PUT /api/v1/votes/5/ballot': [503, { error: { code: 'vote.received_not_chained',
+      message: '您的选票已按时收到，会计入结果。回执还没生成好，请过几分钟再打开本次投票查看回执。' } }],
+  }, log, { confirm: true })
+  const comp = await pages.open(wx, 'pages/vote/vote', { id: '5' })
+  await pages.tap(comp, '.choice-agree')
+  await pages.until(() => comp.instance.data.error, 'the answer')
+  const shown = pages.text(comp)
+  expect(shown).toContain('已按时收到，会计入结果')
+  expect(shown).toContain('过几分钟再打开')
+  expect(shown).not.toContain('服务暂时出了问题')
+  receiptReady = true
+  await pages.tap(comp, '.error-box-host >>> .error-button')
+  await pages.until(() => comp.instance.data.ballot, 'the receipt')
+  expect(pages.text(comp)).toContain('R-77')
+  expect(log.filter((c) => c.method === 'PUT')).toHaveLength(1)
+})
