@@ -2,7 +2,7 @@
 from flask import request, session
 from flask.views import MethodView
 from flask_babel import get_locale
-from flask_smorest import Blueprint
+from api.doors import Blueprint
 
 from api.schemas import (AuditEntrySchema, AuditQuerySchema, BuildingCreateSchema, BuildingSchema,
                          CatalogueItemSchema, CompoundCreateSchema, CompoundDetailSchema, CompoundSchema,

@@ -1,7 +1,7 @@
 """Staff API: residents' wishes, binding requests and codes, stairwell QR codes."""
 from flask import session
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from api.doors import Blueprint
 from flask_babel import get_locale
 from marshmallow import Schema, fields, validate
 

@@ -1,9 +1,18 @@
 """What each domain's API module opens with: its blueprint for staff, its blueprint for residents, and the
 staff member signed in to this request."""
+import flask_smorest
 from flask import session
-from flask_smorest import Blueprint
 
 from core.auth import current_staff
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's blueprint, whose arguments' schemas are made once: given a class, webargs would make an
+    instance of it for every request (marshmallow copies every declared field to do so). The schemas keep no
+    state between loads, so one instance serves every request and thread."""
+
+    def arguments(self, schema, *args, **kwargs):
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
 
 
 def door_blueprints(import_name, name, staff, resident):

@@ -1,6 +1,6 @@
 """Uploaded files (photos, plan documents), each served only to those who may see what it belongs to."""
 from flask import request, send_file, session
-from flask_smorest import Blueprint
+from api.doors import Blueprint
 
 from core.accounts import resident_from_token
 from core.auth import current_staff

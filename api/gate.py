@@ -1,7 +1,7 @@
 """Before works start: what a project still lacks, publishing its plan, and officials' override."""
 from flask import session
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from api.doors import Blueprint
 from marshmallow import Schema, fields, validate
 
 from core.auth import current_staff

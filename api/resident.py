@@ -1,7 +1,7 @@
 """The mini-program API: sign-in, my home, my wishes. Who calls is always taken from the token."""
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from api.doors import Blueprint
 
 from api.resident_schemas import (BindingResultSchema, CodeSchema, ConsentSchema, LocaleSchema, MeSchema,
                                   OwnerBindingSchema, PrivacyNoticeSchema, RoomBindingSchema, StairwellSchema,

@@ -1,7 +1,7 @@
 """Staff sign-in for the JSON API: the same session cookie and CSRF token as the admin pages."""
 from flask import request, session
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from api.doors import Blueprint
 from flask_wtf.csrf import generate_csrf
 
 from api.schemas import LoginSchema, PasswordChangeSchema, SessionSchema

@@ -365,13 +365,27 @@ def standing_proxies():
                    _BUILDINGS.c.compound_id == _VOTES.c.compound_id))
 
 
-# The flats a person owned on the frozen roll, and those an account is a standing proxy for, asked at once.
-_STANDING = standing_proxies().subquery("standing")
+def _standing_only(account_id, rights):
+    """`rights` ({(vote id, dwelling id): role}) without the proxy rights that no longer stand (standing_proxies):
+    asked only when the account has confirmed proxy rows, so that an owner's cast pays nothing for it (the join
+    would multiply the planning of the cast's one statement)."""
+    proxies = {key for key, role in rights.items() if role == "proxy"}
+    if not proxies:
+        return rights
+    standing = {(vote, dwelling) for vote, dwelling, _account in db.session.execute(
+        standing_proxies().where(_PROXIES.c.account_id == account_id,
+                                 _PROXIES.c.vote_id.in_({vote for vote, _dwelling in proxies})))}
+    return {key: role for key, role in rights.items() if role != "proxy" or key in standing}
+
+
+# The flats a person owned on the frozen roll, and those an account is a confirmed proxy for, asked at once (a
+# proxy's right is then checked to stand: _standing_only).
 _RIGHTS = union_all(
     select(VoteOwner.__table__.c.dwelling_id, literal("owner").label("role")).where(
         VoteOwner.__table__.c.vote_id == bindparam("v"), VoteOwner.__table__.c.person_id == bindparam("person")),
-    select(_STANDING.c.dwelling_id, literal("proxy")).where(
-        _STANDING.c.vote_id == bindparam("v"), _STANDING.c.account_id == bindparam("account")))
+    select(_PROXIES.c.dwelling_id, literal("proxy")).where(
+        _PROXIES.c.vote_id == bindparam("v"), _PROXIES.c.account_id == bindparam("account"),
+        _PROXIES.c.state == "confirmed"))
 # All a cast reads before it writes, in one statement: the vote's state and window, and each flat the caller may
 # cast for with its part of the frozen roll (none: out of scope) and its address; no row when there is no such
 # vote, one row of NULL flats when the caller may cast for none.
@@ -671,8 +685,11 @@ def _open_rights(account):
     also a proxy), with the votes in the order residents see them (closing first) that accept ballots now."""
     now = utcnow()
     rights = {}
-    for vote_id, dwelling_id, _account in db.session.execute(
-            standing_proxies().where(_PROXIES.c.account_id == account.id, _VOTES.c.state == VoteState.OPEN)):
+    proxied = dict.fromkeys(db.session.execute(
+        select(Proxy.vote_id, Proxy.dwelling_id).join(Vote, Vote.id == Proxy.vote_id)
+        .where(Proxy.account_id == account.id, Proxy.state == "confirmed", Vote.state == VoteState.OPEN)).all(),
+        "proxy")
+    for vote_id, dwelling_id in _standing_only(account.id, proxied):
         rights.setdefault(vote_id, {})[dwelling_id] = "proxy"
     if _may_vote(account):
         for vote_id, dwelling_id in db.session.execute(
@@ -698,7 +715,15 @@ def voting_rights(account, vote):
     for dwelling_id, role in db.session.execute(_RIGHTS, {"v": vote.id, "person": person, "account": account.id}):
         if role == "owner" or dwelling_id not in rights:  # an owner casts as owner, even when also a proxy
             rights[dwelling_id] = role
-    return rights
+    return _standing_rights(account.id, vote.id, rights)
+
+
+def _standing_rights(account_id, vote_id, rights):
+    """{dwelling id: role} of one vote without the proxy rights that no longer stand."""
+    if "proxy" not in rights.values():
+        return rights
+    return {dwelling: role for (_vote, dwelling), role in _standing_only(
+        account_id, {(vote_id, dwelling): role for dwelling, role in rights.items()}).items()}
 
 
 def voting_dwellings(account):
@@ -733,6 +758,7 @@ def cast_ballots(account, vote_id, choice, channel, dwelling_ids=None, defer=Fal
     for row in rows:
         if row.dwelling_id is not None and (row.role == "owner" or row.dwelling_id not in rights):
             rights[row.dwelling_id], parts[row.dwelling_id] = row.role, row  # an owner casts as owner, not proxy
+    rights = _standing_rights(account.id, vote_id, rights)
     wanted = sorted(set(dwelling_ids)) if dwelling_ids else sorted(rights)
     if not wanted or any(d not in rights for d in wanted):
         raise Forbidden("vote.not_owner")
