@@ -104,9 +104,12 @@ def in_flight(kind, target_id):
 
 
 def forget_account(account_id):
-    """A resident's data is deleted: their photos not fetched yet are not fetched at all."""
+    """A resident's data is deleted: their photos not fetched yet are not fetched at all, and none of their
+    photos keeps WeChat's media id or the stored name (the file itself goes with what it belonged to)."""
     db.session.execute(update(ChatPhoto).where(ChatPhoto.account_id == account_id, ChatPhoto.state.not_in(ENDED))
                        .values(state="failed", reason="deleted", finished_at=utcnow(), media_id=""))
+    db.session.execute(update(ChatPhoto).where(ChatPhoto.account_id == account_id)
+                       .values(media_id="", name=None, last_error=None))
 
 
 # the worker --------------------------------------------------------------------------------------------------
