@@ -188,8 +188,10 @@ class PrivacyConsent(MethodView):
 class Deletion(MethodView):
     @blp.response(204)
     def post(self):
-        """Delete my data: my link, phone, wishes' words and photos, answers and messages. Vote records stay,
-        as the law requires, without anything that names me."""
+        """Delete my data: my link, phone, answers and messages; the words and photos of my wishes, on-site
+        reports, objections, views at acceptance and warranty defects (each stays on record without them: an
+        objection with its answer, a defect to be repaired), the photo files too. Vote records stay, as the law
+        requires, without anything that names me."""
         from privacy.deletion import delete_my_data
         delete_my_data(resident())
         db.session.commit()

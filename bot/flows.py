@@ -645,7 +645,7 @@ class ReportFlow(Flow):
                 return _("Please describe the problem first.")
             location = data.get("location") or (None, None)
             report = projects.report_problem(turn.account, data["text"], photos=data.get("photos", []),
-                                             latitude=location[0], longitude=location[1])
+                                             latitude=location[0], longitude=location[1], channel="bot")
             turn.end()
             reference = "R%06d" % report.id
             return _("Thank you. Your report %(ref)s has been passed to the committee.", ref=reference)

@@ -24,6 +24,7 @@ from core.queues import claim_due
 
 log = logging.getLogger(__name__)
 MEDIA_PREFIX = "wx-media:"  # how a chat turn names a photo WeChat still holds
+CHAT_CHANNEL = "bot"  # the only channel whose photos may name media WeChat still holds
 MAX_ATTEMPTS = 8
 FIRST_BACKOFF = 60  # seconds; doubled after each failed attempt
 MAX_BACKOFF = 3600
@@ -61,6 +62,15 @@ def stored_names(photos):
     return [p for p in photos or () if not (isinstance(p, str) and p.startswith(MEDIA_PREFIX))]
 
 
+def only_from_chat(photos, channel=None):
+    """Refuse photos naming media WeChat still holds ('wx-media:<id>') unless they come from the chat turn:
+    any other door passes the names of files already stored, and a media id from elsewhere would have the
+    worker fetch someone's WeChat media into a resident's record."""
+    if channel != CHAT_CHANNEL and media_ids(photos):
+        from core.errors import field_error
+        raise field_error("photos", "photo.chat_only")
+
+
 def after_failure(attempts, transient):
     """What follows a failed fetch, after `attempts` tries: ('retry', seconds to wait) while WeChat may still
     give it, ('failed', None) once the tries are spent, ('gone', None) when WeChat said it has no such media."""
@@ -77,7 +87,7 @@ def request_chat_photos(kind, target_id, account_id, photos):
     (`kind`, `target_id`); returns how many."""
     if kind not in KINDS:
         raise ValueError(f"unknown chat photo kind {kind}")
-    ids = media_ids(photos)
+    ids = media_ids(photos)  # the service refused them already unless they came from the chat (only_from_chat)
     for media_id in ids:
         db.session.add(ChatPhoto(kind=kind, target_id=target_id, account_id=account_id, media_id=media_id[:128],
                                  state="waiting"))
@@ -94,9 +104,12 @@ def in_flight(kind, target_id):
 
 
 def forget_account(account_id):
-    """A resident's data is deleted: their photos not fetched yet are not fetched at all."""
+    """A resident's data is deleted: their photos not fetched yet are not fetched at all, and none of their
+    photos keeps WeChat's media id or the stored name (the file itself goes with what it belonged to)."""
     db.session.execute(update(ChatPhoto).where(ChatPhoto.account_id == account_id, ChatPhoto.state.not_in(ENDED))
                        .values(state="failed", reason="deleted", finished_at=utcnow(), media_id=""))
+    db.session.execute(update(ChatPhoto).where(ChatPhoto.account_id == account_id)
+                       .values(media_id="", name=None, last_error=None))
 
 
 # the worker --------------------------------------------------------------------------------------------------

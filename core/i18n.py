@@ -113,6 +113,7 @@ MESSAGES = {
     "wish.photo_too_large": _l("A photo is too large (at most %(limit)s MB)."),
     "wish.photo_type": _l("Photos must be JPEG or PNG images."),
     "wish.bad_photo": _l("A photo cannot be accepted."),
+    "photo.chat_only": _l("Photos sent in the WeChat chat can only be added there; please upload the photo here."),
     "wish.bad_location": _l("The location is not valid."),
     "wish.merged": _l("This wish was merged into another."),
     "wish.bad_merge": _l("These two wishes cannot be merged."),

@@ -129,3 +129,47 @@ def staff_may_read(staff, action, region):
     except DomainError:
         return False
     return True
+
+
+# Files nothing needs any more (a resident's data deleted) leave the disk once the transaction that let them go
+# commits: a rollback keeps them, as it keeps the rows that named them.
+_PENDING = "uploads_to_remove"
+
+
+def forget_uploads(names):
+    """Remove the stored files among `names` that no FileLink names any more (others still use them: files are
+    stored by content) once the caller's transaction commits; returns the names to be removed."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.models import FileLink
+    names = {name for name in names or () if isinstance(name, str) and STORED_NAME.match(name)}
+    if not names:
+        return set()
+    db.session.flush()
+    still = set(db.session.scalars(select(FileLink.name).where(FileLink.name.in_(names))))
+    gone = names - still
+    if gone:
+        pending = db.session.info.setdefault(_PENDING, {})
+        pending.update((name, Path(current_app.config["UPLOAD_FOLDER"]) / name) for name in gone)
+    return gone
+
+
+def _remove_pending(session):
+    for path in session.info.pop(_PENDING, {}).values():
+        path.unlink(missing_ok=True)
+
+
+def _drop_pending(session):
+    session.info.pop(_PENDING, None)
+
+
+def _listen():
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+    if not event.contains(Session, "after_commit", _remove_pending):
+        event.listen(Session, "after_commit", _remove_pending)
+        event.listen(Session, "after_rollback", _drop_pending)
+
+
+_listen()

@@ -1,28 +1,58 @@
 """A resident's request to delete their data (PIPL art. 47): what names them goes; vote records stay,
-pseudonymised, because a counted ballot must remain verifiable."""
-from sqlalchemy import delete, update
+pseudonymised, because a counted ballot must remain verifiable.
+
+What the public record needs keeps its place without the resident: an objection still stands with the
+committee's answer, an acceptance view still counts in the acceptance summary, a defect reported in the
+warranty stays on the project's works with its repair. The resident's own words and photos go from each, the
+photo files from the disk (unless someone else's record holds the same file), and so do their words in the
+committee's alerts."""
+from sqlalchemy import and_, delete, or_, select, update
 
 from core.chat_photos import forget_account
 from core.extensions import db
-from core.models import BindingRequest, Conversation, Residency, ResidentSession, utcnow
-from projects.models import SiteReport
+from core.models import BindingRequest, Conversation, FileLink, Residency, ResidentSession, utcnow
+from core.uploads import forget_uploads
+from notices.models import Notice, StaffNotice
+from projects.models import AcceptanceView, Defect, SiteReport
+from publicity.models import Objection
 from surveys import tallies
 from surveys.models import SurveyResponse
 from wishes.models import Wish
+
+# The committee's alerts that quote a resident's words: {alert kind: the prefix of the reference it names}.
+ALERTS_QUOTING = {"staff_warranty_defect": "D", "staff_defect_rectified": "D", "staff_report_escalated": "R"}
 
 
 def delete_my_data(account):
     """Erase what the service holds about this WeChat user; keep ballots without anything that names them."""
     now = utcnow()
     # Photos sent in chat and not fetched yet are not fetched at all. First, as the worker that keeps one locks
-    # the photo before the wish or report it joins: the same order, so the two never wait on each other.
+    # the photo before the wish, report or objection it joins: the same order, so the two never wait on each other.
     forget_account(account.id)
+    photos = {}  # upload owner kind -> {id: the resident's photos}
+    for kind, model in (("wish", Wish), ("site_report", SiteReport), ("objection", Objection),
+                        ("acceptance_view", AcceptanceView), ("defect", Defect)):
+        photos[kind] = dict(db.session.execute(select(model.id, model.photos).where(model.account_id == account.id)
+                                               .order_by(model.id).with_for_update()).all())
+    since = min([at for model in (SiteReport, Defect) for at in db.session.scalars(
+        select(model.created_at).where(model.account_id == account.id).order_by(model.id).limit(1))], default=None)
+    references = {"R": {f"R{i:06d}" for i in photos["site_report"]}, "D": {f"D{i:06d}" for i in photos["defect"]}}
     db.session.execute(update(Wish).where(Wish.account_id == account.id).values(text="", photos=[]))
     db.session.execute(update(SiteReport).where(SiteReport.account_id == account.id).values(text="", photos=[]))
+    # An objection stays (it was published, and answered): without the resident's words and photos.
+    db.session.execute(update(Objection).where(Objection.account_id == account.id).values(text="", photos=[]))
+    # A view at acceptance still counts as given: its verdict stays, the words and photos go.
+    db.session.execute(update(AcceptanceView).where(AcceptanceView.account_id == account.id).values(text="", photos=[]))
+    # A defect stays on the works to be repaired, no longer the resident's: nobody is told of its repair.
+    db.session.execute(update(Defect).where(Defect.account_id == account.id)
+                       .values(text="", photos=[], account_id=None))
+    _forget_alert_words(references, since)
     for response in SurveyResponse.query.filter_by(account_id=account.id, submitted=True).with_for_update():
         tallies.change(response.survey_id, tallies.building_of(response.dwelling_id),
                        tallies.entries(response.answers), {})
+    responses = db.session.scalars(select(SurveyResponse.id).where(SurveyResponse.account_id == account.id)).all()
     db.session.execute(update(SurveyResponse).where(SurveyResponse.account_id == account.id).values(answers={}))
+    _forget_files(photos, {"survey_upload": [account.id], "survey_response": responses})
     db.session.execute(update(BindingRequest).where(BindingRequest.account_id == account.id)
                        .values(claimed_name=None, phone_last4=None))
     db.session.execute(delete(Conversation).where(Conversation.openid == account.openid))
@@ -41,3 +71,30 @@ def delete_my_data(account):
     account.deleted_at = now
     db.session.flush()
     return account
+
+
+def _forget_files(photos, whole):
+    """The resident's photos no longer belong to what they were given for (`photos`: kind -> {id: names}; a
+    defect's repair photos are the contractor's and stay), nor do the files of `whole` (kind -> ids); the files
+    nothing else holds leave the disk once the deletion commits."""
+    conditions = [and_(FileLink.kind == kind, FileLink.target_id == target_id, FileLink.name.in_(names))
+                  for kind, rows in photos.items() for target_id, names in rows.items() if names]
+    conditions += [and_(FileLink.kind == kind, FileLink.target_id.in_(ids)) for kind, ids in whole.items() if ids]
+    names = {name for rows in photos.values() for listed in rows.values() for name in listed or ()}
+    if conditions:
+        names |= set(db.session.scalars(select(FileLink.name).where(or_(*conditions))))
+        db.session.execute(delete(FileLink).where(or_(*conditions)))
+    forget_uploads(names)
+
+
+def _forget_alert_words(references, since):
+    """The committee's alerts about the resident's reports and defects (none older than `since`) keep their
+    reference, not the words."""
+    if since is None:
+        return
+    for model in (StaffNotice, Notice):
+        for row in db.session.scalars(select(model).where(model.kind.in_(ALERTS_QUOTING), model.created_at >= since)
+                                      .order_by(model.id).with_for_update()):
+            params = row.params or {}
+            if params.get("reference") in references[ALERTS_QUOTING[row.kind]] and params.get("text"):
+                row.params = {**params, "text": ""}

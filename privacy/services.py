@@ -6,7 +6,7 @@ from core.extensions import db
 from core.models import BindingRequest, Building, Compound, Dwelling, Unit
 from notices.models import Delivery, Notice
 from contributions.models import Contribution
-from projects.models import Defect, Election, ElectionBallot, Project, ResidentSupervisor, SiteReport
+from projects.models import AcceptanceView, Defect, Election, ElectionBallot, Project, ResidentSupervisor, SiteReport
 from publicity.models import Objection
 from surveys.models import Survey, SurveyResponse
 from votes.models import Ballot, Vote
@@ -59,6 +59,12 @@ def export_for(account):
                             select(ResidentSupervisor, Project.name)
                             .join(Project, Project.id == ResidentSupervisor.project_id)
                             .where(ResidentSupervisor.account_id == account.id).order_by(ResidentSupervisor.id))],
+        "acceptance_views": [{"project": name, "verdict": v.verdict, "text": v.text, "photos": v.photos,
+                              "at": _when(v.at)}
+                             for v, name in db.session.execute(
+                                 select(AcceptanceView, Project.name)
+                                 .join(Project, Project.id == AcceptanceView.project_id)
+                                 .where(AcceptanceView.account_id == account.id).order_by(AcceptanceView.id))],
         "defects": [{"text": d.text, "status": d.status, "photos": d.photos, "at": _when(d.created_at)}
                     for d in Defect.query.filter_by(account_id=account.id).order_by(Defect.id)],
         "election_ballots": [{"election": title, "candidates": b.candidate_ids, "at": _when(b.at)}

@@ -7,7 +7,7 @@ from core.auth import authorize, compounds_in_scope, get_in_region, kept_in_regi
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation, field_error
 from core.extensions import db
 from core.models import CatalogueItem, Compound, Region, beijing_today, utcnow
-from core.chat_photos import request_chat_photos, stored_names
+from core.chat_photos import only_from_chat, request_chat_photos, stored_names
 from core.uploads import link_uploads
 from notices.services import queue_direct_message, queue_scoped_notice
 from projects import files as _files  # noqa: F401 - who may see the photos
@@ -190,6 +190,7 @@ def advance_stage(staff, project_id, target, reason=None, on=None):
 def add_milestone(staff, project_id, title, text="", photos=()):
     """Something happened on site; residents are told."""
     project = get_project(staff, project_id, "projects.edit")
+    only_from_chat(photos)
     title = (title or "").strip()
     if not title or len(title) > 100:
         raise field_error("title", "error.field_required")
@@ -290,10 +291,11 @@ def _management(account):
     return {"mode": mode, "label": mode_label(mode), "decided_at": decided_at, "vote_id": vote_id}
 
 
-def report_problem(account, text, kind="report", photos=(), latitude=None, longitude=None):
-    """A resident reports a problem on site (or a dispute) for their compound."""
+def report_problem(account, text, kind="report", photos=(), latitude=None, longitude=None, channel="miniprogram"):
+    """A resident reports a problem on site (or a dispute) for their compound (`channel`: miniprogram | bot)."""
     if account.dwelling_id is None:
         raise Forbidden("bind.required")
+    only_from_chat(photos, channel)
     text = (text or "").strip()
     if not text or len(text) > 1000:
         raise field_error("text", "wish.empty" if not text else "wish.too_long", limit=1000)
@@ -395,6 +397,7 @@ def record_view(account, verdict, text="", photos=()):
         raise field_error("verdict", "error.invalid")
     if verdict == "problems" and not (text or "").strip():
         raise field_error("text", "error.field_required")
+    only_from_chat(photos)
     view = AcceptanceView.query.filter_by(project_id=project.id, account_id=account.id).first()
     if view is None:
         view = AcceptanceView(project_id=project.id, account_id=account.id)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from core import audit
 from core.auth import authorize
+from core.chat_photos import only_from_chat
 from core.decisions import pending_row
 from core.errors import Conflict, Forbidden, NotFound, field_error
 from core.extensions import db
@@ -143,6 +144,7 @@ def supervised_reports(account):
 
 # inspections and findings -------------------------------------------------------------------------------
 def _inspection(project, by_kind, inspector, note, findings, photos, staff=None, supervisor=None):
+    only_from_chat(photos)
     note = (note or "").strip()[:2000]
     texts = [(f or "").strip() for f in findings or () if (f or "").strip()]
     if not note and not texts:
@@ -198,6 +200,7 @@ def close_finding(staff, finding_id, evidence, photos=()):
     evidence = (evidence or "").strip()
     if not evidence:
         raise field_error("evidence", "works.evidence_required")
+    only_from_chat(photos)
     finding.status, finding.evidence, finding.evidence_photos = "closed", evidence[:2000], list(photos)
     finding.closed_by, finding.closed_at = staff.id, utcnow()
     link_uploads(finding.evidence_photos, "finding", finding.id)
@@ -414,6 +417,7 @@ def rectify_defect(staff, defect_id, text, photos=()):
     project, defect = _defect(staff, defect_id)
     if defect.status != "open":
         raise Conflict("works.defect_not_open")
+    only_from_chat(photos)
     defect.rectification = _text("text", text, 2000)
     defect.rectification_photos = list(photos)
     defect.status = "rectified"
@@ -474,6 +478,7 @@ def report_warranty_defect(account, text, photos=()):
     days = current_app.config["WARRANTY_DAYS"]
     if utcnow() > aware(project.accepted_at) + timedelta(days=days):
         raise Conflict("works.warranty_over")
+    only_from_chat(photos)
     defect = Defect(project_id=project.id, source="warranty", text=_text("text", text, 1000), photos=list(photos),
                     account_id=account.id, routed_to=_contractor(project))
     db.session.add(defect)
@@ -532,6 +537,7 @@ def contractor_rectify(token, text, photos=()):
     defect = defect_by_token(token)
     if defect.status != "open":
         raise Conflict("works.defect_not_open")
+    only_from_chat(photos)
     project = db.session.get(Project, defect.project_id)
     defect.rectification = _text("text", text, 2000)
     defect.rectification_photos = list(photos)

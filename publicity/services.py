@@ -12,7 +12,7 @@ from core.errors import Conflict, Forbidden, NotFound, field_error
 from core.extensions import db
 from core.ids import among
 from core.models import Region, as_utc, aware, utcnow
-from core.chat_photos import in_flight, request_chat_photos, stored_names
+from core.chat_photos import in_flight, only_from_chat, request_chat_photos, stored_names
 from core.uploads import link_uploads
 from notices.services import queue_direct_message, queue_scoped_notice
 from publicity import files as _files  # noqa: F401 - who may see an objection's photos
@@ -143,6 +143,7 @@ def lodge_objection(account, publicity_id, text, photos=(), channel="miniprogram
     if len(text) > MAX_TEXT:
         raise field_error("text", "wish.too_long", limit=MAX_TEXT)
     photos = list(photos or [])
+    only_from_chat(photos, channel)
     if len(photos) > MAX_PHOTOS:
         raise field_error("photos", "wish.too_many_photos", limit=MAX_PHOTOS)
     objection = Objection(publicity_id=period.id, account_id=account.id, dwelling_id=account.dwelling_id,
@@ -160,6 +161,7 @@ def add_objection_photos(account, objection_id, photos):
     if objection is None or objection.account_id != account.id:
         raise NotFound()
     db.session.get(Publicity, objection.publicity_id).require_open()
+    only_from_chat(photos)
     photos = list(objection.photos or []) + list(photos or [])
     if len(photos) + in_flight("objection", objection.id) > MAX_PHOTOS:
         raise field_error("photos", "wish.too_many_photos", limit=MAX_PHOTOS)

@@ -8,7 +8,7 @@ from core import audit
 from core.auth import authorize, compounds_in_scope
 from core.catalogue import items_for_region
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from core.chat_photos import in_flight, request_chat_photos, stored_names
+from core.chat_photos import in_flight, only_from_chat, request_chat_photos, stored_names
 from core.uploads import MAX_PHOTOS, link_uploads
 from core.extensions import db
 from core.models import Building, CatalogueItem, Compound, Dwelling, Region, Unit, utcnow
@@ -77,6 +77,7 @@ def file_wish(account, channel, text="", catalogue_code=None, photos=(), latitud
               suggested=None):
     """Record a resident's wish for their own dwelling's compound (`suggested`: codes already matched)."""
     _require_bound(account)
+    only_from_chat(photos, channel)
     text = (text or "").strip()
     faults = []
     if len(text) > MAX_TEXT:
@@ -121,6 +122,7 @@ def my_wish(account, wish_id):
 def add_wish_photos(account, wish_id, photos):
     """The author adds photos to their wish (one upload per request from the mini-program), at most MAX_PHOTOS."""
     wish = my_wish(account, wish_id)
+    only_from_chat(photos)
     if len(wish.photos or []) + in_flight("wish", wish.id) + len(photos) > MAX_PHOTOS:
         raise InvalidInput([{"field": "photos", "key": "wish.too_many_photos", "params": {"limit": MAX_PHOTOS}}])
     wish.photos = [*(wish.photos or []), *photos]

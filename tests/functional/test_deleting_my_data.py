@@ -1,0 +1,126 @@
+"""A resident deletes their data through the mini-program: what they objected to during a publicity period, their
+view at acceptance, the defect they reported in the warranty, their wishes and on-site reports keep their place
+in the public record, without their words or photos, and the photo files leave the disk; what a committee
+member then reads on the staff API and the panel no longer shows them."""
+import hashlib
+import io
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from core.extensions import db
+from core.models import utcnow
+from core.uploads import stored_path
+from projects.models import AcceptanceView
+from tests.builders import PNG, override_gate, page_sign_in
+from tests.builders import bound_resident as resident
+
+MINE = {kind: PNG + f"a photo for the {kind}".encode() for kind in ("objection", "view", "defect", "wish", "report")}
+SHARED = PNG + b"the stairwell, as everyone photographs it"
+
+
+def name_of(data):
+    return hashlib.sha256(data).hexdigest() + ".png"
+
+
+def photos(*bodies):
+    return [(io.BytesIO(body), f"{n}.png") for n, body in enumerate(bodies)]
+
+
+def served(http, name, **kwargs):
+    response = http.get(f"/api/v1/files/{name}", **kwargs)
+    response.close()
+    return response.status_code
+
+
+def test_deleting_my_data_takes_my_words_and_photos_from_objections_defects_and_the_disk(
+        client, world, project, simulator):
+    http, headers, pid, rooms = project
+    me = resident(client, simulator, http, headers, rooms["201"], "leaving-201")
+    neighbour = resident(client, simulator, http, headers, rooms["202"], "staying-202")
+    multipart = {"content_type": "multipart/form-data"}
+
+    # an objection, with photos, while the plan is published; the committee answers it
+    starts = utcnow() - timedelta(minutes=1)
+    assert http.post(f"/api/v1/admin/projects/{pid}/plan-publicity", headers=headers, json={
+        "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(days=7)).isoformat(),
+        "summary": "楼道改造，预算1万元"}).status_code == 201
+    period_id = client.get("/api/v1/publicity", headers=me).get_json()[0]["id"]
+    objection = client.post(f"/api/v1/publicity/{period_id}/objections", headers=me, **multipart,
+                            data={"text": "楼道灯装在了我家门口，晚上太亮", "photos": photos(MINE["objection"], SHARED)})
+    assert objection.status_code == 201, objection.get_data(as_text=True)
+    objection_id = objection.get_json()["id"]
+    assert http.post(f"/api/v1/admin/publicity/{period_id}/objections/{objection_id}/answer", headers=headers,
+                     json={"answer": "灯位已调整到楼梯转角。"}).status_code == 200
+    # the neighbour's wish holds the same photo (files are stored by content): it must stay theirs
+    assert client.post("/api/v1/wishes", headers=neighbour, **multipart,
+                       data={"text": "楼道需要照明", "photos": photos(SHARED)}).status_code == 201
+    assert client.post("/api/v1/wishes", headers=me, **multipart,
+                       data={"text": "我家门口的墙渗水", "photos": photos(MINE["wish"])}).status_code == 201
+    assert client.post("/api/v1/reports", headers=me, **multipart,
+                       data={"text": "工地晚上十点还在施工", "photos": photos(MINE["report"])}).status_code == 201
+
+    # at acceptance, problems with a photo; then a defect in the warranty, with a photo
+    override_gate(client, pid)
+    assert http.post(f"/api/v1/admin/projects/{pid}/stages", headers=headers,
+                     json={"stage": "acceptance", "reason": "示范项目，按计划推进"}).status_code == 200
+    assert client.put("/api/v1/project/acceptance", headers=me, **multipart, data={
+        "verdict": "problems", "text": "二楼楼道灯不亮", "photos": photos(MINE["view"])}).status_code == 200
+    assert http.post(f"/api/v1/admin/projects/{pid}/acceptance", headers=headers, json={
+        "note": "联合验收合格", "participants": [{"name": "王大爷", "role": "resident_rep"}]}).status_code == 200
+    defect = client.post("/api/v1/project/defects", headers=me, **multipart,
+                         data={"text": "雨后二单元门口积水", "photos": photos(MINE["defect"])})
+    assert defect.status_code == 201, defect.get_data(as_text=True)
+    defect_id = defect.get_json()["id"]
+
+    # what the resident may read and take away holds each of them, before
+    mine = client.get("/api/v1/me/data", headers=me).get_json()
+    assert [o["text"] for o in mine["objections"]] == ["楼道灯装在了我家门口，晚上太亮"]
+    assert [(v["verdict"], v["text"], v["photos"]) for v in mine["acceptance_views"]] == [
+        ("problems", "二楼楼道灯不亮", [name_of(MINE["view"])])]
+    assert [(d["text"], d["photos"]) for d in mine["defects"]] == [("雨后二单元门口积水", [name_of(MINE["defect"])])]
+
+    panel = page_sign_in(client.application.test_client(), "committee_a")
+    assert "雨后二单元门口积水" in panel.get("/admin/inbox").get_data(as_text=True)
+    for body in (*MINE.values(), SHARED):
+        assert served(http, name_of(body)) == 200  # the committee saw each before
+
+    assert client.post("/api/v1/me/deletion", headers=me).status_code == 204
+
+    # the objection still stands with its answer; the resident's words and photos are gone
+    period = http.get(f"/api/v1/admin/publicity/{period_id}").get_json()
+    (kept,) = period["objections"]
+    assert kept["id"] == objection_id and kept["answer"] == "灯位已调整到楼梯转角。"
+    assert kept["text"] == "" and kept["photos"] == [] and kept["chat_photos"] == []
+    words = ("楼道灯装在了我家门口", "我家门口的墙渗水", "工地晚上十点还在施工", "二楼楼道灯不亮", "雨后二单元门口积水")
+    pages = [panel.get(path).get_data(as_text=True) for path in (
+        f"/admin/publicity/{period_id}", f"/public/publicity/{period_id}", f"/admin/projects/{pid}",
+        f"/admin/projects/{pid}/works", "/admin/wishes", "/admin/inbox")]
+    pages += [http.get(path).get_data(as_text=True) for path in (
+        "/api/v1/admin/wishes", "/api/v1/admin/reports", f"/api/v1/admin/projects/{pid}/works")]
+    for page in pages:
+        assert not [w for w in words if w in page]
+        assert not [kind for kind, body in MINE.items() if name_of(body) in page]
+    assert "灯位已调整到楼梯转角。" in pages[0]
+    # the defect stays on the works, to be repaired; the contractor's page no longer shows the resident's photo
+    (warranty,) = [d for d in http.get(f"/api/v1/admin/projects/{pid}/works").get_json()["defects"]
+                   if d["id"] == defect_id]
+    assert warranty["status"] == "open" and warranty["text"] == ""
+    link = re.search(r"(/public/defects/[\w.-]+)", panel.get("/admin/inbox").get_data(as_text=True)).group(1)
+    contractor = client.application.test_client()
+    shown = contractor.get(link)
+    assert shown.status_code == 200 and "<img" not in shown.get_data(as_text=True)
+    # the view at acceptance still counts, without its words
+    assert db.session.scalars(select(AcceptanceView.verdict)).all() == ["problems"]
+
+    # the files: gone from the disk and from every door; the neighbour's copy of the shared photo stays
+    for kind, body in MINE.items():
+        assert stored_path(name_of(body)) is None, kind
+        assert served(http, name_of(body)) == 404, kind
+    folder = Path(client.application.config["UPLOAD_FOLDER"])
+    assert not [p for p in folder.iterdir() if p.read_bytes() in MINE.values()]
+    assert stored_path(name_of(SHARED)).read_bytes() == SHARED
+    assert served(http, name_of(SHARED)) == 200
+    assert served(client, name_of(SHARED), headers=neighbour) == 200
