@@ -12,6 +12,7 @@ from core.extensions import babel, csrf, db, migrate
 from core.http_errors import register_errorhandlers
 from core.i18n import select_locale
 from core.logs import configure_logging
+from core.sessions import CookieSessions
 from core import scheduler as _scheduler  # noqa: F401 - declares APScheduler's table in the metadata
 
 # The doors people come through. They import the domain; the factory only names them,
@@ -28,6 +29,7 @@ def create_app(config=None):
     config.check()
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_mapping(config.as_dict())
+    app.session_interface = CookieSessions()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"].split("///", 1)[-1]).parent.mkdir(
             parents=True, exist_ok=True)

@@ -13,8 +13,11 @@ worker_class = "gthread"
 timeout = int(os.environ.get("WEB_TIMEOUT", 30))  # the bot answers within 5 s; nothing should take 30
 graceful_timeout = 20
 keepalive = 5
-max_requests = int(os.environ.get("WEB_MAX_REQUESTS", 5000))  # recycle workers now and then
-max_requests_jitter = 500
+# Workers are recycled now and then (a guard against slow leaks), not every minute of a vote night: a worker
+# loads the app again in about 2 s of CPU, and at a few hundred requests a second 5,000 requests came round
+# for each of four workers within a minute.
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", 50000))
+max_requests_jitter = max_requests // 10
 limit_request_line = 8190
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = None  # request lines carry tokens in their query strings: the app logs requests without them
