@@ -631,8 +631,12 @@ def chain_waiting_votes():
     chained = 0
     waiting = select(BallotIntake.vote_id).where(BallotIntake.vote_id == Vote.id, BallotIntake.state == "waiting")
     for vote_id in db.session.scalars(select(Vote.id).where(Vote.state == VoteState.OPEN, waiting.exists())).all():
-        chained += len(chain_waiting(vote_id))
-        db.session.commit()
+        try:
+            chained += len(chain_waiting(vote_id))
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - one vote's chain in trouble keeps no other vote from closing on time
+            db.session.rollback()
+            log.exception("the ballots waiting in vote %s could not be chained", vote_id)
     return chained
 
 

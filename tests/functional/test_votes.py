@@ -411,16 +411,18 @@ def chaining_fails(app):
     """A function making the database refuse the next `times` appends to any vote's chain (as a full disk or a
     restart would): a trigger counting on a sequence, which a rolled-back transaction does not take back. The
     trigger is gone after the test (tests share the database's schema)."""
-    def fail(times):
+    def fail(times, vote_id=None):
+        """With `vote_id`, only that vote's chain is refused (once per round: its first event)."""
+        row = vote_id is not None
         db.session.execute(text(f"""
             CREATE SEQUENCE chain_faults;
             CREATE FUNCTION chain_fault() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
                 IF nextval('chain_faults') <= {int(times)} THEN RAISE EXCEPTION 'could not write the chain'; END IF;
-                RETURN NULL;
+                RETURN {'NEW' if row else 'NULL'};
             END $$;
-            CREATE TRIGGER chain_fault BEFORE INSERT ON ballot_events FOR EACH STATEMENT
-                EXECUTE FUNCTION chain_fault();
+            CREATE TRIGGER chain_fault BEFORE INSERT ON ballot_events FOR EACH {'ROW' if row else 'STATEMENT'}
+                {f'WHEN (NEW.vote_id = {int(vote_id)})' if row else ''} EXECUTE FUNCTION chain_fault();
         """))
         db.session.commit()
     yield fail
@@ -511,6 +513,33 @@ def test_casts_whose_rounds_keep_failing_are_told_their_ballot_was_received_and_
     assert services.verify(vote_id) == []
     rounds = services._rounds_of(vote_id)
     assert (rounds.leading, rounds.waiting, rounds.links) == (False, set(), {})
+
+
+@pytest.mark.postgresql_only
+def test_a_vote_whose_chain_keeps_failing_does_not_keep_the_schedule_from_closing_the_others(
+        app, client, setup, simulator, database_url, chaining_fails):
+    from votes import services
+    from votes.models import Vote
+    staff, headers, unit_id, rooms = setup
+    now = utcnow()
+    due = staff.post("/api/v1/admin/votes", headers=headers, json={
+        "scope_kind": "unit", "scope_id": unit_id, "matter": "rebuild", "title": "1栋1单元外墙保温",
+        "text": "外墙保温方案见附件。"}).get_json()["id"]
+    opened = staff.post(f"/api/v1/admin/votes/{due}/open", headers=headers, json={
+        "opens_at": (now - timedelta(minutes=1)).isoformat(), "closes_at": (now + timedelta(days=1)).isoformat()})
+    assert opened.status_code == 200, opened.get_data(as_text=True)
+    troubled = open_lift_vote(staff, headers, unit_id)  # closes in a week
+    owners = {"103": owner(client, simulator, staff, headers, rooms["103"], "troubled-103")}
+    chaining_fails(1000, vote_id=troubled)  # the database refuses this one vote's chain
+    answers = _cast_while_the_chain_is_busy(client, database_url, troubled, owners)
+    assert answers["103"].status_code == 503, answers["103"].get_json()
+    try:  # the schedule, as core.scheduler.run_job runs it: a failed run is logged and rolled back
+        services.run_due(now + timedelta(days=2))
+    except Exception:  # noqa: BLE001
+        db.session.rollback()
+    db.session.expire_all()
+    assert db.session.get(Vote, due).state == "closed"  # the vote due was closed on time
+    assert db.session.get(Vote, troubled).state == "open"
 
 
 @pytest.mark.postgresql_only
