@@ -564,6 +564,7 @@ class _ChainRounds:
         self.leading = False
         self.waiting = set()  # intake ids of this process's casts waiting for their links
         self.links = {}  # intake id: its chain link, or None when it came too late for the chain
+        self.failures = 0  # rounds that failed so far, whoever led them
 
 
 _ROUNDS, _ROUNDS_LOCK = {}, threading.Lock()
@@ -582,29 +583,34 @@ def chain_received(vote_id, received):
 
     A round's leader commits its round itself: the round carries other casts' ballots, whose owners are answered
     as soon as it is on disk. A round that fails (a lost connection, a database restarting) is led again by a
-    cast still waiting; a cast that led ROUND_TRIES failed rounds is answered Unavailable: its ballots were
-    received in time and stay in the intake, for the next round, the sweep (chain_waiting_votes) or the close."""
+    cast still waiting; a cast is answered Unavailable once ROUND_TRIES rounds that would carry its ballots
+    failed, whoever led them (not two of its own after every other cast's: the last of many would wait long past
+    a request's time): its ballots were received in time and stay in the intake, for the next round, the sweep
+    (chain_waiting_votes) or the close."""
     if all(r.link is not None for r in received):
         return received
     ids = [r.entry_id for r in received]
-    rounds, led = _rounds_of(vote_id), 0
+    rounds = _rounds_of(vote_id)
     try:
         with rounds.changed:
             rounds.waiting.update(ids)
+            # A round under way may have read the intake before these ballots were in it: its failure is not theirs.
+            given_up_at = rounds.failures + ROUND_TRIES + (1 if rounds.leading else 0)
         while True:
             with rounds.changed:
                 while rounds.leading and not all(i in rounds.links for i in ids):
                     rounds.changed.wait()
-                if all(i in rounds.links for i in ids) or led == ROUND_TRIES:
+                if all(i in rounds.links for i in ids) or rounds.failures >= given_up_at:
                     links = {i: rounds.links[i] for i in ids if i in rounds.links}
                     break
                 rounds.leading = True
-            led += 1
             try:
                 _chain_round(vote_id, rounds)
             except Exception:  # the ballots stay received: another round carries them
+                with rounds.changed:
+                    rounds.failures += 1
                 db.session.rollback()
-                log.exception("a round of chaining vote %s failed (led %s of %s)", vote_id, led, ROUND_TRIES)
+                log.exception("a round of chaining vote %s failed", vote_id)
             finally:
                 with rounds.changed:
                     rounds.leading = False
@@ -621,7 +627,8 @@ def chain_received(vote_id, received):
     return [Received(r.entry, links[r.entry_id], r.entry_id) for r in received]
 
 
-ROUND_TRIES = 2  # rounds a cast leads before it answers that its ballots are received, their receipt to follow
+ROUND_TRIES = 2  # failed rounds a cast waits through before it answers that its ballots are received, their
+# receipt to follow
 
 
 def chain_waiting_votes():

@@ -516,6 +516,27 @@ def test_casts_whose_rounds_keep_failing_are_told_their_ballot_was_received_and_
 
 
 @pytest.mark.postgresql_only
+def test_casts_waiting_together_through_failing_rounds_are_answered_after_two_of_them_not_two_each(
+        app, client, setup, simulator, database_url, chaining_fails):
+    """While the database refuses the chain, every cast waiting for a round is answered once the rounds that
+    would carry its ballot failed ROUND_TRIES times, whoever led them: it does not wait in turn for each other
+    cast's own failed rounds (the last of many would wait far past a request's time), nor press a database in
+    trouble with two more rounds per cast."""
+    from votes import services
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    owners = {room: owner(client, simulator, staff, headers, rooms[room], f"many-{room}")
+              for room in ("103", "104", "105", "106", "107")}
+    chaining_fails(1000)
+    answers = _cast_while_the_chain_is_busy(client, database_url, vote_id, owners)
+    assert [a.status_code for a in answers.values()] == [503] * len(owners), [a.get_json() for a in answers.values()]
+    tried = db.session.scalar(text("SELECT last_value FROM chain_faults"))
+    assert tried <= 2 * services.ROUND_TRIES < 2 * len(owners), f"{tried} rounds tried for {len(owners)} casts"
+    rounds = services._rounds_of(vote_id)
+    assert (rounds.leading, rounds.waiting, rounds.links) == (False, set(), {})
+
+
+@pytest.mark.postgresql_only
 def test_a_vote_whose_chain_keeps_failing_does_not_keep_the_schedule_from_closing_the_others(
         app, client, setup, simulator, database_url, chaining_fails):
     from votes import services
