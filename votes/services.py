@@ -621,10 +621,32 @@ def chain_received(vote_id, received):
                 rounds.waiting.discard(i)
                 rounds.links.pop(i, None)
     if len(links) < len(ids):
+        links.update(_last_look(vote_id, [i for i in ids if i not in links]))
+    if len(links) < len(ids):
         raise Unavailable("vote.received_not_chained")
     if None in links.values():
         raise Conflict("vote.not_open")
     return [Received(r.entry, links[r.entry_id], r.entry_id) for r in received]
+
+
+def _last_look(vote_id, ids):
+    """{intake id: chain link, or None when it can no longer count} of ballots whose rounds failed, as the
+    database has them (a round may have been written though its leader heard an error; a ballot still waiting
+    in the intake of a vote no longer open is never chained: the close that counted passed it by); those that
+    a later round, the sweep or the close may still chain are left out, as are all when the database cannot be
+    asked."""
+    try:
+        found = {row.id: row.hash if row.state == "chained" else None for row in db.session.execute(
+            _ENTRY_LINKS, {"entries": ids}) if row.state in ("chained", "late")}
+        if len(found) < len(ids) and db.session.scalar(
+                select(_VOTES.c.state).where(_VOTES.c.id == vote_id)) != VoteState.OPEN:
+            found.update({i: None for i in ids if i not in found})
+        db.session.rollback()  # read only
+        return found
+    except Exception:  # noqa: BLE001 - the database is still in trouble: the ballots stay received
+        db.session.rollback()
+        log.exception("the ballots of vote %s whose rounds failed could not be looked up", vote_id)
+        return {}
 
 
 ROUND_TRIES = 2  # failed rounds a cast waits through before it answers that its ballots are received, their

@@ -564,6 +564,69 @@ def test_a_vote_whose_chain_keeps_failing_does_not_keep_the_schedule_from_closin
 
 
 @pytest.mark.postgresql_only
+def test_a_cast_kept_after_the_close_counted_is_not_told_its_ballot_counts_when_its_rounds_fail(
+        app, client, setup, simulator, database_url):
+    """A cast reads the vote open, but its ballot reaches the intake only after a close by hand chained what was
+    waiting; then the database refuses every round. The ballot can never count: the answer must not say it
+    will (nor leave the caster waiting for a receipt that never comes)."""
+    import threading
+    import time
+    from sqlalchemy import create_engine
+    from core.config import sqlalchemy_url
+    from votes.services import CHAIN_LOCK
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    me = owner(client, simulator, staff, headers, rooms["103"], "late-103")
+    gate = 0x6761  # held by the test: a ballot's way into the intake waits for it
+    db.session.execute(text(f"""
+        CREATE FUNCTION intake_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_advisory_xact_lock({gate}); RETURN NULL; END $$;
+        CREATE TRIGGER intake_gate BEFORE INSERT ON ballot_intake FOR EACH STATEMENT EXECUTE FUNCTION intake_gate();
+        CREATE FUNCTION intake_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'could not write the intake'; END $$;
+        CREATE TRIGGER intake_fault BEFORE UPDATE ON ballot_intake FOR EACH STATEMENT EXECUTE FUNCTION intake_fault();
+    """))
+    db.session.commit()
+    answers = {}
+
+    def cast():
+        answers["103"] = client.put(f"/api/v1/votes/{vote_id}/ballot", headers=me, json={"choice": "agree"})
+
+    other = create_engine(sqlalchemy_url(database_url))
+    thread = threading.Thread(target=cast)
+    try:
+        with other.connect() as holder, other.connect() as chain:
+            holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
+            holder.commit()
+            with chain.begin():  # another cast appends to the chain: this one goes to the intake
+                chain.execute(text("SELECT pg_advisory_xact_lock(:k, :v)"), {"k": CHAIN_LOCK, "v": vote_id})
+                thread.start()
+                deadline = time.monotonic() + 30
+                while not holder.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                             "AND NOT granted AND objid = :g"), {"g": gate}):
+                    assert time.monotonic() < deadline, "the cast did not reach the intake"
+                    time.sleep(0.02)
+            closed = staff.post(f"/api/v1/admin/votes/{vote_id}/close", headers=headers)
+            assert closed.status_code == 200, closed.get_data(as_text=True)
+            holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
+            holder.commit()
+        thread.join(60)
+        assert not thread.is_alive(), "the cast was left waiting"
+    finally:
+        other.dispose()
+        db.session.rollback()
+        db.session.execute(text("DROP TRIGGER IF EXISTS intake_gate ON ballot_intake; DROP FUNCTION IF EXISTS "
+                                "intake_gate(); DROP TRIGGER IF EXISTS intake_fault ON ballot_intake; "
+                                "DROP FUNCTION IF EXISTS intake_fault()"))
+        db.session.commit()
+    answer = answers["103"]
+    assert answer.status_code == 409, answer.get_json()  # the vote was not open for it any more
+    assert "计入" not in answer.get_json()["error"]["message"]
+    result = staff.get(f"/api/v1/admin/votes/{vote_id}/result").get_json()
+    assert result["participating_heads"] == 0
+
+
+@pytest.mark.postgresql_only
 def test_casts_in_the_mini_program_and_in_chat_racing_the_close_lose_nothing_and_double_nothing(
         app, client, setup, simulator):
     import threading
