@@ -1376,14 +1376,23 @@ def verify(vote_id, head=None):
 
 # scheduled -------------------------------------------------------------------------------------------
 def run_due(now=None):
-    """Close votes whose time is up, archive after publicity, remind non-voters once."""
+    """Close votes whose time is up (each in its own transaction), archive after publicity, remind non-voters
+    once."""
     now = now or utcnow()
     chain_waiting_votes()
-    for vote in Vote.query.filter(Vote.state == VoteState.OPEN, Vote.closes_at <= now).all():
-        if not _close(vote, due_by=now):
-            continue  # closed by hand, or extended, meanwhile
-        audit.record(None, "vote.close", "vote", vote.id, vote.region_id,
-                     after={"approved": outcomes.approved(vote), "by": "schedule"})
+    for vote_id in db.session.scalars(select(Vote.id).where(Vote.state == VoteState.OPEN,
+                                                             Vote.closes_at <= now)).all():
+        # Each close on its own: one whose chain the database refuses is tried again on the next run, and keeps
+        # no other vote open past its time (nor holds the chains of those closed before it).
+        try:
+            vote = db.session.get(Vote, vote_id)
+            if _close(vote, due_by=now):  # not when closed by hand, or extended, meanwhile
+                audit.record(None, "vote.close", "vote", vote.id, vote.region_id,
+                             after={"approved": outcomes.approved(vote), "by": "schedule"})
+            db.session.commit()
+        except Exception:  # noqa: BLE001
+            db.session.rollback()
+            log.exception("vote %s could not be closed on time", vote_id)
     for vote in Vote.query.filter(Vote.state == VoteState.PUBLISHED, Vote.publicity_ends_at <= now).all():
         if publicity_over(vote):
             vote.state = VoteState.ARCHIVED

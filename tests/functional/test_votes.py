@@ -516,6 +516,26 @@ def test_casts_whose_rounds_keep_failing_are_told_their_ballot_was_received_and_
 
 
 @pytest.mark.postgresql_only
+def test_a_vote_due_whose_chain_keeps_failing_does_not_keep_the_schedule_from_closing_another_due(
+        app, client, setup, simulator, database_url, chaining_fails):
+    from votes import services
+    from votes.models import Vote
+    staff, headers, unit_id, rooms = setup
+    troubled = open_lift_vote(staff, headers, unit_id)
+    other = open_lift_vote(staff, headers, unit_id, title="1栋1单元外墙保温")
+    owners = {"103": owner(client, simulator, staff, headers, rooms["103"], "due-103")}
+    chaining_fails(1000, vote_id=troubled)  # the database refuses this one vote's chain
+    assert _cast_while_the_chain_is_busy(client, database_url, troubled, owners)["103"].status_code == 503
+    try:  # the schedule, as core.scheduler.run_job runs it: a failed run is logged and rolled back
+        services.run_due(utcnow() + timedelta(days=8))  # both are due
+    except Exception:  # noqa: BLE001
+        db.session.rollback()
+    db.session.expire_all()
+    assert db.session.get(Vote, other).state == "closed"
+    assert db.session.get(Vote, troubled).state == "open"  # closed by a later run, once its chain is written
+
+
+@pytest.mark.postgresql_only
 def test_casts_waiting_together_through_failing_rounds_are_answered_after_two_of_them_not_two_each(
         app, client, setup, simulator, database_url, chaining_fails):
     """While the database refuses the chain, every cast waiting for a round is answered once the rounds that
