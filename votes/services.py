@@ -578,6 +578,7 @@ class _ChainRounds:
         self.leading = False
         self.waiting = set()  # intake ids of this process's casts waiting for their links
         self.links = {}  # intake id: its chain link, or None when it came too late for the chain
+        self.failures = 0  # rounds that failed so far, whoever led them
 
 
 _ROUNDS, _ROUNDS_LOCK = {}, threading.Lock()
@@ -596,29 +597,34 @@ def chain_received(vote_id, received):
 
     A round's leader commits its round itself: the round carries other casts' ballots, whose owners are answered
     as soon as it is on disk. A round that fails (a lost connection, a database restarting) is led again by a
-    cast still waiting; a cast that led ROUND_TRIES failed rounds is answered Unavailable: its ballots were
-    received in time and stay in the intake, for the next round, the sweep (chain_waiting_votes) or the close."""
+    cast still waiting; a cast is answered Unavailable once ROUND_TRIES rounds that would carry its ballots
+    failed, whoever led them (not two of its own after every other cast's: the last of many would wait long past
+    a request's time): its ballots were received in time and stay in the intake, for the next round, the sweep
+    (chain_waiting_votes) or the close."""
     if all(r.link is not None for r in received):
         return received
     ids = [r.entry_id for r in received]
-    rounds, led = _rounds_of(vote_id), 0
+    rounds = _rounds_of(vote_id)
     try:
         with rounds.changed:
             rounds.waiting.update(ids)
+            # A round under way may have read the intake before these ballots were in it: its failure is not theirs.
+            given_up_at = rounds.failures + ROUND_TRIES + (1 if rounds.leading else 0)
         while True:
             with rounds.changed:
                 while rounds.leading and not all(i in rounds.links for i in ids):
                     rounds.changed.wait()
-                if all(i in rounds.links for i in ids) or led == ROUND_TRIES:
+                if all(i in rounds.links for i in ids) or rounds.failures >= given_up_at:
                     links = {i: rounds.links[i] for i in ids if i in rounds.links}
                     break
                 rounds.leading = True
-            led += 1
             try:
                 _chain_round(vote_id, rounds)
             except Exception:  # the ballots stay received: another round carries them
+                with rounds.changed:
+                    rounds.failures += 1
                 db.session.rollback()
-                log.exception("a round of chaining vote %s failed (led %s of %s)", vote_id, led, ROUND_TRIES)
+                log.exception("a round of chaining vote %s failed", vote_id)
             finally:
                 with rounds.changed:
                     rounds.leading = False
@@ -629,13 +635,36 @@ def chain_received(vote_id, received):
                 rounds.waiting.discard(i)
                 rounds.links.pop(i, None)
     if len(links) < len(ids):
+        links.update(_last_look(vote_id, [i for i in ids if i not in links]))
+    if len(links) < len(ids):
         raise Unavailable("vote.received_not_chained")
     if None in links.values():
         raise Conflict("vote.not_open")
     return [Received(r.entry, links[r.entry_id], r.entry_id) for r in received]
 
 
-ROUND_TRIES = 2  # rounds a cast leads before it answers that its ballots are received, their receipt to follow
+def _last_look(vote_id, ids):
+    """{intake id: chain link, or None when it can no longer count} of ballots whose rounds failed, as the
+    database has them (a round may have been written though its leader heard an error; a ballot still waiting
+    in the intake of a vote no longer open is never chained: the close that counted passed it by); those that
+    a later round, the sweep or the close may still chain are left out, as are all when the database cannot be
+    asked."""
+    try:
+        found = {row.id: row.hash if row.state == "chained" else None for row in db.session.execute(
+            _ENTRY_LINKS, {"entries": ids}) if row.state in ("chained", "late")}
+        if len(found) < len(ids) and db.session.scalar(
+                select(_VOTES.c.state).where(_VOTES.c.id == vote_id)) != VoteState.OPEN:
+            found.update({i: None for i in ids if i not in found})
+        db.session.rollback()  # read only
+        return found
+    except Exception:  # noqa: BLE001 - the database is still in trouble: the ballots stay received
+        db.session.rollback()
+        log.exception("the ballots of vote %s whose rounds failed could not be looked up", vote_id)
+        return {}
+
+
+ROUND_TRIES = 2  # failed rounds a cast waits through before it answers that its ballots are received, their
+# receipt to follow
 
 
 def chain_waiting_votes():
@@ -645,8 +674,12 @@ def chain_waiting_votes():
     chained = 0
     waiting = select(BallotIntake.vote_id).where(BallotIntake.vote_id == Vote.id, BallotIntake.state == "waiting")
     for vote_id in db.session.scalars(select(Vote.id).where(Vote.state == VoteState.OPEN, waiting.exists())).all():
-        chained += len(chain_waiting(vote_id))
-        db.session.commit()
+        try:
+            chained += len(chain_waiting(vote_id))
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - one vote's chain in trouble keeps no other vote from closing on time
+            db.session.rollback()
+            log.exception("the ballots waiting in vote %s could not be chained", vote_id)
     return chained
 
 
@@ -1369,14 +1402,23 @@ def verify(vote_id, head=None):
 
 # scheduled -------------------------------------------------------------------------------------------
 def run_due(now=None):
-    """Close votes whose time is up, archive after publicity, remind non-voters once."""
+    """Close votes whose time is up (each in its own transaction), archive after publicity, remind non-voters
+    once."""
     now = now or utcnow()
     chain_waiting_votes()
-    for vote in Vote.query.filter(Vote.state == VoteState.OPEN, Vote.closes_at <= now).all():
-        if not _close(vote, due_by=now):
-            continue  # closed by hand, or extended, meanwhile
-        audit.record(None, "vote.close", "vote", vote.id, vote.region_id,
-                     after={"approved": outcomes.approved(vote), "by": "schedule"})
+    for vote_id in db.session.scalars(select(Vote.id).where(Vote.state == VoteState.OPEN,
+                                                             Vote.closes_at <= now)).all():
+        # Each close on its own: one whose chain the database refuses is tried again on the next run, and keeps
+        # no other vote open past its time (nor holds the chains of those closed before it).
+        try:
+            vote = db.session.get(Vote, vote_id)
+            if _close(vote, due_by=now):  # not when closed by hand, or extended, meanwhile
+                audit.record(None, "vote.close", "vote", vote.id, vote.region_id,
+                             after={"approved": outcomes.approved(vote), "by": "schedule"})
+            db.session.commit()
+        except Exception:  # noqa: BLE001
+            db.session.rollback()
+            log.exception("vote %s could not be closed on time", vote_id)
     for vote in Vote.query.filter(Vote.state == VoteState.PUBLISHED, Vote.publicity_ends_at <= now).all():
         if publicity_over(vote):
             vote.state = VoteState.ARCHIVED

@@ -411,16 +411,18 @@ def chaining_fails(app):
     """A function making the database refuse the next `times` appends to any vote's chain (as a full disk or a
     restart would): a trigger counting on a sequence, which a rolled-back transaction does not take back. The
     trigger is gone after the test (tests share the database's schema)."""
-    def fail(times):
+    def fail(times, vote_id=None):
+        """With `vote_id`, only that vote's chain is refused (once per round: its first event)."""
+        row = vote_id is not None
         db.session.execute(text(f"""
             CREATE SEQUENCE chain_faults;
             CREATE FUNCTION chain_fault() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
                 IF nextval('chain_faults') <= {int(times)} THEN RAISE EXCEPTION 'could not write the chain'; END IF;
-                RETURN NULL;
+                RETURN {'NEW' if row else 'NULL'};
             END $$;
-            CREATE TRIGGER chain_fault BEFORE INSERT ON ballot_events FOR EACH STATEMENT
-                EXECUTE FUNCTION chain_fault();
+            CREATE TRIGGER chain_fault BEFORE INSERT ON ballot_events FOR EACH {'ROW' if row else 'STATEMENT'}
+                {f'WHEN (NEW.vote_id = {int(vote_id)})' if row else ''} EXECUTE FUNCTION chain_fault();
         """))
         db.session.commit()
     yield fail
@@ -438,7 +440,7 @@ def _cast_while_the_chain_is_busy(client, database_url, vote_id, owners):
     from sqlalchemy import create_engine
     from core.config import sqlalchemy_url
     from votes.models import BallotIntake
-    from votes.services import CHAIN_LOCK
+    from votes.services import CHAIN_LOCK, _rounds_of
     answers = {}
 
     def cast(room):
@@ -453,7 +455,8 @@ def _cast_while_the_chain_is_busy(client, database_url, vote_id, owners):
                 thread.start()
             deadline = time.monotonic() + 30
             while conn.scalar(select(db.func.count()).select_from(BallotIntake).where(
-                    BallotIntake.vote_id == vote_id, BallotIntake.state == "waiting")) < len(owners):
+                    BallotIntake.vote_id == vote_id, BallotIntake.state == "waiting")) < len(owners) or len(
+                    _rounds_of(vote_id).waiting) < len(owners):  # kept, and each cast waiting for a round
                 assert time.monotonic() < deadline, "the ballots were not kept while the chain was busy"
                 time.sleep(0.02)
     finally:
@@ -511,6 +514,139 @@ def test_casts_whose_rounds_keep_failing_are_told_their_ballot_was_received_and_
     assert services.verify(vote_id) == []
     rounds = services._rounds_of(vote_id)
     assert (rounds.leading, rounds.waiting, rounds.links) == (False, set(), {})
+
+
+@pytest.mark.postgresql_only
+def test_a_vote_due_whose_chain_keeps_failing_does_not_keep_the_schedule_from_closing_another_due(
+        app, client, setup, simulator, database_url, chaining_fails):
+    from votes import services
+    from votes.models import Vote
+    staff, headers, unit_id, rooms = setup
+    troubled = open_lift_vote(staff, headers, unit_id)
+    other = open_lift_vote(staff, headers, unit_id, title="1栋1单元外墙保温")
+    owners = {"103": owner(client, simulator, staff, headers, rooms["103"], "due-103")}
+    chaining_fails(1000, vote_id=troubled)  # the database refuses this one vote's chain
+    assert _cast_while_the_chain_is_busy(client, database_url, troubled, owners)["103"].status_code == 503
+    try:  # the schedule, as core.scheduler.run_job runs it: a failed run is logged and rolled back
+        services.run_due(utcnow() + timedelta(days=8))  # both are due
+    except Exception:  # noqa: BLE001
+        db.session.rollback()
+    db.session.expire_all()
+    assert db.session.get(Vote, other).state == "closed"
+    assert db.session.get(Vote, troubled).state == "open"  # closed by a later run, once its chain is written
+
+
+@pytest.mark.postgresql_only
+def test_casts_waiting_together_through_failing_rounds_are_answered_after_two_of_them_not_two_each(
+        app, client, setup, simulator, database_url, chaining_fails):
+    """While the database refuses the chain, every cast waiting for a round is answered once the rounds that
+    would carry its ballot failed ROUND_TRIES times, whoever led them: it does not wait in turn for each other
+    cast's own failed rounds (the last of many would wait far past a request's time), nor press a database in
+    trouble with two more rounds per cast."""
+    from votes import services
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    owners = {room: owner(client, simulator, staff, headers, rooms[room], f"many-{room}")
+              for room in ("103", "104", "105", "106", "107")}
+    chaining_fails(1000)
+    answers = _cast_while_the_chain_is_busy(client, database_url, vote_id, owners)
+    assert [a.status_code for a in answers.values()] == [503] * len(owners), [a.get_json() for a in answers.values()]
+    # All waited together from the first round on (which may have read the intake before some of them were in it):
+    # at most one more than ROUND_TRIES rounds in all, not ROUND_TRIES for each.
+    tried = db.session.scalar(text("SELECT last_value FROM chain_faults"))
+    assert tried <= services.ROUND_TRIES + 1, f"{tried} rounds tried for {len(owners)} casts"
+    rounds = services._rounds_of(vote_id)
+    assert (rounds.leading, rounds.waiting, rounds.links) == (False, set(), {})
+
+
+@pytest.mark.postgresql_only
+def test_a_vote_whose_chain_keeps_failing_does_not_keep_the_schedule_from_closing_the_others(
+        app, client, setup, simulator, database_url, chaining_fails):
+    from votes import services
+    from votes.models import Vote
+    staff, headers, unit_id, rooms = setup
+    now = utcnow()
+    due = staff.post("/api/v1/admin/votes", headers=headers, json={
+        "scope_kind": "unit", "scope_id": unit_id, "matter": "rebuild", "title": "1栋1单元外墙保温",
+        "text": "外墙保温方案见附件。"}).get_json()["id"]
+    opened = staff.post(f"/api/v1/admin/votes/{due}/open", headers=headers, json={
+        "opens_at": (now - timedelta(minutes=1)).isoformat(), "closes_at": (now + timedelta(days=1)).isoformat()})
+    assert opened.status_code == 200, opened.get_data(as_text=True)
+    troubled = open_lift_vote(staff, headers, unit_id)  # closes in a week
+    owners = {"103": owner(client, simulator, staff, headers, rooms["103"], "troubled-103")}
+    chaining_fails(1000, vote_id=troubled)  # the database refuses this one vote's chain
+    answers = _cast_while_the_chain_is_busy(client, database_url, troubled, owners)
+    assert answers["103"].status_code == 503, answers["103"].get_json()
+    try:  # the schedule, as core.scheduler.run_job runs it: a failed run is logged and rolled back
+        services.run_due(now + timedelta(days=2))
+    except Exception:  # noqa: BLE001
+        db.session.rollback()
+    db.session.expire_all()
+    assert db.session.get(Vote, due).state == "closed"  # the vote due was closed on time
+    assert db.session.get(Vote, troubled).state == "open"
+
+
+@pytest.mark.postgresql_only
+def test_a_cast_kept_after_the_close_counted_is_not_told_its_ballot_counts_when_its_rounds_fail(
+        app, client, setup, simulator, database_url):
+    """A cast reads the vote open, but its ballot reaches the intake only after a close by hand chained what was
+    waiting; then the database refuses every round. The ballot can never count: the answer must not say it
+    will (nor leave the caster waiting for a receipt that never comes)."""
+    import threading
+    import time
+    from sqlalchemy import create_engine
+    from core.config import sqlalchemy_url
+    from votes.services import CHAIN_LOCK
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    me = owner(client, simulator, staff, headers, rooms["103"], "late-103")
+    gate = 0x6761  # held by the test: a ballot's way into the intake waits for it
+    db.session.execute(text(f"""
+        CREATE FUNCTION intake_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_advisory_xact_lock({gate}); RETURN NULL; END $$;
+        CREATE TRIGGER intake_gate BEFORE INSERT ON ballot_intake FOR EACH STATEMENT EXECUTE FUNCTION intake_gate();
+        CREATE FUNCTION intake_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'could not write the intake'; END $$;
+        CREATE TRIGGER intake_fault BEFORE UPDATE ON ballot_intake FOR EACH STATEMENT EXECUTE FUNCTION intake_fault();
+    """))
+    db.session.commit()
+    answers = {}
+
+    def cast():
+        answers["103"] = client.put(f"/api/v1/votes/{vote_id}/ballot", headers=me, json={"choice": "agree"})
+
+    other = create_engine(sqlalchemy_url(database_url))
+    thread = threading.Thread(target=cast)
+    try:
+        with other.connect() as holder, other.connect() as chain:
+            holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
+            holder.commit()
+            with chain.begin():  # another cast appends to the chain: this one goes to the intake
+                chain.execute(text("SELECT pg_advisory_xact_lock(:k, :v)"), {"k": CHAIN_LOCK, "v": vote_id})
+                thread.start()
+                deadline = time.monotonic() + 30
+                while not holder.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                             "AND NOT granted AND objid = :g"), {"g": gate}):
+                    assert time.monotonic() < deadline, "the cast did not reach the intake"
+                    time.sleep(0.02)
+            closed = staff.post(f"/api/v1/admin/votes/{vote_id}/close", headers=headers)
+            assert closed.status_code == 200, closed.get_data(as_text=True)
+            holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
+            holder.commit()
+        thread.join(60)
+        assert not thread.is_alive(), "the cast was left waiting"
+    finally:
+        other.dispose()
+        db.session.rollback()
+        db.session.execute(text("DROP TRIGGER IF EXISTS intake_gate ON ballot_intake; DROP FUNCTION IF EXISTS "
+                                "intake_gate(); DROP TRIGGER IF EXISTS intake_fault ON ballot_intake; "
+                                "DROP FUNCTION IF EXISTS intake_fault()"))
+        db.session.commit()
+    answer = answers["103"]
+    assert answer.status_code == 409, answer.get_json()  # the vote was not open for it any more
+    assert "计入" not in answer.get_json()["error"]["message"]
+    result = staff.get(f"/api/v1/admin/votes/{vote_id}/result").get_json()
+    assert result["participating_heads"] == 0
 
 
 @pytest.mark.postgresql_only
