@@ -7,6 +7,7 @@ from core.wechat import RedisTokenStore, WeChat
 from simulator.sender import text_xml
 from tests.builders import Bot, wait_until
 from tests.conftest import REDIS_URL, own_app
+from tests.functional.test_bot_flows import bind_owner, home  # noqa: F401 - home: the fixture
 
 @pytest.fixture
 def redis_app(database_url, simulator, redis_client):
@@ -95,3 +96,51 @@ def test_a_retry_of_a_message_answered_later_adds_no_second_reply(redis_app, sim
         return http.get(f"{simulator.url}/sim/calls", params={"path": "/cgi-bin/message/custom/send"}, timeout=5).json()
 
     assert wait_until(sent, 10) and len(sent()) == 1
+
+
+@pytest.fixture
+def lift_wish_fault(app):
+    """The database refuses, at COMMIT, every transaction that files a wish (as a deferred constraint does) until
+    the test calls this. The trigger is gone after the test in any case (tests share the database's schema)."""
+    from sqlalchemy import text
+    from core.extensions import db
+
+    def lift():
+        db.session.rollback()
+        db.session.execute(text("DROP TRIGGER IF EXISTS wish_fault ON wishes; DROP FUNCTION IF EXISTS wish_fault()"))
+        db.session.commit()
+    db.session.execute(text("""
+        CREATE FUNCTION wish_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'wish refused' USING ERRCODE = 'check_violation';
+        END $$;
+        CREATE CONSTRAINT TRIGGER wish_fault AFTER INSERT ON wishes DEFERRABLE INITIALLY DEFERRED
+            FOR EACH ROW EXECUTE FUNCTION wish_fault();
+    """))
+    db.session.commit()
+    yield lift
+    lift()
+
+
+@pytest.mark.postgresql_only
+def test_a_wish_whose_commit_failed_is_filed_when_wechat_sends_the_message_again(
+        redis_app, home, lift_wish_fault):  # noqa: F811
+    """The turn's reply says the wish is filed, but its commit fails: WeChat is not answered, and its retry of
+    the same message runs the turn again (the wish filed, its reference in the reply), not the reply of a turn
+    that was never saved."""
+    from sqlalchemy import func, select
+    from core.extensions import db
+    from wishes.models import Wish
+    bot = Bot(redis_app.test_client())
+    bind_owner(bot, "rd7", home)
+    assert "照明" in bot.say(text_xml("rd7", "楼道灯坏了，晚上看不见"))
+    bot.say(text_xml("rd7", "1"))
+    bot.say(text_xml("rd7", "好"))
+    confirm = text_xml("rd7", "1", msg_id=5590001)
+    _params, failed = bot.post(confirm)
+    assert failed.status_code == 500  # WeChat sends the message again
+    assert db.session.scalar(select(func.count()).select_from(Wish)) == 0
+    lift_wish_fault()
+    done = bot.say(confirm)
+    wish = db.session.scalars(select(Wish)).one()
+    assert wish.reference in done
