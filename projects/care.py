@@ -4,7 +4,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core import audit
 from core.auth import authorize, compounds_in_scope
@@ -403,6 +403,8 @@ def close_election(staff, election_id):
     election = get_election(staff, election_id, "votes.manage")
     if election.state != "open":
         raise Conflict("election.wrong_state", state=election.state)
+    if not _lock_open(election):
+        raise Conflict("election.closed_meanwhile")
     return _close(election, staff)
 
 
@@ -412,12 +414,24 @@ def close_due(now=None):
     now = now or utcnow()
     decide_management_modes()
     for election in Election.query.filter(Election.state == "open", Election.closes_at <= now).all():
+        if not _lock_open(election):
+            continue  # closed by hand meanwhile
         try:
             _close(election, None)
         except Conflict as fault:  # nobody could be counted: the committee sees it on the page
             audit.record(None, "election.close_failed", "election", election.id, election.region_id,
                          after={"reason": fault.key})
     db.session.commit()
+
+
+def _lock_open(election):
+    """Hold the election's row until the transaction ends, so that one close at a time counts it (FOR UPDATE on
+    PostgreSQL, the database's write lock on SQLite); whether it is still open as it stands now."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        table = Election.__table__
+        db.session.execute(update(table).where(table.c.id == election.id).values(state=table.c.state))
+    db.session.refresh(election, ["state"], with_for_update=True)
+    return election.state == "open"
 
 
 def _close(election, staff):

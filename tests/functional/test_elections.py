@@ -138,3 +138,72 @@ def test_the_owners_vote_sets_the_management_mode_shown_to_residents_and_officia
     assert any("业主自治管理" in n["body"] for n in client.get("/api/v1/inbox", headers=owners[2]).get_json())
     other = Panel(client.application.test_client(), "county_b")
     assert "业主自治管理" not in other.get("/admin/works")  # another county sees nothing of it
+
+
+def _open_with_a_ballot(client, world, simulator, election):
+    """The election open until next week, with one owner's ballot in; the staff who runs it."""
+    staff, headers, eid, candidates, dwellings = election
+    closes = utcnow() + timedelta(days=7)
+    assert staff.post(f"/api/v1/admin/elections/{eid}/open", headers=headers,
+                      json={"closes_at": closes.isoformat()}).status_code == 200
+    wang = owner(client, simulator, staff, headers, dwellings[0], "race-wang")
+    assert client.post(f"/api/v1/elections/{eid}/ballot", headers=wang,
+                       json={"candidate_ids": candidates[:1]}).status_code == 200
+    return staff, headers, eid, closes
+
+
+def _at_once(*closes):
+    """Run the closes in threads released together; their answers."""
+    import threading
+    answers, barrier = [], threading.Barrier(len(closes))
+
+    def run(close):
+        barrier.wait()
+        answers.append(close())
+    threads = [threading.Thread(target=run, args=(close,)) for close in closes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return answers
+
+
+def _counted_once(eid):
+    """The election closed with one count: one audit entry of its close, one result told to the residents."""
+    from sqlalchemy import func
+    from core.models import AuditLog
+    from notices.models import Notice
+    db.session.expire_all()
+    closes = db.session.scalar(select(func.count()).select_from(AuditLog).where(
+        AuditLog.action == "election.close", AuditLog.target_id == str(eid)))
+    told = db.session.scalar(select(func.count()).select_from(Notice).where(Notice.kind == "works_message"))
+    return (closes, told) == (1, 1)
+
+
+def test_two_closes_at_once_count_the_election_once(client, world, simulator, election):
+    staff, headers, eid, _closes = _open_with_a_ballot(client, world, simulator, election)
+    create_staff(None, "committee_a2", "委员a2", "committee", world.community_a.id, PASSWORD)
+    db.session.commit()
+    other = client.application.test_client()
+    other_headers = {"X-CSRFToken": login(other, "committee_a2")}
+    answers = _at_once(lambda: staff.post(f"/api/v1/admin/elections/{eid}/close", headers=headers),
+                       lambda: other.post(f"/api/v1/admin/elections/{eid}/close", headers=other_headers))
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    refused = next(a for a in answers if a.status_code == 409).get_json()["error"]["message"]
+    assert "已被关闭" in refused
+    assert _counted_once(eid)
+    assert staff.get(f"/api/v1/admin/elections/{eid}", headers=headers).get_json()["state"] == "closed"
+
+
+def test_a_close_by_hand_and_the_schedule_at_once_count_the_election_once(app, client, world, simulator, election):
+    staff, headers, eid, closes = _open_with_a_ballot(client, world, simulator, election)
+
+    def schedule():
+        with app.app_context():
+            care.close_due(now=closes + timedelta(seconds=1))
+            db.session.remove()
+        return "schedule"
+    answers = _at_once(lambda: staff.post(f"/api/v1/admin/elections/{eid}/close", headers=headers), schedule)
+    by_hand = next(a for a in answers if a != "schedule")
+    assert by_hand.status_code in (200, 409), by_hand.get_data(as_text=True)
+    assert _counted_once(eid)
