@@ -144,3 +144,83 @@ def test_a_wish_whose_commit_failed_is_filed_when_wechat_sends_the_message_again
     done = bot.say(confirm)
     wish = db.session.scalars(select(Wish)).one()
     assert wish.reference in done
+
+
+WISH_HOLD = 0x77697368  # the advisory lock a failing wish's COMMIT waits on in the test below
+
+
+@pytest.fixture
+def wish_commit_held(app, database_url):
+    """While the returned context is open, a transaction filing a wish waits at its COMMIT; it then fails (the
+    database refuses it) until the test lifts the fault by calling the context's value. The trigger is gone after
+    the test in any case (tests share the database's schema)."""
+    from contextlib import contextmanager
+    from sqlalchemy import create_engine, text
+    from core.config import sqlalchemy_url
+    from core.extensions import db
+
+    def lift():
+        db.session.rollback()
+        db.session.execute(text("DROP TRIGGER IF EXISTS wish_hold ON wishes; DROP FUNCTION IF EXISTS wish_hold()"))
+        db.session.commit()
+    db.session.execute(text(f"""
+        CREATE FUNCTION wish_hold() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_advisory_xact_lock_shared({WISH_HOLD});
+            RAISE EXCEPTION 'wish refused';
+        END $$;
+        CREATE CONSTRAINT TRIGGER wish_hold AFTER INSERT ON wishes DEFERRABLE INITIALLY DEFERRED
+            FOR EACH ROW EXECUTE FUNCTION wish_hold();
+    """))
+    db.session.commit()
+    other = create_engine(sqlalchemy_url(database_url))
+
+    @contextmanager
+    def held():
+        with other.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": WISH_HOLD})
+            conn.commit()
+
+            def waiting():
+                sessions = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                             " AND datname = current_database()")).scalar()
+                conn.commit()  # the next look reads the activity afresh
+                return sessions > 0
+            yield waiting
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": WISH_HOLD})
+            conn.commit()
+    yield held, lift
+    other.dispose()
+    lift()
+
+
+@pytest.mark.postgresql_only
+def test_a_retry_while_the_first_commits_is_not_told_of_a_wish_that_fails_to_be_saved(
+        redis_app, redis_client, home, wish_commit_held):  # noqa: F811
+    """WeChat gives up on a turn whose commit is slow and sends the message again: the retry is not answered
+    with the first's reply before that reply's turn is saved (here it never is); once the fault is gone, the
+    next retry files the wish."""
+    import threading
+    from sqlalchemy import func, select
+    from core.extensions import db
+    from wishes.models import Wish
+    held, lift = wish_commit_held
+    redis_app.config["BOT_DEADLINE"] = 1
+    bot = Bot(redis_app.test_client())
+    bind_owner(bot, "rd8", home)
+    assert "照明" in bot.say(text_xml("rd8", "楼道灯坏了，晚上看不见"))
+    bot.say(text_xml("rd8", "1"))
+    bot.say(text_xml("rd8", "好"))
+    confirm = text_xml("rd8", "1", msg_id=5590002)
+    with held() as committing:
+        first = threading.Thread(target=bot.post, args=(confirm,))
+        first.start()
+        assert wait_until(committing, 10)  # the first turn's reply is made; its COMMIT waits
+        retry = bot.say(confirm)
+    first.join(10)
+    assert retry is None  # nothing said yet: the first's turn was not saved
+    assert wait_until(lambda: redis_client.get("wechat:msg:msg:5590002") is None, 10)  # its failure forgotten
+    assert db.session.scalar(select(func.count()).select_from(Wish)) == 0
+    lift()
+    done = bot.say(confirm)
+    assert db.session.scalars(select(Wish)).one().reference in done
