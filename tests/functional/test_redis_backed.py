@@ -98,33 +98,9 @@ def test_a_retry_of_a_message_answered_later_adds_no_second_reply(redis_app, sim
     assert wait_until(sent, 10) and len(sent()) == 1
 
 
-@pytest.fixture
-def lift_wish_fault(app):
-    """The database refuses, at COMMIT, every transaction that files a wish (as a deferred constraint does) until
-    the test calls this. The trigger is gone after the test in any case (tests share the database's schema)."""
-    from sqlalchemy import text
-    from core.extensions import db
-
-    def lift():
-        db.session.rollback()
-        db.session.execute(text("DROP TRIGGER IF EXISTS wish_fault ON wishes; DROP FUNCTION IF EXISTS wish_fault()"))
-        db.session.commit()
-    db.session.execute(text("""
-        CREATE FUNCTION wish_fault() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            RAISE EXCEPTION 'wish refused' USING ERRCODE = 'check_violation';
-        END $$;
-        CREATE CONSTRAINT TRIGGER wish_fault AFTER INSERT ON wishes DEFERRABLE INITIALLY DEFERRED
-            FOR EACH ROW EXECUTE FUNCTION wish_fault();
-    """))
-    db.session.commit()
-    yield lift
-    lift()
-
-
 @pytest.mark.postgresql_only
 def test_a_wish_whose_commit_failed_is_filed_when_wechat_sends_the_message_again(
-        redis_app, home, lift_wish_fault):  # noqa: F811
+        redis_app, home, wish_commits):  # noqa: F811
     """The turn's reply says the wish is filed, but its commit fails: WeChat is not answered, and its retry of
     the same message runs the turn again (the wish filed, its reference in the reply), not the reply of a turn
     that was never saved."""
@@ -137,66 +113,19 @@ def test_a_wish_whose_commit_failed_is_filed_when_wechat_sends_the_message_again
     bot.say(text_xml("rd7", "1"))
     bot.say(text_xml("rd7", "好"))
     confirm = text_xml("rd7", "1", msg_id=5590001)
+    wish_commits.install()  # the database refuses the wish at COMMIT, as a deferred constraint does
     _params, failed = bot.post(confirm)
     assert failed.status_code == 500  # WeChat sends the message again
     assert db.session.scalar(select(func.count()).select_from(Wish)) == 0
-    lift_wish_fault()
+    wish_commits.lift()
     done = bot.say(confirm)
     wish = db.session.scalars(select(Wish)).one()
     assert wish.reference in done
 
 
-WISH_HOLD = 0x77697368  # the advisory lock a failing wish's COMMIT waits on in the test below
-
-
-@pytest.fixture
-def wish_commit_held(app, database_url):
-    """While the returned context is open, a transaction filing a wish waits at its COMMIT; it then fails (the
-    database refuses it) until the test lifts the fault by calling the context's value. The trigger is gone after
-    the test in any case (tests share the database's schema)."""
-    from contextlib import contextmanager
-    from sqlalchemy import create_engine, text
-    from core.config import sqlalchemy_url
-    from core.extensions import db
-
-    def lift():
-        db.session.rollback()
-        db.session.execute(text("DROP TRIGGER IF EXISTS wish_hold ON wishes; DROP FUNCTION IF EXISTS wish_hold()"))
-        db.session.commit()
-    db.session.execute(text(f"""
-        CREATE FUNCTION wish_hold() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            PERFORM pg_advisory_xact_lock_shared({WISH_HOLD});
-            RAISE EXCEPTION 'wish refused';
-        END $$;
-        CREATE CONSTRAINT TRIGGER wish_hold AFTER INSERT ON wishes DEFERRABLE INITIALLY DEFERRED
-            FOR EACH ROW EXECUTE FUNCTION wish_hold();
-    """))
-    db.session.commit()
-    other = create_engine(sqlalchemy_url(database_url))
-
-    @contextmanager
-    def held():
-        with other.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": WISH_HOLD})
-            conn.commit()
-
-            def waiting():
-                sessions = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                                             " AND datname = current_database()")).scalar()
-                conn.commit()  # the next look reads the activity afresh
-                return sessions > 0
-            yield waiting
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": WISH_HOLD})
-            conn.commit()
-    yield held, lift
-    other.dispose()
-    lift()
-
-
 @pytest.mark.postgresql_only
 def test_a_retry_while_the_first_commits_is_not_told_of_a_wish_that_fails_to_be_saved(
-        redis_app, redis_client, home, wish_commit_held):  # noqa: F811
+        redis_app, redis_client, home, wish_commits):  # noqa: F811
     """WeChat gives up on a turn whose commit is slow and sends the message again: the retry is not answered
     with the first's reply before that reply's turn is saved (here it never is); once the fault is gone, the
     next retry files the wish."""
@@ -204,7 +133,6 @@ def test_a_retry_while_the_first_commits_is_not_told_of_a_wish_that_fails_to_be_
     from sqlalchemy import func, select
     from core.extensions import db
     from wishes.models import Wish
-    held, lift = wish_commit_held
     redis_app.config["BOT_DEADLINE"] = 1
     bot = Bot(redis_app.test_client())
     bind_owner(bot, "rd8", home)
@@ -212,7 +140,8 @@ def test_a_retry_while_the_first_commits_is_not_told_of_a_wish_that_fails_to_be_
     bot.say(text_xml("rd8", "1"))
     bot.say(text_xml("rd8", "好"))
     confirm = text_xml("rd8", "1", msg_id=5590002)
-    with held() as committing:
+    wish_commits.install(errcode="P0001")  # refused, with an error of no particular class
+    with wish_commits.held() as committing:
         first = threading.Thread(target=bot.post, args=(confirm,))
         first.start()
         assert wait_until(committing, 10)  # the first turn's reply is made; its COMMIT waits
@@ -221,6 +150,6 @@ def test_a_retry_while_the_first_commits_is_not_told_of_a_wish_that_fails_to_be_
     assert retry is None  # nothing said yet: the first's turn was not saved
     assert wait_until(lambda: redis_client.get("wechat:msg:msg:5590002") is None, 10)  # its failure forgotten
     assert db.session.scalar(select(func.count()).select_from(Wish)) == 0
-    lift()
+    wish_commits.lift()
     done = bot.say(confirm)
     assert db.session.scalars(select(Wish)).one().reference in done
