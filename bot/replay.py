@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from redis.exceptions import RedisError
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.protocol import Rejected
 from core import ratelimit
@@ -62,6 +63,15 @@ class DatabaseGuard:
         """Record the message with its reply, in the transaction of its effects. A twin being handled
         by another worker at the same moment makes the commit fail, and its effects roll back."""
         _record(self.key, self.nonce, self.openid, reply)
+
+    def done(self, reply):
+        """Nothing more once committed: the record went with the turn's effects."""
+
+    def lost_race(self):
+        """After the commit failed on an integrity error: whether a twin recorded the message meanwhile (any
+        other integrity error is the turn's own failure, and WeChat's retry runs the turn again)."""
+        table = InboundMessage.__table__
+        return db.session.execute(select(table.c.dedupe_key).where(table.c.dedupe_key == self.key)).first() is not None
 
     def duplicate_reply(self):
         """After losing that race: the reply the other worker stored."""
@@ -126,11 +136,27 @@ class RedisGuard:
         return ("throttled" if counter and answer[1] > rate else "new"), None
 
     def finish(self, reply):
+        """Nothing in the turn's transaction: the message stays pending in Redis until its turn committed."""
+
+    def done(self, reply):
+        """After the turn committed: its reply for WeChat's retries. Never before the commit, or a retry would
+        be answered with the reply of a turn that was never saved."""
         try:
             self.redis.set(self.key, reply or "", ex=self.ttl)
         except RedisError:  # Redis went away mid-turn: the database remembers the message for a retry
             log.warning("redis unavailable: reply remembered in the database")
-            _record(*self.message, reply)
+            try:
+                _record(*self.message, reply)
+                db.session.commit()
+            except IntegrityError:  # a retry handled through the database meanwhile recorded it
+                db.session.rollback()
+            except SQLAlchemyError:
+                db.session.rollback()
+                log.warning("database unavailable: a handled message not remembered")
+
+    def lost_race(self):
+        """No twin runs while Redis holds the message pending: an integrity error is the turn's own failure."""
+        return False
 
     def duplicate_reply(self):
         return None

@@ -84,8 +84,7 @@ def receive():
     if outcome == "throttled":
         log.warning("wechat user throttled")
         reply = _in_their_words(message.source, "bot.too_fast")  # the message itself is not handled
-        guard.finish(reply)
-        db.session.commit()
+        reply = commit_turn(guard, reply)
     if outcome == "pending":  # WeChat's retry of a message still being handled
         reply = guard.twin_reply(current_app.config["BOT_DEADLINE"])
     if outcome == "new":
@@ -125,16 +124,31 @@ def run_turn(app, message, guard):
             except DomainError as exc:  # a rule no flow expected (the home unlinked mid-conversation): said in
                 db.session.rollback()  # chat with the turn's effects undone, never an error status to WeChat
                 reply = _in_their_words(message.source, exc.key, **exc.params)
-            guard.finish(reply)
-            db.session.commit()  # without waiting for the disk when the turn only moved a conversation along
-        except IntegrityError:  # the same message was handled by another worker meanwhile
-            db.session.rollback()
-            return guard.duplicate_reply()
         except Exception:
             db.session.rollback()
             guard.abandon()
             raise
-        return reply
+        return commit_turn(guard, reply)
+
+
+def commit_turn(guard, reply):
+    """Commit a message's effects with the record of it, and only then mark it done where retries look (Redis):
+    a retry is never answered with the reply of a turn that was not saved. Returns the reply to give."""
+    try:
+        guard.finish(reply)
+        db.session.commit()  # without waiting for the disk when the turn only moved a conversation along
+    except IntegrityError:
+        db.session.rollback()
+        if guard.lost_race():  # the same message was handled by another worker meanwhile
+            return guard.duplicate_reply()
+        guard.abandon()
+        raise
+    except Exception:
+        db.session.rollback()
+        guard.abandon()  # WeChat's retry runs the turn again
+        raise
+    guard.done(reply)
+    return reply
 
 
 def reply_later(app, openid, future):

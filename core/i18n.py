@@ -152,6 +152,7 @@ MESSAGES = {
     "election.bad_seats": _l("The committee needs from 1 to 15 seats."),
     "election.unknown_candidate": _l("That is not a candidate of this election."),
     "election.wrong_state": _l("The election is %(state)s: this cannot be done now."),
+    "election.closed": _l("The election is closed already; its result is on its page."),
     "election.too_few_candidates": _l("At least %(seats)s candidates are needed before voting opens."),
     "election.bad_closing": _l("Give a closing time in the future."),
     "election.not_open": _l("Voting in this election is not open."),

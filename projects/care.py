@@ -4,7 +4,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core import audit
 from core.auth import authorize, compounds_in_scope
@@ -260,7 +260,7 @@ def _candidate_ids(election, candidate_ids):
 
 
 def _record(election, dwelling_id, chosen, channel, account_id=None, entered_by=None):
-    if election.state != "open" or utcnow() >= aware(election.closes_at):
+    if not _lock_open(election, share=True) or utcnow() >= aware(election.closes_at):
         raise Conflict("election.not_open")
     on_roll = db.session.get(ElectionPart, (election.id, dwelling_id))
     if on_roll is None:
@@ -357,6 +357,7 @@ def enter_paper_ballot(staff, election_id, dwelling_id, candidate_ids):
 def confirm_paper_ballot(staff, election_id, entry_id, candidate_ids):
     """A second staff member ticks the same ballot: a match counts, a mismatch is kept for review."""
     election = get_election(staff, election_id, "votes.paper")
+    _lock_open(election, share=True)  # before the entry's row, in the order a close takes them
     entry = pending_row(ElectionPaperEntry, entry_id, "vote.entry_done", made_by="entered_by", staff=staff,
                         election_id=election.id)
     chosen = _candidate_ids(election, candidate_ids)
@@ -401,8 +402,10 @@ def _parts(election):
 def close_election(staff, election_id):
     """Count each candidate under art. 278's ordinary rule; the elected are published to the residents."""
     election = get_election(staff, election_id, "votes.manage")
-    if election.state != "open":
+    if election.state == "nominating":
         raise Conflict("election.wrong_state", state=election.state)
+    if not _lock_open(election):  # closed before, or by another close meanwhile
+        raise Conflict("election.closed")
     return _close(election, staff)
 
 
@@ -412,12 +415,26 @@ def close_due(now=None):
     now = now or utcnow()
     decide_management_modes()
     for election in Election.query.filter(Election.state == "open", Election.closes_at <= now).all():
+        if not _lock_open(election):
+            continue  # closed by hand meanwhile
         try:
             _close(election, None)
         except Conflict as fault:  # nobody could be counted: the committee sees it on the page
             audit.record(None, "election.close_failed", "election", election.id, election.region_id,
                          after={"reason": fault.key})
     db.session.commit()
+
+
+def _lock_open(election, share=False):
+    """Hold the election's row until the transaction ends and read its state and end again as they stand now;
+    whether it is still open. A close holds it alone (FOR UPDATE), so one close at a time counts it; a ballot
+    shares it (FOR SHARE), so it goes in before a close counts or finds the election closed. On SQLite, the
+    database's write lock."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        table = Election.__table__
+        db.session.execute(update(table).where(table.c.id == election.id).values(state=table.c.state))
+    db.session.refresh(election, ["state", "closes_at"], with_for_update={"read": True} if share else True)
+    return election.state == "open"
 
 
 def _close(election, staff):

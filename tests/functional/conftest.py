@@ -1,4 +1,6 @@
 """Fixtures shared by the functional tests."""
+from contextlib import contextmanager
+
 import pytest
 from sqlalchemy import select
 
@@ -77,3 +79,64 @@ def election(client, world, simulator):
                   for name in ("刘建国", "陈秀英", "赵志强")]
     dwellings = db.session.scalars(select(Dwelling.id).order_by(Dwelling.room)).all()
     return staff, headers, eid, candidates, dwellings
+
+
+WISH_HOLD = 0x77697368  # the advisory lock a wish's COMMIT waits on while a test holds it
+
+
+class WishCommits:
+    """Faults at the COMMIT of a transaction that files a wish, from a deferred constraint trigger on `wishes`:
+    `refuse` makes the database refuse it (by default as a deferred constraint does, an integrity error);
+    `held()` is a context while which such a COMMIT waits, yielding a look at whether one is waiting."""
+
+    def __init__(self, database_url):
+        from sqlalchemy import create_engine
+        from core.config import sqlalchemy_url
+        self.other = create_engine(sqlalchemy_url(database_url))
+
+    def install(self, refuse=True, errcode="check_violation"):
+        """Put the fault in place (refusing, or only waiting while held)."""
+        from sqlalchemy import text
+        outcome = f"RAISE EXCEPTION 'wish refused' USING ERRCODE = '{errcode}';" if refuse else "RETURN NULL;"
+        db.session.execute(text(f"""
+            CREATE FUNCTION wish_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_advisory_xact_lock_shared({WISH_HOLD});
+                {outcome}
+            END $$;
+            CREATE CONSTRAINT TRIGGER wish_fault AFTER INSERT ON wishes DEFERRABLE INITIALLY DEFERRED
+                FOR EACH ROW EXECUTE FUNCTION wish_fault();
+        """))
+        db.session.commit()
+
+    def lift(self):
+        """The fault is gone."""
+        from sqlalchemy import text
+        db.session.rollback()
+        db.session.execute(text("DROP TRIGGER IF EXISTS wish_fault ON wishes; DROP FUNCTION IF EXISTS wish_fault()"))
+        db.session.commit()
+
+    @contextmanager
+    def held(self):
+        from sqlalchemy import text
+        with self.other.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": WISH_HOLD})
+            conn.commit()
+
+            def committing():
+                sessions = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                             " AND datname = current_database()")).scalar()
+                conn.commit()  # the next look reads the activity afresh
+                return sessions > 0
+            yield committing
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": WISH_HOLD})
+            conn.commit()
+
+
+@pytest.fixture
+def wish_commits(app, database_url):
+    """WishCommits on the test's database; the trigger is gone after the test (tests share the schema)."""
+    faults = WishCommits(database_url)
+    yield faults
+    faults.other.dispose()
+    faults.lift()

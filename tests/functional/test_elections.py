@@ -1,8 +1,10 @@
 """Electing the owners' committee through its real doors: the staff API opens voting on a roll frozen as it
 opens, owners are told with the deadline in Beijing time, vote in chat (选举) and in the mini-program, and the
 scheduler closes the election on time and tells the residents who was elected."""
+from contextlib import contextmanager
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from core.extensions import db
@@ -138,3 +140,141 @@ def test_the_owners_vote_sets_the_management_mode_shown_to_residents_and_officia
     assert any("业主自治管理" in n["body"] for n in client.get("/api/v1/inbox", headers=owners[2]).get_json())
     other = Panel(client.application.test_client(), "county_b")
     assert "业主自治管理" not in other.get("/admin/works")  # another county sees nothing of it
+
+
+def _open_with_a_ballot(client, world, simulator, election):
+    """The election open until next week, with one owner's ballot in; the staff who runs it."""
+    staff, headers, eid, candidates, dwellings = election
+    closes = utcnow() + timedelta(days=7)
+    assert staff.post(f"/api/v1/admin/elections/{eid}/open", headers=headers,
+                      json={"closes_at": closes.isoformat()}).status_code == 200
+    wang = owner(client, simulator, staff, headers, dwellings[0], "race-wang")
+    assert client.post(f"/api/v1/elections/{eid}/ballot", headers=wang,
+                       json={"candidate_ids": candidates[:1]}).status_code == 200
+    return staff, headers, eid, closes
+
+
+def _at_once(*closes):
+    """Run the closes in threads released together; their answers."""
+    import threading
+    answers, barrier = [], threading.Barrier(len(closes))
+
+    def run(close):
+        barrier.wait()
+        answers.append(close())
+    threads = [threading.Thread(target=run, args=(close,)) for close in closes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return answers
+
+
+def _counted_once(eid):
+    """The election closed with one count: one audit entry of its close, one result told to the residents."""
+    from sqlalchemy import func
+    from core.models import AuditLog
+    from notices.models import Notice
+    db.session.expire_all()
+    closes = db.session.scalar(select(func.count()).select_from(AuditLog).where(
+        AuditLog.action == "election.close", AuditLog.target_id == str(eid)))
+    told = db.session.scalar(select(func.count()).select_from(Notice).where(Notice.kind == "works_message"))
+    return (closes, told) == (1, 1)
+
+
+def test_two_closes_at_once_count_the_election_once(client, world, simulator, election):
+    staff, headers, eid, _closes = _open_with_a_ballot(client, world, simulator, election)
+    create_staff(None, "committee_a2", "委员a2", "committee", world.community_a.id, PASSWORD)
+    db.session.commit()
+    other = client.application.test_client()
+    other_headers = {"X-CSRFToken": login(other, "committee_a2")}
+    answers = _at_once(lambda: staff.post(f"/api/v1/admin/elections/{eid}/close", headers=headers),
+                       lambda: other.post(f"/api/v1/admin/elections/{eid}/close", headers=other_headers))
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    refused = next(a for a in answers if a.status_code == 409).get_json()["error"]["message"]
+    assert "已经关闭" in refused
+    assert _counted_once(eid)
+    assert staff.get(f"/api/v1/admin/elections/{eid}", headers=headers).get_json()["state"] == "closed"
+
+
+def test_a_close_by_hand_and_the_schedule_at_once_count_the_election_once(app, client, world, simulator, election):
+    staff, headers, eid, closes = _open_with_a_ballot(client, world, simulator, election)
+
+    def schedule():
+        with app.app_context():
+            care.close_due(now=closes + timedelta(seconds=1))
+            db.session.remove()
+        return "schedule"
+    answers = _at_once(lambda: staff.post(f"/api/v1/admin/elections/{eid}/close", headers=headers), schedule)
+    by_hand = next(a for a in answers if a != "schedule")
+    assert by_hand.status_code in (200, 409), by_hand.get_data(as_text=True)
+    assert _counted_once(eid)
+
+
+BALLOT_HOLD = 0x656C6563  # the advisory lock a ballot's insert waits on in the test below
+
+
+@pytest.fixture
+def ballots_held(app, database_url):
+    """A context in which every election ballot's insert waits (inside its transaction, after the service's
+    checks) until the context ends; the trigger is gone after the test (tests share the database's schema)."""
+    from sqlalchemy import create_engine, text
+    from core.config import sqlalchemy_url
+    db.session.execute(text(f"""
+        CREATE FUNCTION ballot_hold() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_advisory_xact_lock_shared({BALLOT_HOLD}); RETURN NEW; END $$;
+        CREATE TRIGGER ballot_hold BEFORE INSERT ON election_ballots FOR EACH ROW EXECUTE FUNCTION ballot_hold();
+    """))
+    db.session.commit()
+    other = create_engine(sqlalchemy_url(database_url))
+
+    @contextmanager
+    def held():
+        with other.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": BALLOT_HOLD})
+            yield conn
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": BALLOT_HOLD})
+            conn.commit()
+    yield held
+    other.dispose()
+    db.session.rollback()
+    db.session.execute(text("DROP TRIGGER IF EXISTS ballot_hold ON election_ballots;"
+                            " DROP FUNCTION IF EXISTS ballot_hold()"))
+    db.session.commit()
+
+
+@pytest.mark.postgresql_only
+def test_a_ballot_cast_while_the_election_closes_is_counted(client, world, simulator, election, ballots_held):
+    """An owner casts as staff close the election: the close counts the ballot the owner is told was recorded
+    (before, the close counted without it, and the ballot was kept in a closed election, never counted)."""
+    import threading
+    from sqlalchemy import text
+    from tests.builders import wait_until
+    staff, headers, eid, _closes = _open_with_a_ballot(client, world, simulator, election)
+    candidates, dwellings = election[3], election[4]
+    li = owner(client, simulator, staff, headers, dwellings[1], "race-li")
+    answers = {}
+
+    def run(name, call):
+        answers[name] = call()
+
+    with ballots_held() as conn:
+        def waiting(count):
+            sessions = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                         " AND datname = current_database()")).scalar()
+            conn.commit()  # the next look reads the activity afresh
+            return sessions >= count
+        cast = threading.Thread(target=run, args=("cast", lambda: client.post(
+            f"/api/v1/elections/{eid}/ballot", headers=li, json={"candidate_ids": candidates[:1]})))
+        cast.start()
+        assert wait_until(lambda: waiting(1), 10)  # the ballot is on its way in
+        close = threading.Thread(target=run, args=("close", lambda: staff.post(
+            f"/api/v1/admin/elections/{eid}/close", headers=headers)))
+        close.start()
+        assert wait_until(lambda: "close" in answers or waiting(2), 10)  # closed, or waiting for the ballot
+    cast.join(30)
+    close.join(30)
+    assert answers["cast"].status_code == 200, answers["cast"].get_data(as_text=True)
+    counted = answers["close"].get_json()
+    assert counted["state"] == "closed", counted
+    assert counted["result"]["candidates"][0]["participating_heads"] == 2  # Wang's ballot and Li's

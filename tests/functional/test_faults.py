@@ -11,6 +11,7 @@ from simulator.sender import text_xml
 from tests.builders import Bot, bind_accounts, login, roll_with_owner
 from tests.conftest import REDIS_URL, own_app
 from tests.builders import STAIRWELL_ROWS as ROWS
+from tests.functional.test_bot_flows import bind_owner, home  # noqa: F401 - home: the fixture
 from tests.tcp_proxy import TcpProxy
 
 
@@ -52,6 +53,36 @@ def test_the_service_carries_on_while_redis_is_away(flaky_redis_app, world, simu
     proxy.restore()
     assert "提诉求" in bot.say(text_xml("r1", "帮助", msg_id=3))  # back on Redis without a restart
     assert db.session.scalar(select(func.count(WechatAccount.id)).where(WechatAccount.openid == "r1")) == 1
+
+
+
+@pytest.mark.postgresql_only
+def test_a_wish_filed_as_redis_goes_away_is_remembered_in_the_database(
+        flaky_redis_app, home, wish_commits, simulator):  # noqa: F811
+    """Redis is lost while a turn that files a wish commits: the database remembers the message, and WeChat's
+    retry (Redis still away) gets the same reply without a second wish."""
+    import threading
+    from tests.builders import wait_until
+    from wishes.models import Wish
+    app, proxy = flaky_redis_app
+    bot = Bot(app.test_client())
+    bind_owner(bot, "r2", home)
+    assert "照明" in bot.say(text_xml("r2", "楼道灯坏了，晚上看不见"))
+    bot.say(text_xml("r2", "1"))
+    bot.say(text_xml("r2", "好"))
+    confirm = text_xml("r2", "1", msg_id=7)
+    wish_commits.install(refuse=False)  # a COMMIT waits while held, then succeeds
+    answers = {}
+    with wish_commits.held() as committing:
+        first = threading.Thread(target=lambda: answers.setdefault("first", bot.say(confirm)))
+        first.start()
+        assert wait_until(committing, 10)  # the turn began with Redis; it commits without
+        proxy.cut()
+    first.join(10)
+    reference = db.session.scalars(select(Wish)).one().reference
+    assert reference in answers["first"]
+    assert bot.say(confirm) == answers["first"]
+    assert db.session.scalar(select(func.count()).select_from(Wish)) == 1
 
 
 @pytest.mark.slow  # waits out WeChat timeouts and retries

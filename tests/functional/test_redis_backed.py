@@ -7,6 +7,7 @@ from core.wechat import RedisTokenStore, WeChat
 from simulator.sender import text_xml
 from tests.builders import Bot, wait_until
 from tests.conftest import REDIS_URL, own_app
+from tests.functional.test_bot_flows import bind_owner, home  # noqa: F401 - home: the fixture
 
 @pytest.fixture
 def redis_app(database_url, simulator, redis_client):
@@ -95,3 +96,60 @@ def test_a_retry_of_a_message_answered_later_adds_no_second_reply(redis_app, sim
         return http.get(f"{simulator.url}/sim/calls", params={"path": "/cgi-bin/message/custom/send"}, timeout=5).json()
 
     assert wait_until(sent, 10) and len(sent()) == 1
+
+
+@pytest.mark.postgresql_only
+def test_a_wish_whose_commit_failed_is_filed_when_wechat_sends_the_message_again(
+        redis_app, home, wish_commits):  # noqa: F811
+    """The turn's reply says the wish is filed, but its commit fails: WeChat is not answered, and its retry of
+    the same message runs the turn again (the wish filed, its reference in the reply), not the reply of a turn
+    that was never saved."""
+    from sqlalchemy import func, select
+    from core.extensions import db
+    from wishes.models import Wish
+    bot = Bot(redis_app.test_client())
+    bind_owner(bot, "rd7", home)
+    assert "照明" in bot.say(text_xml("rd7", "楼道灯坏了，晚上看不见"))
+    bot.say(text_xml("rd7", "1"))
+    bot.say(text_xml("rd7", "好"))
+    confirm = text_xml("rd7", "1", msg_id=5590001)
+    wish_commits.install()  # the database refuses the wish at COMMIT, as a deferred constraint does
+    _params, failed = bot.post(confirm)
+    assert failed.status_code == 500  # WeChat sends the message again
+    assert db.session.scalar(select(func.count()).select_from(Wish)) == 0
+    wish_commits.lift()
+    done = bot.say(confirm)
+    wish = db.session.scalars(select(Wish)).one()
+    assert wish.reference in done
+
+
+@pytest.mark.postgresql_only
+def test_a_retry_while_the_first_commits_is_not_told_of_a_wish_that_fails_to_be_saved(
+        redis_app, redis_client, home, wish_commits):  # noqa: F811
+    """WeChat gives up on a turn whose commit is slow and sends the message again: the retry is not answered
+    with the first's reply before that reply's turn is saved (here it never is); once the fault is gone, the
+    next retry files the wish."""
+    import threading
+    from sqlalchemy import func, select
+    from core.extensions import db
+    from wishes.models import Wish
+    redis_app.config["BOT_DEADLINE"] = 1
+    bot = Bot(redis_app.test_client())
+    bind_owner(bot, "rd8", home)
+    assert "照明" in bot.say(text_xml("rd8", "楼道灯坏了，晚上看不见"))
+    bot.say(text_xml("rd8", "1"))
+    bot.say(text_xml("rd8", "好"))
+    confirm = text_xml("rd8", "1", msg_id=5590002)
+    wish_commits.install(errcode="P0001")  # refused, with an error of no particular class
+    with wish_commits.held() as committing:
+        first = threading.Thread(target=bot.post, args=(confirm,))
+        first.start()
+        assert wait_until(committing, 10)  # the first turn's reply is made; its COMMIT waits
+        retry = bot.say(confirm)
+    first.join(10)
+    assert retry is None  # nothing said yet: the first's turn was not saved
+    assert wait_until(lambda: redis_client.get("wechat:msg:msg:5590002") is None, 10)  # its failure forgotten
+    assert db.session.scalar(select(func.count()).select_from(Wish)) == 0
+    wish_commits.lift()
+    done = bot.say(confirm)
+    assert db.session.scalars(select(Wish)).one().reference in done
