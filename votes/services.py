@@ -1111,6 +1111,15 @@ def _proxy_account(vote, account_id):
     return found[0], found[1]
 
 
+def proxy_still_eligible(vote, proxy):
+    """Whether a registered proxy's account is still one that may be named a proxy in the vote, as the person
+    the authorisation names (the rule register_proxy applies)."""
+    from core.ids import row_id
+    found = db.session.execute(_proxy_accounts(vote).where(WechatAccount.id == row_id(proxy.account_id))
+                               .limit(1)).first()
+    return found is not None and found[1].id == proxy.proxy_person_id
+
+
 def _check_proxy_identity(vote, person, id_number):
     """The ID number typed from the authorisation must be the proxy's own: their person's key, as the vote's
     compound keys them (someone another compound's roll named first is keyed within this compound)."""

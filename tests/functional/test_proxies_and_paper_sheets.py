@@ -282,7 +282,11 @@ def test_proxies_their_candidates_and_the_signed_authorisation_are_for_the_staff
     me = sign_in(client, simulator, "li-owner")
     mine = client.get(f"/api/v1/files/{document}", headers=me)
     mine.close()
-    assert mine.status_code == 200  # and the proxy it authorises
+    assert mine.status_code == 200  # and the proxy it authorises...
+    assert client.delete("/api/v1/me/binding", headers=me).status_code == 204
+    gone = client.get(f"/api/v1/files/{document}", headers=me)
+    gone.close()
+    assert gone.status_code == 404  # ...while they may be one: not once their account is unlinked
 
 
 def test_binding_requests_with_names_and_phone_digits_are_for_the_committee(client, simulator, compounds):
