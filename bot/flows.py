@@ -15,6 +15,7 @@ from core.i18n import translate
 from core.times import format_day, format_moment
 from core.uploads import MAX_PHOTOS
 from core.models import CatalogueClass, CompoundStatus
+from core.registry import compound_of_dwelling
 from projects.texts import stage_label
 from stories import services as stories
 from votes.texts import CHOICE_ORDER, choice_label
@@ -585,9 +586,9 @@ class ProgressFlow(Flow):
     def start(self, turn, **kwargs):
         from projects import services as projects
         from projects.rules import STAGES
-        compound = turn.account.dwelling.unit.building.compound
+        compound = compound_of_dwelling(turn.account.dwelling_id)
         try:
-            project = projects.project_for_resident(turn.account)
+            project = projects.project_for_resident(turn.account, compound.id)
         except DomainError:
             stage = {CompoundStatus.REGISTERED: _("registered"), CompoundStatus.RESERVE: _("in the project reserve"),
                      CompoundStatus.PLANNED: _("in this year's plan"), CompoundStatus.RENOVATING: _("being renovated"),

@@ -8,7 +8,7 @@ import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from core import audit, identity, pii, rolls
 from core.auth import authorize, can, compounds_in_scope
@@ -199,6 +199,19 @@ def dwelling_counts(compound_id):
         select(Dwelling.unit_id, func.count()).join(Unit, Dwelling.unit_id == Unit.id)
         .join(Building, Unit.building_id == Building.id).where(Building.compound_id == compound_id)
         .group_by(Dwelling.unit_id)).all())
+
+
+# A dwelling's compound in one statement (walking dwelling.unit.building.compound loads each in turn).
+_COMPOUND_OF_DWELLING = (select(Compound).join(Building, Building.compound_id == Compound.id)
+                         .join(Unit, Unit.building_id == Building.id).join(Dwelling, Dwelling.unit_id == Unit.id)
+                         .where(Dwelling.id == bindparam("dwelling")))
+
+
+def compound_of_dwelling(dwelling_id):
+    """The compound a dwelling is in (None for no such dwelling), in one query."""
+    if dwelling_id is None:
+        return None
+    return db.session.scalars(_COMPOUND_OF_DWELLING, {"dwelling": dwelling_id}).first()
 
 
 def compound_names(compound_ids):

@@ -12,6 +12,7 @@ from core.decisions import pending_row
 from core.errors import Conflict, Forbidden, NotFound, RuleViolation, field_error
 from core.extensions import db
 from core.models import Compound, aware, utcnow
+from core.registry import compound_of_dwelling
 from notices.services import queue_scoped_notice
 from projects.models import (Candidate, Election, ElectionBallot, ElectionOwner, ElectionPaperEntry, ElectionPart,
                              ManagementChoice)
@@ -279,7 +280,7 @@ def open_elections_for(account):
     """Open elections of the owner's compound."""
     if account.dwelling_id is None:
         return []
-    compound_id = account.dwelling.unit.building.compound_id
+    compound_id = compound_of_dwelling(account.dwelling_id).id
     return Election.query.filter_by(compound_id=compound_id, state="open").order_by(Election.id).all()
 
 

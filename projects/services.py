@@ -8,6 +8,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolati
 from core.extensions import db
 from core.models import CatalogueItem, Compound, Region, beijing_today, utcnow
 from core.chat_photos import only_from_chat, request_chat_photos, stored_names
+from core.registry import compound_of_dwelling
 from core.uploads import link_uploads
 from notices.services import queue_direct_message, queue_scoped_notice
 from projects import files as _files  # noqa: F401 - who may see the photos
@@ -249,11 +250,12 @@ def funding_summary(project):
 
 
 # residents -----------------------------------------------------------------------------------------
-def project_for_resident(account):
-    """The latest project covering the resident's compound (NotFound when none)."""
+def project_for_resident(account, compound_id=None):
+    """The latest project covering the resident's compound (NotFound when none); `compound_id`: their compound's,
+    when the caller has it already."""
     if account.dwelling_id is None:
         raise Forbidden("bind.required")
-    compound_id = account.dwelling.unit.building.compound_id
+    compound_id = compound_id or compound_of_dwelling(account.dwelling_id).id
     project = (Project.query.join(project_compounds).filter(project_compounds.c.compound_id == compound_id)
                .order_by(Project.id.desc()).first())
     if project is None:
@@ -284,7 +286,7 @@ def timeline(account):
 def _management(account):
     """The resident's compound's management mode as its owners chose it by vote (None: not decided yet)."""
     from projects.care import management_mode_of, mode_label
-    chosen = management_mode_of(account.dwelling.unit.building.compound_id)
+    chosen = management_mode_of(compound_of_dwelling(account.dwelling_id).id)
     if chosen is None:
         return None
     mode, decided_at, vote_id = chosen
@@ -301,7 +303,7 @@ def report_problem(account, text, kind="report", photos=(), latitude=None, longi
         raise field_error("text", "wish.empty" if not text else "wish.too_long", limit=1000)
     if kind not in ("report", "dispute"):
         raise field_error("kind", "error.invalid")
-    compound_id = account.dwelling.unit.building.compound_id
+    compound_id = compound_of_dwelling(account.dwelling_id).id
     project = (Project.query.join(project_compounds).filter(project_compounds.c.compound_id == compound_id)
                .order_by(Project.id.desc()).first())
     report = SiteReport(project_id=project.id if project else None, compound_id=compound_id, account_id=account.id,

@@ -13,6 +13,7 @@ from core.extensions import db
 from core.ids import among
 from core.models import Region, as_utc, aware, utcnow
 from core.chat_photos import in_flight, only_from_chat, request_chat_photos, stored_names
+from core.registry import compound_of_dwelling
 from core.uploads import link_uploads
 from notices.services import queue_direct_message, queue_scoped_notice
 from publicity import files as _files  # noqa: F401 - who may see an objection's photos
@@ -111,7 +112,7 @@ def open_for_resident(account, now=None):
     if account.dwelling_id is None:
         return []
     now = now or utcnow()
-    community = account.dwelling.unit.building.compound.community
+    community = compound_of_dwelling(account.dwelling_id).community
     # only periods kept in the resident's community or a region above it can concern their home
     periods = (Publicity.query.join(Region, Publicity.region_id == Region.id)
                .filter(Publicity.state == PublicityState.OPEN, literal(community.path).startswith(Region.path))
