@@ -63,12 +63,14 @@ def prepare_database(url, users):
 
 
 def measure(name, base, path, users, args):
+    before = wrk.cpu_snapshot()
     saturated = wrk.run(base, corpus(users, int(args.max_rate * args.seconds), path), args.seconds, args.connections)
+    cpu = wrk.cpu_per_request(before, wrk.cpu_snapshot(), saturated["received"])
     # Paced: every connection waits between requests so that all of them together send about half as fast.
     pace = max(0.0, args.connections / max(saturated["rps"] / 2, 1) * 1000 - saturated["p50_ms"] / 2)
     paced = wrk.run(base, corpus(users, int(args.max_rate * args.seconds), path), args.seconds, args.connections,
                     pace_ms=pace)
-    print(f"{name:>5}: saturation {wrk.describe(saturated)}\n       at half of it: {wrk.describe(paced)}")
+    print(f"{name:>5}: saturation {wrk.describe(saturated)}\n       {cpu}\n       at half of it: {wrk.describe(paced)}")
     return saturated, paced
 
 

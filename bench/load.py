@@ -211,12 +211,15 @@ def run_load(args, env, base, tokens, vote_id, survey_id, web, Staff):
     staff = Staff(base)
     staff.login("committee", "bench-password-2026")
     count = int(args.max_rate * args.seconds)
-    results = replay_all(base, corpora(env, tokens, vote_id, survey_id, staff.cookie, count), args.seconds,
-                         args.clients)
+    lines = corpora(env, tokens, vote_id, survey_id, staff.cookie, count)
+    before = wrk.cpu_snapshot()
+    results = replay_all(base, lines, args.seconds, args.clients)
+    cpu = wrk.cpu_per_request(before, wrk.cpu_snapshot(), sum(r["received"] for r in results.values()))
     survey = results.get("PUT survey answer")
     if survey:  # a second submission of one's survey is refused (409): expected, not an error
         survey["errors"] -= survey["statuses"].get("409", 0)
     rps, errors, worst = report(f"vote day ({args.workers} gunicorn workers, {args.clients} connections)", results)
+    print(f"  {cpu}")
     print(f"server peak memory (gunicorn master + workers, VmHWM): {peak_memory_mb(children(web.pid)):.0f} MB")
     check = subprocess.run([str(BIN / "flask"), "votes", "verify", str(vote_id)], cwd=ROOT,
                            env=dict(os.environ, **env, FLASK_APP="wsgi"), capture_output=True, text=True)

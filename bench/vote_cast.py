@@ -146,20 +146,25 @@ def check(app, plan, bodies, summary):
 
 def run_casts(name, args, plan, app):
     lines = corpus(plan)
+    before = wrk.cpu_snapshot()
     summary, bodies = wrk.run(f"http://127.0.0.1:{PORT}", lines, args.seconds, args.connections, keep_bodies=True,
                               timeout=30)
+    cpu = wrk.cpu_per_request(before, wrk.cpu_snapshot(), summary["received"])
     ballots, events, times, problems = check(app, plan, bodies, summary)
     rate = summary["statuses"].get("200", 0) / summary["seconds"]
     print(f"{name}: {summary['sent']} of {len(lines)} casts sent, {summary['received']} answered "
           f"({summary['statuses']}) in {summary['seconds']:.2f} s = {rate:.0f} ballots/s; p50 {summary['p50_ms']:.0f} ms, "
-          f"p99 {summary['p99_ms']:.0f} ms; {ballots} ballots stored; checks: {'ok' if not problems else problems}")
+          f"p99 {summary['p99_ms']:.0f} ms; {ballots} ballots stored; checks: {'ok' if not problems else problems}\n"
+          f"  {cpu}")
     return rate, summary, problems
 
 
 def run_floor(name, args, plan):
     lines = corpus(plan)
+    before = wrk.cpu_snapshot()
     summary = wrk.run(f"http://127.0.0.1:{FLOOR_PORT}", lines, args.seconds, args.connections, timeout=30)
-    print(f"{name} floor (bare Flask, one row per cast): {wrk.describe(summary)} in {summary['seconds']:.2f} s {summary['statuses']} read errors {summary['read_errors']} timeouts {summary['timeouts']}")
+    cpu = wrk.cpu_per_request(before, wrk.cpu_snapshot(), summary["received"])
+    print(f"{name} floor (bare Flask, one row per cast): {wrk.describe(summary)} in {summary['seconds']:.2f} s {summary['statuses']} read errors {summary['read_errors']} timeouts {summary['timeouts']}\n  {cpu}")
     return summary
 
 

@@ -82,6 +82,48 @@ def describe(summary):
             + (" (corpus used up before the time)" if summary["exhausted"] else ""))
 
 
+# What each kind of process on the machine is, by its command line (read from /proc).
+KINDS = (("server", ("gunicorn",)), ("database", ("postgres",)), ("cache", ("redis-server",)))
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_snapshot():
+    """CPU seconds used so far by the servers, the database and the cache, by kind: each process's own time
+    with that of its children it has waited for (a recycled gunicorn worker's, an ended PostgreSQL backend's),
+    so that the sum only grows while the parents live; and by the load generator: the wrk runs this process
+    has waited for (run() waits for each). {} where there is no /proc."""
+    if not Path("/proc/self/stat").exists():
+        return {}
+    times = os.times()
+    totals = {"generator": times.children_user + times.children_system}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")[:2]
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # the program itself (postgres, redis-server), or the script a Python runs (gunicorn); not a program
+        # that merely names one in its arguments (a benchmark given a postgresql:// URL)
+        programs = {os.path.basename(a.split(":")[0].split()[0]) for a in argv if a.strip()}
+        kind = next((k for k, names in KINDS if programs & set(names)), None)
+        if kind is not None:  # utime, stime, cutime, cstime
+            totals[kind] = totals.get(kind, 0) + sum(int(f) for f in fields[11:15]) / CLOCK_TICKS
+    return totals
+
+
+def cpu_per_request(before, after, requests, cores=None):
+    """'CPU per request: server 2.61 ms, database 0.84 ms, …; at most N req/s on C cores' between two
+    snapshots: where the time of a run went, and what the machine's cores allow at that cost."""
+    if not requests or not after:
+        return "CPU per request: not measured"
+    used = {kind: (after.get(kind, 0) - before.get(kind, 0)) * 1000 / requests
+            for kind in ("server", "database", "cache", "generator")}
+    cores = cores or os.cpu_count() or 1
+    total = sum(used.values())
+    ceiling = f"; at most {cores * 1000 / total:.0f} req/s on {cores} cores at that cost" if total else ""
+    return "CPU per request: " + ", ".join(f"{kind} {ms:.2f} ms" for kind, ms in used.items()) + ceiling
+
+
 def start_gunicorn(app_spec, port, env, workers=2, worker_class="sync", threads=1, health="/"):
     """gunicorn serving `app_spec` on 127.0.0.1:port; returns the process once it answers."""
     process = subprocess.Popen(

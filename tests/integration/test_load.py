@@ -29,3 +29,6 @@ def test_a_short_vote_day_load_has_no_errors_and_the_vote_verifies(database):
     assert sum(int(count) for _name, count, _errors in rows) >= 300, result.stdout
     assert all(errors == "0" for _name, _count, errors in rows), result.stdout
     assert "chain and tally verified" in result.stdout
+    # where the run's CPU went: the servers' and the database's own time, per request
+    used = dict(re.findall(r"(server|database|generator) (\d+\.\d+) ms", vote_day.split("CPU per request:", 1)[1]))
+    assert float(used["server"]) > 0 and float(used["database"]) > 0 and float(used["generator"]) > 0, vote_day
