@@ -20,6 +20,7 @@ from core.money import yuan
 from core.uploads import store_uploads
 from projects import services as projects
 from projects import care, works
+from projects.texts import ELECTION_STATES
 
 PARTY_ROLES = {"implementing": _l("implementing body"), "designer": _l("designer"), "contractor": _l("contractor"),
                "supervisor": _l("supervising engineer")}
@@ -29,7 +30,6 @@ FINDING_STATES = {"open": _l("not yet closed"), "closed": _l("closed with eviden
 DEFECT_STATES = {"open": _l("awaiting rectification"), "rectified": _l("rectified, awaiting re-inspection"),
                  "closed": _l("passed re-inspection"), "waived": _l("waived")}
 SUPERVISOR_STATES = {"pending": _l("awaiting decision"), "approved": _l("approved"), "rejected": _l("turned down")}
-ELECTION_STATES = {"nominating": _l("taking nominations"), "open": _l("voting"), "closed": _l("counted")}
 PAPER_ENTRY_STATES = {"pending": _l("awaiting confirmation"), "confirmed": _l("confirmed"), "mismatch": _l("mismatch"),
                       "void": _l("void (never confirmed)"),
                       "held": _l("held for review (this home's paper ballot was already entered)")}

@@ -17,6 +17,7 @@ from notices.services import queue_scoped_notice
 from projects.models import (Candidate, Election, ElectionBallot, ElectionOwner, ElectionPaperEntry, ElectionPart,
                              ManagementChoice)
 from projects.services import get_project
+from projects.texts import ELECTION_STATES
 from votes import rules as vote_rules
 
 MODES = ("property", "self", "street")
@@ -177,7 +178,7 @@ def nominate(staff, election_id, name, nominated_by, statement=""):
     """Add a candidate while nominations are open."""
     election = get_election(staff, election_id, "votes.manage")
     if election.state != "nominating":
-        raise Conflict("election.wrong_state", state=election.state)
+        raise Conflict("election.wrong_state", state=ELECTION_STATES.get(election.state, election.state))
     name, nominated_by = (name or "").strip(), (nominated_by or "").strip()
     if not name or len(name) > 100:
         raise field_error("name", "error.field_required")
@@ -196,7 +197,7 @@ def open_election(staff, election_id, closes_at):
     """Close nominations and open the ballot until `closes_at`; the residents are told."""
     election = get_election(staff, election_id, "votes.manage")
     if election.state != "nominating":
-        raise Conflict("election.wrong_state", state=election.state)
+        raise Conflict("election.wrong_state", state=ELECTION_STATES.get(election.state, election.state))
     if len(election.candidates) < election.seats:
         raise Conflict("election.too_few_candidates", seats=election.seats)
     if closes_at is None or closes_at.tzinfo is None or closes_at <= utcnow():
@@ -404,7 +405,7 @@ def close_election(staff, election_id):
     """Count each candidate under art. 278's ordinary rule; the elected are published to the residents."""
     election = get_election(staff, election_id, "votes.manage")
     if election.state == "nominating":
-        raise Conflict("election.wrong_state", state=election.state)
+        raise Conflict("election.wrong_state", state=ELECTION_STATES.get(election.state, election.state))
     if not _lock_open(election):  # closed before, or by another close meanwhile
         raise Conflict("election.closed")
     return _close(election, staff)

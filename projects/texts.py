@@ -4,6 +4,8 @@ from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from core.times import format_moment, to_beijing
 from notices.texts import NoticeText, notice_kind, scope_label
 
+# An owners' committee election's states, as staff and residents read them.
+ELECTION_STATES = {"nominating": _l("taking nominations"), "open": _l("voting"), "closed": _l("counted")}
 STAGES = {"reserve": _l("project reserve"), "planned": _l("annual plan"), "design": _l("design with residents"),
           "publicity": _l("public notice of the plan"), "approval": _l("approval"),
           "construction": _l("construction"), "acceptance": _l("acceptance"), "handover": _l("handover"),

@@ -29,7 +29,8 @@ class Survey(db.Model):
 
     def require(self, *states):
         if self.state not in states:
-            raise Conflict("survey.wrong_state", state=self.state)
+            from surveys.texts import SURVEY_STATES
+            raise Conflict("survey.wrong_state", state=SURVEY_STATES.get(self.state, self.state))
 
 
 class SurveyVersion(db.Model):

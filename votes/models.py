@@ -49,7 +49,8 @@ class Vote(db.Model):
     def require(self, *states):
         """Raise Conflict unless the vote is in one of `states`."""
         if self.state not in states:
-            raise Conflict("vote.wrong_state", state=self.state)
+            from votes.texts import VOTE_STATES
+            raise Conflict("vote.wrong_state", state=VOTE_STATES.get(self.state, self.state))
 
     @property
     def closed_early(self):

@@ -1228,7 +1228,7 @@ def close_vote(staff, vote_id):
     vote = get_vote(staff, vote_id, "votes.manage") if staff is not None else db.session.get(Vote, vote_id)
     vote.require(VoteState.OPEN)
     if not _close(vote):
-        raise Conflict("vote.wrong_state", state=vote.state)
+        raise Conflict("vote.wrong_state", state=_texts.VOTE_STATES.get(vote.state, vote.state))
     audit.record(staff, "vote.close", "vote", vote.id, vote.region_id,
                  after={"approved": outcomes.approved(vote)})
     return vote

@@ -8,7 +8,7 @@ from core.extensions import db
 from core.models import Unit, utcnow
 from simulator.sender import text_xml
 from tests.builders import STAIRWELL_ROWS as ROWS, rooms_on_record
-from tests.builders import Bot, login, open_lift_vote, owner, roll_with_owner, sign_in
+from tests.builders import Bot, login, open_lift_vote, owner, roll_with_owner, sign_in, window
 from votes.models import Ballot, PaperEntry
 
 
@@ -817,3 +817,14 @@ def test_a_paper_ballot_confirmed_twice_at_once_is_counted_once(app, client, set
         thread.join(30)
     assert sorted(answers) == [200, 409]
     assert db.session.scalar(select(db.func.count()).select_from(BallotEvent).where(BallotEvent.vote_id == vote_id)) == 1
+
+
+def test_an_action_the_votes_state_does_not_allow_names_the_state_in_the_staff_members_language(client, setup):
+    staff, headers, unit_id, _rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    again = staff.post(f"/api/v1/admin/votes/{vote_id}/open", headers=headers, json=window())
+    assert again.status_code == 409, again.get_json()
+    message = again.get_json()["error"]["message"]
+    assert "进行中" in message and "open" not in message
+    english = staff.post(f"/api/v1/admin/votes/{vote_id}/open?lang=en", headers=headers, json=window())
+    assert "while the vote is open" in english.get_json()["error"]["message"]
