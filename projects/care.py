@@ -4,7 +4,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from core import audit
 from core.auth import authorize, compounds_in_scope
@@ -105,10 +105,14 @@ def mode_label(mode):
             "street": _("the street's managed service")}.get(mode, mode or "")
 
 
+MANAGEMENT_MODE = (select(ManagementChoice.mode, ManagementChoice.decided_at, ManagementChoice.vote_id)
+                   .where(ManagementChoice.compound_id == bindparam("compound"), ManagementChoice.outcome == "approved")
+                   .order_by(ManagementChoice.decided_at.desc(), ManagementChoice.vote_id.desc()).limit(1))
+
+
 def management_mode_of(compound_id):
     """The compound's management mode as the owners last approved it: (mode, decided_at, vote id) or None."""
-    row = (ManagementChoice.query.filter_by(compound_id=compound_id, outcome="approved")
-           .order_by(ManagementChoice.decided_at.desc(), ManagementChoice.vote_id.desc()).first())
+    row = db.session.execute(MANAGEMENT_MODE, {"compound": compound_id}).first()
     return (row.mode, row.decided_at, row.vote_id) if row else None
 
 

@@ -1,6 +1,6 @@
 """Project services: officials keep the record, residents see it and take part."""
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from core import audit
 from core.auth import authorize, compounds_in_scope, get_in_region, kept_in_region
@@ -250,14 +250,18 @@ def funding_summary(project):
 
 
 # residents -----------------------------------------------------------------------------------------
+# The latest project covering a compound (built once: see core.accounts.PLACE_OF).
+LATEST_PROJECT = (select(Project).join(project_compounds).where(project_compounds.c.compound_id == bindparam("compound"))
+                  .order_by(Project.id.desc()).limit(1))
+
+
 def project_for_resident(account, compound_id=None):
     """The latest project covering the resident's compound (NotFound when none); `compound_id`: their compound's,
     when the caller has it already."""
     if account.dwelling_id is None:
         raise Forbidden("bind.required")
     compound_id = compound_id or compound_of_dwelling(account.dwelling_id).id
-    project = (Project.query.join(project_compounds).filter(project_compounds.c.compound_id == compound_id)
-               .order_by(Project.id.desc()).first())
+    project = db.session.scalars(LATEST_PROJECT, {"compound": compound_id}).first()
     if project is None:
         raise NotFound("project.none")
     return project

@@ -739,22 +739,26 @@ def _may_vote(account):
     return account.kind == "owner" and account.person_id is not None and account.deleted_at is None
 
 
+# A resident's confirmed proxies and frozen-roll flats in the open votes (built once: a statement made anew for
+# every request costs more to key for the compiled cache than to run).
+_OPEN_PROXIED = (select(Proxy.vote_id, Proxy.dwelling_id).join(Vote, Vote.id == Proxy.vote_id)
+                 .where(Proxy.account_id == bindparam("account"), Proxy.state == "confirmed",
+                        Vote.state == VoteState.OPEN))
+_OPEN_OWNED = (select(VoteOwner.vote_id, VoteOwner.dwelling_id).join(Vote, Vote.id == VoteOwner.vote_id)
+               .where(VoteOwner.person_id == bindparam("person"), Vote.state == VoteState.OPEN))
+
+
 def _open_rights(account):
     """{vote id: {dwelling id: 'owner' | 'proxy'}} over the open votes: the flats the resident's verified person
     owned on each vote's frozen roll, and those they are a confirmed proxy for (an owner casts as owner, even when
     also a proxy), with the votes in the order residents see them (closing first) that accept ballots now."""
     now = utcnow()
     rights = {}
-    proxied = dict.fromkeys(db.session.execute(
-        select(Proxy.vote_id, Proxy.dwelling_id).join(Vote, Vote.id == Proxy.vote_id)
-        .where(Proxy.account_id == account.id, Proxy.state == "confirmed", Vote.state == VoteState.OPEN)).all(),
-        "proxy")
+    proxied = dict.fromkeys(db.session.execute(_OPEN_PROXIED, {"account": account.id}).all(), "proxy")
     for vote_id, dwelling_id in _standing_only(account.id, proxied):
         rights.setdefault(vote_id, {})[dwelling_id] = "proxy"
     if _may_vote(account):
-        for vote_id, dwelling_id in db.session.execute(
-                select(VoteOwner.vote_id, VoteOwner.dwelling_id).join(Vote, Vote.id == VoteOwner.vote_id)
-                .where(VoteOwner.person_id == account.person_id, Vote.state == VoteState.OPEN)):
+        for vote_id, dwelling_id in db.session.execute(_OPEN_OWNED, {"person": account.person_id}):
             rights.setdefault(vote_id, {})[dwelling_id] = "owner"
     if not rights:
         return []
