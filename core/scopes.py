@@ -3,7 +3,7 @@
 Votes, surveys, notices, publicity and lifts all speak of "the residents of this compound, building or
 unit"; they ask this module, once, what that means."""
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from core.auth import compounds_in_scope
 from core.errors import InvalidInput, NotFound
@@ -57,10 +57,21 @@ def count_accounts_in(scope_kind, scope_id):
     return db.session.scalar(select(func.count()).select_from(accounts_in(scope_kind, scope_id).subquery()))
 
 
+# Whether a dwelling lies in a scope, by the scope's kind (built once: asked on most residents' requests).
+_CONTAINS = {
+    "unit": select(Dwelling.id).where(Dwelling.id == bindparam("dwelling"), Dwelling.unit_id == bindparam("scope")),
+    "building": select(Dwelling.id).join(Unit, Dwelling.unit_id == Unit.id).where(
+        Dwelling.id == bindparam("dwelling"), Unit.building_id == bindparam("scope")),
+    "compound": select(Dwelling.id).join(Unit, Dwelling.unit_id == Unit.id).join(
+        Building, Unit.building_id == Building.id).where(
+        Dwelling.id == bindparam("dwelling"), Building.compound_id == bindparam("scope")),
+}
+
+
 def contains(scope_kind, scope_id, dwelling_id):
-    """Whether a dwelling lies in the scope."""
-    return db.session.scalar(select(Dwelling.id).where(
-        Dwelling.id == dwelling_id, Dwelling.id.in_(dwellings_in(scope_kind, scope_id)))) is not None
+    """Whether a dwelling lies in the scope (any kind but unit and building is a compound, as in dwellings_in)."""
+    statement = _CONTAINS.get(scope_kind, _CONTAINS["compound"])
+    return db.session.scalar(statement, {"dwelling": dwelling_id, "scope": scope_id}) is not None
 
 
 def scope_dwellings(scoped):

@@ -1,14 +1,14 @@
 """Survey services: generate, edit (versioned), open, answer, close, results, export."""
 from collections import Counter
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select, text
 
 from core import audit
 from core.auth import authorize, can, get_in_region, kept_in_region
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.extensions import db
 from core.models import Building, CatalogueItem, Compound, FileLink, WechatAccount, as_utc, aware, utcnow
-from core.scopes import accounts_in, scope_compound
+from core.scopes import accounts_in, in_scope, scope_compound
 from core.uploads import STORED_NAME, link_uploads, store_uploads
 from notices.services import queue_scoped_notice
 from surveys import engine, export, generation, notice_texts as _texts, tallies  # noqa: F401 - registers notices
@@ -156,11 +156,9 @@ def open_surveys_for(account):
 
 
 def _in_audience(survey, account):
-    from core.models import WechatAccount
     if account.dwelling_id is None or (survey.audience == "owners" and account.kind != "owner"):
         return False
-    query = accounts_in(survey.scope_kind, survey.scope_id).where(WechatAccount.id == account.id)
-    return db.session.scalar(query) is not None
+    return in_scope(survey, account.dwelling_id)
 
 
 def respond(account, survey_id, answers, submit):
@@ -187,6 +185,15 @@ def respond(account, survey_id, answers, submit):
     return response
 
 
+# A respondent's first answer, written as an empty draft unless another request wrote it first (as text: compiled
+# once, where the dialects' upsert constructs are compiled for every execution).
+_FIRST_DRAFT = text(
+    "INSERT INTO survey_responses (survey_id, respondent, account_id, dwelling_id, version, answers, submitted, "
+    "updated_at) VALUES (:survey_id, :respondent, :account_id, :dwelling_id, :version, :answers, :submitted, "
+    ":updated_at) ON CONFLICT (survey_id, respondent) DO NOTHING").bindparams(
+    *(bindparam(name, type_=SurveyResponse.__table__.c[name].type) for name in ("answers", "submitted", "updated_at")))
+
+
 def _locked_response(survey, respondent, account):
     """The respondent's response, locked until the request commits. The first answer writes it as an empty
     draft first: answers arriving at once for one home (two family members, a tap repeated) then wait for
@@ -194,14 +201,10 @@ def _locked_response(survey, respondent, account):
     query = SurveyResponse.query.filter_by(survey_id=survey.id, respondent=respondent).with_for_update()
     response = query.first()
     if response is None:
-        if db.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        db.session.execute(insert(SurveyResponse.__table__).values(
-            survey_id=survey.id, respondent=respondent, account_id=account.id, dwelling_id=account.dwelling_id,
-            version=survey.version, answers={}, submitted=False, updated_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["survey_id", "respondent"]))
+        db.session.execute(_FIRST_DRAFT, {
+            "survey_id": survey.id, "respondent": respondent, "account_id": account.id,
+            "dwelling_id": account.dwelling_id, "version": survey.version, "answers": {}, "submitted": False,
+            "updated_at": utcnow()})
         response = query.one()
     return response
 

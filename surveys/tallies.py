@@ -30,12 +30,11 @@ def building_of(dwelling_id):
                              .where(Dwelling.id == dwelling_id))
 
 
-def _insert():
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(SurveyTally.__table__)
+# One answer's count moved (PostgreSQL and SQLite say an upsert alike; as text, so that it is compiled once: the
+# dialects' upsert constructs are compiled again for every execution).
+MOVE = text("INSERT INTO survey_tallies (survey_id, question, building_id, digest, value, n) "
+            "VALUES (:survey_id, :question, :building_id, :digest, :value, :n) "
+            "ON CONFLICT (survey_id, question, building_id, digest) DO UPDATE SET n = survey_tallies.n + excluded.n")
 
 
 def change(survey_id, building_id, before, after):
@@ -45,13 +44,8 @@ def change(survey_id, building_id, before, after):
     rows = [{"survey_id": survey_id, "question": qid, "building_id": building_id,
              "digest": hashlib.sha1(value.encode()).hexdigest(), "value": value, "n": n}
             for (qid, value), n in sorted(delta.items()) if n]   # one order everywhere: no deadlocks
-    if not rows:
-        return
-    statement = _insert().values(rows)   # one statement for the response's answers
-    statement = statement.on_conflict_do_update(
-        index_elements=["survey_id", "question", "building_id", "digest"],
-        set_={"n": SurveyTally.__table__.c.n + statement.excluded.n})
-    db.session.execute(statement)
+    if rows:
+        db.session.execute(MOVE, rows)  # in that order, sent together
 
 
 def counted(survey_id, skip=()):
