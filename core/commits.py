@@ -11,7 +11,11 @@ A transaction asks for it with a read marked `relaxing` that also says `set_conf
 statements marked `conversation_only` (the conversation's upsert and delete, the customer-service window's
 mark, the record of the message) keep it light; any other insert, update or delete (also one inside a SELECT's
 WITH), any ORM flush and any text or driver statement not marked makes it durable again, by `SET LOCAL
-synchronous_commit TO on` just before its COMMIT, whichever code commits. Reads never count."""
+synchronous_commit TO on` just before its COMMIT, whichever code commits. Reads never count.
+
+The same watch lets a transaction that only read end with COMMIT where it would be rolled back (a GET's, at the
+end of its request), which keeps the statements psycopg prepared on the connection (_end_reads_with_commit)."""
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Select
@@ -21,6 +25,7 @@ CONVERSATION_ONLY = "conversation_only"
 RELAXES = "relaxes_commit"
 _WROTE = "wrote_facts"  # in the connection's info: this transaction wrote something not marked
 _RELAXED = "commit_relaxed"  # in the connection's info: this transaction set synchronous_commit off
+_TOUCHED = "wrote_anything"  # in the connection's info: this transaction ran something other than a plain read
 DURABLE = "SET LOCAL synchronous_commit TO on"
 
 
@@ -41,8 +46,11 @@ def _watch(conn, cursor, statement, parameters, context, executemany):
         conn.info[_RELAXED] = True
     if conn.info.get(_WROTE):
         return
-    if options.get(CONVERSATION_ONLY) or _reads_only(context):
-        return  # marked as a conversation move, or a read
+    if _reads_only(context):
+        return
+    conn.info[_TOUCHED] = True
+    if options.get(CONVERSATION_ONLY):
+        return  # marked as a conversation move
     conn.info[_WROTE] = True
 
 
@@ -59,6 +67,21 @@ def _reads_only(context):
 def _reset(conn):
     conn.info.pop(_WROTE, None)
     conn.info.pop(_RELAXED, None)
+    conn.info.pop(_TOUCHED, None)
+
+
+@event.listens_for(Engine, "rollback")
+def _end_reads_with_commit(conn):
+    """A transaction that only read ends with COMMIT instead of ROLLBACK (PostgreSQL): the same for the database,
+    but at a ROLLBACK psycopg forgets every statement it prepared on the connection and has the server deallocate
+    them all, so that after each request that only read (every GET ends so), the next requests' statements were
+    parsed and planned again at every execution. A transaction that wrote anything, or failed, is rolled back."""
+    if conn.info.get(_TOUCHED) or conn.dialect.name != "postgresql":
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    if dbapi_connection is None or dbapi_connection.info.transaction_status != TransactionStatus.INTRANS:
+        return  # idle (nothing to end), or failed: the rollback ends it
+    dbapi_connection.commit()  # the rollback that follows finds no transaction, and keeps the prepared statements
 
 
 @event.listens_for(Engine, "commit")
