@@ -1001,6 +1001,10 @@ def enter_paper_ballot(staff, vote_id, code, choice):
         raise field_error("choice", "vote.unknown_choice", choice=choice)
     if not in_scope(vote, dwelling_id):
         raise field_error("code", "vote.out_of_scope")
+    # The chain first, as a close takes it before it voids what is unconfirmed: an entry typed while the vote closes
+    # waits for the close and is refused, rather than slipping in after it as a pending entry nobody can confirm.
+    _lock_chain(vote.id)
+    db.session.refresh(vote, ["state", "closes_at"])
     if not vote.accepting(utcnow()):
         raise Conflict("vote.not_open")
     entry = PaperEntry(vote_id=vote.id, dwelling_id=dwelling_id, choice=choice, entered_by=staff.id)

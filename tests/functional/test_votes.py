@@ -788,6 +788,38 @@ def test_a_paper_confirmation_waiting_for_the_chain_holds_nothing_the_close_need
     assert db.session.scalar(select(db.func.count()).select_from(BallotEvent)) == 0
 
 
+@pytest.mark.postgresql_only
+def test_a_paper_ballot_typed_while_the_vote_closes_is_refused_not_left_pending(app, client, setup, database_url):
+    import threading
+    import time
+    from sqlalchemy import create_engine
+    from core.config import sqlalchemy_url
+    from votes.services import CHAIN_LOCK
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    codes = {c["dwelling_id"]: c["code"] for c in staff.get(f"/api/v1/admin/votes/{vote_id}/ballot-codes").get_json()}
+    answers = []
+    typing = threading.Thread(target=lambda: answers.append(staff.post(
+        f"/api/v1/admin/votes/{vote_id}/paper", headers=headers, json={"code": codes[rooms["105"]], "choice": "agree"})))
+    other = create_engine(sqlalchemy_url(database_url))
+    try:
+        with other.begin() as conn:  # the vote is closing: it holds the chain until its close commits
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k, :v)"), {"k": CHAIN_LOCK, "v": vote_id})
+            typing.start()
+            deadline = time.monotonic() + 30
+            while not conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                       "AND wait_event_type = 'Lock' AND wait_event = 'advisory'")):
+                assert time.monotonic() < deadline, "the entry never waited for the chain"
+                time.sleep(0.02)
+            conn.execute(text("UPDATE votes SET state = 'closed', closed_at = now() WHERE id = :id"), {"id": vote_id})
+    finally:
+        other.dispose()
+    typing.join(30)
+    (answer,) = answers
+    assert answer.status_code == 409, answer.get_json()
+    assert db.session.scalar(select(db.func.count()).select_from(PaperEntry).where(PaperEntry.vote_id == vote_id)) == 0
+
+
 def test_a_paper_ballot_confirmed_twice_at_once_is_counted_once(app, client, setup):
     import threading
     from core.staff import create_staff
