@@ -11,9 +11,8 @@ from fractions import Fraction
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (Integer, any_, bindparam, func, insert, literal, literal_column, null, select, text, true,
-                        union_all, update)
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import (bindparam, func, insert, literal, literal_column, null, select, text, true, union_all,
+                        update)
 
 from core import audit
 from core.auth import authorize, get_in_region, kept_in_region
@@ -406,55 +405,30 @@ _CAST_READ_TRYING = _CAST_READ.add_columns(
 _INTAKE_COLUMNS = ("vote_id", "dwelling_id", "choice", "channel", "actor", "at", "account_id", "person_id",
                    "entered_by", "confirmed_by", "area", "head_no")
 _INTAKE_INSERT = insert(_INTAKE).returning(_INTAKE.c.id, sort_by_parameter_order=True)
-
-
-def _chain_state(listed):
-    """The chain's head with the ballots waiting for it (none: one row of NULLs), in the order they came, each with
-    its dwelling's current ballot (who cast it, and how); then the current ballots of the dwellings a transaction
-    is about to chain itself (one row each, NULL but for the ballot), those `listed` by the parameter
-    "dwellings"."""
-    return union_all(
-        select(literal(0).label("part"), _VOTES.c.event_count, _VOTES.c.chain_head,
-               _VOTES.c.state.label("vote_state"), _VOTES.c.opens_at, _VOTES.c.closes_at, _INTAKE,
-               _BALLOTS.c.dwelling_id.label("current_dwelling"), _BALLOTS.c.account_id.label("current_account"),
-               _BALLOTS.c.channel.label("current_channel"))
-        .select_from(_VOTES.outerjoin(_INTAKE, (_INTAKE.c.vote_id == _VOTES.c.id) & (_INTAKE.c.state == "waiting"))
-                     .outerjoin(_BALLOTS, (_BALLOTS.c.vote_id == _VOTES.c.id)
-                                & (_BALLOTS.c.dwelling_id == _INTAKE.c.dwelling_id)))
-        .where(_VOTES.c.id == bindparam("v")),
-        select(literal(1), null(), null(), null(), null(), null(), *[null() for _column in _INTAKE.c],
-               _BALLOTS.c.dwelling_id, _BALLOTS.c.account_id, _BALLOTS.c.channel)
-        .where(_BALLOTS.c.vote_id == bindparam("v"), listed(_BALLOTS.c.dwelling_id, "dwellings"))
-    ).order_by(literal_column("1"), literal_column("7"))  # by part, then intake id (SQLite orders a union by place)
-
-
-def _in_list(column, name):
-    """column IN (…the list given as `name`…): the statement is written out again for each length of list."""
-    return column.in_(bindparam(name, expanding=True))
-
-
-def _any_of(column, name):
-    """column = ANY(the array given as `name`), PostgreSQL's: one statement text whatever the list's length, so that
-    it is prepared once, and not written out again for every execution as an expanding IN is."""
-    return column == any_(bindparam(name, type_=postgresql.ARRAY(Integer)))
-
-
-def _entry_links(listed):
-    """Each intake entry listed as "entries", with its state and, once chained, its chain link."""
-    return select(_INTAKE.c.id, _INTAKE.c.state, _EVENTS.c.hash).outerjoin(
-        _EVENTS, (_EVENTS.c.vote_id == _INTAKE.c.vote_id) & (_EVENTS.c.seq == _INTAKE.c.seq)).where(
-        listed(_INTAKE.c.id, "entries"))
-
-
-_CHAIN_STATE = {False: _chain_state(_in_list), True: _chain_state(_any_of)}  # by whether on PostgreSQL
-_ENTRY_LINKS = {False: _entry_links(_in_list), True: _entry_links(_any_of)}
-# The chain's writes.
+# The chain's head with the ballots waiting for it (none: one row of NULLs), in the order they came, each with its
+# dwelling's current ballot (who cast it, and how); then the current ballots of the `dwellings` a transaction is
+# about to chain itself (one row each, NULL but for the ballot).
+_CHAIN_STATE = union_all(
+    select(literal(0).label("part"), _VOTES.c.event_count, _VOTES.c.chain_head, _VOTES.c.state.label("vote_state"),
+           _VOTES.c.opens_at, _VOTES.c.closes_at, _INTAKE, _BALLOTS.c.dwelling_id.label("current_dwelling"),
+           _BALLOTS.c.account_id.label("current_account"), _BALLOTS.c.channel.label("current_channel"))
+    .select_from(_VOTES.outerjoin(_INTAKE, (_INTAKE.c.vote_id == _VOTES.c.id) & (_INTAKE.c.state == "waiting"))
+                 .outerjoin(_BALLOTS, (_BALLOTS.c.vote_id == _VOTES.c.id)
+                            & (_BALLOTS.c.dwelling_id == _INTAKE.c.dwelling_id)))
+    .where(_VOTES.c.id == bindparam("v")),
+    select(literal(1), null(), null(), null(), null(), null(), *[null() for _column in _INTAKE.c],
+           _BALLOTS.c.dwelling_id, _BALLOTS.c.account_id, _BALLOTS.c.channel)
+    .where(_BALLOTS.c.vote_id == bindparam("v"), _BALLOTS.c.dwelling_id.in_(bindparam("dwellings", expanding=True)))
+).order_by(literal_column("1"), literal_column("7"))  # by part, then intake id (SQLite orders a union by place)
 _MARK_LATE = update(_INTAKE).where(_INTAKE.c.id == bindparam("entry")).values(state="late")
 _MARK_CHAINED = update(_INTAKE).where(_INTAKE.c.id == bindparam("entry")).values(state="chained",
                                                                                  seq=bindparam("place"))
 _EVENT_INSERT = insert(_EVENTS).inline()  # no implicit RETURNING of the new id: nothing reads it
 _CHAIN_HEAD = update(_VOTES).where(_VOTES.c.id == bindparam("v")).values(
     chain_head=bindparam("head"), event_count=bindparam("count"))
+_ENTRY_LINKS = select(_INTAKE.c.id, _INTAKE.c.state, _EVENTS.c.hash).outerjoin(
+    _EVENTS, (_EVENTS.c.vote_id == _INTAKE.c.vote_id) & (_EVENTS.c.seq == _INTAKE.c.seq)).where(
+    _INTAKE.c.id.in_(bindparam("entries", expanding=True)))
 # A dwelling's ballot written, or rewritten (PostgreSQL and SQLite say it alike; as text, so that it is compiled
 # once: the dialects' upsert constructs are compiled again for every execution).
 _BALLOT_FIELDS = ("choice", "channel", "account_id", "person_id", "entered_by", "confirmed_by", "cast_at", "receipt",
@@ -492,8 +466,7 @@ def _chain(vote_id, new=()):
     one that reaches the chain after the vote closed is late (its sender is told the vote was not open). Writes
     each dwelling's ballot as the log's last word for it. The caller holds the chain's lock.
     Returns ({intake id: chain link} of the waiting ballots chained, [chain link or None when late] of `new`)."""
-    rows = db.session.execute(_CHAIN_STATE[_on_postgresql()],
-                              {"v": vote_id, "dwellings": [e["dwelling_id"] for e in new]}).all()
+    rows = db.session.execute(_CHAIN_STATE, {"v": vote_id, "dwellings": [e["dwelling_id"] for e in new]}).all()
     head = rows[0]
     waiting = [row._asdict() for row in rows if row.part == 0 and row.id is not None]
     current = {row.current_dwelling: (row.current_account, row.current_channel) for row in rows
@@ -678,7 +651,7 @@ def _last_look(vote_id, ids):
     asked."""
     try:
         found = {row.id: row.hash if row.state == "chained" else None for row in db.session.execute(
-            _ENTRY_LINKS[_on_postgresql()], {"entries": ids}) if row.state in ("chained", "late")}
+            _ENTRY_LINKS, {"entries": ids}) if row.state in ("chained", "late")}
         if len(found) < len(ids) and db.session.scalar(
                 select(_VOTES.c.state).where(_VOTES.c.id == vote_id)) != VoteState.OPEN:
             found.update({i: None for i in ids if i not in found})
@@ -719,7 +692,7 @@ def _chain_round(vote_id, rounds):
         carried = set(rounds.waiting) - set(rounds.links)
     elsewhere = [i for i in carried if i not in links]
     if elsewhere:  # chained by another process's round, or marked late (by it, or by this round)
-        for row in db.session.execute(_ENTRY_LINKS[_on_postgresql()], {"entries": elsewhere}):
+        for row in db.session.execute(_ENTRY_LINKS, {"entries": elsewhere}):
             if row.state in ("chained", "late"):
                 links[row.id] = row.hash if row.state == "chained" else None
     db.session.commit()
