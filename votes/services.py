@@ -668,7 +668,7 @@ ROUND_TRIES = 2  # failed rounds a cast waits through before it answers that its
 
 
 def chain_waiting_votes():
-    """Chain the ballots left waiting in the intake of open and closing votes (a round that failed twice leaves
+    """Chain the ballots left waiting in the intake of open votes (a round that failed twice leaves
     them there; the next cast's round or the close would carry them too), one vote per transaction; returns the
     number of ballots chained."""
     chained = 0

@@ -741,10 +741,19 @@ def test_a_close_counts_the_chain_as_it_stands_once_it_holds_the_chain(app, clie
     assert verify(vote_id) == []
 
 
+def _wait_for_a_chain_waiter(conn, what):
+    """Poll (with a deadline) until a request waits on an advisory lock, here the vote's chain held by `conn`."""
+    import time
+    deadline = time.monotonic() + 30
+    while not conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                               "AND wait_event_type = 'Lock' AND wait_event = 'advisory'")):
+        assert time.monotonic() < deadline, f"{what} never waited for the chain"
+        time.sleep(0.02)
+
+
 @pytest.mark.postgresql_only
 def test_a_paper_confirmation_waiting_for_the_chain_holds_nothing_the_close_needs(app, client, setup, database_url):
     import threading
-    import time
     from sqlalchemy import create_engine
     from sqlalchemy.exc import OperationalError
     from core.config import sqlalchemy_url
@@ -770,11 +779,7 @@ def test_a_paper_confirmation_waiting_for_the_chain_holds_nothing_the_close_need
         with other.begin() as conn:  # the vote is closing: it holds the chain, and voids what is unconfirmed
             conn.execute(text("SELECT pg_advisory_xact_lock(:k, :v)"), {"k": CHAIN_LOCK, "v": vote_id})
             confirming.start()
-            deadline = time.monotonic() + 30
-            while not conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                       "AND wait_event_type = 'Lock' AND wait_event = 'advisory'")):
-                assert time.monotonic() < deadline, "the confirmation never waited for the chain"
-                time.sleep(0.02)
+            _wait_for_a_chain_waiter(conn, "the confirmation")
             conn.execute(text("SET LOCAL lock_timeout = '3s'"))
             try:
                 conn.execute(text("UPDATE paper_entries SET state = 'void' WHERE id = :id"), {"id": entry["id"]})
@@ -791,7 +796,6 @@ def test_a_paper_confirmation_waiting_for_the_chain_holds_nothing_the_close_need
 @pytest.mark.postgresql_only
 def test_a_paper_ballot_typed_while_the_vote_closes_is_refused_not_left_pending(app, client, setup, database_url):
     import threading
-    import time
     from sqlalchemy import create_engine
     from core.config import sqlalchemy_url
     from votes.services import CHAIN_LOCK
@@ -806,11 +810,7 @@ def test_a_paper_ballot_typed_while_the_vote_closes_is_refused_not_left_pending(
         with other.begin() as conn:  # the vote is closing: it holds the chain until its close commits
             conn.execute(text("SELECT pg_advisory_xact_lock(:k, :v)"), {"k": CHAIN_LOCK, "v": vote_id})
             typing.start()
-            deadline = time.monotonic() + 30
-            while not conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                       "AND wait_event_type = 'Lock' AND wait_event = 'advisory'")):
-                assert time.monotonic() < deadline, "the entry never waited for the chain"
-                time.sleep(0.02)
+            _wait_for_a_chain_waiter(conn, "the entry")
             conn.execute(text("UPDATE votes SET state = 'closed', closed_at = now() WHERE id = :id"), {"id": vote_id})
     finally:
         other.dispose()
