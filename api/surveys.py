@@ -210,6 +210,8 @@ class MyResponse(MethodView):
     def put(self, body, survey_id):
         """Save a draft, or submit (errors per question); editable until the survey closes."""
         response = surveys.respond(resident(), survey_id, body["answers"], body["submit"])
+        # As written: after the commit the response would be expired, and read again only to be shown.
+        answer = {field: getattr(response, field) for field in SurveyResponseSchema().fields}
         db.session.commit()
-        return response
+        return answer
 
