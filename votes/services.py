@@ -535,8 +535,17 @@ def _pipelined():
     if not _on_postgresql():
         yield
         return
-    with db.session.connection().connection.driver_connection.pipeline():
-        yield
+    connection = db.session.connection()
+    driver = connection.connection.driver_connection
+    try:
+        with driver.pipeline():
+            yield
+    except Exception:
+        # The answers come as the block ends, past SQLAlchemy: a connection lost on the way is invalidated here,
+        # as SQLAlchemy does with one lost under its own statements, or the caller's rollback would fail on it too.
+        if driver.closed or driver.broken:
+            connection.invalidate()
+        raise
 
 
 def _ballots_after(vote_id, last, replaced):

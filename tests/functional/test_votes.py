@@ -486,6 +486,51 @@ def test_a_round_of_chaining_that_fails_once_is_led_again_and_every_owner_gets_a
     assert services.verify(vote_id) == []
 
 
+def _chain_waiters(conn, vote_id):
+    """The backends waiting for the vote's chain."""
+    from votes.services import CHAIN_LOCK
+    return set(conn.scalars(text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                                 "AND classid = :k AND objid = :v AND objsubid = 2"), {"k": CHAIN_LOCK, "v": vote_id}))
+
+
+@pytest.mark.postgresql_only
+def test_a_round_whose_connection_is_lost_is_led_again_and_the_owner_gets_a_receipt(
+        app, client, setup, simulator, database_url):
+    """The database drops the connection of the round a cast waits for (a restart, a network cut): the cast
+    leads another round on a new connection instead of failing."""
+    import threading
+    import time
+    from sqlalchemy import create_engine
+    from core.config import sqlalchemy_url
+    from votes.services import CHAIN_LOCK, verify
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    me = owner(client, simulator, staff, headers, rooms["103"], "cut-103")
+    answers = []
+    caster = threading.Thread(target=lambda: answers.append(
+        client.put(f"/api/v1/votes/{vote_id}/ballot", headers=me, json={"choice": "agree"})))
+    other = create_engine(sqlalchemy_url(database_url))
+    try:
+        with other.begin() as conn:  # another cast appends to the chain: this one's ballot waits for a round
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k, :v)"), {"k": CHAIN_LOCK, "v": vote_id})
+            caster.start()
+            cut, deadline = set(), time.monotonic() + 30
+            while not cut or not _chain_waiters(conn, vote_id) - cut:  # one round cut, and the next one waiting
+                assert not answers, answers[0].get_json()
+                for pid in _chain_waiters(conn, vote_id) - cut:
+                    if not cut:
+                        assert conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                        cut.add(pid)
+                assert time.monotonic() < deadline, "no round waited for the chain again"
+                time.sleep(0.02)
+    finally:
+        other.dispose()
+    caster.join(60)
+    (answer,) = answers
+    assert answer.status_code == 200, answer.get_json()
+    assert verify(vote_id, head=answer.get_json()["receipt"]) == []
+
+
 @pytest.mark.postgresql_only
 def test_casts_whose_rounds_keep_failing_are_told_their_ballot_was_received_and_it_counts(
         app, client, setup, simulator, database_url, chaining_fails):
