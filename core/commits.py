@@ -75,8 +75,9 @@ def _end_reads_with_commit(conn):
     """A transaction that only read ends with COMMIT instead of ROLLBACK (PostgreSQL): the same for the database,
     but at a ROLLBACK psycopg forgets every statement it prepared on the connection and has the server deallocate
     them all, so that after each request that only read (every GET ends so), the next requests' statements were
-    parsed and planned again at every execution. A transaction that wrote anything, or failed, is rolled back."""
-    if conn.info.get(_TOUCHED) or conn.dialect.name != "postgresql":
+    parsed and planned again at every execution. A transaction that wrote anything, or failed, is rolled back;
+    one whose connection was lost has nothing to end."""
+    if conn.invalidated or conn.info.get(_TOUCHED) or conn.dialect.name != "postgresql":
         return
     dbapi_connection = conn.connection.dbapi_connection
     if dbapi_connection is None or dbapi_connection.info.transaction_status != TransactionStatus.INTRANS:

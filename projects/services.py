@@ -365,9 +365,17 @@ REPORT_FLOW = {"new": {"triaged", "assigned", "resolved"}, "triaged": {"assigned
                "assigned": {"resolved"}, "resolved": set()}
 
 
+def locked_report(report_id):
+    """The report as it stands, its row locked until the transaction ends (FOR UPDATE on PostgreSQL), with its
+    escalation read after the lock; None when there is none. Whoever changes a report's status or its
+    escalation (handling, the reporter's verdict, escalation on time) takes the report's row first, and one
+    report at a time or in the order of their ids: they wait for each other, and never deadlock."""
+    return db.session.get(SiteReport, report_id, with_for_update=True, populate_existing=True)
+
+
 def handle_report(staff, report_id, status, assignee=None, answer=None, outcome=None, priority=None):
     """Triage, assign or resolve a report; the reporter is told the answer."""
-    report = db.session.get(SiteReport, report_id)
+    report = locked_report(report_id)  # an escalation on time waits, and then finds it resolved
     if report is None:
         raise NotFound()
     compound = db.session.get(Compound, report.compound_id)

@@ -20,7 +20,7 @@ from projects import rules
 from projects.models import (PARTY_ROLES, ChangeOrder, Defect, FinalAccount, Finding, Inspection,
                              JointAcceptance, Project, ProjectItem, ProjectParty, ReportEscalation,
                              ResidentSupervisor, SiteReport, Spending, StageRecord)
-from projects.services import funding_summary, get_project, project_for_resident
+from projects.services import funding_summary, get_project, locked_report, project_for_resident
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 PARTICIPANT_ROLES = ("resident_rep", "committee", "street", "county", "implementing", "designer", "contractor",
@@ -308,12 +308,19 @@ def escalate_due(now=None):
     """Reports past their deadline without an answer go up a level (street, then county); the new level
     gets a fresh deadline and the reporter is told. Run by the scheduler."""
     now = now or utcnow()
-    due = (ReportEscalation.query.join(SiteReport, SiteReport.id == ReportEscalation.report_id)
-           .filter(ReportEscalation.answered_at.is_(None), ReportEscalation.due_at <= now,
-                   SiteReport.status != "resolved").order_by(ReportEscalation.report_id).all())
+    due = db.session.scalars(
+        select(ReportEscalation.report_id).join(SiteReport, SiteReport.id == ReportEscalation.report_id)
+        .where(ReportEscalation.answered_at.is_(None), ReportEscalation.due_at <= now,
+               SiteReport.status != "resolved").order_by(ReportEscalation.report_id)).all()
     moved = 0
-    for escalation in due:
-        report = db.session.get(SiteReport, escalation.report_id)
+    for report_id in due:
+        # Each report's row locked, in the order of their ids, as handling a report locks it: one resolved (or
+        # answered, or sent up by another run) while this waited for it stays where it is.
+        report = locked_report(report_id)
+        escalation = report.escalation
+        if (report.status == "resolved" or escalation is None or escalation.answered_at is not None
+                or aware(escalation.due_at) > now):
+            continue
         target = rules.next_level(escalation.level)
         if target is None:
             continue  # the county holds it; it shows as overdue on the officials' page
@@ -341,7 +348,7 @@ def escalate_due(now=None):
 
 def reporter_verdict(account, report_id, resolved):
     """The reporter says whether the answer resolved it; if not, the report reopens with a new deadline."""
-    report = db.session.get(SiteReport, report_id)
+    report = locked_report(report_id)
     if report is None or report.account_id != account.id:
         raise NotFound()
     if report.status != "resolved":

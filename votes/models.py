@@ -208,6 +208,8 @@ class BallotIntake(db.Model):
     confirmed_by = db.Column(db.Integer)
     area = db.Column(db.Integer, nullable=False)
     head_no = db.Column(db.Integer, nullable=False)
-    state = db.Column(db.String(8), nullable=False, default="waiting")  # waiting | chained | late
+    # waiting | chained | late (the vote closed before it reached the chain: never counted; marked by the round
+    # that finds it so, by the close, or by the schedule's sweep when its cast went away)
+    state = db.Column(db.String(8), nullable=False, default="waiting")
     seq = db.Column(db.Integer)  # its place in the vote's log, once chained
     __table_args__ = (db.Index("ix_ballot_intake_vote_state", "vote_id", "state", "id"),)

@@ -535,8 +535,17 @@ def _pipelined():
     if not _on_postgresql():
         yield
         return
-    with db.session.connection().connection.driver_connection.pipeline():
-        yield
+    connection = db.session.connection()
+    driver = connection.connection.driver_connection
+    try:
+        with driver.pipeline():
+            yield
+    except Exception:
+        # The answers come as the block ends, past SQLAlchemy: a connection lost on the way is invalidated here,
+        # as SQLAlchemy does with one lost under its own statements, or the caller's rollback would fail on it too.
+        if driver.closed or driver.broken:
+            connection.invalidate()
+        raise
 
 
 def _ballots_after(vote_id, last, replaced):
@@ -648,8 +657,13 @@ def _last_look(vote_id, ids):
     database has them (a round may have been written though its leader heard an error; a ballot still waiting
     in the intake of a vote no longer open is never chained: the close that counted passed it by); those that
     a later round, the sweep or the close may still chain are left out, as are all when the database cannot be
-    asked."""
+    asked.
+
+    Looked up holding the vote's chain: a close under way holds it until it commits, and may have read the intake
+    before these ballots were in it (it marks them late as it ends); a vote found open while this holds the chain
+    is closed by a close that reads them, and they count."""
     try:
+        _lock_chain(vote_id)
         found = {row.id: row.hash if row.state == "chained" else None for row in db.session.execute(
             _ENTRY_LINKS, {"entries": ids}) if row.state in ("chained", "late")}
         if len(found) < len(ids) and db.session.scalar(
@@ -667,15 +681,27 @@ ROUND_TRIES = 2  # failed rounds a cast waits through before it answers that its
 # receipt to follow
 
 
+# Votes whose intake may hold a ballot still waiting: a ballot reaches the intake of a closed vote only from a cast
+# that read it open, within that one request, never that of an archived vote (archived days after it closed).
+_MAY_WAIT = (VoteState.OPEN, VoteState.CLOSED, VoteState.PUBLISHED)
+
+
 def chain_waiting_votes():
     """Chain the ballots left waiting in the intake of open votes (a round that failed twice leaves
-    them there; the next cast's round or the close would carry them too), one vote per transaction; returns the
-    number of ballots chained."""
+    them there; the next cast's round or the close would carry them too), and mark late those left waiting in
+    a vote that closed (received as it closed, from a cast whose own round never came: its worker stopped, or the
+    database refused the round), one vote per transaction; returns the number of ballots chained."""
     chained = 0
     waiting = select(BallotIntake.vote_id).where(BallotIntake.vote_id == Vote.id, BallotIntake.state == "waiting")
-    for vote_id in db.session.scalars(select(Vote.id).where(Vote.state == VoteState.OPEN, waiting.exists())).all():
+    for vote_id in db.session.scalars(select(Vote.id).where(Vote.state.in_(_MAY_WAIT), waiting.exists())).all():
         try:
-            chained += len(chain_waiting(vote_id))
+            _lock_chain(vote_id)
+            vote = db.session.get(Vote, vote_id)
+            db.session.refresh(vote, ["state"])  # as it stands now that this holds the chain
+            if vote.state == VoteState.OPEN:
+                chained += len(_chain(vote_id)[0])
+            else:
+                settle_late_ballots(vote)
             db.session.commit()
         except Exception:  # noqa: BLE001 - one vote's chain in trouble keeps no other vote from closing on time
             db.session.rollback()
@@ -1257,7 +1283,25 @@ def _close(vote, due_by=None):
     vote.result, vote.counted = record, record["result"]
     vote.result_hash = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
     db.session.flush()
+    # Last, as the close's final word: what reached the intake since the chain was read (casts do not wait for
+    # the chain) never counts.
+    settle_late_ballots(vote)
     return True
+
+
+def settle_late_ballots(vote):
+    """Mark late every ballot still waiting in the intake of a vote that no longer accepts ballots: it reached
+    the intake after the close had read it, and never counts (its caster is told the vote is not open, whenever
+    they ask). The caller holds the vote's chain, so nothing else chains or marks them meanwhile. Returns how many
+    were marked."""
+    late = db.session.execute(select(_INTAKE.c.id, _INTAKE.c.dwelling_id).where(
+        _INTAKE.c.vote_id == vote.id, _INTAKE.c.state == "waiting").order_by(_INTAKE.c.id)).all()
+    if late:
+        db.session.execute(_MARK_LATE, [{"entry": entry} for entry, _dwelling in late])
+        audit.record(None, "vote.ballots_late", "vote", vote.id, vote.region_id,
+                     after={"entries": [entry for entry, _dwelling in late],
+                            "dwellings": sorted({dwelling for _entry, dwelling in late})})
+    return len(late)
 
 
 UNSETTLED = ("pending", "held")  # a mismatch is settled already: the two people disagreed, it is not counted

@@ -1,4 +1,5 @@
 """A consent vote end to end through its real doors: staff API, mini-program, bot and paper."""
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -486,6 +487,51 @@ def test_a_round_of_chaining_that_fails_once_is_led_again_and_every_owner_gets_a
     assert services.verify(vote_id) == []
 
 
+def _chain_waiters(conn, vote_id):
+    """The backends waiting for the vote's chain."""
+    from votes.services import CHAIN_LOCK
+    return set(conn.scalars(text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                                 "AND classid = :k AND objid = :v AND objsubid = 2"), {"k": CHAIN_LOCK, "v": vote_id}))
+
+
+@pytest.mark.postgresql_only
+def test_a_round_whose_connection_is_lost_is_led_again_and_the_owner_gets_a_receipt(
+        app, client, setup, simulator, database_url):
+    """The database drops the connection of the round a cast waits for (a restart, a network cut): the cast
+    leads another round on a new connection instead of failing."""
+    import threading
+    import time
+    from sqlalchemy import create_engine
+    from core.config import sqlalchemy_url
+    from votes.services import CHAIN_LOCK, verify
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    me = owner(client, simulator, staff, headers, rooms["103"], "cut-103")
+    answers = []
+    caster = threading.Thread(target=lambda: answers.append(
+        client.put(f"/api/v1/votes/{vote_id}/ballot", headers=me, json={"choice": "agree"})))
+    other = create_engine(sqlalchemy_url(database_url))
+    try:
+        with other.begin() as conn:  # another cast appends to the chain: this one's ballot waits for a round
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k, :v)"), {"k": CHAIN_LOCK, "v": vote_id})
+            caster.start()
+            cut, deadline = set(), time.monotonic() + 30
+            while not cut or not _chain_waiters(conn, vote_id) - cut:  # one round cut, and the next one waiting
+                assert not answers, answers[0].get_json()
+                for pid in _chain_waiters(conn, vote_id) - cut:
+                    if not cut:
+                        assert conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                        cut.add(pid)
+                assert time.monotonic() < deadline, "no round waited for the chain again"
+                time.sleep(0.02)
+    finally:
+        other.dispose()
+    caster.join(60)
+    (answer,) = answers
+    assert answer.status_code == 200, answer.get_json()
+    assert verify(vote_id, head=answer.get_json()["receipt"]) == []
+
+
 @pytest.mark.postgresql_only
 def test_casts_whose_rounds_keep_failing_are_told_their_ballot_was_received_and_it_counts(
         app, client, setup, simulator, database_url, chaining_fails):
@@ -586,20 +632,15 @@ def test_a_vote_whose_chain_keeps_failing_does_not_keep_the_schedule_from_closin
     assert db.session.get(Vote, troubled).state == "open"
 
 
-@pytest.mark.postgresql_only
-def test_a_cast_kept_after_the_close_counted_is_not_told_its_ballot_counts_when_its_rounds_fail(
-        app, client, setup, simulator, database_url):
+def _cast_reaching_the_intake_after_the_close(staff, headers, client, database_url, vote_id, me):
     """A cast reads the vote open, but its ballot reaches the intake only after a close by hand chained what was
-    waiting; then the database refuses every round. The ballot can never count: the answer must not say it
-    will (nor leave the caster waiting for a receipt that never comes)."""
+    waiting and committed; then the database refuses every round (its worker might as well have stopped). Returns
+    the cast's answer; the database accepts writes to the intake again afterwards."""
     import threading
     import time
     from sqlalchemy import create_engine
     from core.config import sqlalchemy_url
     from votes.services import CHAIN_LOCK
-    staff, headers, unit_id, rooms = setup
-    vote_id = open_lift_vote(staff, headers, unit_id)
-    me = owner(client, simulator, staff, headers, rooms["103"], "late-103")
     gate = 0x6761  # held by the test: a ballot's way into the intake waits for it
     db.session.execute(text(f"""
         CREATE FUNCTION intake_gate() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -613,7 +654,7 @@ def test_a_cast_kept_after_the_close_counted_is_not_told_its_ballot_counts_when_
     answers = {}
 
     def cast():
-        answers["103"] = client.put(f"/api/v1/votes/{vote_id}/ballot", headers=me, json={"choice": "agree"})
+        answers["me"] = client.put(f"/api/v1/votes/{vote_id}/ballot", headers=me, json={"choice": "agree"})
 
     other = create_engine(sqlalchemy_url(database_url))
     thread = threading.Thread(target=cast)
@@ -642,12 +683,162 @@ def test_a_cast_kept_after_the_close_counted_is_not_told_its_ballot_counts_when_
                                 "intake_gate(); DROP TRIGGER IF EXISTS intake_fault ON ballot_intake; "
                                 "DROP FUNCTION IF EXISTS intake_fault()"))
         db.session.commit()
-    answer = answers["103"]
-    assert answer.status_code == 409, answer.get_json()  # the vote was not open for it any more
-    assert "计入" not in answer.get_json()["error"]["message"]
+    return answers["me"]
+
+
+def _intake_states(vote_id):
+    from votes.models import BallotIntake
+    return db.session.scalars(select(BallotIntake.state).where(BallotIntake.vote_id == vote_id)
+                              .order_by(BallotIntake.id)).all()
+
+
+def _refused_as_closed(answer):
+    """Whether a cast was answered that the vote is not open (and not that its ballot will count)."""
+    message = answer.get_json()["error"]["message"]
+    return answer.status_code == 409 and "不在投票时间内" in message and "计入" not in message
+
+
+@pytest.mark.postgresql_only
+def test_a_cast_kept_after_the_close_counted_is_not_told_its_ballot_counts_when_its_rounds_fail(
+        app, client, setup, simulator, database_url):
+    """The ballot can never count: the answer must not say it will (nor leave the caster waiting for a receipt
+    that never comes)."""
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    me = owner(client, simulator, staff, headers, rooms["103"], "late-103")
+    answer = _cast_reaching_the_intake_after_the_close(staff, headers, client, database_url, vote_id, me)
+    assert _refused_as_closed(answer), answer.get_json()  # the vote was not open for it any more
     result = staff.get(f"/api/v1/admin/votes/{vote_id}/result").get_json()
     assert result["participating_heads"] == 0
 
+
+@pytest.mark.postgresql_only
+def test_a_ballot_left_waiting_in_the_intake_of_a_closed_vote_is_marked_late_by_the_schedule(
+        app, client, setup, simulator, database_url):
+    """Its cast's rounds were refused, so nothing marked it: the schedule's sweep does, without touching what
+    counted; its caster asking again is told the vote is not open."""
+    from core.models import AuditLog
+    from votes import services
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    counted = owner(client, simulator, staff, headers, rooms["104"], "counted-104")
+    assert client.put(f"/api/v1/votes/{vote_id}/ballot", headers=counted, json={"choice": "agree"}).status_code == 200
+    me = owner(client, simulator, staff, headers, rooms["103"], "late-103")
+    answer = _cast_reaching_the_intake_after_the_close(staff, headers, client, database_url, vote_id, me)
+    assert _refused_as_closed(answer), answer.get_json()
+    assert _intake_states(vote_id) == ["waiting"]  # nothing could mark it late: the database refused
+    before = staff.get(f"/api/v1/admin/votes/{vote_id}/result").get_json()
+    services.run_due()
+    assert _intake_states(vote_id) == ["late"]
+    late = db.session.scalar(select(AuditLog).where(AuditLog.action == "vote.ballots_late"))
+    assert late is not None and late.after["dwellings"] == [rooms["103"]]
+    again = client.put(f"/api/v1/votes/{vote_id}/ballot", headers=me, json={"choice": "agree"})
+    assert _refused_as_closed(again), again.get_json()
+    assert client.get(f"/api/v1/votes/{vote_id}/ballot", headers=me).status_code == 404  # no ballot of theirs
+    assert staff.get(f"/api/v1/admin/votes/{vote_id}/result").get_json() == before
+    assert before["participating_heads"] == 1
+    verified = app.test_cli_runner().invoke(args=["votes", "verify", str(vote_id)])
+    assert verified.exit_code == 0 and "chain and tally verified" in verified.output, verified.output
+
+
+@contextmanager
+def _close_held(app, staff, headers, database_url, vote_id, closing):
+    """Close the vote by hand (the staff API) or on time (the schedule's run at its end), held midway: the close
+    has read the intake and holds the chain when its change of the vote to closed waits for a lock the test
+    holds. Yields a connection of the test's own; the close goes on, and is checked, as the block ends."""
+    import threading
+    import time
+    from sqlalchemy import create_engine
+    from core.config import sqlalchemy_url
+    from votes import services
+    gate = 0x636C  # held by the test: the close's write of the vote waits for it
+    db.session.execute(text(f"""
+        CREATE FUNCTION close_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_advisory_xact_lock({gate}); RETURN NEW; END $$;
+        CREATE TRIGGER close_gate BEFORE UPDATE ON votes FOR EACH ROW
+            WHEN (OLD.state = 'open' AND NEW.state = 'closed') EXECUTE FUNCTION close_gate();
+    """))
+    db.session.commit()
+    outcome = []
+
+    def close():
+        if closing == "by hand":
+            outcome.append(staff.post(f"/api/v1/admin/votes/{vote_id}/close", headers=headers).status_code)
+            return
+        with app.app_context():
+            services.run_due(utcnow() + timedelta(days=8))  # the vote is due
+            outcome.append(200)
+
+    closer = threading.Thread(target=close)
+    other = create_engine(sqlalchemy_url(database_url))
+    try:
+        with other.connect() as holder:
+            holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
+            holder.commit()
+            closer.start()
+            deadline = time.monotonic() + 30
+            while not holder.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                         "AND NOT granted AND objid = :g"), {"g": gate}):
+                assert time.monotonic() < deadline, "the close did not get as far as closing the vote"
+                time.sleep(0.02)
+            holder.commit()
+            try:
+                yield holder
+            finally:
+                holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
+                holder.commit()
+                closer.join(60)
+        assert not closer.is_alive() and outcome == [200], outcome
+    finally:
+        other.dispose()
+        db.session.rollback()
+        db.session.execute(text("DROP TRIGGER IF EXISTS close_gate ON votes; DROP FUNCTION IF EXISTS close_gate()"))
+        db.session.commit()
+    db.session.expire_all()
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.parametrize("closing", ["by hand", "on time"])
+def test_a_ballot_received_while_the_vote_closes_is_marked_late_by_the_close_and_never_said_to_count(
+        app, client, setup, simulator, database_url, closing):
+    """The close has read the intake when a cast finds the chain busy and leaves its ballot there; then the
+    database drops the connection of each round the cast waits for. The close marks the ballot late as it
+    commits, and the cast is answered that the vote is not open: it does not say the ballot will count while
+    the close, which passed it by, is still under way."""
+    import threading
+    import time
+    from votes import services
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    counted = owner(client, simulator, staff, headers, rooms["104"], "counted-104")
+    assert client.put(f"/api/v1/votes/{vote_id}/ballot", headers=counted, json={"choice": "agree"}).status_code == 200
+    me = owner(client, simulator, staff, headers, rooms["103"], "closing-103")
+    answers = []
+    caster = threading.Thread(target=lambda: answers.append(
+        client.put(f"/api/v1/votes/{vote_id}/ballot", headers=me, json={"choice": "disagree"})))
+    with _close_held(app, staff, headers, database_url, vote_id, closing) as conn:
+        caster.start()
+        cut, deadline = set(), time.monotonic() + 30
+        while True:  # every round's connection is dropped as it waits for the chain; what waits after them is let be
+            waiters = _chain_waiters(conn, vote_id) - cut
+            if answers or (waiters and len(cut) == services.ROUND_TRIES):
+                break
+            for pid in waiters:
+                assert conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                cut.add(pid)
+            assert time.monotonic() < deadline, "the cast's rounds never waited for the chain"
+            time.sleep(0.02)
+        conn.commit()
+        assert not answers, answers[0].get_json()  # no answer while the close is under way
+    caster.join(60)
+    (answer,) = answers
+    assert _refused_as_closed(answer), answer.get_json()
+    assert _intake_states(vote_id) == ["late"]
+    english = client.put(f"/api/v1/votes/{vote_id}/ballot?lang=en", headers=me, json={"choice": "disagree"})
+    assert english.status_code == 409 and "not open" in english.get_json()["error"]["message"]
+    result = staff.get(f"/api/v1/admin/votes/{vote_id}/result").get_json()
+    assert result["state"] == "closed" and result["participating_heads"] == 1 and result["agree_heads"] == 1
+    assert services.verify(vote_id) == []
 
 @pytest.mark.postgresql_only
 def test_casts_in_the_mini_program_and_in_chat_racing_the_close_lose_nothing_and_double_nothing(

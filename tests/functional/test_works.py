@@ -446,3 +446,106 @@ def test_report_times_are_summed_by_region_in_the_database(staff, world, client,
                                 "mean_hours": Fraction(7, 2), "max_hours": Fraction(5)})]
     _region, rows = report_times(world.county_staff_b)
     assert rows == []
+
+
+def _held_at(conn, gate, what):
+    """Poll (with a deadline) until a transaction waits for the advisory lock `gate` the test holds."""
+    import time
+    from sqlalchemy import text
+    deadline = time.monotonic() + 30
+    while not conn.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                               "AND objid = :g"), {"g": gate}):
+        assert time.monotonic() < deadline, f"{what} never got as far as the test holds it"
+        time.sleep(0.02)
+
+
+def _waiting_for_a_row(conn, thread):
+    """Poll (with a deadline) until a transaction waits for a row another one locked; False when `thread` ended
+    first without ever waiting."""
+    import time
+    from sqlalchemy import text
+    deadline = time.monotonic() + 30
+    while not conn.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted "
+                               "AND locktype IN ('transactionid', 'tuple')")):
+        if not thread.is_alive():
+            return False
+        assert time.monotonic() < deadline, "nothing waited for the report's row"
+        time.sleep(0.02)
+    return True
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.parametrize("first", ["resolving", "escalating"])
+def test_a_report_resolved_while_it_is_escalated_is_either_resolved_first_or_sent_up_first_never_both_at_once(
+        app, staff, world, client, simulator, database_url, first):
+    """Staff resolve a report just as the schedule finds it past its deadline. Whichever holds the report's row
+    first finishes first (the test holds it there, midway, by the audit entry it writes): the other waits for
+    it, sees what it did, and neither deadlocks. Resolved first, it is not sent up (the reporter is not told so,
+    the street is not alerted); sent up first, it is then resolved where it now is."""
+    import threading
+    from sqlalchemy import create_engine, text
+    from core.config import sqlalchemy_url
+    http, headers = staff
+    create_staff(None, "street_a", "街道a", "street", world.street_a.id, PASSWORD)
+    db.session.commit()
+    http.post("/api/v1/admin/projects", headers=headers, json={"name": "x", "compound_ids": [world.compound_a.id]})
+    dwelling = db.session.scalar(select(Dwelling.id).order_by(Dwelling.id))
+    me = owner_of(client, simulator, http, headers, dwelling, "race-reporter")
+    report = client.post("/api/v1/reports", headers=me, data={"text": "楼道堆放建筑垃圾"}).get_json()
+    action = {"resolving": "report.handle", "escalating": "report.escalate"}[first]
+    gate = 0x7265  # held by the test: whoever goes first waits for it as it writes its audit entry
+    db.session.execute(text(f"""
+        CREATE FUNCTION report_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_advisory_xact_lock({gate}); RETURN NEW; END $$;
+        CREATE TRIGGER report_gate BEFORE INSERT ON audit_log FOR EACH ROW
+            WHEN (NEW.action = '{action}') EXECUTE FUNCTION report_gate();
+    """))
+    db.session.commit()
+    answers, moved = [], []
+
+    def resolve():
+        answers.append(http.post(f"/api/v1/admin/reports/{report['id']}", headers=headers,
+                                 json={"status": "resolved", "answer": "已清运，谢谢提醒"}))
+
+    def escalate():
+        with app.app_context():  # the schedule's run, in a transaction of its own
+            moved.append(works.escalate_due(utcnow() + timedelta(hours=73)))
+
+    threads = {"resolving": threading.Thread(target=resolve), "escalating": threading.Thread(target=escalate)}
+    second = threads["escalating" if first == "resolving" else "resolving"]
+    other = create_engine(sqlalchemy_url(database_url))
+    try:
+        with other.connect() as holder:
+            holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
+            holder.commit()
+            threads[first].start()
+            _held_at(holder, gate, first)
+            second.start()
+            waited = _waiting_for_a_row(holder, second)
+            holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
+            holder.commit()
+        for thread in threads.values():
+            thread.join(60)
+        assert not any(thread.is_alive() for thread in threads.values())
+    finally:
+        other.dispose()
+        db.session.rollback()
+        db.session.execute(text("DROP TRIGGER IF EXISTS report_gate ON audit_log; "
+                                "DROP FUNCTION IF EXISTS report_gate()"))
+        db.session.commit()
+    (answer,) = answers
+    assert answer.status_code == 200, answer.get_json()
+    mine = client.get("/api/v1/reports", headers=me).get_json()[0]
+    street = Panel(client.application.test_client(), "street_a")
+    if first == "resolving":
+        assert moved == [0]
+        assert (mine["status"], mine["level"]) == ("resolved", "community")
+        assert "街道" not in inbox_text(client, me) and "转给您的反映" not in street.get("/admin/inbox")
+    else:
+        assert moved == [1]
+        assert (mine["status"], mine["level"]) == ("resolved", "street")
+        assert "街道" in inbox_text(client, me) and "转给您的反映" in street.get("/admin/inbox")
+    latest = client.get("/api/v1/inbox", headers=me).get_json()[0]
+    assert "已清运" in latest["body"], latest  # the answer is the last word the reporter hears
+    assert waited, f"{'the escalation' if first == 'resolving' else 'the resolution'} did not wait for the report"
+    assert works.escalate_due(utcnow() + timedelta(hours=73 + 73)) == 0  # resolved: it stays where it is
