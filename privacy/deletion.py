@@ -5,7 +5,12 @@ What the public record needs keeps its place without the resident: an objection 
 committee's answer, an acceptance view still counts in the acceptance summary, a defect reported in the
 warranty stays on the project's works with its repair. The resident's own words and photos go from each, the
 photo files from the disk (unless someone else's record holds the same file), and so do their words in the
-committee's alerts."""
+committee's alerts.
+
+The same holds for what a resident did as a resident supervisor: the offer to supervise (with the name given)
+goes; the inspections filed stay on the works as a resident supervisor's, and their findings stay open until
+closed with evidence, without the supervisor's name, words or photos (the committee's evidence stays), and so do
+the committee's alerts that quote a finding."""
 from sqlalchemy import and_, delete, or_, select, update
 
 from core.chat_photos import forget_account
@@ -13,14 +18,15 @@ from core.extensions import db
 from core.models import BindingRequest, Conversation, FileLink, Residency, ResidentSession, utcnow
 from core.uploads import forget_uploads
 from notices.models import Notice, StaffNotice
-from projects.models import AcceptanceView, Defect, SiteReport
+from projects.models import AcceptanceView, Defect, Finding, Inspection, ResidentSupervisor, SiteReport
 from publicity.models import Objection
 from surveys import tallies
 from surveys.models import SurveyResponse
 from wishes.models import Wish
 
-# The committee's alerts that quote a resident's words: {alert kind: the prefix of the reference it names}.
-ALERTS_QUOTING = {"staff_warranty_defect": "D", "staff_defect_rectified": "D", "staff_report_escalated": "R"}
+# The committee's alerts that quote a resident's words: {alert kind: (what they quote, the param naming it)}.
+ALERTS_QUOTING = {"staff_warranty_defect": ("defect", "reference"), "staff_defect_rectified": ("defect", "reference"),
+                  "staff_report_escalated": ("report", "reference"), "staff_finding_open": ("finding", "finding")}
 
 
 def delete_my_data(account):
@@ -34,9 +40,18 @@ def delete_my_data(account):
                         ("acceptance_view", AcceptanceView), ("defect", Defect)):
         photos[kind] = dict(db.session.execute(select(model.id, model.photos).where(model.account_id == account.id)
                                                .order_by(model.id).with_for_update()).all())
+    supervised = select(ResidentSupervisor.id).where(ResidentSupervisor.account_id == account.id)
+    photos["inspection"] = dict(db.session.execute(
+        select(Inspection.id, Inspection.photos).where(Inspection.supervisor_id.in_(supervised))
+        .order_by(Inspection.id).with_for_update()).all())
+    inspections = list(photos["inspection"])
+    findings = dict(db.session.execute(select(Finding.id, Finding.created_at)
+                                       .where(Finding.inspection_id.in_(inspections))).all()) if inspections else {}
     since = min([at for model in (SiteReport, Defect) for at in db.session.scalars(
-        select(model.created_at).where(model.account_id == account.id).order_by(model.id).limit(1))], default=None)
-    references = {"R": {f"R{i:06d}" for i in photos["site_report"]}, "D": {f"D{i:06d}" for i in photos["defect"]}}
+        select(model.created_at).where(model.account_id == account.id).order_by(model.id).limit(1))]
+        + list(findings.values()), default=None)
+    quoted = {"report": {f"R{i:06d}" for i in photos["site_report"]}, "defect": {f"D{i:06d}" for i in photos["defect"]},
+              "finding": set(findings)}
     db.session.execute(update(Wish).where(Wish.account_id == account.id).values(text="", photos=[]))
     db.session.execute(update(SiteReport).where(SiteReport.account_id == account.id).values(text="", photos=[]))
     # An objection stays (it was published, and answered): without the resident's words and photos.
@@ -46,7 +61,8 @@ def delete_my_data(account):
     # A defect stays on the works to be repaired, no longer the resident's: nobody is told of its repair.
     db.session.execute(update(Defect).where(Defect.account_id == account.id)
                        .values(text="", photos=[], account_id=None))
-    _forget_alert_words(references, since)
+    _forget_supervision(account, inspections)
+    _forget_alert_words(quoted, since)
     for response in SurveyResponse.query.filter_by(account_id=account.id, submitted=True).with_for_update():
         tallies.change(response.survey_id, tallies.building_of(response.dwelling_id),
                        tallies.entries(response.answers), {})
@@ -73,6 +89,17 @@ def delete_my_data(account):
     return account
 
 
+def _forget_supervision(account, inspections):
+    """The resident's offers to supervise go (the name they gave with them); the inspections they filed stay on
+    the works as a resident supervisor's, findings open until the committee closes them with evidence, without
+    the supervisor's name, words or photos (the photo files go with the others)."""
+    if inspections:
+        db.session.execute(update(Inspection).where(Inspection.id.in_(inspections))
+                           .values(inspector="", note="", photos=[], supervisor_id=None))
+        db.session.execute(update(Finding).where(Finding.inspection_id.in_(inspections)).values(text="", photos=[]))
+    db.session.execute(delete(ResidentSupervisor).where(ResidentSupervisor.account_id == account.id))
+
+
 def _forget_files(photos, whole):
     """The resident's photos no longer belong to what they were given for (`photos`: kind -> {id: names}; a
     defect's repair photos are the contractor's and stay), nor do the files of `whole` (kind -> ids); the files
@@ -87,14 +114,15 @@ def _forget_files(photos, whole):
     forget_uploads(names)
 
 
-def _forget_alert_words(references, since):
-    """The committee's alerts about the resident's reports and defects (none older than `since`) keep their
-    reference, not the words."""
+def _forget_alert_words(quoted, since):
+    """The committee's alerts about the resident's reports, defects and findings (none older than `since`) keep
+    what they name, not the words."""
     if since is None:
         return
     for model in (StaffNotice, Notice):
         for row in db.session.scalars(select(model).where(model.kind.in_(ALERTS_QUOTING), model.created_at >= since)
                                       .order_by(model.id).with_for_update()):
             params = row.params or {}
-            if params.get("reference") in references[ALERTS_QUOTING[row.kind]] and params.get("text"):
+            thing, param = ALERTS_QUOTING[row.kind]
+            if params.get(param) in quoted[thing] and params.get("text"):
                 row.params = {**params, "text": ""}
