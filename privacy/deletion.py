@@ -7,18 +7,24 @@ warranty stays on the project's works with its repair. The resident's own words 
 photo files from the disk (unless someone else's record holds the same file), and so do their words in the
 committee's alerts.
 
-The same holds for what a resident did as a resident supervisor: the offer to supervise (with the name given)
-goes; the inspections filed stay on the works as a resident supervisor's, and their findings stay open until
-closed with evidence, without the supervisor's name, words or photos (the committee's evidence stays), and so do
-the committee's alerts that quote a finding."""
+The same holds for the rest of what a resident does for their compound:
+- as a resident supervisor: the offer to supervise (with the name given) goes; the inspections filed stay on
+  the works as a resident supervisor's, and their findings stay open until closed with evidence, without the
+  supervisor's name, words or photos (the committee's evidence stays), and so do the committee's alerts that
+  quote a finding;
+- a pledge stays the home's, so that the published totals stay right, no longer the resident's, without their
+  description;
+- an election ballot stays counted for its home, without the account that cast it (no chain needs it)."""
 from sqlalchemy import and_, delete, or_, select, update
 
+from contributions.models import Contribution
 from core.chat_photos import forget_account
 from core.extensions import db
 from core.models import BindingRequest, Conversation, FileLink, Residency, ResidentSession, utcnow
 from core.uploads import forget_uploads
 from notices.models import Notice, StaffNotice
-from projects.models import AcceptanceView, Defect, Finding, Inspection, ResidentSupervisor, SiteReport
+from projects.models import (AcceptanceView, Defect, ElectionBallot, Finding, Inspection, ResidentSupervisor,
+                             SiteReport)
 from publicity.models import Objection
 from surveys import tallies
 from surveys.models import SurveyResponse
@@ -68,6 +74,11 @@ def delete_my_data(account):
                        tallies.entries(response.answers), {})
     responses = db.session.scalars(select(SurveyResponse.id).where(SurveyResponse.account_id == account.id)).all()
     db.session.execute(update(SurveyResponse).where(SurveyResponse.account_id == account.id).values(answers={}))
+    # A pledge stays the home's (the published totals stay right), no longer the resident's, without their words.
+    db.session.execute(update(Contribution).where(Contribution.account_id == account.id)
+                       .values(account_id=None, description=""))
+    # An election ballot stays counted for its home; unlike a vote's ballot, no chain needs the account that cast it.
+    db.session.execute(update(ElectionBallot).where(ElectionBallot.account_id == account.id).values(account_id=None))
     _forget_files(photos, {"survey_upload": [account.id], "survey_response": responses})
     db.session.execute(update(BindingRequest).where(BindingRequest.account_id == account.id)
                        .values(claimed_name=None, phone_last4=None))
