@@ -14,7 +14,10 @@ The same holds for the rest of what a resident does for their compound:
   quote a finding;
 - a pledge stays the home's, so that the published totals stay right, no longer the resident's, without their
   description;
-- an election ballot stays counted for its home, without the account that cast it (no chain needs it)."""
+- an election ballot stays counted for its home, without the account that cast it (no chain needs it);
+- a proxy the resident stood as no longer stands (withdrawn: a pending one is not confirmed, a confirmed one
+  casts no more); the authorisation typed from the 委托书 goes, and so does the uploaded document, from the
+  disk too unless another record holds the same file; a ballot the proxy cast stays counted."""
 from sqlalchemy import and_, delete, or_, select, update
 
 from contributions.models import Contribution
@@ -28,6 +31,7 @@ from projects.models import (AcceptanceView, Defect, ElectionBallot, Finding, In
 from publicity.models import Objection
 from surveys import tallies
 from surveys.models import SurveyResponse
+from votes.models import Proxy
 from wishes.models import Wish
 
 # The committee's alerts that quote a resident's words: {alert kind: (what they quote, the param naming it)}.
@@ -79,7 +83,8 @@ def delete_my_data(account):
                        .values(account_id=None, description=""))
     # An election ballot stays counted for its home; unlike a vote's ballot, no chain needs the account that cast it.
     db.session.execute(update(ElectionBallot).where(ElectionBallot.account_id == account.id).values(account_id=None))
-    _forget_files(photos, {"survey_upload": [account.id], "survey_response": responses})
+    proxies = _withdraw_proxies(account)
+    _forget_files(photos, {"survey_upload": [account.id], "survey_response": responses, "proxy_document": proxies})
     db.session.execute(update(BindingRequest).where(BindingRequest.account_id == account.id)
                        .values(claimed_name=None, phone_last4=None))
     db.session.execute(delete(Conversation).where(Conversation.openid == account.openid))
@@ -109,6 +114,18 @@ def _forget_supervision(account, inspections):
                            .values(inspector="", note="", photos=[], supervisor_id=None))
         db.session.execute(update(Finding).where(Finding.inspection_id.in_(inspections)).values(text="", photos=[]))
     db.session.execute(delete(ResidentSupervisor).where(ResidentSupervisor.account_id == account.id))
+
+
+def _withdraw_proxies(account):
+    """The proxies the resident stood as no longer stand: a pending one leaves the committee's queue, a confirmed
+    one casts no more (a ballot it cast stays counted). The authorisation typed from the 委托书 names the owner and
+    the proxy: it goes, and the document with it. Returns the proxies' ids (their files go with the others)."""
+    ids = db.session.scalars(select(Proxy.id).where(Proxy.account_id == account.id).order_by(Proxy.id)
+                             .with_for_update()).all()
+    if ids:
+        db.session.execute(update(Proxy).where(Proxy.id.in_(ids)).values(
+            state="withdrawn", authorisation="", document=None, proxy_person_id=None))
+    return ids
 
 
 def _forget_files(photos, whole):
