@@ -17,7 +17,9 @@ The same holds for the rest of what a resident does for their compound:
 - an election ballot stays counted for its home, without the account that cast it (no chain needs it);
 - a proxy the resident stood as no longer stands (withdrawn: a pending one is not confirmed, a confirmed one
   casts no more); the authorisation typed from the 委托书 goes, and so does the uploaded document, from the
-  disk too unless another record holds the same file; a ballot the proxy cast stays counted."""
+  disk too unless another record holds the same file; a ballot the proxy cast stays counted;
+- the messages addressed to the resident go from their inbox and links (a web link to one opens nothing), the
+  words of those written to them alone go from the outbox, and so do their subscribe-message answers."""
 from sqlalchemy import and_, delete, or_, select, update
 
 from contributions.models import Contribution
@@ -25,7 +27,7 @@ from core.chat_photos import forget_account
 from core.extensions import db
 from core.models import BindingRequest, Conversation, FileLink, Residency, ResidentSession, utcnow
 from core.uploads import forget_uploads
-from notices.models import Notice, StaffNotice
+from notices.models import ChannelBlock, Delivery, Notice, StaffNotice, SubscriptionCredit, SubscriptionEvent
 from projects.models import (AcceptanceView, Defect, ElectionBallot, Finding, Inspection, ResidentSupervisor,
                              SiteReport)
 from publicity.models import Objection
@@ -90,6 +92,7 @@ def delete_my_data(account):
     db.session.execute(delete(Conversation).where(Conversation.openid == account.openid))
     db.session.execute(update(ResidentSession).where(ResidentSession.account_id == account.id,
                                                      ResidentSession.revoked_at.is_(None)).values(revoked_at=now))
+    _forget_messages(account)
     person = account.person
     if person is not None and person.id_key is None:
         # A household member or tenant created for this account (not an owner on the roll): forget the name.
@@ -126,6 +129,19 @@ def _withdraw_proxies(account):
         db.session.execute(update(Proxy).where(Proxy.id.in_(ids)).values(
             state="withdrawn", authorisation="", document=None, proxy_person_id=None))
     return ids
+
+
+def _forget_messages(account):
+    """The messages addressed to the resident leave their inbox (a link to one opens nothing any more), and the
+    words of those written to them alone leave the outbox; their answers to subscribe-message requests go too."""
+    # Every message written to one resident has its one delivery, found by the resident's index.
+    to_them = select(Delivery.notice_id).where(Delivery.account_id == account.id)
+    db.session.execute(update(Notice).where(Notice.id.in_(to_them), Notice.scope_kind == "account",
+                                            Notice.scope_id == account.id).values(params={}))
+    db.session.execute(delete(Delivery).where(Delivery.account_id == account.id))
+    db.session.execute(delete(SubscriptionEvent).where(SubscriptionEvent.openid == account.openid))
+    db.session.execute(delete(SubscriptionCredit).where(SubscriptionCredit.account_id == account.id))
+    db.session.execute(delete(ChannelBlock).where(ChannelBlock.account_id == account.id))
 
 
 def _forget_files(photos, whole):
