@@ -190,8 +190,11 @@ class Deletion(MethodView):
     def post(self):
         """Delete my data: my link, phone, answers and messages; the words and photos of my wishes, on-site
         reports, objections, views at acceptance and warranty defects (each stays on record without them: an
-        objection with its answer, a defect to be repaired), the photo files too. Vote records stay, as the law
-        requires, without anything that names me."""
+        objection with its answer, a defect to be repaired), the photo files too; my offer to supervise the works
+        and my name, words and photos on the inspections I filed (each stays, its findings to be closed); my words
+        on my pledges (they stay my home's, in the totals); the proxies I stood as (they no longer stand) and their
+        signed authorisations. Vote and election ballots stay counted, as the law requires, without anything that
+        names me."""
         from privacy.deletion import delete_my_data
         delete_my_data(resident())
         db.session.commit()

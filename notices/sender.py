@@ -388,6 +388,8 @@ def apply_outcomes(plans, allowance=None):
         give_back(allowance)
     for plan in retry:
         delivery = db.session.get(Delivery, plan.delivery_id)
+        if delivery is None:
+            continue  # gone while it was being sent: its resident deleted their data
         delivery.attempts += 1
         if delivery.attempts >= MAX_ATTEMPTS:
             delivery.state = "failed"

@@ -5,22 +5,40 @@ What the public record needs keeps its place without the resident: an objection 
 committee's answer, an acceptance view still counts in the acceptance summary, a defect reported in the
 warranty stays on the project's works with its repair. The resident's own words and photos go from each, the
 photo files from the disk (unless someone else's record holds the same file), and so do their words in the
-committee's alerts."""
+committee's alerts.
+
+The same holds for the rest of what a resident does for their compound:
+- as a resident supervisor: the offer to supervise (with the name given) goes; the inspections filed stay on
+  the works as a resident supervisor's, and their findings stay open until closed with evidence, without the
+  supervisor's name, words or photos (the committee's evidence stays), and so do the committee's alerts that
+  quote a finding;
+- a pledge stays the home's, so that the published totals stay right, no longer the resident's, without their
+  description;
+- an election ballot stays counted for its home, without the account that cast it (no chain needs it);
+- a proxy the resident stood as no longer stands (withdrawn: a pending one is not confirmed, a confirmed one
+  casts no more); the authorisation typed from the 委托书 goes, and so does the uploaded document, from the
+  disk too unless another record holds the same file; a ballot the proxy cast stays counted;
+- the messages addressed to the resident go from their inbox and links (a web link to one opens nothing), the
+  words of those written to them alone go from the outbox, and so do their subscribe-message answers."""
 from sqlalchemy import and_, delete, or_, select, update
 
+from contributions.models import Contribution
 from core.chat_photos import forget_account
 from core.extensions import db
 from core.models import BindingRequest, Conversation, FileLink, Residency, ResidentSession, utcnow
 from core.uploads import forget_uploads
-from notices.models import Notice, StaffNotice
-from projects.models import AcceptanceView, Defect, SiteReport
+from notices.models import ChannelBlock, Delivery, Notice, StaffNotice, SubscriptionCredit, SubscriptionEvent
+from projects.models import (AcceptanceView, Defect, ElectionBallot, Finding, Inspection, ResidentSupervisor,
+                             SiteReport)
 from publicity.models import Objection
 from surveys import tallies
 from surveys.models import SurveyResponse
+from votes.models import Proxy
 from wishes.models import Wish
 
-# The committee's alerts that quote a resident's words: {alert kind: the prefix of the reference it names}.
-ALERTS_QUOTING = {"staff_warranty_defect": "D", "staff_defect_rectified": "D", "staff_report_escalated": "R"}
+# The committee's alerts that quote a resident's words: {alert kind: (what they quote, the param naming it)}.
+ALERTS_QUOTING = {"staff_warranty_defect": ("defect", "reference"), "staff_defect_rectified": ("defect", "reference"),
+                  "staff_report_escalated": ("report", "reference"), "staff_finding_open": ("finding", "finding")}
 
 
 def delete_my_data(account):
@@ -34,9 +52,18 @@ def delete_my_data(account):
                         ("acceptance_view", AcceptanceView), ("defect", Defect)):
         photos[kind] = dict(db.session.execute(select(model.id, model.photos).where(model.account_id == account.id)
                                                .order_by(model.id).with_for_update()).all())
+    supervised = select(ResidentSupervisor.id).where(ResidentSupervisor.account_id == account.id)
+    photos["inspection"] = dict(db.session.execute(
+        select(Inspection.id, Inspection.photos).where(Inspection.supervisor_id.in_(supervised))
+        .order_by(Inspection.id).with_for_update()).all())
+    inspections = list(photos["inspection"])
+    findings = dict(db.session.execute(select(Finding.id, Finding.created_at)
+                                       .where(Finding.inspection_id.in_(inspections))).all()) if inspections else {}
     since = min([at for model in (SiteReport, Defect) for at in db.session.scalars(
-        select(model.created_at).where(model.account_id == account.id).order_by(model.id).limit(1))], default=None)
-    references = {"R": {f"R{i:06d}" for i in photos["site_report"]}, "D": {f"D{i:06d}" for i in photos["defect"]}}
+        select(model.created_at).where(model.account_id == account.id).order_by(model.id).limit(1))]
+        + list(findings.values()), default=None)
+    quoted = {"report": {f"R{i:06d}" for i in photos["site_report"]}, "defect": {f"D{i:06d}" for i in photos["defect"]},
+              "finding": set(findings)}
     db.session.execute(update(Wish).where(Wish.account_id == account.id).values(text="", photos=[]))
     db.session.execute(update(SiteReport).where(SiteReport.account_id == account.id).values(text="", photos=[]))
     # An objection stays (it was published, and answered): without the resident's words and photos.
@@ -46,18 +73,26 @@ def delete_my_data(account):
     # A defect stays on the works to be repaired, no longer the resident's: nobody is told of its repair.
     db.session.execute(update(Defect).where(Defect.account_id == account.id)
                        .values(text="", photos=[], account_id=None))
-    _forget_alert_words(references, since)
+    _forget_supervision(account, inspections)
+    _forget_alert_words(quoted, since)
     for response in SurveyResponse.query.filter_by(account_id=account.id, submitted=True).with_for_update():
         tallies.change(response.survey_id, tallies.building_of(response.dwelling_id),
                        tallies.entries(response.answers), {})
     responses = db.session.scalars(select(SurveyResponse.id).where(SurveyResponse.account_id == account.id)).all()
     db.session.execute(update(SurveyResponse).where(SurveyResponse.account_id == account.id).values(answers={}))
-    _forget_files(photos, {"survey_upload": [account.id], "survey_response": responses})
+    # A pledge stays the home's (the published totals stay right), no longer the resident's, without their words.
+    db.session.execute(update(Contribution).where(Contribution.account_id == account.id)
+                       .values(account_id=None, description=""))
+    # An election ballot stays counted for its home; unlike a vote's ballot, no chain needs the account that cast it.
+    db.session.execute(update(ElectionBallot).where(ElectionBallot.account_id == account.id).values(account_id=None))
+    proxies = _withdraw_proxies(account)
+    _forget_files(photos, {"survey_upload": [account.id], "survey_response": responses, "proxy_document": proxies})
     db.session.execute(update(BindingRequest).where(BindingRequest.account_id == account.id)
                        .values(claimed_name=None, phone_last4=None))
     db.session.execute(delete(Conversation).where(Conversation.openid == account.openid))
     db.session.execute(update(ResidentSession).where(ResidentSession.account_id == account.id,
                                                      ResidentSession.revoked_at.is_(None)).values(revoked_at=now))
+    _forget_messages(account)
     person = account.person
     if person is not None and person.id_key is None:
         # A household member or tenant created for this account (not an owner on the roll): forget the name.
@@ -71,6 +106,42 @@ def delete_my_data(account):
     account.deleted_at = now
     db.session.flush()
     return account
+
+
+def _forget_supervision(account, inspections):
+    """The resident's offers to supervise go (the name they gave with them); the inspections they filed stay on
+    the works as a resident supervisor's, findings open until the committee closes them with evidence, without
+    the supervisor's name, words or photos (the photo files go with the others)."""
+    if inspections:
+        db.session.execute(update(Inspection).where(Inspection.id.in_(inspections))
+                           .values(inspector="", note="", photos=[], supervisor_id=None))
+        db.session.execute(update(Finding).where(Finding.inspection_id.in_(inspections)).values(text="", photos=[]))
+    db.session.execute(delete(ResidentSupervisor).where(ResidentSupervisor.account_id == account.id))
+
+
+def _withdraw_proxies(account):
+    """The proxies the resident stood as no longer stand: a pending one leaves the committee's queue, a confirmed
+    one casts no more (a ballot it cast stays counted). The authorisation typed from the 委托书 names the owner and
+    the proxy: it goes, and the document with it. Returns the proxies' ids (their files go with the others)."""
+    ids = db.session.scalars(select(Proxy.id).where(Proxy.account_id == account.id).order_by(Proxy.id)
+                             .with_for_update()).all()
+    if ids:
+        db.session.execute(update(Proxy).where(Proxy.id.in_(ids)).values(
+            state="withdrawn", authorisation="", document=None, proxy_person_id=None))
+    return ids
+
+
+def _forget_messages(account):
+    """The messages addressed to the resident leave their inbox (a link to one opens nothing any more), and the
+    words of those written to them alone leave the outbox; their answers to subscribe-message requests go too."""
+    # Every message written to one resident has its one delivery, found by the resident's index.
+    to_them = select(Delivery.notice_id).where(Delivery.account_id == account.id)
+    db.session.execute(update(Notice).where(Notice.id.in_(to_them), Notice.scope_kind == "account",
+                                            Notice.scope_id == account.id).values(params={}))
+    db.session.execute(delete(Delivery).where(Delivery.account_id == account.id))
+    db.session.execute(delete(SubscriptionEvent).where(SubscriptionEvent.openid == account.openid))
+    db.session.execute(delete(SubscriptionCredit).where(SubscriptionCredit.account_id == account.id))
+    db.session.execute(delete(ChannelBlock).where(ChannelBlock.account_id == account.id))
 
 
 def _forget_files(photos, whole):
@@ -87,14 +158,15 @@ def _forget_files(photos, whole):
     forget_uploads(names)
 
 
-def _forget_alert_words(references, since):
-    """The committee's alerts about the resident's reports and defects (none older than `since`) keep their
-    reference, not the words."""
+def _forget_alert_words(quoted, since):
+    """The committee's alerts about the resident's reports, defects and findings (none older than `since`) keep
+    what they name, not the words."""
     if since is None:
         return
     for model in (StaffNotice, Notice):
         for row in db.session.scalars(select(model).where(model.kind.in_(ALERTS_QUOTING), model.created_at >= since)
                                       .order_by(model.id).with_for_update()):
             params = row.params or {}
-            if params.get("reference") in references[ALERTS_QUOTING[row.kind]] and params.get("text"):
+            thing, param = ALERTS_QUOTING[row.kind]
+            if params.get(param) in quoted[thing] and params.get("text"):
                 row.params = {**params, "text": ""}

@@ -323,6 +323,88 @@ def test_a_resident_may_have_their_information_deleted_in_chat(client, home):
     assert db.session.scalar(select(Wish.text)) == ""
 
 
+def files_a_wish(person):
+    person.says("楼道灯坏了")
+    person.says("1")
+    person.says("好")
+    person.says("1")
+
+
+def link_in(message):
+    return re.search(r'href="([^"]+)"', message["text"]["content"]).group(1).replace("http://127.0.0.1:5000", "")
+
+
+def test_deleting_my_information_takes_the_messages_addressed_to_me_with_it(client, home, simulator):
+    import json
+
+    from core.models import WechatAccount
+    from notices.models import SubscriptionCredit, SubscriptionEvent
+    staff, headers, _unit, _rooms = home
+    person, neighbour = bound(client, home, "m1", "501"), bound(client, home, "m2", "502")
+    files_a_wish(person)
+    answer = "张三阿姨您好：您家门口的楼道灯已列入本次改造。"
+    wish_id = db.session.scalar(select(Wish.id))
+    assert staff.post(f"/api/v1/admin/wishes/{wish_id}/answer", headers=headers,
+                      json={"text": answer}).status_code == 200
+    water_cut(home, client)
+    drain()
+    links = {}
+    for message in _calls(simulator, "custom"):
+        kind = "answer" if answer in message["text"]["content"] else "water"
+        links[(message["touser"], kind)] = link_in(message)
+    assert set(links) == {("m1", "answer"), ("m1", "water"), ("m2", "water")}
+    assert answer in client.get(links[("m1", "answer")]).get_data(as_text=True)
+    mini = mini_program(client, simulator, "m1")
+    assert client.post("/api/v1/subscriptions", headers=mini,
+                       json={"results": {"gongjian-notice-subscribe": "accept"}}).status_code == 204
+    account_id = db.session.scalar(select(WechatAccount.id).where(WechatAccount.openid == "m1"))
+
+    person.says("删除我的信息")
+    assert "删除" in person.says("1")
+
+    # the links sent to them open nothing; their neighbour's notice is theirs as before
+    assert client.get(links[("m1", "answer")]).status_code == 404
+    assert client.get(links[("m1", "water")]).status_code == 404
+    assert "请提前储水" in client.get(links[("m2", "water")]).get_data(as_text=True)
+    assert db.session.scalar(select(Delivery.id).where(Delivery.account_id == account_id)) is None
+    # what was written to them alone keeps no words in the outbox; their answers to WeChat's requests go
+    written = json.dumps([n.params for n in Notice.query.filter_by(scope_kind="account", scope_id=account_id)],
+                         ensure_ascii=False)
+    assert answer not in written and "张三" not in written
+    assert db.session.scalar(select(SubscriptionEvent.id).where(SubscriptionEvent.openid == "m1")) is None
+    assert db.session.scalar(select(SubscriptionCredit.id).where(SubscriptionCredit.account_id == account_id)) is None
+    assert "停水通知" in neighbour.says("通知")
+
+
+def test_a_message_out_for_sending_when_its_resident_deletes_their_information_is_let_go(
+        client, home, simulator, monkeypatch):
+    import requests
+
+    from notices import sender
+    person, neighbour = bound(client, home, "r1", "501"), bound(client, home, "r2", "502")
+    water_cut(home, client)
+    requests.post(f"{simulator.url}/sim/inject", json={"path": "/cgi-bin/message/custom/send", "errcode": -1,
+                                                        "times": 2}, timeout=5)  # WeChat busy: both to retry
+    planned = sender.plan_batch
+
+    def plan_then_delete(ids, now=None):
+        batch = planned(ids, now)
+        person.says("删除我的信息")  # while the batch is out
+        person.says("1")
+        return batch
+    monkeypatch.setattr(sender, "plan_batch", plan_then_delete)
+    assert sender.run_once() == 2
+    ((state, attempts),) = db.session.execute(select(Delivery.state, Delivery.attempts)).all()
+    assert (state, attempts) == ("pending", 1)  # the neighbour's, to be tried again; the other one is gone
+    monkeypatch.undo()
+    db.session.execute(Delivery.__table__.update().values(next_attempt_at=None))
+    db.session.commit()
+    drain()
+    sent = requests.get(f"{simulator.url}/sim/calls", params={"path": "/cgi-bin/message/custom/send"}, timeout=5)
+    assert [c["body"]["touser"] for c in sent.json() if c["errcode"] == 0] == ["r2"]
+    assert "停水通知" in neighbour.says("通知")
+
+
 def test_an_answer_to_a_wish_arrives_whole_while_she_is_chatting(client, home, simulator):
     staff, headers, _unit, _rooms = home
     person = bound(client, home, "a1", "501")

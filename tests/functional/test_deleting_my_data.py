@@ -1,7 +1,8 @@
 """A resident deletes their data through the mini-program: what they objected to during a publicity period, their
 view at acceptance, the defect they reported in the warranty, their wishes and on-site reports keep their place
 in the public record, without their words or photos, and the photo files leave the disk; what a committee
-member then reads on the staff API and the panel no longer shows them."""
+member then reads on the staff API and the panel no longer shows them. A resident supervisor's inspections, a
+pledge and an election ballot stay on the works, in the totals and in the count, without naming them."""
 import hashlib
 import io
 import re
@@ -124,3 +125,98 @@ def test_deleting_my_data_takes_my_words_and_photos_from_objections_defects_and_
     assert stored_path(name_of(SHARED)).read_bytes() == SHARED
     assert served(http, name_of(SHARED)) == 200
     assert served(client, name_of(SHARED), headers=neighbour) == 200
+
+
+def test_a_resident_supervisors_inspections_stay_on_the_works_without_their_name_words_or_photos(
+        client, world, project, simulator):
+    from projects.works import push_to_staff
+    http, headers, pid, rooms = project
+    me = resident(client, simulator, http, headers, rooms["201"], "supervisor-201")
+    photo = PNG + b"the scaffolding, from the supervisor's window"
+    volunteer = client.post("/api/v1/project/supervisors", headers=me, json={"name": "张阿姨"})
+    assert volunteer.status_code == 201, volunteer.get_data(as_text=True)
+    assert http.post(f"/api/v1/admin/projects/{pid}/supervisors/{volunteer.get_json()['id']}", headers=headers,
+                     json={"approve": True}).status_code == 200
+    filed = client.post("/api/v1/project/inspections", headers=me, content_type="multipart/form-data", data={
+        "note": "3栋外墙施工巡查，张阿姨", "findings": "脚手架未挂安全网", "photos": photos(photo)})
+    assert filed.status_code == 201, filed.get_data(as_text=True)
+    finding_id = filed.get_json()["findings"][0]["id"]
+    push_to_staff()  # the daily alert quotes the open finding
+    panel = page_sign_in(client.application.test_client(), "committee_a")
+    county = page_sign_in(client.application.test_client(), "county_a")
+    pages = {"works": f"/admin/projects/{pid}/works", "inbox": "/admin/inbox"}
+    before = {name: panel.get(path).get_data(as_text=True) for name, path in pages.items()}
+    assert "张阿姨" in before["works"] and "3栋外墙施工巡查" in before["works"]
+    assert "脚手架未挂安全网" in before["inbox"] and "脚手架未挂安全网" in county.get("/admin/works").get_data(as_text=True)
+    assert served(http, name_of(photo)) == 200
+
+    assert client.post("/api/v1/me/deletion", headers=me).status_code == 204
+
+    # the inspection stays a resident supervisor's, its finding open to be closed; who they were and what they
+    # wrote and photographed go: from the committee's pages, the alerts, the officials' overview and the disk
+    works = http.get(f"/api/v1/admin/projects/{pid}/works").get_json()
+    assert works["supervisors"] == []
+    (inspection,) = works["inspections"]
+    assert (inspection["by_kind"], inspection["inspector"], inspection["note"], inspection["photos"]) == (
+        "supervisor", "", "", [])
+    assert [(f["id"], f["status"], f["text"]) for f in inspection["findings"]] == [(finding_id, "open", "")]
+    after = [panel.get(path).get_data(as_text=True) for path in pages.values()]
+    after += [county.get("/admin/works").get_data(as_text=True), http.get(f"/api/v1/admin/projects/{pid}/works")
+              .get_data(as_text=True)]
+    for page in after:
+        assert not [w for w in ("张阿姨", "3栋外墙施工巡查", "脚手架未挂安全网", name_of(photo)) if w in page]
+    assert stored_path(name_of(photo)) is None and served(http, name_of(photo)) == 404
+    # the committee still closes the finding with its own evidence
+    closed = http.post(f"/api/v1/admin/findings/{finding_id}/close", headers=headers,
+                       content_type="multipart/form-data", data={"evidence": "已挂设密目安全网"})
+    assert closed.status_code == 200 and closed.get_json()["status"] == "closed"
+
+
+def test_a_pledge_stays_in_the_homes_ledger_and_the_totals_without_the_residents_words(
+        client, world, project, simulator):
+    from contributions.models import Contribution
+    http, headers, pid, rooms = project
+    me = resident(client, simulator, http, headers, rooms["201"], "pledger-201")
+    neighbour = resident(client, simulator, http, headers, rooms["202"], "neighbour-202")
+    for body in ({"kind": "money", "amount": 20_000, "description": "张三认捐，电话13912345678"},
+                 {"kind": "goods", "description": "张三家的两袋水泥"}):
+        assert client.post("/api/v1/project/pledges", headers=me, json=body).status_code == 201
+    totals = client.get("/api/v1/project/contributions", headers=neighbour).get_json()["totals"]
+    ledger = f"/api/v1/admin/projects/{pid}/contributions"
+    assert "13912345678" in http.get(ledger).get_data(as_text=True)
+
+    assert client.post("/api/v1/me/deletion", headers=me).status_code == 204
+
+    # the home's entries stay, as pledged, and so do the totals everyone reads; the words and the pledger go
+    (row,) = http.get(ledger).get_json()["rows"]
+    assert row["room"] == "201" and row["pledged"] == 20_000
+    assert [(e["kind"], e["amount"], e["state"], e["description"]) for e in row["entries"]] == [
+        ("money", 20_000, "pledged", ""), ("goods", None, "pledged", "")]
+    assert client.get("/api/v1/project/contributions", headers=neighbour).get_json()["totals"] == totals
+    assert client.get("/api/v1/project", headers=neighbour).get_json()["contributions"] == {
+        "pledged": 20_000, "received": 0}
+    export = http.get(f"/api/v1/admin/projects/{pid}/contributions.xlsx").data
+    from openpyxl import load_workbook
+    cells = [c for r in load_workbook(io.BytesIO(export)).active.iter_rows(values_only=True) for c in r if c]
+    assert not [c for c in cells if "张三" in str(c) or "13912345678" in str(c)]
+    assert db.session.scalars(select(Contribution.account_id)).all() == [None, None]
+
+
+def test_an_election_ballot_stays_counted_without_the_account_that_cast_it(client, world, simulator, election):
+    from projects.models import ElectionBallot
+    staff, headers, eid, candidates, dwellings = election
+    me = resident(client, simulator, staff, headers, dwellings[0], "voter-1")
+    closes = utcnow() + timedelta(days=7)
+    assert staff.post(f"/api/v1/admin/elections/{eid}/open", headers=headers,
+                      json={"closes_at": closes.isoformat()}).status_code == 200
+    assert client.post(f"/api/v1/elections/{eid}/ballot", headers=me,
+                       json={"candidate_ids": candidates[:2]}).status_code == 200
+
+    assert client.post("/api/v1/me/deletion", headers=me).status_code == 204
+
+    ((dwelling_id, chosen, account_id),) = db.session.execute(
+        select(ElectionBallot.dwelling_id, ElectionBallot.candidate_ids, ElectionBallot.account_id)).all()
+    assert (dwelling_id, chosen, account_id) == (dwellings[0], candidates[:2], None)
+    result = staff.post(f"/api/v1/admin/elections/{eid}/close", headers=headers).get_json()["result"]
+    counted = {c["id"]: (c["agree_heads"], c["participating_heads"]) for c in result["candidates"]}
+    assert counted == {candidates[0]: (1, 1), candidates[1]: (1, 1), candidates[2]: (0, 1)}

@@ -197,6 +197,72 @@ def test_a_proxy_who_unlinked_before_the_second_staff_member_confirms_is_not_con
     assert cast.status_code == 403
 
 
+
+def served(http, name):
+    response = http.get(f"/api/v1/files/{name}")
+    response.close()
+    return response.status_code
+
+
+def proxy_for(s, vote_id, room, account_id, serial, document, authorisation):
+    """A proxy registered by committee_a for a flat, through the staff API (the 委托书 uploaded); its id."""
+    http, headers = s["staff"]["committee_a"]
+    made = http.post(f"/api/v1/admin/votes/{vote_id}/proxies", headers=headers, content_type="multipart/form-data",
+                     data={"dwelling_id": s["rooms"][room], "account_id": account_id, "authorisation": authorisation,
+                           "id_number": id_number(serial), "file": (io.BytesIO(document), "auth.pdf")})
+    assert made.status_code == 201, made.get_data(as_text=True)
+    return made.get_json()["id"]
+
+
+def test_a_proxy_who_deletes_their_data_no_longer_stands_and_their_authorisation_leaves_the_disk(
+        client, simulator, compounds):
+    from core.uploads import stored_path
+    from votes.models import Ballot
+    s = compounds
+    http, headers = s["staff"]["committee_a"]
+    second, second_headers = s["staff"]["committee_a2"]
+    other_document = PDF + b"% for the lift vote of next spring\n"
+    made = http.post("/api/v1/admin/votes", headers=headers, json={
+        "scope_kind": "unit", "scope_id": db.session.scalar(select(Dwelling.unit_id).where(
+            Dwelling.id == s["rooms"]["104"])), "matter": "rebuild", "title": "1单元外墙维修"})
+    later_vote = made.get_json()["id"]
+    assert http.post(f"/api/v1/admin/votes/{later_vote}/open", headers=headers, json=window()).status_code == 200
+    li = verified_owner(client, simulator, "li-owner", 3, 103)
+    liu = verified_owner(client, simulator, "liu-in-a", 30, 106)
+    # 李四 stands for 王五 (confirmed), and is registered for the later vote (pending); 刘一 stands for 赵六 with
+    # the same signed form (the same file, stored once)
+    standing = proxy_for(s, s["vote_id"], "104", li, 3, PDF, "王五委托李四代为表决")
+    assert second.post(f"/api/v1/admin/votes/{s['vote_id']}/proxies/{standing}/confirm",
+                       headers=second_headers).status_code == 200
+    waiting = proxy_for(s, later_vote, "104", li, 3, other_document, "王五委托李四（身份证号见委托书）")
+    neighbours = proxy_for(s, s["vote_id"], "105", liu, 30, PDF, "赵六委托刘一代为表决")
+    me = sign_in(client, simulator, "li-owner")
+    cast = client.put(f"/api/v1/votes/{s['vote_id']}/ballot", headers=me,
+                      json={"choice": "agree", "dwelling_ids": [s["rooms"]["104"]]})
+    assert cast.status_code == 200 and cast.get_json()["channel"] == "proxy"
+    files = {name: db.session.scalar(select(Proxy.document).where(Proxy.id == proxy))
+             for name, proxy in (("shared", standing), ("own", waiting))}
+
+    assert client.post("/api/v1/me/deletion", headers=me).status_code == 204
+
+    # neither proxy stands: the pending one left the committee's queue and cannot be confirmed
+    assert [p["id"] for p in http.get(f"/api/v1/admin/votes/{s['vote_id']}/proxies").get_json()] == [neighbours]
+    assert http.get(f"/api/v1/admin/votes/{later_vote}/proxies").get_json() == []
+    assert second.post(f"/api/v1/admin/votes/{later_vote}/proxies/{waiting}/confirm",
+                       headers=second_headers).status_code == 409
+    for proxy in (standing, waiting):
+        row = db.session.get(Proxy, proxy)
+        assert (row.state, row.authorisation, row.document, row.proxy_person_id) == ("withdrawn", "", None, None)
+    # the document that named them leaves the disk; the same form 刘一's proxy holds stays, for the committee
+    assert stored_path(files["own"]) is None and served(http, files["own"]) == 404
+    assert stored_path(files["shared"]).read_bytes() == PDF and served(http, files["shared"]) == 200
+    # the ballot cast as proxy stays counted and the vote's chain verifies; 王五 may authorise someone else
+    assert db.session.scalar(select(Ballot.choice).where(Ballot.dwelling_id == s["rooms"]["104"])) == "agree"
+    verify = client.application.test_cli_runner().invoke(args=["votes", "verify", str(s["vote_id"])])
+    assert verify.exit_code == 0, verify.output
+    zhao = verified_owner(client, simulator, "zhao-owner", 5, 105)
+    assert proxy_for(s, later_vote, "104", zhao, 5, other_document, "王五改为委托赵六") == waiting
+
 # what names owners, by role ---------------------------------------------------------------------------------
 ROLES = ("committee_a", "committee_a2", "admin", "street_a", "county_a", "city", "committee_b")
 # Who runs the vote's paper ballots (the committee of its community, the administrator), who may only read it
