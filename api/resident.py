@@ -193,7 +193,9 @@ class Deletion(MethodView):
         objection with its answer, a defect to be repaired), the photo files too. Vote records stay, as the law
         requires, without anything that names me."""
         from privacy.deletion import delete_my_data
-        delete_my_data(resident())
+        account = resident()
+        with accounts.standing_changes([account.id], cause="deletion"):  # a proxy of theirs lapses, the owner told
+            delete_my_data(account)
         db.session.commit()
 
 

@@ -377,7 +377,8 @@ class DeletionFlow(Flow):
         if answer is not True:
             return not_understood(self.question())
         turn.end()
-        delete_my_data(turn.account)
+        with accounts.standing_changes([turn.account.id], cause="deletion"):  # a proxy of theirs lapses, the owner told
+            delete_my_data(turn.account)
         return _("Your information is deleted. Thank you for taking part; you are welcome back at any time.")
 
 
