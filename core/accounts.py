@@ -1,6 +1,7 @@
 """Residents' WeChat accounts: mini-program sessions, phone numbers, binding to a dwelling."""
 import hashlib
 import secrets
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 
 from flask import current_app
@@ -115,8 +116,37 @@ def bind_phone(account, code):
     return phone
 
 
-def _bind(account, dwelling, person, kind):
-    account.dwelling, account.person, account.kind = dwelling, person, kind
+# Watchers of what an account stands as: entered around every change that can end it being a verified owner of
+# the flat it is bound to (linked again, unlinked, its ownership ended by a roll, its data deleted). Each is a
+# context-manager factory called with the account ids, the staff member who made the change (None: the resident
+# or the system) and its cause; a domain whose rights rest on that standing (votes' proxies) registers one and
+# compares before with after.
+STANDING_WATCHERS = []
+
+
+@contextmanager
+def standing_changes(account_ids, staff=None, cause=None):
+    """Around a change that may end what these accounts stand as: every registered watcher sees it."""
+    with ExitStack() as stack:
+        for watcher in STANDING_WATCHERS:
+            stack.enter_context(watcher(account_ids, staff=staff, cause=cause))
+        yield
+
+
+def owner_accounts(pairs):
+    """Ids of the accounts bound as owners to these (dwelling id, person id) pairs."""
+    pairs = set(pairs)
+    if not pairs:
+        return []
+    rows = db.session.execute(select(WechatAccount.id, WechatAccount.dwelling_id, WechatAccount.person_id).where(
+        WechatAccount.kind == "owner", WechatAccount.dwelling_id.in_({dwelling for dwelling, _person in pairs})))
+    return sorted(account for account, dwelling, person in rows if (dwelling, person) in pairs)
+
+
+def _bind(account, dwelling, person, kind, staff=None):
+    with standing_changes([account.id], staff, "binding"):
+        account.dwelling, account.person, account.kind = dwelling, person, kind
+        db.session.flush()
     # A request the committee has not decided yet is withdrawn once the person bound another way.
     db.session.execute(update(BindingRequest).where(BindingRequest.account_id == account.id,
                                                     BindingRequest.state == "pending")
@@ -267,8 +297,9 @@ def unbind(account):
     """Forget the account's dwelling (the person stays in the registry)."""
     if account.dwelling_id is None:
         raise Conflict("bind.not_bound")
-    account.dwelling_id = account.person_id = account.kind = None
-    db.session.flush()
+    with standing_changes([account.id], cause="unbinding"):
+        account.dwelling_id = account.person_id = account.kind = None
+        db.session.flush()
 
 
 def set_locale(account, locale):
@@ -468,7 +499,7 @@ def decide_binding(staff, request_id, approve, kind="tenant", person_id=None, ev
             db.session.add(Residency(dwelling=dwelling, person=person, kind=kind))
         else:
             raise InvalidInput([{"field": "kind", "key": "error.invalid"}])
-        _bind(request.account, dwelling, person, kind)
+        _bind(request.account, dwelling, person, kind, staff)
     audit.record(staff, "binding.approve" if approve else "binding.reject", "binding_request", request.id,
                  _community_id(dwelling), after={"kind": kind if approve else None,
                                                  "evidence": request.evidence if approve else None})

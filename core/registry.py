@@ -634,11 +634,14 @@ def _apply(staff, compound, diff, first_owners, keys, on_record):
                              before={"owners": sorted(entry["before"])},
                              after={"owners": sorted(entry["after"]),
                                     "phone_changed": entry.get("phone_changed", False)})
-    for chunk in _chunks(removed):
-        db.session.execute(Ownership.__table__.delete().where(Ownership.id.in_(chunk)))
-    if removed:  # the former owners' accounts stop voting for those flats, and are told
-        from core.accounts import ownerships_ended
-        ownerships_ended([(dwelling_ids[key], on_record.person_ids[o.person_key]) for key, o in diff.remove])
+    if removed:
+        from core.accounts import owner_accounts, ownerships_ended, standing_changes
+        ended = [(dwelling_ids[key], on_record.person_ids[o.person_key]) for key, o in diff.remove]
+        # The accounts bound to the ownerships that end: what rests on their standing (a proxy) is looked at again.
+        with standing_changes(owner_accounts(ended), staff, "roll"):
+            for chunk in _chunks(removed):
+                db.session.execute(Ownership.__table__.delete().where(Ownership.id.in_(chunk)))
+            ownerships_ended(ended)  # the former owners' accounts stop voting for those flats, and are told
     for chunk in _chunks(added):
         db.session.execute(insert(Ownership.__table__), chunk)
     _bulk_update(Ownership, changed)

@@ -23,6 +23,7 @@ The same holds for the rest of what a resident does for their compound:
 from sqlalchemy import and_, delete, or_, select, update
 
 from contributions.models import Contribution
+from core.accounts import standing_changes
 from core.chat_photos import forget_account
 from core.extensions import db
 from core.models import BindingRequest, Conversation, FileLink, Residency, ResidentSession, utcnow
@@ -42,7 +43,13 @@ ALERTS_QUOTING = {"staff_warranty_defect": ("defect", "reference"), "staff_defec
 
 
 def delete_my_data(account):
-    """Erase what the service holds about this WeChat user; keep ballots without anything that names them."""
+    """Erase what the service holds about this WeChat user; keep ballots without anything that names them. A
+    proxy they stood as lapses with it, and the owners it voted for are told (core.accounts.standing_changes)."""
+    with standing_changes([account.id], cause="deletion"):
+        return _delete(account)
+
+
+def _delete(account):
     now = utcnow()
     # Photos sent in chat and not fetched yet are not fetched at all. First, as the worker that keeps one locks
     # the photo before the wish, report or objection it joins: the same order, so the two never wait on each other.

@@ -32,7 +32,8 @@ def may_see_proxy_document(proxy_id, staff=None, account=None):
     vote = db.session.get(Vote, proxy.vote_id)
     if account is not None:
         # the proxy it names, while their account may still be one (bound as an owner of the vote's compound, the
-        # person the authorisation names): not an account unlinked, deleted or moved since
-        from votes.services import proxy_still_eligible
-        return proxy.account_id == account.id and proxy_still_eligible(vote, proxy)
+        # person the authorisation names): not an account unlinked, deleted or moved since, nor one whose proxy
+        # lapsed so (linked again, the authorisation does not stand again)
+        from votes.services import LAPSED, proxy_still_eligible
+        return proxy.account_id == account.id and proxy.state != LAPSED and proxy_still_eligible(vote, proxy)
     return staff is not None and staff_may_read(staff, "votes.manage", db.session.get(Region, vote.region_id))

@@ -181,7 +181,8 @@ class Proxy(db.Model):
     authorisation = db.Column(db.Text, nullable=False)
     document = db.Column(db.String(128))  # the uploaded 委托书
     proxy_person_id = db.Column(db.Integer)  # the proxy as verified by their ID number
-    # pending | confirmed | withdrawn (the proxy deleted their data: no longer stands, and is not confirmed)
+    # pending | confirmed | lapsed (stopped standing while its vote was open: votes.services.lapse_proxy) |
+    # withdrawn (the proxy deleted their data: no longer stands, and is not confirmed)
     state = db.Column(db.String(16), nullable=False, default="pending")
     recorded_by = db.Column(db.Integer, db.ForeignKey("staff.id"), nullable=False)
     confirmed_by = db.Column(db.Integer, db.ForeignKey("staff.id"))

@@ -15,6 +15,7 @@ from sqlalchemy import (bindparam, func, insert, literal, literal_column, null, 
                         update)
 
 from core import audit
+from core.accounts import STANDING_WATCHERS
 from core.auth import authorize, get_in_region, kept_in_region
 from core.decisions import pending_row
 from core.errors import Conflict, DomainError, Forbidden, NotFound, Unavailable, field_error
@@ -351,7 +352,8 @@ def standing_proxies():
     """(vote id, dwelling id, account id) of the confirmed proxies that still stand: their account is still
     bound, not deleted, as an owner to a flat of the vote's own compound that the person named when they were
     registered owns on the roll (the rule register_proxy and confirm_proxy check). A proxy whose account was
-    unlinked, deleted or moved since, or one confirmed before that rule, no longer casts or is told to."""
+    unlinked, deleted or moved since, or one confirmed before that rule, no longer casts or is told to (one that
+    stopped standing while its vote was open has lapsed besides: proxies_kept)."""
     return (select(_PROXIES.c.vote_id, _PROXIES.c.dwelling_id, _PROXIES.c.account_id)
             .join(_ACCOUNTS, (_ACCOUNTS.c.id == _PROXIES.c.account_id)
                   & (_ACCOUNTS.c.person_id == _PROXIES.c.proxy_person_id))
@@ -816,15 +818,22 @@ def cast_ballots(account, vote_id, choice, channel, dwelling_ids=None, defer=Fal
                               {"v": vote_id, "person": person_id, "account": account.id}).all()
     if not rows:
         raise NotFound()
-    require_voter(account)
+    try:
+        require_voter(account)
+    except Forbidden:  # unlinked since: a proxy among them hears why the authorisation no longer stands
+        proxied = {row.dwelling_id for row in rows if row.role == "proxy"}
+        if _refusal(account.id, vote_id, proxied, dwelling_ids) == "vote.proxy_lapsed":
+            raise Forbidden("vote.proxy_lapsed") from None
+        raise
     rights, parts = {}, {}
     for row in rows:
         if row.dwelling_id is not None and (row.role == "owner" or row.dwelling_id not in rights):
             rights[row.dwelling_id], parts[row.dwelling_id] = row.role, row  # an owner casts as owner, not proxy
+    proxied = {d for d, role in rights.items() if role == "proxy"}
     rights = _standing_rights(account.id, vote_id, rights)
     wanted = sorted(set(dwelling_ids)) if dwelling_ids else sorted(rights)
     if not wanted or any(d not in rights for d in wanted):
-        raise Forbidden("vote.not_owner")
+        raise Forbidden(_refusal(account.id, vote_id, proxied - set(rights), [d for d in wanted if d not in rights]))
     if choice not in rules.CHOICES:
         raise field_error("choice", "vote.unknown_choice", choice=choice)
     now = utcnow()
@@ -847,6 +856,15 @@ def cast_ballots(account, vote_id, choice, channel, dwelling_ids=None, defer=Fal
     if None in new_links:
         raise Conflict("vote.not_open")
     return [Received(e, link) for e, link in zip(entries, new_links)]
+
+
+def _refusal(account_id, vote_id, unstood, refused):
+    """Why a cast is refused: the authorisation no longer stands when a flat refused (any, when none was named) is
+    one the account was a proxy for, its proxy lapsed or confirmed but no longer standing (`unstood`); otherwise
+    only owners and their proxies vote."""
+    ended = set(unstood) | set(db.session.scalars(select(Proxy.dwelling_id).where(
+        Proxy.vote_id == vote_id, Proxy.account_id == account_id, Proxy.state == LAPSED)))
+    return "vote.proxy_lapsed" if ended & set(refused or ended) else "vote.not_owner"
 
 
 def cast_ballot(account, vote_id, choice, channel, dwelling_id=None):
@@ -1213,6 +1231,93 @@ def pending_proxies(staff, vote_id):
     register and confirm proxies)."""
     vote = get_vote(staff, vote_id, "votes.manage")
     return Proxy.query.filter_by(vote_id=vote.id, state="pending").order_by(Proxy.id).all()
+
+
+# A confirmed proxy that stops standing (its account unlinked, linked elsewhere or deleted, or the roll no longer
+# naming its person as the owner of the flat it is bound to) lapses: it never stands again, whatever the account
+# becomes later (the committee registers a proxy anew, and a second staff member confirms it), and the owners and
+# the proxy are told once. Only votes not yet closed: a closed vote's proxies did their work.
+LAPSED = "lapsed"
+WITHDRAWN = "withdrawn"  # the proxy deleted their data (privacy.deletion)
+_PROXY_LIVE = (VoteState.DRAFT, VoteState.OPEN)
+
+
+def _standing_of(account_ids):
+    """{(vote id, dwelling id): account id} of the proxies of these accounts that stand in votes not yet closed."""
+    if not account_ids:
+        return {}
+    return {(vote_id, dwelling_id): account_id for vote_id, dwelling_id, account_id in db.session.execute(
+        standing_proxies().where(_PROXIES.c.account_id.in_(account_ids), _VOTES.c.state.in_(_PROXY_LIVE)))}
+
+
+@contextmanager
+def proxies_kept(account_ids, staff=None, cause=None):
+    """Around a change to these accounts (core.accounts.standing_changes): each proxy of theirs that stood before
+    it and no longer stands after it lapses (lapse_proxy)."""
+    ids = sorted({account_id for account_id in account_ids if account_id is not None})
+    before = _standing_of(ids)
+    yield
+    if not before:
+        return
+    db.session.flush()
+    after = _standing_of(ids)
+    for (vote_id, dwelling_id), account_id in sorted(before.items()):
+        if (vote_id, dwelling_id) not in after:
+            lapse_proxy(vote_id, dwelling_id, account_id, staff, cause)
+
+
+STANDING_WATCHERS.append(proxies_kept)
+
+
+def lapse_proxy(vote_id, dwelling_id, account_id, staff=None, cause=None):
+    """The confirmed proxy of `account_id` for a dwelling no longer stands: it lapses, the change is logged (by the
+    staff member who made it, or the system), and the dwelling's owners and the proxy are told. None when it was
+    no longer that account's confirmed proxy (another change lapsed it first: the row is locked, so once only)."""
+    proxy = db.session.scalars(select(Proxy).where(Proxy.vote_id == vote_id, Proxy.dwelling_id == dwelling_id)
+                               .with_for_update().execution_options(populate_existing=True)).first()
+    if proxy is None or proxy.state not in ("confirmed", WITHDRAWN) or proxy.account_id != account_id:
+        return None
+    before = proxy.state
+    if before == "confirmed":
+        proxy.state = LAPSED  # withdrawn (its proxy deleted their data) stays so: it lapsed all the same
+    vote = db.session.get(Vote, vote_id)
+    audit.record(staff, "vote.proxy_lapsed", "dwelling", dwelling_id, vote.region_id, before={"state": "confirmed"},
+                 after={"proxy": proxy.id, "account": account_id, "state": proxy.state, "cause": cause})
+    _tell_lapsed(vote, proxy)
+    db.session.flush()
+    return proxy
+
+
+def _tell_lapsed(vote, proxy):
+    """The owners of the dwelling (their accounts verified as owners) hear that nobody votes for it on their behalf
+    any more, and what they can do; the proxy hears that they no longer vote for it."""
+    from core.accounts import tell
+    from core.times import format_moment
+    home = dwelling_address(proxy.dwelling_id)
+    owners = db.session.scalars(select(VoteOwner.person_id).where(VoteOwner.vote_id == vote.id,
+                                                                  VoteOwner.dwelling_id == proxy.dwelling_id)).all()
+    if not owners:  # a draft: nobody is frozen on its roll yet
+        owners = db.session.scalars(select(Ownership.person_id).where(Ownership.dwelling_id == proxy.dwelling_id)).all()
+    for account in WechatAccount.query.filter(WechatAccount.person_id.in_(owners or [0]), WechatAccount.kind == "owner",
+                                              WechatAccount.deleted_at.is_(None)).order_by(WechatAccount.id).all():
+        if vote.state == VoteState.OPEN and vote.closes_at is not None:
+            tell(account, "proxy_lapsed", _l("Your proxy can no longer vote"),
+                 _l("The proxy registered to vote for %(home)s in \u201c%(title)s\u201d can no longer vote: they are "
+                    "no longer a verified owner of this compound. Voting closes %(deadline)s. Please reply 投票 to vote "
+                    "yourself, or register a new proxy with the committee."),
+                 home=home, title=vote.title, deadline=format_moment(aware(vote.closes_at), account.locale),
+                 urgent=True)
+        else:
+            tell(account, "proxy_lapsed", _l("Your proxy can no longer vote"),
+                 _l("The proxy registered to vote for %(home)s in \u201c%(title)s\u201d can no longer vote: they are "
+                    "no longer a verified owner of this compound. You can vote yourself once voting opens, or "
+                    "register a new proxy with the committee."), home=home, title=vote.title)
+    account = db.session.get(WechatAccount, proxy.account_id)
+    if account is not None and account.deleted_at is None:
+        tell(account, "proxy_lapsed", _l("You no longer vote for another home"),
+             _l("You can no longer vote for %(home)s in \u201c%(title)s\u201d: a proxy must be linked in WeChat as a "
+                "verified owner of this compound. If this is wrong, please contact the neighbourhood committee."),
+             home=home, title=vote.title)
 
 
 # watching, closing, publishing -----------------------------------------------------------------------

@@ -73,12 +73,13 @@ def compounds(client, world, simulator):
     assert made.status_code == 201, made.get_data(as_text=True)
     vote_id = made.get_json()["id"]
     assert http.post(f"/api/v1/admin/votes/{vote_id}/open", headers=headers, json=window()).status_code == 200
-    return {"staff": staff, "rooms": rooms, "vote_id": vote_id, "compound_a2": compound_a2}
+    return {"staff": staff, "rooms": rooms, "vote_id": vote_id, "compound_a2": compound_a2,
+            "compound_a": world.compound_a.id}
 
 
-def register(s, account_id, serial, who="committee_a"):
+def register(s, account_id, serial, who="committee_a", vote_id=None):
     http, headers = s["staff"][who]
-    return http.post(f"/api/v1/admin/votes/{s['vote_id']}/proxies", headers=headers,
+    return http.post(f"/api/v1/admin/votes/{vote_id or s['vote_id']}/proxies", headers=headers,
                      content_type="multipart/form-data",
                      data={"dwelling_id": s["rooms"]["104"], "account_id": account_id,
                            "authorisation": "王五委托代为表决", "id_number": id_number(serial),
@@ -425,11 +426,11 @@ def test_which_candidates_a_home_ticked_on_paper_is_for_the_staff_who_run_the_el
             assert listed.status_code == 404 and shown.status_code == 404, name
 
 
-def confirmed_proxy(s, account_id, serial):
-    registered = register(s, account_id, serial)
+def confirmed_proxy(s, account_id, serial, vote_id=None):
+    registered = register(s, account_id, serial, vote_id=vote_id)
     assert registered.status_code == 201, registered.get_data(as_text=True)
     http, headers = s["staff"]["committee_a2"]
-    confirmed = http.post(f"/api/v1/admin/votes/{s['vote_id']}/proxies/{registered.get_json()['id']}/confirm",
+    confirmed = http.post(f"/api/v1/admin/votes/{vote_id or s['vote_id']}/proxies/{registered.get_json()['id']}/confirm",
                           headers=headers)
     assert confirmed.get_json()["state"] == "confirmed", confirmed.get_data(as_text=True)
 
@@ -477,5 +478,206 @@ def test_a_proxy_confirmed_before_the_rule_for_an_account_of_another_compound_ca
     assert s["vote_id"] not in offered_votes(client, me)
     refused = cast_for_104(client, s, me)
     assert refused.status_code == 403, refused.get_data(as_text=True)
+    assert LAPSED_CAST in refused.get_json()["error"]["message"]  # why, and whom to ask: not "only owners vote"
     from votes.models import Ballot
     assert db.session.scalar(select(func.count(Ballot.vote_id)).where(Ballot.vote_id == s["vote_id"])) == 0
+
+
+# a proxy that stops standing lapses, and the owner and the proxy are told ------------------------------------
+LAPSED_CAST = "您代人投票的委托已失效"
+
+
+def inbox(client, simulator, openid, kind="proxy_lapsed"):
+    """What the resident reads in the mini-program's inbox, of one kind."""
+    return [entry for entry in client.get("/api/v1/inbox", headers=sign_in(client, simulator, openid)).get_json()
+            if entry["kind"] == kind]
+
+
+def lapses(s):
+    """The audit log's proxy lapses, as the administrator reads it through the API."""
+    http, _headers = s["staff"]["admin"]
+    return http.get("/api/v1/admin/audit", query_string={"action": "vote.proxy_lapsed"}).get_json()
+
+
+def wang_relies_on_li(client, simulator, s):
+    """王五 (104) verified in WeChat; 李四 (103), a verified owner, his confirmed proxy, and able to cast for 104."""
+    verified_owner(client, simulator, "wang", 4, 104)
+    li = verified_owner(client, simulator, "li-owner", 3, 103)
+    confirmed_proxy(s, li, 3)
+    assert s["vote_id"] in offered_votes(client, sign_in(client, simulator, "li-owner"))
+    return li
+
+
+def assert_told_and_logged(client, simulator, s, cause, actor="system", proxy_told=True):
+    (owner_note,) = inbox(client, simulator, "wang")
+    assert owner_note["title"] == "代您投票的代理人已不能投票"
+    body = owner_note["body"]
+    assert "1-1-104" in body and "「1单元加装电梯」" in body, body
+    assert re.search(r"\d+月\d+日（周.）", body) and "回复「投票」" in body and "居委会" in body, body
+    if proxy_told:
+        (proxy_note,) = inbox(client, simulator, "li-owner")
+        assert "1-1-104" in proxy_note["body"] and "联系居委会" in proxy_note["body"], proxy_note
+    (entry,) = lapses(s)
+    assert (entry["actor"], entry["target_type"], entry["target_id"]) == (actor, "dwelling", str(s["rooms"]["104"]))
+    assert entry["before"] == {"state": "confirmed"}
+    # A proxy who deleted their data is withdrawn (privacy.deletion): lapsed all the same.
+    assert entry["after"]["state"] == ("withdrawn" if cause == "deletion" else "lapsed")
+    assert entry["after"]["cause"] == cause
+
+
+def assert_refused_as_lapsed(client, s, me):
+    refused = cast_for_104(client, s, me)
+    assert refused.status_code == 403, refused.get_data(as_text=True)
+    message = refused.get_json()["error"]["message"]
+    assert LAPSED_CAST in message and "居委会" in message, message
+
+
+def test_a_proxy_who_unlinks_in_the_mini_program_lapses_and_the_owner_and_the_proxy_are_told(
+        client, simulator, compounds):
+    s = compounds
+    wang_relies_on_li(client, simulator, s)
+    me = sign_in(client, simulator, "li-owner")
+    assert client.delete("/api/v1/me/binding", headers=me).status_code == 204
+    assert_told_and_logged(client, simulator, s, "unbinding")
+    assert_refused_as_lapsed(client, s, me)
+    # linked again as the same owner, the authorisation does not come back by itself: the committee registers it anew
+    verified_owner(client, simulator, "li-owner", 3, 103)
+    document = client.get(f"/api/v1/files/{db.session.scalar(select(Proxy.document))}", headers=me)
+    document.close()
+    assert document.status_code == 404
+    (listed,) = client.get("/api/v1/votes", headers=me).get_json()  # he votes for his own flat, not for 104
+    assert [d["dwelling_id"] for d in listed["dwellings"]] == [s["rooms"]["103"]]
+    assert_refused_as_lapsed(client, s, me)
+    assert len(inbox(client, simulator, "wang")) == 1 and len(lapses(s)) == 1
+    # the owner votes himself
+    wang = sign_in(client, simulator, "wang")
+    assert client.put(f"/api/v1/votes/{s['vote_id']}/ballot", headers=wang,
+                      json={"choice": "agree"}).status_code == 200
+
+
+def test_a_proxy_who_unlinks_in_the_chat_lapses_and_the_owner_is_told(client, simulator, compounds):
+    from simulator.sender import text_xml
+    from tests.builders import Bot
+    s = compounds
+    wang_relies_on_li(client, simulator, s)
+    bot = Bot(client)
+    assert "回复 1" in bot.say(text_xml("li-owner", "解绑"))
+    assert "绑定" in bot.say(text_xml("li-owner", "1"))
+    assert WechatAccount.query.filter_by(openid="li-owner").one().dwelling_id is None
+    assert_told_and_logged(client, simulator, s, "unbinding")
+    assert_refused_as_lapsed(client, s, sign_in(client, simulator, "li-owner"))
+
+
+def test_a_proxy_who_verifies_as_the_owner_of_a_flat_in_another_compound_lapses(client, simulator, compounds):
+    s = compounds
+    verified_owner(client, simulator, "wang", 4, 104)
+    liu = verified_owner(client, simulator, "liu-in-a", 30, 106)
+    confirmed_proxy(s, liu, 30)
+    me = sign_in(client, simulator, "liu-in-a")
+    moved = client.post("/api/v1/me/binding/owner", headers=me,
+                        json={"id_number": id_number(30), "certificate_no": CERT.format(901)})
+    assert moved.status_code == 200 and moved.get_json()["room"] == "901", moved.get_data(as_text=True)
+    (owner_note,) = inbox(client, simulator, "wang")
+    assert "1-1-104" in owner_note["body"]
+    (proxy_note,) = inbox(client, simulator, "liu-in-a")
+    assert "1-1-104" in proxy_note["body"]
+    (entry,) = lapses(s)
+    assert entry["actor"] == "system" and entry["after"]["cause"] == "binding"
+    assert_refused_as_lapsed(client, s, me)
+
+
+def test_a_proxy_the_committee_links_to_another_home_lapses_and_the_log_names_the_staff_member(
+        client, simulator, compounds):
+    s = compounds
+    wang_relies_on_li(client, simulator, s)
+    me = sign_in(client, simulator, "li-owner")
+    unit = db.session.scalar(select(Dwelling.unit_id).where(Dwelling.id == s["rooms"]["501"]))
+    asked = client.post("/api/v1/me/binding/room", headers=me,
+                        json={"unit_id": unit, "room": "501", "phone_last4": "1234", "name": "李四"})
+    assert asked.get_json() == {"outcome": "pending"}
+    assert s["vote_id"] in offered_votes(client, me)  # asking changes nothing yet
+    http, headers = s["staff"]["committee_a"]
+    (request,) = http.get("/api/v1/admin/bindings").get_json()
+    decided = http.post(f"/api/v1/admin/bindings/{request['id']}", headers=headers,
+                        json={"approve": True, "kind": "tenant"})
+    assert decided.status_code == 200, decided.get_data(as_text=True)
+    assert_told_and_logged(client, simulator, s, "binding", actor="committee_a")
+    assert_refused_as_lapsed(client, s, me)
+
+
+def test_a_roll_import_that_ends_the_proxys_ownership_lapses_the_proxy(client, simulator, compounds):
+    s = compounds
+    wang_relies_on_li(client, simulator, s)
+    sold = [row[:] for row in A_ROWS]
+    sold[0] = ["1", "1", "103", "80", "", "", "钱九", id_number(9), "13800000009", "否", "是", CERT.format(203)]
+    import_roll(*s["staff"]["committee_a"], s["compound_a"], sold)
+    assert_told_and_logged(client, simulator, s, "roll", actor="committee_a")
+    assert len(inbox(client, simulator, "li-owner", "ownership_ended")) == 1
+    assert_refused_as_lapsed(client, s, sign_in(client, simulator, "li-owner"))
+
+
+def test_a_proxy_stands_while_a_roll_leaves_them_an_owner_of_the_compound_and_lapses_when_it_no_longer_does(
+        client, simulator, compounds):
+    s = compounds
+    two = [row[:] for row in A_ROWS]
+    two[2] = ["1", "1", "105", "80", "", "", "李四", id_number(3), "13800000003", "否", "是", CERT.format(105)]
+    import_roll(*s["staff"]["committee_a"], s["compound_a"], two)  # 李四 owns 103 and 105
+    wang_relies_on_li(client, simulator, s)
+    sold = [row[:] for row in two]
+    sold[0] = ["1", "1", "103", "80", "", "", "钱九", id_number(9), "13800000009", "否", "是", CERT.format(203)]
+    import_roll(*s["staff"]["committee_a"], s["compound_a"], sold)  # 103 sold: his account moves to 105
+    assert WechatAccount.query.filter_by(openid="li-owner").one().dwelling_id == s["rooms"]["105"]
+    assert inbox(client, simulator, "wang") == [] and lapses(s) == []
+    me = sign_in(client, simulator, "li-owner")
+    cast = cast_for_104(client, s, me)
+    assert cast.status_code == 200 and cast.get_json()["channel"] == "proxy", cast.get_data(as_text=True)
+    sold[2] = ["1", "1", "105", "80", "", "", "钱九", id_number(9), "13800000009", "否", "是", CERT.format(205)]
+    import_roll(*s["staff"]["committee_a"], s["compound_a"], sold)  # and 105: he owns nothing here any more
+    assert_told_and_logged(client, simulator, s, "roll", actor="committee_a")
+    assert_refused_as_lapsed(client, s, me)
+
+
+def test_a_proxy_who_deletes_their_data_lapses_and_the_owner_is_told(client, simulator, compounds):
+    s = compounds
+    li = wang_relies_on_li(client, simulator, s)
+    me = sign_in(client, simulator, "li-owner")
+    assert client.post("/api/v1/me/deletion", headers=me).status_code == 204
+    assert_told_and_logged(client, simulator, s, "deletion", proxy_told=False)
+    from notices.models import Notice
+    assert db.session.scalar(select(func.count(Notice.id)).where(  # nobody is left to tell at the deleted account
+        Notice.kind == "proxy_lapsed", Notice.scope_kind == "account", Notice.scope_id == li)) == 0
+
+
+def test_a_proxy_who_deletes_their_data_in_the_chat_lapses_and_the_owner_is_told(client, simulator, compounds):
+    from simulator.sender import text_xml
+    from tests.builders import Bot
+    s = compounds
+    wang_relies_on_li(client, simulator, s)
+    bot = Bot(client)
+    assert "回复 1" in bot.say(text_xml("li-owner", "删除我的数据"))
+    bot.say(text_xml("li-owner", "1"))
+    assert WechatAccount.query.filter_by(openid="li-owner").first() is None  # its openid is gone
+    assert_told_and_logged(client, simulator, s, "deletion", proxy_told=False)
+
+
+def test_only_the_proxies_of_votes_still_open_lapse_and_are_told(client, simulator, compounds):
+    """A closed vote's proxy did its work: unlinking afterwards changes nothing there; the open vote's lapses."""
+    s = compounds
+    li = wang_relies_on_li(client, simulator, s)
+    http, headers = s["staff"]["committee_a"]
+    unit = db.session.scalar(select(Dwelling.unit_id).where(Dwelling.id == s["rooms"]["104"]))
+    second = http.post("/api/v1/admin/votes", headers=headers, json={
+        "scope_kind": "unit", "scope_id": unit, "matter": "rebuild", "title": "1单元外墙保温"}).get_json()["id"]
+    assert http.post(f"/api/v1/admin/votes/{second}/open", headers=headers, json=window()).status_code == 200
+    confirmed_proxy(s, li, 3, vote_id=second)
+    assert http.post(f"/api/v1/admin/votes/{s['vote_id']}/close", headers=headers).status_code == 200
+    me = sign_in(client, simulator, "li-owner")
+    assert client.delete("/api/v1/me/binding", headers=me).status_code == 204
+    (owner_note,) = inbox(client, simulator, "wang")
+    assert "「1单元外墙保温」" in owner_note["body"] and "加装电梯" not in owner_note["body"]
+    (proxy_note,) = inbox(client, simulator, "li-owner")
+    assert "「1单元外墙保温」" in proxy_note["body"]
+    (entry,) = lapses(s)
+    assert entry["after"]["proxy"] == db.session.scalar(select(Proxy.id).where(Proxy.vote_id == second))
+    assert dict(db.session.execute(select(Proxy.vote_id, Proxy.state)).all()) == {s["vote_id"]: "confirmed",
+                                                                                  second: "lapsed"}
