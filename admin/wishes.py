@@ -16,8 +16,8 @@ from wishes.models import WishStatus
 def catalogue_choices(staff):
     """(code, 'B02 Water supply') of the catalogue items for the staff member's region."""
     english = str(get_locale()).startswith("en")
-    return [(i.code, f"{i.code} {i.name_en if english else i.name_zh}")
-            for i in catalogue.items_for_region(staff.region)]
+    return [(code, f"{code} {name_en if english else name_zh}")
+            for code, name_zh, name_en in catalogue.item_names_for_region(staff.region)]
 
 
 PAGE = 30

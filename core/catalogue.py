@@ -3,6 +3,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import bindparam, select
+
 from core.errors import Conflict, InvalidInput, RuleViolation
 from core.extensions import db
 from core.models import CatalogueClass, CatalogueItem, RegionLevel
@@ -62,6 +64,21 @@ def items_for_region(region):
     query = CatalogueItem.query.filter(CatalogueItem.active.is_(True)).filter(
         CatalogueItem.region_id.is_(None) | CatalogueItem.region_id.in_(ancestors))
     return query.order_by(CatalogueItem.cls, CatalogueItem.position, CatalogueItem.code).all()
+
+
+# Built once: (code, name_zh, name_en) of the active items of the base catalogue and of the regions listed.
+_NAMES = (select(CatalogueItem.code, CatalogueItem.name_zh, CatalogueItem.name_en)
+          .where(CatalogueItem.active.is_(True),
+                 CatalogueItem.region_id.is_(None) | CatalogueItem.region_id.in_(bindparam("regions", expanding=True)))
+          .order_by(CatalogueItem.cls, CatalogueItem.position, CatalogueItem.code))
+
+
+def item_names_for_region(region):
+    """(code, name_zh, name_en) of the items of items_for_region, in its order: rows, not objects, for the pages
+    that only name them."""
+    path = region if isinstance(region, str) else region.path if region else ""
+    ancestors = [int(part) for part in path.strip("/").split("/") if part]
+    return db.session.execute(_NAMES, {"regions": ancestors}).all()
 
 
 def catalogue_for(staff):

@@ -145,8 +145,21 @@ def _steps_of(code, name, surveys, items, votes, decided):
 
 
 def story_lines(wish, locale="zh_Hans_CN", cache=None):
-    """The story in the reader's language, one line a step (Beijing time)."""
-    return [texts.step_line(step, locale) for step in story_of(wish, locale, cache)]
+    """The story in the reader's language, one line a step (Beijing time). With a `cache` (a page of wishes), a
+    step that many wishes share (their compound's survey, vote or works) is worded once."""
+    if cache is None:
+        return [texts.step_line(step, locale) for step in story_of(wish, locale)]
+    worded, lines = cache.setdefault(_WORDED, {}), []
+    for step in story_of(wish, locale, cache):
+        key = (step.kind, step.key, step.at, repr(step.params), locale)
+        line = worded.get(key)
+        if line is None:
+            line = worded[key] = texts.step_line(step, locale)
+        lines.append(line)
+    return lines
+
+
+_WORDED = "worded"  # in a story cache: {a step's content and the reader's language: its line}
 
 
 def story_for_api(wish, locale="zh_Hans_CN"):
