@@ -19,7 +19,8 @@ The same holds for the rest of what a resident does for their compound:
   casts no more); the authorisation typed from the 委托书 goes, and so does the uploaded document, from the
   disk too unless another record holds the same file; a ballot the proxy cast stays counted;
 - the messages addressed to the resident go from their inbox and links (a web link to one opens nothing), the
-  words of those written to them alone go from the outbox, and so do their subscribe-message answers."""
+  words of those written to them alone go from the outbox, and so do their subscribe-message answers; nothing
+  is addressed to the account afterwards (notices.services.queue_direct_message)."""
 from sqlalchemy import and_, delete, or_, select, update
 
 from contributions.models import Contribution
@@ -27,7 +28,8 @@ from core.chat_photos import forget_account
 from core.extensions import db
 from core.models import BindingRequest, Conversation, FileLink, Residency, ResidentSession, utcnow
 from core.uploads import forget_uploads
-from notices.models import ChannelBlock, Delivery, Notice, StaffNotice, SubscriptionCredit, SubscriptionEvent
+from notices.models import ChannelBlock, Notice, StaffNotice, SubscriptionCredit, SubscriptionEvent
+from notices.services import forget_messages_to
 from projects.models import (AcceptanceView, Defect, ElectionBallot, Finding, Inspection, ResidentSupervisor,
                              SiteReport)
 from publicity.models import Objection
@@ -134,11 +136,7 @@ def _withdraw_proxies(account):
 def _forget_messages(account):
     """The messages addressed to the resident leave their inbox (a link to one opens nothing any more), and the
     words of those written to them alone leave the outbox; their answers to subscribe-message requests go too."""
-    # Every message written to one resident has its one delivery, found by the resident's index.
-    to_them = select(Delivery.notice_id).where(Delivery.account_id == account.id)
-    db.session.execute(update(Notice).where(Notice.id.in_(to_them), Notice.scope_kind == "account",
-                                            Notice.scope_id == account.id).values(params={}))
-    db.session.execute(delete(Delivery).where(Delivery.account_id == account.id))
+    forget_messages_to([account.id])
     db.session.execute(delete(SubscriptionEvent).where(SubscriptionEvent.openid == account.openid))
     db.session.execute(delete(SubscriptionCredit).where(SubscriptionCredit.account_id == account.id))
     db.session.execute(delete(ChannelBlock).where(ChannelBlock.account_id == account.id))
