@@ -20,13 +20,17 @@ The same holds for the rest of what a resident does for their compound:
   disk too unless another record holds the same file; a ballot the proxy cast stays counted;
 - the messages addressed to the resident go from their inbox and links (a web link to one opens nothing), the
   words of those written to them alone go from the outbox, and so do their subscribe-message answers; nothing
-  is addressed to the account afterwards (notices.services.queue_direct_message)."""
+  is addressed to the account afterwards (notices.services.queue_direct_message);
+- a staff member's WeChat link to the account ends (audited): their alerts stay in their panel inbox and are
+  pushed to WeChat no more."""
 from sqlalchemy import and_, delete, or_, select, update
 
 from contributions.models import Contribution
+from core import audit
 from core.chat_photos import forget_account
 from core.extensions import db
-from core.models import BindingRequest, Conversation, FileLink, Residency, ResidentSession, utcnow
+from core.models import (BindingRequest, Conversation, FileLink, Residency, ResidentSession, Staff, StaffWechatLink,
+                         utcnow)
 from core.uploads import forget_uploads
 from notices.models import ChannelBlock, Notice, StaffNotice, SubscriptionCredit, SubscriptionEvent
 from notices.services import forget_messages_to
@@ -94,6 +98,7 @@ def delete_my_data(account):
     db.session.execute(delete(Conversation).where(Conversation.openid == account.openid))
     db.session.execute(update(ResidentSession).where(ResidentSession.account_id == account.id,
                                                      ResidentSession.revoked_at.is_(None)).values(revoked_at=now))
+    _end_staff_link(account)
     _forget_messages(account)
     person = account.person
     if person is not None and person.id_key is None:
@@ -131,6 +136,16 @@ def _withdraw_proxies(account):
         db.session.execute(update(Proxy).where(Proxy.id.in_(ids)).values(
             state="withdrawn", authorisation="", document=None, proxy_person_id=None))
     return ids
+
+
+def _end_staff_link(account):
+    """A staff member's alerts are pushed to this account no more (their panel inbox keeps them); audited as the
+    staff member's own unlinking is."""
+    for link in db.session.scalars(select(StaffWechatLink).where(StaffWechatLink.account_id == account.id)):
+        staff = db.session.get(Staff, link.staff_id)
+        audit.record(None, "staff.wechat_unlink", "staff", staff.id, staff.region_id,
+                     before={"account": account.id}, after={"reason": "account_deleted"})
+        db.session.delete(link)
 
 
 def _forget_messages(account):

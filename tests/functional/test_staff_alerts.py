@@ -91,3 +91,51 @@ def test_linked_staff_are_pushed_overdue_stages_findings_and_escalated_reports(c
     assert "我的提醒 (2)" in committee.get("/admin/inbox")
     actions = [a for (a,) in db.session.query(AuditLog.action).filter(AuditLog.action.like("staff.wechat%"))]
     assert actions.count("staff.wechat_link") == 2 and actions.count("staff.wechat_unlink") == 1
+
+
+def overdue_project(client, http, headers, world):
+    """A project whose construction ended three days ago by plan: the daily check alerts the committee."""
+    pid = http.post("/api/v1/admin/projects", headers=headers, json={
+        "name": "玉林小区综合改造", "compound_ids": [world.compound_a.id]}).get_json()["id"]
+    open_gate(client, pid)
+    http.post(f"/api/v1/admin/projects/{pid}/stages", headers=headers, json={"stage": "construction", "reason": "示范"})
+    http.put(f"/api/v1/admin/projects/{pid}/stages", headers=headers, json={
+        "stage": "construction", "planned_start": str(beijing_today() - timedelta(days=60)),
+        "planned_end": str(beijing_today() - timedelta(days=3))})
+    return pid
+
+
+def test_deleting_the_data_of_the_wechat_account_a_staff_member_linked_ends_the_link_and_its_pushes(
+        client, world, simulator):
+    from sqlalchemy import select
+
+    from notices.models import Delivery, Notice
+    from tests.builders import sign_in
+    http = client.application.test_client()
+    headers = {"X-CSRFToken": login(http, "committee_a")}
+    roll_with_owner(world.compound_a.id, roll_rows(2))
+    bot = Bot(client)
+    committee = Panel(client.application.test_client(), "committee_a")
+    assert "已关联" in link(committee, bot, "staff-committee-a")
+    account_id = db.session.scalar(select(WechatAccount.id).where(WechatAccount.openid == "staff-committee-a"))
+    overdue_project(client, http, headers, world)
+
+    # the same WeChat user, in the mini-program, deletes their data
+    mine = sign_in(client, simulator, "staff-committee-a")
+    assert client.post("/api/v1/me/deletion", headers=mine).status_code == 204
+
+    page = committee.get("/admin/me/wechat")
+    assert "您的微信已于" not in page and "解除微信关联" not in page
+    unlinked = db.session.scalars(select(AuditLog).where(AuditLog.action == "staff.wechat_unlink")).all()
+    assert [(a.actor, a.target_id, a.before, a.after) for a in unlinked] == [
+        ("system", str(world.committee_a.id), {"account": account_id}, {"reason": "account_deleted"})]
+    made_up = db.session.get(WechatAccount, account_id).openid
+
+    check_deadlines()  # the daily job: the alert stays in the panel, nothing goes to WeChat
+    drain()
+    assert "阶段逾期" in committee.get("/admin/inbox")
+    assert pushed_to(simulator, "staff-committee-a") == [] and pushed_to(simulator, made_up) == []
+    assert db.session.scalars(select(Delivery.id).where(Delivery.account_id == account_id)).all() == []
+    assert db.session.scalars(select(Notice.id).where(Notice.scope_kind == "account",
+                                                      Notice.scope_id == account_id)).all() == []
+
