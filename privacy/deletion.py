@@ -21,6 +21,8 @@ The same holds for the rest of what a resident does for their compound:
 - the messages addressed to the resident go from their inbox and links (a web link to one opens nothing), the
   words of those written to them alone go from the outbox, and so do their subscribe-message answers; nothing
   is addressed to the account afterwards (notices.services.queue_direct_message);
+- a request to bind to a home the committee has not decided yet is withdrawn (approving it would bind the
+  pseudonym to the home, among its residents);
 - a staff member's WeChat link to the account ends (audited): their alerts stay in their panel inbox and are
   pushed to WeChat no more."""
 from sqlalchemy import and_, delete, or_, select, update
@@ -93,6 +95,9 @@ def delete_my_data(account):
     db.session.execute(update(ElectionBallot).where(ElectionBallot.account_id == account.id).values(account_id=None))
     proxies = _withdraw_proxies(account)
     _forget_files(photos, {"survey_upload": [account.id], "survey_response": responses, "proxy_document": proxies})
+    db.session.execute(update(BindingRequest).where(BindingRequest.account_id == account.id,
+                                                    BindingRequest.state == "pending")
+                       .values(state="withdrawn", decided_at=now))
     db.session.execute(update(BindingRequest).where(BindingRequest.account_id == account.id)
                        .values(claimed_name=None, phone_last4=None))
     db.session.execute(delete(Conversation).where(Conversation.openid == account.openid))

@@ -12,12 +12,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from core.extensions import db
-from core.models import WechatAccount, utcnow
+from core.models import Dwelling, WechatAccount, utcnow
 from core.uploads import stored_path
 from notices.models import Delivery, Notice
 from projects.models import AcceptanceView
 from simulator.sender import event_xml
-from tests.builders import PNG, Bot, override_gate, page_sign_in, simulator_calls
+from tests.builders import PNG, Bot, override_gate, page_sign_in, sign_in, simulator_calls
 from wishes.models import Wish
 from tests.builders import bound_resident as resident
 
@@ -316,6 +316,36 @@ def test_after_deleting_my_data_the_committees_answers_my_wishs_story_and_the_co
     words = " ".join(w for _openid, w in reached)
     assert "楼道墙面防水已列入本次改造。" in words and "停水通知" in words and "玉林小区改造方案表决" in words
     assert "停水通知" in [entry["title"] for entry in client.get("/api/v1/inbox", headers=neighbour).get_json()]
+
+
+def test_a_request_to_bind_left_waiting_by_a_deletion_is_withdrawn_and_binds_nobody_to_the_home(
+        client, world, project, simulator):
+    from notices.sender import drain
+    http, headers, pid, rooms = project
+    me = sign_in(client, simulator, "asking-201")
+    resident(client, simulator, http, headers, rooms["202"], "staying-202")
+    for openid in ("asking-201", "staying-202"):
+        follows(client, openid)
+    unit_id = db.session.get(Dwelling, rooms["201"]).unit_id
+    asked = client.post("/api/v1/me/binding/room", headers=me, json={
+        "unit_id": unit_id, "room": "201", "phone_last4": "1234", "name": "王小明"})
+    assert asked.get_json() == {"outcome": "pending"}
+    (waiting,) = http.get("/api/v1/admin/bindings", headers=headers).get_json()
+    account_id = account_of("asking-201")
+
+    assert client.post("/api/v1/me/deletion", headers=me).status_code == 204
+
+    # the committee's queue no longer holds it, and approving it from an older page binds nobody
+    assert http.get("/api/v1/admin/bindings", headers=headers).get_json() == []
+    decided = http.post(f"/api/v1/admin/bindings/{waiting['id']}", headers=headers,
+                        json={"approve": True, "kind": "tenant"})
+    assert decided.status_code == 409, decided.get_json()
+    assert db.session.get(WechatAccount, account_id).dwelling_id is None
+    # so the news of the compound does not reach the account
+    water_cut(http, headers, world.compound_a.id)
+    drain()
+    assert addressed_to(account_id) == ([], [])
+    assert [openid for openid, _words in pushed(simulator)] == ["staying-202"]
 
 
 def test_a_message_an_earlier_release_queued_to_a_deleted_account_is_let_go_by_the_outbox_not_tried(
