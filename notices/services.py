@@ -16,8 +16,11 @@ MAX_TITLE, MAX_BODY = 60, 1000
 
 def still_addressable(account_id):
     """Whether messages may still be addressed to this account: it exists and whoever held it has not deleted
-    their data."""
-    deleted_at = db.session.execute(select(WechatAccount.deleted_at).where(WechatAccount.id == account_id)).first()
+    their data. On PostgreSQL the answer holds until the caller's transaction ends: the account's row is
+    share-locked (FOR KEY SHARE, as a message's foreign key locks it anyway), so a deletion under way is waited
+    for and then seen, and one that starts later waits for this transaction and takes what it queued."""
+    deleted_at = db.session.execute(select(WechatAccount.deleted_at).where(WechatAccount.id == account_id)
+                                    .with_for_update(read=True, key_share=True)).first()
     return deleted_at is not None and deleted_at[0] is None
 
 

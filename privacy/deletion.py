@@ -32,7 +32,7 @@ from core import audit
 from core.chat_photos import forget_account
 from core.extensions import db
 from core.models import (BindingRequest, Conversation, FileLink, Residency, ResidentSession, Staff, StaffWechatLink,
-                         utcnow)
+                         WechatAccount, utcnow)
 from core.uploads import forget_uploads
 from notices.models import ChannelBlock, Notice, StaffNotice, SubscriptionCredit, SubscriptionEvent
 from notices.services import forget_messages_to
@@ -156,6 +156,10 @@ def _end_staff_link(account):
 def _forget_messages(account):
     """The messages addressed to the resident leave their inbox (a link to one opens nothing any more), and the
     words of those written to them alone leave the outbox; their answers to subscribe-message requests go too."""
+    # Held from here to the commit: a message being queued to the account right now is waited for and taken
+    # below; one queued after this sees the account deleted (notices.services.still_addressable). Not earlier:
+    # a committee answering the resident holds the wish, report or objection, then the account, as do we.
+    db.session.execute(select(WechatAccount.id).where(WechatAccount.id == account.id).with_for_update())
     forget_messages_to([account.id])
     db.session.execute(delete(SubscriptionEvent).where(SubscriptionEvent.openid == account.openid))
     db.session.execute(delete(SubscriptionCredit).where(SubscriptionCredit.account_id == account.id))
