@@ -480,7 +480,8 @@ def decide_binding(staff, request_id, approve, kind="tenant", person_id=None, ev
     if request is None:
         raise NotFound()
     dwelling = _dwelling_in_scope(staff, request.dwelling_id)
-    if request.state != "pending":
+    if request.state != "pending" or request.account.deleted_at is not None:
+        # a deletion withdraws its account's requests; one an earlier release left pending counts as withdrawn
         raise Conflict("bind.already_decided")
     request.state = "approved" if approve else "rejected"
     request.decided_by, request.decided_at = staff.id, utcnow()

@@ -42,8 +42,10 @@ def dwellings_in(scope_kind, scope_id):
 
 
 def accounts_in(scope_kind, scope_id):
-    """A select of the ids of bound accounts whose dwelling lies in the scope."""
-    query = select(WechatAccount.id).join(Dwelling, WechatAccount.dwelling_id == Dwelling.id)
+    """A select of the ids of bound accounts whose dwelling lies in the scope (never one whose holder deleted
+    their data: nothing reaches them any more)."""
+    query = (select(WechatAccount.id).join(Dwelling, WechatAccount.dwelling_id == Dwelling.id)
+             .where(WechatAccount.deleted_at.is_(None)))
     if scope_kind == "unit":
         return query.where(Dwelling.unit_id == scope_id)
     query = query.join(Unit, Dwelling.unit_id == Unit.id)

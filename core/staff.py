@@ -189,9 +189,12 @@ def unlink_wechat(staff):
 
 
 def wechat_link_of(staff):
-    """The staff member's link to WeChat, or None."""
-    from core.models import StaffWechatLink
-    return db.session.get(StaffWechatLink, staff.id)
+    """The staff member's link to WeChat, or None (also when whoever held the account deleted their data)."""
+    from core.models import StaffWechatLink, WechatAccount
+    link = db.session.get(StaffWechatLink, staff.id)
+    if link is None or db.session.get(WechatAccount, link.account_id).deleted_at is not None:
+        return None
+    return link
 
 
 def responsible_staff(region_id):

@@ -1,11 +1,11 @@
 """Notices: composing and queueing them, the subscription ledger, the inbox, the delivery report."""
-from sqlalchemy import case, func, select
+from sqlalchemy import case, delete, func, select, update
 
 from core import audit
 from core.auth import authorize
 from core.errors import InvalidInput, NotFound
 from core.extensions import db
-from core.models import Region, as_utc, utcnow
+from core.models import Region, WechatAccount, as_utc, utcnow
 from core.scopes import SCOPES, accounts_in, scope_compound
 from notices.models import Delivery, Notice, SubscriptionCredit, SubscriptionEvent
 from notices.planning import priority_of
@@ -14,8 +14,21 @@ from notices.texts import is_urgent
 MAX_TITLE, MAX_BODY = 60, 1000
 
 
+def still_addressable(account_id):
+    """Whether messages may still be addressed to this account: it exists and whoever held it has not deleted
+    their data. On PostgreSQL the answer holds until the caller's transaction ends: the account's row is
+    share-locked (FOR KEY SHARE, as a message's foreign key locks it anyway), so a deletion under way is waited
+    for and then seen, and one that starts later waits for this transaction and takes what it queued."""
+    deleted_at = db.session.execute(select(WechatAccount.deleted_at).where(WechatAccount.id == account_id)
+                                    .with_for_update(read=True, key_share=True)).first()
+    return deleted_at is not None and deleted_at[0] is None
+
+
 def queue_direct_message(account_id, kind, params, created_by=None, not_before=None):
-    """A notice for one resident, in the caller's transaction (sent from `not_before` if given)."""
+    """A notice for one resident, in the caller's transaction (sent from `not_before` if given); nothing, and
+    None, for an account whose holder deleted their data (every message to one person passes here)."""
+    if account_id is None or not still_addressable(account_id):
+        return None
     priority = priority_of(kind, is_urgent(kind, params))
     notice = Notice(kind=kind, params=params, scope_kind="account", scope_id=account_id, created_by=created_by,
                     fanned_out_at=utcnow(), scheduled_at=not_before, priority=priority)
@@ -34,6 +47,20 @@ def queue_scoped_notice(scope_kind, scope_id, kind, params, created_by=None, sch
     db.session.add(notice)
     db.session.flush()
     return notice
+
+
+def forget_messages_to(account_ids):
+    """The messages addressed to these accounts leave their inbox (a link to one opens nothing any more), and
+    the words of those written to one of them alone leave the outbox (a staff member's panel keeps its own copy
+    of an alert)."""
+    if not account_ids:
+        return
+    for account_id in account_ids:
+        # Every message written to one account has its one delivery, found by the account's index.
+        to_them = select(Delivery.notice_id).where(Delivery.account_id == account_id)
+        db.session.execute(update(Notice).where(Notice.id.in_(to_them), Notice.scope_kind == "account",
+                                                Notice.scope_id == account_id).values(params={}))
+    db.session.execute(delete(Delivery).where(Delivery.account_id.in_(account_ids)))
 
 
 def compose_notice(staff, scope_kind, scope_id, title, body, scheduled_at=None, urgent=False):

@@ -6,16 +6,20 @@ from sqlalchemy import func, select
 
 from core.errors import NotFound
 from core.extensions import db
-from core.models import StaffWechatLink, utcnow
+from core.models import StaffWechatLink, WechatAccount, utcnow
 from notices.models import StaffNotice
 from notices.services import queue_direct_message
 from notices.texts import render
 
 
 def notify_staff(staff_members, kind, params):
-    """One alert per staff member: in the inbox, and on WeChat for those who linked an account."""
-    links = dict(db.session.execute(select(StaffWechatLink.staff_id, StaffWechatLink.account_id).where(
-        StaffWechatLink.staff_id.in_([s.id for s in staff_members] or [0]))).all())
+    """One alert per staff member: in the inbox, and on WeChat for those who linked an account (not one whose
+    holder has since deleted their data)."""
+    links = dict(db.session.execute(
+        select(StaffWechatLink.staff_id, StaffWechatLink.account_id)
+        .join(WechatAccount, StaffWechatLink.account_id == WechatAccount.id)
+        .where(StaffWechatLink.staff_id.in_([s.id for s in staff_members] or [0]),
+               WechatAccount.deleted_at.is_(None))).all())
     written = []
     for staff in staff_members:
         notice = queue_direct_message(links[staff.id], kind, params) if staff.id in links else None

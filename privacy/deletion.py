@@ -19,16 +19,24 @@ The same holds for the rest of what a resident does for their compound:
   casts no more); the authorisation typed from the 委托书 goes, and so does the uploaded document, from the
   disk too unless another record holds the same file; a ballot the proxy cast stays counted;
 - the messages addressed to the resident go from their inbox and links (a web link to one opens nothing), the
-  words of those written to them alone go from the outbox, and so do their subscribe-message answers."""
+  words of those written to them alone go from the outbox, and so do their subscribe-message answers; nothing
+  is addressed to the account afterwards (notices.services.queue_direct_message);
+- a request to bind to a home the committee has not decided yet is withdrawn (approving it would bind the
+  pseudonym to the home, among its residents);
+- a staff member's WeChat link to the account ends (audited): their alerts stay in their panel inbox and are
+  pushed to WeChat no more."""
 from sqlalchemy import and_, delete, or_, select, update
 
 from contributions.models import Contribution
+from core import audit
 from core.accounts import standing_changes
 from core.chat_photos import forget_account
 from core.extensions import db
-from core.models import BindingRequest, Conversation, FileLink, Residency, ResidentSession, utcnow
+from core.models import (BindingRequest, Conversation, FileLink, Residency, ResidentSession, Staff, StaffWechatLink,
+                         WechatAccount, utcnow)
 from core.uploads import forget_uploads
-from notices.models import ChannelBlock, Delivery, Notice, StaffNotice, SubscriptionCredit, SubscriptionEvent
+from notices.models import ChannelBlock, Notice, StaffNotice, SubscriptionCredit, SubscriptionEvent
+from notices.services import forget_messages_to
 from projects.models import (AcceptanceView, Defect, ElectionBallot, Finding, Inspection, ResidentSupervisor,
                              SiteReport)
 from publicity.models import Objection
@@ -94,11 +102,15 @@ def _delete(account):
     db.session.execute(update(ElectionBallot).where(ElectionBallot.account_id == account.id).values(account_id=None))
     proxies = _withdraw_proxies(account)
     _forget_files(photos, {"survey_upload": [account.id], "survey_response": responses, "proxy_document": proxies})
+    db.session.execute(update(BindingRequest).where(BindingRequest.account_id == account.id,
+                                                    BindingRequest.state == "pending")
+                       .values(state="withdrawn", decided_at=now))
     db.session.execute(update(BindingRequest).where(BindingRequest.account_id == account.id)
                        .values(claimed_name=None, phone_last4=None))
     db.session.execute(delete(Conversation).where(Conversation.openid == account.openid))
     db.session.execute(update(ResidentSession).where(ResidentSession.account_id == account.id,
                                                      ResidentSession.revoked_at.is_(None)).values(revoked_at=now))
+    _end_staff_link(account)
     _forget_messages(account)
     person = account.person
     if person is not None and person.id_key is None:
@@ -138,14 +150,24 @@ def _withdraw_proxies(account):
     return ids
 
 
+def _end_staff_link(account):
+    """A staff member's alerts are pushed to this account no more (their panel inbox keeps them); audited as the
+    staff member's own unlinking is."""
+    for link in db.session.scalars(select(StaffWechatLink).where(StaffWechatLink.account_id == account.id)):
+        staff = db.session.get(Staff, link.staff_id)
+        audit.record(None, "staff.wechat_unlink", "staff", staff.id, staff.region_id,
+                     before={"account": account.id}, after={"reason": "account_deleted"})
+        db.session.delete(link)
+
+
 def _forget_messages(account):
     """The messages addressed to the resident leave their inbox (a link to one opens nothing any more), and the
     words of those written to them alone leave the outbox; their answers to subscribe-message requests go too."""
-    # Every message written to one resident has its one delivery, found by the resident's index.
-    to_them = select(Delivery.notice_id).where(Delivery.account_id == account.id)
-    db.session.execute(update(Notice).where(Notice.id.in_(to_them), Notice.scope_kind == "account",
-                                            Notice.scope_id == account.id).values(params={}))
-    db.session.execute(delete(Delivery).where(Delivery.account_id == account.id))
+    # Held from here to the commit: a message being queued to the account right now is waited for and taken
+    # below; one queued after this sees the account deleted (notices.services.still_addressable). Not earlier:
+    # a committee answering the resident holds the wish, report or objection, then the account, as do we.
+    db.session.execute(select(WechatAccount.id).where(WechatAccount.id == account.id).with_for_update())
+    forget_messages_to([account.id])
     db.session.execute(delete(SubscriptionEvent).where(SubscriptionEvent.openid == account.openid))
     db.session.execute(delete(SubscriptionCredit).where(SubscriptionCredit.account_id == account.id))
     db.session.execute(delete(ChannelBlock).where(ChannelBlock.account_id == account.id))

@@ -171,12 +171,14 @@ def story_for_api(wish, locale="zh_Hans_CN"):
 def tell_authors(limit=TOLD_BATCH):
     """Tell each author of the steps they have not heard of (one notice per wish, the newest step first).
 
-    Answers already reach the author as their own notice; they are recorded as told without a second one."""
+    Answers already reach the author as their own notice; they are recorded as told without a second one. An
+    author who deleted their data is told nothing more."""
     from core.models import WechatAccount
     told, last, cache = 0, 0, {}
     while True:
         rows = db.session.execute(select(Wish, WechatAccount.locale).join(
-            WechatAccount, WechatAccount.id == Wish.account_id).where(Wish.id > last)
+            WechatAccount, WechatAccount.id == Wish.account_id).where(Wish.id > last,
+                                                                     WechatAccount.deleted_at.is_(None))
             .order_by(Wish.id).limit(limit)).all()
         if not rows:
             break
@@ -199,11 +201,11 @@ def _tell(wish, locale, cache):
     if not fresh:
         return 0
     step = fresh[-1]
-    queue_direct_message(wish.account_id, "wish_step", {
+    notice = queue_direct_message(wish.account_id, "wish_step", {
         "reference": wish.reference, "step": {"kind": step.kind, "key": step.key,
                                               "at": aware(step.at).isoformat() if step.at else None,
                                               "params": _plain(step.params)}})
-    return 1
+    return 1 if notice is not None else 0
 
 
 def _plain(params):

@@ -12,10 +12,13 @@ from pathlib import Path
 from sqlalchemy import select
 
 from core.extensions import db
-from core.models import utcnow
+from core.models import Dwelling, WechatAccount, utcnow
 from core.uploads import stored_path
+from notices.models import Delivery, Notice
 from projects.models import AcceptanceView
-from tests.builders import PNG, override_gate, page_sign_in
+from simulator.sender import event_xml
+from tests.builders import PNG, Bot, override_gate, page_sign_in, sign_in, simulator_calls
+from wishes.models import Wish
 from tests.builders import bound_resident as resident
 
 MINE = {kind: PNG + f"a photo for the {kind}".encode() for kind in ("objection", "view", "defect", "wish", "report")}
@@ -220,3 +223,150 @@ def test_an_election_ballot_stays_counted_without_the_account_that_cast_it(clien
     result = staff.post(f"/api/v1/admin/elections/{eid}/close", headers=headers).get_json()["result"]
     counted = {c["id"]: (c["agree_heads"], c["participating_heads"]) for c in result["candidates"]}
     assert counted == {candidates[0]: (1, 1), candidates[1]: (1, 1), candidates[2]: (0, 1)}
+
+
+# nothing reaches a deleted account ----------------------------------------------------------------------------
+PUSHES = ("/cgi-bin/message/custom/send", "/cgi-bin/message/template/send", "/cgi-bin/message/subscribe/send")
+
+
+def pushed(simulator):
+    """Who the service pushed a message to on WeChat, and the words of each, in order."""
+    return [(call["body"]["touser"], str(call["body"])) for path in PUSHES for call in simulator_calls(simulator, path)]
+
+
+def follows(client, openid):
+    """The resident follows the official account (and so has just written to it): pushes can reach them."""
+    Bot(client).say(event_xml(openid, "subscribe"))
+
+
+def account_of(openid):
+    return db.session.scalar(select(WechatAccount.id).where(WechatAccount.openid == openid))
+
+
+def addressed_to(account_id):
+    """What the outbox holds for one account: its deliveries, and the notices written to it alone."""
+    deliveries = db.session.scalars(select(Delivery.id).where(Delivery.account_id == account_id)).all()
+    notices = db.session.scalars(select(Notice.id).where(Notice.scope_kind == "account",
+                                                         Notice.scope_id == account_id)).all()
+    return deliveries, notices
+
+
+def water_cut(http, headers, compound_id):
+    composed = http.post("/api/v1/admin/notices", headers=headers, json={
+        "scope_kind": "compound", "scope_id": compound_id, "title": "停水通知",
+        "body": "因管网改造，12月2日（周三）9:00-12:00停水，请提前储水。"})
+    assert composed.status_code in (200, 201), composed.get_data(as_text=True)
+
+
+def test_after_deleting_my_data_the_committees_answers_my_wishs_story_and_the_compounds_news_reach_only_others(
+        client, world, project, simulator):
+    from notices.sender import drain
+    from stories.services import tell_authors
+    from tests.builders import open_lift_vote
+    http, headers, pid, rooms = project
+    me = resident(client, simulator, http, headers, rooms["201"], "leaving-201")
+    neighbour = resident(client, simulator, http, headers, rooms["202"], "staying-202")
+    for openid in ("leaving-201", "staying-202"):
+        follows(client, openid)
+    starts = utcnow() - timedelta(minutes=1)
+    assert http.post(f"/api/v1/admin/projects/{pid}/plan-publicity", headers=headers, json={
+        "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(days=7)).isoformat(),
+        "summary": "楼道改造，预算1万元"}).status_code == 201
+    period_id = client.get("/api/v1/publicity", headers=me).get_json()[0]["id"]
+    form = {"content_type": "multipart/form-data"}
+    objection = client.post(f"/api/v1/publicity/{period_id}/objections", headers=me, **form,
+                            data={"text": "楼道灯装在了我家门口，晚上太亮"})
+    assert objection.status_code == 201, objection.get_data(as_text=True)
+    for headers_of, text in ((me, "我家门口的墙渗水"), (neighbour, "楼道墙面渗水发霉")):
+        assert client.post("/api/v1/wishes", headers=headers_of, **form, data={"text": text}).status_code == 201
+    report = client.post("/api/v1/reports", headers=me, **form, data={"text": "工地晚上十点还在施工"})
+    assert report.status_code == 201, report.get_data(as_text=True)
+    account_id = account_of("leaving-201")
+    mine, theirs = (db.session.scalar(select(Wish.id).where(Wish.account_id == account)) for account in (
+        account_id, account_of("staying-202")))
+    drain()
+    simulator.state.reset()  # what was pushed before the deletion is not the question here
+    _deliveries, told_before = addressed_to(account_id)  # the report's receipt
+
+    assert client.post("/api/v1/me/deletion", headers=me).status_code == 204
+    made_up = db.session.scalar(select(WechatAccount.openid).where(WechatAccount.id == account_id))
+
+    # the committee answers what the resident left on record, merges their wish into the neighbour's (a step
+    # of its story), the daily job tells authors of new steps; a vote opens and a notice goes to the compound
+    for wish_id, answer in ((mine, "已列入本次改造。"), (theirs, "楼道墙面防水已列入本次改造。")):
+        assert http.post(f"/api/v1/admin/wishes/{wish_id}/answer", headers=headers,
+                         json={"text": answer}).status_code == 200
+    assert http.post(f"/api/v1/admin/publicity/{period_id}/objections/{objection.get_json()['id']}/answer",
+                     headers=headers, json={"answer": "灯位已调整到楼梯转角。"}).status_code == 200
+    assert http.post(f"/api/v1/admin/reports/{report.get_json()['id']}", headers=headers, json={
+        "status": "resolved", "answer": "已要求施工方晚上八点后停工"}).status_code == 200
+    assert http.post(f"/api/v1/admin/wishes/{mine}/merge", headers=headers, json={"into": theirs}).status_code == 200
+    tell_authors()
+    db.session.commit()
+    open_lift_vote(http, headers, None, scope_kind="compound", scope_id=world.compound_a.id,
+                   title="玉林小区改造方案表决")
+    water_cut(http, headers, world.compound_a.id)
+    drain()
+
+    assert addressed_to(account_id) == ([], told_before)
+    assert [db.session.get(Notice, n).params for n in told_before] == [{}]
+    reached = pushed(simulator)
+    assert {openid for openid, _words in reached} == {"staying-202"}, reached
+    assert not [openid for openid, _words in reached if openid in ("leaving-201", made_up)]
+    words = " ".join(w for _openid, w in reached)
+    assert "楼道墙面防水已列入本次改造。" in words and "停水通知" in words and "玉林小区改造方案表决" in words
+    assert "停水通知" in [entry["title"] for entry in client.get("/api/v1/inbox", headers=neighbour).get_json()]
+
+
+def test_a_request_to_bind_left_waiting_by_a_deletion_is_withdrawn_and_binds_nobody_to_the_home(
+        client, world, project, simulator):
+    from notices.sender import drain
+    http, headers, pid, rooms = project
+    me = sign_in(client, simulator, "asking-201")
+    resident(client, simulator, http, headers, rooms["202"], "staying-202")
+    for openid in ("asking-201", "staying-202"):
+        follows(client, openid)
+    unit_id = db.session.get(Dwelling, rooms["201"]).unit_id
+    asked = client.post("/api/v1/me/binding/room", headers=me, json={
+        "unit_id": unit_id, "room": "201", "phone_last4": "1234", "name": "王小明"})
+    assert asked.get_json() == {"outcome": "pending"}
+    (waiting,) = http.get("/api/v1/admin/bindings", headers=headers).get_json()
+    account_id = account_of("asking-201")
+
+    assert client.post("/api/v1/me/deletion", headers=me).status_code == 204
+
+    # the committee's queue no longer holds it, and approving it from an older page binds nobody
+    assert http.get("/api/v1/admin/bindings", headers=headers).get_json() == []
+    decided = http.post(f"/api/v1/admin/bindings/{waiting['id']}", headers=headers,
+                        json={"approve": True, "kind": "tenant"})
+    assert decided.status_code == 409, decided.get_json()
+    assert db.session.get(WechatAccount, account_id).dwelling_id is None
+    # so the news of the compound does not reach the account
+    water_cut(http, headers, world.compound_a.id)
+    drain()
+    assert addressed_to(account_id) == ([], [])
+    assert [openid for openid, _words in pushed(simulator)] == ["staying-202"]
+
+
+def test_a_message_an_earlier_release_queued_to_a_deleted_account_is_let_go_by_the_outbox_not_tried(
+        client, world, project, simulator):
+    """Before deletions stopped new messages, committees' answers were still queued to deleted accounts; the
+    outbox lets go of such a delivery (and the words written to the account alone) instead of pushing it to the
+    made-up openid, or failing it and trying again."""
+    from notices.sender import drain
+    http, headers, pid, rooms = project
+    me = resident(client, simulator, http, headers, rooms["201"], "gone-201")
+    follows(client, "gone-201")
+    account_id = account_of("gone-201")
+    assert client.post("/api/v1/me/deletion", headers=me).status_code == 204
+    notice = Notice(kind="wish_answer", params={"reference": "W000001", "answer": "王小明您好：已列入本次改造。"},
+                    scope_kind="account", scope_id=account_id, fanned_out_at=utcnow())
+    db.session.add(notice)
+    db.session.flush()
+    db.session.add(Delivery(notice_id=notice.id, account_id=account_id))
+    db.session.commit()
+
+    assert drain() == 1
+    assert pushed(simulator) == []
+    assert db.session.scalars(select(Delivery.id)).all() == []
+    assert db.session.get(Notice, notice.id).params == {}

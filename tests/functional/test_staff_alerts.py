@@ -3,6 +3,8 @@ sent to the official account; overdue stages, open findings and reports passed u
 outbox to that account and kept in the panel inbox; linking and unlinking are audited."""
 from datetime import timedelta
 
+import pytest
+
 from core.extensions import db
 from core.models import AuditLog, WechatAccount, beijing_today, utcnow
 from core.staff import create_staff
@@ -91,3 +93,134 @@ def test_linked_staff_are_pushed_overdue_stages_findings_and_escalated_reports(c
     assert "我的提醒 (2)" in committee.get("/admin/inbox")
     actions = [a for (a,) in db.session.query(AuditLog.action).filter(AuditLog.action.like("staff.wechat%"))]
     assert actions.count("staff.wechat_link") == 2 and actions.count("staff.wechat_unlink") == 1
+
+
+def overdue_project(client, http, headers, world):
+    """A project whose construction ended three days ago by plan: the daily check alerts the committee."""
+    pid = http.post("/api/v1/admin/projects", headers=headers, json={
+        "name": "玉林小区综合改造", "compound_ids": [world.compound_a.id]}).get_json()["id"]
+    open_gate(client, pid)
+    http.post(f"/api/v1/admin/projects/{pid}/stages", headers=headers, json={"stage": "construction", "reason": "示范"})
+    http.put(f"/api/v1/admin/projects/{pid}/stages", headers=headers, json={
+        "stage": "construction", "planned_start": str(beijing_today() - timedelta(days=60)),
+        "planned_end": str(beijing_today() - timedelta(days=3))})
+    return pid
+
+
+def test_deleting_the_data_of_the_wechat_account_a_staff_member_linked_ends_the_link_and_its_pushes(
+        client, world, simulator):
+    from sqlalchemy import select
+
+    from notices.models import Delivery, Notice
+    from tests.builders import sign_in
+    http = client.application.test_client()
+    headers = {"X-CSRFToken": login(http, "committee_a")}
+    roll_with_owner(world.compound_a.id, roll_rows(2))
+    bot = Bot(client)
+    committee = Panel(client.application.test_client(), "committee_a")
+    assert "已关联" in link(committee, bot, "staff-committee-a")
+    account_id = db.session.scalar(select(WechatAccount.id).where(WechatAccount.openid == "staff-committee-a"))
+    overdue_project(client, http, headers, world)
+
+    # the same WeChat user, in the mini-program, deletes their data
+    mine = sign_in(client, simulator, "staff-committee-a")
+    assert client.post("/api/v1/me/deletion", headers=mine).status_code == 204
+
+    page = committee.get("/admin/me/wechat")
+    assert "您的微信已于" not in page and "解除微信关联" not in page
+    unlinked = db.session.scalars(select(AuditLog).where(AuditLog.action == "staff.wechat_unlink")).all()
+    assert [(a.actor, a.target_id, a.before, a.after) for a in unlinked] == [
+        ("system", str(world.committee_a.id), {"account": account_id}, {"reason": "account_deleted"})]
+    made_up = db.session.get(WechatAccount, account_id).openid
+
+    check_deadlines()  # the daily job: the alert stays in the panel, nothing goes to WeChat
+    drain()
+    assert "阶段逾期" in committee.get("/admin/inbox")
+    assert pushed_to(simulator, "staff-committee-a") == [] and pushed_to(simulator, made_up) == []
+    assert db.session.scalars(select(Delivery.id).where(Delivery.account_id == account_id)).all() == []
+    assert db.session.scalars(select(Notice.id).where(Notice.scope_kind == "account",
+                                                      Notice.scope_id == account_id)).all() == []
+
+
+def _waiting(conn, condition, thread=None):
+    """Poll (with a deadline) until some transaction waits for a lock (`condition` on pg_locks); False when
+    `thread` ended first without ever waiting."""
+    import time
+
+    from sqlalchemy import text
+    deadline = time.monotonic() + 30
+    while not conn.scalar(text(f"SELECT count(*) FROM pg_locks WHERE NOT granted AND {condition}")):
+        conn.commit()  # the next look reads the locks afresh
+        if thread is not None and not thread.is_alive():
+            return False
+        assert time.monotonic() < deadline, f"nothing waited for {condition}"
+        time.sleep(0.02)
+    return True
+
+
+@pytest.mark.postgresql_only
+def test_an_alert_being_queued_while_the_linked_account_is_deleted_is_taken_with_the_rest(
+        app, client, world, simulator, database_url):
+    """The daily check queues an alert to the WeChat account a staff member linked just as that account's holder
+    deletes their data. The test holds the alert midway, as its delivery is written: the deletion waits for it,
+    and then takes it with the other messages to the account; nothing is left to push to the made-up openid."""
+    import threading
+
+    from sqlalchemy import create_engine, select, text
+
+    from core.config import sqlalchemy_url
+    from notices.models import Delivery
+    from tests.builders import sign_in
+    http = client.application.test_client()
+    headers = {"X-CSRFToken": login(http, "committee_a")}
+    roll_with_owner(world.compound_a.id, roll_rows(2))
+    committee = Panel(client.application.test_client(), "committee_a")
+    assert "已关联" in link(committee, Bot(client), "staff-committee-a")
+    account_id = db.session.scalar(select(WechatAccount.id).where(WechatAccount.openid == "staff-committee-a"))
+    overdue_project(client, http, headers, world)
+    mine = sign_in(client, simulator, "staff-committee-a")
+    gate = 0x616C  # held by the test: the alert's delivery waits for it as it is written
+    db.session.execute(text(f"""
+        CREATE FUNCTION delivery_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_advisory_xact_lock({gate}); RETURN NEW; END $$;
+        CREATE TRIGGER delivery_gate BEFORE INSERT ON deliveries FOR EACH ROW EXECUTE FUNCTION delivery_gate();
+    """))
+    db.session.commit()
+    deleted = []
+
+    def daily_check():
+        with app.app_context():  # the schedule's run, in a transaction of its own
+            check_deadlines()
+            db.session.commit()
+
+    def delete():
+        deleted.append(client.post("/api/v1/me/deletion", headers=mine))
+
+    alerting, deleting = threading.Thread(target=daily_check), threading.Thread(target=delete)
+    other = create_engine(sqlalchemy_url(database_url))
+    try:
+        with other.connect() as holder:
+            holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
+            holder.commit()
+            alerting.start()
+            _waiting(holder, f"locktype = 'advisory' AND objid = {gate}")
+            deleting.start()
+            waited = _waiting(holder, "locktype IN ('transactionid', 'tuple')", deleting)
+            holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
+            holder.commit()
+        for thread in (alerting, deleting):
+            thread.join(60)
+        assert not alerting.is_alive() and not deleting.is_alive()
+    finally:
+        other.dispose()
+        db.session.rollback()
+        db.session.execute(text("DROP TRIGGER IF EXISTS delivery_gate ON deliveries; "
+                                "DROP FUNCTION IF EXISTS delivery_gate()"))
+        db.session.commit()
+    assert [response.status_code for response in deleted] == [204]
+    assert waited, "the deletion did not wait for the alert being queued to the account"
+    assert db.session.scalars(select(Delivery.id).where(Delivery.account_id == account_id)).all() == []
+    assert "阶段逾期" in committee.get("/admin/inbox")  # the alert itself stays in the panel
+    drain()
+    made_up = db.session.get(WechatAccount, account_id).openid
+    assert pushed_to(simulator, "staff-committee-a") == [] and pushed_to(simulator, made_up) == []
