@@ -265,8 +265,13 @@ def plan_batch(ids, now=None):
     with_credit = set(db.session.scalars(select(SubscriptionCredit.account_id).where(
         SubscriptionCredit.account_id.in_(account_ids), SubscriptionCredit.template_id == template,
         SubscriptionCredit.remaining > 0))) if template else set()
-    chosen = []
+    chosen, gone = [], []
     for delivery, account, notice in rows:
+        if account.deleted_at is not None:
+            # Queued after its resident deleted their data (an answer to a wish or a report they left, a step of
+            # its story): nobody is left to tell, and the openid is made up. Let go, never sent (apply_outcomes).
+            gone.append(Plan(delivery.id, account.id, "", [], {}, "", {}, outcome="gone"))
+            continue
         credit = False
         if account.id in with_credit and channels.SUBSCRIBE not in blocked.get(account.id, ()):
             credit = db.session.execute(update(SubscriptionCredit).where(
@@ -291,7 +296,7 @@ def plan_batch(ids, now=None):
         plans.append(Plan(delivery.id, account.id, account.openid, order, fields,
                           full_text_with_link(words, account.locale, link), link, held=held or ""))
     db.session.commit()  # the reserved credits and budgets
-    return plans, allowance
+    return plans + gone, allowance
 
 
 def _send(client, plan, config, quota_hit, allowance):
@@ -344,7 +349,7 @@ def apply_outcomes(plans, allowance=None):
     now = utcnow()
     template = current_app.config["NOTICE_SUBSCRIBE_TEMPLATE"]
     pause = None
-    sent, inbox, paused, retry, deferred = {}, [], [], [], []
+    sent, inbox, paused, retry, deferred, gone = {}, [], [], [], [], []
     for plan in plans:
         for channel, errcode, kind in plan.errors:
             if kind != "permanent":
@@ -370,6 +375,8 @@ def apply_outcomes(plans, allowance=None):
             retry.append(plan)
         elif plan.outcome == "deferred":
             deferred.append(plan.delivery_id)  # not an attempt: today's budget is spent, tomorrow's is not
+        elif plan.outcome == "gone":
+            gone.append(plan.delivery_id)
         else:
             inbox.append(plan.delivery_id)
     table = Delivery.__table__
@@ -384,6 +391,11 @@ def apply_outcomes(plans, allowance=None):
     if deferred:
         db.session.execute(table.update().where(table.c.id.in_(deferred)).values(
             state="pending", next_attempt_at=next_reset(now)))
+    if gone:  # to a resident who deleted their data: the words written to them alone go, and the delivery
+        db.session.execute(update(Notice).where(
+            Notice.id.in_(select(table.c.notice_id).where(table.c.id.in_(gone))),
+            Notice.scope_kind == "account").values(params={}))
+        db.session.execute(table.delete().where(table.c.id.in_(gone)))
     if allowance is not None:
         give_back(allowance)
     for plan in retry:
@@ -419,7 +431,7 @@ def send_batch(ids, concurrency):
     quota_hit = threading.Event()
 
     def work(plan):
-        if plan.outcome == "deferred":
+        if plan.outcome in ("deferred", "gone"):
             return plan
         if not plan.order:
             plan.outcome = "inbox"
