@@ -1191,9 +1191,17 @@ def _check_proxy_identity(vote, person, id_number):
 def confirm_proxy(staff, vote_id, proxy_id):
     """A second staff member confirms a proxy against the authorisation; the owners are told. The proxy must
     still be a verified owner of the vote's compound (the account may have been unbound since)."""
+    from core.accounts import lock_accounts
     vote = get_vote(staff, vote_id, "votes.manage")
     proxy = pending_row(Proxy, proxy_id, "vote.entry_done", made_by="recorded_by", staff=staff,
                         vote_id=vote.id)
+    # The proxy's account first, as unlinking, linking again or deleting it does (core.accounts.standing_changes):
+    # one under way finishes first, and the proxy and the account are read as it left them (withdrawn, unlinked),
+    # or it waits for this confirmation, and then sees a confirmed proxy to lapse.
+    lock_accounts([proxy.account_id])
+    db.session.refresh(proxy)
+    if proxy.state != "pending":
+        raise Conflict("vote.entry_done")
     _account, person = _proxy_account(vote, proxy.account_id)
     if person.id != proxy.proxy_person_id:
         raise field_error("account_id", "vote.proxy_identity")
