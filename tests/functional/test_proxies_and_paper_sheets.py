@@ -793,3 +793,19 @@ def test_a_proxy_confirmed_just_as_its_account_unlinks_is_never_left_standing_fo
     refused = cast_for_104(client, s, me)
     assert refused.status_code == 403, refused.get_data(as_text=True)
     assert waited, f"{'unlinking' if first == 'confirming' else 'the confirmation'} did not wait for the account"
+
+
+def test_the_owner_is_told_of_a_proxy_confirmed_before_the_vote_opens(client, simulator, compounds):
+    """The committee prepares the vote and registers the proxies before opening it: the owner hears of the proxy
+    all the same (their safeguard against a forged authorisation), not only of one confirmed while it is open."""
+    s = compounds
+    http, headers = s["staff"]["committee_a"]
+    unit = db.session.scalar(select(Dwelling.unit_id).where(Dwelling.id == s["rooms"]["104"]))
+    draft = http.post("/api/v1/admin/votes", headers=headers, json={
+        "scope_kind": "unit", "scope_id": unit, "matter": "rebuild", "title": "1单元屋面防水"}).get_json()["id"]
+    verified_owner(client, simulator, "wang", 4, 104)
+    li = verified_owner(client, simulator, "li-owner", 3, 103)
+    confirmed_proxy(s, li, 3, vote_id=draft)
+    (told,) = inbox(client, simulator, "wang", "proxy_registered")
+    assert "1-1-104" in told["body"] and "「1单元屋面防水」" in told["body"], told
+    assert inbox(client, simulator, "li-owner", "proxy_registered") == []
