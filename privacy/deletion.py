@@ -96,6 +96,10 @@ def _delete(account):
     _forget_files(photos, {"survey_upload": [account.id], "survey_response": responses, "proxy_document": proxies})
     db.session.execute(update(BindingRequest).where(BindingRequest.account_id == account.id)
                        .values(claimed_name=None, phone_last4=None))
+    # One still waiting leaves the committee's queue: approved, it would link an account nobody holds any more.
+    db.session.execute(update(BindingRequest).where(BindingRequest.account_id == account.id,
+                                                    BindingRequest.state == "pending")
+                       .values(state="withdrawn", decided_at=now))
     db.session.execute(delete(Conversation).where(Conversation.openid == account.openid))
     db.session.execute(update(ResidentSession).where(ResidentSession.account_id == account.id,
                                                      ResidentSession.revoked_at.is_(None)).values(revoked_at=now))

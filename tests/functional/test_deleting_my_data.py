@@ -220,3 +220,31 @@ def test_an_election_ballot_stays_counted_without_the_account_that_cast_it(clien
     result = staff.post(f"/api/v1/admin/elections/{eid}/close", headers=headers).get_json()["result"]
     counted = {c["id"]: (c["agree_heads"], c["participating_heads"]) for c in result["candidates"]}
     assert counted == {candidates[0]: (1, 1), candidates[1]: (1, 1), candidates[2]: (0, 1)}
+
+
+def test_a_binding_request_still_waiting_leaves_the_committees_queue_with_the_residents_data(
+        client, world, project, simulator):
+    """Asked to be linked to a flat by its room and phone digits; then deleted their data before the committee
+    decided. The request leaves the queue: approving it would link an account nobody holds any more, and tell
+    the flat's owners that someone just linked to their home."""
+    from core.models import Dwelling, WechatAccount
+    from tests.builders import sign_in
+    http, headers, _pid, rooms = project
+    owner = resident(client, simulator, http, headers, rooms["201"], "owner-201")
+    me = sign_in(client, simulator, "asking-201")
+    unit = db.session.scalar(select(Dwelling.unit_id).where(Dwelling.id == rooms["201"]))
+    asked = client.post("/api/v1/me/binding/room", headers=me,
+                        json={"unit_id": unit, "room": "201", "phone_last4": "0000", "name": "张三"})
+    assert asked.get_json() == {"outcome": "pending"}, asked.get_data(as_text=True)
+    (request,) = http.get("/api/v1/admin/bindings").get_json()
+
+    assert client.post("/api/v1/me/deletion", headers=me).status_code == 204
+
+    assert http.get("/api/v1/admin/bindings").get_json() == []
+    decided = http.post(f"/api/v1/admin/bindings/{request['id']}", headers=headers,
+                        json={"approve": True, "kind": "tenant"})
+    assert decided.status_code == 409, decided.get_data(as_text=True)
+    gone = db.session.scalar(select(WechatAccount).where(WechatAccount.deleted_at.is_not(None)))
+    assert (gone.dwelling_id, gone.person_id, gone.kind) == (None, None, None)
+    told = [n for n in client.get("/api/v1/inbox", headers=owner).get_json() if n["kind"] == "binding_notice"]
+    assert told == []
