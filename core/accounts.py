@@ -124,9 +124,22 @@ def bind_phone(account, code):
 STANDING_WATCHERS = []
 
 
+def lock_accounts(account_ids):
+    """The accounts' rows, locked until the transaction ends, in the order of their ids. Taken first by a change
+    of what they stand as (standing_changes) and by whatever makes one stand as something (a proxy confirmed):
+    the one waits for the other, and what a watcher reads before the change is what the change changes. FOR NO
+    KEY UPDATE: a message queued for the account (which only refers to its row) does not wait for it."""
+    ids = sorted({account_id for account_id in account_ids if account_id is not None})
+    if ids:
+        db.session.execute(select(WechatAccount.id).where(WechatAccount.id.in_(ids)).order_by(WechatAccount.id)
+                           .with_for_update(key_share=True))
+
+
 @contextmanager
 def standing_changes(account_ids, staff=None, cause=None):
-    """Around a change that may end what these accounts stand as: every registered watcher sees it."""
+    """Around a change that may end what these accounts stand as: every registered watcher sees it (the accounts
+    locked first, lock_accounts)."""
+    lock_accounts(account_ids)
     with ExitStack() as stack:
         for watcher in STANDING_WATCHERS:
             stack.enter_context(watcher(account_ids, staff=staff, cause=cause))

@@ -1191,9 +1191,17 @@ def _check_proxy_identity(vote, person, id_number):
 def confirm_proxy(staff, vote_id, proxy_id):
     """A second staff member confirms a proxy against the authorisation; the owners are told. The proxy must
     still be a verified owner of the vote's compound (the account may have been unbound since)."""
+    from core.accounts import lock_accounts
     vote = get_vote(staff, vote_id, "votes.manage")
     proxy = pending_row(Proxy, proxy_id, "vote.entry_done", made_by="recorded_by", staff=staff,
                         vote_id=vote.id)
+    # The proxy's account first, as unlinking, linking again or deleting it does (core.accounts.standing_changes):
+    # one under way finishes first, and the proxy and the account are read as it left them (withdrawn, unlinked),
+    # or it waits for this confirmation, and then sees a confirmed proxy to lapse.
+    lock_accounts([proxy.account_id])
+    db.session.refresh(proxy)
+    if proxy.state != "pending":
+        raise Conflict("vote.entry_done")
     _account, person = _proxy_account(vote, proxy.account_id)
     if person.id != proxy.proxy_person_id:
         raise field_error("account_id", "vote.proxy_identity")
@@ -1201,10 +1209,7 @@ def confirm_proxy(staff, vote_id, proxy_id):
     audit.record(staff, "vote.proxy_confirm", "dwelling", proxy.dwelling_id, vote.region_id,
                  after={"proxy": proxy.id, "account": proxy.account_id})
     from core.accounts import tell
-    owners = db.session.scalars(select(VoteOwner.person_id).where(VoteOwner.vote_id == vote.id,
-                                                                  VoteOwner.dwelling_id == proxy.dwelling_id)).all()
-    for account in WechatAccount.query.filter(WechatAccount.person_id.in_(owners or [0]),
-                                              WechatAccount.kind == "owner").all():
+    for account in _owners_to_tell(vote, proxy.dwelling_id):
         tell(account, "proxy_registered", _l("A proxy will vote for your home"),
              _l("The committee registered a proxy, with your signed authorisation, to vote for %(home)s in "
              "\u201c%(title)s\u201d. If you did not authorise this, please tell the committee at once."),
@@ -1288,18 +1293,24 @@ def lapse_proxy(vote_id, dwelling_id, account_id, staff=None, cause=None):
     return proxy
 
 
+def _owners_to_tell(vote, dwelling_id):
+    """The accounts verified as owners of the dwelling, as the vote's frozen roll has them, or the registry's
+    while it is a draft (nobody is frozen on its roll yet): whom a proxy for it concerns."""
+    owners = db.session.scalars(select(VoteOwner.person_id).where(VoteOwner.vote_id == vote.id,
+                                                                  VoteOwner.dwelling_id == dwelling_id)).all()
+    if not owners:
+        owners = db.session.scalars(select(Ownership.person_id).where(Ownership.dwelling_id == dwelling_id)).all()
+    return WechatAccount.query.filter(WechatAccount.person_id.in_(owners or [0]), WechatAccount.kind == "owner",
+                                      WechatAccount.deleted_at.is_(None)).order_by(WechatAccount.id).all()
+
+
 def _tell_lapsed(vote, proxy):
     """The owners of the dwelling (their accounts verified as owners) hear that nobody votes for it on their behalf
     any more, and what they can do; the proxy hears that they no longer vote for it."""
     from core.accounts import tell
     from core.times import format_moment
     home = dwelling_address(proxy.dwelling_id)
-    owners = db.session.scalars(select(VoteOwner.person_id).where(VoteOwner.vote_id == vote.id,
-                                                                  VoteOwner.dwelling_id == proxy.dwelling_id)).all()
-    if not owners:  # a draft: nobody is frozen on its roll yet
-        owners = db.session.scalars(select(Ownership.person_id).where(Ownership.dwelling_id == proxy.dwelling_id)).all()
-    for account in WechatAccount.query.filter(WechatAccount.person_id.in_(owners or [0]), WechatAccount.kind == "owner",
-                                              WechatAccount.deleted_at.is_(None)).order_by(WechatAccount.id).all():
+    for account in _owners_to_tell(vote, proxy.dwelling_id):
         if vote.state == VoteState.OPEN and vote.closes_at is not None:
             tell(account, "proxy_lapsed", _l("Your proxy can no longer vote"),
                  _l("The proxy registered to vote for %(home)s in \u201c%(title)s\u201d can no longer vote: they are "

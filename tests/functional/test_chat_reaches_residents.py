@@ -405,6 +405,41 @@ def test_a_message_out_for_sending_when_its_resident_deletes_their_information_i
     assert "停水通知" in neighbour.says("通知")
 
 
+def test_nothing_written_to_a_resident_after_they_deleted_their_information_is_kept_or_sent(
+        client, home, world, simulator):
+    """Their wish stays (without their words), and the committee may still answer it, or a new step of its
+    story may come: nobody is left to tell. Nothing goes out to WeChat under the account's made-up openid, and
+    the committee's answer (which names them) is not kept in the outbox."""
+    import json
+
+    from core.models import WechatAccount
+    from stories.services import tell_authors
+    staff, headers, _unit, _rooms = home
+    person = bound(client, home, "gone1", "501")
+    files_a_wish(person)
+    wish_id = db.session.scalar(select(Wish.id))
+    account_id = db.session.scalar(select(WechatAccount.id).where(WechatAccount.openid == "gone1"))
+    person.says("删除我的信息")
+    assert "删除" in person.says("1")
+    drain()
+    before = len(_calls(simulator, "custom")) + len(_calls(simulator, "template"))
+
+    answer = "张三阿姨您好：您家501门口的楼道灯已列入本次改造。"
+    assert staff.post(f"/api/v1/admin/wishes/{wish_id}/answer", headers=headers,
+                      json={"text": answer}).status_code == 200
+    open_vote(home, ("compound", world.compound_a.id), "玉林小区改造方案表决")  # a new step in the wish's story
+    tell_authors()
+    db.session.commit()
+    drain()
+
+    sent = _calls(simulator, "custom") + _calls(simulator, "template")
+    assert [m["touser"] for m in sent[before:] if m["touser"].startswith("deleted-")] == []
+    assert db.session.scalar(select(Delivery.id).where(Delivery.account_id == account_id)) is None
+    written = json.dumps([n.params for n in Notice.query.filter_by(scope_kind="account", scope_id=account_id)],
+                         ensure_ascii=False)
+    assert answer not in written and "张三" not in written
+
+
 def test_an_answer_to_a_wish_arrives_whole_while_she_is_chatting(client, home, simulator):
     staff, headers, _unit, _rooms = home
     person = bound(client, home, "a1", "501")

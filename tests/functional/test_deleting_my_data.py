@@ -370,3 +370,31 @@ def test_a_message_an_earlier_release_queued_to_a_deleted_account_is_let_go_by_t
     assert pushed(simulator) == []
     assert db.session.scalars(select(Delivery.id)).all() == []
     assert db.session.get(Notice, notice.id).params == {}
+
+
+def test_a_binding_request_still_waiting_leaves_the_committees_queue_with_the_residents_data(
+        client, world, project, simulator):
+    """Asked to be linked to a flat by its room and phone digits; then deleted their data before the committee
+    decided. The request leaves the queue: approving it would link an account nobody holds any more, and tell
+    the flat's owners that someone just linked to their home."""
+    from core.models import Dwelling, WechatAccount
+    from tests.builders import sign_in
+    http, headers, _pid, rooms = project
+    owner = resident(client, simulator, http, headers, rooms["201"], "owner-201")
+    me = sign_in(client, simulator, "asking-201")
+    unit = db.session.scalar(select(Dwelling.unit_id).where(Dwelling.id == rooms["201"]))
+    asked = client.post("/api/v1/me/binding/room", headers=me,
+                        json={"unit_id": unit, "room": "201", "phone_last4": "0000", "name": "张三"})
+    assert asked.get_json() == {"outcome": "pending"}, asked.get_data(as_text=True)
+    (request,) = http.get("/api/v1/admin/bindings").get_json()
+
+    assert client.post("/api/v1/me/deletion", headers=me).status_code == 204
+
+    assert http.get("/api/v1/admin/bindings").get_json() == []
+    decided = http.post(f"/api/v1/admin/bindings/{request['id']}", headers=headers,
+                        json={"approve": True, "kind": "tenant"})
+    assert decided.status_code == 409, decided.get_data(as_text=True)
+    gone = db.session.scalar(select(WechatAccount).where(WechatAccount.deleted_at.is_not(None)))
+    assert (gone.dwelling_id, gone.person_id, gone.kind) == (None, None, None)
+    told = [n for n in client.get("/api/v1/inbox", headers=owner).get_json() if n["kind"] == "binding_notice"]
+    assert told == []

@@ -681,3 +681,131 @@ def test_only_the_proxies_of_votes_still_open_lapse_and_are_told(client, simulat
     assert entry["after"]["proxy"] == db.session.scalar(select(Proxy.id).where(Proxy.vote_id == second))
     assert dict(db.session.execute(select(Proxy.vote_id, Proxy.state)).all()) == {s["vote_id"]: "confirmed",
                                                                                   second: "lapsed"}
+
+
+# a proxy confirmed just as its account unlinks --------------------------------------------------------------
+def _held_at(conn, gate, what):
+    """Poll (with a deadline) until a transaction waits for the advisory lock `gate` the test holds."""
+    import time
+
+    from sqlalchemy import text
+    deadline = time.monotonic() + 30
+    while not conn.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                               "AND objid = :g"), {"g": gate}):
+        assert time.monotonic() < deadline, f"{what} never got as far as the test holds it"
+        time.sleep(0.02)
+
+
+def _waiting_for_a_row(conn, thread):
+    """Poll (with a deadline) until a transaction waits for a row another one locked; False when `thread` ended
+    first without ever waiting."""
+    import time
+
+    from sqlalchemy import text
+    deadline = time.monotonic() + 30
+    while not conn.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted "
+                               "AND locktype IN ('transactionid', 'tuple')")):
+        if not thread.is_alive():
+            return False
+        assert time.monotonic() < deadline, "nothing waited for the account's row"
+        time.sleep(0.02)
+    return True
+
+
+# Where the test holds whichever goes first: confirming as it writes its audit entry (its checks done), unlinking
+# as it writes the account (what it stood as before read).
+GATES = {"confirming": "BEFORE INSERT ON audit_log FOR EACH ROW WHEN (NEW.action = 'vote.proxy_confirm')",
+         "unlinking": "BEFORE UPDATE ON wechat_accounts FOR EACH ROW "
+                      "WHEN (OLD.dwelling_id IS NOT NULL AND NEW.dwelling_id IS NULL)"}
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.parametrize("first", ["confirming", "unlinking"])
+def test_a_proxy_confirmed_just_as_its_account_unlinks_is_never_left_standing_for_a_relink(
+        client, simulator, compounds, database_url, first):
+    """The second staff member confirms 李四 as 王五's proxy just as 李四 unlinks his WeChat. Whichever holds his
+    account first finishes first, the other waits for it and sees what it did: confirmed first, the proxy lapses
+    as he unlinks and 王五 is told; unlinked first, the confirmation is refused and 王五 is not told a proxy
+    will vote. Either way, linking again as the same owner does not make him 王五's proxy."""
+    import threading
+
+    from sqlalchemy import create_engine, text
+
+    from core.config import sqlalchemy_url
+    s = compounds
+    verified_owner(client, simulator, "wang", 4, 104)
+    li = verified_owner(client, simulator, "li-owner", 3, 103)
+    registered = register(s, li, 3)
+    assert registered.status_code == 201, registered.get_data(as_text=True)
+    proxy_id = registered.get_json()["id"]
+    me = sign_in(client, simulator, "li-owner")
+    gate = 0x7078
+    db.session.execute(text(f"""
+        CREATE FUNCTION proxy_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_advisory_xact_lock({gate}); RETURN NEW; END $$;
+        CREATE TRIGGER proxy_gate {GATES[first]} EXECUTE FUNCTION proxy_gate();
+    """))
+    db.session.commit()
+    answers = {}
+    second, second_headers = s["staff"]["committee_a2"]
+
+    def confirm():
+        answers["confirm"] = second.post(f"/api/v1/admin/votes/{s['vote_id']}/proxies/{proxy_id}/confirm",
+                                         headers=second_headers)
+
+    def unlink():
+        answers["unlink"] = client.application.test_client().delete("/api/v1/me/binding", headers=me)
+
+    threads = {"confirming": threading.Thread(target=confirm), "unlinking": threading.Thread(target=unlink)}
+    later = threads["unlinking" if first == "confirming" else "confirming"]
+    other = create_engine(sqlalchemy_url(database_url))
+    try:
+        with other.connect() as holder:
+            holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
+            holder.commit()
+            threads[first].start()
+            _held_at(holder, gate, first)
+            later.start()
+            waited = _waiting_for_a_row(holder, later)
+            holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
+            holder.commit()
+        for thread in threads.values():
+            thread.join(60)
+        assert not any(thread.is_alive() for thread in threads.values())
+    finally:
+        other.dispose()
+        db.session.rollback()
+        db.session.execute(text("DROP TRIGGER IF EXISTS proxy_gate ON audit_log; "
+                                "DROP TRIGGER IF EXISTS proxy_gate ON wechat_accounts; "
+                                "DROP FUNCTION IF EXISTS proxy_gate()"))
+        db.session.commit()
+    assert answers["unlink"].status_code == 204, answers["unlink"].get_data(as_text=True)
+    state = db.session.scalar(select(Proxy.state).where(Proxy.id == proxy_id))
+    if first == "confirming":
+        assert answers["confirm"].status_code == 200, answers["confirm"].get_data(as_text=True)
+        assert state == "lapsed"
+        assert len(inbox(client, simulator, "wang")) == 1
+    else:
+        assert answers["confirm"].status_code == 422, answers["confirm"].get_data(as_text=True)
+        assert state == "pending"
+        assert inbox(client, simulator, "wang", "proxy_registered") == []
+    verified_owner(client, simulator, "li-owner", 3, 103)
+    refused = cast_for_104(client, s, me)
+    assert refused.status_code == 403, refused.get_data(as_text=True)
+    assert waited, f"{'unlinking' if first == 'confirming' else 'the confirmation'} did not wait for the account"
+
+
+def test_the_owner_is_told_of_a_proxy_confirmed_before_the_vote_opens(client, simulator, compounds):
+    """The committee prepares the vote and registers the proxies before opening it: the owner hears of the proxy
+    all the same (their safeguard against a forged authorisation), not only of one confirmed while it is open."""
+    s = compounds
+    http, headers = s["staff"]["committee_a"]
+    unit = db.session.scalar(select(Dwelling.unit_id).where(Dwelling.id == s["rooms"]["104"]))
+    draft = http.post("/api/v1/admin/votes", headers=headers, json={
+        "scope_kind": "unit", "scope_id": unit, "matter": "rebuild", "title": "1单元屋面防水"}).get_json()["id"]
+    verified_owner(client, simulator, "wang", 4, 104)
+    li = verified_owner(client, simulator, "li-owner", 3, 103)
+    confirmed_proxy(s, li, 3, vote_id=draft)
+    (told,) = inbox(client, simulator, "wang", "proxy_registered")
+    assert "1-1-104" in told["body"] and "「1单元屋面防水」" in told["body"], told
+    assert inbox(client, simulator, "li-owner", "proxy_registered") == []
