@@ -187,7 +187,8 @@ class Proxy(db.Model):
     recorded_by = db.Column(db.Integer, db.ForeignKey("staff.id"), nullable=False)
     confirmed_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
     confirmed_at = db.Column(db.DateTime(timezone=True))
-    __table_args__ = (db.UniqueConstraint("vote_id", "dwelling_id"),)
+    # The proxies an account stands as: what a deletion withdraws and a change of standing lapses.
+    __table_args__ = (db.UniqueConstraint("vote_id", "dwelling_id"), db.Index("ix_vote_proxies_account_id", "account_id"))
 
 
 class BallotIntake(db.Model):
