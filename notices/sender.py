@@ -350,6 +350,8 @@ def apply_outcomes(plans, allowance=None):
     template = current_app.config["NOTICE_SUBSCRIBE_TEMPLATE"]
     pause = None
     sent, inbox, paused, retry, deferred, dropped = {}, [], [], [], [], set()
+    live = _still_addressed({plan.account_id for plan in plans if plan.outcome != "dropped" and any(
+        kind == "permanent" and channel != channels.SUBSCRIBE for channel, _e, kind in plan.errors)})
     for plan in plans:
         if plan.outcome == "dropped":
             dropped.add(plan.account_id)
@@ -360,7 +362,8 @@ def apply_outcomes(plans, allowance=None):
             if channel == channels.SUBSCRIBE:
                 SubscriptionCredit.query.filter_by(account_id=plan.account_id, template_id=template).update(
                     {"remaining": 0})
-            elif not ChannelBlock.query.filter_by(account_id=plan.account_id, channel=channel).first():
+            elif plan.account_id in live and not ChannelBlock.query.filter_by(  # none for an account deleted
+                    account_id=plan.account_id, channel=channel).first():  # while its message was out
                 db.session.add(ChannelBlock(account_id=plan.account_id, channel=channel, reason=str(errcode)))
             if errcode == 43004:
                 WechatAccount.query.filter_by(id=plan.account_id).update({"follows": False})
@@ -417,6 +420,18 @@ def apply_outcomes(plans, allowance=None):
             existing.until, existing.reason = pause, "45009"
         log.warning("WeChat quota reached; sending paused", extra={"fields": {"until": pause.isoformat()}})
     db.session.commit()
+
+
+def _still_addressed(account_ids):
+    """Those of the accounts whose holders have not deleted their data. On PostgreSQL their rows stay share-locked
+    (FOR KEY SHARE, as notices.services.still_addressable does) until the outcomes commit: a deletion under way
+    is waited for and then seen, and one starting later waits and then takes what is recorded here. First of
+    the outcomes' statements, so that they lock in a deletion's order: the account, then what is kept of it."""
+    if not account_ids:
+        return set()
+    return set(db.session.scalars(select(WechatAccount.id).where(
+        WechatAccount.id.in_(sorted(account_ids)), WechatAccount.deleted_at.is_(None))
+        .order_by(WechatAccount.id).with_for_update(read=True, key_share=True)))
 
 
 def send_batch(ids, concurrency):

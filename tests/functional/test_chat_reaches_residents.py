@@ -405,6 +405,36 @@ def test_a_message_out_for_sending_when_its_resident_deletes_their_information_i
     assert "停水通知" in neighbour.says("通知")
 
 
+def test_a_refusal_met_by_a_message_out_when_its_resident_deletes_their_information_is_not_kept_against_them(
+        client, home, simulator, monkeypatch):
+    """WeChat refuses the customer-service channel for both residents (they turned messages off) while one of
+    them deletes their information: the neighbour's channel is dropped as always; nothing is kept of the other."""
+    import requests
+
+    from core.models import WechatAccount
+    from notices import sender
+    from notices.models import ChannelBlock
+    person = bound(client, home, "b1", "501")
+    bound(client, home, "b2", "502")
+    gone, staying = (db.session.scalar(select(WechatAccount.id).where(WechatAccount.openid == o)) for o in ("b1", "b2"))
+    water_cut(home, client)
+    requests.post(f"{simulator.url}/sim/inject", json={"path": "/cgi-bin/message/custom/send", "errcode": 43101,
+                                                        "times": 2}, timeout=5)
+    planned = sender.plan_batch
+
+    def plan_then_delete(ids, now=None):
+        batch = planned(ids, now)
+        person.says("删除我的信息")  # while the batch is out
+        person.says("1")
+        return batch
+    monkeypatch.setattr(sender, "plan_batch", plan_then_delete)
+    assert sender.run_once() == 2
+    monkeypatch.undo()
+    assert db.session.get(WechatAccount, gone).deleted_at is not None
+    blocks = db.session.execute(select(ChannelBlock.account_id, ChannelBlock.channel)).all()
+    assert [tuple(b) for b in blocks] == [(staying, "customer_service")]
+
+
 def test_nothing_written_to_a_resident_after_they_deleted_their_information_is_kept_or_sent(
         client, home, world, simulator):
     """Their wish stays (without their words), and the committee may still answer it, or a new step of its
