@@ -193,8 +193,8 @@ class Deletion(MethodView):
         objection with its answer, a defect to be repaired), the photo files too; my offer to supervise the works
         and my name, words and photos on the inspections I filed (each stays, its findings to be closed); my words
         on my pledges (they stay my home's, in the totals); the proxies I stood as (they no longer stand) and their
-        signed authorisations; my waiting request to link to a home; a staff member's alerts on this WeChat. Nothing
-        is sent to me afterwards. Vote and election ballots stay counted, as the law requires, without anything that
+        signed authorisations; my waiting request to link to a home; a staff member's alerts on this WeChat; what
+        the chat kept of my messages and its replies for WeChat's retries. Nothing is sent to me afterwards. Vote and election ballots stay counted, as the law requires, without anything that
         names me."""
         from privacy.deletion import delete_my_data
         delete_my_data(resident())

@@ -106,7 +106,12 @@ def dedupe_key(message):
     """MsgId for messages; sender, time, event and key for events."""
     if message.id:
         return f"msg:{message.id}"
-    return f"evt:{message.source}:{message.time}:{getattr(message, 'event', None)}:{event_key(message)}"[:160]
+    return f"{events_of(message.source)}{message.time}:{getattr(message, 'event', None)}:{event_key(message)}"[:160]
+
+
+def events_of(openid):
+    """How the dedupe keys of a user's events begin (those of their messages name only the message)."""
+    return f"evt:{openid}:"
 
 
 def render_reply(text, message, incoming, token, appid, aes_key):

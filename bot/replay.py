@@ -11,13 +11,14 @@ from redis.exceptions import RedisError
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from bot.protocol import Rejected
+from bot.protocol import Rejected, events_of
 from core import ratelimit
 from core.commits import conversation_only
-from core.extensions import db
+from core.extensions import db, redis_client
 from core.models import InboundMessage, utcnow
 
 WINDOW = timedelta(minutes=10)
+MESSAGE = "wechat:msg:"  # + a message's dedupe key: its reply for WeChat's retries, in Redis
 RATE_WINDOW = 60  # seconds: `rate` new messages per user per minute
 PENDING = "\0"  # a message's reply while its turn runs
 LATER = ":later"  # marks a message whose reply customer service sends
@@ -59,10 +60,11 @@ class DatabaseGuard:
         self.key, self.nonce, self.openid = key, nonce, openid
         return ("throttled" if _too_fast(openid, rate) else "new"), None
 
-    def finish(self, reply):
-        """Record the message with its reply, in the transaction of its effects. A twin being handled
-        by another worker at the same moment makes the commit fail, and its effects roll back."""
-        _record(self.key, self.nonce, self.openid, reply)
+    def finish(self, reply, sender=None):
+        """Record the message with its reply, in the transaction of its effects (under `sender` if given: the
+        openid the account has now). A twin being handled by another worker at the same moment makes the commit
+        fail, and its effects roll back."""
+        _record(self.key, self.nonce, sender or self.openid, reply)
 
     def done(self, reply):
         """Nothing more once committed: the record went with the turn's effects."""
@@ -124,7 +126,7 @@ class RedisGuard:
 
     def begin(self, key, nonce, openid, rate):
         """As DatabaseGuard.begin, and ('pending', None) for a message whose turn is still running."""
-        self.key, self.message = f"wechat:msg:{key}", (key, nonce, openid)
+        self.key, self.message = MESSAGE + key, (key, nonce, openid)
         counter = ratelimit.redis_window("bot", openid, RATE_WINDOW)
         answer = _begin(self.redis)(keys=[f"wechat:nonce:{nonce}", self.key] + ([counter] if counter else []),
                                     args=[key, self.ttl, PENDING, RATE_WINDOW + 1])
@@ -135,8 +137,11 @@ class RedisGuard:
             return ("pending", None) if answer[1] == PENDING.encode() else ("duplicate", answer[1].decode())
         return ("throttled" if counter and answer[1] > rate else "new"), None
 
-    def finish(self, reply):
-        """Nothing in the turn's transaction: the message stays pending in Redis until its turn committed."""
+    def finish(self, reply, sender=None):
+        """Nothing in the turn's transaction: the message stays pending in Redis until its turn committed (and
+        is remembered under `sender`, if given, should Redis fail by then)."""
+        if sender:
+            self.message = (*self.message[:2], sender)
 
     def done(self, reply):
         """After the turn committed: its reply for WeChat's retries. Never before the commit, or a retry would
@@ -190,3 +195,19 @@ class RedisGuard:
             self.redis.delete(self.key)
         except RedisError:
             log.warning("redis unavailable: failed turn not forgotten; it expires on its own")
+
+
+def forget_replies_to(openid):
+    """What Redis holds of the replies to a user that its keys let us find: those to their events (a menu tap's
+    reply may list their wishes or name their home), whose keys name the sender. Those to their messages are
+    kept by message id alone: nothing leads from the user to them, and they expire within WINDOW."""
+    client = redis_client()
+    if client is None:
+        return
+    pattern = MESSAGE + "".join("\\" + c if c in "*?[]\\" else c for c in events_of(openid)) + "*"
+    try:
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        if keys:
+            client.delete(*keys)
+    except RedisError:
+        log.warning("redis unavailable: replies to a deleted account not forgotten; they expire on their own")

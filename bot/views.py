@@ -120,22 +120,23 @@ def run_turn(app, message, guard):
     with app.app_context():
         try:
             try:
-                reply = handle(message)
+                reply, sender = handle(message)
             except DomainError as exc:  # a rule no flow expected (the home unlinked mid-conversation): said in
                 db.session.rollback()  # chat with the turn's effects undone, never an error status to WeChat
-                reply = _in_their_words(message.source, exc.key, **exc.params)
+                reply, sender = _in_their_words(message.source, exc.key, **exc.params), message.source
         except Exception:
             db.session.rollback()
             guard.abandon()
             raise
-        return commit_turn(guard, reply)
+        return commit_turn(guard, reply, sender)
 
 
-def commit_turn(guard, reply):
-    """Commit a message's effects with the record of it, and only then mark it done where retries look (Redis):
-    a retry is never answered with the reply of a turn that was not saved. Returns the reply to give."""
+def commit_turn(guard, reply, sender=None):
+    """Commit a message's effects with the record of it (under `sender`, the openid its account has now, if not
+    the one it came from), and only then mark it done where retries look (Redis): a retry is never answered
+    with the reply of a turn that was not saved. Returns the reply to give."""
     try:
-        guard.finish(reply)
+        guard.finish(reply, sender)
         db.session.commit()  # without waiting for the disk when the turn only moved a conversation along
     except IntegrityError:
         db.session.rollback()
@@ -164,7 +165,10 @@ def reply_later(app, openid, future):
 
 
 def handle(message):
-    """The reply text for a message (None for no reply), in the resident's language."""
+    """The reply text for a message (None for no reply), in the resident's language, and the openid to remember
+    the message under: the sender's, or once they deleted their data in this very turn the made-up one their
+    account has now (the record kept for WeChat's retries then names nobody, and a retry still hears that the
+    deletion is done)."""
     account, saved = state.account_and_saved(message.source)
     now = utcnow()
     if account.last_inbound_at is None or now - aware(account.last_inbound_at) > RECENT:
@@ -174,21 +178,26 @@ def handle(message):
         set_committed_value(account, "last_inbound_at", now)
     turn = dispatcher.Turn(account=account, message=message, stored=saved is not None)
     with force_locale(account.locale or "zh_Hans_CN"):
-        if message.type == "event":
-            return on_event(turn)
-        turn.conversation = state.load(account.openid, saved)
-        turn.stored = turn.conversation is not None  # an idle one was deleted just now
-        if message.type == "text":
-            turn.text = (message.content or "").strip()
-            return dispatcher.handle_text(turn, flows.idle)
-        if message.type == "voice":
-            turn.text = (message.recognition or "").strip()
-            if not turn.text:
-                return flows.voice_not_understood()
-            return dispatcher.handle_text(turn, flows.idle)
-        if message.type in ("image", "location"):
-            return dispatcher.handle_media(turn, lambda t: flows.help_text())
-        return flows.unsupported()
+        reply = on_event(turn) if message.type == "event" else on_message(turn, saved)
+    return reply, account.openid
+
+
+def on_message(turn, saved):
+    """The reply to a text, voice, photo or location message, where the user's conversation stands."""
+    message = turn.message
+    turn.conversation = state.load(turn.account.openid, saved)
+    turn.stored = turn.conversation is not None  # an idle one was deleted just now
+    if message.type == "text":
+        turn.text = (message.content or "").strip()
+        return dispatcher.handle_text(turn, flows.idle)
+    if message.type == "voice":
+        turn.text = (message.recognition or "").strip()
+        if not turn.text:
+            return flows.voice_not_understood()
+        return dispatcher.handle_text(turn, flows.idle)
+    if message.type in ("image", "location"):
+        return dispatcher.handle_media(turn, lambda t: flows.help_text())
+    return flows.unsupported()
 
 
 def on_event(turn):

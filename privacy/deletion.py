@@ -24,16 +24,22 @@ The same holds for the rest of what a resident does for their compound:
 - a request to bind to a home the committee has not decided yet is withdrawn (approving it would bind the
   pseudonym to the home, among its residents);
 - a staff member's WeChat link to the account ends (audited): their alerts stay in their panel inbox and are
-  pushed to WeChat no more."""
-from sqlalchemy import and_, delete, or_, select, update
+  pushed to WeChat no more;
+- the chat's record of their messages (kept a day for WeChat's retries, with replies that may name their home or
+  quote them) goes, and so does what a door keeps elsewhere under their openid (forget_elsewhere) once the
+  deletion commits."""
+import logging
+
+from sqlalchemy import and_, delete, event, or_, select, update
+from sqlalchemy.orm import Session
 
 from contributions.models import Contribution
 from core import audit
 from core.accounts import standing_changes
 from core.chat_photos import forget_account
 from core.extensions import db
-from core.models import (BindingRequest, Conversation, FileLink, Residency, ResidentSession, Staff, StaffWechatLink,
-                         WechatAccount, utcnow)
+from core.models import (BindingRequest, Conversation, FileLink, InboundMessage, Residency, ResidentSession, Staff,
+                         StaffWechatLink, WechatAccount, utcnow)
 from core.uploads import forget_uploads
 from notices.models import ChannelBlock, Notice, StaffNotice, SubscriptionCredit, SubscriptionEvent
 from notices.services import forget_messages_to
@@ -44,6 +50,12 @@ from surveys import tallies
 from surveys.models import SurveyResponse
 from votes.models import Proxy
 from wishes.models import Wish
+
+log = logging.getLogger(__name__)
+# Forgetters of what a door keeps outside the database under a resident's openid (the chat's replies in Redis),
+# each called with the openid the resident had once their deletion commits; registered by the doors.
+_FORGETTERS = []
+_PENDING = "openids_deleted"  # in the session's info: the openids of the deletions this transaction holds
 
 # The committee's alerts that quote a resident's words: {alert kind: (what they quote, the param naming it)}.
 ALERTS_QUOTING = {"staff_warranty_defect": ("defect", "reference"), "staff_defect_rectified": ("defect", "reference"),
@@ -108,6 +120,9 @@ def _delete(account):
     db.session.execute(update(BindingRequest).where(BindingRequest.account_id == account.id)
                        .values(claimed_name=None, phone_last4=None))
     db.session.execute(delete(Conversation).where(Conversation.openid == account.openid))
+    # The record of what they wrote to the chat, with its replies, goes while their openid still finds it.
+    db.session.execute(delete(InboundMessage).where(InboundMessage.openid == account.openid))
+    db.session.info.setdefault(_PENDING, []).append(account.openid)
     db.session.execute(update(ResidentSession).where(ResidentSession.account_id == account.id,
                                                      ResidentSession.revoked_at.is_(None)).values(revoked_at=now))
     _end_staff_link(account)
@@ -125,6 +140,30 @@ def _delete(account):
     account.deleted_at = now
     db.session.flush()
     return account
+
+
+def forget_elsewhere(forget):
+    """Have `forget(openid)` called with a resident's openid each time the deletion of their data commits."""
+    if forget not in _FORGETTERS:
+        _FORGETTERS.append(forget)
+
+
+def _forget_pending(session):
+    for openid in session.info.pop(_PENDING, ()):
+        for forget in _FORGETTERS:
+            try:
+                forget(openid)
+            except Exception:  # the deletion is committed: what is kept elsewhere expires on its own
+                log.exception("a deleted account's data kept elsewhere not forgotten")
+
+
+def _drop_pending(session):
+    session.info.pop(_PENDING, None)
+
+
+if not event.contains(Session, "after_commit", _forget_pending):
+    event.listen(Session, "after_commit", _forget_pending)
+    event.listen(Session, "after_rollback", _drop_pending)
 
 
 def _forget_supervision(account, inspections):

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from core.extensions import db
-from core.models import Dwelling, WechatAccount, utcnow
+from core.models import Dwelling, InboundMessage, WechatAccount, utcnow
 from core.uploads import stored_path
 from notices.models import Delivery, Notice
 from projects.models import AcceptanceView
@@ -398,3 +398,52 @@ def test_a_binding_request_still_waiting_leaves_the_committees_queue_with_the_re
     assert (gone.dwelling_id, gone.person_id, gone.kind) == (None, None, None)
     told = [n for n in client.get("/api/v1/inbox", headers=owner).get_json() if n["kind"] == "binding_notice"]
     assert told == []
+
+
+# what the chat kept of them --------------------------------------------------------------------------------
+def test_deleting_my_data_in_chat_takes_the_chats_record_of_my_messages_and_a_retry_still_hears_it_is_done(
+        client, world, project, simulator):
+    """The chat keeps each message a day with its reply, under the sender's openid, for WeChat's retries; a
+    reply may list the resident's wishes in their words."""
+    from simulator.sender import text_xml
+    http, headers, pid, rooms = project
+    me = resident(client, simulator, http, headers, rooms["201"], "leaving-201")
+    resident(client, simulator, http, headers, rooms["202"], "staying-202")
+    for openid, text in (("leaving-201", "我家门口的墙渗水"), ("staying-202", "楼道墙面渗水发霉")):
+        assert client.post("/api/v1/wishes", headers=me if openid == "leaving-201" else sign_in(
+            client, simulator, openid), content_type="multipart/form-data", data={"text": text}).status_code == 201
+    bot = Bot(client)
+    assert "我家门口的墙渗水" in bot.say(text_xml("leaving-201", "我的诉求"))
+    assert "我家门口的墙渗水" in bot.say(event_xml("leaving-201", "CLICK", "MY_WISHES"))
+    assert "楼道墙面渗水发霉" in bot.say(text_xml("staying-202", "我的诉求"))
+    kept = [reply for reply, in db.session.execute(select(InboundMessage.reply)
+                                                   .where(InboundMessage.openid == "leaving-201"))]
+    assert sum("我家门口的墙渗水" in (reply or "") for reply in kept) == 2  # what is at stake
+    account_id = account_of("leaving-201")
+
+    assert "回复 1 删除" in bot.say(text_xml("leaving-201", "删除我的信息"))
+    confirm = text_xml("leaving-201", "1", msg_id=7770001)
+    done = bot.say(confirm)
+    assert "已删除" in done
+
+    remembered = db.session.execute(select(InboundMessage.openid, InboundMessage.reply)).all()
+    assert not [row for row in remembered if row.openid == "leaving-201" or "我家门口" in (row.reply or "")]
+    assert any("楼道墙面渗水发霉" in (row.reply or "") for row in remembered)  # the neighbour's stay
+    # WeChat's retry of the confirmation, after the deletion committed: the same answer, nobody signed up again
+    assert bot.say(confirm) == done
+    assert account_of("leaving-201") is None
+    assert db.session.get(WechatAccount, account_id).deleted_at is not None
+
+
+def test_deleting_my_data_in_the_mini_program_takes_the_chats_record_of_my_messages_too(
+        client, world, project, simulator):
+    from simulator.sender import text_xml
+    http, headers, pid, rooms = project
+    me = resident(client, simulator, http, headers, rooms["201"], "leaving-201")
+    assert client.post("/api/v1/wishes", headers=me, content_type="multipart/form-data",
+                       data={"text": "我家门口的墙渗水"}).status_code == 201
+    assert "我家门口的墙渗水" in Bot(client).say(text_xml("leaving-201", "我的诉求"))
+
+    assert client.post("/api/v1/me/deletion", headers=me).status_code == 204
+
+    assert db.session.execute(select(InboundMessage.openid, InboundMessage.reply)).all() == []

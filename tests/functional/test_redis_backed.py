@@ -153,3 +153,33 @@ def test_a_retry_while_the_first_commits_is_not_told_of_a_wish_that_fails_to_be_
     wish_commits.lift()
     done = bot.say(confirm)
     assert db.session.scalars(select(Wish)).one().reference in done
+
+
+def test_deleting_my_data_drops_the_chats_replies_to_my_taps_from_redis(redis_app, redis_client, home):  # noqa: F811
+    """A menu tap's reply kept for WeChat's retries lists the resident's wishes; its key names the sender, so the
+    deletion finds it and drops it. A retry of the deletion's own confirmation still hears that it is done."""
+    from sqlalchemy import select
+    from core.extensions import db
+    from simulator.sender import event_xml
+    from wishes.models import Wish
+    bot = Bot(redis_app.test_client())
+    bind_owner(bot, "rd9", home)
+    bot.say(text_xml("rd9", "楼道灯坏了，晚上看不见"))
+    bot.say(text_xml("rd9", "1"))
+    bot.say(text_xml("rd9", "好"))
+    bot.say(text_xml("rd9", "1"))
+    reference = db.session.scalars(select(Wish)).one().reference
+    assert reference in bot.say(event_xml("rd9", "CLICK", "MY_WISHES"))
+    bot.say(event_xml("rd10", "CLICK", "MY_WISHES"))  # another user's tap
+    taps = list(redis_client.scan_iter("wechat:msg:evt:rd9:*"))  # the stairwell scan's and the menu tap's
+    assert len(taps) == 2 and any(reference in redis_client.get(tap).decode() for tap in taps)
+    others = list(redis_client.scan_iter("wechat:msg:evt:rd10:*"))
+
+    bot.say(text_xml("rd9", "删除我的信息"))
+    confirm = text_xml("rd9", "1", msg_id=5600001)
+    done = bot.say(confirm)
+    assert "已删除" in done
+
+    assert list(redis_client.scan_iter("wechat:msg:evt:rd9:*")) == []
+    assert others and list(redis_client.scan_iter("wechat:msg:evt:rd10:*")) == others  # the other user's stay
+    assert bot.say(confirm) == done  # WeChat's retry, answered from Redis
