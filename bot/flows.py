@@ -364,8 +364,10 @@ class DeletionFlow(Flow):
 
     @staticmethod
     def question():
-        return _("Delete your information? Your link to your home, your wishes and answers will be removed. "
-                 "Ballots already cast stay counted, without your name, as the law requires.\n"
+        return _("Delete your information? It cannot be undone.\n"
+                 "Your link to your home, your phone number, your wishes and answers go, and your authorisation "
+                 "to vote for another home ends.\n"
+                 "Ballots already cast, also as a proxy, stay counted without your name, as the law requires.\n"
                  "Reply 1 to delete, 0 to keep it.")
 
     def resume(self, turn, step):

@@ -198,7 +198,7 @@ const MESSAGES = {
   'mydata.delete': N_('Delete my data'),
   'mydata.delete_hint': N_('If you no longer want to use the service, you can delete your data.'),
   'mydata.delete_title': N_('Delete your data?'),
-  'mydata.delete_text': N_('Your linked home, phone, the words and photos of your wishes, your survey answers and notices will be erased and cannot be restored; you will need to sign in and link your home again. Ballots are kept as the law requires, without anything that names you.'),
+  'mydata.delete_text': N_('This cannot be undone: your linked home, phone, the words and photos of your wishes, your survey answers and notices are erased, and your authorisation to vote for another home ends. Ballots are kept as the law requires: those cast, also as a proxy, stay counted, without anything that names you.'),
   'mydata.delete_confirm': N_('Delete'),
   'mydata.deleted': N_('Your data is deleted. Ballots no longer name you.'),
   'nav.mydata': N_('My data'),

@@ -316,7 +316,7 @@ def test_a_resident_may_have_their_information_deleted_in_chat(client, home):
     person.says("好")
     person.says("1")
     question = person.says("删除我的信息")
-    assert "回复 1 删除" in question and "依法保留" in question
+    assert "回复 1 删除" in question and "依法照常计数" in question
     assert "没看明白" in person.says("什么意思")
     assert "删除" in person.says("好的")
     assert db.session.scalar(select(WechatAccount).where(WechatAccount.openid == "d1")) is None

@@ -435,6 +435,19 @@ def test_deleting_my_data_in_chat_takes_the_chats_record_of_my_messages_and_a_re
     assert db.session.get(WechatAccount, account_id).deleted_at is not None
 
 
+def test_the_chat_asks_before_deleting_saying_that_a_proxy_i_stand_as_ends_and_ballots_stay_counted(client, world):
+    """Briefly, for elderly readers: three short lines and the next step; in English for those who chose it."""
+    from simulator.sender import text_xml
+    bot = Bot(client)
+    asked = bot.say(text_xml("zh-1", "删除我的信息"))
+    assert "不能恢复" in asked and "您代人投票的委托也会失效" in asked and "已投的票（含代投的）依法照常计数" in asked
+    assert asked.endswith("回复 1 删除，回复 0 保留。") and asked.count("\n") == 3
+    bot.say(text_xml("en-1", "English"))
+    asked = bot.say(text_xml("en-1", "delete my data"))
+    assert "It cannot be undone." in asked and "your authorisation to vote for another home ends" in asked
+    assert "also as a proxy, stay counted without your name" in asked and "回复" not in asked
+
+
 def test_deleting_my_data_in_the_mini_program_takes_the_chats_record_of_my_messages_too(
         client, world, project, simulator):
     from simulator.sender import text_xml

@@ -23,7 +23,7 @@ test('my data is shown as the service keeps it, numbers masked', async () => {
   ])
 })
 
-test('deleting asks first, saying what is lost and what stays; declining deletes nothing', async () => {
+test('deleting asks first, saying what is lost (a proxy I stand as too) and what stays; declining deletes nothing', async () => {
   const log = []
   const wx = signedIn({
     'GET /api/v1/me/data': [200, DATA],
@@ -35,6 +35,8 @@ test('deleting asks first, saying what is lost and what stays; declining deletes
   const asked = wx.record.modals[0].content
   expect(asked).toContain('不能恢复')
   expect(asked).toContain('投票记录按法律保留')
+  expect(asked).toContain('您代人投票的委托也会失效')
+  expect(asked).toContain('已投的票（含代投的）照常计数')
   expect(log.some((c) => c.method === 'POST' && c.path === '/api/v1/me/deletion')).toBe(false)
   wx.settings.confirm = true
   await pages.tap(comp, '.delete')
