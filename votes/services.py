@@ -1314,7 +1314,7 @@ def _tell_lapsed(vote, proxy):
         if vote.state == VoteState.OPEN and vote.closes_at is not None:
             tell(account, "proxy_lapsed", _l("Your proxy can no longer vote"),
                  _l("The proxy registered to vote for %(home)s in \u201c%(title)s\u201d can no longer vote: they are "
-                    "no longer a verified owner of this compound. Voting closes %(deadline)s. Please reply 投票 to vote "
+                    "no longer a verified owner of this compound. Voting closes %(deadline)s. Reply 投票 (vote) to vote "
                     "yourself, or register a new proxy with the committee."),
                  home=home, title=vote.title, deadline=format_moment(aware(vote.closes_at), account.locale),
                  urgent=True)

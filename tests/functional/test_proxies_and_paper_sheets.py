@@ -555,6 +555,20 @@ def test_a_proxy_who_unlinks_in_the_mini_program_lapses_and_the_owner_and_the_pr
                       json={"choice": "agree"}).status_code == 200
 
 
+def test_an_owner_who_reads_english_is_told_of_the_lapse_with_the_projects_own_words_for_voting(
+        client, simulator, compounds):
+    """The lapse notice says "Reply 投票 (vote)", as every other English line of the service does."""
+    s = compounds
+    wang_relies_on_li(client, simulator, s)
+    changed = client.put("/api/v1/me/locale", headers=sign_in(client, simulator, "wang"), json={"locale": "en"})
+    assert changed.status_code == 200, changed.get_data(as_text=True)
+    assert client.delete("/api/v1/me/binding", headers=sign_in(client, simulator, "li-owner")).status_code == 204
+    (owner_note,) = inbox(client, simulator, "wang")
+    assert owner_note["title"] == "Your proxy can no longer vote", owner_note
+    assert "Reply 投票 (vote) to vote yourself" in owner_note["body"], owner_note
+    assert "Please reply" not in owner_note["body"], owner_note
+
+
 def test_a_proxy_who_unlinks_in_the_chat_lapses_and_the_owner_is_told(client, simulator, compounds):
     from simulator.sender import text_xml
     from tests.builders import Bot
