@@ -158,6 +158,11 @@ def owner_accounts(pairs):
 
 def _bind(account, dwelling, person, kind, staff=None):
     with standing_changes([account.id], staff, "binding"):
+        # Read again under the account's lock: a deletion that committed since the account was read (or that held
+        # the lock until now) leaves nobody to bind.
+        db.session.refresh(account, ["deleted_at"])
+        if account.deleted_at is not None:
+            raise Conflict("bind.already_decided")
         account.dwelling, account.person, account.kind = dwelling, person, kind
         db.session.flush()
     # A request the committee has not decided yet is withdrawn once the person bound another way.
@@ -493,6 +498,11 @@ def decide_binding(staff, request_id, approve, kind="tenant", person_id=None, ev
     if request is None:
         raise NotFound()
     dwelling = _dwelling_in_scope(staff, request.dwelling_id)
+    # The account first, as its deletion does (standing_changes), before anything is written: a deletion under way
+    # finishes first, and the request and the account are read again as it left them (withdrawn, deleted).
+    lock_accounts([request.account_id])
+    db.session.refresh(request, ["state"])
+    db.session.refresh(request.account, ["deleted_at"])
     if request.state != "pending" or request.account.deleted_at is not None:
         # a deletion withdraws its account's requests; one an earlier release left pending counts as withdrawn
         raise Conflict("bind.already_decided")
