@@ -117,10 +117,11 @@ def bind_phone(account, code):
 
 
 # Watchers of what an account stands as: entered around every change that can end it being a verified owner of
-# the flat it is bound to (linked again, unlinked, its ownership ended by a roll, its data deleted). Each is a
-# context-manager factory called with the account ids, the staff member who made the change (None: the resident
-# or the system) and its cause; a domain whose rights rest on that standing (votes' proxies) registers one and
-# compares before with after.
+# the flat it is bound to (linked again, unlinked, its ownership ended by a roll, its data deleted), and around a
+# roll's change of who owns a flat. Each is a context-manager factory called with the account ids, the staff
+# member who made the change (None: the resident or the system), its cause and the dwellings whose owners it
+# changes; a domain whose rights rest on that standing or on those owners' word (votes' proxies) registers one
+# and compares before with after.
 STANDING_WATCHERS = []
 
 
@@ -136,13 +137,13 @@ def lock_accounts(account_ids):
 
 
 @contextmanager
-def standing_changes(account_ids, staff=None, cause=None):
-    """Around a change that may end what these accounts stand as: every registered watcher sees it (the accounts
-    locked first, lock_accounts)."""
+def standing_changes(account_ids, staff=None, cause=None, dwelling_ids=()):
+    """Around a change that may end what these accounts stand as, or who owns these dwellings: every registered
+    watcher sees it (the accounts locked first, lock_accounts)."""
     lock_accounts(account_ids)
     with ExitStack() as stack:
         for watcher in STANDING_WATCHERS:
-            stack.enter_context(watcher(account_ids, staff=staff, cause=cause))
+            stack.enter_context(watcher(account_ids, staff=staff, cause=cause, dwelling_ids=dwelling_ids))
         yield
 
 
