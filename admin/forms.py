@@ -101,6 +101,9 @@ class ConfirmEntryForm(FlaskForm):
 
 class ProxyForm(FlaskForm):
     dwelling_id = SelectField(_l("Home the proxy votes for"), validators=[required()], validate_choice=False)
+    owner_id = SelectField(_l("The owner who signed the authorisation"), validate_choice=False,
+                           description=_l("Needed when the home has several owners. The proxy may vote only while "
+                                          "this person owns the home."))
     account_id = SelectField(_l("The proxy (a WeChat user verified as on the roll)"), validators=[required()],
                              validate_choice=False)
     id_number = StringField(_l("The proxy's ID number, as on the authorisation"),

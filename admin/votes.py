@@ -263,6 +263,8 @@ def vote_notice(vote_id):
 def _proxy_choices(form, vote):
     """The dwellings of the vote's scope and the WeChat users who may be named its proxy."""
     form.dwelling_id.choices = options([(str(d), address) for d, address in votes.scope_addresses(vote)])
+    form.owner_id.choices = options([("", _("The home's only owner"))] + [
+        (str(person_id), f"{name} · {address}") for person_id, name, address in votes.proxy_signers(vote)])
     form.account_id.choices = options([(str(account_id), f"{name} · {address}")
                                        for account_id, name, address in votes.proxy_candidates(vote)])
 
@@ -274,7 +276,7 @@ def _proxies_page(vote_id, form=None):
     _proxy_choices(form, vote)
     pending = votes.pending_proxies(g.staff, vote_id)
     return page("admin/proxies.html", form=form, vote=vote, pending=pending, address=votes.dwelling_address,
-                staff_names=staff_names(p.recorded_by for p in pending))
+                staff_names=staff_names(p.recorded_by for p in pending), signers=votes.signer_names(pending))
 
 
 @bp.route("/votes/<int:vote_id>/proxies", methods=["GET", "POST"])
@@ -291,13 +293,16 @@ def vote_proxies(vote_id):
         upload = form.document.data
         document = store_document(upload.read(MAX_DOCUMENT_BYTES + 1)) if upload else None
         ids = {}
-        for name in ("dwelling_id", "account_id"):  # chosen from lists, but a forged form may send anything
+        for name in ("dwelling_id", "account_id", "owner_id"):  # chosen from lists, but a forged form may send anything
             value = (getattr(form, name).data or "").strip()
+            if name == "owner_id" and not value:
+                ids[name] = None  # the home's only owner
+                continue
             if not value.isdigit() or len(value) > 9:
                 raise field_error(name, "error.invalid")
             ids[name] = int(value)
         votes.register_proxy(g.staff, vote_id, ids["dwelling_id"], ids["account_id"], form.authorisation.data,
-                             document=document, id_number=form.id_number.data)
+                             document=document, id_number=form.id_number.data, owner_person_id=ids["owner_id"])
 
     done = run_form(form, register, _("The proxy is recorded. A second staff member must now confirm it."),
                     url_for("admin.vote_proxies", vote_id=vote_id))

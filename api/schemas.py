@@ -152,6 +152,8 @@ class DwellingCreateSchema(Schema):
 
 
 class OwnerSchema(Schema):
+    person_id = fields.Integer(metadata={"description": "the owner as a person (who signs a proxy's authorisation, "
+                                                        "whom a binding code names)"})
     name = fields.String()
     id_number = fields.String(allow_none=True, metadata={"description": "Always masked."})
     phone = fields.String(allow_none=True, metadata={"description": "Masked unless the role needs it."})

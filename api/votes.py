@@ -115,6 +115,10 @@ class ProxySchema(Schema):
     authorisation = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     id_number = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=32),
                               metadata={"description": "the proxy's ID number, as on the signed authorisation"})
+    owner_person_id = fields.Integer(data_key="owner_id", load_default=None, allow_none=True, metadata={
+        "description": "the owner who signed the authorisation (an owner's person_id in the compound's dwellings); "
+                       "may be left out when the home has one owner. The proxy stands only while they own the home: "
+                       "on the owners' roll while the vote is a draft, on the roll frozen when it opened after"})
     document = fields.String(dump_only=True, metadata={"description": "the uploaded 委托书 (multipart field 'file')"})
     state = fields.String(dump_only=True)
     recorded_by = fields.Integer(dump_only=True)

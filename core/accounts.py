@@ -117,10 +117,11 @@ def bind_phone(account, code):
 
 
 # Watchers of what an account stands as: entered around every change that can end it being a verified owner of
-# the flat it is bound to (linked again, unlinked, its ownership ended by a roll, its data deleted). Each is a
-# context-manager factory called with the account ids, the staff member who made the change (None: the resident
-# or the system) and its cause; a domain whose rights rest on that standing (votes' proxies) registers one and
-# compares before with after.
+# the flat it is bound to (linked again, unlinked, its ownership ended by a roll, its data deleted), and around a
+# roll's change of who owns a flat. Each is a context-manager factory called with the account ids, the staff
+# member who made the change (None: the resident or the system), its cause and the dwellings whose owners it
+# changes; a domain whose rights rest on that standing or on those owners' word (votes' proxies) registers one
+# and compares before with after.
 STANDING_WATCHERS = []
 
 
@@ -136,13 +137,13 @@ def lock_accounts(account_ids):
 
 
 @contextmanager
-def standing_changes(account_ids, staff=None, cause=None):
-    """Around a change that may end what these accounts stand as: every registered watcher sees it (the accounts
-    locked first, lock_accounts)."""
+def standing_changes(account_ids, staff=None, cause=None, dwelling_ids=()):
+    """Around a change that may end what these accounts stand as, or who owns these dwellings: every registered
+    watcher sees it (the accounts locked first, lock_accounts)."""
     lock_accounts(account_ids)
     with ExitStack() as stack:
         for watcher in STANDING_WATCHERS:
-            stack.enter_context(watcher(account_ids, staff=staff, cause=cause))
+            stack.enter_context(watcher(account_ids, staff=staff, cause=cause, dwelling_ids=dwelling_ids))
         yield
 
 
@@ -158,6 +159,11 @@ def owner_accounts(pairs):
 
 def _bind(account, dwelling, person, kind, staff=None):
     with standing_changes([account.id], staff, "binding"):
+        # Read again under the account's lock: a deletion that committed since the account was read (or that held
+        # the lock until now) leaves nobody to bind.
+        db.session.refresh(account, ["deleted_at"])
+        if account.deleted_at is not None:
+            raise Conflict("bind.already_decided")
         account.dwelling, account.person, account.kind = dwelling, person, kind
         db.session.flush()
     # A request the committee has not decided yet is withdrawn once the person bound another way.
@@ -493,6 +499,11 @@ def decide_binding(staff, request_id, approve, kind="tenant", person_id=None, ev
     if request is None:
         raise NotFound()
     dwelling = _dwelling_in_scope(staff, request.dwelling_id)
+    # The account first, as its deletion does (standing_changes), before anything is written: a deletion under way
+    # finishes first, and the request and the account are read again as it left them (withdrawn, deleted).
+    lock_accounts([request.account_id])
+    db.session.refresh(request, ["state"])
+    db.session.refresh(request.account, ["deleted_at"])
     if request.state != "pending" or request.account.deleted_at is not None:
         # a deletion withdraws its account's requests; one an earlier release left pending counts as withdrawn
         raise Conflict("bind.already_decided")

@@ -104,6 +104,11 @@ MESSAGES = {
     "vote.paper_staff_only": _l("Paper ballots and their codes name the owners: only the staff who run this "
                                 "vote's paper ballots may print them."),
     "vote.proxy_is_owner": _l("The owner does not need a proxy."),
+    "vote.proxy_owner_required": _l("This home has several owners: choose the one who signed the authorisation."),
+    "vote.proxy_owner": _l("The person who signed the authorisation must be an owner of this home on the owners' "
+                           "roll (the roll frozen when the vote opened, once it is open)."),
+    "vote.proxy_signer_left": _l("The owner who signed the authorisation is no longer an owner of this home on the "
+                                 "owners' roll: register the proxy again from a current owner's authorisation."),
     "vote.proxy_staff": _l("A staff member involved cannot be the proxy."),
     "vote.proxy_pending": _l("This proxy is waiting for a second staff member's confirmation."),
     "wish.empty": _l("Please say what should be renovated."),

@@ -5,6 +5,7 @@ import re
 import secrets
 import time
 import zlib
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -634,17 +635,27 @@ def _apply(staff, compound, diff, first_owners, keys, on_record):
                              before={"owners": sorted(entry["before"])},
                              after={"owners": sorted(entry["after"]),
                                     "phone_changed": entry.get("phone_changed", False)})
-    if removed:
-        from core.accounts import owner_accounts, ownerships_ended, standing_changes
-        ended = [(dwelling_ids[key], on_record.person_ids[o.person_key]) for key, o in diff.remove]
-        # The accounts bound to the ownerships that end: what rests on their standing (a proxy) is looked at again.
-        with standing_changes(owner_accounts(ended), staff, "roll"):
-            for chunk in _chunks(removed):
-                db.session.execute(Ownership.__table__.delete().where(Ownership.id.in_(chunk)))
+    ended = [(dwelling_ids[key], on_record.person_ids[o.person_key]) for key, o in diff.remove]
+    with _owners_change(staff, ended):
+        for chunk in _chunks(removed):
+            db.session.execute(Ownership.__table__.delete().where(Ownership.id.in_(chunk)))
+        if ended:
+            from core.accounts import ownerships_ended
             ownerships_ended(ended)  # the former owners' accounts stop voting for those flats, and are told
-    for chunk in _chunks(added):
-        db.session.execute(insert(Ownership.__table__), chunk)
-    _bulk_update(Ownership, changed)
+        for chunk in _chunks(added):
+            db.session.execute(insert(Ownership.__table__), chunk)
+        _bulk_update(Ownership, changed)
+
+
+def _owners_change(staff, ended):
+    """Around a roll's writing of ownerships that ends these (dwelling id, person id) ones: what rests on the
+    standing of the accounts bound to them (a proxy they stand as), or on those owners' word for those flats (a
+    proxy they authorised), is looked at again once the flats' new owners are written (whom it then concerns)."""
+    if not ended:
+        return nullcontext()
+    from core.accounts import owner_accounts, standing_changes
+    return standing_changes(owner_accounts(ended), staff, "roll",
+                            dwelling_ids=sorted({dwelling for dwelling, _person in ended}))
 
 
 ROLL_TOKEN = re.compile(r"^[0-9a-f]{32}$")

@@ -66,6 +66,9 @@ def delete_my_data(account):
     """Erase what the service holds about this WeChat user; keep ballots without anything that names them. A
     proxy they stood as lapses with it, and the owners it voted for are told (core.accounts.standing_changes)."""
     with standing_changes([account.id], cause="deletion"):
+        # Read again under the account's lock: a binding approved while the deletion waited for it is undone too
+        # (read before, the account's home would seem empty already, and stay bound).
+        db.session.refresh(account)
         return _delete(account)
 
 

@@ -181,6 +181,10 @@ class Proxy(db.Model):
     authorisation = db.Column(db.Text, nullable=False)
     document = db.Column(db.String(128))  # the uploaded 委托书
     proxy_person_id = db.Column(db.Integer)  # the proxy as verified by their ID number
+    # The owner who signed the authorisation: it stands only while they own the flat, on the registry's roll while
+    # the vote is a draft, on the vote's frozen roll once it opened (votes.services.standing_proxies). None: a proxy
+    # registered before the owner was recorded, whom the records could not tell (migration 0027): it stands no more.
+    owner_person_id = db.Column(db.Integer, db.ForeignKey("people.id"))
     # pending | confirmed | lapsed (stopped standing while its vote was open: votes.services.lapse_proxy) |
     # withdrawn (the proxy deleted their data: no longer stands, and is not confirmed)
     state = db.Column(db.String(16), nullable=False, default="pending")

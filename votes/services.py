@@ -11,8 +11,8 @@ from fractions import Fraction
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (bindparam, func, insert, literal, literal_column, null, select, text, true, union_all,
-                        update)
+from sqlalchemy import (bindparam, exists, func, insert, literal, literal_column, null, or_, select, text, true,
+                        union_all, update)
 
 from core import audit
 from core.accounts import STANDING_WATCHERS
@@ -134,11 +134,26 @@ def open_vote(staff, vote_id, opens_at, closes_at):
     vote.state, vote.opens_at, vote.closes_at = VoteState.OPEN, opens_at, closes_at
     vote.chain_head = chain_genesis(vote.id)
     freeze_roll(vote)
+    _lapse_unsigned(vote, staff)
     announce_vote(vote)
     audit.record(staff, "vote.open", "vote", vote.id, vote.region_id,
                  after={"opens_at": opens_at.isoformat(), "closes_at": closes_at.isoformat()})
     db.session.flush()
     return vote
+
+
+def _lapse_unsigned(vote, staff):
+    """As the vote opens: each confirmed proxy whose signer its frozen roll does not name as an owner of the flat
+    lapses (lapse_proxy: the owners on that roll and the proxy are told). A roll amendment made while it was a
+    draft lapsed its proxies then (proxies_kept); these are those whose signer left the roll unseen (an amendment
+    that raced the confirmation) or was never known (registered before signers were recorded: migration 0027)."""
+    db.session.flush()
+    for dwelling_id, account_id in db.session.execute(
+            select(Proxy.dwelling_id, Proxy.account_id).where(
+                Proxy.vote_id == vote.id, Proxy.state == "confirmed",
+                ~exists().where(VoteOwner.vote_id == Proxy.vote_id, VoteOwner.dwelling_id == Proxy.dwelling_id,
+                                VoteOwner.person_id == Proxy.owner_person_id)).order_by(Proxy.dwelling_id)).all():
+        lapse_proxy(vote.id, dwelling_id, account_id, staff, "opening")
 
 
 def extend_vote(staff, vote_id, closes_at, reason):
@@ -348,12 +363,26 @@ _ROLL_PART = select(_PARTS.c.area, _PARTS.c.head_no, _BUILDINGS.c.name.label("bu
 _PROXIES, _ACCOUNTS, _OWNERSHIPS = Proxy.__table__, WechatAccount.__table__, Ownership.__table__
 
 
+_VOTE_OWNERS = VoteOwner.__table__
+_SIGNERS = Ownership.__table__.alias("signers")
+# The owner who signed a proxy's authorisation still owns its flat: on the registry's roll (not as the developer's
+# stock) while the vote is a draft, on the vote's frozen roll once it opened (later amendments do not change a vote).
+_SIGNER_OWNS = or_(
+    (_VOTES.c.state == VoteState.DRAFT) & exists().where(
+        _SIGNERS.c.dwelling_id == _PROXIES.c.dwelling_id, _SIGNERS.c.person_id == _PROXIES.c.owner_person_id,
+        _SIGNERS.c.developer_held.is_(False)),
+    (_VOTES.c.state != VoteState.DRAFT) & exists().where(
+        _VOTE_OWNERS.c.vote_id == _PROXIES.c.vote_id, _VOTE_OWNERS.c.dwelling_id == _PROXIES.c.dwelling_id,
+        _VOTE_OWNERS.c.person_id == _PROXIES.c.owner_person_id))
+
+
 def standing_proxies():
     """(vote id, dwelling id, account id) of the confirmed proxies that still stand: their account is still
     bound, not deleted, as an owner to a flat of the vote's own compound that the person named when they were
-    registered owns on the roll (the rule register_proxy and confirm_proxy check). A proxy whose account was
-    unlinked, deleted or moved since, or one confirmed before that rule, no longer casts or is told to (one that
-    stopped standing while its vote was open has lapsed besides: proxies_kept)."""
+    registered owns on the roll (the rule register_proxy and confirm_proxy check), and the owner who signed the
+    authorisation still owns the flat it is for (_SIGNER_OWNS). A proxy whose account was unlinked, deleted or
+    moved since, one whose signer sold the flat, or one confirmed before these rules, no longer casts or is told
+    to (one that stopped standing while its vote was not closed has lapsed besides: proxies_kept, open_vote)."""
     return (select(_PROXIES.c.vote_id, _PROXIES.c.dwelling_id, _PROXIES.c.account_id)
             .join(_ACCOUNTS, (_ACCOUNTS.c.id == _PROXIES.c.account_id)
                   & (_ACCOUNTS.c.person_id == _PROXIES.c.proxy_person_id))
@@ -364,7 +393,7 @@ def standing_proxies():
             .join(_BUILDINGS, _BUILDINGS.c.id == _UNITS.c.building_id)
             .join(_VOTES, _VOTES.c.id == _PROXIES.c.vote_id)
             .where(_PROXIES.c.state == "confirmed", _ACCOUNTS.c.kind == "owner", _ACCOUNTS.c.deleted_at.is_(None),
-                   _BUILDINGS.c.compound_id == _VOTES.c.compound_id))
+                   _BUILDINGS.c.compound_id == _VOTES.c.compound_id, _SIGNER_OWNS))
 
 
 def _standing_only(account_id, rights):
@@ -1105,9 +1134,12 @@ def set_canvass(staff, vote_id, dwelling_id, status, note=None):
     return row
 
 
-def register_proxy(staff, vote_id, dwelling_id, account_id, authorisation, document=None, id_number=None):
+def register_proxy(staff, vote_id, dwelling_id, account_id, authorisation, document=None, id_number=None,
+                   owner_person_id=None):
     """Record that a WeChat user may vote for a dwelling: the signed authorisation (委托书) uploaded, the
-    proxy identified by their ID number. It counts only once a second staff member confirms it.
+    proxy identified by their ID number, the owner who signed it named (a person on the roll; may be
+    left out when the flat has one owner). It counts only once a second staff member confirms it, and stands
+    only while that owner owns the flat (standing_proxies).
 
     The proxy is one the committee can vouch for: a WeChat user verified as an owner of a flat of the vote's
     own compound (what `proxy_candidates` offers), whose ID number is the one the authorisation names. An
@@ -1120,6 +1152,7 @@ def register_proxy(staff, vote_id, dwelling_id, account_id, authorisation, docum
         raise field_error("document", "vote.proxy_document")
     if not in_scope(vote, dwelling_id):
         raise NotFound()
+    signer = _signer(vote, dwelling_id, owner_person_id)
     account, person = _proxy_account(vote, account_id)
     _check_proxy_identity(vote, person, id_number)
     owners = set(db.session.scalars(select(Ownership.person_id).where(Ownership.dwelling_id == dwelling_id)))
@@ -1130,13 +1163,74 @@ def register_proxy(staff, vote_id, dwelling_id, account_id, authorisation, docum
         proxy = Proxy(vote_id=vote.id, dwelling_id=dwelling_id)
         db.session.add(proxy)
     proxy.account_id, proxy.authorisation, proxy.document = account.id, authorisation.strip()[:2000], document
-    proxy.proxy_person_id, proxy.recorded_by, proxy.state = person.id, staff.id, "pending"
+    proxy.proxy_person_id, proxy.owner_person_id = person.id, signer
+    proxy.recorded_by, proxy.state = staff.id, "pending"
     proxy.confirmed_by = proxy.confirmed_at = None
     db.session.flush()
     link_uploads([document], "proxy_document", proxy.id)
     audit.record(staff, "vote.proxy", "dwelling", dwelling_id, vote.region_id,
-                 after={"account": account_id, "document": document, "state": "pending"})
+                 after={"account": account_id, "owner": signer, "document": document, "state": "pending"})
     return proxy
+
+
+def _signers(vote, dwelling_id):
+    """The people who may authorise a proxy for a flat in `vote`, and whose authorisation stands while they are
+    among them: its owners on the registry's roll (not the developer's stock) while the vote is a draft, on the
+    vote's frozen roll once it opened (what _SIGNER_OWNS asks of a confirmed proxy)."""
+    if vote.state == VoteState.DRAFT:
+        return set(db.session.scalars(select(Ownership.person_id).where(
+            Ownership.dwelling_id == dwelling_id, Ownership.developer_held.is_(False))))
+    return set(db.session.scalars(select(VoteOwner.person_id).where(VoteOwner.vote_id == vote.id,
+                                                                   VoteOwner.dwelling_id == dwelling_id)))
+
+
+def _signer(vote, dwelling_id, owner_id):
+    """The person id of the owner who signed a flat's authorisation: the one named, who must be among its
+    _signers, or its only one when nobody is named (a field fault on owner_id otherwise)."""
+    from core.ids import row_id
+    signers = _signers(vote, dwelling_id)
+    if owner_id is None or str(owner_id).strip() == "":
+        if len(signers) != 1:
+            raise field_error("owner_id", "vote.proxy_owner_required" if signers else "vote.proxy_owner")
+        return next(iter(signers))
+    if row_id(owner_id) not in signers:
+        raise field_error("owner_id", "vote.proxy_owner")
+    return row_id(owner_id)
+
+
+def proxy_signers(vote):
+    """(person id, name, address) of the owners who may sign an authorisation for a flat of the vote's scope, as
+    the roll that counts for it names them (_signers), by address."""
+    from core.registry import addresses
+    if vote.state == VoteState.DRAFT:
+        pairs = select(Ownership.dwelling_id, Ownership.person_id).where(
+            Ownership.dwelling_id.in_(scope_dwellings(vote)), Ownership.developer_held.is_(False))
+    else:
+        pairs = select(VoteOwner.dwelling_id, VoteOwner.person_id).where(VoteOwner.vote_id == vote.id)
+    pairs = pairs.subquery()
+    rows = db.session.execute(
+        select(pairs.c.dwelling_id, pairs.c.person_id, func.coalesce(Ownership.name, Person.name))
+        .join(Person, Person.id == pairs.c.person_id)
+        .outerjoin(Ownership, (Ownership.dwelling_id == pairs.c.dwelling_id)
+                   & (Ownership.person_id == pairs.c.person_id))).all()
+    where = addresses({dwelling for dwelling, _person, _name in rows})
+    return sorted(((person, name or "", where.get(dwelling, "")) for dwelling, person, name in rows),
+                  key=lambda row: (row[2], row[0]))
+
+
+def signer_names(proxies):
+    """{proxy id: the name of the owner who signed its authorisation, as the flat's roll writes it}."""
+    pairs = {(p.dwelling_id, p.owner_person_id) for p in proxies if p.owner_person_id is not None}
+    if not pairs:
+        return {}
+    people = {person for _dwelling, person in pairs}
+    names = {(None, person): name for person, name in db.session.execute(
+        select(Person.id, Person.name).where(Person.id.in_(people)))}
+    names.update({(dwelling, person): name for dwelling, person, name in db.session.execute(
+        select(Ownership.dwelling_id, Ownership.person_id, Ownership.name).where(
+            Ownership.person_id.in_(people), Ownership.name.is_not(None)))})
+    return {p.id: names.get((p.dwelling_id, p.owner_person_id)) or names.get((None, p.owner_person_id)) or ""
+            for p in proxies if p.owner_person_id is not None}
 
 
 def _proxy_accounts(vote):
@@ -1190,7 +1284,9 @@ def _check_proxy_identity(vote, person, id_number):
 
 def confirm_proxy(staff, vote_id, proxy_id):
     """A second staff member confirms a proxy against the authorisation; the owners are told. The proxy must
-    still be a verified owner of the vote's compound (the account may have been unbound since)."""
+    still be a verified owner of the vote's compound (the account may have been unbound since), and the owner who
+    signed still an owner of the flat (a roll amended since, or the roll frozen as the vote opened, may not name
+    them)."""
     from core.accounts import lock_accounts
     vote = get_vote(staff, vote_id, "votes.manage")
     proxy = pending_row(Proxy, proxy_id, "vote.entry_done", made_by="recorded_by", staff=staff,
@@ -1205,6 +1301,8 @@ def confirm_proxy(staff, vote_id, proxy_id):
     _account, person = _proxy_account(vote, proxy.account_id)
     if person.id != proxy.proxy_person_id:
         raise field_error("account_id", "vote.proxy_identity")
+    if proxy.owner_person_id not in _signers(vote, proxy.dwelling_id):  # sold, or not on the roll frozen since
+        raise field_error("owner_id", "vote.proxy_signer_left")
     proxy.state, proxy.confirmed_by, proxy.confirmed_at = "confirmed", staff.id, utcnow()
     audit.record(staff, "vote.proxy_confirm", "dwelling", proxy.dwelling_id, vote.region_id,
                  after={"proxy": proxy.id, "account": proxy.account_id})
@@ -1247,25 +1345,33 @@ WITHDRAWN = "withdrawn"  # the proxy deleted their data (privacy.deletion)
 _PROXY_LIVE = (VoteState.DRAFT, VoteState.OPEN)
 
 
-def _standing_of(account_ids):
-    """{(vote id, dwelling id): account id} of the proxies of these accounts that stand in votes not yet closed."""
-    if not account_ids:
+def _standing_of(account_ids, dwelling_ids=()):
+    """{(vote id, dwelling id): account id} of the proxies that stand in votes not yet closed: those of these
+    accounts, and those for these dwellings."""
+    which = []
+    if account_ids:
+        which.append(_PROXIES.c.account_id.in_(account_ids))
+    if dwelling_ids:
+        which.append(_PROXIES.c.dwelling_id.in_(dwelling_ids))
+    if not which:
         return {}
-    return {(vote_id, dwelling_id): account_id for vote_id, dwelling_id, account_id in db.session.execute(
-        standing_proxies().where(_PROXIES.c.account_id.in_(account_ids), _VOTES.c.state.in_(_PROXY_LIVE)))}
+    return {(vote, dwelling): account for vote, dwelling, account in db.session.execute(
+        standing_proxies().where(or_(*which), _VOTES.c.state.in_(_PROXY_LIVE)))}
 
 
 @contextmanager
-def proxies_kept(account_ids, staff=None, cause=None):
-    """Around a change to these accounts (core.accounts.standing_changes): each proxy of theirs that stood before
-    it and no longer stands after it lapses (lapse_proxy)."""
+def proxies_kept(account_ids, staff=None, cause=None, dwelling_ids=()):
+    """Around a change to these accounts, or to who owns these dwellings (core.accounts.standing_changes): each
+    proxy of those accounts, or for those dwellings, that stood before it and no longer stands after it lapses
+    (lapse_proxy)."""
     ids = sorted({account_id for account_id in account_ids if account_id is not None})
-    before = _standing_of(ids)
+    dwellings = sorted(set(dwelling_ids))
+    before = _standing_of(ids, dwellings)
     yield
     if not before:
         return
     db.session.flush()
-    after = _standing_of(ids)
+    after = _standing_of(ids, dwellings)
     for (vote_id, dwelling_id), account_id in sorted(before.items()):
         if (vote_id, dwelling_id) not in after:
             lapse_proxy(vote_id, dwelling_id, account_id, staff, cause)
@@ -1286,9 +1392,13 @@ def lapse_proxy(vote_id, dwelling_id, account_id, staff=None, cause=None):
     if before == "confirmed":
         proxy.state = LAPSED  # withdrawn (its proxy deleted their data) stays so: it lapsed all the same
     vote = db.session.get(Vote, vote_id)
+    # Why, as the owners and the proxy are told: the owner who signed no longer owns the flat, or the proxy is no
+    # longer a verified owner of the compound.
+    signer_left = proxy.owner_person_id not in _signers(vote, dwelling_id)
     audit.record(staff, "vote.proxy_lapsed", "dwelling", dwelling_id, vote.region_id, before={"state": "confirmed"},
-                 after={"proxy": proxy.id, "account": account_id, "state": proxy.state, "cause": cause})
-    _tell_lapsed(vote, proxy)
+                 after={"proxy": proxy.id, "account": account_id, "state": proxy.state, "cause": cause,
+                        "signer_left": signer_left})
+    _tell_lapsed(vote, proxy, signer_left)
     db.session.flush()
     return proxy
 
@@ -1304,31 +1414,50 @@ def _owners_to_tell(vote, dwelling_id):
                                       WechatAccount.deleted_at.is_(None)).order_by(WechatAccount.id).all()
 
 
-def _tell_lapsed(vote, proxy):
+# What the owners and the proxy are told when a proxy lapses: (title, while the vote is open, before it opens) to
+# the owners, then (title, text) to the proxy; the proxy no longer a verified owner, or the owner who signed no
+# longer an owner of the flat (whom the owners now on the roll never authorised it: so not "your proxy").
+_LAPSE_WORDS = {
+    False: ((_l("Your proxy can no longer vote"),
+             _l("The proxy registered to vote for %(home)s in \u201c%(title)s\u201d can no longer vote: they are no "
+                "longer a verified owner of this compound. Voting closes %(deadline)s. Reply 投票 (vote) to vote "
+                "yourself, or register a new proxy with the committee."),
+             _l("The proxy registered to vote for %(home)s in \u201c%(title)s\u201d can no longer vote: they are no "
+                "longer a verified owner of this compound. You can vote yourself once voting opens, or register a "
+                "new proxy with the committee.")),
+            (_l("You no longer vote for another home"),
+             _l("You can no longer vote for %(home)s in \u201c%(title)s\u201d: a proxy must be linked in WeChat as a "
+                "verified owner of this compound. If this is wrong, please contact the neighbourhood committee."))),
+    True: ((_l("A proxy for your home can no longer vote"),
+            _l("The proxy registered to vote for %(home)s in \u201c%(title)s\u201d can no longer vote: the owner who "
+               "signed the authorisation is no longer on the owners' roll for this home. Voting closes %(deadline)s. "
+               "Reply 投票 (vote) to vote yourself, or register a new proxy with the committee."),
+            _l("The proxy registered to vote for %(home)s in \u201c%(title)s\u201d can no longer vote: the owner who "
+               "signed the authorisation is no longer on the owners' roll for this home. You can vote yourself once "
+               "voting opens, or register a new proxy with the committee.")),
+           (_l("You no longer vote for another home"),
+            _l("You can no longer vote for %(home)s in \u201c%(title)s\u201d: the owner who signed the authorisation "
+               "is no longer on the owners' roll for this home. If this is wrong, please contact the neighbourhood "
+               "committee."))),
+}
+
+
+def _tell_lapsed(vote, proxy, signer_left=False):
     """The owners of the dwelling (their accounts verified as owners) hear that nobody votes for it on their behalf
-    any more, and what they can do; the proxy hears that they no longer vote for it."""
+    any more, and what they can do; the proxy hears that they no longer vote for it, and why."""
     from core.accounts import tell
     from core.times import format_moment
     home = dwelling_address(proxy.dwelling_id)
+    (title, while_open, before_open), (proxy_title, proxy_text) = _LAPSE_WORDS[signer_left]
     for account in _owners_to_tell(vote, proxy.dwelling_id):
         if vote.state == VoteState.OPEN and vote.closes_at is not None:
-            tell(account, "proxy_lapsed", _l("Your proxy can no longer vote"),
-                 _l("The proxy registered to vote for %(home)s in \u201c%(title)s\u201d can no longer vote: they are "
-                    "no longer a verified owner of this compound. Voting closes %(deadline)s. Please reply 投票 to vote "
-                    "yourself, or register a new proxy with the committee."),
-                 home=home, title=vote.title, deadline=format_moment(aware(vote.closes_at), account.locale),
-                 urgent=True)
+            tell(account, "proxy_lapsed", title, while_open, home=home, title=vote.title,
+                 deadline=format_moment(aware(vote.closes_at), account.locale), urgent=True)
         else:
-            tell(account, "proxy_lapsed", _l("Your proxy can no longer vote"),
-                 _l("The proxy registered to vote for %(home)s in \u201c%(title)s\u201d can no longer vote: they are "
-                    "no longer a verified owner of this compound. You can vote yourself once voting opens, or "
-                    "register a new proxy with the committee."), home=home, title=vote.title)
+            tell(account, "proxy_lapsed", title, before_open, home=home, title=vote.title)
     account = db.session.get(WechatAccount, proxy.account_id)
     if account is not None and account.deleted_at is None:
-        tell(account, "proxy_lapsed", _l("You no longer vote for another home"),
-             _l("You can no longer vote for %(home)s in \u201c%(title)s\u201d: a proxy must be linked in WeChat as a "
-                "verified owner of this compound. If this is wrong, please contact the neighbourhood committee."),
-             home=home, title=vote.title)
+        tell(account, "proxy_lapsed", proxy_title, proxy_text, home=home, title=vote.title)
 
 
 # watching, closing, publishing -----------------------------------------------------------------------

@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from core.extensions import db
@@ -460,3 +461,86 @@ def test_deleting_my_data_in_the_mini_program_takes_the_chats_record_of_my_messa
     assert client.post("/api/v1/me/deletion", headers=me).status_code == 204
 
     assert db.session.execute(select(InboundMessage.openid, InboundMessage.reply)).all() == []
+
+
+# Where the test holds whichever goes first: the deletion as it writes the account deleted (what it withdraws
+# written, the account held), the approval as it writes its audit entry (the account bound, and held).
+BINDING_GATES = {"deleting": "BEFORE UPDATE ON wechat_accounts FOR EACH ROW "
+                             "WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL)",
+                 "approving": "BEFORE INSERT ON audit_log FOR EACH ROW WHEN (NEW.action = 'binding.approve')"}
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.parametrize("first", ["deleting", "approving"])
+def test_an_approval_racing_the_residents_deletion_never_leaves_the_deleted_account_bound(
+        client, world, project, simulator, database_url, first):
+    """The committee approves a request to link to 201 just as its resident deletes their data, the approval
+    having read the request while it was still waiting. Whichever holds the account first finishes first and the
+    other waits for it: deleting first, the approval is refused (the account is gone) and 201's owner is not told
+    that someone linked to their home; approving first, the deletion then unlinks what was approved."""
+    import threading
+
+    from sqlalchemy import create_engine, text
+
+    from core.config import sqlalchemy_url
+    from tests.functional.test_proxies_and_paper_sheets import _held_at, _waiting_for_a_row
+    http, headers, _pid, rooms = project
+    owner = resident(client, simulator, http, headers, rooms["201"], "owner-201")
+    me = sign_in(client, simulator, "asking-201")
+    unit_id = db.session.get(Dwelling, rooms["201"]).unit_id
+    asked = client.post("/api/v1/me/binding/room", headers=me, json={
+        "unit_id": unit_id, "room": "201", "phone_last4": "1234", "name": "王小明"})
+    assert asked.get_json() == {"outcome": "pending"}
+    (waiting,) = http.get("/api/v1/admin/bindings", headers=headers).get_json()
+    account_id = account_of("asking-201")
+    gate = 0x6269
+    db.session.execute(text(f"""
+        CREATE FUNCTION binding_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_advisory_xact_lock({gate}); RETURN NEW; END $$;
+        CREATE TRIGGER binding_gate {BINDING_GATES[first]} EXECUTE FUNCTION binding_gate();
+    """))
+    db.session.commit()
+    answers = {}
+
+    def delete():
+        answers["delete"] = client.application.test_client().post("/api/v1/me/deletion", headers=me)
+
+    def approve():
+        answers["approve"] = http.post(f"/api/v1/admin/bindings/{waiting['id']}", headers=headers,
+                                       json={"approve": True, "kind": "tenant"})
+
+    threads = {"deleting": threading.Thread(target=delete), "approving": threading.Thread(target=approve)}
+    later = threads["approving" if first == "deleting" else "deleting"]
+    other = create_engine(sqlalchemy_url(database_url))
+    try:
+        with other.connect() as holder:
+            holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
+            holder.commit()
+            threads[first].start()
+            _held_at(holder, gate, first)
+            later.start()
+            waited = _waiting_for_a_row(holder, later)
+            holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
+            holder.commit()
+        for thread in threads.values():
+            thread.join(60)
+        assert not any(thread.is_alive() for thread in threads.values())
+    finally:
+        other.dispose()
+        db.session.rollback()
+        db.session.execute(text("DROP TRIGGER IF EXISTS binding_gate ON wechat_accounts; "
+                                "DROP TRIGGER IF EXISTS binding_gate ON audit_log; DROP FUNCTION IF EXISTS binding_gate()"))
+        db.session.commit()
+    assert answers["delete"].status_code == 204, answers["delete"].get_data(as_text=True)
+    gone = db.session.get(WechatAccount, account_id)
+    assert gone.deleted_at is not None and (gone.dwelling_id, gone.person_id, gone.kind) == (None, None, None)
+    told = [n for n in client.get("/api/v1/inbox", headers=owner).get_json() if n["kind"] == "binding_notice"]
+    if first == "deleting":
+        refused = answers["approve"]
+        assert refused.status_code == 409, refused.get_data(as_text=True)
+        assert refused.get_json()["error"]["message"] == "该申请已经处理过。", refused.get_json()
+        assert told == []
+        assert http.get("/api/v1/admin/bindings", headers=headers).get_json() == []
+    else:
+        assert answers["approve"].status_code == 200, answers["approve"].get_data(as_text=True)
+    assert waited, f"{'the approval' if first == 'deleting' else 'the deletion'} did not wait for the account"

@@ -555,6 +555,20 @@ def test_a_proxy_who_unlinks_in_the_mini_program_lapses_and_the_owner_and_the_pr
                       json={"choice": "agree"}).status_code == 200
 
 
+def test_an_owner_who_reads_english_is_told_of_the_lapse_with_the_projects_own_words_for_voting(
+        client, simulator, compounds):
+    """The lapse notice says "Reply 投票 (vote)", as every other English line of the service does."""
+    s = compounds
+    wang_relies_on_li(client, simulator, s)
+    changed = client.put("/api/v1/me/locale", headers=sign_in(client, simulator, "wang"), json={"locale": "en"})
+    assert changed.status_code == 200, changed.get_data(as_text=True)
+    assert client.delete("/api/v1/me/binding", headers=sign_in(client, simulator, "li-owner")).status_code == 204
+    (owner_note,) = inbox(client, simulator, "wang")
+    assert owner_note["title"] == "Your proxy can no longer vote", owner_note
+    assert "Reply 投票 (vote) to vote yourself" in owner_note["body"], owner_note
+    assert "Please reply" not in owner_note["body"], owner_note
+
+
 def test_a_proxy_who_unlinks_in_the_chat_lapses_and_the_owner_is_told(client, simulator, compounds):
     from simulator.sender import text_xml
     from tests.builders import Bot
@@ -809,3 +823,276 @@ def test_the_owner_is_told_of_a_proxy_confirmed_before_the_vote_opens(client, si
     (told,) = inbox(client, simulator, "wang", "proxy_registered")
     assert "1-1-104" in told["body"] and "「1单元屋面防水」" in told["body"], told
     assert inbox(client, simulator, "li-owner", "proxy_registered") == []
+
+
+# a proxy stands on the word of the owner who signed it ----------------------------------------------------------
+SIGNER_LEFT = "签署委托书的业主已不在这套房屋的业主名册上"
+# 104 sold to 赵六, who owns 105 already (and is verified in WeChat for it).
+SOLD_104 = [A_ROWS[0], ["1", "1", "104", "80", "", "", "赵六", id_number(5), "13800000005", "否", "是",
+                        CERT.format(204)], A_ROWS[2], A_ROWS[3]]
+
+
+def draft_vote(s, title):
+    """A draft vote over 104's stairwell, drafted by committee_a through the staff API; its id."""
+    http, headers = s["staff"]["committee_a"]
+    unit = db.session.scalar(select(Dwelling.unit_id).where(Dwelling.id == s["rooms"]["104"]))
+    made = http.post("/api/v1/admin/votes", headers=headers, json={
+        "scope_kind": "unit", "scope_id": unit, "matter": "rebuild", "title": title})
+    assert made.status_code == 201, made.get_data(as_text=True)
+    return made.get_json()["id"]
+
+
+def open_draft(s, vote_id):
+    http, headers = s["staff"]["committee_a"]
+    opened = http.post(f"/api/v1/admin/votes/{vote_id}/open", headers=headers, json=window())
+    assert opened.status_code == 200, opened.get_data(as_text=True)
+
+
+def cast(client, simulator, openid, vote_id, *dwelling_ids):
+    return client.put(f"/api/v1/votes/{vote_id}/ballot", headers=sign_in(client, simulator, openid),
+                      json={"choice": "agree", **({"dwelling_ids": list(dwelling_ids)} if dwelling_ids else {})})
+
+
+def assert_refused_for(client, simulator, s, vote_id, openid="li-owner"):
+    refused = cast(client, simulator, openid, vote_id, s["rooms"]["104"])
+    assert refused.status_code == 403, refused.get_data(as_text=True)
+    assert LAPSED_CAST in refused.get_json()["error"]["message"]
+
+
+def test_a_proxy_on_a_draft_vote_lapses_when_a_roll_import_gives_the_flat_another_owner(client, simulator, compounds):
+    """王五 authorised 李四 for the roof vote the committee is still preparing; then 王五 sold 104 to 赵六 and the
+    committee imported the amended roll. 李四 must not vote for 赵六's home on 王五's word: the proxy lapses there
+    and then, 赵六 hears that it no longer votes for his home (and that he can vote himself), 李四 hears why, and
+    the log names the committee member whose import did it."""
+    s = compounds
+    verified_owner(client, simulator, "wang", 4, 104)
+    li = verified_owner(client, simulator, "li-owner", 3, 103)
+    verified_owner(client, simulator, "zhao", 5, 105)
+    draft = draft_vote(s, "1单元屋面防水")
+    confirmed_proxy(s, li, 3, vote_id=draft)  # 104's only owner on the roll signed: 王五
+
+    import_roll(*s["staff"]["committee_a"], s["compound_a"], SOLD_104)
+
+    (owner_note,) = inbox(client, simulator, "zhao")
+    assert owner_note["title"] == "为您房屋登记的代理人已不能投票", owner_note
+    assert all(words in owner_note["body"] for words in ("1-1-104", "「1单元屋面防水」", "业主名册", "投票开始后")), owner_note
+    (proxy_note,) = inbox(client, simulator, "li-owner")
+    assert SIGNER_LEFT in proxy_note["body"] and "1-1-104" in proxy_note["body"], proxy_note
+    (entry,) = lapses(s)
+    assert (entry["actor"], entry["target_id"]) == ("committee_a", str(s["rooms"]["104"]))
+    assert {key: entry["after"][key] for key in ("state", "cause", "signer_left")} == {
+        "state": "lapsed", "cause": "roll", "signer_left": True}
+    # once the vote opens, 李四 cannot cast for 104; 赵六 votes for both his homes himself
+    open_draft(s, draft)
+    assert_refused_for(client, simulator, s, draft)
+    mine = cast(client, simulator, "zhao", draft)
+    assert mine.status_code == 200, mine.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Proxy.id)).where(Proxy.state == "lapsed")) == 1
+    assert inbox(client, simulator, "zhao") == [owner_note]  # told once: opening the vote told nobody again
+
+
+CO_OWNED = [A_ROWS[0], A_ROWS[1],
+            ["1", "1", "104", "80", "", "", "孙七", id_number(7), "13800000007", "否", "是", CERT.format(104)],
+            A_ROWS[2], A_ROWS[3]]
+
+
+def owner_ids(s, room):
+    """{name: person id} of a flat's owners, as the staff API lists the compound's dwellings."""
+    http, _headers = s["staff"]["committee_a"]
+    (flat,) = [d for d in http.get(f"/api/v1/admin/compounds/{s['compound_a']}/dwellings").get_json()
+               if d["room"] == room]
+    return {owner["name"]: owner["person_id"] for owner in flat["owners"]}
+
+
+def panel_roll_import(client, s, rows):
+    """committee_a imports a roll through the panel: uploaded, previewed, confirmed."""
+    http = panel(client, "committee_a")
+    page = f"/admin/compounds/{s['compound_a']}"
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', http.get(page).get_data(as_text=True)).group(1)
+    sent = http.post(page, data={"csrf_token": csrf, "file": (io.BytesIO(csv_bytes(rows, HEADER)), "roll.csv")},
+                     content_type="multipart/form-data")
+    assert sent.status_code == 302, sent.get_data(as_text=True)[:800]
+    preview = sent.headers["Location"]
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', http.get(preview).get_data(as_text=True)).group(1)
+    assert http.post(preview, data={"csrf_token": csrf}).status_code == 302
+
+
+def test_a_co_owners_authorisation_stands_while_they_own_the_flat_whatever_the_other_co_owner_does(
+        client, simulator, compounds):
+    """104 is 王五's and 孙七's. In the panel the committee names who signed each authorisation: 王五 authorised
+    李四 for the roof vote, 孙七 authorised 刘一 for the wall vote. When the roll no longer lists 王五 for 104,
+    李四's proxy lapses and 孙七, the owner left, is told; 刘一's stands, on 孙七's word."""
+    s = compounds
+    import_roll(*s["staff"]["committee_a"], s["compound_a"], CO_OWNED)
+    li = verified_owner(client, simulator, "li-owner", 3, 103)
+    liu = verified_owner(client, simulator, "liu-in-a", 30, 106)
+    verified_owner(client, simulator, "sun", 7, 104)
+    roof, wall = draft_vote(s, "1单元屋面防水"), draft_vote(s, "1单元外墙维修")
+    owners = owner_ids(s, "104")
+    # the panel asks which of the two signed
+    first = panel(client, "committee_a")
+    url = f"/admin/votes/{roof}/proxies"
+    html = first.get(url).get_data(as_text=True)
+    assert f'<option value="{owners["王五"]}">王五 · 1-1-104</option>' in html, html
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    form = {"csrf_token": csrf, "dwelling_id": str(s["rooms"]["104"]), "account_id": str(li),
+            "id_number": id_number(3), "authorisation": "王五委托李四代为表决"}
+    unnamed = first.post(url, data=dict(form, document=(io.BytesIO(PDF), "a.pdf")), content_type="multipart/form-data")
+    assert unnamed.status_code == 422 and "多位业主" in unnamed.get_data(as_text=True)
+    done = first.post(url, data=dict(form, owner_id=str(owners["王五"]), document=(io.BytesIO(PDF), "a.pdf")),
+                      content_type="multipart/form-data")
+    assert done.status_code == 302, done.get_data(as_text=True)
+    second = panel(client, "committee_a2")
+    html = second.get(url).get_data(as_text=True)
+    assert "<td>王五</td>" in html  # the second staff member checks who signed against the document
+    action = re.search(r'action="(/admin/votes/\d+/proxies/\d+/confirm)"', html).group(1)
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    assert second.post(action, data={"csrf_token": csrf}).status_code == 302
+    # 孙七's authorisation for the wall vote, through the staff API
+    http, headers = s["staff"]["committee_a"]
+    made = http.post(f"/api/v1/admin/votes/{wall}/proxies", headers=headers, content_type="multipart/form-data",
+                     data={"dwelling_id": s["rooms"]["104"], "account_id": liu, "owner_id": owners["孙七"],
+                           "authorisation": "孙七委托刘一代为表决", "id_number": id_number(30),
+                           "file": (io.BytesIO(PDF), "auth.pdf")})
+    assert made.status_code == 201 and made.get_json()["owner_id"] == owners["孙七"], made.get_data(as_text=True)
+    second_http, second_headers = s["staff"]["committee_a2"]
+    assert second_http.post(f"/api/v1/admin/votes/{wall}/proxies/{made.get_json()['id']}/confirm",
+                            headers=second_headers).get_json()["state"] == "confirmed"
+    proxies_told = len(inbox(client, simulator, "sun", "proxy_registered"))
+
+    panel_roll_import(client, s, [row for row in CO_OWNED if row[6] != "王五"])  # 104 is 孙七's alone now
+
+    (owner_note,) = inbox(client, simulator, "sun")
+    assert "「1单元屋面防水」" in owner_note["body"] and "外墙" not in owner_note["body"], owner_note
+    (proxy_note,) = inbox(client, simulator, "li-owner")
+    assert SIGNER_LEFT in proxy_note["body"]
+    assert inbox(client, simulator, "liu-in-a") == [] and proxies_told == 2
+    assert dict(db.session.execute(select(Proxy.vote_id, Proxy.state)).all()) == {roof: "lapsed", wall: "confirmed"}
+    open_draft(s, roof)
+    open_draft(s, wall)
+    assert_refused_for(client, simulator, s, roof)
+    stands = cast(client, simulator, "liu-in-a", wall, s["rooms"]["104"])
+    assert stands.status_code == 200 and stands.get_json()["channel"] == "proxy", stands.get_data(as_text=True)
+
+
+def test_a_proxy_registered_before_its_signer_was_recorded_lapses_as_its_vote_opens(client, simulator, compounds):
+    """A proxy confirmed for a draft vote before the committee named who signed (the migration could not tell)
+    stands on nobody's word: when the vote opens, with its roll frozen, it lapses, and 王五 hears at once that
+    he can vote himself before the deadline."""
+    s = compounds
+    verified_owner(client, simulator, "wang", 4, 104)
+    li = verified_owner(client, simulator, "li-owner", 3, 103)
+    draft = draft_vote(s, "1单元屋面防水")
+    from core.models import Staff
+    staff_id = db.session.scalar(select(Staff.id).where(Staff.username == "committee_a"))
+    db.session.add(Proxy(vote_id=draft, dwelling_id=s["rooms"]["104"], account_id=li,
+                         authorisation="业主委托（签字人未录入）",
+                         proxy_person_id=db.session.get(WechatAccount, li).person_id, state="confirmed",
+                         recorded_by=staff_id, confirmed_by=staff_id, confirmed_at=utcnow()))
+    db.session.commit()
+
+    open_draft(s, draft)
+
+    (owner_note,) = inbox(client, simulator, "wang")
+    body = owner_note["body"]
+    assert "「1单元屋面防水」" in body and re.search(r"\d+月\d+日（周.）", body) and "回复「投票」" in body, body
+    (entry,) = lapses(s)
+    assert (entry["actor"], entry["after"]["cause"], entry["after"]["state"]) == ("committee_a", "opening", "lapsed")
+    assert_refused_for(client, simulator, s, draft)
+    assert cast(client, simulator, "wang", draft).status_code == 200
+
+
+@pytest.mark.postgresql_only
+def test_a_proxy_confirmed_just_as_a_roll_import_sells_the_flat_lapses_as_its_vote_opens(
+        client, simulator, compounds, database_url):
+    """The second staff member confirms 李四 as 王五's proxy for a draft vote just as the committee imports the
+    roll that gives 104 to 赵六: the import finishes first, and does not see the proxy (not confirmed yet), the
+    confirmation does not see the import (it checked the roll before). The proxy never stands on 王五's word for
+    赵六's home, and it lapses when the vote opens: 赵六 is told then, with the deadline, and 李四 cannot cast."""
+    import threading
+
+    from sqlalchemy import create_engine, text
+
+    from core.config import sqlalchemy_url
+    s = compounds
+    verified_owner(client, simulator, "wang", 4, 104)
+    li = verified_owner(client, simulator, "li-owner", 3, 103)
+    verified_owner(client, simulator, "zhao", 5, 105)
+    draft = draft_vote(s, "1单元屋面防水")
+    registered = register(s, li, 3, vote_id=draft)
+    assert registered.status_code == 201, registered.get_data(as_text=True)
+    gate = 0x7079
+    db.session.execute(text(f"""
+        CREATE FUNCTION confirm_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_advisory_xact_lock({gate}); RETURN NEW; END $$;
+        CREATE TRIGGER confirm_gate BEFORE INSERT ON audit_log FOR EACH ROW
+            WHEN (NEW.action = 'vote.proxy_confirm') EXECUTE FUNCTION confirm_gate();
+    """))
+    db.session.commit()
+    answers = {}
+    second, second_headers = s["staff"]["committee_a2"]
+
+    def confirm():
+        answers["confirm"] = second.post(
+            f"/api/v1/admin/votes/{draft}/proxies/{registered.get_json()['id']}/confirm", headers=second_headers)
+
+    thread = threading.Thread(target=confirm)
+    other = create_engine(sqlalchemy_url(database_url))
+    try:
+        with other.connect() as holder:
+            holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
+            holder.commit()
+            thread.start()
+            _held_at(holder, gate, "the confirmation")
+            import_roll(*s["staff"]["committee_a"], s["compound_a"], SOLD_104)
+            holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
+            holder.commit()
+        thread.join(60)
+        assert not thread.is_alive()
+    finally:
+        other.dispose()
+        db.session.rollback()
+        db.session.execute(text("DROP TRIGGER IF EXISTS confirm_gate ON audit_log; DROP FUNCTION IF EXISTS confirm_gate()"))
+        db.session.commit()
+    assert answers["confirm"].status_code == 200, answers["confirm"].get_data(as_text=True)
+    assert lapses(s) == [] and inbox(client, simulator, "zhao") == []
+
+    open_draft(s, draft)
+
+    (owner_note,) = inbox(client, simulator, "zhao")
+    assert "1-1-104" in owner_note["body"] and "回复「投票」" in owner_note["body"], owner_note
+    (proxy_note,) = inbox(client, simulator, "li-owner")
+    assert SIGNER_LEFT in proxy_note["body"]
+    (entry,) = lapses(s)
+    assert (entry["actor"], entry["after"]["cause"]) == ("committee_a", "opening")
+    assert_refused_for(client, simulator, s, draft)
+
+
+def field_message(response, field):
+    return " ".join(d["message"] for d in response.get_json()["error"]["details"] if d["field"] == field)
+
+
+def test_a_proxy_names_an_owner_of_the_flat_on_the_roll_that_counts_and_is_confirmed_only_while_they_are_one(
+        client, simulator, compounds):
+    """The owner who signed must own the flat: on the frozen roll once the vote is open (赵六, who owns 105, is not
+    104's), on the registry's roll while it is a draft; a proxy whose signer sold the flat before the second staff
+    member looked is not confirmed."""
+    s = compounds
+    li = verified_owner(client, simulator, "li-owner", 3, 103)
+    http, headers = s["staff"]["committee_a"]
+    zhao = owner_ids(s, "105")["赵六"]
+    url = f"/api/v1/admin/votes/{s['vote_id']}/proxies"
+    data = {"dwelling_id": s["rooms"]["104"], "account_id": li, "authorisation": "赵六委托李四",
+            "id_number": id_number(3)}
+    wrong = http.post(url, headers=headers, content_type="multipart/form-data",
+                      data=dict(data, owner_id=zhao, file=(io.BytesIO(PDF), "auth.pdf")))
+    assert wrong.status_code == 422 and "业主名册" in field_message(wrong, "owner_id"), wrong.get_data(as_text=True)
+    draft = draft_vote(s, "1单元屋面防水")
+    registered = register(s, li, 3, vote_id=draft)
+    assert registered.status_code == 201 and registered.get_json()["owner_id"] == owner_ids(s, "104")["王五"]
+    import_roll(*s["staff"]["committee_a"], s["compound_a"], SOLD_104)
+    second, second_headers = s["staff"]["committee_a2"]
+    refused = second.post(f"/api/v1/admin/votes/{draft}/proxies/{registered.get_json()['id']}/confirm",
+                          headers=second_headers)
+    assert refused.status_code == 422 and "重新登记" in field_message(refused, "owner_id"), refused.get_data(as_text=True)
+    assert db.session.get(Proxy, registered.get_json()["id"]).state == "pending"
