@@ -80,7 +80,7 @@ def main():
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--max-rate", type=float, default=4000, help="the corpus holds this many requests a second")
+    parser.add_argument("--max-rate", type=float, default=8000, help="the corpus holds this many requests a second (more than the echo answers: a corpus used up ends the run with errors)")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--redis-url", default=None, help="the bot's replay guard and rate limits (else the database)")
     args = parser.parse_args()
