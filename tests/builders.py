@@ -408,3 +408,28 @@ def browser_sign_in(page, username, password, new_password=None):
         page.get_by_label("再次输入新密码").fill(new_password)
         page.get_by_role("button", name="修改密码").click()
         page.wait_for_load_state()
+
+
+def held_at(conn, gate, what):
+    """Poll (with a deadline) until a transaction waits for the advisory lock `gate` the test holds on `conn`
+    (PostgreSQL)."""
+    from sqlalchemy import text
+    deadline = time.monotonic() + 30
+    while not conn.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                               "AND objid = :g"), {"g": gate}):
+        assert time.monotonic() < deadline, f"{what} never got as far as the test holds it"
+        time.sleep(0.02)
+
+
+def waiting_for_a_row(conn, thread, what="a row"):
+    """Poll (with a deadline) until a transaction waits for a row another one locked (PostgreSQL); False when
+    `thread` ended first without ever waiting."""
+    from sqlalchemy import text
+    deadline = time.monotonic() + 30
+    while not conn.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted "
+                               "AND locktype IN ('transactionid', 'tuple')")):
+        if not thread.is_alive():
+            return False
+        assert time.monotonic() < deadline, f"nothing waited for {what}"
+        time.sleep(0.02)
+    return True

@@ -483,7 +483,7 @@ def test_an_approval_racing_the_residents_deletion_never_leaves_the_deleted_acco
     from sqlalchemy import create_engine, text
 
     from core.config import sqlalchemy_url
-    from tests.functional.test_proxies_and_paper_sheets import _held_at, _waiting_for_a_row
+    from tests.builders import held_at, waiting_for_a_row
     http, headers, _pid, rooms = project
     owner = resident(client, simulator, http, headers, rooms["201"], "owner-201")
     me = sign_in(client, simulator, "asking-201")
@@ -517,9 +517,9 @@ def test_an_approval_racing_the_residents_deletion_never_leaves_the_deleted_acco
             holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
             holder.commit()
             threads[first].start()
-            _held_at(holder, gate, first)
+            held_at(holder, gate, first)
             later.start()
-            waited = _waiting_for_a_row(holder, later)
+            waited = waiting_for_a_row(holder, later, "the account's row")
             holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
             holder.commit()
         for thread in threads.values():

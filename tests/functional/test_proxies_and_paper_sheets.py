@@ -13,7 +13,8 @@ from core.extensions import db
 from core.models import AuditLog, BindingCode, Dwelling, Ownership, WechatAccount, utcnow
 from core.registry import add_compound
 from core.staff import create_staff
-from tests.builders import CERT, PASSWORD, csv_bytes, id_number, login, page_sign_in, sign_in, window
+from tests.builders import (CERT, PASSWORD, csv_bytes, held_at, id_number, login, page_sign_in, sign_in,
+                            waiting_for_a_row, window)
 from tests.builders import CERT_HEADER as HEADER
 from votes.models import Proxy
 
@@ -698,32 +699,6 @@ def test_only_the_proxies_of_votes_still_open_lapse_and_are_told(client, simulat
 
 
 # a proxy confirmed just as its account unlinks --------------------------------------------------------------
-def _held_at(conn, gate, what):
-    """Poll (with a deadline) until a transaction waits for the advisory lock `gate` the test holds."""
-    import time
-
-    from sqlalchemy import text
-    deadline = time.monotonic() + 30
-    while not conn.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                               "AND objid = :g"), {"g": gate}):
-        assert time.monotonic() < deadline, f"{what} never got as far as the test holds it"
-        time.sleep(0.02)
-
-
-def _waiting_for_a_row(conn, thread):
-    """Poll (with a deadline) until a transaction waits for a row another one locked; False when `thread` ended
-    first without ever waiting."""
-    import time
-
-    from sqlalchemy import text
-    deadline = time.monotonic() + 30
-    while not conn.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted "
-                               "AND locktype IN ('transactionid', 'tuple')")):
-        if not thread.is_alive():
-            return False
-        assert time.monotonic() < deadline, "nothing waited for the account's row"
-        time.sleep(0.02)
-    return True
 
 
 # Where the test holds whichever goes first: confirming as it writes its audit entry (its checks done), unlinking
@@ -778,9 +753,9 @@ def test_a_proxy_confirmed_just_as_its_account_unlinks_is_never_left_standing_fo
             holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
             holder.commit()
             threads[first].start()
-            _held_at(holder, gate, first)
+            held_at(holder, gate, first)
             later.start()
-            waited = _waiting_for_a_row(holder, later)
+            waited = waiting_for_a_row(holder, later, "the account's row")
             holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
             holder.commit()
         for thread in threads.values():
@@ -1043,7 +1018,7 @@ def test_a_proxy_confirmed_just_as_a_roll_import_sells_the_flat_lapses_as_its_vo
             holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
             holder.commit()
             thread.start()
-            _held_at(holder, gate, "the confirmation")
+            held_at(holder, gate, "the confirmation")
             import_roll(*s["staff"]["committee_a"], s["compound_a"], SOLD_104)
             holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
             holder.commit()

@@ -16,7 +16,7 @@ from core.staff import create_staff
 from projects import works
 from projects.models import Project
 from surveys.models import Survey
-from tests.builders import PASSWORD, login, roll_rows, roll_with_owner
+from tests.builders import PASSWORD, held_at, login, roll_rows, roll_with_owner, waiting_for_a_row
 from tests.builders import CSRF, PNG, Panel, open_gate, sign_in
 
 @pytest.fixture
@@ -448,30 +448,6 @@ def test_report_times_are_summed_by_region_in_the_database(staff, world, client,
     assert rows == []
 
 
-def _held_at(conn, gate, what):
-    """Poll (with a deadline) until a transaction waits for the advisory lock `gate` the test holds."""
-    import time
-    from sqlalchemy import text
-    deadline = time.monotonic() + 30
-    while not conn.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                               "AND objid = :g"), {"g": gate}):
-        assert time.monotonic() < deadline, f"{what} never got as far as the test holds it"
-        time.sleep(0.02)
-
-
-def _waiting_for_a_row(conn, thread):
-    """Poll (with a deadline) until a transaction waits for a row another one locked; False when `thread` ended
-    first without ever waiting."""
-    import time
-    from sqlalchemy import text
-    deadline = time.monotonic() + 30
-    while not conn.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted "
-                               "AND locktype IN ('transactionid', 'tuple')")):
-        if not thread.is_alive():
-            return False
-        assert time.monotonic() < deadline, "nothing waited for the report's row"
-        time.sleep(0.02)
-    return True
 
 
 @pytest.mark.postgresql_only
@@ -519,9 +495,9 @@ def test_a_report_resolved_while_it_is_escalated_is_either_resolved_first_or_sen
             holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
             holder.commit()
             threads[first].start()
-            _held_at(holder, gate, first)
+            held_at(holder, gate, first)
             second.start()
-            waited = _waiting_for_a_row(holder, second)
+            waited = waiting_for_a_row(holder, second, "the report's row")
             holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
             holder.commit()
         for thread in threads.values():
