@@ -128,7 +128,9 @@ def start_gunicorn(app_spec, port, env, workers=2, worker_class="sync", threads=
     """gunicorn serving `app_spec` on 127.0.0.1:port; returns the process once it answers."""
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", str(workers), "-k", worker_class, "--threads", str(threads),
-         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "2048", "--keep-alive", "120", app_spec],
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "2048", "--keep-alive", "120",
+         # each worker its own socket, as in production (deploy/gunicorn.conf.py): wrk's connections spread
+         "--reuse-port", app_spec],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(150):
         try:

@@ -13,6 +13,13 @@ worker_class = "gthread"
 timeout = int(os.environ.get("WEB_TIMEOUT", 30))  # the bot answers within 5 s; nothing should take 30
 graceful_timeout = 20
 keepalive = 5
+# Each worker listens on a socket of its own (SO_REUSEPORT), and the kernel spreads new connections over them.
+# On one shared socket, the gthread worker that happens to be awake takes every connection as it arrives: the
+# proxy's few kept-alive connections all landed on one worker, which ran on one core while the others idled
+# (owners casting into one vote on 2 cores: 159 ballots/s with one of two workers busy, 315/s with both).
+# A worker that ends (max_requests, a restart) resets the connections still waiting in its own queue unless the
+# kernel hands them to another worker: set net.ipv4.tcp_migrate_req=1 (Linux 5.14+, docs/deploy.md).
+reuse_port = os.environ.get("WEB_REUSE_PORT", "1") == "1"
 # Workers are recycled now and then (a guard against slow leaks), not every minute of a vote night: a worker
 # loads the app again in about 2 s of CPU, and at a few hundred requests a second 5,000 requests came round
 # for each of four workers within a minute.
