@@ -8,6 +8,7 @@ from flask_babel import force_locale, get_locale, gettext as _
 from sqlalchemy import func, select
 
 from core import audit
+from core.accounts import lock_accounts
 from core.auth import authorize
 from core.chat_photos import only_from_chat
 from core.decisions import pending_row
@@ -108,6 +109,13 @@ def volunteer_supervisor(account, name):
 def decide_supervisor(staff, project_id, supervisor_id, approve):
     """The committee approves or turns down a volunteer; the resident is told."""
     project = get_project(staff, project_id, "projects.edit")
+    row = pending_row(ResidentSupervisor, supervisor_id, "works.already_decided", state="status",
+                      project_id=project.id)
+    # The resident's account first, as their deletion does (standing_changes), before anything is written: a
+    # deletion under way finishes first and the offer is read again as it left it (gone: NotFound); one that
+    # starts later waits for this decision and takes the decided offer with the rest.
+    lock_accounts([row.account_id])
+    db.session.expire(row)
     row = pending_row(ResidentSupervisor, supervisor_id, "works.already_decided", state="status",
                       project_id=project.id)
     row.status, row.decided_by = ("approved" if approve else "rejected"), staff.id

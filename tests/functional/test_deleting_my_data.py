@@ -18,7 +18,7 @@ from core.uploads import stored_path
 from notices.models import Delivery, Notice
 from projects.models import AcceptanceView
 from simulator.sender import event_xml
-from tests.builders import PNG, Bot, override_gate, page_sign_in, sign_in, simulator_calls
+from tests.builders import CSRF, PNG, Bot, override_gate, page_sign_in, sign_in, simulator_calls
 from wishes.models import Wish
 from tests.builders import bound_resident as resident
 
@@ -544,3 +544,142 @@ def test_an_approval_racing_the_residents_deletion_never_leaves_the_deleted_acco
     else:
         assert answers["approve"].status_code == 200, answers["approve"].get_data(as_text=True)
     assert waited, f"{'the approval' if first == 'deleting' else 'the deletion'} did not wait for the account"
+
+
+def volunteered(client, http, headers, pid, me):
+    """The resident offers to supervise the works; the offer as the committee's works page lists it."""
+    offered = client.post("/api/v1/project/supervisors", headers=me, json={"name": "张阿姨"})
+    assert offered.status_code == 201, offered.get_data(as_text=True)
+    (waiting,) = http.get(f"/api/v1/admin/projects/{pid}/works", headers=headers).get_json()["supervisors"]
+    assert (waiting["id"], waiting["status"]) == (offered.get_json()["id"], "pending")
+    return waiting
+
+
+def supervision_decisions():
+    """What the audit log says the committee decided about resident supervisors: (offer, status) in order."""
+    from core.models import AuditLog
+    return [(entry["supervisor"], entry["status"]) for entry in db.session.scalars(
+        select(AuditLog.after).where(AuditLog.action == "project.supervisor").order_by(AuditLog.id))]
+
+
+# Where the test holds whichever goes first: the deletion as it writes the account deleted (the offer deleted, the
+# account held), the committee's decision as it writes its audit entry (the offer decided, the account held).
+SUPERVISOR_GATES = {"deleting": "BEFORE UPDATE ON wechat_accounts FOR EACH ROW "
+                                "WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL)",
+                    "deciding": "BEFORE INSERT ON audit_log FOR EACH ROW WHEN (NEW.action = 'project.supervisor')"}
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.parametrize("approve", [True, False], ids=["approving", "turning_down"])
+@pytest.mark.parametrize("first", ["deleting", "deciding"])
+def test_a_decision_on_an_offer_to_supervise_racing_the_residents_deletion_leaves_no_supervisor_behind(
+        client, world, project, simulator, database_url, first, approve):
+    """The committee approves (or turns down) a resident's offer to supervise the works just as the resident
+    deletes their data, the decision having read the offer while it was still waiting. Whichever holds the
+    account first finishes first and the other waits for it: deleting first, the decision finds the offer gone
+    (404, nothing audited, nobody told); deciding first, the deletion then takes the decided offer and the message
+    about it. Either way no supervisor of the deleted account is left, and nothing answers 500."""
+    import threading
+
+    from sqlalchemy import create_engine, text
+
+    from core.config import sqlalchemy_url
+    from projects.models import ResidentSupervisor
+    from tests.builders import held_at, waiting_for_a_row
+    http, headers, pid, rooms = project
+    me = resident(client, simulator, http, headers, rooms["201"], "supervisor-201")
+    offer = volunteered(client, http, headers, pid, me)
+    account_id = account_of("supervisor-201")
+    gate = 0x7375
+    db.session.execute(text(f"""
+        CREATE FUNCTION supervisor_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_advisory_xact_lock({gate}); RETURN NEW; END $$;
+        CREATE TRIGGER supervisor_gate {SUPERVISOR_GATES[first]} EXECUTE FUNCTION supervisor_gate();
+    """))
+    db.session.commit()
+    answers = {}
+
+    def delete():
+        answers["delete"] = client.application.test_client().post("/api/v1/me/deletion", headers=me)
+
+    def decide():
+        answers["decide"] = http.post(f"/api/v1/admin/projects/{pid}/supervisors/{offer['id']}", headers=headers,
+                                      json={"approve": approve})
+
+    threads = {"deleting": threading.Thread(target=delete), "deciding": threading.Thread(target=decide)}
+    later = threads["deciding" if first == "deleting" else "deleting"]
+    other = create_engine(sqlalchemy_url(database_url))
+    try:
+        with other.connect() as holder:
+            holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
+            holder.commit()
+            threads[first].start()
+            held_at(holder, gate, first)
+            later.start()
+            waited = waiting_for_a_row(holder, later, "the account's row")
+            holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
+            holder.commit()
+        for thread in threads.values():
+            thread.join(60)
+        assert not any(thread.is_alive() for thread in threads.values())
+    finally:
+        other.dispose()
+        db.session.rollback()
+        db.session.execute(text("DROP TRIGGER IF EXISTS supervisor_gate ON wechat_accounts; "
+                                "DROP TRIGGER IF EXISTS supervisor_gate ON audit_log; "
+                                "DROP FUNCTION IF EXISTS supervisor_gate()"))
+        db.session.commit()
+    assert answers["delete"].status_code == 204, answers["delete"].get_data(as_text=True)
+    assert db.session.get(WechatAccount, account_id).deleted_at is not None
+    assert db.session.scalars(select(ResidentSupervisor.id).where(ResidentSupervisor.account_id == account_id)
+                              ).all() == []
+    assert http.get(f"/api/v1/admin/projects/{pid}/works", headers=headers).get_json()["supervisors"] == []
+    # the message telling them they supervise, if it was written, went with their data (its words and delivery)
+    deliveries, notices = addressed_to(account_id)
+    told = [{}] if first == "deciding" and approve else []
+    assert (deliveries, [db.session.get(Notice, n).params for n in notices]) == ([], told)
+    decided = answers["decide"]
+    if first == "deleting":
+        assert decided.status_code == 404, decided.get_data(as_text=True)
+        assert decided.get_json()["error"]["message"] == "未找到。", decided.get_json()
+        assert supervision_decisions() == []
+    else:
+        assert decided.status_code == 200, decided.get_data(as_text=True)
+        status = "approved" if approve else "rejected"
+        assert decided.get_json()["status"] == status
+        assert supervision_decisions() == [(offer["id"], status)]
+    assert waited, f"{'the decision' if first == 'deleting' else 'the deletion'} did not wait for the account"
+
+
+@pytest.mark.parametrize("door", ["api", "panel"])
+@pytest.mark.parametrize("approve", [True, False], ids=["approving", "turning_down"])
+def test_deciding_on_an_offer_to_supervise_after_its_resident_deleted_their_data_finds_it_gone(
+        client, world, project, simulator, door, approve):
+    """The committee's page still shows the offer when the resident deletes their data: deciding on it then
+    finds nothing (404), audits nothing and makes nobody a supervisor."""
+    from projects.models import ResidentSupervisor
+    from tests.builders import Panel
+    http, headers, pid, rooms = project
+    me = resident(client, simulator, http, headers, rooms["201"], "supervisor-201")
+    offer = volunteered(client, http, headers, pid, me)
+    account_id = account_of("supervisor-201")
+    page = f"/admin/projects/{pid}/works"
+    panel = Panel(client.application.test_client(), "committee_a") if door == "panel" else None
+    shown = panel.get(page) if panel else None
+
+    assert client.post("/api/v1/me/deletion", headers=me).status_code == 204
+
+    if panel:
+        assert "张阿姨" in shown and "张阿姨" not in panel.get(page)
+        decided = panel.client.post(f"{page}?action=supervisor", data={
+            "csrf_token": CSRF.search(shown).group(1), "supervisor_id": str(offer["id"]),
+            "decision": "approve" if approve else "reject"})
+    else:
+        decided = http.post(f"/api/v1/admin/projects/{pid}/supervisors/{offer['id']}", headers=headers,
+                            json={"approve": approve})
+        assert decided.get_json()["error"]["message"] == "未找到。", decided.get_json()
+    assert decided.status_code == 404, decided.get_data(as_text=True)[:400]
+    assert supervision_decisions() == []
+    assert db.session.scalars(select(ResidentSupervisor.id).where(ResidentSupervisor.account_id == account_id)
+                              ).all() == []
+    assert addressed_to(account_id) == ([], [])
