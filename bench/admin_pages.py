@@ -81,7 +81,7 @@ def closed_record(dwellings, rng):
 
 
 def build(url, compounds, dwellings):
-    from bench.common import migrated_app
+    from bench.common import migrated_app, planner_statistics
     from core.catalogue import sync_base_catalogue
     from core.extensions import db
     from core.models import Building, Compound, Dwelling, Ownership, Person, Unit, WechatAccount, utcnow
@@ -193,9 +193,7 @@ def build(url, compounds, dwellings):
         db.session.commit()
         vote_id = open_vote_with_ballots(vote_dwellings, rng)
         city_id = regions[1]["id"]
-        if url.startswith("postgresql"):  # statistics, as autovacuum would have them on a database in use
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
+        planner_statistics()
     return app, vote_id, city_id
 
 

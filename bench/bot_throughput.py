@@ -37,7 +37,7 @@ def prepare_database(url, users):
     """Migrate, seed the demo and bind `users` WeChat accounts to demo dwellings (owners when there are
     enough, the dwellings' other residents otherwise)."""
     from sqlalchemy import insert, select
-    from bench.common import migrated_app
+    from bench.common import migrated_app, planner_statistics
     from core import demo
     from core.extensions import db
     from core.models import Ownership, WechatAccount, utcnow
@@ -59,6 +59,7 @@ def prepare_database(url, users):
             db.session.execute(text("SELECT setval(pg_get_serial_sequence('wechat_accounts', 'id'), "
                                     "(SELECT max(id) FROM wechat_accounts))"))
         db.session.commit()
+        planner_statistics()
         db.engine.dispose()
 
 

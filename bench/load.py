@@ -42,6 +42,7 @@ def prepare(url, compounds, dwellings, env):
     """The province, then owners of compound 1 on WeChat with mini-program sessions, an open vote, a survey."""
     os.environ.update(env)
     from bench import admin_pages
+    from bench.common import planner_statistics
     from core.extensions import db
     from core.models import Ownership, ResidentSession, Staff, WechatAccount, utcnow
     from surveys import services as surveys
@@ -74,6 +75,7 @@ def prepare(url, compounds, dwellings, env):
         survey = surveys.create_survey(staff, "compound", 1, "满意度调查", SURVEY, kind="satisfaction")
         surveys.open_survey(staff, survey.id, utcnow() - timedelta(minutes=1), utcnow() + timedelta(days=3))
         db.session.commit()
+        planner_statistics()
         db.engine.dispose()
         return tokens, vote.id, survey.id
 

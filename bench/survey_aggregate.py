@@ -54,7 +54,7 @@ def main():
     parser.add_argument("--responses", type=int, default=100_000)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    from bench.common import bench_community, bench_stairwell, migrated_app
+    from bench.common import bench_community, bench_stairwell, migrated_app, planner_statistics
     from core import registry
     from core.extensions import db
     from core.models import Dwelling, WechatAccount, utcnow
@@ -89,6 +89,7 @@ def main():
             started = time.perf_counter()
             tallies.recount(survey.id)   # what answering keeps up to date, one response at a time
             db.session.commit()
+            planner_statistics()
             recount_time = time.perf_counter() - started
             scan = select(func.count(), func.sum(func.length(cast(SurveyResponse.answers, Text)))).where(
                 SurveyResponse.survey_id == survey.id, SurveyResponse.submitted.is_(True))

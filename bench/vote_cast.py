@@ -31,7 +31,7 @@ def prepare(url, votes_owners):
     """One compound per vote with its owners on WeChat, each with a session token; the votes open.
     Returns the app and [(vote_id, [(token, dwelling_id), ...]), ...]."""
     from sqlalchemy import insert, select
-    from bench.common import bench_community, bench_stairwell, migrated_app
+    from bench.common import bench_community, bench_stairwell, migrated_app, planner_statistics
     from core import registry
     from core.extensions import db
     from core.models import Dwelling, Ownership, Person, ResidentSession, WechatAccount, utcnow
@@ -74,6 +74,7 @@ def prepare(url, votes_owners):
             votes.open_vote(staff, vote.id, utcnow() - timedelta(minutes=1), utcnow() + timedelta(days=1))
             result.append((vote.id, [(t, first + i) for i, t in enumerate(tokens)]))
         db.session.commit()
+        planner_statistics()
         db.engine.dispose()
     return app, result
 
