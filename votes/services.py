@@ -980,7 +980,7 @@ def _tell_replaced(previous_account_id, vote, dwelling_id, channel):
         return
     tell(account, "ballot_replaced", _l("Your ballot was replaced"),
          _l("The ballot for %(home)s in \u201c%(title)s\u201d was replaced (%(channel)s). The last ballot received "
-         "counts. If you did not expect this, reply 投票 to vote again or tell the committee."),
+         "counts. Reply 投票 (vote) to vote again if you did not expect this, or tell the committee."),
          home=dwelling_address(dwelling_id), title=vote.title, channel=CHANNEL_WORDS.get(channel, channel))
 
 

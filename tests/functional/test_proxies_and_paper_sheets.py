@@ -698,6 +698,23 @@ def test_only_the_proxies_of_votes_still_open_lapse_and_are_told(client, simulat
                                                                                   second: "lapsed"}
 
 
+def test_a_ballot_replaced_is_told_in_english_with_the_projects_own_words_for_voting(client, simulator, compounds):
+    """The owner's own ballot, replaced by their proxy's: "回复「投票」" in Chinese, "Reply 投票 (vote)" in English."""
+    s = compounds
+    wang_relies_on_li(client, simulator, s)
+    wang, li = sign_in(client, simulator, "wang"), sign_in(client, simulator, "li-owner")
+    assert client.put(f"/api/v1/votes/{s['vote_id']}/ballot", headers=wang, json={"choice": "disagree"}).status_code == 200
+    assert cast_for_104(client, s, li).status_code == 200
+    (chinese,) = inbox(client, simulator, "wang", "ballot_replaced")
+    assert "请回复「投票」重新投票" in chinese["body"], chinese
+    assert client.put("/api/v1/me/locale", headers=wang, json={"locale": "en"}).status_code == 200
+    assert client.put(f"/api/v1/votes/{s['vote_id']}/ballot", headers=wang, json={"choice": "disagree"}).status_code == 200
+    assert cast_for_104(client, s, li).status_code == 200
+    english = [note for note in inbox(client, simulator, "wang", "ballot_replaced") if note["id"] != chinese["id"]]
+    (note,) = english
+    assert "Reply 投票 (vote) to vote again" in note["body"] and "reply 投票 to" not in note["body"], note
+
+
 # a proxy confirmed just as its account unlinks --------------------------------------------------------------
 
 
