@@ -851,8 +851,9 @@ def cast_ballots(account, vote_id, choice, channel, dwelling_ids=None, defer=Fal
         require_voter(account)
     except Forbidden:  # unlinked since: a proxy among them hears why the authorisation no longer stands
         proxied = {row.dwelling_id for row in rows if row.role == "proxy"}
-        if _refusal(account.id, vote_id, proxied, dwelling_ids) == "vote.proxy_lapsed":
-            raise Forbidden("vote.proxy_lapsed") from None
+        reason = _refusal(account.id, vote_id, proxied, dwelling_ids)
+        if reason != "vote.not_owner":
+            raise Forbidden(reason) from None
         raise
     rights, parts = {}, {}
     for row in rows:
@@ -889,11 +890,18 @@ def cast_ballots(account, vote_id, choice, channel, dwelling_ids=None, defer=Fal
 
 def _refusal(account_id, vote_id, unstood, refused):
     """Why a cast is refused: the authorisation no longer stands when a flat refused (any, when none was named) is
-    one the account was a proxy for, its proxy lapsed or confirmed but no longer standing (`unstood`); otherwise
-    only owners and their proxies vote."""
+    one the account was a proxy for, its proxy lapsed or confirmed but no longer standing (`unstood`), and why, as
+    the proxy was told when it lapsed (the first such flat's): the owner who signed it no longer owns the flat, or
+    the proxy's own account is no longer linked as a verified owner of the compound. Otherwise only owners and
+    their proxies vote."""
     ended = set(unstood) | set(db.session.scalars(select(Proxy.dwelling_id).where(
         Proxy.vote_id == vote_id, Proxy.account_id == account_id, Proxy.state == LAPSED)))
-    return "vote.proxy_lapsed" if ended & set(refused or ended) else "vote.not_owner"
+    hit = sorted(ended & set(refused or ended))
+    if not hit:
+        return "vote.not_owner"
+    proxy = db.session.scalars(select(Proxy).where(Proxy.vote_id == vote_id, Proxy.dwelling_id == hit[0])).first()
+    signer_left = proxy is not None and _signer_left(db.session.get(Vote, vote_id), proxy)
+    return "vote.proxy_lapsed_signer_left" if signer_left else "vote.proxy_lapsed"
 
 
 def cast_ballot(account, vote_id, choice, channel, dwelling_id=None):
@@ -1394,13 +1402,19 @@ def lapse_proxy(vote_id, dwelling_id, account_id, staff=None, cause=None):
     vote = db.session.get(Vote, vote_id)
     # Why, as the owners and the proxy are told: the owner who signed no longer owns the flat, or the proxy is no
     # longer a verified owner of the compound.
-    signer_left = proxy.owner_person_id not in _signers(vote, dwelling_id)
+    signer_left = _signer_left(vote, proxy)
     audit.record(staff, "vote.proxy_lapsed", "dwelling", dwelling_id, vote.region_id, before={"state": "confirmed"},
                  after={"proxy": proxy.id, "account": account_id, "state": proxy.state, "cause": cause,
                         "signer_left": signer_left})
     _tell_lapsed(vote, proxy, signer_left)
     db.session.flush()
     return proxy
+
+
+def _signer_left(vote, proxy):
+    """Whether the owner who signed the proxy's authorisation is no longer among the flat's _signers (or was never
+    recorded): why a proxy whose own account still stands lapsed."""
+    return proxy.owner_person_id not in _signers(vote, proxy.dwelling_id)
 
 
 def _owners_to_tell(vote, dwelling_id):

@@ -486,6 +486,7 @@ def test_a_proxy_confirmed_before_the_rule_for_an_account_of_another_compound_ca
 
 # a proxy that stops standing lapses, and the owner and the proxy are told ------------------------------------
 LAPSED_CAST = "您代人投票的委托已失效"
+ACCOUNT_GONE = "您的微信未绑定为本小区的认证业主"
 
 
 def inbox(client, simulator, openid, kind="proxy_lapsed"):
@@ -527,10 +528,12 @@ def assert_told_and_logged(client, simulator, s, cause, actor="system", proxy_to
 
 
 def assert_refused_as_lapsed(client, s, me):
+    """Refused with the reason that applies: the proxy's own WeChat no longer linked as a verified owner here."""
     refused = cast_for_104(client, s, me)
     assert refused.status_code == 403, refused.get_data(as_text=True)
     message = refused.get_json()["error"]["message"]
-    assert LAPSED_CAST in message and "居委会" in message, message
+    assert LAPSED_CAST in message and ACCOUNT_GONE in message and "居委会" in message, message
+    assert SIGNER_LEFT not in message, message
 
 
 def test_a_proxy_who_unlinks_in_the_mini_program_lapses_and_the_owner_and_the_proxy_are_told(
@@ -846,9 +849,13 @@ def cast(client, simulator, openid, vote_id, *dwelling_ids):
 
 
 def assert_refused_for(client, simulator, s, vote_id, openid="li-owner"):
+    """Refused with the reason that applies: the owner who signed no longer owns the flat (the proxy's own WeChat
+    is still linked as a verified owner of the compound)."""
     refused = cast(client, simulator, openid, vote_id, s["rooms"]["104"])
     assert refused.status_code == 403, refused.get_data(as_text=True)
-    assert LAPSED_CAST in refused.get_json()["error"]["message"]
+    message = refused.get_json()["error"]["message"]
+    assert LAPSED_CAST in message and SIGNER_LEFT in message and "居委会" in message, message
+    assert ACCOUNT_GONE not in message, message
 
 
 def test_a_proxy_on_a_draft_vote_lapses_when_a_roll_import_gives_the_flat_another_owner(client, simulator, compounds):
