@@ -20,7 +20,8 @@ from core.auth import authorize, get_in_region, kept_in_region
 from core.decisions import pending_row
 from core.errors import Conflict, DomainError, Forbidden, NotFound, Unavailable, field_error
 from core.extensions import db
-from core.models import Building, Dwelling, Ownership, Person, Region, Unit, WechatAccount, as_utc, aware, utcnow
+from core.models import (Building, Compound, Dwelling, Ownership, Person, Region, Unit, WechatAccount, as_utc, aware,
+                         utcnow)
 from core.scopes import SCOPES, count_accounts_in, in_scope, scope_compound, scope_dwellings
 from core.uploads import link_uploads
 from notices.services import queue_scoped_notice
@@ -1346,8 +1347,8 @@ def pending_proxies(staff, vote_id):
 
 # A confirmed proxy that stops standing (its account unlinked, linked elsewhere or deleted, or the roll no longer
 # naming its person as the owner of the flat it is bound to) lapses: it never stands again, whatever the account
-# becomes later (the committee registers a proxy anew, and a second staff member confirms it), and the owners and
-# the proxy are told once. Only votes not yet closed: a closed vote's proxies did their work.
+# becomes later (the committee registers a proxy anew, and a second staff member confirms it), and the owners, the
+# proxy and the committee are told once. Only votes not yet closed: a closed vote's proxies did their work.
 LAPSED = "lapsed"
 WITHDRAWN = "withdrawn"  # the proxy deleted their data (privacy.deletion)
 _PROXY_LIVE = (VoteState.DRAFT, VoteState.OPEN)
@@ -1390,8 +1391,9 @@ STANDING_WATCHERS.append(proxies_kept)
 
 def lapse_proxy(vote_id, dwelling_id, account_id, staff=None, cause=None):
     """The confirmed proxy of `account_id` for a dwelling no longer stands: it lapses, the change is logged (by the
-    staff member who made it, or the system), and the dwelling's owners and the proxy are told. None when it was
-    no longer that account's confirmed proxy (another change lapsed it first: the row is locked, so once only)."""
+    staff member who made it, or the system), the dwelling's owners and the proxy are told, and the committee is
+    alerted (_alert_committee). None when it was no longer that account's confirmed proxy (another change lapsed it
+    first: the row is locked, so once only)."""
     proxy = db.session.scalars(select(Proxy).where(Proxy.vote_id == vote_id, Proxy.dwelling_id == dwelling_id)
                                .with_for_update().execution_options(populate_existing=True)).first()
     if proxy is None or proxy.state not in ("confirmed", WITHDRAWN) or proxy.account_id != account_id:
@@ -1407,6 +1409,7 @@ def lapse_proxy(vote_id, dwelling_id, account_id, staff=None, cause=None):
                  after={"proxy": proxy.id, "account": account_id, "state": proxy.state, "cause": cause,
                         "signer_left": signer_left})
     _tell_lapsed(vote, proxy, signer_left)
+    _alert_committee(vote, proxy, _texts.lapse_reason(signer_left, cause))
     db.session.flush()
     return proxy
 
@@ -1415,6 +1418,19 @@ def _signer_left(vote, proxy):
     """Whether the owner who signed the proxy's authorisation is no longer among the flat's _signers (or was never
     recorded): why a proxy whose own account still stands lapsed."""
     return proxy.owner_person_id not in _signers(vote, proxy.dwelling_id)
+
+
+def _alert_committee(vote, proxy, reason):
+    """The committee of the vote's community hear that a proxy lapsed (their panel inbox, and WeChat for those who
+    linked it): which vote and flat, why (`reason`, votes.texts.PROXY_LAPSE_REASONS), and by when an owner may
+    still vote. Nobody is named: the committee registered the proxy, and its words outlive a deletion."""
+    from core.staff import responsible_staff
+    from notices.staff import notify_staff
+    open_until = aware(vote.closes_at).isoformat() if vote.state == VoteState.OPEN and vote.closes_at else None
+    notify_staff(responsible_staff(vote.region_id), "staff_proxy_lapsed", {
+        "title": vote.title, "vote_id": vote.id, "compound": db.session.get(Compound, vote.compound_id).name,
+        "home": dwelling_address(proxy.dwelling_id), "reason": reason, "closes_at": open_until,
+        "urgent": open_until is not None})
 
 
 def _owners_to_tell(vote, dwelling_id):
