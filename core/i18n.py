@@ -174,8 +174,11 @@ MESSAGES = {
     "vote.empty_scope": _l("Nobody in this scope is on the owners' roll: import the roll first."),
     "vote.out_of_scope": _l("This dwelling is not part of the vote."),
     "vote.not_owner": _l("Only the owners of this dwelling (or their registered proxy) can vote."),
-    "vote.proxy_lapsed": _l("Your authorisation to vote for this home no longer stands: a proxy must be linked in "
-                            "WeChat as a verified owner of this compound. Please contact the neighbourhood committee."),
+    "vote.proxy_lapsed": _l("Your authorisation to vote for this home no longer stands: your WeChat is not linked as "
+                            "a verified owner of this compound. Please contact the neighbourhood committee."),
+    "vote.proxy_lapsed_signer_left": _l("Your authorisation to vote for this home no longer stands: the owner who "
+                                        "signed it is no longer on the owners' roll for this home. Please contact "
+                                        "the neighbourhood committee."),
     "vote.unknown_matter": _l("Unknown matter %(matter)s."),
     "vote.unknown_choice": _l("Choose agree, disagree or abstain."),
     "vote.no_threshold": _l("Give the approval threshold as a fraction, e.g. 2/3."),

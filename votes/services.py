@@ -20,7 +20,8 @@ from core.auth import authorize, get_in_region, kept_in_region
 from core.decisions import pending_row
 from core.errors import Conflict, DomainError, Forbidden, NotFound, Unavailable, field_error
 from core.extensions import db
-from core.models import Building, Dwelling, Ownership, Person, Region, Unit, WechatAccount, as_utc, aware, utcnow
+from core.models import (Building, Compound, Dwelling, Ownership, Person, Region, Unit, WechatAccount, as_utc, aware,
+                         utcnow)
 from core.scopes import SCOPES, count_accounts_in, in_scope, scope_compound, scope_dwellings
 from core.uploads import link_uploads
 from notices.services import queue_scoped_notice
@@ -851,8 +852,9 @@ def cast_ballots(account, vote_id, choice, channel, dwelling_ids=None, defer=Fal
         require_voter(account)
     except Forbidden:  # unlinked since: a proxy among them hears why the authorisation no longer stands
         proxied = {row.dwelling_id for row in rows if row.role == "proxy"}
-        if _refusal(account.id, vote_id, proxied, dwelling_ids) == "vote.proxy_lapsed":
-            raise Forbidden("vote.proxy_lapsed") from None
+        reason = _refusal(account.id, vote_id, proxied, dwelling_ids)
+        if reason != "vote.not_owner":
+            raise Forbidden(reason) from None
         raise
     rights, parts = {}, {}
     for row in rows:
@@ -889,11 +891,18 @@ def cast_ballots(account, vote_id, choice, channel, dwelling_ids=None, defer=Fal
 
 def _refusal(account_id, vote_id, unstood, refused):
     """Why a cast is refused: the authorisation no longer stands when a flat refused (any, when none was named) is
-    one the account was a proxy for, its proxy lapsed or confirmed but no longer standing (`unstood`); otherwise
-    only owners and their proxies vote."""
+    one the account was a proxy for, its proxy lapsed or confirmed but no longer standing (`unstood`), and why, as
+    the proxy was told when it lapsed (the first such flat's): the owner who signed it no longer owns the flat, or
+    the proxy's own account is no longer linked as a verified owner of the compound. Otherwise only owners and
+    their proxies vote."""
     ended = set(unstood) | set(db.session.scalars(select(Proxy.dwelling_id).where(
         Proxy.vote_id == vote_id, Proxy.account_id == account_id, Proxy.state == LAPSED)))
-    return "vote.proxy_lapsed" if ended & set(refused or ended) else "vote.not_owner"
+    hit = sorted(ended & set(refused or ended))
+    if not hit:
+        return "vote.not_owner"
+    proxy = db.session.scalars(select(Proxy).where(Proxy.vote_id == vote_id, Proxy.dwelling_id == hit[0])).first()
+    signer_left = proxy is not None and _signer_left(db.session.get(Vote, vote_id), proxy)
+    return "vote.proxy_lapsed_signer_left" if signer_left else "vote.proxy_lapsed"
 
 
 def cast_ballot(account, vote_id, choice, channel, dwelling_id=None):
@@ -980,7 +989,7 @@ def _tell_replaced(previous_account_id, vote, dwelling_id, channel):
         return
     tell(account, "ballot_replaced", _l("Your ballot was replaced"),
          _l("The ballot for %(home)s in \u201c%(title)s\u201d was replaced (%(channel)s). The last ballot received "
-         "counts. If you did not expect this, reply 投票 to vote again or tell the committee."),
+         "counts. Reply 投票 (vote) to vote again if you did not expect this, or tell the committee."),
          home=dwelling_address(dwelling_id), title=vote.title, channel=CHANNEL_WORDS.get(channel, channel))
 
 
@@ -1338,8 +1347,8 @@ def pending_proxies(staff, vote_id):
 
 # A confirmed proxy that stops standing (its account unlinked, linked elsewhere or deleted, or the roll no longer
 # naming its person as the owner of the flat it is bound to) lapses: it never stands again, whatever the account
-# becomes later (the committee registers a proxy anew, and a second staff member confirms it), and the owners and
-# the proxy are told once. Only votes not yet closed: a closed vote's proxies did their work.
+# becomes later (the committee registers a proxy anew, and a second staff member confirms it), and the owners, the
+# proxy and the committee are told once. Only votes not yet closed: a closed vote's proxies did their work.
 LAPSED = "lapsed"
 WITHDRAWN = "withdrawn"  # the proxy deleted their data (privacy.deletion)
 _PROXY_LIVE = (VoteState.DRAFT, VoteState.OPEN)
@@ -1382,8 +1391,9 @@ STANDING_WATCHERS.append(proxies_kept)
 
 def lapse_proxy(vote_id, dwelling_id, account_id, staff=None, cause=None):
     """The confirmed proxy of `account_id` for a dwelling no longer stands: it lapses, the change is logged (by the
-    staff member who made it, or the system), and the dwelling's owners and the proxy are told. None when it was
-    no longer that account's confirmed proxy (another change lapsed it first: the row is locked, so once only)."""
+    staff member who made it, or the system), the dwelling's owners and the proxy are told, and the committee is
+    alerted (_alert_committee). None when it was no longer that account's confirmed proxy (another change lapsed it
+    first: the row is locked, so once only)."""
     proxy = db.session.scalars(select(Proxy).where(Proxy.vote_id == vote_id, Proxy.dwelling_id == dwelling_id)
                                .with_for_update().execution_options(populate_existing=True)).first()
     if proxy is None or proxy.state not in ("confirmed", WITHDRAWN) or proxy.account_id != account_id:
@@ -1394,13 +1404,33 @@ def lapse_proxy(vote_id, dwelling_id, account_id, staff=None, cause=None):
     vote = db.session.get(Vote, vote_id)
     # Why, as the owners and the proxy are told: the owner who signed no longer owns the flat, or the proxy is no
     # longer a verified owner of the compound.
-    signer_left = proxy.owner_person_id not in _signers(vote, dwelling_id)
+    signer_left = _signer_left(vote, proxy)
     audit.record(staff, "vote.proxy_lapsed", "dwelling", dwelling_id, vote.region_id, before={"state": "confirmed"},
                  after={"proxy": proxy.id, "account": account_id, "state": proxy.state, "cause": cause,
                         "signer_left": signer_left})
     _tell_lapsed(vote, proxy, signer_left)
+    _alert_committee(vote, proxy, _texts.lapse_reason(signer_left, cause))
     db.session.flush()
     return proxy
+
+
+def _signer_left(vote, proxy):
+    """Whether the owner who signed the proxy's authorisation is no longer among the flat's _signers (or was never
+    recorded): why a proxy whose own account still stands lapsed."""
+    return proxy.owner_person_id not in _signers(vote, proxy.dwelling_id)
+
+
+def _alert_committee(vote, proxy, reason):
+    """The committee of the vote's community hear that a proxy lapsed (their panel inbox, and WeChat for those who
+    linked it): which vote and flat, why (`reason`, votes.texts.PROXY_LAPSE_REASONS), and by when an owner may
+    still vote. Nobody is named: the committee registered the proxy, and its words outlive a deletion."""
+    from core.staff import responsible_staff
+    from notices.staff import notify_staff
+    open_until = aware(vote.closes_at).isoformat() if vote.state == VoteState.OPEN and vote.closes_at else None
+    notify_staff(responsible_staff(vote.region_id), "staff_proxy_lapsed", {
+        "title": vote.title, "vote_id": vote.id, "compound": db.session.get(Compound, vote.compound_id).name,
+        "home": dwelling_address(proxy.dwelling_id), "reason": reason, "closes_at": open_until,
+        "urgent": open_until is not None})
 
 
 def _owners_to_tell(vote, dwelling_id):

@@ -66,3 +66,42 @@ def vote_result(params, notice):
         title=_("Vote result"), where=params.get("where", ""), detail=f"{params.get('title', '')}：{outcome}",
         body=_("%(title)s: %(outcome)s. See the published result.", title=params.get("title", ""),
                outcome=outcome))
+
+
+# Why a proxy lapsed, as the committee reads it (votes.services.lapse_proxy): the owner who signed no longer owns the
+# flat, or what ended the proxy's own standing as a verified owner of the compound (the change's cause).
+PROXY_LAPSE_REASONS = {
+    "signer_left": _l("the owner who signed the authorisation is no longer on the owners' roll for this home"),
+    "unbinding": _l("the proxy unlinked their WeChat"),
+    "binding": _l("the proxy's WeChat was linked anew, no longer as a verified owner of this compound"),
+    "roll": _l("the owners' roll no longer lists the proxy as an owner in this compound"),
+    "deletion": _l("the proxy deleted their data"),
+    "standing": _l("the proxy is no longer a verified owner of this compound"),
+}
+
+
+def lapse_reason(signer_left, cause):
+    """The key of PROXY_LAPSE_REASONS for a lapse: the signer first, as the owners and the proxy are told."""
+    if signer_left:
+        return "signer_left"
+    return cause if cause in PROXY_LAPSE_REASONS else "standing"
+
+
+@notice_kind("staff_proxy_lapsed")
+def staff_proxy_lapsed(params, notice):
+    """To the committee: a proxy lapsed; which vote and flat, why, until when, and what to do if an owner asks."""
+    deadline = _deadline(params)
+    words = {"title": params.get("title", ""), "home": params.get("home", ""),
+             "reason": PROXY_LAPSE_REASONS.get(params.get("reason"), PROXY_LAPSE_REASONS["standing"])}
+    if deadline:
+        body = _("\u201c%(title)s\u201d: the proxy for %(home)s can no longer vote: %(reason)s. Voting closes "
+                 "%(deadline)s. If an owner of this home asks, register a new proxy from their signed "
+                 "authorisation; a second staff member confirms it.", deadline=format_moment(deadline, get_locale()),
+                 **words)
+    else:
+        body = _("\u201c%(title)s\u201d: the proxy for %(home)s can no longer vote: %(reason)s. If an owner of this "
+                 "home asks, register a new proxy from their signed authorisation; a second staff member confirms "
+                 "it.", **words)
+    where = " ".join(part for part in (params.get("compound", ""), params.get("home", "")) if part)
+    return NoticeText(title=_("Proxy vote lapsed"), where=where, when=deadline, detail=params.get("title", ""),
+                      urgent=deadline is not None, body=body)

@@ -486,6 +486,7 @@ def test_a_proxy_confirmed_before_the_rule_for_an_account_of_another_compound_ca
 
 # a proxy that stops standing lapses, and the owner and the proxy are told ------------------------------------
 LAPSED_CAST = "您代人投票的委托已失效"
+ACCOUNT_GONE = "您的微信未绑定为本小区的认证业主"
 
 
 def inbox(client, simulator, openid, kind="proxy_lapsed"):
@@ -527,10 +528,12 @@ def assert_told_and_logged(client, simulator, s, cause, actor="system", proxy_to
 
 
 def assert_refused_as_lapsed(client, s, me):
+    """Refused with the reason that applies: the proxy's own WeChat no longer linked as a verified owner here."""
     refused = cast_for_104(client, s, me)
     assert refused.status_code == 403, refused.get_data(as_text=True)
     message = refused.get_json()["error"]["message"]
-    assert LAPSED_CAST in message and "居委会" in message, message
+    assert LAPSED_CAST in message and ACCOUNT_GONE in message and "居委会" in message, message
+    assert SIGNER_LEFT not in message, message
 
 
 def test_a_proxy_who_unlinks_in_the_mini_program_lapses_and_the_owner_and_the_proxy_are_told(
@@ -698,6 +701,79 @@ def test_only_the_proxies_of_votes_still_open_lapse_and_are_told(client, simulat
                                                                                   second: "lapsed"}
 
 
+# the committee hears of a lapse in its alerts ----------------------------------------------------------------
+ALERT = "委托投票已失效"
+
+
+def alerts(client, username):
+    """The staff member's alerts page in the panel (signed in through its login form)."""
+    return panel(client, username).get("/admin/inbox").get_data(as_text=True)
+
+
+def test_the_committee_is_alerted_once_when_a_proxy_unlinks_with_the_vote_the_flat_the_cause_and_the_next_step(
+        client, simulator, compounds):
+    s = compounds
+    wang_relies_on_li(client, simulator, s)
+    me = sign_in(client, simulator, "li-owner")
+    assert client.delete("/api/v1/me/binding", headers=me).status_code == 204
+
+    html = alerts(client, "committee_a2")
+    assert html.count(ALERT) == 1, html
+    for words in ("玉林小区 1-1-104", "「1单元加装电梯」", "代理人解除了微信绑定", "另一位工作人员复核"):
+        assert words in html, words
+    assert re.search(r"投票于(\d+年)?\d+月\d+日（周.）\D*\d+:\d\d截止", html), html
+    assert ALERT in alerts(client, "committee_a")  # every committee member of the vote's community
+    for outside in ("committee_b", "street_a"):
+        assert ALERT not in alerts(client, outside), outside
+    # linked again and unlinked again: the lapse was one, and so is the alert
+    verified_owner(client, simulator, "li-owner", 3, 103)
+    assert client.delete("/api/v1/me/binding", headers=me).status_code == 204
+    assert alerts(client, "committee_a2").count(ALERT) == 1 and len(lapses(s)) == 1
+
+
+def test_the_committee_is_alerted_when_a_roll_import_ends_the_signers_ownership_and_told_once_as_the_vote_opens(
+        client, simulator, compounds):
+    s = compounds
+    verified_owner(client, simulator, "wang", 4, 104)
+    li = verified_owner(client, simulator, "li-owner", 3, 103)
+    draft = draft_vote(s, "1单元屋面防水")
+    confirmed_proxy(s, li, 3, vote_id=draft)
+    from core.models import Staff
+    db.session.execute(Staff.__table__.update().where(Staff.username == "committee_a").values(locale="en"))
+    db.session.commit()
+
+    import_roll(*s["staff"]["committee_a"], s["compound_a"], SOLD_104)
+
+    html = alerts(client, "committee_a2")
+    assert html.count(ALERT) == 1, html
+    for words in ("玉林小区 1-1-104", "「1单元屋面防水」", SIGNER_LEFT, "重新登记"):
+        assert words in html, words
+    assert "截止" not in html  # a draft has no deadline yet
+    english = alerts(client, "committee_a")
+    for words in ("Proxy vote lapsed", "1-1-104", "the owner who signed the authorisation is no longer on the "
+                  "owners&#39; roll for this home", "a second staff member"):
+        assert words in english, words
+    open_draft(s, draft)
+    assert alerts(client, "committee_a2").count(ALERT) == 1
+
+
+def test_a_ballot_replaced_is_told_in_english_with_the_projects_own_words_for_voting(client, simulator, compounds):
+    """The owner's own ballot, replaced by their proxy's: "回复「投票」" in Chinese, "Reply 投票 (vote)" in English."""
+    s = compounds
+    wang_relies_on_li(client, simulator, s)
+    wang, li = sign_in(client, simulator, "wang"), sign_in(client, simulator, "li-owner")
+    assert client.put(f"/api/v1/votes/{s['vote_id']}/ballot", headers=wang, json={"choice": "disagree"}).status_code == 200
+    assert cast_for_104(client, s, li).status_code == 200
+    (chinese,) = inbox(client, simulator, "wang", "ballot_replaced")
+    assert "请回复「投票」重新投票" in chinese["body"], chinese
+    assert client.put("/api/v1/me/locale", headers=wang, json={"locale": "en"}).status_code == 200
+    assert client.put(f"/api/v1/votes/{s['vote_id']}/ballot", headers=wang, json={"choice": "disagree"}).status_code == 200
+    assert cast_for_104(client, s, li).status_code == 200
+    english = [note for note in inbox(client, simulator, "wang", "ballot_replaced") if note["id"] != chinese["id"]]
+    (note,) = english
+    assert "Reply 投票 (vote) to vote again" in note["body"] and "reply 投票 to" not in note["body"], note
+
+
 # a proxy confirmed just as its account unlinks --------------------------------------------------------------
 
 
@@ -829,9 +905,13 @@ def cast(client, simulator, openid, vote_id, *dwelling_ids):
 
 
 def assert_refused_for(client, simulator, s, vote_id, openid="li-owner"):
+    """Refused with the reason that applies: the owner who signed no longer owns the flat (the proxy's own WeChat
+    is still linked as a verified owner of the compound)."""
     refused = cast(client, simulator, openid, vote_id, s["rooms"]["104"])
     assert refused.status_code == 403, refused.get_data(as_text=True)
-    assert LAPSED_CAST in refused.get_json()["error"]["message"]
+    message = refused.get_json()["error"]["message"]
+    assert LAPSED_CAST in message and SIGNER_LEFT in message and "居委会" in message, message
+    assert ACCOUNT_GONE not in message, message
 
 
 def test_a_proxy_on_a_draft_vote_lapses_when_a_roll_import_gives_the_flat_another_owner(client, simulator, compounds):

@@ -33,6 +33,8 @@ SAMPLES = {
                               "link": "http://127.0.0.1:5000/public/defects/abc"},
     "staff_defect_rectified": {"project": "玉林小区综合改造", "reference": "D000004", "text": "雨后1栋门口积水",
                                "link": "http://127.0.0.1:5000/public/defects/abc"},
+    "staff_proxy_lapsed": {"title": "2单元加装电梯", "compound": "玉林小区", "home": "1-2-501", "reason": "signer_left",
+                           "closes_at": CLOSES.isoformat(), "urgent": True},
     "election_open": {"title": "第一届业主委员会选举", "where": "玉林小区", "seats": 5, "candidates": 7,
                       "closes_at": CLOSES.isoformat()},
     "wish_step": {"reference": "W000001", "step": {"kind": "item", "key": "item:1", "at": CLOSES.isoformat(),
