@@ -89,8 +89,8 @@ def main():
             started = time.perf_counter()
             tallies.recount(survey.id)   # what answering keeps up to date, one response at a time
             db.session.commit()
-            planner_statistics()
             recount_time = time.perf_counter() - started
+            planner_statistics()  # of the responses and the counts just written, outside the recount's time
             scan = select(func.count(), func.sum(func.length(cast(SurveyResponse.answers, Text)))).where(
                 SurveyResponse.survey_id == survey.id, SurveyResponse.submitted.is_(True))
 
