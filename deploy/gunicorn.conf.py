@@ -9,7 +9,7 @@ import os
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("WEB_THREADS", 4))
-worker_class = "gthread"
+worker_class = "deploy.workers.StoppingThreadWorker"  # gthread, listening only while it accepts
 timeout = int(os.environ.get("WEB_TIMEOUT", 30))  # the bot answers within 5 s; nothing should take 30
 graceful_timeout = 20
 keepalive = 5
@@ -17,8 +17,10 @@ keepalive = 5
 # On one shared socket, the gthread worker that happens to be awake takes every connection as it arrives: the
 # proxy's few kept-alive connections all landed on one worker, which ran on one core while the others idled
 # (owners casting into one vote on 2 cores: 159 ballots/s with one of two workers busy, 315/s with both).
-# A worker that ends (max_requests, a restart) resets the connections still waiting in its own queue unless the
-# kernel hands them to another worker: set net.ipv4.tcp_migrate_req=1 (Linux 5.14+, docs/deploy.md).
+# A worker listens once its app is loaded and closes its socket as soon as it stops (max_requests, a restart:
+# deploy/workers.py); the connections still waiting in its queue then are reset unless the kernel hands them to
+# another worker: set net.ipv4.tcp_migrate_req=1 (Linux 5.14+). With reuse_port a second server started on the
+# same port shares it silently, and USR2 (gunicorn's binary upgrade) does not work: docs/deploy.md.
 reuse_port = os.environ.get("WEB_REUSE_PORT", "1") == "1"
 # Workers are recycled now and then (a guard against slow leaks), not every minute of a vote night: a worker
 # loads the app again in about 2 s of CPU, and at a few hundred requests a second 5,000 requests came round
