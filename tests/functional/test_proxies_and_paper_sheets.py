@@ -661,6 +661,10 @@ def test_a_proxy_who_deletes_their_data_lapses_and_the_owner_is_told(client, sim
     me = sign_in(client, simulator, "li-owner")
     assert client.post("/api/v1/me/deletion", headers=me).status_code == 204
     assert_told_and_logged(client, simulator, s, "deletion", proxy_told=False)
+    # the committee hears that the proxy is no longer a verified owner here, not that they had their data deleted
+    html = alerts(client, "committee_a2")
+    assert html.count(ALERT) == 1 and "代理人已不是本小区的认证业主" in html, html
+    assert "删除" not in html, html
     from notices.models import Notice
     assert db.session.scalar(select(func.count(Notice.id)).where(  # nobody is left to tell at the deleted account
         Notice.kind == "proxy_lapsed", Notice.scope_kind == "account", Notice.scope_id == li)) == 0
