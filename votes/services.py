@@ -1426,7 +1426,9 @@ def _alert_committee(vote, proxy, reason):
     still vote. Nobody is named: the committee registered the proxy, and its words outlive a deletion."""
     from core.staff import responsible_staff
     from notices.staff import notify_staff
-    open_until = aware(vote.closes_at).isoformat() if vote.state == VoteState.OPEN and vote.closes_at else None
+    # The deadline only while it is still ahead: a vote past it that the scheduler has not closed yet is not urgent.
+    ahead = vote.state == VoteState.OPEN and vote.closes_at is not None and aware(vote.closes_at) > utcnow()
+    open_until = aware(vote.closes_at).isoformat() if ahead else None
     notify_staff(responsible_staff(vote.region_id), "staff_proxy_lapsed", {
         "title": vote.title, "vote_id": vote.id, "compound": db.session.get(Compound, vote.compound_id).name,
         "home": dwelling_address(proxy.dwelling_id), "reason": reason, "closes_at": open_until,

@@ -761,6 +761,26 @@ def test_the_committee_is_alerted_when_a_roll_import_ends_the_signers_ownership_
     assert alerts(client, "committee_a2").count(ALERT) == 1
 
 
+def test_the_committee_is_not_given_a_deadline_already_passed_when_a_proxy_lapses_before_the_vote_is_closed(
+        client, simulator, compounds):
+    """The vote's closing time has passed but the scheduler has not closed it yet: the alert is not urgent and
+    names no deadline."""
+    s = compounds
+    wang_relies_on_li(client, simulator, s)
+    from notices.models import StaffNotice
+    from votes.models import Vote
+    db.session.execute(Vote.__table__.update().where(Vote.id == s["vote_id"])
+                       .values(closes_at=utcnow() - timedelta(minutes=5)))
+    db.session.commit()
+    assert client.delete("/api/v1/me/binding", headers=sign_in(client, simulator, "li-owner")).status_code == 204
+
+    html = alerts(client, "committee_a2")
+    assert html.count(ALERT) == 1 and "代理人解除了微信绑定" in html, html
+    assert "截止" not in html, html
+    params = [entry.params for entry in db.session.scalars(select(StaffNotice)) if entry.kind == "staff_proxy_lapsed"]
+    assert params and all(not p["urgent"] and p["closes_at"] is None for p in params), params
+
+
 def test_a_ballot_replaced_is_told_in_english_with_the_projects_own_words_for_voting(client, simulator, compounds):
     """The owner's own ballot, replaced by their proxy's: "回复「投票」" in Chinese, "Reply 投票 (vote)" in English."""
     s = compounds
