@@ -551,7 +551,12 @@ def test_a_proxy_who_unlinks_in_the_mini_program_lapses_and_the_owner_and_the_pr
     assert document.status_code == 404
     (listed,) = client.get("/api/v1/votes", headers=me).get_json()  # he votes for his own flat, not for 104
     assert [d["dwelling_id"] for d in listed["dwellings"]] == [s["rooms"]["103"]]
-    assert_refused_as_lapsed(client, s, me)
+    # refused, and told the truth: he is linked now, the authorisation simply does not come back
+    refused = cast_for_104(client, s, me)
+    assert refused.status_code == 403, refused.get_data(as_text=True)
+    message = refused.get_json()["error"]["message"]
+    assert message.startswith(LAPSED_CAST) and "不会自动恢复" in message and "重新登记" in message, message
+    assert ACCOUNT_GONE not in message and SIGNER_LEFT not in message, message
     assert len(inbox(client, simulator, "wang")) == 1 and len(lapses(s)) == 1
     # the owner votes himself
     wang = sign_in(client, simulator, "wang")
