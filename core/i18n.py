@@ -179,6 +179,9 @@ MESSAGES = {
     "vote.proxy_lapsed_signer_left": _l("Your authorisation to vote for this home no longer stands: the owner who "
                                         "signed it is no longer on the owners' roll for this home. Please contact "
                                         "the neighbourhood committee."),
+    "vote.proxy_ended": _l("Your authorisation to vote for this home no longer stands, and linking your WeChat again "
+                           "does not bring it back. If the owner still wants you to vote for them, please ask the "
+                           "neighbourhood committee to register you again."),
     "vote.unknown_matter": _l("Unknown matter %(matter)s."),
     "vote.unknown_choice": _l("Choose agree, disagree or abstain."),
     "vote.no_threshold": _l("Give the approval threshold as a fraction, e.g. 2/3."),

@@ -377,13 +377,14 @@ _SIGNER_OWNS = or_(
         _VOTE_OWNERS.c.person_id == _PROXIES.c.owner_person_id))
 
 
-def standing_proxies():
-    """(vote id, dwelling id, account id) of the confirmed proxies that still stand: their account is still
-    bound, not deleted, as an owner to a flat of the vote's own compound that the person named when they were
-    registered owns on the roll (the rule register_proxy and confirm_proxy check), and the owner who signed the
-    authorisation still owns the flat it is for (_SIGNER_OWNS). A proxy whose account was unlinked, deleted or
-    moved since, one whose signer sold the flat, or one confirmed before these rules, no longer casts or is told
-    to (one that stopped standing while its vote was not closed has lapsed besides: proxies_kept, open_vote)."""
+def standing_proxies(state="confirmed"):
+    """(vote id, dwelling id, account id) of the confirmed proxies (or those in `state`) that still stand: their
+    account is still bound, not deleted, as an owner to a flat of the vote's own compound that the person named
+    when they were registered owns on the roll (the rule register_proxy and confirm_proxy check), and the owner
+    who signed the authorisation still owns the flat it is for (_SIGNER_OWNS). A proxy whose account was unlinked,
+    deleted or moved since, one whose signer sold the flat, or one confirmed before these rules, no longer casts
+    or is told to (one that stopped standing while its vote was not closed has lapsed besides: proxies_kept,
+    open_vote). With state=LAPSED: the lapsed proxies that would stand today, had they not lapsed (_refusal)."""
     return (select(_PROXIES.c.vote_id, _PROXIES.c.dwelling_id, _PROXIES.c.account_id)
             .join(_ACCOUNTS, (_ACCOUNTS.c.id == _PROXIES.c.account_id)
                   & (_ACCOUNTS.c.person_id == _PROXIES.c.proxy_person_id))
@@ -393,7 +394,7 @@ def standing_proxies():
             .join(_UNITS, _UNITS.c.id == _DWELLINGS.c.unit_id)
             .join(_BUILDINGS, _BUILDINGS.c.id == _UNITS.c.building_id)
             .join(_VOTES, _VOTES.c.id == _PROXIES.c.vote_id)
-            .where(_PROXIES.c.state == "confirmed", _ACCOUNTS.c.kind == "owner", _ACCOUNTS.c.deleted_at.is_(None),
+            .where(_PROXIES.c.state == state, _ACCOUNTS.c.kind == "owner", _ACCOUNTS.c.deleted_at.is_(None),
                    _BUILDINGS.c.compound_id == _VOTES.c.compound_id, _SIGNER_OWNS))
 
 
@@ -893,16 +894,21 @@ def _refusal(account_id, vote_id, unstood, refused):
     """Why a cast is refused: the authorisation no longer stands when a flat refused (any, when none was named) is
     one the account was a proxy for, its proxy lapsed or confirmed but no longer standing (`unstood`), and why, as
     the proxy was told when it lapsed (the first such flat's): the owner who signed it no longer owns the flat, or
-    the proxy's own account is no longer linked as a verified owner of the compound. Otherwise only owners and
-    their proxies vote."""
+    the proxy's own account is no longer linked as a verified owner of the compound; or, a lapsed proxy whose account
+    was linked again since and would stand today, only that it lapsed (it never stands again by itself). Otherwise
+    only owners and their proxies vote."""
     ended = set(unstood) | set(db.session.scalars(select(Proxy.dwelling_id).where(
         Proxy.vote_id == vote_id, Proxy.account_id == account_id, Proxy.state == LAPSED)))
     hit = sorted(ended & set(refused or ended))
     if not hit:
         return "vote.not_owner"
     proxy = db.session.scalars(select(Proxy).where(Proxy.vote_id == vote_id, Proxy.dwelling_id == hit[0])).first()
-    signer_left = proxy is not None and _signer_left(db.session.get(Vote, vote_id), proxy)
-    return "vote.proxy_lapsed_signer_left" if signer_left else "vote.proxy_lapsed"
+    if proxy is not None and _signer_left(db.session.get(Vote, vote_id), proxy):
+        return "vote.proxy_lapsed_signer_left"
+    if proxy is not None and proxy.state == LAPSED and db.session.execute(standing_proxies(LAPSED).where(
+            _PROXIES.c.vote_id == vote_id, _PROXIES.c.dwelling_id == proxy.dwelling_id)).first():
+        return "vote.proxy_ended"
+    return "vote.proxy_lapsed"
 
 
 def cast_ballot(account, vote_id, choice, channel, dwelling_id=None):
@@ -1426,7 +1432,9 @@ def _alert_committee(vote, proxy, reason):
     still vote. Nobody is named: the committee registered the proxy, and its words outlive a deletion."""
     from core.staff import responsible_staff
     from notices.staff import notify_staff
-    open_until = aware(vote.closes_at).isoformat() if vote.state == VoteState.OPEN and vote.closes_at else None
+    # The deadline only while it is still ahead: a vote past it that the scheduler has not closed yet is not urgent.
+    ahead = vote.state == VoteState.OPEN and vote.closes_at is not None and aware(vote.closes_at) > utcnow()
+    open_until = aware(vote.closes_at).isoformat() if ahead else None
     notify_staff(responsible_staff(vote.region_id), "staff_proxy_lapsed", {
         "title": vote.title, "vote_id": vote.id, "compound": db.session.get(Compound, vote.compound_id).name,
         "home": dwelling_address(proxy.dwelling_id), "reason": reason, "closes_at": open_until,

@@ -69,13 +69,14 @@ def vote_result(params, notice):
 
 
 # Why a proxy lapsed, as the committee reads it (votes.services.lapse_proxy): the owner who signed no longer owns the
-# flat, or what ended the proxy's own standing as a verified owner of the compound (the change's cause).
+# flat, or what ended the proxy's own standing as a verified owner of the compound (the change's cause). A deletion
+# is told as "standing": whether the proxy used their right to have their data deleted is none of the committee's
+# business (PIPL).
 PROXY_LAPSE_REASONS = {
     "signer_left": _l("the owner who signed the authorisation is no longer on the owners' roll for this home"),
     "unbinding": _l("the proxy unlinked their WeChat"),
     "binding": _l("the proxy's WeChat was linked anew, no longer as a verified owner of this compound"),
     "roll": _l("the owners' roll no longer lists the proxy as an owner in this compound"),
-    "deletion": _l("the proxy deleted their data"),
     "standing": _l("the proxy is no longer a verified owner of this compound"),
 }
 

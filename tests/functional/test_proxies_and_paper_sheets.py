@@ -551,7 +551,12 @@ def test_a_proxy_who_unlinks_in_the_mini_program_lapses_and_the_owner_and_the_pr
     assert document.status_code == 404
     (listed,) = client.get("/api/v1/votes", headers=me).get_json()  # he votes for his own flat, not for 104
     assert [d["dwelling_id"] for d in listed["dwellings"]] == [s["rooms"]["103"]]
-    assert_refused_as_lapsed(client, s, me)
+    # refused, and told the truth: he is linked now, the authorisation simply does not come back
+    refused = cast_for_104(client, s, me)
+    assert refused.status_code == 403, refused.get_data(as_text=True)
+    message = refused.get_json()["error"]["message"]
+    assert message.startswith(LAPSED_CAST) and "不会自动恢复" in message and "重新登记" in message, message
+    assert ACCOUNT_GONE not in message and SIGNER_LEFT not in message, message
     assert len(inbox(client, simulator, "wang")) == 1 and len(lapses(s)) == 1
     # the owner votes himself
     wang = sign_in(client, simulator, "wang")
@@ -661,6 +666,10 @@ def test_a_proxy_who_deletes_their_data_lapses_and_the_owner_is_told(client, sim
     me = sign_in(client, simulator, "li-owner")
     assert client.post("/api/v1/me/deletion", headers=me).status_code == 204
     assert_told_and_logged(client, simulator, s, "deletion", proxy_told=False)
+    # the committee hears that the proxy is no longer a verified owner here, not that they had their data deleted
+    html = alerts(client, "committee_a2")
+    assert html.count(ALERT) == 1 and "代理人已不是本小区的认证业主" in html, html
+    assert "删除" not in html, html
     from notices.models import Notice
     assert db.session.scalar(select(func.count(Notice.id)).where(  # nobody is left to tell at the deleted account
         Notice.kind == "proxy_lapsed", Notice.scope_kind == "account", Notice.scope_id == li)) == 0
@@ -755,6 +764,26 @@ def test_the_committee_is_alerted_when_a_roll_import_ends_the_signers_ownership_
         assert words in english, words
     open_draft(s, draft)
     assert alerts(client, "committee_a2").count(ALERT) == 1
+
+
+def test_the_committee_is_not_given_a_deadline_already_passed_when_a_proxy_lapses_before_the_vote_is_closed(
+        client, simulator, compounds):
+    """The vote's closing time has passed but the scheduler has not closed it yet: the alert is not urgent and
+    names no deadline."""
+    s = compounds
+    wang_relies_on_li(client, simulator, s)
+    from notices.models import StaffNotice
+    from votes.models import Vote
+    db.session.execute(Vote.__table__.update().where(Vote.id == s["vote_id"])
+                       .values(closes_at=utcnow() - timedelta(minutes=5)))
+    db.session.commit()
+    assert client.delete("/api/v1/me/binding", headers=sign_in(client, simulator, "li-owner")).status_code == 204
+
+    html = alerts(client, "committee_a2")
+    assert html.count(ALERT) == 1 and "代理人解除了微信绑定" in html, html
+    assert "截止" not in html, html
+    params = [entry.params for entry in db.session.scalars(select(StaffNotice)) if entry.kind == "staff_proxy_lapsed"]
+    assert params and all(not p["urgent"] and p["closes_at"] is None for p in params), params
 
 
 def test_a_ballot_replaced_is_told_in_english_with_the_projects_own_words_for_voting(client, simulator, compounds):
