@@ -421,6 +421,38 @@ def held_at(conn, gate, what):
         time.sleep(0.02)
 
 
+def race_at_a_gate(database_url, gate, sides, first, what, cleanup):
+    """Two doors at once, in a chosen order (PostgreSQL): `sides` is {name: callable}; the `first` starts and is
+    held at the advisory lock `gate` (by a trigger the test put in its way), then the other starts, and once it
+    waits for a row (`what`: named if nothing ever does) the gate opens and both finish. `cleanup` (SQL) drops
+    the test's triggers whatever happened. Returns whether the later side waited for a row (False when it ended
+    without waiting)."""
+    from sqlalchemy import create_engine, text
+    from core.config import sqlalchemy_url
+    threads = {name: threading.Thread(target=side) for name, side in sides.items()}
+    (later,) = [thread for name, thread in threads.items() if name != first]
+    other = create_engine(sqlalchemy_url(database_url))
+    try:
+        with other.connect() as holder:
+            holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
+            holder.commit()
+            threads[first].start()
+            held_at(holder, gate, first)
+            later.start()
+            waited = waiting_for_a_row(holder, later, what)
+            holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
+            holder.commit()
+        for thread in threads.values():
+            thread.join(60)
+        assert not any(thread.is_alive() for thread in threads.values())
+    finally:
+        other.dispose()
+        db.session.rollback()
+        db.session.execute(text(cleanup))
+        db.session.commit()
+    return waited
+
+
 def waiting_for_a_row(conn, thread, what="a row"):
     """Poll (with a deadline) until a transaction waits for a row another one locked (PostgreSQL); False when
     `thread` ended first without ever waiting."""

@@ -18,7 +18,8 @@ from core.uploads import stored_path
 from notices.models import Delivery, Notice
 from projects.models import AcceptanceView
 from simulator.sender import event_xml
-from tests.builders import CSRF, PNG, Bot, override_gate, page_sign_in, sign_in, simulator_calls
+from tests.builders import (CSRF, PNG, Bot, override_gate, page_sign_in, race_at_a_gate, sign_in,
+                            simulator_calls)
 from wishes.models import Wish
 from tests.builders import bound_resident as resident
 
@@ -478,12 +479,9 @@ def test_an_approval_racing_the_residents_deletion_never_leaves_the_deleted_acco
     having read the request while it was still waiting. Whichever holds the account first finishes first and the
     other waits for it: deleting first, the approval is refused (the account is gone) and 201's owner is not told
     that someone linked to their home; approving first, the deletion then unlinks what was approved."""
-    import threading
 
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    from core.config import sqlalchemy_url
-    from tests.builders import held_at, waiting_for_a_row
     http, headers, _pid, rooms = project
     owner = resident(client, simulator, http, headers, rooms["201"], "owner-201")
     me = sign_in(client, simulator, "asking-201")
@@ -509,28 +507,10 @@ def test_an_approval_racing_the_residents_deletion_never_leaves_the_deleted_acco
         answers["approve"] = http.post(f"/api/v1/admin/bindings/{waiting['id']}", headers=headers,
                                        json={"approve": True, "kind": "tenant"})
 
-    threads = {"deleting": threading.Thread(target=delete), "approving": threading.Thread(target=approve)}
-    later = threads["approving" if first == "deleting" else "deleting"]
-    other = create_engine(sqlalchemy_url(database_url))
-    try:
-        with other.connect() as holder:
-            holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
-            holder.commit()
-            threads[first].start()
-            held_at(holder, gate, first)
-            later.start()
-            waited = waiting_for_a_row(holder, later, "the account's row")
-            holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
-            holder.commit()
-        for thread in threads.values():
-            thread.join(60)
-        assert not any(thread.is_alive() for thread in threads.values())
-    finally:
-        other.dispose()
-        db.session.rollback()
-        db.session.execute(text("DROP TRIGGER IF EXISTS binding_gate ON wechat_accounts; "
-                                "DROP TRIGGER IF EXISTS binding_gate ON audit_log; DROP FUNCTION IF EXISTS binding_gate()"))
-        db.session.commit()
+    waited = race_at_a_gate(database_url, gate, {"deleting": delete, "approving": approve}, first,
+                            "the account's row",
+                            "DROP TRIGGER IF EXISTS binding_gate ON wechat_accounts; "
+                            "DROP TRIGGER IF EXISTS binding_gate ON audit_log; DROP FUNCTION IF EXISTS binding_gate()")
     assert answers["delete"].status_code == 204, answers["delete"].get_data(as_text=True)
     gone = db.session.get(WechatAccount, account_id)
     assert gone.deleted_at is not None and (gone.dwelling_id, gone.person_id, gone.kind) == (None, None, None)
@@ -579,13 +559,10 @@ def test_a_decision_on_an_offer_to_supervise_racing_the_residents_deletion_leave
     account first finishes first and the other waits for it: deleting first, the decision finds the offer gone
     (404, nothing audited, nobody told); deciding first, the deletion then takes the decided offer and the message
     about it. Either way no supervisor of the deleted account is left, and nothing answers 500."""
-    import threading
 
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    from core.config import sqlalchemy_url
     from projects.models import ResidentSupervisor
-    from tests.builders import held_at, waiting_for_a_row
     http, headers, pid, rooms = project
     me = resident(client, simulator, http, headers, rooms["201"], "supervisor-201")
     offer = volunteered(client, http, headers, pid, me)
@@ -606,29 +583,11 @@ def test_a_decision_on_an_offer_to_supervise_racing_the_residents_deletion_leave
         answers["decide"] = http.post(f"/api/v1/admin/projects/{pid}/supervisors/{offer['id']}", headers=headers,
                                       json={"approve": approve})
 
-    threads = {"deleting": threading.Thread(target=delete), "deciding": threading.Thread(target=decide)}
-    later = threads["deciding" if first == "deleting" else "deleting"]
-    other = create_engine(sqlalchemy_url(database_url))
-    try:
-        with other.connect() as holder:
-            holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
-            holder.commit()
-            threads[first].start()
-            held_at(holder, gate, first)
-            later.start()
-            waited = waiting_for_a_row(holder, later, "the account's row")
-            holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
-            holder.commit()
-        for thread in threads.values():
-            thread.join(60)
-        assert not any(thread.is_alive() for thread in threads.values())
-    finally:
-        other.dispose()
-        db.session.rollback()
-        db.session.execute(text("DROP TRIGGER IF EXISTS supervisor_gate ON wechat_accounts; "
-                                "DROP TRIGGER IF EXISTS supervisor_gate ON audit_log; "
-                                "DROP FUNCTION IF EXISTS supervisor_gate()"))
-        db.session.commit()
+    waited = race_at_a_gate(database_url, gate, {"deleting": delete, "deciding": decide}, first,
+                            "the account's row",
+                            "DROP TRIGGER IF EXISTS supervisor_gate ON wechat_accounts; "
+                            "DROP TRIGGER IF EXISTS supervisor_gate ON audit_log; "
+                            "DROP FUNCTION IF EXISTS supervisor_gate()")
     assert answers["delete"].status_code == 204, answers["delete"].get_data(as_text=True)
     assert db.session.get(WechatAccount, account_id).deleted_at is not None
     assert db.session.scalars(select(ResidentSupervisor.id).where(ResidentSupervisor.account_id == account_id)

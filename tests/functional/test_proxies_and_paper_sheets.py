@@ -13,8 +13,8 @@ from core.extensions import db
 from core.models import AuditLog, BindingCode, Dwelling, Ownership, WechatAccount, utcnow
 from core.registry import add_compound
 from core.staff import create_staff
-from tests.builders import (CERT, PASSWORD, csv_bytes, held_at, id_number, login, page_sign_in, sign_in,
-                            waiting_for_a_row, window)
+from tests.builders import (CERT, PASSWORD, csv_bytes, held_at, id_number, login, page_sign_in, race_at_a_gate,
+                            sign_in, window)
 from tests.builders import CERT_HEADER as HEADER
 from votes.models import Proxy
 
@@ -821,11 +821,9 @@ def test_a_proxy_confirmed_just_as_its_account_unlinks_is_never_left_standing_fo
     account first finishes first, the other waits for it and sees what it did: confirmed first, the proxy lapses
     as he unlinks and 王五 is told; unlinked first, the confirmation is refused and 王五 is not told a proxy
     will vote. Either way, linking again as the same owner does not make him 王五's proxy."""
-    import threading
 
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    from core.config import sqlalchemy_url
     s = compounds
     verified_owner(client, simulator, "wang", 4, 104)
     li = verified_owner(client, simulator, "li-owner", 3, 103)
@@ -850,29 +848,11 @@ def test_a_proxy_confirmed_just_as_its_account_unlinks_is_never_left_standing_fo
     def unlink():
         answers["unlink"] = client.application.test_client().delete("/api/v1/me/binding", headers=me)
 
-    threads = {"confirming": threading.Thread(target=confirm), "unlinking": threading.Thread(target=unlink)}
-    later = threads["unlinking" if first == "confirming" else "confirming"]
-    other = create_engine(sqlalchemy_url(database_url))
-    try:
-        with other.connect() as holder:
-            holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
-            holder.commit()
-            threads[first].start()
-            held_at(holder, gate, first)
-            later.start()
-            waited = waiting_for_a_row(holder, later, "the account's row")
-            holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
-            holder.commit()
-        for thread in threads.values():
-            thread.join(60)
-        assert not any(thread.is_alive() for thread in threads.values())
-    finally:
-        other.dispose()
-        db.session.rollback()
-        db.session.execute(text("DROP TRIGGER IF EXISTS proxy_gate ON audit_log; "
-                                "DROP TRIGGER IF EXISTS proxy_gate ON wechat_accounts; "
-                                "DROP FUNCTION IF EXISTS proxy_gate()"))
-        db.session.commit()
+    waited = race_at_a_gate(database_url, gate, {"confirming": confirm, "unlinking": unlink}, first,
+                            "the account's row",
+                            "DROP TRIGGER IF EXISTS proxy_gate ON audit_log; "
+                            "DROP TRIGGER IF EXISTS proxy_gate ON wechat_accounts; "
+                            "DROP FUNCTION IF EXISTS proxy_gate()")
     assert answers["unlink"].status_code == 204, answers["unlink"].get_data(as_text=True)
     state = db.session.scalar(select(Proxy.state).where(Proxy.id == proxy_id))
     if first == "confirming":

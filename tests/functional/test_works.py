@@ -16,7 +16,7 @@ from core.staff import create_staff
 from projects import works
 from projects.models import Project
 from surveys.models import Survey
-from tests.builders import PASSWORD, held_at, login, roll_rows, roll_with_owner, waiting_for_a_row
+from tests.builders import PASSWORD, login, race_at_a_gate, roll_rows, roll_with_owner
 from tests.builders import CSRF, PNG, Panel, open_gate, sign_in
 
 @pytest.fixture
@@ -458,9 +458,7 @@ def test_a_report_resolved_while_it_is_escalated_is_either_resolved_first_or_sen
     first finishes first (the test holds it there, midway, by the audit entry it writes): the other waits for
     it, sees what it did, and neither deadlocks. Resolved first, it is not sent up (the reporter is not told so,
     the street is not alerted); sent up first, it is then resolved where it now is."""
-    import threading
-    from sqlalchemy import create_engine, text
-    from core.config import sqlalchemy_url
+    from sqlalchemy import text
     http, headers = staff
     create_staff(None, "street_a", "街道a", "street", world.street_a.id, PASSWORD)
     db.session.commit()
@@ -487,28 +485,10 @@ def test_a_report_resolved_while_it_is_escalated_is_either_resolved_first_or_sen
         with app.app_context():  # the schedule's run, in a transaction of its own
             moved.append(works.escalate_due(utcnow() + timedelta(hours=73)))
 
-    threads = {"resolving": threading.Thread(target=resolve), "escalating": threading.Thread(target=escalate)}
-    second = threads["escalating" if first == "resolving" else "resolving"]
-    other = create_engine(sqlalchemy_url(database_url))
-    try:
-        with other.connect() as holder:
-            holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
-            holder.commit()
-            threads[first].start()
-            held_at(holder, gate, first)
-            second.start()
-            waited = waiting_for_a_row(holder, second, "the report's row")
-            holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
-            holder.commit()
-        for thread in threads.values():
-            thread.join(60)
-        assert not any(thread.is_alive() for thread in threads.values())
-    finally:
-        other.dispose()
-        db.session.rollback()
-        db.session.execute(text("DROP TRIGGER IF EXISTS report_gate ON audit_log; "
-                                "DROP FUNCTION IF EXISTS report_gate()"))
-        db.session.commit()
+    waited = race_at_a_gate(database_url, gate, {"resolving": resolve, "escalating": escalate}, first,
+                            "the report's row",
+                            "DROP TRIGGER IF EXISTS report_gate ON audit_log; "
+                            "DROP FUNCTION IF EXISTS report_gate()")
     (answer,) = answers
     assert answer.status_code == 200, answer.get_json()
     mine = client.get("/api/v1/reports", headers=me).get_json()[0]
