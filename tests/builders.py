@@ -5,6 +5,7 @@ import os
 import re
 import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -421,35 +422,59 @@ def held_at(conn, gate, what):
         time.sleep(0.02)
 
 
-def race_at_a_gate(database_url, gate, sides, first, what, cleanup):
-    """Two doors at once, in a chosen order (PostgreSQL): `sides` is {name: callable}; the `first` starts and is
-    held at the advisory lock `gate` (by a trigger the test put in its way), then the other starts, and once it
-    waits for a row (`what`: named if nothing ever does) the gate opens and both finish. `cleanup` (SQL) drops
-    the test's triggers whatever happened. Returns whether the later side waited for a row (False when it ended
-    without waiting)."""
+RACE_GATE = 0x7261  # the advisory lock a test holds to stop one side of a race midway (PostgreSQL)
+
+
+@contextmanager
+def gate(database_url, trigger):
+    """A trigger (`trigger`: "BEFORE … ON table FOR EACH ROW [WHEN …]") that makes whatever fires it wait for the
+    advisory lock RACE_GATE, held by the test on the connection yielded (let_through opens it; leaving the
+    block lets them through too). The trigger is dropped whatever happened. PostgreSQL."""
     from sqlalchemy import create_engine, text
     from core.config import sqlalchemy_url
-    threads = {name: threading.Thread(target=side) for name, side in sides.items()}
-    (later,) = [thread for name, thread in threads.items() if name != first]
+    table = re.search(r"\bON (\w+)", trigger).group(1)
+    db.session.execute(text(f"""
+        CREATE FUNCTION race_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_advisory_xact_lock({RACE_GATE}); RETURN NEW; END $$;
+        CREATE TRIGGER race_gate {trigger} EXECUTE FUNCTION race_gate();
+    """))
+    db.session.commit()
     other = create_engine(sqlalchemy_url(database_url))
     try:
         with other.connect() as holder:
-            holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
+            holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": RACE_GATE})
             holder.commit()
-            threads[first].start()
-            held_at(holder, gate, first)
-            later.start()
-            waited = waiting_for_a_row(holder, later, what)
-            holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
-            holder.commit()
-        for thread in threads.values():
-            thread.join(60)
-        assert not any(thread.is_alive() for thread in threads.values())
+            yield holder
     finally:
         other.dispose()
         db.session.rollback()
-        db.session.execute(text(cleanup))
+        db.session.execute(text(f"DROP TRIGGER IF EXISTS race_gate ON {table}; DROP FUNCTION IF EXISTS race_gate()"))
         db.session.commit()
+
+
+def let_through(holder):
+    """Open the gate (RACE_GATE) the test holds on `holder`."""
+    from sqlalchemy import text
+    holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": RACE_GATE})
+    holder.commit()
+
+
+def race_at_a_gate(database_url, trigger, sides, first, what):
+    """Two doors at once, in a chosen order (PostgreSQL): `sides` is {name: callable}; the `first` starts and is
+    held by the gate (`trigger`, put in its way only), then the other starts, and once it waits for a row (`what`:
+    named if nothing ever does) the gate opens and both finish. Returns whether the later side waited for a row
+    (False when it ended without waiting)."""
+    threads = {name: threading.Thread(target=side) for name, side in sides.items()}
+    (later,) = [thread for name, thread in threads.items() if name != first]
+    with gate(database_url, trigger) as holder:
+        threads[first].start()
+        held_at(holder, RACE_GATE, first)
+        later.start()
+        waited = waiting_for_a_row(holder, later, what)
+        let_through(holder)
+        for thread in threads.values():
+            thread.join(60)
+        assert not any(thread.is_alive() for thread in threads.values())
     return waited
 
 
@@ -462,6 +487,6 @@ def waiting_for_a_row(conn, thread, what="a row"):
                                "AND locktype IN ('transactionid', 'tuple')")):
         if not thread.is_alive():
             return False
-        assert time.monotonic() < deadline, f"nothing waited for {what}"
+        assert time.monotonic() < deadline, f"no transaction waited for a row lock ({what})"
         time.sleep(0.02)
     return True

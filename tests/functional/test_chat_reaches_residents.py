@@ -376,6 +376,20 @@ def test_deleting_my_information_takes_the_messages_addressed_to_me_with_it(clie
     assert "停水通知" in neighbour.says("通知")
 
 
+def deletes_while_a_batch_is_out(monkeypatch, person):
+    """The resident deletes their information in the chat while the outbox's next batch is out (planned, not yet
+    sent)."""
+    from notices import sender
+    planned = sender.plan_batch
+
+    def plan_then_delete(ids, now=None):
+        batch = planned(ids, now)
+        person.says("删除我的信息")
+        person.says("1")
+        return batch
+    monkeypatch.setattr(sender, "plan_batch", plan_then_delete)
+
+
 def test_a_message_out_for_sending_when_its_resident_deletes_their_information_is_let_go(
         client, home, simulator, monkeypatch):
     import requests
@@ -385,14 +399,7 @@ def test_a_message_out_for_sending_when_its_resident_deletes_their_information_i
     water_cut(home, client)
     requests.post(f"{simulator.url}/sim/inject", json={"path": "/cgi-bin/message/custom/send", "errcode": -1,
                                                         "times": 2}, timeout=5)  # WeChat busy: both to retry
-    planned = sender.plan_batch
-
-    def plan_then_delete(ids, now=None):
-        batch = planned(ids, now)
-        person.says("删除我的信息")  # while the batch is out
-        person.says("1")
-        return batch
-    monkeypatch.setattr(sender, "plan_batch", plan_then_delete)
+    deletes_while_a_batch_is_out(monkeypatch, person)
     assert sender.run_once() == 2
     ((state, attempts),) = db.session.execute(select(Delivery.state, Delivery.attempts)).all()
     assert (state, attempts) == ("pending", 1)  # the neighbour's, to be tried again; the other one is gone
@@ -420,14 +427,7 @@ def test_a_refusal_met_by_a_message_out_when_its_resident_deletes_their_informat
     water_cut(home, client)
     requests.post(f"{simulator.url}/sim/inject", json={"path": "/cgi-bin/message/custom/send", "errcode": 43101,
                                                         "times": 2}, timeout=5)
-    planned = sender.plan_batch
-
-    def plan_then_delete(ids, now=None):
-        batch = planned(ids, now)
-        person.says("删除我的信息")  # while the batch is out
-        person.says("1")
-        return batch
-    monkeypatch.setattr(sender, "plan_batch", plan_then_delete)
+    deletes_while_a_batch_is_out(monkeypatch, person)
     assert sender.run_once() == 2
     monkeypatch.undo()
     assert db.session.get(WechatAccount, gone).deleted_at is not None

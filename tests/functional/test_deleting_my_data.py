@@ -480,7 +480,6 @@ def test_an_approval_racing_the_residents_deletion_never_leaves_the_deleted_acco
     other waits for it: deleting first, the approval is refused (the account is gone) and 201's owner is not told
     that someone linked to their home; approving first, the deletion then unlinks what was approved."""
 
-    from sqlalchemy import text
 
     http, headers, _pid, rooms = project
     owner = resident(client, simulator, http, headers, rooms["201"], "owner-201")
@@ -491,13 +490,6 @@ def test_an_approval_racing_the_residents_deletion_never_leaves_the_deleted_acco
     assert asked.get_json() == {"outcome": "pending"}
     (waiting,) = http.get("/api/v1/admin/bindings", headers=headers).get_json()
     account_id = account_of("asking-201")
-    gate = 0x6269
-    db.session.execute(text(f"""
-        CREATE FUNCTION binding_gate() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN PERFORM pg_advisory_xact_lock({gate}); RETURN NEW; END $$;
-        CREATE TRIGGER binding_gate {BINDING_GATES[first]} EXECUTE FUNCTION binding_gate();
-    """))
-    db.session.commit()
     answers = {}
 
     def delete():
@@ -507,10 +499,8 @@ def test_an_approval_racing_the_residents_deletion_never_leaves_the_deleted_acco
         answers["approve"] = http.post(f"/api/v1/admin/bindings/{waiting['id']}", headers=headers,
                                        json={"approve": True, "kind": "tenant"})
 
-    waited = race_at_a_gate(database_url, gate, {"deleting": delete, "approving": approve}, first,
-                            "the account's row",
-                            "DROP TRIGGER IF EXISTS binding_gate ON wechat_accounts; "
-                            "DROP TRIGGER IF EXISTS binding_gate ON audit_log; DROP FUNCTION IF EXISTS binding_gate()")
+    waited = race_at_a_gate(database_url, BINDING_GATES[first], {"deleting": delete, "approving": approve}, first,
+                            "the account's row")
     assert answers["delete"].status_code == 204, answers["delete"].get_data(as_text=True)
     gone = db.session.get(WechatAccount, account_id)
     assert gone.deleted_at is not None and (gone.dwelling_id, gone.person_id, gone.kind) == (None, None, None)
@@ -560,20 +550,12 @@ def test_a_decision_on_an_offer_to_supervise_racing_the_residents_deletion_leave
     (404, nothing audited, nobody told); deciding first, the deletion then takes the decided offer and the message
     about it. Either way no supervisor of the deleted account is left, and nothing answers 500."""
 
-    from sqlalchemy import text
 
     from projects.models import ResidentSupervisor
     http, headers, pid, rooms = project
     me = resident(client, simulator, http, headers, rooms["201"], "supervisor-201")
     offer = volunteered(client, http, headers, pid, me)
     account_id = account_of("supervisor-201")
-    gate = 0x7375
-    db.session.execute(text(f"""
-        CREATE FUNCTION supervisor_gate() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN PERFORM pg_advisory_xact_lock({gate}); RETURN NEW; END $$;
-        CREATE TRIGGER supervisor_gate {SUPERVISOR_GATES[first]} EXECUTE FUNCTION supervisor_gate();
-    """))
-    db.session.commit()
     answers = {}
 
     def delete():
@@ -583,11 +565,8 @@ def test_a_decision_on_an_offer_to_supervise_racing_the_residents_deletion_leave
         answers["decide"] = http.post(f"/api/v1/admin/projects/{pid}/supervisors/{offer['id']}", headers=headers,
                                       json={"approve": approve})
 
-    waited = race_at_a_gate(database_url, gate, {"deleting": delete, "deciding": decide}, first,
-                            "the account's row",
-                            "DROP TRIGGER IF EXISTS supervisor_gate ON wechat_accounts; "
-                            "DROP TRIGGER IF EXISTS supervisor_gate ON audit_log; "
-                            "DROP FUNCTION IF EXISTS supervisor_gate()")
+    waited = race_at_a_gate(database_url, SUPERVISOR_GATES[first], {"deleting": delete, "deciding": decide}, first,
+                            "the account's row")
     assert answers["delete"].status_code == 204, answers["delete"].get_data(as_text=True)
     assert db.session.get(WechatAccount, account_id).deleted_at is not None
     assert db.session.scalars(select(ResidentSupervisor.id).where(ResidentSupervisor.account_id == account_id)

@@ -13,8 +13,8 @@ from core.extensions import db
 from core.models import AuditLog, BindingCode, Dwelling, Ownership, WechatAccount, utcnow
 from core.registry import add_compound
 from core.staff import create_staff
-from tests.builders import (CERT, PASSWORD, csv_bytes, held_at, id_number, login, page_sign_in, race_at_a_gate,
-                            sign_in, window)
+from tests.builders import (CERT, PASSWORD, RACE_GATE, csv_bytes, gate, held_at, id_number, let_through,
+                            login, page_sign_in, race_at_a_gate, sign_in, window)
 from tests.builders import CERT_HEADER as HEADER
 from votes.models import Proxy
 
@@ -822,7 +822,6 @@ def test_a_proxy_confirmed_just_as_its_account_unlinks_is_never_left_standing_fo
     as he unlinks and 王五 is told; unlinked first, the confirmation is refused and 王五 is not told a proxy
     will vote. Either way, linking again as the same owner does not make him 王五's proxy."""
 
-    from sqlalchemy import text
 
     s = compounds
     verified_owner(client, simulator, "wang", 4, 104)
@@ -831,13 +830,6 @@ def test_a_proxy_confirmed_just_as_its_account_unlinks_is_never_left_standing_fo
     assert registered.status_code == 201, registered.get_data(as_text=True)
     proxy_id = registered.get_json()["id"]
     me = sign_in(client, simulator, "li-owner")
-    gate = 0x7078
-    db.session.execute(text(f"""
-        CREATE FUNCTION proxy_gate() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN PERFORM pg_advisory_xact_lock({gate}); RETURN NEW; END $$;
-        CREATE TRIGGER proxy_gate {GATES[first]} EXECUTE FUNCTION proxy_gate();
-    """))
-    db.session.commit()
     answers = {}
     second, second_headers = s["staff"]["committee_a2"]
 
@@ -848,11 +840,8 @@ def test_a_proxy_confirmed_just_as_its_account_unlinks_is_never_left_standing_fo
     def unlink():
         answers["unlink"] = client.application.test_client().delete("/api/v1/me/binding", headers=me)
 
-    waited = race_at_a_gate(database_url, gate, {"confirming": confirm, "unlinking": unlink}, first,
-                            "the account's row",
-                            "DROP TRIGGER IF EXISTS proxy_gate ON audit_log; "
-                            "DROP TRIGGER IF EXISTS proxy_gate ON wechat_accounts; "
-                            "DROP FUNCTION IF EXISTS proxy_gate()")
+    waited = race_at_a_gate(database_url, GATES[first], {"confirming": confirm, "unlinking": unlink}, first,
+                            "the account's row")
     assert answers["unlink"].status_code == 204, answers["unlink"].get_data(as_text=True)
     state = db.session.scalar(select(Proxy.state).where(Proxy.id == proxy_id))
     if first == "confirming":
@@ -1075,9 +1064,7 @@ def test_a_proxy_confirmed_just_as_a_roll_import_sells_the_flat_lapses_as_its_vo
     赵六's home, and it lapses when the vote opens: 赵六 is told then, with the deadline, and 李四 cannot cast."""
     import threading
 
-    from sqlalchemy import create_engine, text
 
-    from core.config import sqlalchemy_url
     s = compounds
     verified_owner(client, simulator, "wang", 4, 104)
     li = verified_owner(client, simulator, "li-owner", 3, 103)
@@ -1085,14 +1072,6 @@ def test_a_proxy_confirmed_just_as_a_roll_import_sells_the_flat_lapses_as_its_vo
     draft = draft_vote(s, "1单元屋面防水")
     registered = register(s, li, 3, vote_id=draft)
     assert registered.status_code == 201, registered.get_data(as_text=True)
-    gate = 0x7079
-    db.session.execute(text(f"""
-        CREATE FUNCTION confirm_gate() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN PERFORM pg_advisory_xact_lock({gate}); RETURN NEW; END $$;
-        CREATE TRIGGER confirm_gate BEFORE INSERT ON audit_log FOR EACH ROW
-            WHEN (NEW.action = 'vote.proxy_confirm') EXECUTE FUNCTION confirm_gate();
-    """))
-    db.session.commit()
     answers = {}
     second, second_headers = s["staff"]["committee_a2"]
 
@@ -1101,23 +1080,14 @@ def test_a_proxy_confirmed_just_as_a_roll_import_sells_the_flat_lapses_as_its_vo
             f"/api/v1/admin/votes/{draft}/proxies/{registered.get_json()['id']}/confirm", headers=second_headers)
 
     thread = threading.Thread(target=confirm)
-    other = create_engine(sqlalchemy_url(database_url))
-    try:
-        with other.connect() as holder:
-            holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
-            holder.commit()
-            thread.start()
-            held_at(holder, gate, "the confirmation")
-            import_roll(*s["staff"]["committee_a"], s["compound_a"], SOLD_104)
-            holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
-            holder.commit()
+    with gate(database_url, "BEFORE INSERT ON audit_log FOR EACH ROW WHEN (NEW.action = 'vote.proxy_confirm')") \
+            as holder:
+        thread.start()
+        held_at(holder, RACE_GATE, "the confirmation")
+        import_roll(*s["staff"]["committee_a"], s["compound_a"], SOLD_104)
+        let_through(holder)
         thread.join(60)
         assert not thread.is_alive()
-    finally:
-        other.dispose()
-        db.session.rollback()
-        db.session.execute(text("DROP TRIGGER IF EXISTS confirm_gate ON audit_log; DROP FUNCTION IF EXISTS confirm_gate()"))
-        db.session.commit()
     assert answers["confirm"].status_code == 200, answers["confirm"].get_data(as_text=True)
     assert lapses(s) == [] and inbox(client, simulator, "zhao") == []
 

@@ -14,7 +14,7 @@ from projects.jobs import check_deadlines
 from simulator.sender import text_xml
 from tests.builders import PASSWORD, Bot, bind_accounts, login, roll_rows, roll_with_owner
 from tests.builders import LINK_CODE as CODE
-from tests.builders import Panel, open_gate
+from tests.builders import Panel, open_gate, race_at_a_gate
 from tests.builders import simulator_calls as calls
 
 def pushed_to(simulator, openid):
@@ -142,33 +142,15 @@ def test_deleting_the_data_of_the_wechat_account_a_staff_member_linked_ends_the_
                                                       Notice.scope_id == account_id)).all() == []
 
 
-def _waiting(conn, condition, thread=None):
-    """Poll (with a deadline) until some transaction waits for a lock (`condition` on pg_locks); False when
-    `thread` ended first without ever waiting."""
-    import time
-
-    from sqlalchemy import text
-    deadline = time.monotonic() + 30
-    while not conn.scalar(text(f"SELECT count(*) FROM pg_locks WHERE NOT granted AND {condition}")):
-        conn.commit()  # the next look reads the locks afresh
-        if thread is not None and not thread.is_alive():
-            return False
-        assert time.monotonic() < deadline, f"nothing waited for {condition}"
-        time.sleep(0.02)
-    return True
-
-
 @pytest.mark.postgresql_only
 def test_an_alert_being_queued_while_the_linked_account_is_deleted_is_taken_with_the_rest(
         app, client, world, simulator, database_url):
     """The daily check queues an alert to the WeChat account a staff member linked just as that account's holder
     deletes their data. The test holds the alert midway, as its delivery is written: the deletion waits for it,
     and then takes it with the other messages to the account; nothing is left to push to the made-up openid."""
-    import threading
 
-    from sqlalchemy import create_engine, select, text
+    from sqlalchemy import select
 
-    from core.config import sqlalchemy_url
     from notices.models import Delivery
     from tests.builders import sign_in
     http = client.application.test_client()
@@ -179,13 +161,6 @@ def test_an_alert_being_queued_while_the_linked_account_is_deleted_is_taken_with
     account_id = db.session.scalar(select(WechatAccount.id).where(WechatAccount.openid == "staff-committee-a"))
     overdue_project(client, http, headers, world)
     mine = sign_in(client, simulator, "staff-committee-a")
-    gate = 0x616C  # held by the test: the alert's delivery waits for it as it is written
-    db.session.execute(text(f"""
-        CREATE FUNCTION delivery_gate() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN PERFORM pg_advisory_xact_lock({gate}); RETURN NEW; END $$;
-        CREATE TRIGGER delivery_gate BEFORE INSERT ON deliveries FOR EACH ROW EXECUTE FUNCTION delivery_gate();
-    """))
-    db.session.commit()
     deleted = []
 
     def daily_check():
@@ -196,27 +171,9 @@ def test_an_alert_being_queued_while_the_linked_account_is_deleted_is_taken_with
     def delete():
         deleted.append(client.post("/api/v1/me/deletion", headers=mine))
 
-    alerting, deleting = threading.Thread(target=daily_check), threading.Thread(target=delete)
-    other = create_engine(sqlalchemy_url(database_url))
-    try:
-        with other.connect() as holder:
-            holder.execute(text("SELECT pg_advisory_lock(:g)"), {"g": gate})
-            holder.commit()
-            alerting.start()
-            _waiting(holder, f"locktype = 'advisory' AND objid = {gate}")
-            deleting.start()
-            waited = _waiting(holder, "locktype IN ('transactionid', 'tuple')", deleting)
-            holder.execute(text("SELECT pg_advisory_unlock(:g)"), {"g": gate})
-            holder.commit()
-        for thread in (alerting, deleting):
-            thread.join(60)
-        assert not alerting.is_alive() and not deleting.is_alive()
-    finally:
-        other.dispose()
-        db.session.rollback()
-        db.session.execute(text("DROP TRIGGER IF EXISTS delivery_gate ON deliveries; "
-                                "DROP FUNCTION IF EXISTS delivery_gate()"))
-        db.session.commit()
+    # the daily check is held as the alert's delivery is written; the deletion then waits for it
+    waited = race_at_a_gate(database_url, "BEFORE INSERT ON deliveries FOR EACH ROW",
+                            {"alerting": daily_check, "deleting": delete}, "alerting", "the alert being queued")
     assert [response.status_code for response in deleted] == [204]
     assert waited, "the deletion did not wait for the alert being queued to the account"
     assert db.session.scalars(select(Delivery.id).where(Delivery.account_id == account_id)).all() == []
