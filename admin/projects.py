@@ -30,7 +30,7 @@ def projects_list():
             return done
     rows = projects.list_projects(g.staff)
     return page("admin/projects.html", form=form, projects=rows,
-                progress={p.id: projects.progress_of(p) for p in rows})
+                progress=projects.progress_by_project(p.id for p in rows))
 
 
 FORMS = {"item": ItemForm, "progress": ProgressForm, "stage": StageForm, "plan": PlanStageForm,

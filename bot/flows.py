@@ -600,19 +600,17 @@ class ProgressFlow(Flow):
                      "we will tell you when it starts.", compound=compound.name, stage=stage)
         index = STAGES.index(project.stage)
         following = STAGES[index + 1] if index + 1 < len(STAGES) else None
+        progress, planned, mode = projects.resident_progress(project, following, compound.id)
         lines = [_("%(project)s: now at %(stage)s, %(progress)s%% done.", project=project.name,
-                   stage=stage_label(project.stage), progress=projects.progress_of(project))]
+                   stage=stage_label(project.stage), progress=progress)]
         if following:
-            planned = next((r.planned_start for r in project.stages if r.stage == following and r.planned_start),
-                           None)
             lines.append(_("Next: %(stage)s, planned from %(date)s.", stage=stage_label(following),
                            date=format_day(planned, locale()))
                          if planned else _("Next: %(stage)s.", stage=stage_label(following)))
-        from projects.care import management_mode_of, mode_label
-        chosen = management_mode_of(compound.id)
-        if chosen is not None:
+        if mode is not None:
+            from projects.care import mode_label
             lines.append(_("After the renovation the compound is managed by %(mode)s, as the owners voted.",
-                           mode=mode_label(chosen[0])))
+                           mode=mode_label(mode)))
         lines.append(_("Reply 反映问题 (report) to report a problem on site."))
         return "\n".join(lines)
 

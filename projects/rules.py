@@ -27,12 +27,17 @@ def rolled_up_progress(items):
     """The project's progress, each item weighted by its budget (equal weights when no budgets).
 
     Returned as an exact Fraction of 100; callers round for display."""
-    if not items:
+    return progress_from_totals(len(items), sum(i.budget for i in items), sum(i.budget * i.progress for i in items),
+                                sum(i.progress for i in items))
+
+
+def progress_from_totals(count, budget, weighted, plain):
+    """rolled_up_progress from the items' totals: how many, their budgets, budget times progress, and progress."""
+    if not count:
         return Fraction(0)
-    total = sum(i.budget for i in items)
-    if total == 0:
-        return Fraction(sum(i.progress for i in items), len(items))
-    return Fraction(sum(i.budget * i.progress for i in items), total)
+    if budget == 0:
+        return Fraction(plain, count)
+    return Fraction(weighted, budget)
 
 
 def check_transition(current, target, skip_reason=None):

@@ -13,7 +13,7 @@ from core.uploads import link_uploads
 from notices.services import queue_direct_message, queue_scoped_notice
 from projects import files as _files  # noqa: F401 - who may see the photos
 from projects import rules, texts as _texts  # noqa: F401 - texts: registers the notice texts
-from projects.models import (FUNDING_SOURCES, AcceptanceView, Funding, Milestone, Project,
+from projects.models import (FUNDING_SOURCES, AcceptanceView, Funding, ManagementChoice, Milestone, Project,
                              ProjectItem, SiteReport, StageRecord, project_compounds)
 
 RESERVE_LEVELS = ("county", "city", "province")
@@ -133,6 +133,49 @@ def progress_of(project):
     """The project's progress in whole percent (rounded down), weighted by budget."""
     value = rules.rolled_up_progress([rules.ItemProgress(i.budget, i.progress) for i in project.items])
     return int(value)
+
+
+# Each project's item totals, summed where they are kept (built once: see core.accounts.PLACE_OF).
+_ITEM_TOTALS = (select(ProjectItem.project_id, func.count(ProjectItem.id), func.coalesce(func.sum(ProjectItem.budget), 0),
+                       func.coalesce(func.sum(ProjectItem.budget * ProjectItem.progress), 0),
+                       func.coalesce(func.sum(ProjectItem.progress), 0))
+                .where(ProjectItem.project_id.in_(bindparam("projects", expanding=True)))
+                .group_by(ProjectItem.project_id))
+
+
+def progress_by_project(project_ids):
+    """{project id: progress_of(project)} of several projects, in one query (a project without items: 0)."""
+    ids = sorted(set(project_ids))
+    found = {pid: int(rules.progress_from_totals(count, int(budget), int(weighted), int(plain)))
+             for pid, count, budget, weighted, plain in db.session.execute(_ITEM_TOTALS, {"projects": ids})} \
+        if ids else {}
+    return {pid: found.get(pid, 0) for pid in ids}
+
+
+# What a resident's 进度 says besides the project itself: its progress, when the next stage is planned to start,
+# and how the compound is managed after the renovation (the owners' latest approved choice), in one statement.
+_RESIDENT_PROGRESS = select(
+    select(func.count(ProjectItem.id)).where(ProjectItem.project_id == bindparam("project")).scalar_subquery(),
+    select(func.coalesce(func.sum(ProjectItem.budget), 0)).where(
+        ProjectItem.project_id == bindparam("project")).scalar_subquery(),
+    select(func.coalesce(func.sum(ProjectItem.budget * ProjectItem.progress), 0)).where(
+        ProjectItem.project_id == bindparam("project")).scalar_subquery(),
+    select(func.coalesce(func.sum(ProjectItem.progress), 0)).where(
+        ProjectItem.project_id == bindparam("project")).scalar_subquery(),
+    select(StageRecord.planned_start).where(StageRecord.project_id == bindparam("project"),
+                                            StageRecord.stage == bindparam("following")).scalar_subquery(),
+    select(ManagementChoice.mode).where(ManagementChoice.compound_id == bindparam("compound"),
+                                        ManagementChoice.outcome == "approved")
+    .order_by(ManagementChoice.decided_at.desc(), ManagementChoice.vote_id.desc()).limit(1).scalar_subquery())
+
+
+def resident_progress(project, following, compound_id):
+    """(progress in whole percent as progress_of gives it, planned start of the stage `following` or None, the
+    compound's management mode as care.management_mode_of gives it or None) of a resident's project, in one
+    statement, without loading its items or stages."""
+    count, budget, weighted, plain, planned, mode = db.session.execute(
+        _RESIDENT_PROGRESS, {"project": project.id, "following": following, "compound": compound_id}).one()
+    return int(rules.progress_from_totals(count, int(budget), int(weighted), int(plain))), planned, mode
 
 
 def plan_stage(staff, project_id, stage, planned_start, planned_end):

@@ -40,6 +40,24 @@ def test_progress_rolls_up_by_budget(staff, world):
     assert http.get(f"/api/v1/admin/projects/{pid}").get_json()["progress"] == 45
 
 
+def test_progress_reads_the_same_in_the_panel_list_and_in_chat(staff, world, client, simulator):
+    http, headers = staff
+    create(http, headers, world, name="无分项的项目")  # listed at 0%; residents see the latest project
+    pid = create(http, headers, world)
+    lift = http.post(f"/api/v1/admin/projects/{pid}/items", json={"catalogue_code": "I16", "budget": 90_000_000},
+                     headers=headers).get_json()
+    pipes = http.post(f"/api/v1/admin/projects/{pid}/items", json={"catalogue_code": "I03", "budget": 10_000_000},
+                      headers=headers).get_json()
+    http.put(f"/api/v1/admin/projects/{pid}/items/{lift['id']}/progress", json={"progress": 33}, headers=headers)
+    http.put(f"/api/v1/admin/projects/{pid}/items/{pipes['id']}/progress", json={"progress": 7}, headers=headers)
+    # 90% of the budget at 33% and 10% at 7%: 30.4%, shown rounded down wherever it is read
+    assert http.get(f"/api/v1/admin/projects/{pid}").get_json()["progress"] == 30
+    listed = http.get("/admin/projects").get_data(as_text=True)
+    assert "<td>30%</td>" in listed and "<td>0%</td>" in listed
+    resident_of(client, simulator, world, openid="bot-progress")
+    assert "已完成30%" in Bot(client).say(text_xml("bot-progress", "进度")).replace(" ", "")
+
+
 def test_bad_progress_and_dates_are_refused_clearly(staff, world):
     http, headers = staff
     pid = create(http, headers, world)
