@@ -98,12 +98,8 @@ def corpus(plan):
 
 def check(app, plan, bodies, summary):
     """Nothing lost or doubled; returns (ballots, first received, last received, problems)."""
-    from sqlalchemy import func, select
+    from core.commits import one_snapshot
     from core.extensions import db
-    from votes.models import Ballot, BallotEvent
-    from votes.services import recount, tally, verify
-    from votes.models import Vote
-    from dataclasses import asdict
     receipts = []
     for body in bodies:
         try:
@@ -116,22 +112,9 @@ def check(app, plan, bodies, summary):
     unanswered = summary["sent"] - summary["received"]
     with app.app_context():
         for vote_id, _owners in plan:
-            stored = db.session.execute(select(func.count(), func.count(func.distinct(Ballot.dwelling_id)))
-                                        .where(Ballot.vote_id == vote_id)).one()
-            events = db.session.execute(select(BallotEvent.dwelling_id, BallotEvent.hash, BallotEvent.at)
-                                        .where(BallotEvent.vote_id == vote_id)).all()
-            cast_by = {e.dwelling_id for e in events}
-            ballots += stored[0]
-            times += [e.at for e in events]
-            if stored[0] != stored[1]:
-                problems.append(f"vote {vote_id}: a dwelling has two ballots")
-            if stored[0] != len(cast_by):
-                problems.append(f"vote {vote_id}: {stored[0]} ballots for {len(cast_by)} owners who cast")
-            chained |= {e.hash[:16] for e in events}
-            problems += [f"vote {vote_id}: verify: {p}" for p in verify(vote_id)]
-            vote = db.session.get(Vote, vote_id)
-            if asdict(tally(vote)) != asdict(recount(vote)):
-                problems.append(f"vote {vote_id}: the tally differs from the recount")
+            # casts still in flight as wrk stopped may commit while this reads: each vote is read at one moment
+            with one_snapshot(db.session):
+                ballots += _check_vote(vote_id, problems, chained, times)
         db.engine.dispose()
     if any(r not in chained for r in receipts):
         problems.append("a receipt handed out is not a link of the chain")
@@ -143,6 +126,31 @@ def check(app, plan, bodies, summary):
         problems.append(f"{total_events} log entries for {answered} casts answered ({unanswered} unanswered)")
     times.sort()
     return ballots, total_events, times, problems
+
+
+def _check_vote(vote_id, problems, chained, times):
+    """One vote's checks (problems, links and entry times added to the lists); returns its ballots."""
+    from dataclasses import asdict
+    from sqlalchemy import func, select
+    from core.extensions import db
+    from votes.models import Ballot, BallotEvent, Vote
+    from votes.services import recount, tally, verify
+    stored = db.session.execute(select(func.count(), func.count(func.distinct(Ballot.dwelling_id)))
+                                .where(Ballot.vote_id == vote_id)).one()
+    events = db.session.execute(select(BallotEvent.dwelling_id, BallotEvent.hash, BallotEvent.at)
+                                .where(BallotEvent.vote_id == vote_id)).all()
+    cast_by = {e.dwelling_id for e in events}
+    times += [e.at for e in events]
+    if stored[0] != stored[1]:
+        problems.append(f"vote {vote_id}: a dwelling has two ballots")
+    if stored[0] != len(cast_by):
+        problems.append(f"vote {vote_id}: {stored[0]} ballots for {len(cast_by)} owners who cast")
+    chained |= {e.hash[:16] for e in events}
+    problems += [f"vote {vote_id}: verify: {p}" for p in verify(vote_id)]
+    vote = db.session.get(Vote, vote_id)
+    if asdict(tally(vote)) != asdict(recount(vote)):
+        problems.append(f"vote {vote_id}: the tally differs from the recount")
+    return stored[0]
 
 
 def run_casts(name, args, plan, app):

@@ -15,6 +15,8 @@ synchronous_commit TO on` just before its COMMIT, whichever code commits. Reads 
 
 The same watch lets a transaction that only read end with COMMIT where it would be rolled back (a GET's, at the
 end of its request), which keeps the statements psycopg prepared on the connection (_end_reads_with_commit)."""
+from contextlib import contextmanager
+
 from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -103,3 +105,19 @@ def make_durable(dbapi_connection):
         cursor.execute(DURABLE)
     finally:
         cursor.close()
+
+
+@contextmanager
+def one_snapshot(session):
+    """`session`: a scoped session (db.session). Reads that see the database as it stood at one moment, however many statements they take: on PostgreSQL, a
+    read-only repeatable-read transaction of their own, ended (rolled back: it wrote nothing) as the block ends.
+    Begun only outside a transaction: inside one, the block reads in the caller's transaction as it is (at read
+    committed, each statement sees what was committed when it ran)."""
+    if session().in_transaction() or session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    session.connection(execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True})
+    try:
+        yield
+    finally:
+        session.rollback()

@@ -17,6 +17,7 @@ from sqlalchemy import (bindparam, exists, func, insert, literal, literal_column
 from core import audit
 from core.accounts import STANDING_WATCHERS
 from core.auth import authorize, get_in_region, kept_in_region
+from core.commits import one_snapshot
 from core.decisions import pending_row
 from core.errors import Conflict, DomainError, Forbidden, NotFound, Unavailable, field_error
 from core.extensions import db
@@ -1695,7 +1696,13 @@ def verify(vote_id, head=None):
     """Recompute the chain and the tally; returns a list of problems (empty when all is sound).
 
     `head` is a chain head published on the result notice, or a resident's receipt: it must be a link of
-    the stored chain."""
+    the stored chain. Outside a transaction, it reads the vote as it stood at one moment: a vote still open may
+    take ballots while it reads, and the log, the ballots and the count it compares are those of the same moment."""
+    with one_snapshot(db.session):
+        return _verify(vote_id, head)
+
+
+def _verify(vote_id, head):
     vote = db.session.get(Vote, vote_id)
     if vote is None:
         raise NotFound()

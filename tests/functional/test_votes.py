@@ -1051,3 +1051,40 @@ def test_an_action_the_votes_state_does_not_allow_names_the_state_in_the_staff_m
     assert "进行中" in message and "open" not in message
     english = staff.post(f"/api/v1/admin/votes/{vote_id}/open?lang=en", headers=headers, json=window())
     assert "while the vote is open" in english.get_json()["error"]["message"]
+
+
+@pytest.mark.postgresql_only
+def test_verifying_a_vote_while_owners_cast_reads_one_moment_and_finds_nothing_wrong(app, client, setup, simulator):
+    """An auditor runs `flask votes verify` on a vote still open: a ballot changed between its reads of the log and
+    of the ballots is no tampering."""
+    import threading
+    from sqlalchemy import event
+    staff, headers, unit_id, rooms = setup
+    vote_id = open_lift_vote(staff, headers, unit_id)
+    me = owner(client, simulator, staff, headers, rooms["103"], "audited")
+    assert client.put(f"/api/v1/votes/{vote_id}/ballot", headers=me, json={"choice": "agree"}).status_code == 200
+    changed, auditor = [], threading.get_ident()
+
+    def change_of_mind():
+        changed.append(client.put(f"/api/v1/votes/{vote_id}/ballot", headers=me, json={"choice": "disagree"}))
+
+    def between_reads(conn, cursor, statement, parameters, context, executemany):
+        # the owner changes their mind once the log was read, just before the ballots are
+        if threading.get_ident() == auditor and not changed and statement.startswith(
+                "SELECT ballots.dwelling_id, ballots.choice"):
+            other = threading.Thread(target=change_of_mind)
+            other.start()
+            other.join(30)
+
+    event.listen(db.engine, "before_cursor_execute", between_reads)
+    try:
+        db.session.commit()
+        result = app.test_cli_runner().invoke(args=["votes", "verify", str(vote_id)])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", between_reads)
+    assert [c.status_code for c in changed] == [200], (result.output, repr(result.exception))  # it did change while the auditor read
+    assert result.exit_code == 0, result.output
+    assert "TAMPERED" not in result.output and "chain and tally verified" in result.output
+    assert "1 log entries" in result.output  # the moment the auditor began at
+    after = app.test_cli_runner().invoke(args=["votes", "verify", str(vote_id)])
+    assert after.exit_code == 0 and "2 log entries" in after.output
