@@ -45,52 +45,64 @@ def ledger(staff, region_id=None, year=None, level=None, limit=None, outcome=Non
     region = region_in_scope(staff, region_id)
     # The page first (the rows in order, up to `limit`), then the budgets and funding of its projects only:
     # not the whole province's items summed to keep 500 of them.
-    page = (select(Project.id.label("project_id"), Project.name.label("project"), Project.reserve_level,
-                   Project.plan_year, Project.stage, Compound.id.label("compound_id"),
-                   Compound.name.label("compound"), Compound.built_year, Compound.households,
-                   Compound.building_count, Compound.total_floor_area, Region.path)
-            .join(project_compounds, project_compounds.c.project_id == Project.id)
-            .join(Compound, Compound.id == project_compounds.c.compound_id)
-            .join(Region, Region.id == Compound.community_id)
-            .where(_under_written_out(region)).order_by(Region.path, Compound.name, Project.id))
+    query = (select(Project.id, Project.name, Project.reserve_level, Project.plan_year, Project.stage,
+                    Compound.id, Compound.name, Compound.built_year, Compound.households, Compound.building_count,
+                    Compound.total_floor_area, Region.path)
+             .join(project_compounds, project_compounds.c.project_id == Project.id)
+             .join(Compound, Compound.id == project_compounds.c.compound_id)
+             .join(Region, Region.id == Compound.community_id)
+             .where(_under_written_out(region)).order_by(Region.path, Compound.name, Project.id))
     if outcome in ("started", "completed"):
-        page = page.where((_started if outcome == "started" else _completed)(year))
+        query = query.where((_started if outcome == "started" else _completed)(year))
     elif year:
-        page = page.where(Project.plan_year == year)
+        query = query.where(Project.plan_year == year)
     if level:
-        page = page.where(Project.reserve_level == level)
+        query = query.where(Project.reserve_level == level)
     if limit:
-        page = page.limit(limit)
-    page = page.cte("page")
-    of_page = select(page.c.project_id)
-    budget = (select(ProjectItem.project_id, func.sum(ProjectItem.budget).label("budget"),
-                     func.sum(ProjectItem.budget * ProjectItem.progress).label("weighted"),
-                     func.count(ProjectItem.id).label("n_items"), func.sum(ProjectItem.progress).label("plain"))
-              .where(ProjectItem.project_id.in_(of_page)).group_by(ProjectItem.project_id).subquery())
-    funded = (select(Funding.project_id, func.sum(Funding.amount).label("funded"))
-              .where(Funding.project_id.in_(of_page)).group_by(Funding.project_id).subquery())
-    query = (select(*page.c, budget.c.budget, budget.c.weighted, budget.c.n_items, budget.c.plain,
-                    funded.c.funded)
-             .outerjoin(budget, budget.c.project_id == page.c.project_id)
-             .outerjoin(funded, funded.c.project_id == page.c.project_id)
-             .order_by(page.c.path, page.c.compound, page.c.project_id))
+        query = query.limit(limit)
     rows = db.session.execute(query).all()
+    budgets, funded = _budgets_and_funding({r[0] for r in rows})
     names = _path_names({r[11] for r in rows})
     out = []
-    for (pid, pname, level_, plan_year, stage, cid, cname, built, households, buildings, floor_area, path,
-         budget_fen, weighted, items, plain, funded_fen) in rows:
+    for (pid, pname, level_, plan_year, stage, cid, cname, built, households, buildings, floor_area,
+         path) in rows:
+        budget_fen, weighted, items, plain = budgets.get(pid, (0, 0, 0, 0))
         if budget_fen:
-            progress = int(Fraction(int(weighted), int(budget_fen)))
+            progress = _whole(weighted, budget_fen)
         else:
-            progress = int(Fraction(int(plain), int(items))) if items else 0
+            progress = _whole(plain, items) if items else 0
         chain = [names.get(int(i), "") for i in path.strip("/").split("/")]
         out.append({"project_id": pid, "project": pname, "reserve_level": level_, "plan_year": plan_year,
                     "stage": stage, "compound_id": cid, "compound": cname, "built_year": built,
                     "households": households or 0, "buildings": buildings or 0, "floor_area": floor_area,
-                    "regions": chain, "budget": int(budget_fen or 0), "funded": int(funded_fen or 0),
+                    "regions": chain, "budget": budget_fen, "funded": funded.get(pid, 0),
                     "progress": progress})
     _add_consent_and_money(out)
     return region, out
+
+
+def _budgets_and_funding(project_ids):
+    """({project id: (budget, budget × progress, items, sum of progress)}, {project id: funded}) in fen, read for
+    the given projects only, each in one small statement (a statement joining them to the page, once prepared,
+    was planned for a page of one row and summed the funding again for every row)."""
+    if not project_ids:
+        return {}, {}
+    budgets = {pid: (int(budget or 0), int(weighted or 0), int(items), int(plain or 0))
+               for pid, budget, weighted, items, plain in db.session.execute(
+                   select(ProjectItem.project_id, func.sum(ProjectItem.budget),
+                          func.sum(ProjectItem.budget * ProjectItem.progress), func.count(ProjectItem.id),
+                          func.sum(ProjectItem.progress))
+                   .where(among(ProjectItem.project_id, project_ids)).group_by(ProjectItem.project_id))}
+    funded = {pid: int(amount or 0) for pid, amount in db.session.execute(
+        select(Funding.project_id, func.sum(Funding.amount))
+        .where(among(Funding.project_id, project_ids)).group_by(Funding.project_id))}
+    return budgets, funded
+
+
+def _whole(numerator, denominator):
+    """numerator / denominator truncated to a whole number, as int(Fraction(numerator, denominator)) is."""
+    whole = abs(numerator) // abs(denominator)
+    return whole if (numerator < 0) == (denominator < 0) else -whole
 
 
 def _under_written_out(region):
