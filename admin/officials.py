@@ -1,6 +1,6 @@
 """Officials' pages: the dashboard of a region with drill-down, the reserve ledger (台账) and its .xlsx export."""
 from flask import Response, g, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 
 from admin import labels
 from admin.common import bp, page, run_form
@@ -76,12 +76,8 @@ def ledger():
     level = request.args.get("level") if request.args.get("level") in ("county", "city", "province") else None
     outcome = request.args.get("outcome") if request.args.get("outcome") in ("started", "completed") else None
     region, rows = oversight.ledger(g.staff, region_id, year, level, limit=LEDGER_PAGE + 1, outcome=outcome)
-    return page("admin/ledger.html", publicity=PUBLICITY, region=region, rows=rows[:LEDGER_PAGE],
+    return page("admin/ledger.html", region=region, rows=rows[:LEDGER_PAGE],
                 more=len(rows) > LEDGER_PAGE, year=year, level=level, region_id=region_id, outcome=outcome)
-
-
-PUBLICITY = {"none": _l("not published"), "open": _l("running"), "unanswered": _l("objections unanswered"),
-             "ended": _l("ended")}
 
 
 def ledger_table(rows):
@@ -91,7 +87,7 @@ def ledger_table(rows):
               _("Budget (yuan)"), _("Funded (yuan)"), _("Progress (%)"), _("Approved consent vote"),
               _("Publicity of the plan"), _("Residents' money received (yuan)"),
               _("Residents' money pledged, not received (yuan)")]
-    table, publicity_name = [], labels.namer(PUBLICITY)
+    table, publicity_name = [], labels.namer(labels.PLAN_PUBLICITY)
     for r in rows:
         chain = (r["regions"] + [""] * 5)[1:5]
         table.append(chain + [r["compound"], r["built_year"], r["households"], r["buildings"],
