@@ -82,9 +82,9 @@ def ledger(staff, region_id=None, year=None, level=None, limit=None, outcome=Non
 
 
 def _budgets_and_funding(project_ids):
-    """({project id: (budget, budget × progress, items, sum of progress)}, {project id: funded}) in fen, read for
-    the given projects only, each in one small statement (a statement joining them to the page, once prepared,
-    was planned for a page of one row and summed the funding again for every row)."""
+    """({project id: (budget, budget × progress, items, sum of progress)}, {project id: funded}) in fen, for these
+    projects only. Two reads of their own rather than joined to the page: a prepared statement may be planned once
+    for any filter, and a plan that expected a page of one row summed the funding again for every row."""
     if not project_ids:
         return {}, {}
     budgets = {pid: (int(budget or 0), int(weighted or 0), int(items), int(plain or 0))
