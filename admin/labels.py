@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from core.scopes import LABELS
 from notices.texts import CHANNELS, DELIVERY_STATES, NOTICE_PRIORITIES  # noqa: F401
 from projects.texts import FUNDING, REPORT_STATES, STAGES  # noqa: F401 - the domains' own words
+from publicity.texts import PLAN_PUBLICITY  # noqa: F401
 from surveys.texts import SURVEY_STATES  # noqa: F401
 from votes.texts import CANVASS, CHOICES, ENTRY_STATES, MATTERS, VOTE_STATES  # noqa: F401
 from wishes.texts import WISH_STATES  # noqa: F401

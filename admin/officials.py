@@ -76,18 +76,8 @@ def ledger():
     level = request.args.get("level") if request.args.get("level") in ("county", "city", "province") else None
     outcome = request.args.get("outcome") if request.args.get("outcome") in ("started", "completed") else None
     region, rows = oversight.ledger(g.staff, region_id, year, level, limit=LEDGER_PAGE + 1, outcome=outcome)
-    return page("admin/ledger.html", publicity_label=publicity_label, region=region, rows=rows[:LEDGER_PAGE],
+    return page("admin/ledger.html", region=region, rows=rows[:LEDGER_PAGE],
                 more=len(rows) > LEDGER_PAGE, year=year, level=level, region_id=region_id, outcome=outcome)
-
-
-def publicity_label(state):
-    """The plan's publicity as the ledger shows it (the words translated once per request)."""
-    from flask import g
-    words = g.get("_publicity_words")
-    if words is None:
-        words = g._publicity_words = {"none": _("not published"), "open": _("running"),
-                                      "unanswered": _("objections unanswered"), "ended": _("ended")}
-    return words.get(state, state)
 
 
 def ledger_table(rows):
@@ -97,14 +87,14 @@ def ledger_table(rows):
               _("Budget (yuan)"), _("Funded (yuan)"), _("Progress (%)"), _("Approved consent vote"),
               _("Publicity of the plan"), _("Residents' money received (yuan)"),
               _("Residents' money pledged, not received (yuan)")]
-    table = []
+    table, publicity_name = [], labels.namer(labels.PLAN_PUBLICITY)
     for r in rows:
         chain = (r["regions"] + [""] * 5)[1:5]
         table.append(chain + [r["compound"], r["built_year"], r["households"], r["buildings"],
                               format_area(r["floor_area"]) if r["floor_area"] else None, r["project"],
                               labels.label(labels.LEVELS, r["reserve_level"]), r["plan_year"],
                               labels.label(labels.STAGES, r["stage"]), yuan(r["budget"]), yuan(r["funded"]),
-                              r["progress"], r["consent_vote"] or "", publicity_label(r["publicity"]),
+                              r["progress"], r["consent_vote"] or "", publicity_name(r["publicity"]),
                               format_yuan(r["received"]).replace(",", ""),
                               format_yuan(r["pledged"]).replace(",", "")])
     return header, table

@@ -8,6 +8,9 @@ from notices.texts import NoticeText, notice_kind, scope_label, when_text
 
 # What is published, in words (publicity.models.SUBJECTS).
 SUBJECTS = {"vote_result": _l("vote result"), "plan": _l("compound plan"), "final_accounts": _l("final accounts")}
+# Where a project's plan stands in its publicity, as the officials' ledger shows it.
+PLAN_PUBLICITY = {"none": _l("not published"), "open": _l("running"), "unanswered": _l("objections unanswered"),
+                  "ended": _l("ended")}
 
 
 @notice_kind("publicity_open")

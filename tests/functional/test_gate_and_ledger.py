@@ -161,6 +161,28 @@ def test_the_officials_ledger_shows_consent_publicity_and_money_received_against
     assert rows[2][-4:] == (None, "公示中", "300.00", "123.45")
 
 
+def test_the_officials_ledger_shows_each_projects_budget_funding_and_progress_weighted_by_budget(
+        client, world, project):
+    http, headers, pid, _rooms = project
+    first = http.get(f"/api/v1/admin/projects/{pid}", headers=headers).get_json()["items"][0]["id"]
+    second = http.post(f"/api/v1/admin/projects/{pid}/items", headers=headers,
+                       json={"catalogue_code": "B02", "budget": 2_000_000}).get_json()["id"]
+    for item, progress in ((first, 33), (second, 50)):
+        assert http.put(f"/api/v1/admin/projects/{pid}/items/{item}/progress", headers=headers,
+                        json={"progress": progress}).status_code == 200
+    for amount in (500_000, 250_000):
+        assert http.post(f"/api/v1/admin/projects/{pid}/funding", headers=headers,
+                         json={"source": "central_subsidy", "amount": amount}).status_code == 201
+    county = panel_sign_in(client.application.test_client(), "county_a")
+    page = county.get("/admin/ledger").get_data(as_text=True)
+    # 30,000 yuan budgeted; (10,000 × 33% + 20,000 × 50%) / 30,000 = 44.3%, shown whole; 7,500 yuan funded
+    assert "<td>30,000.00</td><td>44</td>" in page
+    export = county.get("/admin/ledger.xlsx")
+    from openpyxl import load_workbook
+    rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
+    assert rows[2][13:16] == (30000, 7500, 44)
+
+
 def test_a_resident_withdraws_a_pledge_in_chat_and_the_committee_sees_it_cancelled(client, world, project,
                                                                                   simulator):
     from contributions.models import Contribution
