@@ -39,3 +39,14 @@ class Wish(db.Model):
     def reference(self):
         """The number a resident quotes."""
         return f"W{self.id:06d}"
+
+
+class WishCount(db.Model):
+    """How many of a compound's wishes ask for one catalogue item (merged duplicates not counted; '' for the
+    wishes not yet classified): kept in the same transaction as each wish changes (wishes.counts), so officials'
+    figures read a row per compound and item, not every wish of a province."""
+
+    __tablename__ = "wish_counts"
+    compound_id = db.Column(db.Integer, db.ForeignKey("compounds.id"), primary_key=True)
+    catalogue_code = db.Column(db.String(32), primary_key=True)
+    wishes = db.Column(db.Integer, nullable=False, default=0)
