@@ -32,7 +32,8 @@ class Wish(db.Model):
     # The keys of the steps of its story its author has been told of (stories/).
     story_told = db.Column(db.JSON, nullable=False, default=list, server_default="[]")
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
-    # Officials' demand counts read only this index (compound, status, item), never the wishes themselves.
+    # A compound's demand counts (demand_counts) read only this index (compound, status, item), not the wishes;
+    # a region's are kept in wish_counts (wishes.counts).
     __table_args__ = (db.Index("ix_wishes_demand", "compound_id", "status", "catalogue_code"),)
 
     @property

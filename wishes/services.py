@@ -184,7 +184,7 @@ def classify_wish(staff, wish_id, catalogue_code):
 
 def merge_wish(staff, wish_id, into_id):
     """Mark a wish as a duplicate of another in the same compound."""
-    first, second = sorted((wish_id, into_id))  # both locked, lower id first, as every door locks wishes
+    first, second = sorted((wish_id, into_id))  # both locked, lower id first, as deleting a resident's data does
     locked = {i: _wish_in_scope(staff, i, "wishes.handle", lock=True) for i in (first, second)}
     wish, target = locked[wish_id], locked[into_id]
     if wish.id == target.id or target.compound_id != wish.compound_id or target.status == WishStatus.MERGED:
