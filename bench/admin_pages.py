@@ -13,6 +13,7 @@ import gc
 import random
 import statistics
 import sys
+from collections import Counter
 import tempfile
 import time
 from datetime import date, timedelta
@@ -89,7 +90,7 @@ def build(url, compounds, dwellings):
     from oversight.models import YearTarget
     from projects.models import Funding, Project, ProjectItem, StageRecord, project_compounds
     from votes.models import Vote
-    from wishes.models import Wish
+    from wishes.models import Wish, WishCount
     app = migrated_app(url, PASSWORD_HASH_METHOD="pbkdf2:sha256:1000")
     rng = random.Random(7)
     with app.app_context():
@@ -165,11 +166,15 @@ def build(url, compounds, dwellings):
         building_compound = {b["id"]: b["compound_id"] for b in building_rows}
         for d in dwelling_rows:
             compound_of[d["id"]] = building_compound[unit_compound[d["unit_id"]]]
-        put(Wish.__table__, [{"account_id": a["id"], "dwelling_id": a["dwelling_id"],
-                              "compound_id": compound_of[a["dwelling_id"]], "catalogue_code": rng.choice(CODES),
-                              "text": "楼道灯坏了", "channel": "bot", "status": "classified", "created_at": utcnow(),
-                              "suggested_codes": [], "photos": []}
-                             for a in accounts for _ in range(5)])
+        wish_rows = [{"account_id": a["id"], "dwelling_id": a["dwelling_id"],
+                      "compound_id": compound_of[a["dwelling_id"]], "catalogue_code": rng.choice(CODES),
+                      "text": "楼道灯坏了", "channel": "bot", "status": "classified", "created_at": utcnow(),
+                      "suggested_codes": [], "photos": []} for a in accounts for _ in range(5)]
+        put(Wish.__table__, wish_rows)
+        # and their counts per compound and item, as filing each wish keeps them (wishes.counts)
+        counted = Counter((w["compound_id"], w["catalogue_code"]) for w in wish_rows)
+        put(WishCount.__table__, [{"compound_id": c, "catalogue_code": code, "wishes": n}
+                                  for (c, code), n in sorted(counted.items())])
         # 2,000 counted votes across the province, each with the record and count closing a vote stores
         dwellings_of = {}
         for d in dwelling_rows:

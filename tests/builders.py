@@ -490,3 +490,12 @@ def waiting_for_a_row(conn, thread, what="a row"):
         assert time.monotonic() < deadline, f"no transaction waited for a row lock ({what})"
         time.sleep(0.02)
     return True
+
+
+def wish_counts_hold():
+    """The wishes' counts as kept (what officials' dashboards read) equal the wishes counted afresh; returns them."""
+    from wishes.counts import fresh_counts, kept_counts
+    db.session.expire_all()
+    kept, fresh = kept_counts(), fresh_counts()
+    assert kept == fresh, f"kept {kept} but the wishes say {fresh}"
+    return fresh

@@ -32,10 +32,22 @@ class Wish(db.Model):
     # The keys of the steps of its story its author has been told of (stories/).
     story_told = db.Column(db.JSON, nullable=False, default=list, server_default="[]")
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
-    # Officials' demand counts read only this index (compound, status, item), never the wishes themselves.
+    # A compound's demand counts (demand_counts) read only this index (compound, status, item), not the wishes;
+    # a region's are kept in wish_counts (wishes.counts).
     __table_args__ = (db.Index("ix_wishes_demand", "compound_id", "status", "catalogue_code"),)
 
     @property
     def reference(self):
         """The number a resident quotes."""
         return f"W{self.id:06d}"
+
+
+class WishCount(db.Model):
+    """How many of a compound's wishes ask for one catalogue item (merged duplicates not counted; '' for the
+    wishes not yet classified): kept in the same transaction as each wish changes (wishes.counts), so officials'
+    figures read a row per compound and item, not every wish of a province."""
+
+    __tablename__ = "wish_counts"
+    compound_id = db.Column(db.Integer, db.ForeignKey("compounds.id"), primary_key=True)
+    catalogue_code = db.Column(db.String(32), primary_key=True)
+    wishes = db.Column(db.Integer, nullable=False, default=0)

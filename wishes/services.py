@@ -13,7 +13,7 @@ from core.uploads import MAX_PHOTOS, link_uploads
 from core.extensions import db
 from core.models import Building, CatalogueItem, Compound, Dwelling, Region, Unit, utcnow
 from wishes import files as _files  # noqa: F401 - who may see a wish's photos
-from wishes import matching, texts as _texts  # noqa: F401 - texts: registers the notice texts
+from wishes import counts, matching, texts as _texts  # noqa: F401 - texts: registers the notice texts
 from wishes.models import Wish, WishStatus
 
 MAX_TEXT = 1000
@@ -101,6 +101,7 @@ def file_wish(account, channel, text="", catalogue_code=None, photos=(), latitud
                 status=WishStatus.CLASSIFIED if catalogue_code else WishStatus.SUBMITTED)
     db.session.add(wish)
     db.session.flush()
+    counts.add(wish)
     link_uploads(wish.photos, "wish", wish.id)
     request_chat_photos("wish", wish.id, account.id, photos)  # sent in chat: fetched from WeChat by a worker
     return wish
@@ -135,8 +136,11 @@ def add_wish_photos(account, wish_id, photos):
     return wish
 
 
-def _wish_in_scope(staff, wish_id, action):
-    wish = db.session.get(Wish, wish_id)
+def _wish_in_scope(staff, wish_id, action, lock=False):
+    # a wish about to change is locked and read afresh: two staff changing it at once change it one after the
+    # other, each from what the other left, and its counts move once for each change
+    wish = db.session.get(Wish, wish_id, with_for_update=True, populate_existing=True) if lock else \
+        db.session.get(Wish, wish_id)
     if wish is None:
         raise NotFound()
     authorize(staff, action, db.session.get(Compound, wish.compound_id).community)
@@ -162,15 +166,16 @@ def staff_wish(staff, wish_id):
 
 def classify_wish(staff, wish_id, catalogue_code):
     """Staff set the catalogue item a wish is about."""
-    wish = _wish_in_scope(staff, wish_id, "wishes.handle")
+    wish = _wish_in_scope(staff, wish_id, "wishes.handle", lock=True)
     if not db.session.scalar(select(CatalogueItem.id).where(CatalogueItem.code == catalogue_code)):
         raise InvalidInput([{"field": "catalogue_code", "key": "wish.unknown_item"}])
     if wish.status == WishStatus.MERGED:
         raise Conflict("wish.merged")
     before = {"catalogue_code": wish.catalogue_code, "status": wish.status}
-    wish.catalogue_code = catalogue_code
-    if wish.status == WishStatus.SUBMITTED:
-        wish.status = WishStatus.CLASSIFIED
+    with counts.recounted(wish):
+        wish.catalogue_code = catalogue_code
+        if wish.status == WishStatus.SUBMITTED:
+            wish.status = WishStatus.CLASSIFIED
     audit.record(staff, "wish.classify", "wish", wish.id, _region_of(wish), before=before,
                  after={"catalogue_code": catalogue_code, "status": wish.status})
     db.session.flush()
@@ -179,14 +184,16 @@ def classify_wish(staff, wish_id, catalogue_code):
 
 def merge_wish(staff, wish_id, into_id):
     """Mark a wish as a duplicate of another in the same compound."""
-    wish = _wish_in_scope(staff, wish_id, "wishes.handle")
-    target = _wish_in_scope(staff, into_id, "wishes.handle")
+    first, second = sorted((wish_id, into_id))  # both locked, lower id first, as deleting a resident's data does
+    locked = {i: _wish_in_scope(staff, i, "wishes.handle", lock=True) for i in (first, second)}
+    wish, target = locked[wish_id], locked[into_id]
     if wish.id == target.id or target.compound_id != wish.compound_id or target.status == WishStatus.MERGED:
         raise Conflict("wish.bad_merge")
     before = {"status": wish.status}
-    wish.status, wish.merged_into_id = WishStatus.MERGED, target.id
-    if target.catalogue_code is None and wish.catalogue_code:
-        target.catalogue_code = wish.catalogue_code
+    with counts.recounted(wish, target):
+        wish.status, wish.merged_into_id = WishStatus.MERGED, target.id
+        if target.catalogue_code is None and wish.catalogue_code:
+            target.catalogue_code = wish.catalogue_code
     audit.record(staff, "wish.merge", "wish", wish.id, _region_of(wish), before=before,
                  after={"status": wish.status, "merged_into": target.id})
     db.session.flush()
@@ -196,15 +203,16 @@ def merge_wish(staff, wish_id, into_id):
 def answer_wish(staff, wish_id, text):
     """The committee answers; the answer is queued for the resident on WeChat in the same transaction."""
     from notices.services import queue_direct_message
-    wish = _wish_in_scope(staff, wish_id, "wishes.handle")
+    wish = _wish_in_scope(staff, wish_id, "wishes.handle", lock=True)
     text = (text or "").strip()
     if not text or len(text) > MAX_TEXT:
         raise InvalidInput([{"field": "text", "key": "wish.empty" if not text else "wish.too_long",
                              "params": {"limit": MAX_TEXT}}])
     before = {"status": wish.status, "answer": wish.answer}
-    wish.answer, wish.answered_at = text, utcnow()
-    if wish.status != WishStatus.MERGED:
-        wish.status = WishStatus.ANSWERED
+    with counts.recounted(wish):
+        wish.answer, wish.answered_at = text, utcnow()
+        if wish.status != WishStatus.MERGED:
+            wish.status = WishStatus.ANSWERED
     audit.record(staff, "wish.answer", "wish", wish.id, _region_of(wish), before=before,
                  after={"status": wish.status, "answer": text})
     queue_direct_message(wish.account_id, "wish_answer", {"reference": wish.reference, "answer": text},

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from core.extensions import db
 from core.models import AuditLog, Dwelling, Person, Staff, Unit
 from projects.models import Project
-from tests.builders import PASSWORD, csv_bytes, error_of, id_number
+from tests.builders import PASSWORD, csv_bytes, error_of, id_number, wish_counts_hold
 from tests.builders import form_token as token
 from tests.builders import page_sign_in as sign_in
 from tests.builders import panel_post as post
@@ -221,6 +221,7 @@ def test_wish_forms(committee, world):
     first = wishes.file_wish(account, "bot", text="楼道灯坏了")
     second = wishes.file_wish(account, "bot", text="楼道的灯不亮")
     db.session.commit()
+    assert wish_counts_hold() == {(world.compound_a.id, ""): 2}
     page = "/admin/wishes"
     html = committee.get(page).get_data(as_text=True)
     assert first.reference in html and "101" in html
@@ -230,8 +231,13 @@ def test_wish_forms(committee, world):
     assert unknown.status_code == 422
     itself = post(committee, f"{page}?action=merge&wish={first.id}", page, into=str(first.id))
     assert itself.status_code == 422
+    assert post(committee, f"{page}?action=classify&wish={second.id}", page, catalogue_code="I03").status_code == 302
+    assert wish_counts_hold() == {(world.compound_a.id, ""): 1, (world.compound_a.id, "I03"): 1}
+    # merged into a wish not yet classified, the duplicate's item goes with it
     assert post(committee, f"{page}?action=merge&wish={second.id}", page, into=str(first.id)).status_code == 302
+    assert wish_counts_hold() == {(world.compound_a.id, "I03"): 1}
     assert post(committee, f"{page}?action=answer&wish={first.id}", page, text="下周修").status_code == 302
+    assert wish_counts_hold() == {(world.compound_a.id, "I03"): 1}
     db.session.expire_all()
     assert db.session.get(Wish, second.id).status == "merged" and db.session.get(Wish, first.id).answer == "下周修"
     assert post(committee, f"{page}?action=nothing&wish={first.id}", page).status_code == 404
@@ -239,6 +245,8 @@ def test_wish_forms(committee, world):
     from oversight import services as oversight
     _region, total, breakdown = oversight.dashboard(world.city_staff)
     assert total.wishes == 1 and {r.id: f.wishes for r, f in breakdown} == {world.county_a.id: 1, world.county_b.id: 0}
+    assert total.demand == [("I03", 1)] == oversight.demand(world.city_staff)
+    assert [row["wishes"] for row in oversight.compounds_in(world.city_staff, world.community_a.id)[1]] == [1]
 
 
 def test_survey_questions_are_edited_one_at_a_time(committee, world):

@@ -12,7 +12,7 @@ from core.models import BindingRequest, Unit, utcnow
 from notices.models import Delivery, Notice
 from notices.sender import drain
 from simulator.sender import event_xml, text_xml
-from tests.builders import Bot, id_number, roll_with_owner, rooms_on_record, staff_api
+from tests.builders import Bot, id_number, roll_with_owner, rooms_on_record, staff_api, wish_counts_hold
 from wishes.models import Wish
 
 ROWS = [["1", "2", "501", "85.6", "", "", "张三", id_number(1), "13812345678", "否", "是"],
@@ -259,8 +259,10 @@ def test_a_wish_learns_its_fate_and_its_author_is_told(client, home, world, simu
         person.says("好")
         person.says("1")
     kept, merged = db.session.scalars(select(Wish).order_by(Wish.id)).all()
+    assert wish_counts_hold() == {(world.compound_a.id, "I03"): 2}
     assert staff.post(f"/api/v1/admin/wishes/{merged.id}/merge", headers=headers,
                       json={"into": kept.id}).status_code == 200
+    assert wish_counts_hold() == {(world.compound_a.id, "I03"): 1}
     project = projects.create_project(world.committee_a, "玉林小区改造", [world.compound_a.id])
     projects.add_item(world.committee_a, project.id, "I03", budget=100000)
     db.session.commit()

@@ -19,7 +19,7 @@ from notices.models import Delivery, Notice
 from projects.models import AcceptanceView
 from simulator.sender import event_xml
 from tests.builders import (CSRF, PNG, Bot, override_gate, page_sign_in, race_at_a_gate, sign_in,
-                            simulator_calls)
+                            simulator_calls, wish_counts_hold)
 from wishes.models import Wish
 from tests.builders import bound_resident as resident
 
@@ -290,7 +290,9 @@ def test_after_deleting_my_data_the_committees_answers_my_wishs_story_and_the_co
     simulator.state.reset()  # what was pushed before the deletion is not the question here
     _deliveries, told_before = addressed_to(account_id)  # the report's receipt
 
+    counted = wish_counts_hold()
     assert client.post("/api/v1/me/deletion", headers=me).status_code == 204
+    assert wish_counts_hold() == counted  # the resident's wish keeps its place among the compound's wishes
     made_up = db.session.scalar(select(WechatAccount.openid).where(WechatAccount.id == account_id))
 
     # the committee answers what the resident left on record, merges their wish into the neighbour's (a step
@@ -303,6 +305,7 @@ def test_after_deleting_my_data_the_committees_answers_my_wishs_story_and_the_co
     assert http.post(f"/api/v1/admin/reports/{report.get_json()['id']}", headers=headers, json={
         "status": "resolved", "answer": "已要求施工方晚上八点后停工"}).status_code == 200
     assert http.post(f"/api/v1/admin/wishes/{mine}/merge", headers=headers, json={"into": theirs}).status_code == 200
+    assert sum(wish_counts_hold().values()) == sum(counted.values()) - 1
     tell_authors()
     db.session.commit()
     open_lift_vote(http, headers, None, scope_kind="compound", scope_id=world.compound_a.id,

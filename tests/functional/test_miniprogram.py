@@ -12,7 +12,7 @@ from core.models import ResidentSession, Unit
 from core.wechat import wechat
 from notices.models import Delivery
 from notices.sender import drain
-from tests.builders import PNG, id_number, login, roll_with_owner, sign_in
+from tests.builders import PNG, id_number, login, roll_with_owner, sign_in, wish_counts_hold
 
 ROWS = [["1", "2", "501", "85.6", "", "", "张三", id_number(1), "13812345678", "否", "是"]]
 @pytest.fixture
@@ -120,9 +120,11 @@ def test_staff_classify_count_and_answer_and_the_answer_reaches_wechat(client, s
     staff = client.application.test_client()
     token = login(staff, "committee_a")
     headers = {"X-CSRFToken": token}
+    compound_id = db.session.scalar(select(Unit)).building.compound_id
+    assert wish_counts_hold() == {(compound_id, ""): 1}
     assert staff.post(f"/api/v1/admin/wishes/{wish_id}/classify", json={"catalogue_code": "I16"},
                       headers=headers).status_code == 200
-    compound_id = db.session.scalar(select(Unit)).building.compound_id
+    assert wish_counts_hold() == {(compound_id, "I16"): 1}
     assert staff.get(f"/api/v1/admin/wishes/counts?compound_id={compound_id}").get_json() == {"counts": {"I16": 1}}
     answered = staff.post(f"/api/v1/admin/wishes/{wish_id}/answer", json={"text": "已列入一区一策方案"},
                           headers=headers)
@@ -135,6 +137,7 @@ def test_staff_classify_count_and_answer_and_the_answer_reaches_wechat(client, s
     assert db.session.scalars(select(Delivery.state)).one() == "sent"
     mine = client.get(f"/api/v1/wishes/{wish_id}", headers=owner).get_json()
     assert mine["status"] == "answered" and mine["answer"] == "已列入一区一策方案"
+    assert wish_counts_hold() == {(compound_id, "I16"): 1}
 
 
 def test_another_community_cannot_see_or_answer_the_wish(client, owner):
