@@ -230,7 +230,7 @@ def dashboard(staff, region_id=None, year=None):
         .join(Compound, Compound.community_id == Region.id)
         .outerjoin(child, under_child)
         .outerjoin(project_state, project_state.c.compound_id == Compound.id)
-        .where(_under(region)).group_by(child.id)).all()
+        .where(_under_written_out(region)).group_by(child.id)).all()
     # wishes (duplicates merged away) per region under this one and per catalogue item, read from the counts
     # kept per compound and item as wishes change: a province has 100,000 wishes, and a few rows per compound
     wished = db.session.execute(
@@ -239,7 +239,7 @@ def dashboard(staff, region_id=None, year=None):
         .join(Compound, Compound.community_id == Region.id)
         .join(WishCount, WishCount.compound_id == Compound.id)
         .outerjoin(child, under_child)
-        .where(_under(region)).group_by(child.id, WishCount.catalogue_code)).all()
+        .where(_under_written_out(region)).group_by(child.id, WishCount.catalogue_code)).all()
     total, children = Figures(), {}
     total.demand = _most_asked((code, n) for _child, code, n in wished)
     wishes_of = Counter()
@@ -299,7 +299,7 @@ def _outcome(vote, decided):
 
 def _votes_query(region, year):
     query = (select(Vote).join(Region, Region.id == Vote.region_id)
-             .where(_under(region), Vote.state.in_(("open", "closed", "published", "archived"))))
+             .where(_under_written_out(region), Vote.state.in_(("open", "closed", "published", "archived"))))
     if year:
         query = query.where(_in_year(Vote.closes_at, year))
     return query
