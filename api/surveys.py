@@ -70,6 +70,9 @@ class SurveyResponseSchema(Schema):
     updated_at = fields.DateTime()
 
 
+_RESPONSE_FIELDS = tuple(SurveyResponseSchema().fields)
+
+
 class SurveyResultsSchema(Schema):
     survey_id = fields.Integer()
     responses = fields.Integer()
@@ -211,7 +214,7 @@ class MyResponse(MethodView):
         """Save a draft, or submit (errors per question); editable until the survey closes."""
         response = surveys.respond(resident(), survey_id, body["answers"], body["submit"])
         # As written: after the commit the response would be expired, and read again only to be shown.
-        answer = {field: getattr(response, field) for field in SurveyResponseSchema().fields}
+        answer = {field: getattr(response, field) for field in _RESPONSE_FIELDS}
         db.session.commit()
         return answer
 

@@ -178,27 +178,24 @@ def respond(account, survey_id, answers, submit):
         raise _faults(error) from None
     after = tallies.entries(clean) if submit else Counter()
     respondent = f"a{account.id}" if survey.per == "person" else f"d{account.dwelling_id}"
-    response = _locked_response(survey, respondent)
-    if response is None:
-        _only_my_photos(account, definition, clean, None)
-        response = _first_answer(survey, respondent, account, clean, submit)
-        if response is not None:
-            tallies.change(survey.id, response.dwelling_id, Counter(), after)
-            link_uploads(_photos_in(definition, clean), "survey_response", response.id)
-            return response
-        response = _locked_response(survey, respondent)  # another answer for the respondent came first: change it
-    before = tallies.entries(response.answers) if response.submitted else Counter()
-    _only_my_photos(account, definition, clean, response)
-    response.version, response.answers, response.submitted = survey.version, clean, bool(submit)
-    response.account_id, response.updated_at = account.id, utcnow()
-    db.session.flush()
+    response = _first_answer(survey, respondent, account, clean, submit)   # most answers are a respondent's first
+    if response is not None:
+        before = Counter()
+        _only_my_photos(account, definition, clean, response)
+    else:   # answered before (or by another request at this moment, now committed): this answer changes that one
+        response = _locked_response(survey, respondent)
+        before = tallies.entries(response.answers) if response.submitted else Counter()
+        _only_my_photos(account, definition, clean, response)
+        response.version, response.answers, response.submitted = survey.version, clean, bool(submit)
+        response.account_id, response.updated_at = account.id, utcnow()
+        db.session.flush()
     tallies.change(survey.id, response.dwelling_id, before, after)
     link_uploads(_photos_in(definition, clean), "survey_response", response.id)
     return response
 
 
-# A respondent's first answer, written as it is unless another request for the same respondent wrote one first (as
-# text: compiled once, where the dialects' upsert constructs are compiled for every execution).
+# A respondent's first answer, written as it is unless they have answered before (as text: compiled once, where the
+# dialects' upsert constructs are compiled for every execution).
 _FIRST_ANSWER = text(
     "INSERT INTO survey_responses (survey_id, respondent, account_id, dwelling_id, version, answers, submitted, "
     "updated_at) VALUES (:survey_id, :respondent, :account_id, :dwelling_id, :version, :answers, :submitted, "
@@ -211,14 +208,15 @@ _RESPONSE_LOCKED = select(SurveyResponse).where(SurveyResponse.survey_id == bind
 
 
 def _locked_response(survey, respondent):
-    """The respondent's response, locked until the request commits (None before their first answer)."""
-    return db.session.scalars(_RESPONSE_LOCKED, {"survey": survey.id, "respondent": respondent}).first()
+    """The respondent's response, locked until the request commits."""
+    return db.session.scalars(_RESPONSE_LOCKED, {"survey": survey.id, "respondent": respondent}).one()
 
 
 def _first_answer(survey, respondent, account, answers, submit):
-    """The respondent's first answer, written in one statement (None when another request wrote theirs first: the
-    insert waits for it to commit). Answers arriving at once for one home (two family members, a tap repeated)
-    then wait for each other's row instead of failing on the one response a respondent has."""
+    """The respondent's first answer, written in one statement; None when they have answered before. An insert
+    meeting another request's answer for the same respondent waits for it to commit: answers arriving at once for
+    one home (two family members, a tap repeated) wait for each other's row instead of failing on the one response
+    a respondent has."""
     values = {"survey_id": survey.id, "respondent": respondent, "account_id": account.id,
               "dwelling_id": account.dwelling_id, "version": survey.version, "answers": answers,
               "submitted": bool(submit), "updated_at": utcnow()}
