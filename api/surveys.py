@@ -35,6 +35,14 @@ class SurveySchema(Schema):
     definition = fields.Function(lambda s: surveys.definition_of(s))
 
 
+class OpenSurveySchema(SurveySchema):
+    """A survey open to me, with the definition I answer."""
+    definition = fields.Dict()
+
+
+_SURVEY_FIELDS = tuple(name for name in SurveySchema().fields if name != "definition")
+
+
 class SurveyCreateSchema(Schema):
     scope_kind = fields.String(required=True, validate=validate.OneOf(SCOPES))
     scope_id = fields.Integer(required=True)
@@ -180,10 +188,11 @@ class Export(MethodView):
 
 @resident_blp.route("")
 class OpenToMe(MethodView):
-    @resident_blp.response(200, SurveySchema(many=True))
+    @resident_blp.response(200, OpenSurveySchema(many=True))
     def get(self):
         """Surveys open to me now, with their questions and conditions."""
-        return surveys.open_surveys_for(resident())
+        return [dict({name: getattr(survey, name) for name in _SURVEY_FIELDS}, definition=definition)
+                for survey, definition in surveys.open_surveys_with_definitions(resident())]
 
 
 class AnswerPhotosSchema(Schema):

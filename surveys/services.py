@@ -1,7 +1,7 @@
 """Survey services: generate, edit (versioned), open, answer, close, results, export."""
 from collections import Counter
 
-from sqlalchemy import and_, bindparam, func, or_, select, text
+from sqlalchemy import Boolean, and_, bindparam, func, or_, select, text
 from sqlalchemy.orm import make_transient_to_detached
 
 from core import audit
@@ -145,15 +145,33 @@ def _accepting(survey):
     return survey.state == "open" and aware(survey.opens_at) <= now < aware(survey.closes_at)
 
 
+# The surveys open to a resident now (their scope holds the resident's home; owners-only ones when the resident is
+# an owner), oldest first: built once, asked of each resident's list of surveys.
+_OPEN_TO = select(Survey).where(
+    Survey.state == "open", Survey.opens_at <= bindparam("now"), Survey.closes_at > bindparam("now"),
+    or_(Survey.audience != "owners", bindparam("owner", type_=Boolean)),
+    holds(Survey, bindparam("dwelling"))).order_by(Survey.id)
+_OPEN_TO_WITH_DEFINITIONS = _OPEN_TO.add_columns(SurveyVersion.definition).outerjoin(SurveyVersion, and_(
+    SurveyVersion.survey_id == Survey.id, SurveyVersion.version == Survey.version))
+
+
+def _open_to(statement, account):
+    return db.session.execute(statement, {"now": utcnow(), "owner": account.kind == "owner",
+                                          "dwelling": account.dwelling_id})
+
+
 def open_surveys_for(account):
     """Open surveys whose audience includes the resident."""
     if account.dwelling_id is None:
         return []
-    found = []
-    for survey in Survey.query.filter(Survey.state == "open").all():
-        if _accepting(survey) and _in_audience(survey, account):
-            found.append(survey)
-    return found
+    return _open_to(_OPEN_TO, account).scalars().all()
+
+
+def open_surveys_with_definitions(account):
+    """(survey, its current definition) of each open survey whose audience includes the resident."""
+    if account.dwelling_id is None:
+        return []
+    return [tuple(row) for row in _open_to(_OPEN_TO_WITH_DEFINITIONS, account)]
 
 
 def _audience_admits(survey, account):
