@@ -86,7 +86,7 @@ resident.blp.before_request(_require_resident_except_login)
 ANSWERED = {"AuditEntrySchema", "BuildingSchema", "PaperEntryListSchema", "CompoundDetailSchema", "RegionSchema", "RollChangeSchema", "RollWarningSchema",
             "UnitSchema", "BallotCodeSchema", "BindingCodeSchema", "BindingRequestSchema", "BindingResultSchema",
             "CatalogueItemSchema", "CompoundSchema", "CountsSchema", "DeliveryReportSchema", "DwellingSchema",
-            "ImportReportSchema", "InboxEntrySchema", "MeSchema", "MyVoteSchema", "MyFlatSchema", "FlatBallotSchema",
+            "ImportReportSchema", "InboxEntrySchema", "MeSchema", "OpenSurveySchema", "MyVoteSchema", "MyFlatSchema", "FlatBallotSchema",
             "DetailsSchema", "PrivacyNoticeSchema", "NonVoterSchema", "NoticeCreatedSchema",
             "ProjectSchema", "PublishedVoteSchema", "QrCodeSchema", "ReceiptCheckSchema", "ReceiptSchema",
             "ReportSchema", "ResultSchema",

@@ -35,6 +35,14 @@ class SurveySchema(Schema):
     definition = fields.Function(lambda s: surveys.definition_of(s))
 
 
+class OpenSurveySchema(SurveySchema):
+    """A survey open to me, with the definition I answer."""
+    definition = fields.Dict()
+
+
+_SURVEY_FIELDS = tuple(name for name in SurveySchema().fields if name != "definition")
+
+
 class SurveyCreateSchema(Schema):
     scope_kind = fields.String(required=True, validate=validate.OneOf(SCOPES))
     scope_id = fields.Integer(required=True)
@@ -68,6 +76,9 @@ class SurveyResponseSchema(Schema):
     answers = fields.Dict()
     submitted = fields.Boolean()
     updated_at = fields.DateTime()
+
+
+_RESPONSE_FIELDS = tuple(SurveyResponseSchema().fields)
 
 
 class SurveyResultsSchema(Schema):
@@ -177,10 +188,11 @@ class Export(MethodView):
 
 @resident_blp.route("")
 class OpenToMe(MethodView):
-    @resident_blp.response(200, SurveySchema(many=True))
+    @resident_blp.response(200, OpenSurveySchema(many=True))
     def get(self):
         """Surveys open to me now, with their questions and conditions."""
-        return surveys.open_surveys_for(resident())
+        return [dict({name: getattr(survey, name) for name in _SURVEY_FIELDS}, definition=definition)
+                for survey, definition in surveys.open_surveys_with_definitions(resident())]
 
 
 class AnswerPhotosSchema(Schema):
@@ -211,7 +223,7 @@ class MyResponse(MethodView):
         """Save a draft, or submit (errors per question); editable until the survey closes."""
         response = surveys.respond(resident(), survey_id, body["answers"], body["submit"])
         # As written: after the commit the response would be expired, and read again only to be shown.
-        answer = {field: getattr(response, field) for field in SurveyResponseSchema().fields}
+        answer = {field: getattr(response, field) for field in _RESPONSE_FIELDS}
         db.session.commit()
         return answer
 

@@ -3,7 +3,7 @@
 Votes, surveys, notices, publicity and lifts all speak of "the residents of this compound, building or
 unit"; they ask this module, once, what that means."""
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, case, func, select
 
 from core.auth import compounds_in_scope
 from core.errors import InvalidInput, NotFound
@@ -74,6 +74,15 @@ def contains(scope_kind, scope_id, dwelling_id):
     """Whether a dwelling lies in the scope (any kind but unit and building is a compound, as in dwellings_in)."""
     statement = _CONTAINS.get(scope_kind, _CONTAINS["compound"])
     return db.session.scalar(statement, {"dwelling": dwelling_id, "scope": scope_id}) is not None
+
+
+def holds(scoped, dwelling_id):
+    """A condition on the rows of a scoped model (its scope_kind and scope_id columns): their scope holds the
+    dwelling (any kind but unit and building is a compound, as in contains), for a query that asks it of each row."""
+    place = case((scoped.scope_kind == "unit", Dwelling.unit_id), (scoped.scope_kind == "building", Unit.building_id),
+                 else_=Building.compound_id)
+    return select(Dwelling.id).join(Unit, Dwelling.unit_id == Unit.id).join(
+        Building, Unit.building_id == Building.id).where(Dwelling.id == dwelling_id, place == scoped.scope_id).exists()
 
 
 def scope_dwellings(scoped):

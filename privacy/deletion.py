@@ -106,7 +106,7 @@ def _delete(account):
     _forget_supervision(account, inspections)
     _forget_alert_words(quoted, since)
     for response in SurveyResponse.query.filter_by(account_id=account.id, submitted=True).with_for_update():
-        tallies.change(response.survey_id, tallies.building_of(response.dwelling_id),
+        tallies.change(response.survey_id, response.dwelling_id,
                        tallies.entries(response.answers), {})
     responses = db.session.scalars(select(SurveyResponse.id).where(SurveyResponse.account_id == account.id)).all()
     db.session.execute(update(SurveyResponse).where(SurveyResponse.account_id == account.id).values(answers={}))

@@ -1,14 +1,15 @@
 """Survey services: generate, edit (versioned), open, answer, close, results, export."""
 from collections import Counter
 
-from sqlalchemy import and_, bindparam, func, or_, select, text
+from sqlalchemy import Boolean, and_, bindparam, func, or_, select, text
+from sqlalchemy.orm import make_transient_to_detached
 
 from core import audit
 from core.auth import authorize, can, get_in_region, kept_in_region
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.extensions import db
 from core.models import Building, CatalogueItem, Compound, FileLink, WechatAccount, as_utc, aware, utcnow
-from core.scopes import accounts_in, in_scope, scope_compound
+from core.scopes import accounts_in, holds, in_scope, scope_compound
 from core.uploads import STORED_NAME, link_uploads, store_uploads
 from notices.services import queue_scoped_notice
 from surveys import engine, export, generation, notice_texts as _texts, tallies  # noqa: F401 - registers notices
@@ -144,21 +145,42 @@ def _accepting(survey):
     return survey.state == "open" and aware(survey.opens_at) <= now < aware(survey.closes_at)
 
 
+# The surveys open to a resident now (their scope holds the resident's home; owners-only ones when the resident is
+# an owner), oldest first: built once, asked of each resident's list of surveys.
+_OPEN_TO = select(Survey).where(
+    Survey.state == "open", Survey.opens_at <= bindparam("now"), Survey.closes_at > bindparam("now"),
+    or_(Survey.audience != "owners", bindparam("owner", type_=Boolean)),
+    holds(Survey, bindparam("dwelling"))).order_by(Survey.id)
+_OPEN_TO_WITH_DEFINITIONS = _OPEN_TO.add_columns(SurveyVersion.definition).outerjoin(SurveyVersion, and_(
+    SurveyVersion.survey_id == Survey.id, SurveyVersion.version == Survey.version))
+
+
+def _open_to(statement, account):
+    return db.session.execute(statement, {"now": utcnow(), "owner": account.kind == "owner",
+                                          "dwelling": account.dwelling_id})
+
+
 def open_surveys_for(account):
     """Open surveys whose audience includes the resident."""
     if account.dwelling_id is None:
         return []
-    found = []
-    for survey in Survey.query.filter(Survey.state == "open").all():
-        if _accepting(survey) and _in_audience(survey, account):
-            found.append(survey)
-    return found
+    return _open_to(_OPEN_TO, account).scalars().all()
+
+
+def open_surveys_with_definitions(account):
+    """(survey, its current definition) of each open survey whose audience includes the resident."""
+    if account.dwelling_id is None:
+        return []
+    return [tuple(row) for row in _open_to(_OPEN_TO_WITH_DEFINITIONS, account)]
+
+
+def _audience_admits(survey, account):
+    """Whether the survey's audience admits the account, wherever its home lies."""
+    return account.dwelling_id is not None and (survey.audience != "owners" or account.kind == "owner")
 
 
 def _in_audience(survey, account):
-    if account.dwelling_id is None or (survey.audience == "owners" and account.kind != "owner"):
-        return False
-    return in_scope(survey, account.dwelling_id)
+    return _audience_admits(survey, account) and in_scope(survey, account.dwelling_id)
 
 
 def respond(account, survey_id, answers, submit):
@@ -172,40 +194,56 @@ def respond(account, survey_id, answers, submit):
                                          catalogue, draft=not submit)
     except engine.ResponseInvalid as error:
         raise _faults(error) from None
+    after = tallies.entries(clean) if submit else Counter()
     respondent = f"a{account.id}" if survey.per == "person" else f"d{account.dwelling_id}"
-    response = _locked_response(survey, respondent, account)
-    before = tallies.entries(response.answers) if response.submitted else Counter()
-    _only_my_photos(account, definition, clean, response)
-    response.version, response.answers, response.submitted = survey.version, clean, bool(submit)
-    response.account_id, response.updated_at = account.id, utcnow()
-    db.session.flush()
-    tallies.change(survey.id, tallies.building_of(response.dwelling_id), before,
-                   tallies.entries(clean) if submit else Counter())
+    response = _first_answer(survey, respondent, account, clean, submit)   # most answers are a respondent's first
+    if response is not None:
+        before = Counter()
+        _only_my_photos(account, definition, clean, response)
+    else:   # answered before (or by another request at this moment, now committed): this answer changes that one
+        response = _locked_response(survey, respondent)
+        before = tallies.entries(response.answers) if response.submitted else Counter()
+        _only_my_photos(account, definition, clean, response)
+        response.version, response.answers, response.submitted = survey.version, clean, bool(submit)
+        response.account_id, response.updated_at = account.id, utcnow()
+        db.session.flush()
+    tallies.change(survey.id, response.dwelling_id, before, after)
     link_uploads(_photos_in(definition, clean), "survey_response", response.id)
     return response
 
 
-# A respondent's first answer, written as an empty draft unless another request wrote it first (as text: compiled
-# once, where the dialects' upsert constructs are compiled for every execution).
-_FIRST_DRAFT = text(
+# A respondent's first answer, written as it is unless they have answered before (as text: compiled once, where the
+# dialects' upsert constructs are compiled for every execution).
+_FIRST_ANSWER = text(
     "INSERT INTO survey_responses (survey_id, respondent, account_id, dwelling_id, version, answers, submitted, "
     "updated_at) VALUES (:survey_id, :respondent, :account_id, :dwelling_id, :version, :answers, :submitted, "
-    ":updated_at) ON CONFLICT (survey_id, respondent) DO NOTHING").bindparams(
+    ":updated_at) ON CONFLICT (survey_id, respondent) DO NOTHING RETURNING id").bindparams(
     *(bindparam(name, type_=SurveyResponse.__table__.c[name].type) for name in ("answers", "submitted", "updated_at")))
 
+# The respondent's response, locked (built once: asked on every answer).
+_RESPONSE_LOCKED = select(SurveyResponse).where(SurveyResponse.survey_id == bindparam("survey"),
+                                                SurveyResponse.respondent == bindparam("respondent")).with_for_update()
 
-def _locked_response(survey, respondent, account):
-    """The respondent's response, locked until the request commits. The first answer writes it as an empty
-    draft first: answers arriving at once for one home (two family members, a tap repeated) then wait for
-    each other's row instead of failing on the one response a respondent has."""
-    query = SurveyResponse.query.filter_by(survey_id=survey.id, respondent=respondent).with_for_update()
-    response = query.first()
-    if response is None:
-        db.session.execute(_FIRST_DRAFT, {
-            "survey_id": survey.id, "respondent": respondent, "account_id": account.id,
-            "dwelling_id": account.dwelling_id, "version": survey.version, "answers": {}, "submitted": False,
-            "updated_at": utcnow()})
-        response = query.one()
+
+def _locked_response(survey, respondent):
+    """The respondent's response, locked until the request commits."""
+    return db.session.scalars(_RESPONSE_LOCKED, {"survey": survey.id, "respondent": respondent}).one()
+
+
+def _first_answer(survey, respondent, account, answers, submit):
+    """The respondent's first answer, written in one statement; None when they have answered before. An insert
+    meeting another request's answer for the same respondent waits for it to commit: answers arriving at once for
+    one home (two family members, a tap repeated) wait for each other's row instead of failing on the one response
+    a respondent has."""
+    values = {"survey_id": survey.id, "respondent": respondent, "account_id": account.id,
+              "dwelling_id": account.dwelling_id, "version": survey.version, "answers": answers,
+              "submitted": bool(submit), "updated_at": utcnow()}
+    ident = db.session.scalar(_FIRST_ANSWER, values)
+    if ident is None:
+        return None
+    response = SurveyResponse(id=ident, **values)   # as written: nothing to read back
+    make_transient_to_detached(response)
+    db.session.add(response)
     return response
 
 
@@ -243,16 +281,24 @@ def _photos_in(definition, answers):
             for name in (answers.get(question["id"]) or []) if isinstance(name, str)]
 
 
+# A survey with its current definition and whether its scope holds a dwelling (built once: asked on every answer).
+_SURVEY_FOR = (select(Survey, SurveyVersion.definition, holds(Survey, bindparam("dwelling")).label("holds"))
+               .outerjoin(SurveyVersion, and_(SurveyVersion.survey_id == Survey.id,
+                                              SurveyVersion.version == Survey.version))
+               .where(Survey.id == bindparam("survey")))
+
+
 def survey_for_resident(account, survey_id):
     """(survey, its current definition) for a resident who may answer it now."""
-    survey = db.session.get(Survey, survey_id)
-    if survey is None:
+    found = db.session.execute(_SURVEY_FOR, {"survey": survey_id, "dwelling": account.dwelling_id}).first()
+    if found is None:
         raise NotFound()
+    survey, definition, held = found
     if not _accepting(survey):
         raise Conflict("survey.closed")
-    if not _in_audience(survey, account):
+    if not (_audience_admits(survey, account) and held):
         raise Forbidden("survey.not_audience")
-    return survey, definition_of(survey)
+    return survey, definition
 
 
 def my_response(account, survey_id):

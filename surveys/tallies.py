@@ -25,23 +25,20 @@ def entries(answers):
     return Counter((qid, canonical(value)) for qid, value in (answers or {}).items() if value not in EMPTY)
 
 
-def building_of(dwelling_id):
-    return db.session.scalar(select(Unit.building_id).join(Dwelling, Dwelling.unit_id == Unit.id)
-                             .where(Dwelling.id == dwelling_id))
-
-
-# One answer's count moved (PostgreSQL and SQLite say an upsert alike; as text, so that it is compiled once: the
-# dialects' upsert constructs are compiled again for every execution).
+# One answer's count moved, in the building of the response's dwelling (PostgreSQL and SQLite say an upsert alike;
+# as text, so that it is compiled once: the dialects' upsert constructs are compiled again for every execution).
 MOVE = text("INSERT INTO survey_tallies (survey_id, question, building_id, digest, value, n) "
-            "VALUES (:survey_id, :question, :building_id, :digest, :value, :n) "
+            "SELECT :survey_id, :question, units.building_id, :digest, :value, :n "
+            "FROM dwellings JOIN units ON units.id = dwellings.unit_id WHERE dwellings.id = :dwelling_id "
             "ON CONFLICT (survey_id, question, building_id, digest) DO UPDATE SET n = survey_tallies.n + excluded.n")
 
 
-def change(survey_id, building_id, before, after):
-    """Move one response's counts from `before` to `after` (Counters from `entries`; empty for a draft)."""
+def change(survey_id, dwelling_id, before, after):
+    """Move one response's counts, in its dwelling's building, from `before` to `after` (Counters from `entries`;
+    empty for a draft)."""
     delta = Counter(after)
     delta.subtract(before)
-    rows = [{"survey_id": survey_id, "question": qid, "building_id": building_id,
+    rows = [{"survey_id": survey_id, "question": qid, "dwelling_id": dwelling_id,
              "digest": hashlib.sha1(value.encode()).hexdigest(), "value": value, "n": n}
             for (qid, value), n in sorted(delta.items()) if n]   # one order everywhere: no deadlocks
     if rows:

@@ -259,3 +259,44 @@ def test_twenty_first_answers_at_once_for_one_home_leave_one_response_counted_on
     (response,) = db.session.scalars(select(SurveyResponse).where(SurveyResponse.survey_id == survey["id"])).all()
     results = http.get(f"/api/v1/admin/surveys/{survey['id']}/results").get_json()["questions"]["overall"]
     assert results["answered"] == 1 and response.answers["overall"] in range(1, 6)
+
+
+def test_answers_and_the_list_of_surveys_cost_a_few_statements_however_many_surveys_are_open(
+        staff, world, client, simulator):
+    """On vote day each request's CPU counts: the list of open surveys is one query however many are open (in
+    the resident's scope or not), a first answer is written with one statement and its counts with another, and
+    a changed answer locks and changes the one response; each shows what was stored."""
+    from sqlalchemy import event
+    http, headers = staff
+    definition = {"sections": [{"questions": [{"id": "overall", "type": "rating", "title": "总体满意度"}]}]}
+    elsewhere = http.post(f"/api/v1/admin/compounds/{world.compound_a.id}/buildings", headers=headers,
+                          json={"name": "9栋", "floors": 6}).get_json()["id"]
+    unit = db.session.scalar(select(Dwelling.unit_id).where(Dwelling.room == "101"))
+    ids = {}
+    for scope_kind, scope_id in (("compound", world.compound_a.id), ("unit", unit), ("building", elsewhere)):
+        ids[scope_kind] = http.post("/api/v1/admin/surveys", headers=headers, json={
+            "scope_kind": scope_kind, "scope_id": scope_id, "title": "满意度", "definition": definition}).get_json()["id"]
+        open_survey(http, headers, ids[scope_kind])
+    me = resident(client, simulator, http, headers, "101", "few")
+    url = f"/api/v1/surveys/{ids['unit']}/response"
+    statements = []
+    record = lambda _conn, _cursor, statement, *_args: statements.append(" ".join(statement.split()))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        listed = client.get("/api/v1/surveys", headers=me).get_json()
+        listing, statements[:] = list(statements), []
+        first = client.put(url, headers=me, json={"answers": {"overall": 3}, "submit": True}).get_json()
+        answering, statements[:] = list(statements), []
+        changed = client.put(url, headers=me, json={"answers": {"overall": 5}, "submit": True}).get_json()
+        changing = list(statements)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert [s["id"] for s in listed] == [ids["compound"], ids["unit"]] and listed[1]["definition"] == definition
+    assert len(listing) == 2                      # the session, then the surveys with their definitions
+    assert len(answering) == 4 and [s for s in answering if "survey_responses" in s][0].startswith("INSERT")
+    assert len(changing) == 6                     # and the response locked, then changed
+    assert first["answers"] == {"overall": 3} and changed["answers"] == {"overall": 5}
+    stored = client.get(url, headers=me).get_json()
+    assert all(stored[field] == changed[field] for field in ("answers", "submitted", "version"))
+    results = http.get(f"/api/v1/admin/surveys/{ids['unit']}/results").get_json()["questions"]["overall"]
+    assert results["answered"] == 1 and results["distribution"] == {"1": 0, "2": 0, "3": 0, "4": 0, "5": 1}
