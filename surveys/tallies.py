@@ -193,16 +193,16 @@ def written(survey_id, questions):
 
 
 def _written_rows_pg(survey_id, wanted):
-    """PostgreSQL reads each response's answers once (json_to_record) for every wanted question, instead of
-    parsing them again for each question."""
+    """PostgreSQL looks every wanted question up in each response's answers at once (jsonb_to_record: the
+    stored jsonb is not parsed again, and the other answers are not read)."""
     def quoted(name):
         return '"' + name.replace('"', '""') + '"'
-    fields = ", ".join(f"{quoted(q['id'])} {'text' if kind_of(q).written(q) == 'texts' else 'json'}"
+    fields = ", ".join(f"{quoted(q['id'])} {'text' if kind_of(q).written(q) == 'texts' else 'jsonb'}"
                        for q in wanted)
     return db.session.connection().execute(text(
         "SELECT x.* FROM survey_responses r JOIN dwellings d ON d.id = r.dwelling_id"
         " JOIN units u ON u.id = d.unit_id JOIN buildings b ON b.id = u.building_id,"
-        f" json_to_record(r.answers) AS x({fields})"
+        f" jsonb_to_record(r.answers) AS x({fields})"
         " WHERE r.survey_id = :survey AND r.submitted ORDER BY b.name, u.name, d.room, r.id"),
         {"survey": survey_id})
 
