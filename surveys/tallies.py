@@ -174,37 +174,48 @@ def written(survey_id, questions):
     if not wanted:
         return {}
     if db.engine.dialect.name == "postgresql":
-        rows = _written_rows_pg(survey_id, wanted)
+        parts = _written_parts_pg(survey_id, wanted)
     else:
         # a text answer is the words themselves: read as text, not decoded
         columns = [SurveyResponse.answers[q["id"]].as_string() if kind_of(q).written(q) == "texts"
                    else SurveyResponse.answers[q["id"]] for q in wanted]
-        rows = db.session.connection().execute(
+        parts = db.session.connection().execute(
             select(*columns).join(Dwelling, SurveyResponse.dwelling_id == Dwelling.id)
             .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
             .where(SurveyResponse.survey_id == survey_id, SurveyResponse.submitted.is_(True))
-            .order_by(Building.name, Unit.name, Dwelling.room, SurveyResponse.id))
+            .order_by(Building.name, Unit.name, Dwelling.room, SurveyResponse.id)).partitions(5000)
     found = {q["id"]: [] for q in wanted}
     kinds = [(q, kind_of(q)) for q in wanted]
-    for part in rows.partitions(5000):   # a few thousand rows at a time, each question's answers together
+    for part in parts:   # a few thousand rows at a time, each question's answers together
         for (question, kind), answers in zip(kinds, zip(*part)):
             found[question["id"]].extend(kind.written_values(question, answers))
     return found
 
 
-def _written_rows_pg(survey_id, wanted):
-    """PostgreSQL looks every wanted question up in each response's answers at once (jsonb_to_record: the
-    stored jsonb is not parsed again, and the other answers are not read)."""
+def _written_parts_pg(survey_id, wanted):
+    """The wanted questions' answers, a few thousand responses at a time in the order the results list them, as
+    plain tuples read from the driver (no row objects for a province's responses). PostgreSQL looks every wanted
+    question up in each response's answers at once (jsonb_to_record: the stored jsonb is not parsed again, and
+    the other answers are not read), and sorts the responses by their home's place among the homes answering (a
+    number: the few homes are sorted by building, unit and room, not every response by three names)."""
     def quoted(name):
         return '"' + name.replace('"', '""') + '"'
     fields = ", ".join(f"{quoted(q['id'])} {'text' if kind_of(q).written(q) == 'texts' else 'jsonb'}"
                        for q in wanted)
-    return db.session.connection().execute(text(
-        "SELECT x.* FROM survey_responses r JOIN dwellings d ON d.id = r.dwelling_id"
-        " JOIN units u ON u.id = d.unit_id JOIN buildings b ON b.id = u.building_id,"
-        f" jsonb_to_record(r.answers) AS x({fields})"
-        " WHERE r.survey_id = :survey AND r.submitted ORDER BY b.name, u.name, d.room, r.id"),
-        {"survey": survey_id})
+    cursor = db.session.connection().connection.cursor()   # in the session's transaction
+    try:
+        # no parameters: the driver then reads no placeholders in the question names
+        survey = int(survey_id)
+        cursor.execute(
+            "SELECT x.* FROM survey_responses r JOIN (SELECT d.id, dense_rank() OVER (ORDER BY b.name, u.name, d.room)"
+            " AS place FROM dwellings d JOIN units u ON u.id = d.unit_id JOIN buildings b ON b.id = u.building_id"
+            f" WHERE d.id IN (SELECT dwelling_id FROM survey_responses WHERE survey_id = {survey} AND submitted))"
+            f" home ON home.id = r.dwelling_id, jsonb_to_record(r.answers) AS x({fields})"
+            f" WHERE r.survey_id = {survey} AND r.submitted ORDER BY home.place, r.id")
+        while part := cursor.fetchmany(5000):
+            yield part
+    finally:
+        cursor.close()
 
 
 def recount(survey_id):
