@@ -88,13 +88,13 @@ def figures(survey_id, questions):
         return {}
     connection = db.session.connection()
     # canonical JSON of a whole number is digits and a sign, of anything else never (a float has "." or "e");
-    # under a billion, a value times its count stays within bigint
+    # under a billion, a value times its count stays within bigint. Each value is read as a number once (OFFSET 0
+    # keeps the subquery apart: merged into the outer query, the cast would be evaluated for every aggregate).
     summed = {question: (total, exact, low, high) for question, total, exact, low, high, whole in connection.execute(
-        text("SELECT question, sum(n), sum(CASE WHEN whole THEN value::bigint * n END),"
-             " min(CASE WHEN whole THEN value::bigint END), max(CASE WHEN whole THEN value::bigint END),"
-             " bool_and(whole) FROM (SELECT question, value, n, ltrim(value, '-0123456789') = ''"
-             " AND length(value) < 10 AS whole FROM survey_tallies"
-             " WHERE survey_id = :survey AND question = ANY(:questions) AND n > 0) t GROUP BY question"),
+        text("SELECT question, sum(n), sum(number * n), min(number), max(number), bool_and(number IS NOT NULL)"
+             " FROM (SELECT question, n, CASE WHEN ltrim(value, '-0123456789') = '' AND length(value) < 10"
+             " THEN value::bigint END AS number FROM survey_tallies"
+             " WHERE survey_id = :survey AND question = ANY(:questions) AND n > 0 OFFSET 0) t GROUP BY question"),
         {"survey": survey_id, "questions": list(wanted)}) if whole}
     if not summed:
         return {}
@@ -120,21 +120,22 @@ def figures(survey_id, questions):
                 looked.setdefault((question, index), (before, []))[1].append(place)
                 place = next(places, None)
             before += n
-    # the values of only the fine bins holding a wanted place, in order
-    found, holding = {}, {}
-    for question, index in looked:
-        holding.setdefault(question, []).append(str(index))
-    if holding:
-        for question, index, value, n in connection.execute(text(
-                f"SELECT question, {_FINE_BIN} AS fine_bin, value::bigint, sum(n) FROM survey_tallies JOIN unnest("
-                " CAST(:summed AS text[]), CAST(:lows AS bigint[]), CAST(:highs AS bigint[]), CAST(:fine AS int[]),"
-                " CAST(:holding AS text[])) AS w(q, low, high, fine, holding) ON question = w.q"
-                f" WHERE survey_id = :survey AND n > 0 AND {_FINE_BIN} = ANY(string_to_array(w.holding, ',')::bigint[])"
-                " GROUP BY 1, 2, 3"),
-                {"survey": survey_id, "summed": list(holding), "lows": [summed[q][2] for q in holding],
-                 "highs": [summed[q][3] for q in holding], "fine": [wanted[q].BINS * 100 for q in holding],
-                 "holding": [",".join(indexes) for indexes in holding.values()]}):
-            found.setdefault((question, index), []).append((value, int(n)))
+    # the values of only the fine bins holding a wanted place, in order: each such bin is a range of whole numbers,
+    # and each value is read as a number once (OFFSET 0 keeps the subquery apart, as above)
+    ranges = {(question, index): _fine_values(summed[question][2], summed[question][3], wanted[question].BINS * 100,
+                                              index) for question, index in looked}
+    bin_at = {(question, low): index for (question, index), (low, _high) in ranges.items()}
+    found = {}
+    if ranges:
+        for question, low, value, n in connection.execute(text(
+                "SELECT t.question, h.low, t.number, sum(t.n) FROM (SELECT question, value::bigint AS number, n"
+                " FROM survey_tallies WHERE survey_id = :survey AND question = ANY(:questions) AND n > 0 OFFSET 0) t"
+                " JOIN unnest(CAST(:bins AS text[]), CAST(:lows AS bigint[]), CAST(:highs AS bigint[])) AS h(q, low, high)"
+                " ON t.question = h.q AND t.number BETWEEN h.low AND h.high GROUP BY 1, 2, 3"),
+                {"survey": survey_id, "questions": sorted({question for question, _index in ranges}),
+                 "bins": [question for question, _index in ranges], "lows": [low for low, _high in ranges.values()],
+                 "highs": [high for _low, high in ranges.values()]}):
+            found.setdefault((question, bin_at[(question, low)]), []).append((value, int(n)))
     at = {}
     for (question, index), (before, places) in looked.items():
         runs = sorted(found[(question, index)])
@@ -156,6 +157,15 @@ def _value_at(runs, place):
 # a whole-number answer's fine bin: a hundredth of a histogram bin, so that bin is the fine one's // 100
 _FINE_BIN = ("CASE WHEN w.high > w.low THEN least((value::bigint - w.low) * w.fine / (w.high - w.low), w.fine)"
              " ELSE 0 END")
+
+
+def _fine_values(low, high, fine, index):
+    """(lowest, highest) of the whole numbers between `low` and `high` whose fine bin (_FINE_BIN, out of `fine`)
+    is `index`: those whose distance from `low`, times `fine`, is at least index and less than index + 1 spans."""
+    if high <= low:
+        return low, high
+    span = high - low
+    return low - (-index * span // fine), min(high, low - (-(index + 1) * span // fine) - 1)
 
 
 def _decode(value):
