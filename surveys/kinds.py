@@ -652,7 +652,7 @@ class Text(Kind):
         return None if answer in EMPTY else answer
 
     def written_values(self, question, answers):
-        return [answer for answer in answers if answer]   # words: of EMPTY, only None and "" can come
+        return list(filter(None, answers))   # words: of EMPTY, only None and "" can come
 
     def chart(self, question, result, names=None):
         return Chart("texts", texts=tuple(result.texts))
