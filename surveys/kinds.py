@@ -142,6 +142,12 @@ def _percentile_of(runs, total, share, at=None):
     return (at or _Positions(runs))[_rank(total, share) - 1]
 
 
+def _writable(words):
+    """Whether a resident's own words may be kept: text, not too long, and without the character U+0000 (which
+    PostgreSQL's jsonb, where answers are kept, cannot hold)."""
+    return isinstance(words, str) and len(words) <= MAX_TEXT and "\x00" not in words
+
+
 def _title(question):
     return question.get("title") or question["id"]
 
@@ -261,7 +267,7 @@ class Single(Kind):
     def check(self, question, given, catalogue_codes=()):
         if isinstance(given, dict) and given.get("choice") == OTHER and question.get("other"):
             text = given.get("text", "")
-            return None if isinstance(text, str) and text.strip() and len(text) <= MAX_TEXT else (
+            return None if set(given) <= {"choice", "text"} and _writable(text) and text.strip() else (
                 "survey.answer.other_text", {})
         return None if given in _option_ids(question) else ("survey.answer.option", {})
 
@@ -634,7 +640,7 @@ class Text(Kind):
     skip_hint = None                # the prompt itself says how to skip
 
     def check(self, question, given, catalogue_codes=()):
-        return None if isinstance(given, str) and len(given) <= MAX_TEXT else ("survey.answer.text", {})
+        return None if _writable(given) else ("survey.answer.text", {})
 
     def tally(self, question, counted):
         return {"texts": tuple(a for a, _b, n in counted for _ in range(n))}
@@ -646,7 +652,7 @@ class Text(Kind):
         return None if answer in EMPTY else answer
 
     def written_values(self, question, answers):
-        return [answer for answer in answers if answer not in EMPTY]
+        return list(filter(None, answers))   # words: of EMPTY, only None and "" can come
 
     def chart(self, question, result, names=None):
         return Chart("texts", texts=tuple(result.texts))

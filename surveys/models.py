@@ -1,4 +1,6 @@
 """Surveys as stored: the survey, each version of its definition, and responses."""
+from sqlalchemy.dialects.postgresql import JSONB
+
 from core.errors import Conflict
 from core.extensions import db
 from core.models import utcnow
@@ -54,7 +56,8 @@ class SurveyResponse(db.Model):
     account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False)
     dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False)
     version = db.Column(db.Integer, nullable=False)
-    answers = db.Column(db.JSON, nullable=False, default=dict)
+    # jsonb on PostgreSQL: the results look the written answers up instead of parsing every response in full
+    answers = db.Column(db.JSON().with_variant(JSONB(), "postgresql"), nullable=False, default=dict)
     submitted = db.Column(db.Boolean, nullable=False, default=False)
     updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     __table_args__ = (db.UniqueConstraint("survey_id", "respondent"),)

@@ -85,13 +85,13 @@ def figures(survey_id, questions):
         return {}
     connection = db.session.connection()
     # canonical JSON of a whole number is digits and a sign, of anything else never (a float has "." or "e");
-    # under a billion, a value times its count stays within bigint
+    # under a billion, a value times its count stays within bigint. Each value is read as a number once (OFFSET 0
+    # keeps the subquery apart: merged into the outer query, the cast would be evaluated for every aggregate).
     summed = {question: (total, exact, low, high) for question, total, exact, low, high, whole in connection.execute(
-        text("SELECT question, sum(n), sum(CASE WHEN whole THEN value::bigint * n END),"
-             " min(CASE WHEN whole THEN value::bigint END), max(CASE WHEN whole THEN value::bigint END),"
-             " bool_and(whole) FROM (SELECT question, value, n, ltrim(value, '-0123456789') = ''"
-             " AND length(value) < 10 AS whole FROM survey_tallies"
-             " WHERE survey_id = :survey AND question = ANY(:questions) AND n > 0) t GROUP BY question"),
+        text("SELECT question, sum(n), sum(number * n), min(number), max(number), bool_and(number IS NOT NULL)"
+             " FROM (SELECT question, n, CASE WHEN ltrim(value, '-0123456789') = '' AND length(value) < 10"
+             " THEN value::bigint END AS number FROM survey_tallies"
+             " WHERE survey_id = :survey AND question = ANY(:questions) AND n > 0 OFFSET 0) t GROUP BY question"),
         {"survey": survey_id, "questions": list(wanted)}) if whole}
     if not summed:
         return {}
@@ -117,21 +117,22 @@ def figures(survey_id, questions):
                 looked.setdefault((question, index), (before, []))[1].append(place)
                 place = next(places, None)
             before += n
-    # the values of only the fine bins holding a wanted place, in order
-    found, holding = {}, {}
-    for question, index in looked:
-        holding.setdefault(question, []).append(str(index))
-    if holding:
-        for question, index, value, n in connection.execute(text(
-                f"SELECT question, {_FINE_BIN} AS fine_bin, value::bigint, sum(n) FROM survey_tallies JOIN unnest("
-                " CAST(:summed AS text[]), CAST(:lows AS bigint[]), CAST(:highs AS bigint[]), CAST(:fine AS int[]),"
-                " CAST(:holding AS text[])) AS w(q, low, high, fine, holding) ON question = w.q"
-                f" WHERE survey_id = :survey AND n > 0 AND {_FINE_BIN} = ANY(string_to_array(w.holding, ',')::bigint[])"
-                " GROUP BY 1, 2, 3"),
-                {"survey": survey_id, "summed": list(holding), "lows": [summed[q][2] for q in holding],
-                 "highs": [summed[q][3] for q in holding], "fine": [wanted[q].BINS * 100 for q in holding],
-                 "holding": [",".join(indexes) for indexes in holding.values()]}):
-            found.setdefault((question, index), []).append((value, int(n)))
+    # the values of only the fine bins holding a wanted place, in order: each such bin is a range of whole numbers,
+    # and each value is read as a number once (OFFSET 0 keeps the subquery apart, as above)
+    ranges = {(question, index): _fine_values(summed[question][2], summed[question][3], wanted[question].BINS * 100,
+                                              index) for question, index in looked}
+    bin_at = {(question, low): index for (question, index), (low, _high) in ranges.items()}
+    found = {}
+    if ranges:
+        for question, low, value, n in connection.execute(text(
+                "SELECT t.question, h.low, t.number, sum(t.n) FROM (SELECT question, value::bigint AS number, n"
+                " FROM survey_tallies WHERE survey_id = :survey AND question = ANY(:questions) AND n > 0 OFFSET 0) t"
+                " JOIN unnest(CAST(:bins AS text[]), CAST(:lows AS bigint[]), CAST(:highs AS bigint[])) AS h(q, low, high)"
+                " ON t.question = h.q AND t.number BETWEEN h.low AND h.high GROUP BY 1, 2, 3"),
+                {"survey": survey_id, "questions": sorted({question for question, _index in ranges}),
+                 "bins": [question for question, _index in ranges], "lows": [low for low, _high in ranges.values()],
+                 "highs": [high for _low, high in ranges.values()]}):
+            found.setdefault((question, bin_at[(question, low)]), []).append((value, int(n)))
     at = {}
     for (question, index), (before, places) in looked.items():
         runs = sorted(found[(question, index)])
@@ -155,6 +156,15 @@ _FINE_BIN = ("CASE WHEN w.high > w.low THEN least((value::bigint - w.low) * w.fi
              " ELSE 0 END")
 
 
+def _fine_values(low, high, fine, index):
+    """(lowest, highest) of the whole numbers between `low` and `high` whose fine bin (_FINE_BIN, out of `fine`)
+    is `index`: those whose distance from `low`, times `fine`, is at least index and less than index + 1 spans."""
+    if high <= low:
+        return low, high
+    span = high - low
+    return low - (-index * span // fine), min(high, low - (-(index + 1) * span // fine) - 1)
+
+
 def _decode(value):
     """A canonical answer back as data (the plain numbers and words most answers are, without the parser)."""
     if value.isdigit() and (value == "0" or value[0] != "0"):
@@ -171,37 +181,48 @@ def written(survey_id, questions):
     if not wanted:
         return {}
     if db.engine.dialect.name == "postgresql":
-        rows = _written_rows_pg(survey_id, wanted)
+        parts = _written_parts_pg(survey_id, wanted)
     else:
         # a text answer is the words themselves: read as text, not decoded
         columns = [SurveyResponse.answers[q["id"]].as_string() if kind_of(q).written(q) == "texts"
                    else SurveyResponse.answers[q["id"]] for q in wanted]
-        rows = db.session.connection().execute(
+        parts = db.session.connection().execute(
             select(*columns).join(Dwelling, SurveyResponse.dwelling_id == Dwelling.id)
             .join(Unit, Dwelling.unit_id == Unit.id).join(Building, Unit.building_id == Building.id)
             .where(SurveyResponse.survey_id == survey_id, SurveyResponse.submitted.is_(True))
-            .order_by(Building.name, Unit.name, Dwelling.room, SurveyResponse.id))
+            .order_by(Building.name, Unit.name, Dwelling.room, SurveyResponse.id)).partitions(5000)
     found = {q["id"]: [] for q in wanted}
     kinds = [(q, kind_of(q)) for q in wanted]
-    for part in rows.partitions(5000):   # a few thousand rows at a time, each question's answers together
+    for part in parts:   # a few thousand rows at a time, each question's answers together
         for (question, kind), answers in zip(kinds, zip(*part)):
             found[question["id"]].extend(kind.written_values(question, answers))
     return found
 
 
-def _written_rows_pg(survey_id, wanted):
-    """PostgreSQL reads each response's answers once (json_to_record) for every wanted question, instead of
-    parsing them again for each question."""
+def _written_parts_pg(survey_id, wanted):
+    """The wanted questions' answers, a few thousand responses at a time in the order the results list them, as
+    plain tuples read from the driver (no row objects for a province's responses). PostgreSQL looks every wanted
+    question up in each response's answers at once (jsonb_to_record: the stored jsonb is not parsed again, and
+    the other answers are not read), and sorts the responses by their home's place among the homes answering (a
+    number: the few homes are sorted by building, unit and room, not every response by three names)."""
     def quoted(name):
         return '"' + name.replace('"', '""') + '"'
-    fields = ", ".join(f"{quoted(q['id'])} {'text' if kind_of(q).written(q) == 'texts' else 'json'}"
+    fields = ", ".join(f"{quoted(q['id'])} {'text' if kind_of(q).written(q) == 'texts' else 'jsonb'}"
                        for q in wanted)
-    return db.session.connection().execute(text(
-        "SELECT x.* FROM survey_responses r JOIN dwellings d ON d.id = r.dwelling_id"
-        " JOIN units u ON u.id = d.unit_id JOIN buildings b ON b.id = u.building_id,"
-        f" json_to_record(r.answers) AS x({fields})"
-        " WHERE r.survey_id = :survey AND r.submitted ORDER BY b.name, u.name, d.room, r.id"),
-        {"survey": survey_id})
+    cursor = db.session.connection().connection.cursor()   # in the session's transaction
+    try:
+        # no parameters: the driver then reads no placeholders in the question names
+        survey = int(survey_id)
+        cursor.execute(
+            "SELECT x.* FROM survey_responses r JOIN (SELECT d.id, dense_rank() OVER (ORDER BY b.name, u.name, d.room)"
+            " AS place FROM dwellings d JOIN units u ON u.id = d.unit_id JOIN buildings b ON b.id = u.building_id"
+            f" WHERE d.id IN (SELECT dwelling_id FROM survey_responses WHERE survey_id = {survey} AND submitted))"
+            f" home ON home.id = r.dwelling_id, jsonb_to_record(r.answers) AS x({fields})"
+            f" WHERE r.survey_id = {survey} AND r.submitted ORDER BY home.place, r.id")
+        while part := cursor.fetchmany(5000):
+            yield part
+    finally:
+        cursor.close()
 
 
 def recount(survey_id):

@@ -300,3 +300,47 @@ def test_answers_and_the_list_of_surveys_cost_a_few_statements_however_many_surv
     assert all(stored[field] == changed[field] for field in ("answers", "submitted", "version"))
     results = http.get(f"/api/v1/admin/surveys/{ids['unit']}/results").get_json()["questions"]["overall"]
     assert results["answered"] == 1 and results["distribution"] == {"1": 0, "2": 0, "3": 0, "4": 0, "5": 1}
+
+
+def test_written_answers_are_listed_by_building_unit_and_room_whatever_the_question_is_called(world):
+    """The written words (a text question's, a choice's 'other') come in the order the results list them, the same
+    as the engine's, for questions whose ids hold a quote or a percent sign, and words holding quotes, backslashes
+    and escapes come back as written."""
+    from core.models import Unit, WechatAccount
+    from surveys import engine, services, tallies
+    from surveys.models import Survey, SurveyResponse, SurveyVersion
+    definition = {"sections": [{"questions": [
+        {"id": "say why's", "type": "text", "title": "意见"}, {"id": "100%", "type": "text", "title": "满意"},
+        {"id": "want", "type": "single", "title": "加装电梯", "other": True, "options": [{"id": "yes"}]}]}]}
+    survey = Survey(compound_id=world.compound_a.id, region_id=world.community_a.id, kind="other", title="意见",
+                    scope_kind="compound", scope_id=world.compound_a.id, state="closed")
+    account = WechatAccount(openid="words", locale="zh_Hans_CN")
+    db.session.add_all([survey, account])
+    db.session.flush()
+    db.session.add(SurveyVersion(survey_id=survey.id, version=1, definition=definition))
+    dwellings = []
+    for name in ("2", "10", "1"):
+        building = Building(compound_id=world.compound_a.id, name=name)
+        db.session.add(building)
+        db.session.flush()
+        unit = Unit(building_id=building.id, name="1")
+        db.session.add(unit)
+        db.session.flush()
+        dwellings += [Dwelling(unit_id=unit.id, room=room) for room in ("301", "101")]
+    db.session.add_all(dwellings)
+    db.session.flush()
+    words = ['说 "好"', "C:\\楼道\\灯", "\\u0041 不是 A", "", "第五", "%s %(x)s", "\t换行\n"]
+    for i in range(14):
+        answers = {"say why's": words[i % len(words)], "100%": f"第{i}条",
+                   "want": {"choice": "__other__", "text": f"其他{i}"} if i % 3 else "yes"}
+        db.session.add(SurveyResponse(survey_id=survey.id, respondent=f"r{i}", account_id=account.id,
+                                      dwelling_id=dwellings[(i * 5) % len(dwellings)].id, version=1,
+                                      answers=answers, submitted=True))
+    db.session.flush()
+    tallies.recount(survey.id)
+    submitted = services._submitted(survey)
+    results = services.aggregate(survey)
+    assert results == engine.aggregate(definition, [r[0] for r in submitted], [r[1] for r in submitted])
+    assert results["say why's"].texts[:2] == ("C:\\楼道\\灯", '说 "好"')   # building 1, room 101 first
+    assert set(results["say why's"].texts) == set(words) - {""} and len(results["100%"].texts) == 14
+    assert results["want"].other_texts[0] == "其他1"

@@ -55,6 +55,9 @@ def test_a_draft_may_leave_required_questions_empty():
     ({"want": "maybe"}, "want"), ({"want": "yes", "pay": -1}, "pay"), ({"want": "no", "items": ["a", "b", "c"]}, "items"),
     ({"want": "no", "rank": ["a", "b"]}, "rank"), ({"want": "no", "happy": 6}, "happy"),
     ({"want": "no", "grid": {"light": "great"}}, "grid"), ({"want": {"choice": OTHER, "text": " "}}, "want"),
+    # U+0000 cannot be kept among the answers; an "other" answer is its choice and its words, nothing else
+    ({"want": "no", "happy": 1, "why": "楼道\x00灯"}, "why"), ({"want": {"choice": OTHER, "text": "看\x00费用"}}, "want"),
+    ({"want": {"choice": OTHER, "text": "看费用", "note": "再说"}}, "want"),
 ])
 def test_each_question_type_refuses_bad_answers(answers, question):
     with pytest.raises(ResponseInvalid) as caught:
