@@ -11,6 +11,7 @@ project_compounds = db.Table(
     "project_compounds",
     db.Column("project_id", db.Integer, db.ForeignKey("projects.id"), primary_key=True),
     db.Column("compound_id", db.Integer, db.ForeignKey("compounds.id"), primary_key=True),
+    db.Index("ix_project_compounds_compound", "compound_id", "project_id"),  # a resident's project, by compound
 )
 
 
