@@ -106,7 +106,10 @@ def local_time(value, fmt="yyyy-MM-dd HH:mm"):
     """An aware or naive-UTC datetime shown in Beijing time."""
     if value is None:
         return ""
-    return format_datetime(to_beijing(value).replace(tzinfo=None), fmt, rebase=False)
+    local = to_beijing(value)
+    if fmt == "yyyy-MM-dd HH:mm":  # digits alone, written alike in every language: no locale's formatter needed
+        return f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
+    return format_datetime(local.replace(tzinfo=None), fmt, rebase=False)
 
 
 def now_local():

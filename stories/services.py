@@ -69,14 +69,18 @@ def _item_steps(compound_id, code, locale):
     return _item_steps_many([(compound_id, code)], locale)[(compound_id, code)]
 
 
-def _item_steps_many(keys, locale):
-    """{(compound, item): steps} for many compounds and items, read in a few queries for all of them."""
+def _item_steps_many(keys, locale, names=None):
+    """{(compound, item): steps} for many compounds and items, read in a few queries for all of them (`names`:
+    {code: name in the locale} the caller has already read; only the other items' names are read)."""
     from projects.models import ProjectItem
     compounds = {compound_id for compound_id, _code in keys}
     codes = {code for _compound, code in keys}
     english = str(locale or "").startswith("en")
-    names = {code: (en if english else zh) for code, zh, en in db.session.execute(
-        select(CatalogueItem.code, CatalogueItem.name_zh, CatalogueItem.name_en).where(CatalogueItem.code.in_(codes)))}
+    names = {code: names[code] for code in codes if code in (names or {})}
+    if len(names) < len(codes):
+        names.update((code, en if english else zh) for code, zh, en in db.session.execute(
+            select(CatalogueItem.code, CatalogueItem.name_zh, CatalogueItem.name_en)
+            .where(CatalogueItem.code.in_(codes - set(names)))))
     surveys = {}
     for survey, definition in db.session.execute(
             select(Survey, SurveyVersion.definition)
@@ -105,8 +109,9 @@ def _item_steps_many(keys, locale):
             for compound_id, code in keys}
 
 
-def prefetch(wishes, locale, cache):
-    """Fill a story_of cache for many wishes at once (a page of the inbox): a few queries, not a few per wish."""
+def prefetch(wishes, locale, cache, names=None):
+    """Fill a story_of cache for many wishes at once (a page of the inbox): a few queries, not a few per wish
+    (`names`: {catalogue code: name in the locale}, when the caller has them)."""
     subjects = []
     targets = {w.merged_into_id for w in wishes if w.merged_into_id}
     merged = {w.id: w for w in db.session.scalars(select(Wish).where(Wish.id.in_(targets)))} if targets else {}
@@ -115,7 +120,7 @@ def prefetch(wishes, locale, cache):
         if subject.catalogue_code and (subject.compound_id, subject.catalogue_code, locale) not in cache:
             subjects.append((subject.compound_id, subject.catalogue_code))
     if subjects:
-        for (compound_id, code), steps in _item_steps_many(sorted(set(subjects)), locale).items():
+        for (compound_id, code), steps in _item_steps_many(sorted(set(subjects)), locale, names).items():
             cache[(compound_id, code, locale)] = steps
     return cache
 

@@ -155,6 +155,23 @@ def staff_wishes(staff, compound_id=None, status=None, limit=200, offset=0):
     return query.order_by(Wish.id.desc()).offset(offset).limit(min(limit, 500)).all()
 
 
+def inbox_page(staff, compound_id=None, status=None, limit=30, offset=0):
+    """(wish, compound name, '1-1-101') of the staff member's region, newest first: the wishes with where they
+    were made, in one query."""
+    authorize(staff, "wishes.read")
+    scope = compounds_in_scope(staff).with_entities(Compound.id)
+    query = (select(Wish, Compound.name, Building.name, Unit.name, Dwelling.room)
+             .join(Compound, Compound.id == Wish.compound_id).join(Dwelling, Dwelling.id == Wish.dwelling_id)
+             .join(Unit, Unit.id == Dwelling.unit_id).join(Building, Building.id == Unit.building_id)
+             .where(Wish.compound_id.in_(scope)))
+    if compound_id:
+        query = query.where(Wish.compound_id == compound_id)
+    if status:
+        query = query.where(Wish.status == status)
+    rows = db.session.execute(query.order_by(Wish.id.desc()).offset(offset).limit(min(limit, 500))).all()
+    return [(wish, place, f"{building}-{unit}-{room}") for wish, place, building, unit, room in rows]
+
+
 def staff_wish(staff, wish_id):
     """One wish of a compound in the staff member's region."""
     return _wish_in_scope(staff, wish_id, "wishes.read")
