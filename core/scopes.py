@@ -87,11 +87,13 @@ def in_scope(scoped, dwelling_id):
 
 
 # names, for people ---------------------------------------------------------------------------------
+_COMPOUND_NAME = select(Compound.name).where(Compound.id == bindparam("compound"))  # built once: pages name a scope
+
+
 def describe_scope(scope_kind, scope_id):
     """A readable name of a scope ('' when it does not exist)."""
     if scope_kind == "compound":
-        c = db.session.get(Compound, scope_id)
-        return c.name if c else ""
+        return db.session.scalar(_COMPOUND_NAME, {"compound": scope_id}) or ""
     if scope_kind == "building":
         b = db.session.get(Building, scope_id)
         return _("%(compound)s, building %(building)s", compound=b.compound.name, building=b.name) if b else ""
