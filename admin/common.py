@@ -155,7 +155,7 @@ def _yuan_filter(fen):
 
 
 @bp.app_template_filter("listing")
-def _listing_filter(items):
+def listing(items):
     """Items joined as the language lists them (顿号 in Chinese, commas in English)."""
     from babel.lists import format_list
     from flask_babel import get_locale

@@ -1,10 +1,14 @@
 """The wishes inbox: classify, merge duplicates, answer (the answer reaches the resident on WeChat)."""
+from typing import NamedTuple
+
 from flask import g, request, url_for
 from flask_babel import gettext as _, get_locale
 from markupsafe import Markup, escape
 
 from admin.common import bp, page, run_form
+from admin import labels
 from admin.forms import AnswerForm, ClassifyForm, MergeForm, options
+from admin.labels import namer
 from core.scopes import compound_choices
 from core import catalogue
 from core.chat_photos import notes_for
@@ -71,6 +75,41 @@ def slot_filler(blank, csrf):
 OPTIONS_SLOT, CSRF_SLOT = "<!--0OPTIONS0-->", "<!--0CSRF0-->"  # markup no escaped text can contain
 
 
+class Card(NamedTuple):
+    """What the inbox shows of one wish, worded for the reader."""
+
+    id: int
+    reference: str
+    place: str
+    address: str
+    state: str
+    text: str
+    photos: list
+    notes: list
+    at: str
+    item: str
+    suggested: str
+    duplicate: str
+    answer: str
+    story: str
+    selected: str  # the catalogue item its classify form offers first
+    open: bool  # not merged: it can still be handled
+
+
+def wish_cards(rows, names, stories, notes):
+    """The inbox's cards of (wish, compound name, address) rows, everything a card says worded here once:
+    `names` {code: 'B02 Water supply'}, `stories` {wish id: its story line}, `notes` {wish id: chat photo notes}."""
+    from admin.common import listing, local_time
+    state, unclassified = namer(labels.WISH_STATES), _("not classified")
+    return [Card(w.id, w.reference, place, address, state(w.status), w.text, w.photos or [], notes.get(w.id),
+                 local_time(w.created_at), names.get(w.catalogue_code, unclassified),
+                 listing([names.get(code, code) for code in w.suggested_codes]) if w.suggested_codes else "",
+                 _("Duplicate of W%(n)06d", n=w.merged_into_id) if w.merged_into_id else "", w.answer,
+                 stories.get(w.id, ""),
+                 w.catalogue_code or (w.suggested_codes[0] if w.suggested_codes else ""), w.status != "merged")
+            for w, place, address in rows]
+
+
 @bp.route("/wishes", methods=["GET", "POST"])
 def wishes_inbox():
     """Residents' wishes in my region, newest first, with a form per action."""
@@ -111,8 +150,8 @@ def wishes_inbox():
     shared = prefetch_stories(shown, reader, {}, names=item_names)
     stories = {w.id: " ".join(story_lines(w, reader, shared)) for w in shown}
     photo_notes = notes_for("wish", [w.id for w in shown])
-    return page("admin/wishes.html", form=failed[2] if failed else None, failed=failed, wishes=rows,
-                items=items, names=names, stories=stories, photo_notes=photo_notes,
+    return page("admin/wishes.html", form=failed[2] if failed else None, failed=failed,
+                cards=wish_cards(rows, names, stories, photo_notes), items=items,
                 catalogue_options=option_elements(items), wish_action=wish_actions(_filters()),
                 slots=(WISH_SLOT, Markup(OPTIONS_SLOT), Markup(CSRF_SLOT)), slot_filler=slot_filler,
                 compound_options=option_elements(compound_choices(g.staff)),

@@ -159,16 +159,18 @@ def staff_wishes(staff, compound_id=None, status=None, limit=200, offset=0):
 @functools.cache
 def _inbox(by_compound, by_status):
     """The inbox's statement for one choice of filters, built once."""
-    query = (select(Wish, Compound.name, Building.name, Unit.name, Dwelling.room)
-             .join(Compound, Compound.id == Wish.compound_id).join(Dwelling, Dwelling.id == Wish.dwelling_id)
-             .join(Unit, Unit.id == Dwelling.unit_id).join(Building, Building.id == Unit.building_id)
-             .where(Wish.compound_id.in_(IN_SCOPE)))
+    shown = select(Wish.id).where(Wish.compound_id.in_(IN_SCOPE))
     if by_compound:
-        query = query.where(Wish.compound_id == bindparam("compound"))
+        shown = shown.where(Wish.compound_id == bindparam("compound"))
     if by_status:
-        query = query.where(Wish.status == bindparam("status"))
-    return (query.order_by(Wish.id.desc()).offset(bindparam("offset", type_=Integer))
-            .limit(bindparam("limit", type_=Integer)))
+        shown = shown.where(Wish.status == bindparam("status"))
+    shown = (shown.order_by(Wish.id.desc()).offset(bindparam("offset", type_=Integer))
+             .limit(bindparam("limit", type_=Integer)).correlate(None))
+    # the page's wishes first, then where each was made (joined for those few, not for every wish in scope)
+    return (select(Wish, Compound.name, Building.name, Unit.name, Dwelling.room)
+            .join(Compound, Compound.id == Wish.compound_id).join(Dwelling, Dwelling.id == Wish.dwelling_id)
+            .join(Unit, Unit.id == Dwelling.unit_id).join(Building, Building.id == Unit.building_id)
+            .where(Wish.id.in_(shown)).order_by(Wish.id.desc()))
 
 
 def inbox_page(staff, compound_id=None, status=None, limit=30, offset=0):
