@@ -3,6 +3,7 @@ from datetime import datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
+from markupsafe import Markup, escape
 
 from core.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthorised
 from core.extensions import db
@@ -106,7 +107,10 @@ def local_time(value, fmt="yyyy-MM-dd HH:mm"):
     """An aware or naive-UTC datetime shown in Beijing time."""
     if value is None:
         return ""
-    return format_datetime(to_beijing(value).replace(tzinfo=None), fmt, rebase=False)
+    local = to_beijing(value)
+    if fmt == "yyyy-MM-dd HH:mm":  # digits alone, written alike in every language: no locale's formatter needed
+        return f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
+    return format_datetime(local.replace(tzinfo=None), fmt, rebase=False)
 
 
 def now_local():
@@ -151,9 +155,45 @@ def _yuan_filter(fen):
 
 
 @bp.app_template_filter("listing")
-def _listing_filter(items):
+def listing(items):
     """Items joined as the language lists them (顿号 in Chinese, commas in English)."""
     from babel.lists import format_list
     from flask_babel import get_locale
     return format_list([str(item) for item in items], style="standard",
                        locale=get_locale()) if items else ""
+
+
+BLANK_FORMS_KEPT = 256
+CSRF_SLOT = "<!--0CSRF0-->"  # markup no escaped text can contain
+
+
+def _blank(form):
+    """Whether nobody filled `form` in: no typed data, no faults (its markup is then that of its class)."""
+    return not form.errors and not form.form_errors and all(
+        field.data in (None, "", [], False) for field in form if field.type != "CSRFTokenField")
+
+
+@bp.app_template_global("form_once")
+def form_once(form, action, submit, skip=(), cls="", multipart=False):
+    """simple_form(form, action, submit, …) (core/templates/_macros.html), a blank form rendered once per class,
+    language and address: a page shows the same empty form on every view, but for its CSRF token. A form with
+    data or faults is rendered each time."""
+    from flask import current_app, get_template_attribute
+    from flask_babel import get_locale
+    simple_form = get_template_attribute("_macros.html", "simple_form")
+    if not _blank(form):
+        return simple_form(form, action, submit, skip, cls, multipart)
+    token = form.csrf_token.current_token if hasattr(form, "csrf_token") else None
+    # by the app (its configuration names the token's field): (form class, language, address, how, whether a
+    # token) -> simple_form's markup, CSRF_SLOT standing for the token
+    kept = current_app.extensions.setdefault("blank_forms", {})
+    key = (type(form), str(get_locale()), action, str(submit), tuple(skip), cls, multipart, bool(token))
+    found = kept.get(key)
+    if found is None:
+        found = str(simple_form(form, action, submit, skip, cls, multipart))
+        if token:
+            found = found.replace(str(escape(token)), CSRF_SLOT)
+        if len(kept) >= BLANK_FORMS_KEPT:
+            kept.clear()
+        kept[key] = found
+    return Markup(found.replace(CSRF_SLOT, str(escape(token))) if token else found)

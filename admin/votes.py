@@ -63,14 +63,16 @@ def live_figures(vote, decided=None):
 
 def _vote_page(vote_id, **forms):
     vote = votes.get_vote(g.staff, vote_id)
-    start = now_local()
-    defaults = {
-        "open_form": OpenVoteForm(formdata=None, opens_at=start,
-                                  closes_at=start.replace(hour=20, minute=0) + timedelta(days=14)),
-        "extend_form": ExtendVoteForm(formdata=None),
-        "paper_form": PaperEntryForm(formdata=None),
-        "publish_form": PublishForm(formdata=None),
-    }
+    # the forms the vote's state shows (a form sent back with faults is shown whatever the state)
+    defaults = {"open_form": None, "extend_form": None, "paper_form": None, "publish_form": None}
+    if vote.state == "draft":
+        start = now_local()
+        defaults["open_form"] = OpenVoteForm(formdata=None, opens_at=start,
+                                             closes_at=start.replace(hour=20, minute=0) + timedelta(days=14))
+    elif vote.state == "open":
+        defaults.update(extend_form=ExtendVoteForm(formdata=None), paper_form=PaperEntryForm(formdata=None))
+    elif vote.state == "closed":
+        defaults["publish_form"] = PublishForm(formdata=None)
     defaults.update(forms)
     # Entries never confirmed stay on the page after the vote closes, marked void.
     entries = votes.paper_entries(g.staff, vote.id, uncounted=True)

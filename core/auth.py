@@ -1,4 +1,6 @@
 """Staff roles, passwords, and the one function that decides every staff action."""
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.errors import Forbidden, NotFound, Unauthorised
@@ -72,6 +74,18 @@ def compounds_in_scope(staff):
     """A query of the compounds inside the staff member's region."""
     return Compound.query.join(Region, Compound.community_id == Region.id).filter(
         Region.path.startswith(staff.region.path, autoescape=True))
+
+
+def scope_pattern(staff):
+    """The LIKE pattern (escaped with '/') of the region paths inside the staff member's region, for statements
+    built once with IN_SCOPE: the same compounds as compounds_in_scope."""
+    path = staff.region.path
+    return path.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+# The ids of the compounds whose community's path matches :scope (scope_pattern), for statements built once.
+IN_SCOPE = select(Compound.id).join(Region, Compound.community_id == Region.id).where(
+    Region.path.like(bindparam("scope"), escape="/"))
 
 
 def kept_in_region(staff, model):
@@ -150,7 +164,8 @@ def current_staff(flask_session, required=True):
     from core.extensions import db
     from core.staff_sessions import TOKEN_KEY, is_live, session_owner
     owner = session_owner(flask_session.get(TOKEN_KEY))
-    staff = db.session.get(Staff, owner[0]) if owner else None
+    # with its region, which every page names and every rule reads: one query, not two
+    staff = db.session.get(Staff, owner[0], options=[joinedload(Staff.region)]) if owner else None
     if staff is None or not staff.active or not is_live(staff, owner[1]):
         if required:
             raise Unauthorised()

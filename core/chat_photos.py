@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from core import audit
 from core.extensions import db
@@ -231,6 +231,11 @@ def note_text(state, reason):
     return _("A photo sent in WeChat could not be kept: WeChat could not be reached.")
 
 
+_NOTES = select(ChatPhoto.target_id, ChatPhoto.state, ChatPhoto.reason).where(
+    ChatPhoto.kind == bindparam("kind"), ChatPhoto.target_id.in_(bindparam("ids", expanding=True)),
+    ChatPhoto.state != "kept", ChatPhoto.reason.is_distinct_from("deleted")).order_by(ChatPhoto.id)  # built once
+
+
 def notes_for(kind, target_ids):
     """{target id: [{state, reason, text}]} of the chat photos of these things that are not kept (yet), oldest
     first, in one query."""
@@ -238,9 +243,7 @@ def notes_for(kind, target_ids):
     if not ids:
         return {}
     found = {}
-    rows = db.session.execute(select(ChatPhoto.target_id, ChatPhoto.state, ChatPhoto.reason).where(
-        ChatPhoto.kind == kind, ChatPhoto.target_id.in_(ids), ChatPhoto.state != "kept",
-        ChatPhoto.reason.is_distinct_from("deleted")).order_by(ChatPhoto.id))
+    rows = db.session.execute(_NOTES, {"kind": kind, "ids": ids})
     for target_id, state, reason in rows:
         found.setdefault(target_id, []).append({
             "state": "fetching" if state == "waiting" else state, "reason": reason, "text": note_text(state, reason)})

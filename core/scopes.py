@@ -5,10 +5,10 @@ unit"; they ask this module, once, what that means."""
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import bindparam, case, func, select
 
-from core.auth import compounds_in_scope
+from core.auth import compounds_in_scope, scope_pattern
 from core.errors import InvalidInput, NotFound
 from core.extensions import db
-from core.models import Building, Compound, Dwelling, Unit, WechatAccount
+from core.models import Building, Compound, Dwelling, Region, Unit, WechatAccount
 
 SCOPES = ("compound", "building", "unit")
 LABELS = {"compound": _l("whole compound"), "building": _l("building"), "unit": _l("stairwell unit")}
@@ -96,11 +96,13 @@ def in_scope(scoped, dwelling_id):
 
 
 # names, for people ---------------------------------------------------------------------------------
+_COMPOUND_NAME = select(Compound.name).where(Compound.id == bindparam("compound"))  # built once: pages name a scope
+
+
 def describe_scope(scope_kind, scope_id):
     """A readable name of a scope ('' when it does not exist)."""
     if scope_kind == "compound":
-        c = db.session.get(Compound, scope_id)
-        return c.name if c else ""
+        return db.session.scalar(_COMPOUND_NAME, {"compound": scope_id}) or ""
     if scope_kind == "building":
         b = db.session.get(Building, scope_id)
         return _("%(compound)s, building %(building)s", compound=b.compound.name, building=b.name) if b else ""
@@ -116,10 +118,13 @@ def split_scope(value):
     return kind, row_id(ident) or 0  # no row has id 0: an id beyond 32 bits is simply not found
 
 
+_CHOICES = (select(Compound.id, Compound.name).join(Region, Compound.community_id == Region.id)
+            .where(Region.path.like(bindparam("scope"), escape="/")).order_by(Compound.name).limit(2000))  # built once
+
+
 def compound_choices(staff):
     """(id, name) of the compounds in the staff member's region."""
-    query = compounds_in_scope(staff).with_entities(Compound.id, Compound.name)   # rows, not objects
-    return [(str(ident), name) for ident, name in query.order_by(Compound.name).limit(2000)]
+    return [(str(ident), name) for ident, name in db.session.execute(_CHOICES, {"scope": scope_pattern(staff)})]
 
 
 def scope_choices(staff, units=True):

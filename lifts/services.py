@@ -1,5 +1,5 @@
 """Lift services: a county's rule, a stairwell's scheme and vote, each owner's share, the link to the works."""
-from sqlalchemy import literal, select
+from sqlalchemy import bindparam, literal, select
 
 from core import audit
 from core.auth import authorize, get_in_region, kept_in_region
@@ -213,10 +213,15 @@ def outcome(scheme):
     return decided.detail if decided is not None else None
 
 
+_SCHEMES_OF = select(LiftScheme).where(LiftScheme.vote_id.in_(bindparam("votes", expanding=True)))  # built once
+
+
 def _refine_lift_votes(counted, among):
     """For votes.outcomes: a lift vote is approved only if the rule fixed when it opened is met too."""
     refined = {}
-    for scheme in LiftScheme.query.filter(LiftScheme.vote_id.in_(among)):
+    schemes = db.session.scalars(_SCHEMES_OF, {"votes": among}) if isinstance(among, list) else \
+        LiftScheme.query.filter(LiftScheme.vote_id.in_(among))
+    for scheme in schemes:
         if scheme.vote_id not in counted:  # chosen but not counted yet
             continue
         _vote, result, ballots = counted[scheme.vote_id]

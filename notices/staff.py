@@ -2,7 +2,7 @@
 they linked. Each domain writes its own words (registered notice kinds); this module only delivers."""
 from types import SimpleNamespace
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from core.errors import NotFound
 from core.extensions import db
@@ -42,9 +42,13 @@ def words_of(entry, locale):
                   locale)
 
 
+_UNREAD = select(func.count()).select_from(StaffNotice).where(
+    StaffNotice.staff_id == bindparam("staff"), StaffNotice.read_at.is_(None))  # built once: every page asks
+
+
 def unread_count(staff):
-    return db.session.scalar(select(func.count()).select_from(StaffNotice).where(
-        StaffNotice.staff_id == staff.id, StaffNotice.read_at.is_(None))) or 0
+    """How many of my alerts I have not read."""
+    return db.session.scalar(_UNREAD, {"staff": staff.id}) or 0
 
 
 def mark_read(staff, notice_id=None):

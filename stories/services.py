@@ -2,12 +2,12 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from core.extensions import db
 from core.models import CatalogueItem, aware
 from notices.services import queue_direct_message
-from projects.models import Project, project_compounds
+from projects.models import Project, ProjectItem, project_compounds
 from stories import texts
 from surveys.generation import LIFT_ITEMS
 from surveys.models import Survey, SurveyVersion
@@ -19,6 +19,23 @@ from wishes.models import Wish
 RENOVATION_MATTERS = ("rebuild", "renovation_willingness", "raise_maintenance_fund", "use_maintenance_fund",
                       "change_common_use")
 TOLD_BATCH = 500
+
+# What a page of stories reads, built once (not per page): a few compounds and items, as expanding parameters.
+_COMPOUNDS, _CODES = bindparam("compounds", expanding=True), bindparam("codes", expanding=True)
+_NAMES = select(CatalogueItem.code, CatalogueItem.name_zh, CatalogueItem.name_en).where(CatalogueItem.code.in_(_CODES))
+_SURVEYS = (select(Survey, SurveyVersion.definition)
+            .join(SurveyVersion, (SurveyVersion.survey_id == Survey.id) & (SurveyVersion.version == Survey.version),
+                  isouter=True)
+            .where(Survey.compound_id.in_(_COMPOUNDS), Survey.state.in_(("open", "closed")))
+            .order_by(Survey.opens_at, Survey.id))
+_ITEMS = (select(project_compounds.c.compound_id, Project, ProjectItem)
+          .join(Project, Project.id == project_compounds.c.project_id)
+          .join(ProjectItem, ProjectItem.project_id == Project.id)
+          .where(project_compounds.c.compound_id.in_(_COMPOUNDS), ProjectItem.catalogue_code.in_(_CODES))
+          .order_by(Project.id, ProjectItem.id))
+_VOTES = (select(Vote).where(Vote.compound_id.in_(_COMPOUNDS), Vote.matter.in_(RENOVATION_MATTERS),
+                             Vote.state.in_(("open", "closed", "published", "archived")))
+          .order_by(Vote.opens_at, Vote.id))
 
 
 @dataclass(frozen=True)
@@ -69,35 +86,24 @@ def _item_steps(compound_id, code, locale):
     return _item_steps_many([(compound_id, code)], locale)[(compound_id, code)]
 
 
-def _item_steps_many(keys, locale):
-    """{(compound, item): steps} for many compounds and items, read in a few queries for all of them."""
-    from projects.models import ProjectItem
-    compounds = {compound_id for compound_id, _code in keys}
-    codes = {code for _compound, code in keys}
+def _item_steps_many(keys, locale, names=None):
+    """{(compound, item): steps} for many compounds and items, read in a few queries for all of them (`names`:
+    {code: name in the locale} the caller has already read; only the other items' names are read)."""
+    compounds = sorted({compound_id for compound_id, _code in keys})
+    codes = sorted({code for _compound, code in keys})
     english = str(locale or "").startswith("en")
-    names = {code: (en if english else zh) for code, zh, en in db.session.execute(
-        select(CatalogueItem.code, CatalogueItem.name_zh, CatalogueItem.name_en).where(CatalogueItem.code.in_(codes)))}
+    names = {code: names[code] for code in codes if code in (names or {})}
+    if len(names) < len(codes):
+        names.update((code, en if english else zh) for code, zh, en in db.session.execute(
+            _NAMES, {"codes": [code for code in codes if code not in names]}))
     surveys = {}
-    for survey, definition in db.session.execute(
-            select(Survey, SurveyVersion.definition)
-            .join(SurveyVersion, (SurveyVersion.survey_id == Survey.id) & (SurveyVersion.version == Survey.version),
-                  isouter=True)
-            .where(Survey.compound_id.in_(compounds), Survey.state.in_(("open", "closed")))
-            .order_by(Survey.opens_at, Survey.id)):
+    for survey, definition in db.session.execute(_SURVEYS, {"compounds": compounds}):
         surveys.setdefault(survey.compound_id, []).append((survey, definition))
     items = {}
-    for compound_id, project, item in db.session.execute(
-            select(project_compounds.c.compound_id, Project, ProjectItem)
-            .join(Project, Project.id == project_compounds.c.project_id)
-            .join(ProjectItem, ProjectItem.project_id == Project.id)
-            .where(project_compounds.c.compound_id.in_(compounds), ProjectItem.catalogue_code.in_(codes))
-            .order_by(Project.id, ProjectItem.id)):
+    for compound_id, project, item in db.session.execute(_ITEMS, {"compounds": compounds, "codes": codes}):
         items.setdefault((compound_id, item.catalogue_code), []).append((project, item))
     votes = {}
-    for vote in db.session.scalars(select(Vote).where(Vote.compound_id.in_(compounds),
-                                                      Vote.matter.in_(RENOVATION_MATTERS),
-                                                      Vote.state.in_(("open", "closed", "published", "archived")))
-                                   .order_by(Vote.opens_at, Vote.id)):
+    for vote in db.session.scalars(_VOTES, {"compounds": compounds}):
         votes.setdefault(vote.compound_id, []).append(vote)
     decided = outcomes.outcomes_of([v for found in votes.values() for v in found])  # art. 278, a county's rule
     return {(compound_id, code): _steps_of(code, names.get(code, code), surveys.get(compound_id, ()),
@@ -105,8 +111,9 @@ def _item_steps_many(keys, locale):
             for compound_id, code in keys}
 
 
-def prefetch(wishes, locale, cache):
-    """Fill a story_of cache for many wishes at once (a page of the inbox): a few queries, not a few per wish."""
+def prefetch(wishes, locale, cache, names=None):
+    """Fill a story_of cache for many wishes at once (a page of the inbox): a few queries, not a few per wish
+    (`names`: {catalogue code: name in the locale}, when the caller has them)."""
     subjects = []
     targets = {w.merged_into_id for w in wishes if w.merged_into_id}
     merged = {w.id: w for w in db.session.scalars(select(Wish).where(Wish.id.in_(targets)))} if targets else {}
@@ -115,7 +122,7 @@ def prefetch(wishes, locale, cache):
         if subject.catalogue_code and (subject.compound_id, subject.catalogue_code, locale) not in cache:
             subjects.append((subject.compound_id, subject.catalogue_code))
     if subjects:
-        for (compound_id, code), steps in _item_steps_many(sorted(set(subjects)), locale).items():
+        for (compound_id, code), steps in _item_steps_many(sorted(set(subjects)), locale, names).items():
             cache[(compound_id, code, locale)] = steps
     return cache
 

@@ -1,4 +1,5 @@
 """Vote services: define, open, cast (online, paper, proxy), watch, close, publish, verify."""
+import functools
 import hashlib
 import hmac
 import json
@@ -1089,20 +1090,27 @@ def paper_entries(staff, vote_id, state=None, uncounted=False):
     with `uncounted`: waiting, held, mismatched or void), oldest first.
 
     The choice the first person typed is not given: the second person reads the ballot for themselves."""
-    from core.models import Building, Dwelling, Staff, Unit
     vote = get_vote(staff, vote_id, "votes.read")
-    query = (select(PaperEntry, Building.name, Unit.name, Dwelling.room, Staff.name)
-             .join(Dwelling, PaperEntry.dwelling_id == Dwelling.id).join(Unit, Dwelling.unit_id == Unit.id)
-             .join(Building, Unit.building_id == Building.id).join(Staff, PaperEntry.entered_by == Staff.id)
-             .where(PaperEntry.vote_id == vote.id))
-    if state:
-        query = query.where(PaperEntry.state == state)
-    if uncounted:
-        query = query.where(PaperEntry.state != "confirmed")
     return [{"id": e.id, "dwelling_id": e.dwelling_id, "building": b, "unit": u, "room": r, "state": e.state,
              "entered_by": e.entered_by, "entered_by_name": name, "entered_at": e.at,
              "confirmed_by": e.confirmed_by}
-            for e, b, u, r, name in db.session.execute(query.order_by(PaperEntry.id))]
+            for e, b, u, r, name in db.session.execute(_paper_entries(bool(state), uncounted),
+                                                       {"vote": vote.id, "state": state})]
+
+
+@functools.cache
+def _paper_entries(by_state, uncounted):
+    """The statement of paper_entries for one choice of filters, built once (the vote page asks on every view)."""
+    from core.models import Building, Dwelling, Staff, Unit
+    query = (select(PaperEntry, Building.name, Unit.name, Dwelling.room, Staff.name)
+             .join(Dwelling, PaperEntry.dwelling_id == Dwelling.id).join(Unit, Dwelling.unit_id == Unit.id)
+             .join(Building, Unit.building_id == Building.id).join(Staff, PaperEntry.entered_by == Staff.id)
+             .where(PaperEntry.vote_id == bindparam("vote")))
+    if by_state:
+        query = query.where(PaperEntry.state == bindparam("state"))
+    if uncounted:
+        query = query.where(PaperEntry.state != "confirmed")
+    return query.order_by(PaperEntry.id)
 
 
 def confirm_paper_ballot(staff, vote_id, entry_id, choice):
