@@ -176,30 +176,14 @@ def test_number_results_summed_where_they_are_counted_equal_the_engine(world):
     """Whole-number answers are summed up by the database (medians, percentiles, histogram, exact mean) and
     give what the engine gives over every answer; a question with a fractional answer is counted out."""
     import random
-    from core.models import Unit, WechatAccount
     from surveys import engine, services, tallies
-    from surveys.models import Survey, SurveyResponse, SurveyVersion
+    from surveys.models import SurveyResponse
     definition = {"sections": [{"questions": [
         {"id": "pay", "type": "number", "title": "出资"}, {"id": "same", "type": "number", "title": "户数"},
         {"id": "part", "type": "number", "title": "面积"}, {"id": "none", "type": "number", "title": "空"},
         {"id": "spread", "type": "number", "title": "预算"}]}]}
-    survey = Survey(compound_id=world.compound_a.id, region_id=world.community_a.id, kind="other", title="出资",
-                    scope_kind="compound", scope_id=world.compound_a.id, state="closed")
-    account = WechatAccount(openid="numbers", locale="zh_Hans_CN")
-    db.session.add_all([survey, account])
-    db.session.flush()
-    db.session.add(SurveyVersion(survey_id=survey.id, version=1, definition=definition))
-    dwellings = []
-    for name in ("2", "1"):
-        building = Building(compound_id=world.compound_a.id, name=name)
-        db.session.add(building)
-        db.session.flush()
-        unit = Unit(building_id=building.id, name="1")
-        db.session.add(unit)
-        db.session.flush()
-        dwellings += [Dwelling(unit_id=unit.id, room=f"{n}01") for n in range(1, 4)]
-    db.session.add_all(dwellings)
-    db.session.flush()
+    survey, account, dwellings = closed_survey_in_buildings(world, definition, "numbers", ("2", "1"),
+                                                            [f"{n}01" for n in range(1, 4)])
     rng = random.Random(3)
     for i in range(301):
         answers = {"pay": rng.choice([rng.randint(-50, 900), 100, 999_999_999]), "same": 7,
@@ -306,29 +290,13 @@ def test_written_answers_are_listed_by_building_unit_and_room_whatever_the_quest
     """The written words (a text question's, a choice's 'other') come in the order the results list them, the same
     as the engine's, for questions whose ids hold a quote or a percent sign, and words holding quotes, backslashes
     and escapes come back as written."""
-    from core.models import Unit, WechatAccount
     from surveys import engine, services, tallies
-    from surveys.models import Survey, SurveyResponse, SurveyVersion
+    from surveys.models import SurveyResponse
     definition = {"sections": [{"questions": [
         {"id": "say why's", "type": "text", "title": "意见"}, {"id": "100%", "type": "text", "title": "满意"},
         {"id": "want", "type": "single", "title": "加装电梯", "other": True, "options": [{"id": "yes"}]}]}]}
-    survey = Survey(compound_id=world.compound_a.id, region_id=world.community_a.id, kind="other", title="意见",
-                    scope_kind="compound", scope_id=world.compound_a.id, state="closed")
-    account = WechatAccount(openid="words", locale="zh_Hans_CN")
-    db.session.add_all([survey, account])
-    db.session.flush()
-    db.session.add(SurveyVersion(survey_id=survey.id, version=1, definition=definition))
-    dwellings = []
-    for name in ("2", "10", "1"):
-        building = Building(compound_id=world.compound_a.id, name=name)
-        db.session.add(building)
-        db.session.flush()
-        unit = Unit(building_id=building.id, name="1")
-        db.session.add(unit)
-        db.session.flush()
-        dwellings += [Dwelling(unit_id=unit.id, room=room) for room in ("301", "101")]
-    db.session.add_all(dwellings)
-    db.session.flush()
+    survey, account, dwellings = closed_survey_in_buildings(world, definition, "words", ("2", "10", "1"),
+                                                            ("301", "101"))
     words = ['说 "好"', "C:\\楼道\\灯", "\\u0041 不是 A", "", "第五", "%s %(x)s", "\t换行\n"]
     for i in range(14):
         answers = {"say why's": words[i % len(words)], "100%": f"第{i}条",
@@ -344,3 +312,28 @@ def test_written_answers_are_listed_by_building_unit_and_room_whatever_the_quest
     assert results["say why's"].texts[:2] == ("C:\\楼道\\灯", '说 "好"')   # building 1, room 101 first
     assert set(results["say why's"].texts) == set(words) - {""} and len(results["100%"].texts) == 14
     assert results["want"].other_texts[0] == "其他1"
+
+
+def closed_survey_in_buildings(world, definition, openid, buildings, rooms):
+    """A closed survey of compound A with `definition`, a WeChat account answering for every home, and buildings
+    named `buildings` (in that order), each with one unit of `rooms`: (survey, account, dwellings in that order)."""
+    from core.models import Unit, WechatAccount
+    from surveys.models import Survey, SurveyVersion
+    survey = Survey(compound_id=world.compound_a.id, region_id=world.community_a.id, kind="other", title="调查",
+                    scope_kind="compound", scope_id=world.compound_a.id, state="closed")
+    account = WechatAccount(openid=openid, locale="zh_Hans_CN")
+    db.session.add_all([survey, account])
+    db.session.flush()
+    db.session.add(SurveyVersion(survey_id=survey.id, version=1, definition=definition))
+    dwellings = []
+    for name in buildings:
+        building = Building(compound_id=world.compound_a.id, name=name)
+        db.session.add(building)
+        db.session.flush()
+        unit = Unit(building_id=building.id, name="1")
+        db.session.add(unit)
+        db.session.flush()
+        dwellings += [Dwelling(unit_id=unit.id, room=room) for room in rooms]
+    db.session.add_all(dwellings)
+    db.session.flush()
+    return survey, account, dwellings
