@@ -76,11 +76,15 @@ def compounds_in_scope(staff):
         Region.path.startswith(staff.region.path, autoescape=True))
 
 
+def subtree_pattern(path):
+    """The LIKE pattern (escaped with '/') of the region paths under and at `path`."""
+    return path.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
 def scope_pattern(staff):
     """The LIKE pattern (escaped with '/') of the region paths inside the staff member's region, for statements
     built once with IN_SCOPE: the same compounds as compounds_in_scope."""
-    path = staff.region.path
-    return path.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    return subtree_pattern(staff.region.path)
 
 
 # The ids of the compounds whose community's path matches :scope (scope_pattern), for statements built once.

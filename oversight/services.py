@@ -8,7 +8,7 @@ from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import aliased
 
 from core import audit
-from core.auth import authorize
+from core.auth import authorize, subtree_pattern
 from core.errors import NotFound, field_error
 from core.extensions import db
 from core.ids import among
@@ -115,8 +115,7 @@ def _under_written_out(region):
     any parameters; not knowing the path, it guesses a dozen regions under it, and for a province (every region)
     loops over each compound's projects where hashing them once would do: four times the database's time. A path
     is digits and slashes, read from the regions table, and is quoted as a literal."""
-    pattern = region.path.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
-    return Region.path.like(bindparam("subtree", pattern, literal_execute=True), escape="/")
+    return Region.path.like(bindparam("subtree", subtree_pattern(region.path), literal_execute=True), escape="/")
 
 
 def _add_consent_and_money(rows):
