@@ -285,3 +285,32 @@ def test_survey_questions_are_edited_one_at_a_time(committee, world):
 
 def editing_ids(definition):
     return {q["id"] for s in definition["sections"] for q in s["questions"]}
+
+
+def test_the_wishes_inbox_shows_a_region_its_own_wishes_only(committee, world):
+    """Another community's committee sees none of compound A's wishes, even asking for compound A by name in the
+    address, and cannot act on one; the county above sees them."""
+    from core.models import WechatAccount
+    from wishes import services as wishes
+    from wishes.models import Wish
+    dwelling = db.session.scalar(select(Dwelling.id).where(Dwelling.room == "101"))
+    account = WechatAccount(openid="w-scope", dwelling_id=dwelling, kind="owner", locale="zh_Hans_CN")
+    db.session.add(account)
+    db.session.flush()
+    wish = wishes.file_wish(account, "bot", text="单元门禁坏了")
+    db.session.commit()
+    assert wish.reference in committee.get("/admin/wishes").get_data(as_text=True)
+    other = sign_in(committee.application.test_client(), "committee_b")
+    for page in ("/admin/wishes", "/admin/wishes?status=submitted"):
+        shown = other.get(page)
+        assert shown.status_code == 200 and wish.reference not in shown.get_data(as_text=True), page
+    asked = other.get(f"/admin/wishes?compound={world.compound_a.id}")  # a compound outside their community
+    assert asked.status_code == 404 and wish.reference not in asked.get_data(as_text=True)
+    page = "/admin/wishes"
+    assert post(other, f"{page}?action=answer&wish={wish.id}", page, text="不归我们管").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Wish, wish.id).answer is None and wish_counts_hold() == {(world.compound_a.id, ""): 1}
+    county = sign_in(committee.application.test_client(), "county_a")
+    assert wish.reference in county.get("/admin/wishes").get_data(as_text=True)
+    elsewhere = sign_in(committee.application.test_client(), "county_b")
+    assert wish.reference not in elsewhere.get("/admin/wishes").get_data(as_text=True)
