@@ -5,7 +5,8 @@ from api.doors import Blueprint
 
 from api.resident_schemas import (BindingResultSchema, CodeSchema, ConsentSchema, LocaleSchema, MeSchema,
                                   OwnerBindingSchema, PrivacyNoticeSchema, RoomBindingSchema, StairwellSchema,
-                                  WishCreateSchema, WishSchema, WxLoginResultSchema, WxLoginSchema)
+                                  WishCreateSchema, WishSchema, WxLoginResultSchema, WxLoginSchema,
+                                  wishes_with_stories)
 from api.schemas import CatalogueItemSchema
 from core import accounts, catalogue
 from core.uploads import store_uploads
@@ -228,7 +229,7 @@ class Wishes(MethodView):
     @blp.response(200, WishSchema(many=True))
     def get(self):
         """My wishes, newest first."""
-        return wishes.my_wishes(resident())
+        return wishes_with_stories(wishes.my_wishes(resident()))
 
     @blp.arguments(WishCreateSchema, location="form")
     @blp.response(201, WishSchema)

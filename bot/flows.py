@@ -567,11 +567,11 @@ class MyWishesFlow(Flow):
         mine = wishes.my_wishes(turn.account, limit=5)
         if not mine:
             return _("You have not submitted any wishes yet. Reply 提诉求 (wish) to start.")
-        lines = [_("Your latest wishes:")]
+        lines, told = [_("Your latest wishes:")], stories.prefetch(mine, turn.account.locale, {})
         for wish in mine:
             item = item_name(turn.account, wish.catalogue_code) if wish.catalogue_code else (wish.text[:12] or "-")
             lines.append(f"{wish.reference} {item}: {status_name(wish.status)}")
-            for step in stories.story_lines(wish, turn.account.locale)[-2:]:
+            for step in stories.story_lines(wish, turn.account.locale, told)[-2:]:
                 lines.append("  · " + step)
             if wish.answer:
                 lines.append("  " + _("Answer: %(answer)s", answer=wish.answer[:200]))

@@ -169,10 +169,10 @@ def story_lines(wish, locale="zh_Hans_CN", cache=None):
 _WORDED = "worded"  # in a story cache: {a step's content and the reader's language: its line}
 
 
-def story_for_api(wish, locale="zh_Hans_CN"):
-    """[{kind, text, at}] for the API."""
+def story_for_api(wish, locale="zh_Hans_CN", cache=None):
+    """[{kind, text, at}] for the API (`cache`: as story_of's, filled at once for a list of wishes by prefetch)."""
     return [{"kind": step.kind, "text": texts.step_line(step, locale),
-             "at": aware(step.at).isoformat() if step.at else None} for step in story_of(wish, locale)]
+             "at": aware(step.at).isoformat() if step.at else None} for step in story_of(wish, locale, cache)]
 
 
 def tell_authors(limit=TOLD_BATCH):
