@@ -27,7 +27,7 @@ class Contribution(db.Model):
     hours = db.Column(db.Integer)
     description = db.Column(db.String(200), nullable=False, default="")
     state = db.Column(db.String(16), nullable=False, default=ContributionState.PLEDGED)
-    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"))  # who pledged, from WeChat
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), index=True)  # who pledged, from WeChat
     pledged_by = db.Column(db.Integer, db.ForeignKey("staff.id"))  # or recorded by staff
     pledged_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     received_by = db.Column(db.Integer, db.ForeignKey("staff.id"))

@@ -102,6 +102,13 @@ def iso_beijing(moment):
     return to_beijing(moment).isoformat(timespec="minutes") if moment is not None else None
 
 
+def year_span(year):
+    """The UTC instants at which a Beijing calendar year begins and the next one begins: a stored time is in
+    `year` as officials count it when start <= time < end (2026-12-31 17:00 UTC is 2027 in Beijing)."""
+    start = datetime(year, 1, 1, tzinfo=BEIJING).astimezone(timezone.utc)
+    return start, datetime(year + 1, 1, 1, tzinfo=BEIJING).astimezone(timezone.utc)
+
+
 def days_left(moment, now):
     """Whole days from `now` until `moment` in Beijing calendar days (0 = today)."""
     return (to_beijing(moment).date() - to_beijing(now).date()) // timedelta(days=1)

@@ -1,7 +1,6 @@
 """The ledger and dashboards: aggregates over a region's subtree, computed in the database."""
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from fractions import Fraction
 
 from sqlalchemy import and_, bindparam, case, func, select
@@ -13,6 +12,7 @@ from core.errors import NotFound, field_error
 from core.extensions import db
 from core.ids import among
 from core.models import Compound, Region, utcnow
+from core.times import year_span
 from oversight.models import YearTarget
 from projects.models import Funding, Project, ProjectItem, StageRecord, project_compounds
 from votes import outcomes
@@ -197,10 +197,10 @@ def _started(year=None):
 
 
 def _completed(year=None):
-    """A project counted as completed: handed over (accepted in `year` if given)."""
+    """A project counted as completed: handed over (accepted in `year`, a Beijing year, if given)."""
     condition = Project.stage.in_(COMPLETED)
     if year:
-        condition = and_(condition, func.extract("year", Project.accepted_at) == year)
+        condition = and_(condition, _in_year(Project.accepted_at, year))
     return condition
 
 
@@ -305,10 +305,12 @@ def _votes_query(region, year):
 
 
 def _in_year(column, year):
-    """A stored time within `year` (in UTC, as extract('year') reads it on either database): as a range, which
-    the planner estimates rightly (two thousand votes of a province counted by hash, not looked up one by one)."""
-    start = datetime(year, 1, 1, tzinfo=timezone.utc)
-    return and_(column >= start, column < start.replace(year=year + 1))
+    """A stored time within `year` as officials count it, in Beijing time (a vote closing at 00:30 on New Year's
+    Day in Beijing, 16:30 UTC the day before, belongs to the new year). As a range of UTC instants, not
+    extract('year'), which reads UTC on either database: the planner estimates a range rightly (two thousand
+    votes of a province counted by hash, not looked up one by one), and SQLite compares the stored UTC text."""
+    start, end = year_span(year)
+    return and_(column >= start, column < end)
 
 
 def vote_outcomes(staff, region_id=None, year=None):

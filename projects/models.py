@@ -118,7 +118,7 @@ class AcceptanceView(db.Model):
     __tablename__ = "acceptance_views"
     id = db.Column(db.Integer, primary_key=True)
     project_id = db.Column(db.Integer, db.ForeignKey("projects.id"), nullable=False)
-    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False)
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False, index=True)
     verdict = db.Column(db.String(16), nullable=False)  # accept | problems
     text = db.Column(db.Text, nullable=False, default="")
     photos = db.Column(db.JSON, nullable=False, default=list)
@@ -149,7 +149,7 @@ class ResidentSupervisor(db.Model):
     __tablename__ = "resident_supervisors"
     id = db.Column(db.Integer, primary_key=True)
     project_id = db.Column(db.Integer, db.ForeignKey("projects.id"), nullable=False, index=True)
-    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False)
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False, index=True)
     name = db.Column(db.String(100), nullable=False)
     status = db.Column(db.String(16), nullable=False, default="pending")  # pending | approved | rejected
     decided_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
@@ -234,7 +234,7 @@ class Defect(db.Model):
     # open | rectified (awaiting re-inspection) | closed | waived
     status = db.Column(db.String(16), nullable=False, default="open")
     routed_to = db.Column(db.String(200))
-    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"))
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), index=True)
     rectification = db.Column(db.Text)
     rectification_photos = db.Column(db.JSON, nullable=False, default=list)
     reinspection = db.Column(db.Text)
@@ -338,7 +338,7 @@ class ElectionBallot(db.Model):
     dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False)
     candidate_ids = db.Column(db.JSON, nullable=False, default=list)
     channel = db.Column(db.String(16), nullable=False)  # online | paper
-    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"))
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), index=True)
     entered_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
     at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     __table_args__ = (db.UniqueConstraint("election_id", "dwelling_id"),)

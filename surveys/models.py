@@ -53,7 +53,7 @@ class SurveyResponse(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     survey_id = db.Column(db.Integer, db.ForeignKey("surveys.id"), nullable=False)
     respondent = db.Column(db.String(32), nullable=False)  # "a<account>" or "d<dwelling>"
-    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False)
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), nullable=False, index=True)
     dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False)
     version = db.Column(db.Integer, nullable=False)
     # jsonb on PostgreSQL: the results look the written answers up instead of parsing every response in full

@@ -103,7 +103,7 @@ class Ballot(db.Model):
     dwelling_id = db.Column(db.Integer, db.ForeignKey("dwellings.id"), nullable=False)
     choice = db.Column(db.String(16), nullable=False)
     channel = db.Column(db.String(16), nullable=False)  # miniprogram | bot | paper | proxy
-    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"))
+    account_id = db.Column(db.Integer, db.ForeignKey("wechat_accounts.id"), index=True)
     person_id = db.Column(db.Integer)  # the person who cast it (owner or proxy), when known
     entered_by = db.Column(db.Integer, db.ForeignKey("staff.id"))
     confirmed_by = db.Column(db.Integer, db.ForeignKey("staff.id"))

@@ -1,4 +1,5 @@
-"""The dashboard's votes of a year are those that closed in it, to the second at either end of the year."""
+"""The dashboard's votes of a year are those that closed in it, in Beijing time, to the second at either end of
+the year."""
 from datetime import datetime, timedelta, timezone
 
 from core.extensions import db
@@ -8,8 +9,8 @@ from votes.models import Vote
 
 
 def test_a_vote_closing_in_the_last_second_of_a_year_counts_in_that_year_not_the_next(app, world):
-    new_year = datetime(2027, 1, 1, tzinfo=timezone.utc)
-    for closes_at in (new_year - timedelta(seconds=1), new_year, datetime(2026, 1, 1, tzinfo=timezone.utc)):
+    new_year = datetime(2026, 12, 31, 16, tzinfo=timezone.utc)  # 2027-01-01 00:00 in Beijing
+    for closes_at in (new_year - timedelta(seconds=1), new_year, datetime(2025, 12, 31, 16, tzinfo=timezone.utc)):
         db.session.add(Vote(compound_id=world.compound_a.id, region_id=world.community_a.id, scope_kind="compound",
                             scope_id=world.compound_a.id, matter="rebuild", title="加装电梯", text="", state="closed",
                             closes_at=closes_at, publicity_days=7, remind_days_before=2, publish_details=False,

@@ -40,3 +40,8 @@ def test_naive_times_are_utc_as_stored_and_days_carry_the_weekday():
 def test_a_calendar_date_is_shown_as_it_is():
     from datetime import date
     assert format_day(date(2026, 12, 2), year=False) == "12月2日（周三）"
+
+
+def test_a_beijing_year_runs_from_four_pm_utc_on_new_years_eve():
+    from core.times import year_span
+    assert year_span(2027) == (utc(2026, 12, 31, 16), utc(2027, 12, 31, 16))

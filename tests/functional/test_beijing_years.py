@@ -1,0 +1,57 @@
+"""Officials count a year in Beijing time: a project accepted, or a vote closing, in the first hours of New Year's
+Day in Beijing (still 31 December in UTC) is the new year's, on the dashboard and the pages its figures open."""
+import re
+from datetime import datetime, timezone
+
+from core.extensions import db
+from core.models import utcnow
+from projects.models import Project
+from projects.services import create_project
+from tests.builders import page_sign_in
+from votes.models import Vote
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+def completed_card(html):
+    """The number the dashboard's 已完工 card shows."""
+    return int(re.search(r"<h2>已完工</h2><p class=\"big\"><a [^>]*>(\d+)</a>", html).group(1))
+
+
+def test_a_project_accepted_after_midnight_in_beijing_on_new_years_day_is_completed_in_the_new_year(client, world):
+    project = create_project(world.admin, "玉林小区基础类改造", [world.compound_a.id], "county", 2026)
+    # 2026-12-31 17:00 UTC is 2027-01-01 01:00 in Beijing
+    project.stage, project.accepted_at = "handover", utc(2026, 12, 31, 17, 0)
+    db.session.commit()
+    county = page_sign_in(client.application.test_client(), "county_a")
+
+    def seen_in(year):
+        dashboard = county.get(f"/admin/dashboard?year={year}").get_data(as_text=True)
+        ledger = county.get(f"/admin/ledger?year={year}&outcome=completed").get_data(as_text=True)
+        return completed_card(dashboard), "玉林小区基础类改造" in ledger
+
+    assert seen_in(2027) == (1, True)
+    assert seen_in(2026) == (0, False)
+    assert db.session.get(Project, project.id).plan_year == 2026  # the plan year is not what counts here
+
+
+def test_a_vote_closing_after_midnight_in_beijing_counts_in_the_new_year_one_before_in_the_old(client, world):
+    # 16:30 UTC on 31 December is 00:30 on New Year's Day in Beijing; 15:30 UTC is 23:30 on New Year's Eve
+    for title, closes_at in (("新年加装电梯", utc(2026, 12, 31, 16, 30)), ("年末加装电梯", utc(2026, 12, 31, 15, 30))):
+        db.session.add(Vote(compound_id=world.compound_a.id, region_id=world.community_a.id, scope_kind="compound",
+                            scope_id=world.compound_a.id, matter="rebuild", title=title, text="", state="closed",
+                            closes_at=closes_at, publicity_days=7, remind_days_before=2, publish_details=False,
+                            event_count=0, documents=[], created_at=utcnow()))
+    db.session.commit()
+    county = page_sign_in(client.application.test_client(), "county_a")
+
+    def seen_in(year):
+        dashboard = county.get(f"/admin/dashboard?year={year}").get_data(as_text=True)
+        listed = county.get(f"/admin/dashboard/votes?year={year}&outcome=rejected").get_data(as_text=True)
+        # closed without a count: not approved
+        return "未通过：1" in dashboard, "新年加装电梯" in listed, "年末加装电梯" in listed
+
+    assert seen_in(2027) == (True, True, False)
+    assert seen_in(2026) == (True, False, True)
