@@ -115,6 +115,12 @@ def staff_proxy_lapsed(params, notice):
         body = _("\u201c%(title)s\u201d: the proxy for %(home)s can no longer vote: %(reason)s. If an owner of this "
                  "home asks, register a new proxy from their signed authorisation; a second staff member confirms "
                  "it.", **words)
-    where = " ".join(part for part in (params.get("compound", ""), params.get("home", "")) if part)
-    return NoticeText(title=_("Proxy vote lapsed"), where=where, when=deadline, detail=params.get("title", ""),
-                      urgent=deadline is not None, body=body)
+    compound, home, title = params.get("compound", ""), params.get("home", ""), params.get("title", "")
+    where = " ".join(part for part in (compound, home) if part)
+    headline = _("Proxy vote lapsed")
+    # A push's two 20-character fields name the flat, the compound and the vote, with the headline as short as room
+    # needs (English words are long); why, and what to do, are in the full text behind its link.
+    layouts = tuple(pair for head in (headline, _("Proxy lapsed")) for pair in (
+        (f"{head}：{home}", f"{compound} {title}"), (f"{head}：{where}", title), (where, f"{head}：{title}")))
+    return NoticeText(title=headline, where=where, when=deadline, detail=title, urgent=deadline is not None,
+                      body=body, layouts=layouts)
