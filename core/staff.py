@@ -198,10 +198,20 @@ def wechat_link_of(staff):
 
 
 def responsible_staff(region_id):
-    """The active staff whose own region is this one (committee, street or county), who answer for what
-    happens in it; administrators are not among them."""
-    return Staff.query.filter(Staff.region_id == region_id, Staff.active.is_(True),
-                              Staff.role != Role.ADMIN).order_by(Staff.id).all()
+    """The active staff who answer for what happens in a region (administrators are not among them): those whose
+    own region it is (committee, street or county) or, when it has none (a committee not set up yet, everyone
+    deactivated), those of the nearest region above that has any (its street, then its county ...), whose scope
+    covers it; so an alert sent through here reaches someone. [] only when nobody up to the province is active.
+    Two queries: the region (its path lists its ancestors' ids), then the staff of the deepest one staffed."""
+    region = db.session.get(Region, region_id)
+    if region is None:
+        return []
+    answering = (Staff.active.is_(True), Staff.role != Role.ADMIN)
+    ancestors = [int(part) for part in region.path.strip("/").split("/")]  # "/1/4/9/": the root down to the region
+    nearest = (db.select(Staff.region_id).join(Region, Region.id == Staff.region_id)
+               .where(Staff.region_id.in_(ancestors), *answering)
+               .order_by(db.func.length(Region.path).desc()).limit(1).scalar_subquery())  # the longest path: lowest
+    return Staff.query.filter(Staff.region_id == nearest, *answering).order_by(Staff.id).all()
 
 
 def staff_names(staff_ids):

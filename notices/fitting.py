@@ -112,11 +112,17 @@ def clauses(text):
     return [p for p in parts if p]
 
 
-def push_fields(title, where, detail, body, when, limit=LIMITS["thing"]):
+def push_fields(title, where, detail, body, when, limit=LIMITS["thing"], layouts=()):
     """The three fields of the notice message: thing1 what and where, thing2 the key fact, time3 when.
 
     thing1 tries '停水：1栋1单元' with the whole place, then without the compound, then the headline alone;
-    thing2 tries the given detail, then a clause of the body with a date or time in it, then any clause."""
+    thing2 tries the given detail, then a clause of the body with a date or time in it, then any clause.
+    A kind whose facts that picking would drop gives its own `layouts` instead: (thing1, thing2) pairs, best first; the
+    first whose two fields both fit whole is sent, else the last one, each field cut."""
+    if layouts:
+        pairs = [tuple(" ".join(str(part).split()) for part in pair) for pair in layouts]
+        thing1, thing2 = next((pair for pair in pairs if fits(pair[0], limit) and fits(pair[1], limit)), pairs[-1])
+        return {"thing1": cut(thing1, limit), "thing2": cut(thing2, limit), "time3": when}
     places = [where] if where else []
     if where and " " in where.strip():
         places.append(where.strip().split(" ", 1)[1])

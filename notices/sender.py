@@ -291,7 +291,8 @@ def plan_batch(ids, now=None):
             plans.append(Plan(delivery.id, account.id, account.openid, order, {}, "", {}, outcome="deferred"))
             continue
         words = render(notice, account.locale)
-        fields = push_fields(words.title, words.where, words.detail, words.body, words.when or notice.created_at)
+        fields = push_fields(words.title, words.where, words.detail, words.body, words.when or notice.created_at,
+                             layouts=words.layouts)
         link = notice_link(delivery.id, config)
         plans.append(Plan(delivery.id, account.id, account.openid, order, fields,
                           full_text_with_link(words, account.locale, link), link, held=held or ""))

@@ -32,6 +32,7 @@ class NoticeText:
     when: datetime = None  # the moment that matters (a deadline, a start); None: when it was sent
     detail: str = ""      # the one fact or next step a 20-character field has room for
     urgent: bool = False  # water, power and gas cuts, safety, vote deadlines go first
+    layouts: tuple = ()   # (thing1, thing2) pairs, best first, for a kind whose facts the fields' usual pick drops
 
 
 def notice_kind(kind, urgent=False):

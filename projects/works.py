@@ -247,8 +247,9 @@ def open_findings_in(region):
 
 
 def push_to_staff(today=None):
-    """Daily: each overdue stage and open finding is pushed to the staff of the project's region (their panel
-    inbox, and WeChat for those who linked it) and written to the region's alert list (the audit log)."""
+    """Daily: each overdue stage and open finding is pushed to the staff who answer for the project's region
+    (responsible_staff: its own, or the nearest staffed region above; their panel inbox, and WeChat for those who
+    linked it) and written to the region's alert list (the audit log)."""
     from core.staff import responsible_staff
     from notices.staff import notify_staff
     today = today or date.today()
@@ -538,7 +539,8 @@ def defect_by_token(token):
 
 
 def _alert_committee(project, defect, kind):
-    """The staff of the project's region hear of the defect, with the contractor's page to forward."""
+    """The staff who answer for the project's region (responsible_staff) hear of the defect, with the contractor's
+    page to forward."""
     from core.staff import responsible_staff
     from notices.staff import notify_staff
     notify_staff(responsible_staff(project.region_id), kind, {

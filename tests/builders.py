@@ -309,6 +309,17 @@ class Panel:
         return self.client.post(path, data=data, content_type="multipart/form-data" if files else None)
 
 
+def deactivate(client, *usernames):
+    """The administrator deactivates these staff accounts, each on its page in the panel."""
+    from core.models import Staff
+    admin = Panel(client.application.test_client(), "admin")
+    for username in usernames:
+        member = db.session.scalar(select(Staff).where(Staff.username == username))
+        page = f"/admin/staff/{member.id}"
+        assert admin.post(page, page, role=member.role, region_id=str(member.region_id)).status_code == 302
+    db.session.expire_all()
+
+
 def open_gate(client, pid):
     """A county official lets the works start without the consent vote and the plan's publicity (recorded)."""
     county = client.application.test_client()

@@ -1438,16 +1438,21 @@ def _signer_left(vote, proxy):
 def _alert_committee(vote, proxy, reason):
     """The committee of the vote's community hear that a proxy lapsed (their panel inbox, and WeChat for those who
     linked it): which vote and flat, why (`reason`, votes.texts.PROXY_LAPSE_REASONS), and by when an owner may
-    still vote. Nobody is named: the committee registered the proxy, and its words outlive a deletion."""
+    still vote. Nobody is named: the committee registered the proxy, and its words outlive a deletion. A community
+    with no active committee member has the staff above it alerted instead (responsible_staff), told that nobody
+    there can register a new proxy."""
     from core.staff import responsible_staff
     from notices.staff import notify_staff
     # The deadline only while it is still ahead: a vote past it that the scheduler has not closed yet is not urgent.
     ahead = vote.state == VoteState.OPEN and vote.closes_at is not None and aware(vote.closes_at) > utcnow()
     open_until = aware(vote.closes_at).isoformat() if ahead else None
-    notify_staff(responsible_staff(vote.region_id), "staff_proxy_lapsed", {
-        "title": vote.title, "vote_id": vote.id, "compound": db.session.get(Compound, vote.compound_id).name,
-        "home": dwelling_address(proxy.dwelling_id), "reason": reason, "closes_at": open_until,
-        "urgent": open_until is not None})
+    staff = responsible_staff(vote.region_id)
+    params = {"title": vote.title, "vote_id": vote.id, "compound": db.session.get(Compound, vote.compound_id).name,
+              "home": dwelling_address(proxy.dwelling_id), "reason": reason, "closes_at": open_until,
+              "urgent": open_until is not None}
+    if staff and staff[0].region_id != vote.region_id:
+        params["no_committee_in"] = db.session.get(Region, vote.region_id).name
+    notify_staff(staff, "staff_proxy_lapsed", params)
 
 
 def _owners_to_tell(vote, dwelling_id):

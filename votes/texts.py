@@ -90,19 +90,37 @@ def lapse_reason(signer_left, cause):
 
 @notice_kind("staff_proxy_lapsed")
 def staff_proxy_lapsed(params, notice):
-    """To the committee: a proxy lapsed; which vote and flat, why, until when, and what to do if an owner asks."""
+    """To the committee: a proxy lapsed; which vote and flat, why, until when, and what to do if an owner asks. To
+    the staff above a community with no active committee member (`no_committee_in`): that nobody there can."""
     deadline = _deadline(params)
     words = {"title": params.get("title", ""), "home": params.get("home", ""),
              "reason": PROXY_LAPSE_REASONS.get(params.get("reason"), PROXY_LAPSE_REASONS["standing"])}
     if deadline:
+        words["deadline"] = format_moment(deadline, get_locale())
+    community = params.get("no_committee_in")
+    if community and deadline:
+        body = _("\u201c%(title)s\u201d: the proxy for %(home)s can no longer vote: %(reason)s. Voting closes "
+                 "%(deadline)s. No committee member of %(community)s is active to register a new proxy if an owner "
+                 "of this home asks: please have the administrator set up the committee's accounts.",
+                 community=community, **words)
+    elif community:
+        body = _("\u201c%(title)s\u201d: the proxy for %(home)s can no longer vote: %(reason)s. No committee member "
+                 "of %(community)s is active to register a new proxy if an owner of this home asks: please have the "
+                 "administrator set up the committee's accounts.", community=community, **words)
+    elif deadline:
         body = _("\u201c%(title)s\u201d: the proxy for %(home)s can no longer vote: %(reason)s. Voting closes "
                  "%(deadline)s. If an owner of this home asks, register a new proxy from their signed "
-                 "authorisation; a second staff member confirms it.", deadline=format_moment(deadline, get_locale()),
-                 **words)
+                 "authorisation; a second staff member confirms it.", **words)
     else:
         body = _("\u201c%(title)s\u201d: the proxy for %(home)s can no longer vote: %(reason)s. If an owner of this "
                  "home asks, register a new proxy from their signed authorisation; a second staff member confirms "
                  "it.", **words)
-    where = " ".join(part for part in (params.get("compound", ""), params.get("home", "")) if part)
-    return NoticeText(title=_("Proxy vote lapsed"), where=where, when=deadline, detail=params.get("title", ""),
-                      urgent=deadline is not None, body=body)
+    compound, home, title = params.get("compound", ""), params.get("home", ""), params.get("title", "")
+    where = " ".join(part for part in (compound, home) if part)
+    headline = _("Proxy vote lapsed")
+    # A push's two 20-character fields name the flat, the compound and the vote, with the headline as short as room
+    # needs (English words are long); why, and what to do, are in the full text behind its link.
+    layouts = tuple(pair for head in (headline, _("Proxy lapsed")) for pair in (
+        (f"{head}：{home}", f"{compound} {title}"), (f"{head}：{where}", title), (where, f"{head}：{title}")))
+    return NoticeText(title=headline, where=where, when=deadline, detail=title, urgent=deadline is not None,
+                      body=body, layouts=layouts)

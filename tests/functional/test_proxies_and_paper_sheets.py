@@ -13,8 +13,8 @@ from core.extensions import db
 from core.models import AuditLog, BindingCode, Dwelling, Ownership, WechatAccount, utcnow
 from core.registry import add_compound
 from core.staff import create_staff
-from tests.builders import (CERT, PASSWORD, RACE_GATE, csv_bytes, gate, held_at, id_number, let_through,
-                            login, page_sign_in, race_at_a_gate, sign_in, window)
+from tests.builders import (CERT, PASSWORD, RACE_GATE, csv_bytes, deactivate, gate, held_at, id_number,
+                            let_through, login, page_sign_in, race_at_a_gate, sign_in, window)
 from tests.builders import CERT_HEADER as HEADER
 from votes.models import Proxy
 
@@ -738,6 +738,63 @@ def test_the_committee_is_alerted_once_when_a_proxy_unlinks_with_the_vote_the_fl
     verified_owner(client, simulator, "li-owner", 3, 103)
     assert client.delete("/api/v1/me/binding", headers=me).status_code == 204
     assert alerts(client, "committee_a2").count(ALERT) == 1 and len(lapses(s)) == 1
+
+
+def test_a_lapse_in_a_community_whose_committee_is_all_deactivated_is_alerted_to_its_street_alone(
+        client, simulator, compounds):
+    """Nobody of the vote's community is active to hear it: the street's staff are, told that nobody there can
+    register a new proxy; the county above the street is not. (With the committee active, the street hears nothing:
+    test_the_committee_is_alerted_once_when_a_proxy_unlinks_...)"""
+    s = compounds
+    wang_relies_on_li(client, simulator, s)
+    deactivate(client, "committee_a", "committee_a2")
+    assert client.delete("/api/v1/me/binding", headers=sign_in(client, simulator, "li-owner")).status_code == 204
+
+    html = alerts(client, "street_a")
+    assert html.count(ALERT) == 1, html
+    for words in ("玉林小区 1-1-104", "「1单元加装电梯」", "代理人解除了微信绑定", "截止",
+                  "玉林北路社区目前没有在岗的居委会工作人员", "请联系系统管理员"):
+        assert words in html, words
+    assert "另一位工作人员复核" not in html, html  # a step the street cannot take
+    for outside in ("county_a", "committee_b"):
+        assert ALERT not in alerts(client, outside), outside
+
+
+def test_the_wechat_alert_of_a_lapse_names_the_compound_the_flat_and_the_vote_in_chinese_and_in_english(
+        client, simulator, compounds):
+    """Two committee members follow the official account and linked it, one reading English; days later (outside
+    the customer-service window) a proxy lapses: each is pushed a template message whose two 20-character fields
+    name the compound, the flat and the vote, with the vote's deadline as its time."""
+    from core.times import wechat_time
+    from notices.sender import drain
+    from simulator.sender import event_xml, text_xml
+    from tests.builders import Bot, Panel
+    from tests.builders import simulator_calls as calls
+    from tests.functional.test_staff_alerts import link
+    from votes.models import Vote
+    s = compounds
+    wang_relies_on_li(client, simulator, s)
+    bot = Bot(client)
+    for username, openid in (("committee_a", "staff-zh"), ("committee_a2", "staff-en")):
+        bot.say(event_xml(openid, "subscribe"))
+        assert "已关联" in link(Panel(client.application.test_client(), username), bot, openid)
+    assert "English" in bot.say(text_xml("staff-en", "English"))
+    db.session.execute(WechatAccount.__table__.update().where(WechatAccount.openid.in_(["staff-zh", "staff-en"]))
+                       .values(last_inbound_at=utcnow() - timedelta(days=3)))  # three days without writing
+    db.session.commit()
+
+    assert client.delete("/api/v1/me/binding", headers=sign_in(client, simulator, "li-owner")).status_code == 204
+    drain()
+    deadline = wechat_time(db.session.get(Vote, s["vote_id"]).closes_at)
+    for openid, headline in (("staff-zh", "委托"), ("staff-en", "Proxy")):
+        (data,) = [c["body"]["data"] for c in calls(simulator, "/cgi-bin/message/template/send")
+                   if c["body"]["touser"] == openid]
+        fields = {key: field["value"] for key, field in data.items()}
+        shown = f"{fields['thing1']} {fields['thing2']}"
+        for words in (headline, "玉林小区", "1-1-104", "1单元加装电梯"):
+            assert words in shown, (openid, words, fields)
+        assert len(fields["thing1"]) <= 20 and len(fields["thing2"]) <= 20, fields
+        assert fields["time3"] == deadline, fields
 
 
 def test_the_committee_is_alerted_when_a_roll_import_ends_the_signers_ownership_and_told_once_as_the_vote_opens(

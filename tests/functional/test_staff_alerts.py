@@ -14,7 +14,7 @@ from projects.jobs import check_deadlines
 from simulator.sender import text_xml
 from tests.builders import PASSWORD, Bot, bind_accounts, login, roll_rows, roll_with_owner
 from tests.builders import LINK_CODE as CODE
-from tests.builders import Panel, open_gate, race_at_a_gate
+from tests.builders import Panel, deactivate, open_gate, race_at_a_gate
 from tests.builders import simulator_calls as calls
 
 def pushed_to(simulator, openid):
@@ -105,6 +105,29 @@ def overdue_project(client, http, headers, world):
         "stage": "construction", "planned_start": str(beijing_today() - timedelta(days=60)),
         "planned_end": str(beijing_today() - timedelta(days=3))})
     return pid
+
+
+def test_a_community_without_active_committee_staff_has_its_alerts_go_to_the_nearest_staffed_region_above(
+        client, world, simulator):
+    """The committee deactivated: the street hears of the overdue stage, the county does not; the street's staff
+    deactivated as well: the county does."""
+    http = client.application.test_client()
+    headers = {"X-CSRFToken": login(http, "committee_a")}
+    create_staff(None, "street_a", "街道a", "street", world.street_a.id, PASSWORD)
+    db.session.commit()
+    overdue_project(client, http, headers, world)
+    deactivate(client, "committee_a")
+
+    check_deadlines()
+    street = Panel(client.application.test_client(), "street_a")
+    county = Panel(client.application.test_client(), "county_a")
+    assert "玉林小区综合改造" in street.get("/admin/inbox") and "我的提醒 (1)" in street.get("/admin/inbox")
+    assert "玉林小区综合改造" not in county.get("/admin/inbox")
+
+    deactivate(client, "street_a")
+    check_deadlines()
+    assert "玉林小区综合改造" in county.get("/admin/inbox") and "我的提醒 (1)" in county.get("/admin/inbox")
+    assert "玉林小区综合改造" not in Panel(client.application.test_client(), "county_b").get("/admin/inbox")
 
 
 def test_deleting_the_data_of_the_wechat_account_a_staff_member_linked_ends_the_link_and_its_pushes(

@@ -71,7 +71,8 @@ def test_each_push_fits_wechats_fields_and_reads_alone(app, world, locale):
         item = notice(kind, unit_id)
         words = render(item, locale)
         assert words.title and words.body, kind
-        fields = push_fields(words.title, words.where, words.detail, words.body, words.when or item.created_at)
+        fields = push_fields(words.title, words.where, words.detail, words.body, words.when or item.created_at,
+                             layouts=words.layouts)  # as the sender fits them
         data = fit_data(fields)
         for key, value in data.items():
             kind_of_field = key.rstrip("0123456789")

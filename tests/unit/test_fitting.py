@@ -97,3 +97,22 @@ def test_a_long_place_gives_way_to_the_building_and_unit():
     from notices.fitting import push_fields
     fields = push_fields("停水", "成都市武侯区玉林街道玉林北路12号院 1栋1-2单元", "", "", datetime(2026, 1, 1))
     assert fields["thing1"] == "停水：1栋1-2单元"
+
+
+def test_a_kinds_own_layouts_send_the_first_whose_two_fields_both_fit_whole():
+    from notices.fitting import push_fields
+    when = datetime(2026, 1, 1)
+    layouts = (("Proxy vote lapsed：1-1-104", "玉林小区 1单元加装电梯"),  # thing1 too long
+               ("Proxy lapsed：1-1-104", "玉林小区 1单元加装电梯"),
+               ("玉林小区 1-1-104", "Proxy lapsed：1单元加装电梯"))
+    fields = push_fields("Proxy vote lapsed", "玉林小区 1-1-104", "1单元加装电梯", "", when, layouts=layouts)
+    assert fields == {"thing1": "Proxy lapsed：1-1-104", "thing2": "玉林小区 1单元加装电梯", "time3": when}
+
+
+def test_when_no_layout_fits_whole_the_last_is_sent_cut():
+    from notices.fitting import push_fields
+    layouts = (("Proxy lapsed：3栋-2单元-501", "玉林北路12号院 关于3栋2单元加装电梯的表决"),
+               ("玉林北路12号院 3栋-2单元-501", "Proxy lapsed：关于3栋2单元加装电梯的表决"))
+    fields = push_fields("Proxy vote lapsed", "", "", "", datetime(2026, 1, 1), layouts=layouts)
+    assert fields["thing1"] == "玉林北路12号院 3栋-2单元-501"
+    assert fields["thing2"] == "Proxy lapsed：关于3栋2单…" and len(fields["thing2"]) == 20
