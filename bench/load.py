@@ -1,7 +1,7 @@
 """Load: a province on vote day, against the production profile on loopback (gunicorn, PostgreSQL, Redis).
 
 The data are those of bench/admin_pages.py (4,000 compounds, 460,000 dwellings, 100,000 wishes) plus an
-open vote of a 2,000-dwelling compound whose owners are on WeChat and an open survey. wrk replays a
+open vote of a 2,000-dwelling compound whose owners are on WeChat (with 0 to 3 wishes each) and an open survey. wrk replays a
 pre-signed corpus in the mix: bot messages (40%), mini-program reads (25%), ballots (15%), survey answers
 (10%), staff pages (10%), one wrk per endpoint at once with connections in proportion, so every endpoint
 has its own percentiles. Prints throughput, p50/p99, errors by endpoint and the server's peak memory,
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import delete, insert, select, text  # noqa: E402
 
 from bench import wrk  # noqa: E402
 
@@ -47,6 +47,8 @@ def prepare(url, compounds, dwellings, env):
     from core.models import Ownership, ResidentSession, Staff, WechatAccount, utcnow
     from surveys import services as surveys
     from votes import services as votes
+    from wishes.counts import fresh_counts
+    from wishes.models import Wish, WishCount
     app, _vote_id, _city = admin_pages.build(url, compounds, dwellings)
     with app.app_context():
         owners = db.session.execute(select(Ownership.dwelling_id, Ownership.person_id)
@@ -66,6 +68,16 @@ def prepare(url, compounds, dwellings, env):
             sessions.append({"token_hash": hashlib.sha256(token.encode()).hexdigest(), "account_id": row["id"],
                              "created_at": utcnow(), "expires_at": utcnow() + timedelta(days=1)})
         db.session.execute(insert(ResidentSession.__table__), sessions)
+        # Owners who open their wishes on vote day have filed some: none, one, two or three each (the chat's
+        # 我的诉求 and the mini-program's list read them with their stories: the compound's votes and works).
+        wishes = [{"account_id": row["id"], "dwelling_id": row["dwelling_id"], "compound_id": 1,
+                   "catalogue_code": admin_pages.CODES[(i + k) % len(admin_pages.CODES)], "text": "楼道灯坏了",
+                   "channel": "bot", "status": "classified", "created_at": utcnow(), "suggested_codes": [],
+                   "photos": []} for i, row in enumerate(rows) for k in range(i % 4)]
+        db.session.execute(insert(Wish.__table__), wishes)
+        db.session.execute(delete(WishCount.__table__).where(WishCount.compound_id == 1))
+        db.session.execute(insert(WishCount.__table__), [
+            {"compound_id": c, "catalogue_code": code, "wishes": n} for (c, code), n in fresh_counts([1]).items()])
         if url.startswith("postgresql"):
             db.session.execute(text("SELECT setval(pg_get_serial_sequence('wechat_accounts', 'id'), "
                                     "(SELECT max(id) FROM wechat_accounts))"))
