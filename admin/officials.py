@@ -69,15 +69,23 @@ def region_votes():
                 describe=describe_scope)
 
 
+def _ledger_filters():
+    """The ledger's filters as its page and its export both read them: region, year, level and outcome (a year
+    with an outcome is the year projects started or were completed in, not their plan year)."""
+    args = request.args
+    level = args.get("level") if args.get("level") in ("county", "city", "province") else None
+    outcome = args.get("outcome") if args.get("outcome") in ("started", "completed") else None
+    return {"region_id": args.get("region", type=int), "year": args.get("year", type=int), "level": level,
+            "outcome": outcome}
+
+
 @bp.get("/ledger")
 def ledger():
     """The project reserve ledger by level and year, within my region."""
-    region_id, year = request.args.get("region", type=int), request.args.get("year", type=int)
-    level = request.args.get("level") if request.args.get("level") in ("county", "city", "province") else None
-    outcome = request.args.get("outcome") if request.args.get("outcome") in ("started", "completed") else None
-    region, rows = oversight.ledger(g.staff, region_id, year, level, limit=LEDGER_PAGE + 1, outcome=outcome)
-    return page("admin/ledger.html", region=region, rows=rows[:LEDGER_PAGE],
-                more=len(rows) > LEDGER_PAGE, year=year, level=level, region_id=region_id, outcome=outcome)
+    filters = _ledger_filters()
+    region, rows = oversight.ledger(g.staff, **filters, limit=LEDGER_PAGE + 1)
+    return page("admin/ledger.html", region=region, rows=rows[:LEDGER_PAGE], more=len(rows) > LEDGER_PAGE,
+                **filters)
 
 
 def ledger_table(rows):
@@ -102,18 +110,22 @@ def ledger_table(rows):
 
 @bp.get("/ledger.xlsx")
 def ledger_export():
-    """The whole ledger (every row, not only the first page) as an .xlsx workbook."""
-    region_id, year = request.args.get("region", type=int), request.args.get("year", type=int)
-    level = request.args.get("level") if request.args.get("level") in ("county", "city", "province") else None
-    region, rows = oversight.ledger(g.staff, region_id, year, level)
+    """The whole ledger the page shows with the same filters (every row, not only the first page), as .xlsx."""
+    filters = _ledger_filters()
+    region, rows = oversight.ledger(g.staff, **filters)
     header, table = ledger_table(rows)
-    data = exports.to_xlsx([[_("Project reserve ledger: %(region)s", region=region.name)], header, *table],
-                           title=_("Ledger"))
+    title = [_("Project reserve ledger: %(region)s", region=region.name)]
+    year, outcome = filters["year"], filters["outcome"]
+    if outcome == "started":
+        title.append(_("Projects whose construction started in %(year)s.", year=year))
+    elif outcome == "completed":
+        title.append(_("Projects completed (handed over) in %(year)s.", year=year))
+    data = exports.to_xlsx([title, header, *table], title=_("Ledger"))
     from core import audit
     from core.extensions import db
     audit.record(g.staff, "ledger.export", "region", region.id, region.id,
-                 after={"rows": len(table), "year": year, "level": level})
+                 after={"rows": len(table), "year": year, "level": filters["level"], "outcome": outcome})
     db.session.commit()
-    name = f"ledger-{region.id}-{year or 'all'}.xlsx"
+    name = f"ledger-{region.id}-{year or 'all'}{'-' + outcome if outcome else ''}.xlsx"
     return Response(data, mimetype=exports.XLSX_MIMETYPE,
                     headers={"Content-Disposition": f"attachment; filename={name}"})
