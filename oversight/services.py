@@ -3,7 +3,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from sqlalchemy import and_, bindparam, case, func, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from core import audit
@@ -300,17 +300,34 @@ def _votes_query(region, year):
     query = (select(Vote).join(Region, Region.id == Vote.region_id)
              .where(_under_written_out(region), Vote.state.in_(("open", "closed", "published", "archived"))))
     if year:
-        query = query.where(_in_year(Vote.closes_at, year))
+        query = query.where(_ended_in_year(year))
     return query
 
 
 def _in_year(column, year):
-    """A stored time within `year` as officials count it, in Beijing time (a vote closing at 00:30 on New Year's
-    Day in Beijing, 16:30 UTC the day before, belongs to the new year). As a range of UTC instants, not
+    """A stored time within `year` as officials count it, in Beijing time (a project accepted at 00:30 on New
+    Year's Day in Beijing, 16:30 UTC the day before, belongs to the new year). As a range of UTC instants, not
     extract('year'), which reads UTC on either database: the planner estimates a range rightly (two thousand
-    votes of a province counted by hash, not looked up one by one), and SQLite compares the stored UTC text."""
+    rows of a province counted by hash, not looked up one by one), and SQLite compares the stored UTC text."""
     start, end = year_span(year)
     return and_(column >= start, column < end)
+
+
+def _ended_at():
+    """When a vote's voting ended, as Vote.ended_at has it, for ordering: the close by hand when it came before
+    the planned end, else the planned end."""
+    return case((Vote.closed_at < Vote.closes_at, Vote.closed_at), else_=Vote.closes_at)
+
+
+def _ended_in_year(year):
+    """A vote whose voting ended (or, still open, is planned to end) in `year`, in Beijing time: Vote.ended_at
+    within year_span(year). Written out as ranges of the two stored columns rather than as a range of an
+    expression over them, which the planner has no statistics for and would guess a handful of votes out of a
+    province's thousands: the earlier of the two is at or after the start when both are (an open vote has no
+    close yet), and before the end when either is."""
+    start, end = year_span(year)
+    return and_(Vote.closes_at >= start, or_(Vote.closed_at.is_(None), Vote.closed_at >= start),
+                or_(Vote.closes_at < end, Vote.closed_at < end))
 
 
 def vote_outcomes(staff, region_id=None, year=None):
@@ -329,7 +346,7 @@ def vote_outcomes(staff, region_id=None, year=None):
 def votes_with_outcome(staff, region_id=None, year=None, outcome=None, limit=500):
     """The votes vote_outcomes counts under `outcome` ('approved', 'rejected', 'open'; None: all)."""
     region = region_in_scope(staff, region_id)
-    rows = db.session.scalars(_votes_query(region, year).order_by(Vote.closes_at.desc())).all()
+    rows = db.session.scalars(_votes_query(region, year).order_by(_ended_at().desc(), Vote.id.desc())).all()
     decided = outcomes.outcomes_of(rows)
     return region, [v for v in rows if outcome is None or _outcome(v, decided) == outcome][:limit]
 

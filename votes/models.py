@@ -57,6 +57,13 @@ class Vote(db.Model):
         """Whether it was closed before its planned end."""
         return self.closed_at is not None and aware(self.closed_at) < aware(self.closes_at)
 
+    @property
+    def ended_at(self):
+        """When voting ended: the close by hand when it came before the planned end, else the planned end (from
+        which no ballot was taken, though a close on time is stored when the scheduled job came round); for a
+        vote still open, when it is planned to end."""
+        return self.closed_at if self.closed_early else self.closes_at
+
     def accepting(self, now):
         """Whether ballots are accepted at `now`."""
         return (self.state == VoteState.OPEN and aware(self.opens_at) <= now < aware(self.closes_at))

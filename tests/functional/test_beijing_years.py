@@ -55,3 +55,39 @@ def test_a_vote_closing_after_midnight_in_beijing_counts_in_the_new_year_one_bef
 
     assert seen_in(2027) == (True, True, False)
     assert seen_in(2026) == (True, False, True)
+
+
+def test_a_vote_counts_in_the_year_its_voting_ended_closed_early_by_hand_or_on_time(client, world):
+    def vote(title, state, closes_at, closed_at=None):
+        db.session.add(Vote(compound_id=world.compound_a.id, region_id=world.community_a.id, scope_kind="compound",
+                            scope_id=world.compound_a.id, matter="rebuild", title=title, text="", state=state,
+                            opens_at=utc(2026, 11, 1), closes_at=closes_at, closed_at=closed_at, publicity_days=7,
+                            remind_days_before=2, publish_details=False, event_count=0, documents=[],
+                            created_at=utcnow()))
+
+    # closed by hand on 20 December 2026, planned to end on 10 January 2027
+    vote("提前结束加装电梯", "closed", utc(2027, 1, 10, 12), closed_at=utc(2026, 12, 20, 2))
+    # closed by hand at 00:30 on New Year's Day in Beijing, planned to end on 20 January 2027
+    vote("元旦结束加装电梯", "closed", utc(2027, 1, 20, 12), closed_at=utc(2026, 12, 31, 16, 30))
+    # ended on time at 23:59 on New Year's Eve in Beijing; the scheduled close came round a minute later
+    vote("按时结束加装电梯", "closed", utc(2026, 12, 31, 15, 59), closed_at=utc(2026, 12, 31, 16, 0, 30))
+    # still open, planned to end on 5 January 2027
+    vote("仍在表决加装电梯", "open", utc(2027, 1, 5, 12))
+    db.session.commit()
+    county = page_sign_in(client.application.test_client(), "county_a")
+
+    def seen_in(year):
+        dashboard = county.get(f"/admin/dashboard?year={year}").get_data(as_text=True)
+        cards = re.search(r"未通过：(\d+)</a><br><a [^>]*>进行中：(\d+)", dashboard).groups()
+        listed = {}
+        for outcome in ("rejected", "open"):
+            page = county.get(f"/admin/dashboard/votes?year={year}&outcome={outcome}").get_data(as_text=True)
+            listed[outcome] = re.findall(r'<a href="/admin/votes/\d+">([^<]+)</a>', page)
+        return tuple(int(n) for n in cards), listed
+
+    # closed without a count: not approved; the list comes latest first
+    assert seen_in(2026) == ((2, 0), {"rejected": ["按时结束加装电梯", "提前结束加装电梯"], "open": []})
+    assert seen_in(2027) == ((1, 1), {"rejected": ["元旦结束加装电梯"], "open": ["仍在表决加装电梯"]})
+    # the list shows when each ended, in Beijing time
+    listed = county.get("/admin/dashboard/votes?year=2026&outcome=rejected").get_data(as_text=True)
+    assert "<td>2026-12-20 10:00</td>" in listed and "<td>2026-12-31 23:59</td>" in listed

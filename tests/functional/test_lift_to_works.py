@@ -260,7 +260,7 @@ def test_a_lift_vote_that_misses_the_countys_rule_reads_not_approved_at_every_do
     # the officials' figures: counted as not approved, listed under "not approved"
     from core.times import to_beijing
     from votes.models import Vote
-    year = to_beijing(db.session.get(Vote, vote_id).closes_at).year  # the year officials count it in
+    year = to_beijing(db.session.get(Vote, vote_id).ended_at).year  # the year officials count it in (closed by hand)
     officials = county.get(f"/admin/dashboard?region={world.county_a.id}&year={year}").get_data(as_text=True)
     assert "未通过：1" in officials and "通过：0" in officials
     from votes import outcomes
