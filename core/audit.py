@@ -5,6 +5,7 @@ from core.auth import authorize
 from core.errors import field_error
 from core.extensions import db
 from core.models import AuditLog, Region
+from core.times import BEIJING
 
 
 def actor_name(staff):
@@ -32,8 +33,7 @@ def audit_entries(staff, action=None, limit=100, before_id=None, actor=None, day
         query = query.filter(AuditLog.actor == actor)
     if day:
         try:
-            start = datetime.combine(date.fromisoformat(day), time(), timezone(timedelta(hours=8))).astimezone(
-                timezone.utc)
+            start = datetime.combine(date.fromisoformat(day), time(), BEIJING).astimezone(timezone.utc)
         except ValueError:
             raise field_error("day", "error.invalid") from None
         query = query.filter(AuditLog.at >= start, AuditLog.at < start + timedelta(days=1))

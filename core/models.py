@@ -1,17 +1,14 @@
 """The registry: regions, compounds, buildings, units, dwellings, people, staff, audit, catalogue."""
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 from core.areas import counted_area
 from core.extensions import db
+from core.times import BEIJING
 
 
 def utcnow():
     """Timezone-aware now, for defaults."""
     return datetime.now(timezone.utc)
-
-
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def beijing_today():

@@ -6,15 +6,13 @@ something to show."""
 import struct
 import zlib
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from core.extensions import db
 from core.models import Building, Compound, Dwelling, Region, Staff, Unit, WechatAccount, utcnow
+from core.times import BEIJING
 from core.uploads import store_photo
-
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 # (compound, project, stage reached, items with budgets in yuan and progress)
 PROJECTS = (

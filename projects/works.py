@@ -1,7 +1,6 @@
 """The works residents can supervise: who answers for them, inspections and findings, report deadlines
 and escalation, acceptance with a defect list, money spent and the final accounts."""
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale, get_locale, gettext as _
@@ -15,6 +14,7 @@ from core.decisions import pending_row
 from core.errors import Conflict, Forbidden, NotFound, field_error
 from core.extensions import db
 from core.models import Compound, Region, WechatAccount, aware, utcnow
+from core.times import BEIJING
 from core.uploads import link_uploads
 from notices.services import queue_direct_message
 from projects import rules
@@ -23,7 +23,6 @@ from projects.models import (PARTY_ROLES, ChangeOrder, Defect, FinalAccount, Fin
                              ResidentSupervisor, SiteReport, Spending, StageRecord)
 from projects.services import funding_summary, get_project, locked_report, project_for_resident
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 PARTICIPANT_ROLES = ("resident_rep", "committee", "street", "county", "implementing", "designer", "contractor",
                      "supervisor", "other")
 INSPECTOR_KINDS = ("engineer", "official")

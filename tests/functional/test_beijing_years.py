@@ -91,3 +91,17 @@ def test_a_vote_counts_in_the_year_its_voting_ended_closed_early_by_hand_or_on_t
     # the list shows when each ended, in Beijing time
     listed = county.get("/admin/dashboard/votes?year=2026&outcome=rejected").get_data(as_text=True)
     assert "<td>2026-12-20 10:00</td>" in listed and "<td>2026-12-31 23:59</td>" in listed
+
+
+def test_the_audit_log_of_a_day_is_that_beijing_day(client, world):
+    from core.models import AuditLog
+    # 15:59 UTC on 31 December is 23:59 on New Year's Eve in Beijing; 16:00 UTC is midnight, New Year's Day
+    for target, at in (("eve", utc(2026, 12, 31, 15, 59)), ("new-year", utc(2026, 12, 31, 16, 0)),
+                       ("last", utc(2027, 1, 1, 15, 59)), ("next", utc(2027, 1, 1, 16, 0))):
+        db.session.add(AuditLog(at=at, staff_id=world.admin.id, actor="admin", action="target.set",
+                                target_type="region", target_id=target, region_id=world.province.id))
+    db.session.commit()
+    admin = page_sign_in(client.application.test_client(), "admin")
+    page = admin.get("/admin/audit?action=target.set&day=2027-01-01").get_data(as_text=True)
+    assert re.findall(r"<code>region</code> ([\w-]+)", page) == ["last", "new-year"]
+    assert "2027-01-01 00:00:00" in page and "2027-01-01 23:59:00" in page
