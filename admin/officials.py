@@ -79,13 +79,32 @@ def _ledger_filters():
             "outcome": outcome}
 
 
+def _outcome_words(outcome, year):
+    """What a ledger filtered by an outcome lists, as its page and its export say it (None without one): in the
+    year given, or in any year when the year is left empty."""
+    if outcome == "started":
+        return (_("Projects whose construction started in %(year)s.", year=year) if year else
+                _("Projects whose construction has started, in any year."))
+    if outcome == "completed":
+        return (_("Projects completed (handed over) in %(year)s.", year=year) if year else
+                _("Projects completed (handed over), in any year."))
+    return None
+
+
+def _year_label(outcome):
+    """The ledger's year box: the plan year, or with an outcome the year construction started or ended in."""
+    return {"started": _("Year construction started"), "completed": _("Year completed (handed over)")}.get(
+        outcome) or _("Plan year")
+
+
 @bp.get("/ledger")
 def ledger():
     """The project reserve ledger by level and year, within my region."""
     filters = _ledger_filters()
     region, rows = oversight.ledger(g.staff, **filters, limit=LEDGER_PAGE + 1)
     return page("admin/ledger.html", region=region, rows=rows[:LEDGER_PAGE], more=len(rows) > LEDGER_PAGE,
-                **filters)
+                outcome_words=_outcome_words(filters["outcome"], filters["year"]),
+                year_label=_year_label(filters["outcome"]), **filters)
 
 
 def ledger_table(rows):
@@ -114,12 +133,9 @@ def ledger_export():
     filters = _ledger_filters()
     region, rows = oversight.ledger(g.staff, **filters)
     header, table = ledger_table(rows)
-    title = [_("Project reserve ledger: %(region)s", region=region.name)]
     year, outcome = filters["year"], filters["outcome"]
-    if outcome == "started":
-        title.append(_("Projects whose construction started in %(year)s.", year=year))
-    elif outcome == "completed":
-        title.append(_("Projects completed (handed over) in %(year)s.", year=year))
+    title = [_("Project reserve ledger: %(region)s", region=region.name)] + [
+        words for words in (_outcome_words(outcome, year),) if words]
     data = exports.to_xlsx([title, header, *table], title=_("Ledger"))
     from core import audit
     from core.extensions import db

@@ -72,3 +72,21 @@ def test_the_ledger_export_gives_exactly_the_rows_its_page_shows_for_every_filte
         assert workbook_rows(exported.data) == shown, query
         seen.add(tuple(shown))
     assert len(seen) > 10  # the filters do pick different rows
+
+
+def test_a_ledger_of_started_or_completed_projects_in_any_year_says_so_and_labels_its_year_box(client, world):
+    project(world, "玉林2027完工", world.compound_a, "city", 2026, "handover", started=date(2026, 3, 1),
+            accepted=datetime(2027, 3, 1, 2, tzinfo=timezone.utc))
+    db.session.commit()
+    city = page_sign_in(client.application.test_client(), "city")
+    for outcome, said, label in (("completed", "已完工（已移交）的项目（不限年份）。", "完工（移交）年份"),
+                                 ("started", "已开工的项目（不限年份）。", "开工年份")):
+        page = city.get(f"/admin/ledger?outcome={outcome}").get_data(as_text=True)
+        assert said in page and "None" not in page
+        assert f'<label for="l-year">{label}</label>' in page
+        rows = list(load_workbook(io.BytesIO(city.get(export_link(page)).data)).active.iter_rows(values_only=True))
+        assert rows[0][1] == said
+    dated = city.get("/admin/ledger?outcome=completed&year=2027").get_data(as_text=True)
+    assert "2027年完工（已移交）的项目。" in dated and '<label for="l-year">完工（移交）年份</label>' in dated
+    plain = city.get("/admin/ledger?year=2027").get_data(as_text=True)
+    assert '<label for="l-year">计划年度</label>' in plain and "不限年份" not in plain
