@@ -390,9 +390,11 @@ def escalate_due(now=None):
         region, holders = report_holders(report, compound)
         if holders:
             from notices.staff import notify_staff
-            notify_staff(holders, "staff_report_escalated", {
-                "reference": f"R{report.id:06d}", "compound": compound.name, "kind": report.kind,
-                "text": report.text[:200], "level": target, "due_at": aware(escalation.due_at).isoformat()})
+            params = {"reference": f"R{report.id:06d}", "compound": compound.name, "kind": report.kind,
+                      "text": report.text[:200], "level": target, "due_at": aware(escalation.due_at).isoformat()}
+            if holders[0].region_id != region.id:  # standing in for a level with no active staff
+                params["no_staff_in"] = region.name
+            notify_staff(holders, "staff_report_escalated", params)
         moved += 1
     db.session.commit()
     return moved
