@@ -12,6 +12,7 @@ from admin.wishes import catalogue_choices
 from core.chat_photos import notes_for
 from core.uploads import store_uploads
 from projects import services as projects
+from projects.works import answerable_reports
 
 # Residents' money in the funding chart: only what was received (pledges are shown apart).
 RESIDENT_LINES = {"resident_received": lambda: _("residents' contributions received")}
@@ -92,6 +93,7 @@ def project(project_id):
                 funding=_funding_rows(projects.funding_summary(item)), acceptance=projects.acceptance_summary(item),
                 milestones=projects.milestones_of(item),
                 reports=reports, report_photo_notes=notes_for("site_report", [r.id for r in reports]),
+                answerable=answerable_reports(g.staff, reports),
                 gate=gate_summary(item), resident_money=project_totals(item.id))
 
 

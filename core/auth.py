@@ -25,6 +25,10 @@ class Role:
 
 _READ = {"registry.read", "catalogue.read", "wishes.read", "projects.read", "notices.read", "votes.read",
          "surveys.read", "publicity.read"}
+# Officials answer a resident's site report only once it falls to them: passed up to their level, or to a level
+# below with no active staff, for which they answer (projects.works.report_holders); never one a committee or
+# street office still holds.
+_ANSWER_PASSED_UP = {"reports.handle_passed_up"}
 PERMISSIONS = {
     # Committee staff keep the roll and go door to door: they need the real phone numbers.
     Role.COMMITTEE: _READ | {"registry.import", "registry.edit", "pii.phone", "wishes.handle", "notices.send",
@@ -32,11 +36,11 @@ PERMISSIONS = {
                              "publicity.manage", "contributions.record"},
     Role.STREET: _READ | {"projects.edit", "reports.handle", "notices.send", "publicity.manage"},
     # Officials may let works start without the residents' consent or publicity, with a reason (audited).
-    Role.COUNTY: _READ | {"catalogue.edit", "registry.approve", "projects.edit", "projects.create", "targets.edit",
+    Role.COUNTY: _READ | _ANSWER_PASSED_UP | {"catalogue.edit", "registry.approve", "projects.edit", "projects.create", "targets.edit",
                           "regions.create", "compounds.create", "publicity.manage", "projects.override_gate",
                           "lifts.rule"},
-    Role.CITY: _READ | {"registry.approve", "targets.edit", "projects.override_gate"},
-    Role.PROVINCE: _READ | {"registry.approve", "targets.edit", "projects.override_gate"},
+    Role.CITY: _READ | _ANSWER_PASSED_UP | {"registry.approve", "targets.edit", "projects.override_gate"},
+    Role.PROVINCE: _READ | _ANSWER_PASSED_UP | {"registry.approve", "targets.edit", "projects.override_gate"},
     Role.ADMIN: _READ | {"registry.import", "registry.edit", "staff.manage", "audit.read", "catalogue.edit",
                          "regions.create", "compounds.create",
                          "wishes.handle", "notices.send", "projects.edit", "projects.create", "reports.handle",

@@ -422,7 +422,8 @@ def handle_report(staff, report_id, status, assignee=None, answer=None, outcome=
     if report is None:
         raise NotFound()
     compound = db.session.get(Compound, report.compound_id)
-    authorize(staff, "reports.handle", compound.community)
+    from projects.works import authorize_report
+    authorize_report(staff, report, compound)
     if status not in REPORT_FLOW.get(report.status, set()):
         raise Conflict("report.bad_transition", status=status)
     if status == "assigned" and not (assignee or "").strip():
@@ -437,8 +438,10 @@ def handle_report(staff, report_id, status, assignee=None, answer=None, outcome=
         report.answer, report.outcome, report.resolved_at = answer.strip(), outcome, utcnow()
         queue_direct_message(report.account_id, "report_answer",
                              {"reference": f"R{report.id:06d}", "answer": report.answer}, created_by=staff.id)
+    # at which level it was handled: the committee's, or one it was passed up to
+    held_at = report.escalation.level if report.escalation is not None else None
     audit.record(staff, "report.handle", "site_report", report.id, compound.community_id, before=before,
-                 after={"status": status, "assignee": report.assignee})
+                 after={"status": status, "assignee": report.assignee, "level": held_at})
     from projects.works import report_handled
     report_handled(report, status, staff)
     db.session.flush()

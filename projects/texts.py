@@ -91,13 +91,32 @@ def staff_finding_open(params, notice):
 
 @notice_kind("staff_report_escalated")
 def staff_report_escalated(params, notice):
+    """To the staff who answer for the level a report was passed up to: it is theirs to answer by the new deadline.
+    Staff standing in for a level with no active staff (`no_staff_in`) are told so; a county standing in for its
+    street hears of the report again when it formally reaches the county, the last level, with a new deadline."""
     due = to_beijing(params["due_at"]) if params.get("due_at") else None
-    when = format_moment(due, get_locale()) if due else ""
-    return NoticeText(title=_("Report passed to you"), where=params.get("compound", ""), when=due,
-                      detail=params.get("reference", ""), urgent=True,
-                      body=_("%(reference)s from %(compound)s was not answered in time and is now yours to "
-                             "answer by %(deadline)s: %(text)s", reference=params.get("reference", ""),
-                             compound=params.get("compound", ""), deadline=when, text=params.get("text", "")))
+    words = {"reference": params.get("reference", ""), "compound": params.get("compound", ""),
+             "deadline": format_moment(due, get_locale()) if due else "", "text": params.get("text", "")}
+    unstaffed = params.get("no_staff_in")
+    title = _("Report passed to you")
+    if params.get("level") == "county" and unstaffed:
+        body = _("%(reference)s from %(compound)s was still not answered when its time at the street level ran out "
+                 "and went up to %(region)s, where no staff member is active: you answer for it. Please answer by "
+                 "%(deadline)s; it goes no higher: %(text)s", region=unstaffed, **words)
+    elif params.get("level") == "county":
+        title = _("Report up to the county")
+        body = _("%(reference)s from %(compound)s was still not answered when its time at the street level ran out "
+                 "and now rests with the county housing department, the last level: please answer by %(deadline)s. "
+                 "The resident was told the county follows it up: %(text)s", **words)
+    elif unstaffed:
+        body = _("%(reference)s from %(compound)s was not answered in time by the committee and went up to "
+                 "%(region)s, where no staff member is active: you answer for it. Please answer by %(deadline)s, or "
+                 "it goes up to the county housing department: %(text)s", region=unstaffed, **words)
+    else:
+        body = _("%(reference)s from %(compound)s was not answered in time and is now yours to answer by "
+                 "%(deadline)s: %(text)s", **words)
+    return NoticeText(title=title, where=params.get("compound", ""), when=due, detail=params.get("reference", ""),
+                      urgent=True, body=body)
 
 
 @notice_kind("staff_warranty_defect")

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from core import audit
 from core.accounts import lock_accounts
-from core.auth import authorize
+from core.auth import authorize, can
 from core.chat_photos import only_from_chat
 from core.decisions import pending_row
 from core.errors import Conflict, Forbidden, NotFound, field_error
@@ -312,6 +312,49 @@ def report_handled(report, status, staff):
               lambda: _("Passed to %(assignee)s", assignee=report.assignee), staff)
 
 
+def report_holders(report, compound=None, known=None):
+    """The region that holds a report at its level (its community, street or county) and the staff who answer for
+    it there: that region's own active staff or, when it has none, those of the nearest staffed region above
+    (responsible_staff). They are the ones told a report passed up is theirs, and the officials among them the only
+    ones who may answer it. `known` ({(community id, level): (region, staff)}) spares asking again."""
+    compound = compound or db.session.get(Compound, report.compound_id)
+    level = report.escalation.level if report.escalation is not None else "community"
+    key = (compound.community_id, level)
+    if known is not None and key in known:
+        return known[key]
+    from core.staff import responsible_staff
+    region = _region_at(compound.community_id, level)
+    holders = (region, responsible_staff(region.id) if region is not None else [])
+    if known is not None:
+        known[key] = holders
+    return holders
+
+
+def authorize_report(staff, report, compound=None, known=None):
+    """Raise NotFound outside the staff member's region, Forbidden unless they may triage, assign or answer the
+    report: committee and street staff (reports.handle) any report in their region; officials
+    (reports.handle_passed_up) only one that fell to them (report_holders), never one a level below still holds."""
+    compound = compound or db.session.get(Compound, report.compound_id)
+    if can(staff, "reports.handle"):
+        authorize(staff, "reports.handle", compound.community)
+        return
+    authorize(staff, "reports.handle_passed_up", compound.community)
+    if staff.id not in {s.id for s in report_holders(report, compound, known)[1]}:
+        raise Forbidden("report.not_passed_up")
+
+
+def answerable_reports(staff, reports):
+    """The ids of these reports the staff member may handle now (authorize_report), for the pages' forms."""
+    known, ids = {}, set()
+    for report in reports:
+        try:
+            authorize_report(staff, report, known=known)
+        except (NotFound, Forbidden):
+            continue
+        ids.add(report.id)
+    return ids
+
+
 def escalate_due(now=None):
     """Reports past their deadline without an answer go up a level (street, then county); the new level
     gets a fresh deadline and the reporter is told. Run by the scheduler."""
@@ -342,13 +385,15 @@ def escalate_due(now=None):
         # _tell calls both at once, in the resident's language: the loop's variables are still this report's.
         _tell(report.account_id, lambda: _("Report %(reference)s sent up", reference=f"R{report.id:06d}"),  # noqa: B023
               lambda: _("Not answered in time: %(level)s now follows it up", level=level_name()))  # noqa: B023
-        region = _region_at(compound.community_id, target)
-        if region is not None:
-            from core.staff import responsible_staff
+        # Told it is theirs to answer: the very staff who may now answer it (authorize_report).
+        region, holders = report_holders(report, compound)
+        if holders:
             from notices.staff import notify_staff
-            notify_staff(responsible_staff(region.id), "staff_report_escalated", {
-                "reference": f"R{report.id:06d}", "compound": compound.name, "kind": report.kind,
-                "text": report.text[:200], "level": target, "due_at": aware(escalation.due_at).isoformat()})
+            params = {"reference": f"R{report.id:06d}", "compound": compound.name, "kind": report.kind,
+                      "text": report.text[:200], "level": target, "due_at": aware(escalation.due_at).isoformat()}
+            if holders[0].region_id != region.id:  # standing in for a level with no active staff
+                params["no_staff_in"] = region.name
+            notify_staff(holders, "staff_report_escalated", params)
         moved += 1
     db.session.commit()
     return moved

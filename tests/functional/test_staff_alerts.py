@@ -130,6 +130,46 @@ def test_a_community_without_active_committee_staff_has_its_alerts_go_to_the_nea
     assert "玉林小区综合改造" not in Panel(client.application.test_client(), "county_b").get("/admin/inbox")
 
 
+def test_a_county_standing_in_for_its_street_hears_of_a_report_twice_each_time_with_what_is_new(
+        client, world, simulator):
+    """No staff at the street (the world has none): when the committee lets a report's deadline pass, the county
+    is told it answers for the street, until the street's deadline, after which the report goes up to the county;
+    when that passes too, it is told the report now rests formally with the county, the last level, with the new
+    deadline, and that the resident was told so. Two alerts, each naming the report, the compound, what was
+    reported and its deadline; none to the other county."""
+    from core.times import format_moment, to_beijing
+    from projects.models import ReportEscalation
+    roll_with_owner(world.compound_a.id, roll_rows(2))
+    openid = bind_accounts(world.compound_a.id, 1, prefix="reporter")[0]
+    report = project_services.report_problem(WechatAccount.query.filter_by(openid=openid).one(), "楼道堆放建筑垃圾")
+    db.session.commit()
+    county = Panel(client.application.test_client(), "county_a")
+
+    def deadline():
+        db.session.expire_all()
+        return format_moment(to_beijing(db.session.get(ReportEscalation, report.id).due_at), "zh_Hans_CN")
+
+    def alerts():
+        inbox = county.get("/admin/inbox")
+        return [entry for entry in inbox.split("<li")[1:] if "R%06d" % report.id in entry]
+
+    works.escalate_due(utcnow() + timedelta(hours=73))
+    (first,) = alerts()
+    street_deadline = deadline()
+    assert "转给您的反映" in first and "玉林小区" in first and "楼道堆放建筑垃圾" in first
+    assert "已转至玉林街道；玉林街道目前没有在岗的工作人员，由您负责答复" in first
+    assert f"请于{street_deadline}前答复，逾期将转至区县住建部门" in first
+
+    works.escalate_due(utcnow() + timedelta(hours=73 + 73))
+    second, _first = alerts()
+    county_deadline = deadline()
+    assert county_deadline != street_deadline
+    assert "反映已转至区县" in second and "玉林小区" in second and "楼道堆放建筑垃圾" in second
+    assert "现已正式转由区县住建部门处理（最后一级）" in second and "已告知居民由区县住建部门督办" in second
+    assert f"请于{county_deadline}前答复" in second and street_deadline not in second
+    assert "R%06d" % report.id not in Panel(client.application.test_client(), "county_b").get("/admin/inbox")
+
+
 def test_deleting_the_data_of_the_wechat_account_a_staff_member_linked_ends_the_link_and_its_pushes(
         client, world, simulator):
     from sqlalchemy import select

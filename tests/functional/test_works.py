@@ -16,7 +16,7 @@ from core.staff import create_staff
 from projects import works
 from projects.models import Project
 from surveys.models import Survey
-from tests.builders import PASSWORD, login, race_at_a_gate, roll_rows, roll_with_owner
+from tests.builders import PASSWORD, deactivate, login, race_at_a_gate, roll_rows, roll_with_owner, staff_api
 from tests.builders import CSRF, PNG, Panel, open_gate, sign_in
 
 @pytest.fixture
@@ -297,6 +297,97 @@ def test_report_deadlines_are_configured_by_kind(staff, world, client, simulator
     assert works.escalate_due(utcnow() + timedelta(hours=25)) == 1  # the report, not yet the dispute
     levels = {r["kind"]: r["level"] for r in client.get("/api/v1/reports", headers=me).get_json()}
     assert levels == {"report": "street", "dispute": "community"}
+
+
+def report_on_a_project(client, simulator, http, headers, world, openid):
+    """A project for compound a and a report one of its owners files in the mini-program: (project id, report id,
+    the owner's headers)."""
+    pid = http.post("/api/v1/admin/projects", headers=headers, json={
+        "name": "玉林小区改造", "compound_ids": [world.compound_a.id]}).get_json()["id"]
+    dwelling = db.session.scalar(select(Dwelling.id).order_by(Dwelling.id))
+    me = owner_of(client, simulator, http, headers, dwelling, openid)
+    report = client.post("/api/v1/reports", headers=me, data={"text": "楼道堆放建筑垃圾三天无人清运"}).get_json()
+    return pid, report["id"], me
+
+
+def report_form_of(page, report_id):
+    """Whether a project page offers the form to handle this report."""
+    return f'name="report_id" value="{report_id}"' in page
+
+
+def test_a_report_passed_up_to_the_county_is_answered_by_its_official_and_by_no_other(staff, world, client,
+                                                                                       simulator):
+    """The committee and the street let both deadlines pass: the county's official triages the report through the
+    staff API and answers it in the panel; the reporter hears the answer. An official of another county finds no
+    such report through either door and changes nothing. The audit log says who handled it, at which level."""
+    http, headers = staff
+    pid, report_id, me = report_on_a_project(client, simulator, http, headers, world, "county-reporter")
+    assert works.escalate_due(utcnow() + timedelta(hours=73)) == 1
+    assert works.escalate_due(utcnow() + timedelta(hours=73 + 73)) == 1
+    assert client.get("/api/v1/reports", headers=me).get_json()[0]["level"] == "county"
+
+    other, other_headers = staff_api(client, "county_b")
+    tried = other.post(f"/api/v1/admin/reports/{report_id}", headers=other_headers,
+                       json={"status": "resolved", "answer": "已处理"})
+    assert tried.status_code == 404
+    other_panel = Panel(client.application.test_client(), "county_b")
+    assert other_panel.client.get(f"/admin/projects/{pid}").status_code == 404
+    token = CSRF.search(other_panel.get("/admin/projects")).group(1)
+    assert other_panel.client.post(f"/admin/projects/{pid}?action=report", data={
+        "csrf_token": token, "report_id": str(report_id), "status": "resolved", "answer": "已处理"}).status_code == 404
+    mine = client.get("/api/v1/reports", headers=me).get_json()[0]
+    assert (mine["status"], mine["answer"]) == ("new", None)
+
+    county, county_headers = staff_api(client, "county_a")
+    triaged = county.post(f"/api/v1/admin/reports/{report_id}", headers=county_headers, json={"status": "triaged"})
+    assert triaged.status_code == 200, triaged.get_json()
+    panel = Panel(client.application.test_client(), "county_a")
+    page = f"/admin/projects/{pid}"
+    assert report_form_of(panel.get(page), report_id)
+    answered = panel.post(f"{page}?action=report", page, report_id=str(report_id), status="resolved",
+                          answer="区住建局已责令施工方今日清运建筑垃圾")
+    assert answered.status_code == 302
+    mine = client.get("/api/v1/reports", headers=me).get_json()[0]
+    assert (mine["status"], mine["answer"]) == ("resolved", "区住建局已责令施工方今日清运建筑垃圾")
+    assert "区住建局已责令施工方今日清运建筑垃圾" in inbox_text(client, me)
+
+    admin, _admin_headers = staff_api(client, "admin")
+    entries = admin.get("/api/v1/admin/audit", query_string={"action": "report.handle"}).get_json()
+    assert [(e["actor"], e["target_id"], e["before"]["status"], e["after"]["status"], e["after"]["level"])
+            for e in entries] == [("county_a", str(report_id), "triaged", "resolved", "county"),
+                                  ("county_a", str(report_id), "new", "triaged", "county")]
+
+
+def test_an_official_handles_a_report_only_once_it_falls_to_them(staff, world, client, simulator):
+    """While the committee or a staffed street office holds a report, the county's official may read it but not
+    handle it; when the street's staff are deactivated, the county answers for the street and may. The city's
+    official never may while the county has staff."""
+    http, headers = staff
+    create_staff(None, "street_a", "街道a", "street", world.street_a.id, PASSWORD)
+    db.session.commit()
+    pid, report_id, me = report_on_a_project(client, simulator, http, headers, world, "falls-reporter")
+    county, county_headers = staff_api(client, "county_a")
+    panel = Panel(client.application.test_client(), "county_a")
+    page = f"/admin/projects/{pid}"
+
+    def county_triages():
+        return county.post(f"/api/v1/admin/reports/{report_id}", headers=county_headers, json={"status": "triaged"})
+
+    held = county_triages()  # the committee holds it
+    assert held.status_code == 403 and held.get_json()["error"]["code"] == "report.not_passed_up"
+    assert not report_form_of(panel.get(page), report_id)
+    works.escalate_due(utcnow() + timedelta(hours=73))  # the street holds it, and has staff
+    assert county_triages().status_code == 403 and not report_form_of(panel.get(page), report_id)
+    assert client.get("/api/v1/reports", headers=me).get_json()[0]["status"] == "new"
+
+    deactivate(client, "street_a")  # nobody at the street: the county answers for it
+    assert county_triages().status_code == 200
+    assert report_form_of(panel.get(page), report_id)
+    works.escalate_due(utcnow() + timedelta(hours=73 + 73))
+    city, city_headers = staff_api(client, "city")
+    assert city.post(f"/api/v1/admin/reports/{report_id}", headers=city_headers,
+                     json={"status": "resolved", "answer": "已处理"}).status_code == 403
+    assert client.get("/api/v1/reports", headers=me).get_json()[0]["status"] == "triaged"
 
 
 def test_only_the_committee_region_sees_and_acts_on_the_works(staff, world, client):
