@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import AuditLog, Unit, aware, utcnow
-from tests.builders import roll_with_owner, rooms_on_record
+from tests.builders import roll_rows, roll_with_owner, rooms_on_record
 from tests.builders import STAIRWELL_ROWS as ROWS
 from votes import services as votes
 from votes.models import PaperEntry, Vote
@@ -96,3 +96,35 @@ def test_an_extension_after_the_vote_closed_is_refused(world):
     from core.errors import Conflict
     with pytest.raises(Conflict):
         votes.extend_vote(world.committee_a, vote_id, utcnow() + timedelta(days=30), "外出业主较多")
+
+
+def test_a_vote_closed_late_by_the_scheduler_shows_the_window_ending_at_its_planned_end(client, world):
+    """Ballots stop at the planned end (Vote.accepting); the scheduler, down for two hours, closed the vote later.
+    The vote's page and its notice-board result say voting ran until the planned end, as the officials' list of
+    votes (Vote.ended_at) does, not until the scheduler came round."""
+    from core.extensions import db
+    from core.times import to_beijing
+    from tests.builders import page_sign_in as sign
+    from votes import services as votes
+    from votes.models import Vote
+
+    roll_with_owner(world.compound_a.id, roll_rows(2))
+    ids = []
+    for title in ("加装电梯甲", "加装电梯乙"):
+        vote = votes.create_vote(world.committee_a, "compound", world.compound_a.id, "rebuild", title)
+        votes.open_vote(world.committee_a, vote.id, utcnow() - timedelta(days=7), utcnow() + timedelta(days=1))
+        ids.append(vote.id)
+    db.session.commit()
+    planned_end = (utcnow() - timedelta(hours=2)).replace(second=0, microsecond=0)
+    for vote_id in ids:  # its planned end came two hours ago; the close comes now
+        db.session.get(Vote, vote_id).closes_at = planned_end
+        db.session.flush()
+        votes.close_vote(None, vote_id)
+    votes.publish_vote(world.committee_a, ids[1])
+    db.session.commit()
+    shown = to_beijing(planned_end).strftime("%Y-%m-%d %H:%M")
+    late = to_beijing(db.session.get(Vote, ids[0]).closed_at).strftime("%Y-%m-%d %H:%M")
+    committee = sign(client.application.test_client(), "committee_a")
+    for path in (f"/admin/votes/{ids[0]}", f"/admin/votes/{ids[1]}/notice"):
+        page = committee.get(path).get_data(as_text=True)
+        assert shown in page and late not in page, (path, shown, late)
