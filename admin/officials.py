@@ -75,8 +75,9 @@ def _ledger_filters():
     args = request.args
     level = args.get("level") if args.get("level") in ("county", "city", "province") else None
     outcome = args.get("outcome") if args.get("outcome") in ("started", "completed") else None
-    return {"region_id": args.get("region", type=int), "year": args.get("year", type=int), "level": level,
-            "outcome": outcome}
+    year = args.get("year", type=int)  # out of the year box's range (an edited link): no year, as left empty
+    return {"region_id": args.get("region", type=int), "year": year if year and 2000 <= year <= 2100 else None,
+            "level": level, "outcome": outcome}
 
 
 def _outcome_words(outcome, year):

@@ -90,3 +90,13 @@ def test_a_ledger_of_started_or_completed_projects_in_any_year_says_so_and_label
     assert "2027年完工（已移交）的项目。" in dated and '<label for="l-year">完工（移交）年份</label>' in dated
     plain = city.get("/admin/ledger?year=2027").get_data(as_text=True)
     assert '<label for="l-year">计划年度</label>' in plain and "不限年份" not in plain
+
+
+def test_a_ledger_year_out_of_the_year_boxs_range_is_read_as_none_chosen_not_a_server_error(client, world):
+    """An official who types a year of five digits in the ledger's year box (or follows an edited link) is told
+    nothing matches, not given a server error; the export likewise."""
+    city = page_sign_in(client.application.test_client(), "city")
+    for year in ("9999", "10000", "-1"):
+        for path in ("/admin/ledger", "/admin/ledger.xlsx"):
+            response = city.get(f"{path}?outcome=completed&year={year}")
+            assert response.status_code < 500, (path, year, response.status_code)
