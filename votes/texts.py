@@ -120,7 +120,9 @@ def staff_proxy_lapsed(params, notice):
     headline = _("Proxy vote lapsed")
     # A push's two 20-character fields name the flat, the compound and the vote, with the headline as short as room
     # needs (English words are long); why, and what to do, are in the full text behind its link.
-    layouts = tuple(pair for head in (headline, _("Proxy lapsed")) for pair in (
-        (f"{head}：{home}", f"{compound} {title}"), (f"{head}：{where}", title), (where, f"{head}：{title}")))
+    short = _("Proxy lapsed")
+    layouts = tuple(pair for head in (headline, short) for pair in (
+        (f"{head}：{home}", f"{compound} {title}"), (f"{head}：{where}", title), (where, f"{head}：{title}"))) + (
+        (f"{short}：{home}", title),)  # a long compound's name goes first; the last, cut if it must be, keeps the flat
     return NoticeText(title=headline, where=where, when=deadline, detail=title, urgent=deadline is not None,
                       body=body, layouts=layouts)

@@ -1187,3 +1187,19 @@ def test_a_proxy_names_an_owner_of_the_flat_on_the_roll_that_counts_and_is_confi
                           headers=second_headers)
     assert refused.status_code == 422 and "重新登记" in field_message(refused, "owner_id"), refused.get_data(as_text=True)
     assert db.session.get(Proxy, registered.get_json()["id"]).state == "pending"
+
+
+def test_a_lapsed_proxy_push_names_the_flat_when_the_compound_has_a_long_name(app, world):
+    """The committee must know which flat's owner may come to register a new proxy: with a compound name of
+    fifteen characters (and the flat and the vote as usual), the push still names the flat."""
+    from flask_babel import force_locale
+    from notices.fitting import LIMITS, push_fields
+    from votes.texts import staff_proxy_lapsed
+    params = {"title": "关于3栋2单元加装电梯的表决", "vote_id": 1, "compound": "成都市武侯区玉林北路12号院",
+              "home": "3栋-2单元-501", "reason": "standing", "closes_at": None, "urgent": False}
+    with app.test_request_context(), force_locale("zh_Hans_CN"):
+        words = staff_proxy_lapsed(params, None)
+    fields = push_fields(words.title, words.where, words.detail, words.body, utcnow(), layouts=words.layouts)
+    shown = f"{fields['thing1']} {fields['thing2']}"
+    assert len(fields["thing1"]) <= LIMITS["thing"] and len(fields["thing2"]) <= LIMITS["thing"]
+    assert "3栋-2单元-501" in shown, fields
