@@ -163,8 +163,8 @@ MESSAGES = {
     "election.not_open": _l("Voting in this election is not open."),
     "election.too_many": _l("Choose at most %(seats)s candidates."),
     "report.bad_transition": _l("A report cannot move to %(status)s from here."),
-    "report.not_passed_up": _l("This report is still with the committee or the street office: officials answer "
-                               "it once it is passed up to them, or when nobody below can."),
+    "report.not_passed_up": _l("This report is still with a level below yours: you answer it once it is passed up "
+                               "to your level, or when nobody at the level holding it is active."),
     "notice.bad_title": _l("The title is required (at most %(limit)s characters)."),
     "notice.bad_body": _l("The text is required (at most %(limit)s characters)."),
     "notice.naive_time": _l("Give the time with its time zone."),

@@ -586,3 +586,18 @@ def test_a_report_resolved_while_it_is_escalated_is_either_resolved_first_or_sen
     assert "已清运" in latest["body"], latest  # the answer is the last word the reporter hears
     assert waited, f"{'the escalation' if first == 'resolving' else 'the resolution'} did not wait for the report"
     assert works.escalate_due(utcnow() + timedelta(hours=73 + 73)) == 0  # resolved: it stays where it is
+
+
+def test_an_official_refused_a_report_the_county_holds_is_not_told_the_committee_holds_it(
+        staff, world, client, simulator):  # noqa: F811
+    """The report has reached the county, whose officials are active: the city's official may not answer it, and
+    is told why without being told, wrongly, that it is still with the committee or the street office."""
+    http, headers = staff
+    _pid, report_id, _me = report_on_a_project(client, simulator, http, headers, world, "review-reporter")
+    works.escalate_due(utcnow() + timedelta(hours=73))
+    works.escalate_due(utcnow() + timedelta(hours=73 + 73))
+    city, city_headers = staff_api(client, "city")
+    refused = city.post(f"/api/v1/admin/reports/{report_id}", headers=city_headers, json={"status": "triaged"})
+    assert refused.status_code == 403
+    message = refused.get_json()["error"]["message"]
+    assert "居委会或街道办" not in message, message
