@@ -1,6 +1,6 @@
 """The works residents can supervise: who answers for them, inspections and findings, report deadlines
 and escalation, acceptance with a defect list, money spent and the final accounts."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import force_locale, get_locale, gettext as _
@@ -13,7 +13,7 @@ from core.chat_photos import only_from_chat
 from core.decisions import pending_row
 from core.errors import Conflict, Forbidden, NotFound, field_error
 from core.extensions import db
-from core.models import Compound, Region, WechatAccount, aware, utcnow
+from core.models import Compound, Region, WechatAccount, aware, beijing_today, utcnow
 from core.times import BEIJING
 from core.uploads import link_uploads
 from notices.services import queue_direct_message
@@ -228,7 +228,7 @@ def _projects_under(region):
 
 def overdue_stages_in(region, today=None):
     """(project, stage record) of current stages past their planned end, in the region."""
-    today = today or date.today()
+    today = today or beijing_today()
     rows = db.session.execute(
         select(Project, StageRecord).join(StageRecord, StageRecord.project_id == Project.id)
         .where(Project.id.in_(_projects_under(region)), StageRecord.planned_end < today,
@@ -251,7 +251,7 @@ def push_to_staff(today=None):
     linked it) and written to the region's alert list (the audit log)."""
     from core.staff import responsible_staff
     from notices.staff import notify_staff
-    today = today or date.today()
+    today = today or beijing_today()
     for project, record in overdue_stages_in(None, today):
         audit.record(None, "works.alert", "project", project.id, project.region_id,
                      after={"kind": "stage_overdue", "stage": record.stage, "planned_end": str(record.planned_end),
