@@ -313,12 +313,6 @@ def _in_year(column, year):
     return and_(column >= start, column < end)
 
 
-def _ended_at():
-    """When a vote's voting ended, as Vote.ended_at has it, for ordering: the close by hand when it came before
-    the planned end, else the planned end."""
-    return case((Vote.closed_at < Vote.closes_at, Vote.closed_at), else_=Vote.closes_at)
-
-
 def _ended_in_year(year):
     """A vote whose voting ended (or, still open, is planned to end) in `year`, in Beijing time: Vote.ended_at
     within year_span(year). Written out as ranges of the two stored columns rather than as a range of an
@@ -346,7 +340,7 @@ def vote_outcomes(staff, region_id=None, year=None):
 def votes_with_outcome(staff, region_id=None, year=None, outcome=None, limit=500):
     """The votes vote_outcomes counts under `outcome` ('approved', 'rejected', 'open'; None: all)."""
     region = region_in_scope(staff, region_id)
-    rows = db.session.scalars(_votes_query(region, year).order_by(_ended_at().desc(), Vote.id.desc())).all()
+    rows = db.session.scalars(_votes_query(region, year).order_by(Vote.ended_at.desc(), Vote.id.desc())).all()
     decided = outcomes.outcomes_of(rows)
     return region, [v for v in rows if outcome is None or _outcome(v, decided) == outcome][:limit]
 
